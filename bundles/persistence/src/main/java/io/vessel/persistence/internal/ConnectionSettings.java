@@ -1,0 +1,51 @@
+package io.vessel.persistence.internal;
+
+import java.nio.file.Path;
+
+/**
+ * Where the database is and how to log in. An empty URL means the embedded H2 database under the data directory.
+ */
+record ConnectionSettings(String url, String user, String password, String schema, int poolSize, boolean embedded) {
+
+    static final String EMBEDDED_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE";
+
+    static ConnectionSettings of(String url, String user, String password, String schema, int poolSize, Path dataDir) {
+        String trimmedUrl = url == null ? "" : url.trim();
+        boolean embedded = trimmedUrl.isEmpty();
+        if (embedded) {
+            Path file = dataDir.resolve("db").resolve("vessel").toAbsolutePath();
+            trimmedUrl = "jdbc:h2:file:" + file + EMBEDDED_OPTIONS;
+            user = user == null || user.isBlank() ? "vessel" : user;
+        } else if (!trimmedUrl.startsWith("jdbc:postgresql:") && !trimmedUrl.startsWith("jdbc:h2:")) {
+            throw new DatabaseUnavailableException("unsupported database URL '" + redact(trimmedUrl)
+                    + "': Vessel supports PostgreSQL (jdbc:postgresql://host:port/db) or, left empty, the embedded database");
+        }
+        if (schema != null && !schema.isBlank() && !schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+            throw new DatabaseUnavailableException("invalid database schema name '" + schema
+                    + "': use letters, digits and underscores, starting with a letter");
+        }
+        if (poolSize < 1 || poolSize > 500) {
+            throw new DatabaseUnavailableException("database pool size must be between 1 and 500, not " + poolSize);
+        }
+        return new ConnectionSettings(trimmedUrl, user == null ? "" : user, password == null ? "" : password,
+                schema == null || schema.isBlank() ? null : schema, poolSize, embedded);
+    }
+
+    boolean isPostgres() {
+        return url.startsWith("jdbc:postgresql:");
+    }
+
+    /** The URL as safe to log or show: drops a password given as URL parameter. */
+    String redactedUrl() {
+        return redact(url);
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionSettings[url=" + redactedUrl() + ", user=" + user + ", schema=" + schema + "]";
+    }
+}

@@ -1,0 +1,131 @@
+package io.vessel.persistence.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies versioned SQL migrations and records them in {@code vessel_schema_history}, one row per module and
+ * version with the script's checksum.
+ */
+final class MigrationRunner {
+
+    static final String HISTORY_TABLE = "vessel_schema_history";
+    /** Key of the PostgreSQL advisory lock that keeps two panels from migrating the same schema at once. */
+    private static final long MIGRATION_LOCK_KEY = 0x7e55e1L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationRunner.class);
+
+    private final ConnectionPool pool;
+    private final boolean postgres;
+
+    MigrationRunner(ConnectionPool pool, boolean postgres) {
+        this.pool = pool;
+        this.postgres = postgres;
+    }
+
+    /** Applies the scripts not yet recorded; returns how many ran. Scripts must be sorted by version. */
+    int migrate(String module, List<MigrationScript> scripts) {
+        try (Connection c = pool.connection()) {
+            c.setAutoCommit(false);
+            lock(c);
+            try {
+                ensureHistoryTable(c);
+                Map<Integer, String> applied = appliedChecksums(c, module);
+                int count = 0;
+                for (MigrationScript script : scripts) {
+                    String checksum = applied.get(script.version());
+                    if (checksum != null) {
+                        if (!checksum.equals(script.checksum())) {
+                            throw new DatabaseUnavailableException("migration " + module + " V" + script.version()
+                                    + " was changed after it was applied; add a new migration instead of editing it");
+                        }
+                        continue;
+                    }
+                    apply(c, script);
+                    count++;
+                }
+                return count;
+            } finally {
+                unlock(c);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException("cannot migrate module '" + module + "': "
+                    + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+    }
+
+    private void apply(Connection c, MigrationScript script) throws SQLException {
+        long started = System.nanoTime();
+        try (Statement s = c.createStatement()) {
+            for (String sql : SqlStatements.split(script.sql())) {
+                s.execute(sql);
+            }
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + HISTORY_TABLE
+                    + " (module, version, description, checksum, applied_at) VALUES (?, ?, ?, ?, ?)")) {
+                insert.setString(1, script.module());
+                insert.setInt(2, script.version());
+                insert.setString(3, script.description());
+                insert.setString(4, script.checksum());
+                insert.setTimestamp(5, Timestamp.from(Instant.now()));
+                insert.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw new DatabaseUnavailableException("migration " + script.module() + " V" + script.version() + " ("
+                    + script.description() + ") failed: " + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+        LOG.info("Applied migration module={} version={} description=\"{}\" tookMs={}", script.module(),
+                script.version(), script.description(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void ensureHistoryTable(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("
+                    + "module varchar(100) NOT NULL, version integer NOT NULL, description varchar(200) NOT NULL, "
+                    + "checksum varchar(64) NOT NULL, applied_at timestamp NOT NULL, PRIMARY KEY (module, version))");
+        }
+        c.commit();
+    }
+
+    private Map<Integer, String> appliedChecksums(Connection c, String module) throws SQLException {
+        Map<Integer, String> applied = new HashMap<>();
+        try (PreparedStatement q = c.prepareStatement("SELECT version, checksum FROM " + HISTORY_TABLE + " WHERE module = ?")) {
+            q.setString(1, module);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    applied.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+        }
+        c.commit();
+        return applied;
+    }
+
+    private void lock(Connection c) throws SQLException {
+        if (postgres) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK_KEY + ")");
+            }
+        }
+    }
+
+    private void unlock(Connection c) throws SQLException {
+        if (postgres) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK_KEY + ")");
+            }
+            c.commit();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.vessel.persistence.internal;
+
+import io.vessel.persistence.api.PersistenceContribution;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.hibernate.SessionFactory;
+import org.hibernate.boot.MetadataSources;
+import org.hibernate.boot.registry.BootstrapServiceRegistry;
+import org.hibernate.boot.registry.BootstrapServiceRegistryBuilder;
+import org.hibernate.boot.registry.StandardServiceRegistry;
+import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
+import org.hibernate.boot.registry.classloading.internal.TcclLookupPrecedence;
+import org.hibernate.cfg.AvailableSettings;
+
+/**
+ * Boots Hibernate over the contributed entity classes.
+ *
+ * <p>Hibernate resolves classes through the class loaders we give it: its own (this bundle, where it is
+ * embedded) and one per contributing bundle. The thread context class loader is never consulted, because in
+ * OSGi it is whatever the calling thread happened to carry.
+ */
+final class SessionFactoryBuilder {
+
+    private SessionFactoryBuilder() {
+    }
+
+    static SessionFactory build(ConnectionPool pool, ConnectionSettings settings, Collection<PersistenceContribution> contributions) {
+        Set<ClassLoader> loaders = new LinkedHashSet<>();
+        loaders.add(SessionFactory.class.getClassLoader());
+        for (PersistenceContribution contribution : contributions) {
+            for (Class<?> entity : contribution.entityClasses()) {
+                loaders.add(entity.getClassLoader());
+            }
+        }
+        BootstrapServiceRegistryBuilder bootstrap = new BootstrapServiceRegistryBuilder();
+        bootstrap.applyTcclLookupPrecedence(TcclLookupPrecedence.NEVER);
+        loaders.forEach(bootstrap::applyClassLoader);
+        BootstrapServiceRegistry bootstrapRegistry = bootstrap.build();
+
+        StandardServiceRegistryBuilder registryBuilder = new StandardServiceRegistryBuilder(bootstrapRegistry)
+                .applySetting(AvailableSettings.DATASOURCE, pool.dataSource())
+                .applySetting(AvailableSettings.HBM2DDL_AUTO, "validate")
+                .applySetting(AvailableSettings.JAKARTA_VALIDATION_MODE, "none")
+                .applySetting(AvailableSettings.XML_MAPPING_ENABLED, "false")
+                .applySetting(AvailableSettings.JDBC_TIME_ZONE, "UTC")
+                .applySetting(AvailableSettings.STATEMENT_BATCH_SIZE, "50")
+                .applySetting(AvailableSettings.ORDER_INSERTS, "true")
+                .applySetting(AvailableSettings.ORDER_UPDATES, "true")
+                .applySetting(AvailableSettings.SHOW_SQL, "false")
+                .applySetting(AvailableSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT, "true")
+                .applySetting("hibernate.session_factory_name_is_jndi", "false");
+        if (settings.schema() != null) {
+            registryBuilder.applySetting(AvailableSettings.DEFAULT_SCHEMA, settings.schema());
+        }
+        StandardServiceRegistry registry = registryBuilder.build();
+        try {
+            MetadataSources sources = new MetadataSources(registry);
+            for (PersistenceContribution contribution : contributions) {
+                contribution.entityClasses().forEach(sources::addAnnotatedClass);
+            }
+            return sources.buildMetadata().buildSessionFactory();
+        } catch (RuntimeException e) {
+            StandardServiceRegistryBuilder.destroy(registry);
+            throw new DatabaseUnavailableException("the database schema does not match the entities: "
+                    + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+    }
+}

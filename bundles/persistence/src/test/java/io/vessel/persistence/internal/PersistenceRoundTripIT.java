@@ -1,0 +1,162 @@
+package io.vessel.persistence.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vessel.persistence.internal.RoundTripEntities.Owner;
+import io.vessel.persistence.internal.RoundTripEntities.Pet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.hibernate.Hibernate;
+import org.hibernate.proxy.HibernateProxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Persistence against real databases: the embedded default (H2 in a temporary data directory) and the
+ * PostgreSQL server on 127.0.0.1:5432, in a schema of its own that is dropped afterwards.
+ */
+class PersistenceRoundTripIT {
+
+    static final String PG_URL = System.getProperty("vessel.test.pg.url", "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String PG_USER = System.getProperty("vessel.test.pg.user", "postgres");
+    static final String PG_SCHEMA = "it_persistence_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    @TempDir
+    static Path dataDir;
+
+    static Stream<ConnectionSettings> databases() {
+        return Stream.of(
+                ConnectionSettings.of("", "", "", "", 4, dataDir),
+                ConnectionSettings.of(PG_URL, PG_USER, "", PG_SCHEMA, 4, dataDir));
+    }
+
+    @BeforeAll
+    static void postgresIsThere() throws Exception {
+        // Fail loudly rather than skip: CI must prove PostgreSQL support.
+        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, "")) {
+            assertTrue(c.isValid(2), "PostgreSQL at " + PG_URL + " must be running for this test");
+        }
+    }
+
+    @AfterAll
+    static void dropSchema() throws Exception {
+        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, ""); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + PG_SCHEMA + " CASCADE");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void entitiesSurviveReconnectAndLazyAssociationsLoadThroughProxies(ConnectionSettings settings) {
+        UUID ownerId = UUID.randomUUID();
+        long petId = System.nanoTime();
+        Instant created = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            assertEquals(Set.of("roundtrip"), engine.modules());
+            engine.run(em -> {
+                Owner owner = new Owner(ownerId, "Ada", created);
+                em.persist(owner);
+                em.persist(new Pet(petId, "Tom", "cat", owner));
+            });
+        }
+
+        // A new engine is a restarted panel: migrations are not applied twice and the data is still there.
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            String ownerName = engine.inTransaction(em -> {
+                Pet pet = em.find(Pet.class, petId);
+                Owner owner = pet.getOwner();
+                assertTrue(owner instanceof HibernateProxy, "lazy many-to-one must be a proxy, was " + owner.getClass());
+                assertFalse(Hibernate.isInitialized(owner), "proxy must not be loaded before it is used");
+                String name = owner.getName();
+                assertTrue(Hibernate.isInitialized(owner));
+                return name;
+            });
+            assertEquals("Ada", ownerName);
+            Instant storedCreated = engine.inTransaction(em -> em.find(Owner.class, ownerId).createdAt);
+            assertEquals(created, storedCreated);
+            Long rows = engine.inTransaction(em -> em.createQuery(
+                    "select count(p) from RoundTripEntities$Pet p where p.species = 'cat'", Long.class).getSingleResult());
+            assertTrue(rows >= 1);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void failedTransactionLeavesNothingBehind(ConnectionSettings settings) {
+        UUID ownerId = UUID.randomUUID();
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            assertThrows(IllegalStateException.class, () -> engine.run(em -> {
+                em.persist(new Owner(ownerId, "Bob", Instant.now()));
+                em.flush();
+                throw new IllegalStateException("boom");
+            }));
+            assertNull(engine.inTransaction(em -> em.find(Owner.class, ownerId)), "rolled back owner must not exist");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void editedMigrationIsRefused(ConnectionSettings settings) throws Exception {
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            setChecksumOfFirstMigration(settings, "tampered");
+            try {
+                DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class,
+                        () -> engine.apply(List.of(new RoundTripEntities())));
+                assertTrue(e.getMessage().contains("was changed after it was applied"), e.getMessage());
+                // the engine keeps serving with the mapping it had
+                assertEquals(Set.of("roundtrip"), engine.modules());
+            } finally {
+                setChecksumOfFirstMigration(settings, MigrationScanner.scan(new RoundTripEntities()).get(0).checksum());
+            }
+        }
+    }
+
+    private static void setChecksumOfFirstMigration(ConnectionSettings settings, String checksum) throws Exception {
+        try (Connection c = settings.embedded()
+                ? DriverManager.getConnection(settings.url(), settings.user(), "")
+                : DriverManager.getConnection(PG_URL, PG_USER, "");
+             Statement s = c.createStatement()) {
+            String table = settings.schema() == null ? "vessel_schema_history" : settings.schema() + ".vessel_schema_history";
+            s.executeUpdate("UPDATE " + table + " SET checksum = '" + checksum + "' WHERE module = 'roundtrip' AND version = 1");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void wrongPasswordIsOneClearLine() {
+        ConnectionSettings wrong = ConnectionSettings.of("jdbc:postgresql://127.0.0.1:1/test", "postgres", "secret", "", 2, dataDir);
+        DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class, () -> PersistenceEngine.start(wrong));
+        assertTrue(e.getMessage().startsWith("cannot connect to database jdbc:postgresql://127.0.0.1:1/test as user 'postgres': "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(e.getMessage().contains("secret"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void embeddedDatabaseLivesInTheDataDirectory() {
+        ConnectionSettings embedded = ConnectionSettings.of("", "", "", "", 2, dataDir);
+        try (PersistenceEngine engine = PersistenceEngine.start(embedded)) {
+            assertTrue(engine.info().embedded());
+        }
+        assertTrue(Files.exists(dataDir.resolve("db").resolve("vessel.mv.db")));
+    }
+}

@@ -1,0 +1,82 @@
+package io.vessel.sample.internal;
+
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code /api/v1/sample}: what a plugin's REST resource with its own storage looks like. */
+@Component(service = GreetingResource.class, property = ApiWhiteboard.RESOURCE + "=true")
+@Path("sample")
+@Produces(MediaType.APPLICATION_JSON)
+public final class GreetingResource {
+
+    /** Body of {@code POST /api/v1/sample/greetings}. */
+    public record NewGreeting(String message, String guest) {
+    }
+
+    /** A stored greeting. {@code guestLoadedLazily} tells whether the guest came through a Hibernate proxy. */
+    public record GreetingView(UUID id, String message, String guest, Instant createdAt, boolean guestLoadedLazily) {
+    }
+
+    private final Database database;
+
+    @Activate
+    public GreetingResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + SamplePersistence.MODULE + ")") Database database) {
+        this.database = database;
+    }
+
+    @GET
+    @Path("hello")
+    public Map<String, String> hello() {
+        return Map.of("message", "Hello from the sample plugin");
+    }
+
+    @GET
+    @Path("greetings")
+    public List<GreetingView> listGreetings() {
+        return database.inTransaction(em -> em.createQuery("select g from Greeting g order by g.createdAt", Greeting.class)
+                .getResultList().stream().map(g -> {
+                    boolean lazy = !em.getEntityManagerFactory().getPersistenceUnitUtil().isLoaded(g.getGuest());
+                    return new GreetingView(g.getId(), g.getMessage(), g.getGuest().getName(), g.getCreatedAt(), lazy);
+                }).toList());
+    }
+
+    @POST
+    @Path("greetings")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response createGreeting(NewGreeting body) {
+        if (body == null || body.message() == null || body.message().isBlank() || body.guest() == null || body.guest().isBlank()) {
+            throw ProblemException.invalid("A greeting needs a message and a guest.", List.of(
+                    new Problem.FieldError("message", "required"), new Problem.FieldError("guest", "required")));
+        }
+        if (body.message().length() > 500 || body.guest().length() > 100) {
+            throw ProblemException.invalid("Too long.", List.of(new Problem.FieldError("message", "at most 500 characters"),
+                    new Problem.FieldError("guest", "at most 100 characters")));
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        GreetingView view = database.inTransaction(em -> {
+            Guest guest = new Guest(UUID.randomUUID(), body.guest());
+            em.persist(guest);
+            Greeting greeting = new Greeting(UUID.randomUUID(), body.message(), guest, now);
+            em.persist(greeting);
+            return new GreetingView(greeting.getId(), greeting.getMessage(), guest.getName(), now, false);
+        });
+        return Response.status(201).entity(view).build();
+    }
+}

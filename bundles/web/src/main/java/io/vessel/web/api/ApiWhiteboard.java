@@ -1,0 +1,17 @@
+package io.vessel.web.api;
+
+/** Service properties by which bundles contribute to the REST API (names as in the OSGi JAX-RS whiteboard). */
+public interface ApiWhiteboard {
+
+    /** Mark a service object as a JAX-RS root resource, e.g. {@code @Component(property = RESOURCE + "=true")}. */
+    String RESOURCE = "osgi.jaxrs.resource";
+
+    /** Mark a service object as a JAX-RS provider: filter, exception mapper, message body reader or writer. */
+    String EXTENSION = "osgi.jaxrs.extension";
+
+    /** Path under which all contributed resources are served. */
+    String BASE_PATH = "/api/v1";
+
+    /** Media type of every error response. */
+    String PROBLEM_JSON = "application/problem+json";
+}

@@ -1,0 +1,125 @@
+package io.vessel.web.internal;
+
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.servlet.ServletContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The servlet behind {@code /api/v1}. It delegates to a Jersey container and, when the set of resources
+ * changes, builds a new container beside it, swaps atomically and retires the old one once the requests it is
+ * serving have finished. (Jersey's own {@code reload} shuts the old application down under running requests.)
+ *
+ * <p>While Jersey works, the thread context class loader is this bundle's: Jersey and HK2 look up their own
+ * services through it, and in OSGi the caller's loader is Jetty's.
+ */
+final class ApiServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
+
+    /** A Jersey container and the number of requests it is serving. */
+    private static final class Generation {
+        final ServletContainer container;
+        final AtomicInteger inFlight = new AtomicInteger();
+
+        Generation(ServletContainer container) {
+            this.container = container;
+        }
+    }
+
+    private final transient ScheduledExecutorService retirer;
+    private transient ResourceConfig initialConfig;
+    private transient volatile Generation current;
+
+    ApiServlet(ResourceConfig initialConfig, ScheduledExecutorService retirer) {
+        this.initialConfig = initialConfig;
+        this.retirer = retirer;
+    }
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        current = start(initialConfig);
+        initialConfig = null;
+    }
+
+    boolean isInitialized() {
+        return current != null;
+    }
+
+    /** Serves future requests from a container built on {@code config}. */
+    void replace(ResourceConfig config) throws ServletException {
+        Generation next = start(config);
+        Generation previous = current;
+        current = next;
+        if (previous != null) {
+            retire(previous, 0);
+        }
+    }
+
+    private Generation start(ResourceConfig config) throws ServletException {
+        ClassLoader previous = swapContextLoader();
+        try {
+            ServletContainer container = new ServletContainer(config);
+            container.init(getServletConfig());
+            return new Generation(container);
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    private void retire(Generation generation, int attempt) {
+        if (generation.inFlight.get() > 0 && attempt < 600) {
+            retirer.schedule(() -> retire(generation, attempt + 1), 100, TimeUnit.MILLISECONDS);
+            return;
+        }
+        try {
+            generation.container.destroy();
+        } catch (RuntimeException e) {
+            LOG.warn("Retiring a previous REST application failed: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
+        Generation generation = current;
+        if (generation == null) {
+            response.sendError(503);
+            return;
+        }
+        generation.inFlight.incrementAndGet();
+        ClassLoader previous = swapContextLoader();
+        try {
+            generation.container.service(request, response);
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+            generation.inFlight.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        Generation generation = current;
+        current = null;
+        if (generation != null) {
+            generation.container.destroy();
+        }
+        super.destroy();
+    }
+
+    private static ClassLoader swapContextLoader() {
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(ApiServlet.class.getClassLoader());
+        return previous;
+    }
+}

@@ -1,0 +1,81 @@
+package io.vessel.web.internal;
+
+import io.vessel.api.platform.HealthCheck;
+import io.vessel.api.platform.HealthReport;
+import io.vessel.api.platform.HealthState;
+import io.vessel.web.api.ApiWhiteboard;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * {@code GET /api/v1/health}: version, uptime and every registered {@link HealthCheck}. Answers 503 when any
+ * check is DOWN, so load balancers and the launcher can tell a panel that cannot serve.
+ */
+@Component(service = HealthResource.class, property = ApiWhiteboard.RESOURCE + "=true")
+@Path("health")
+public final class HealthResource {
+
+    /** The health document. */
+    public record Health(HealthState status, String version, Instant startedAt, long uptimeSeconds,
+                         Map<String, HealthReport> checks) {
+    }
+
+    private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
+    private final String version;
+    private final Instant startedAt = VersionInfo.startedAt();
+
+    @Activate
+    public HealthResource(BundleContext context) {
+        this.version = VersionInfo.of(context);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addCheck(HealthCheck check, Map<String, Object> properties) {
+        checks.put(name(properties), check);
+    }
+
+    void removeCheck(HealthCheck check, Map<String, Object> properties) {
+        checks.remove(name(properties), check);
+    }
+
+    private static String name(Map<String, Object> properties) {
+        Object name = properties.get(HealthCheck.NAME_PROPERTY);
+        return name != null ? name.toString() : "service-" + properties.get("service.id");
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response health() {
+        Map<String, HealthReport> reports = new TreeMap<>();
+        HealthState overall = HealthState.UP;
+        for (Map.Entry<String, HealthCheck> entry : checks.entrySet()) {
+            HealthReport report;
+            try {
+                report = entry.getValue().check();
+            } catch (RuntimeException e) {
+                report = HealthReport.down("health check failed: " + e.getMessage(), Map.of());
+            }
+            reports.put(entry.getKey(), report);
+            if (report.status().compareTo(overall) > 0) {
+                overall = report.status();
+            }
+        }
+        Instant now = Instant.now();
+        Health health = new Health(overall, version, startedAt, Duration.between(startedAt, now).toSeconds(), reports);
+        return Response.status(overall == HealthState.DOWN ? 503 : 200).entity(health).build();
+    }
+}

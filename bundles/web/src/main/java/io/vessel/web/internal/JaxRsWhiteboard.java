@@ -1,0 +1,206 @@
+package io.vessel.web.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider;
+import io.vessel.web.api.ApiWhiteboard;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.ServletException;
+import jakarta.ws.rs.ext.RuntimeDelegate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Filter;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
+import org.osgi.util.tracker.ServiceTracker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A JAX-RS whiteboard on Jersey: collects resource and provider services from every bundle and serves them under
+ * {@value ApiWhiteboard#BASE_PATH}. When the set changes, Jersey is reloaded in place; the HTTP server keeps
+ * running and requests in flight finish on the previous application.
+ */
+@Component(immediate = true, service = {})
+public final class JaxRsWhiteboard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JaxRsWhiteboard.class);
+    /** Bundles starting together register their resources within milliseconds; reload once for all of them. */
+    private static final long RELOAD_DELAY_MS = 50;
+
+    private final BundleContext context;
+    private final ObjectMapper mapper = JsonMapperFactory.create();
+    private final Set<Object> resources = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final Set<Object> extensions = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vessel-jaxrs-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    private final OpenApiResource openApi;
+    private ApiServlet servlet;
+    private ServiceRegistration<Servlet> apiRegistration;
+    private ServiceRegistration<Servlet> fallbackRegistration;
+    private boolean reloadPending;
+    private ServiceTracker<Object, Object> resourceTracker;
+    private ServiceTracker<Object, Object> extensionTracker;
+
+    @Activate
+    public JaxRsWhiteboard(BundleContext context) {
+        this.context = context;
+        // The JAX-RS API bundle cannot find Jersey on its own in OSGi (it looks on its own class path).
+        RuntimeDelegate.setInstance(new org.glassfish.jersey.server.internal.RuntimeDelegateImpl());
+        String version = VersionInfo.of(context);
+        this.openApi = new OpenApiResource(new OpenApiGenerator(mapper), this::resourceClasses, version);
+        this.servlet = new ApiServlet(buildConfig(), reloader);
+        this.apiRegistration = context.registerService(Servlet.class, servlet, servletProperties("vessel-api",
+                ApiWhiteboard.BASE_PATH + "/*", true));
+        this.fallbackRegistration = context.registerService(Servlet.class, new ProblemServlet(mapper),
+                servletProperties("vessel-not-found", "/", false));
+        this.resourceTracker = track(ApiWhiteboard.RESOURCE, resources);
+        this.extensionTracker = track(ApiWhiteboard.EXTENSION, extensions);
+        LOG.info("REST API serving path={} resources={}", ApiWhiteboard.BASE_PATH, resources.size());
+    }
+
+    private static Dictionary<String, Object> servletProperties(String name, String pattern, boolean api) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, name);
+        props.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, pattern);
+        props.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ASYNC_SUPPORTED, Boolean.TRUE);
+        if (api) {
+            props.put("vessel.api", Boolean.TRUE);
+        }
+        return props;
+    }
+
+    /**
+     * Tracks services by property alone, whatever interface they are registered under (a DS reference would
+     * filter on objectClass). The service objects are JAX-RS singletons for as long as they are registered.
+     */
+    private ServiceTracker<Object, Object> track(String property, Set<Object> into) {
+        Filter filter;
+        try {
+            filter = context.createFilter("(" + property + "=true)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, filter, null) {
+            @Override
+            public Object addingService(ServiceReference<Object> reference) {
+                Object service = context.getService(reference);
+                if (service != null) {
+                    into.add(service);
+                    scheduleReload();
+                }
+                return service;
+            }
+
+            @Override
+            public void removedService(ServiceReference<Object> reference, Object service) {
+                into.remove(service);
+                scheduleReload();
+                context.ungetService(reference);
+            }
+        };
+        tracker.open(true);
+        return tracker;
+    }
+
+    private synchronized void scheduleReload() {
+        if (reloadPending || reloader.isShutdown()) {
+            return;
+        }
+        reloadPending = true;
+        reloader.schedule(this::reload, RELOAD_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void reload() {
+        synchronized (this) {
+            reloadPending = false;
+        }
+        ApiServlet current = servlet;
+        if (current == null) {
+            return;
+        }
+        if (!current.isInitialized()) {
+            // Jetty has not initialised the servlet yet; it will start with an older set, so try again shortly.
+            scheduleReload();
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            current.replace(buildConfig());
+            LOG.info("REST API reloaded resources={} extensions={} tookMs={}", resources.size(), extensions.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (ServletException | RuntimeException e) {
+            LOG.error("REST API reload failed; the previous set of endpoints stays in service", e);
+        }
+    }
+
+    private ResourceConfig buildConfig() {
+        ResourceConfig config = new ResourceConfig();
+        config.setApplicationName("vessel");
+        config.property(ServerProperties.WADL_FEATURE_DISABLE, true);
+        config.property(ServerProperties.BV_FEATURE_DISABLE, true);
+        config.property(ServerProperties.METAINF_SERVICES_LOOKUP_DISABLE, true);
+        config.property(ServerProperties.FEATURE_AUTO_DISCOVERY_DISABLE, true);
+        // Errors are written by our mapper; never let Jetty replace them with its HTML error page.
+        config.property(ServerProperties.RESPONSE_SET_STATUS_OVER_SEND_ERROR, true);
+        config.register(new JacksonJsonProvider(mapper));
+        config.register(new ProblemMapper());
+        config.register(new AccessLogFilter());
+        config.register(openApi);
+        snapshot(extensions).forEach(config::register);
+        snapshot(resources).forEach(config::register);
+        return config;
+    }
+
+    private List<Class<?>> resourceClasses() {
+        List<Class<?>> classes = new ArrayList<>();
+        classes.add(OpenApiResource.class);
+        snapshot(resources).forEach(r -> classes.add(r.getClass()));
+        return classes;
+    }
+
+    private static List<Object> snapshot(Set<Object> set) {
+        synchronized (set) {
+            return new ArrayList<>(set);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        resourceTracker.close();
+        extensionTracker.close();
+        reloader.shutdownNow();
+        servlet = null;
+        for (ServiceRegistration<?> registration : new ServiceRegistration<?>[] {apiRegistration, fallbackRegistration}) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // framework shutting down
+            }
+        }
+    }
+
+    /** For tests and diagnostics. */
+    Map<String, Integer> counts() {
+        return Map.of("resources", resources.size(), "extensions", extensions.size());
+    }
+}

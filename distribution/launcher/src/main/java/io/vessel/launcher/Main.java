@@ -1,0 +1,168 @@
+package io.vessel.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/vessel}: starts the panel in the foreground.
+ *
+ * <p>Exit codes: 0 after a normal shutdown, 1 when a bundle cannot resolve or start, 2 for a configuration
+ * error, 3 when a component reports that it cannot start (for example the database is unreachable), 4 when the
+ * panel did not become ready in time.
+ */
+public final class Main {
+
+    static final int EXIT_BUNDLES = 1;
+    static final int EXIT_CONFIG = 2;
+    static final int EXIT_STARTUP = 3;
+    static final int EXIT_TIMEOUT = 4;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> environment;
+
+    Main(PrintStream out, PrintStream err, Map<String, String> environment) {
+        this.out = out;
+        this.err = err;
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        int code = new Main(System.out, System.err, System.getenv()).run();
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    int run() {
+        long started = System.nanoTime();
+        Path home = Path.of(System.getProperty("vessel.home", ".")).toAbsolutePath().normalize();
+        Path confFile = environment.containsKey("VESSEL_CONF") ? Path.of(environment.get("VESSEL_CONF"))
+                : home.resolve("conf").resolve("vessel.conf");
+        Settings settings;
+        try {
+            settings = Settings.load(home, confFile, environment);
+            for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
+                createDirectory(dir);
+            }
+            checkPortFree(settings);
+        } catch (ConfigException e) {
+            err.println("vessel: configuration error: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        Logging.configure(settings.logDir(), settings.logLevel());
+        Logger log = LoggerFactory.getLogger(Main.class);
+        String version = version();
+        log.info("Starting Vessel version={} home={} data={} port={}", version, home, settings.dataDir(), settings.httpPort());
+
+        PanelFramework framework = new PanelFramework(home, settings, version);
+        PanelFramework.Outcome outcome = framework.start(startTimeoutSeconds());
+        switch (outcome.kind()) {
+            case READY -> {
+                waitForHttp(settings.httpPort());
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                log.info("Vessel ready url={} tookMs={}", url(settings), ms);
+                out.println();
+                out.println("Vessel " + version + " is running at " + url(settings));
+                out.println("  health:  " + url(settings) + "api/v1/health");
+                out.println("  API:     " + url(settings) + "api/v1/openapi.json");
+                out.println("  data:    " + settings.dataDir());
+                out.println("  log:     " + settings.logDir().resolve("vessel.log"));
+                out.println("  plugins: " + settings.pluginsDir() + " (drop bundle jars here)");
+                out.println("Stop with Ctrl-C.");
+                out.flush();
+                Runtime.getRuntime().addShutdownHook(new Thread(framework::stop, "vessel-shutdown"));
+                framework.awaitStop();
+                Logging.shutdown();
+                return 0;
+            }
+            case BUNDLE_FAILURE -> {
+                err.println("vessel: " + outcome.message());
+                log.error("Start failed: {}", outcome.message());
+                framework.stop();
+                return EXIT_BUNDLES;
+            }
+            case COMPONENT_FAILURE -> {
+                err.println("vessel: cannot start: " + outcome.message());
+                log.error("Start failed: {}", outcome.message());
+                framework.stop();
+                return EXIT_STARTUP;
+            }
+            default -> {
+                err.println("vessel: " + outcome.message());
+                log.error("Start failed: {}", outcome.message());
+                framework.stop();
+                return EXIT_TIMEOUT;
+            }
+        }
+    }
+
+    private int startTimeoutSeconds() {
+        try {
+            return Integer.parseInt(environment.getOrDefault("VESSEL_START_TIMEOUT", "120"));
+        } catch (NumberFormatException e) {
+            return 120;
+        }
+    }
+
+    private static String url(Settings settings) {
+        return "http://localhost:" + settings.httpPort() + "/";
+    }
+
+    /** The whiteboard may register the servlet a moment before Jetty accepts connections; print the URL only then. */
+    private static void waitForHttp(int port) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/api/v1/health").toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.setReadTimeout(5000);
+                c.getResponseCode();
+                c.disconnect();
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Jetty would log a bind failure and carry on without a connector; refuse to start instead. */
+    private static void checkPortFree(Settings settings) throws ConfigException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(settings.httpHost(), settings.httpPort()));
+        } catch (IOException e) {
+            throw new ConfigException("cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + " ("
+                    + e.getMessage() + "); is another panel running? Choose another port with http.port or VESSEL_HTTP_PORT");
+        }
+    }
+
+    private static void createDirectory(Path dir) throws ConfigException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConfigException("cannot create directory " + dir + ": " + e.getMessage());
+        }
+        if (!Files.isWritable(dir)) {
+            throw new ConfigException("directory " + dir + " is not writable");
+        }
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

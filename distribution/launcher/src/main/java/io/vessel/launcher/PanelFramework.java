@@ -1,0 +1,279 @@
+package io.vessel.launcher;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Felix framework with the distribution's bundles, configured from {@link Settings}. */
+final class PanelFramework {
+
+    enum Kind { READY, BUNDLE_FAILURE, COMPONENT_FAILURE, TIMEOUT }
+
+    record Outcome(Kind kind, String message) {
+    }
+
+    /** Looked up by name only: the launcher does not share classes with the bundles beyond logging and ConfigAdmin. */
+    private static final String PANEL_READY = "io.vessel.api.platform.PanelReady";
+    private static final String STARTUP_FAILURE = "io.vessel.api.platform.StartupFailure";
+    private static final String FAILURE_COMPONENT = "vessel.startup.component";
+    private static final String FAILURE_MESSAGE = "vessel.startup.message";
+    private static final String CONFIG_ADMIN_BUNDLE = "org.apache.felix.configadmin";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PanelFramework.class);
+
+    private final Path home;
+    private final Settings settings;
+    private final String version;
+    private Framework framework;
+
+    PanelFramework(Path home, Settings settings, String version) {
+        this.home = home;
+        this.settings = settings;
+        this.version = version;
+    }
+
+    Outcome start(int timeoutSeconds) {
+        try {
+            framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"))
+                    .newFramework(frameworkProperties());
+            framework.init();
+            BundleContext context = framework.getBundleContext();
+            context.addFrameworkListener(event -> {
+                if (event.getType() == FrameworkEvent.ERROR) {
+                    LOG.error("OSGi error in bundle={}", event.getBundle().getSymbolicName(), event.getThrowable());
+                }
+            });
+            CompletableFuture<Outcome> verdict = watchForVerdict(context);
+            List<Bundle> bundles = install(context);
+            framework.start();
+            String failure = startAll(context, bundles);
+            if (failure != null) {
+                return new Outcome(Kind.BUNDLE_FAILURE, failure);
+            }
+            return verdict.get(timeoutSeconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return new Outcome(Kind.TIMEOUT, "the panel did not become ready within " + timeoutSeconds
+                    + " s; bundles not active: " + inactiveBundles() + "; see " + settings.logDir().resolve("vessel.log"));
+        } catch (BundleException | IOException | RuntimeException | ExecutionException | InvalidSyntaxException e) {
+            LOG.error("Framework start failed", e);
+            return new Outcome(Kind.BUNDLE_FAILURE, "cannot start the OSGi framework: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(Kind.TIMEOUT, "interrupted while starting");
+        }
+    }
+
+    private Map<String, String> frameworkProperties() {
+        Map<String, String> p = new HashMap<>();
+        Path cache = settings.dataDir().resolve("osgi-cache");
+        p.put(Constants.FRAMEWORK_STORAGE, cache.toString());
+        // Bundles come from bundle/ at every start, so an upgraded distribution never runs stale cached jars.
+        p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        String slf4j = "2.0.16";
+        p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
+                "org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j, "org.slf4j.event;version=" + slf4j,
+                "org.slf4j.helpers;version=" + slf4j, "org.osgi.service.cm;version=1.6.1"));
+        p.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
+        p.put("felix.log.level", "1");
+        p.put("org.osgi.service.http.port", String.valueOf(settings.httpPort()));
+        p.put("org.apache.felix.http.host", settings.httpHost());
+        p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
+        p.put("org.apache.felix.http.name", "vessel");
+        p.put("felix.fileinstall.dir", settings.pluginsDir().toString());
+        p.put("felix.fileinstall.filter", ".*\\.jar");
+        p.put("felix.fileinstall.poll", "1000");
+        p.put("felix.fileinstall.noInitialDelay", "true");
+        p.put("felix.fileinstall.bundles.new.start", "true");
+        p.put("felix.fileinstall.log.default", "jul");
+        p.put("felix.fileinstall.enableConfigSave", "false");
+        p.put("ds.loglevel", "warn");
+        p.put("vessel.home", home.toString());
+        p.put("vessel.data.dir", settings.dataDir().toString());
+        p.put("vessel.version", version);
+        return p;
+    }
+
+    private List<Bundle> install(BundleContext context) throws IOException, BundleException {
+        List<Path> jars = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(home.resolve("bundle"), "*.jar")) {
+            dir.forEach(jars::add);
+        }
+        jars.sort(null);
+        List<Bundle> bundles = new ArrayList<>();
+        for (Path jar : jars) {
+            bundles.add(context.installBundle(jar.toUri().toString()));
+        }
+        return bundles;
+    }
+
+    /** Starts ConfigAdmin, hands it the configuration, then starts everything else. Returns a failure or null. */
+    private String startAll(BundleContext context, List<Bundle> bundles) {
+        List<String> failures = new ArrayList<>();
+        for (Bundle b : bundles) {
+            if (CONFIG_ADMIN_BUNDLE.equals(b.getSymbolicName())) {
+                startOne(b, failures);
+                applyConfiguration(context);
+            }
+        }
+        for (Bundle b : bundles) {
+            if (!CONFIG_ADMIN_BUNDLE.equals(b.getSymbolicName())) {
+                startOne(b, failures);
+            }
+        }
+        return failures.isEmpty() ? null : String.join("; ", failures);
+    }
+
+    private static void startOne(Bundle bundle, List<String> failures) {
+        if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+            return;
+        }
+        try {
+            bundle.start();
+        } catch (BundleException e) {
+            failures.add("bundle " + bundle.getSymbolicName() + " " + bundle.getVersion() + " cannot start: " + explain(e));
+        }
+    }
+
+    /** Felix says "Unable to resolve X: missing requirement [X] osgi.wiring.package; (&(...)) [caused by: ...]". */
+    static String explain(BundleException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        int missing = message.indexOf("missing requirement");
+        if (missing >= 0) {
+            String requirement = message.substring(missing + "missing requirement".length()).strip();
+            requirement = stripLeadingBracket(requirement);
+            for (String tail : new String[] {" Unresolved requirements", " [caused by:"}) {
+                int end = requirement.indexOf(tail);
+                if (end > 0) {
+                    requirement = requirement.substring(0, end);
+                }
+            }
+            return "missing requirement " + requirement.strip();
+        }
+        return message.lines().findFirst().orElse(message);
+    }
+
+    /** Drops "[io.vessel.web [12](R 12.0)]" (brackets nest) from the front of Felix's requirement text. */
+    private static String stripLeadingBracket(String text) {
+        if (!text.startsWith("[")) {
+            return text;
+        }
+        int depth = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && --depth == 0) {
+                return text.substring(i + 1).strip();
+            }
+        }
+        return text;
+    }
+
+    private void applyConfiguration(BundleContext context) {
+        ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
+        if (ref == null) {
+            LOG.warn("ConfigAdmin is not available; bundles start with their defaults");
+            return;
+        }
+        ConfigurationAdmin admin = context.getService(ref);
+        try {
+            for (Map.Entry<String, Map<String, String>> pid : settings.configurations().entrySet()) {
+                Configuration configuration = admin.getConfiguration(pid.getKey(), "?");
+                Dictionary<String, Object> properties = new Hashtable<>(pid.getValue());
+                configuration.update(properties);
+                LOG.info("Configured pid={} keys={}", pid.getKey(), pid.getValue().keySet());
+            }
+        } catch (IOException e) {
+            LOG.error("Cannot hand configuration to ConfigAdmin", e);
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    private static CompletableFuture<Outcome> watchForVerdict(BundleContext context) throws InvalidSyntaxException {
+        CompletableFuture<Outcome> verdict = new CompletableFuture<>();
+        String filter = "(|(objectClass=" + PANEL_READY + ")(objectClass=" + STARTUP_FAILURE + "))";
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                verdict.complete(outcomeOf(event.getServiceReference()));
+            }
+        };
+        context.addServiceListener(listener, filter);
+        ServiceReference<?>[] existing = context.getServiceReferences((String) null, filter);
+        if (existing != null && existing.length > 0) {
+            verdict.complete(outcomeOf(existing[0]));
+        }
+        return verdict;
+    }
+
+    private static Outcome outcomeOf(ServiceReference<?> ref) {
+        String[] classes = (String[]) ref.getProperty(Constants.OBJECTCLASS);
+        for (String c : classes) {
+            if (STARTUP_FAILURE.equals(c)) {
+                return new Outcome(Kind.COMPONENT_FAILURE, ref.getProperty(FAILURE_COMPONENT) + ": " + ref.getProperty(FAILURE_MESSAGE));
+            }
+        }
+        return new Outcome(Kind.READY, null);
+    }
+
+    private String inactiveBundles() {
+        if (framework == null) {
+            return "[]";
+        }
+        return java.util.Arrays.stream(framework.getBundleContext().getBundles())
+                .filter(b -> b.getState() != Bundle.ACTIVE && b.getHeaders().get(Constants.FRAGMENT_HOST) == null)
+                .map(Bundle::getSymbolicName).collect(Collectors.toList()).toString();
+    }
+
+    void stop() {
+        Framework f = framework;
+        if (f == null) {
+            return;
+        }
+        try {
+            f.stop();
+            f.waitForStop(30_000);
+        } catch (BundleException e) {
+            LOG.warn("Framework did not stop cleanly: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void awaitStop() {
+        try {
+            framework.waitForStop(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.vessel.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    @TempDir
+    Path home;
+
+    private Path conf(String text) throws Exception {
+        Path file = home.resolve("vessel.conf");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaultsWithoutConfigFile() throws Exception {
+        Settings s = Settings.load(home, home.resolve("missing.conf"), Map.of());
+        assertEquals(8080, s.httpPort());
+        assertEquals(home.resolve("data"), s.dataDir());
+        assertEquals("INFO", s.logLevel());
+        assertTrue(s.configurations().isEmpty());
+    }
+
+    @Test
+    void fileOptionsMapOntoPidsAndEnvironmentWins() throws Exception {
+        Path file = conf("""
+                # comment
+                http.port = 9000
+                database.url = jdbc:postgresql://db/vessel
+                database.pool.size = 20
+                kernel.runtime = "crun"
+                """);
+        Settings s = Settings.load(home, file, Map.of("VESSEL_HTTP_PORT", "9100", "VESSEL_DB_PASSWORD", "s3cret"));
+        assertEquals(9100, s.httpPort());
+        assertEquals(Map.of("url", "jdbc:postgresql://db/vessel", "pool.size", "20", "password", "s3cret"),
+                s.configurations().get("io.vessel.persistence"));
+        assertEquals(Map.of("runtime", "crun"), s.configurations().get("io.vessel.kernel"));
+    }
+
+    @Test
+    void malformedLineNamesTheLine() throws Exception {
+        Path file = conf("http.port = 8080\nthis is not an option\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(home, file, Map.of()));
+        assertEquals(file + " line 2: expected 'section.option = value', found 'this is not an option'", e.getMessage());
+    }
+
+    @Test
+    void malformedPasswordLineDoesNotEchoThePassword() throws Exception {
+        Path file = conf("database.password hunter2\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(home, file, Map.of()));
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    void badValuesAreRefused() throws Exception {
+        assertThrows(ConfigException.class, () -> Settings.load(home, conf("http.port = eighty\n"), Map.of()));
+        assertThrows(ConfigException.class, () -> Settings.load(home, conf("http.port = 70000\n"), Map.of()));
+        assertThrows(ConfigException.class, () -> Settings.load(home, conf("log.level = LOUD\n"), Map.of()));
+        ConfigException typo = assertThrows(ConfigException.class, () -> Settings.load(home, conf("http.prot = 1\n"), Map.of()));
+        assertTrue(typo.getMessage().contains("unknown option 'http.prot'"), typo.getMessage());
+        assertThrows(ConfigException.class, () -> Settings.load(home, conf("http.port = 1\nhttp.port = 2\n"), Map.of()));
+    }
+
+    @Test
+    void explainsMissingRequirementInOneLine() {
+        String felix = "Unable to resolve io.vessel.web [12](R 12.0): missing requirement [io.vessel.web [12](R 12.0)] "
+                + "osgi.wiring.package; (&(osgi.wiring.package=jakarta.ws.rs)(version>=3.1.0)(!(version>=4.0.0))) "
+                + "Unresolved requirements: [[io.vessel.web [12](R 12.0)] osgi.wiring.package; (osgi.wiring.package=jakarta.ws.rs)]";
+        assertEquals("missing requirement osgi.wiring.package; (&(osgi.wiring.package=jakarta.ws.rs)(version>=3.1.0)(!(version>=4.0.0)))",
+                PanelFramework.explain(new org.osgi.framework.BundleException(felix)));
+    }
+}

@@ -79,9 +79,16 @@ public final class Main {
                 out.println("  plugins: " + settings.pluginsDir() + " (drop bundle jars here)");
                 out.println("Stop with Ctrl-C.");
                 out.flush();
-                Runtime.getRuntime().addShutdownHook(new Thread(framework::stop, "vessel-shutdown"));
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    // SIGTERM/SIGINT: stop every bundle (connections closed, database flushed), then exit 0 as
+                    // init systems expect from a clean stop instead of the JVM's 143.
+                    log.info("Stopping Vessel (signal)");
+                    framework.stop();
+                    log.info("Vessel stopped");
+                    Logging.shutdown();
+                    Runtime.getRuntime().halt(0);
+                }, "vessel-shutdown"));
                 framework.awaitStop();
-                Logging.shutdown();
                 return 0;
             }
             case BUNDLE_FAILURE -> {

@@ -1,0 +1,211 @@
+package io.vessel.distribution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The assembled distribution ({@code bin/vessel}) running as a separate process, with its own port, data,
+ * log and plugin directories so tests can run side by side and never touch the distribution's own folders.
+ */
+final class PanelProcess implements AutoCloseable {
+
+    static final Path DIST = Path.of(System.getProperty("vessel.dist", "target/vessel"));
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final Path home;
+    final Path dataDir;
+    final Path pluginsDir;
+    final Path logDir;
+    final int port;
+    private final Map<String, String> extraEnv;
+    private final Path output;
+    private Process process;
+
+    PanelProcess(Path workDir, Map<String, String> extraEnv) {
+        this(DIST, workDir, extraEnv);
+    }
+
+    PanelProcess(Path home, Path workDir, Map<String, String> extraEnv) {
+        this.home = home;
+        this.dataDir = workDir.resolve("data");
+        this.pluginsDir = workDir.resolve("plugins");
+        this.logDir = workDir.resolve("logs");
+        this.output = workDir.resolve("console-" + System.nanoTime() + ".txt");
+        this.port = freePort();
+        this.extraEnv = extraEnv;
+    }
+
+    /** Starts the panel and waits until it prints its URL; fails with the console output if it exits instead. */
+    PanelProcess start() {
+        launch();
+        awaitOutput("is running at", Duration.ofSeconds(90));
+        return this;
+    }
+
+    /** Starts the panel and returns its exit code, expecting it to give up by itself. */
+    int startExpectingExit(Duration timeout) {
+        launch();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("panel did not exit within " + timeout + "; output:\n" + output());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
+    }
+
+    private void launch() {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin").resolve("vessel").toString());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("VESSEL_"));
+        env.put("VESSEL_HTTP_PORT", String.valueOf(port));
+        env.put("VESSEL_DATA_DIR", dataDir.toString());
+        env.put("VESSEL_PLUGINS_DIR", pluginsDir.toString());
+        env.put("VESSEL_LOG_DIR", logDir.toString());
+        env.put("VESSEL_START_TIMEOUT", "60");
+        env.putAll(extraEnv);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(output.toFile());
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void awaitOutput(String text, Duration timeout) {
+        poll(timeout, () -> {
+            if (!process.isAlive() && !output().contains(text)) {
+                throw new AssertionError("panel exited with " + process.exitValue() + " before printing '" + text + "':\n" + output());
+            }
+            return output().contains(text);
+        }, "panel to print '" + text + "'");
+    }
+
+    String output() {
+        try {
+            return Files.exists(output) ? Files.readString(output) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@code kill -9}: no shutdown hooks, no clean close of the database. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as an init system would stop it; returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        return process.exitValue();
+    }
+
+    Response get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    Response post(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    record Response(int status, String contentType, String body) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (" + status + "): " + body, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + contentType + " " + body;
+        }
+    }
+
+    static void poll(Duration timeout, BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, String> env(String... keyValues) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (isAlive()) {
+            kill9();
+        }
+    }
+}

@@ -40,10 +40,10 @@ public final class LocalNodeService implements NodeService, HealthCheck {
     private final UUID nodeId;
 
     @Activate
-    public LocalNodeService(BundleContext context,
+    public LocalNodeService(BundleContext context, @Reference HostCapabilitiesProbe probe,
                             @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
         this.database = database;
-        this.capabilities = HostProbe.forThisHost().probe();
+        this.capabilities = probe.capabilities();
         this.nodeId = readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
         Node node = recordStart();
         LOG.info("Node started id={} hostname={} startCount={} kernel={} cgroups={} runtimes={} filesystems={} root={}",

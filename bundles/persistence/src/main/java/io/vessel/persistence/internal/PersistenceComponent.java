@@ -43,7 +43,7 @@ public final class PersistenceComponent {
     static final String PID = "io.vessel.persistence";
     private static final Logger LOG = LoggerFactory.getLogger(PersistenceComponent.class);
     /** Contributions arriving close together at start-up are folded into one Hibernate boot. */
-    private static final long REBUILD_DELAY_MS = 100;
+    private static final long REBUILD_DELAY_MS = 30;
 
     @ObjectClassDefinition(name = "Vessel database", description = "Where the panel keeps its state")
     public @interface Config {
@@ -92,7 +92,8 @@ public final class PersistenceComponent {
             reportFailure(e.getMessage());
             return;
         }
-        scheduleRebuild();
+        // Contributions bound before activation are all there is for now: boot Hibernate without waiting.
+        scheduleRebuild(contributions.isEmpty() ? REBUILD_DELAY_MS : 0);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -106,14 +107,18 @@ public final class PersistenceComponent {
         scheduleRebuild();
     }
 
-    private synchronized void scheduleRebuild() {
+    private void scheduleRebuild() {
+        scheduleRebuild(REBUILD_DELAY_MS);
+    }
+
+    private synchronized void scheduleRebuild(long delayMs) {
         if (engine == null || executor.isShutdown()) {
             return;
         }
         if (pendingRebuild != null && !pendingRebuild.isDone()) {
             pendingRebuild.cancel(false);
         }
-        pendingRebuild = executor.schedule(this::rebuild, REBUILD_DELAY_MS, TimeUnit.MILLISECONDS);
+        pendingRebuild = executor.schedule(this::rebuild, delayMs, TimeUnit.MILLISECONDS);
     }
 
     private void rebuild() {

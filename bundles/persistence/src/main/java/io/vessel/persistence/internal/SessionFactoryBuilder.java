@@ -48,6 +48,9 @@ final class SessionFactoryBuilder {
                 .applySetting(AvailableSettings.ORDER_INSERTS, "true")
                 .applySetting(AvailableSettings.ORDER_UPDATES, "true")
                 .applySetting(AvailableSettings.SHOW_SQL, "false")
+                // Plain reflection instead of generated accessor classes: faster boot, fewer classes defined
+                // inside entity bundles; the per-call difference is negligible next to JDBC.
+                .applySetting("hibernate.bytecode.use_reflection_optimizer", "false")
                 .applySetting(AvailableSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT, "true")
                 .applySetting("hibernate.session_factory_name_is_jndi", "false");
         if (settings.schema() != null) {

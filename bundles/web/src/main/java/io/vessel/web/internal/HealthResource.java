@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
@@ -25,7 +26,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * {@code GET /api/v1/health}: version, uptime and every registered {@link HealthCheck}. Answers 503 when any
  * check is DOWN, so load balancers and the launcher can tell a panel that cannot serve.
  */
-@Component(service = HealthResource.class, property = ApiWhiteboard.RESOURCE + "=true")
+@Component(service = HealthResource.class, property = ApiWhiteboard.RESOURCE + "=true", configurationPid = WebConfig.PID)
 @Path("health")
 public final class HealthResource {
 
@@ -34,13 +35,17 @@ public final class HealthResource {
                          Map<String, HealthReport> checks) {
     }
 
+    /** Checks without which the panel cannot serve; until they register, the panel is still starting. */
+    private final Set<String> required;
+
     private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
     private final String version;
     private final Instant startedAt = VersionInfo.startedAt();
 
     @Activate
-    public HealthResource(BundleContext context) {
+    public HealthResource(BundleContext context, WebConfig config) {
         this.version = VersionInfo.of(context);
+        this.required = Set.of(config.required_checks());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -62,6 +67,12 @@ public final class HealthResource {
     public Response health() {
         Map<String, HealthReport> reports = new TreeMap<>();
         HealthState overall = HealthState.UP;
+        for (String name : required) {
+            if (!checks.containsKey(name)) {
+                reports.put(name, HealthReport.down("starting", Map.of()));
+                overall = HealthState.DOWN;
+            }
+        }
         for (Map.Entry<String, HealthCheck> entry : checks.entrySet()) {
             HealthReport report;
             try {

@@ -2,6 +2,8 @@ package io.vessel.web.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider;
+import io.vessel.api.platform.HealthCheck;
+import io.vessel.api.platform.PanelReady;
 import io.vessel.web.api.ApiWhiteboard;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
@@ -14,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +30,7 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 import org.osgi.util.tracker.ServiceTracker;
 import org.slf4j.Logger;
@@ -37,12 +41,15 @@ import org.slf4j.LoggerFactory;
  * {@value ApiWhiteboard#BASE_PATH}. When the set changes, Jersey is reloaded in place; the HTTP server keeps
  * running and requests in flight finish on the previous application.
  */
-@Component(immediate = true, service = {})
+@Component(immediate = true, service = {}, configurationPid = WebConfig.PID)
+@Designate(ocd = WebConfig.class)
 public final class JaxRsWhiteboard {
 
     private static final Logger LOG = LoggerFactory.getLogger(JaxRsWhiteboard.class);
     /** Bundles starting together register their resources within milliseconds; reload once for all of them. */
     private static final long RELOAD_DELAY_MS = 50;
+    /** At start-up, wait this long for the first resources so Jersey is not built twice in a row. */
+    private static final long FIRST_BUILD_DELAY_MS = 150;
 
     private final BundleContext context;
     private final ObjectMapper mapper = JsonMapperFactory.create();
@@ -54,28 +61,104 @@ public final class JaxRsWhiteboard {
         return t;
     });
     private final OpenApiResource openApi;
-    private ApiServlet servlet;
+    private volatile ApiServlet servlet;
+    /** The services the current application was built from, in order: extensions, then resources. */
+    private volatile List<Object> builtWith = List.of();
     private ServiceRegistration<Servlet> apiRegistration;
     private ServiceRegistration<Servlet> fallbackRegistration;
     private boolean reloadPending;
     private ServiceTracker<Object, Object> resourceTracker;
     private ServiceTracker<Object, Object> extensionTracker;
+    private ServiceTracker<HealthCheck, String> healthTracker;
+    private final Set<String> requiredChecks;
+    private final Set<String> presentChecks = ConcurrentHashMap.newKeySet();
+    private ServiceRegistration<PanelReady> readyRegistration;
 
     @Activate
-    public JaxRsWhiteboard(BundleContext context) {
+    public JaxRsWhiteboard(BundleContext context, WebConfig config) {
         this.context = context;
+        this.requiredChecks = Set.of(config.required_checks());
         // The JAX-RS API bundle cannot find Jersey on its own in OSGi (it looks on its own class path).
         RuntimeDelegate.setInstance(new org.glassfish.jersey.server.internal.RuntimeDelegateImpl());
         String version = VersionInfo.of(context);
         this.openApi = new OpenApiResource(new OpenApiGenerator(mapper), this::resourceClasses, version);
-        this.servlet = new ApiServlet(buildConfig(), reloader);
-        this.apiRegistration = context.registerService(Servlet.class, servlet, servletProperties("vessel-api",
-                ApiWhiteboard.BASE_PATH + "/*", true));
         this.fallbackRegistration = context.registerService(Servlet.class, new ProblemServlet(mapper),
                 servletProperties("vessel-not-found", "/", false));
+        synchronized (this) {
+            reloadPending = true; // trackers opening below must not schedule a reload before the first build
+        }
         this.resourceTracker = track(ApiWhiteboard.RESOURCE, resources);
         this.extensionTracker = track(ApiWhiteboard.EXTENSION, extensions);
+        this.healthTracker = trackHealthChecks();
+        reloader.schedule(this::registerServlet, FIRST_BUILD_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private ServiceTracker<HealthCheck, String> trackHealthChecks() {
+        ServiceTracker<HealthCheck, String> tracker = new ServiceTracker<>(context, HealthCheck.class, null) {
+            @Override
+            public String addingService(ServiceReference<HealthCheck> reference) {
+                Object name = reference.getProperty(HealthCheck.NAME_PROPERTY);
+                String checkName = name == null ? "" : name.toString();
+                presentChecks.add(checkName);
+                scheduleReadinessCheck();
+                return checkName;
+            }
+
+            @Override
+            public void removedService(ServiceReference<HealthCheck> reference, String name) {
+                presentChecks.remove(name);
+            }
+        };
+        tracker.open();
+        return tracker;
+    }
+
+    /**
+     * Evaluated on the reload thread a little after anything changes: a bundle registers its health check and
+     * its resources within moments of each other, and the panel is ready only once both are in service.
+     */
+    private void scheduleReadinessCheck() {
+        if (!reloader.isShutdown()) {
+            reloader.schedule(this::checkReadiness, RELOAD_DELAY_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void checkReadiness() {
+        synchronized (this) {
+            if (readyRegistration != null || servlet == null || reloadPending) {
+                return;
+            }
+        }
+        if (!builtWith.equals(contributions()) || !presentChecks.containsAll(requiredChecks)) {
+            return; // a reload or a check is still to come, and will check again
+        }
+        String port = context.getProperty("org.osgi.service.http.port");
+        String baseUrl = "http://localhost:" + (port == null ? "8080" : port);
+        PanelReady ready = () -> baseUrl;
+        synchronized (this) {
+            if (readyRegistration == null) {
+                readyRegistration = context.registerService(PanelReady.class, ready, null);
+                LOG.info("Panel ready resources={} checks={}", resources.size(), new java.util.TreeSet<>(presentChecks));
+            }
+        }
+    }
+
+    private void registerServlet() {
+        synchronized (this) {
+            reloadPending = false;
+        }
+        ApiServlet created = new ApiServlet(buildConfig(), reloader);
+        ServiceRegistration<Servlet> registration = context.registerService(Servlet.class, created,
+                servletProperties("vessel-api", ApiWhiteboard.BASE_PATH + "/*", true));
+        synchronized (this) {
+            servlet = created;
+            apiRegistration = registration;
+        }
         LOG.info("REST API serving path={} resources={}", ApiWhiteboard.BASE_PATH, resources.size());
+        if (!builtWith.equals(contributions())) {
+            scheduleReload(); // something arrived while the first application was being built
+        }
+        scheduleReadinessCheck();
     }
 
     private static Dictionary<String, Object> servletProperties(String name, String pattern, boolean api) {
@@ -123,7 +206,7 @@ public final class JaxRsWhiteboard {
     }
 
     private synchronized void scheduleReload() {
-        if (reloadPending || reloader.isShutdown()) {
+        if (servlet == null || reloadPending || reloader.isShutdown()) {
             return;
         }
         reloadPending = true;
@@ -148,12 +231,21 @@ public final class JaxRsWhiteboard {
             current.replace(buildConfig());
             LOG.info("REST API reloaded resources={} extensions={} tookMs={}", resources.size(), extensions.size(),
                     (System.nanoTime() - started) / 1_000_000);
+            scheduleReadinessCheck();
         } catch (ServletException | RuntimeException e) {
             LOG.error("REST API reload failed; the previous set of endpoints stays in service", e);
         }
     }
 
+    private List<Object> contributions() {
+        List<Object> all = snapshot(extensions);
+        all.addAll(snapshot(resources));
+        return all;
+    }
+
     private ResourceConfig buildConfig() {
+        List<Object> contributions = contributions();
+        builtWith = contributions;
         ResourceConfig config = new ResourceConfig();
         config.setApplicationName("vessel");
         config.property(ServerProperties.WADL_FEATURE_DISABLE, true);
@@ -166,8 +258,7 @@ public final class JaxRsWhiteboard {
         config.register(new ProblemMapper());
         config.register(new AccessLogFilter());
         config.register(openApi);
-        snapshot(extensions).forEach(config::register);
-        snapshot(resources).forEach(config::register);
+        contributions.forEach(config::register);
         return config;
     }
 
@@ -188,9 +279,23 @@ public final class JaxRsWhiteboard {
     void deactivate() {
         resourceTracker.close();
         extensionTracker.close();
+        healthTracker.close();
+        synchronized (this) {
+            if (readyRegistration != null) {
+                try {
+                    readyRegistration.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // framework shutting down
+                }
+                readyRegistration = null;
+            }
+        }
         reloader.shutdownNow();
         servlet = null;
         for (ServiceRegistration<?> registration : new ServiceRegistration<?>[] {apiRegistration, fallbackRegistration}) {
+            if (registration == null) {
+                continue;
+            }
             try {
                 registration.unregister();
             } catch (IllegalStateException alreadyGone) {

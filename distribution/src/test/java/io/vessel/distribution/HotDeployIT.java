@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A plugin jar dropped into plugins/ contributes endpoints and tables while the panel keeps running. */
 class HotDeployIT {
 
+    static final String FILTER_HEADER = "X-Vessel-Sample-Plugin";
     static final Path PLUGIN = Path.of(System.getProperty("vessel.test.plugin", "target/test-plugins/vessel-sample-plugin.jar"));
 
     @Test
@@ -34,6 +35,8 @@ class HotDeployIT {
             long appearedMs = (System.nanoTime() - copied) / 1_000_000;
             assertTrue(appearedMs < 10_000, "plugin answered after " + appearedMs + " ms");
             assertEquals("Hello from the sample plugin", panel.get("/api/v1/sample/hello").json().get("message").asText());
+            // its filter (a whiteboard extension) applies to every API response, not only its own
+            PanelProcess.poll(Duration.ofSeconds(10), () -> "active".equals(panel.get("/api/v1/health").header(FILTER_HEADER)), "plugin filter");
 
             // the plugin's own tables were migrated and its entities work, including a lazy association
             PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/greetings").status() == 200, "plugin storage");
@@ -55,6 +58,7 @@ class HotDeployIT {
             Files.delete(installed);
             PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/hello").status() == 404, "plugin removal");
             assertTrue(panel.get("/api/v1/openapi.json").json().at("/paths/~1sample~1hello").isMissingNode());
+            assertEquals(null, panel.get("/api/v1/health").header(FILTER_HEADER), "the filter left with the plugin");
 
             assertEquals(pid, panel.pid());
             assertTrue(panel.isAlive());

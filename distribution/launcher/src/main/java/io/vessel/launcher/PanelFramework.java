@@ -102,7 +102,7 @@ final class PanelFramework {
         String slf4j = "2.0.16";
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
                 "org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j, "org.slf4j.event;version=" + slf4j,
-                "org.slf4j.helpers;version=" + slf4j, "org.osgi.service.cm;version=1.6.1"));
+                "org.slf4j.helpers;version=" + slf4j, "org.osgi.service.cm;version=1.6.1", "org.osgi.service.log;version=1.5.0"));
         p.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
         p.put("felix.log.level", "1");
         p.put("org.osgi.service.http.port", String.valueOf(settings.httpPort()));
@@ -150,6 +150,8 @@ final class PanelFramework {
             startOne(b, failures);
             if (CONFIG_ADMIN_BUNDLE.equals(b.getSymbolicName())) {
                 applyConfiguration(context);
+            } else if (LOG_BUNDLE.equals(b.getSymbolicName())) {
+                OsgiLogBridge.attach(context);
             }
         }
         return failures.isEmpty() ? null : String.join("; ", failures);
@@ -163,7 +165,8 @@ final class PanelFramework {
         return bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith("io.vessel.") ? EARLY.size() : EARLY.size() + 1;
     }
 
-    private static final List<String> EARLY = List.of(CONFIG_ADMIN_BUNDLE, "org.osgi.util.function", "org.osgi.util.promise",
+    private static final String LOG_BUNDLE = "org.apache.felix.log";
+    private static final List<String> EARLY = List.of(LOG_BUNDLE, CONFIG_ADMIN_BUNDLE, "org.osgi.util.function", "org.osgi.util.promise",
             "org.osgi.service.component", "org.apache.felix.scr", "io.vessel.persistence");
 
     private static void startOne(Bundle bundle, List<String> failures) {

@@ -1,0 +1,189 @@
+package io.vessel.kernel.internal.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Btrfs subvolumes, snapshots and quota groups through the kernel's ioctl interface (linux/btrfs.h), so the
+ * panel needs no {@code btrfs} binary at run time. Struct layouts are written field by field at their offsets.
+ */
+public final class Btrfs {
+
+    private static final int MAGIC = 0x94;
+    private static final int VOL_ARGS_SIZE = 4096;            // struct btrfs_ioctl_vol_args
+    private static final int VOL_ARGS_NAME_MAX = 4087;
+    private static final int VOL_ARGS_V2_SIZE = 4096;         // struct btrfs_ioctl_vol_args_v2
+    private static final int VOL_ARGS_V2_NAME_OFFSET = 56;
+    private static final int SUBVOL_NAME_MAX = 4039;
+    private static final int INO_LOOKUP_SIZE = 4096;          // struct btrfs_ioctl_ino_lookup_args
+    private static final int SEARCH_ARGS_SIZE = 4096;         // struct btrfs_ioctl_search_args
+    private static final int SEARCH_KEY_SIZE = 104;
+
+    private static final long SUBVOL_CREATE = Ioctl.iow(MAGIC, 14, VOL_ARGS_SIZE);
+    private static final long SNAP_DESTROY = Ioctl.iow(MAGIC, 15, VOL_ARGS_SIZE);
+    private static final long TREE_SEARCH = Ioctl.iowr(MAGIC, 17, SEARCH_ARGS_SIZE);
+    private static final long INO_LOOKUP = Ioctl.iowr(MAGIC, 18, INO_LOOKUP_SIZE);
+    private static final long SNAP_CREATE_V2 = Ioctl.iow(MAGIC, 23, VOL_ARGS_V2_SIZE);
+    private static final long SUBVOL_GETFLAGS = Ioctl.ior(MAGIC, 25, 8);
+    private static final long SUBVOL_SETFLAGS = Ioctl.iow(MAGIC, 26, 8);
+    private static final long QUOTA_CTL = Ioctl.iowr(MAGIC, 40, 16);
+    private static final long QGROUP_CREATE = Ioctl.iow(MAGIC, 42, 16);
+    private static final long QGROUP_LIMIT = Ioctl.ior(MAGIC, 43, 48);
+    private static final long SYNC = Ioctl.io(MAGIC, 8);
+    private static final long QUOTA_RESCAN_WAIT = Ioctl.io(MAGIC, 46);
+
+    private static final long SUBVOL_RDONLY = 1L << 1;
+    private static final long QUOTA_CTL_ENABLE = 1;
+    private static final long QGROUP_LIMIT_MAX_RFER = 1;
+    private static final long FIRST_FREE_OBJECTID = 256;
+    private static final long QUOTA_TREE_OBJECTID = 8;
+    private static final int QGROUP_INFO_KEY = 242;
+
+    /** Bytes a subvolume's quota group accounts for. */
+    public record QgroupUsage(long referenced, long exclusive) {
+    }
+
+    private Btrfs() {
+    }
+
+    public static void createSubvolume(Path parent, String name) throws IOException {
+        checkName(name, VOL_ARGS_NAME_MAX);
+        try (Fd dir = Fd.directory(parent); Memory args = new Memory(VOL_ARGS_SIZE)) {
+            args.clear();
+            args.setString(8, name, StandardCharsets.UTF_8.name());
+            ioctl(dir, SUBVOL_CREATE, args, "create subvolume " + parent.resolve(name));
+        }
+    }
+
+    /** Instant copy-on-write snapshot of {@code source} as {@code parent/name}. */
+    public static void snapshot(Path source, Path parent, String name, boolean readOnly) throws IOException {
+        checkName(name, SUBVOL_NAME_MAX);
+        try (Fd src = Fd.directory(source); Fd dir = Fd.directory(parent); Memory args = new Memory(VOL_ARGS_V2_SIZE)) {
+            args.clear();
+            args.setLong(0, src.value());
+            args.setLong(16, readOnly ? SUBVOL_RDONLY : 0);
+            args.setString(VOL_ARGS_V2_NAME_OFFSET, name, StandardCharsets.UTF_8.name());
+            ioctl(dir, SNAP_CREATE_V2, args, "snapshot " + source + " as " + parent.resolve(name));
+        }
+    }
+
+    /** Deletes subvolume {@code parent/name} (it must contain no nested subvolumes). */
+    public static void deleteSubvolume(Path parent, String name) throws IOException {
+        checkName(name, VOL_ARGS_NAME_MAX);
+        try (Fd dir = Fd.directory(parent); Memory args = new Memory(VOL_ARGS_SIZE)) {
+            args.clear();
+            args.setString(8, name, StandardCharsets.UTF_8.name());
+            ioctl(dir, SNAP_DESTROY, args, "delete subvolume " + parent.resolve(name));
+        }
+    }
+
+    public static void setReadOnly(Path subvolume, boolean readOnly) throws IOException {
+        try (Fd fd = Fd.directory(subvolume); Memory flags = new Memory(8)) {
+            ioctl(fd, SUBVOL_GETFLAGS, flags, "read flags of " + subvolume);
+            long value = flags.getLong(0);
+            flags.setLong(0, readOnly ? value | SUBVOL_RDONLY : value & ~SUBVOL_RDONLY);
+            ioctl(fd, SUBVOL_SETFLAGS, flags, "set flags of " + subvolume);
+        }
+    }
+
+    public static boolean isReadOnly(Path subvolume) throws IOException {
+        try (Fd fd = Fd.directory(subvolume); Memory flags = new Memory(8)) {
+            ioctl(fd, SUBVOL_GETFLAGS, flags, "read flags of " + subvolume);
+            return (flags.getLong(0) & SUBVOL_RDONLY) != 0;
+        }
+    }
+
+    /** The subvolume (tree) id of the subvolume containing {@code path}. */
+    public static long subvolumeId(Path path) throws IOException {
+        try (Fd fd = Fd.directory(path); Memory args = new Memory(INO_LOOKUP_SIZE)) {
+            args.clear();
+            args.setLong(8, FIRST_FREE_OBJECTID);
+            ioctl(fd, INO_LOOKUP, args, "look up subvolume of " + path);
+            return args.getLong(0);
+        }
+    }
+
+    public static void enableQuota(Path mount) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(16)) {
+            args.clear();
+            args.setLong(0, QUOTA_CTL_ENABLE);
+            ioctl(fd, QUOTA_CTL, args, "enable quota on " + mount);
+        }
+        try (Fd fd = Fd.directory(mount)) {
+            LibC.INSTANCE.ioctl(fd.value(), QUOTA_RESCAN_WAIT, 0L);
+        } catch (LastErrorException ignored) {
+            // no rescan running: nothing to wait for
+        }
+    }
+
+    /** Limits the bytes the subvolume may reference; {@code bytes <= 0} removes the limit. */
+    public static void limitReferenced(Path subvolume, long bytes) throws IOException {
+        try (Fd fd = Fd.directory(subvolume); Memory args = new Memory(48)) {
+            args.clear();
+            args.setLong(0, 0); // 0: the qgroup of the subvolume the descriptor is in
+            args.setLong(8, QGROUP_LIMIT_MAX_RFER);
+            args.setLong(16, bytes > 0 ? bytes : -1L);
+            ioctl(fd, QGROUP_LIMIT, args, "limit quota group of " + subvolume);
+        }
+    }
+
+    /** Removes the quota group 0/id left behind by a deleted subvolume. */
+    public static void destroyQgroup(Path mount, long subvolumeId) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(16)) {
+            args.clear();
+            args.setLong(0, 0); // create = 0: destroy
+            args.setLong(8, subvolumeId);
+            ioctl(fd, QGROUP_CREATE, args, "destroy quota group 0/" + subvolumeId);
+        }
+    }
+
+    /** Commits the current transaction, so quota group figures include recent writes. */
+    public static void sync(Path mount) throws IOException {
+        try (Fd fd = Fd.directory(mount)) {
+            LibC.INSTANCE.ioctl(fd.value(), SYNC, 0L);
+        } catch (LastErrorException e) {
+            throw Fd.error("sync " + mount, e);
+        }
+    }
+
+    /** Referenced and exclusive bytes of quota group 0/id, read from the quota tree. */
+    public static QgroupUsage usage(Path mount, long subvolumeId) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
+            args.clear();
+            args.setLong(0, QUOTA_TREE_OBJECTID);   // tree_id
+            args.setLong(8, 0);                     // min_objectid
+            args.setLong(16, 0);                    // max_objectid
+            args.setLong(24, subvolumeId);          // min_offset
+            args.setLong(32, subvolumeId);          // max_offset
+            args.setLong(40, 0);                    // min_transid
+            args.setLong(48, -1L);                  // max_transid
+            args.setInt(56, QGROUP_INFO_KEY);       // min_type
+            args.setInt(60, QGROUP_INFO_KEY);       // max_type
+            args.setInt(64, 1);                     // nr_items
+            ioctl(fd, TREE_SEARCH, args, "read quota group 0/" + subvolumeId);
+            if (args.getInt(64) < 1) {
+                throw new IOException("no quota group 0/" + subvolumeId + " on " + mount + " (quota not enabled?)");
+            }
+            long item = SEARCH_KEY_SIZE + 32; // after the search key and one btrfs_ioctl_search_header
+            return new QgroupUsage(args.getLong(item + 8), args.getLong(item + 24));
+        }
+    }
+
+    private static void ioctl(Fd fd, long request, Memory args, String what) throws IOException {
+        try {
+            LibC.INSTANCE.ioctl(fd.value(), request, args);
+        } catch (LastErrorException e) {
+            throw Fd.error(what, e);
+        }
+    }
+
+    private static void checkName(String name, int max) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")
+                || name.getBytes(StandardCharsets.UTF_8).length > max) {
+            throw new IllegalArgumentException("invalid subvolume name '" + name + "'");
+        }
+    }
+}

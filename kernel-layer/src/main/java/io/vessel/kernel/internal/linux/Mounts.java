@@ -1,0 +1,57 @@
+package io.vessel.kernel.internal.linux;
+
+import com.sun.jna.LastErrorException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** mount(2), umount2(2) and reading the mount table. */
+public final class Mounts {
+
+    public static final long MS_NOATIME = 1024;
+
+    /** One line of /proc/self/mountinfo that matters to us. */
+    public record Mount(Path mountPoint, String fsType, String source) {
+    }
+
+    private Mounts() {
+    }
+
+    public static void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+        try {
+            LibC.INSTANCE.mount(source, target.toString(), fsType, flags, data);
+        } catch (LastErrorException e) {
+            throw Fd.error("mount " + source + " on " + target, e);
+        }
+    }
+
+    public static void unmount(Path target, boolean lazy) throws IOException {
+        try {
+            LibC.INSTANCE.umount2(target.toString(), lazy ? LibC.MNT_DETACH : 0);
+        } catch (LastErrorException e) {
+            throw Fd.error("unmount " + target, e);
+        }
+    }
+
+    public static Optional<Mount> find(Path mountPoint) throws IOException {
+        String wanted = mountPoint.toAbsolutePath().normalize().toString();
+        Optional<Mount> found = Optional.empty();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            int dash = line.indexOf(" - ");
+            if (dash < 0) {
+                continue;
+            }
+            String[] before = line.substring(0, dash).split(" ");
+            String[] after = line.substring(dash + 3).split(" ");
+            if (before.length > 4 && unescape(before[4]).equals(wanted)) {
+                found = Optional.of(new Mount(Path.of(wanted), after[0], after.length > 1 ? after[1] : ""));
+            }
+        }
+        return found; // the last match is the one on top
+    }
+
+    private static String unescape(String s) {
+        return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    }
+}

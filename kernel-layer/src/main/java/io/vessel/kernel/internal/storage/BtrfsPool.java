@@ -1,0 +1,227 @@
+package io.vessel.kernel.internal.storage;
+
+import io.vessel.kernel.internal.linux.Btrfs;
+import io.vessel.kernel.internal.linux.LoopDevice;
+import io.vessel.kernel.internal.linux.Mounts;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A btrfs storage pool: templates are read-only subvolumes, each VE's private area is a writable snapshot of
+ * its template (instant, sharing blocks) with a quota group limit as its disk quota.
+ *
+ * <p>Zero-setup default: a sparse image file, formatted once with {@code mkfs.btrfs} and loop-mounted at start
+ * through ioctls. An existing btrfs mount can be used instead. Layout: {@code templates/<id>}, {@code ves/<id>}.
+ */
+public final class BtrfsPool implements StorageDriver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BtrfsPool.class);
+
+    private final Path root;
+    private final Path templates;
+    private final Path ves;
+
+    private BtrfsPool(Path root) throws IOException {
+        this.root = root;
+        this.templates = Files.createDirectories(root.resolve("templates"));
+        this.ves = Files.createDirectories(root.resolve("ves"));
+    }
+
+    /** Uses a btrfs file system already mounted at {@code mountPoint}. */
+    public static BtrfsPool onMount(Path mountPoint) throws IOException {
+        Optional<Mounts.Mount> mount = Mounts.find(mountPoint);
+        if (mount.isEmpty() || !mount.get().fsType().equals("btrfs")) {
+            throw new IOException(mountPoint + " is not a mounted btrfs file system");
+        }
+        Btrfs.enableQuota(mountPoint);
+        return new BtrfsPool(mountPoint);
+    }
+
+    /**
+     * Mounts (creating on first use) the pool image {@code image} at {@code mountPoint}. A pool left mounted by
+     * a previous run of the panel is reused as it is.
+     */
+    public static BtrfsPool onImage(Path image, Path mountPoint, long sizeBytes) throws IOException {
+        Files.createDirectories(mountPoint);
+        Optional<Mounts.Mount> mounted = Mounts.find(mountPoint);
+        if (mounted.isPresent() && mounted.get().fsType().equals("btrfs")) {
+            LOG.info("Storage pool already mounted mountPoint={} device={}", mountPoint, mounted.get().source());
+            return onMount(mountPoint);
+        }
+        if (!Files.exists(image)) {
+            create(image, sizeBytes);
+        }
+        try (LoopDevice loop = LoopDevice.attach(image)) {
+            Mounts.mount(loop.device().toString(), mountPoint, "btrfs", Mounts.MS_NOATIME, null);
+            LOG.info("Storage pool mounted image={} device={} mountPoint={}", image, loop.device(), mountPoint);
+        } catch (IOException e) {
+            throw new IOException("cannot mount storage pool " + image + ": " + e.getMessage(), e);
+        }
+        return onMount(mountPoint);
+    }
+
+    private static void create(Path image, long sizeBytes) throws IOException {
+        Files.createDirectories(image.getParent());
+        Path partial = image.resolveSibling(image.getFileName() + ".new");
+        try (RandomAccessFile file = new RandomAccessFile(partial.toFile(), "rw")) {
+            file.setLength(sizeBytes); // sparse: blocks are allocated as VEs write
+        }
+        run(List.of(mkfs(), "-q", "-L", "vessel-pool", partial.toString()));
+        Files.move(partial, image);
+        LOG.info("Storage pool created image={} sizeBytes={}", image, sizeBytes);
+    }
+
+    private static String mkfs() {
+        for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
+            if (Files.isExecutable(Path.of(dir, "mkfs.btrfs"))) {
+                return dir + "/mkfs.btrfs";
+            }
+        }
+        throw new IllegalStateException("mkfs.btrfs not found: install btrfs-progs to create the storage pool");
+    }
+
+    private static void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    /** Unmounts the pool; the loop device detaches by itself. */
+    public void unmount() throws IOException {
+        Mounts.unmount(root, false);
+    }
+
+    @Override
+    public String name() {
+        return "btrfs";
+    }
+
+    @Override
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public Path beginTemplate(String id) throws IOException {
+        Path path = templatePath(id);
+        if (Files.exists(path)) {
+            throw new IOException("template area " + id + " exists already");
+        }
+        Btrfs.createSubvolume(templates, id);
+        return path;
+    }
+
+    @Override
+    public void sealTemplate(String id) throws IOException {
+        Btrfs.setReadOnly(templatePath(id), true);
+    }
+
+    @Override
+    public boolean templateExists(String id) {
+        return Files.isDirectory(templatePath(id));
+    }
+
+    @Override
+    public Path templatePath(String id) {
+        return templates.resolve(id);
+    }
+
+    @Override
+    public void deleteTemplate(String id) throws IOException {
+        Path path = templatePath(id);
+        if (!Files.exists(path)) {
+            return;
+        }
+        long subvolume = Btrfs.subvolumeId(path);
+        if (Btrfs.isReadOnly(path)) {
+            Btrfs.setReadOnly(path, false);
+        }
+        Btrfs.deleteSubvolume(templates, id);
+        dropQgroup(subvolume);
+    }
+
+    @Override
+    public Path createPrivateArea(int veId, String templateId) throws IOException {
+        if (!templateExists(templateId)) {
+            throw new IOException("template " + templateId + " is not in the pool");
+        }
+        Btrfs.snapshot(templatePath(templateId), ves, String.valueOf(veId), false);
+        return privateArea(veId);
+    }
+
+    @Override
+    public Path privateArea(int veId) {
+        return ves.resolve(String.valueOf(veId));
+    }
+
+    @Override
+    public boolean privateAreaExists(int veId) {
+        return Files.isDirectory(privateArea(veId));
+    }
+
+    @Override
+    public void deletePrivateArea(int veId) throws IOException {
+        Path path = privateArea(veId);
+        if (!Files.exists(path)) {
+            return;
+        }
+        long subvolume = Btrfs.subvolumeId(path);
+        Btrfs.deleteSubvolume(ves, String.valueOf(veId));
+        dropQgroup(subvolume);
+    }
+
+    /** The kernel keeps the quota group of a deleted subvolume until its blocks are freed; best effort. */
+    private void dropQgroup(long subvolume) {
+        try {
+            Btrfs.sync(root);
+            Btrfs.destroyQgroup(root, subvolume);
+        } catch (IOException e) {
+            LOG.debug("Quota group 0/{} stays for now: {}", subvolume, e.getMessage());
+        }
+    }
+
+    @Override
+    public void setDiskQuota(int veId, long bytes) throws IOException {
+        Btrfs.limitReferenced(privateArea(veId), bytes);
+    }
+
+    @Override
+    public DiskUsage diskUsage(int veId) throws IOException {
+        Path path = privateArea(veId);
+        Btrfs.sync(root);
+        Btrfs.QgroupUsage usage = Btrfs.usage(root, Btrfs.subvolumeId(path));
+        return new DiskUsage(usage.referenced(), usage.exclusive());
+    }
+
+    @Override
+    public List<Integer> privateAreas() throws IOException {
+        List<Integer> ids = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(ves)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.matches("\\d{1,9}")) {
+                    ids.add(Integer.parseInt(name));
+                }
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+}

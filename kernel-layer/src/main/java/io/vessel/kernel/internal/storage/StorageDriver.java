@@ -1,0 +1,48 @@
+package io.vessel.kernel.internal.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where templates and VE private areas live, and how disk quotas are enforced. The working driver is btrfs
+ * ({@link BtrfsPool}); overlay-on-XFS with project quotas or per-VE loop images would implement the same contract.
+ */
+public interface StorageDriver {
+
+    /** Bytes a VE's private area uses: everything it references, and what only it holds. */
+    record DiskUsage(long referencedBytes, long exclusiveBytes) {
+    }
+
+    String name();
+
+    Path root();
+
+    /** An empty writable area to build template {@code id} in; {@link #sealTemplate} makes it immutable. */
+    Path beginTemplate(String id) throws IOException;
+
+    void sealTemplate(String id) throws IOException;
+
+    boolean templateExists(String id);
+
+    Path templatePath(String id);
+
+    void deleteTemplate(String id) throws IOException;
+
+    /** A writable copy-on-write copy of the template as VE {@code veId}'s root file system. */
+    Path createPrivateArea(int veId, String templateId) throws IOException;
+
+    Path privateArea(int veId);
+
+    boolean privateAreaExists(int veId);
+
+    void deletePrivateArea(int veId) throws IOException;
+
+    /** Hard limit on the bytes the VE's file system may hold; 0 removes the limit. */
+    void setDiskQuota(int veId, long bytes) throws IOException;
+
+    DiskUsage diskUsage(int veId) throws IOException;
+
+    /** Ids of all private areas present, for reconciling with the database. */
+    List<Integer> privateAreas() throws IOException;
+}

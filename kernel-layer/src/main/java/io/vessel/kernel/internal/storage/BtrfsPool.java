@@ -35,6 +35,11 @@ public final class BtrfsPool implements StorageDriver {
         this.root = root;
         this.templates = Files.createDirectories(root.resolve("templates"));
         this.ves = Files.createDirectories(root.resolve("ves"));
+        // An unprivileged VE's root (a high host uid) must be able to pass through to its private area, and
+        // nobody may list the other VEs' areas.
+        for (Path dir : List.of(root, templates, ves)) {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        }
     }
 
     /** Uses a btrfs file system already mounted at {@code mountPoint}. */

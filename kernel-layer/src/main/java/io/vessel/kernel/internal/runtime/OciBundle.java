@@ -1,0 +1,110 @@
+package io.vessel.kernel.internal.runtime;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The OCI runtime configuration ({@code config.json}) of a VE: a full OS container. Starts from runc's own
+ * defaults for masked and read-only paths, adds the capabilities a system container needs to run an init and
+ * services (Docker's default set plus NET_ADMIN and SYS_CHROOT, all scoped to the VE's user namespace when
+ * unprivileged), never CAP_SYS_ADMIN, CAP_SYS_MODULE or CAP_SYS_RAWIO.
+ */
+public final class OciBundle {
+
+    /** Size of each VE's uid/gid range on the host. */
+    public static final int ID_RANGE = 65536;
+
+    static final List<String> CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+            "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", "CAP_NET_ADMIN");
+
+    static final List<String> MASKED = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+            "/proc/scsi");
+
+    static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+    /** What a VE's configuration is made from. */
+    public record Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
+                       Map<String, Object> resources) {
+    }
+
+    private OciBundle() {
+    }
+
+    /** First host uid of VE {@code veId}'s range; ranges never overlap, so VEs cannot touch each other's files. */
+    public static int idBase(int veId) {
+        return ID_RANGE * veId;
+    }
+
+    public static Map<String, Object> config(Spec spec) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("ociVersion", "1.0.2");
+        config.put("process", process());
+        config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
+        config.put("hostname", spec.hostname());
+        config.put("mounts", mounts());
+        config.put("linux", linux(spec));
+        return config;
+    }
+
+    private static Map<String, Object> process() {
+        Map<String, Object> process = new LinkedHashMap<>();
+        process.put("terminal", false);
+        process.put("user", Map.of("uid", 0, "gid", 0));
+        process.put("args", List.of("/sbin/init"));
+        process.put("env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=vessel", "TERM=xterm"));
+        process.put("cwd", "/");
+        process.put("capabilities", Map.of("bounding", CAPABILITIES, "effective", CAPABILITIES,
+                "permitted", CAPABILITIES, "ambient", List.of()));
+        // no rlimits: a VE inherits the panel's, which the host administrator sets (a user namespace cannot raise them)
+        process.put("noNewPrivileges", false);
+        return process;
+    }
+
+    private static List<Map<String, Object>> mounts() {
+        List<Map<String, Object>> mounts = new ArrayList<>();
+        mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        mounts.add(mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+        mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        return mounts;
+    }
+
+    private static Map<String, Object> mount(String destination, String type, String source, List<String> options) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("destination", destination);
+        m.put("type", type);
+        m.put("source", source);
+        m.put("options", options);
+        return m;
+    }
+
+    private static Map<String, Object> linux(Spec spec) {
+        Map<String, Object> linux = new LinkedHashMap<>();
+        List<Map<String, Object>> namespaces = new ArrayList<>();
+        for (String ns : List.of("pid", "network", "ipc", "uts", "mount", "cgroup")) {
+            namespaces.add(Map.of("type", ns));
+        }
+        if (!spec.privileged()) {
+            namespaces.add(Map.of("type", "user"));
+            List<Map<String, Object>> mapping = List.of(Map.of("containerID", 0, "hostID", spec.idBase(), "size", ID_RANGE));
+            linux.put("uidMappings", mapping);
+            linux.put("gidMappings", mapping);
+        }
+        linux.put("namespaces", namespaces);
+        linux.put("cgroupsPath", spec.cgroupsPath());
+        Map<String, Object> resources = new LinkedHashMap<>(spec.resources());
+        // nothing but the standard pseudo-devices runc creates: no disks, no /dev/mem, no mknod of real devices
+        resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
+        linux.put("resources", resources);
+        linux.put("maskedPaths", MASKED);
+        linux.put("readonlyPaths", READ_ONLY);
+        return linux;
+    }
+}

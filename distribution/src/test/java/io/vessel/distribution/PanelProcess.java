@@ -35,6 +35,7 @@ final class PanelProcess implements AutoCloseable {
     private final Map<String, String> extraEnv;
     private final Path output;
     private Process process;
+    private boolean keepHostState;
 
     PanelProcess(Path workDir, Map<String, String> extraEnv) {
         this(DIST, workDir, extraEnv);
@@ -119,6 +120,15 @@ final class PanelProcess implements AutoCloseable {
     void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A crash the test wants to recover from: {@code kill -9}, and on close leave the VEs and the pool as the
+     * crash left them, for the next panel on the same data directory to find.
+     */
+    void crash() throws InterruptedException {
+        kill9();
+        keepHostState = true;
     }
 
     /** SIGTERM, as an init system would stop it; returns the exit code. */
@@ -207,10 +217,55 @@ final class PanelProcess implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Kills the panel if still running and removes what it leaves on the host by design (VEs keep running and
+     * the pool stays mounted when a panel stops): containers, the pool mount, the node's empty cgroups.
+     */
     @Override
     public void close() throws InterruptedException {
         if (isAlive()) {
             kill9();
+        }
+        if (keepHostState) {
+            return;
+        }
+        Path runcRoot = dataDir.resolve("run/runc");
+        if (Files.isDirectory(runcRoot)) {
+            for (String id : host("runc", "--root", runcRoot.toString(), "list", "-q").lines().filter(l -> !l.isBlank()).toList()) {
+                host("runc", "--root", runcRoot.toString(), "delete", "--force", id);
+            }
+        }
+        Path pool = dataDir.resolve("storage/pool");
+        if (host("cat", "/proc/self/mountinfo").contains(" " + pool + " ")) {
+            host("umount", pool.toString());
+        }
+        try {
+            Path nodeId = dataDir.resolve("node-id");
+            if (Files.exists(nodeId)) {
+                String node = Files.readString(nodeId).strip().substring(0, 8);
+                for (String controller : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "systemd", "unified"}) {
+                    Path dir = Path.of("/sys/fs/cgroup", controller, "vessel", node);
+                    if (Files.isDirectory(dir)) {
+                        host("rmdir", dir.toString());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String host(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 }

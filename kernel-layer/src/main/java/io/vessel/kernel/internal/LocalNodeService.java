@@ -1,9 +1,6 @@
 package io.vessel.kernel.internal;
 
-import io.vessel.api.platform.HealthCheck;
-import io.vessel.api.platform.HealthReport;
 import io.vessel.kernel.api.HostCapabilities;
-import io.vessel.kernel.api.HostCapabilities.CgroupLayout;
 import io.vessel.kernel.api.Node;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.persistence.api.Database;
@@ -15,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -28,10 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node: its identity (kept in {@code data/node-id} so it survives a database move), its record in the
- * database (updated at every start), and what its kernel can do. Reports as the {@code kernel} health check.
+ * database (updated at every start), and what its kernel can do.
  */
-@Component(service = {NodeService.class, HealthCheck.class}, property = HealthCheck.NAME_PROPERTY + "=kernel")
-public final class LocalNodeService implements NodeService, HealthCheck {
+@Component(service = NodeService.class)
+public final class LocalNodeService implements NodeService {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalNodeService.class);
 
@@ -97,29 +92,6 @@ public final class LocalNodeService implements NodeService, HealthCheck {
     @Override
     public HostCapabilities capabilities() {
         return capabilities;
-    }
-
-    @Override
-    public HealthReport check() {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("nodeId", nodeId.toString());
-        details.put("kernel", capabilities.kernelRelease());
-        details.put("cgroups", capabilities.cgroupLayout());
-        details.put("runtimes", capabilities.runtimes());
-        details.put("filesystems", capabilities.filesystems());
-        details.put("userNamespaces", capabilities.userNamespaces());
-        details.put("root", capabilities.root());
-        if (!capabilities.root()) {
-            return HealthReport.degraded("the panel does not run as root: VEs cannot be created", details);
-        }
-        if (capabilities.runtimes().isEmpty()) {
-            return HealthReport.degraded("no OCI runtime (runc or crun) found: VEs cannot start", details);
-        }
-        if (capabilities.cgroupLayout() == CgroupLayout.NONE) {
-            return HealthReport.degraded("no cgroup file system mounted: VE limits cannot be enforced", details);
-        }
-        return HealthReport.up("kernel " + capabilities.kernelRelease() + ", cgroups " + capabilities.cgroupLayout()
-                + ", runtime " + capabilities.runtimes().get(0).name(), details);
     }
 
     private static String hostname() {

@@ -7,7 +7,11 @@ import java.nio.file.Path;
  */
 record ConnectionSettings(String url, String user, String password, String schema, int poolSize, boolean embedded) {
 
-    static final String EMBEDDED_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE";
+    /**
+     * WRITE_DELAY=0: H2 otherwise writes committed transactions in the background up to a second later, and a
+     * kill -9 of the panel would lose them (found by VeLifecycleIT: a VE created just before the crash vanished).
+     */
+    static final String EMBEDDED_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
 
     static ConnectionSettings of(String url, String user, String password, String schema, int poolSize, Path dataDir) {
         String trimmedUrl = url == null ? "" : url.trim();

@@ -144,6 +144,11 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public boolean templateSealed(String id) throws IOException {
+        return templateExists(id) && Btrfs.isReadOnly(templatePath(id));
+    }
+
+    @Override
     public Path templatePath(String id) {
         return templates.resolve(id);
     }

@@ -25,6 +25,9 @@ public interface StorageDriver {
 
     boolean templateExists(String id);
 
+    /** Whether the template was finished and made immutable (false: a build that was interrupted). */
+    boolean templateSealed(String id) throws IOException;
+
     Path templatePath(String id);
 
     void deleteTemplate(String id) throws IOException;

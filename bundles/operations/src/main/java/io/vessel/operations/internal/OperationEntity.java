@@ -1,0 +1,87 @@
+package io.vessel.operations.internal;
+
+import io.vessel.api.operation.Operation;
+import io.vessel.api.operation.OperationState;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+@Entity
+@Table(name = "operation")
+public class OperationEntity {
+
+    @Id
+    private UUID id;
+    @Column(nullable = false, length = 100)
+    private String kind;
+    @Column(nullable = false, length = 200)
+    private String target;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 20)
+    private OperationState state;
+    @Column(nullable = false)
+    private int progress;
+    @Column(length = 500)
+    private String message;
+    @Column(length = 500)
+    private String result;
+    @Column(length = 2000)
+    private String error;
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+    @Column(name = "started_at")
+    private Instant startedAt;
+    @Column(name = "finished_at")
+    private Instant finishedAt;
+
+    protected OperationEntity() {
+    }
+
+    OperationEntity(UUID id, String kind, String target, Instant now) {
+        this.id = id;
+        this.kind = kind;
+        this.target = target;
+        this.state = OperationState.QUEUED;
+        this.createdAt = now;
+    }
+
+    void start(Instant now) {
+        state = OperationState.RUNNING;
+        startedAt = now;
+    }
+
+    void progress(int percent, String text) {
+        progress = Math.max(progress, Math.min(100, Math.max(0, percent)));
+        message = abbreviate(text, 500);
+    }
+
+    void succeed(String resultPath, Instant now) {
+        state = OperationState.SUCCEEDED;
+        progress = 100;
+        result = abbreviate(resultPath, 500);
+        finishedAt = now;
+    }
+
+    void fail(String reason, Instant now) {
+        state = OperationState.FAILED;
+        error = abbreviate(reason, 2000);
+        finishedAt = now;
+    }
+
+    OperationState state() {
+        return state;
+    }
+
+    Operation toOperation() {
+        return new Operation(id, kind, target, state, progress, message, result, error, createdAt, startedAt, finishedAt);
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

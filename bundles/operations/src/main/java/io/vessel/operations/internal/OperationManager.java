@@ -1,0 +1,119 @@
+package io.vessel.operations.internal;
+
+import io.vessel.api.operation.Operation;
+import io.vessel.api.operation.OperationFailure;
+import io.vessel.api.operation.OperationService;
+import io.vessel.api.operation.OperationState;
+import io.vessel.persistence.api.Database;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs operations on a small thread pool and records every state change, so a client can poll and the history
+ * survives restarts. Operations that were running when the panel died are marked failed at the next start: their
+ * owners (e.g. the VE lifecycle) reconcile what was half done.
+ */
+@Component(service = OperationService.class)
+public final class OperationManager implements OperationService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OperationManager.class);
+
+    private final Database database;
+    private final ExecutorService workers;
+
+    @Activate
+    public OperationManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
+        this.database = database;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "vessel-operation-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        int interrupted = database.inTransaction(em -> em.createQuery(
+                "select o from OperationEntity o where o.state in :open", OperationEntity.class)
+                .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING))
+                .getResultList().stream().mapToInt(o -> {
+                    o.fail("Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", now());
+                    return 1;
+                }).sum());
+        if (interrupted > 0) {
+            LOG.warn("Marked interrupted operations as failed count={}", interrupted);
+        }
+    }
+
+    @Override
+    public Operation submit(String kind, String target, Work work) {
+        UUID id = UUID.randomUUID();
+        Operation queued = database.inTransaction(em -> {
+            OperationEntity entity = new OperationEntity(id, kind, target, now());
+            em.persist(entity);
+            return entity.toOperation();
+        });
+        workers.execute(() -> execute(id, kind, target, work));
+        return queued;
+    }
+
+    private void execute(UUID id, String kind, String target, Work work) {
+        long started = System.nanoTime();
+        change(id, e -> e.start(now()));
+        try {
+            String result = work.run((percent, message) -> change(id, e -> e.progress(percent, message)));
+            change(id, e -> e.succeed(result, now()));
+            LOG.info("Operation succeeded id={} kind={} target={} tookMs={}", id, kind, target, (System.nanoTime() - started) / 1_000_000);
+        } catch (OperationFailure e) {
+            change(id, entity -> entity.fail(e.getMessage(), now()));
+            LOG.warn("Operation failed id={} kind={} target={} reason=\"{}\"", id, kind, target, e.getMessage(), e.getCause());
+        } catch (Exception | Error e) {
+            String reference = id.toString().substring(0, 8);
+            change(id, entity -> entity.fail("The operation failed unexpectedly. Quote reference " + reference + " to your provider.", now()));
+            LOG.error("Operation failed unexpectedly id={} kind={} target={} reference={}", id, kind, target, reference, e);
+        }
+    }
+
+    private void change(UUID id, Consumer<OperationEntity> update) {
+        database.run(em -> {
+            OperationEntity entity = em.find(OperationEntity.class, id);
+            if (entity != null) {
+                update.accept(entity);
+            }
+        });
+    }
+
+    @Override
+    public Optional<Operation> find(UUID id) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(OperationEntity.class, id)).map(OperationEntity::toOperation));
+    }
+
+    @Override
+    public List<Operation> recent(int limit) {
+        return database.inTransaction(em -> em.createQuery("select o from OperationEntity o order by o.createdAt desc", OperationEntity.class)
+                .setMaxResults(limit).getResultList().stream().map(OperationEntity::toOperation).toList());
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        workers.shutdown();
+        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+            workers.shutdownNow();
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,52 @@
+package io.vessel.operations.internal;
+
+import io.vessel.api.operation.Operation;
+import io.vessel.api.operation.OperationService;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code /api/v1/operations}: what long-running actions are doing and how they ended. */
+@Component(service = OperationsResource.class, property = ApiWhiteboard.RESOURCE + "=true")
+@Path("operations")
+@Produces(MediaType.APPLICATION_JSON)
+public final class OperationsResource {
+
+    private final OperationService operations;
+
+    @Activate
+    public OperationsResource(@Reference OperationService operations) {
+        this.operations = operations;
+    }
+
+    @GET
+    public List<Operation> listOperations(@QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw ProblemException.badRequest("limit must be between 1 and 1000.");
+        }
+        return operations.recent(limit);
+    }
+
+    @GET
+    @Path("{id}")
+    public Operation getOperation(@PathParam("id") String id) {
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("There is no operation " + id + ".");
+        }
+        return operations.find(uuid).orElseThrow(() -> ProblemException.notFound("There is no operation " + id + "."));
+    }
+}

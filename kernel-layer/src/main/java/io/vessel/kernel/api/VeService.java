@@ -1,0 +1,43 @@
+package io.vessel.kernel.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The VE lifecycle. Methods block until done and throw {@link VeException}; the REST layer runs the long ones
+ * as operations. Each method either completes or leaves the VE as it was.
+ */
+public interface VeService {
+
+    List<VirtualEnvironment> list();
+
+    Optional<VirtualEnvironment> find(int id);
+
+    /** Checks a creation request and reserves its id without doing the work yet (state CREATING). */
+    VirtualEnvironment prepare(NewVe request);
+
+    /** Builds the private area of a prepared VE; on failure removes every trace of it. */
+    VirtualEnvironment create(int id);
+
+    VirtualEnvironment start(int id);
+
+    /** SIGTERM to the VE's init, then SIGKILL after {@code timeoutSeconds}. */
+    VirtualEnvironment stop(int id, int timeoutSeconds);
+
+    VirtualEnvironment restart(int id, int timeoutSeconds);
+
+    VirtualEnvironment kill(int id);
+
+    VirtualEnvironment suspend(int id);
+
+    VirtualEnvironment resume(int id);
+
+    void destroy(int id);
+
+    ExecResult exec(int id, ExecRequest request);
+
+    /** Throws when the action is not allowed in the VE's current state, so an API can refuse before queuing it. */
+    void checkTransition(int id, VeState target);
+
+    List<String> templates();
+}

@@ -1,0 +1,158 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.api.operation.OperationService;
+import io.vessel.api.platform.HealthCheck;
+import io.vessel.kernel.api.HostCapabilities;
+import io.vessel.kernel.api.NodeService;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.internal.runtime.RuncRuntime;
+import io.vessel.kernel.internal.storage.BtrfsPool;
+import io.vessel.kernel.internal.storage.StorageDriver;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings up VE support on this node: the storage pool, the OCI runtime and the VE manager, reconciled with what
+ * survived the last run. Publishes {@link VeService} when the host can run VEs; the REST resources are published
+ * either way and explain why VEs are unavailable otherwise.
+ */
+@Component(immediate = true, service = {}, configurationPid = KernelConfig.PID)
+@Designate(ocd = KernelConfig.class)
+public final class KernelComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
+
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+
+    @Activate
+    public KernelComponent(BundleContext context, KernelConfig config, @Reference NodeService nodes,
+                           @Reference OperationService operations,
+                           @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
+        Path dataDir = Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
+        VeManager manager = null;
+        String unavailable = null;
+        try {
+            manager = open(config, nodes, database, dataDir);
+            manager.reconcile();
+            registrations.add(context.registerService(VeService.class, manager, null));
+        } catch (Exception e) {
+            unavailable = e.getMessage();
+            LOG.error("VEs are unavailable on this node: {}", unavailable);
+        }
+        VeService service = manager;
+        String reason = unavailable;
+        VeServiceHandle handle = () -> {
+            if (service == null) {
+                throw new VeException(VeException.Kind.UNAVAILABLE, "VEs cannot run on this node: " + reason);
+            }
+            return service;
+        };
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations), resource()));
+        registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(handle), resource()));
+        // last: the panel counts as ready once this check exists, and by then the resources above are in
+        Dictionary<String, Object> health = new Hashtable<>();
+        health.put(HealthCheck.NAME_PROPERTY, "kernel");
+        java.util.Map<String, Object> storage = manager == null ? java.util.Map.of()
+                : java.util.Map.of("driver", manager.storageName(), "pool", manager.storageRoot().toString());
+        registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage), health));
+    }
+
+    private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir) throws Exception {
+        HostCapabilities caps = nodes.capabilities();
+        if (!caps.root()) {
+            throw new IllegalStateException("the panel must run as root to create VEs");
+        }
+        String runtimeName = config.runtime().strip();
+        if (caps.runtimes().stream().noneMatch(r -> r.name().equals(runtimeName))) {
+            throw new IllegalStateException("OCI runtime '" + runtimeName + "' not found (install the Debian package " + runtimeName + ")");
+        }
+        if (config.storage_path().isBlank()) {
+            java.nio.file.Files.createDirectories(dataDir.resolve("storage"));
+            checkTraversable(dataDir.resolve("storage/pool"));
+        }
+        StorageDriver storage = config.storage_path().isBlank()
+                ? BtrfsPool.onImage(dataDir.resolve("storage/pool.img"), dataDir.resolve("storage/pool"), parseSize(config.storage_size()))
+                : BtrfsPool.onMount(Path.of(config.storage_path()));
+        checkTraversable(storage.root());
+        RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
+        LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
+        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), Path.of(config.busybox()));
+    }
+
+    /** Unprivileged VEs mount their root as a high uid, which must be able to pass through every parent. */
+    private static void checkTraversable(Path poolRoot) throws java.io.IOException {
+        for (Path dir = poolRoot.getParent(); dir != null; dir = dir.getParent()) {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(dir);
+            if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IllegalStateException("unprivileged VEs cannot reach the storage pool through " + dir
+                        + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run: chmod o+x " + dir);
+            }
+        }
+    }
+
+    static long parseSize(String text) {
+        String s = text.strip().toUpperCase(Locale.ROOT);
+        long unit = 1;
+        if (s.endsWith("T")) {
+            unit = 1L << 40;
+        } else if (s.endsWith("G")) {
+            unit = 1L << 30;
+        } else if (s.endsWith("M")) {
+            unit = 1L << 20;
+        }
+        String digits = unit == 1 ? s : s.substring(0, s.length() - 1);
+        try {
+            long size = Long.parseLong(digits.strip()) * unit;
+            if (size < (256L << 20)) {
+                throw new IllegalArgumentException("kernel.storage.size must be at least 256M, not " + text);
+            }
+            return size;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("kernel.storage.size must be a size like 20G, not '" + text + "'");
+        }
+    }
+
+    private static Dictionary<String, Object> resource() {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(ApiWhiteboard.RESOURCE, "true");
+        return props;
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // framework stopping
+            }
+        }
+        // The pool stays mounted and VEs keep running: the panel stopping is not the node stopping.
+    }
+
+    private static String valueOr(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /** The VE service, or why there is none. */
+    @FunctionalInterface
+    interface VeServiceHandle {
+        VeService get();
+    }
+}

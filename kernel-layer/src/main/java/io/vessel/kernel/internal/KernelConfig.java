@@ -1,0 +1,23 @@
+package io.vessel.kernel.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** PID {@code io.vessel.kernel} ({@code kernel.*} in vessel.conf). */
+@ObjectClassDefinition(name = "Vessel kernel layer")
+public @interface KernelConfig {
+
+    String PID = "io.vessel.kernel";
+
+    @AttributeDefinition(description = "A mounted btrfs file system to use as the storage pool; empty: a loop-mounted image under the data directory")
+    String storage_path() default "";
+
+    @AttributeDefinition(description = "Size of the pool image created on first start (sparse), e.g. 20G")
+    String storage_size() default "20G";
+
+    @AttributeDefinition(description = "OCI runtime binary: runc or crun")
+    String runtime() default "runc";
+
+    @AttributeDefinition(description = "Static busybox used to build the built-in busybox template")
+    String busybox() default "/bin/busybox";
+}

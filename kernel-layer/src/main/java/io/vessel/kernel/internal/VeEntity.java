@@ -1,0 +1,118 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.api.VeState;
+import io.vessel.kernel.api.VirtualEnvironment;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+@Entity
+@Table(name = "ve")
+public class VeEntity {
+
+    @Id
+    private int id;
+    @Column(nullable = false, length = 100)
+    private String name;
+    @Column(nullable = false, length = 253)
+    private String hostname;
+    @Column(nullable = false, length = 100)
+    private String template;
+    @Column(length = 100)
+    private String owner;
+    @Column(name = "node_id", nullable = false)
+    private UUID nodeId;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 20)
+    private VeState state;
+    @Column(name = "state_reason", length = 500)
+    private String stateReason;
+    @Column(nullable = false)
+    private boolean privileged;
+    @Column(name = "cpu_weight", nullable = false)
+    private int cpuWeight;
+    @Column(precision = 6, scale = 2)
+    private BigDecimal cpus;
+    @Column(name = "memory_bytes", nullable = false)
+    private long memoryBytes;
+    @Column(name = "swap_bytes", nullable = false)
+    private long swapBytes;
+    @Column(nullable = false)
+    private int processes;
+    @Column(name = "disk_bytes", nullable = false)
+    private long diskBytes;
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    protected VeEntity() {
+    }
+
+    VeEntity(int id, String name, String hostname, String template, String owner, UUID nodeId, boolean privileged,
+             VeLimits limits, Instant now) {
+        this.id = id;
+        this.name = name;
+        this.hostname = hostname;
+        this.template = template;
+        this.owner = owner;
+        this.nodeId = nodeId;
+        this.privileged = privileged;
+        this.state = VeState.CREATING;
+        this.createdAt = now;
+        this.updatedAt = now;
+        setLimits(limits, now);
+    }
+
+    int id() {
+        return id;
+    }
+
+    String hostname() {
+        return hostname;
+    }
+
+    String template() {
+        return template;
+    }
+
+    boolean privileged() {
+        return privileged;
+    }
+
+    VeState state() {
+        return state;
+    }
+
+    VeLimits limits() {
+        return new VeLimits(cpuWeight, cpus, memoryBytes, swapBytes, processes, diskBytes);
+    }
+
+    void setLimits(VeLimits limits, Instant now) {
+        cpuWeight = limits.cpuWeight();
+        cpus = limits.cpus();
+        memoryBytes = limits.memoryBytes();
+        swapBytes = limits.swapBytes();
+        processes = limits.processes();
+        diskBytes = limits.diskBytes();
+        updatedAt = now;
+    }
+
+    void setState(VeState next, String reason, Instant now) {
+        state = next;
+        stateReason = reason;
+        updatedAt = now;
+    }
+
+    VirtualEnvironment toVe() {
+        return new VirtualEnvironment(id, name, hostname, template, owner, state, stateReason, privileged, limits(),
+                createdAt, updatedAt);
+    }
+}

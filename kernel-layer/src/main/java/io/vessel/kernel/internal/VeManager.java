@@ -1,0 +1,546 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.api.ExecRequest;
+import io.vessel.kernel.api.ExecResult;
+import io.vessel.kernel.api.NewVe;
+import io.vessel.kernel.api.NodeService;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeException.Kind;
+import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VeState;
+import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.kernel.internal.runtime.OciBundle;
+import io.vessel.kernel.internal.runtime.RuncRuntime;
+import io.vessel.kernel.internal.storage.StorageDriver;
+import io.vessel.kernel.internal.template.BusyboxTemplate;
+import io.vessel.kernel.internal.template.IdShift;
+import io.vessel.persistence.api.Database;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VE lifecycle on this node: database record, private area in the storage pool, OCI bundle and runtime.
+ * Actions on one VE are serialised; every action either completes or puts things back as they were.
+ */
+final class VeManager implements VeService {
+
+    static final int MIN_ID = 1;
+    static final int MAX_ID = 65534; // the VE's uid range (id * 65536) must fit in 32 bits
+    private static final int FIRST_AUTO_ID = 101;
+    private static final Pattern HOSTNAME = Pattern.compile("(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
+    private static final Logger LOG = LoggerFactory.getLogger(VeManager.class);
+
+    private final Database database;
+    private final UUID8 node;
+    private final StorageDriver storage;
+    private final RuncRuntime runtime;
+    private final Path bundles;
+    private final Path busybox;
+    private final Map<Integer, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final ReentrantLock templateLock = new ReentrantLock();
+
+    /** The node's id and its short form used in container and cgroup names. */
+    record UUID8(java.util.UUID id) {
+        String shortId() {
+            return id.toString().substring(0, 8);
+        }
+    }
+
+    VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, Path busybox) {
+        this.database = database;
+        this.node = new UUID8(nodes.localNode().id());
+        this.storage = storage;
+        this.runtime = runtime;
+        this.bundles = bundles;
+        this.busybox = busybox;
+    }
+
+    // ---- queries ---------------------------------------------------------------------------------------------
+
+    @Override
+    public List<VirtualEnvironment> list() {
+        return database.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
+                .getResultList().stream().map(VeEntity::toVe).toList());
+    }
+
+    @Override
+    public Optional<VirtualEnvironment> find(int id) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, id)).map(VeEntity::toVe));
+    }
+
+    @Override
+    public List<String> templates() {
+        return List.of(BusyboxTemplate.NAME);
+    }
+
+    // ---- create ----------------------------------------------------------------------------------------------
+
+    @Override
+    public VirtualEnvironment prepare(NewVe request) {
+        if (request == null || request.template() == null || request.template().isBlank()) {
+            throw new VeException(Kind.INVALID, "template", "template is required; available: " + templates(), null);
+        }
+        if (!templates().contains(request.template())) {
+            throw new VeException(Kind.INVALID, "template", "unknown template '" + request.template() + "'; available: " + templates(), null);
+        }
+        if (request.id() != null && (request.id() < MIN_ID || request.id() > MAX_ID)) {
+            throw new VeException(Kind.INVALID, "id", "id must be between " + MIN_ID + " and " + MAX_ID, null);
+        }
+        if (request.hostname() != null && !HOSTNAME.matcher(request.hostname()).matches()) {
+            throw new VeException(Kind.INVALID, "hostname", "'" + request.hostname() + "' is not a valid host name (letters, digits, dashes, dots)", null);
+        }
+        if (request.name() != null && (request.name().isBlank() || request.name().length() > 100)) {
+            throw new VeException(Kind.INVALID, "name", "name must be 1 to 100 characters", null);
+        }
+        VeLimits limits = validLimits(request.limits() == null ? VeLimits.DEFAULTS : request.limits().over(VeLimits.DEFAULTS));
+        Instant now = now();
+        return database.inTransaction(em -> {
+            int id = request.id() != null ? request.id() : nextFreeId(em);
+            if (em.find(VeEntity.class, id) != null) {
+                throw new VeException(Kind.CONFLICT, "id", "VE " + id + " exists already", null);
+            }
+            String hostname = request.hostname() != null ? request.hostname() : "ve" + id;
+            String name = request.name() != null ? request.name() : hostname;
+            VeEntity entity = new VeEntity(id, name, hostname, request.template(), request.owner(), node.id(),
+                    Boolean.TRUE.equals(request.privileged()), limits, now);
+            em.persist(entity);
+            return entity.toVe();
+        });
+    }
+
+    private static int nextFreeId(jakarta.persistence.EntityManager em) {
+        Integer max = em.createQuery("select max(v.id) from VeEntity v", Integer.class).getSingleResult();
+        int next = max == null || max < FIRST_AUTO_ID ? FIRST_AUTO_ID : max + 1;
+        if (next > MAX_ID) {
+            throw new VeException(Kind.CONFLICT, "no free VE id above " + FIRST_AUTO_ID + "; give one explicitly");
+        }
+        return next;
+    }
+
+    static VeLimits validLimits(VeLimits l) {
+        check(l.cpuWeight() >= 1 && l.cpuWeight() <= 10_000, "limits.cpuWeight", "must be between 1 and 10000");
+        check(l.cpus() == null || (l.cpus().signum() >= 0 && l.cpus().compareTo(BigDecimal.valueOf(1024)) <= 0
+                && l.cpus().scale() <= 2), "limits.cpus", "must be between 0 and 1024 cores, at most two decimals");
+        check(l.memoryBytes() >= (16L << 20) && l.memoryBytes() <= (1L << 50), "limits.memoryBytes", "must be at least 16 MiB");
+        check(l.swapBytes() >= 0 && l.swapBytes() <= (1L << 50), "limits.swapBytes", "must be 0 or more");
+        check(l.processes() >= 16 && l.processes() <= 4_194_304, "limits.processes", "must be between 16 and 4194304");
+        check(l.diskBytes() >= (16L << 20) && l.diskBytes() <= (1L << 56), "limits.diskBytes", "must be at least 16 MiB");
+        return l;
+    }
+
+    private static void check(boolean ok, String field, String message) {
+        if (!ok) {
+            throw new VeException(Kind.INVALID, field, field + " " + message, null);
+        }
+    }
+
+    @Override
+    public VirtualEnvironment create(int id) {
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.CREATING) {
+                throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + ", not being created");
+            }
+            try {
+                String templateId = ensureTemplate(ve.template());
+                Path area = storage.createPrivateArea(id, templateId);
+                if (!ve.privileged()) {
+                    IdShift.shift(area, OciBundle.idBase(id));
+                }
+                Files.writeString(area.resolve("etc/hostname"), ve.hostname() + "\n");
+                storage.setDiskQuota(id, ve.limits().diskBytes());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Create failed, removing what was made ve={} reason=\"{}\"", id, e.getMessage());
+                removeTraces(id);
+                database.run(em -> em.remove(em.find(VeEntity.class, id)));
+                throw new VeException(Kind.FAILED, null, "creating VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE created ve={} template={} privileged={}", id, ve.template(), ve.privileged());
+            return transition(id, VeState.STOPPED, null);
+        });
+    }
+
+    private String ensureTemplate(String name) throws IOException {
+        String id = BusyboxTemplate.id();
+        templateLock.lock();
+        try {
+            if (storage.templateExists(id) && !storage.templateSealed(id)) {
+                storage.deleteTemplate(id); // a build the panel did not finish
+            }
+            if (!storage.templateExists(id)) {
+                long started = System.nanoTime();
+                BusyboxTemplate.build(storage.beginTemplate(id), busybox);
+                storage.sealTemplate(id);
+                LOG.info("Template built template={} tookMs={}", id, (System.nanoTime() - started) / 1_000_000);
+            }
+            return id;
+        } catch (IOException e) {
+            try {
+                storage.deleteTemplate(id);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        } finally {
+            templateLock.unlock();
+        }
+    }
+
+    // ---- power -----------------------------------------------------------------------------------------------
+
+    @Override
+    public VirtualEnvironment start(int id) {
+        return locked(id, () -> {
+            VeEntity ve = require(id, VeState.RUNNING);
+            String container = container(id);
+            try {
+                runtime.delete(container, true); // a leftover stopped container of an earlier crash
+                int base = OciBundle.idBase(id);
+                Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
+                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits())));
+                runtime.run(container, bundles.resolve(String.valueOf(id)), config);
+            } catch (IOException e) {
+                forceDelete(container);
+                throw new VeException(Kind.FAILED, null, "starting VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE started ve={}", id);
+            return transition(id, VeState.RUNNING, null);
+        });
+    }
+
+    @Override
+    public VirtualEnvironment stop(int id, int timeoutSeconds) {
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED) {
+                throw conflict(id, ve.state(), "stop");
+            }
+            String container = container(id);
+            try {
+                if (ve.state() == VeState.SUSPENDED) {
+                    runtime.resume(container);
+                }
+                runtime.kill(container, "TERM", false);
+                if (!awaitStopped(container, Duration.ofSeconds(timeoutSeconds))) {
+                    LOG.warn("VE did not stop in time, killing ve={} timeoutSeconds={}", id, timeoutSeconds);
+                    runtime.kill(container, "KILL", true);
+                    awaitStopped(container, Duration.ofSeconds(10));
+                }
+                runtime.delete(container, true);
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "stopping VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE stopped ve={}", id);
+            return transition(id, VeState.STOPPED, null);
+        });
+    }
+
+    @Override
+    public VirtualEnvironment restart(int id, int timeoutSeconds) {
+        return locked(id, () -> {
+            VeState state = load(id).state();
+            if (state == VeState.RUNNING || state == VeState.SUSPENDED) {
+                stop(id, timeoutSeconds);
+            }
+            return start(id);
+        });
+    }
+
+    @Override
+    public VirtualEnvironment kill(int id) {
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED) {
+                throw conflict(id, ve.state(), "kill");
+            }
+            String container = container(id);
+            try {
+                runtime.kill(container, "KILL", true);
+                awaitStopped(container, Duration.ofSeconds(10));
+                runtime.delete(container, true);
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "killing VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE killed ve={}", id);
+            return transition(id, VeState.STOPPED, null);
+        });
+    }
+
+    @Override
+    public VirtualEnvironment suspend(int id) {
+        return locked(id, () -> {
+            require(id, VeState.SUSPENDED);
+            try {
+                runtime.pause(container(id));
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "suspending VE " + id + " failed: " + e.getMessage(), e);
+            }
+            return transition(id, VeState.SUSPENDED, null);
+        });
+    }
+
+    @Override
+    public VirtualEnvironment resume(int id) {
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.SUSPENDED) {
+                throw conflict(id, ve.state(), "resume");
+            }
+            try {
+                runtime.resume(container(id));
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "resuming VE " + id + " failed: " + e.getMessage(), e);
+            }
+            return transition(id, VeState.RUNNING, null);
+        });
+    }
+
+    @Override
+    public void destroy(int id) {
+        locked(id, () -> {
+            require(id, VeState.DESTROYED);
+            try {
+                runtime.delete(container(id), true);
+                storage.deletePrivateArea(id);
+                deleteTree(bundles.resolve(String.valueOf(id)));
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "destroying VE " + id + " failed: " + e.getMessage(), e);
+            }
+            database.run(em -> em.remove(em.find(VeEntity.class, id)));
+            LOG.info("VE destroyed ve={}", id);
+            return null;
+        });
+    }
+
+    @Override
+    public ExecResult exec(int id, ExecRequest request) {
+        if (request == null || request.command() == null || request.command().isEmpty()
+                || request.command().stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+            throw new VeException(Kind.INVALID, "command", "command must be a non-empty list of arguments", null);
+        }
+        int timeout = request.timeoutSeconds() == null ? 30 : request.timeoutSeconds();
+        if (timeout < 1 || timeout > 3600) {
+            throw new VeException(Kind.INVALID, "timeoutSeconds", "timeoutSeconds must be between 1 and 3600", null);
+        }
+        Map<String, String> env = request.env() == null ? Map.of() : request.env();
+        for (String key : env.keySet()) {
+            if (key == null || !key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new VeException(Kind.INVALID, "env", "invalid environment variable name '" + key + "'", null);
+            }
+        }
+        VeEntity ve = load(id);
+        if (ve.state() != VeState.RUNNING) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; start it to run commands");
+        }
+        try {
+            byte[] stdin = request.stdin() == null ? null : request.stdin().getBytes(StandardCharsets.UTF_8);
+            RuncRuntime.ExecResult r = runtime.exec(container(id), request.command(), env, stdin, Duration.ofSeconds(timeout));
+            return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void checkTransition(int id, VeState target) {
+        VeEntity ve = load(id);
+        boolean ok = switch (target) {
+            case STOPPED -> ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED;
+            default -> ve.state().canBecome(target);
+        };
+        if (!ok) {
+            throw conflict(id, ve.state(), verb(target));
+        }
+    }
+
+    private static String verb(VeState target) {
+        return switch (target) {
+            case RUNNING -> "start";
+            case STOPPED -> "stop";
+            case SUSPENDED -> "suspend";
+            case DESTROYED -> "destroy";
+            default -> "change";
+        };
+    }
+
+    // ---- reconcile -------------------------------------------------------------------------------------------
+
+    /**
+     * Brings the database in line with what really exists after a crash or a restart of the panel: running and
+     * stopped containers, half-created VEs, orphans. Logs every correction.
+     */
+    void reconcile() throws IOException {
+        Set<String> containers = new HashSet<>(runtime.list());
+        for (VirtualEnvironment ve : list()) {
+            String container = container(ve.id());
+            Optional<RuncRuntime.State> state = runtime.state(container);
+            containers.remove(container);
+            if (ve.state() == VeState.CREATING) {
+                LOG.warn("Reconcile: removing VE whose creation was interrupted ve={}", ve.id());
+                removeTraces(ve.id());
+                database.run(em -> em.remove(em.find(VeEntity.class, ve.id())));
+                continue;
+            }
+            VeState actual = state.map(s -> s.running() ? VeState.RUNNING : s.paused() ? VeState.SUSPENDED : VeState.STOPPED)
+                    .orElse(VeState.STOPPED);
+            if (state.isPresent() && actual == VeState.STOPPED) {
+                runtime.delete(container, true);
+            }
+            if (actual != ve.state() && ve.state() != VeState.ERROR) {
+                String reason = "reconciled at panel start: was recorded " + ve.state() + ", found " + actual;
+                LOG.warn("Reconcile: ve={} recorded={} actual={}", ve.id(), ve.state(), actual);
+                database.run(em -> em.find(VeEntity.class, ve.id()).setState(actual, reason, now()));
+            }
+        }
+        for (String orphan : containers) {
+            LOG.warn("Reconcile: container without a VE record container={} (left alone)", orphan);
+        }
+        Set<Integer> known = new HashSet<>();
+        list().forEach(v -> known.add(v.id()));
+        for (int area : storage.privateAreas()) {
+            if (!known.contains(area)) {
+                LOG.warn("Reconcile: private area without a VE record ve={} (left alone)", area);
+            }
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private <T> T locked(int id, Supplier<T> action) {
+        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private VeEntity load(int id) {
+        return database.inTransaction(em -> {
+            VeEntity ve = em.find(VeEntity.class, id);
+            if (ve == null) {
+                throw new VeException(Kind.NOT_FOUND, "there is no VE " + id);
+            }
+            em.detach(ve);
+            return ve;
+        });
+    }
+
+    private VeEntity require(int id, VeState target) {
+        VeEntity ve = load(id);
+        if (!ve.state().canBecome(target)) {
+            throw conflict(id, ve.state(), verb(target));
+        }
+        return ve;
+    }
+
+    private static VeException conflict(int id, VeState state, String action) {
+        String hint = switch (state) {
+            case RUNNING -> "; stop it first";
+            case STOPPED -> "; start it first";
+            case SUSPENDED -> "; resume it first";
+            case CREATING -> "; wait until it is created";
+            default -> "";
+        };
+        return new VeException(Kind.CONFLICT, "cannot " + action + " VE " + id + ": it is " + state + hint);
+    }
+
+    private VirtualEnvironment transition(int id, VeState next, String reason) {
+        return database.inTransaction(em -> {
+            VeEntity ve = em.find(VeEntity.class, id);
+            ve.setState(next, reason, now());
+            return ve.toVe();
+        });
+    }
+
+    private boolean awaitStopped(String container, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<RuncRuntime.State> state = runtime.state(container);
+            if (state.isEmpty() || "stopped".equals(state.get().status())) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private void removeTraces(int id) {
+        forceDelete(container(id));
+        try {
+            storage.deletePrivateArea(id);
+            deleteTree(bundles.resolve(String.valueOf(id)));
+        } catch (IOException e) {
+            LOG.error("Could not remove the private area of ve={}: {}", id, e.getMessage());
+        }
+    }
+
+    private void forceDelete(String container) {
+        try {
+            runtime.delete(container, true);
+        } catch (IOException e) {
+            LOG.error("Could not remove container={}: {}", container, e.getMessage());
+        }
+    }
+
+    String storageName() {
+        return storage.name();
+    }
+
+    Path storageRoot() {
+        return storage.root();
+    }
+
+    String container(int id) {
+        return "ve-" + id;
+    }
+
+    String cgroupsPath(int id) {
+        return "/vessel/" + node.shortId() + "/ve-" + id;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(paths.toList());
+            all.sort(Comparator.reverseOrder());
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

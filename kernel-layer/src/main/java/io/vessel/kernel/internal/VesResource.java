@@ -1,0 +1,226 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.api.operation.Operation;
+import io.vessel.api.operation.OperationFailure;
+import io.vessel.api.operation.OperationService;
+import io.vessel.kernel.api.ExecRequest;
+import io.vessel.kernel.api.ExecResult;
+import io.vessel.kernel.api.NewVe;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VeState;
+import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * {@code /api/v1/ves}: create, inspect, power and run commands in VEs. Long actions answer 202 with an operation
+ * to poll; the state check happens first, so a request that cannot succeed is refused at once (409).
+ * Admin-only until the identity layer adds tenancy.
+ */
+@Path("ves")
+@Produces(MediaType.APPLICATION_JSON)
+public final class VesResource {
+
+    /** Body of {@code POST /api/v1/ves}. */
+    public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits) {
+    }
+
+    private static final int DEFAULT_STOP_TIMEOUT = 30;
+
+    private final KernelComponent.VeServiceHandle ves;
+    private final OperationService operations;
+
+    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations) {
+        this.ves = ves;
+        this.operations = operations;
+    }
+
+    @GET
+    public List<VirtualEnvironment> listVes() {
+        return call(() -> ves.get().list());
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response createVe(CreateVeRequest body) {
+        if (body == null) {
+            throw ProblemException.invalid("Send a JSON body such as {\"template\": \"busybox\"}.",
+                    List.of(new Problem.FieldError("template", "required")));
+        }
+        VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
+                body.hostname(), null, body.privileged(), body.limits())));
+        int id = prepared.id();
+        return accepted(operations.submit("ve.create", "ve/" + id, progress -> {
+            progress.update(10, "creating the private area from template " + prepared.template());
+            run(() -> ves.get().create(id));
+            return "/api/v1/ves/" + id;
+        }));
+    }
+
+    @GET
+    @Path("{id}")
+    public VirtualEnvironment getVe(@PathParam("id") String id) {
+        int veId = parseId(id);
+        return call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Response destroyVe(@PathParam("id") String id) {
+        int veId = checked(id, VeState.DESTROYED);
+        return accepted(operations.submit("ve.destroy", "ve/" + veId, progress -> {
+            run(() -> {
+                ves.get().destroy(veId);
+                return null;
+            });
+            return null;
+        }));
+    }
+
+    @POST
+    @Path("{id}/start")
+    public Response startVe(@PathParam("id") String id) {
+        return power(id, "start", VeState.RUNNING, veId -> ves.get().start(veId));
+    }
+
+    @POST
+    @Path("{id}/stop")
+    public Response stopVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
+        int seconds = stopTimeout(timeout);
+        return power(id, "stop", VeState.STOPPED, veId -> ves.get().stop(veId, seconds));
+    }
+
+    @POST
+    @Path("{id}/restart")
+    public Response restartVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
+        int seconds = stopTimeout(timeout);
+        int veId = parseId(id);
+        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED && ve.state() != VeState.STOPPED) {
+            throw ProblemException.conflict("cannot restart VE " + veId + ": it is " + ve.state());
+        }
+        return submit("restart", veId, v -> ves.get().restart(v, seconds));
+    }
+
+    @POST
+    @Path("{id}/kill")
+    public Response killVe(@PathParam("id") String id) {
+        return power(id, "kill", VeState.STOPPED, veId -> ves.get().kill(veId));
+    }
+
+    @POST
+    @Path("{id}/suspend")
+    public Response suspendVe(@PathParam("id") String id) {
+        return power(id, "suspend", VeState.SUSPENDED, veId -> ves.get().suspend(veId));
+    }
+
+    @POST
+    @Path("{id}/resume")
+    public Response resumeVe(@PathParam("id") String id) {
+        int veId = parseId(id);
+        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        if (ve.state() != VeState.SUSPENDED) {
+            throw ProblemException.conflict("cannot resume VE " + veId + ": it is " + ve.state());
+        }
+        return submit("resume", veId, v -> ves.get().resume(v));
+    }
+
+    @POST
+    @Path("{id}/exec")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public ExecResult execInVe(@PathParam("id") String id, ExecRequest body) {
+        int veId = parseId(id);
+        return call(() -> ves.get().exec(veId, body));
+    }
+
+    private Response power(String id, String action, VeState target, IntConsumer work) {
+        return submit(action, checked(id, target), work);
+    }
+
+    private Response submit(String action, int veId, IntConsumer work) {
+        return accepted(operations.submit("ve." + action, "ve/" + veId, progress -> {
+            run(() -> {
+                work.accept(veId);
+                return null;
+            });
+            return "/api/v1/ves/" + veId;
+        }));
+    }
+
+    private int checked(String id, VeState target) {
+        int veId = parseId(id);
+        call(() -> {
+            ves.get().checkTransition(veId, target);
+            return null;
+        });
+        return veId;
+    }
+
+    private static int stopTimeout(int timeout) {
+        if (timeout < 0 || timeout > 3600) {
+            throw ProblemException.invalid("timeout must be between 0 and 3600 seconds.",
+                    List.of(new Problem.FieldError("timeout", "between 0 and 3600")));
+        }
+        return timeout == 0 ? DEFAULT_STOP_TIMEOUT : timeout;
+    }
+
+    private static Response accepted(Operation operation) {
+        return Response.accepted(operation).location(URI.create("/api/v1/operations/" + operation.id())).build();
+    }
+
+    private static int parseId(String id) {
+        try {
+            return Integer.parseInt(id);
+        } catch (NumberFormatException e) {
+            throw ProblemException.notFound("There is no VE " + id + ".");
+        }
+    }
+
+    /** Operation work: a refused or failed VE action becomes the operation's error message. */
+    private static <T> T run(java.util.function.Supplier<T> action) throws OperationFailure {
+        try {
+            return action.get();
+        } catch (VeException e) {
+            throw new OperationFailure(e.getMessage(), e);
+        }
+    }
+
+    static <T> T call(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (VeException e) {
+            throw toProblem(e);
+        }
+    }
+
+    static ProblemException toProblem(VeException e) {
+        String detail = capitalise(e.getMessage()) + ".";
+        return switch (e.kind()) {
+            case NOT_FOUND -> ProblemException.notFound(detail);
+            case CONFLICT -> ProblemException.conflict(detail);
+            case INVALID -> ProblemException.invalid(detail, e.field() == null ? List.of() : List.of(new Problem.FieldError(e.field(), e.getMessage())));
+            case UNAVAILABLE -> new ProblemException(503, "unavailable", "VEs unavailable", detail);
+            case FAILED -> new ProblemException(500, "kernel-failed", "The host refused", detail);
+        };
+    }
+
+    private static String capitalise(String s) {
+        return s == null || s.isEmpty() ? "" : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}

@@ -13,6 +13,8 @@ public class VeException extends RuntimeException {
         CONFLICT,
         /** The request is malformed or out of range. */
         INVALID,
+        /** Well-formed but impossible, e.g. a disk quota below what the VE already uses. */
+        UNPROCESSABLE,
         /** VEs cannot run on this host right now (no root, no runtime, storage unavailable). */
         UNAVAILABLE,
         /** The kernel or runtime refused; the VE was left as it was. */

@@ -34,6 +34,15 @@ public interface VeService {
 
     void destroy(int id);
 
+    /**
+     * Changes limits (null fields stay as they are) and the host name; applied at once to a running VE, without
+     * a restart. A disk quota below what the VE already uses is refused.
+     */
+    VirtualEnvironment update(int id, String hostname, VeLimits limits);
+
+    /** Disk bytes the VE's file system uses now. */
+    long diskUsed(int id);
+
     ExecResult exec(int id, ExecRequest request);
 
     /** Throws when the action is not allowed in the VE's current state, so an API can refuse before queuing it. */

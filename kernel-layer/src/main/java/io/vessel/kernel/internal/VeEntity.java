@@ -105,6 +105,10 @@ public class VeEntity {
         updatedAt = now;
     }
 
+    void setHostname(String hostname) {
+        this.hostname = hostname;
+    }
+
     void setState(VeState next, String reason, Instant now) {
         state = next;
         stateReason = reason;

@@ -333,6 +333,65 @@ final class VeManager implements VeService {
     }
 
     @Override
+    public VirtualEnvironment update(int id, String hostname, VeLimits changes) {
+        if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
+            throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (letters, digits, dashes, dots)", null);
+        }
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() == VeState.CREATING || ve.state() == VeState.DESTROYED) {
+                throw conflict(id, ve.state(), "change");
+            }
+            VeLimits current = ve.limits();
+            VeLimits next = validLimits(changes == null ? current : changes.over(current));
+            try {
+                if (next.diskBytes() != current.diskBytes()) {
+                    long used = storage.diskUsage(id).referencedBytes();
+                    if (next.diskBytes() < used) {
+                        throw new VeException(Kind.UNPROCESSABLE, "limits.diskBytes", "the disk quota of VE " + id + " cannot go below the "
+                                + used + " bytes it already uses; free space in the VE first", null);
+                    }
+                    storage.setDiskQuota(id, next.diskBytes());
+                }
+                if (ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED) {
+                    runtime.update(container(id), VeResources.of(next));
+                    if (hostname != null && !hostname.equals(ve.hostname())) {
+                        RuncRuntime.ExecResult set = runtime.exec(container(id), List.of("hostname", hostname), Map.of(), null,
+                                Duration.ofSeconds(10), List.of("CAP_SYS_ADMIN"));
+                        if (set.exitCode() != 0) {
+                            throw new IOException("setting the host name inside the VE failed: " + set.stderr().strip());
+                        }
+                    }
+                }
+                if (hostname != null) {
+                    Files.writeString(storage.privateArea(id).resolve("etc/hostname"), hostname + "\n");
+                }
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "changing VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE changed ve={} limits={} hostname={}", id, next, hostname != null ? hostname : ve.hostname());
+            return database.inTransaction(em -> {
+                VeEntity entity = em.find(VeEntity.class, id);
+                entity.setLimits(next, now());
+                if (hostname != null) {
+                    entity.setHostname(hostname);
+                }
+                return entity.toVe();
+            });
+        });
+    }
+
+    @Override
+    public long diskUsed(int id) {
+        load(id);
+        try {
+            return storage.diskUsage(id).referencedBytes();
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "reading the disk usage of VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public ExecResult exec(int id, ExecRequest request) {
         if (request == null || request.command() == null || request.command().isEmpty()
                 || request.command().stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {

@@ -17,6 +17,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -36,6 +37,10 @@ import java.util.function.IntConsumer;
 @Path("ves")
 @Produces(MediaType.APPLICATION_JSON)
 public final class VesResource {
+
+    /** Body of {@code PATCH /api/v1/ves/{id}}: what to change; absent fields stay. */
+    public record ChangeVeRequest(String hostname, VeLimits limits) {
+    }
 
     /** Body of {@code POST /api/v1/ves}. */
     public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits) {
@@ -78,6 +83,17 @@ public final class VesResource {
     public VirtualEnvironment getVe(@PathParam("id") String id) {
         int veId = parseId(id);
         return call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+    }
+
+    @PATCH
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public VirtualEnvironment changeVe(@PathParam("id") String id, ChangeVeRequest body) {
+        int veId = parseId(id);
+        if (body == null) {
+            throw ProblemException.badRequest("Send a JSON body with the hostname or limits to change.");
+        }
+        return call(() -> ves.get().update(veId, body.hostname(), body.limits()));
     }
 
     @DELETE
@@ -215,6 +231,8 @@ public final class VesResource {
             case NOT_FOUND -> ProblemException.notFound(detail);
             case CONFLICT -> ProblemException.conflict(detail);
             case INVALID -> ProblemException.invalid(detail, e.field() == null ? List.of() : List.of(new Problem.FieldError(e.field(), e.getMessage())));
+            case UNPROCESSABLE -> new ProblemException(422, "unprocessable", "Unprocessable request", detail,
+                    e.field() == null ? List.of() : List.of(new Problem.FieldError(e.field(), e.getMessage())));
             case UNAVAILABLE -> new ProblemException(503, "unavailable", "VEs unavailable", detail);
             case FAILED -> new ProblemException(500, "kernel-failed", "The host refused", detail);
         };

@@ -130,7 +130,17 @@ public final class RuncRuntime {
 
     /** Runs {@code argv} in the container as root, with a deadline after which it is killed. */
     public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) throws IOException {
+        return exec(id, argv, env, stdin, timeout, List.of());
+    }
+
+    /** As {@link #exec}, with capabilities the VE's own processes do not have (for the panel's own maintenance). */
+    public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout,
+                           List<String> extraCapabilities) throws IOException {
         List<String> args = new ArrayList<>(List.of("exec", "--cwd", "/"));
+        for (String cap : extraCapabilities) {
+            args.add("--cap");
+            args.add(cap);
+        }
         for (Map.Entry<String, String> e : env.entrySet()) {
             args.add("--env");
             args.add(e.getKey() + "=" + e.getValue());

@@ -1,0 +1,159 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks from inside a VE, and limits that hold and change live. Two running busybox VEs on one panel; every
+ * check is a command a tenant could type.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class VeIsolationIT {
+
+    @TempDir
+    static Path work;
+    private PanelProcess panel;
+    private int a;
+    private int b;
+
+    @BeforeAll
+    void twoRunningVes() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        panel = new PanelProcess(work, Map.of()).start();
+        a = createAndStart();
+        b = createAndStart();
+        assertEquals(0, exec(b, "sh", "-c", "echo top-secret > /root/secret").get("exitCode").asInt());
+    }
+
+    @AfterAll
+    void stopPanel() throws Exception {
+        panel.close();
+    }
+
+    @Test
+    void cannotMountLoadModulesOrMakeDevices() throws Exception {
+        assertDenied(exec(a, "mount", "-t", "tmpfs", "none", "/mnt"));
+        assertDenied(exec(a, "insmod", "/bin/busybox")); // EPERM, or ENOSYS on kernels built without modules
+        String status = exec(a, "cat", "/proc/self/status").get("stdout").asText();
+        long effective = Long.parseLong(status.lines().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow().split("\\s+")[1], 16);
+        assertEquals(0, effective & (1L << 16), "no CAP_SYS_MODULE:\n" + status);
+        assertEquals(0, effective & (1L << 21), "no CAP_SYS_ADMIN");
+        assertEquals(0, effective & (1L << 17), "no CAP_SYS_RAWIO");
+        assertDenied(exec(a, "mknod", "/tmp/sda", "b", "8", "0"));
+    }
+
+    @Test
+    void cannotWriteKernelSettings() throws Exception {
+        assertDenied(exec(a, "sh", "-c", "echo 1 > /proc/sys/kernel/panic"));
+        assertDenied(exec(a, "sh", "-c", "echo /tmp/x > /sys/kernel/uevent_helper"));
+        assertDenied(exec(a, "sh", "-c", "echo 1 > /proc/sysrq-trigger"));
+    }
+
+    @Test
+    void cannotSeeTheHostOrTheOtherVe() throws Exception {
+        String ps = exec(a, "ps", "-o", "pid,args").get("stdout").asText();
+        assertTrue(ps.lines().noneMatch(l -> l.contains("java") || l.contains("runc")), "host processes are invisible:\n" + ps);
+        JsonNode hunt = exec(a, "sh", "-c", "cat /proc/*/root/root/secret 2>/dev/null; grep -rs top-secret / --exclude-dir=proc --exclude-dir=sys 2>/dev/null; true");
+        assertEquals("", hunt.get("stdout").asText().strip(), "the other VE's files are out of reach");
+        String mounts = exec(a, "cat", "/proc/self/mountinfo").get("stdout").asText();
+        assertTrue(mounts.lines().noneMatch(l -> l.contains("/ves/" + b)), "the other VE's private area is not mounted here:\n" + mounts);
+    }
+
+    @Test
+    void diskQuotaHoldsAndCannotGoBelowUsage() throws Exception {
+        change(a, "{\"limits\":{\"diskBytes\":33554432}}");
+        JsonNode fill = exec(a, "dd", "if=/dev/zero", "of=/root/fill", "bs=1M", "count=100");
+        assertDenied(fill);
+        assertTrue(fill.get("stderr").asText().contains("Disk quota exceeded"), fill.toString());
+        assertEquals(0, exec(b, "dd", "if=/dev/zero", "of=/root/ok", "bs=1M", "count=40").get("exitCode").asInt(),
+                "the pool and the other VE are unaffected");
+        PanelProcess.Response below = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + a))
+                .header("Content-Type", "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"limits\":{\"diskBytes\":16777216}}")));
+        assertProblem(below, 422, null);
+        exec(a, "rm", "-f", "/root/fill");
+        exec(b, "rm", "-f", "/root/ok");
+        change(a, "{\"limits\":{\"diskBytes\":2147483648}}");
+    }
+
+    @Test
+    void processLimitStopsAForkBombAndRaisingItWorksLive() throws Exception {
+        change(a, "{\"limits\":{\"processes\":32}}");
+        JsonNode bomb = execAllowingFailure(a, 20, "sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done; echo started");
+        assertTrue(bomb.get("stderr").asText().contains("fork") || bomb.get("stderr").asText().contains("Resource temporarily unavailable"),
+                bomb.toString());
+        exec(a, "killall", "sleep");
+        assertEquals("ve" + a, exec(a, "hostname").get("stdout").asText().strip(), "the VE still answers");
+
+        change(a, "{\"limits\":{\"processes\":512}}");
+        JsonNode many = exec(a, "sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done; ps | grep -c 'sleep 60'");
+        assertTrue(Integer.parseInt(many.get("stdout").asText().strip()) >= 100, many.toString());
+        exec(a, "killall", "sleep");
+    }
+
+    @Test
+    void memoryHogIsKilledInsideTheVeAndRaisingTheLimitWorksLive() throws Exception {
+        change(a, "{\"limits\":{\"memoryBytes\":67108864,\"swapBytes\":0}}");
+        String hog = "x=$(head -c 120000000 /dev/zero | tr '\\0' a); echo ${#x}";
+        JsonNode killed = execAllowingFailure(a, 60, "sh", "-c", hog);
+        assertNotEquals(0, killed.get("exitCode").asInt(), "the hog is killed: " + killed);
+        assertEquals(200, panel.get("/api/v1/health").status(), "the panel keeps serving");
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + a).json().get("state").asText(), "the VE itself survives");
+
+        change(a, "{\"limits\":{\"memoryBytes\":2147483648}}");
+        assertEquals("120000000", exec(a, "sh", "-c", hog).get("stdout").asText().strip(), "the same work fits after raising the limit");
+    }
+
+    @Test
+    void hostnameChangesLive() throws Exception {
+        JsonNode changed = change(b, "{\"hostname\":\"db1.example.com\"}");
+        assertEquals("db1.example.com", changed.get("hostname").asText());
+        assertEquals("db1.example.com", exec(b, "hostname").get("stdout").asText().strip());
+        assertEquals("db1.example.com", exec(b, "cat", "/etc/hostname").get("stdout").asText().strip());
+    }
+
+    private int createAndStart() {
+        PanelProcess.Response accepted = panel.post("/api/v1/ves", "{\"template\":\"busybox\"}");
+        JsonNode operation = awaitOperation(panel, accepted);
+        int id = Integer.parseInt(operation.get("result").asText().replace("/api/v1/ves/", ""));
+        awaitOperation(panel, panel.post("/api/v1/ves/" + id + "/start", ""));
+        return id;
+    }
+
+    private JsonNode change(int id, String body) {
+        PanelProcess.Response r = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + id))
+                .header("Content-Type", "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+        assertEquals(200, r.status(), r.toString());
+        return r.json();
+    }
+
+    private JsonNode exec(int id, String... argv) throws Exception {
+        return execAllowingFailure(id, 30, argv);
+    }
+
+    private JsonNode execAllowingFailure(int id, int timeoutSeconds, String... argv) throws Exception {
+        String body = PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv), "timeoutSeconds", timeoutSeconds));
+        PanelProcess.Response r = panel.post("/api/v1/ves/" + id + "/exec", body);
+        assertEquals(200, r.status(), r.toString());
+        return r.json();
+    }
+
+    private static void assertDenied(JsonNode result) {
+        assertNotEquals(0, result.get("exitCode").asInt(), "must be refused: " + result);
+    }
+}

@@ -127,6 +127,25 @@ class VeIsolationIT {
         assertEquals("db1.example.com", exec(b, "cat", "/etc/hostname").get("stdout").asText().strip());
     }
 
+    @Test
+    void linksPlantedInTheVeCannotRedirectThePanelsWrites() throws Exception {
+        int c = createAndStart();
+        String hostPasswd = Files.readString(Path.of("/etc/passwd"));
+        exec(c, "ln", "-sf", "/etc/passwd", "/etc/hostname");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + c + "/stop?timeout=10", ""));
+        PanelProcess.Response refused = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + c))
+                .header("Content-Type", "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"hostname\":\"evil\"}")));
+        assertNotEquals(200, refused.status(), refused.toString());
+        assertEquals(hostPasswd, Files.readString(Path.of("/etc/passwd")), "the host's /etc/passwd is untouched");
+
+        // while running, the panel writes from inside the VE: the link resolves within the VE's own tree
+        awaitOperation(panel, panel.post("/api/v1/ves/" + c + "/start", ""));
+        change(c, "{\"hostname\":\"fine\"}");
+        assertEquals(hostPasswd, Files.readString(Path.of("/etc/passwd")), "still untouched");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + c + "/kill", ""));
+        awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + c)).DELETE()));
+    }
+
     private int createAndStart() {
         PanelProcess.Response accepted = panel.post("/api/v1/ves", "{\"template\":\"busybox\"}");
         JsonNode operation = awaitOperation(panel, accepted);

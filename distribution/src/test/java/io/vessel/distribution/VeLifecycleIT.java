@@ -96,6 +96,33 @@ class VeLifecycleIT {
             assertTrue(stopped.path("stateReason").asText().contains("reconciled"), stopped + "\n" + Files.readString(panel.logDir.resolve("vessel.log")));
             assertEquals("kept", exec(panel, first, "cat", "/root/note").get("stdout").asText().strip());
 
+            // a privileged VE (admin opt-in): no user namespace, root inside is root on the host
+            int privileged = create(panel, "{\"template\":\"busybox\",\"privileged\":true}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + privileged + "/start", ""));
+            assertEquals("0", hostUidOfInit(privileged));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + privileged + "/kill", ""));
+            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + privileged)).DELETE()));
+
+            // root password: set through stdin, stored as a SHA-512 crypt hash, never echoed back
+            PanelProcess.Response password = panel.post("/api/v1/ves/" + first + "/password", "{\"password\":\"correct horse battery\"}");
+            assertEquals(204, password.status(), password.toString());
+            String shadow = exec(panel, first, "grep", "^root:", "/etc/shadow").get("stdout").asText();
+            assertTrue(shadow.startsWith("root:$6$"), shadow);
+            assertFalse(Files.readString(panel.logDir.resolve("vessel.log")).contains("correct horse"), "the password is not logged");
+            assertProblem(panel.post("/api/v1/ves/" + first + "/password", "{\"password\":\"short\"}"), 400, null);
+
+            // reinstall: refused while running; afterwards a fresh file system with the same id and limits
+            assertProblem(panel.post("/api/v1/ves/" + first + "/reinstall", "{}"), 409, null);
+            awaitOperation(panel, panel.post("/api/v1/ves/" + first + "/stop?timeout=10", ""));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + first + "/reinstall", "{}"));
+            JsonNode reinstalled = panel.get("/api/v1/ves/" + first).json();
+            assertEquals("STOPPED", reinstalled.get("state").asText());
+            assertEquals(268435456L, reinstalled.at("/limits/memoryBytes").asLong(), "limits kept");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + first + "/start", ""));
+            assertEquals("web1", exec(panel, first, "hostname").get("stdout").asText().strip(), "host name kept");
+            assertTrue(panel.post("/api/v1/ves/" + first + "/exec", "{\"command\":[\"cat\",\"/root/note\"]}").json()
+                    .get("exitCode").asInt() != 0, "the old files are gone");
+
             assertProblem(panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + first)).DELETE()), 409, null);
             awaitOperation(panel, panel.post("/api/v1/ves/" + first + "/kill", ""));
             for (int id : List.of(first, second)) {

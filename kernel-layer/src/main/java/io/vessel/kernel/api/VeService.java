@@ -35,6 +35,15 @@ public interface VeService {
     void destroy(int id);
 
     /**
+     * Replaces the VE's file system with a fresh copy of a template (its own when {@code template} is null),
+     * keeping id, host name, addresses and limits. The VE must be stopped. Everything in it is lost.
+     */
+    VirtualEnvironment reinstall(int id, String template);
+
+    /** Sets root's password inside a running VE. The password is never logged or stored by the panel. */
+    void setRootPassword(int id, String password);
+
+    /**
      * Changes limits (null fields stay as they are) and the host name; applied at once to a running VE, without
      * a restart. A disk quota below what the VE already uses is refused.
      */

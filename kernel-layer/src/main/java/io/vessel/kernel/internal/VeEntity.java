@@ -105,6 +105,10 @@ public class VeEntity {
         updatedAt = now;
     }
 
+    void setTemplate(String template) {
+        this.template = template;
+    }
+
     void setHostname(String hostname) {
         this.hostname = hostname;
     }

@@ -15,6 +15,7 @@ import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.storage.StorageDriver;
 import io.vessel.kernel.internal.template.BusyboxTemplate;
 import io.vessel.kernel.internal.template.IdShift;
+import io.vessel.kernel.internal.template.VeFiles;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -333,6 +334,78 @@ final class VeManager implements VeService {
     }
 
     @Override
+    public VirtualEnvironment reinstall(int id, String template) {
+        String name = template == null ? null : template.strip();
+        if (name != null && !templates().contains(name)) {
+            throw new VeException(Kind.INVALID, "template", "unknown template '" + name + "'; available: " + templates(), null);
+        }
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
+                throw conflict(id, ve.state(), "reinstall");
+            }
+            String chosen = name != null ? name : ve.template();
+            try {
+                String templateId = ensureTemplate(chosen);
+                storage.deletePrivateArea(id);
+                Path area = storage.createPrivateArea(id, templateId);
+                if (!ve.privileged()) {
+                    IdShift.shift(area, OciBundle.idBase(id));
+                }
+                Files.writeString(area.resolve("etc/hostname"), ve.hostname() + "\n");
+                storage.setDiskQuota(id, ve.limits().diskBytes());
+            } catch (IOException | RuntimeException e) {
+                String reason = "reinstall failed: " + e.getMessage();
+                database.run(em -> em.find(VeEntity.class, id).setState(VeState.ERROR, reason, now()));
+                throw new VeException(Kind.FAILED, null, "reinstalling VE " + id + " failed: " + e.getMessage(), e);
+            }
+            LOG.info("VE reinstalled ve={} template={}", id, chosen);
+            return database.inTransaction(em -> {
+                VeEntity entity = em.find(VeEntity.class, id);
+                entity.setTemplate(chosen);
+                entity.setState(VeState.STOPPED, null, now());
+                return entity.toVe();
+            });
+        });
+    }
+
+    @Override
+    public void setRootPassword(int id, String password) {
+        if (password == null || password.length() < 8 || password.length() > 128
+                || password.chars().anyMatch(c -> c == '\n' || c == '\r' || c == ':' || c == 0)) {
+            throw new VeException(Kind.INVALID, "password", "password must be 8 to 128 characters without line breaks or colons", null);
+        }
+        VeEntity ve = load(id);
+        if (ve.state() != VeState.RUNNING) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; start it to change the root password");
+        }
+        try {
+            // The hash is made here (SHA-512 crypt, commons-codec) and only the hash enters the VE, from inside
+            // its own view of the file system, so links planted by the tenant cannot redirect the write.
+            RuncRuntime.ExecResult current = runtime.exec(container(id), List.of("cat", "/etc/shadow"), Map.of(), null, Duration.ofSeconds(20));
+            if (current.exitCode() != 0) {
+                throw new IOException("cannot read /etc/shadow: " + current.stderr().strip());
+            }
+            String hash = org.apache.commons.codec.digest.Sha2Crypt.sha512Crypt(password.getBytes(StandardCharsets.UTF_8));
+            writeInside(id, "/etc/shadow", ShadowFile.withRootPassword(current.stdout(), hash));
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "setting the root password of VE " + id + " failed: " + e.getMessage(), e);
+        }
+        LOG.info("VE root password changed ve={}", id);
+    }
+
+    /** Replaces a file inside a running VE atomically, keeping its owner and mode; content goes through stdin. */
+    private void writeInside(int id, String file, String content) throws IOException {
+        String script = "f=\"$1\"; m=$(stat -c %a \"$f\" 2>/dev/null || echo 644); g=$(stat -c %g \"$f\" 2>/dev/null || echo 0); "
+                + "umask 077; cat > \"$f.vessel-new\" && chown 0:\"$g\" \"$f.vessel-new\" && chmod \"$m\" \"$f.vessel-new\" && mv \"$f.vessel-new\" \"$f\"";
+        RuncRuntime.ExecResult r = runtime.exec(container(id), List.of("/bin/sh", "-c", script, "vessel-write", file), Map.of(),
+                content.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(20));
+        if (r.exitCode() != 0) {
+            throw new IOException("writing " + file + " inside the VE failed: " + r.stderr().strip());
+        }
+    }
+
+    @Override
     public VirtualEnvironment update(int id, String hostname, VeLimits changes) {
         if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
             throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (letters, digits, dashes, dots)", null);
@@ -364,7 +437,11 @@ final class VeManager implements VeService {
                     }
                 }
                 if (hostname != null) {
-                    Files.writeString(storage.privateArea(id).resolve("etc/hostname"), hostname + "\n");
+                    if (ve.state() == VeState.RUNNING) {
+                        writeInside(id, "/etc/hostname", hostname + "\n");
+                    } else if (ve.state() == VeState.STOPPED || ve.state() == VeState.ERROR) {
+                        VeFiles.writeInStoppedVe(storage.privateArea(id), "etc/hostname", hostname + "\n");
+                    }
                 }
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "changing VE " + id + " failed: " + e.getMessage(), e);

@@ -38,6 +38,14 @@ import java.util.function.IntConsumer;
 @Produces(MediaType.APPLICATION_JSON)
 public final class VesResource {
 
+    /** Body of {@code POST /api/v1/ves/{id}/reinstall}; without a template the VE's own is used. */
+    public record ReinstallRequest(String template) {
+    }
+
+    /** Body of {@code POST /api/v1/ves/{id}/password}. */
+    public record PasswordRequest(String password) {
+    }
+
     /** Body of {@code PATCH /api/v1/ves/{id}}: what to change; absent fields stay. */
     public record ChangeVeRequest(String hostname, VeLimits limits) {
     }
@@ -155,6 +163,38 @@ public final class VesResource {
             throw ProblemException.conflict("cannot resume VE " + veId + ": it is " + ve.state());
         }
         return submit("resume", veId, v -> ves.get().resume(v));
+    }
+
+    @POST
+    @Path("{id}/reinstall")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response reinstallVe(@PathParam("id") String id, ReinstallRequest body) {
+        int veId = parseId(id);
+        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
+            throw ProblemException.conflict("Cannot reinstall VE " + veId + ": it is " + ve.state() + "; stop it first.");
+        }
+        String template = body == null ? null : body.template();
+        if (template != null && !call(() -> ves.get().templates()).contains(template)) {
+            throw ProblemException.invalid("Unknown template '" + template + "'.", List.of(new Problem.FieldError("template", "unknown")));
+        }
+        return accepted(operations.submit("ve.reinstall", "ve/" + veId, progress -> {
+            progress.update(10, "replacing the file system");
+            run(() -> ves.get().reinstall(veId, template));
+            return "/api/v1/ves/" + veId;
+        }));
+    }
+
+    @POST
+    @Path("{id}/password")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response setRootPassword(@PathParam("id") String id, PasswordRequest body) {
+        int veId = parseId(id);
+        call(() -> {
+            ves.get().setRootPassword(veId, body == null ? null : body.password());
+            return null;
+        });
+        return Response.noContent().build();
     }
 
     @POST

@@ -146,6 +146,23 @@ class VeIsolationIT {
         awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + c)).DELETE()));
     }
 
+    @Test
+    void concurrentCreatesGetDistinctIds() throws Exception {
+        java.util.List<java.util.concurrent.CompletableFuture<PanelProcess.Response>> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            requests.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> panel.post("/api/v1/ves", "{\"template\":\"busybox\"}")));
+        }
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        for (var request : requests) {
+            JsonNode operation = awaitOperation(panel, request.join());
+            ids.add(Integer.parseInt(operation.get("result").asText().replace("/api/v1/ves/", "")));
+        }
+        assertEquals(6, ids.size(), "six VEs, six ids: " + ids);
+        for (int id : ids) {
+            awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + id)).DELETE()));
+        }
+    }
+
     private int createAndStart() {
         PanelProcess.Response accepted = panel.post("/api/v1/ves", "{\"template\":\"busybox\"}");
         JsonNode operation = awaitOperation(panel, accepted);

@@ -35,8 +35,18 @@ public final class Main {
         this.environment = environment;
     }
 
+    static final int EXIT_INTERNAL = 70;
+
     public static void main(String[] args) {
-        int code = new Main(System.out, System.err, System.getenv()).run();
+        int code;
+        try {
+            code = new Main(System.out, System.err, System.getenv()).run();
+        } catch (Throwable t) {
+            // Framework threads are not daemons: without an explicit exit the JVM would hang here.
+            System.err.println("vessel: internal error while starting: " + t);
+            t.printStackTrace();
+            code = EXIT_INTERNAL;
+        }
         if (code != 0) {
             System.exit(code);
         }

@@ -96,8 +96,12 @@ final class VeManager implements VeService {
 
     // ---- create ----------------------------------------------------------------------------------------------
 
+    /**
+     * Synchronized: two requests without an id must not both pick max+1 (the loser would hit the primary key).
+     * One panel owns a node's VEs today; multi-node placement will reserve ids in the database instead.
+     */
     @Override
-    public VirtualEnvironment prepare(NewVe request) {
+    public synchronized VirtualEnvironment prepare(NewVe request) {
         if (request == null || request.template() == null || request.template().isBlank()) {
             throw new VeException(Kind.INVALID, "template", "template is required; available: " + templates(), null);
         }

@@ -147,6 +147,34 @@ class VeIsolationIT {
     }
 
     @Test
+    void suspendFreezesTheVeAndResumeThawsIt() throws Exception {
+        int d = createAndStart();
+        exec(d, "sh", "-c", "(while :; do date +%s%N > /root/tick; sleep 0.1; done) >/dev/null 2>&1 &");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + d + "/suspend", ""));
+        assertEquals("SUSPENDED", panel.get("/api/v1/ves/" + d).json().get("state").asText());
+        Path tick = work.resolve("data/storage/pool/ves/" + d + "/root/tick");
+        String frozen = Files.readString(tick);
+        Thread.sleep(500);
+        assertEquals(frozen, Files.readString(tick), "nothing runs while suspended");
+        assertProblem(panel.post("/api/v1/ves/" + d + "/exec", "{\"command\":[\"true\"]}"), 409, null);
+
+        awaitOperation(panel, panel.post("/api/v1/ves/" + d + "/resume", ""));
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + d).json().get("state").asText());
+        PanelProcess.poll(java.time.Duration.ofSeconds(5), () -> {
+            try {
+                return !Files.readString(tick).equals(frozen);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, "the VE to run again");
+
+        awaitOperation(panel, panel.post("/api/v1/ves/" + d + "/suspend", ""));
+        awaitOperation(panel, panel.post("/api/v1/ves/" + d + "/kill", "")); // a frozen VE can be killed too
+        assertEquals("STOPPED", panel.get("/api/v1/ves/" + d).json().get("state").asText());
+        awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + d)).DELETE()));
+    }
+
+    @Test
     void concurrentCreatesGetDistinctIds() throws Exception {
         java.util.List<java.util.concurrent.CompletableFuture<PanelProcess.Response>> requests = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {

@@ -235,29 +235,7 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment stop(int id, int timeoutSeconds) {
-        return locked(id, () -> {
-            VeEntity ve = load(id);
-            if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED) {
-                throw conflict(id, ve.state(), "stop");
-            }
-            String container = container(id);
-            try {
-                if (ve.state() == VeState.SUSPENDED) {
-                    runtime.resume(container);
-                }
-                runtime.kill(container, "TERM", false);
-                if (!awaitStopped(container, Duration.ofSeconds(timeoutSeconds))) {
-                    LOG.warn("VE did not stop in time, killing ve={} timeoutSeconds={}", id, timeoutSeconds);
-                    runtime.kill(container, "KILL", true);
-                    awaitStopped(container, Duration.ofSeconds(10));
-                }
-                runtime.delete(container, true);
-            } catch (IOException e) {
-                throw new VeException(Kind.FAILED, null, "stopping VE " + id + " failed: " + e.getMessage(), e);
-            }
-            LOG.info("VE stopped ve={}", id);
-            return transition(id, VeState.STOPPED, null);
-        });
+        return powerOff(id, true, timeoutSeconds);
     }
 
     @Override
@@ -273,20 +251,38 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment kill(int id) {
+        return powerOff(id, false, 0);
+    }
+
+    /**
+     * Stop (SIGTERM to init, SIGKILL to everything after the timeout) or kill (SIGKILL at once). A suspended VE
+     * is thawed first: signals to frozen processes are not delivered.
+     */
+    private VirtualEnvironment powerOff(int id, boolean graceful, int timeoutSeconds) {
+        String verb = graceful ? "stop" : "kill";
         return locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED) {
-                throw conflict(id, ve.state(), "kill");
+                throw conflict(id, ve.state(), verb);
             }
             String container = container(id);
-            try {
-                runtime.kill(container, "KILL", true);
-                awaitStopped(container, Duration.ofSeconds(10));
+            onHost(id, graceful ? "stopping" : "killing", () -> {
+                if (ve.state() == VeState.SUSPENDED) {
+                    runtime.resume(container);
+                }
+                if (graceful) {
+                    runtime.kill(container, "TERM", false);
+                }
+                if (!graceful || !awaitStopped(container, Duration.ofSeconds(timeoutSeconds))) {
+                    if (graceful) {
+                        LOG.warn("VE did not stop in time, killing ve={} timeoutSeconds={}", id, timeoutSeconds);
+                    }
+                    runtime.kill(container, "KILL", true);
+                    awaitStopped(container, Duration.ofSeconds(10));
+                }
                 runtime.delete(container, true);
-            } catch (IOException e) {
-                throw new VeException(Kind.FAILED, null, "killing VE " + id + " failed: " + e.getMessage(), e);
-            }
-            LOG.info("VE killed ve={}", id);
+            });
+            LOG.info("VE {} ve={}", graceful ? "stopped" : "killed", id);
             return transition(id, VeState.STOPPED, null);
         });
     }
@@ -295,11 +291,7 @@ final class VeManager implements VeService {
     public VirtualEnvironment suspend(int id) {
         return locked(id, () -> {
             require(id, VeState.SUSPENDED);
-            try {
-                runtime.pause(container(id));
-            } catch (IOException e) {
-                throw new VeException(Kind.FAILED, null, "suspending VE " + id + " failed: " + e.getMessage(), e);
-            }
+            onHost(id, "suspending", () -> runtime.pause(container(id)));
             return transition(id, VeState.SUSPENDED, null);
         });
     }
@@ -311,13 +303,23 @@ final class VeManager implements VeService {
             if (ve.state() != VeState.SUSPENDED) {
                 throw conflict(id, ve.state(), "resume");
             }
-            try {
-                runtime.resume(container(id));
-            } catch (IOException e) {
-                throw new VeException(Kind.FAILED, null, "resuming VE " + id + " failed: " + e.getMessage(), e);
-            }
+            onHost(id, "resuming", () -> runtime.resume(container(id)));
             return transition(id, VeState.RUNNING, null);
         });
+    }
+
+    /** Work on the host whose failure leaves the VE as it was and is reported as such. */
+    @FunctionalInterface
+    private interface HostWork {
+        void run() throws IOException;
+    }
+
+    private static void onHost(int id, String doing, HostWork work) {
+        try {
+            work.run();
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, doing + " VE " + id + " failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

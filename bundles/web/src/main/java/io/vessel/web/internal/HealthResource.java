@@ -3,6 +3,7 @@ package io.vessel.web.internal;
 import io.vessel.api.platform.HealthCheck;
 import io.vessel.api.platform.HealthReport;
 import io.vessel.api.platform.HealthState;
+import io.vessel.api.platform.PanelReady;
 import io.vessel.web.api.ApiWhiteboard;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -48,6 +49,10 @@ public final class HealthResource {
         this.required = Set.of(config.required_checks());
     }
 
+    /** Registered by the whiteboard once every required check exists and the API serves all resources. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PanelReady ready;
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addCheck(HealthCheck check, Map<String, Object> properties) {
         checks.put(name(properties), check);
@@ -72,6 +77,10 @@ public final class HealthResource {
                 reports.put(name, HealthReport.down("starting", Map.of()));
                 overall = HealthState.DOWN;
             }
+        }
+        if (ready == null) {
+            reports.put("panel", HealthReport.down("starting: not every component serves yet", Map.of()));
+            overall = HealthState.DOWN;
         }
         for (Map.Entry<String, HealthCheck> entry : checks.entrySet()) {
             HealthReport report;

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class BusyboxTemplate {
 
     public static final String NAME = "busybox";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** PID 1 of a busybox VE. A shell traps the stop signals: PID 1 ignores signals it has no handler for. */
     static final String INIT = """
@@ -26,7 +26,12 @@ public final class BusyboxTemplate {
             shutdown() {
                 echo "init: stopping"
                 kill -TERM -1 2>/dev/null
-                sleep 1
+                # give services up to 5 s to exit; kill -0 -1 succeeds while any other process is left
+                i=0
+                while kill -0 -1 2>/dev/null && [ $i -lt 50 ]; do
+                    sleep 0.1
+                    i=$((i+1))
+                done
                 kill -KILL -1 2>/dev/null
                 exit 0
             }

@@ -54,8 +54,9 @@ public interface VeService {
 
     ExecResult exec(int id, ExecRequest request);
 
+    /** Throws unless a new VE (or a reinstall) could use {@code template} now: known, ready, not retired. */
+    void checkTemplate(String template);
+
     /** Throws when the action is not allowed in the VE's current state, so an API can refuse before queuing it. */
     void checkTransition(int id, VeState target);
-
-    List<String> templates();
 }

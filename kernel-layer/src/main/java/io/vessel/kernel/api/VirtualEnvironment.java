@@ -6,11 +6,13 @@ import java.time.Instant;
  * A VE as the panel knows it.
  *
  * @param id          numeric id, like OpenVZ's CTID (1 to 65534)
+ * @param template        the template's name
+ * @param templateVersion the version of the template its file system was made from
  * @param owner       reference to the owning tenant (the identity layer gives it meaning)
  * @param stateReason why the VE is in ERROR, or the last correction made by reconciliation
  * @param privileged  true when root in the VE is root on the host (admin opt-in); false: own user namespace
  */
-public record VirtualEnvironment(int id, String name, String hostname, String template, String owner, VeState state,
+public record VirtualEnvironment(int id, String name, String hostname, String template, int templateVersion, String owner, VeState state,
                                  String stateReason, boolean privileged, VeLimits limits, Instant createdAt,
                                  Instant updatedAt) {
 }

@@ -4,6 +4,8 @@ import io.vessel.api.operation.OperationService;
 import io.vessel.api.platform.HealthCheck;
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.NodeService;
+import io.vessel.kernel.api.TemplateService;
+import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
@@ -46,16 +48,26 @@ public final class KernelComponent {
                            @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
         Path dataDir = Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
         VeManager manager = null;
+        TemplateCatalog catalog = null;
         String unavailable = null;
         try {
-            manager = open(config, nodes, database, dataDir);
+            StorageDriver storage = openStorage(config, nodes, dataDir);
+            catalog = new TemplateCatalog(database, nodes.localNode().id(), storage, new TemplateCatalog.Settings(
+                    Path.of(config.busybox()), Debootstrap.onThisHost(dataDir.resolve("cache/debootstrap")),
+                    config.debian_mirror().isBlank() ? Debootstrap.hostMirror(Path.of("/etc/apt")).orElse(null) : config.debian_mirror().strip(),
+                    dataDir.resolve("tmp/uploads"), parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)));
+            catalog.reconcile();
+            manager = open(config, nodes, database, dataDir, storage, catalog);
             manager.reconcile();
+            registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
+            buildBuiltinTemplate(catalog);
         } catch (Exception e) {
             unavailable = e.getMessage();
             LOG.error("VEs are unavailable on this node: {}", unavailable);
         }
         VeService service = manager;
+        TemplateService templateService = catalog;
         String reason = unavailable;
         VeServiceHandle handle = () -> {
             if (service == null) {
@@ -63,8 +75,15 @@ public final class KernelComponent {
             }
             return service;
         };
+        TemplateServiceHandle templateHandle = () -> {
+            if (service == null) {
+                throw new VeException(VeException.Kind.UNAVAILABLE, "templates cannot be built on this node: " + reason);
+            }
+            return templateService;
+        };
         registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations), resource()));
-        registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(handle), resource()));
+        registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
+                parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)), resource()));
         // last: the panel counts as ready once this check exists, and by then the resources above are in
         Dictionary<String, Object> health = new Hashtable<>();
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
@@ -73,26 +92,45 @@ public final class KernelComponent {
         registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage), health));
     }
 
-    private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir) throws Exception {
+    /** The built-in template is made in the background at the first start, so the first VE does not wait for it. */
+    private static void buildBuiltinTemplate(TemplateCatalog catalog) {
+        Thread builder = new Thread(() -> {
+            try {
+                catalog.ensureBuiltin();
+            } catch (RuntimeException e) {
+                LOG.warn("The busybox template could not be built: {}", e.getMessage());
+            }
+        }, "vessel-template-builtin");
+        builder.setDaemon(true);
+        builder.start();
+    }
+
+    private static StorageDriver openStorage(KernelConfig config, NodeService nodes, Path dataDir) throws Exception {
         HostCapabilities caps = nodes.capabilities();
         if (!caps.root()) {
             throw new IllegalStateException("the panel must run as root to create VEs");
-        }
-        String runtimeName = config.runtime().strip();
-        if (caps.runtimes().stream().noneMatch(r -> r.name().equals(runtimeName))) {
-            throw new IllegalStateException("OCI runtime '" + runtimeName + "' not found (install the Debian package " + runtimeName + ")");
         }
         if (config.storage_path().isBlank()) {
             java.nio.file.Files.createDirectories(dataDir.resolve("storage"));
             checkTraversable(dataDir.resolve("storage/pool"));
         }
         StorageDriver storage = config.storage_path().isBlank()
-                ? BtrfsPool.onImage(dataDir.resolve("storage/pool.img"), dataDir.resolve("storage/pool"), parseSize(config.storage_size()))
+                ? BtrfsPool.onImage(dataDir.resolve("storage/pool.img"), dataDir.resolve("storage/pool"),
+                        parseSize(config.storage_size(), "kernel.storage.size", 256L << 20))
                 : BtrfsPool.onMount(Path.of(config.storage_path()));
         checkTraversable(storage.root());
+        return storage;
+    }
+
+    private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir, StorageDriver storage,
+                                  TemplateCatalog templates) throws Exception {
+        String runtimeName = config.runtime().strip();
+        if (nodes.capabilities().runtimes().stream().noneMatch(r -> r.name().equals(runtimeName))) {
+            throw new IllegalStateException("OCI runtime '" + runtimeName + "' not found (install the Debian package " + runtimeName + ")");
+        }
         RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
-        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), Path.of(config.busybox()));
+        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates);
     }
 
     /** Unprivileged VEs mount their root as a high uid, which must be able to pass through every parent. */
@@ -106,7 +144,7 @@ public final class KernelComponent {
         }
     }
 
-    static long parseSize(String text) {
+    static long parseSize(String text, String option, long minimum) {
         String s = text.strip().toUpperCase(Locale.ROOT);
         long unit = 1;
         if (s.endsWith("T")) {
@@ -119,12 +157,12 @@ public final class KernelComponent {
         String digits = unit == 1 ? s : s.substring(0, s.length() - 1);
         try {
             long size = Long.parseLong(digits.strip()) * unit;
-            if (size < (256L << 20)) {
-                throw new IllegalArgumentException("kernel.storage.size must be at least 256M, not " + text);
+            if (size < minimum) {
+                throw new IllegalArgumentException(option + " must be at least " + (minimum >> 20) + "M, not " + text);
             }
             return size;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("kernel.storage.size must be a size like 20G, not '" + text + "'");
+            throw new IllegalArgumentException(option + " must be a size like 20G, not '" + text + "'");
         }
     }
 
@@ -154,5 +192,11 @@ public final class KernelComponent {
     @FunctionalInterface
     interface VeServiceHandle {
         VeService get();
+    }
+
+    /** The template service, or why there is none. */
+    @FunctionalInterface
+    interface TemplateServiceHandle {
+        TemplateService get();
     }
 }

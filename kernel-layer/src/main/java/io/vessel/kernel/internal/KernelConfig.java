@@ -20,4 +20,10 @@ public @interface KernelConfig {
 
     @AttributeDefinition(description = "Static busybox used to build the built-in busybox template")
     String busybox() default "/bin/busybox";
+
+    @AttributeDefinition(description = "Debian mirror for debootstrap templates; empty: the one this host's apt uses")
+    String debian_mirror() default "";
+
+    @AttributeDefinition(description = "Largest template an imported tarball may unpack to, e.g. 16G")
+    String template_max_size() default "16G";
 }

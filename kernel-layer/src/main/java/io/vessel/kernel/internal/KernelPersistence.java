@@ -22,6 +22,6 @@ public final class KernelPersistence implements PersistenceContribution {
 
     @Override
     public List<Class<?>> entityClasses() {
-        return List.of(NodeEntity.class, VeEntity.class);
+        return List.of(NodeEntity.class, VeEntity.class, TemplateEntity.class);
     }
 }

@@ -25,6 +25,8 @@ public class VeEntity {
     private String hostname;
     @Column(nullable = false, length = 100)
     private String template;
+    @Column(name = "template_version", nullable = false)
+    private int templateVersion;
     @Column(length = 100)
     private String owner;
     @Column(name = "node_id", nullable = false)
@@ -56,12 +58,13 @@ public class VeEntity {
     protected VeEntity() {
     }
 
-    VeEntity(int id, String name, String hostname, String template, String owner, UUID nodeId, boolean privileged,
+    VeEntity(int id, String name, String hostname, String template, int templateVersion, String owner, UUID nodeId, boolean privileged,
              VeLimits limits, Instant now) {
         this.id = id;
         this.name = name;
         this.hostname = hostname;
         this.template = template;
+        this.templateVersion = templateVersion;
         this.owner = owner;
         this.nodeId = nodeId;
         this.privileged = privileged;
@@ -81,6 +84,10 @@ public class VeEntity {
 
     String template() {
         return template;
+    }
+
+    int templateVersion() {
+        return templateVersion;
     }
 
     boolean privileged() {
@@ -105,8 +112,9 @@ public class VeEntity {
         updatedAt = now;
     }
 
-    void setTemplate(String template) {
+    void setTemplate(String template, int version) {
         this.template = template;
+        this.templateVersion = version;
     }
 
     void setHostname(String hostname) {
@@ -120,7 +128,7 @@ public class VeEntity {
     }
 
     VirtualEnvironment toVe() {
-        return new VirtualEnvironment(id, name, hostname, template, owner, state, stateReason, privileged, limits(),
+        return new VirtualEnvironment(id, name, hostname, template, templateVersion, owner, state, stateReason, privileged, limits(),
                 createdAt, updatedAt);
     }
 }

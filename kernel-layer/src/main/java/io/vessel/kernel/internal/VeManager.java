@@ -13,8 +13,9 @@ import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.runtime.OciBundle;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.storage.StorageDriver;
-import io.vessel.kernel.internal.template.BusyboxTemplate;
+import io.vessel.kernel.api.Template;
 import io.vessel.kernel.internal.template.IdShift;
+import io.vessel.kernel.internal.template.InRoot;
 import io.vessel.kernel.internal.template.VeFiles;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
@@ -56,9 +57,8 @@ final class VeManager implements VeService {
     private final StorageDriver storage;
     private final RuncRuntime runtime;
     private final Path bundles;
-    private final Path busybox;
+    private final TemplateCatalog templates;
     private final Map<Integer, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final ReentrantLock templateLock = new ReentrantLock();
 
     /** The node's id and its short form used in container and cgroup names. */
     record UUID8(java.util.UUID id) {
@@ -67,13 +67,13 @@ final class VeManager implements VeService {
         }
     }
 
-    VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, Path busybox) {
+    VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, TemplateCatalog templates) {
         this.database = database;
         this.node = new UUID8(nodes.localNode().id());
         this.storage = storage;
         this.runtime = runtime;
         this.bundles = bundles;
-        this.busybox = busybox;
+        this.templates = templates;
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------
@@ -89,11 +89,6 @@ final class VeManager implements VeService {
         return database.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, id)).map(VeEntity::toVe));
     }
 
-    @Override
-    public List<String> templates() {
-        return List.of(BusyboxTemplate.NAME);
-    }
-
     // ---- create ----------------------------------------------------------------------------------------------
 
     /**
@@ -102,12 +97,7 @@ final class VeManager implements VeService {
      */
     @Override
     public synchronized VirtualEnvironment prepare(NewVe request) {
-        if (request == null || request.template() == null || request.template().isBlank()) {
-            throw new VeException(Kind.INVALID, "template", "template is required; available: " + templates(), null);
-        }
-        if (!templates().contains(request.template())) {
-            throw new VeException(Kind.INVALID, "template", "unknown template '" + request.template() + "'; available: " + templates(), null);
-        }
+        Template template = templates.forNewVe(request == null ? null : request.template());
         if (request.id() != null && (request.id() < MIN_ID || request.id() > MAX_ID)) {
             throw new VeException(Kind.INVALID, "id", "id must be between " + MIN_ID + " and " + MAX_ID, null);
         }
@@ -126,7 +116,7 @@ final class VeManager implements VeService {
             }
             String hostname = request.hostname() != null ? request.hostname() : "ve" + id;
             String name = request.name() != null ? request.name() : hostname;
-            VeEntity entity = new VeEntity(id, name, hostname, request.template(), request.owner(), node.id(),
+            VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), node.id(),
                     Boolean.TRUE.equals(request.privileged()), limits, now);
             em.persist(entity);
             return entity.toVe();
@@ -167,13 +157,7 @@ final class VeManager implements VeService {
                 throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + ", not being created");
             }
             try {
-                String templateId = ensureTemplate(ve.template());
-                Path area = storage.createPrivateArea(id, templateId);
-                if (!ve.privileged()) {
-                    IdShift.shift(area, OciBundle.idBase(id));
-                }
-                Files.writeString(area.resolve("etc/hostname"), ve.hostname() + "\n");
-                storage.setDiskQuota(id, ve.limits().diskBytes());
+                makePrivateArea(ve, TemplateEntity.storageId(ve.template(), ve.templateVersion()));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Create failed, removing what was made ve={} reason=\"{}\"", id, e.getMessage());
                 removeTraces(id);
@@ -185,30 +169,16 @@ final class VeManager implements VeService {
         });
     }
 
-    private String ensureTemplate(String name) throws IOException {
-        String id = BusyboxTemplate.id();
-        templateLock.lock();
-        try {
-            if (storage.templateExists(id) && !storage.templateSealed(id)) {
-                storage.deleteTemplate(id); // a build the panel did not finish
-            }
-            if (!storage.templateExists(id)) {
-                long started = System.nanoTime();
-                BusyboxTemplate.build(storage.beginTemplate(id), busybox);
-                storage.sealTemplate(id);
-                LOG.info("Template built template={} tookMs={}", id, (System.nanoTime() - started) / 1_000_000);
-            }
-            return id;
-        } catch (IOException e) {
-            try {
-                storage.deleteTemplate(id);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        } finally {
-            templateLock.unlock();
+    /** A fresh private area from a template: snapshot, host name, ownership shifted into the VE's range, quota. */
+    private void makePrivateArea(VeEntity ve, String templateId) throws IOException {
+        int id = ve.id();
+        Path area = storage.createPrivateArea(id, templateId);
+        // before the shift, so the file is the VE root's; through InRoot, because templates may link /etc anywhere
+        InRoot.write(area, "etc/hostname", ve.hostname() + "\n", "rw-r--r--");
+        if (!ve.privileged()) {
+            IdShift.shift(area, OciBundle.idBase(id));
         }
+        storage.setDiskQuota(id, ve.limits().diskBytes());
     }
 
     // ---- power -----------------------------------------------------------------------------------------------
@@ -222,7 +192,8 @@ final class VeManager implements VeService {
                 runtime.delete(container, true); // a leftover stopped container of an earlier crash
                 int base = OciBundle.idBase(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
-                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits())));
+                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits()),
+                        templates.init(ve.template(), ve.templateVersion())));
                 runtime.run(container, bundles.resolve(String.valueOf(id)), config);
             } catch (IOException e) {
                 forceDelete(container);
@@ -341,34 +312,25 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment reinstall(int id, String template) {
-        String name = template == null ? null : template.strip();
-        if (name != null && !templates().contains(name)) {
-            throw new VeException(Kind.INVALID, "template", "unknown template '" + name + "'; available: " + templates(), null);
-        }
+        String name = template == null || template.isBlank() ? null : template.strip();
         return locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
                 throw conflict(id, ve.state(), "reinstall");
             }
-            String chosen = name != null ? name : ve.template();
+            Template chosen = templates.forNewVe(name != null ? name : ve.template());
             try {
-                String templateId = ensureTemplate(chosen);
                 storage.deletePrivateArea(id);
-                Path area = storage.createPrivateArea(id, templateId);
-                if (!ve.privileged()) {
-                    IdShift.shift(area, OciBundle.idBase(id));
-                }
-                Files.writeString(area.resolve("etc/hostname"), ve.hostname() + "\n");
-                storage.setDiskQuota(id, ve.limits().diskBytes());
+                makePrivateArea(ve, chosen.reference());
             } catch (IOException | RuntimeException e) {
                 String reason = "reinstall failed: " + e.getMessage();
                 database.run(em -> em.find(VeEntity.class, id).setState(VeState.ERROR, reason, now()));
                 throw new VeException(Kind.FAILED, null, "reinstalling VE " + id + " failed: " + e.getMessage(), e);
             }
-            LOG.info("VE reinstalled ve={} template={}", id, chosen);
+            LOG.info("VE reinstalled ve={} template={}", id, chosen.reference());
             return database.inTransaction(em -> {
                 VeEntity entity = em.find(VeEntity.class, id);
-                entity.setTemplate(chosen);
+                entity.setTemplate(chosen.name(), chosen.version());
                 entity.setState(VeState.STOPPED, null, now());
                 return entity.toVe();
             });
@@ -501,6 +463,11 @@ final class VeManager implements VeService {
         } catch (IOException e) {
             throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void checkTemplate(String template) {
+        templates.forNewVe(template);
     }
 
     @Override

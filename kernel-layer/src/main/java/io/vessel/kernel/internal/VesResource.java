@@ -174,10 +174,11 @@ public final class VesResource {
         if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
             throw ProblemException.conflict("Cannot reinstall VE " + veId + ": it is " + ve.state() + "; stop it first.");
         }
-        String template = body == null ? null : body.template();
-        if (template != null && !call(() -> ves.get().templates()).contains(template)) {
-            throw ProblemException.invalid("Unknown template '" + template + "'.", List.of(new Problem.FieldError("template", "unknown")));
-        }
+        String template = body == null || body.template() == null || body.template().isBlank() ? null : body.template();
+        call(() -> {
+            ves.get().checkTemplate(template != null ? template : ve.template());
+            return null;
+        });
         return accepted(operations.submit("ve.reinstall", "ve/" + veId, progress -> {
             progress.update(10, "replacing the file system");
             run(() -> ves.get().reinstall(veId, template));

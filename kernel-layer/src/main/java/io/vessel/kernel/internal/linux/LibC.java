@@ -31,5 +31,7 @@ public interface LibC extends Library {
 
     int umount2(String target, int flags) throws LastErrorException;
 
+    int mkfifo(String path, int mode) throws LastErrorException;
+
     String strerror(int errno);
 }

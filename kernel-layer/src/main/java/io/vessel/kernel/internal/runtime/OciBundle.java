@@ -28,7 +28,7 @@ public final class OciBundle {
 
     /** What a VE's configuration is made from. */
     public record Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
-                       Map<String, Object> resources) {
+                       Map<String, Object> resources, String init) {
     }
 
     private OciBundle() {
@@ -42,7 +42,7 @@ public final class OciBundle {
     public static Map<String, Object> config(Spec spec) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", "1.0.2");
-        config.put("process", process());
+        config.put("process", process(spec.init()));
         config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
         config.put("hostname", spec.hostname());
         config.put("mounts", mounts());
@@ -50,11 +50,11 @@ public final class OciBundle {
         return config;
     }
 
-    private static Map<String, Object> process() {
+    private static Map<String, Object> process(String init) {
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", false);
         process.put("user", Map.of("uid", 0, "gid", 0));
-        process.put("args", List.of("/sbin/init"));
+        process.put("args", List.of(init));
         process.put("env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=vessel", "TERM=xterm"));
         process.put("cwd", "/");
         process.put("capabilities", Map.of("bounding", CAPABILITIES, "effective", CAPABILITIES,

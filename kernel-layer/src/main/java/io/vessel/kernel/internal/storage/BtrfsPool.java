@@ -168,6 +168,24 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public long templateSize(String id) throws IOException {
+        Btrfs.sync(root);
+        return Btrfs.usage(root, Btrfs.subvolumeId(templatePath(id))).referenced();
+    }
+
+    @Override
+    public List<String> templateAreas() throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(templates)) {
+            for (Path p : dir) {
+                ids.add(p.getFileName().toString());
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    @Override
     public Path createPrivateArea(int veId, String templateId) throws IOException {
         if (!templateExists(templateId)) {
             throw new IOException("template " + templateId + " is not in the pool");

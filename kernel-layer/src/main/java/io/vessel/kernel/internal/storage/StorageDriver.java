@@ -32,6 +32,12 @@ public interface StorageDriver {
 
     void deleteTemplate(String id) throws IOException;
 
+    /** Bytes the template's files take. */
+    long templateSize(String id) throws IOException;
+
+    /** Ids of all template areas present, for reconciling with the database. */
+    List<String> templateAreas() throws IOException;
+
     /** A writable copy-on-write copy of the template as VE {@code veId}'s root file system. */
     Path createPrivateArea(int veId, String templateId) throws IOException;
 

@@ -10,46 +10,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The built-in minimal template: the host's static busybox, a small {@code /etc}, and an init that keeps the VE
- * running and shuts it down cleanly on SIGTERM or SIGPWR (what {@code stop} sends).
+ * The built-in minimal template: the host's static busybox, a small {@code /etc}, and {@link VesselInit} as
+ * {@code /sbin/init}. Its version goes up whenever what it builds changes.
  */
 public final class BusyboxTemplate {
 
     public static final String NAME = "busybox";
-    public static final int VERSION = 2;
-
-    /** PID 1 of a busybox VE. A shell traps the stop signals: PID 1 ignores signals it has no handler for. */
-    static final String INIT = """
-            #!/bin/sh
-            # Vessel busybox init: bring the VE up, wait, and on SIGTERM/SIGPWR stop every process and exit.
-            export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-            shutdown() {
-                echo "init: stopping"
-                kill -TERM -1 2>/dev/null
-                # give services up to 5 s to exit; kill -0 -1 succeeds while any other process is left
-                i=0
-                while kill -0 -1 2>/dev/null && [ $i -lt 50 ]; do
-                    sleep 0.1
-                    i=$((i+1))
-                done
-                kill -KILL -1 2>/dev/null
-                exit 0
-            }
-            trap shutdown TERM PWR INT
-            mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp 2>/dev/null
-            [ -x /etc/rc.local ] && /etc/rc.local
-            echo "init: up"
-            while :; do
-                sleep 2147483647 &
-                wait $!
-            done
-            """;
+    public static final int VERSION = 3;
 
     private BusyboxTemplate() {
-    }
-
-    public static String id() {
-        return NAME + "-" + VERSION;
     }
 
     /** Fills an empty root file system; all files are owned by root (uid 0) as the template's owner space. */
@@ -75,7 +44,7 @@ public final class BusyboxTemplate {
             Files.createDirectories(link.getParent());
             Files.createSymbolicLink(link, Path.of("/bin/busybox"));
         }
-        write(rootfs, "sbin/init", INIT, "rwxr-xr-x");
+        write(rootfs, "sbin/init", VesselInit.SCRIPT, "rwxr-xr-x");
         write(rootfs, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", "rw-r--r--");
         write(rootfs, "etc/group", "root:x:0:\nnogroup:x:65534:\n", "rw-r--r--");
         write(rootfs, "etc/shadow", "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n", "rw-------");

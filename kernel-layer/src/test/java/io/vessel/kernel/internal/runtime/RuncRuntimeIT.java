@@ -35,8 +35,8 @@ class RuncRuntimeIT {
         // like the panel's data directory, the path to the pool must be passable for the VE's mapped root
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         pool = BtrfsPool.onImage(work.resolve("pool.img"), work.resolve("pool"), 512L * 1024 * 1024);
-        BusyboxTemplate.build(pool.beginTemplate(BusyboxTemplate.id()), Path.of("/bin/busybox"));
-        pool.sealTemplate(BusyboxTemplate.id());
+        BusyboxTemplate.build(pool.beginTemplate("busybox@" + BusyboxTemplate.VERSION), Path.of("/bin/busybox"));
+        pool.sealTemplate("busybox@" + BusyboxTemplate.VERSION);
         runtime = new RuncRuntime("runc", work.resolve("runc"));
     }
 
@@ -56,12 +56,12 @@ class RuncRuntimeIT {
 
     @Test
     void unprivilegedVeRunsItsOwnInitAndKeepsItsFilesAcrossRestart() throws Exception {
-        Path rootfs = pool.createPrivateArea(veId, BusyboxTemplate.id());
+        Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);
         int base = OciBundle.idBase(veId);
         IdShift.shift(rootfs, base);
         Map<String, Object> config = OciBundle.config(new OciBundle.Spec(veId, "web" + veId, rootfs.toString(), false, base,
                 "/" + cgroupParent + "/" + container,
-                Map.of("memory", Map.of("limit", 256L * 1024 * 1024), "pids", Map.of("limit", 256))));
+                Map.of("memory", Map.of("limit", 256L * 1024 * 1024), "pids", Map.of("limit", 256)), "/sbin/init"));
         Path bundle = work.resolve("bundles").resolve(container);
 
         runtime.run(container, bundle, config);

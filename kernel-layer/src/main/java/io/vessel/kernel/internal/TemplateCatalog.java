@@ -1,0 +1,489 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.api.DebianTemplateRequest;
+import io.vessel.kernel.api.Progress;
+import io.vessel.kernel.api.TarballImportRequest;
+import io.vessel.kernel.api.Template;
+import io.vessel.kernel.api.TemplateService;
+import io.vessel.kernel.api.TemplateSource;
+import io.vessel.kernel.api.TemplateState;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeException.Kind;
+import io.vessel.kernel.internal.storage.StorageDriver;
+import io.vessel.kernel.internal.template.BusyboxTemplate;
+import io.vessel.kernel.internal.template.Debootstrap;
+import io.vessel.kernel.internal.template.InRoot;
+import io.vessel.kernel.internal.template.RootfsExtractor;
+import io.vessel.kernel.internal.template.RootfsTarball;
+import io.vessel.kernel.internal.template.VesselInit;
+import io.vessel.persistence.api.Database;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The templates of this node: records in the database, read-only subvolumes in the pool named
+ * {@code name@version}. A version never changes once READY; building or importing a name again adds a version.
+ */
+final class TemplateCatalog implements TemplateService {
+
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Pattern REFERENCE = Pattern.compile("(" + NAME.pattern() + ")(?:@([0-9]{1,6}))?");
+    private static final Pattern MIRROR = Pattern.compile("https?://[^\\s\"'\\\\]{1,900}");
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateCatalog.class);
+
+    /** Where a template's settings come from, beside the pool. */
+    record Settings(Path busybox, Debootstrap debootstrap, String debianMirror, Path uploads, long maxTemplateBytes) {
+    }
+
+    private final Database database;
+    private final UUID node;
+    private final StorageDriver storage;
+    private final Settings settings;
+    private final Map<String, DebianTemplateRequest> pendingDebian = new ConcurrentHashMap<>();
+
+    TemplateCatalog(Database database, UUID node, StorageDriver storage, Settings settings) {
+        this.database = database;
+        this.node = node;
+        this.storage = storage;
+        this.settings = settings;
+    }
+
+    // ---- queries ---------------------------------------------------------------------------------------------
+
+    @Override
+    public List<Template> list() {
+        return database.inTransaction(em -> {
+            Map<String, Long> using = usage(em);
+            return em.createQuery("select t from TemplateEntity t order by t.name, t.version desc", TemplateEntity.class)
+                    .getResultList().stream().map(t -> t.toTemplate(using.getOrDefault(t.id(), 0L))).toList();
+        });
+    }
+
+    @Override
+    public List<Template> versions(String name) {
+        return list().stream().filter(t -> t.name().equals(name)).toList();
+    }
+
+    @Override
+    public Optional<Template> find(String reference) {
+        var m = reference == null ? null : REFERENCE.matcher(reference);
+        if (m == null || !m.matches()) {
+            return Optional.empty();
+        }
+        List<Template> versions = versions(m.group(1));
+        if (m.group(2) != null) {
+            int version = Integer.parseInt(m.group(2));
+            return versions.stream().filter(t -> t.version() == version).findFirst();
+        }
+        return versions.stream().filter(t -> t.state() == TemplateState.READY).findFirst();
+    }
+
+    /** VEs per template version, keyed {@code name@version}. */
+    private static Map<String, Long> usage(EntityManager em) {
+        Map<String, Long> using = new HashMap<>();
+        for (Object[] row : em.createQuery("select v.template, v.templateVersion, count(v) from VeEntity v group by v.template, v.templateVersion",
+                Object[].class).getResultList()) {
+            using.put(TemplateEntity.storageId((String) row[0], ((Number) row[1]).intValue()), ((Number) row[2]).longValue());
+        }
+        return using;
+    }
+
+    /**
+     * The template version a new VE (or a reinstall) gets for {@code reference}: a ready one that is not retired.
+     * The built-in busybox template is built here on its first use.
+     */
+    Template forNewVe(String reference) {
+        if (reference == null || reference.isBlank()) {
+            throw new VeException(Kind.INVALID, "template", "template is required; available: " + available(), null);
+        }
+        var m = REFERENCE.matcher(reference);
+        if (!m.matches() || versions(m.group(1)).isEmpty()) {
+            throw new VeException(Kind.INVALID, "template", "unknown template '" + reference + "'; available: " + available(), null);
+        }
+        if (m.group(1).equals(BusyboxTemplate.NAME) && m.group(2) == null) {
+            ensureBuiltin();
+        }
+        Optional<Template> found = find(reference);
+        if (found.isEmpty() || found.get().state() != TemplateState.READY) {
+            boolean building = versions(m.group(1)).stream().anyMatch(t -> t.state() == TemplateState.BUILDING);
+            throw new VeException(Kind.CONFLICT, "template", "template '" + reference + "' has no ready version"
+                    + (building ? " yet; it is being built" : ""), null);
+        }
+        if (found.get().retired()) {
+            throw new VeException(Kind.CONFLICT, "template", "template '" + reference + "' is retired; available: " + available(), null);
+        }
+        return found.get();
+    }
+
+    /** The program a VE made from {@code name@version} starts as PID 1. */
+    String init(String name, int version) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, TemplateEntity.storageId(name, version)))
+                .map(TemplateEntity::init).orElse("/sbin/init"));
+    }
+
+    private List<String> available() {
+        return list().stream().filter(t -> t.state() == TemplateState.READY && !t.retired()).map(Template::name).distinct().toList();
+    }
+
+    // ---- the built-in template -------------------------------------------------------------------------------
+
+    /** Makes sure the current busybox version is recorded and in the pool; builds it when not. */
+    synchronized void ensureBuiltin() {
+        String id = TemplateEntity.storageId(BusyboxTemplate.NAME, BusyboxTemplate.VERSION);
+        TemplateEntity row = database.inTransaction(em -> em.find(TemplateEntity.class, id));
+        if (row != null && row.state() == TemplateState.READY && storage.templateExists(id)) {
+            return;
+        }
+        database.run(em -> {
+            TemplateEntity existing = em.find(TemplateEntity.class, id);
+            if (existing != null) {
+                em.remove(existing);
+                em.flush();
+            }
+            em.persist(new TemplateEntity(BusyboxTemplate.NAME, BusyboxTemplate.VERSION, TemplateSource.BUILTIN,
+                    "Minimal system from the host's static busybox, with an init that stops cleanly", settings.busybox().toString(),
+                    "/sbin/init", node, now()));
+        });
+        build(BusyboxTemplate.NAME, BusyboxTemplate.VERSION, Progress.NONE);
+    }
+
+    // ---- prepare ---------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Template prepareDebian(DebianTemplateRequest request) {
+        if (request == null) {
+            throw new VeException(Kind.INVALID, "name", "name and suite are required", null);
+        }
+        checkName(request.name());
+        checkDescription(request.description());
+        Debootstrap debootstrap = settings.debootstrap();
+        if (!debootstrap.installed()) {
+            throw new VeException(Kind.UNPROCESSABLE, null, "debootstrap is not installed on this node (Debian package debootstrap)", null);
+        }
+        List<String> suites;
+        try {
+            suites = debootstrap.suites();
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "cannot list debootstrap's suites: " + e.getMessage(), e);
+        }
+        if (request.suite() == null || !suites.contains(request.suite())) {
+            throw new VeException(Kind.INVALID, "suite", "unknown suite '" + request.suite() + "'; debootstrap knows e.g. "
+                    + suites.stream().filter(s -> List.of("bullseye", "bookworm", "trixie", "sid").contains(s)).toList(), null);
+        }
+        String variant = request.variant() == null ? "minbase" : request.variant();
+        if (!Debootstrap.VARIANTS.contains(variant)) {
+            throw new VeException(Kind.INVALID, "variant", "variant must be one of " + Debootstrap.VARIANTS, null);
+        }
+        String mirror = request.mirror() != null ? request.mirror() : settings.debianMirror();
+        if (mirror == null || mirror.isBlank()) {
+            throw new VeException(Kind.INVALID, "mirror", "no Debian mirror is known on this node; give one, or set kernel.debian.mirror", null);
+        }
+        if (!MIRROR.matcher(mirror).matches()) {
+            throw new VeException(Kind.INVALID, "mirror", "mirror must be an http:// or https:// URL", null);
+        }
+        List<String> packages = request.packages() == null ? List.of() : request.packages();
+        if (packages.size() > 200) {
+            throw new VeException(Kind.INVALID, "packages", "at most 200 extra packages", null);
+        }
+        for (String p : packages) {
+            if (!Debootstrap.validPackage(p)) {
+                throw new VeException(Kind.INVALID, "packages", "'" + p + "' is not a Debian package name", null);
+            }
+        }
+        DebianTemplateRequest resolved = new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, packages,
+                request.description());
+        String origin = "debootstrap " + request.suite() + " " + variant + " " + mirror + (packages.isEmpty() ? "" : " +" + String.join(",", packages));
+        Template prepared = record(request.name(), TemplateSource.DEBOOTSTRAP, request.description() != null ? request.description()
+                : "Debian " + request.suite() + " (" + variant + ")", origin, VesselInit.PATH);
+        pendingDebian.put(prepared.reference(), resolved);
+        return prepared;
+    }
+
+    @Override
+    public Template prepareImport(TarballImportRequest request, Path tarball) {
+        try {
+            if (request == null) {
+                throw new VeException(Kind.INVALID, "name", "name is required", null);
+            }
+            checkName(request.name());
+            checkDescription(request.description());
+            String init = request.init();
+            if (init != null && (!init.startsWith("/") || init.length() > 200 || init.contains("\0"))) {
+                throw new VeException(Kind.INVALID, "init", "init must be an absolute path inside the template", null);
+            }
+            RootfsTarball.Scan scan;
+            try {
+                scan = RootfsTarball.scan(tarball, settings.maxTemplateBytes());
+            } catch (IOException e) {
+                throw new VeException(Kind.UNPROCESSABLE, "archive", "the upload is not a readable tar archive (.tar, .tar.gz, .tar.xz or .tar.zst): "
+                        + e.getMessage(), e);
+            }
+            if (!scan.ok()) {
+                throw new VeException(Kind.UNPROCESSABLE, "archive", "the archive is refused: " + String.join("; ", scan.problems()), null);
+            }
+            if (init != null && !scan.hasFile(init)) {
+                throw new VeException(Kind.UNPROCESSABLE, "init", "the archive has no file " + init + " to start as init", null);
+            }
+            if (init == null && !scan.hasFile("/bin/sh")) {
+                throw new VeException(Kind.UNPROCESSABLE, "init", "the archive has no /bin/sh for Vessel's init; name the init it brings", null);
+            }
+            String fileName = request.fileName() == null ? "upload" : request.fileName();
+            String origin = "tarball " + (fileName.length() > 200 ? fileName.substring(0, 200) : fileName) + " (" + scan.entries()
+                    + " entries, " + scan.contentBytes() + " bytes)";
+            Template prepared;
+            synchronized (this) {
+                prepared = record(request.name(), TemplateSource.TARBALL, request.description() != null ? request.description()
+                        : "Imported from " + fileName, origin, init != null ? init : VesselInit.PATH);
+            }
+            Files.createDirectories(settings.uploads());
+            Files.move(tarball, upload(prepared.reference()), StandardCopyOption.REPLACE_EXISTING);
+            return prepared;
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "keeping the upload failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tarball);
+            } catch (IOException e) {
+                LOG.warn("Could not delete upload file={}: {}", tarball, e.getMessage());
+            }
+        }
+    }
+
+    private Path upload(String id) {
+        return settings.uploads().resolve(id + ".tar");
+    }
+
+    private static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new VeException(Kind.INVALID, "name", "name must be 1 to 63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit", null);
+        }
+        if (name.equals(BusyboxTemplate.NAME)) {
+            throw new VeException(Kind.CONFLICT, "name", "'busybox' is the built-in template; choose another name", null);
+        }
+    }
+
+    private static void checkDescription(String description) {
+        if (description != null && description.length() > 500) {
+            throw new VeException(Kind.INVALID, "description", "description must be at most 500 characters", null);
+        }
+    }
+
+    /** Records the next version of {@code name} as BUILDING. Callers hold this object's lock. */
+    private Template record(String name, TemplateSource source, String description, String origin, String init) {
+        return database.inTransaction(em -> {
+            List<TemplateEntity> versions = em.createQuery("select t from TemplateEntity t where t.name = :name order by t.version desc",
+                    TemplateEntity.class).setParameter("name", name).getResultList();
+            if (versions.stream().anyMatch(t -> t.state() == TemplateState.BUILDING)) {
+                throw new VeException(Kind.CONFLICT, "name", "template '" + name + "' is being built already; wait for it to finish", null);
+            }
+            int version = versions.isEmpty() ? 1 : versions.get(0).version() + 1;
+            TemplateEntity entity = new TemplateEntity(name, version, source, description, origin, init, node, now());
+            em.persist(entity);
+            LOG.info("Template recorded template={} source={} origin=\"{}\"", entity.id(), source, origin);
+            return entity.toTemplate(0);
+        });
+    }
+
+    // ---- build -----------------------------------------------------------------------------------------------
+
+    @Override
+    public Template build(String name, int version, Progress progress) {
+        String id = TemplateEntity.storageId(name, version);
+        TemplateEntity entity = database.inTransaction(em -> em.find(TemplateEntity.class, id));
+        if (entity == null) {
+            throw new VeException(Kind.NOT_FOUND, "there is no template " + id);
+        }
+        if (entity.state() != TemplateState.BUILDING) {
+            throw new VeException(Kind.CONFLICT, "template " + id + " is " + entity.state() + ", not waiting to be built");
+        }
+        long started = System.nanoTime();
+        try {
+            if (storage.templateExists(id)) {
+                storage.deleteTemplate(id); // left by a build the panel did not finish
+            }
+            Path area = storage.beginTemplate(id);
+            fill(entity, area, progress);
+            progress.update(97, "sealing the template");
+            String osName = osName(area);
+            storage.sealTemplate(id);
+            long size = storage.templateSize(id);
+            Template ready = database.inTransaction(em -> {
+                TemplateEntity e = em.find(TemplateEntity.class, id);
+                e.ready(osName, size, now());
+                return e.toTemplate(0);
+            });
+            LOG.info("Template ready template={} os=\"{}\" sizeBytes={} tookMs={}", id, osName, size, (System.nanoTime() - started) / 1_000_000);
+            return ready;
+        } catch (IOException | RuntimeException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            LOG.warn("Template build failed, removing what was made template={} reason=\"{}\"", id, reason);
+            try {
+                storage.deleteTemplate(id);
+            } catch (IOException cleanup) {
+                LOG.error("Could not remove the area of template={}: {}", id, cleanup.getMessage());
+            }
+            database.run(em -> em.find(TemplateEntity.class, id).failed(reason, now()));
+            throw new VeException(Kind.FAILED, null, "building template " + id + " failed: " + reason, e);
+        } finally {
+            pendingDebian.remove(id);
+            try {
+                Files.deleteIfExists(upload(id));
+            } catch (IOException e) {
+                LOG.warn("Could not delete upload of template={}: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    private void fill(TemplateEntity entity, Path area, Progress progress) throws IOException {
+        switch (entity.source()) {
+            case BUILTIN -> BusyboxTemplate.build(area, settings.busybox());
+            case DEBOOTSTRAP -> {
+                DebianTemplateRequest request = pendingDebian.get(entity.id());
+                if (request == null) {
+                    throw new IOException("the build request was lost when the panel restarted; build the template again");
+                }
+                settings.debootstrap().run(area, request.suite(), request.variant(), request.mirror(), request.packages(), progress);
+                progress.update(96, "preparing the system for VEs");
+                prepareDebian(area);
+                VesselInit.install(area);
+            }
+            case TARBALL -> {
+                Path upload = upload(entity.id());
+                if (!Files.exists(upload)) {
+                    throw new IOException("the uploaded archive was lost when the panel restarted; import it again");
+                }
+                RootfsExtractor.extract(upload, area, (percent, message) -> progress.update(5 + percent * 90 / 100, message));
+                if (VesselInit.PATH.equals(entity.init())) {
+                    VesselInit.install(area);
+                }
+            }
+        }
+    }
+
+    /** Removes what debootstrap copied from the host and what each VE must have of its own. */
+    private static void prepareDebian(Path root) throws IOException {
+        InRoot.write(root, "etc/hostname", "localhost\n", "rw-r--r--");
+        InRoot.write(root, "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n", "rw-r--r--");
+        InRoot.write(root, "etc/resolv.conf", "", "rw-r--r--");
+        InRoot.write(root, "etc/machine-id", "", "r--r--r--");
+        Path archives = InRoot.resolve(root, "var/cache/apt/archives", false);
+        if (Files.isDirectory(archives)) {
+            try (var debs = Files.list(archives)) {
+                for (Path deb : debs.filter(p -> p.getFileName().toString().endsWith(".deb")).toList()) {
+                    Files.delete(deb);
+                }
+            }
+        }
+    }
+
+    private static String osName(Path root) {
+        for (String file : List.of("etc/os-release", "usr/lib/os-release")) {
+            Optional<String> text = InRoot.read(root, file);
+            if (text.isPresent()) {
+                for (String line : text.get().lines().toList()) {
+                    if (line.startsWith("PRETTY_NAME=")) {
+                        String value = line.substring("PRETTY_NAME=".length()).replace("\"", "").strip();
+                        return value.length() > 200 ? value.substring(0, 200) : value;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    // ---- retire and delete -----------------------------------------------------------------------------------
+
+    @Override
+    public List<Template> retire(String name, boolean retired) {
+        int changed = database.inTransaction(em -> {
+            List<TemplateEntity> versions = em.createQuery("select t from TemplateEntity t where t.name = :name", TemplateEntity.class)
+                    .setParameter("name", name).getResultList();
+            versions.forEach(t -> t.setRetired(retired, now()));
+            return versions.size();
+        });
+        if (changed == 0) {
+            throw new VeException(Kind.NOT_FOUND, "there is no template " + name);
+        }
+        LOG.info("Template {} template={}", retired ? "retired" : "back in use", name);
+        return versions(name);
+    }
+
+    @Override
+    public synchronized void delete(String name, int version) {
+        String id = TemplateEntity.storageId(name, version);
+        database.run(em -> {
+            TemplateEntity entity = em.find(TemplateEntity.class, id);
+            if (entity == null) {
+                throw new VeException(Kind.NOT_FOUND, "there is no template " + id);
+            }
+            if (entity.state() == TemplateState.BUILDING) {
+                throw new VeException(Kind.CONFLICT, "template " + id + " is being built; wait for it to finish");
+            }
+            List<Integer> users = em.createQuery("select v.id from VeEntity v where v.template = :name and v.templateVersion = :version order by v.id",
+                    Integer.class).setParameter("name", name).setParameter("version", version).getResultList();
+            if (!users.isEmpty()) {
+                throw new VeException(Kind.CONFLICT, "template " + id + " is used by VE" + (users.size() > 1 ? "s " : " ")
+                        + users.stream().map(String::valueOf).reduce((a, b) -> a + ", " + b).orElse("")
+                        + "; retire it to stop new VEs from using it, or reinstall or destroy those VEs first");
+            }
+            try {
+                storage.deleteTemplate(id);
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "deleting template " + id + " failed: " + e.getMessage(), e);
+            }
+            em.remove(entity);
+        });
+        LOG.info("Template deleted template={}", id);
+    }
+
+    // ---- reconcile -------------------------------------------------------------------------------------------
+
+    /** After a crash: builds that were cut short fail, their areas and uploads go; unknown areas are reported. */
+    void reconcile() throws IOException {
+        for (Template t : list()) {
+            if (t.state() == TemplateState.BUILDING && t.source() != TemplateSource.BUILTIN) {
+                String id = t.reference();
+                LOG.warn("Reconcile: template build was interrupted template={}", id);
+                storage.deleteTemplate(id);
+                database.run(em -> em.find(TemplateEntity.class, id).failed("interrupted: the panel stopped while it was being built; build it again", now()));
+            }
+        }
+        java.util.Set<String> known = new java.util.HashSet<>();
+        list().forEach(t -> known.add(t.reference()));
+        for (String area : storage.templateAreas()) {
+            if (!known.contains(area)) {
+                if (!storage.templateSealed(area)) {
+                    LOG.warn("Reconcile: removing unfinished template area without a record template={}", area);
+                    storage.deleteTemplate(area);
+                } else {
+                    LOG.warn("Reconcile: template area without a record template={} (left alone)", area);
+                }
+            }
+        }
+        if (Files.isDirectory(settings.uploads())) {
+            try (var files = Files.list(settings.uploads())) {
+                for (Path leftover : files.toList()) {
+                    Files.deleteIfExists(leftover);
+                }
+            }
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -120,6 +120,46 @@ class VeIsolationIT {
     }
 
     @Test
+    void cpusetPinsTheVeLive() throws Exception {
+        String all = Files.readString(Path.of("/sys/devices/system/cpu/online")).strip();
+        change(a, "{\"limits\":{\"cpuset\":\"0\"}}");
+        assertEquals("0", allowedCpus(a));
+        change(a, "{\"limits\":{\"cpuset\":\"\"}}");
+        assertEquals(all, allowedCpus(a), "empty: every host CPU again");
+        PanelProcess.Response refused = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + a))
+                .header("Content-Type", "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"limits\":{\"cpuset\":\"0-4095\"}}")));
+        PanelLifecycleIT.assertProblem(refused, 400, null);
+        assertEquals("limits.cpuset", refused.json().at("/errors/0/field").asText());
+    }
+
+    private String allowedCpus(int id) throws Exception {
+        return exec(id, "sh", "-c", "grep Cpus_allowed_list /proc/self/status | cut -f2").get("stdout").asText().strip();
+    }
+
+    @Test
+    void diskBandwidthCapsHoldAndLiftLive() throws Exception {
+        long mib = 1L << 20;
+        change(a, "{\"limits\":{\"writeBytesPerSecond\":" + 2 * mib + "}}");
+        long write = timed(a, "dd if=/dev/zero of=/root/io bs=1M count=6 oflag=direct");
+        assertTrue(write >= 2000, "6 MiB at 2 MiB/s take about 3 s, took " + write + " ms");
+        change(a, "{\"limits\":{\"writeBytesPerSecond\":0,\"readBytesPerSecond\":" + 2 * mib + "}}");
+        long read = timed(a, "dd if=/root/io of=/dev/null bs=1M iflag=direct");
+        assertTrue(read >= 2000, "reading 6 MiB at 2 MiB/s takes about 3 s, took " + read + " ms");
+        JsonNode lifted = change(a, "{\"limits\":{\"readBytesPerSecond\":0}}");
+        assertEquals(0, lifted.at("/limits/readBytesPerSecond").asLong());
+        assertTrue(timed(a, "dd if=/root/io of=/dev/null bs=1M iflag=direct") < 1500, "no cap: fast again");
+        assertTrue(timed(a, "dd if=/dev/zero of=/root/io bs=1M count=6 oflag=direct") < 1500, "no cap: fast again");
+        exec(a, "rm", "/root/io");
+    }
+
+    private long timed(int id, String command) throws Exception {
+        long started = System.nanoTime();
+        JsonNode result = execAllowingFailure(id, 60, "sh", "-c", command);
+        assertEquals(0, result.get("exitCode").asInt(), result.toString());
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+
+    @Test
     void hostnameChangesLive() throws Exception {
         JsonNode changed = change(b, "{\"hostname\":\"db1.example.com\"}");
         assertEquals("db1.example.com", changed.get("hostname").asText());

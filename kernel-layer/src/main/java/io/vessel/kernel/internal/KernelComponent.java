@@ -5,6 +5,7 @@ import io.vessel.api.platform.HealthCheck;
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.TemplateService;
+import io.vessel.kernel.internal.cgroup.CgroupDriver;
 import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeService;
@@ -130,7 +131,11 @@ public final class KernelComponent {
         }
         RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
-        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates);
+        CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
+        LOG.info("Cgroup driver version={} ioWeight={} poolDevice={}", cgroups.version(), cgroups.ioWeightSupported(),
+                storage.blockDevice().orElse("none"));
+        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates, cgroups,
+                io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")));
     }
 
     /** Unprivileged VEs mount their root as a high uid, which must be able to pass through every parent. */

@@ -50,6 +50,18 @@ public class VeEntity {
     private int processes;
     @Column(name = "disk_bytes", nullable = false)
     private long diskBytes;
+    @Column(nullable = false, length = 200)
+    private String cpuset;
+    @Column(name = "io_weight", nullable = false)
+    private int ioWeight;
+    @Column(name = "read_bps", nullable = false)
+    private long readBps;
+    @Column(name = "write_bps", nullable = false)
+    private long writeBps;
+    @Column(name = "read_iops", nullable = false)
+    private long readIops;
+    @Column(name = "write_iops", nullable = false)
+    private long writeIops;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -99,7 +111,8 @@ public class VeEntity {
     }
 
     VeLimits limits() {
-        return new VeLimits(cpuWeight, cpus, memoryBytes, swapBytes, processes, diskBytes);
+        return new VeLimits(cpuWeight, cpus, cpuset, memoryBytes, swapBytes, processes, diskBytes, ioWeight, readBps, writeBps,
+                readIops, writeIops);
     }
 
     void setLimits(VeLimits limits, Instant now) {
@@ -109,6 +122,12 @@ public class VeEntity {
         swapBytes = limits.swapBytes();
         processes = limits.processes();
         diskBytes = limits.diskBytes();
+        cpuset = limits.cpuset();
+        ioWeight = limits.ioWeight();
+        readBps = limits.readBytesPerSecond();
+        writeBps = limits.writeBytesPerSecond();
+        readIops = limits.readIops();
+        writeIops = limits.writeIops();
         updatedAt = now;
     }
 

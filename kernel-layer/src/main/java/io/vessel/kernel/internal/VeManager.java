@@ -10,6 +10,8 @@ import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.kernel.internal.cgroup.CgroupDriver;
+import io.vessel.kernel.internal.cgroup.CpuSet;
 import io.vessel.kernel.internal.runtime.OciBundle;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.storage.StorageDriver;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -58,6 +61,8 @@ final class VeManager implements VeService {
     private final RuncRuntime runtime;
     private final Path bundles;
     private final TemplateCatalog templates;
+    private final CgroupDriver cgroups;
+    private final BitSet hostCpus;
     private final Map<Integer, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     /** The node's id and its short form used in container and cgroup names. */
@@ -67,13 +72,16 @@ final class VeManager implements VeService {
         }
     }
 
-    VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, TemplateCatalog templates) {
+    VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, TemplateCatalog templates,
+              CgroupDriver cgroups, BitSet hostCpus) {
         this.database = database;
         this.node = new UUID8(nodes.localNode().id());
         this.storage = storage;
         this.runtime = runtime;
         this.bundles = bundles;
         this.templates = templates;
+        this.cgroups = cgroups;
+        this.hostCpus = hostCpus;
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------
@@ -132,7 +140,7 @@ final class VeManager implements VeService {
         return next;
     }
 
-    static VeLimits validLimits(VeLimits l) {
+    VeLimits validLimits(VeLimits l) {
         check(l.cpuWeight() >= 1 && l.cpuWeight() <= 10_000, "limits.cpuWeight", "must be between 1 and 10000");
         check(l.cpus() == null || (l.cpus().signum() >= 0 && l.cpus().compareTo(BigDecimal.valueOf(1024)) <= 0
                 && l.cpus().scale() <= 2), "limits.cpus", "must be between 0 and 1024 cores, at most two decimals");
@@ -140,7 +148,24 @@ final class VeManager implements VeService {
         check(l.swapBytes() >= 0 && l.swapBytes() <= (1L << 50), "limits.swapBytes", "must be 0 or more");
         check(l.processes() >= 16 && l.processes() <= 4_194_304, "limits.processes", "must be between 16 and 4194304");
         check(l.diskBytes() >= (16L << 20) && l.diskBytes() <= (1L << 56), "limits.diskBytes", "must be at least 16 MiB");
+        check(l.ioWeight() >= 1 && l.ioWeight() <= 10_000, "limits.ioWeight", "must be between 1 and 10000");
+        checkRate(l.readBytesPerSecond(), "limits.readBytesPerSecond");
+        checkRate(l.writeBytesPerSecond(), "limits.writeBytesPerSecond");
+        checkRate(l.readIops(), "limits.readIops");
+        checkRate(l.writeIops(), "limits.writeIops");
+        check(l.cpuset().length() <= 200, "limits.cpuset", "is too long");
+        if (!l.cpuset().isEmpty()) {
+            BitSet wanted = CpuSet.parse(l.cpuset());
+            check(wanted != null && !wanted.isEmpty(), "limits.cpuset", "must list CPUs like 0-1 or 0,2 (empty: all)");
+            BitSet outside = (BitSet) wanted.clone();
+            outside.andNot(hostCpus);
+            check(outside.isEmpty(), "limits.cpuset", "names CPUs this host does not have (it has " + hostCpus.toString().replaceAll("[{} ]", "") + ")");
+        }
         return l;
+    }
+
+    private static void checkRate(long value, String field) {
+        check(value >= 0 && value <= (1L << 50), field, "must be 0 (no cap) or more");
     }
 
     private static void check(boolean ok, String field, String message) {
@@ -192,7 +217,7 @@ final class VeManager implements VeService {
                 runtime.delete(container, true); // a leftover stopped container of an earlier crash
                 int base = OciBundle.idBase(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
-                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits()),
+                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), cgroups.ioWeightSupported()),
                         templates.init(ve.template(), ve.templateVersion())));
                 runtime.run(container, bundles.resolve(String.valueOf(id)), config);
             } catch (IOException e) {
@@ -395,7 +420,7 @@ final class VeManager implements VeService {
                     storage.setDiskQuota(id, next.diskBytes());
                 }
                 if (ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED) {
-                    runtime.update(container(id), VeResources.of(next));
+                    cgroups.apply(cgroupsPath(id), next, storage.blockDevice());
                     if (hostname != null && !hostname.equals(ve.hostname())) {
                         RuncRuntime.ExecResult set = runtime.exec(container(id), List.of("hostname", hostname), Map.of(), null,
                                 Duration.ofSeconds(10), List.of("CAP_SYS_ADMIN"));

@@ -119,6 +119,23 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public Optional<String> blockDevice() {
+        try {
+            Optional<Mounts.Mount> mount = Mounts.find(root);
+            if (mount.isEmpty() || !mount.get().source().startsWith("/dev/")) {
+                return Optional.empty();
+            }
+            long rdev = (Long) Files.getAttribute(Path.of(mount.get().source()), "unix:rdev");
+            long major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfffL);
+            long minor = (rdev & 0xff) | ((rdev >> 12) & ~0xffL);
+            return Optional.of(major + ":" + minor);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot tell the pool's block device, disk bandwidth caps are not applied: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public Path root() {
         return root;
     }

@@ -16,6 +16,12 @@ public interface StorageDriver {
 
     String name();
 
+    /**
+     * The block device holding the VEs' files as {@code major:minor}, for disk bandwidth caps; empty when the
+     * pool is not on one block device.
+     */
+    java.util.Optional<String> blockDevice();
+
     Path root();
 
     /** An empty writable area to build template {@code id} in; {@link #sealTemplate} makes it immutable. */

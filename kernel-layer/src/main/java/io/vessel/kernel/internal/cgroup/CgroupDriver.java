@@ -1,0 +1,50 @@
+package io.vessel.kernel.internal.cgroup;
+
+import io.vessel.kernel.api.VeLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Writes a VE's limits straight into its cgroup, on the host's cgroup version, so they change on a running VE
+ * without forking the OCI runtime. runc creates the cgroups (at {@code cgroupsPath} under each hierarchy) and sets
+ * the limits at start; this driver changes them afterwards and applies what {@code runc update} cannot (disk
+ * bandwidth and operations caps).
+ */
+public interface CgroupDriver {
+
+    /** The cgroup version this driver writes. */
+    String version();
+
+    /** Whether the host's I/O scheduler honours a relative disk weight (v2 io.weight, v1 blkio weight). */
+    boolean ioWeightSupported();
+
+    /**
+     * Sets every limit of the cgroup {@code group} (a path like {@code /vessel/node/ve-101}). {@code device} is
+     * the {@code major:minor} of the block device holding the VE's files, for disk caps; empty when unknown.
+     */
+    void apply(String group, VeLimits limits, Optional<String> device) throws IOException;
+
+    /**
+     * The driver for the host's layout under {@code root} (normally {@code /sys/fs/cgroup}): v2 when the root is
+     * a unified hierarchy; v1 otherwise, also on "hybrid" hosts whose unified mount holds no controllers.
+     */
+    static CgroupDriver detect(Path root) {
+        if (Files.exists(root.resolve("cgroup.controllers"))) {
+            return new CgroupV2(root);
+        }
+        return new CgroupV1(root);
+    }
+
+    /** CFS period used with a CPU cap, in microseconds. */
+    long CPU_PERIOD_US = 100_000;
+
+    /** The quota per period for a cap in cores; -1: none. */
+    static long quota(java.math.BigDecimal cpus) {
+        if (cpus == null || cpus.signum() <= 0) {
+            return -1;
+        }
+        return cpus.multiply(java.math.BigDecimal.valueOf(CPU_PERIOD_US)).longValue();
+    }
+}

@@ -1,0 +1,104 @@
+package io.vessel.kernel.internal.cgroup;
+
+import io.vessel.kernel.api.VeLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** cgroup v1: one hierarchy per controller ({@code cpu}, {@code cpuset}, {@code memory}, {@code pids}, {@code blkio}). */
+final class CgroupV1 implements CgroupDriver {
+
+    private final Path root;
+
+    CgroupV1(Path root) {
+        this.root = root;
+    }
+
+    @Override
+    public String version() {
+        return "v1";
+    }
+
+    @Override
+    public boolean ioWeightSupported() {
+        return weightFile("/").isPresent();
+    }
+
+    /** blkio.weight with CFQ (kernels before 5.0), blkio.bfq.weight where BFQ is the scheduler; none otherwise. */
+    private Optional<Path> weightFile(String group) {
+        Path blkio = dir("blkio", group);
+        for (String name : new String[] {"blkio.weight", "blkio.bfq.weight"}) {
+            if (Files.exists(blkio.resolve(name))) {
+                return Optional.of(blkio.resolve(name));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void apply(String group, VeLimits limits, Optional<String> device) throws IOException {
+        Path cpu = dir("cpu", group);
+        CgroupV2.write(cpu, "cpu.shares", String.valueOf(shares(limits.cpuWeight())));
+        CgroupV2.write(cpu, "cpu.cfs_period_us", String.valueOf(CPU_PERIOD_US));
+        CgroupV2.write(cpu, "cpu.cfs_quota_us", String.valueOf(CgroupDriver.quota(limits.cpus())));
+        Path cpuset = dir("cpuset", group);
+        if (Files.isDirectory(cpuset)) {
+            String cpus = limits.cpuset() == null || limits.cpuset().isEmpty() ? Files.readString(cpuset.getParent().resolve("cpuset.cpus")).strip()
+                    : limits.cpuset();
+            CgroupV2.write(cpuset, "cpuset.cpus", cpus);
+        }
+        applyMemory(dir("memory", group), limits.memoryBytes(), limits.memoryBytes() + limits.swapBytes());
+        CgroupV2.write(dir("pids", group), "pids.max", String.valueOf(limits.processes()));
+        Optional<Path> weight = weightFile(group);
+        if (weight.isPresent()) {
+            CgroupV2.write(weight.get().getParent(), weight.get().getFileName().toString(), String.valueOf(blkioWeight(limits.ioWeight())));
+        }
+        if (device.isPresent()) {
+            Path blkio = dir("blkio", group);
+            CgroupV2.write(blkio, "blkio.throttle.read_bps_device", device.get() + " " + cap(limits.readBytesPerSecond()));
+            CgroupV2.write(blkio, "blkio.throttle.write_bps_device", device.get() + " " + cap(limits.writeBytesPerSecond()));
+            CgroupV2.write(blkio, "blkio.throttle.read_iops_device", device.get() + " " + cap(limits.readIops()));
+            CgroupV2.write(blkio, "blkio.throttle.write_iops_device", device.get() + " " + cap(limits.writeIops()));
+        }
+    }
+
+    /**
+     * memory.memsw.limit_in_bytes (RAM + swap) may never be below memory.limit_in_bytes, so the order of the two
+     * writes depends on whether the limit goes up or down.
+     */
+    private static void applyMemory(Path memory, long ram, long ramAndSwap) throws IOException {
+        Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+        if (!Files.exists(memsw)) {
+            CgroupV2.write(memory, "memory.limit_in_bytes", String.valueOf(ram));
+            return;
+        }
+        long currentRam = Long.parseLong(Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        if (ram > currentRam) {
+            CgroupV2.write(memory, "memory.memsw.limit_in_bytes", String.valueOf(ramAndSwap));
+            CgroupV2.write(memory, "memory.limit_in_bytes", String.valueOf(ram));
+        } else {
+            CgroupV2.write(memory, "memory.limit_in_bytes", String.valueOf(ram));
+            CgroupV2.write(memory, "memory.memsw.limit_in_bytes", String.valueOf(ramAndSwap));
+        }
+    }
+
+    /** v1 shares from a weight where 100 is normal (1024 shares). */
+    static long shares(int weight) {
+        return Math.max(2, Math.min(262_144, weight * 1024L / 100));
+    }
+
+    /** v1 blkio weight (10 to 1000, 500 normal) from a weight where 100 is normal. */
+    static int blkioWeight(int weight) {
+        return Math.max(10, Math.min(1000, weight * 5));
+    }
+
+    /** v1 removes a throttle rule when its rate is written as 0. */
+    private static long cap(Long value) {
+        return value == null || value <= 0 ? 0 : value;
+    }
+
+    private Path dir(String controller, String group) {
+        return root.resolve(controller).resolve(group.replaceFirst("^/+", ""));
+    }
+}

@@ -1,0 +1,124 @@
+package io.vessel.kernel.internal.cgroup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vessel.kernel.api.VeLimits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The limits a VE gets, written into cgroup file layouts recorded from real hosts: v1 (this project's hybrid
+ * machines) and v2 (current distributions). Same VE limits, each version's own files and units.
+ */
+class CgroupDriverTest {
+
+    private static final String GROUP = "/vessel/node1/ve-101";
+    private static final VeLimits LIMITS = new VeLimits(200, new BigDecimal("1.5"), "", 256L << 20, 64L << 20, 100, 1L << 30,
+            100, 1L << 20, 0L, 0L, 500L);
+
+    @TempDir
+    Path root;
+
+    @Test
+    void v1LimitsLandInEachControllersHierarchy() throws Exception {
+        for (String line : recorded("v1-layout.txt")) {
+            String[] parts = line.split("/", 2);
+            Path dir = Files.createDirectories(root.resolve(parts[0]).resolve(GROUP.substring(1)));
+            Files.writeString(dir.resolve(parts[1]), parts[1].contains("limit_in_bytes") ? "9223372036854771712" : "");
+        }
+        Files.writeString(root.resolve("cpuset/vessel/node1/cpuset.cpus"), "0-1\n");
+        CgroupDriver driver = CgroupDriver.detect(root);
+        assertInstanceOf(CgroupV1.class, driver, "no cgroup.controllers at the root: v1 (hybrid hosts too)");
+        assertFalse(driver.ioWeightSupported(), "this host's v1 blkio has no weight file (no CFQ/BFQ)");
+
+        driver.apply(GROUP, LIMITS, Optional.of("7:0"));
+        assertEquals("2048", read("cpu", "cpu.shares"));
+        assertEquals("100000", read("cpu", "cpu.cfs_period_us"));
+        assertEquals("150000", read("cpu", "cpu.cfs_quota_us"));
+        assertEquals("0-1", read("cpuset", "cpuset.cpus"), "no cpuset: all the parent's CPUs");
+        assertEquals(String.valueOf(256L << 20), read("memory", "memory.limit_in_bytes"));
+        assertEquals(String.valueOf(320L << 20), read("memory", "memory.memsw.limit_in_bytes"), "v1 counts RAM and swap together");
+        assertEquals("100", read("pids", "pids.max"));
+        assertEquals("7:0 1048576", read("blkio", "blkio.throttle.read_bps_device"));
+        assertEquals("7:0 0", read("blkio", "blkio.throttle.write_bps_device"), "0 removes a v1 throttle rule");
+        assertEquals("7:0 500", read("blkio", "blkio.throttle.write_iops_device"));
+
+        driver.apply(GROUP, new VeLimits(100, null, "1", 512L << 20, 0L, 100, 1L << 30, 100, 0L, 0L, 0L, 0L), Optional.of("7:0"));
+        assertEquals("-1", read("cpu", "cpu.cfs_quota_us"), "no cap");
+        assertEquals("1", read("cpuset", "cpuset.cpus"));
+        assertEquals(String.valueOf(512L << 20), read("memory", "memory.memsw.limit_in_bytes"));
+    }
+
+    @Test
+    void v1WeightGoesToBfqWhereThatIsTheScheduler() throws Exception {
+        Path blkio = Files.createDirectories(root.resolve("blkio").resolve(GROUP.substring(1)));
+        Files.writeString(root.resolve("blkio/blkio.bfq.weight"), "100");
+        Files.writeString(blkio.resolve("blkio.bfq.weight"), "100");
+        for (String controller : List.of("cpu", "memory", "pids")) {
+            Files.createDirectories(root.resolve(controller).resolve(GROUP.substring(1)));
+        }
+        Files.writeString(root.resolve("memory").resolve(GROUP.substring(1)).resolve("memory.limit_in_bytes"), "1");
+        CgroupDriver driver = CgroupDriver.detect(root);
+        assertTrue(driver.ioWeightSupported());
+        driver.apply(GROUP, LIMITS.over(LIMITS), Optional.empty());
+        assertEquals("500", Files.readString(blkio.resolve("blkio.bfq.weight")), "weight 100 is v1's normal 500");
+    }
+
+    @Test
+    void v2LimitsLandInOneUnifiedDirectory() throws Exception {
+        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
+        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
+        for (String file : recorded("v2-layout.txt")) {
+            Files.writeString(dir.resolve(file), "");
+        }
+        CgroupDriver driver = CgroupDriver.detect(root);
+        assertInstanceOf(CgroupV2.class, driver);
+        assertTrue(driver.ioWeightSupported());
+
+        driver.apply(GROUP, LIMITS, Optional.of("259:0"));
+        assertEquals("200", Files.readString(dir.resolve("cpu.weight")), "v2's weight scale is ours: 100 is normal");
+        assertEquals("150000 100000", Files.readString(dir.resolve("cpu.max")));
+        assertEquals("", Files.readString(dir.resolve("cpuset.cpus")), "empty: the parent's CPUs");
+        assertEquals(String.valueOf(256L << 20), Files.readString(dir.resolve("memory.max")));
+        assertEquals(String.valueOf(64L << 20), Files.readString(dir.resolve("memory.swap.max")), "v2 limits swap on its own");
+        assertEquals("100", Files.readString(dir.resolve("pids.max")));
+        assertEquals("default 100", Files.readString(dir.resolve("io.weight")));
+        assertEquals("259:0 rbps=1048576 wbps=max riops=max wiops=500", Files.readString(dir.resolve("io.max")));
+
+        driver.apply(GROUP, new VeLimits(100, null, "0,2", 512L << 20, 0L, 100, 1L << 30, 50, 0L, 0L, 0L, 0L), Optional.of("259:0"));
+        assertEquals("max 100000", Files.readString(dir.resolve("cpu.max")));
+        assertEquals("0,2", Files.readString(dir.resolve("cpuset.cpus")));
+        assertEquals("259:0 rbps=max wbps=max riops=max wiops=max", Files.readString(dir.resolve("io.max")), "caps removed");
+    }
+
+    @Test
+    void cpuListsAreReadInTheKernelsFormat() throws IOException {
+        assertEquals("{0, 1, 2, 3, 6}", CpuSet.parse("0-3,6").toString());
+        assertNull(CpuSet.parse("3-1"));
+        assertNull(CpuSet.parse("all"));
+        Files.writeString(root.resolve("online"), "0-1\n");
+        assertEquals("{0, 1}", CpuSet.online(root).toString());
+    }
+
+    private String read(String controller, String file) throws IOException {
+        return Files.readString(root.resolve(controller).resolve(GROUP.substring(1)).resolve(file));
+    }
+
+    private static List<String> recorded(String name) throws IOException {
+        try (InputStream in = CgroupDriverTest.class.getResourceAsStream("/cgroup/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        }
+    }
+}

@@ -214,6 +214,9 @@ class TemplatesIT {
         assertEquals("0", exec(ve, "id", "-u").strip());
         assertTrue(exec(ve, "dpkg-query", "-W", "-f", "${Package}\\n").contains("apt"), "a real Debian with its package manager");
         assertEquals("", exec(ve, "cat", "/etc/resolv.conf"), "nothing of the host's configuration is copied in");
+        // the seccomp filter, seen from a real program: keyctl(2) looks absent, bpf(2) is refused
+        assertEquals("-1 Function not implemented", exec(ve, "perl", "-e", "print syscall(250, 0, 0), ' ', $!").strip());
+        assertEquals("-1 Operation not permitted", exec(ve, "perl", "-e", "print syscall(321, 0, 0, 0), ' ', $!").strip());
         VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
         assertProblem(delete("/api/v1/templates/debian-12/1"), 409, null);
         VeLifecycleIT.awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));

@@ -120,6 +120,13 @@ class VeIsolationIT {
     }
 
     @Test
+    void everyVeProcessRunsUnderASeccompFilter() throws Exception {
+        assertEquals("2", exec(a, "sh", "-c", "grep Seccomp: /proc/self/status | cut -f2").get("stdout").asText().strip(),
+                "mode 2: a seccomp filter is installed");
+        assertEquals("2", exec(a, "sh", "-c", "grep Seccomp: /proc/1/status | cut -f2").get("stdout").asText().strip(), "init too");
+    }
+
+    @Test
     void cpusetPinsTheVeLive() throws Exception {
         String all = Files.readString(Path.of("/sys/devices/system/cpu/online")).strip();
         change(a, "{\"limits\":{\"cpuset\":\"0\"}}");

@@ -10,6 +10,7 @@ import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
+import io.vessel.kernel.internal.runtime.RuntimeChoice;
 import io.vessel.kernel.internal.storage.BtrfsPool;
 import io.vessel.kernel.internal.storage.StorageDriver;
 import io.vessel.persistence.api.Database;
@@ -125,10 +126,7 @@ public final class KernelComponent {
 
     private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir, StorageDriver storage,
                                   TemplateCatalog templates) throws Exception {
-        String runtimeName = config.runtime().strip();
-        if (nodes.capabilities().runtimes().stream().noneMatch(r -> r.name().equals(runtimeName))) {
-            throw new IllegalStateException("OCI runtime '" + runtimeName + "' not found (install the Debian package " + runtimeName + ")");
-        }
+        String runtimeName = RuntimeChoice.choose(config.runtime(), nodes.capabilities());
         RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
         CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));

@@ -15,8 +15,8 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Size of the pool image created on first start (sparse), e.g. 20G")
     String storage_size() default "20G";
 
-    @AttributeDefinition(description = "OCI runtime binary: runc or crun")
-    String runtime() default "runc";
+    @AttributeDefinition(description = "OCI runtime: auto (crun on pure cgroup v2 hosts, runc elsewhere), runc or crun")
+    String runtime() default "auto";
 
     @AttributeDefinition(description = "Static busybox used to build the built-in busybox template")
     String busybox() default "/bin/busybox";

@@ -85,6 +85,37 @@ public final class OciBundle {
         return m;
     }
 
+    /**
+     * System calls a VE never needs and that widen the kernel's attack surface: kernel modules and kexec, BPF and
+     * perf, the kernel keyring, handles that bypass mount confinement, swap, quotas and clocks. Everything else is
+     * allowed, like LXC's default policy, since a VE runs a whole OS (a Docker-style allowlist breaks init systems
+     * and nested containers). Refused calls fail with EPERM; keyctl with ENOSYS so programs fall back quietly.
+     */
+    static final List<String> DENIED_SYSCALLS = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime",
+            "create_module", "delete_module", "finit_module", "get_kernel_syms", "init_module", "ioperm", "iopl",
+            "kexec_file_load", "kexec_load", "lookup_dcookie", "nfsservctl", "open_by_handle_at", "perf_event_open",
+            "quotactl", "quotactl_fd", "request_key", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl",
+            "userfaultfd", "uselib", "vm86", "vm86old");
+
+    static Map<String, Object> seccomp() {
+        Map<String, Object> seccomp = new LinkedHashMap<>();
+        seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
+        seccomp.put("architectures", architectures());
+        seccomp.put("syscalls", List.of(
+                Map.of("names", DENIED_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", 1),
+                Map.of("names", List.of("keyctl"), "action", "SCMP_ACT_ERRNO", "errnoRet", 38)));
+        return seccomp;
+    }
+
+    /** The host's native ABI and its 32-bit companions, so the filter cannot be sidestepped through them. */
+    private static List<String> architectures() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+            case "aarch64" -> List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
+            default -> List.of();
+        };
+    }
+
     private static Map<String, Object> linux(Spec spec) {
         Map<String, Object> linux = new LinkedHashMap<>();
         List<Map<String, Object>> namespaces = new ArrayList<>();
@@ -103,6 +134,7 @@ public final class OciBundle {
         // nothing but the standard pseudo-devices runc creates: no disks, no /dev/mem, no mknod of real devices
         resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
         linux.put("resources", resources);
+        linux.put("seccomp", seccomp());
         linux.put("maskedPaths", MASKED);
         linux.put("readonlyPaths", READ_ONLY);
         return linux;

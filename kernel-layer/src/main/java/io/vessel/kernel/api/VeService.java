@@ -54,6 +54,12 @@ public interface VeService {
 
     ExecResult exec(int id, ExecRequest request);
 
+    /**
+     * A login shell as root in a running VE on a terminal of {@code columns} x {@code rows} ({@code vzctl
+     * enter}): bash where the VE has it, sh otherwise. The caller closes it.
+     */
+    VeConsole enter(int id, int columns, int rows);
+
     /** Throws unless a new VE (or a reinstall) could use {@code template} now: known, ready, not retired. */
     void checkTemplate(String template);
 

@@ -4,6 +4,7 @@ import io.vessel.kernel.api.ExecRequest;
 import io.vessel.kernel.api.ExecResult;
 import io.vessel.kernel.api.NewVe;
 import io.vessel.kernel.api.NodeService;
+import io.vessel.kernel.api.VeConsole;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeException.Kind;
 import io.vessel.kernel.api.VeLimits;
@@ -487,6 +488,26 @@ final class VeManager implements VeService {
             return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
         } catch (IOException e) {
             throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VeConsole enter(int id, int columns, int rows) {
+        if (columns < 1 || rows < 1 || columns > 1000 || rows > 1000) {
+            throw new VeException(Kind.INVALID, "columns", "a terminal is 1 to 1000 columns and rows", null);
+        }
+        VeEntity ve = load(id);
+        if (ve.state() != VeState.RUNNING) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; start it to open a console");
+        }
+        try {
+            VeConsole console = runtime.console(container(id), List.of("/bin/sh", "-c",
+                    "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi"),
+                    Map.of("TERM", "xterm-256color", "HOME", "/root"), columns, rows);
+            LOG.info("VE console opened ve={} size={}x{}", id, columns, rows);
+            return console;
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "opening a console in VE " + id + " failed: " + e.getMessage(), e);
         }
     }
 

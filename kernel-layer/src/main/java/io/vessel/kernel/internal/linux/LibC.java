@@ -33,5 +33,23 @@ public interface LibC extends Library {
 
     int mkfifo(String path, int mode) throws LastErrorException;
 
+    int O_NOCTTY = 0x100;
+    long TIOCSWINSZ = 0x5414;
+    int SIGHUP = 1;
+
+    int posix_openpt(int flags) throws LastErrorException;
+
+    int grantpt(int fd) throws LastErrorException;
+
+    int unlockpt(int fd) throws LastErrorException;
+
+    int ptsname_r(int fd, byte[] buffer, long length) throws LastErrorException;
+
+    long read(int fd, byte[] buffer, long count) throws LastErrorException;
+
+    long write(int fd, byte[] buffer, long count) throws LastErrorException;
+
+    int kill(int pid, int signal) throws LastErrorException;
+
     String strerror(int errno);
 }

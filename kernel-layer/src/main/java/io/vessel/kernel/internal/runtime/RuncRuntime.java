@@ -151,6 +151,22 @@ public final class RuncRuntime {
         return new ExecResult(r.exitCode, r.stdout, r.stderr, r.timedOut);
     }
 
+    /**
+     * An interactive command in the container on a terminal of {@code columns} x {@code rows}, as {@code runc exec
+     * -t} in the foreground; see {@link PtyConsole}.
+     */
+    public io.vessel.kernel.api.VeConsole console(String id, List<String> argv, Map<String, String> env, int columns, int rows)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(binary, "--root", stateRoot.toString(), "exec", "--tty", "--cwd", "/"));
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            cmd.add("--env");
+            cmd.add(e.getKey() + "=" + e.getValue());
+        }
+        cmd.add(id);
+        cmd.addAll(argv);
+        return PtyConsole.start(cmd, columns, rows);
+    }
+
     private ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>(List.of(binary, "--root", stateRoot.toString()));
         cmd.addAll(List.of(args));

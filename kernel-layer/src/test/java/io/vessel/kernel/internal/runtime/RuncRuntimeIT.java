@@ -89,6 +89,72 @@ class RuncRuntimeIT {
         stop();
     }
 
+    @Test
+    void anInteractiveShellRunsOnATerminalThatFollowsResizesAndHangsUp() throws Exception {
+        Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);
+        int base = OciBundle.idBase(veId);
+        IdShift.shift(rootfs, base);
+        runtime.run(container, work.resolve("bundles").resolve(container), OciBundle.config(new OciBundle.Spec(veId, "web" + veId,
+                rootfs.toString(), false, base, "/" + cgroupParent + "/" + container, Map.of("pids", Map.of("limit", 64)), "/sbin/init")));
+
+        try (io.vessel.kernel.api.VeConsole console = runtime.console(container, List.of("/bin/sh", "-l"), Map.of("TERM", "xterm"), 80, 24)) {
+            StringBuffer screen = new StringBuffer();
+            Thread reader = new Thread(() -> {
+                byte[] buffer = new byte[4096];
+                try {
+                    int n;
+                    while ((n = console.output().read(buffer)) > 0) {
+                        screen.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                } catch (java.io.IOException e) {
+                    screen.append("\n[read failed: ").append(e.getMessage()).append("]");
+                }
+            });
+            reader.start();
+            type(console, "echo $((6*7))x; tty\n");
+            awaitScreen(screen, "42x");
+            awaitScreen(screen, "/dev/pts/");
+            type(console, "stty size\n");
+            awaitScreen(screen, "24 80");
+            console.resize(100, 30);
+            type(console, "stty size\n");
+            awaitScreen(screen, "30 100");
+            assertTrue(screen.toString().contains("@web" + veId), "a login shell shows its prompt:\n" + screen);
+
+            type(console, "exit 3\n");
+            reader.join(10_000);
+            assertEquals(3, console.awaitExit(Duration.ofSeconds(10)).orElse(-1), "the shell's exit status:\n" + screen);
+        }
+
+        io.vessel.kernel.api.VeConsole hangup = runtime.console(container, List.of("/bin/sh"), Map.of(), 80, 24);
+        type(hangup, "sleep 1000\n");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!exec("ps", "-o", "args").stdout().contains("sleep 1000") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        hangup.close();
+        assertTrue(hangup.exitCode().isPresent(), "closing ends the console");
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (exec("ps", "-o", "args").stdout().contains("sleep 1000") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(exec("ps", "-o", "args").stdout().contains("sleep 1000"), "the hang-up ended what ran in the foreground");
+        runtime.delete(container, true);
+    }
+
+    private static void type(io.vessel.kernel.api.VeConsole console, String text) throws Exception {
+        console.input().write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        console.input().flush();
+    }
+
+    private static void awaitScreen(StringBuffer screen, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!screen.toString().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(screen.toString().contains(text), "the terminal shows '" + text + "':\n" + screen);
+    }
+
     private RuncRuntime.ExecResult exec(String... argv) throws Exception {
         RuncRuntime.ExecResult r = runtime.exec(container, List.of(argv), Map.of(), null, Duration.ofSeconds(20));
         assertEquals(0, r.exitCode(), String.join(" ", argv) + ": " + r);

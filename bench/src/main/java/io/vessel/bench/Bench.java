@@ -43,6 +43,9 @@ public final class Bench {
         Bench bench = new Bench(Path.of(System.getProperty("vessel.repo", ".")).toAbsolutePath().normalize());
         Map<String, Benchmark> all = new LinkedHashMap<>();
         all.put("cold-start", bench::coldStart);
+        VeBench ves = new VeBench(bench.repo);
+        all.put("ve-lifecycle", ves::lifecycle);
+        all.put("density", ves::density);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
@@ -103,7 +106,7 @@ public final class Bench {
         return times.get(times.size() / 2);
     }
 
-    private static void awaitOk(int port, String path, Process p) throws Exception {
+    static void awaitOk(int port, String path, Process p) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
@@ -124,17 +127,17 @@ public final class Bench {
         throw new IllegalStateException("no 200 from " + path + " within 120 s");
     }
 
-    private static void print(List<Row> rows) {
+    static void print(List<Row> rows) {
         System.out.println();
         System.out.printf(Locale.ROOT, "| %-58s | %10s | %-20s | %10s | %7s | %-12s |%n", "figure", "ours", "peer", "peer's", "ratio", "target");
         System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(60), "-".repeat(12), "-".repeat(22), "-".repeat(12), "-".repeat(9), "-".repeat(14));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %-58s | %7.0f %-2s | %-20s | %7.0f %-2s | %6.2fx | %-12s |%n",
+            System.out.printf(Locale.ROOT, "| %-58s | %7.1f %-2s | %-20s | %7.1f %-2s | %6.2fx | %-12s |%n",
                     r.figure(), r.ours(), r.unit(), r.peer(), r.theirs(), r.unit(), r.ratio(), r.target());
         }
     }
 
-    private static Path tempDir() {
+    static Path tempDir() {
         try {
             Path dir = Files.createTempDirectory("vessel-bench-");
             dir.toFile().deleteOnExit();
@@ -144,7 +147,7 @@ public final class Bench {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -64,6 +64,7 @@ final class VeManager implements VeService {
     private final TemplateCatalog templates;
     private final CgroupDriver cgroups;
     private final BitSet hostCpus;
+    private final boolean ioWeightSupported;
     private final Map<Integer, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     /** The node's id and its short form used in container and cgroup names. */
@@ -83,6 +84,7 @@ final class VeManager implements VeService {
         this.templates = templates;
         this.cgroups = cgroups;
         this.hostCpus = hostCpus;
+        this.ioWeightSupported = cgroups.ioWeightSupported();
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------
@@ -211,21 +213,27 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment start(int id) {
+        long started = System.nanoTime();
         return locked(id, () -> {
             VeEntity ve = require(id, VeState.RUNNING);
             String container = container(id);
+            long runtimeNanos;
             try {
-                runtime.delete(container, true); // a leftover stopped container of an earlier crash
+                if (runtime.known(container)) {
+                    runtime.delete(container, true); // a leftover stopped container of an earlier crash
+                }
                 int base = OciBundle.idBase(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
-                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), cgroups.ioWeightSupported()),
+                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
                         templates.init(ve.template(), ve.templateVersion())));
+                long runtimeStarted = System.nanoTime();
                 runtime.run(container, bundles.resolve(String.valueOf(id)), config);
+                runtimeNanos = System.nanoTime() - runtimeStarted;
             } catch (IOException e) {
                 forceDelete(container);
                 throw new VeException(Kind.FAILED, null, "starting VE " + id + " failed: " + e.getMessage(), e);
             }
-            LOG.info("VE started ve={}", id);
+            LOG.info("VE started ve={} runtimeMs={} tookMs={}", id, runtimeNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000);
             return transition(id, VeState.RUNNING, null);
         });
     }

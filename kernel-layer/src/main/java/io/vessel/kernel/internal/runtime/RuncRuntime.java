@@ -60,7 +60,7 @@ public final class RuncRuntime {
         Files.createDirectories(bundleDir);
         Path configFile = bundleDir.resolve("config.json");
         Path partial = bundleDir.resolve("config.json.new");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(partial.toFile(), config);
+        JSON.writeValue(partial.toFile(), config);
         Files.move(partial, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Path console = bundleDir.resolve("console.log");
         ProcessBuilder pb = command("run", "--detach", "--bundle", bundleDir.toString(), id);
@@ -73,6 +73,11 @@ public final class RuncRuntime {
             String output = tail(console, before);
             throw new IOException("runc run " + id + " failed: " + (output.isBlank() ? "exit " + exitOf(p) : output));
         }
+    }
+
+    /** Whether the runtime keeps state for {@code id}, without forking it (runc keeps a directory per container). */
+    public boolean known(String id) {
+        return Files.exists(stateRoot.resolve(id));
     }
 
     public Optional<State> state(String id) throws IOException {

@@ -118,8 +118,20 @@ public final class BtrfsPool implements StorageDriver {
         return "btrfs";
     }
 
+    /** Looked up once: the pool stays on its device while mounted. */
+    private volatile Optional<String> blockDevice;
+
     @Override
     public Optional<String> blockDevice() {
+        Optional<String> known = blockDevice;
+        if (known == null) {
+            known = findBlockDevice();
+            blockDevice = known;
+        }
+        return known;
+    }
+
+    private Optional<String> findBlockDevice() {
         try {
             Optional<Mounts.Mount> mount = Mounts.find(root);
             if (mount.isEmpty() || !mount.get().source().startsWith("/dev/")) {

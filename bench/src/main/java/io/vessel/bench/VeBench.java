@@ -1,0 +1,304 @@
+package io.vessel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vessel.bench.Bench.Row;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * VE benchmarks against the assembled panel (run as root): lifecycle latency through the REST API beside plain
+ * {@code runc} with the very same OCI configuration and {@code lxc-start}/{@code lxc-stop} of a busybox container,
+ * and density (200 VEs started, memory per idle VE, panel heap).
+ */
+final class VeBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final int LIFECYCLE_VES = 50;
+    private static final int DENSITY_VES = 200;
+
+    private final Path repo;
+
+    VeBench(Path repo) {
+        this.repo = repo;
+    }
+
+    /** A panel on its own data directory and port, stopped (and its VEs and pool removed) when closed. */
+    private final class Panel implements AutoCloseable {
+        final Path work = Bench.tempDir();
+        final Path data = work.resolve("data");
+        final int port = Bench.freePort();
+        final Process process;
+
+        Panel() throws Exception {
+            Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+            ProcessBuilder pb = new ProcessBuilder(repo.resolve("distribution/target/vessel/bin/vessel").toString());
+            pb.environment().put("VESSEL_HTTP_PORT", String.valueOf(port));
+            pb.environment().put("VESSEL_HTTP_HOST", "127.0.0.1");
+            pb.environment().put("VESSEL_DATA_DIR", data.toString());
+            pb.environment().put("VESSEL_LOG_DIR", work.resolve("logs").toString());
+            pb.environment().put("VESSEL_PLUGINS_DIR", work.resolve("plugins").toString());
+            process = pb.redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile()).start();
+            Bench.awaitOk(port, "/api/v1/health", process);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!get("/api/v1/templates/busybox").path(0).path("state").asText().equals("READY")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the busybox template was not built");
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        JsonNode get(String path) throws Exception {
+            return JSON.readTree(send(HttpRequest.newBuilder(uri(path)).GET()).body());
+        }
+
+        HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+            return HTTP.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        /** Runs an action that answers 202 and waits for its operation; milliseconds from request to done. */
+        double timed(String method, String path, String body) throws Exception {
+            long started = System.nanoTime();
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> accepted = send(request);
+            if (accepted.statusCode() != 202) {
+                throw new IllegalStateException(method + " " + path + ": " + accepted.statusCode() + " " + accepted.body());
+            }
+            String id = JSON.readTree(accepted.body()).get("id").asText();
+            while (true) {
+                JsonNode op = get("/api/v1/operations/" + id);
+                String state = op.get("state").asText();
+                if (state.equals("SUCCEEDED")) {
+                    return (System.nanoTime() - started) / 1e6;
+                }
+                if (state.equals("FAILED")) {
+                    throw new IllegalStateException(method + " " + path + " failed: " + op);
+                }
+                Thread.sleep(1);
+            }
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            process.waitFor(60, TimeUnit.SECONDS);
+            Path runc = data.resolve("run/runc");
+            for (String id : sh("runc --root " + runc + " list -q 2>/dev/null").lines().filter(l -> !l.isBlank()).toList()) {
+                sh("runc --root " + runc + " delete --force " + id);
+            }
+            sh("umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf " + work);
+        }
+    }
+
+    List<Row> lifecycle() throws Exception {
+        List<Double> create = new ArrayList<>();
+        List<Double> start = new ArrayList<>();
+        List<Double> stop = new ArrayList<>();
+        List<Double> destroy = new ArrayList<>();
+        List<Double> runcStart = new ArrayList<>();
+        List<Double> runcStop = new ArrayList<>();
+        List<Double> snapshot = new ArrayList<>();
+        List<Double> snapshotDelete = new ArrayList<>();
+        try (Panel panel = new Panel()) {
+            for (int i = 0; i < LIFECYCLE_VES; i++) {
+                int id = 1000 + i;
+                create.add(panel.timed("POST", "/api/v1/ves", "{\"template\":\"busybox\",\"id\":" + id + "}"));
+                start.add(panel.timed("POST", "/api/v1/ves/" + id + "/start", null));
+                stop.add(panel.timed("POST", "/api/v1/ves/" + id + "/stop", null));
+            }
+            // plain runc with the very configuration the panel generated, on the same private areas
+            Path runcRoot = panel.work.resolve("plain-runc");
+            for (int i = 0; i < LIFECYCLE_VES; i++) {
+                int id = 1000 + i;
+                Path bundle = panel.work.resolve("plain/" + id);
+                Files.createDirectories(bundle);
+                ObjectNode config = (ObjectNode) JSON.readTree(panel.data.resolve("run/ves/" + id + "/config.json").toFile());
+                ((ObjectNode) config.get("linux")).put("cgroupsPath", "/vessel-bench/plain-" + id);
+                JSON.writeValue(bundle.resolve("config.json").toFile(), config);
+                long t = System.nanoTime();
+                sh("runc --root " + runcRoot + " run -d --bundle " + bundle + " plain-" + id + " </dev/null >/dev/null 2>&1");
+                runcStart.add((System.nanoTime() - t) / 1e6);
+                t = System.nanoTime();
+                sh("runc --root " + runcRoot + " kill plain-" + id + " TERM; while runc --root " + runcRoot + " state plain-" + id
+                        + " | grep -q running; do sleep 0.005; done; runc --root " + runcRoot + " delete plain-" + id);
+                runcStop.add((System.nanoTime() - t) / 1e6);
+            }
+            sh("rmdir /sys/fs/cgroup/*/vessel-bench 2>/dev/null");
+            Path pool = panel.data.resolve("storage/pool");
+            String template = pool.resolve("templates/" + sh("ls " + pool.resolve("templates")).lines().findFirst().orElseThrow()).toString();
+            for (int i = 0; i < LIFECYCLE_VES; i++) {
+                Path target = pool.resolve("bench-" + i);
+                long t = System.nanoTime();
+                sh("btrfs -q subvolume snapshot " + template + " " + target);
+                snapshot.add((System.nanoTime() - t) / 1e6);
+                t = System.nanoTime();
+                sh("btrfs -q subvolume delete " + target);
+                snapshotDelete.add((System.nanoTime() - t) / 1e6);
+            }
+            for (int i = 0; i < LIFECYCLE_VES; i++) {
+                destroy.add(panel.timed("DELETE", "/api/v1/ves/" + (1000 + i), null));
+            }
+        }
+        List<Double> lxcStart = new ArrayList<>();
+        List<Double> lxcStop = new ArrayList<>();
+        lxc(lxcStart, lxcStop);
+        String n = " (" + LIFECYCLE_VES + " VEs)";
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("VE create p50 via API" + n, "ms", p(create, 50), "btrfs snapshot CLI", p(snapshot, 50), "<= 50 ms"));
+        rows.add(new Row("VE create p95 via API", "ms", p(create, 95), "btrfs snapshot CLI", p(snapshot, 95), ""));
+        rows.add(new Row("VE start p50 via API", "ms", p(start, 50), "runc run -d", p(runcStart, 50), "<= 1.5x runc"));
+        rows.add(new Row("VE start p95 via API", "ms", p(start, 95), "runc run -d", p(runcStart, 95), ""));
+        rows.add(new Row("VE start p50 via API", "ms", p(start, 50), "lxc-start -d", p(lxcStart, 50), ""));
+        rows.add(new Row("VE stop p50 via API", "ms", p(stop, 50), "runc kill+delete", p(runcStop, 50), ""));
+        rows.add(new Row("VE stop p95 via API", "ms", p(stop, 95), "runc kill+delete", p(runcStop, 95), ""));
+        rows.add(new Row("VE stop p50 via API", "ms", p(stop, 50), "lxc-stop", p(lxcStop, 50), ""));
+        rows.add(new Row("VE destroy p50 via API", "ms", p(destroy, 50), "btrfs subvol delete", p(snapshotDelete, 50), ""));
+        rows.add(new Row("VE destroy p95 via API", "ms", p(destroy, 95), "btrfs subvol delete", p(snapshotDelete, 95), ""));
+        return rows;
+    }
+
+    /** lxc-start/lxc-stop of one busybox container, started and stopped as often as the panel's VEs. */
+    private static void lxc(List<Double> starts, List<Double> stops) throws Exception {
+        String name = "vessel-bench-" + ProcessHandle.current().pid();
+        Path conf = Files.createTempFile("lxc-bench", ".conf");
+        Files.writeString(conf, "lxc.net.0.type = empty\nlxc.apparmor.profile = unconfined\n");
+        try {
+            sh("lxc-create -n " + name + " -f " + conf + " -t busybox >/dev/null 2>&1");
+            for (int i = 0; i < LIFECYCLE_VES; i++) {
+                long t = System.nanoTime();
+                sh("lxc-start -n " + name + " -d && lxc-wait -n " + name + " -s RUNNING");
+                starts.add((System.nanoTime() - t) / 1e6);
+                t = System.nanoTime();
+                sh("lxc-stop -n " + name);
+                stops.add((System.nanoTime() - t) / 1e6);
+            }
+        } finally {
+            sh("lxc-destroy -f -n " + name + " >/dev/null 2>&1");
+            Files.deleteIfExists(conf);
+        }
+    }
+
+    List<Row> density() throws Exception {
+        try (Panel panel = new Panel()) {
+            for (int i = 0; i < DENSITY_VES; i++) {
+                panel.timed("POST", "/api/v1/ves", "{\"template\":\"busybox\",\"id\":" + (2000 + i) + "}");
+            }
+            sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+            Thread.sleep(1000);
+            long usedBefore = memUsedKib();
+            long started = System.nanoTime();
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            List<Future<Double>> starts = new ArrayList<>();
+            for (int i = 0; i < DENSITY_VES; i++) {
+                int id = 2000 + i;
+                starts.add(clients.submit(() -> panel.timed("POST", "/api/v1/ves/" + id + "/start", null)));
+            }
+            for (Future<Double> f : starts) {
+                f.get();
+            }
+            double total = (System.nanoTime() - started) / 1e6;
+            clients.shutdown();
+            Thread.sleep(3000);
+            long usedAfter = memUsedKib();
+            String node = Files.readString(panel.data.resolve("node-id")).strip().substring(0, 8);
+            long veOwn = 0;
+            for (int i = 0; i < DENSITY_VES; i++) {
+                veOwn += pssKib(Path.of("/sys/fs/cgroup/memory/vessel/" + node + "/ve-" + (2000 + i)));
+            }
+            double perVeTotal = (usedAfter - usedBefore) / 1024.0 / DENSITY_VES;
+            double perVeOwn = veOwn / 1024.0 / DENSITY_VES;
+            double heap = heapUsedMib(panel.pid());
+            for (int i = 0; i < DENSITY_VES; i++) {
+                panel.timed("POST", "/api/v1/ves/" + (2000 + i) + "/kill", null);
+            }
+            return List.of(
+                    new Row(DENSITY_VES + " VEs started, 8 clients (total)", "ms", total, "target", 20_000, "<= 20000 ms"),
+                    new Row("host memory per idle VE beyond its processes", "Mi", perVeTotal - perVeOwn, "-", 0, "<= 2 MiB"),
+                    new Row("anonymous memory of an idle VE's own processes", "Mi", perVeOwn, "-", 0, ""),
+                    new Row("panel heap used with " + DENSITY_VES + " VEs (after GC)", "Mi", heap, "-", 0, ""));
+        }
+    }
+
+    private static double heapUsedMib(long pid) throws Exception {
+        sh("jcmd " + pid + " GC.run >/dev/null 2>&1");
+        String info = sh("jcmd " + pid + " GC.heap_info");
+        long usedKib = 0;
+        for (String line : info.lines().toList()) {
+            var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(line);
+            if ((line.contains("generation") || line.contains("heap")) && m.find()) {
+                usedKib += Long.parseLong(m.group(1)); // young and old generation (serial), or the whole G1 heap
+            }
+        }
+        return usedKib / 1024.0;
+    }
+
+    /** Memory in use on the host, page cache excluded (kernel objects such as namespaces and cgroups included). */
+    private static long memUsedKib() throws IOException {
+        java.util.Map<String, Long> info = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            String[] parts = line.split("\\s+");
+            info.put(parts[0].replace(":", ""), Long.parseLong(parts[1]));
+        }
+        return info.get("MemTotal") - info.get("MemFree") - info.get("Buffers") - info.get("Cached") - info.getOrDefault("SReclaimable", 0L);
+    }
+
+    /**
+     * Anonymous memory (KiB) of the processes in a memory cgroup: what they themselves add to the host's used
+     * memory (their program's pages are page cache, shared with every VE of the template).
+     */
+    private static long pssKib(Path memoryCgroup) throws IOException {
+        long total = 0;
+        for (String pid : Files.readAllLines(memoryCgroup.resolve("cgroup.procs"))) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", pid.strip(), "smaps_rollup"))) {
+                    if (line.startsWith("Anonymous:")) {
+                        total += Long.parseLong(line.split("\\s+")[1]);
+                    }
+                }
+            } catch (IOException gone) {
+                // the process ended meanwhile
+            }
+        }
+        return total;
+    }
+
+    private static double p(List<Double> values, int percentile) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    static String sh(String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+}

@@ -73,6 +73,7 @@ class VeLifecycleIT {
             assertEquals("limits.memoryBytes", badLimits.json().at("/errors/0/field").asText());
             assertProblem(panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"limits\":{\"processes\":1}}"), 400, null);
             assertProblem(panel.get("/api/v1/ves/99999"), 404, "There is no VE 99999.");
+            assertProblem(panel.get("/api/v1/operations/" + java.util.UUID.randomUUID() + "?wait=61"), 400, "wait must be between 0 and 60 seconds.");
             assertEquals(1, panel.get("/api/v1/ves").json().size(), "refused requests created nothing");
 
             second = create(panel, "{\"template\":\"busybox\"}");
@@ -150,7 +151,7 @@ class VeLifecycleIT {
         assertEquals("http://127.0.0.1:" + panel.port + "/api/v1/operations/" + id, accepted.header("Location"));
         JsonNode[] last = new JsonNode[1];
         PanelProcess.poll(Duration.ofSeconds(60), () -> {
-            last[0] = panel.get("/api/v1/operations/" + id).json();
+            last[0] = panel.get("/api/v1/operations/" + id + "?wait=30").json(); // answers once finished
             return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
         }, "operation " + id);
         assertEquals("SUCCEEDED", last[0].get("state").asText(), last[0].toString());

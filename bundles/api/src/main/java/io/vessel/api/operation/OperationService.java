@@ -23,6 +23,12 @@ public interface OperationService {
 
     Optional<Operation> find(UUID id);
 
+    /**
+     * The operation once it has finished, or as it is after {@code timeout}: lets clients wait for a result
+     * without polling.
+     */
+    Optional<Operation> await(UUID id, java.time.Duration timeout) throws InterruptedException;
+
     /** Most recent first. */
     List<Operation> recent(int limit);
 }

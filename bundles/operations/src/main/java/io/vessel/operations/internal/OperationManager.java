@@ -5,14 +5,20 @@ import io.vessel.api.operation.OperationFailure;
 import io.vessel.api.operation.OperationService;
 import io.vessel.api.operation.OperationState;
 import io.vessel.persistence.api.Database;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.osgi.service.component.annotations.Activate;
@@ -34,6 +40,8 @@ public final class OperationManager implements OperationService {
 
     private final Database database;
     private final ExecutorService workers;
+    /** Completed when an operation of this panel finishes, for {@link #await}. */
+    private final Map<UUID, CompletableFuture<Void>> unfinished = new ConcurrentHashMap<>();
 
     @Activate
     public OperationManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
@@ -64,7 +72,17 @@ public final class OperationManager implements OperationService {
             em.persist(entity);
             return entity.toOperation();
         });
-        workers.execute(() -> execute(id, kind, target, work));
+        unfinished.put(id, new CompletableFuture<>());
+        workers.execute(() -> {
+            try {
+                execute(id, kind, target, work);
+            } finally {
+                CompletableFuture<Void> done = unfinished.remove(id);
+                if (done != null) {
+                    done.complete(null);
+                }
+            }
+        });
         return queued;
     }
 
@@ -97,6 +115,19 @@ public final class OperationManager implements OperationService {
     @Override
     public Optional<Operation> find(UUID id) {
         return database.inTransaction(em -> Optional.ofNullable(em.find(OperationEntity.class, id)).map(OperationEntity::toOperation));
+    }
+
+    @Override
+    public Optional<Operation> await(UUID id, Duration timeout) throws InterruptedException {
+        CompletableFuture<Void> done = unfinished.get(id);
+        if (done != null) {
+            try {
+                done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException stillRunning) {
+                // answer with the operation as it is now
+            }
+        }
+        return find(id);
     }
 
     @Override

@@ -40,13 +40,23 @@ public final class OperationsResource {
 
     @GET
     @Path("{id}")
-    public Operation getOperation(@PathParam("id") String id) {
+    public Operation getOperation(@PathParam("id") String id, @QueryParam("wait") @DefaultValue("0") int wait) {
+        if (wait < 0 || wait > 60) {
+            throw ProblemException.badRequest("wait must be between 0 and 60 seconds.");
+        }
         UUID uuid;
         try {
             uuid = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw ProblemException.notFound("There is no operation " + id + ".");
         }
-        return operations.find(uuid).orElseThrow(() -> ProblemException.notFound("There is no operation " + id + "."));
+        java.util.Optional<Operation> operation;
+        try {
+            operation = wait == 0 ? operations.find(uuid) : operations.await(uuid, java.time.Duration.ofSeconds(wait));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            operation = operations.find(uuid);
+        }
+        return operation.orElseThrow(() -> ProblemException.notFound("There is no operation " + id + "."));
     }
 }

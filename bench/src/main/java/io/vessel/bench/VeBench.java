@@ -111,7 +111,8 @@ final class VeBench {
             for (String id : sh("runc --root " + runc + " list -q 2>/dev/null").lines().filter(l -> !l.isBlank()).toList()) {
                 sh("runc --root " + runc + " delete --force " + id);
             }
-            sh("umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf " + work);
+            String node = Files.exists(data.resolve("node-id")) ? Files.readString(data.resolve("node-id")).strip().substring(0, 8) : "none";
+            sh("rmdir /sys/fs/cgroup/*/vessel/" + node + " 2>/dev/null; umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf " + work);
         }
     }
 

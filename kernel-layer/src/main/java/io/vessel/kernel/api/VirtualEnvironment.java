@@ -11,8 +11,15 @@ import java.time.Instant;
  * @param owner       reference to the owning tenant (the identity layer gives it meaning)
  * @param stateReason why the VE is in ERROR, or the last correction made by reconciliation
  * @param privileged  true when root in the VE is root on the host (admin opt-in); false: own user namespace
+ * @param usage       what the running VE uses now, beside its limits (null while it is not running)
  */
 public record VirtualEnvironment(int id, String name, String hostname, String template, int templateVersion, String owner, VeState state,
                                  String stateReason, boolean privileged, VeLimits limits, Instant createdAt,
-                                 Instant updatedAt) {
+                                 Instant updatedAt, UsageSample usage) {
+
+    /** This VE with its current usage. */
+    public VirtualEnvironment withUsage(UsageSample current) {
+        return new VirtualEnvironment(id, name, hostname, template, templateVersion, owner, state, stateReason, privileged,
+                limits, createdAt, updatedAt, current);
+    }
 }

@@ -5,7 +5,17 @@ import io.vessel.api.platform.HealthCheck;
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.TemplateService;
+import io.vessel.kernel.api.UsageSample;
+import io.vessel.kernel.api.UsageService;
+import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
+import io.vessel.kernel.internal.usage.UsageMeter;
+import java.time.Duration;
+import java.util.Map;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeService;
@@ -42,7 +52,41 @@ public final class KernelComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelComponent.class);
 
+    /** Topic prefix of VE state changes; the state is the last segment ({@code io/vessel/kernel/ve/RUNNING}). */
+    static final String VE_TOPIC = "io/vessel/kernel/ve/";
+
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private UsageMeter meter;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    private void post(UsageSample sample) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        properties.put(UsageService.VE_ID, sample.veId());
+        properties.put(UsageService.AT, sample.at().toEpochMilli());
+        properties.put("cpuNanosTotal", sample.cpuNanosTotal());
+        properties.put("memoryBytes", sample.memoryBytes());
+        properties.put("memoryPeakBytes", sample.memoryPeakBytes());
+        properties.put("swapBytes", sample.swapBytes());
+        properties.put("processes", sample.processes());
+        if (sample.diskBytes() != null) {
+            properties.put("diskBytes", sample.diskBytes());
+        }
+        properties.put("readBytesTotal", sample.readBytesTotal());
+        properties.put("writeBytesTotal", sample.writeBytesTotal());
+        properties.put("readOpsTotal", sample.readOpsTotal());
+        properties.put("writeOpsTotal", sample.writeOpsTotal());
+        post(UsageService.TOPIC, properties);
+    }
+
+    /** Posts asynchronously; without EventAdmin (a stripped-down distribution) events are simply not sent. */
+    private void post(String topic, Map<String, ?> properties) {
+        EventAdmin admin = events;
+        if (admin != null) {
+            admin.postEvent(new Event(topic, properties));
+        }
+    }
 
     @Activate
     public KernelComponent(BundleContext context, KernelConfig config, @Reference NodeService nodes,
@@ -59,8 +103,40 @@ public final class KernelComponent {
                     config.debian_mirror().isBlank() ? Debootstrap.hostMirror(Path.of("/etc/apt")).orElse(null) : config.debian_mirror().strip(),
                     dataDir.resolve("tmp/uploads"), parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)));
             catalog.reconcile();
-            manager = open(config, nodes, database, dataDir, storage, catalog);
+            CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
+            manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
             manager.reconcile();
+            VeManager ves = manager;
+            meter = new UsageMeter(database, new UsageMeter.Source() {
+                @Override
+                public List<Integer> activeVes() {
+                    return ves.activeIds();
+                }
+
+                @Override
+                public String cgroup(int veId) {
+                    return ves.cgroupsPath(veId);
+                }
+            }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
+            UsageMeter usage = meter;
+            manager.listen(new VeManager.Listener() {
+                @Override
+                public void changed(VirtualEnvironment ve) {
+                    post(VE_TOPIC + ve.state(), Map.of(UsageService.VE_ID, ve.id(), "state", ve.state().name()));
+                }
+
+                @Override
+                public void destroyed(int id) {
+                    usage.forget(id);
+                    post(VE_TOPIC + "DESTROYED", Map.of(UsageService.VE_ID, id, "state", "DESTROYED"));
+                }
+            });
+            meter.start(Duration.ofSeconds(config.accounting_interval()));
+            registrations.add(context.registerService(UsageService.class, meter, null));
+            Dictionary<String, Object> metrics = new Hashtable<>();
+            metrics.put("osgi.http.whiteboard.servlet.name", "vessel-metrics");
+            metrics.put("osgi.http.whiteboard.servlet.pattern", "/metrics");
+            registrations.add(context.registerService(jakarta.servlet.Servlet.class, new MetricsServlet(manager, meter), metrics));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
             buildBuiltinTemplate(catalog);
@@ -83,7 +159,7 @@ public final class KernelComponent {
             }
             return templateService;
         };
-        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations), resource()));
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations, () -> meter), resource()));
         registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
                 parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)), resource()));
         // last: the panel counts as ready once this check exists, and by then the resources above are in
@@ -125,11 +201,10 @@ public final class KernelComponent {
     }
 
     private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir, StorageDriver storage,
-                                  TemplateCatalog templates) throws Exception {
+                                  TemplateCatalog templates, CgroupDriver cgroups) throws Exception {
         String runtimeName = RuntimeChoice.choose(config.runtime(), nodes.capabilities());
         RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
-        CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
         LOG.info("Cgroup driver version={} ioWeight={} poolDevice={}", cgroups.version(), cgroups.ioWeightSupported(),
                 storage.blockDevice().orElse("none"));
         return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates, cgroups,
@@ -177,6 +252,9 @@ public final class KernelComponent {
 
     @Deactivate
     void deactivate() {
+        if (meter != null) {
+            meter.close();
+        }
         for (ServiceRegistration<?> r : registrations) {
             try {
                 r.unregister();

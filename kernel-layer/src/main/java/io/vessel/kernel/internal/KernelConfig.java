@@ -24,6 +24,9 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Debian mirror for debootstrap templates; empty: the one this host's apt uses")
     String debian_mirror() default "";
 
+    @AttributeDefinition(description = "Seconds between two accounting samples of every running VE")
+    int accounting_interval() default 10;
+
     @AttributeDefinition(description = "Largest template an imported tarball may unpack to, e.g. 16G")
     String template_max_size() default "16G";
 }

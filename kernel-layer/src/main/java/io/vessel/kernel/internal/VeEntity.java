@@ -148,6 +148,6 @@ public class VeEntity {
 
     VirtualEnvironment toVe() {
         return new VirtualEnvironment(id, name, hostname, template, templateVersion, owner, state, stateReason, privileged, limits(),
-                createdAt, updatedAt);
+                createdAt, updatedAt, null);
     }
 }

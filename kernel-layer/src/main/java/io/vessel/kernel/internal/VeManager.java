@@ -340,6 +340,7 @@ final class VeManager implements VeService {
             }
             database.run(em -> em.remove(em.find(VeEntity.class, id)));
             LOG.info("VE destroyed ve={}", id);
+            listener.destroyed(id);
             return null;
         });
     }
@@ -630,11 +631,37 @@ final class VeManager implements VeService {
     }
 
     private VirtualEnvironment transition(int id, VeState next, String reason) {
-        return database.inTransaction(em -> {
+        VirtualEnvironment changed = database.inTransaction(em -> {
             VeEntity ve = em.find(VeEntity.class, id);
             ve.setState(next, reason, now());
             return ve.toVe();
         });
+        listener.changed(changed);
+        return changed;
+    }
+
+    /** Told of every committed change, for events out of the kernel layer. */
+    interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void changed(VirtualEnvironment ve) {
+        }
+
+        default void destroyed(int id) {
+        }
+    }
+
+    private volatile Listener listener = Listener.NONE;
+
+    void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    /** VEs whose processes exist (running or frozen): what accounting samples. */
+    List<Integer> activeIds() {
+        return database.inTransaction(em -> em.createQuery("select v.id from VeEntity v where v.state in :states order by v.id", Integer.class)
+                .setParameter("states", List.of(VeState.RUNNING, VeState.SUSPENDED)).getResultList());
     }
 
     private boolean awaitStopped(String container, Duration timeout) throws IOException {

@@ -9,6 +9,8 @@ import io.vessel.kernel.api.NewVe;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.UsageSeries;
+import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.web.api.Problem;
@@ -58,15 +60,66 @@ public final class VesResource {
 
     private final KernelComponent.VeServiceHandle ves;
     private final OperationService operations;
+    private final java.util.function.Supplier<UsageService> usage;
 
-    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations) {
+    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations, java.util.function.Supplier<UsageService> usage) {
         this.ves = ves;
         this.operations = operations;
+        this.usage = usage;
     }
 
     @GET
     public List<VirtualEnvironment> listVes() {
-        return call(() -> ves.get().list());
+        return call(() -> ves.get().list()).stream().map(this::withUsage).toList();
+    }
+
+    private VirtualEnvironment withUsage(VirtualEnvironment ve) {
+        UsageService meter = usage.get();
+        return meter == null ? ve : meter.current(ve.id()).map(ve::withUsage).orElse(ve);
+    }
+
+    /**
+     * {@code GET /api/v1/ves/{id}/usage?from=&to=&step=}: usage series per metric. {@code from} and {@code to} are
+     * ISO-8601 instants (default: the last hour), {@code step} seconds or a number with s, m, h or d (default 60s).
+     */
+    @GET
+    @Path("{id}/usage")
+    public UsageSeries usageOfVe(@PathParam("id") String id, @QueryParam("from") String from, @QueryParam("to") String to,
+                                 @QueryParam("step") String step) {
+        int veId = parseId(id);
+        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        java.time.Instant end = to == null ? java.time.Instant.now() : instant(to, "to");
+        java.time.Instant start = from == null ? end.minus(java.time.Duration.ofHours(1)) : instant(from, "from");
+        java.time.Duration stepDuration = step == null ? java.time.Duration.ofMinutes(1) : duration(step);
+        UsageService meter = usage.get();
+        if (meter == null) {
+            throw new ProblemException(503, "unavailable", "Accounting unavailable", "Usage is not recorded on this node.");
+        }
+        return call(() -> meter.series(veId, start, end, stepDuration));
+    }
+
+    private static java.time.Instant instant(String text, String field) {
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ProblemException.invalid(field + " must be an ISO-8601 instant such as 2026-11-25T10:00:00Z.",
+                    List.of(new Problem.FieldError(field, "ISO-8601 instant")));
+        }
+    }
+
+    static java.time.Duration duration(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d{1,9})([smhd]?)").matcher(text.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw ProblemException.invalid("step must be a number of seconds, or a number with s, m, h or d (e.g. 5m).",
+                    List.of(new Problem.FieldError("step", "duration")));
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            case "d" -> java.time.Duration.ofDays(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
     }
 
     @POST
@@ -90,7 +143,7 @@ public final class VesResource {
     @Path("{id}")
     public VirtualEnvironment getVe(@PathParam("id") String id) {
         int veId = parseId(id);
-        return call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        return withUsage(call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + ".")));
     }
 
     @PATCH

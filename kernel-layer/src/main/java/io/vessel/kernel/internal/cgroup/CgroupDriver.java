@@ -26,6 +26,21 @@ public interface CgroupDriver {
      */
     void apply(String group, VeLimits limits, Optional<String> device) throws IOException;
 
+    /** Identifies this incarnation of the cgroup (its directory's inode): a restarted VE gets a new one. */
+    long identity(String group) throws IOException;
+
+    /** The cgroup's counters now; throws when the cgroup does not exist (the VE is not running). */
+    CgroupStats read(String group) throws IOException;
+
+    /** A number from a cgroup file; "max" and missing files read as null. */
+    static Long number(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        String text = Files.readString(file).strip();
+        return text.isEmpty() || text.equals("max") ? null : Long.parseLong(text.split("\\s+")[0]);
+    }
+
     /**
      * The driver for the host's layout under {@code root} (normally {@code /sys/fs/cgroup}): v2 when the root is
      * a unified hierarchy; v1 otherwise, also on "hybrid" hosts whose unified mount holds no controllers.

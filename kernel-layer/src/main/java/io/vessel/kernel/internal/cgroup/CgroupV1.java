@@ -63,6 +63,46 @@ final class CgroupV1 implements CgroupDriver {
         }
     }
 
+    @Override
+    public long identity(String group) throws IOException {
+        return (Long) Files.getAttribute(dir("memory", group), "unix:ino");
+    }
+
+    @Override
+    public CgroupStats read(String group) throws IOException {
+        Path memory = dir("memory", group);
+        Long usage = CgroupDriver.number(memory.resolve("memory.usage_in_bytes"));
+        if (usage == null) {
+            throw new IOException("no memory cgroup at " + memory);
+        }
+        Long memsw = CgroupDriver.number(memory.resolve("memory.memsw.usage_in_bytes"));
+        Long cpu = CgroupDriver.number(dir("cpuacct", group).resolve("cpuacct.usage"));
+        Long processes = CgroupDriver.number(dir("pids", group).resolve("pids.current"));
+        long[] bytes = blkio(dir("blkio", group).resolve("blkio.throttle.io_service_bytes_recursive"));
+        long[] ops = blkio(dir("blkio", group).resolve("blkio.throttle.io_serviced_recursive"));
+        return new CgroupStats(cpu == null ? 0 : cpu, usage, CgroupDriver.number(memory.resolve("memory.max_usage_in_bytes")),
+                memsw == null ? 0 : Math.max(0, memsw - usage), processes == null ? 0 : processes, bytes[0], bytes[1], ops[0], ops[1]);
+    }
+
+    /** Read and write totals over all devices from a v1 blkio file ("7:0 Read 4096" lines). */
+    private static long[] blkio(Path file) throws IOException {
+        long[] readWrite = new long[2];
+        if (!Files.exists(file)) {
+            return readWrite;
+        }
+        for (String line : Files.readAllLines(file)) {
+            String[] parts = line.trim().split("\\s+");
+            if (parts.length == 3) {
+                if (parts[1].equals("Read")) {
+                    readWrite[0] += Long.parseLong(parts[2]);
+                } else if (parts[1].equals("Write")) {
+                    readWrite[1] += Long.parseLong(parts[2]);
+                }
+            }
+        }
+        return readWrite;
+    }
+
     /**
      * memory.memsw.limit_in_bytes (RAM + swap) may never be below memory.limit_in_bytes, so the order of the two
      * writes depends on whether the limit goes up or down.

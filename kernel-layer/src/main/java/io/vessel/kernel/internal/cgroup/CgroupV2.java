@@ -53,6 +53,51 @@ final class CgroupV2 implements CgroupDriver {
         }
     }
 
+    @Override
+    public long identity(String group) throws IOException {
+        return (Long) Files.getAttribute(dir(group), "unix:ino");
+    }
+
+    @Override
+    public CgroupStats read(String group) throws IOException {
+        Path dir = dir(group);
+        Long memory = CgroupDriver.number(dir.resolve("memory.current"));
+        if (memory == null) {
+            throw new IOException("no cgroup at " + dir);
+        }
+        long cpuNanos = 0;
+        for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
+            if (line.startsWith("usage_usec ")) {
+                cpuNanos = Long.parseLong(line.substring(11).strip()) * 1000;
+            }
+        }
+        long[] io = new long[4];
+        if (Files.exists(dir.resolve("io.stat"))) {
+            for (String line : Files.readAllLines(dir.resolve("io.stat"))) {
+                for (String field : line.trim().split("\\s+")) {
+                    int eq = field.indexOf('=');
+                    if (eq < 0) {
+                        continue;
+                    }
+                    int slot = switch (field.substring(0, eq)) {
+                        case "rbytes" -> 0;
+                        case "wbytes" -> 1;
+                        case "rios" -> 2;
+                        case "wios" -> 3;
+                        default -> -1;
+                    };
+                    if (slot >= 0) {
+                        io[slot] += Long.parseLong(field.substring(eq + 1));
+                    }
+                }
+            }
+        }
+        Long swap = CgroupDriver.number(dir.resolve("memory.swap.current"));
+        Long processes = CgroupDriver.number(dir.resolve("pids.current"));
+        return new CgroupStats(cpuNanos, memory, CgroupDriver.number(dir.resolve("memory.peak")), swap == null ? 0 : swap,
+                processes == null ? 0 : processes, io[0], io[1], io[2], io[3]);
+    }
+
     private static String max(Long value) {
         return value == null || value <= 0 ? "max" : String.valueOf(value);
     }

@@ -261,8 +261,15 @@ public final class BtrfsPool implements StorageDriver {
 
     @Override
     public DiskUsage diskUsage(int veId) throws IOException {
+        return diskUsage(veId, true);
+    }
+
+    @Override
+    public DiskUsage diskUsage(int veId, boolean exact) throws IOException {
         Path path = privateArea(veId);
-        Btrfs.sync(root);
+        if (exact) {
+            Btrfs.sync(root);
+        }
         Btrfs.QgroupUsage usage = Btrfs.usage(root, Btrfs.subvolumeId(path));
         return new DiskUsage(usage.referenced(), usage.exclusive());
     }

@@ -58,6 +58,12 @@ public interface StorageDriver {
 
     DiskUsage diskUsage(int veId) throws IOException;
 
+    /**
+     * As {@link #diskUsage(int)}; {@code exact = false} skips flushing pending writes first (btrfs updates its
+     * accounting at each transaction commit, within 30 s), which is what periodic sampling wants.
+     */
+    DiskUsage diskUsage(int veId, boolean exact) throws IOException;
+
     /** Ids of all private areas present, for reconciling with the database. */
     List<Integer> privateAreas() throws IOException;
 }

@@ -104,6 +104,41 @@ class CgroupDriverTest {
     }
 
     @Test
+    void v1CountersReadWithTheSameMeaningAsV2() throws Exception {
+        write("cpuacct", "cpuacct.usage", "5000000000\n");
+        write("memory", "memory.usage_in_bytes", "104857600\n");
+        write("memory", "memory.max_usage_in_bytes", "209715200\n");
+        write("memory", "memory.memsw.usage_in_bytes", "115343360\n");
+        write("pids", "pids.current", "7\n");
+        write("blkio", "blkio.throttle.io_service_bytes_recursive", "7:0 Read 4096\n7:0 Write 8192\n7:0 Sync 0\n7:0 Async 12288\n"
+                + "7:0 Discard 0\n7:0 Total 12288\n8:0 Read 1\n8:0 Write 1\nTotal 12290\n");
+        write("blkio", "blkio.throttle.io_serviced_recursive", "7:0 Read 3\n7:0 Write 4\n7:0 Total 7\nTotal 7\n");
+        CgroupStats stats = CgroupDriver.detect(root).read(GROUP);
+        assertEquals(new CgroupStats(5_000_000_000L, 100L << 20, 200L << 20, 10L << 20, 7, 4097, 8193, 3, 4), stats);
+    }
+
+    @Test
+    void v2CountersRead() throws Exception {
+        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
+        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
+        Files.writeString(dir.resolve("cpu.stat"), "usage_usec 5000000\nuser_usec 4000000\nsystem_usec 1000000\nnr_periods 0\n");
+        Files.writeString(dir.resolve("memory.current"), "104857600\n");
+        Files.writeString(dir.resolve("memory.swap.current"), "1048576\n");
+        Files.writeString(dir.resolve("pids.current"), "7\n");
+        Files.writeString(dir.resolve("io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=3 wios=4 dbytes=0 dios=0\n259:0 rbytes=1 wbytes=1 rios=1 wios=1 dbytes=0 dios=0\n");
+        CgroupStats stats = CgroupDriver.detect(root).read(GROUP);
+        assertEquals(new CgroupStats(5_000_000_000L, 100L << 20, null, 1L << 20, 7, 4097, 8193, 4, 5), stats,
+                "memory.peak is missing before kernel 5.19: null");
+        Files.writeString(dir.resolve("memory.peak"), "209715200\n");
+        assertEquals(200L << 20, CgroupDriver.detect(root).read(GROUP).memoryPeakBytes());
+    }
+
+    private void write(String controller, String file, String content) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(controller).resolve(GROUP.substring(1)));
+        Files.writeString(dir.resolve(file), content);
+    }
+
+    @Test
     void cpuListsAreReadInTheKernelsFormat() throws IOException {
         assertEquals("{0, 1, 2, 3, 6}", CpuSet.parse("0-3,6").toString());
         assertNull(CpuSet.parse("3-1"));

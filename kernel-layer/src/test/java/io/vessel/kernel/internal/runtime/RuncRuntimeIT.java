@@ -47,8 +47,13 @@ class RuncRuntimeIT {
         }
         pool.deletePrivateArea(veId);
         pool.unmount();
-        for (String controller : List.of("memory", "pids", "cpu", "freezer", "devices", "blkio", "cpuset")) {
-            Path parent = Path.of("/sys/fs/cgroup", controller, cgroupParent);
+        List<Path> hierarchies;
+        try (var dirs = Files.list(Path.of("/sys/fs/cgroup"))) {
+            hierarchies = dirs.toList(); // every v1 controller, systemd's named hierarchy and the unified one
+        }
+        for (Path hierarchy : hierarchies) {
+            String controller = hierarchy.getFileName().toString();
+            Path parent = hierarchy.resolve(cgroupParent);
             assertFalse(Files.exists(parent.resolve(container)), "cgroup " + controller + " of the VE is gone");
             Files.deleteIfExists(parent);
         }

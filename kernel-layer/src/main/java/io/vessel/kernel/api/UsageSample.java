@@ -1,0 +1,30 @@
+package io.vessel.kernel.api;
+
+import java.time.Instant;
+
+/**
+ * What a VE used, as sampled by the accounting service. Counters ({@code …Total}) are lifetime totals of the VE
+ * that never go backwards, also across VE restarts and panel restarts; the others are gauges at {@code at}.
+ * Names and meaning are the same on cgroup v1 and v2 hosts. Null: not measured on this host (yet).
+ *
+ * @param cpuNanosTotal     CPU time
+ * @param memoryBytes       memory in use (what the memory limit is compared with)
+ * @param memoryPeakBytes   the most memory in use at once since the VE started
+ * @param swapBytes         swap in use
+ * @param processes         processes and threads
+ * @param diskBytes         bytes the VE's file system holds (from the storage driver's accounting)
+ * @param diskInodes        files the VE's file system holds, where the storage driver counts them
+ * @param readBytesTotal    bytes read from disk
+ * @param writeBytesTotal   bytes written to disk
+ * @param readOpsTotal      disk read operations
+ * @param writeOpsTotal     disk write operations
+ * @param netRxBytesTotal   bytes received over the network
+ * @param netTxBytesTotal   bytes sent over the network
+ * @param netRxPacketsTotal packets received
+ * @param netTxPacketsTotal packets sent
+ */
+public record UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryBytes, long memoryPeakBytes, long swapBytes,
+                          long processes, Long diskBytes, Long diskInodes, long readBytesTotal, long writeBytesTotal,
+                          long readOpsTotal, long writeOpsTotal, Long netRxBytesTotal, Long netTxBytesTotal,
+                          Long netRxPacketsTotal, Long netTxPacketsTotal) {
+}

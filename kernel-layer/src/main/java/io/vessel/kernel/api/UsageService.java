@@ -1,0 +1,30 @@
+package io.vessel.kernel.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Resource accounting of this node's VEs. Every sample is also posted to OSGi EventAdmin on {@link #TOPIC}
+ * (billing and alerts subscribe there), with the {@link UsageSample} field names as event properties plus
+ * {@value #VE_ID} and {@value #AT} (epoch milliseconds).
+ */
+public interface UsageService {
+
+    String TOPIC = "io/vessel/kernel/usage/SAMPLE";
+    String VE_ID = "ve.id";
+    String AT = "at";
+
+    /** The latest sample of a running VE. */
+    Optional<UsageSample> current(int veId);
+
+    /** The latest samples of all running VEs. */
+    List<UsageSample> currentAll();
+
+    /**
+     * Usage of a VE between {@code from} and {@code to} in steps of {@code step}: raw samples serve steps under a
+     * minute (kept 48 h by default), 1-minute rollups steps under an hour (30 days), 1-hour rollups the rest (2 years).
+     */
+    UsageSeries series(int veId, Instant from, Instant to, Duration step);
+}

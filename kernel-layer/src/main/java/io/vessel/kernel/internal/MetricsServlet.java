@@ -1,0 +1,78 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.api.UsageSample;
+import io.vessel.kernel.api.UsageService;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VirtualEnvironment;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /metrics}: the Prometheus text format, one series per VE labelled {@code ve="101"}, from the latest
+ * accounting sample, beside each VE's limits and state, so Prometheus and Grafana need nothing but a scrape job.
+ */
+final class MetricsServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient VeService ves;
+    private final transient UsageService usage;
+
+    MetricsServlet(VeService ves, UsageService usage) {
+        this.ves = ves;
+        this.usage = usage;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        List<VirtualEnvironment> all = ves.list();
+        Map<Integer, UsageSample> samples = usage.currentAll().stream().collect(Collectors.toMap(UsageSample::veId, s -> s));
+        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        PrintWriter out = response.getWriter();
+        out.print(render(all, samples));
+    }
+
+    static String render(List<VirtualEnvironment> all, Map<Integer, UsageSample> samples) {
+        StringBuilder out = new StringBuilder();
+        family(out, "vessel_ve_up", "gauge", "1 while the VE runs (or is frozen), 0 otherwise", all,
+                ve -> ve.state().name().equals("RUNNING") || ve.state().name().equals("SUSPENDED") ? 1.0 : 0.0);
+        family(out, "vessel_ve_memory_limit_bytes", "gauge", "Memory limit", all, ve -> (double) ve.limits().memoryBytes());
+        family(out, "vessel_ve_disk_limit_bytes", "gauge", "Disk quota", all, ve -> (double) ve.limits().diskBytes());
+        family(out, "vessel_ve_processes_limit", "gauge", "Process limit", all, ve -> (double) ve.limits().processes());
+        List<VirtualEnvironment> sampled = new ArrayList<>(all.stream().filter(ve -> samples.containsKey(ve.id())).toList());
+        family(out, "vessel_ve_cpu_seconds_total", "counter", "CPU time used", sampled, ve -> samples.get(ve.id()).cpuNanosTotal() / 1e9);
+        family(out, "vessel_ve_memory_bytes", "gauge", "Memory in use", sampled, ve -> (double) samples.get(ve.id()).memoryBytes());
+        family(out, "vessel_ve_memory_peak_bytes", "gauge", "Most memory in use since the VE started", sampled,
+                ve -> (double) samples.get(ve.id()).memoryPeakBytes());
+        family(out, "vessel_ve_swap_bytes", "gauge", "Swap in use", sampled, ve -> (double) samples.get(ve.id()).swapBytes());
+        family(out, "vessel_ve_processes", "gauge", "Processes and threads", sampled, ve -> (double) samples.get(ve.id()).processes());
+        family(out, "vessel_ve_disk_used_bytes", "gauge", "Bytes the VE's file system holds",
+                sampled.stream().filter(ve -> samples.get(ve.id()).diskBytes() != null).toList(), ve -> (double) samples.get(ve.id()).diskBytes());
+        family(out, "vessel_ve_disk_read_bytes_total", "counter", "Bytes read from disk", sampled, ve -> (double) samples.get(ve.id()).readBytesTotal());
+        family(out, "vessel_ve_disk_written_bytes_total", "counter", "Bytes written to disk", sampled,
+                ve -> (double) samples.get(ve.id()).writeBytesTotal());
+        family(out, "vessel_ve_disk_reads_total", "counter", "Disk read operations", sampled, ve -> (double) samples.get(ve.id()).readOpsTotal());
+        family(out, "vessel_ve_disk_writes_total", "counter", "Disk write operations", sampled, ve -> (double) samples.get(ve.id()).writeOpsTotal());
+        return out.toString();
+    }
+
+    private static void family(StringBuilder out, String name, String type, String help, List<VirtualEnvironment> ves,
+                               Function<VirtualEnvironment, Double> value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        for (VirtualEnvironment ve : ves) {
+            double v = value.apply(ve);
+            out.append(name).append("{ve=\"").append(ve.id()).append("\"} ")
+                    .append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.9g", v)).append('\n');
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.vessel.kernel.internal.usage;
+
+import io.vessel.kernel.internal.cgroup.CgroupStats;
+
+/**
+ * Turns the kernel's per-cgroup counters, which restart at zero whenever a VE restarts (its cgroup is made anew),
+ * into lifetime totals that never go backwards. A restart is recognised by a new cgroup (another inode) or by a
+ * counter smaller than before; either way the new raw value is all new usage.
+ *
+ * @param cgroupId identity of the cgroup the raw values came from
+ */
+record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak) {
+
+    static final int CPU = 0;
+    static final int READ_BYTES = 1;
+    static final int WRITE_BYTES = 2;
+    static final int READ_OPS = 3;
+    static final int WRITE_OPS = 4;
+    static final int COUNT = 5;
+
+    static LifetimeCounters none() {
+        return new LifetimeCounters(-1, new long[COUNT], new long[COUNT], 0);
+    }
+
+    /** The counters after a new reading from cgroup {@code cgroupId}. */
+    LifetimeCounters advance(long cgroupId, CgroupStats stats) {
+        long[] now = {stats.cpuNanos(), stats.readBytes(), stats.writeBytes(), stats.readOps(), stats.writeOps()};
+        boolean restarted = cgroupId != this.cgroupId;
+        long[] totals = new long[COUNT];
+        for (int i = 0; i < COUNT; i++) {
+            boolean reset = restarted || now[i] < raw[i];
+            totals[i] = total[i] + (reset ? now[i] : now[i] - raw[i]);
+        }
+        long reportedPeak = stats.memoryPeakBytes() != null ? stats.memoryPeakBytes() : 0;
+        long peak = Math.max(restarted ? 0 : memoryPeak, Math.max(reportedPeak, stats.memoryBytes()));
+        return new LifetimeCounters(cgroupId, now, totals, peak);
+    }
+}

@@ -1,0 +1,244 @@
+package io.vessel.kernel.internal.usage;
+
+import io.vessel.kernel.api.UsageSample;
+import io.vessel.kernel.api.UsageSeries;
+import io.vessel.kernel.api.UsageService;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.internal.cgroup.CgroupDriver;
+import io.vessel.kernel.internal.cgroup.CgroupStats;
+import io.vessel.kernel.internal.storage.StorageDriver;
+import io.vessel.persistence.api.Database;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Samples every running VE on an interval: cgroup counters (CPU, memory, swap, processes, disk I/O) and the
+ * storage driver's disk use. Counters become lifetime totals ({@link LifetimeCounters}); each sweep is stored in
+ * one batch, posted as events, and rolled up into 1-minute and 1-hour rows, which are kept for their retention.
+ */
+public final class UsageMeter implements UsageService, AutoCloseable {
+
+    /** The VEs to sample and where their cgroups are. */
+    public interface Source {
+        List<Integer> activeVes();
+
+        String cgroup(int veId);
+    }
+
+    /** How long each resolution is kept. */
+    public record Retention(Duration raw, Duration minute, Duration hour) {
+        public static final Retention DEFAULT = new Retention(Duration.ofHours(48), Duration.ofDays(30), Duration.ofDays(730));
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsageMeter.class);
+
+    private final Source source;
+    private final CgroupDriver cgroups;
+    private final StorageDriver storage;
+    private final UsageStore store;
+    private final Consumer<UsageSample> events;
+    private final Retention retention;
+    private final Map<Integer, LifetimeCounters> counters = new ConcurrentHashMap<>();
+    private final Set<Integer> storedCounters = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, UsageSample> latest = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private Instant nextMinute;
+    private Instant nextHour;
+    private Instant nextCleanup = Instant.EPOCH;
+
+    public UsageMeter(Database database, Source source, CgroupDriver cgroups, StorageDriver storage, Consumer<UsageSample> events,
+                      Retention retention) {
+        this.source = source;
+        this.cgroups = cgroups;
+        this.storage = storage;
+        this.store = new UsageStore(database);
+        this.events = events;
+        this.retention = retention;
+        Map<Integer, LifetimeCounters> stored = store.loadCounters();
+        counters.putAll(stored);
+        storedCounters.addAll(stored.keySet());
+        Instant now = Instant.now();
+        nextMinute = resume(store.newest(UsageStore.MINUTE), ChronoUnit.MINUTES, now.minus(retention.raw()));
+        nextHour = resume(store.newest(UsageStore.HOUR), ChronoUnit.HOURS, now.minus(retention.raw()));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vessel-usage");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The first window not yet rolled up: after the newest rollup, or as far back as raw rows are kept. */
+    private static Instant resume(Instant newest, ChronoUnit unit, Instant oldestRaw) {
+        Instant from = newest != null ? newest.plus(1, unit) : oldestRaw.truncatedTo(unit);
+        return from.isBefore(oldestRaw.truncatedTo(unit)) ? oldestRaw.truncatedTo(unit) : from;
+    }
+
+    public void start(Duration interval) {
+        scheduler.scheduleWithFixedDelay(this::sweepSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("Accounting started intervalMs={}", interval.toMillis());
+    }
+
+    private void sweepSafely() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            LOG.error("Accounting sweep failed: {}", e.getMessage(), e);
+        }
+    }
+
+    /** One pass over every running VE; returns how many were sampled. */
+    public synchronized int sweep() {
+        long started = System.nanoTime();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<UsageSample> samples = new ArrayList<>();
+        Set<Integer> active = new HashSet<>(source.activeVes());
+        for (int id : active) {
+            sample(id, now).ifPresent(samples::add);
+        }
+        latest.keySet().retainAll(active);
+        if (!samples.isEmpty()) {
+            store.save(samples, counters, storedCounters);
+            samples.forEach(s -> storedCounters.add(s.veId()));
+            for (UsageSample s : samples) {
+                latest.put(s.veId(), s);
+                events.accept(s);
+            }
+        }
+        maintain(now);
+        LOG.debug("Accounting sweep ves={} tookMs={}", samples.size(), (System.nanoTime() - started) / 1_000_000);
+        return samples.size();
+    }
+
+    private Optional<UsageSample> sample(int id, Instant now) {
+        String group = source.cgroup(id);
+        try {
+            CgroupStats stats = cgroups.read(group);
+            long cgroupId = cgroups.identity(group);
+            LifetimeCounters c = counters.getOrDefault(id, LifetimeCounters.none()).advance(cgroupId, stats);
+            counters.put(id, c);
+            Long disk = null;
+            try {
+                disk = storage.diskUsage(id, false).referencedBytes();
+            } catch (IOException e) {
+                LOG.debug("No disk usage for ve={}: {}", id, e.getMessage());
+            }
+            long[] t = c.total();
+            return Optional.of(new UsageSample(id, now, t[LifetimeCounters.CPU], stats.memoryBytes(), c.memoryPeak(), stats.swapBytes(),
+                    stats.processes(), disk, null, t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
+                    t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS], null, null, null, null));
+        } catch (IOException e) {
+            LOG.debug("VE not sampled ve={}: {}", id, e.getMessage()); // stopped between the list and the read
+            return Optional.empty();
+        }
+    }
+
+    /** Rollups of completed minutes and hours; retention once an hour. */
+    private void maintain(Instant now) {
+        Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
+        while (nextMinute.isBefore(minute)) {
+            store.rollUp(UsageStore.RAW, UsageStore.MINUTE, nextMinute, nextMinute.plus(1, ChronoUnit.MINUTES));
+            nextMinute = nextMinute.plus(1, ChronoUnit.MINUTES);
+        }
+        Instant hour = now.truncatedTo(ChronoUnit.HOURS);
+        while (nextHour.isBefore(hour)) {
+            store.rollUp(UsageStore.MINUTE, UsageStore.HOUR, nextHour, nextHour.plus(1, ChronoUnit.HOURS));
+            nextHour = nextHour.plus(1, ChronoUnit.HOURS);
+        }
+        if (!now.isBefore(nextCleanup)) {
+            int deleted = store.deleteOlderThan(UsageStore.RAW, now.minus(retention.raw()))
+                    + store.deleteOlderThan(UsageStore.MINUTE, now.minus(retention.minute()))
+                    + store.deleteOlderThan(UsageStore.HOUR, now.minus(retention.hour()));
+            if (deleted > 0) {
+                LOG.info("Usage retention removed rows={}", deleted);
+            }
+            nextCleanup = now.plus(1, ChronoUnit.HOURS);
+        }
+    }
+
+    /** A destroyed VE's counters go; its samples age out. */
+    public void forget(int veId) {
+        counters.remove(veId);
+        latest.remove(veId);
+        if (storedCounters.remove(veId)) {
+            store.forget(veId);
+        }
+    }
+
+    @Override
+    public Optional<UsageSample> current(int veId) {
+        return Optional.ofNullable(latest.get(veId));
+    }
+
+    @Override
+    public List<UsageSample> currentAll() {
+        return latest.values().stream().sorted(java.util.Comparator.comparingInt(UsageSample::veId)).toList();
+    }
+
+    @Override
+    public UsageSeries series(int veId, Instant from, Instant to, Duration step) {
+        if (from == null || to == null || !from.isBefore(to)) {
+            throw new VeException(VeException.Kind.INVALID, "from", "from must be before to", null);
+        }
+        if (step == null || step.getSeconds() < 1 || Duration.between(from, to).getSeconds() / step.getSeconds() > 10_000) {
+            throw new VeException(VeException.Kind.INVALID, "step", "step must be at least 1 second and give at most 10000 points", null);
+        }
+        int resolution = step.getSeconds() < 60 ? UsageStore.RAW : step.getSeconds() < 3600 ? UsageStore.MINUTE : UsageStore.HOUR;
+        List<UsageSample> rows = store.rows(veId, resolution, from, to);
+        Map<Long, List<UsageSample>> buckets = new LinkedHashMap<>();
+        for (UsageSample row : rows) {
+            long bucket = (row.at().getEpochSecond() - from.getEpochSecond()) / step.getSeconds();
+            buckets.computeIfAbsent(bucket, b -> new ArrayList<>()).add(row);
+        }
+        Map<String, List<UsageSeries.Point>> series = new LinkedHashMap<>();
+        for (String metric : METRICS) {
+            series.put(metric, new ArrayList<>());
+        }
+        for (Map.Entry<Long, List<UsageSample>> bucket : buckets.entrySet()) {
+            Instant at = from.plusSeconds(bucket.getKey() * step.getSeconds());
+            List<UsageSample> b = bucket.getValue();
+            UsageSample last = b.get(b.size() - 1);
+            add(series, "cpuNanosTotal", at, last.cpuNanosTotal());
+            add(series, "memoryBytes", at, b.stream().mapToLong(UsageSample::memoryBytes).average().orElse(0));
+            add(series, "memoryPeakBytes", at, b.stream().mapToLong(UsageSample::memoryPeakBytes).max().orElse(0));
+            add(series, "swapBytes", at, b.stream().mapToLong(UsageSample::swapBytes).average().orElse(0));
+            add(series, "processes", at, b.stream().mapToLong(UsageSample::processes).average().orElse(0));
+            if (last.diskBytes() != null) {
+                add(series, "diskBytes", at, b.stream().filter(s -> s.diskBytes() != null).mapToLong(UsageSample::diskBytes).average().orElse(0));
+            }
+            add(series, "readBytesTotal", at, last.readBytesTotal());
+            add(series, "writeBytesTotal", at, last.writeBytesTotal());
+            add(series, "readOpsTotal", at, last.readOpsTotal());
+            add(series, "writeOpsTotal", at, last.writeOpsTotal());
+        }
+        String name = resolution == UsageStore.RAW ? "raw" : resolution == UsageStore.MINUTE ? "1m" : "1h";
+        return new UsageSeries(veId, from, to, step.getSeconds(), name, series);
+    }
+
+    static final List<String> METRICS = List.of("cpuNanosTotal", "memoryBytes", "memoryPeakBytes", "swapBytes", "processes", "diskBytes",
+            "readBytesTotal", "writeBytesTotal", "readOpsTotal", "writeOpsTotal");
+
+    private static void add(Map<String, List<UsageSeries.Point>> series, String metric, Instant at, double value) {
+        series.get(metric).add(new UsageSeries.Point(at, value));
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

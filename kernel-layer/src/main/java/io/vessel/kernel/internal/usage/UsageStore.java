@@ -1,0 +1,215 @@
+package io.vessel.kernel.internal.usage;
+
+import io.vessel.kernel.api.UsageSample;
+import io.vessel.persistence.api.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.hibernate.Session;
+
+/**
+ * The usage tables, written in JDBC batches (one round trip per sweep, whatever the number of VEs) and rolled up
+ * by plain SQL that H2 and PostgreSQL both run.
+ */
+final class UsageStore {
+
+    static final int RAW = 0;
+    static final int MINUTE = 1;
+    static final int HOUR = 2;
+
+    static final String COLUMNS = "ve_id, resolution, at, cpu_ns_total, memory_bytes, memory_peak_bytes, swap_bytes, processes, "
+            + "disk_bytes, disk_inodes, read_bytes_total, write_bytes_total, read_ops_total, write_ops_total, "
+            + "net_rx_bytes_total, net_tx_bytes_total, net_rx_packets_total, net_tx_packets_total";
+
+    private final Database database;
+
+    UsageStore(Database database) {
+        this.database = database;
+    }
+
+    private <T> T jdbc(Function<Connection, T> work) {
+        return database.inTransaction(em -> em.unwrap(Session.class).doReturningWork(connection -> work.apply(connection)));
+    }
+
+    /** Where every VE's counters stood at the last sweep. */
+    Map<Integer, LifetimeCounters> loadCounters() {
+        return jdbc(c -> {
+            Map<Integer, LifetimeCounters> counters = new HashMap<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT ve_id, cgroup_id, cpu_ns_raw, cpu_ns_total, read_bytes_raw, read_bytes_total, "
+                    + "write_bytes_raw, write_bytes_total, read_ops_raw, read_ops_total, write_ops_raw, write_ops_total, memory_peak_bytes FROM ve_counter");
+                 ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    long[] raw = new long[LifetimeCounters.COUNT];
+                    long[] total = new long[LifetimeCounters.COUNT];
+                    for (int i = 0; i < LifetimeCounters.COUNT; i++) {
+                        raw[i] = r.getLong(3 + 2 * i);
+                        total[i] = r.getLong(4 + 2 * i);
+                    }
+                    counters.put(r.getInt(1), new LifetimeCounters(r.getLong(2), raw, total, r.getLong(13)));
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("reading VE counters failed: " + e.getMessage(), e);
+            }
+            return counters;
+        });
+    }
+
+    /** Stores one sweep: the samples and where the counters stand now. */
+    void save(List<UsageSample> samples, Map<Integer, LifetimeCounters> counters, java.util.Set<Integer> knownCounters) {
+        jdbc(c -> {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 PreparedStatement update = c.prepareStatement("UPDATE ve_counter SET cgroup_id=?, sampled_at=?, cpu_ns_raw=?, cpu_ns_total=?, "
+                         + "read_bytes_raw=?, read_bytes_total=?, write_bytes_raw=?, write_bytes_total=?, read_ops_raw=?, read_ops_total=?, "
+                         + "write_ops_raw=?, write_ops_total=?, memory_peak_bytes=? WHERE ve_id=?");
+                 PreparedStatement create = c.prepareStatement("INSERT INTO ve_counter (cgroup_id, sampled_at, cpu_ns_raw, cpu_ns_total, "
+                         + "read_bytes_raw, read_bytes_total, write_bytes_raw, write_bytes_total, read_ops_raw, read_ops_total, "
+                         + "write_ops_raw, write_ops_total, memory_peak_bytes, ve_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                for (UsageSample s : samples) {
+                    bindSample(insert, s);
+                    insert.addBatch();
+                    LifetimeCounters counter = counters.get(s.veId());
+                    PreparedStatement target = knownCounters.contains(s.veId()) ? update : create;
+                    target.setLong(1, counter.cgroupId());
+                    target.setTimestamp(2, Timestamp.from(s.at()));
+                    for (int i = 0; i < LifetimeCounters.COUNT; i++) {
+                        target.setLong(3 + 2 * i, counter.raw()[i]);
+                        target.setLong(4 + 2 * i, counter.total()[i]);
+                    }
+                    target.setLong(13, counter.memoryPeak());
+                    target.setInt(14, s.veId());
+                    target.addBatch();
+                }
+                insert.executeBatch();
+                update.executeBatch();
+                create.executeBatch();
+            } catch (SQLException e) {
+                throw new IllegalStateException("storing usage samples failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    private static void bindSample(PreparedStatement p, UsageSample s) throws SQLException {
+        p.setInt(1, s.veId());
+        p.setInt(2, RAW);
+        p.setTimestamp(3, Timestamp.from(s.at()));
+        p.setLong(4, s.cpuNanosTotal());
+        p.setLong(5, s.memoryBytes());
+        p.setLong(6, s.memoryPeakBytes());
+        p.setLong(7, s.swapBytes());
+        p.setLong(8, s.processes());
+        nullable(p, 9, s.diskBytes());
+        nullable(p, 10, s.diskInodes());
+        p.setLong(11, s.readBytesTotal());
+        p.setLong(12, s.writeBytesTotal());
+        p.setLong(13, s.readOpsTotal());
+        p.setLong(14, s.writeOpsTotal());
+        nullable(p, 15, s.netRxBytesTotal());
+        nullable(p, 16, s.netTxBytesTotal());
+        nullable(p, 17, s.netRxPacketsTotal());
+        nullable(p, 18, s.netTxPacketsTotal());
+    }
+
+    private static void nullable(PreparedStatement p, int index, Long value) throws SQLException {
+        if (value == null) {
+            p.setNull(index, Types.BIGINT);
+        } else {
+            p.setLong(index, value);
+        }
+    }
+
+    /**
+     * Rolls the rows of {@code from} resolution in [start, end) up into one row per VE at {@code start}: counters
+     * keep their last (largest) value, gauges their average, peaks their maximum.
+     */
+    int rollUp(int from, int to, Instant start, Instant end) {
+        return jdbc(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") SELECT ve_id, ?, ?, MAX(cpu_ns_total), "
+                    + "CAST(AVG(memory_bytes) AS BIGINT), MAX(memory_peak_bytes), CAST(AVG(swap_bytes) AS BIGINT), CAST(AVG(processes) AS BIGINT), "
+                    + "MAX(disk_bytes), MAX(disk_inodes), MAX(read_bytes_total), MAX(write_bytes_total), MAX(read_ops_total), MAX(write_ops_total), "
+                    + "MAX(net_rx_bytes_total), MAX(net_tx_bytes_total), MAX(net_rx_packets_total), MAX(net_tx_packets_total) "
+                    + "FROM ve_usage WHERE resolution = ? AND at >= ? AND at < ? GROUP BY ve_id")) {
+                s.setInt(1, to);
+                s.setTimestamp(2, Timestamp.from(start));
+                s.setInt(3, from);
+                s.setTimestamp(4, Timestamp.from(start));
+                s.setTimestamp(5, Timestamp.from(end));
+                return s.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException("rolling up usage failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The newest row time of a resolution, if any. */
+    Instant newest(int resolution) {
+        return jdbc(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT MAX(at) FROM ve_usage WHERE resolution = ?")) {
+                s.setInt(1, resolution);
+                try (ResultSet r = s.executeQuery()) {
+                    Timestamp t = r.next() ? r.getTimestamp(1) : null;
+                    return t == null ? null : t.toInstant();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
+    }
+
+    int deleteOlderThan(int resolution, Instant limit) {
+        return jdbc(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM ve_usage WHERE resolution = ? AND at < ?")) {
+                s.setInt(1, resolution);
+                s.setTimestamp(2, Timestamp.from(limit));
+                return s.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException("deleting old usage failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Forgets a destroyed VE's counters (its samples age out with the retention). */
+    void forget(int veId) {
+        jdbc(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM ve_counter WHERE ve_id = ?")) {
+                s.setInt(1, veId);
+                return s.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Rows of one VE and resolution in [from, to), oldest first, as sample records. */
+    List<UsageSample> rows(int veId, int resolution, Instant from, Instant to) {
+        return jdbc(c -> {
+            List<UsageSample> rows = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM ve_usage WHERE ve_id = ? AND resolution = ? AND at >= ? AND at < ? ORDER BY at")) {
+                s.setInt(1, veId);
+                s.setInt(2, resolution);
+                s.setTimestamp(3, Timestamp.from(from));
+                s.setTimestamp(4, Timestamp.from(to));
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        rows.add(new UsageSample(r.getInt(1), r.getTimestamp(3).toInstant(), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7),
+                                r.getLong(8), (Long) r.getObject(9, Long.class), (Long) r.getObject(10, Long.class), r.getLong(11), r.getLong(12),
+                                r.getLong(13), r.getLong(14), (Long) r.getObject(15, Long.class), (Long) r.getObject(16, Long.class),
+                                (Long) r.getObject(17, Long.class), (Long) r.getObject(18, Long.class)));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("reading usage failed: " + e.getMessage(), e);
+            }
+            return rows;
+        });
+    }
+}

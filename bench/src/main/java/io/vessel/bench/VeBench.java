@@ -234,6 +234,30 @@ final class VeBench {
             double perVeTotal = (usedAfter - usedBefore) / 1024.0 / DENSITY_VES;
             double perVeOwn = veOwn / 1024.0 / DENSITY_VES;
             double heap = heapUsedMib(panel.pid());
+            // accounting: the panel's own sweep time (from /metrics) beside a shell loop reading the same files
+            Thread.sleep(12_000);
+            double sweepMs = Double.NaN;
+            String metrics = new String(HTTP.send(HttpRequest.newBuilder(panel.uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().getBytes());
+            for (String line : metrics.lines().toList()) {
+                if (line.startsWith("vessel_accounting_sweep_seconds ")) {
+                    sweepMs = Double.parseDouble(line.split(" ")[1]) * 1000;
+                }
+            }
+            StringBuilder loop = new StringBuilder("for v in $(seq 2000 " + (2000 + DENSITY_VES - 1) + "); do g=vessel/" + node + "/ve-$v; ");
+            for (String file : List.of("cpuacct/$g/cpuacct.usage", "memory/$g/memory.usage_in_bytes", "memory/$g/memory.max_usage_in_bytes",
+                    "memory/$g/memory.memsw.usage_in_bytes", "pids/$g/pids.current", "blkio/$g/blkio.throttle.io_service_bytes_recursive",
+                    "blkio/$g/blkio.throttle.io_serviced_recursive")) {
+                loop.append("read x < /sys/fs/cgroup/").append(file).append("; ");
+            }
+            loop.append("done");
+            Files.writeString(panel.work.resolve("loop.sh"), loop.toString());
+            long loopStarted = System.nanoTime();
+            sh("bash " + panel.work.resolve("loop.sh"));
+            double loopMs = (System.nanoTime() - loopStarted) / 1e6;
+            long cpuBefore = cpuTicks(panel.pid());
+            Thread.sleep(30_000);
+            double cpuPercent = (cpuTicks(panel.pid()) - cpuBefore) / 100.0 / 30.0 * 100; // clock ticks are 1/100 s
             for (int i = 0; i < DENSITY_VES; i++) {
                 panel.timed("POST", "/api/v1/ves/" + (2000 + i) + "/kill", null);
             }
@@ -241,8 +265,17 @@ final class VeBench {
                     new Row(DENSITY_VES + " VEs started, 8 clients (total)", "ms", total, "target", 20_000, "<= 20000 ms"),
                     new Row("host memory per idle VE beyond its processes", "Mi", perVeTotal - perVeOwn, "-", 0, "<= 2 MiB"),
                     new Row("anonymous memory of an idle VE's own processes", "Mi", perVeOwn, "-", 0, ""),
-                    new Row("panel heap used with " + DENSITY_VES + " VEs (after GC)", "Mi", heap, "-", 0, ""));
+                    new Row("panel heap used with " + DENSITY_VES + " VEs (after GC)", "Mi", heap, "-", 0, ""),
+                    new Row("accounting sweep over " + DENSITY_VES + " running VEs", "ms", sweepMs, "shell loop, same files", loopMs, "<= 100 ms"),
+                    new Row("panel CPU with " + DENSITY_VES + " VEs, 10 s interval (% of a core)", "% ", cpuPercent, "-", 0, "<= 1 %"));
         }
+    }
+
+    /** utime + stime of a process, in clock ticks. */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     private static double heapUsedMib(long pid) throws Exception {

@@ -9,6 +9,7 @@ import io.vessel.kernel.api.UsageSample;
 import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
+import io.vessel.kernel.internal.network.IpPools;
 import io.vessel.kernel.internal.usage.UsageMeter;
 import java.time.Duration;
 import java.util.Map;
@@ -57,6 +58,14 @@ public final class KernelComponent {
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private UsageMeter meter;
+    private IpPools pools;
+
+    private static io.vessel.kernel.api.NetworkService network(IpPools pools) {
+        if (pools == null) {
+            throw new VeException(VeException.Kind.UNAVAILABLE, "networking is not available on this node");
+        }
+        return pools;
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
@@ -119,6 +128,9 @@ public final class KernelComponent {
                 }
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
+            IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
+            pools = addresses;
+            registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
             manager.listen(new VeManager.Listener() {
                 @Override
                 public void changed(VirtualEnvironment ve) {
@@ -128,6 +140,7 @@ public final class KernelComponent {
                 @Override
                 public void destroyed(int id) {
                     usage.forget(id);
+                    addresses.releaseAll(id);
                     post(VE_TOPIC + "DESTROYED", Map.of(UsageService.VE_ID, id, "state", "DESTROYED"));
                 }
             });
@@ -159,7 +172,8 @@ public final class KernelComponent {
             }
             return templateService;
         };
-        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations, () -> meter), resource()));
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations, () -> meter, () -> network(pools)), resource()));
+        registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
         registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
                 parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)), resource()));
         // last: the panel counts as ready once this check exists, and by then the resources above are in

@@ -22,6 +22,7 @@ public final class KernelPersistence implements PersistenceContribution {
 
     @Override
     public List<Class<?>> entityClasses() {
-        return List.of(NodeEntity.class, VeEntity.class, TemplateEntity.class);
+        return List.of(NodeEntity.class, VeEntity.class, TemplateEntity.class, io.vessel.kernel.internal.network.IpPoolEntity.class,
+                io.vessel.kernel.internal.network.IpAddressEntity.class);
     }
 }

@@ -1,7 +1,6 @@
 package io.vessel.kernel.internal;
 
 import io.vessel.kernel.api.UsageSample;
-import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VirtualEnvironment;
 import jakarta.servlet.http.HttpServlet;
@@ -25,9 +24,9 @@ final class MetricsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private final transient VeService ves;
-    private final transient UsageService usage;
+    private final transient io.vessel.kernel.internal.usage.UsageMeter usage;
 
-    MetricsServlet(VeService ves, UsageService usage) {
+    MetricsServlet(VeService ves, io.vessel.kernel.internal.usage.UsageMeter usage) {
         this.ves = ves;
         this.usage = usage;
     }
@@ -39,6 +38,12 @@ final class MetricsServlet extends HttpServlet {
         response.setContentType("text/plain; version=0.0.4; charset=utf-8");
         PrintWriter out = response.getWriter();
         out.print(render(all, samples));
+        out.print("# HELP vessel_accounting_sweep_seconds How long the last accounting sweep over all running VEs took\n"
+                + "# TYPE vessel_accounting_sweep_seconds gauge\n"
+                + "vessel_accounting_sweep_seconds " + String.format(Locale.ROOT, "%.6f", usage.lastSweepNanos() / 1e9) + "\n"
+                + "# HELP vessel_accounting_sweep_ves VEs sampled by the last accounting sweep\n"
+                + "# TYPE vessel_accounting_sweep_ves gauge\n"
+                + "vessel_accounting_sweep_ves " + usage.lastSweepVes() + "\n");
     }
 
     static String render(List<VirtualEnvironment> all, Map<Integer, UsageSample> samples) {

@@ -9,6 +9,8 @@ import io.vessel.kernel.api.NewVe;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.IpAssignment;
+import io.vessel.kernel.api.NetworkService;
 import io.vessel.kernel.api.UsageSeries;
 import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VeState;
@@ -61,11 +63,50 @@ public final class VesResource {
     private final KernelComponent.VeServiceHandle ves;
     private final OperationService operations;
     private final java.util.function.Supplier<UsageService> usage;
+    private final java.util.function.Supplier<NetworkService> network;
 
-    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations, java.util.function.Supplier<UsageService> usage) {
+    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations, java.util.function.Supplier<UsageService> usage,
+                java.util.function.Supplier<NetworkService> network) {
         this.ves = ves;
         this.operations = operations;
         this.usage = usage;
+        this.network = network;
+    }
+
+    /** Body of {@code POST /api/v1/ves/{id}/ips}: an address from a pool, the next free one unless named. */
+    public record AllocateIpRequest(String pool, String address) {
+    }
+
+    @GET
+    @Path("{id}/ips")
+    public List<IpAssignment> ipsOfVe(@PathParam("id") String id) {
+        int veId = parseId(id);
+        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        return call(() -> network.get().addresses(veId));
+    }
+
+    @POST
+    @Path("{id}/ips")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response allocateIp(@PathParam("id") String id, AllocateIpRequest body) {
+        int veId = parseId(id);
+        if (body == null || body.pool() == null) {
+            throw ProblemException.invalid("Name the pool: {\"pool\": \"public-v4\"} (and optionally an \"address\").",
+                    List.of(new Problem.FieldError("pool", "required")));
+        }
+        IpAssignment assignment = call(() -> network.get().allocate(veId, body.pool(), body.address()));
+        return Response.created(URI.create("/api/v1/ves/" + veId + "/ips/" + assignment.address())).entity(assignment).build();
+    }
+
+    @DELETE
+    @Path("{id}/ips/{address}")
+    public Response releaseIp(@PathParam("id") String id, @PathParam("address") String address) {
+        int veId = parseId(id);
+        call(() -> {
+            network.get().release(veId, address);
+            return null;
+        });
+        return Response.noContent().build();
     }
 
     @GET

@@ -61,6 +61,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     private Instant nextMinute;
     private Instant nextHour;
     private Instant nextCleanup = Instant.EPOCH;
+    private volatile long lastSweepNanos;
+    private volatile int lastSweepVes;
 
     public UsageMeter(Database database, Source source, CgroupDriver cgroups, StorageDriver storage, Consumer<UsageSample> events,
                       Retention retention) {
@@ -121,7 +123,9 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             }
         }
         maintain(now);
-        LOG.debug("Accounting sweep ves={} tookMs={}", samples.size(), (System.nanoTime() - started) / 1_000_000);
+        lastSweepNanos = System.nanoTime() - started;
+        lastSweepVes = samples.size();
+        LOG.debug("Accounting sweep ves={} tookMs={}", samples.size(), lastSweepNanos / 1_000_000);
         return samples.size();
     }
 
@@ -169,6 +173,15 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             }
             nextCleanup = now.plus(1, ChronoUnit.HOURS);
         }
+    }
+
+    /** How long the last sweep took, and how many VEs it sampled. */
+    public long lastSweepNanos() {
+        return lastSweepNanos;
+    }
+
+    public int lastSweepVes() {
+        return lastSweepVes;
     }
 
     /** A destroyed VE's counters go; its samples age out. */

@@ -1,0 +1,63 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.api.IpPool;
+import io.vessel.kernel.api.NetworkService;
+import io.vessel.kernel.api.NewIpPool;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** {@code /api/v1/ip-pools}: the addresses a provider hands to VEs. Admin-only until the identity layer. */
+@Path("ip-pools")
+@Produces(MediaType.APPLICATION_JSON)
+public final class IpPoolsResource {
+
+    private final Supplier<NetworkService> network;
+
+    IpPoolsResource(Supplier<NetworkService> network) {
+        this.network = network;
+    }
+
+    @GET
+    public List<IpPool> listIpPools() {
+        return VesResource.call(() -> network.get().pools());
+    }
+
+    @GET
+    @Path("{name}")
+    public IpPool getIpPool(@PathParam("name") String name) {
+        return VesResource.call(() -> network.get().pool(name)).orElseThrow(() -> ProblemException.notFound("There is no IP pool " + name + "."));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response createIpPool(NewIpPool body) {
+        if (body == null) {
+            throw ProblemException.invalid("Send a JSON body such as {\"name\": \"public-v4\", \"cidr\": \"192.0.2.0/24\", \"mode\": \"NAT\"}.",
+                    List.of(new Problem.FieldError("name", "required")));
+        }
+        IpPool pool = VesResource.call(() -> network.get().createPool(body));
+        return Response.created(URI.create("/api/v1/ip-pools/" + pool.name())).entity(pool).build();
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Response deleteIpPool(@PathParam("name") String name) {
+        VesResource.call(() -> {
+            network.get().deletePool(name);
+            return null;
+        });
+        return Response.noContent().build();
+    }
+}

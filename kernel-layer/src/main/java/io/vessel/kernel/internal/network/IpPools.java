@@ -1,0 +1,271 @@
+package io.vessel.kernel.internal.network;
+
+import io.vessel.kernel.api.IpAssignment;
+import io.vessel.kernel.api.IpPool;
+import io.vessel.kernel.api.IpPoolMode;
+import io.vessel.kernel.api.NetworkService;
+import io.vessel.kernel.api.NewIpPool;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeException.Kind;
+import io.vessel.persistence.api.Database;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.IntPredicate;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * IP pools in the database. Allocation locks the pool's row for the length of its transaction, so concurrent
+ * requests (also from several panels on one PostgreSQL) take turns; the address being the primary key is the
+ * last guard against handing one out twice.
+ */
+public final class IpPools implements NetworkService {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Logger LOG = LoggerFactory.getLogger(IpPools.class);
+    /** Addresses scanned for a free one at most (an IPv6 /64 is never scanned whole). */
+    private static final int SCAN_LIMIT = 1 << 20;
+
+    private final Database database;
+    private final UUID node;
+    private final IntPredicate veExists;
+
+    public IpPools(Database database, UUID node, IntPredicate veExists) {
+        this.database = database;
+        this.node = node;
+        this.veExists = veExists;
+    }
+
+    @Override
+    public List<IpPool> pools() {
+        return database.inTransaction(em -> em.createQuery("select p from IpPoolEntity p order by p.name", IpPoolEntity.class)
+                .getResultList().stream().map(p -> view(em, p)).toList());
+    }
+
+    @Override
+    public Optional<IpPool> pool(String name) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(IpPoolEntity.class, name)).map(p -> view(em, p)));
+    }
+
+    private static IpPool view(EntityManager em, IpPoolEntity pool) {
+        long allocated = em.createQuery("select count(a) from IpAddressEntity a where a.pool = :pool", Long.class)
+                .setParameter("pool", pool.name()).getSingleResult();
+        return pool.toPool(capacity(pool), allocated);
+    }
+
+    /** Usable addresses less the gateway and exclusions that lie in the network. */
+    private static long capacity(IpPoolEntity pool) {
+        Cidr cidr = pool.cidr();
+        BigInteger usable = cidr.size().subtract(BigInteger.valueOf(cidr.ipv6() || cidr.prefixLength() >= 31 ? 1 : 2));
+        Set<String> reserved = new HashSet<>(pool.excluded());
+        reserved.add(pool.gateway());
+        for (String r : reserved) {
+            InetAddress a = Cidr.address(r);
+            if (a != null && cidr.contains(a) && cidr.usable(cidr.indexOf(a))) {
+                usable = usable.subtract(BigInteger.ONE);
+            }
+        }
+        return usable.min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
+    }
+
+    @Override
+    public IpPool createPool(NewIpPool request) {
+        if (request == null || request.name() == null || !NAME.matcher(request.name()).matches()) {
+            throw new VeException(Kind.INVALID, "name", "name must be 1 to 63 lower-case letters, digits, dots, dashes or underscores", null);
+        }
+        Cidr cidr = Cidr.parse(request.cidr());
+        if (cidr == null) {
+            throw new VeException(Kind.INVALID, "cidr", "cidr must be a network such as 192.0.2.0/24 or 2001:db8::/64, with the host bits zero", null);
+        }
+        if (!cidr.ipv6() && cidr.prefixLength() > 30 || cidr.ipv6() && cidr.prefixLength() > 126) {
+            throw new VeException(Kind.INVALID, "cidr", "the network is too small for a gateway and a VE", null);
+        }
+        String gateway = request.gateway() != null ? canonical(request.gateway(), "gateway") : Cidr.text(cidr.at(BigInteger.ONE));
+        if (!cidr.contains(Cidr.address(gateway)) || !cidr.usable(cidr.indexOf(Cidr.address(gateway)))) {
+            throw new VeException(Kind.UNPROCESSABLE, "gateway", "the gateway " + gateway + " is not a host address of " + cidr, null);
+        }
+        List<String> excluded = new ArrayList<>();
+        for (String e : request.excluded() == null ? List.<String>of() : request.excluded()) {
+            excluded.add(canonical(e, "excluded"));
+        }
+        List<String> dns = new ArrayList<>();
+        for (String d : request.dns() == null ? List.<String>of() : request.dns()) {
+            dns.add(canonical(d, "dns"));
+        }
+        if (dns.size() > 3) {
+            throw new VeException(Kind.INVALID, "dns", "at most 3 name servers (what resolv.conf uses)", null);
+        }
+        IpPoolMode mode = request.mode() == null ? IpPoolMode.NAT : request.mode();
+        return database.inTransaction(em -> {
+            if (em.find(IpPoolEntity.class, request.name()) != null) {
+                throw new VeException(Kind.CONFLICT, "name", "IP pool " + request.name() + " exists already", null);
+            }
+            for (IpPoolEntity other : em.createQuery("select p from IpPoolEntity p", IpPoolEntity.class).getResultList()) {
+                Cidr o = other.cidr();
+                if (o.ipv6() == cidr.ipv6() && (o.contains(cidr.network()) || cidr.contains(o.network()))) {
+                    throw new VeException(Kind.CONFLICT, "cidr", cidr + " overlaps IP pool " + other.name() + " (" + o + ")", null);
+                }
+            }
+            IpPoolEntity pool = new IpPoolEntity(request.name(), cidr.toString(), gateway, mode, excluded, dns, node, now());
+            em.persist(pool);
+            LOG.info("IP pool created pool={} cidr={} gateway={} mode={}", request.name(), cidr, gateway, mode);
+            return view(em, pool);
+        });
+    }
+
+    private static String canonical(String address, String field) {
+        InetAddress a = Cidr.address(address);
+        if (a == null) {
+            throw new VeException(Kind.INVALID, field, "'" + address + "' is not an IP address", null);
+        }
+        return Cidr.text(a);
+    }
+
+    @Override
+    public void deletePool(String name) {
+        database.run(em -> {
+            IpPoolEntity pool = em.find(IpPoolEntity.class, name, LockModeType.PESSIMISTIC_WRITE);
+            if (pool == null) {
+                throw new VeException(Kind.NOT_FOUND, "there is no IP pool " + name);
+            }
+            List<Integer> holders = em.createQuery("select distinct a.veId from IpAddressEntity a where a.pool = :pool order by a.veId", Integer.class)
+                    .setParameter("pool", name).getResultList();
+            if (!holders.isEmpty()) {
+                throw new VeException(Kind.CONFLICT, "IP pool " + name + " has addresses held by VE" + (holders.size() > 1 ? "s " : " ")
+                        + holders.stream().map(String::valueOf).reduce((a, b) -> a + ", " + b).orElse("") + "; release them first");
+            }
+            em.remove(pool);
+        });
+        LOG.info("IP pool deleted pool={}", name);
+    }
+
+    @Override
+    public IpAssignment allocate(int veId, String poolName, String wanted) {
+        if (!veExists.test(veId)) {
+            throw new VeException(Kind.NOT_FOUND, "there is no VE " + veId);
+        }
+        if (poolName == null) {
+            throw new VeException(Kind.INVALID, "pool", "pool is required", null);
+        }
+        InetAddress requested = null;
+        if (wanted != null) {
+            requested = Cidr.address(wanted);
+            if (requested == null) {
+                throw new VeException(Kind.INVALID, "address", "'" + wanted + "' is not an IP address", null);
+            }
+        }
+        InetAddress chosenRequest = requested;
+        IpAssignment assignment = database.inTransaction(em -> {
+            IpPoolEntity pool = em.find(IpPoolEntity.class, poolName, LockModeType.PESSIMISTIC_WRITE);
+            if (pool == null) {
+                throw new VeException(Kind.NOT_FOUND, "there is no IP pool " + poolName);
+            }
+            Cidr cidr = pool.cidr();
+            Set<String> taken = new HashSet<>(em.createQuery("select a.address from IpAddressEntity a where a.pool = :pool", String.class)
+                    .setParameter("pool", poolName).getResultList());
+            Set<String> reserved = new HashSet<>(pool.excluded());
+            reserved.add(pool.gateway());
+            String address;
+            if (chosenRequest != null) {
+                address = Cidr.text(chosenRequest);
+                if (!cidr.contains(chosenRequest) || !cidr.usable(cidr.indexOf(chosenRequest)) || reserved.contains(address)) {
+                    throw new VeException(Kind.UNPROCESSABLE, "address", address + " is not an address IP pool " + poolName + " hands out ("
+                            + cidr + ", gateway and exclusions reserved)", null);
+                }
+                if (taken.contains(address)) {
+                    throw new VeException(Kind.CONFLICT, "address", address + " is held already", null);
+                }
+            } else {
+                address = firstFree(cidr, taken, reserved).orElseThrow(() -> new VeException(Kind.CONFLICT, "pool",
+                        "IP pool " + poolName + " is exhausted: all " + capacity(pool) + " addresses are held", null));
+            }
+            IpAddressEntity entity = new IpAddressEntity(address, poolName, veId, now());
+            em.persist(entity);
+            return new IpAssignment(address, poolName, cidr.prefixLength(), pool.gateway(), veId, entity.allocatedAt());
+        });
+        LOG.info("IP address allocated ve={} address={} pool={}", veId, assignment.address(), poolName);
+        return assignment;
+    }
+
+    private static Optional<String> firstFree(Cidr cidr, Set<String> taken, Set<String> reserved) {
+        BigInteger size = cidr.size();
+        for (BigInteger i = BigInteger.ONE; i.compareTo(size) < 0 && i.intValue() < SCAN_LIMIT; i = i.add(BigInteger.ONE)) {
+            if (!cidr.usable(i)) {
+                continue;
+            }
+            String candidate = Cidr.text(cidr.at(i));
+            if (!taken.contains(candidate) && !reserved.contains(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void release(int veId, String address) {
+        InetAddress parsed = Cidr.address(address);
+        String canonical = parsed == null ? address : Cidr.text(parsed);
+        database.run(em -> {
+            IpAddressEntity held = em.find(IpAddressEntity.class, canonical);
+            if (held == null || held.veId() != veId) {
+                throw new VeException(Kind.NOT_FOUND, "VE " + veId + " holds no address " + address);
+            }
+            em.remove(held);
+        });
+        LOG.info("IP address released ve={} address={}", veId, canonical);
+    }
+
+    /** Releases every address of a destroyed VE. */
+    public void releaseAll(int veId) {
+        int released = database.inTransaction(em -> em.createQuery("delete from IpAddressEntity a where a.veId = :ve")
+                .setParameter("ve", veId).executeUpdate());
+        if (released > 0) {
+            LOG.info("IP addresses released ve={} count={}", veId, released);
+        }
+    }
+
+    @Override
+    public List<IpAssignment> addresses(int veId) {
+        return database.inTransaction(em -> {
+            List<IpAssignment> out = new ArrayList<>();
+            for (IpAddressEntity a : em.createQuery("select a from IpAddressEntity a where a.veId = :ve order by a.allocatedAt", IpAddressEntity.class)
+                    .setParameter("ve", veId).getResultList()) {
+                IpPoolEntity pool = em.find(IpPoolEntity.class, a.pool());
+                out.add(new IpAssignment(a.address(), a.pool(), pool.cidr().prefixLength(), pool.gateway(), veId, a.allocatedAt()));
+            }
+            return out;
+        });
+    }
+
+    /** The pools' settings behind a VE's addresses, for configuring its interface. */
+    public List<PoolAddress> interfaceAddresses(int veId) {
+        return database.inTransaction(em -> {
+            List<PoolAddress> out = new ArrayList<>();
+            for (IpAddressEntity a : em.createQuery("select a from IpAddressEntity a where a.veId = :ve order by a.allocatedAt", IpAddressEntity.class)
+                    .setParameter("ve", veId).getResultList()) {
+                IpPoolEntity pool = em.find(IpPoolEntity.class, a.pool());
+                out.add(new PoolAddress(a.address(), pool.cidr(), pool.gateway(), pool.mode(), pool.dns()));
+            }
+            return out;
+        });
+    }
+
+    /** An address with what its interface needs to know of the pool. */
+    public record PoolAddress(String address, Cidr network, String gateway, IpPoolMode mode, List<String> dns) {
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

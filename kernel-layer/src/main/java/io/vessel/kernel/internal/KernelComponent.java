@@ -10,6 +10,7 @@ import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
 import io.vessel.kernel.internal.network.IpPools;
+import io.vessel.kernel.internal.network.VeNetwork;
 import io.vessel.kernel.internal.usage.UsageMeter;
 import java.time.Duration;
 import java.util.Map;
@@ -130,6 +131,7 @@ public final class KernelComponent {
             UsageMeter usage = meter;
             IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
             pools = addresses;
+            manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
             manager.listen(new VeManager.Listener() {
                 @Override

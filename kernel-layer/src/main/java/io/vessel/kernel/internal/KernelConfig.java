@@ -24,6 +24,9 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Debian mirror for debootstrap templates; empty: the one this host's apt uses")
     String debian_mirror() default "";
 
+    @AttributeDefinition(description = "Name of the host bridge VEs are connected to")
+    String network_bridge() default "vsbr0";
+
     @AttributeDefinition(description = "Seconds between two accounting samples of every running VE")
     int accounting_interval() default 10;
 

@@ -12,6 +12,8 @@ import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
+import io.vessel.kernel.internal.network.IpPools;
+import io.vessel.kernel.internal.network.VeNetwork;
 import io.vessel.kernel.internal.cgroup.CpuSet;
 import io.vessel.kernel.internal.runtime.OciBundle;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
@@ -227,10 +229,23 @@ final class VeManager implements VeService {
                         storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
                         templates.init(ve.template(), ve.templateVersion())));
                 long runtimeStarted = System.nanoTime();
-                runtime.run(container, bundles.resolve(String.valueOf(id)), config);
+                List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
+                if (addresses.isEmpty()) {
+                    runtime.run(container, bundles.resolve(String.valueOf(id)), config);
+                } else {
+                    // the network is set up between create and start, so the VE's init finds it at boot
+                    writeResolvConf(ve, addresses);
+                    runtime.create(container, bundles.resolve(String.valueOf(id)), config);
+                    int pid = runtime.state(container).orElseThrow(() -> new IOException("runc lost the container it created")).pid();
+                    network.attach(id, pid, addresses);
+                    runtime.start(container);
+                }
                 runtimeNanos = System.nanoTime() - runtimeStarted;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 forceDelete(container);
+                if (network != null) {
+                    network.detach(id);
+                }
                 throw new VeException(Kind.FAILED, null, "starting VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE started ve={} runtimeMs={} tookMs={}", id, runtimeNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000);
@@ -287,6 +302,9 @@ final class VeManager implements VeService {
                 }
                 runtime.delete(container, true);
             });
+            if (network != null) {
+                network.detach(id);
+            }
             LOG.info("VE {} ve={}", graceful ? "stopped" : "killed", id);
             return transition(id, VeState.STOPPED, null);
         });
@@ -638,6 +656,32 @@ final class VeManager implements VeService {
         });
         listener.changed(changed);
         return changed;
+    }
+
+    private volatile VeNetwork network;
+    private volatile IpPools pools;
+
+    /** Networking, once its services exist (they need this manager to check VEs). */
+    void useNetwork(VeNetwork network, IpPools pools) {
+        this.network = network;
+        this.pools = pools;
+    }
+
+    /** The name servers of the VE's pools, written before its init runs (only the VE's own file is touched). */
+    private void writeResolvConf(VeEntity ve, List<IpPools.PoolAddress> addresses) throws IOException {
+        List<String> servers = addresses.stream().flatMap(a -> a.dns().stream()).distinct().limit(3).toList();
+        if (servers.isEmpty()) {
+            return;
+        }
+        Path area = storage.privateArea(ve.id());
+        StringBuilder text = new StringBuilder("# written by Vessel from the VE's IP pools\n");
+        servers.forEach(s -> text.append("nameserver ").append(s).append('\n'));
+        InRoot.write(area, "etc/resolv.conf", text.toString(), "rw-r--r--");
+        if (!ve.privileged()) {
+            Path file = InRoot.resolve(area, "etc/resolv.conf", false);
+            java.nio.file.Files.setAttribute(file, "unix:uid", OciBundle.idBase(ve.id()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            java.nio.file.Files.setAttribute(file, "unix:gid", OciBundle.idBase(ve.id()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     /** Told of every committed change, for events out of the kernel layer. */

@@ -55,7 +55,8 @@ public final class VesResource {
     }
 
     /** Body of {@code POST /api/v1/ves}. */
-    public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits) {
+    public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits,
+                                  String ipPool) {
     }
 
     private static final int DEFAULT_STOP_TIMEOUT = 30;
@@ -170,12 +171,19 @@ public final class VesResource {
             throw ProblemException.invalid("Send a JSON body such as {\"template\": \"busybox\"}.",
                     List.of(new Problem.FieldError("template", "required")));
         }
+        if (body.ipPool() != null && call(() -> network.get().pool(body.ipPool())).isEmpty()) {
+            throw ProblemException.invalid("There is no IP pool " + body.ipPool() + ".", List.of(new Problem.FieldError("ipPool", "unknown")));
+        }
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
                 body.hostname(), null, body.privileged(), body.limits())));
         int id = prepared.id();
         return accepted(operations.submit("ve.create", "ve/" + id, progress -> {
             progress.update(10, "creating the private area from template " + prepared.template());
             run(() -> ves.get().create(id));
+            if (body.ipPool() != null) {
+                progress.update(90, "allocating an address from " + body.ipPool());
+                run(() -> network.get().allocate(id, body.ipPool(), null));
+            }
             return "/api/v1/ves/" + id;
         }));
     }

@@ -57,13 +57,30 @@ public final class RuncRuntime {
 
     /** Writes {@code bundleDir/config.json} and starts the container detached. */
     public void run(String id, Path bundleDir, Map<String, Object> config) throws IOException {
+        launch("run", id, bundleDir, config);
+    }
+
+    /**
+     * As {@link #run}, but stops before the container's program: its namespaces exist and its init waits, so the
+     * host can set up what the VE must find at boot (its network); {@link #start} lets it go.
+     */
+    public void create(String id, Path bundleDir, Map<String, Object> config) throws IOException {
+        launch("create", id, bundleDir, config);
+    }
+
+    public void start(String id) throws IOException {
+        check(exec(command("start", id), null, Duration.ofSeconds(30)), "start " + id);
+    }
+
+    private void launch(String verb, String id, Path bundleDir, Map<String, Object> config) throws IOException {
         Files.createDirectories(bundleDir);
         Path configFile = bundleDir.resolve("config.json");
         Path partial = bundleDir.resolve("config.json.new");
         JSON.writeValue(partial.toFile(), config);
         Files.move(partial, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Path console = bundleDir.resolve("console.log");
-        ProcessBuilder pb = command("run", "--detach", "--bundle", bundleDir.toString(), id);
+        ProcessBuilder pb = verb.equals("run") ? command("run", "--detach", "--bundle", bundleDir.toString(), id)
+                : command(verb, "--bundle", bundleDir.toString(), id);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(console.toFile()));
@@ -71,7 +88,7 @@ public final class RuncRuntime {
         Process p = pb.start();
         if (!waitFor(p, Duration.ofSeconds(60)) || p.exitValue() != 0) {
             String output = tail(console, before);
-            throw new IOException("runc run " + id + " failed: " + (output.isBlank() ? "exit " + exitOf(p) : output));
+            throw new IOException("runc " + verb + " " + id + " failed: " + (output.isBlank() ? "exit " + exitOf(p) : output));
         }
     }
 

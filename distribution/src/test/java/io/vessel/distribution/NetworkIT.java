@@ -1,0 +1,89 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real VE networking on a bridge of the test's own (all traffic stays between the VEs' namespaces and that
+ * bridge): two VEs reach each other and the host, get their name servers, cannot impersonate a neighbour's IP or
+ * use a foreign MAC, and leave no interface or rule behind.
+ */
+class NetworkIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void vesTalkOnTheBridgeAndCannotSpoof() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        String bridge = "vst" + (System.nanoTime() % 100000);
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\n");
+        String forwardingBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
+        int a = 0;
+        int b = 0;
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.9.0/24\",\"mode\":\"NAT\",\"dns\":[\"10.231.9.1\"]}").status());
+            a = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
+            b = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
+            String ipA = panel.get("/api/v1/ves/" + a + "/ips").json().get(0).get("address").asText();
+            String ipB = panel.get("/api/v1/ves/" + b + "/ips").json().get(0).get("address").asText();
+            assertNotEquals(ipA, ipB);
+            for (int ve : List.of(a, b)) {
+                VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            }
+            assertTrue(exec(panel, a, "ip", "-4", "addr", "show", "eth0").get("stdout").asText().contains(ipA + "/24"));
+            assertTrue(exec(panel, a, "cat", "/etc/resolv.conf").get("stdout").asText().contains("nameserver 10.231.9.1"));
+            assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", ipB).get("exitCode").asInt(), "VE to VE");
+            assertEquals(0, exec(panel, b, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "VE to host");
+            assertTrue(Files.readString(Path.of("/sys/class/net/vh" + a + "/statistics/rx_bytes")).strip().length() > 0);
+
+            // a VE that takes its neighbour's address reaches nobody
+            exec(panel, a, "sh", "-c", "ip addr del " + ipA + "/24 dev eth0; ip addr add " + ipB + "/24 dev eth0");
+            assertNotEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "1", "10.231.9.1").get("exitCode").asInt(), "spoofed IP is dropped");
+            exec(panel, a, "sh", "-c", "ip addr del " + ipB + "/24 dev eth0; ip addr add " + ipA + "/24 dev eth0; ip route add default via 10.231.9.1");
+            assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "its own address works again");
+            // ... and so does one with a foreign MAC
+            exec(panel, a, "ip", "link", "set", "eth0", "address", "02:00:00:00:00:99");
+            assertNotEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "1", ipB).get("exitCode").asInt(), "foreign MAC is dropped");
+
+            for (int ve : List.of(a, b)) {
+                VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/kill", ""));
+                assertFalse(Files.exists(Path.of("/sys/class/net/vh" + ve)), "the veth is gone");
+                assertFalse(PanelProcess.host("nft", "list", "table", "bridge", "vessel-" + bridge).contains("chain ve" + ve), "its rules are gone");
+            }
+            for (int ve : List.of(a, b)) {
+                VeLifecycleIT.awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+            }
+        } finally {
+            PanelProcess.host("ip", "link", "del", bridge);
+            PanelProcess.host("nft", "delete", "table", "bridge", "vessel-" + bridge);
+            PanelProcess.host("nft", "delete", "table", "ip", "vessel-nat-" + bridge);
+            Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), forwardingBefore);
+        }
+        assertFalse(Files.exists(Path.of("/sys/class/net/" + bridge)));
+    }
+
+    private static int createVe(PanelProcess panel, String body) {
+        JsonNode op = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", body));
+        return Integer.parseInt(op.get("result").asText().replace("/api/v1/ves/", ""));
+    }
+
+    private static JsonNode exec(PanelProcess panel, int ve, String... argv) throws Exception {
+        PanelProcess.Response r = panel.post("/api/v1/ves/" + ve + "/exec",
+                PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv), "timeoutSeconds", 20)));
+        assertEquals(200, r.status(), r.toString());
+        return r.json();
+    }
+}

@@ -1,0 +1,183 @@
+package io.vessel.kernel.internal.network;
+
+import io.vessel.kernel.api.IpPoolMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host side of VE networking: one bridge, one veth pair per running VE (the VE's end is its {@code eth0},
+ * configured from the host before the VE's init runs, so it works with any template), gateway addresses of NAT
+ * pools on the bridge with outbound masquerading, and nftables rules on the bridge that let each VE send only
+ * from its own MAC and IP addresses: a VE that takes a neighbour's address or a foreign MAC reaches nobody.
+ */
+public final class VeNetwork {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VeNetwork.class);
+    /** nftables tables are named after the bridge, so two panels with their own bridges never touch each other's rules. */
+    private final String table;
+    private final String natTable;
+
+    private final String bridge;
+    private final int nodeByte;
+
+    public VeNetwork(String bridge, int nodeByte) {
+        this.bridge = bridge;
+        this.nodeByte = nodeByte & 0xff;
+        this.table = "vessel-" + bridge;
+        this.natTable = "vessel-nat-" + bridge;
+    }
+
+    public String bridge() {
+        return bridge;
+    }
+
+    /** Host-side name of a VE's veth ({@code vh101}). */
+    public static String hostInterface(int veId) {
+        return "vh" + veId;
+    }
+
+    /** A stable, locally administered MAC per VE (and node). */
+    public String mac(int veId) {
+        return String.format("02:76:%02x:00:%02x:%02x", nodeByte, (veId >> 8) & 0xff, veId & 0xff);
+    }
+
+    /** The bridge and the anti-spoofing table, made once; idempotent. */
+    public synchronized void ensureHost() throws IOException {
+        if (!HostCommands.linkExists(bridge)) {
+            HostCommands.ip("link", "add", bridge, "type", "bridge");
+            LOG.info("VE bridge created bridge={}", bridge);
+        }
+        HostCommands.ip("link", "set", bridge, "up");
+        HostCommands.nft("add table bridge " + table + "\n"
+                + "add map bridge " + table + " ports { type ifname : verdict; }\n"
+                + "add chain bridge " + table + " prerouting { type filter hook prerouting priority -200; policy accept; }\n"
+                + "flush chain bridge " + table + " prerouting\n"
+                + "add rule bridge " + table + " prerouting iifname vmap @ports\n");
+    }
+
+    /** Gives the host the gateway address of a NAT pool on the bridge and masquerades the pool's outgoing traffic. */
+    private void ensureGateway(IpPools.PoolAddress a) throws IOException {
+        String gateway = a.gateway() + "/" + a.network().prefixLength();
+        String existing = HostCommands.ip(a.network().ipv6() ? "-6" : "-4", "addr", "show", "dev", bridge);
+        if (!existing.contains(" " + gateway + " ") && !existing.contains(" " + gateway + "\n") && !existing.endsWith(" " + gateway)) {
+            HostCommands.ip("addr", "add", gateway, "dev", bridge);
+        }
+        String family = a.network().ipv6() ? "ip6" : "ip";
+        String table = natTable;
+        String chain = "postrouting";
+        HostCommands.nft("add table " + family + " " + table + "\n"
+                + "add chain " + family + " " + table + " " + chain + " { type nat hook postrouting priority 100; policy accept; }\n");
+        String rules = HostCommands.run(List.of("nft", "list", "chain", family, table, chain));
+        String network = a.network().toString();
+        if (!rules.contains(family + " saddr " + network)) {
+            HostCommands.nft("add rule " + family + " " + table + " " + chain + " " + family + " saddr " + network + " " + family
+                    + " daddr != " + network + " masquerade\n");
+        }
+        Path forwarding = Path.of(a.network().ipv6() ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward");
+        if (!Files.readString(forwarding).strip().equals("1")) {
+            Files.writeString(forwarding, "1");
+            LOG.info("Forwarding enabled for NAT pools file={}", forwarding);
+        }
+    }
+
+    /**
+     * Connects the VE whose init (not yet running its program) is {@code pid}: veth pair, its MAC, addresses and
+     * default routes inside, the host end on the bridge, and the anti-spoofing chain.
+     */
+    public synchronized void attach(int veId, int pid, List<IpPools.PoolAddress> addresses) throws IOException {
+        ensureHost();
+        String host = hostInterface(veId);
+        if (HostCommands.linkExists(host)) {
+            HostCommands.ip("link", "del", host); // left by a VE that died with the host end still around
+        }
+        HostCommands.ip("link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", String.valueOf(pid));
+        HostCommands.ip("link", "set", host, "master", bridge, "up");
+        HostCommands.ipIn(pid, "link", "set", "eth0", "address", mac(veId));
+        HostCommands.ipIn(pid, "link", "set", "lo", "up");
+        HostCommands.ipIn(pid, "link", "set", "eth0", "up");
+        boolean v4Route = false;
+        boolean v6Route = false;
+        for (IpPools.PoolAddress a : addresses) {
+            if (a.mode() == IpPoolMode.NAT) {
+                ensureGateway(a);
+            }
+            boolean v6 = a.network().ipv6();
+            List<String> add = new ArrayList<>(List.of("addr", "add", a.address() + "/" + a.network().prefixLength(), "dev", "eth0"));
+            if (v6) {
+                add.add("nodad");
+            }
+            HostCommands.ipIn(pid, add.toArray(String[]::new));
+            if (v6 && !v6Route) {
+                HostCommands.ipIn(pid, "-6", "route", "add", "default", "via", a.gateway(), "dev", "eth0");
+                v6Route = true;
+            } else if (!v6 && !v4Route) {
+                HostCommands.ipIn(pid, "route", "add", "default", "via", a.gateway(), "dev", "eth0");
+                v4Route = true;
+            }
+        }
+        guard(veId, addresses);
+        LOG.info("VE network attached ve={} interface={} addresses={}", veId, host, addresses.stream().map(IpPools.PoolAddress::address).toList());
+    }
+
+    /** The anti-spoofing chain of a VE: frames from its port must carry its MAC and one of its addresses. */
+    private void guard(int veId, List<IpPools.PoolAddress> addresses) throws IOException {
+        String chain = "ve" + veId;
+        Set<String> v4 = new TreeSet<>();
+        Set<String> v6 = new TreeSet<>();
+        for (IpPools.PoolAddress a : addresses) {
+            (a.network().ipv6() ? v6 : v4).add(a.address());
+        }
+        v6.add("fe80::/10"); // link-local: neighbour discovery
+        v6.add("::");        // duplicate address detection
+        StringBuilder script = new StringBuilder();
+        script.append("add chain bridge ").append(table).append(' ').append(chain).append('\n');
+        script.append("flush chain bridge ").append(table).append(' ').append(chain).append('\n');
+        String rule = "add rule bridge " + table + " " + chain + " ";
+        script.append(rule).append("ether saddr != ").append(mac(veId)).append(" drop\n");
+        if (v4.isEmpty()) {
+            script.append(rule).append("ether type { ip, arp } drop\n");
+        } else {
+            script.append(rule).append("ether type arp arp saddr ether != ").append(mac(veId)).append(" drop\n");
+            script.append(rule).append("ether type arp arp saddr ip != { ").append(String.join(", ", v4)).append(" } drop\n");
+            script.append(rule).append("ether type ip ip saddr != { ").append(String.join(", ", v4)).append(" } drop\n");
+        }
+        script.append(rule).append("ether type ip6 ip6 saddr != { ").append(String.join(", ", v6)).append(" } drop\n");
+        script.append("add element bridge ").append(table).append(" ports { \"").append(hostInterface(veId)).append("\" : jump ")
+                .append(chain).append(" }\n");
+        try {
+            HostCommands.nft("delete element bridge " + table + " ports { \"" + hostInterface(veId) + "\" }\n");
+        } catch (IOException notThere) {
+            // first attach
+        }
+        HostCommands.nft(script.toString());
+    }
+
+    /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */
+    public synchronized void detach(int veId) {
+        String host = hostInterface(veId);
+        try {
+            if (HostCommands.linkExists(host)) {
+                HostCommands.ip("link", "del", host);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not remove interface={}: {}", host, e.getMessage());
+        }
+        try {
+            HostCommands.nft("delete element bridge " + table + " ports { \"" + host + "\" }\n");
+        } catch (IOException notThere) {
+            // nothing attached
+        }
+        try {
+            HostCommands.nft("delete chain bridge " + table + " ve" + veId + "\n");
+        } catch (IOException notThere) {
+            // nothing attached
+        }
+    }
+}

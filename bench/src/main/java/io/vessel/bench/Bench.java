@@ -46,6 +46,7 @@ public final class Bench {
         VeBench ves = new VeBench(bench.repo);
         all.put("ve-lifecycle", ves::lifecycle);
         all.put("density", ves::density);
+        all.put("network", ves::network);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

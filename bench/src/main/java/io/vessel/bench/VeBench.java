@@ -47,8 +47,15 @@ final class VeBench {
         final Process process;
 
         Panel() throws Exception {
+            this(null);
+        }
+
+        Panel(Path conf) throws Exception {
             Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
             ProcessBuilder pb = new ProcessBuilder(repo.resolve("distribution/target/vessel/bin/vessel").toString());
+            if (conf != null) {
+                pb.environment().put("VESSEL_CONF", conf.toString());
+            }
             pb.environment().put("VESSEL_HTTP_PORT", String.valueOf(port));
             pb.environment().put("VESSEL_HTTP_HOST", "127.0.0.1");
             pb.environment().put("VESSEL_DATA_DIR", data.toString());
@@ -96,6 +103,16 @@ final class VeBench {
                 if (state.equals("FAILED")) {
                     throw new IllegalStateException(method + " " + path + " failed: " + op);
                 }
+            }
+        }
+
+        /** Runs a shell command in a VE and waits for it. */
+        void exec(int ve, String command) throws Exception {
+            String body = JSON.writeValueAsString(java.util.Map.of("command", List.of("sh", "-c", command), "timeoutSeconds", 600));
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/ves/" + ve + "/exec")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            if (r.statusCode() != 200 || JSON.readTree(r.body()).get("exitCode").asInt() != 0) {
+                throw new IllegalStateException("exec in VE " + ve + " failed: " + r.body());
             }
         }
 
@@ -202,6 +219,55 @@ final class VeBench {
             sh("lxc-destroy -f -n " + name + " >/dev/null 2>&1");
             Files.deleteIfExists(conf);
         }
+    }
+
+    /**
+     * Throughput between two VEs over the bridge (veth, bridge, anti-spoofing rules) beside two plain network
+     * namespaces joined by one veth pair, with the same busybox nc and the same bounded transfer.
+     */
+    List<Row> network() throws Exception {
+        String bridge = "vsb" + (System.nanoTime() % 10000);
+        long megabytes = 400;
+        double ours;
+        Path conf = Files.createTempFile("vessel-bench", ".conf");
+        Files.writeString(conf, "kernel.network.bridge = " + bridge + "\n");
+        try (Panel panel = new Panel(conf)) {
+            panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ip-pools")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\",\"cidr\":\"10.231.77.0/24\",\"mode\":\"NAT\"}")));
+            int a = 3000;
+            int b = 3001;
+            for (int id : List.of(a, b)) {
+                panel.timed("POST", "/api/v1/ves", "{\"template\":\"busybox\",\"id\":" + id + ",\"ipPool\":\"bench\",\"limits\":{\"memoryBytes\":1073741824}}");
+                panel.timed("POST", "/api/v1/ves/" + id + "/start", null);
+            }
+            String ipB = panel.get("/api/v1/ves/" + b + "/ips").get(0).get("address").asText();
+            panel.exec(b, "sleep 300 | nc -l -p 5001 > /dev/null 2>&1 &");
+            Thread.sleep(300);
+            long t = System.nanoTime();
+            panel.exec(a, "dd if=/dev/zero bs=65536 count=" + megabytes * 16 + " 2>/dev/null | nc " + ipB + " 5001");
+            ours = megabytes / ((System.nanoTime() - t) / 1e9);
+        } finally {
+            sh("ip link del " + bridge + "; nft delete table bridge vessel-" + bridge + "; nft delete table ip vessel-nat-" + bridge
+                    + "; echo 0 > /proc/sys/net/ipv4/ip_forward");
+            Files.deleteIfExists(conf);
+        }
+        String ns = "vb" + (System.nanoTime() % 10000);
+        double peer;
+        try {
+            sh("ip netns add " + ns + "a && ip netns add " + ns + "b && ip link add " + ns + "0 type veth peer name " + ns + "1"
+                    + " && ip link set " + ns + "0 netns " + ns + "a && ip link set " + ns + "1 netns " + ns + "b"
+                    + " && ip -n " + ns + "a addr add 10.231.78.1/24 dev " + ns + "0 && ip -n " + ns + "b addr add 10.231.78.2/24 dev " + ns + "1"
+                    + " && ip -n " + ns + "a link set " + ns + "0 up && ip -n " + ns + "b link set " + ns + "1 up"
+                    + " && ip -n " + ns + "a link set lo up && ip -n " + ns + "b link set lo up");
+            sh("ip netns exec " + ns + "b sh -c 'sleep 300 | busybox nc -l -p 5001 > /dev/null 2>&1 &'");
+            Thread.sleep(300);
+            long t = System.nanoTime();
+            sh("ip netns exec " + ns + "a sh -c 'dd if=/dev/zero bs=65536 count=" + megabytes * 16 + " 2>/dev/null | busybox nc 10.231.78.2 5001'");
+            peer = megabytes / ((System.nanoTime() - t) / 1e9);
+        } finally {
+            sh("ip netns pids " + ns + "b | xargs -r kill; ip netns del " + ns + "a; ip netns del " + ns + "b");
+        }
+        return List.of(new Row("throughput VE to VE over the bridge (" + megabytes + " MB, nc)", "MB", ours, "plain netns + veth", peer, ">= 0.9x"));
     }
 
     List<Row> density() throws Exception {

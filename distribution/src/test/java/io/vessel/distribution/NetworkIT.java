@@ -29,14 +29,12 @@ class NetworkIT {
     void vesTalkOnTheBridgeAndCannotSpoof() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         String bridge = "vst" + (System.nanoTime() % 100000);
-        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\n");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nkernel.accounting.interval = 1\n");
         String forwardingBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
-        int a = 0;
-        int b = 0;
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
             assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.9.0/24\",\"mode\":\"NAT\",\"dns\":[\"10.231.9.1\"]}").status());
-            a = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
-            b = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
+            int a = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
+            int b = createVe(panel, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
             String ipA = panel.get("/api/v1/ves/" + a + "/ips").json().get(0).get("address").asText();
             String ipB = panel.get("/api/v1/ves/" + b + "/ips").json().get(0).get("address").asText();
             assertNotEquals(ipA, ipB);
@@ -47,7 +45,35 @@ class NetworkIT {
             assertTrue(exec(panel, a, "cat", "/etc/resolv.conf").get("stdout").asText().contains("nameserver 10.231.9.1"));
             assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", ipB).get("exitCode").asInt(), "VE to VE");
             assertEquals(0, exec(panel, b, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "VE to host");
-            assertTrue(Files.readString(Path.of("/sys/class/net/vh" + a + "/statistics/rx_bytes")).strip().length() > 0);
+
+            // counters grow by at least what was sent, and a rate limit holds on a bounded transfer
+            JsonNode before = usage(panel, b, u -> u.has("netRxBytesTotal"));
+            JsonNode limited = change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":10000000}}");
+            assertEquals(10_000_000L, limited.at("/limits/netInBitsPerSecond").asLong());
+            long bytes = 6_000_000;
+            exec(panel, b, "sh", "-c", "sleep 120 | nc -l -p 5001 > /tmp/got 2>/dev/null &"); // busybox nc ends at the end of its input
+            Thread.sleep(300);
+            long started = System.nanoTime();
+            exec(panel, a, "sh", "-c", "dd if=/dev/zero bs=1000 count=" + bytes / 1000 + " 2>/dev/null | nc " + ipB + " 5001 >/dev/null 2>&1 &");
+            PanelProcess.poll(java.time.Duration.ofSeconds(30), () -> {
+                try {
+                    return exec(panel, b, "sh", "-c", "wc -c < /tmp/got").get("stdout").asText().strip().equals(String.valueOf(bytes));
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the transfer to finish");
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double mbits = bytes * 8 / seconds / 1e6;
+            assertTrue(mbits > 8 && mbits < 12, "10 Mbit/s within 20 %: " + mbits + " Mbit/s over " + seconds + " s");
+            JsonNode after = usage(panel, b, u -> u.get("netRxBytesTotal").asLong() - before.get("netRxBytesTotal").asLong() >= bytes);
+            assertTrue(after.get("netRxPacketsTotal").asLong() > before.get("netRxPacketsTotal").asLong());
+            change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":0}}");
+            assertFalse(PanelProcess.host("tc", "qdisc", "show", "dev", "vh" + b).contains("tbf"), "the cap is lifted live");
+
+            // lifetime network counters survive a VE restart
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + b + "/restart", ""));
+            JsonNode restarted = usage(panel, b, u -> java.time.Instant.parse(u.get("at").asText()).isAfter(java.time.Instant.now().minusMillis(500)));
+            assertTrue(restarted.get("netRxBytesTotal").asLong() >= after.get("netRxBytesTotal").asLong(), "never backwards: " + restarted);
 
             // a VE that takes its neighbour's address reaches nobody
             exec(panel, a, "sh", "-c", "ip addr del " + ipA + "/24 dev eth0; ip addr add " + ipB + "/24 dev eth0");
@@ -73,6 +99,22 @@ class NetworkIT {
             Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), forwardingBefore);
         }
         assertFalse(Files.exists(Path.of("/sys/class/net/" + bridge)));
+    }
+
+    private static JsonNode usage(PanelProcess panel, int ve, java.util.function.Predicate<JsonNode> condition) {
+        JsonNode[] last = new JsonNode[1];
+        PanelProcess.poll(java.time.Duration.ofSeconds(30), () -> {
+            last[0] = panel.get("/api/v1/ves/" + ve).json().path("usage");
+            return !last[0].isMissingNode() && !last[0].isNull() && condition.test(last[0]);
+        }, "usage of VE " + ve);
+        return last[0];
+    }
+
+    private static JsonNode change(PanelProcess panel, int ve, String body) {
+        PanelProcess.Response r = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+        assertEquals(200, r.status(), r.toString());
+        return r.json();
     }
 
     private static int createVe(PanelProcess panel, String body) {

@@ -19,19 +19,23 @@ import java.math.BigDecimal;
  * @param writeBytesPerSecond disk write bandwidth cap; 0: none
  * @param readIops            disk read operations per second cap; 0: none
  * @param writeIops           disk write operations per second cap; 0: none
+ * @param netInBitsPerSecond  network bandwidth into the VE; 0: none (VEs with an address)
+ * @param netOutBitsPerSecond network bandwidth out of the VE; 0: none
  */
 public record VeLimits(Integer cpuWeight, BigDecimal cpus, String cpuset, Long memoryBytes, Long swapBytes,
                        Integer processes, Long diskBytes, Integer ioWeight, Long readBytesPerSecond,
-                       Long writeBytesPerSecond, Long readIops, Long writeIops) {
+                       Long writeBytesPerSecond, Long readIops, Long writeIops, Long netInBitsPerSecond,
+                       Long netOutBitsPerSecond) {
 
-    public static final VeLimits DEFAULTS = new VeLimits(100, null, "", 512L << 20, 0L, 512, 2L << 30, 100, 0L, 0L, 0L, 0L);
+    public static final VeLimits DEFAULTS = new VeLimits(100, null, "", 512L << 20, 0L, 512, 2L << 30, 100, 0L, 0L, 0L, 0L, 0L, 0L);
 
     /** These limits with every null filled from {@code base}. */
     public VeLimits over(VeLimits base) {
         return new VeLimits(or(cpuWeight, base.cpuWeight), or(cpus, base.cpus), or(cpuset, base.cpuset),
                 or(memoryBytes, base.memoryBytes), or(swapBytes, base.swapBytes), or(processes, base.processes),
                 or(diskBytes, base.diskBytes), or(ioWeight, base.ioWeight), or(readBytesPerSecond, base.readBytesPerSecond),
-                or(writeBytesPerSecond, base.writeBytesPerSecond), or(readIops, base.readIops), or(writeIops, base.writeIops));
+                or(writeBytesPerSecond, base.writeBytesPerSecond), or(readIops, base.readIops), or(writeIops, base.writeIops),
+                or(netInBitsPerSecond, base.netInBitsPerSecond), or(netOutBitsPerSecond, base.netOutBitsPerSecond));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -87,6 +87,12 @@ public final class KernelComponent {
         properties.put("writeBytesTotal", sample.writeBytesTotal());
         properties.put("readOpsTotal", sample.readOpsTotal());
         properties.put("writeOpsTotal", sample.writeOpsTotal());
+        if (sample.netRxBytesTotal() != null) {
+            properties.put("netRxBytesTotal", sample.netRxBytesTotal());
+            properties.put("netTxBytesTotal", sample.netTxBytesTotal());
+            properties.put("netRxPacketsTotal", sample.netRxPacketsTotal());
+            properties.put("netTxPacketsTotal", sample.netTxPacketsTotal());
+        }
         post(UsageService.TOPIC, properties);
     }
 
@@ -115,8 +121,11 @@ public final class KernelComponent {
             catalog.reconcile();
             CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
-            manager.reconcile();
             VeManager ves = manager;
+            IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
+            pools = addresses;
+            manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
+            manager.reconcile();
             meter = new UsageMeter(database, new UsageMeter.Source() {
                 @Override
                 public List<Integer> activeVes() {
@@ -129,9 +138,6 @@ public final class KernelComponent {
                 }
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
-            IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
-            pools = addresses;
-            manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
             manager.listen(new VeManager.Listener() {
                 @Override

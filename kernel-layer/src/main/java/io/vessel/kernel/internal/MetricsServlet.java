@@ -67,6 +67,13 @@ final class MetricsServlet extends HttpServlet {
                 ve -> (double) samples.get(ve.id()).writeBytesTotal());
         family(out, "vessel_ve_disk_reads_total", "counter", "Disk read operations", sampled, ve -> (double) samples.get(ve.id()).readOpsTotal());
         family(out, "vessel_ve_disk_writes_total", "counter", "Disk write operations", sampled, ve -> (double) samples.get(ve.id()).writeOpsTotal());
+        List<VirtualEnvironment> networked = sampled.stream().filter(ve -> samples.get(ve.id()).netRxBytesTotal() != null).toList();
+        family(out, "vessel_ve_network_receive_bytes_total", "counter", "Bytes received", networked, ve -> (double) samples.get(ve.id()).netRxBytesTotal());
+        family(out, "vessel_ve_network_transmit_bytes_total", "counter", "Bytes sent", networked, ve -> (double) samples.get(ve.id()).netTxBytesTotal());
+        family(out, "vessel_ve_network_receive_packets_total", "counter", "Packets received", networked,
+                ve -> (double) samples.get(ve.id()).netRxPacketsTotal());
+        family(out, "vessel_ve_network_transmit_packets_total", "counter", "Packets sent", networked,
+                ve -> (double) samples.get(ve.id()).netTxPacketsTotal());
         return out.toString();
     }
 

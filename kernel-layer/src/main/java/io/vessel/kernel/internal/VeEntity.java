@@ -62,6 +62,10 @@ public class VeEntity {
     private long readIops;
     @Column(name = "write_iops", nullable = false)
     private long writeIops;
+    @Column(name = "net_in_bps", nullable = false)
+    private long netInBps;
+    @Column(name = "net_out_bps", nullable = false)
+    private long netOutBps;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -112,7 +116,7 @@ public class VeEntity {
 
     VeLimits limits() {
         return new VeLimits(cpuWeight, cpus, cpuset, memoryBytes, swapBytes, processes, diskBytes, ioWeight, readBps, writeBps,
-                readIops, writeIops);
+                readIops, writeIops, netInBps, netOutBps);
     }
 
     void setLimits(VeLimits limits, Instant now) {
@@ -128,6 +132,8 @@ public class VeEntity {
         writeBps = limits.writeBytesPerSecond();
         readIops = limits.readIops();
         writeIops = limits.writeIops();
+        netInBps = limits.netInBitsPerSecond();
+        netOutBps = limits.netOutBitsPerSecond();
         updatedAt = now;
     }
 

@@ -158,6 +158,8 @@ final class VeManager implements VeService {
         checkRate(l.writeBytesPerSecond(), "limits.writeBytesPerSecond");
         checkRate(l.readIops(), "limits.readIops");
         checkRate(l.writeIops(), "limits.writeIops");
+        checkRate(l.netInBitsPerSecond(), "limits.netInBitsPerSecond");
+        checkRate(l.netOutBitsPerSecond(), "limits.netOutBitsPerSecond");
         check(l.cpuset().length() <= 200, "limits.cpuset", "is too long");
         if (!l.cpuset().isEmpty()) {
             BitSet wanted = CpuSet.parse(l.cpuset());
@@ -237,7 +239,7 @@ final class VeManager implements VeService {
                     writeResolvConf(ve, addresses);
                     runtime.create(container, bundles.resolve(String.valueOf(id)), config);
                     int pid = runtime.state(container).orElseThrow(() -> new IOException("runc lost the container it created")).pid();
-                    network.attach(id, pid, addresses);
+                    network.attach(id, pid, addresses, ve.limits().netInBitsPerSecond(), ve.limits().netOutBitsPerSecond());
                     runtime.start(container);
                 }
                 runtimeNanos = System.nanoTime() - runtimeStarted;
@@ -449,6 +451,10 @@ final class VeManager implements VeService {
                 }
                 if (ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED) {
                     cgroups.apply(cgroupsPath(id), next, storage.blockDevice());
+                    if (network != null && (!next.netInBitsPerSecond().equals(current.netInBitsPerSecond())
+                            || !next.netOutBitsPerSecond().equals(current.netOutBitsPerSecond()))) {
+                        network.shape(id, next.netInBitsPerSecond(), next.netOutBitsPerSecond());
+                    }
                     if (hostname != null && !hostname.equals(ve.hostname())) {
                         RuncRuntime.ExecResult set = runtime.exec(container(id), List.of("hostname", hostname), Map.of(), null,
                                 Duration.ofSeconds(10), List.of("CAP_SYS_ADMIN"));
@@ -587,6 +593,9 @@ final class VeManager implements VeService {
                     .orElse(VeState.STOPPED);
             if (state.isPresent() && actual == VeState.STOPPED) {
                 runtime.delete(container, true);
+            }
+            if (actual == VeState.STOPPED && ve.state() != VeState.STOPPED && network != null) {
+                network.detach(ve.id()); // its namespace is gone; its rules on the bridge go too
             }
             if (actual != ve.state() && ve.state() != VeState.ERROR) {
                 String reason = "reconciled at panel start: was recorded " + ve.state() + ", found " + actual;

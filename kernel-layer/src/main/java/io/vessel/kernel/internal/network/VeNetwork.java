@@ -91,7 +91,8 @@ public final class VeNetwork {
      * Connects the VE whose init (not yet running its program) is {@code pid}: veth pair, its MAC, addresses and
      * default routes inside, the host end on the bridge, and the anti-spoofing chain.
      */
-    public synchronized void attach(int veId, int pid, List<IpPools.PoolAddress> addresses) throws IOException {
+    public synchronized void attach(int veId, int pid, List<IpPools.PoolAddress> addresses, long inBitsPerSecond, long outBitsPerSecond)
+            throws IOException {
         ensureHost();
         String host = hostInterface(veId);
         if (HostCommands.linkExists(host)) {
@@ -123,6 +124,7 @@ public final class VeNetwork {
             }
         }
         guard(veId, addresses);
+        shape(veId, inBitsPerSecond, outBitsPerSecond);
         LOG.info("VE network attached ve={} interface={} addresses={}", veId, host, addresses.stream().map(IpPools.PoolAddress::address).toList());
     }
 
@@ -157,6 +159,59 @@ public final class VeNetwork {
             // first attach
         }
         HostCommands.nft(script.toString());
+    }
+
+    /**
+     * Network bandwidth caps of a running VE, changed live: traffic into the VE is shaped (token bucket on the host
+     * end's egress, queued rather than dropped, so TCP settles at the rate); traffic out of it is policed on the host
+     * end's ingress. 0 removes a cap. Nothing to do for a VE without an interface.
+     */
+    public synchronized void shape(int veId, long inBitsPerSecond, long outBitsPerSecond) throws IOException {
+        String host = hostInterface(veId);
+        if (!HostCommands.linkExists(host)) {
+            return;
+        }
+        deleteQdisc(host, "root");
+        deleteQdisc(host, "ingress");
+        if (inBitsPerSecond > 0) {
+            HostCommands.run(List.of("tc", "qdisc", "add", "dev", host, "root", "tbf", "rate", inBitsPerSecond + "bit",
+                    "burst", burstBytes(inBitsPerSecond) + "b", "latency", "100ms"));
+        }
+        if (outBitsPerSecond > 0) {
+            HostCommands.run(List.of("tc", "qdisc", "add", "dev", host, "handle", "ffff:", "ingress"));
+            HostCommands.run(List.of("tc", "filter", "add", "dev", host, "parent", "ffff:", "protocol", "all", "prio", "1", "matchall",
+                    "action", "police", "rate", outBitsPerSecond + "bit", "burst", burstBytes(outBitsPerSecond) + "b", "drop"));
+        }
+        LOG.info("VE bandwidth set ve={} inBitsPerSecond={} outBitsPerSecond={}", veId, inBitsPerSecond, outBitsPerSecond);
+    }
+
+    /** 20 ms worth of traffic, at least 16 KiB: enough for TCP to keep the rate, small enough to keep it honest. */
+    static long burstBytes(long bitsPerSecond) {
+        return Math.max(16 * 1024, bitsPerSecond / 8 / 50);
+    }
+
+    private static void deleteQdisc(String device, String which) {
+        try {
+            HostCommands.run(List.of("tc", "qdisc", "del", "dev", device, which));
+        } catch (IOException none) {
+            // there was none
+        }
+    }
+
+    /** Traffic counters of a VE's interface, from the VE's point of view; empty when it has none. */
+    public static java.util.Optional<long[]> counters(int veId) {
+        Path stats = Path.of("/sys/class/net", hostInterface(veId), "statistics");
+        try {
+            // the host end receives what the VE sends
+            return java.util.Optional.of(new long[] {read(stats, "tx_bytes"), read(stats, "rx_bytes"), read(stats, "tx_packets"),
+                    read(stats, "rx_packets")});
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static long read(Path stats, String name) throws IOException {
+        return Long.parseLong(Files.readString(stats.resolve(name)).strip());
     }
 
     /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */

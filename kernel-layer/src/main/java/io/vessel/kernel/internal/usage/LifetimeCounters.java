@@ -16,7 +16,15 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
     static final int WRITE_BYTES = 2;
     static final int READ_OPS = 3;
     static final int WRITE_OPS = 4;
-    static final int COUNT = 5;
+    static final int NET_RX_BYTES = 5;
+    static final int NET_TX_BYTES = 6;
+    static final int NET_RX_PACKETS = 7;
+    static final int NET_TX_PACKETS = 8;
+    static final int COUNT = 9;
+
+    /** The database columns of each counter, in index order ({@code <name>_raw}, {@code <name>_total}). */
+    static final java.util.List<String> COLUMNS = java.util.List.of("cpu_ns", "read_bytes", "write_bytes", "read_ops", "write_ops",
+            "net_rx_bytes", "net_tx_bytes", "net_rx_packets", "net_tx_packets");
 
     static LifetimeCounters none() {
         return new LifetimeCounters(-1, new long[COUNT], new long[COUNT], 0);
@@ -24,7 +32,13 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
 
     /** The counters after a new reading from cgroup {@code cgroupId}. */
     LifetimeCounters advance(long cgroupId, CgroupStats stats) {
-        long[] now = {stats.cpuNanos(), stats.readBytes(), stats.writeBytes(), stats.readOps(), stats.writeOps()};
+        return advance(cgroupId, stats, new long[4]);
+    }
+
+    /** As above, with the VE interface's received and sent bytes and packets (the interface is made anew with the cgroup). */
+    LifetimeCounters advance(long cgroupId, CgroupStats stats, long[] network) {
+        long[] now = {stats.cpuNanos(), stats.readBytes(), stats.writeBytes(), stats.readOps(), stats.writeOps(),
+                network[0], network[1], network[2], network[3]};
         boolean restarted = cgroupId != this.cgroupId;
         long[] totals = new long[COUNT];
         for (int i = 0; i < COUNT; i++) {

@@ -134,7 +134,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         try {
             CgroupStats stats = cgroups.read(group);
             long cgroupId = cgroups.identity(group);
-            LifetimeCounters c = counters.getOrDefault(id, LifetimeCounters.none()).advance(cgroupId, stats);
+            Optional<long[]> network = io.vessel.kernel.internal.network.VeNetwork.counters(id);
+            LifetimeCounters c = counters.getOrDefault(id, LifetimeCounters.none()).advance(cgroupId, stats, network.orElse(new long[4]));
             counters.put(id, c);
             Long disk = null;
             try {
@@ -145,7 +146,11 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             long[] t = c.total();
             return Optional.of(new UsageSample(id, now, t[LifetimeCounters.CPU], stats.memoryBytes(), c.memoryPeak(), stats.swapBytes(),
                     stats.processes(), disk, null, t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
-                    t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS], null, null, null, null));
+                    t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS],
+                    network.isPresent() || t[LifetimeCounters.NET_RX_BYTES] > 0 ? t[LifetimeCounters.NET_RX_BYTES] : null,
+                    network.isPresent() || t[LifetimeCounters.NET_TX_BYTES] > 0 ? t[LifetimeCounters.NET_TX_BYTES] : null,
+                    network.isPresent() || t[LifetimeCounters.NET_RX_PACKETS] > 0 ? t[LifetimeCounters.NET_RX_PACKETS] : null,
+                    network.isPresent() || t[LifetimeCounters.NET_TX_PACKETS] > 0 ? t[LifetimeCounters.NET_TX_PACKETS] : null));
         } catch (IOException e) {
             LOG.debug("VE not sampled ve={}: {}", id, e.getMessage()); // stopped between the list and the read
             return Optional.empty();
@@ -238,13 +243,20 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             add(series, "writeBytesTotal", at, last.writeBytesTotal());
             add(series, "readOpsTotal", at, last.readOpsTotal());
             add(series, "writeOpsTotal", at, last.writeOpsTotal());
+            if (last.netRxBytesTotal() != null) {
+                add(series, "netRxBytesTotal", at, last.netRxBytesTotal());
+                add(series, "netTxBytesTotal", at, last.netTxBytesTotal());
+                add(series, "netRxPacketsTotal", at, last.netRxPacketsTotal());
+                add(series, "netTxPacketsTotal", at, last.netTxPacketsTotal());
+            }
         }
         String name = resolution == UsageStore.RAW ? "raw" : resolution == UsageStore.MINUTE ? "1m" : "1h";
         return new UsageSeries(veId, from, to, step.getSeconds(), name, series);
     }
 
     static final List<String> METRICS = List.of("cpuNanosTotal", "memoryBytes", "memoryPeakBytes", "swapBytes", "processes", "diskBytes",
-            "readBytesTotal", "writeBytesTotal", "readOpsTotal", "writeOpsTotal");
+            "readBytesTotal", "writeBytesTotal", "readOpsTotal", "writeOpsTotal", "netRxBytesTotal", "netTxBytesTotal", "netRxPacketsTotal",
+            "netTxPacketsTotal");
 
     private static void add(Map<String, List<UsageSeries.Point>> series, String metric, Instant at, double value) {
         series.get(metric).add(new UsageSeries.Point(at, value));

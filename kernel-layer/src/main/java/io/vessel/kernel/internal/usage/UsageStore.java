@@ -40,21 +40,28 @@ final class UsageStore {
         return database.inTransaction(em -> em.unwrap(Session.class).doReturningWork(connection -> work.apply(connection)));
     }
 
+    private static String counterColumns() {
+        StringBuilder columns = new StringBuilder();
+        for (String c : LifetimeCounters.COLUMNS) {
+            columns.append(", ").append(c).append("_raw, ").append(c).append("_total");
+        }
+        return columns.toString();
+    }
+
     /** Where every VE's counters stood at the last sweep. */
     Map<Integer, LifetimeCounters> loadCounters() {
         return jdbc(c -> {
             Map<Integer, LifetimeCounters> counters = new HashMap<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT ve_id, cgroup_id, cpu_ns_raw, cpu_ns_total, read_bytes_raw, read_bytes_total, "
-                    + "write_bytes_raw, write_bytes_total, read_ops_raw, read_ops_total, write_ops_raw, write_ops_total, memory_peak_bytes FROM ve_counter");
+            try (PreparedStatement s = c.prepareStatement("SELECT ve_id, cgroup_id, memory_peak_bytes" + counterColumns() + " FROM ve_counter");
                  ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     long[] raw = new long[LifetimeCounters.COUNT];
                     long[] total = new long[LifetimeCounters.COUNT];
                     for (int i = 0; i < LifetimeCounters.COUNT; i++) {
-                        raw[i] = r.getLong(3 + 2 * i);
-                        total[i] = r.getLong(4 + 2 * i);
+                        raw[i] = r.getLong(4 + 2 * i);
+                        total[i] = r.getLong(5 + 2 * i);
                     }
-                    counters.put(r.getInt(1), new LifetimeCounters(r.getLong(2), raw, total, r.getLong(13)));
+                    counters.put(r.getInt(1), new LifetimeCounters(r.getLong(2), raw, total, r.getLong(3)));
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException("reading VE counters failed: " + e.getMessage(), e);
@@ -65,14 +72,18 @@ final class UsageStore {
 
     /** Stores one sweep: the samples and where the counters stand now. */
     void save(List<UsageSample> samples, Map<Integer, LifetimeCounters> counters, java.util.Set<Integer> knownCounters) {
+        StringBuilder sets = new StringBuilder("cgroup_id=?, sampled_at=?, memory_peak_bytes=?");
+        StringBuilder names = new StringBuilder("cgroup_id, sampled_at, memory_peak_bytes");
+        StringBuilder marks = new StringBuilder("?,?,?");
+        for (String column : LifetimeCounters.COLUMNS) {
+            sets.append(", ").append(column).append("_raw=?, ").append(column).append("_total=?");
+            names.append(", ").append(column).append("_raw, ").append(column).append("_total");
+            marks.append(",?,?");
+        }
         jdbc(c -> {
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-                 PreparedStatement update = c.prepareStatement("UPDATE ve_counter SET cgroup_id=?, sampled_at=?, cpu_ns_raw=?, cpu_ns_total=?, "
-                         + "read_bytes_raw=?, read_bytes_total=?, write_bytes_raw=?, write_bytes_total=?, read_ops_raw=?, read_ops_total=?, "
-                         + "write_ops_raw=?, write_ops_total=?, memory_peak_bytes=? WHERE ve_id=?");
-                 PreparedStatement create = c.prepareStatement("INSERT INTO ve_counter (cgroup_id, sampled_at, cpu_ns_raw, cpu_ns_total, "
-                         + "read_bytes_raw, read_bytes_total, write_bytes_raw, write_bytes_total, read_ops_raw, read_ops_total, "
-                         + "write_ops_raw, write_ops_total, memory_peak_bytes, ve_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                 PreparedStatement update = c.prepareStatement("UPDATE ve_counter SET " + sets + " WHERE ve_id=?");
+                 PreparedStatement create = c.prepareStatement("INSERT INTO ve_counter (" + names + ", ve_id) VALUES (" + marks + ",?)")) {
                 for (UsageSample s : samples) {
                     bindSample(insert, s);
                     insert.addBatch();
@@ -80,12 +91,12 @@ final class UsageStore {
                     PreparedStatement target = knownCounters.contains(s.veId()) ? update : create;
                     target.setLong(1, counter.cgroupId());
                     target.setTimestamp(2, Timestamp.from(s.at()));
+                    target.setLong(3, counter.memoryPeak());
                     for (int i = 0; i < LifetimeCounters.COUNT; i++) {
-                        target.setLong(3 + 2 * i, counter.raw()[i]);
-                        target.setLong(4 + 2 * i, counter.total()[i]);
+                        target.setLong(4 + 2 * i, counter.raw()[i]);
+                        target.setLong(5 + 2 * i, counter.total()[i]);
                     }
-                    target.setLong(13, counter.memoryPeak());
-                    target.setInt(14, s.veId());
+                    target.setInt(4 + 2 * LifetimeCounters.COUNT, s.veId());
                     target.addBatch();
                 }
                 insert.executeBatch();

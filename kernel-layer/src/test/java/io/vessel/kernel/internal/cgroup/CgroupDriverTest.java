@@ -26,7 +26,7 @@ class CgroupDriverTest {
 
     private static final String GROUP = "/vessel/node1/ve-101";
     private static final VeLimits LIMITS = new VeLimits(200, new BigDecimal("1.5"), "", 256L << 20, 64L << 20, 100, 1L << 30,
-            100, 1L << 20, 0L, 0L, 500L);
+            100, 1L << 20, 0L, 0L, 500L, 0L, 0L);
 
     @TempDir
     Path root;
@@ -55,7 +55,7 @@ class CgroupDriverTest {
         assertEquals("7:0 0", read("blkio", "blkio.throttle.write_bps_device"), "0 removes a v1 throttle rule");
         assertEquals("7:0 500", read("blkio", "blkio.throttle.write_iops_device"));
 
-        driver.apply(GROUP, new VeLimits(100, null, "1", 512L << 20, 0L, 100, 1L << 30, 100, 0L, 0L, 0L, 0L), Optional.of("7:0"));
+        driver.apply(GROUP, new VeLimits(100, null, "1", 512L << 20, 0L, 100, 1L << 30, 100, 0L, 0L, 0L, 0L, 0L, 0L), Optional.of("7:0"));
         assertEquals("-1", read("cpu", "cpu.cfs_quota_us"), "no cap");
         assertEquals("1", read("cpuset", "cpuset.cpus"));
         assertEquals(String.valueOf(512L << 20), read("memory", "memory.memsw.limit_in_bytes"));
@@ -97,7 +97,7 @@ class CgroupDriverTest {
         assertEquals("default 100", Files.readString(dir.resolve("io.weight")));
         assertEquals("259:0 rbps=1048576 wbps=max riops=max wiops=500", Files.readString(dir.resolve("io.max")));
 
-        driver.apply(GROUP, new VeLimits(100, null, "0,2", 512L << 20, 0L, 100, 1L << 30, 50, 0L, 0L, 0L, 0L), Optional.of("259:0"));
+        driver.apply(GROUP, new VeLimits(100, null, "0,2", 512L << 20, 0L, 100, 1L << 30, 50, 0L, 0L, 0L, 0L, 0L, 0L), Optional.of("259:0"));
         assertEquals("max 100000", Files.readString(dir.resolve("cpu.max")));
         assertEquals("0,2", Files.readString(dir.resolve("cpuset.cpus")));
         assertEquals("259:0 rbps=max wbps=max riops=max wiops=max", Files.readString(dir.resolve("io.max")), "caps removed");

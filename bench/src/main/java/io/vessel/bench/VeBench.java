@@ -241,7 +241,7 @@ final class VeBench {
                 panel.timed("POST", "/api/v1/ves/" + id + "/start", null);
             }
             String ipB = panel.get("/api/v1/ves/" + b + "/ips").get(0).get("address").asText();
-            panel.exec(b, "sleep 300 | nc -l -p 5001 > /dev/null 2>&1 &");
+            panel.exec(b, "(sleep 300 | nc -l -p 5001 > /dev/null) </dev/null >/dev/null 2>&1 &");
             Thread.sleep(300);
             long t = System.nanoTime();
             panel.exec(a, "dd if=/dev/zero bs=65536 count=" + megabytes * 16 + " 2>/dev/null | nc " + ipB + " 5001");
@@ -259,7 +259,7 @@ final class VeBench {
                     + " && ip -n " + ns + "a addr add 10.231.78.1/24 dev " + ns + "0 && ip -n " + ns + "b addr add 10.231.78.2/24 dev " + ns + "1"
                     + " && ip -n " + ns + "a link set " + ns + "0 up && ip -n " + ns + "b link set " + ns + "1 up"
                     + " && ip -n " + ns + "a link set lo up && ip -n " + ns + "b link set lo up");
-            sh("ip netns exec " + ns + "b sh -c 'sleep 300 | busybox nc -l -p 5001 > /dev/null 2>&1 &'");
+            sh("ip netns exec " + ns + "b sh -c '(sleep 300 | busybox nc -l -p 5001 > /dev/null) </dev/null >/dev/null 2>&1 &'");
             Thread.sleep(300);
             long t = System.nanoTime();
             sh("ip netns exec " + ns + "a sh -c 'dd if=/dev/zero bs=65536 count=" + megabytes * 16 + " 2>/dev/null | busybox nc 10.231.78.2 5001'");

@@ -51,7 +51,7 @@ class NetworkIT {
             JsonNode limited = change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":10000000}}");
             assertEquals(10_000_000L, limited.at("/limits/netInBitsPerSecond").asLong());
             long bytes = 6_000_000;
-            exec(panel, b, "sh", "-c", "sleep 120 | nc -l -p 5001 > /tmp/got 2>/dev/null &"); // busybox nc ends at the end of its input
+            exec(panel, b, "sh", "-c", "(sleep 120 | nc -l -p 5001 > /tmp/got) </dev/null >/dev/null 2>&1 &"); // busybox nc ends at the end of its input
             Thread.sleep(300);
             long started = System.nanoTime();
             exec(panel, a, "sh", "-c", "dd if=/dev/zero bs=1000 count=" + bytes / 1000 + " 2>/dev/null | nc " + ipB + " 5001 >/dev/null 2>&1 &");

@@ -46,6 +46,15 @@ class NetworkIT {
             assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", ipB).get("exitCode").asInt(), "VE to VE");
             assertEquals(0, exec(panel, b, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "VE to host");
 
+            // an address given to a running VE works at once; released, it is gone at once
+            PanelProcess.Response second = panel.post("/api/v1/ves/" + a + "/ips", "{\"pool\":\"lan\"}");
+            assertEquals(201, second.status(), second.toString());
+            String ipA2 = second.json().get("address").asText();
+            assertTrue(exec(panel, a, "ip", "-4", "addr", "show", "eth0").get("stdout").asText().contains(ipA2 + "/24"));
+            assertEquals(0, exec(panel, a, "ping", "-c", "1", "-W", "2", "-I", ipA2, ipB).get("exitCode").asInt(), "the new address may send");
+            assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + a + "/ips/" + ipA2)).DELETE()).status());
+            assertFalse(exec(panel, a, "ip", "-4", "addr", "show", "eth0").get("stdout").asText().contains(ipA2 + "/"));
+
             // counters grow by at least what was sent, and a rate limit holds on a bounded transfer
             JsonNode before = usage(panel, b, u -> u.has("netRxBytesTotal"));
             JsonNode limited = change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":10000000}}");

@@ -125,6 +125,7 @@ public final class KernelComponent {
             IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
             pools = addresses;
             manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
+            addresses.onChange(ves::addressesChanged);
             manager.reconcile();
             meter = new UsageMeter(database, new UsageMeter.Source() {
                 @Override

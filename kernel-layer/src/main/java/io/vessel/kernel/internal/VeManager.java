@@ -676,6 +676,24 @@ final class VeManager implements VeService {
         this.pools = pools;
     }
 
+    /** Applies a change of a VE's addresses at once when it runs (a stopped VE gets them at its next start). */
+    void addressesChanged(int id) {
+        locked(id, () -> {
+            VeEntity ve = load(id);
+            if (network == null || pools == null || (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED)) {
+                return null;
+            }
+            try {
+                int pid = runtime.state(container(id)).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
+                network.update(id, pid, pools.interfaceAddresses(id), ve.limits().netInBitsPerSecond(), ve.limits().netOutBitsPerSecond());
+            } catch (IOException | RuntimeException e) {
+                // the address is the VE's either way; a failure here must not undo the allocation
+                LOG.warn("Addresses of running ve={} not applied now, they are at its next start: {}", id, e.getMessage());
+            }
+            return null;
+        });
+    }
+
     /** The name servers of the VE's pools, written before its init runs (only the VE's own file is touched). */
     private void writeResolvConf(VeEntity ve, List<IpPools.PoolAddress> addresses) throws IOException {
         List<String> servers = addresses.stream().flatMap(a -> a.dns().stream()).distinct().limit(3).toList();

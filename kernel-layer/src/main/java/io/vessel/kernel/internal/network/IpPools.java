@@ -40,6 +40,12 @@ public final class IpPools implements NetworkService {
     private final Database database;
     private final UUID node;
     private final IntPredicate veExists;
+    private volatile java.util.function.IntConsumer changed = id -> { };
+
+    /** Told when a VE's addresses change, so a running VE's interface follows. */
+    public void onChange(java.util.function.IntConsumer listener) {
+        this.changed = listener;
+    }
 
     public IpPools(Database database, UUID node, IntPredicate veExists) {
         this.database = database;
@@ -195,6 +201,7 @@ public final class IpPools implements NetworkService {
             return new IpAssignment(address, poolName, cidr.prefixLength(), pool.gateway(), veId, entity.allocatedAt());
         });
         LOG.info("IP address allocated ve={} address={} pool={}", veId, assignment.address(), poolName);
+        changed.accept(veId);
         return assignment;
     }
 
@@ -224,6 +231,7 @@ public final class IpPools implements NetworkService {
             em.remove(held);
         });
         LOG.info("IP address released ve={} address={}", veId, canonical);
+        changed.accept(veId);
     }
 
     /** Releases every address of a destroyed VE. */

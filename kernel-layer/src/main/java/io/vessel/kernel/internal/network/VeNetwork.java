@@ -128,6 +128,53 @@ public final class VeNetwork {
         LOG.info("VE network attached ve={} interface={} addresses={}", veId, host, addresses.stream().map(IpPools.PoolAddress::address).toList());
     }
 
+    /**
+     * Brings a running VE's interface in line with the addresses it holds now: attaches it when it has none yet,
+     * otherwise adds and removes addresses inside and renews its anti-spoofing chain.
+     */
+    public synchronized void update(int veId, int pid, List<IpPools.PoolAddress> addresses, long inBitsPerSecond, long outBitsPerSecond)
+            throws IOException {
+        if (!HostCommands.linkExists(hostInterface(veId))) {
+            if (!addresses.isEmpty()) {
+                attach(veId, pid, addresses, inBitsPerSecond, outBitsPerSecond);
+            }
+            return;
+        }
+        Set<String> wanted = new TreeSet<>();
+        for (IpPools.PoolAddress a : addresses) {
+            wanted.add(a.address() + "/" + a.network().prefixLength());
+        }
+        Set<String> present = new TreeSet<>();
+        for (String line : HostCommands.ipIn(pid, "-o", "addr", "show", "dev", "eth0").lines().toList()) {
+            String[] parts = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < parts.length; i++) {
+                if ((parts[i].equals("inet") || parts[i].equals("inet6")) && !parts[i + 1].startsWith("fe80:")) {
+                    present.add(parts[i + 1]);
+                }
+            }
+        }
+        for (IpPools.PoolAddress a : addresses) {
+            String cidr = a.address() + "/" + a.network().prefixLength();
+            if (!present.contains(cidr)) {
+                if (a.mode() == IpPoolMode.NAT) {
+                    ensureGateway(a);
+                }
+                List<String> add = new ArrayList<>(List.of("addr", "add", cidr, "dev", "eth0"));
+                if (a.network().ipv6()) {
+                    add.add("nodad");
+                }
+                HostCommands.ipIn(pid, add.toArray(String[]::new));
+            }
+        }
+        for (String cidr : present) {
+            if (!wanted.contains(cidr)) {
+                HostCommands.ipIn(pid, "addr", "del", cidr, "dev", "eth0");
+            }
+        }
+        guard(veId, addresses);
+        LOG.info("VE network updated ve={} addresses={}", veId, wanted);
+    }
+
     /** The anti-spoofing chain of a VE: frames from its port must carry its MAC and one of its addresses. */
     private void guard(int veId, List<IpPools.PoolAddress> addresses) throws IOException {
         String chain = "ve" + veId;

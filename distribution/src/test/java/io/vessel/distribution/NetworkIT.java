@@ -55,6 +55,15 @@ class NetworkIT {
             assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + a + "/ips/" + ipA2)).DELETE()).status());
             assertFalse(exec(panel, a, "ip", "-4", "addr", "show", "eth0").get("stdout").asText().contains(ipA2 + "/"));
 
+            // IPv6 (a bridged pool: no address on the host, no forwarding) between two running VEs
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan6\",\"cidr\":\"fd00:231:9::/64\",\"mode\":\"BRIDGED\"}").status());
+            String v6A = panel.post("/api/v1/ves/" + a + "/ips", "{\"pool\":\"lan6\"}").json().get("address").asText();
+            String v6B = panel.post("/api/v1/ves/" + b + "/ips", "{\"pool\":\"lan6\"}").json().get("address").asText();
+            assertTrue(exec(panel, b, "ip", "-6", "addr", "show", "eth0").get("stdout").asText().contains(v6B + "/64"));
+            assertEquals(0, exec(panel, a, "ping6", "-c", "2", "-W", "2", v6B).get("exitCode").asInt(), "VE to VE over IPv6");
+            exec(panel, a, "sh", "-c", "ip -6 addr del " + v6A + "/64 dev eth0; ip -6 addr add fd00:231:9::beef/64 dev eth0 nodad");
+            assertNotEquals(0, exec(panel, a, "ping6", "-c", "2", "-W", "1", v6B).get("exitCode").asInt(), "a made-up IPv6 address is dropped");
+
             // counters grow by at least what was sent, and a rate limit holds on a bounded transfer
             JsonNode before = usage(panel, b, u -> u.has("netRxBytesTotal"));
             JsonNode limited = change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":10000000}}");

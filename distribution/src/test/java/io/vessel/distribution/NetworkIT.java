@@ -64,6 +64,28 @@ class NetworkIT {
             exec(panel, a, "sh", "-c", "ip -6 addr del " + v6A + "/64 dev eth0; ip -6 addr add fd00:231:9::beef/64 dev eth0 nodad");
             assertNotEquals(0, exec(panel, a, "ping6", "-c", "2", "-W", "1", v6B).get("exitCode").asInt(), "a made-up IPv6 address is dropped");
 
+            // a port of the host forwarded to a VE (connecting from the host to its gateway address on the bridge)
+            exec(panel, b, "sh", "-c", "(sleep 60 | nc -l -p 2222 > /tmp/forwarded) </dev/null >/dev/null 2>&1 &");
+            PanelProcess.Response forward = panel.post("/api/v1/ves/" + b + "/port-forwards", "{\"protocol\":\"tcp\",\"hostPort\":18022,\"port\":2222}");
+            assertEquals(201, forward.status(), forward.toString());
+            assertEquals(ipB, forward.json().get("address").asText());
+            PanelLifecycleIT.assertProblem(panel.post("/api/v1/ves/" + a + "/port-forwards", "{\"hostPort\":18022,\"port\":22}"), 409, null);
+            PanelLifecycleIT.assertProblem(panel.post("/api/v1/ves/" + a + "/port-forwards", "{\"protocol\":\"icmp\",\"hostPort\":18023,\"port\":22}"), 400, null);
+            Thread.sleep(300);
+            try (java.net.Socket socket = new java.net.Socket("10.231.9.1", 18022)) {
+                socket.getOutputStream().write("through the forward\n".getBytes());
+            }
+            PanelProcess.poll(java.time.Duration.ofSeconds(10), () -> {
+                try {
+                    return exec(panel, b, "cat", "/tmp/forwarded").get("stdout").asText().contains("through the forward");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the forwarded connection to reach the VE");
+            assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + b + "/port-forwards/tcp/18022")).DELETE()).status());
+            assertEquals(0, panel.get("/api/v1/ves/" + b + "/port-forwards").json().size());
+            assertFalse(PanelProcess.host("nft", "list", "table", "ip", "vessel-nat-" + bridge).contains("18022"), "its rule is gone");
+
             // counters grow by at least what was sent, and a rate limit holds on a bounded transfer
             JsonNode before = usage(panel, b, u -> u.has("netRxBytesTotal"));
             JsonNode limited = change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":10000000}}");
@@ -72,7 +94,7 @@ class NetworkIT {
             exec(panel, b, "sh", "-c", "(sleep 120 | nc -l -p 5001 > /tmp/got) </dev/null >/dev/null 2>&1 &"); // busybox nc ends at the end of its input
             Thread.sleep(300);
             long started = System.nanoTime();
-            exec(panel, a, "sh", "-c", "dd if=/dev/zero bs=1000 count=" + bytes / 1000 + " 2>/dev/null | nc " + ipB + " 5001 >/dev/null 2>&1 &");
+            exec(panel, a, "sh", "-c", "(dd if=/dev/zero bs=1000 count=" + bytes / 1000 + " 2>/dev/null | nc " + ipB + " 5001) </dev/null >/dev/null 2>&1 &");
             PanelProcess.poll(java.time.Duration.ofSeconds(30), () -> {
                 try {
                     return exec(panel, b, "sh", "-c", "wc -c < /tmp/got").get("stdout").asText().strip().equals(String.valueOf(bytes));
@@ -87,6 +109,26 @@ class NetworkIT {
             assertTrue(after.get("netRxPacketsTotal").asLong() > before.get("netRxPacketsTotal").asLong());
             change(panel, b, "{\"limits\":{\"netInBitsPerSecond\":0}}");
             assertFalse(PanelProcess.host("tc", "qdisc", "show", "dev", "vh" + b).contains("tbf"), "the cap is lifted live");
+
+            // a cap on what a VE sends
+            change(panel, a, "{\"limits\":{\"netOutBitsPerSecond\":10000000}}");
+            long outBytes = 3_000_000;
+            exec(panel, b, "sh", "-c", "(sleep 60 | nc -l -p 5002 > /tmp/out) </dev/null >/dev/null 2>&1 &");
+            Thread.sleep(300);
+            long outStarted = System.nanoTime();
+            exec(panel, a, "sh", "-c", "(dd if=/dev/zero bs=1000 count=" + outBytes / 1000 + " 2>/dev/null | nc " + ipB + " 5002) </dev/null >/dev/null 2>&1 &");
+            PanelProcess.poll(java.time.Duration.ofSeconds(30), () -> {
+                try {
+                    return exec(panel, b, "sh", "-c", "wc -c < /tmp/out").get("stdout").asText().strip().equals(String.valueOf(outBytes));
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the capped upload to finish");
+            double outMbits = outBytes * 8 / ((System.nanoTime() - outStarted) / 1e9) / 1e6;
+            assertTrue(outMbits > 8 && outMbits < 12, "sending: 10 Mbit/s within 20 %: " + outMbits);
+            change(panel, a, "{\"limits\":{\"netOutBitsPerSecond\":0}}");
+            assertFalse(PanelProcess.host("tc", "qdisc", "show", "dev", "vh" + a).contains("ingress"), "the cap is lifted live");
+            assertFalse(Files.exists(Path.of("/sys/class/net/vi" + a)), "with its shaping device");
 
             // lifetime network counters survive a VE restart
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + b + "/restart", ""));
@@ -105,6 +147,7 @@ class NetworkIT {
             for (int ve : List.of(a, b)) {
                 VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/kill", ""));
                 assertFalse(Files.exists(Path.of("/sys/class/net/vh" + ve)), "the veth is gone");
+                assertFalse(Files.exists(Path.of("/sys/class/net/vi" + ve)), "no shaping device is left");
                 assertFalse(PanelProcess.host("nft", "list", "table", "bridge", "vessel-" + bridge).contains("chain ve" + ve), "its rules are gone");
             }
             for (int ve : List.of(a, b)) {

@@ -24,4 +24,14 @@ public interface NetworkService {
     void release(int veId, String address);
 
     List<IpAssignment> addresses(int veId);
+
+    List<PortForward> forwards(int veId);
+
+    /**
+     * Forwards {@code hostPort} of the host to {@code port} of the VE's IPv4 address from a NAT pool. CONFLICT when the
+     * host port is forwarded already; UNPROCESSABLE when the VE has no such address.
+     */
+    PortForward forward(int veId, String protocol, int hostPort, int port);
+
+    void removeForward(int veId, String protocol, int hostPort);
 }

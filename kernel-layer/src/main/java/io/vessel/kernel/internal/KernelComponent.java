@@ -126,6 +126,18 @@ public final class KernelComponent {
             pools = addresses;
             manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
             addresses.onChange(ves::addressesChanged);
+            VeNetwork hostNetwork = ves.network();
+            Runnable writeForwards = () -> {
+                try {
+                    hostNetwork.syncForwards(addresses.allForwards());
+                } catch (java.io.IOException e) {
+                    throw new VeException(VeException.Kind.FAILED, null, "writing the port forwards failed: " + e.getMessage(), e);
+                }
+            };
+            addresses.onForwardsChange(writeForwards);
+            if (!addresses.allForwards().isEmpty()) {
+                writeForwards.run(); // after a host reboot the rules are gone; the records are not
+            }
             manager.reconcile();
             meter = new UsageMeter(database, new UsageMeter.Source() {
                 @Override

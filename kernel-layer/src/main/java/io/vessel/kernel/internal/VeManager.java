@@ -670,6 +670,10 @@ final class VeManager implements VeService {
     private volatile VeNetwork network;
     private volatile IpPools pools;
 
+    VeNetwork network() {
+        return network;
+    }
+
     /** Networking, once its services exist (they need this manager to check VEs). */
     void useNetwork(VeNetwork network, IpPools pools) {
         this.network = network;

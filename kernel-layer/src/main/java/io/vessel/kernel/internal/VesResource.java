@@ -99,6 +99,49 @@ public final class VesResource {
         return Response.created(URI.create("/api/v1/ves/" + veId + "/ips/" + assignment.address())).entity(assignment).build();
     }
 
+    /** Body of {@code POST /api/v1/ves/{id}/port-forwards}. */
+    public record PortForwardRequest(String protocol, Integer hostPort, Integer port) {
+    }
+
+    @GET
+    @Path("{id}/port-forwards")
+    public List<io.vessel.kernel.api.PortForward> portForwardsOfVe(@PathParam("id") String id) {
+        int veId = parseId(id);
+        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        return call(() -> network.get().forwards(veId));
+    }
+
+    @POST
+    @Path("{id}/port-forwards")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response addPortForward(@PathParam("id") String id, PortForwardRequest body) {
+        int veId = parseId(id);
+        if (body == null || body.hostPort() == null || body.port() == null) {
+            throw ProblemException.invalid("Send {\"protocol\": \"tcp\", \"hostPort\": 8022, \"port\": 22}.",
+                    List.of(new Problem.FieldError("hostPort", "required")));
+        }
+        String protocol = body.protocol() == null ? "tcp" : body.protocol();
+        io.vessel.kernel.api.PortForward forward = call(() -> network.get().forward(veId, protocol, body.hostPort(), body.port()));
+        return Response.created(URI.create("/api/v1/ves/" + veId + "/port-forwards/" + protocol + "/" + body.hostPort())).entity(forward).build();
+    }
+
+    @DELETE
+    @Path("{id}/port-forwards/{protocol}/{hostPort}")
+    public Response removePortForward(@PathParam("id") String id, @PathParam("protocol") String protocol, @PathParam("hostPort") String hostPort) {
+        int veId = parseId(id);
+        int port;
+        try {
+            port = Integer.parseInt(hostPort);
+        } catch (NumberFormatException e) {
+            throw ProblemException.notFound("VE " + veId + " has no forward of " + protocol + " port " + hostPort + ".");
+        }
+        call(() -> {
+            network.get().removeForward(veId, protocol, port);
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
     @DELETE
     @Path("{id}/ips/{address}")
     public Response releaseIp(@PathParam("id") String id, @PathParam("address") String address) {

@@ -229,13 +229,21 @@ public final class IpPools implements NetworkService {
                 throw new VeException(Kind.NOT_FOUND, "VE " + veId + " holds no address " + address);
             }
             em.remove(held);
+            em.createQuery("delete from PortForwardEntity f where f.veId = :ve and f.address = :address").setParameter("ve", veId)
+                    .setParameter("address", canonical).executeUpdate();
         });
+        forwardsChanged.run();
         LOG.info("IP address released ve={} address={}", veId, canonical);
         changed.accept(veId);
     }
 
     /** Releases every address of a destroyed VE. */
     public void releaseAll(int veId) {
+        int forwards = database.inTransaction(em -> em.createQuery("delete from PortForwardEntity f where f.veId = :ve")
+                .setParameter("ve", veId).executeUpdate());
+        if (forwards > 0) {
+            forwardsChanged.run();
+        }
         int released = database.inTransaction(em -> em.createQuery("delete from IpAddressEntity a where a.veId = :ve")
                 .setParameter("ve", veId).executeUpdate());
         if (released > 0) {
@@ -256,9 +264,75 @@ public final class IpPools implements NetworkService {
         });
     }
 
+    @Override
+    public List<io.vessel.kernel.api.PortForward> forwards(int veId) {
+        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f where f.veId = :ve order by f.id", PortForwardEntity.class)
+                .setParameter("ve", veId).getResultList().stream().map(PortForwardEntity::toForward).toList());
+    }
+
+    /** Every forward of this node, for writing the rules. */
+    public List<io.vessel.kernel.api.PortForward> allForwards() {
+        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f order by f.id", PortForwardEntity.class)
+                .getResultList().stream().map(PortForwardEntity::toForward).toList());
+    }
+
+    @Override
+    public io.vessel.kernel.api.PortForward forward(int veId, String protocol, int hostPort, int port) {
+        if (!veExists.test(veId)) {
+            throw new VeException(Kind.NOT_FOUND, "there is no VE " + veId);
+        }
+        if (!"tcp".equals(protocol) && !"udp".equals(protocol)) {
+            throw new VeException(Kind.INVALID, "protocol", "protocol must be tcp or udp", null);
+        }
+        if (hostPort < 1 || hostPort > 65535) {
+            throw new VeException(Kind.INVALID, "hostPort", "hostPort must be between 1 and 65535", null);
+        }
+        if (port < 1 || port > 65535) {
+            throw new VeException(Kind.INVALID, "port", "port must be between 1 and 65535", null);
+        }
+        io.vessel.kernel.api.PortForward created = database.inTransaction(em -> {
+            String address = interfaceAddressesIn(em, veId).stream().filter(a -> a.mode() == IpPoolMode.NAT && !a.network().ipv6())
+                    .map(PoolAddress::address).findFirst().orElseThrow(() -> new VeException(Kind.UNPROCESSABLE, "hostPort",
+                            "VE " + veId + " has no IPv4 address from a NAT pool to forward to", null));
+            if (em.find(PortForwardEntity.class, PortForwardEntity.key(protocol, hostPort)) != null) {
+                throw new VeException(Kind.CONFLICT, "hostPort", protocol + " port " + hostPort + " of the host is forwarded already", null);
+            }
+            PortForwardEntity entity = new PortForwardEntity(protocol, hostPort, veId, address, port, now());
+            em.persist(entity);
+            return entity.toForward();
+        });
+        LOG.info("Port forward added ve={} protocol={} hostPort={} to={}:{}", veId, protocol, hostPort, created.address(), port);
+        forwardsChanged.run();
+        return created;
+    }
+
+    @Override
+    public void removeForward(int veId, String protocol, int hostPort) {
+        database.run(em -> {
+            PortForwardEntity entity = em.find(PortForwardEntity.class, PortForwardEntity.key(protocol, hostPort));
+            if (entity == null || entity.veId() != veId) {
+                throw new VeException(Kind.NOT_FOUND, "VE " + veId + " has no forward of " + protocol + " port " + hostPort);
+            }
+            em.remove(entity);
+        });
+        LOG.info("Port forward removed ve={} protocol={} hostPort={}", veId, protocol, hostPort);
+        forwardsChanged.run();
+    }
+
+    private volatile Runnable forwardsChanged = () -> { };
+
+    /** Told when forwards change, so the host's rules follow. */
+    public void onForwardsChange(Runnable listener) {
+        this.forwardsChanged = listener;
+    }
+
     /** The pools' settings behind a VE's addresses, for configuring its interface. */
     public List<PoolAddress> interfaceAddresses(int veId) {
-        return database.inTransaction(em -> {
+        return database.inTransaction(em -> interfaceAddressesIn(em, veId));
+    }
+
+    private static List<PoolAddress> interfaceAddressesIn(EntityManager em, int veId) {
+        {
             List<PoolAddress> out = new ArrayList<>();
             for (IpAddressEntity a : em.createQuery("select a from IpAddressEntity a where a.veId = :ve order by a.allocatedAt", IpAddressEntity.class)
                     .setParameter("ve", veId).getResultList()) {
@@ -266,7 +340,7 @@ public final class IpPools implements NetworkService {
                 out.add(new PoolAddress(a.address(), pool.cidr(), pool.gateway(), pool.mode(), pool.dns()));
             }
             return out;
-        });
+        }
     }
 
     /** An address with what its interface needs to know of the pool. */

@@ -106,15 +106,8 @@ public final class VeNetwork {
         boolean v4Route = false;
         boolean v6Route = false;
         for (IpPools.PoolAddress a : addresses) {
-            if (a.mode() == IpPoolMode.NAT) {
-                ensureGateway(a);
-            }
+            addAddress(pid, a);
             boolean v6 = a.network().ipv6();
-            List<String> add = new ArrayList<>(List.of("addr", "add", a.address() + "/" + a.network().prefixLength(), "dev", "eth0"));
-            if (v6) {
-                add.add("nodad");
-            }
-            HostCommands.ipIn(pid, add.toArray(String[]::new));
             if (v6 && !v6Route) {
                 HostCommands.ipIn(pid, "-6", "route", "add", "default", "via", a.gateway(), "dev", "eth0");
                 v6Route = true;
@@ -156,14 +149,7 @@ public final class VeNetwork {
         for (IpPools.PoolAddress a : addresses) {
             String cidr = a.address() + "/" + a.network().prefixLength();
             if (!present.contains(cidr)) {
-                if (a.mode() == IpPoolMode.NAT) {
-                    ensureGateway(a);
-                }
-                List<String> add = new ArrayList<>(List.of("addr", "add", cidr, "dev", "eth0"));
-                if (a.network().ipv6()) {
-                    add.add("nodad");
-                }
-                HostCommands.ipIn(pid, add.toArray(String[]::new));
+                addAddress(pid, a);
             }
         }
         for (String cidr : present) {
@@ -173,6 +159,18 @@ public final class VeNetwork {
         }
         guard(veId, addresses);
         LOG.info("VE network updated ve={} addresses={}", veId, wanted);
+    }
+
+    /** One address on the VE's eth0 (IPv6 without duplicate detection: the pool guarantees uniqueness). */
+    private void addAddress(int pid, IpPools.PoolAddress a) throws IOException {
+        if (a.mode() == IpPoolMode.NAT) {
+            ensureGateway(a);
+        }
+        List<String> add = new ArrayList<>(List.of("addr", "add", a.address() + "/" + a.network().prefixLength(), "dev", "eth0"));
+        if (a.network().ipv6()) {
+            add.add("nodad");
+        }
+        HostCommands.ipIn(pid, add.toArray(String[]::new));
     }
 
     /** The anti-spoofing chain of a VE: frames from its port must carry its MAC and one of its addresses. */
@@ -209,9 +207,11 @@ public final class VeNetwork {
     }
 
     /**
-     * Network bandwidth caps of a running VE, changed live: traffic into the VE is shaped (token bucket on the host
-     * end's egress, queued rather than dropped, so TCP settles at the rate); traffic out of it is policed on the host
-     * end's ingress. 0 removes a cap. Nothing to do for a VE without an interface.
+     * Network bandwidth caps of a running VE, changed live, both shaped with a token bucket (queued rather than
+     * dropped, so TCP settles at the rate): traffic into the VE on the host end's egress; traffic out of it is
+     * redirected from the host end's ingress to an IFB device of its own ({@code vi101}) and shaped there. (No
+     * policing: act_police is not in every kernel; u32, mirred and ifb are.) 0 removes a cap. Nothing to do for a
+     * VE without an interface.
      */
     public synchronized void shape(int veId, long inBitsPerSecond, long outBitsPerSecond) throws IOException {
         String host = hostInterface(veId);
@@ -220,16 +220,32 @@ public final class VeNetwork {
         }
         deleteQdisc(host, "root");
         deleteQdisc(host, "ingress");
+        String ifb = ifbInterface(veId);
+        if (HostCommands.linkExists(ifb)) {
+            HostCommands.ip("link", "del", ifb);
+        }
         if (inBitsPerSecond > 0) {
-            HostCommands.run(List.of("tc", "qdisc", "add", "dev", host, "root", "tbf", "rate", inBitsPerSecond + "bit",
-                    "burst", burstBytes(inBitsPerSecond) + "b", "latency", "100ms"));
+            tokenBucket(host, inBitsPerSecond);
         }
         if (outBitsPerSecond > 0) {
+            HostCommands.ip("link", "add", ifb, "type", "ifb");
+            HostCommands.ip("link", "set", ifb, "up");
+            tokenBucket(ifb, outBitsPerSecond);
             HostCommands.run(List.of("tc", "qdisc", "add", "dev", host, "handle", "ffff:", "ingress"));
-            HostCommands.run(List.of("tc", "filter", "add", "dev", host, "parent", "ffff:", "protocol", "all", "prio", "1", "matchall",
-                    "action", "police", "rate", outBitsPerSecond + "bit", "burst", burstBytes(outBitsPerSecond) + "b", "drop"));
+            HostCommands.run(List.of("tc", "filter", "add", "dev", host, "parent", "ffff:", "protocol", "all", "prio", "1", "u32", "match",
+                    "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb));
         }
         LOG.info("VE bandwidth set ve={} inBitsPerSecond={} outBitsPerSecond={}", veId, inBitsPerSecond, outBitsPerSecond);
+    }
+
+    private static void tokenBucket(String device, long bitsPerSecond) throws IOException {
+        HostCommands.run(List.of("tc", "qdisc", "add", "dev", device, "root", "tbf", "rate", bitsPerSecond + "bit",
+                "burst", burstBytes(bitsPerSecond) + "b", "latency", "100ms"));
+    }
+
+    /** The IFB device that shapes what a VE sends ({@code vi101}). */
+    static String ifbInterface(int veId) {
+        return "vi" + veId;
     }
 
     /** 20 ms worth of traffic, at least 16 KiB: enough for TCP to keep the rate, small enough to keep it honest. */
@@ -261,12 +277,41 @@ public final class VeNetwork {
         return Long.parseLong(Files.readString(stats.resolve(name)).strip());
     }
 
+    /**
+     * Writes the host's port forwards anew: connections to a forwarded port of any local address, from outside or
+     * from the host itself, go to the VE. Rules live in the NAT table of this bridge.
+     */
+    public synchronized void syncForwards(List<io.vessel.kernel.api.PortForward> forwards) throws IOException {
+        StringBuilder script = new StringBuilder();
+        script.append("add table ip ").append(natTable).append('\n');
+        script.append("add chain ip ").append(natTable).append(" forward-in { type nat hook prerouting priority -100; policy accept; }\n");
+        script.append("add chain ip ").append(natTable).append(" forward-local { type nat hook output priority -100; policy accept; }\n");
+        script.append("flush chain ip ").append(natTable).append(" forward-in\n");
+        script.append("flush chain ip ").append(natTable).append(" forward-local\n");
+        for (io.vessel.kernel.api.PortForward f : forwards) {
+            String match = "fib daddr type local " + f.protocol() + " dport " + f.hostPort() + " dnat to " + f.address() + ":" + f.port();
+            script.append("add rule ip ").append(natTable).append(" forward-in ").append(match).append('\n');
+            script.append("add rule ip ").append(natTable).append(" forward-local ").append(match).append('\n');
+        }
+        HostCommands.nft(script.toString());
+        if (!forwards.isEmpty()) {
+            Path forwarding = Path.of("/proc/sys/net/ipv4/ip_forward");
+            if (!Files.readString(forwarding).strip().equals("1")) {
+                Files.writeString(forwarding, "1");
+            }
+        }
+        LOG.info("Port forwards written count={}", forwards.size());
+    }
+
     /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */
     public synchronized void detach(int veId) {
         String host = hostInterface(veId);
         try {
             if (HostCommands.linkExists(host)) {
                 HostCommands.ip("link", "del", host);
+            }
+            if (HostCommands.linkExists(ifbInterface(veId))) {
+                HostCommands.ip("link", "del", ifbInterface(veId));
             }
         } catch (IOException e) {
             LOG.warn("Could not remove interface={}: {}", host, e.getMessage());

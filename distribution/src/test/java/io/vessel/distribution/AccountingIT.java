@@ -60,6 +60,11 @@ class AccountingIT {
             JsonNode written = awaitUsage(panel, ve, u -> u.get("diskBytes").asLong() - diskBefore >= 19L << 20);
             assertTrue(written.get("writeBytesTotal").asLong() > 0 || written.get("diskBytes").asLong() > diskBefore, written.toString());
 
+            // files are counted from the storage driver, not by walking them
+            long inodesBefore = awaitUsage(panel, ve, u -> u.path("diskInodes").asLong() > 100).get("diskInodes").asLong();
+            exec(panel, ve, 30, "sh", "-c", "mkdir /root/many && cd /root/many && i=0; while [ $i -lt 200 ]; do : > f$i; i=$((i+1)); done; sync");
+            awaitUsage(panel, ve, u -> u.path("diskInodes").asLong() >= inodesBefore + 201);
+
             // counters never go backwards when the VE restarts
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/restart", ""));
             JsonNode restarted = awaitUsage(panel, ve, u -> Instant.parse(u.get("at").asText()).isAfter(Instant.now().minusMillis(500)));

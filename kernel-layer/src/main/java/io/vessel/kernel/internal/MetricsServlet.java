@@ -62,6 +62,8 @@ final class MetricsServlet extends HttpServlet {
         family(out, "vessel_ve_processes", "gauge", "Processes and threads", sampled, ve -> (double) samples.get(ve.id()).processes());
         family(out, "vessel_ve_disk_used_bytes", "gauge", "Bytes the VE's file system holds",
                 sampled.stream().filter(ve -> samples.get(ve.id()).diskBytes() != null).toList(), ve -> (double) samples.get(ve.id()).diskBytes());
+        family(out, "vessel_ve_disk_used_inodes", "gauge", "Files, directories and links in the VE's file system",
+                sampled.stream().filter(ve -> samples.get(ve.id()).diskInodes() != null).toList(), ve -> (double) samples.get(ve.id()).diskInodes());
         family(out, "vessel_ve_disk_read_bytes_total", "counter", "Bytes read from disk", sampled, ve -> (double) samples.get(ve.id()).readBytesTotal());
         family(out, "vessel_ve_disk_written_bytes_total", "counter", "Bytes written to disk", sampled,
                 ve -> (double) samples.get(ve.id()).writeBytesTotal());

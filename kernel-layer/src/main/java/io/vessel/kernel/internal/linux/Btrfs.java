@@ -41,6 +41,7 @@ public final class Btrfs {
     private static final long FIRST_FREE_OBJECTID = 256;
     private static final long QUOTA_TREE_OBJECTID = 8;
     private static final int QGROUP_INFO_KEY = 242;
+    private static final int INODE_ITEM_KEY = 1;
 
     /** Bytes a subvolume's quota group accounts for. */
     public record QgroupUsage(long referenced, long exclusive) {
@@ -169,6 +170,52 @@ public final class Btrfs {
             }
             long item = SEARCH_KEY_SIZE + 32; // after the search key and one btrfs_ioctl_search_header
             return new QgroupUsage(args.getLong(item + 8), args.getLong(item + 24));
+        }
+    }
+
+    /**
+     * Files, directories and links in a subvolume: its inode items, counted through tree searches (no walking of
+     * directories). A few ioctls per thousand files.
+     */
+    public static long countInodes(Path subvolume) throws IOException {
+        long tree = subvolumeId(subvolume);
+        long count = 0;
+        long next = FIRST_FREE_OBJECTID;
+        try (Fd fd = Fd.directory(subvolume); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
+            while (true) {
+                args.clear();
+                args.setLong(0, tree);              // tree_id
+                args.setLong(8, next);              // min_objectid
+                args.setLong(16, -1L);              // max_objectid
+                args.setLong(24, 0);                // min_offset
+                args.setLong(32, -1L);              // max_offset
+                args.setLong(40, 0);                // min_transid
+                args.setLong(48, -1L);              // max_transid
+                args.setInt(56, INODE_ITEM_KEY);    // min_type
+                args.setInt(60, INODE_ITEM_KEY);    // max_type
+                args.setInt(64, 4096);              // nr_items
+                ioctl(fd, TREE_SEARCH, args, "count the files of " + subvolume);
+                int items = args.getInt(64);
+                if (items == 0) {
+                    return count;
+                }
+                long at = SEARCH_KEY_SIZE;
+                long lastObject = next;
+                for (int i = 0; i < items; i++) {
+                    long objectid = args.getLong(at + 8);
+                    int type = args.getInt(at + 24);
+                    int length = args.getInt(at + 28);
+                    if (type == INODE_ITEM_KEY) {
+                        count++;
+                    }
+                    lastObject = objectid;
+                    at += 32 + length;
+                }
+                if (lastObject == -1L) {
+                    return count;
+                }
+                next = lastObject + 1;
+            }
         }
     }
 

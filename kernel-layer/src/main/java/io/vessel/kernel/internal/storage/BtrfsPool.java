@@ -275,6 +275,11 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public java.util.OptionalLong inodes(int veId) throws IOException {
+        return java.util.OptionalLong.of(Btrfs.countInodes(privateArea(veId)));
+    }
+
+    @Override
     public List<Integer> privateAreas() throws IOException {
         List<Integer> ids = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(ves)) {

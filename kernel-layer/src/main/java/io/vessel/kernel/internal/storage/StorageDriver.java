@@ -64,6 +64,9 @@ public interface StorageDriver {
      */
     DiskUsage diskUsage(int veId, boolean exact) throws IOException;
 
+    /** Files, directories and links in a VE's file system, where the driver can count them without walking it. */
+    java.util.OptionalLong inodes(int veId) throws IOException;
+
     /** Ids of all private areas present, for reconciling with the database. */
     List<Integer> privateAreas() throws IOException;
 }

@@ -61,6 +61,10 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     private Instant nextMinute;
     private Instant nextHour;
     private Instant nextCleanup = Instant.EPOCH;
+    /** Inode counts cost more than the other figures, so they are refreshed every {@value #INODE_EVERY}th sweep. */
+    private static final int INODE_EVERY = 6;
+    private final Map<Integer, Long> inodes = new ConcurrentHashMap<>();
+    private long sweeps;
     private volatile long lastSweepNanos;
     private volatile int lastSweepVes;
 
@@ -110,10 +114,19 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<UsageSample> samples = new ArrayList<>();
         Set<Integer> active = new HashSet<>(source.activeVes());
+        boolean countInodes = sweeps++ % INODE_EVERY == 0;
         for (int id : active) {
+            if (countInodes || !inodes.containsKey(id)) {
+                try {
+                    storage.inodes(id).ifPresent(n -> inodes.put(id, n));
+                } catch (IOException e) {
+                    LOG.debug("No inode count for ve={}: {}", id, e.getMessage());
+                }
+            }
             sample(id, now).ifPresent(samples::add);
         }
         latest.keySet().retainAll(active);
+        inodes.keySet().retainAll(active);
         if (!samples.isEmpty()) {
             store.save(samples, counters, storedCounters);
             samples.forEach(s -> storedCounters.add(s.veId()));
@@ -145,7 +158,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             }
             long[] t = c.total();
             return Optional.of(new UsageSample(id, now, t[LifetimeCounters.CPU], stats.memoryBytes(), c.memoryPeak(), stats.swapBytes(),
-                    stats.processes(), disk, null, t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
+                    stats.processes(), disk, inodes.get(id), t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
                     t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS],
                     network.isPresent() || t[LifetimeCounters.NET_RX_BYTES] > 0 ? t[LifetimeCounters.NET_RX_BYTES] : null,
                     network.isPresent() || t[LifetimeCounters.NET_TX_BYTES] > 0 ? t[LifetimeCounters.NET_TX_BYTES] : null,
@@ -236,6 +249,9 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             add(series, "memoryPeakBytes", at, b.stream().mapToLong(UsageSample::memoryPeakBytes).max().orElse(0));
             add(series, "swapBytes", at, b.stream().mapToLong(UsageSample::swapBytes).average().orElse(0));
             add(series, "processes", at, b.stream().mapToLong(UsageSample::processes).average().orElse(0));
+            if (last.diskInodes() != null) {
+                add(series, "diskInodes", at, last.diskInodes());
+            }
             if (last.diskBytes() != null) {
                 add(series, "diskBytes", at, b.stream().filter(s -> s.diskBytes() != null).mapToLong(UsageSample::diskBytes).average().orElse(0));
             }
@@ -254,7 +270,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         return new UsageSeries(veId, from, to, step.getSeconds(), name, series);
     }
 
-    static final List<String> METRICS = List.of("cpuNanosTotal", "memoryBytes", "memoryPeakBytes", "swapBytes", "processes", "diskBytes",
+    static final List<String> METRICS = List.of("cpuNanosTotal", "memoryBytes", "memoryPeakBytes", "swapBytes", "processes", "diskBytes", "diskInodes",
             "readBytesTotal", "writeBytesTotal", "readOpsTotal", "writeOpsTotal", "netRxBytesTotal", "netTxBytesTotal", "netRxPacketsTotal",
             "netTxPacketsTotal");
 

@@ -45,6 +45,25 @@ class BtrfsPoolIT {
     }
 
     @Test
+    void filesAreCountedFromTheSubvolumeTreeWithoutWalkingIt() throws Exception {
+        Path template = pool.beginTemplate("counted-1");
+        for (int i = 0; i < 5000; i++) {
+            Files.writeString(Files.createDirectories(template.resolve("d" + i % 50)).resolve("f" + i), "x");
+        }
+        Files.createSymbolicLink(template.resolve("link"), Path.of("d0/f0"));
+        pool.sealTemplate("counted-1");
+        Path area = pool.createPrivateArea(102, "counted-1");
+        // the root directory, 50 directories, 5000 files and a link; many more than one search returns
+        assertEquals(5052, pool.inodes(102).getAsLong());
+        Files.delete(area.resolve("d1/f1"));
+        Files.writeString(area.resolve("new"), "y");
+        Files.createDirectory(area.resolve("newdir"));
+        assertEquals(5053, pool.inodes(102).getAsLong(), "the VE's own changes count");
+        pool.deletePrivateArea(102);
+        pool.deleteTemplate("counted-1");
+    }
+
+    @Test
     void templateSnapshotQuotaUsageAndRemoval() throws Exception {
         Path template = pool.beginTemplate("tiny-1");
         Files.writeString(template.resolve("hello.txt"), "from the template");

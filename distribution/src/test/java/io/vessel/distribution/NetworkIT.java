@@ -29,7 +29,11 @@ class NetworkIT {
     void vesTalkOnTheBridgeAndCannotSpoof() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         String bridge = "vst" + (System.nanoTime() % 100000);
-        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nkernel.accounting.interval = 1\n");
+        // one end of a veth pair stands in for the provider's network, which BRIDGED pools join through the uplink
+        String uplink = bridge + "u";
+        PanelProcess.host("ip", "link", "add", uplink, "type", "veth", "peer", "name", bridge + "p"); // no dummy driver here
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nkernel.network.uplink = " + uplink
+                + "\nkernel.accounting.interval = 1\n");
         String forwardingBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
             assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.9.0/24\",\"mode\":\"NAT\",\"dns\":[\"10.231.9.1\"]}").status());
@@ -42,6 +46,7 @@ class NetworkIT {
                 VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             }
             assertTrue(exec(panel, a, "ip", "-4", "addr", "show", "eth0").get("stdout").asText().contains(ipA + "/24"));
+            assertTrue(PanelProcess.host("ip", "link", "show", "dev", uplink).contains("master " + bridge), "the uplink is joined to the bridge");
             assertTrue(exec(panel, a, "cat", "/etc/resolv.conf").get("stdout").asText().contains("nameserver 10.231.9.1"));
             assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", ipB).get("exitCode").asInt(), "VE to VE");
             assertEquals(0, exec(panel, b, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "VE to host");
@@ -154,12 +159,14 @@ class NetworkIT {
                 VeLifecycleIT.awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
             }
         } finally {
+            PanelProcess.host("ip", "link", "del", uplink);
             PanelProcess.host("ip", "link", "del", bridge);
             PanelProcess.host("nft", "delete", "table", "bridge", "vessel-" + bridge);
             PanelProcess.host("nft", "delete", "table", "ip", "vessel-nat-" + bridge);
             Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), forwardingBefore);
         }
         assertFalse(Files.exists(Path.of("/sys/class/net/" + bridge)));
+        assertFalse(Files.exists(Path.of("/sys/class/net/" + uplink)));
     }
 
     private static JsonNode usage(PanelProcess panel, int ve, java.util.function.Predicate<JsonNode> condition) {

@@ -124,7 +124,8 @@ public final class KernelComponent {
             VeManager ves = manager;
             IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
             pools = addresses;
-            manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16)), addresses);
+            manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16),
+                    config.network_uplink()), addresses);
             addresses.onChange(ves::addressesChanged);
             VeNetwork hostNetwork = ves.network();
             Runnable writeForwards = () -> {

@@ -27,6 +27,9 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Name of the host bridge VEs are connected to")
     String network_bridge() default "vsbr0";
 
+    @AttributeDefinition(description = "Host interface joined to the VE bridge for BRIDGED pools (the provider's network); empty: none")
+    String network_uplink() default "";
+
     @AttributeDefinition(description = "Seconds between two accounting samples of every running VE")
     int accounting_interval() default 10;
 

@@ -26,10 +26,20 @@ public final class VeNetwork {
 
     private final String bridge;
     private final int nodeByte;
+    private final String uplink;
 
     public VeNetwork(String bridge, int nodeByte) {
+        this(bridge, nodeByte, "");
+    }
+
+    /**
+     * @param uplink the host's interface to join to the bridge for BRIDGED pools (VEs then sit on the provider's
+     *               network, their gateway being its router); empty: none
+     */
+    public VeNetwork(String bridge, int nodeByte, String uplink) {
         this.bridge = bridge;
         this.nodeByte = nodeByte & 0xff;
+        this.uplink = uplink == null ? "" : uplink.strip();
         this.table = "vessel-" + bridge;
         this.natTable = "vessel-nat-" + bridge;
     }
@@ -55,6 +65,11 @@ public final class VeNetwork {
             LOG.info("VE bridge created bridge={}", bridge);
         }
         HostCommands.ip("link", "set", bridge, "up");
+        if (!uplink.isEmpty() && !HostCommands.ip("link", "show", "dev", uplink).contains("master " + bridge + " ")) {
+            HostCommands.ip("link", "set", uplink, "master", bridge);
+            HostCommands.ip("link", "set", uplink, "up");
+            LOG.info("Uplink joined to the VE bridge uplink={} bridge={}", uplink, bridge);
+        }
         HostCommands.nft("add table bridge " + table + "\n"
                 + "add map bridge " + table + " ports { type ifname : verdict; }\n"
                 + "add chain bridge " + table + " prerouting { type filter hook prerouting priority -200; policy accept; }\n"

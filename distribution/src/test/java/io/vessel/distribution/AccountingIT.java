@@ -42,7 +42,10 @@ class AccountingIT {
             // CPU time rises while the VE spins, and stays flat while it idles
             double before = first.get("cpuNanosTotal").asDouble();
             exec(panel, ve, 20, "timeout", "3", "sh", "-c", "while :; do :; done");
-            JsonNode spun = awaitUsage(panel, ve, u -> u.get("cpuNanosTotal").asDouble() - before >= 2.0e9);
+            Instant spinEnded = Instant.now();
+            // a sample taken after the spin ended (the latest one may still be from the middle of it)
+            JsonNode spun = awaitUsage(panel, ve, u -> Instant.parse(u.get("at").asText()).isAfter(spinEnded.plusMillis(200)));
+            assertTrue(spun.get("cpuNanosTotal").asDouble() - before >= 2.0e9, "3 s of spinning show: " + spun);
             double afterSpin = spun.get("cpuNanosTotal").asDouble();
             Thread.sleep(3000);
             double idle = awaitUsage(panel, ve, u -> Instant.parse(u.get("at").asText()).isAfter(Instant.parse(spun.get("at").asText()).plusSeconds(2)))

@@ -117,7 +117,7 @@ class NetworkIT {
 
             // a cap on what a VE sends
             change(panel, a, "{\"limits\":{\"netOutBitsPerSecond\":10000000}}");
-            long outBytes = 3_000_000;
+            long outBytes = 5_000_000;
             exec(panel, b, "sh", "-c", "(sleep 60 | nc -l -p 5002 > /tmp/out) </dev/null >/dev/null 2>&1 &");
             Thread.sleep(300);
             long outStarted = System.nanoTime();

@@ -87,6 +87,7 @@ public final class Main {
                 out.println("  data:    " + settings.dataDir());
                 out.println("  log:     " + settings.logDir().resolve("vessel.log"));
                 out.println("  plugins: " + settings.pluginsDir() + " (drop bundle jars here)");
+                out.println("  login:   admin, with VESSEL_ADMIN_PASSWORD or the password printed above at the first start");
                 out.println("Stop with Ctrl-C.");
                 out.flush();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -394,10 +394,12 @@ final class TemplateCatalog implements TemplateService {
         for (String file : List.of("etc/os-release", "usr/lib/os-release")) {
             Optional<String> text = InRoot.read(root, file);
             if (text.isPresent()) {
-                for (String line : text.get().lines().toList()) {
-                    if (line.startsWith("PRETTY_NAME=")) {
-                        String value = line.substring("PRETTY_NAME=".length()).replace("\"", "").strip();
-                        return value.length() > 200 ? value.substring(0, 200) : value;
+                for (String key : List.of("PRETTY_NAME=", "NAME=")) {
+                    for (String line : text.get().lines().toList()) {
+                        if (line.startsWith(key)) {
+                            String value = line.substring(key.length()).replace("\"", "").strip();
+                            return value.length() > 200 ? value.substring(0, 200) : value;
+                        }
                     }
                 }
             }

@@ -1,0 +1,44 @@
+package io.vessel.identity.internal;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+@Entity
+@Table(name = "login_session")
+public class SessionEntity {
+
+    @Id
+    @Column(name = "token_hash", length = 64)
+    private String tokenHash;
+    @Column(name = "account_id", nullable = false)
+    private UUID accountId;
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+    @Column(name = "expires_at", nullable = false)
+    private Instant expiresAt;
+    @Column(name = "source_ip", length = 45)
+    private String sourceIp;
+
+    protected SessionEntity() {
+    }
+
+    SessionEntity(String tokenHash, UUID accountId, Instant now, Instant expiresAt, String sourceIp) {
+        this.tokenHash = tokenHash;
+        this.accountId = accountId;
+        this.createdAt = now;
+        this.expiresAt = expiresAt;
+        this.sourceIp = sourceIp;
+    }
+
+    UUID accountId() {
+        return accountId;
+    }
+
+    Instant expiresAt() {
+        return expiresAt;
+    }
+}

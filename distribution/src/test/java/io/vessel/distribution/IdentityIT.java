@@ -1,0 +1,70 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The first admin account and browser sessions, through the assembled panel. */
+class IdentityIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void theFirstAdminChosenByEnvironmentLogsInAndOut() throws Exception {
+        String password = "Correct-Horse-" + System.nanoTime();
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_ADMIN_PASSWORD", password)).start()) {
+            PanelProcess.Response login = panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}");
+            assertEquals(200, login.status(), login.toString());
+            assertEquals("PROVIDER_ADMIN", login.json().get("role").asText());
+            assertFalse(login.body().contains(password) || login.body().contains("argon2"), "no password or hash in answers");
+            String cookie = login.header("Set-Cookie");
+            assertNotNull(cookie);
+            assertTrue(cookie.startsWith("vessel_session="), cookie);
+            assertTrue(cookie.contains("HttpOnly"), cookie);
+            assertTrue(cookie.contains("SameSite=Strict"), cookie);
+            assertFalse(cookie.contains("Secure"), "not over plain HTTP: " + cookie);
+            String session = cookie.substring(0, cookie.indexOf(';'));
+
+            PanelProcess.Response me = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET());
+            assertEquals(200, me.status(), me.toString());
+            assertEquals("admin", me.json().get("username").asText());
+            assertProblem(panel.get("/api/v1/me"), 401, "Log in with POST /api/v1/auth/login.");
+            assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
+            assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"nobody\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
+
+            assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/auth/logout")).header("Cookie", session)
+                    .POST(HttpRequest.BodyPublishers.noBody())).status());
+            assertProblem(panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET()), 401, null);
+            assertFalse(Files.readString(panel.logDir.resolve("vessel.log")).contains(password), "a chosen password is never logged");
+        }
+    }
+
+    @Test
+    void withoutAChosenPasswordOneIsGeneratedAndShownOnce() throws Exception {
+        String password;
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            Matcher shown = Pattern.compile("username=admin password=(\\S+) \\(shown once").matcher(Files.readString(panel.logDir.resolve("vessel.log")));
+            assertTrue(shown.find(), "the generated password is printed");
+            password = shown.group(1);
+            assertTrue(password.length() >= 20, password);
+            assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").status());
+        }
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String log = Files.readString(panel.logDir.resolve("vessel.log"));
+            assertEquals(1, log.split(Pattern.quote(password), -1).length - 1, "shown once only, not at the next start");
+            assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").status());
+        }
+    }
+}

@@ -32,6 +32,7 @@ final class VeBench {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final int LIFECYCLE_VES = 50;
     private static final int DENSITY_VES = 200;
+    private static final String ADMIN_PASSWORD = "Vessel-Bench-Admin-1";
 
     private final Path repo;
 
@@ -45,6 +46,7 @@ final class VeBench {
         final Path data = work.resolve("data");
         final int port = Bench.freePort();
         final Process process;
+        private String session;
 
         Panel() throws Exception {
             this(null);
@@ -61,8 +63,14 @@ final class VeBench {
             pb.environment().put("VESSEL_DATA_DIR", data.toString());
             pb.environment().put("VESSEL_LOG_DIR", work.resolve("logs").toString());
             pb.environment().put("VESSEL_PLUGINS_DIR", work.resolve("plugins").toString());
+            pb.environment().put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
             process = pb.redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile()).start();
             Bench.awaitOk(port, "/api/v1/health", process);
+            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + ADMIN_PASSWORD + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow(() -> new IllegalStateException("login failed: " + login.body()));
+            session = cookie.substring(0, cookie.indexOf(';'));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!get("/api/v1/templates/busybox").path(0).path("state").asText().equals("READY")) {
                 if (System.nanoTime() > deadline) {
@@ -77,7 +85,7 @@ final class VeBench {
         }
 
         HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-            return HTTP.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(request.header("Cookie", session).timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
         }
 
         URI uri(String path) {

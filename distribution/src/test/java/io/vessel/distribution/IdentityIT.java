@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -37,16 +36,23 @@ class IdentityIT {
             assertFalse(cookie.contains("Secure"), "not over plain HTTP: " + cookie);
             String session = cookie.substring(0, cookie.indexOf(';'));
 
-            PanelProcess.Response me = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET());
+            PanelProcess.Response me = panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET());
             assertEquals(200, me.status(), me.toString());
             assertEquals("admin", me.json().get("username").asText());
-            assertProblem(panel.get("/api/v1/me"), 401, "Log in with POST /api/v1/auth/login.");
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).GET()), 401, "Log in with POST /api/v1/auth/login.");
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/ves")).GET()), 401, null);
+            assertEquals(200, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/health")).GET()).status(), "health stays open");
+            assertEquals(200, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/openapi.json")).GET()).status());
+            // a state-changing request riding on the cookie from another site is refused
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/ves")).header("Cookie", session)
+                    .header("Origin", "https://evil.example").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"template\":\"busybox\"}"))), 403, null);
             assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
             assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"nobody\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
 
-            assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/auth/logout")).header("Cookie", session)
+            assertEquals(204, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/auth/logout")).header("Cookie", session)
                     .POST(HttpRequest.BodyPublishers.noBody())).status());
-            assertProblem(panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET()), 401, null);
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET()), 401, null);
             assertFalse(Files.readString(panel.logDir.resolve("vessel.log")).contains(password), "a chosen password is never logged");
         }
     }
@@ -54,14 +60,14 @@ class IdentityIT {
     @Test
     void withoutAChosenPasswordOneIsGeneratedAndShownOnce() throws Exception {
         String password;
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_ADMIN_PASSWORD", "")).start()) {
             Matcher shown = Pattern.compile("username=admin password=(\\S+) \\(shown once").matcher(Files.readString(panel.logDir.resolve("vessel.log")));
             assertTrue(shown.find(), "the generated password is printed");
             password = shown.group(1);
             assertTrue(password.length() >= 20, password);
             assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").status());
         }
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_ADMIN_PASSWORD", "")).start()) {
             String log = Files.readString(panel.logDir.resolve("vessel.log"));
             assertEquals(1, log.split(Pattern.quote(password), -1).length - 1, "shown once only, not at the next start");
             assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").status());

@@ -51,10 +51,22 @@ final class PanelProcess implements AutoCloseable {
         this.extraEnv = extraEnv;
     }
 
-    /** Starts the panel and waits until it prints its URL; fails with the console output if it exits instead. */
+    /** The first admin's password the tests start panels with (unless a test sets VESSEL_ADMIN_PASSWORD itself). */
+    static final String ADMIN_PASSWORD = "Vessel-Test-Admin-1";
+    /** The admin session every request carries, so tests speak to the API as the provider admin. */
+    private volatile String session;
+
+    /**
+     * Starts the panel, waits until it prints its URL (fails with the console output if it exits instead) and logs
+     * in as the first admin.
+     */
     PanelProcess start() {
         launch();
         awaitOutput("is running at", Duration.ofSeconds(90));
+        Response login = anonymous(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + ADMIN_PASSWORD + "\"}")));
+        String cookie = login.header("Set-Cookie");
+        session = login.status() == 200 && cookie != null ? cookie.substring(0, cookie.indexOf(';')) : null;
         return this;
     }
 
@@ -81,6 +93,7 @@ final class PanelProcess implements AutoCloseable {
         env.put("VESSEL_PLUGINS_DIR", pluginsDir.toString());
         env.put("VESSEL_LOG_DIR", logDir.toString());
         env.put("VESSEL_START_TIMEOUT", "60");
+        env.put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(extraEnv);
         pb.redirectErrorStream(true);
         pb.redirectOutput(output.toFile());
@@ -149,7 +162,16 @@ final class PanelProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Sends as the logged-in admin. */
     Response send(HttpRequest.Builder request) {
+        if (session != null) {
+            request.header("Cookie", session);
+        }
+        return anonymous(request);
+    }
+
+    /** Sends without the admin's session. */
+    Response anonymous(HttpRequest.Builder request) {
         try {
             HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), r.headers().map());

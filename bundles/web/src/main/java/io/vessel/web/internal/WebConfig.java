@@ -10,5 +10,5 @@ public @interface WebConfig {
     String PID = "io.vessel.web";
 
     @AttributeDefinition(description = "Health checks without which the panel is not ready (health answers 503 until they register)")
-    String[] required_checks() default {"database", "kernel"};
+    String[] required_checks() default {"database", "kernel", "identity"};
 }

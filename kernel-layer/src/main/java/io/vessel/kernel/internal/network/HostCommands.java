@@ -58,12 +58,8 @@ final class HostCommands {
         run(List.of("nft", "-f", "-"), script);
     }
 
+    /** Whether a network interface exists in the host's namespace (sysfs: no process forked). */
     static boolean linkExists(String name) {
-        try {
-            ip("link", "show", "dev", name);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name));
     }
 }

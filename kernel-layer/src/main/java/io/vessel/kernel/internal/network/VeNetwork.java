@@ -132,6 +132,8 @@ public final class VeNetwork {
             }
         }
         guard(veId, addresses);
+        loadExistingRules();
+        attached.add(veId);
         shape(veId, inBitsPerSecond, outBitsPerSecond);
         LOG.info("VE network attached ve={} interface={} addresses={}", veId, host, addresses.stream().map(IpPools.PoolAddress::address).toList());
     }
@@ -318,8 +320,32 @@ public final class VeNetwork {
         LOG.info("Port forwards written count={}", forwards.size());
     }
 
+    /** VEs with host-side state: attached by this panel, or found with rules at its start. */
+    private final Set<Integer> attached = new java.util.HashSet<>();
+    private boolean rulesLoaded;
+
+    private void loadExistingRules() {
+        if (rulesLoaded) {
+            return;
+        }
+        rulesLoaded = true;
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("chain ve(\\d+) ")
+                    .matcher(HostCommands.run(List.of("nft", "list", "table", "bridge", table)));
+            while (m.find()) {
+                attached.add(Integer.parseInt(m.group(1)));
+            }
+        } catch (IOException noTableYet) {
+            // nothing attached before
+        }
+    }
+
     /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */
     public synchronized void detach(int veId) {
+        loadExistingRules();
+        if (!attached.remove(veId) && !HostCommands.linkExists(hostInterface(veId)) && !HostCommands.linkExists(ifbInterface(veId))) {
+            return; // a VE without a network: nothing to fork a command for
+        }
         String host = hostInterface(veId);
         try {
             if (HostCommands.linkExists(host)) {

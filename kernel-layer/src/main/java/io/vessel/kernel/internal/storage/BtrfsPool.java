@@ -244,11 +244,20 @@ public final class BtrfsPool implements StorageDriver {
         dropQgroup(subvolume);
     }
 
-    /** The kernel keeps the quota group of a deleted subvolume until its blocks are freed; best effort. */
+    /**
+     * Removes the quota group of a deleted subvolume once the kernel has freed its blocks. Removing it while it
+     * still counts bytes makes the kernel mark all quota accounting inconsistent — and stop enforcing every VE's
+     * disk quota until a rescan — so a group that is not empty yet is left; an empty leftover costs nothing.
+     */
     private void dropQgroup(long subvolume) {
         try {
             Btrfs.sync(root);
-            Btrfs.destroyQgroup(root, subvolume);
+            Btrfs.QgroupUsage usage = Btrfs.usage(root, subvolume);
+            if (usage.referenced() == 0 && usage.exclusive() == 0) {
+                Btrfs.destroyQgroup(root, subvolume);
+            } else {
+                LOG.debug("Quota group 0/{} kept until the kernel frees its blocks referenced={}", subvolume, usage.referenced());
+            }
         } catch (IOException e) {
             LOG.debug("Quota group 0/{} stays for now: {}", subvolume, e.getMessage());
         }

@@ -2,6 +2,7 @@ package io.vessel.distribution;
 
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -93,6 +94,7 @@ class IpPoolsIT {
             VeLifecycleIT.awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + b)).DELETE()));
             assertEquals(204, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ip-pools/lan")).DELETE()).status());
         }
+        assertFalse(PanelProcess.host("nft", "list", "tables").contains("vsbr0"), "recording addresses touches no host rules");
     }
 
     private static int createVe(PanelProcess panel) {

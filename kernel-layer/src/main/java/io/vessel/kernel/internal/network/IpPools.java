@@ -223,16 +223,18 @@ public final class IpPools implements NetworkService {
     public void release(int veId, String address) {
         InetAddress parsed = Cidr.address(address);
         String canonical = parsed == null ? address : Cidr.text(parsed);
-        database.run(em -> {
+        int forwards = database.inTransaction(em -> {
             IpAddressEntity held = em.find(IpAddressEntity.class, canonical);
             if (held == null || held.veId() != veId) {
                 throw new VeException(Kind.NOT_FOUND, "VE " + veId + " holds no address " + address);
             }
             em.remove(held);
-            em.createQuery("delete from PortForwardEntity f where f.veId = :ve and f.address = :address").setParameter("ve", veId)
+            return em.createQuery("delete from PortForwardEntity f where f.veId = :ve and f.address = :address").setParameter("ve", veId)
                     .setParameter("address", canonical).executeUpdate();
         });
-        forwardsChanged.run();
+        if (forwards > 0) {
+            forwardsChanged.run();
+        }
         LOG.info("IP address released ve={} address={}", veId, canonical);
         changed.accept(veId);
     }

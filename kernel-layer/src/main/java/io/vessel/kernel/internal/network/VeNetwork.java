@@ -299,6 +299,15 @@ public final class VeNetwork {
      * from the host itself, go to the VE. Rules live in the NAT table of this bridge.
      */
     public synchronized void syncForwards(List<io.vessel.kernel.api.PortForward> forwards) throws IOException {
+        if (forwards.isEmpty()) {
+            // nothing to forward: empty the chains if they exist, but never create tables for nothing
+            try {
+                HostCommands.nft("flush chain ip " + natTable + " forward-in\nflush chain ip " + natTable + " forward-local\n");
+            } catch (IOException none) {
+                // no forwards were ever written
+            }
+            return;
+        }
         StringBuilder script = new StringBuilder();
         script.append("add table ip ").append(natTable).append('\n');
         script.append("add chain ip ").append(natTable).append(" forward-in { type nat hook prerouting priority -100; policy accept; }\n");

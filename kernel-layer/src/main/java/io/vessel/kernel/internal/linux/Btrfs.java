@@ -42,6 +42,7 @@ public final class Btrfs {
     private static final long QUOTA_TREE_OBJECTID = 8;
     private static final int QGROUP_INFO_KEY = 242;
     private static final int INODE_ITEM_KEY = 1;
+    private static final int ROOT_ITEM_KEY = 132;
 
     /** Bytes a subvolume's quota group accounts for. */
     public record QgroupUsage(long referenced, long exclusive) {
@@ -216,6 +217,68 @@ public final class Btrfs {
                 }
                 next = lastObject + 1;
             }
+        }
+    }
+
+    /** A level-0 quota group (one per subvolume, past or present) and what it counts. */
+    public record Qgroup(long subvolumeId, long referenced, long exclusive) {
+    }
+
+    /** Every level-0 quota group of the file system at {@code mount}. */
+    public static java.util.List<Qgroup> qgroups(Path mount) throws IOException {
+        java.util.List<Qgroup> groups = new java.util.ArrayList<>();
+        long nextOffset = 0;
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
+            while (true) {
+                args.clear();
+                args.setLong(0, QUOTA_TREE_OBJECTID);
+                args.setLong(8, 0);
+                args.setLong(16, 0);
+                args.setLong(24, nextOffset);
+                args.setLong(32, (1L << 48) - 1);        // level 0 only: the level is in the top 16 bits
+                args.setLong(40, 0);
+                args.setLong(48, -1L);
+                args.setInt(56, QGROUP_INFO_KEY);
+                args.setInt(60, QGROUP_INFO_KEY);
+                args.setInt(64, 512);
+                ioctl(fd, TREE_SEARCH, args, "list quota groups");
+                int items = args.getInt(64);
+                if (items == 0) {
+                    return groups;
+                }
+                long at = SEARCH_KEY_SIZE;
+                long lastOffset = nextOffset;
+                for (int i = 0; i < items; i++) {
+                    long offset = args.getLong(at + 16);
+                    int type = args.getInt(at + 24);
+                    int length = args.getInt(at + 28);
+                    if (type == QGROUP_INFO_KEY) {
+                        groups.add(new Qgroup(offset, args.getLong(at + 32 + 8), args.getLong(at + 32 + 24)));
+                    }
+                    lastOffset = offset;
+                    at += 32 + length;
+                }
+                nextOffset = lastOffset + 1;
+            }
+        }
+    }
+
+    /** Whether subvolume {@code id} still exists (its root item is in the root tree). */
+    public static boolean subvolumeExists(Path mount, long id) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
+            args.clear();
+            args.setLong(0, 1);                     // the root tree
+            args.setLong(8, id);
+            args.setLong(16, id);
+            args.setLong(24, 0);
+            args.setLong(32, -1L);
+            args.setLong(40, 0);
+            args.setLong(48, -1L);
+            args.setInt(56, ROOT_ITEM_KEY);
+            args.setInt(60, ROOT_ITEM_KEY);
+            args.setInt(64, 1);
+            ioctl(fd, TREE_SEARCH, args, "look up subvolume " + id);
+            return args.getInt(64) > 0;
         }
     }
 

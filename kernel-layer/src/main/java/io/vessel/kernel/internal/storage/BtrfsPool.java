@@ -49,7 +49,9 @@ public final class BtrfsPool implements StorageDriver {
             throw new IOException(mountPoint + " is not a mounted btrfs file system");
         }
         Btrfs.enableQuota(mountPoint);
-        return new BtrfsPool(mountPoint);
+        BtrfsPool pool = new BtrfsPool(mountPoint);
+        pool.sweepQgroups();
+        return pool;
     }
 
     /**
@@ -244,6 +246,26 @@ public final class BtrfsPool implements StorageDriver {
         dropQgroup(subvolume);
     }
 
+    /** Removes the empty quota groups that deleted subvolumes left behind (see {@link #dropQgroup}). */
+    int sweepQgroups() {
+        int removed = 0;
+        try {
+            for (Btrfs.Qgroup group : Btrfs.qgroups(root)) {
+                if (group.subvolumeId() >= 256 && group.referenced() == 0 && group.exclusive() == 0
+                        && !Btrfs.subvolumeExists(root, group.subvolumeId())) {
+                    Btrfs.destroyQgroup(root, group.subvolumeId());
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Quota groups not swept: {}", e.getMessage());
+        }
+        if (removed > 0) {
+            LOG.info("Removed quota groups of deleted subvolumes count={}", removed);
+        }
+        return removed;
+    }
+
     /**
      * Removes the quota group of a deleted subvolume once the kernel has freed its blocks. Removing it while it
      * still counts bytes makes the kernel mark all quota accounting inconsistent — and stop enforcing every VE's
@@ -258,6 +280,7 @@ public final class BtrfsPool implements StorageDriver {
             } else {
                 LOG.debug("Quota group 0/{} kept until the kernel frees its blocks referenced={}", subvolume, usage.referenced());
             }
+            sweepQgroups(); // those of earlier deletions that are empty by now
         } catch (IOException e) {
             LOG.debug("Quota group 0/{} stays for now: {}", subvolume, e.getMessage());
         }

@@ -61,6 +61,24 @@ class BtrfsPoolIT {
         assertEquals(5053, pool.inodes(102).getAsLong(), "the VE's own changes count");
         pool.deletePrivateArea(102);
         pool.deleteTemplate("counted-1");
+
+        // quota groups of deleted subvolumes: kept while the kernel still counts bytes, swept once empty
+        io.vessel.kernel.internal.linux.Btrfs.sync(mountPoint);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (pool.sweepQgroups() == 0 && leftover() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(0, leftover(), "no quota group of a deleted subvolume is left");
+    }
+
+    private long leftover() throws IOException {
+        long n = 0;
+        for (var group : io.vessel.kernel.internal.linux.Btrfs.qgroups(mountPoint)) {
+            if (group.subvolumeId() >= 256 && !io.vessel.kernel.internal.linux.Btrfs.subvolumeExists(mountPoint, group.subvolumeId())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Test

@@ -73,4 +73,33 @@ class IdentityIT {
             assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").status());
         }
     }
+
+    @Test
+    void repeatedFailuresMakeTheSourceWaitAndTheLockoutEndsByItself() throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "identity.lockout.seconds = 3\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String right = "{\"username\":\"admin\",\"password\":\"" + PanelProcess.ADMIN_PASSWORD + "\"}";
+            // two sessions of one account; logging out everywhere ends both
+            String first = sessionOf(panel.post("/api/v1/auth/login", right));
+            String second = sessionOf(panel.post("/api/v1/auth/login", right));
+            assertEquals(204, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/auth/logout?everywhere=true")).header("Cookie", first)
+                    .POST(HttpRequest.BodyPublishers.noBody())).status());
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", second).GET()), 401, null);
+
+            for (int i = 0; i < 5; i++) {
+                assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"guess" + i + "\"}"), 401, null);
+            }
+            PanelProcess.Response locked = panel.post("/api/v1/auth/login", right);
+            assertProblem(locked, 429, null);
+            assertTrue(locked.json().get("detail").asText().startsWith("Too many failed logins from your address; try again in"), locked.body());
+            PanelProcess.poll(java.time.Duration.ofSeconds(10), () -> panel.post("/api/v1/auth/login", right).status() == 200,
+                    "the lockout to end by itself");
+        }
+    }
+
+    private static String sessionOf(PanelProcess.Response login) {
+        assertEquals(200, login.status(), login.toString());
+        String cookie = login.header("Set-Cookie");
+        return cookie.substring(0, cookie.indexOf(';'));
+    }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * Accounts and login sessions. On the first start it creates the provider admin {@code admin}: with the password
  * from {@code VESSEL_ADMIN_PASSWORD}, or a random one printed once to the console and the log.
  */
-@Component(service = {IdentityService.class, IdentityManager.class}, immediate = true)
+@Component(service = {IdentityService.class, IdentityManager.class}, immediate = true, configurationPid = IdentityConfig.PID)
+@org.osgi.service.metatype.annotations.Designate(ocd = IdentityConfig.class)
 public final class IdentityManager implements IdentityService {
 
     static final String FIRST_ADMIN = "admin";
@@ -34,13 +35,17 @@ public final class IdentityManager implements IdentityService {
 
     private final Database database;
     private final PasswordHasher hasher = new PasswordHasher();
+    private final LoginThrottle throttle;
     private final SecureRandom random = new SecureRandom();
     /** Compared against when the username is unknown, so a wrong username takes as long as a wrong password. */
     private volatile String decoyHash;
 
     @Activate
-    public IdentityManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database) {
+    public IdentityManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
+                           IdentityConfig config) {
         this.database = database;
+        this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
+                Duration.ofSeconds(config.lockout_seconds()));
         createFirstAdmin(System.getenv("VESSEL_ADMIN_PASSWORD"));
     }
 
@@ -79,19 +84,41 @@ public final class IdentityManager implements IdentityService {
         return out.toString();
     }
 
-    /** A new session for a correct username and password; empty otherwise (which one was wrong is not told). */
+    /** Thrown when a source has failed too often; the caller answers 429 with the wait. */
+    static final class Throttled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Duration wait;
+
+        Throttled(Duration wait) {
+            super("too many failed logins");
+            this.wait = wait;
+        }
+    }
+
+    /**
+     * A new session for a correct username and password; empty otherwise (which one was wrong is not told).
+     * Throws {@link Throttled} while the source must wait after repeated failures.
+     */
     Optional<Login> login(String username, String password, String sourceIp) {
         if (username == null || password == null || username.length() > 64 || password.length() > 1024) {
             return Optional.empty();
+        }
+        String source = sourceIp == null ? "unknown" : sourceIp;
+        Optional<Duration> wait = throttle.waitFor(username, source, Instant.now());
+        if (wait.isPresent()) {
+            LOG.warn("Login throttled username={} ip={} waitSeconds={}", username.replaceAll("[^A-Za-z0-9@._-]", "?"), source, wait.get().toSeconds());
+            throw new Throttled(wait.get());
         }
         Optional<AccountEntity> account = database.inTransaction(em -> em.createQuery(
                 "select a from AccountEntity a where a.username = :u", AccountEntity.class).setParameter("u", username)
                 .getResultStream().findFirst());
         boolean ok = hasher.verify(password, account.map(AccountEntity::passwordHash).orElseGet(this::decoy)) && account.isPresent();
         if (!ok) {
-            LOG.info("Login refused username={} ip={}", username.replaceAll("[^A-Za-z0-9@._-]", "?"), sourceIp);
+            throttle.failed(username, source, Instant.now());
+            LOG.info("Login refused username={} ip={}", username.replaceAll("[^A-Za-z0-9@._-]", "?"), source);
             return Optional.empty();
         }
+        throttle.succeeded(username, source);
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -110,13 +137,20 @@ public final class IdentityManager implements IdentityService {
     record Login(Account account, String token) {
     }
 
-    void logout(String token) {
+    /** Ends the session of {@code token}, or with {@code everywhere} every session of its account. */
+    void logout(String token, boolean everywhere) {
         if (token == null) {
             return;
         }
         database.run(em -> {
             SessionEntity session = em.find(SessionEntity.class, sha256(token));
-            if (session != null) {
+            if (session == null) {
+                return;
+            }
+            if (everywhere) {
+                int ended = em.createQuery("delete from SessionEntity s where s.accountId = :a").setParameter("a", session.accountId()).executeUpdate();
+                LOG.info("Logged out everywhere account={} sessions={}", session.accountId(), ended);
+            } else {
                 em.remove(session);
             }
         });

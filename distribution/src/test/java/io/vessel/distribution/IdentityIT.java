@@ -50,6 +50,19 @@ class IdentityIT {
             assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
             assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"nobody\",\"password\":\"wrong\"}"), 401, "Wrong username or password.");
 
+            // password change: the current one is checked, other sessions end, this one stays
+            String other = panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}").header("Set-Cookie");
+            other = other.substring(0, other.indexOf(';'));
+            String changed = password + "-changed";
+            assertProblem(change(panel, session, "wrong", changed), 403, "The current password is wrong.");
+            assertProblem(change(panel, session, password, "short"), 400, null);
+            assertEquals(204, change(panel, session, password, changed).status());
+            assertEquals(200, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET()).status());
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", other).GET()), 401, null);
+            assertProblem(panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}"), 401, null);
+            assertEquals(200, panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + changed + "\"}").status());
+            assertFalse(Files.readString(panel.logDir.resolve("vessel.log")).contains(changed), "nor is a new one");
+
             assertEquals(204, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/auth/logout")).header("Cookie", session)
                     .POST(HttpRequest.BodyPublishers.noBody())).status());
             assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET()), 401, null);
@@ -95,6 +108,12 @@ class IdentityIT {
             PanelProcess.poll(java.time.Duration.ofSeconds(10), () -> panel.post("/api/v1/auth/login", right).status() == 200,
                     "the lockout to end by itself");
         }
+    }
+
+    private static PanelProcess.Response change(PanelProcess panel, String session, String current, String next) {
+        return panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me/password")).header("Cookie", session)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"current\":\"" + current + "\",\"password\":\"" + next + "\"}")));
     }
 
     private static String sessionOf(PanelProcess.Response login) {

@@ -51,6 +51,10 @@ public class AccountEntity {
         return passwordHash;
     }
 
+    void setPasswordHash(String hash) {
+        this.passwordHash = hash;
+    }
+
     void loggedIn(Instant now) {
         lastLoginAt = now;
     }

@@ -137,6 +137,32 @@ public final class IdentityManager implements IdentityService {
     record Login(Account account, String token) {
     }
 
+    /**
+     * Changes the password of the session's account after checking the current one; every other session of the
+     * account ends (a stolen session does not outlive the change). False when the current password is wrong.
+     */
+    boolean changePassword(String token, String current, String next) {
+        if (next == null || next.length() < 12 || next.length() > 1024) {
+            throw new IllegalArgumentException("the new password must be 12 to 1024 characters");
+        }
+        SessionEntity session = token == null ? null : database.inTransaction(em -> em.find(SessionEntity.class, sha256(token)));
+        if (session == null) {
+            return false;
+        }
+        AccountEntity account = database.inTransaction(em -> em.find(AccountEntity.class, session.accountId()));
+        if (current == null || !hasher.verify(current, account.passwordHash())) {
+            return false;
+        }
+        String hash = hasher.hash(next);
+        database.run(em -> {
+            em.find(AccountEntity.class, account.id()).setPasswordHash(hash);
+            em.createQuery("delete from SessionEntity s where s.accountId = :a and s.tokenHash <> :keep").setParameter("a", account.id())
+                    .setParameter("keep", sha256(token)).executeUpdate();
+        });
+        LOG.info("Password changed account={}", account.id());
+        return true;
+    }
+
     /** Ends the session of {@code token}, or with {@code everywhere} every session of its account. */
     void logout(String token, boolean everywhere) {
         if (token == null) {

@@ -117,7 +117,7 @@ public final class KernelComponent {
             catalog = new TemplateCatalog(database, nodes.localNode().id(), storage, new TemplateCatalog.Settings(
                     Path.of(config.busybox()), Debootstrap.onThisHost(dataDir.resolve("cache/debootstrap")),
                     config.debian_mirror().isBlank() ? Debootstrap.hostMirror(Path.of("/etc/apt")).orElse(null) : config.debian_mirror().strip(),
-                    dataDir.resolve("tmp/uploads"), parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)));
+                    dataDir.resolve("tmp/uploads"), templateMaxSize(config)));
             catalog.reconcile();
             CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
@@ -197,7 +197,7 @@ public final class KernelComponent {
         registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations, () -> meter, () -> network(pools)), resource()));
         registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
         registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
-                parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20)), resource()));
+                templateMaxSize(config)), resource()));
         // last: the panel counts as ready once this check exists, and by then the resources above are in
         Dictionary<String, Object> health = new Hashtable<>();
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
@@ -256,6 +256,11 @@ public final class KernelComponent {
                         + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run: chmod o+x " + dir);
             }
         }
+    }
+
+    /** Largest upload a template may have, and what it may unpack to. */
+    private static long templateMaxSize(KernelConfig config) {
+        return parseSize(config.template_max_size(), "kernel.template.max.size", 16L << 20);
     }
 
     static long parseSize(String text, String option, long minimum) {

@@ -43,6 +43,7 @@ public final class Btrfs {
     private static final int QGROUP_INFO_KEY = 242;
     private static final int INODE_ITEM_KEY = 1;
     private static final int ROOT_ITEM_KEY = 132;
+    private static final long ROOT_TREE_OBJECTID = 1;
 
     /** Bytes a subvolume's quota group accounts for. */
     public record QgroupUsage(long referenced, long exclusive) {
@@ -154,17 +155,7 @@ public final class Btrfs {
     /** Referenced and exclusive bytes of quota group 0/id, read from the quota tree. */
     public static QgroupUsage usage(Path mount, long subvolumeId) throws IOException {
         try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
-            args.clear();
-            args.setLong(0, QUOTA_TREE_OBJECTID);   // tree_id
-            args.setLong(8, 0);                     // min_objectid
-            args.setLong(16, 0);                    // max_objectid
-            args.setLong(24, subvolumeId);          // min_offset
-            args.setLong(32, subvolumeId);          // max_offset
-            args.setLong(40, 0);                    // min_transid
-            args.setLong(48, -1L);                  // max_transid
-            args.setInt(56, QGROUP_INFO_KEY);       // min_type
-            args.setInt(60, QGROUP_INFO_KEY);       // max_type
-            args.setInt(64, 1);                     // nr_items
+            searchKey(args, QUOTA_TREE_OBJECTID, 0, 0, subvolumeId, subvolumeId, QGROUP_INFO_KEY, 1);
             ioctl(fd, TREE_SEARCH, args, "read quota group 0/" + subvolumeId);
             if (args.getInt(64) < 1) {
                 throw new IOException("no quota group 0/" + subvolumeId + " on " + mount + " (quota not enabled?)");
@@ -184,17 +175,7 @@ public final class Btrfs {
         long next = FIRST_FREE_OBJECTID;
         try (Fd fd = Fd.directory(subvolume); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
             while (true) {
-                args.clear();
-                args.setLong(0, tree);              // tree_id
-                args.setLong(8, next);              // min_objectid
-                args.setLong(16, -1L);              // max_objectid
-                args.setLong(24, 0);                // min_offset
-                args.setLong(32, -1L);              // max_offset
-                args.setLong(40, 0);                // min_transid
-                args.setLong(48, -1L);              // max_transid
-                args.setInt(56, INODE_ITEM_KEY);    // min_type
-                args.setInt(60, INODE_ITEM_KEY);    // max_type
-                args.setInt(64, 4096);              // nr_items
+                searchKey(args, tree, next, -1L, 0, -1L, INODE_ITEM_KEY, 4096);
                 ioctl(fd, TREE_SEARCH, args, "count the files of " + subvolume);
                 int items = args.getInt(64);
                 if (items == 0) {
@@ -230,17 +211,8 @@ public final class Btrfs {
         long nextOffset = 0;
         try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
             while (true) {
-                args.clear();
-                args.setLong(0, QUOTA_TREE_OBJECTID);
-                args.setLong(8, 0);
-                args.setLong(16, 0);
-                args.setLong(24, nextOffset);
-                args.setLong(32, (1L << 48) - 1);        // level 0 only: the level is in the top 16 bits
-                args.setLong(40, 0);
-                args.setLong(48, -1L);
-                args.setInt(56, QGROUP_INFO_KEY);
-                args.setInt(60, QGROUP_INFO_KEY);
-                args.setInt(64, 512);
+                // level 0 only: a quota group's level is in the top 16 bits of its id
+                searchKey(args, QUOTA_TREE_OBJECTID, 0, 0, nextOffset, (1L << 48) - 1, QGROUP_INFO_KEY, 512);
                 ioctl(fd, TREE_SEARCH, args, "list quota groups");
                 int items = args.getInt(64);
                 if (items == 0) {
@@ -266,20 +238,29 @@ public final class Btrfs {
     /** Whether subvolume {@code id} still exists (its root item is in the root tree). */
     public static boolean subvolumeExists(Path mount, long id) throws IOException {
         try (Fd fd = Fd.directory(mount); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
-            args.clear();
-            args.setLong(0, 1);                     // the root tree
-            args.setLong(8, id);
-            args.setLong(16, id);
-            args.setLong(24, 0);
-            args.setLong(32, -1L);
-            args.setLong(40, 0);
-            args.setLong(48, -1L);
-            args.setInt(56, ROOT_ITEM_KEY);
-            args.setInt(60, ROOT_ITEM_KEY);
-            args.setInt(64, 1);
+            searchKey(args, ROOT_TREE_OBJECTID, id, id, 0, -1L, ROOT_ITEM_KEY, 1);
             ioctl(fd, TREE_SEARCH, args, "look up subvolume " + id);
             return args.getInt(64) > 0;
         }
+    }
+
+    /**
+     * Fills a {@code struct btrfs_ioctl_search_key} (at the start of the search arguments) for items of one type in
+     * {@code tree} between the given object ids and offsets, any transaction, at most {@code items} of them.
+     */
+    private static void searchKey(Memory args, long tree, long minObject, long maxObject, long minOffset, long maxOffset,
+                                  int type, int items) {
+        args.clear();
+        args.setLong(0, tree);
+        args.setLong(8, minObject);
+        args.setLong(16, maxObject);
+        args.setLong(24, minOffset);
+        args.setLong(32, maxOffset);
+        args.setLong(40, 0);        // min_transid
+        args.setLong(48, -1L);      // max_transid
+        args.setInt(56, type);      // min_type
+        args.setInt(60, type);      // max_type
+        args.setInt(64, items);     // nr_items
     }
 
     private static void ioctl(Fd fd, long request, Memory args, String what) throws IOException {

@@ -95,10 +95,15 @@ public final class VeNetwork {
             HostCommands.nft("add rule " + family + " " + table + " " + chain + " " + family + " saddr " + network + " " + family
                     + " daddr != " + network + " masquerade\n");
         }
-        Path forwarding = Path.of(a.network().ipv6() ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward");
+        enableForwarding(a.network().ipv6());
+    }
+
+    /** NAT pools and port forwards need the host to route between the bridge and its other interfaces. */
+    private static void enableForwarding(boolean ipv6) throws IOException {
+        Path forwarding = Path.of(ipv6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward");
         if (!Files.readString(forwarding).strip().equals("1")) {
             Files.writeString(forwarding, "1");
-            LOG.info("Forwarding enabled for NAT pools file={}", forwarding);
+            LOG.info("Forwarding enabled file={}", forwarding);
         }
     }
 
@@ -320,12 +325,7 @@ public final class VeNetwork {
             script.append("add rule ip ").append(natTable).append(" forward-local ").append(match).append('\n');
         }
         HostCommands.nft(script.toString());
-        if (!forwards.isEmpty()) {
-            Path forwarding = Path.of("/proc/sys/net/ipv4/ip_forward");
-            if (!Files.readString(forwarding).strip().equals("1")) {
-                Files.writeString(forwarding, "1");
-            }
-        }
+        enableForwarding(false);
         LOG.info("Port forwards written count={}", forwards.size());
     }
 

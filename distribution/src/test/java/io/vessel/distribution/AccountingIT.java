@@ -91,7 +91,7 @@ class AccountingIT {
             assertProblem(panel.get("/api/v1/ves/99999/usage"), 404, null);
 
             // Prometheus
-            PanelProcess.Response metrics = panel.get("/metrics");
+            PanelProcess.Response metrics = panel.get("/api/v1/metrics");
             assertEquals(200, metrics.status());
             assertTrue(metrics.contentType().startsWith("text/plain; version=0.0.4"), metrics.contentType());
             assertTrue(metrics.body().contains("# TYPE vessel_ve_cpu_seconds_total counter"), metrics.body());

@@ -26,7 +26,7 @@ class IdentityIT {
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_ADMIN_PASSWORD", password)).start()) {
             PanelProcess.Response login = panel.post("/api/v1/auth/login", "{\"username\":\"admin\",\"password\":\"" + password + "\"}");
             assertEquals(200, login.status(), login.toString());
-            assertEquals("PROVIDER_ADMIN", login.json().get("role").asText());
+            assertEquals("provider-admin", login.json().get("role").asText());
             assertFalse(login.body().contains(password) || login.body().contains("argon2"), "no password or hash in answers");
             String cookie = login.header("Set-Cookie");
             assertNotNull(cookie);
@@ -38,8 +38,9 @@ class IdentityIT {
 
             PanelProcess.Response me = panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", session).GET());
             assertEquals(200, me.status(), me.toString());
-            assertEquals("admin", me.json().get("username").asText());
-            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).GET()), 401, "Log in with POST /api/v1/auth/login.");
+            assertEquals("admin", me.json().get("account").get("username").asText());
+            assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me")).GET()), 401,
+                    "Log in with POST /api/v1/auth/login, or send an API token as Authorization: Bearer.");
             assertProblem(panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/ves")).GET()), 401, null);
             assertEquals(200, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/health")).GET()).status(), "health stays open");
             assertEquals(200, panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/openapi.json")).GET()).status());

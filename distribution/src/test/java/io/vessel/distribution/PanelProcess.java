@@ -170,6 +170,41 @@ final class PanelProcess implements AutoCloseable {
         return anonymous(request);
     }
 
+    /** Logs in as another account; the session's requests carry that account's cookie only. */
+    As login(String username, String password) {
+        Response login = anonymous(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}")));
+        if (login.status() != 200) {
+            throw new AssertionError("login as " + username + " failed: " + login);
+        }
+        String cookie = login.header("Set-Cookie");
+        return new As(this, "Cookie", cookie.substring(0, cookie.indexOf(';')));
+    }
+
+    /** Requests as one account: with its session cookie or an API token. */
+    record As(PanelProcess panel, String header, String value) {
+        static As bearer(PanelProcess panel, String token) {
+            return new As(panel, "Authorization", "Bearer " + token);
+        }
+
+        Response send(String method, String path, String json) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(panel.uri(path)).header(header, value);
+            if (json != null) {
+                b.header("Content-Type", "application/json");
+            }
+            b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+            return panel.anonymous(b);
+        }
+
+        Response get(String path) {
+            return send("GET", path, null);
+        }
+
+        Response post(String path, String json) {
+            return send("POST", path, json);
+        }
+    }
+
     /** Sends without the admin's session. */
     Response anonymous(HttpRequest.Builder request) {
         try {

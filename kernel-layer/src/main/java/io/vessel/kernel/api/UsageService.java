@@ -15,6 +15,11 @@ public interface UsageService {
     String TOPIC = "io/vessel/kernel/usage/SAMPLE";
     String VE_ID = "ve.id";
     String AT = "at";
+    /**
+     * Property of VE state events ({@code io/vessel/kernel/ve/<STATE>}, with {@value #VE_ID} and {@code state}):
+     * the VE's owning tenant, absent for the provider's own VEs.
+     */
+    String OWNER = "owner";
 
     /** The latest sample of a running VE. */
     Optional<UsageSample> current(int veId);

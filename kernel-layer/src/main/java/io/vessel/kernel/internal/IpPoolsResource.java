@@ -1,5 +1,7 @@
 package io.vessel.kernel.internal;
 
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.kernel.api.IpPool;
 import io.vessel.kernel.api.NetworkService;
 import io.vessel.kernel.api.NewIpPool;
@@ -30,18 +32,21 @@ public final class IpPoolsResource {
     }
 
     @GET
+    @RequiresPermission(Permissions.IPPOOL_READ)
     public List<IpPool> listIpPools() {
         return VesResource.call(() -> network.get().pools());
     }
 
     @GET
     @Path("{name}")
+    @RequiresPermission(Permissions.IPPOOL_READ)
     public IpPool getIpPool(@PathParam("name") String name) {
         return VesResource.call(() -> network.get().pool(name)).orElseThrow(() -> ProblemException.notFound("There is no IP pool " + name + "."));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.IPPOOL_MANAGE)
     public Response createIpPool(NewIpPool body) {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"name\": \"public-v4\", \"cidr\": \"192.0.2.0/24\", \"mode\": \"NAT\"}.",
@@ -53,6 +58,7 @@ public final class IpPoolsResource {
 
     @DELETE
     @Path("{name}")
+    @RequiresPermission(Permissions.IPPOOL_MANAGE)
     public Response deleteIpPool(@PathParam("name") String name) {
         VesResource.call(() -> {
             network.get().deletePool(name);

@@ -96,6 +96,17 @@ public final class KernelComponent {
         post(UsageService.TOPIC, properties);
     }
 
+    /** A VE state event; {@code owner} (the VE's tenant) lets the event stream show it only to those who see the VE. */
+    private static Map<String, Object> veEvent(int id, String state, String owner) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        properties.put(UsageService.VE_ID, id);
+        properties.put("state", state);
+        if (owner != null) {
+            properties.put(UsageService.OWNER, owner);
+        }
+        return properties;
+    }
+
     /** Posts asynchronously; without EventAdmin (a stripped-down distribution) events are simply not sent. */
     private void post(String topic, Map<String, ?> properties) {
         EventAdmin admin = events;
@@ -156,24 +167,24 @@ public final class KernelComponent {
             manager.listen(new VeManager.Listener() {
                 @Override
                 public void changed(VirtualEnvironment ve) {
-                    post(VE_TOPIC + ve.state(), Map.of(UsageService.VE_ID, ve.id(), "state", ve.state().name()));
+                    post(VE_TOPIC + ve.state(), veEvent(ve.id(), ve.state().name(), ve.owner()));
                 }
 
                 @Override
-                public void destroyed(int id) {
+                public void destroyed(int id, String owner) {
                     usage.forget(id);
                     addresses.releaseAll(id);
-                    post(VE_TOPIC + "DESTROYED", Map.of(UsageService.VE_ID, id, "state", "DESTROYED"));
+                    post(VE_TOPIC + "DESTROYED", veEvent(id, "DESTROYED", owner));
                 }
             });
             meter.start(Duration.ofSeconds(config.accounting_interval()));
             registrations.add(context.registerService(UsageService.class, meter, null));
-            Dictionary<String, Object> metrics = new Hashtable<>();
-            metrics.put("osgi.http.whiteboard.servlet.name", "vessel-metrics");
-            metrics.put("osgi.http.whiteboard.servlet.pattern", "/metrics");
-            registrations.add(context.registerService(jakarta.servlet.Servlet.class, new MetricsServlet(manager, meter), metrics));
+            registrations.add(context.registerService(MetricsResource.class, new MetricsResource(manager, meter), resource()));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
+            Dictionary<String, Object> veKind = new Hashtable<>();
+            veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
+            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new VeOwnership(manager), veKind));
             buildBuiltinTemplate(catalog);
         } catch (Exception e) {
             unavailable = e.getMessage();

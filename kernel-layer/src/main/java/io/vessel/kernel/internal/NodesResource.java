@@ -1,5 +1,7 @@
 package io.vessel.kernel.internal;
 
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.Node;
 import io.vessel.kernel.api.NodeService;
@@ -34,6 +36,7 @@ public final class NodesResource {
     }
 
     @GET
+    @RequiresPermission(Permissions.NODE_READ)
     public List<NodeView> listNodes() {
         UUID local = nodes.localNode().id();
         return nodes.nodes().stream().map(n -> view(n, local)).toList();
@@ -41,6 +44,7 @@ public final class NodesResource {
 
     @GET
     @Path("{id}")
+    @RequiresPermission(Permissions.NODE_READ)
     public NodeView getNode(@PathParam("id") String id) {
         UUID wanted;
         try {

@@ -1,5 +1,7 @@
 package io.vessel.kernel.internal;
 
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.api.operation.Operation;
 import io.vessel.api.operation.OperationFailure;
 import io.vessel.api.operation.OperationService;
@@ -60,12 +62,14 @@ public final class TemplatesResource {
     }
 
     @GET
+    @RequiresPermission(Permissions.TEMPLATE_READ)
     public List<Template> listTemplates() {
         return VesResource.call(() -> templates.get().list());
     }
 
     @GET
     @Path("{name}")
+    @RequiresPermission(Permissions.TEMPLATE_READ)
     public List<Template> templateVersions(@PathParam("name") String name) {
         List<Template> versions = VesResource.call(() -> templates.get().versions(name));
         if (versions.isEmpty()) {
@@ -76,6 +80,7 @@ public final class TemplatesResource {
 
     @GET
     @Path("{name}/{version}")
+    @RequiresPermission(Permissions.TEMPLATE_READ)
     public Template templateVersion(@PathParam("name") String name, @PathParam("version") String version) {
         return VesResource.call(() -> templates.get().find(name + "@" + version))
                 .orElseThrow(() -> ProblemException.notFound("There is no template " + name + "@" + version + "."));
@@ -83,6 +88,7 @@ public final class TemplatesResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
     public Response buildTemplate(BuildTemplateRequest body) {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"name\": \"debian-12\", \"source\": \"debootstrap\", \"suite\": \"bookworm\"}; "
@@ -101,6 +107,7 @@ public final class TemplatesResource {
     @Path("import")
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/x-tar", "application/gzip", "application/x-gzip", "application/x-xz",
             "application/zstd", "application/x-zstd"})
+    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
     public Response importTemplate(@QueryParam("name") String name, @QueryParam("filename") String fileName,
                                    @QueryParam("init") String init, @QueryParam("description") String description, InputStream body)
             throws IOException {
@@ -143,6 +150,7 @@ public final class TemplatesResource {
     @PATCH
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
     public List<Template> changeTemplate(@PathParam("name") String name, ChangeTemplateRequest body) {
         if (body == null || body.retired() == null) {
             throw ProblemException.invalid("Send {\"retired\": true} to stop new VEs from using the template, or false to allow them again.",
@@ -153,6 +161,7 @@ public final class TemplatesResource {
 
     @DELETE
     @Path("{name}/{version}")
+    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
     public Response deleteTemplate(@PathParam("name") String name, @PathParam("version") String version) {
         int v;
         try {

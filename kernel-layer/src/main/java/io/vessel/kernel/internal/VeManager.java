@@ -351,6 +351,7 @@ final class VeManager implements VeService {
     public void destroy(int id) {
         locked(id, () -> {
             require(id, VeState.DESTROYED);
+            String owner = find(id).map(VirtualEnvironment::owner).orElse(null);
             try {
                 runtime.delete(container(id), true);
                 storage.deletePrivateArea(id);
@@ -360,7 +361,7 @@ final class VeManager implements VeService {
             }
             database.run(em -> em.remove(em.find(VeEntity.class, id)));
             LOG.info("VE destroyed ve={}", id);
-            listener.destroyed(id);
+            listener.destroyed(id, owner);
             return null;
         });
     }
@@ -723,7 +724,7 @@ final class VeManager implements VeService {
         default void changed(VirtualEnvironment ve) {
         }
 
-        default void destroyed(int id) {
+        default void destroyed(int id, String owner) {
         }
     }
 

@@ -15,6 +15,9 @@ import io.vessel.kernel.api.UsageSeries;
 import io.vessel.kernel.api.UsageService;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.Consumes;
@@ -27,7 +30,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
@@ -36,7 +41,9 @@ import java.util.function.IntConsumer;
 /**
  * {@code /api/v1/ves}: create, inspect, power and run commands in VEs. Long actions answer 202 with an operation
  * to poll; the state check happens first, so a request that cannot succeed is refused at once (409).
- * Admin-only until the identity layer adds tenancy.
+ * Every VE belongs to a tenant ({@code owner}); callers see and act on the VEs of their part of the tenancy tree
+ * (the access filter answers 404 for the others before these methods run). Only holders of {@code ve.limits}
+ * change limits.
  */
 @Path("ves")
 @Produces(MediaType.APPLICATION_JSON)
@@ -56,7 +63,7 @@ public final class VesResource {
 
     /** Body of {@code POST /api/v1/ves}. */
     public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits,
-                                  String ipPool) {
+                                  String ipPool, String owner) {
     }
 
     private static final int DEFAULT_STOP_TIMEOUT = 30;
@@ -80,6 +87,7 @@ public final class VesResource {
 
     @GET
     @Path("{id}/ips")
+    @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public List<IpAssignment> ipsOfVe(@PathParam("id") String id) {
         int veId = parseId(id);
         call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
@@ -89,6 +97,7 @@ public final class VesResource {
     @POST
     @Path("{id}/ips")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_NETWORK, object = "ve")
     public Response allocateIp(@PathParam("id") String id, AllocateIpRequest body) {
         int veId = parseId(id);
         if (body == null || body.pool() == null) {
@@ -105,6 +114,7 @@ public final class VesResource {
 
     @GET
     @Path("{id}/port-forwards")
+    @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public List<io.vessel.kernel.api.PortForward> portForwardsOfVe(@PathParam("id") String id) {
         int veId = parseId(id);
         call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
@@ -114,6 +124,7 @@ public final class VesResource {
     @POST
     @Path("{id}/port-forwards")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_NETWORK, object = "ve")
     public Response addPortForward(@PathParam("id") String id, PortForwardRequest body) {
         int veId = parseId(id);
         if (body == null || body.hostPort() == null || body.port() == null) {
@@ -127,6 +138,7 @@ public final class VesResource {
 
     @DELETE
     @Path("{id}/port-forwards/{protocol}/{hostPort}")
+    @RequiresPermission(value = Permissions.VE_NETWORK, object = "ve")
     public Response removePortForward(@PathParam("id") String id, @PathParam("protocol") String protocol, @PathParam("hostPort") String hostPort) {
         int veId = parseId(id);
         int port;
@@ -144,6 +156,7 @@ public final class VesResource {
 
     @DELETE
     @Path("{id}/ips/{address}")
+    @RequiresPermission(value = Permissions.VE_NETWORK, object = "ve")
     public Response releaseIp(@PathParam("id") String id, @PathParam("address") String address) {
         int veId = parseId(id);
         call(() -> {
@@ -154,8 +167,10 @@ public final class VesResource {
     }
 
     @GET
-    public List<VirtualEnvironment> listVes() {
-        return call(() -> ves.get().list()).stream().map(this::withUsage).toList();
+    @RequiresPermission(Permissions.VE_READ)
+    public List<VirtualEnvironment> listVes(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return call(() -> ves.get().list()).stream().filter(ve -> caller.sees(ve.owner())).map(this::withUsage).toList();
     }
 
     private VirtualEnvironment withUsage(VirtualEnvironment ve) {
@@ -169,6 +184,7 @@ public final class VesResource {
      */
     @GET
     @Path("{id}/usage")
+    @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public UsageSeries usageOfVe(@PathParam("id") String id, @QueryParam("from") String from, @QueryParam("to") String to,
                                  @QueryParam("step") String step) {
         int veId = parseId(id);
@@ -209,18 +225,25 @@ public final class VesResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response createVe(CreateVeRequest body) {
+    @RequiresPermission(Permissions.VE_CREATE)
+    public Response createVe(CreateVeRequest body, @Context SecurityContext security) {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"template\": \"busybox\"}.",
                     List.of(new Problem.FieldError("template", "required")));
+        }
+        Caller caller = Caller.of(security);
+        // the provider's own VEs have no owner; anyone else's VE belongs to their tenant unless they name one below it
+        String owner = body.owner() == null || body.owner().isBlank() ? (caller.sees(null) ? null : caller.tenantId()) : body.owner().strip();
+        if (owner != null && !caller.sees(owner)) {
+            throw ProblemException.invalid("There is no tenant " + body.owner() + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));
         }
         if (body.ipPool() != null && call(() -> network.get().pool(body.ipPool())).isEmpty()) {
             throw ProblemException.invalid("There is no IP pool " + body.ipPool() + ".", List.of(new Problem.FieldError("ipPool", "unknown")));
         }
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
-                body.hostname(), null, body.privileged(), body.limits())));
+                body.hostname(), owner, body.privileged(), body.limits())));
         int id = prepared.id();
-        return accepted(operations.submit("ve.create", "ve/" + id, progress -> {
+        return accepted(operations.submit("ve.create", "ve/" + id, owner, progress -> {
             progress.update(10, "creating the private area from template " + prepared.template());
             run(() -> ves.get().create(id));
             if (body.ipPool() != null) {
@@ -233,6 +256,7 @@ public final class VesResource {
 
     @GET
     @Path("{id}")
+    @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public VirtualEnvironment getVe(@PathParam("id") String id) {
         int veId = parseId(id);
         return withUsage(call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + ".")));
@@ -241,19 +265,24 @@ public final class VesResource {
     @PATCH
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public VirtualEnvironment changeVe(@PathParam("id") String id, ChangeVeRequest body) {
+    @RequiresPermission(value = Permissions.VE_CONFIGURE, object = "ve")
+    public VirtualEnvironment changeVe(@PathParam("id") String id, ChangeVeRequest body, @Context SecurityContext security) {
         int veId = parseId(id);
         if (body == null) {
             throw ProblemException.badRequest("Send a JSON body with the hostname or limits to change.");
+        }
+        if (body.limits() != null && !Caller.of(security).may(Permissions.VE_LIMITS)) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider changes a VE's limits (permission ve.limits).");
         }
         return call(() -> ves.get().update(veId, body.hostname(), body.limits()));
     }
 
     @DELETE
     @Path("{id}")
+    @RequiresPermission(value = Permissions.VE_DELETE, object = "ve")
     public Response destroyVe(@PathParam("id") String id) {
         int veId = checked(id, VeState.DESTROYED);
-        return accepted(operations.submit("ve.destroy", "ve/" + veId, progress -> {
+        return accepted(operations.submit("ve.destroy", "ve/" + veId, ownerOf(veId), progress -> {
             run(() -> {
                 ves.get().destroy(veId);
                 return null;
@@ -264,12 +293,14 @@ public final class VesResource {
 
     @POST
     @Path("{id}/start")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response startVe(@PathParam("id") String id) {
         return power(id, "start", VeState.RUNNING, veId -> ves.get().start(veId));
     }
 
     @POST
     @Path("{id}/stop")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response stopVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
         int seconds = stopTimeout(timeout);
         return power(id, "stop", VeState.STOPPED, veId -> ves.get().stop(veId, seconds));
@@ -277,6 +308,7 @@ public final class VesResource {
 
     @POST
     @Path("{id}/restart")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response restartVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
         int seconds = stopTimeout(timeout);
         int veId = parseId(id);
@@ -289,18 +321,21 @@ public final class VesResource {
 
     @POST
     @Path("{id}/kill")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response killVe(@PathParam("id") String id) {
         return power(id, "kill", VeState.STOPPED, veId -> ves.get().kill(veId));
     }
 
     @POST
     @Path("{id}/suspend")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response suspendVe(@PathParam("id") String id) {
         return power(id, "suspend", VeState.SUSPENDED, veId -> ves.get().suspend(veId));
     }
 
     @POST
     @Path("{id}/resume")
+    @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response resumeVe(@PathParam("id") String id) {
         int veId = parseId(id);
         VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
@@ -313,6 +348,7 @@ public final class VesResource {
     @POST
     @Path("{id}/reinstall")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_REINSTALL, object = "ve")
     public Response reinstallVe(@PathParam("id") String id, ReinstallRequest body) {
         int veId = parseId(id);
         VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
@@ -324,7 +360,7 @@ public final class VesResource {
             ves.get().checkTemplate(template != null ? template : ve.template());
             return null;
         });
-        return accepted(operations.submit("ve.reinstall", "ve/" + veId, progress -> {
+        return accepted(operations.submit("ve.reinstall", "ve/" + veId, ownerOf(veId), progress -> {
             progress.update(10, "replacing the file system");
             run(() -> ves.get().reinstall(veId, template));
             return "/api/v1/ves/" + veId;
@@ -334,6 +370,7 @@ public final class VesResource {
     @POST
     @Path("{id}/password")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_CONFIGURE, object = "ve")
     public Response setRootPassword(@PathParam("id") String id, PasswordRequest body) {
         int veId = parseId(id);
         call(() -> {
@@ -346,6 +383,7 @@ public final class VesResource {
     @POST
     @Path("{id}/exec")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_EXEC, object = "ve")
     public ExecResult execInVe(@PathParam("id") String id, ExecRequest body) {
         int veId = parseId(id);
         return call(() -> ves.get().exec(veId, body));
@@ -356,13 +394,18 @@ public final class VesResource {
     }
 
     private Response submit(String action, int veId, IntConsumer work) {
-        return accepted(operations.submit("ve." + action, "ve/" + veId, progress -> {
+        return accepted(operations.submit("ve." + action, "ve/" + veId, ownerOf(veId), progress -> {
             run(() -> {
                 work.accept(veId);
                 return null;
             });
             return "/api/v1/ves/" + veId;
         }));
+    }
+
+    /** Operations on a VE belong to the VE's tenant, so its customer sees them. */
+    private String ownerOf(int veId) {
+        return call(() -> ves.get().find(veId)).map(VirtualEnvironment::owner).orElse(null);
     }
 
     private int checked(String id, VeState target) {

@@ -12,7 +12,8 @@ import java.util.UUID;
  * @param message  the current step, in words
  * @param result   where the outcome can be fetched (an API path), once succeeded
  * @param error    why it failed, in a sentence a user can act on
+ * @param owner    the tenant the operation belongs to (that of its target); null for the provider's own
  */
 public record Operation(UUID id, String kind, String target, OperationState state, int progress, String message,
-                        String result, String error, Instant createdAt, Instant startedAt, Instant finishedAt) {
+                        String result, String error, Instant createdAt, Instant startedAt, Instant finishedAt, String owner) {
 }

@@ -18,8 +18,20 @@ public interface OperationService {
         String run(Progress progress) throws Exception;
     }
 
-    /** Records the operation as queued and runs it in the background. */
-    Operation submit(String kind, String target, Work work);
+    /** Event topic prefix: {@code io/vessel/operations/<STATE>} on every change, with the properties below. */
+    String TOPIC_PREFIX = "io/vessel/operations/";
+
+    /** Event properties: the operation's fields by name ({@code id}, {@code kind}, {@code target}, {@code state},
+     * {@code progress}, {@code message}, {@code result}, {@code error}) and {@code owner} when it has one. */
+    String OWNER = "owner";
+
+    /** Records the operation as queued and runs it in the background; it belongs to the tenant {@code owner}. */
+    Operation submit(String kind, String target, String owner, Work work);
+
+    /** An operation of the provider's own. */
+    default Operation submit(String kind, String target, Work work) {
+        return submit(kind, target, null, work);
+    }
 
     Optional<Operation> find(UUID id);
 
@@ -31,4 +43,10 @@ public interface OperationService {
 
     /** Most recent first. */
     List<Operation> recent(int limit);
+
+    /**
+     * Most recent first, of the given owners only ({@code null} in the set stands for the provider's own
+     * operations).
+     */
+    List<Operation> recent(int limit, java.util.Set<String> owners);
 }

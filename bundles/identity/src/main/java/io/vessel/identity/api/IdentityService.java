@@ -1,12 +1,18 @@
 package io.vessel.identity.api;
 
 import java.util.Optional;
+import java.util.UUID;
 
-/** Accounts and the sessions they log in with. */
+/** Accounts and the tenancy tree, for other bundles (billing, backups, the web UI). */
 public interface IdentityService {
 
-    /** The account a session token belongs to, while the session lasts. */
-    Optional<Account> accountOfSession(String token);
-
     Optional<Account> byUsername(String username);
+
+    Optional<Tenant> tenant(UUID id);
+
+    /** The provider at the root of the tree. */
+    Tenant provider();
+
+    /** Whether {@code tenant} is {@code ancestor} or lies below it. */
+    boolean isWithin(UUID tenant, UUID ancestor);
 }

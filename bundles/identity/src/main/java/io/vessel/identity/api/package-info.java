@@ -1,6 +1,6 @@
 /**
- * Who uses the panel: accounts and their roles. Tenancy, tokens, two-factor authentication and the audit log are
- * added here.
+ * Who uses the panel: the tenancy tree (provider, resellers, customers) and the accounts in it. Authorization is
+ * declared with {@code io.vessel.api.security}; this package is for bundles that need to look people up.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.vessel.identity.api;

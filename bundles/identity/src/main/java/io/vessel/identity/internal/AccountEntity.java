@@ -1,11 +1,8 @@
 package io.vessel.identity.internal;
 
 import io.vessel.identity.api.Account;
-import io.vessel.identity.api.Role;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
@@ -23,9 +20,16 @@ public class AccountEntity {
     private String email;
     @Column(name = "password_hash", nullable = false, length = 200)
     private String passwordHash;
-    @Enumerated(EnumType.STRING)
-    @Column(nullable = false, length = 30)
-    private Role role;
+    @Column(nullable = false, length = 64)
+    private String role;
+    @Column(name = "tenant_id")
+    private UUID tenantId;
+    @Column(name = "totp_secret", length = 64)
+    private String totpSecret;
+    @Column(name = "totp_enabled", nullable = false)
+    private boolean totpEnabled;
+    @Column(name = "totp_last_step")
+    private Long totpLastStep;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
     @Column(name = "last_login_at")
@@ -34,17 +38,46 @@ public class AccountEntity {
     protected AccountEntity() {
     }
 
-    AccountEntity(String username, String email, String passwordHash, Role role, Instant now) {
+    AccountEntity(String username, String email, String passwordHash, UUID tenantId, String role, Instant now) {
         this.id = UUID.randomUUID();
         this.username = username;
         this.email = email;
         this.passwordHash = passwordHash;
+        this.tenantId = tenantId;
         this.role = role;
         this.createdAt = now;
     }
 
     UUID id() {
         return id;
+    }
+
+    String username() {
+        return username;
+    }
+
+    String email() {
+        return email;
+    }
+
+    void setEmail(String email) {
+        this.email = email;
+    }
+
+    UUID tenantId() {
+        return tenantId;
+    }
+
+    void setTenantId(UUID tenantId) {
+        this.tenantId = tenantId;
+    }
+
+    String role() {
+        return role;
+    }
+
+    void setRole(String role) {
+        this.role = role;
     }
 
     String passwordHash() {
@@ -55,11 +88,33 @@ public class AccountEntity {
         this.passwordHash = hash;
     }
 
+    String totpSecret() {
+        return totpSecret;
+    }
+
+    boolean totpEnabled() {
+        return totpEnabled;
+    }
+
+    Long totpLastStep() {
+        return totpLastStep;
+    }
+
+    void setTotp(String secret, boolean enabled) {
+        this.totpSecret = secret;
+        this.totpEnabled = enabled;
+        this.totpLastStep = null;
+    }
+
+    void usedTotpStep(long step) {
+        this.totpLastStep = step;
+    }
+
     void loggedIn(Instant now) {
         lastLoginAt = now;
     }
 
     Account toAccount() {
-        return new Account(id, username, email, role, createdAt, lastLoginAt);
+        return new Account(id, username, email, tenantId, role, totpEnabled, createdAt, lastLoginAt);
     }
 }

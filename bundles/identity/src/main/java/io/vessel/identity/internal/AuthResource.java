@@ -1,73 +1,122 @@
 package io.vessel.identity.internal;
 
+import io.vessel.api.security.PublicEndpoint;
 import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code /api/v1/auth/login} and {@code /api/v1/auth/logout} ({@code ?everywhere=true} ends every session of the
- * account): browser sessions in an HttpOnly,
- * SameSite=Strict cookie (Secure when the panel is reached over TLS).
+ * Logging in and out, and resetting a forgotten password. Browser sessions live in an HttpOnly, SameSite=Strict
+ * cookie (Secure when the panel is reached over TLS).
  */
 @Component(service = AuthResource.class, property = ApiWhiteboard.RESOURCE + "=true")
 @Path("auth")
 @Produces(MediaType.APPLICATION_JSON)
+@PublicEndpoint
 public final class AuthResource {
 
     static final String COOKIE = "vessel_session";
 
-    /** Body of {@code POST /api/v1/auth/login}. */
-    public record LoginRequest(String username, String password) {
+    /** Body of {@code POST /api/v1/auth/login}; {@code totp} for accounts with two-factor authentication. */
+    public record LoginRequest(String username, String password, String totp) {
+    }
+
+    /** Body of {@code POST /api/v1/auth/password-reset}: the username or e-mail address of the account. */
+    public record ResetRequest(String username) {
+    }
+
+    /** Body of {@code POST /api/v1/auth/password-reset/confirm}. */
+    public record ResetConfirmation(String token, String password) {
     }
 
     private final IdentityManager identity;
+    private final PasswordResets resets;
 
     @Activate
-    public AuthResource(@Reference IdentityManager identity) {
+    public AuthResource(@Reference IdentityManager identity, @Reference PasswordResets resets) {
         this.identity = identity;
+        this.resets = resets;
     }
 
+    /** Logs in; answers the account and sets the session cookie. */
     @POST
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response login(LoginRequest body, @Context UriInfo uri, @Context HttpServletRequest request) {
         if (body == null || body.username() == null || body.password() == null) {
-            throw ProblemException.badRequest("Send {\"username\": \"…\", \"password\": \"…\"}.");
+            throw ProblemException.badRequest("Send {\"username\": \"…\", \"password\": \"…\"} (and \"totp\" when asked for it).");
         }
-        IdentityManager.Login login;
-        try {
-            login = identity.login(body.username(), body.password(), request == null ? null : request.getRemoteAddr())
-                    .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in", "Wrong username or password."));
-        } catch (IdentityManager.Throttled throttled) {
-            long seconds = Math.max(1, throttled.wait.toSeconds());
-            throw new ProblemException(429, "too-many-logins", "Too many failed logins",
-                    "Too many failed logins from your address; try again in " + (seconds >= 120 ? seconds / 60 + " minutes" : seconds + " seconds") + ".");
-        }
+        IdentityManager.Login login = identity.login(body.username(), body.password(), body.totp(), clientAddress(request));
         return Response.ok(login.account()).cookie(cookie(login.token(), uri, (int) IdentityManager.SESSION_LIFETIME.getSeconds())).build();
     }
 
+    /** Ends the session, or with {@code everywhere=true} every session of the account. */
     @POST
     @Path("logout")
-    public Response logout(@CookieParam(COOKIE) String token, @QueryParam("everywhere") boolean everywhere, @Context UriInfo uri) {
-        identity.logout(token, everywhere);
+    public Response logout(@CookieParam(COOKIE) String token, @QueryParam("everywhere") boolean everywhere, @Context UriInfo uri,
+                           @Context HttpServletRequest request) {
+        identity.logout(token, everywhere, clientAddress(request));
         return Response.noContent().cookie(cookie("", uri, 0)).build();
     }
 
-    private static NewCookie cookie(String value, UriInfo uri, int maxAge) {
+    /**
+     * Sends a reset link to the account's e-mail address, if there is such an account with an address. Always 202,
+     * so the answer does not tell which usernames exist.
+     */
+    @POST
+    @Path("password-reset")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response requestReset(ResetRequest body, @Context UriInfo uri, @Context HttpServletRequest request) {
+        if (body == null || body.username() == null || body.username().isBlank() || body.username().length() > 254) {
+            throw ProblemException.invalid("Send {\"username\": \"…\"} with your username or e-mail address.",
+                    List.of(new Problem.FieldError("username", "required")));
+        }
+        resets.requestByUser(body.username().strip(), uri.getBaseUri(), clientAddress(request));
+        return Response.accepted().build();
+    }
+
+    /** Sets a new password with a reset token; every session of the account ends. */
+    @POST
+    @Path("password-reset/confirm")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response confirmReset(ResetConfirmation body, @Context HttpServletRequest request) {
+        if (body == null || body.token() == null || body.password() == null) {
+            throw ProblemException.badRequest("Send {\"token\": \"…\", \"password\": \"…\"}.");
+        }
+        try {
+            IdentityManager.checkPassword(body.password());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.invalid("The new password must be 12 to 1024 characters.", List.of(new Problem.FieldError("password", e.getMessage())));
+        }
+        if (!resets.complete(body.token(), body.password(), clientAddress(request))) {
+            throw new ProblemException(400, "reset-invalid", "Reset link not valid",
+                    "The reset link is wrong, used or expired; ask for a new one.");
+        }
+        return Response.noContent().build();
+    }
+
+    static String clientAddress(HttpServletRequest request) {
+        Object address = request == null ? null : request.getAttribute(ApiWhiteboard.CLIENT_ADDRESS);
+        return address == null ? "unknown" : address.toString();
+    }
+
+    static NewCookie cookie(String value, UriInfo uri, int maxAge) {
         boolean tls = "https".equalsIgnoreCase(uri.getBaseUri().getScheme());
         return new NewCookie.Builder(COOKIE).value(value).path("/").httpOnly(true).secure(tls).maxAge(maxAge)
                 .sameSite(NewCookie.SameSite.STRICT).build();

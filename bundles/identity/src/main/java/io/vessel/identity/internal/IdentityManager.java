@@ -2,7 +2,7 @@ package io.vessel.identity.internal;
 
 import io.vessel.identity.api.Account;
 import io.vessel.identity.api.IdentityService;
-import io.vessel.identity.api.Role;
+import io.vessel.identity.api.Tenant;
 import io.vessel.persistence.api.Database;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,10 +10,11 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -21,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accounts and login sessions. On the first start it creates the provider admin {@code admin}: with the password
- * from {@code VESSEL_ADMIN_PASSWORD}, or a random one printed once to the console and the log.
+ * Accounts, passwords and login sessions. On the first start it creates the provider admin {@code admin}: with the
+ * password from {@code VESSEL_ADMIN_PASSWORD}, or a random one printed once to the console and the log.
  */
 @Component(service = {IdentityService.class, IdentityManager.class}, immediate = true, configurationPid = IdentityConfig.PID)
 @org.osgi.service.metatype.annotations.Designate(ocd = IdentityConfig.class)
@@ -30,10 +31,15 @@ public final class IdentityManager implements IdentityService {
 
     static final String FIRST_ADMIN = "admin";
     static final Duration SESSION_LIFETIME = Duration.ofHours(12);
+    static final String USERNAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._@-]{1,63}";
     private static final Logger LOG = LoggerFactory.getLogger(IdentityManager.class);
     private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
     private final Database database;
+    private final Tenancy tenancy;
+    private final Roles roles;
+    private final AuditLog audit;
+    private final TwoFactor twoFactor;
     private final PasswordHasher hasher = new PasswordHasher();
     private final LoginThrottle throttle;
     private final SecureRandom random = new SecureRandom();
@@ -42,8 +48,13 @@ public final class IdentityManager implements IdentityService {
 
     @Activate
     public IdentityManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
+                           @Reference Tenancy tenancy, @Reference Roles roles, @Reference AuditLog audit, @Reference TwoFactor twoFactor,
                            IdentityConfig config) {
         this.database = database;
+        this.tenancy = tenancy;
+        this.roles = roles;
+        this.audit = audit;
+        this.twoFactor = twoFactor;
         this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
                 Duration.ofSeconds(config.lockout_seconds()));
         createFirstAdmin(System.getenv("VESSEL_ADMIN_PASSWORD"));
@@ -57,7 +68,8 @@ public final class IdentityManager implements IdentityService {
         boolean generated = configured == null || configured.isBlank();
         String password = generated ? randomPassword() : configured;
         String hash = hasher.hash(password);
-        database.run(em -> em.persist(new AccountEntity(FIRST_ADMIN, null, hash, Role.PROVIDER_ADMIN, now())));
+        database.run(em -> em.persist(new AccountEntity(FIRST_ADMIN, null, hash, tenancy.provider().id(),
+                BuiltInRole.PROVIDER_ADMIN.roleName, Tenancy.now())));
         if (generated) {
             // the one time a password is shown: nobody could log in otherwise
             LOG.warn("First admin account created: username={} password={} (shown once; set VESSEL_ADMIN_PASSWORD to choose it)",
@@ -76,7 +88,7 @@ public final class IdentityManager implements IdentityService {
         return hash;
     }
 
-    private String randomPassword() {
+    String randomPassword() {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < 20; i++) {
             out.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
@@ -84,53 +96,10 @@ public final class IdentityManager implements IdentityService {
         return out.toString();
     }
 
-    /** Thrown when a source has failed too often; the caller answers 429 with the wait. */
-    static final class Throttled extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient Duration wait;
-
-        Throttled(Duration wait) {
-            super("too many failed logins");
-            this.wait = wait;
-        }
-    }
-
-    /**
-     * A new session for a correct username and password; empty otherwise (which one was wrong is not told).
-     * Throws {@link Throttled} while the source must wait after repeated failures.
-     */
-    Optional<Login> login(String username, String password, String sourceIp) {
-        if (username == null || password == null || username.length() > 64 || password.length() > 1024) {
-            return Optional.empty();
-        }
-        String source = sourceIp == null ? "unknown" : sourceIp;
-        Optional<Duration> wait = throttle.waitFor(username, source, Instant.now());
-        if (wait.isPresent()) {
-            LOG.warn("Login throttled username={} ip={} waitSeconds={}", username.replaceAll("[^A-Za-z0-9@._-]", "?"), source, wait.get().toSeconds());
-            throw new Throttled(wait.get());
-        }
-        Optional<AccountEntity> account = database.inTransaction(em -> em.createQuery(
-                "select a from AccountEntity a where a.username = :u", AccountEntity.class).setParameter("u", username)
-                .getResultStream().findFirst());
-        boolean ok = hasher.verify(password, account.map(AccountEntity::passwordHash).orElseGet(this::decoy)) && account.isPresent();
-        if (!ok) {
-            throttle.failed(username, source, Instant.now());
-            LOG.info("Login refused username={} ip={}", username.replaceAll("[^A-Za-z0-9@._-]", "?"), source);
-            return Optional.empty();
-        }
-        throttle.succeeded(username, source);
-        byte[] raw = new byte[32];
-        random.nextBytes(raw);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        Instant now = now();
-        Account loggedIn = database.inTransaction(em -> {
-            AccountEntity entity = em.find(AccountEntity.class, account.get().id());
-            entity.loggedIn(now);
-            em.persist(new SessionEntity(sha256(token), entity.id(), now, now.plus(SESSION_LIFETIME), sourceIp));
-            return entity.toAccount();
-        });
-        LOG.info("Login username={} ip={}", username, sourceIp);
-        return Optional.of(new Login(loggedIn, token));
+    /** Usernames as they may appear in logs: whatever a client typed, made harmless. */
+    static String printable(String username) {
+        String cut = username.length() > 64 ? username.substring(0, 64) : username;
+        return cut.replaceAll("[^A-Za-z0-9@._-]", "?");
     }
 
     /** A logged-in account and the secret of its session (only ever in the cookie). */
@@ -138,34 +107,158 @@ public final class IdentityManager implements IdentityService {
     }
 
     /**
-     * Changes the password of the session's account after checking the current one; every other session of the
+     * A new session for a correct username, password and (when the account uses 2FA) code; a {@link LoginRefused}
+     * otherwise. Which of username or password was wrong is never told.
+     */
+    Login login(String username, String password, String totp, String sourceIp) {
+        String source = sourceIp == null ? "unknown" : sourceIp;
+        if (username == null || password == null || username.length() > 64 || password.length() > 1024) {
+            throw LoginRefused.wrongCredentials();
+        }
+        Optional<Duration> wait = throttle.waitFor(username, source, Instant.now());
+        if (wait.isPresent()) {
+            LOG.warn("Login throttled username={} ip={} waitSeconds={}", printable(username), source, wait.get().toSeconds());
+            audit.security("login.throttled", null, printable(username), null, source, 429, null);
+            throw LoginRefused.throttled(wait.get());
+        }
+        Optional<AccountEntity> account = database.inTransaction(em -> em.createQuery(
+                "select a from AccountEntity a where a.username = :u", AccountEntity.class).setParameter("u", username)
+                .getResultStream().findFirst());
+        boolean ok = hasher.verify(password, account.map(AccountEntity::passwordHash).orElseGet(this::decoy)) && account.isPresent();
+        if (!ok) {
+            refuse(username, source, account.orElse(null), "wrong username or password");
+            throw LoginRefused.wrongCredentials();
+        }
+        AccountEntity entity = account.get();
+        Optional<String> suspended = tenancy.suspension(entity.tenantId());
+        if (suspended.isPresent()) {
+            audit.security("login.failed", entity.id(), entity.username(), entity.tenantId(), source, 403, "tenant suspended");
+            throw LoginRefused.suspended(suspended.get());
+        }
+        if (entity.totpEnabled()) {
+            if (totp == null || totp.isBlank()) {
+                throw LoginRefused.totpRequired();
+            }
+            if (!twoFactor.verifyAtLogin(entity.id(), totp, source)) {
+                refuse(username, source, entity, "wrong two-factor code");
+                throw LoginRefused.totpWrong();
+            }
+        }
+        throttle.succeeded(username, source);
+        String token = newSecret();
+        Account loggedIn = startSession(entity.id(), null, token, sourceIp);
+        audit.security("login", entity.id(), entity.username(), entity.tenantId(), source, 200, null);
+        LOG.info("Login username={} ip={}", entity.username(), source);
+        return new Login(loggedIn, token);
+    }
+
+    private void refuse(String username, String source, AccountEntity account, String why) {
+        throttle.failed(username, source, Instant.now());
+        audit.security("login.failed", account == null ? null : account.id(), printable(username), account == null ? null : account.tenantId(),
+                source, 401, why);
+        LOG.info("Login refused username={} ip={} reason={}", printable(username), source, why);
+    }
+
+    private Account startSession(UUID accountId, UUID impersonator, String token, String sourceIp) {
+        Instant now = Tenancy.now();
+        return database.inTransaction(em -> {
+            AccountEntity entity = em.find(AccountEntity.class, accountId);
+            if (impersonator == null) {
+                entity.loggedIn(now);
+            }
+            em.persist(new SessionEntity(sha256(token), entity.id(), impersonator, now, now.plus(SESSION_LIFETIME), sourceIp));
+            return entity.toAccount();
+        });
+    }
+
+    /** A session for {@code admin} acting as {@code target}; audited with both names. */
+    Login impersonate(AuthenticatedCaller admin, UUID target, String sourceIp) {
+        AccountEntity account = entity(target).orElseThrow();
+        String token = newSecret();
+        Account as = startSession(account.id(), admin.account(), token, sourceIp);
+        audit.security("impersonation.started", account.id(), admin.username(), account.tenantId(), sourceIp, 200,
+                admin.username() + " acts as " + account.username());
+        LOG.info("Impersonation admin={} account={} ip={}", admin.username(), account.username(), sourceIp);
+        return new Login(as, token);
+    }
+
+    String newSecret() {
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
+    /** The caller behind a session cookie while the session lasts. */
+    Optional<AuthenticatedCaller> callerOfSession(String token) {
+        if (token == null || token.length() > 100) {
+            return Optional.empty();
+        }
+        return database.inTransaction(em -> {
+            SessionEntity session = em.find(SessionEntity.class, sha256(token));
+            if (session == null || session.expiresAt().isBefore(Instant.now())) {
+                return Optional.<AuthenticatedCaller>empty();
+            }
+            AccountEntity account = em.find(AccountEntity.class, session.accountId());
+            if (account == null) {
+                return Optional.<AuthenticatedCaller>empty();
+            }
+            String impersonator = session.impersonatorId() == null ? null
+                    : Optional.ofNullable(em.find(AccountEntity.class, session.impersonatorId())).map(AccountEntity::username).orElse("?");
+            return Optional.of(caller(account, null, null, impersonator));
+        });
+    }
+
+    /** The caller an account makes; with a token, limited to the token's scope. */
+    AuthenticatedCaller caller(AccountEntity account, java.util.Set<String> tokenScope, UUID tokenId, String impersonator) {
+        boolean mustEnrol = !account.totpEnabled() && tenancy.requires2fa(account.tenantId()) && impersonator == null;
+        return new AuthenticatedCaller(account.id(), account.username(), account.tenantId(), account.role(),
+                roles.permissions(account.role(), account.tenantId()), tokenScope, tokenId, impersonator, mustEnrol, tenancy);
+    }
+
+    Optional<AccountEntity> entity(UUID id) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(AccountEntity.class, id)));
+    }
+
+    /**
+     * Changes the password of the caller's account after checking the current one; every other session of the
      * account ends (a stolen session does not outlive the change). False when the current password is wrong.
      */
-    boolean changePassword(String token, String current, String next) {
-        if (next == null || next.length() < 12 || next.length() > 1024) {
-            throw new IllegalArgumentException("the new password must be 12 to 1024 characters");
-        }
-        SessionEntity session = token == null ? null : database.inTransaction(em -> em.find(SessionEntity.class, sha256(token)));
-        if (session == null) {
-            return false;
-        }
-        AccountEntity account = database.inTransaction(em -> em.find(AccountEntity.class, session.accountId()));
+    boolean changePassword(UUID accountId, String keepSessionToken, String current, String next, String sourceIp) {
+        checkPassword(next);
+        AccountEntity account = entity(accountId).orElseThrow();
         if (current == null || !hasher.verify(current, account.passwordHash())) {
+            audit.security("password.change.failed", accountId, account.username(), account.tenantId(), sourceIp, 403, "wrong current password");
             return false;
         }
-        String hash = hasher.hash(next);
-        database.run(em -> {
-            em.find(AccountEntity.class, account.id()).setPasswordHash(hash);
-            em.createQuery("delete from SessionEntity s where s.accountId = :a and s.tokenHash <> :keep").setParameter("a", account.id())
-                    .setParameter("keep", sha256(token)).executeUpdate();
-        });
-        LOG.info("Password changed account={}", account.id());
+        setPassword(accountId, next, keepSessionToken);
+        audit.security("password.changed", accountId, account.username(), account.tenantId(), sourceIp, 204, null);
         return true;
     }
 
+    boolean passwordMatches(UUID accountId, String password) {
+        return password != null && password.length() <= 1024 && entity(accountId).map(a -> hasher.verify(password, a.passwordHash())).orElse(false);
+    }
+
+    static void checkPassword(String password) {
+        if (password == null || password.length() < 12 || password.length() > 1024) {
+            throw new IllegalArgumentException("the new password must be 12 to 1024 characters");
+        }
+    }
+
+    /** Sets a password and ends every session of the account except {@code keepSessionToken}'s. */
+    void setPassword(UUID accountId, String password, String keepSessionToken) {
+        String hash = hasher.hash(password);
+        database.run(em -> {
+            em.find(AccountEntity.class, accountId).setPasswordHash(hash);
+            em.createQuery("delete from SessionEntity s where s.accountId = :a and s.tokenHash <> :keep").setParameter("a", accountId)
+                    .setParameter("keep", keepSessionToken == null ? "" : sha256(keepSessionToken)).executeUpdate();
+        });
+        LOG.info("Password set account={}", accountId);
+    }
+
     /** Ends the session of {@code token}, or with {@code everywhere} every session of its account. */
-    void logout(String token, boolean everywhere) {
-        if (token == null) {
+    void logout(String token, boolean everywhere, String sourceIp) {
+        if (token == null || token.length() > 100) {
             return;
         }
         database.run(em -> {
@@ -182,18 +275,72 @@ public final class IdentityManager implements IdentityService {
         });
     }
 
-    @Override
-    public Optional<Account> accountOfSession(String token) {
-        if (token == null || token.length() > 100) {
-            return Optional.empty();
+    // --- accounts as objects of the API ---
+
+    Account createAccount(UUID tenant, String username, String email, String role, String password) {
+        if (username == null || !username.matches(USERNAME_PATTERN)) {
+            throw new IllegalArgumentException("username: 2 to 64 letters, digits, dots, dashes, underscores or @");
+        }
+        checkPassword(password);
+        if (!roles.assignable(role, tenant)) {
+            throw new IllegalArgumentException("role: " + role + " cannot be given to accounts of this tenant");
+        }
+        String hash = hasher.hash(password);
+        AccountEntity created = new AccountEntity(username, email, hash, tenant, role, Tenancy.now());
+        database.run(em -> {
+            long clash = em.createQuery("select count(a) from AccountEntity a where a.username = :u", Long.class).setParameter("u", username)
+                    .getSingleResult();
+            if (clash > 0) {
+                throw new IllegalStateException("the username " + username + " is taken");
+            }
+            em.persist(created);
+        });
+        LOG.info("Account created username={} tenant={} role={}", username, tenant, role);
+        return created.toAccount();
+    }
+
+    List<Account> accountsIn(List<UUID> tenants) {
+        if (tenants.isEmpty()) {
+            return List.of();
+        }
+        return database.inTransaction(em -> em.createQuery("select a from AccountEntity a where a.tenantId in :t order by a.username",
+                AccountEntity.class).setParameter("t", tenants).getResultList().stream().map(AccountEntity::toAccount).toList());
+    }
+
+    Account changeAccount(UUID id, String email, String role) {
+        if (role != null && !roles.assignable(role, entity(id).orElseThrow().tenantId())) {
+            throw new IllegalArgumentException("role: " + role + " cannot be given to accounts of this tenant");
         }
         return database.inTransaction(em -> {
-            SessionEntity session = em.find(SessionEntity.class, sha256(token));
-            if (session == null || session.expiresAt().isBefore(Instant.now())) {
-                return Optional.empty();
+            AccountEntity account = em.find(AccountEntity.class, id);
+            if (email != null) {
+                account.setEmail(email.isBlank() ? null : email);
             }
-            return Optional.ofNullable(em.find(AccountEntity.class, session.accountId())).map(AccountEntity::toAccount);
+            if (role != null) {
+                account.setRole(role);
+            }
+            return account.toAccount();
         });
+    }
+
+    /** Deletes an account and everything that lets it in: sessions, tokens, recovery codes, reset links. */
+    void deleteAccount(UUID id) {
+        database.run(em -> {
+            for (String entity : List.of("SessionEntity", "TokenEntity", "RecoveryCodeEntity", "PasswordResetEntity")) {
+                em.createQuery("delete from " + entity + " x where x.accountId = :a").setParameter("a", id).executeUpdate();
+            }
+            em.remove(em.find(AccountEntity.class, id));
+        });
+        LOG.info("Account deleted id={}", id);
+    }
+
+    long accountsInTenant(UUID tenant) {
+        return database.inTransaction(em -> em.createQuery("select count(a) from AccountEntity a where a.tenantId = :t", Long.class)
+                .setParameter("t", tenant).getSingleResult());
+    }
+
+    Optional<Account> account(UUID id) {
+        return entity(id).map(AccountEntity::toAccount);
     }
 
     @Override
@@ -202,15 +349,31 @@ public final class IdentityManager implements IdentityService {
                 .setParameter("u", username).getResultStream().findFirst().map(AccountEntity::toAccount));
     }
 
+    Optional<Account> byUsernameOrEmail(String name) {
+        return database.inTransaction(em -> em.createQuery("select a from AccountEntity a where a.username = :u or a.email = :u",
+                AccountEntity.class).setParameter("u", name).setMaxResults(2).getResultList()).stream().findFirst().map(AccountEntity::toAccount);
+    }
+
+    @Override
+    public Optional<Tenant> tenant(UUID id) {
+        return tenancy.find(id);
+    }
+
+    @Override
+    public Tenant provider() {
+        return tenancy.provider();
+    }
+
+    @Override
+    public boolean isWithin(UUID tenant, UUID ancestor) {
+        return tenancy.isWithin(tenant, ancestor);
+    }
+
     static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 }

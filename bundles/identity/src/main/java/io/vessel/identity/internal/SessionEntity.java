@@ -16,6 +16,8 @@ public class SessionEntity {
     private String tokenHash;
     @Column(name = "account_id", nullable = false)
     private UUID accountId;
+    @Column(name = "impersonator_id")
+    private UUID impersonatorId;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
     @Column(name = "expires_at", nullable = false)
@@ -26,9 +28,10 @@ public class SessionEntity {
     protected SessionEntity() {
     }
 
-    SessionEntity(String tokenHash, UUID accountId, Instant now, Instant expiresAt, String sourceIp) {
+    SessionEntity(String tokenHash, UUID accountId, UUID impersonatorId, Instant now, Instant expiresAt, String sourceIp) {
         this.tokenHash = tokenHash;
         this.accountId = accountId;
+        this.impersonatorId = impersonatorId;
         this.createdAt = now;
         this.expiresAt = expiresAt;
         this.sourceIp = sourceIp;
@@ -36,6 +39,10 @@ public class SessionEntity {
 
     UUID accountId() {
         return accountId;
+    }
+
+    UUID impersonatorId() {
+        return impersonatorId;
     }
 
     Instant expiresAt() {

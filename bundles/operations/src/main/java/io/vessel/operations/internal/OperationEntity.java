@@ -38,12 +38,15 @@ public class OperationEntity {
     private Instant startedAt;
     @Column(name = "finished_at")
     private Instant finishedAt;
+    @Column(length = 64)
+    private String owner;
 
     protected OperationEntity() {
     }
 
-    OperationEntity(UUID id, String kind, String target, Instant now) {
+    OperationEntity(UUID id, String kind, String target, String owner, Instant now) {
         this.id = id;
+        this.owner = owner;
         this.kind = kind;
         this.target = target;
         this.state = OperationState.QUEUED;
@@ -78,7 +81,7 @@ public class OperationEntity {
     }
 
     Operation toOperation() {
-        return new Operation(id, kind, target, state, progress, message, result, error, createdAt, startedAt, finishedAt);
+        return new Operation(id, kind, target, state, progress, message, result, error, createdAt, startedAt, finishedAt, owner);
     }
 
     private static String abbreviate(String s, int max) {

@@ -9,7 +9,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -65,13 +71,14 @@ public final class OperationManager implements OperationService {
     }
 
     @Override
-    public Operation submit(String kind, String target, Work work) {
+    public Operation submit(String kind, String target, String owner, Work work) {
         UUID id = UUID.randomUUID();
         Operation queued = database.inTransaction(em -> {
-            OperationEntity entity = new OperationEntity(id, kind, target, now());
+            OperationEntity entity = new OperationEntity(id, kind, target, owner, now());
             em.persist(entity);
             return entity.toOperation();
         });
+        post(queued);
         unfinished.put(id, new CompletableFuture<>());
         workers.execute(() -> {
             try {
@@ -104,12 +111,45 @@ public final class OperationManager implements OperationService {
     }
 
     private void change(UUID id, Consumer<OperationEntity> update) {
-        database.run(em -> {
+        Operation changed = database.inTransaction(em -> {
             OperationEntity entity = em.find(OperationEntity.class, id);
             if (entity != null) {
                 update.accept(entity);
+                return entity.toOperation();
             }
+            return null;
         });
+        if (changed != null) {
+            post(changed);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    /** Every change goes out as an event, so the live event stream shows progress without polling. */
+    private void post(Operation operation) {
+        EventAdmin admin = events;
+        if (admin == null) {
+            return;
+        }
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("id", operation.id().toString());
+        properties.put("kind", operation.kind());
+        properties.put("target", operation.target());
+        properties.put("state", operation.state().name());
+        properties.put("progress", operation.progress());
+        putIfSet(properties, "message", operation.message());
+        putIfSet(properties, "result", operation.result());
+        putIfSet(properties, "error", operation.error());
+        putIfSet(properties, OWNER, operation.owner());
+        admin.postEvent(new Event(TOPIC_PREFIX + operation.state().name(), properties));
+    }
+
+    private static void putIfSet(Map<String, Object> properties, String key, Object value) {
+        if (value != null) {
+            properties.put(key, value);
+        }
     }
 
     @Override
@@ -134,6 +174,23 @@ public final class OperationManager implements OperationService {
     public List<Operation> recent(int limit) {
         return database.inTransaction(em -> em.createQuery("select o from OperationEntity o order by o.createdAt desc", OperationEntity.class)
                 .setMaxResults(limit).getResultList().stream().map(OperationEntity::toOperation).toList());
+    }
+
+    @Override
+    public List<Operation> recent(int limit, Set<String> owners) {
+        if (owners.isEmpty()) {
+            return List.of();
+        }
+        Set<String> named = owners.stream().filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.toSet());
+        boolean provider = owners.contains(null);
+        String where = (named.isEmpty() ? "" : "o.owner in :owners") + (provider ? (named.isEmpty() ? "" : " or ") + "o.owner is null" : "");
+        return database.inTransaction(em -> {
+            var query = em.createQuery("select o from OperationEntity o where " + where + " order by o.createdAt desc", OperationEntity.class);
+            if (!named.isEmpty()) {
+                query.setParameter("owners", named);
+            }
+            return query.setMaxResults(limit).getResultList().stream().map(OperationEntity::toOperation).toList();
+        });
     }
 
     @Deactivate

@@ -13,6 +13,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.UUID;
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,16 +35,20 @@ public final class OperationsResource {
         this.operations = operations;
     }
 
+    /** The caller's operations (those on objects of their tenants), newest first. */
     @GET
-    public List<Operation> listOperations(@QueryParam("limit") @DefaultValue("100") int limit) {
+    @RequiresPermission(Permissions.OPERATION_READ)
+    public List<Operation> listOperations(@QueryParam("limit") @DefaultValue("100") int limit, @Context SecurityContext security) {
         if (limit < 1 || limit > 1000) {
             throw ProblemException.badRequest("limit must be between 1 and 1000.");
         }
-        return operations.recent(limit);
+        Caller caller = Caller.of(security);
+        return caller.visibleTenants().map(tenants -> operations.recent(limit, tenants)).orElseGet(() -> operations.recent(limit));
     }
 
     @GET
     @Path("{id}")
+    @RequiresPermission(value = Permissions.OPERATION_READ, object = "operation")
     public Operation getOperation(@PathParam("id") String id, @QueryParam("wait") @DefaultValue("0") int wait) {
         if (wait < 0 || wait > 60) {
             throw ProblemException.badRequest("wait must be between 0 and 60 seconds.");

@@ -1,5 +1,6 @@
 package io.vessel.sample.internal;
 
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.persistence.api.Database;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.Problem;
@@ -43,12 +44,14 @@ public final class GreetingResource {
 
     @GET
     @Path("hello")
+    @RequiresPermission("sample.read")
     public Map<String, String> hello() {
         return Map.of("message", "Hello from the sample plugin");
     }
 
     @GET
     @Path("greetings")
+    @RequiresPermission("sample.read")
     public List<GreetingView> listGreetings() {
         return database.inTransaction(em -> em.createQuery("select g from Greeting g order by g.createdAt", Greeting.class)
                 .getResultList().stream().map(g -> {
@@ -60,6 +63,7 @@ public final class GreetingResource {
     @POST
     @Path("greetings")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission("sample.write")
     public Response createGreeting(NewGreeting body) {
         if (body == null || body.message() == null || body.message().isBlank() || body.guest() == null || body.guest().isBlank()) {
             throw ProblemException.invalid("A greeting needs a message and a guest.", List.of(

@@ -1,5 +1,6 @@
 package io.vessel.sample.internal;
 
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -42,6 +43,7 @@ public final class SampleSettings {
     }
 
     @GET
+    @RequiresPermission("sample.read")
     public Map<String, String> settings() {
         return Map.of("greeting", greeting);
     }

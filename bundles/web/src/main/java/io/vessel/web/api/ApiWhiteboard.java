@@ -12,6 +12,12 @@ public interface ApiWhiteboard {
     /** Path under which all contributed resources are served. */
     String BASE_PATH = "/api/v1";
 
+    /**
+     * Request property holding the client's address as text (filters read it with
+     * {@code ContainerRequestContext#getProperty}); resources may also inject {@code HttpServletRequest}.
+     */
+    String CLIENT_ADDRESS = "io.vessel.web.clientAddress";
+
     /** Media type of every error response. */
     String PROBLEM_JSON = "application/problem+json";
 }

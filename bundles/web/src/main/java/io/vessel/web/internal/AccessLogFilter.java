@@ -25,8 +25,9 @@ final class AccessLogFilter implements ContainerRequestFilter, ContainerResponse
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
         if (read && response.getStatus() < 500 ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
-            String line = "method={} path=/{} status={} tookUs={}";
-            Object[] args = {method, request.getUriInfo().getPath(), response.getStatus(), micros};
+            String line = "method={} path=/{} status={} tookUs={} user={}";
+            java.security.Principal user = request.getSecurityContext() == null ? null : request.getSecurityContext().getUserPrincipal();
+            Object[] args = {method, request.getUriInfo().getPath(), response.getStatus(), micros, user == null ? "-" : user.getName()};
             if (read && response.getStatus() < 500) {
                 LOG.debug(line, args);
             } else {

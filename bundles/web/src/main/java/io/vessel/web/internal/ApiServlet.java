@@ -1,5 +1,6 @@
 package io.vessel.web.internal;
 
+import io.vessel.web.api.ApiWhiteboard;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -97,6 +98,7 @@ final class ApiServlet extends HttpServlet {
             response.sendError(503);
             return;
         }
+        request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, request.getRemoteAddr());
         generation.inFlight.incrementAndGet();
         ClassLoader previous = swapContextLoader();
         try {

@@ -29,6 +29,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(service = HealthResource.class, property = ApiWhiteboard.RESOURCE + "=true", configurationPid = WebConfig.PID)
 @Path("health")
+@io.vessel.api.security.PublicEndpoint
 public final class HealthResource {
 
     /** The health document. */

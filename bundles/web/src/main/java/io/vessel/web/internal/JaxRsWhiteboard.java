@@ -187,6 +187,10 @@ public final class JaxRsWhiteboard {
             @Override
             public Object addingService(ServiceReference<Object> reference) {
                 Object service = context.getService(reference);
+                if (service != null && into == resources && !declaresAccess(service)) {
+                    context.ungetService(reference);
+                    return null;
+                }
                 if (service != null) {
                     into.add(service);
                     scheduleReload();
@@ -203,6 +207,16 @@ public final class JaxRsWhiteboard {
         };
         tracker.open(true);
         return tracker;
+    }
+
+    /** A resource whose endpoints do not all say who may call them is refused (and the refusal logged). */
+    private static boolean declaresAccess(Object resource) {
+        java.util.List<String> undeclared = EndpointDeclarations.undeclared(resource.getClass());
+        if (!undeclared.isEmpty()) {
+            LOG.error("Resource not served resource={} undeclaredMethods={}: every endpoint needs @RequiresPermission or @PublicEndpoint",
+                    resource.getClass().getName(), undeclared);
+        }
+        return undeclared.isEmpty();
     }
 
     private synchronized void scheduleReload() {
@@ -255,6 +269,15 @@ public final class JaxRsWhiteboard {
         // Errors are written by our mapper; never let Jetty replace them with its HTML error page.
         config.property(ServerProperties.RESPONSE_SET_STATUS_OVER_SEND_ERROR, true);
         config.register(new JacksonJsonProvider(mapper));
+        config.register(org.glassfish.jersey.media.sse.SseFeature.class);
+        // service-file lookup is off, so Servlet 3 async (needed by event streams) is switched on by hand
+        config.register(new org.glassfish.jersey.internal.inject.AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(new org.glassfish.jersey.servlet.async.AsyncContextDelegateProviderImpl())
+                        .to(org.glassfish.jersey.servlet.spi.AsyncContextDelegateProvider.class);
+            }
+        });
         config.register(new ProblemMapper());
         config.register(new AccessLogFilter());
         config.register(openApi);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import io.vessel.api.security.PublicEndpoint;
+import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.Problem;
 import jakarta.ws.rs.core.MediaType;
@@ -64,7 +66,10 @@ final class OpenApiGenerator {
                 "description", "Hosting control panel API. Every error is an RFC 9457 application/problem+json document."));
         doc.put("servers", List.of(Map.of("url", ApiWhiteboard.BASE_PATH)));
         doc.put("paths", paths);
-        doc.put("components", Map.of("schemas", schemas));
+        doc.put("components", Map.of("schemas", schemas, "securitySchemes", Map.of(
+                SESSION, Map.of("type", "apiKey", "in", "cookie", "name", "vessel_session",
+                        "description", "Browser session from POST /auth/login (HttpOnly, SameSite=Strict)"),
+                BEARER, Map.of("type", "http", "scheme", "bearer", "description", "API token (vsl_…) made with POST /me/tokens"))));
         return doc;
     }
 
@@ -119,10 +124,41 @@ final class OpenApiGenerator {
             }
             responses.put("200", ok);
         }
-        responses.put("default", Map.of("description", "Error (RFC 9457 problem)",
-                "content", Map.of(ApiWhiteboard.PROBLEM_JSON, Map.of("schema", Map.of("$ref", "#/components/schemas/Problem")))));
+        boolean hasBody = op.containsKey("requestBody") || !parameters.isEmpty();
+        RequiresPermission requirement = declared(java, RequiresPermission.class);
+        if (declared(java, PublicEndpoint.class) != null) {
+            op.put("security", List.of());
+        } else if (requirement != null) {
+            op.put("security", List.of(Map.of(SESSION, List.of()), Map.of(BEARER, List.of())));
+            op.put("x-permission", requirement.value());
+            if (!requirement.object().isEmpty()) {
+                op.put("x-object", requirement.object());
+            }
+            responses.put("401", problem("Not logged in, or the API token is invalid, expired, revoked or used from a wrong address"));
+            responses.put("403", problem("The caller lacks the permission " + requirement.value()));
+            if (!requirement.object().isEmpty()) {
+                responses.put("404", problem("No such " + requirement.object() + ", or it belongs to another tenant (the two look alike)"));
+            }
+        }
+        if (hasBody) {
+            responses.put("400", problem("Malformed or invalid input; errors name each wrong field"));
+        }
+        responses.put("default", problem("Error (RFC 9457 problem)"));
         op.put("responses", responses);
         return op;
+    }
+
+    static final String SESSION = "session";
+    static final String BEARER = "bearer";
+
+    private static Map<String, Object> problem(String description) {
+        return Map.of("description", description,
+                "content", Map.of(ApiWhiteboard.PROBLEM_JSON, Map.of("schema", Map.of("$ref", "#/components/schemas/Problem"))));
+    }
+
+    private static <A extends java.lang.annotation.Annotation> A declared(Method method, Class<A> annotation) {
+        A onMethod = method.getAnnotation(annotation);
+        return onMethod != null ? onMethod : method.getDeclaringClass().getAnnotation(annotation);
     }
 
     private static String produced(ResourceMethod method) {

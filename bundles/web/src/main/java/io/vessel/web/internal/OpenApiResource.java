@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 /** {@code GET /api/v1/openapi.json}: the API as it is right now, including endpoints of installed plugins. */
 @Path("openapi.json")
+@io.vessel.api.security.PublicEndpoint
 public final class OpenApiResource {
 
     private final OpenApiGenerator generator;

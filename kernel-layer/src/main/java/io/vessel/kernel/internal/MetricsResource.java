@@ -1,13 +1,16 @@
 package io.vessel.kernel.internal;
 
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import io.vessel.kernel.api.UsageSample;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VirtualEnvironment;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,34 +19,40 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * {@code GET /metrics}: the Prometheus text format, one series per VE labelled {@code ve="101"}, from the latest
- * accounting sample, beside each VE's limits and state, so Prometheus and Grafana need nothing but a scrape job.
+ * {@code GET /api/v1/metrics}: the Prometheus text format, one series per VE labelled {@code ve="101"}, from the
+ * latest accounting sample, beside each VE's limits and state, so Prometheus and Grafana need nothing but a scrape
+ * job (with an API token holding {@code metrics.read}: {@code authorization: {credentials: vsl_…}}). A caller below
+ * the provider sees only the VEs of their part of the tenancy tree.
  */
-final class MetricsServlet extends HttpServlet {
+@Path("metrics")
+public final class MetricsResource {
 
-    private static final long serialVersionUID = 1L;
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final transient VeService ves;
-    private final transient io.vessel.kernel.internal.usage.UsageMeter usage;
+    private final VeService ves;
+    private final io.vessel.kernel.internal.usage.UsageMeter usage;
 
-    MetricsServlet(VeService ves, io.vessel.kernel.internal.usage.UsageMeter usage) {
+    MetricsResource(VeService ves, io.vessel.kernel.internal.usage.UsageMeter usage) {
         this.ves = ves;
         this.usage = usage;
     }
 
-    @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        List<VirtualEnvironment> all = ves.list();
+    @GET
+    @Produces(PROMETHEUS_TEXT)
+    @RequiresPermission(Permissions.METRICS_READ)
+    public String scrapeMetrics(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        List<VirtualEnvironment> all = ves.list().stream().filter(ve -> caller.sees(ve.owner())).toList();
         Map<Integer, UsageSample> samples = usage.currentAll().stream().collect(Collectors.toMap(UsageSample::veId, s -> s));
-        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
-        PrintWriter out = response.getWriter();
-        out.print(render(all, samples));
-        out.print("# HELP vessel_accounting_sweep_seconds How long the last accounting sweep over all running VEs took\n"
+        StringBuilder out = new StringBuilder();
+        out.append(render(all, samples));
+        out.append("# HELP vessel_accounting_sweep_seconds How long the last accounting sweep over all running VEs took\n"
                 + "# TYPE vessel_accounting_sweep_seconds gauge\n"
                 + "vessel_accounting_sweep_seconds " + String.format(Locale.ROOT, "%.6f", usage.lastSweepNanos() / 1e9) + "\n"
                 + "# HELP vessel_accounting_sweep_ves VEs sampled by the last accounting sweep\n"
                 + "# TYPE vessel_accounting_sweep_ves gauge\n"
                 + "vessel_accounting_sweep_ves " + usage.lastSweepVes() + "\n");
+        return out.toString();
     }
 
     static String render(List<VirtualEnvironment> all, Map<Integer, UsageSample> samples) {

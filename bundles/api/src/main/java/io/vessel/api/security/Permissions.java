@@ -1,0 +1,43 @@
+package io.vessel.api.security;
+
+/** Names of the permissions the core declares. Plugins declare their own, prefixed with their name. */
+public final class Permissions {
+
+    /** What every logged-in account may do to itself: its profile, password, 2FA, tokens, security log. */
+    public static final String SELF = "self";
+
+    public static final String VE_READ = "ve.read";
+    public static final String VE_CREATE = "ve.create";
+    /** Start, stop, restart, hard stop, suspend, resume. */
+    public static final String VE_POWER = "ve.power";
+    /** Run commands and open the console. */
+    public static final String VE_EXEC = "ve.exec";
+    public static final String VE_REINSTALL = "ve.reinstall";
+    /** Hostname and root password. */
+    public static final String VE_CONFIGURE = "ve.configure";
+    /** Resource limits and placement: admins only. */
+    public static final String VE_LIMITS = "ve.limits";
+    /** IP addresses and port forwards. */
+    public static final String VE_NETWORK = "ve.network";
+    public static final String VE_DELETE = "ve.delete";
+
+    public static final String TEMPLATE_READ = "template.read";
+    public static final String TEMPLATE_MANAGE = "template.manage";
+    public static final String IPPOOL_READ = "ippool.read";
+    public static final String IPPOOL_MANAGE = "ippool.manage";
+    public static final String NODE_READ = "node.read";
+    public static final String OPERATION_READ = "operation.read";
+
+    public static final String TENANT_READ = "tenant.read";
+    public static final String TENANT_MANAGE = "tenant.manage";
+    public static final String ACCOUNT_READ = "account.read";
+    public static final String ACCOUNT_MANAGE = "account.manage";
+    public static final String ROLE_READ = "role.read";
+    public static final String ROLE_MANAGE = "role.manage";
+    public static final String IMPERSONATE = "account.impersonate";
+    public static final String AUDIT_READ = "audit.read";
+    public static final String METRICS_READ = "metrics.read";
+
+    private Permissions() {
+    }
+}

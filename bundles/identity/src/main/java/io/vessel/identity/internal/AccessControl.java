@@ -1,0 +1,123 @@
+package io.vessel.identity.internal;
+
+import io.vessel.api.platform.HealthCheck;
+import io.vessel.api.platform.HealthReport;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.PublicEndpoint;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.web.api.ApiWhiteboard;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.DynamicFeature;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.FeatureContext;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * The one place the API is guarded. For every resource method Jersey serves, it reads the method's declaration
+ * ({@link RequiresPermission} or {@link PublicEndpoint}) and puts an {@link AccessFilter} in front of it, plus an
+ * {@link AuditFilter} behind every state-changing one. A method with no declaration gets a filter that refuses
+ * every call (the web bundle does not even serve such resources; this is the second lock).
+ *
+ * <p>Registered as the {@code identity} health check too: the panel counts as ready only once this guards the API.
+ */
+@Component(service = {AccessControl.class, HealthCheck.class},
+        property = {ApiWhiteboard.EXTENSION + "=true", HealthCheck.NAME_PROPERTY + "=identity"})
+public final class AccessControl implements DynamicFeature, HealthCheck {
+
+    private final IdentityManager identity;
+    private final ApiTokens tokens;
+    private final Roles roles;
+    private final AuditLog audit;
+    private final Map<String, ObjectOwnership> owners = new ConcurrentHashMap<>();
+
+    @Activate
+    public AccessControl(@Reference IdentityManager identity, @Reference ApiTokens tokens, @Reference Roles roles, @Reference AuditLog audit) {
+        this.identity = identity;
+        this.tokens = tokens;
+        this.roles = roles;
+        this.audit = audit;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addOwnership(ObjectOwnership ownership, Map<String, Object> properties) {
+        Object kind = properties.get(ObjectOwnership.KIND);
+        if (kind != null) {
+            owners.put(kind.toString(), ownership);
+        }
+    }
+
+    void removeOwnership(ObjectOwnership ownership, Map<String, Object> properties) {
+        Object kind = properties.get(ObjectOwnership.KIND);
+        if (kind != null) {
+            owners.remove(kind.toString(), ownership);
+        }
+    }
+
+    Optional<ObjectOwnership> ownership(String kind) {
+        return Optional.ofNullable(owners.get(kind));
+    }
+
+    /** Every registered kind's resolver, to check that a tenant owns nothing before it is deleted. */
+    Map<String, ObjectOwnership> ownerships() {
+        return Map.copyOf(owners);
+    }
+
+    @Override
+    public void configure(ResourceInfo info, FeatureContext context) {
+        Method method = info.getResourceMethod();
+        Class<?> type = info.getResourceClass();
+        String httpMethod = httpMethod(method);
+        String template = template(type, method);
+        if (declared(method, type, PublicEndpoint.class) != null) {
+            return;
+        }
+        RequiresPermission requirement = declared(method, type, RequiresPermission.class);
+        if (requirement != null) {
+            roles.declare(requirement.value());
+        }
+        context.register(new AccessFilter(this, identity, tokens, requirement, template), Priorities.AUTHENTICATION);
+        if (httpMethod != null && !httpMethod.equals(HttpMethod.GET) && !httpMethod.equals(HttpMethod.HEAD)
+                && !httpMethod.equals(HttpMethod.OPTIONS)) {
+            context.register(new AuditFilter(audit, httpMethod + " " + template), Priorities.USER);
+        }
+    }
+
+    private static <A extends Annotation> A declared(Method method, Class<?> type, Class<A> annotation) {
+        A onMethod = method.getAnnotation(annotation);
+        return onMethod != null ? onMethod : type.getAnnotation(annotation);
+    }
+
+    private static String httpMethod(Method method) {
+        for (Annotation a : method.getAnnotations()) {
+            HttpMethod designator = a.annotationType().getAnnotation(HttpMethod.class);
+            if (designator != null) {
+                return designator.value();
+            }
+        }
+        return null;
+    }
+
+    /** The path template as written in the code, e.g. {@code ves/{id}/start}. */
+    static String template(Class<?> type, Method method) {
+        Path typePath = type.getAnnotation(Path.class);
+        Path methodPath = method.getAnnotation(Path.class);
+        String joined = (typePath == null ? "" : typePath.value()) + "/" + (methodPath == null ? "" : methodPath.value());
+        return joined.replaceAll("/+", "/").replaceAll("^/|/$", "");
+    }
+
+    @Override
+    public HealthReport check() {
+        return HealthReport.up("accounts, tokens and permissions guard the API", Map.of("objectKinds", owners.size()));
+    }
+}

@@ -1,0 +1,143 @@
+package io.vessel.identity.internal;
+
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Cookie;
+import jakarta.ws.rs.core.SecurityContext;
+import java.net.URI;
+import java.security.Principal;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Guards one resource method: who is calling (session cookie or bearer token), whether they may (permission), and
+ * whether the object in the path is theirs to see (otherwise 404, exactly as if it did not exist).
+ */
+final class AccessFilter implements ContainerRequestFilter {
+
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+    private static final Map<String, String> KIND_NAMES = Map.of("ve", "VE", "ip-pool", "IP pool");
+
+    private final AccessControl control;
+    private final IdentityManager identity;
+    private final ApiTokens tokens;
+    private final RequiresPermission requirement;
+    private final String template;
+
+    AccessFilter(AccessControl control, IdentityManager identity, ApiTokens tokens, RequiresPermission requirement, String template) {
+        this.control = control;
+        this.identity = identity;
+        this.tokens = tokens;
+        this.requirement = requirement;
+        this.template = template;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        Object address = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
+        String ip = address == null ? "unknown" : address.toString();
+        AuthenticatedCaller caller = authenticate(request, ip);
+        if (caller.impersonator().isEmpty()) {
+            Optional<String> suspended = caller.tenancy().suspension(caller.tenant());
+            if (suspended.isPresent()) {
+                throw LoginRefused.suspended(suspended.get());
+            }
+        }
+        boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
+        request.setSecurityContext(new CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
+        if (requirement == null) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "The endpoint " + template + " declares no permission and stays closed.");
+        }
+        if (caller.mustEnrol2fa() && !Permissions.SELF.equals(requirement.value())) {
+            throw new ProblemException(403, "two-factor-required", "Two-factor authentication required",
+                    "Your organisation requires two-factor authentication: set it up with POST /api/v1/me/2fa before using anything else.");
+        }
+        if (!caller.may(requirement.value())) {
+            throw new ProblemException(403, "forbidden", "Not allowed",
+                    "You do not have the permission " + requirement.value() + (caller.tokenScope() != null ? " (in your role and in this token's scope)." : "."));
+        }
+        if (!requirement.object().isEmpty()) {
+            checkOwnership(request, caller);
+        }
+    }
+
+    private AuthenticatedCaller authenticate(ContainerRequestContext request, String ip) {
+        String authorization = request.getHeaderString("Authorization");
+        if (authorization != null) {
+            if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw new ProblemException(401, "unauthorized", "Not authenticated", "Send API tokens as Authorization: Bearer vsl_….");
+            }
+            return tokens.authenticate(authorization.substring(7).strip(), ip);
+        }
+        Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
+        AuthenticatedCaller caller = (cookie == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(cookie.getValue()))
+                .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in",
+                        "Log in with POST /api/v1/auth/login, or send an API token as Authorization: Bearer."));
+        if (!SAFE_METHODS.contains(request.getMethod()) && !sameOrigin(request)) {
+            throw new ProblemException(403, "forbidden", "Cross-site request refused",
+                    "A state-changing request with the session cookie must come from the panel's own pages.");
+        }
+        return caller;
+    }
+
+    private void checkOwnership(ContainerRequestContext request, AuthenticatedCaller caller) {
+        String kind = requirement.object();
+        String id = request.getUriInfo().getPathParameters().getFirst(requirement.idParam());
+        ObjectOwnership ownership = control.ownership(kind).orElseThrow(() -> new ProblemException(503, "unavailable", "Unavailable",
+                "The " + KIND_NAMES.getOrDefault(kind, kind) + " service is not running."));
+        Optional<String> owner = id == null ? Optional.empty() : ownership.ownerOf(id);
+        boolean visible = owner.isPresent() && (ObjectOwnership.SHARED.equals(owner.get()) || caller.sees(owner.get()));
+        if (!visible) {
+            // the same answer whether it does not exist or belongs to someone else
+            throw ProblemException.notFound("There is no " + KIND_NAMES.getOrDefault(kind, kind) + " " + id + ".");
+        }
+    }
+
+    /** No Origin (scripts, curl) or the panel's own; browsers send Origin with every cross-site POST. */
+    private static boolean sameOrigin(ContainerRequestContext request) {
+        String origin = request.getHeaderString("Origin");
+        if (origin == null) {
+            return true;
+        }
+        try {
+            URI o = URI.create(origin);
+            URI self = request.getUriInfo().getBaseUri();
+            return o.getHost() != null && o.getHost().equalsIgnoreCase(self.getHost()) && port(o) == port(self);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /** Hands the caller to resources through the standard JAX-RS interface. */
+    private record CallerContext(AuthenticatedCaller caller, boolean secure, String scheme) implements SecurityContext {
+        @Override
+        public Principal getUserPrincipal() {
+            return caller;
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return caller.role().equals(role);
+        }
+
+        @Override
+        public boolean isSecure() {
+            return secure;
+        }
+
+        @Override
+        public String getAuthenticationScheme() {
+            return scheme;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.vessel.identity.internal;
+
+import io.vessel.web.api.ProblemException;
+
+/** Why a login or an authentication did not go through, as the problem the client gets. */
+final class LoginRefused extends ProblemException {
+
+    private static final long serialVersionUID = 1L;
+
+    LoginRefused(int status, String kind, String title, String detail) {
+        super(status, kind, title, detail);
+    }
+
+    static LoginRefused wrongCredentials() {
+        return new LoginRefused(401, "unauthorized", "Not logged in", "Wrong username or password.");
+    }
+
+    static LoginRefused totpRequired() {
+        return new LoginRefused(401, "totp-required", "Two-factor code required",
+                "This account uses two-factor authentication: send the 6-digit code from your authenticator app (or a recovery code) as \"totp\".");
+    }
+
+    static LoginRefused totpWrong() {
+        return new LoginRefused(401, "totp-invalid", "Wrong two-factor code",
+                "The two-factor code is wrong, expired or already used; wait for the next code and try again.");
+    }
+
+    static LoginRefused suspended(String reason) {
+        return new LoginRefused(403, "suspended", "Account suspended", "This account is suspended: " + reason + ". Contact your provider.");
+    }
+
+    static LoginRefused throttled(java.time.Duration wait) {
+        long seconds = Math.max(1, wait.toSeconds());
+        return new LoginRefused(429, "too-many-logins", "Too many failed logins",
+                "Too many failed logins from your address; try again in " + (seconds >= 120 ? seconds / 60 + " minutes" : seconds + " seconds") + ".");
+    }
+}

@@ -1,0 +1,161 @@
+package io.vessel.identity.internal;
+
+import io.vessel.identity.api.Tenant;
+import io.vessel.identity.api.TenantKind;
+import io.vessel.persistence.api.Database;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tenancy tree. Every request asks it whether an object's tenant lies below the caller's, so the whole tree is
+ * kept in memory (a few thousand small records) and reloaded after each change, which all go through here.
+ */
+@Component(service = Tenancy.class)
+public final class Tenancy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tenancy.class);
+
+    private final Database database;
+    private volatile Map<UUID, Tenant> tree = Map.of();
+    private volatile Tenant provider;
+
+    @Activate
+    public Tenancy(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database) {
+        this.database = database;
+        ensureProvider();
+        reload();
+    }
+
+    private void ensureProvider() {
+        database.run(em -> {
+            List<TenantEntity> roots = em.createQuery("select t from TenantEntity t where t.kind = :k", TenantEntity.class)
+                    .setParameter("k", TenantKind.PROVIDER).getResultList();
+            UUID root;
+            if (roots.isEmpty()) {
+                TenantEntity created = new TenantEntity(null, TenantKind.PROVIDER, "Provider", now());
+                em.persist(created);
+                root = created.id();
+                LOG.info("Tenancy tree created provider={}", root);
+            } else {
+                root = roots.get(0).id();
+            }
+            // accounts made before tenancy existed belong to the provider
+            em.createQuery("update AccountEntity a set a.tenantId = :p where a.tenantId is null").setParameter("p", root).executeUpdate();
+        });
+    }
+
+    private void reload() {
+        Map<UUID, Tenant> loaded = new HashMap<>();
+        database.inTransaction(em -> em.createQuery("select t from TenantEntity t", TenantEntity.class).getResultList())
+                .forEach(t -> loaded.put(t.toTenant().id(), t.toTenant()));
+        tree = Map.copyOf(loaded);
+        provider = loaded.values().stream().filter(t -> t.kind() == TenantKind.PROVIDER).findFirst().orElseThrow();
+    }
+
+    Tenant provider() {
+        return provider;
+    }
+
+    Optional<Tenant> find(UUID id) {
+        return id == null ? Optional.empty() : Optional.ofNullable(tree.get(id));
+    }
+
+    /** Whether {@code tenant} is {@code ancestor} or lies below it. False for unknown tenants. */
+    boolean isWithin(UUID tenant, UUID ancestor) {
+        Map<UUID, Tenant> snapshot = tree;
+        Tenant current = tenant == null ? null : snapshot.get(tenant);
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current.id().equals(ancestor)) {
+                return true;
+            }
+            current = current.parentId() == null ? null : snapshot.get(current.parentId());
+        }
+        return false;
+    }
+
+    /** The tenants at and below {@code root}, root first. */
+    List<Tenant> subtree(UUID root) {
+        return tree.values().stream().filter(t -> isWithin(t.id(), root))
+                .sorted(java.util.Comparator.comparing((Tenant t) -> !t.id().equals(root)).thenComparing(Tenant::createdAt)).toList();
+    }
+
+    /** Why the tenant (or one above it) is suspended; empty while none is. */
+    Optional<String> suspension(UUID tenant) {
+        Map<UUID, Tenant> snapshot = tree;
+        for (Tenant t = snapshot.get(tenant); t != null; t = t.parentId() == null ? null : snapshot.get(t.parentId())) {
+            if (t.suspended()) {
+                return Optional.of(t.suspendedReason() == null || t.suspendedReason().isBlank() ? "no reason given" : t.suspendedReason());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the tenant or one above it requires two-factor authentication. */
+    boolean requires2fa(UUID tenant) {
+        Map<UUID, Tenant> snapshot = tree;
+        for (Tenant t = snapshot.get(tenant); t != null; t = t.parentId() == null ? null : snapshot.get(t.parentId())) {
+            if (t.require2fa()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Tenant create(UUID parent, TenantKind kind, String name) {
+        Tenant parentTenant = find(parent).orElseThrow(() -> new IllegalArgumentException("no parent tenant " + parent));
+        if (kind == TenantKind.PROVIDER) {
+            throw new IllegalArgumentException("there is only one provider");
+        }
+        if (kind == TenantKind.RESELLER && parentTenant.kind() != TenantKind.PROVIDER) {
+            throw new IllegalArgumentException("resellers belong to the provider");
+        }
+        if (parentTenant.kind() == TenantKind.CUSTOMER) {
+            throw new IllegalArgumentException("customers have no tenants below them");
+        }
+        TenantEntity created = new TenantEntity(parent, kind, name, now());
+        database.run(em -> em.persist(created));
+        reload();
+        LOG.info("Tenant created id={} kind={} parent={}", created.id(), kind, parent);
+        return created.toTenant();
+    }
+
+    /** Applies {@code change} to the stored tenant and refreshes the tree. */
+    Tenant change(UUID id, java.util.function.Consumer<TenantEntity> change) {
+        Tenant changed = database.inTransaction(em -> {
+            TenantEntity entity = em.find(TenantEntity.class, id);
+            change.accept(entity);
+            return entity.toTenant();
+        });
+        reload();
+        return changed;
+    }
+
+    /** Deletes a tenant that has nothing below it and no accounts; the caller checks for other owned objects. */
+    void delete(UUID id) {
+        database.run(em -> {
+            long children = em.createQuery("select count(t) from TenantEntity t where t.parentId = :id", Long.class).setParameter("id", id)
+                    .getSingleResult();
+            if (children > 0) {
+                throw new IllegalStateException("it still has " + children + " tenant(s) below it");
+            }
+            em.createQuery("delete from CustomRoleEntity r where r.tenantId = :id").setParameter("id", id).executeUpdate();
+            em.remove(em.find(TenantEntity.class, id));
+        });
+        reload();
+        LOG.info("Tenant deleted id={}", id);
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -283,6 +283,71 @@ final class VeBench {
     }
 
     /** The density run at 1,000 VEs: does accounting (cgroups, quota groups, one batched insert) keep up? */
+    /**
+     * The authenticated API under load: {@code wrk} with 16 connections against {@code GET /api/v1/ves/{id}} and
+     * {@code GET /api/v1/ves} (1,000 VEs) with an API token, beside bare Jetty answering "hello" in the same run.
+     */
+    List<Row> api() throws Exception {
+        try (Panel panel = new Panel()) {
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            List<Future<Double>> creates = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                int id = 3000 + i;
+                creates.add(clients.submit(() -> panel.timed("POST", "/api/v1/ves", "{\"template\":\"busybox\",\"id\":" + id + "}")));
+            }
+            for (Future<Double> f : creates) {
+                f.get();
+            }
+            clients.shutdown();
+            HttpResponse<String> token = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/me/tokens")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\",\"permissions\":[\"ve.read\"]}")));
+            String bearer = "Authorization: Bearer " + JSON.readTree(token.body()).get("secret").asText();
+            int jettyPort = Bench.freePort();
+            String cp = repo.resolve("bench/target/bench.jar") + java.io.File.pathSeparator + repo.resolve("bench/target/lib") + java.io.File.separator + "*";
+            Process jetty = new ProcessBuilder("java", "-cp", cp, HelloJetty.class.getName(), String.valueOf(jettyPort))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                Bench.awaitOk(jettyPort, "/", jetty);
+                String base = "http://127.0.0.1:" + panel.port + "/api/v1/ves";
+                wrk(bearer, base + "/3500", 3); // warm-up: JIT and connection pools
+                double[] one = wrk(bearer, base + "/3500", 10);
+                double[] list = wrk(bearer, base, 10);
+                double[] bare = wrk(null, "http://127.0.0.1:" + jettyPort + "/", 10);
+                return List.of(
+                        new Row("GET /ves/{id} with token, 16 clients: throughput", "/s", one[0], "bare Jetty hello", bare[0], ">= 0.30x"),
+                        new Row("GET /ves/{id} with token, 16 clients: p99 latency", "ms", one[1], "bare Jetty hello", bare[1], "<= 20 ms"),
+                        new Row("GET /ves (1,000 VEs) with token, 16 clients: throughput", "/s", list[0], "bare Jetty hello", bare[0], "-"),
+                        new Row("GET /ves (1,000 VEs) with token, 16 clients: p99", "ms", list[1], "bare Jetty hello", bare[1], "-"));
+            } finally {
+                jetty.destroy();
+                jetty.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Runs wrk (2 threads, 16 connections); returns requests per second and the p99 latency in ms. */
+    private static double[] wrk(String header, String url, int seconds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency"));
+        if (header != null) {
+            cmd.addAll(List.of("-H", header));
+        }
+        cmd.add(url);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        java.util.regex.Matcher rps = java.util.regex.Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
+        java.util.regex.Matcher p99 = java.util.regex.Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        if (!rps.find() || !p99.find() || out.contains("Non-2xx")) {
+            throw new IllegalStateException("wrk against " + url + " failed:\n" + out);
+        }
+        double latency = Double.parseDouble(p99.group(1)) * switch (p99.group(2)) {
+            case "us" -> 0.001;
+            case "s" -> 1000;
+            default -> 1;
+        };
+        return new double[] {Double.parseDouble(rps.group(1)), latency};
+    }
+
     List<Row> density1000() throws Exception {
         return density(1000).stream().filter(r -> r.figure().contains("accounting") || r.figure().contains("CPU")
                 || r.figure().contains("started")).toList();

@@ -93,7 +93,7 @@ class AccountingIT {
             // Prometheus
             PanelProcess.Response metrics = panel.get("/api/v1/metrics");
             assertEquals(200, metrics.status());
-            assertTrue(metrics.contentType().startsWith("text/plain; version=0.0.4"), metrics.contentType());
+            assertTrue(metrics.contentType().startsWith("text/plain") && metrics.contentType().contains("version=0.0.4"), metrics.contentType());
             assertTrue(metrics.body().contains("# TYPE vessel_ve_cpu_seconds_total counter"), metrics.body());
             assertTrue(metrics.body().contains("vessel_ve_up{ve=\"" + ve + "\"} 1"), metrics.body());
             assertTrue(metrics.body().contains("vessel_ve_memory_limit_bytes{ve=\"" + ve + "\"} 536870912"), metrics.body());

@@ -188,9 +188,13 @@ final class PanelProcess implements AutoCloseable {
         }
 
         Response send(String method, String path, String json) {
+            return send(method, path, json, "application/json");
+        }
+
+        Response send(String method, String path, String json, String contentType) {
             HttpRequest.Builder b = HttpRequest.newBuilder(panel.uri(path)).header(header, value);
             if (json != null) {
-                b.header("Content-Type", "application/json");
+                b.header("Content-Type", contentType);
             }
             b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
             return panel.anonymous(b);
@@ -207,8 +211,15 @@ final class PanelProcess implements AutoCloseable {
 
     /** Sends without the admin's session. */
     Response anonymous(HttpRequest.Builder request) {
+        HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
         try {
-            HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException staleConnection) {
+                // the client reused a pooled connection the server had just closed: send once more on a new one
+                r = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+            }
             return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), r.headers().map());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -73,7 +73,8 @@ class VeLifecycleIT {
             assertEquals("limits.memoryBytes", badLimits.json().at("/errors/0/field").asText());
             assertProblem(panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"limits\":{\"processes\":1}}"), 400, null);
             assertProblem(panel.get("/api/v1/ves/99999"), 404, "There is no VE 99999.");
-            assertProblem(panel.get("/api/v1/operations/" + java.util.UUID.randomUUID() + "?wait=61"), 400, "wait must be between 0 and 60 seconds.");
+            String anOperation = panel.get("/api/v1/operations?limit=1").json().get(0).get("id").asText();
+            assertProblem(panel.get("/api/v1/operations/" + anOperation + "?wait=61"), 400, "wait must be between 0 and 60 seconds.");
             assertEquals(1, panel.get("/api/v1/ves").json().size(), "refused requests created nothing");
 
             second = create(panel, "{\"template\":\"busybox\"}");

@@ -109,6 +109,10 @@ final class PanelFramework {
         p.put("org.apache.felix.http.host", settings.httpHost());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
         p.put("org.apache.felix.http.name", "vessel");
+        // Encoded slashes or dots in a path segment are data to the API (an id), not a path: Jetty must not refuse them with
+        // its own HTML page before the API can answer with a problem document. (Jetty's narrower modes still refuse
+        // %2F; the web UI's static files will need their own normalisation check when they arrive.)
+        p.put("org.eclipse.jetty.UriComplianceMode", "LEGACY");
         p.put("felix.fileinstall.dir", settings.pluginsDir().toString());
         p.put("felix.fileinstall.filter", ".*\\.jar");
         p.put("felix.fileinstall.poll", "1000");

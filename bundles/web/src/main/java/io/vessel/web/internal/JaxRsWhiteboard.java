@@ -66,6 +66,7 @@ public final class JaxRsWhiteboard {
     private volatile List<Object> builtWith = List.of();
     private ServiceRegistration<Servlet> apiRegistration;
     private ServiceRegistration<Servlet> fallbackRegistration;
+    private ServiceRegistration<Servlet> errorPageRegistration;
     private boolean reloadPending;
     private ServiceTracker<Object, Object> resourceTracker;
     private ServiceTracker<Object, Object> extensionTracker;
@@ -84,6 +85,10 @@ public final class JaxRsWhiteboard {
         this.openApi = new OpenApiResource(new OpenApiGenerator(mapper), this::resourceClasses, version);
         this.fallbackRegistration = context.registerService(Servlet.class, new ProblemServlet(mapper),
                 servletProperties("vessel-not-found", "/", false));
+        Dictionary<String, Object> errorPage = new Hashtable<>();
+        errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "vessel-error-page");
+        errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ERROR_PAGE, new String[] {"4xx", "5xx"});
+        this.errorPageRegistration = context.registerService(Servlet.class, new ErrorPageServlet(mapper), errorPage);
         synchronized (this) {
             reloadPending = true; // trackers opening below must not schedule a reload before the first build
         }
@@ -315,7 +320,7 @@ public final class JaxRsWhiteboard {
         }
         reloader.shutdownNow();
         servlet = null;
-        for (ServiceRegistration<?> registration : new ServiceRegistration<?>[] {apiRegistration, fallbackRegistration}) {
+        for (ServiceRegistration<?> registration : new ServiceRegistration<?>[] {apiRegistration, fallbackRegistration, errorPageRegistration}) {
             if (registration == null) {
                 continue;
             }

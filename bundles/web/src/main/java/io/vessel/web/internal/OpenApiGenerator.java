@@ -103,7 +103,8 @@ final class OpenApiGenerator {
                     parameters.add(param);
                 }
                 case ENTITY -> op.put("requestBody", Map.of("required", true,
-                        "content", Map.of(MediaType.APPLICATION_JSON, Map.of("schema", schemaFor(mapper.constructType(p.getType()), schemas)))));
+                        "content", Map.of(consumed(method), Map.of("schema", java.io.InputStream.class.isAssignableFrom(p.getRawType())
+                                ? Map.of("type", "string", "format", "binary") : schemaFor(mapper.constructType(p.getType()), schemas)))));
                 default -> {
                     // @Context and similar are injected by the server, not sent by clients
                 }
@@ -159,6 +160,10 @@ final class OpenApiGenerator {
     private static <A extends java.lang.annotation.Annotation> A declared(Method method, Class<A> annotation) {
         A onMethod = method.getAnnotation(annotation);
         return onMethod != null ? onMethod : method.getDeclaringClass().getAnnotation(annotation);
+    }
+
+    private static String consumed(ResourceMethod method) {
+        return method.getConsumedTypes().isEmpty() ? MediaType.APPLICATION_JSON : method.getConsumedTypes().get(0).toString();
     }
 
     private static String produced(ResourceMethod method) {

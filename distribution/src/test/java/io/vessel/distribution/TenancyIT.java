@@ -232,6 +232,49 @@ class TenancyIT {
         }
     }
 
+    @Test
+    void privateTemplatesAndPoolsStayWithTheirTenant() throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String reseller = id(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
+            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + reseller + "\"}"));
+            account(panel, a, "alice", "customer-owner");
+            account(panel, reseller, "rita", "reseller-admin");
+            PanelProcess.As alice = panel.login("alice", PASSWORD);
+            PanelProcess.As rita = panel.login("rita", PASSWORD);
+
+            // a private template: customer A's own image
+            Path root = work.resolve("rootfs");
+            for (String dir : List.of("bin", "etc", "root", "tmp", "proc", "sys", "dev")) {
+                Files.createDirectories(root.resolve(dir));
+            }
+            Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+            Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
+            Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+            Files.writeString(root.resolve("etc/shadow"), "root:*:19000:0:99999:7:::\n");
+            Path tarball = work.resolve("image.tar");
+            PanelProcess.host("tar", "--numeric-owner", "-C", work.resolve("rootfs").toString(), "-cf", tarball.toString(), ".");
+            PanelProcess.Response imported = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/templates/import?name=image-a&owner=" + a))
+                    .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofFile(tarball)));
+            assertEquals("SUCCEEDED", VeLifecycleIT.awaitOperation(panel, imported).get("state").asText());
+            assertTrue(alice.get("/api/v1/templates").json().findValues("name").stream().anyMatch(n -> n.asText().equals("image-a")));
+            assertTrue(rita.get("/api/v1/templates").json().findValues("name").stream().noneMatch(n -> n.asText().equals("image-a")));
+            assertProblem(rita.get("/api/v1/templates/image-a"), 404, "There is no template image-a.");
+            assertProblem(rita.post("/api/v1/ves", "{\"template\":\"image-a\",\"owner\":\"" + b + "\"}"), 400, "There is no template image-a.");
+            int ve = ve(panel, a, "image-a");
+            assertEquals("image-a", panel.get("/api/v1/ves/" + ve).json().get("template").asText());
+
+            // pools: a reseller's own range, and one dedicated to customer A
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"rita-pool\",\"cidr\":\"10.66.0.0/24\",\"owner\":\"" + reseller + "\"}").status());
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"a-pool\",\"cidr\":\"10.67.0.0/24\",\"owner\":\"" + a + "\"}").status());
+            assertEquals(List.of("rita-pool"), rita.get("/api/v1/ip-pools").json().findValues("name").stream().map(JsonNode::asText).toList());
+            assertProblem(rita.get("/api/v1/ip-pools/a-pool"), 404, "There is no IP pool a-pool.");
+            assertProblem(rita.post("/api/v1/ves", "{\"template\":\"busybox\",\"owner\":\"" + b + "\",\"ipPool\":\"a-pool\"}"), 400,
+                    "There is no IP pool a-pool.");
+            assertProblem(panel.send(delete("/api/v1/tenants/" + a, panel)), 409, null);
+        }
+    }
+
     private void assertNoSecretsLogged(PanelProcess panel) throws Exception {
         String log = Files.readString(panel.logDir.resolve("vessel.log")) + panel.output();
         for (String secret : secrets) {
@@ -318,7 +361,11 @@ class TenancyIT {
     }
 
     private static int ve(PanelProcess panel, String owner) {
-        JsonNode done = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"owner\":\"" + owner + "\"}"));
+        return ve(panel, owner, "busybox");
+    }
+
+    private static int ve(PanelProcess panel, String owner, String template) {
+        JsonNode done = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"" + template + "\",\"owner\":\"" + owner + "\"}"));
         return Integer.parseInt(done.get("result").asText().replace("/api/v1/ves/", ""));
     }
 

@@ -11,7 +11,8 @@ import java.util.List;
  * @param mirror      a Debian mirror URL; default: the one this host's apt uses, or {@code kernel.debian.mirror}
  * @param packages    extra packages to include
  * @param description shown to users choosing a template
+ * @param owner       the tenant a private template is for; null for one every tenant may use
  */
 public record DebianTemplateRequest(String name, String suite, String variant, String mirror, List<String> packages,
-                                    String description) {
+                                    String description, String owner) {
 }

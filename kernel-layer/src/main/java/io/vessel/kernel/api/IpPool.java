@@ -13,7 +13,8 @@ import java.util.List;
  * @param dns       name servers written to the VEs' {@code /etc/resolv.conf}
  * @param capacity  addresses the pool can hand out in all
  * @param allocated addresses handed out now
+ * @param owner     the tenant that alone may use the pool (e.g. a reseller's own range); null for a shared pool
  */
 public record IpPool(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns,
-                     long capacity, long allocated, Instant createdAt) {
+                     long capacity, long allocated, Instant createdAt, String owner) {
 }

@@ -16,10 +16,11 @@ import java.time.Instant;
  * @param retired     no new VEs are created from it; VEs already made from it are unaffected
  * @param vesUsing    VEs created from this version (it cannot be deleted while any exist)
  * @param error       why the build failed, in words
+ * @param owner       the tenant a private template belongs to; null for templates every tenant may use
  */
 public record Template(String name, int version, TemplateSource source, TemplateState state, String description,
                        String origin, String osName, String init, Long sizeBytes, boolean retired, long vesUsing,
-                       String error, Instant createdAt, Instant updatedAt) {
+                       String error, Instant createdAt, Instant updatedAt, String owner) {
 
     /** {@code name@version}: the reference a VE keeps. */
     public String reference() {

@@ -14,7 +14,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import io.vessel.api.security.Caller;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
@@ -33,13 +36,14 @@ public final class IpPoolsResource {
 
     @GET
     @RequiresPermission(Permissions.IPPOOL_READ)
-    public List<IpPool> listIpPools() {
-        return VesResource.call(() -> network.get().pools());
+    public List<IpPool> listIpPools(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return VesResource.call(() -> network.get().pools()).stream().filter(p -> p.owner() == null || caller.sees(p.owner())).toList();
     }
 
     @GET
     @Path("{name}")
-    @RequiresPermission(Permissions.IPPOOL_READ)
+    @RequiresPermission(value = Permissions.IPPOOL_READ, object = "ip-pool", idParam = "name")
     public IpPool getIpPool(@PathParam("name") String name) {
         return VesResource.call(() -> network.get().pool(name)).orElseThrow(() -> ProblemException.notFound("There is no IP pool " + name + "."));
     }
@@ -47,10 +51,13 @@ public final class IpPoolsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.IPPOOL_MANAGE)
-    public Response createIpPool(NewIpPool body) {
+    public Response createIpPool(NewIpPool body, @Context SecurityContext security) {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"name\": \"public-v4\", \"cidr\": \"192.0.2.0/24\", \"mode\": \"NAT\"}.",
                     List.of(new Problem.FieldError("name", "required")));
+        }
+        if (body.owner() != null && !body.owner().isBlank() && !Caller.of(security).sees(body.owner().strip())) {
+            throw ProblemException.invalid("There is no tenant " + body.owner() + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));
         }
         IpPool pool = VesResource.call(() -> network.get().createPool(body));
         return Response.created(URI.create("/api/v1/ip-pools/" + pool.name())).entity(pool).build();
@@ -58,7 +65,7 @@ public final class IpPoolsResource {
 
     @DELETE
     @Path("{name}")
-    @RequiresPermission(Permissions.IPPOOL_MANAGE)
+    @RequiresPermission(value = Permissions.IPPOOL_MANAGE, object = "ip-pool", idParam = "name")
     public Response deleteIpPool(@PathParam("name") String name) {
         VesResource.call(() -> {
             network.get().deletePool(name);

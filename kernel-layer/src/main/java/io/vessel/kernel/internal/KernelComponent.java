@@ -185,6 +185,12 @@ public final class KernelComponent {
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
             registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new VeOwnership(manager), veKind));
+            TemplateCatalog templateCatalog = catalog;
+            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
+                    name -> templateCatalog.versions(name).stream().findFirst(), io.vessel.kernel.api.Template::owner,
+                    () -> templateCatalog.list().stream().filter(t -> t.version() == 1)), kind("template")));
+            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
+                    addresses::pool, io.vessel.kernel.api.IpPool::owner, () -> addresses.pools().stream()), kind("ip-pool")));
             buildBuiltinTemplate(catalog);
         } catch (Exception e) {
             unavailable = e.getMessage();
@@ -205,7 +211,7 @@ public final class KernelComponent {
             }
             return templateService;
         };
-        registrations.add(context.registerService(VesResource.class, new VesResource(handle, operations, () -> meter, () -> network(pools)), resource()));
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, templateHandle, operations, () -> meter, () -> network(pools)), resource()));
         registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
         registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
                 templateMaxSize(config)), resource()));
@@ -294,6 +300,12 @@ public final class KernelComponent {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " must be a size like 20G, not '" + text + "'");
         }
+    }
+
+    private static Dictionary<String, Object> kind(String kind) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(io.vessel.api.security.ObjectOwnership.KIND, kind);
+        return props;
     }
 
     private static Dictionary<String, Object> resource() {

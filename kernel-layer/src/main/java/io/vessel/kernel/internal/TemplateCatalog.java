@@ -156,7 +156,7 @@ final class TemplateCatalog implements TemplateService {
             }
             em.persist(new TemplateEntity(BusyboxTemplate.NAME, BusyboxTemplate.VERSION, TemplateSource.BUILTIN,
                     "Minimal system from the host's static busybox, with an init that stops cleanly", settings.busybox().toString(),
-                    "/sbin/init", node, now()));
+                    "/sbin/init", node, now(), null));
         });
         build(BusyboxTemplate.NAME, BusyboxTemplate.VERSION, Progress.NONE);
     }
@@ -205,10 +205,10 @@ final class TemplateCatalog implements TemplateService {
             }
         }
         DebianTemplateRequest resolved = new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, packages,
-                request.description());
+                request.description(), request.owner());
         String origin = "debootstrap " + request.suite() + " " + variant + " " + mirror + (packages.isEmpty() ? "" : " +" + String.join(",", packages));
         Template prepared = record(request.name(), TemplateSource.DEBOOTSTRAP, request.description() != null ? request.description()
-                : "Debian " + request.suite() + " (" + variant + ")", origin, VesselInit.PATH);
+                : "Debian " + request.suite() + " (" + variant + ")", origin, VesselInit.PATH, request.owner());
         pendingDebian.put(prepared.reference(), resolved);
         return prepared;
     }
@@ -247,7 +247,7 @@ final class TemplateCatalog implements TemplateService {
             Template prepared;
             synchronized (this) {
                 prepared = record(request.name(), TemplateSource.TARBALL, request.description() != null ? request.description()
-                        : "Imported from " + fileName, origin, init != null ? init : VesselInit.PATH);
+                        : "Imported from " + fileName, origin, init != null ? init : VesselInit.PATH, request.owner());
             }
             Files.createDirectories(settings.uploads());
             Files.move(tarball, upload(prepared.reference()), StandardCopyOption.REPLACE_EXISTING);
@@ -283,15 +283,19 @@ final class TemplateCatalog implements TemplateService {
     }
 
     /** Records the next version of {@code name} as BUILDING. Callers hold this object's lock. */
-    private Template record(String name, TemplateSource source, String description, String origin, String init) {
+    private Template record(String name, TemplateSource source, String description, String origin, String init, String owner) {
         return database.inTransaction(em -> {
             List<TemplateEntity> versions = em.createQuery("select t from TemplateEntity t where t.name = :name order by t.version desc",
                     TemplateEntity.class).setParameter("name", name).getResultList();
             if (versions.stream().anyMatch(t -> t.state() == TemplateState.BUILDING)) {
                 throw new VeException(Kind.CONFLICT, "name", "template '" + name + "' is being built already; wait for it to finish", null);
             }
+            String tenant = owner == null || owner.isBlank() ? null : owner.strip();
+            if (!versions.isEmpty() && !java.util.Objects.equals(versions.get(0).owner(), tenant)) {
+                throw new VeException(Kind.CONFLICT, "owner", "template '" + name + "' exists with another owner; new versions keep the owner", null);
+            }
             int version = versions.isEmpty() ? 1 : versions.get(0).version() + 1;
-            TemplateEntity entity = new TemplateEntity(name, version, source, description, origin, init, node, now());
+            TemplateEntity entity = new TemplateEntity(name, version, source, description, origin, init, node, now(), tenant);
             em.persist(entity);
             LOG.info("Template recorded template={} source={} origin=\"{}\"", entity.id(), source, origin);
             return entity.toTemplate(0);

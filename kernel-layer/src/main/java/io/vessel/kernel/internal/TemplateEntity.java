@@ -49,12 +49,15 @@ public class TemplateEntity {
     private Instant createdAt;
     @Column(name = "updated_at", nullable = false)
     private Instant updatedAt;
+    @Column(length = 64)
+    private String owner;
 
     protected TemplateEntity() {
     }
 
     TemplateEntity(String name, int version, TemplateSource source, String description, String origin, String init,
-                   UUID nodeId, Instant now) {
+                   UUID nodeId, Instant now, String owner) {
+        this.owner = owner;
         this.id = storageId(name, version);
         this.name = name;
         this.version = version;
@@ -124,8 +127,12 @@ public class TemplateEntity {
         this.updatedAt = now;
     }
 
+    String owner() {
+        return owner;
+    }
+
     Template toTemplate(long vesUsing) {
         return new Template(name, version, source, state, description, origin, osName, init, sizeBytes, retired,
-                vesUsing, error, createdAt, updatedAt);
+                vesUsing, error, createdAt, updatedAt, owner);
     }
 }

@@ -20,7 +20,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import io.vessel.api.security.Caller;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +44,7 @@ public final class TemplatesResource {
 
     /** Body of {@code POST /api/v1/templates}: a Debian template built with debootstrap. */
     public record BuildTemplateRequest(String name, String source, String suite, String variant, String mirror,
-                                       List<String> packages, String description) {
+                                       List<String> packages, String description, String owner) {
     }
 
     /** Body of {@code PATCH /api/v1/templates/{name}}. */
@@ -63,13 +66,14 @@ public final class TemplatesResource {
 
     @GET
     @RequiresPermission(Permissions.TEMPLATE_READ)
-    public List<Template> listTemplates() {
-        return VesResource.call(() -> templates.get().list());
+    public List<Template> listTemplates(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return VesResource.call(() -> templates.get().list()).stream().filter(t -> t.owner() == null || caller.sees(t.owner())).toList();
     }
 
     @GET
     @Path("{name}")
-    @RequiresPermission(Permissions.TEMPLATE_READ)
+    @RequiresPermission(value = Permissions.TEMPLATE_READ, object = "template", idParam = "name")
     public List<Template> templateVersions(@PathParam("name") String name) {
         List<Template> versions = VesResource.call(() -> templates.get().versions(name));
         if (versions.isEmpty()) {
@@ -80,7 +84,7 @@ public final class TemplatesResource {
 
     @GET
     @Path("{name}/{version}")
-    @RequiresPermission(Permissions.TEMPLATE_READ)
+    @RequiresPermission(value = Permissions.TEMPLATE_READ, object = "template", idParam = "name")
     public Template templateVersion(@PathParam("name") String name, @PathParam("version") String version) {
         return VesResource.call(() -> templates.get().find(name + "@" + version))
                 .orElseThrow(() -> ProblemException.notFound("There is no template " + name + "@" + version + "."));
@@ -89,7 +93,7 @@ public final class TemplatesResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.TEMPLATE_MANAGE)
-    public Response buildTemplate(BuildTemplateRequest body) {
+    public Response buildTemplate(BuildTemplateRequest body, @Context SecurityContext security) {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"name\": \"debian-12\", \"source\": \"debootstrap\", \"suite\": \"bookworm\"}; "
                     + "tarballs go to POST /api/v1/templates/import.", List.of(new Problem.FieldError("name", "required")));
@@ -98,8 +102,9 @@ public final class TemplatesResource {
             throw ProblemException.invalid("source must be \"debootstrap\"; upload root file system tarballs to POST /api/v1/templates/import.",
                     List.of(new Problem.FieldError("source", "must be debootstrap")));
         }
+        String owner = ownerFor(body.owner(), security);
         Template prepared = VesResource.call(() -> templates.get().prepareDebian(new DebianTemplateRequest(body.name(), body.suite(),
-                body.variant(), body.mirror(), body.packages(), body.description())));
+                body.variant(), body.mirror(), body.packages(), body.description(), owner)));
         return submit("template.build", prepared);
     }
 
@@ -109,8 +114,10 @@ public final class TemplatesResource {
             "application/zstd", "application/x-zstd"})
     @RequiresPermission(Permissions.TEMPLATE_MANAGE)
     public Response importTemplate(@QueryParam("name") String name, @QueryParam("filename") String fileName,
-                                   @QueryParam("init") String init, @QueryParam("description") String description, InputStream body)
+                                   @QueryParam("init") String init, @QueryParam("description") String description,
+                                   @QueryParam("owner") String owner, InputStream body, @Context SecurityContext security)
             throws IOException {
+        String tenant = ownerFor(owner, security);
         if (name == null || name.isBlank()) {
             throw ProblemException.invalid("Name the template: POST /api/v1/templates/import?name=alpine-3 with the tarball as the body.",
                     List.of(new Problem.FieldError("name", "required")));
@@ -124,8 +131,19 @@ public final class TemplatesResource {
             throw e;
         }
         // prepareImport takes the file over: it is kept for the import or deleted
-        Template prepared = VesResource.call(() -> templates.get().prepareImport(new TarballImportRequest(name, fileName, init, description), file));
+        Template prepared = VesResource.call(() -> templates.get().prepareImport(new TarballImportRequest(name, fileName, init, description, tenant), file));
         return submit("template.import", prepared);
+    }
+
+    /** A private template's tenant: one the caller sees; none for a template every tenant may use. */
+    private static String ownerFor(String owner, SecurityContext security) {
+        if (owner == null || owner.isBlank()) {
+            return null;
+        }
+        if (!Caller.of(security).sees(owner.strip())) {
+            throw ProblemException.invalid("There is no tenant " + owner + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));
+        }
+        return owner.strip();
     }
 
     private void receive(InputStream body, java.nio.file.Path file) throws IOException {
@@ -150,7 +168,7 @@ public final class TemplatesResource {
     @PATCH
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
+    @RequiresPermission(value = Permissions.TEMPLATE_MANAGE, object = "template", idParam = "name")
     public List<Template> changeTemplate(@PathParam("name") String name, ChangeTemplateRequest body) {
         if (body == null || body.retired() == null) {
             throw ProblemException.invalid("Send {\"retired\": true} to stop new VEs from using the template, or false to allow them again.",
@@ -161,7 +179,7 @@ public final class TemplatesResource {
 
     @DELETE
     @Path("{name}/{version}")
-    @RequiresPermission(Permissions.TEMPLATE_MANAGE)
+    @RequiresPermission(value = Permissions.TEMPLATE_MANAGE, object = "template", idParam = "name")
     public Response deleteTemplate(@PathParam("name") String name, @PathParam("version") String version) {
         int v;
         try {

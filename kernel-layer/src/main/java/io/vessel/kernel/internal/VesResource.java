@@ -69,13 +69,15 @@ public final class VesResource {
     private static final int DEFAULT_STOP_TIMEOUT = 30;
 
     private final KernelComponent.VeServiceHandle ves;
+    private final KernelComponent.TemplateServiceHandle templates;
     private final OperationService operations;
     private final java.util.function.Supplier<UsageService> usage;
     private final java.util.function.Supplier<NetworkService> network;
 
-    VesResource(KernelComponent.VeServiceHandle ves, OperationService operations, java.util.function.Supplier<UsageService> usage,
+    VesResource(KernelComponent.VeServiceHandle ves, KernelComponent.TemplateServiceHandle templates, OperationService operations, java.util.function.Supplier<UsageService> usage,
                 java.util.function.Supplier<NetworkService> network) {
         this.ves = ves;
+        this.templates = templates;
         this.operations = operations;
         this.usage = usage;
         this.network = network;
@@ -98,12 +100,13 @@ public final class VesResource {
     @Path("{id}/ips")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(value = Permissions.VE_NETWORK, object = "ve")
-    public Response allocateIp(@PathParam("id") String id, AllocateIpRequest body) {
+    public Response allocateIp(@PathParam("id") String id, AllocateIpRequest body, @Context SecurityContext security) {
         int veId = parseId(id);
         if (body == null || body.pool() == null) {
             throw ProblemException.invalid("Name the pool: {\"pool\": \"public-v4\"} (and optionally an \"address\").",
                     List.of(new Problem.FieldError("pool", "required")));
         }
+        checkPoolVisible(Caller.of(security), body.pool(), "pool");
         IpAssignment assignment = call(() -> network.get().allocate(veId, body.pool(), body.address()));
         return Response.created(URI.create("/api/v1/ves/" + veId + "/ips/" + assignment.address())).entity(assignment).build();
     }
@@ -237,9 +240,10 @@ public final class VesResource {
         if (owner != null && !caller.sees(owner)) {
             throw ProblemException.invalid("There is no tenant " + body.owner() + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));
         }
-        if (body.ipPool() != null && call(() -> network.get().pool(body.ipPool())).isEmpty()) {
-            throw ProblemException.invalid("There is no IP pool " + body.ipPool() + ".", List.of(new Problem.FieldError("ipPool", "unknown")));
+        if (body.ipPool() != null) {
+            checkPoolVisible(caller, body.ipPool(), "ipPool");
         }
+        checkTemplateVisible(caller, body.template());
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
                 body.hostname(), owner, body.privileged(), body.limits())));
         int id = prepared.id();
@@ -349,13 +353,14 @@ public final class VesResource {
     @Path("{id}/reinstall")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(value = Permissions.VE_REINSTALL, object = "ve")
-    public Response reinstallVe(@PathParam("id") String id, ReinstallRequest body) {
+    public Response reinstallVe(@PathParam("id") String id, ReinstallRequest body, @Context SecurityContext security) {
         int veId = parseId(id);
         VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
         if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
             throw ProblemException.conflict("Cannot reinstall VE " + veId + ": it is " + ve.state() + "; stop it first.");
         }
         String template = body == null || body.template() == null || body.template().isBlank() ? null : body.template();
+        checkTemplateVisible(Caller.of(security), template);
         call(() -> {
             ves.get().checkTemplate(template != null ? template : ve.template());
             return null;
@@ -401,6 +406,27 @@ public final class VesResource {
             });
             return "/api/v1/ves/" + veId;
         }));
+    }
+
+    /** Another tenant's IP pool is answered exactly like one that does not exist. */
+    private void checkPoolVisible(Caller caller, String pool, String field) {
+        io.vessel.kernel.api.IpPool found = call(() -> network.get().pool(pool)).orElse(null);
+        if (found == null || found.owner() != null && !caller.sees(found.owner())) {
+            // creating a VE names the pool as one of its settings (400); adding an address acts on the pool (404)
+            throw field.equals("pool") ? ProblemException.notFound("There is no IP pool " + pool + ".")
+                    : ProblemException.invalid("There is no IP pool " + pool + ".", List.of(new Problem.FieldError(field, "unknown")));
+        }
+    }
+
+    /** Another tenant's private template is answered exactly like one that does not exist. */
+    private void checkTemplateVisible(Caller caller, String template) {
+        if (template == null || template.isBlank()) {
+            return;
+        }
+        String owner = call(() -> templates.get().find(template)).map(io.vessel.kernel.api.Template::owner).orElse(null);
+        if (owner != null && !caller.sees(owner)) {
+            throw ProblemException.invalid("There is no template " + template + ".", List.of(new Problem.FieldError("template", "unknown")));
+        }
     }
 
     /** Operations on a VE belong to the VE's tenant, so its customer sees them. */

@@ -99,8 +99,14 @@ final class AccessFilter implements ContainerRequestFilter {
         }
     }
 
-    /** No Origin (scripts, curl) or the panel's own; browsers send Origin with every cross-site POST. */
+    /**
+     * No Origin (scripts, curl) or the panel's own; browsers send Origin with every cross-site POST, and modern ones
+     * also say {@code Sec-Fetch-Site: cross-site}, which is refused even when an old proxy strips Origin.
+     */
     private static boolean sameOrigin(ContainerRequestContext request) {
+        if ("cross-site".equalsIgnoreCase(request.getHeaderString("Sec-Fetch-Site"))) {
+            return false;
+        }
         String origin = request.getHeaderString("Origin");
         if (origin == null) {
             return true;

@@ -45,6 +45,7 @@ class OpenApiGeneratorTest {
 
         @GET
         @Path("{id}")
+        @io.vessel.api.security.RequiresPermission(value = "ve.read", object = "ve")
         public Ve getVe(@PathParam("id") int id) {
             return null;
         }
@@ -72,6 +73,17 @@ class OpenApiGeneratorTest {
         assertTrue(api.at("/paths/~1ves~1{id}/delete/responses/204").isObject());
         assertEquals("#/components/schemas/Problem",
                 api.at("/paths/~1ves~1{id}/get/responses/default/content/application~1problem+json/schema/$ref").asText());
+
+        // who may call it, and how it refuses
+        assertEquals("ve.read", api.at("/paths/~1ves~1{id}/get/x-permission").asText());
+        assertEquals("ve", api.at("/paths/~1ves~1{id}/get/x-object").asText());
+        assertTrue(api.at("/paths/~1ves~1{id}/get/security/0").has("session"));
+        assertTrue(api.at("/paths/~1ves~1{id}/get/security/1").has("bearer"));
+        for (String status : List.of("401", "403", "404")) {
+            assertTrue(api.at("/paths/~1ves~1{id}/get/responses/" + status).isObject(), status);
+        }
+        assertEquals("http", api.at("/components/securitySchemes/bearer/type").asText());
+        assertEquals("cookie", api.at("/components/securitySchemes/session/in").asText());
 
         JsonNode ve = api.at("/components/schemas/Ve/properties");
         assertEquals("integer", ve.at("/id/type").asText());

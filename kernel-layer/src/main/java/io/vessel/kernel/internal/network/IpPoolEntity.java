@@ -33,13 +33,17 @@ public class IpPoolEntity {
     private String dns;
     @Column(name = "node_id", nullable = false)
     private UUID nodeId;
+    @Column(length = 64)
+    private String owner;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
     protected IpPoolEntity() {
     }
 
-    IpPoolEntity(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns, UUID nodeId, Instant now) {
+    IpPoolEntity(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns, UUID nodeId, Instant now,
+                 String owner) {
+        this.owner = owner;
         this.name = name;
         this.cidr = cidr;
         this.gateway = gateway;
@@ -75,6 +79,6 @@ public class IpPoolEntity {
     }
 
     IpPool toPool(long capacity, long allocated) {
-        return new IpPool(name, cidr, gateway, mode, excluded(), dns(), capacity, allocated, createdAt);
+        return new IpPool(name, cidr, gateway, mode, excluded(), dns(), capacity, allocated, createdAt, owner);
     }
 }

@@ -123,7 +123,8 @@ public final class IpPools implements NetworkService {
                     throw new VeException(Kind.CONFLICT, "cidr", cidr + " overlaps IP pool " + other.name() + " (" + o + ")", null);
                 }
             }
-            IpPoolEntity pool = new IpPoolEntity(request.name(), cidr.toString(), gateway, mode, excluded, dns, node, now());
+            IpPoolEntity pool = new IpPoolEntity(request.name(), cidr.toString(), gateway, mode, excluded, dns, node, now(),
+                    request.owner() == null || request.owner().isBlank() ? null : request.owner().strip());
             em.persist(pool);
             LOG.info("IP pool created pool={} cidr={} gateway={} mode={}", request.name(), cidr, gateway, mode);
             return view(em, pool);

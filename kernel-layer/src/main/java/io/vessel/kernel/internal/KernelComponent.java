@@ -164,6 +164,7 @@ public final class KernelComponent {
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
+            VeOwnership veOwners = new VeOwnership(manager);
             manager.listen(new VeManager.Listener() {
                 @Override
                 public void changed(VirtualEnvironment ve) {
@@ -172,6 +173,7 @@ public final class KernelComponent {
 
                 @Override
                 public void destroyed(int id, String owner) {
+                    veOwners.forget(id);
                     usage.forget(id);
                     addresses.releaseAll(id);
                     post(VE_TOPIC + "DESTROYED", veEvent(id, "DESTROYED", owner));
@@ -184,7 +186,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(VeService.class, manager, null));
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
-            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new VeOwnership(manager), veKind));
+            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, veOwners, veKind));
             TemplateCatalog templateCatalog = catalog;
             registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
                     name -> templateCatalog.versions(name).stream().findFirst(), io.vessel.kernel.api.Template::owner,

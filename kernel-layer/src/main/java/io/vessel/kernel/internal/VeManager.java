@@ -194,6 +194,7 @@ final class VeManager implements VeService {
                 LOG.warn("Create failed, removing what was made ve={} reason=\"{}\"", id, e.getMessage());
                 removeTraces(id);
                 database.run(em -> em.remove(em.find(VeEntity.class, id)));
+                listener.destroyed(id, ve.toVe().owner()); // its id may be reused: nothing may remember this one
                 throw new VeException(Kind.FAILED, null, "creating VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE created ve={} template={} privileged={}", id, ve.template(), ve.privileged());

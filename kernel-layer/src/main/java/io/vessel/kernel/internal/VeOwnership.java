@@ -6,10 +6,15 @@ import io.vessel.kernel.api.VirtualEnvironment;
 import java.util.Objects;
 import java.util.Optional;
 
-/** A VE belongs to its owner tenant; VEs without one are the provider's. */
+/**
+ * A VE belongs to its owner tenant; VEs without one are the provider's. Every request on a VE asks this first, so
+ * owners are kept in memory: a VE's owner is set at creation and never changes, and a destroyed VE is forgotten
+ * (its id may be given to a new VE).
+ */
 final class VeOwnership implements ObjectOwnership {
 
     private final VeService ves;
+    private final java.util.Map<Integer, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
     VeOwnership(VeService ves) {
         this.ves = ves;
@@ -20,7 +25,18 @@ final class VeOwnership implements ObjectOwnership {
         if (id == null || !id.matches("\\d{1,9}")) {
             return Optional.empty();
         }
-        return ves.find(Integer.parseInt(id)).map(ve -> ve.owner() == null ? PROVIDER : ve.owner());
+        int veId = Integer.parseInt(id);
+        String known = owners.get(veId);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<String> owner = ves.find(veId).map(ve -> ve.owner() == null ? PROVIDER : ve.owner());
+        owner.ifPresent(o -> owners.put(veId, o));
+        return owner;
+    }
+
+    void forget(int veId) {
+        owners.remove(veId);
     }
 
     @Override

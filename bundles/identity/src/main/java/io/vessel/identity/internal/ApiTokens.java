@@ -38,13 +38,21 @@ public final class ApiTokens {
     private final Database database;
     private final IdentityManager identity;
     private final AuditLog audit;
+    private final CredentialChanges changes;
+    /** Token and account as loaded, by the secret's hash; emptied by any change to tokens or accounts. */
+    private final CredentialCache<Loaded> cache;
+
+    private record Loaded(TokenEntity token, AccountEntity account) {
+    }
 
     @Activate
     public ApiTokens(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
-                     @Reference IdentityManager identity, @Reference AuditLog audit) {
+                     @Reference IdentityManager identity, @Reference AuditLog audit, @Reference CredentialChanges changes) {
         this.database = database;
         this.identity = identity;
         this.audit = audit;
+        this.changes = changes;
+        this.cache = new CredentialCache<>(changes.counter(), java.time.Duration.ofSeconds(10), 100_000);
     }
 
     NewToken create(AuthenticatedCaller caller, String name, Set<String> permissions, Instant expiresAt, List<String> allowedIps,
@@ -96,6 +104,7 @@ public final class ApiTokens {
             return token;
         });
         if (revoked != null) {
+            changes.bump();
             audit.security("token.revoked", caller.account(), caller.username(), caller.tenant(), sourceIp, 204, revoked.name());
         }
         return revoked != null;
@@ -110,11 +119,16 @@ public final class ApiTokens {
             throw refused("The API token is not valid.");
         }
         Instant now = Instant.now();
-        TokenEntity token = database.inTransaction(em -> em.createQuery("select t from TokenEntity t where t.tokenHash = :h", TokenEntity.class)
-                .setParameter("h", IdentityManager.sha256(secret)).getResultStream().findFirst().orElse(null));
-        if (token == null) {
+        Loaded loaded = cache.get(IdentityManager.sha256(secret), () -> database.inTransaction(em -> {
+            TokenEntity stored = em.createQuery("select t from TokenEntity t where t.tokenHash = :h", TokenEntity.class)
+                    .setParameter("h", IdentityManager.sha256(secret)).getResultStream().findFirst().orElse(null);
+            AccountEntity owner = stored == null ? null : em.find(AccountEntity.class, stored.accountId());
+            return owner == null ? null : new Loaded(stored, owner);
+        }));
+        if (loaded == null) {
             throw refused("The API token is not valid.");
         }
+        TokenEntity token = loaded.token();
         if (token.revokedAt() != null) {
             throw refused("The API token was revoked.");
         }
@@ -124,9 +138,11 @@ public final class ApiTokens {
         if (!token.allowedIps().isEmpty() && token.allowedIps().stream().noneMatch(cidr -> matches(cidr, sourceIp))) {
             throw refused("The API token may not be used from " + sourceIp + ".");
         }
-        AccountEntity account = identity.entity(token.accountId()).orElseThrow(() -> refused("The API token is not valid."));
+        AccountEntity account = loaded.account();
         if (token.lastUsedAt() == null || token.lastUsedAt().isBefore(now.minus(USE_LOGGED_EVERY))) {
-            database.run(em -> em.find(TokenEntity.class, token.id()).used(Tenancy.now()));
+            Instant used = Tenancy.now();
+            database.run(em -> em.find(TokenEntity.class, token.id()).used(used));
+            token.used(used); // the cached copy too, so the use is logged once an hour, not once per cached read
             audit.security("token.used", account.id(), account.username(), account.tenantId(), sourceIp, 200, token.name());
         }
         return identity.caller(account, token.permissions(), token.id(), null);

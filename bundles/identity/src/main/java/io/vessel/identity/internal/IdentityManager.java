@@ -43,13 +43,23 @@ public final class IdentityManager implements IdentityService {
     private final PasswordHasher hasher = new PasswordHasher();
     private final LoginThrottle throttle;
     private final SecureRandom random = new SecureRandom();
+    /** Bumped by every change to accounts, sessions and tokens; cached credentials of an older generation are reloaded. */
+    private final CredentialChanges changes;
+    private final CredentialCache<SessionSnapshot> sessions;
+
+    /** A session as loaded from the database: what a request needs to rebuild its caller. */
+    private record SessionSnapshot(AccountEntity account, String impersonator, Instant expiresAt) {
+    }
+
     /** Compared against when the username is unknown, so a wrong username takes as long as a wrong password. */
     private volatile String decoyHash;
 
     @Activate
     public IdentityManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
                            @Reference Tenancy tenancy, @Reference Roles roles, @Reference AuditLog audit, @Reference TwoFactor twoFactor,
-                           IdentityConfig config) {
+                           @Reference CredentialChanges changes, IdentityConfig config) {
+        this.changes = changes;
+        this.sessions = new CredentialCache<>(changes.counter(), Duration.ofSeconds(10), 100_000);
         this.database = database;
         this.tenancy = tenancy;
         this.roles = roles;
@@ -193,19 +203,20 @@ public final class IdentityManager implements IdentityService {
         if (token == null || token.length() > 100) {
             return Optional.empty();
         }
-        return database.inTransaction(em -> {
-            SessionEntity session = em.find(SessionEntity.class, sha256(token));
-            if (session == null || session.expiresAt().isBefore(Instant.now())) {
-                return Optional.<AuthenticatedCaller>empty();
-            }
-            AccountEntity account = em.find(AccountEntity.class, session.accountId());
+        SessionSnapshot session = sessions.get(sha256(token), () -> database.inTransaction(em -> {
+            SessionEntity stored = em.find(SessionEntity.class, sha256(token));
+            AccountEntity account = stored == null ? null : em.find(AccountEntity.class, stored.accountId());
             if (account == null) {
-                return Optional.<AuthenticatedCaller>empty();
+                return null;
             }
-            String impersonator = session.impersonatorId() == null ? null
-                    : Optional.ofNullable(em.find(AccountEntity.class, session.impersonatorId())).map(AccountEntity::username).orElse("?");
-            return Optional.of(caller(account, null, null, impersonator));
-        });
+            String impersonator = stored.impersonatorId() == null ? null
+                    : Optional.ofNullable(em.find(AccountEntity.class, stored.impersonatorId())).map(AccountEntity::username).orElse("?");
+            return new SessionSnapshot(account, impersonator, stored.expiresAt());
+        }));
+        if (session == null || session.expiresAt().isBefore(Instant.now())) {
+            return Optional.empty();
+        }
+        return Optional.of(caller(session.account(), null, null, session.impersonator()));
     }
 
     /** The caller an account makes; with a token, limited to the token's scope. */
@@ -213,6 +224,11 @@ public final class IdentityManager implements IdentityService {
         boolean mustEnrol = !account.totpEnabled() && tenancy.requires2fa(account.tenantId()) && impersonator == null;
         return new AuthenticatedCaller(account.id(), account.username(), account.tenantId(), account.role(),
                 roles.permissions(account.role(), account.tenantId()), tokenScope, tokenId, impersonator, mustEnrol, tenancy);
+    }
+
+    /** Called after any change to accounts, sessions or tokens: cached credentials are looked up again. */
+    void changed() {
+        changes.bump();
     }
 
     Optional<AccountEntity> entity(UUID id) {
@@ -253,6 +269,7 @@ public final class IdentityManager implements IdentityService {
             em.createQuery("delete from SessionEntity s where s.accountId = :a and s.tokenHash <> :keep").setParameter("a", accountId)
                     .setParameter("keep", keepSessionToken == null ? "" : sha256(keepSessionToken)).executeUpdate();
         });
+        changed();
         LOG.info("Password set account={}", accountId);
     }
 
@@ -273,6 +290,7 @@ public final class IdentityManager implements IdentityService {
                 em.remove(session);
             }
         });
+        changed();
     }
 
     // --- accounts as objects of the API ---
@@ -311,7 +329,7 @@ public final class IdentityManager implements IdentityService {
         if (role != null && !roles.assignable(role, entity(id).orElseThrow().tenantId())) {
             throw new IllegalArgumentException("role: " + role + " cannot be given to accounts of this tenant");
         }
-        return database.inTransaction(em -> {
+        Account changedAccount = database.inTransaction(em -> {
             AccountEntity account = em.find(AccountEntity.class, id);
             if (email != null) {
                 account.setEmail(email.isBlank() ? null : email);
@@ -321,6 +339,8 @@ public final class IdentityManager implements IdentityService {
             }
             return account.toAccount();
         });
+        changed();
+        return changedAccount;
     }
 
     /** Deletes an account and everything that lets it in: sessions, tokens, recovery codes, reset links. */
@@ -331,6 +351,7 @@ public final class IdentityManager implements IdentityService {
             }
             em.remove(em.find(AccountEntity.class, id));
         });
+        changed();
         LOG.info("Account deleted id={}", id);
     }
 

@@ -28,13 +28,15 @@ public final class TwoFactor {
 
     private final Database database;
     private final AuditLog audit;
+    private final CredentialChanges changes;
     private final SecureRandom random = new SecureRandom();
 
     @Activate
     public TwoFactor(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
-                     @Reference AuditLog audit) {
+                     @Reference AuditLog audit, @Reference CredentialChanges changes) {
         this.database = database;
         this.audit = audit;
+        this.changes = changes;
     }
 
     /** Starts (or restarts) enrolment: a new secret, not yet required at login. Refused while 2FA is on. */
@@ -78,6 +80,7 @@ public final class TwoFactor {
         if (done == null) {
             throw new IllegalArgumentException("totp: the code does not match; check the time on your phone and try the next code");
         }
+        changes.bump();
         audit.security("2fa.enabled", account, done.username(), done.tenantId(), sourceIp, 200, null);
         return codes;
     }
@@ -90,6 +93,7 @@ public final class TwoFactor {
             em.createQuery("delete from RecoveryCodeEntity r where r.accountId = :a").setParameter("a", account).executeUpdate();
             return entity;
         });
+        changes.bump();
         audit.security("2fa.disabled", account, done.username(), done.tenantId(), sourceIp, 204, null);
     }
 

@@ -71,6 +71,9 @@ public final class KernelComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.web.api.RequestAuthenticator authenticator;
+
     private void post(UsageSample sample) {
         Map<String, Object> properties = new java.util.HashMap<>();
         properties.put(UsageService.VE_ID, sample.veId());
@@ -184,6 +187,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(MetricsResource.class, new MetricsResource(manager, meter), resource()));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
+            registerConsole(context, manager);
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
             registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, veOwners, veKind));
@@ -301,6 +305,20 @@ public final class KernelComponent {
             return size;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " must be a size like 20G, not '" + text + "'");
+        }
+    }
+
+    /** The browser console's WebSocket, where the HTTP server has WebSocket support (optional bundles). */
+    private void registerConsole(BundleContext context, VeService ves) {
+        try {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("osgi.http.whiteboard.servlet.name", "vessel-console");
+            props.put("osgi.http.whiteboard.servlet.pattern", io.vessel.kernel.internal.console.ConsoleServlet.PATTERN);
+            props.put("osgi.http.whiteboard.servlet.asyncSupported", Boolean.TRUE);
+            registrations.add(context.registerService(jakarta.servlet.Servlet.class,
+                    new io.vessel.kernel.internal.console.ConsoleServlet(() -> ves, () -> authenticator), props));
+        } catch (LinkageError noWebSockets) {
+            LOG.warn("No browser console: the HTTP server has no WebSocket support ({})", noWebSockets.getMessage());
         }
     }
 

@@ -1,0 +1,88 @@
+package io.vessel.identity.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.ProblemException;
+import io.vessel.web.api.RequestAuthenticator;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The access rules of {@link AccessFilter} for plain servlets. A WebSocket handshake carries the browser's cookie
+ * from any page that opens it, so with a cookie the {@code Origin} must be the panel's own (cross-site WebSocket
+ * hijacking); scripts use bearer tokens.
+ */
+@Component(service = RequestAuthenticator.class)
+public final class ServletAuthenticator implements RequestAuthenticator {
+
+    private final IdentityManager identity;
+    private final ApiTokens tokens;
+    private final AccessControl access;
+
+    @Activate
+    public ServletAuthenticator(@Reference IdentityManager identity, @Reference ApiTokens tokens, @Reference AccessControl access) {
+        this.identity = identity;
+        this.tokens = tokens;
+        this.access = access;
+    }
+
+    @Override
+    public Caller authenticate(HttpServletRequest request) {
+        Object address = request.getAttribute(ApiWhiteboard.CLIENT_ADDRESS);
+        String ip = address != null ? address.toString() : request.getRemoteAddr();
+        String authorization = request.getHeader("Authorization");
+        AuthenticatedCaller caller;
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            caller = tokens.authenticate(authorization.substring(7).strip(), ip);
+        } else {
+            String session = null;
+            for (Cookie cookie : request.getCookies() == null ? new Cookie[0] : request.getCookies()) {
+                if (AuthResource.COOKIE.equals(cookie.getName())) {
+                    session = cookie.getValue();
+                }
+            }
+            caller = (session == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(session))
+                    .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in", "Log in first."));
+            if (!sameOrigin(request)) {
+                throw new ProblemException(403, "forbidden", "Cross-site request refused", "The console opens only from the panel's own pages.");
+            }
+        }
+        if (caller.impersonator().isEmpty()) {
+            caller.tenancy().suspension(caller.tenant()).ifPresent(reason -> {
+                throw LoginRefused.suspended(reason);
+            });
+        }
+        if (caller.mustEnrol2fa()) {
+            throw new ProblemException(403, "two-factor-required", "Two-factor authentication required",
+                    "Your organisation requires two-factor authentication: set it up first.");
+        }
+        return caller;
+    }
+
+    @Override
+    public boolean sees(Caller caller, String kind, String id) {
+        Optional<String> owner = access.ownership(kind).flatMap(o -> o.ownerOf(id));
+        return owner.isPresent() && (ObjectOwnership.SHARED.equals(owner.get())
+                || caller.sees(ObjectOwnership.PROVIDER.equals(owner.get()) ? null : owner.get()));
+    }
+
+    private static boolean sameOrigin(HttpServletRequest request) {
+        String origin = request.getHeader("Origin");
+        if (origin == null) {
+            return !"cross-site".equalsIgnoreCase(request.getHeader("Sec-Fetch-Site"));
+        }
+        try {
+            URI o = URI.create(origin);
+            String host = request.getHeader("Host");
+            return o.getHost() != null && host != null && (o.getHost() + (o.getPort() == -1 ? "" : ":" + o.getPort())).equalsIgnoreCase(host);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+}

@@ -6,6 +6,7 @@ import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -64,6 +65,20 @@ public final class AuthResource {
         }
         IdentityManager.Login login = identity.login(body.username(), body.password(), body.totp(), clientAddress(request));
         return Response.ok(login.account()).cookie(cookie(login.token(), uri, (int) IdentityManager.SESSION_LIFETIME.getSeconds())).build();
+    }
+
+    /** What {@code GET /api/v1/auth/session} answers: whether the browser's session cookie is valid. */
+    public record SessionState(boolean loggedIn) {
+    }
+
+    /**
+     * Whether the caller's session cookie is valid, without an error status when it is not: the web UI asks this on
+     * every page load.
+     */
+    @GET
+    @Path("session")
+    public SessionState session(@CookieParam(COOKIE) String token) {
+        return new SessionState(token != null && identity.callerOfSession(token).isPresent());
     }
 
     /** Ends the session, or with {@code everywhere=true} every session of the account. */

@@ -1,0 +1,268 @@
+// The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
+// never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
+
+const main = document.getElementById('main');
+const toast = document.getElementById('toast');
+let me = null;
+let events = null;
+let leaveView = () => {};
+const stateListeners = new Set();
+
+class ApiError extends Error {
+  constructor(status, detail) { super(detail); this.status = status; }
+}
+
+async function api(method, path, body) {
+  const response = await fetch('/api/v1' + path, {
+    method, credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && path !== '/auth/login') { showLogin(); }
+    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').');
+  }
+  return data;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'onclick' || name === 'onsubmit') node.addEventListener(name.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function show(...nodes) {
+  leaveView();
+  leaveView = () => {};
+  main.replaceChildren(...nodes);
+  main.focus();
+}
+
+function say(message) {
+  toast.textContent = message;
+  toast.hidden = false;
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => { toast.hidden = true; }, 6000);
+}
+
+function badge(state, id) {
+  return el('span', { class: 'badge ' + state, 'data-ve-state': id, 'aria-live': 'polite' }, state);
+}
+
+// ---- login ------------------------------------------------------------------------------------------------
+
+function showLogin(needsCode = false, message = '') {
+  document.getElementById('nav').hidden = true;
+  if (events) { events.close(); events = null; }
+  const error = el('p', { class: 'error', role: 'alert', id: 'login-error' }, message);
+  const code = needsCode ? [el('label', { for: 'totp' }, 'Code from your authenticator app'),
+    el('input', { id: 'totp', name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', required: true })] : [];
+  const form = el('form', { class: 'card login', onsubmit: async event => {
+    event.preventDefault();
+    const body = { username: form.username.value, password: form.password.value };
+    if (form.totp) body.totp = form.totp.value;
+    try {
+      await api('POST', '/auth/login', body);
+      await start();
+    } catch (e) {
+      if (e.status === 401 && e.message.includes('two-factor')) {
+        showLogin(true, '');
+        document.getElementById('username').value = body.username;
+        document.getElementById('password').value = body.password;
+        document.getElementById('totp').focus();
+      } else {
+        error.textContent = e.message;
+      }
+    }
+  } },
+  el('h1', {}, 'Log in'),
+  el('label', { for: 'username' }, 'Username'),
+  el('input', { id: 'username', name: 'username', autocomplete: 'username', required: true }),
+  el('label', { for: 'password' }, 'Password'),
+  el('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+  code,
+  el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', id: 'login' }, 'Log in')),
+  error);
+  show(form);
+  (needsCode ? form.totp : form.username).focus();
+}
+
+// ---- live events ------------------------------------------------------------------------------------------
+
+function listen() {
+  if (events) return;
+  events = new EventSource('/api/v1/events');
+  events.addEventListener('ve', message => {
+    const ve = JSON.parse(message.data);
+    for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
+      node.textContent = ve.state;
+      node.className = 'badge ' + ve.state;
+    }
+    stateListeners.forEach(listener => listener(ve));
+  });
+  events.addEventListener('operation', message => {
+    const op = JSON.parse(message.data);
+    if (op.state === 'FAILED') say(op.error || 'An action failed.');
+  });
+}
+
+// ---- VEs ----------------------------------------------------------------------------------------------------
+
+async function showVes() {
+  const ves = await api('GET', '/ves');
+  const rows = ves.map(ve => el('tr', {},
+    el('td', {}, el('a', { href: '#/ves/' + ve.id }, ve.name)),
+    el('td', {}, ve.hostname),
+    el('td', {}, badge(ve.state, ve.id)),
+    el('td', { class: 'optional' }, ve.template)));
+  show(el('h1', {}, 'Your servers'),
+    ves.length === 0 ? el('p', { class: 'muted' }, 'You have no servers yet.')
+      : el('div', { class: 'card' }, el('table', { id: 've-list' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Template'))),
+        el('tbody', {}, rows))));
+}
+
+function size(bytes) {
+  if (bytes === null || bytes === undefined) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
+  return bytes.toFixed(i === 0 ? 0 : 1) + ' ' + units[i];
+}
+
+function meter(label, used, limit) {
+  const share = limit ? Math.min(100, Math.round((used || 0) * 100 / limit)) : 0;
+  return el('div', {}, el('div', {}, label + ': ' + size(used) + (limit ? ' of ' + size(limit) : '')),
+    el('div', { class: 'meter', role: 'meter', 'aria-label': label, 'aria-valuenow': share, 'aria-valuemin': 0, 'aria-valuemax': 100 },
+      el('span', { style: false, 'data-share': share })));
+}
+
+async function showVe(id) {
+  let ve;
+  try {
+    ve = await api('GET', '/ves/' + id);
+  } catch (e) {
+    if (e.status === 404) { show(el('h1', {}, 'Not found'), el('p', {}, e.message), el('a', { href: '#/ves' }, 'Back to your servers')); return; }
+    throw e;
+  }
+  const ips = await api('GET', '/ves/' + id + '/ips').catch(() => []);
+  const consoleArea = el('div', { id: 'console-area' });
+  const action = (label, path, className) => el('button', { type: 'button', class: className || '', 'data-action': path, onclick: async () => {
+    try {
+      await api('POST', '/ves/' + id + '/' + path);
+    } catch (e) { say(e.message); }
+  } }, label);
+  const usage = ve.usage || {};
+  show(
+    el('p', {}, el('a', { href: '#/ves' }, '← Your servers')),
+    el('h1', {}, ve.name, ' ', badge(ve.state, ve.id)),
+    el('div', { class: 'card grid' },
+      el('div', {}, el('strong', {}, 'Hostname'), el('div', { id: 've-hostname' }, ve.hostname)),
+      el('div', {}, el('strong', {}, 'Template'), el('div', {}, ve.template + '@' + ve.templateVersion)),
+      el('div', {}, el('strong', {}, 'Addresses'), el('div', {}, ips.length ? ips.map(ip => ip.address).join(', ') : 'none'))),
+    el('div', { class: 'card grid' },
+      meter('Memory', usage.memoryBytes, ve.limits.memoryBytes),
+      meter('Disk', usage.diskBytes, ve.limits.diskBytes),
+      el('div', {}, 'Processes: ' + (usage.processes ?? '–') + ' of ' + ve.limits.processes)),
+    el('div', { class: 'actions' },
+      action('Start', 'start', 'primary'), action('Stop', 'stop'), action('Restart', 'restart'), action('Hard stop', 'kill', 'danger'),
+      el('button', { type: 'button', id: 'open-console', onclick: () => openConsole(id, consoleArea) }, 'Open console')),
+    consoleArea);
+  document.querySelectorAll('[data-share]').forEach(node => { node.style.width = node.dataset.share + '%'; });
+}
+
+// ---- the console --------------------------------------------------------------------------------------------
+
+function openConsole(id, area) {
+  const box = el('div', { class: 'console', id: 'console', role: 'region', 'aria-label': 'Console' });
+  area.replaceChildren(el('h2', {}, 'Console'), box);
+  const terminal = new window.Terminal({ cursorBlink: true, fontSize: 14, convertEol: false });
+  const fit = new window.FitAddon.FitAddon();
+  terminal.loadAddon(fit);
+  terminal.open(box);
+  fit.fit();
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(scheme + '//' + location.host + '/ws/ves/' + id + '/console?columns=' + terminal.cols + '&rows=' + terminal.rows);
+  socket.binaryType = 'arraybuffer';
+  const encoder = new TextEncoder();
+  socket.onmessage = message => {
+    if (typeof message.data === 'string') {
+      const info = JSON.parse(message.data);
+      if (info.type === 'exit') terminal.write('\r\n[the shell ended with status ' + info.code + ']\r\n');
+    } else {
+      terminal.write(new Uint8Array(message.data));
+    }
+  };
+  socket.onclose = event => { if (event.code !== 1000) terminal.write('\r\n[console closed: ' + (event.reason || 'connection lost') + ']\r\n'); };
+  terminal.onData(data => { if (socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(data)); });
+  const resize = () => {
+    fit.fit();
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'resize', columns: terminal.cols, rows: terminal.rows }));
+  };
+  window.addEventListener('resize', resize);
+  terminal.focus();
+  const close = () => { socket.close(1000); terminal.dispose(); window.removeEventListener('resize', resize); };
+  const previous = leaveView;
+  leaveView = () => { previous(); close(); };
+  window.addEventListener('pagehide', close, { once: true });
+}
+
+// ---- tasks ------------------------------------------------------------------------------------------------------
+
+async function showTasks() {
+  const operations = await api('GET', '/operations?limit=50');
+  show(el('h1', {}, 'Tasks'), el('div', { class: 'card' }, el('table', {},
+    el('thead', {}, el('tr', {}, el('th', {}, 'What'), el('th', {}, 'State'), el('th', {}, 'Progress'), el('th', { class: 'optional' }, 'When'))),
+    el('tbody', {}, operations.map(op => el('tr', {},
+      el('td', {}, op.kind + ' ' + op.target),
+      el('td', {}, op.state === 'FAILED' ? op.state + ': ' + op.error : op.state),
+      el('td', {}, op.progress + ' %'),
+      el('td', { class: 'optional' }, new Date(op.createdAt).toLocaleString())))))));
+}
+
+// ---- routing ------------------------------------------------------------------------------------------------
+
+async function route() {
+  if (!me) return;
+  const hash = location.hash || '#/ves';
+  const ve = hash.match(/^#\/ves\/(\d+)$/);
+  try {
+    if (ve) await showVe(ve[1]);
+    else if (hash === '#/tasks') await showTasks();
+    else await showVes();
+  } catch (e) {
+    if (e.status !== 401) say(e.message);
+  }
+}
+
+async function start() {
+  try {
+    const session = await api('GET', '/auth/session');
+    if (!session.loggedIn) { me = null; showLogin(); return; }
+    me = await api('GET', '/me');
+  } catch (e) {
+    me = null;
+    return;
+  }
+  document.getElementById('nav').hidden = false;
+  document.getElementById('who').textContent = me.account.username;
+  const banner = document.getElementById('banner');
+  banner.hidden = !me.impersonator;
+  banner.textContent = me.impersonator ? 'You (' + me.impersonator + ') are acting as ' + me.account.username + '.' : '';
+  listen();
+  await route();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('POST', '/auth/logout').catch(() => null);
+  me = null;
+  showLogin();
+});
+window.addEventListener('hashchange', route);
+start();

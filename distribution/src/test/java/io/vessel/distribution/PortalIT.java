@@ -1,0 +1,160 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The customer portal in a real headless Chromium (Debian's chromium and chromium-driver). */
+class PortalIT {
+
+    private static final String PASSWORD = "Portal-Password-1";
+    static final Path SCREENSHOTS = Path.of("target/screenshots");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aCustomerSeesOnlyTheirVeStartsItUsesTheConsoleAndWatchesTheStateLive() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\"}"));
+            account(panel, a, "alice", "customer-owner");
+            account(panel, b, "bob", "customer-owner");
+            int veA = ve(panel, a, "alice-web");
+            int veB = ve(panel, b, "bob-db");
+
+            PanelProcess.Response page = panel.anonymous(HttpRequest.newBuilder(panel.uri("/portal/")).GET());
+            assertEquals(200, page.status());
+            String csp = page.header("Content-Security-Policy");
+            assertTrue(csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), csp);
+            assertEquals("no-referrer", page.header("Referrer-Policy"));
+
+            WebDriver browser = chromium(1280, 800);
+            try {
+                String base = "http://127.0.0.1:" + panel.port + "/portal/";
+                logIn(browser, base, "alice");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
+                List<WebElement> rows = browser.findElements(By.cssSelector("#ve-list tbody tr"));
+                assertEquals(1, rows.size(), "alice sees her VE only");
+                assertTrue(rows.get(0).getText().contains("alice-web"));
+                screenshot(browser, "portal-ve-list");
+
+                rows.get(0).findElement(By.tagName("a")).click();
+                By badge = By.cssSelector("h1 [data-ve-state='" + veA + "']");
+                wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
+                browser.findElement(By.cssSelector("[data-action='start']")).click();
+                wait.until(ExpectedConditions.textToBe(badge, "RUNNING")); // pushed by the event stream, no reload
+                browser.findElement(By.id("open-console")).click();
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#console .xterm-helper-textarea")));
+                wait.until(d -> !d.findElement(By.cssSelector("#console .xterm-rows")).getText().isBlank()); // the shell's prompt
+                // typed into the terminal; the answer proves it ran inside alice's VE (its hostname)
+                browser.findElement(By.cssSelector("#console .xterm-helper-textarea")).sendKeys("echo $((6*7))-$(hostname)\n");
+                wait.until(d -> d.findElement(By.cssSelector("#console .xterm-rows")).getText().contains("42-alice-web"));
+                screenshot(browser, "portal-ve-console");
+                browser.findElement(By.cssSelector("[data-action='stop']")).click();
+                wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
+                List<String> errors = consoleErrors(browser);
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                browser.quit();
+            }
+
+            // bob, on a phone-sized screen: his VE only, and alice's is not found, also by typing its address
+            WebDriver phone = chromium(390, 844);
+            try {
+                String base = "http://127.0.0.1:" + panel.port + "/portal/";
+                logIn(phone, base, "bob");
+                WebDriverWait wait = new WebDriverWait(phone, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
+                String list = phone.findElement(By.id("ve-list")).getText();
+                assertTrue(list.contains("bob-db") && !list.contains("alice-web"), list);
+                screenshot(phone, "portal-ve-list-phone");
+                phone.get(base + "#/ves/" + veA);
+                wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Not found"));
+                assertFalse(phone.getPageSource().contains("alice-web"));
+                phone.get(base + "#/ves/" + veB);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("h1 [data-ve-state='" + veB + "']")));
+            } finally {
+                phone.quit();
+            }
+        }
+    }
+
+    static WebDriver chromium(int width, int height) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=" + width + "," + height);
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                .usingAnyFreePort().build();
+        WebDriver driver = new ChromeDriver(service, options);
+        driver.manage().window().setSize(new Dimension(width, height));
+        return driver;
+    }
+
+    static void logIn(WebDriver browser, String base, String user) {
+        browser.get(base);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("username"))).sendKeys(user);
+        browser.findElement(By.id("password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("login")).click();
+    }
+
+    static List<String> consoleErrors(WebDriver browser) {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
+    }
+
+    static void screenshot(WebDriver browser, String name) throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String id(PanelProcess.Response created) {
+        assertEquals(201, created.status(), created.toString());
+        return created.json().get("id").asText();
+    }
+
+    private static void account(PanelProcess panel, String tenant, String username, String role) {
+        id(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
+                + "\",\"password\":\"" + PASSWORD + "\"}"));
+    }
+
+    private static int ve(PanelProcess panel, String owner, String hostname) {
+        JsonNode done = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves",
+                "{\"template\":\"busybox\",\"hostname\":\"" + hostname + "\",\"name\":\"" + hostname + "\",\"owner\":\"" + owner + "\"}"));
+        return Integer.parseInt(done.get("result").asText().replace("/api/v1/ves/", ""));
+    }
+}

@@ -9,7 +9,7 @@ let leaveView = () => {};
 const stateListeners = new Set();
 
 class ApiError extends Error {
-  constructor(status, detail) { super(detail); this.status = status; }
+  constructor(status, detail, type) { super(detail); this.status = status; this.type = type || ''; }
 }
 
 async function api(method, path, body) {
@@ -22,7 +22,7 @@ async function api(method, path, body) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     if (response.status === 401 && path !== '/auth/login') { showLogin(); }
-    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').');
+    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').', data && data.type);
   }
   return data;
 }
@@ -33,7 +33,7 @@ function el(tag, attributes = {}, ...children) {
     if (name === 'onclick' || name === 'onsubmit') node.addEventListener(name.slice(2), value);
     else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value === true ? '' : value);
   }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return node;
 }
 
@@ -71,7 +71,7 @@ function showLogin(needsCode = false, message = '') {
       await api('POST', '/auth/login', body);
       await start();
     } catch (e) {
-      if (e.status === 401 && e.message.includes('two-factor')) {
+      if (e.type.endsWith('/totp-required')) {
         showLogin(true, '');
         document.getElementById('username').value = body.username;
         document.getElementById('password').value = body.password;
@@ -226,15 +226,127 @@ async function showTasks() {
       el('td', { class: 'optional' }, new Date(op.createdAt).toLocaleString())))))));
 }
 
+// ---- account: password, two-factor authentication, tokens, security log -----------------------------------------
+
+function form(id, fields, submitLabel, onSubmit) {
+  const error = el('p', { class: 'error', role: 'alert' });
+  const node = el('form', { id, onsubmit: async event => {
+    event.preventDefault();
+    error.textContent = '';
+    try { await onSubmit(node); } catch (e) { error.textContent = e.message; }
+  } }, fields.map(([name, label, type, extra]) => [el('label', { for: id + '-' + name }, label),
+    el('input', Object.assign({ id: id + '-' + name, name, type: type || 'text', required: true }, extra || {}))]),
+  el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, submitLabel)), error);
+  return node;
+}
+
+async function showAccount() {
+  me = await api('GET', '/me');
+  const twoFactor = el('div', { id: 'two-factor' });
+  const renderTwoFactor = () => {
+    if (me.account.twoFactor) {
+      twoFactor.replaceChildren(el('p', {}, 'Two-factor authentication is on.'),
+        me.twoFactorRequired ? el('p', { class: 'muted' }, 'Your organisation requires it.')
+          : form('disable-2fa', [['password', 'Password', 'password', { autocomplete: 'current-password' }]], 'Switch off', async f => {
+            await api('DELETE', '/me/2fa', { password: f.password.value });
+            me = await api('GET', '/me');
+            renderTwoFactor();
+          }));
+      return;
+    }
+    twoFactor.replaceChildren(el('p', {}, 'Two-factor authentication is off.'),
+      el('button', { type: 'button', id: 'enrol-2fa', onclick: async () => {
+        const enrolment = await api('POST', '/me/2fa');
+        const qr = window.qrcode(0, 'M');
+        qr.addData(enrolment.otpauthUri);
+        qr.make();
+        twoFactor.replaceChildren(
+          el('p', {}, 'Scan this code with your authenticator app, or type the key by hand, then enter the code it shows.'),
+          el('img', { src: qr.createDataURL(5, 8), alt: 'QR code for your authenticator app', id: 'totp-qr' }),
+          el('p', {}, 'Key: ', el('code', { id: 'totp-secret' }, enrolment.secret)),
+          form('confirm-2fa', [['totp', 'Code from the app', 'text', { inputmode: 'numeric', autocomplete: 'one-time-code' }]], 'Switch on', async f => {
+            const result = await api('POST', '/me/2fa/confirm', { totp: f.totp.value });
+            me = await api('GET', '/me');
+            twoFactor.replaceChildren(el('p', {}, 'Two-factor authentication is on. Keep these recovery codes somewhere safe; each works once, and they are not shown again.'),
+              el('ul', { id: 'recovery-codes' }, result.recoveryCodes.map(code => el('li', {}, el('code', {}, code)))),
+              el('button', { type: 'button', onclick: renderTwoFactor }, 'Done'));
+          }));
+        document.getElementById('confirm-2fa-totp').focus();
+      } }, 'Set up two-factor authentication'));
+  };
+  renderTwoFactor();
+
+  const tokens = el('div', { id: 'tokens' });
+  const renderTokens = async () => {
+    const list = await api('GET', '/me/tokens');
+    const permissions = me.permissions.filter(p => p !== 'self');
+    tokens.replaceChildren(
+      list.length === 0 ? el('p', { class: 'muted' }, 'No API tokens.') : el('table', {},
+        el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Permissions'), el('th', { class: 'optional' }, 'Last used'), el('th', {}, ''))),
+        el('tbody', {}, list.map(t => el('tr', {}, el('td', {}, t.name), el('td', {}, t.permissions.join(', ')),
+          el('td', { class: 'optional' }, t.revokedAt ? 'revoked' : t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'never'),
+          el('td', {}, t.revokedAt ? '' : el('button', { type: 'button', class: 'danger', onclick: async () => {
+            await api('DELETE', '/me/tokens/' + t.id); await renderTokens();
+          } }, 'Revoke')))))),
+      el('h3', {}, 'New token'),
+      (() => {
+        const f = form('new-token', [['name', 'Name'], ['ips', 'Allowed addresses (optional, comma-separated)', 'text', { required: false }],
+          ['expires', 'Expires on (optional)', 'date', { required: false }]], 'Create token', async f => {
+          const chosen = [...f.querySelectorAll('input[name=permission]:checked')].map(c => c.value);
+          const body = { name: f.name.value, permissions: chosen };
+          if (f.ips.value.trim()) body.allowedIps = f.ips.value.split(',').map(x => x.trim()).filter(Boolean);
+          if (f.expires.value) body.expiresAt = new Date(f.expires.value + 'T23:59:59Z').toISOString();
+          const created = await api('POST', '/me/tokens', body);
+          await renderTokens();
+          tokens.prepend(el('p', { role: 'status' }, 'Copy the token now; it is not shown again: ', el('code', { id: 'token-secret' }, created.secret)));
+        });
+        f.insertBefore(el('fieldset', {}, el('legend', {}, 'Permissions'), permissions.map(p => el('label', { class: 'check' },
+          el('input', { type: 'checkbox', name: 'permission', value: p }), ' ' + p))), f.querySelector('.actions'));
+        return f;
+      })());
+  };
+
+  const log = await api('GET', '/me/security-log?limit=50');
+  show(el('h1', {}, 'Account'),
+    el('div', { class: 'card' }, el('p', {}, el('strong', {}, me.account.username), ' · ', me.account.role, ' · ', me.tenant ? me.tenant.name : '')),
+    el('div', { class: 'card' }, el('h2', {}, 'Password'),
+      form('change-password', [['current', 'Current password', 'password', { autocomplete: 'current-password' }],
+        ['password', 'New password (12 characters or more)', 'password', { autocomplete: 'new-password', minlength: 12 }]], 'Change password', async f => {
+        await api('POST', '/me/password', { current: f.current.value, password: f.password.value });
+        f.reset();
+        say('Password changed; your other sessions have ended.');
+      })),
+    el('div', { class: 'card' }, el('h2', {}, 'Two-factor authentication'), twoFactor),
+    el('div', { class: 'card' }, el('h2', {}, 'API tokens'), tokens),
+    el('div', { class: 'card' }, el('h2', {}, 'Security log'), el('table', { id: 'security-log' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'What'), el('th', { class: 'optional' }, 'From'))),
+      el('tbody', {}, log.map(e => el('tr', {}, el('td', {}, new Date(e.at).toLocaleString()),
+        el('td', {}, e.action + (e.detail ? ' (' + e.detail + ')' : '')), el('td', { class: 'optional' }, e.sourceIp || '')))))));
+  await renderTokens();
+}
+
 // ---- routing ------------------------------------------------------------------------------------------------
+
+let routing = null;
 
 async function route() {
   if (!me) return;
   const hash = location.hash || '#/ves';
+  if (routing === hash) return; // already being drawn (login and a link can ask at the same moment)
+  routing = hash;
+  try {
+    await draw(hash);
+  } finally {
+    if (routing === hash) routing = null;
+  }
+}
+
+async function draw(hash) {
   const ve = hash.match(/^#\/ves\/(\d+)$/);
   try {
     if (ve) await showVe(ve[1]);
     else if (hash === '#/tasks') await showTasks();
+    else if (hash === '#/account') await showAccount();
     else await showVes();
   } catch (e) {
     if (e.status !== 401) say(e.message);
@@ -256,6 +368,11 @@ async function start() {
   banner.hidden = !me.impersonator;
   banner.textContent = me.impersonator ? 'You (' + me.impersonator + ') are acting as ' + me.account.username + '.' : '';
   listen();
+  if (me.mustEnrolTwoFactor) {
+    banner.hidden = false;
+    banner.textContent = 'Your organisation requires two-factor authentication: set it up below to continue.';
+    if (location.hash !== '#/account') { location.hash = '#/account'; return; }
+  }
   await route();
 }
 

@@ -108,6 +108,51 @@ class PortalIT {
         }
     }
 
+    @Test
+    void twoFactorIsSetUpInThePageAndThenAskedForAtLogin() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            account(panel, a, "carol", "customer-owner");
+            WebDriver browser = chromium(1280, 800);
+            try {
+                String base = "http://127.0.0.1:" + panel.port + "/portal/";
+                logIn(browser, base, "carol");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+                browser.get(base + "#/account");
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("enrol-2fa"))).click();
+                String secret = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("totp-secret"))).getText();
+                assertTrue(browser.findElement(By.id("totp-qr")).getAttribute("src").startsWith("data:image/gif;base64,"));
+                screenshot(browser, "portal-2fa-enrolment");
+                browser.findElement(By.id("confirm-2fa-totp")).sendKeys(TenancyIT.totp(secret, java.time.Instant.now()));
+                browser.findElement(By.cssSelector("#confirm-2fa button[type=submit]")).click();
+                wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#recovery-codes li"), 10));
+                browser.findElement(By.id("logout")).click();
+
+                // the next login asks for a code; a wrong one is refused with a sentence, the right one lets carol in
+                logIn(browser, base, "carol");
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("totp"))).sendKeys("000000".equals(
+                        TenancyIT.totp(secret, java.time.Instant.now())) ? "111111" : "000000");
+                browser.findElement(By.id("login")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("login-error"), "wrong"));
+                screenshot(browser, "portal-2fa-login-refused");
+                long now = java.time.Instant.now().getEpochSecond();
+                Thread.sleep(((now / 30 + 1) * 30 - now) * 1000 + 200); // a fresh code: the one used to switch 2FA on is spent
+                WebElement code = browser.findElement(By.id("totp"));
+                code.clear();
+                code.sendKeys(TenancyIT.totp(secret, java.time.Instant.now()));
+                browser.findElement(By.id("login")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+                assertEquals("carol", browser.findElement(By.id("who")).getText());
+                List<String> errors = consoleErrors(browser).stream().filter(e -> !e.contains("/api/v1/auth/login")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console besides the refused login: " + errors);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     static WebDriver chromium(int width, int height) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");

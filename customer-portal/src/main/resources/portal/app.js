@@ -159,6 +159,7 @@ async function showVe(id) {
     } catch (e) { say(e.message); }
   } }, label);
   const usage = ve.usage || {};
+  const graphs = el('div', { id: 've-graphs' });
   show(
     el('p', {}, el('a', { href: '#/ves' }, '← Your servers')),
     el('h1', {}, ve.name, ' ', badge(ve.state, ve.id)),
@@ -173,8 +174,80 @@ async function showVe(id) {
     el('div', { class: 'actions' },
       action('Start', 'start', 'primary'), action('Stop', 'stop'), action('Restart', 'restart'), action('Hard stop', 'kill', 'danger'),
       el('button', { type: 'button', id: 'open-console', onclick: () => openConsole(id, consoleArea) }, 'Open console')),
-    consoleArea);
+    consoleArea,
+    el('div', { class: 'card' }, el('h2', {}, 'Usage'), graphs),
+    el('div', { class: 'card' }, el('h2', {}, 'Settings'), settings(ve)));
   document.querySelectorAll('[data-share]').forEach(node => { node.style.width = node.dataset.share + '%'; });
+  drawGraphs(id, graphs, 'hour');
+}
+
+// ---- usage graphs: CPU, memory, disk and network over the last hour, day or month ------------------------------
+
+const PERIODS = { hour: [3600, '1m'], day: [86400, '15m'], month: [30 * 86400, '6h'] };
+
+async function drawGraphs(id, area, period) {
+  const [seconds, step] = PERIODS[period];
+  const from = new Date(Date.now() - seconds * 1000).toISOString();
+  const data = await api('GET', '/ves/' + id + '/usage?from=' + encodeURIComponent(from) + '&step=' + step).catch(() => null);
+  const tabs = el('div', { class: 'actions', role: 'group', 'aria-label': 'Period' }, Object.keys(PERIODS).map(p =>
+    el('button', { type: 'button', 'aria-pressed': p === period ? 'true' : 'false', onclick: () => drawGraphs(id, area, p) }, 'Last ' + p)));
+  if (!data) { area.replaceChildren(tabs, el('p', { class: 'muted' }, 'No usage recorded yet.')); return; }
+  const rate = points => points.slice(1).map((p, i) => ({ at: p.at, value: Math.max(0, p.value - points[i].value) }));
+  const charts = [
+    ['CPU (seconds per step)', rate(data.series.cpuNanosTotal || []).map(p => ({ at: p.at, value: p.value / 1e9 })), v => v.toFixed(2) + ' s'],
+    ['Memory', data.series.memoryBytes || [], size],
+    ['Disk', data.series.diskBytes || [], size],
+    ['Network in', rate(data.series.netRxBytesTotal || []), size],
+    ['Network out', rate(data.series.netTxBytesTotal || []), size],
+  ];
+  area.replaceChildren(tabs, el('div', { class: 'grid' }, charts.map(([title, points, format]) => chart(title, points, format))));
+}
+
+function chart(title, points, format) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 300 80');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('role', 'img');
+  const max = Math.max(1e-9, ...points.map(p => p.value));
+  const latest = points.length ? points[points.length - 1].value : null;
+  svg.setAttribute('aria-label', title + (latest === null ? ': no data' : ': latest ' + format(latest)));
+  if (points.length > 1) {
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.map((p, i) => (i * 300 / (points.length - 1)).toFixed(1) + ',' + (78 - p.value * 74 / max).toFixed(1)).join(' '));
+    svg.append(line);
+  }
+  return el('figure', {}, el('figcaption', {}, title + ': ' + (latest === null ? 'no data yet' : format(latest))), svg);
+}
+
+// ---- settings: hostname, root password, reinstall -------------------------------------------------------------
+
+function settings(ve) {
+  const out = el('div', { id: 've-settings' });
+  const hostname = form('hostname', [['hostname', 'Hostname', 'text', { value: ve.hostname, maxlength: 63 }]], 'Change hostname', async f => {
+    const changed = await api('PATCH', '/ves/' + ve.id, { hostname: f.hostname.value });
+    document.getElementById('ve-hostname').textContent = changed.hostname;
+    say('Hostname changed to ' + changed.hostname + '.');
+  });
+  const password = el('div', {}, el('p', {}, 'Reset the root password to a new random one, shown once.'),
+    el('button', { type: 'button', id: 'reset-root-password', onclick: async () => {
+      const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+      const bytes = crypto.getRandomValues(new Uint8Array(20));
+      const secret = Array.from(bytes, b => alphabet[b % alphabet.length]).join('');
+      try {
+        await api('POST', '/ves/' + ve.id + '/password', { password: secret });
+        password.append(el('p', { role: 'status' }, 'New root password (copy it now, it is not shown again): ', el('code', { id: 'root-password' }, secret)));
+      } catch (e) { say(e.message); }
+    } }, 'Reset root password'));
+  const reinstall = form('reinstall', [['template', 'Template', 'text', { value: ve.template }],
+    ['confirm', 'Type the server\'s name (' + ve.name + ') to confirm: all its files are replaced', 'text', { autocomplete: 'off' }]],
+  'Reinstall', async f => {
+    if (f.confirm.value !== ve.name) throw new Error('Type the name ' + ve.name + ' exactly to confirm.');
+    await api('POST', '/ves/' + ve.id + '/reinstall', { template: f.template.value });
+    say('Reinstalling ' + ve.name + '; follow it under Tasks.');
+  });
+  out.append(hostname, el('hr'), password, el('hr'), el('h3', {}, 'Reinstall'), reinstall);
+  return out;
 }
 
 // ---- the console --------------------------------------------------------------------------------------------

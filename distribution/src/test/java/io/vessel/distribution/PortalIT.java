@@ -79,8 +79,23 @@ class PortalIT {
                 browser.findElement(By.cssSelector("#console .xterm-helper-textarea")).sendKeys("echo $((6*7))-$(hostname)\n");
                 wait.until(d -> d.findElement(By.cssSelector("#console .xterm-rows")).getText().contains("42-alice-web"));
                 screenshot(browser, "portal-ve-console");
+
+                // settings on the VE page: hostname, a new root password shown once (while it runs), then stop it, and
+                // reinstall only with the typed name
+                assertTrue(browser.findElements(By.cssSelector("#ve-graphs figure")).size() >= 5, "usage graphs");
+                WebElement hostname = browser.findElement(By.id("hostname-hostname"));
+                hostname.clear();
+                hostname.sendKeys("alice-www");
+                browser.findElement(By.cssSelector("#hostname button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBe(By.id("ve-hostname"), "alice-www"));
+                browser.findElement(By.id("reset-root-password")).click();
+                assertEquals(20, wait.until(ExpectedConditions.presenceOfElementLocated(By.id("root-password"))).getText().length());
                 browser.findElement(By.cssSelector("[data-action='stop']")).click();
                 wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
+                browser.findElement(By.id("reinstall-confirm")).sendKeys("not-the-name");
+                browser.findElement(By.cssSelector("#reinstall button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#reinstall .error"), "exactly to confirm"));
+                screenshot(browser, "portal-ve-settings");
                 List<String> errors = consoleErrors(browser);
                 assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
             } finally {

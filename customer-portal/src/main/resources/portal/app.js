@@ -1,97 +1,11 @@
 // The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
 // never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
 
-const main = document.getElementById('main');
-const toast = document.getElementById('toast');
+import { api, badge, el, form, onLeave, say, session, show, showLogin, size } from './ui.js';
+
 let me = null;
 let events = null;
-let leaveView = () => {};
 const stateListeners = new Set();
-
-class ApiError extends Error {
-  constructor(status, detail, type) { super(detail); this.status = status; this.type = type || ''; }
-}
-
-async function api(method, path, body) {
-  const response = await fetch('/api/v1' + path, {
-    method, credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    if (response.status === 401 && path !== '/auth/login') { showLogin(); }
-    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').', data && data.type);
-  }
-  return data;
-}
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === 'onclick' || name === 'onsubmit') node.addEventListener(name.slice(2), value);
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
-function show(...nodes) {
-  leaveView();
-  leaveView = () => {};
-  main.replaceChildren(...nodes);
-  main.focus();
-}
-
-function say(message) {
-  toast.textContent = message;
-  toast.hidden = false;
-  clearTimeout(say.timer);
-  say.timer = setTimeout(() => { toast.hidden = true; }, 6000);
-}
-
-function badge(state, id) {
-  return el('span', { class: 'badge ' + state, 'data-ve-state': id, 'aria-live': 'polite' }, state);
-}
-
-// ---- login ------------------------------------------------------------------------------------------------
-
-function showLogin(needsCode = false, message = '') {
-  document.getElementById('nav').hidden = true;
-  if (events) { events.close(); events = null; }
-  const error = el('p', { class: 'error', role: 'alert', id: 'login-error' }, message);
-  const code = needsCode ? [el('label', { for: 'totp' }, 'Code from your authenticator app'),
-    el('input', { id: 'totp', name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', required: true })] : [];
-  const form = el('form', { class: 'card login', onsubmit: async event => {
-    event.preventDefault();
-    const body = { username: form.username.value, password: form.password.value };
-    if (form.totp) body.totp = form.totp.value;
-    try {
-      await api('POST', '/auth/login', body);
-      await start();
-    } catch (e) {
-      if (e.type.endsWith('/totp-required')) {
-        showLogin(true, '');
-        document.getElementById('username').value = body.username;
-        document.getElementById('password').value = body.password;
-        document.getElementById('totp').focus();
-      } else {
-        error.textContent = e.message;
-      }
-    }
-  } },
-  el('h1', {}, 'Log in'),
-  el('label', { for: 'username' }, 'Username'),
-  el('input', { id: 'username', name: 'username', autocomplete: 'username', required: true }),
-  el('label', { for: 'password' }, 'Password'),
-  el('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
-  code,
-  el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', id: 'login' }, 'Log in')),
-  error);
-  show(form);
-  (needsCode ? form.totp : form.username).focus();
-}
 
 // ---- live events ------------------------------------------------------------------------------------------
 
@@ -126,14 +40,6 @@ async function showVes() {
       : el('div', { class: 'card' }, el('table', { id: 've-list' },
         el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Template'))),
         el('tbody', {}, rows))));
-}
-
-function size(bytes) {
-  if (bytes === null || bytes === undefined) return '–';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
-  return bytes.toFixed(i === 0 ? 0 : 1) + ' ' + units[i];
 }
 
 function meter(label, used, limit) {
@@ -281,8 +187,7 @@ function openConsole(id, area) {
   window.addEventListener('resize', resize);
   terminal.focus();
   const close = () => { socket.close(1000); terminal.dispose(); window.removeEventListener('resize', resize); };
-  const previous = leaveView;
-  leaveView = () => { previous(); close(); };
+  onLeave(close);
   window.addEventListener('pagehide', close, { once: true });
 }
 
@@ -300,18 +205,6 @@ async function showTasks() {
 }
 
 // ---- account: password, two-factor authentication, tokens, security log -----------------------------------------
-
-function form(id, fields, submitLabel, onSubmit) {
-  const error = el('p', { class: 'error', role: 'alert' });
-  const node = el('form', { id, onsubmit: async event => {
-    event.preventDefault();
-    error.textContent = '';
-    try { await onSubmit(node); } catch (e) { error.textContent = e.message; }
-  } }, fields.map(([name, label, type, extra]) => [el('label', { for: id + '-' + name }, label),
-    el('input', Object.assign({ id: id + '-' + name, name, type: type || 'text', required: true }, extra || {}))]),
-  el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, submitLabel)), error);
-  return node;
-}
 
 async function showAccount() {
   me = await api('GET', '/me');
@@ -454,5 +347,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   me = null;
   showLogin();
 });
+session.onLogin = start;
+session.onLogout = () => { if (events) { events.close(); events = null; } };
 window.addEventListener('hashchange', route);
 start();

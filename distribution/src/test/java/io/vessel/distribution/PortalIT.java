@@ -184,10 +184,14 @@ class PortalIT {
     }
 
     static void logIn(WebDriver browser, String base, String user) {
+        logIn(browser, base, user, PASSWORD);
+    }
+
+    static void logIn(WebDriver browser, String base, String user, String password) {
         browser.get(base);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("username"))).sendKeys(user);
-        browser.findElement(By.id("password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("password")).sendKeys(password);
         browser.findElement(By.id("login")).click();
     }
 

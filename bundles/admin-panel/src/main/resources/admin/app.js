@@ -1,0 +1,187 @@
+// The provider's and resellers' admin panel over /api/v1: what the caller's role allows, for their part of the
+// tenancy tree. Shares the portal's helpers and styles.
+
+import { api, badge, el, form, say, session, show, showLogin, size } from '/portal/ui.js';
+
+let me = null;
+let events = null;
+
+function listen() {
+  if (events) return;
+  events = new EventSource('/api/v1/events');
+  events.addEventListener('ve', message => {
+    const ve = JSON.parse(message.data);
+    for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
+      node.textContent = ve.state;
+      node.className = 'badge ' + ve.state;
+    }
+  });
+  events.addEventListener('operation', message => {
+    const op = JSON.parse(message.data);
+    if (op.state === 'FAILED') say(op.error || 'An action failed.');
+    if (op.state === 'SUCCEEDED' && op.kind === 've.create' && location.hash === '#/ves') route();
+  });
+}
+
+function select(id, label, options, value) {
+  return [el('label', { for: id }, label), el('select', { id, name: id.split('-').pop() },
+    options.map(([v, text]) => el('option', { value: v, selected: v === value }, text)))];
+}
+
+// ---- dashboard --------------------------------------------------------------------------------------------------
+
+async function showDashboard() {
+  const [health, nodes, ves] = await Promise.all([api('GET', '/health'), api('GET', '/nodes').catch(() => []), api('GET', '/ves')]);
+  const counts = {};
+  ves.forEach(ve => { counts[ve.state] = (counts[ve.state] || 0) + 1; });
+  show(el('h1', {}, 'Dashboard'),
+    el('div', { class: 'card grid', id: 'health' }, Object.entries(health.checks || {}).map(([name, check]) =>
+      el('div', {}, el('strong', {}, name), ' ', el('span', { class: 'badge ' + (check.status === 'UP' ? 'RUNNING' : 'ERROR') }, check.status),
+        el('div', { class: 'muted' }, check.message || '')))),
+    el('div', { class: 'card grid' },
+      el('div', {}, el('strong', {}, 'VEs'), el('div', { id: 've-counts' }, ves.length + ' in all' +
+        Object.entries(counts).map(([state, n]) => ', ' + n + ' ' + state.toLowerCase()).join(''))),
+      nodes.map(n => el('div', {}, el('strong', {}, 'Node ' + n.node.hostname),
+        el('div', { class: 'muted' }, 'kernel ' + (n.node.kernel || '') + (n.local ? ' · this server' : ''))))));
+}
+
+// ---- customers and resellers, and their accounts -------------------------------------------------------------------
+
+async function showCustomers() {
+  const [tenants, accounts, roles] = await Promise.all([api('GET', '/tenants'), api('GET', '/accounts'), api('GET', '/roles').catch(() => [])]);
+  const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
+  const below = tenants.filter(t => t.id !== me.tenant.id);
+  const tenantRows = below.map(t => el('tr', { 'data-tenant': t.name },
+    el('td', {}, t.name), el('td', {}, t.kind.toLowerCase()), el('td', { class: 'optional' }, names[t.parentId] || ''),
+    el('td', {}, t.suspendedAt ? 'suspended: ' + t.suspendedReason : 'active'),
+    el('td', {}, t.suspendedAt
+      ? el('button', { type: 'button', onclick: async () => { await api('PATCH', '/tenants/' + t.id, { suspended: false }); route(); } }, 'Unsuspend')
+      : el('button', { type: 'button', class: 'danger', onclick: async () => {
+        const reason = window.prompt('Why is ' + t.name + ' suspended? Its users will see this.');
+        if (reason) { try { await api('PATCH', '/tenants/' + t.id, { suspended: true, suspendedReason: reason }); route(); } catch (e) { say(e.message); } }
+      } }, 'Suspend'))));
+  const accountRows = accounts.filter(a => a.id !== me.account.id).map(a => el('tr', { 'data-account': a.username },
+    el('td', {}, a.username), el('td', {}, names[a.tenantId] || ''), el('td', {}, a.role),
+    el('td', {}, a.tenantId === me.tenant.id ? '' : el('button', { type: 'button', onclick: async () => {
+      try {
+        await api('POST', '/accounts/' + a.id + '/impersonate');
+        location.href = '/portal/';
+      } catch (e) { say(e.message); }
+    } }, 'Act as'))));
+  const newTenant = form('new-tenant', [['name', 'Name']], 'Create', async f => {
+    const created = await api('POST', '/tenants', { name: f.name.value, kind: f.kind.value, parentId: f.parent.value || undefined });
+    say(created.name + ' created.');
+    route();
+  });
+  newTenant.insertBefore(el('div', {}, select('new-tenant-kind', 'Kind', [['CUSTOMER', 'Customer'], ['RESELLER', 'Reseller']], 'CUSTOMER'),
+    select('new-tenant-parent', 'Belongs to', tenants.filter(t => t.kind !== 'CUSTOMER').map(t => [t.id, t.name]), me.tenant.id)),
+  newTenant.querySelector('.actions'));
+  const roleNames = [...new Set(['customer-owner', 'customer-member', 'reseller-admin', 'auditor', ...roles.map(r => r.name)])];
+  const newAccount = form('new-account', [['username', 'Username', 'text', { autocomplete: 'off' }],
+    ['password', 'Password (12 characters or more)', 'password', { autocomplete: 'new-password', minlength: 12 }]], 'Create account', async f => {
+    const created = await api('POST', '/accounts', { tenantId: f.tenant.value, username: f.username.value, role: f.role.value, password: f.password.value });
+    say('Account ' + created.username + ' created.');
+    route();
+  });
+  newAccount.insertBefore(el('div', {}, select('new-account-tenant', 'Tenant', tenants.map(t => [t.id, t.name]), below.length ? below[0].id : me.tenant.id),
+    select('new-account-role', 'Role', roleNames.map(r => [r, r]), 'customer-owner')), newAccount.querySelector('.actions'));
+  show(el('h1', {}, 'Customers'),
+    el('div', { class: 'card' }, el('table', { id: 'tenants' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Kind'), el('th', { class: 'optional' }, 'Belongs to'), el('th', {}, 'State'), el('th', {}, ''))),
+      el('tbody', {}, tenantRows))),
+    el('div', { class: 'card' }, el('h2', {}, 'New customer or reseller'), newTenant),
+    el('div', { class: 'card' }, el('h2', {}, 'Accounts'), el('table', { id: 'accounts' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Username'), el('th', {}, 'Tenant'), el('th', {}, 'Role'), el('th', {}, ''))),
+      el('tbody', {}, accountRows)), el('h3', {}, 'New account'), newAccount));
+}
+
+// ---- VEs of every tenant ------------------------------------------------------------------------------------------
+
+async function showVes() {
+  const [ves, tenants, templates] = await Promise.all([api('GET', '/ves'), api('GET', '/tenants'), api('GET', '/templates')]);
+  const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
+  const rows = ves.map(ve => el('tr', { 'data-ve': ve.hostname },
+    el('td', {}, ve.name), el('td', {}, ve.hostname), el('td', {}, names[ve.owner] || (ve.owner ? '?' : 'provider')),
+    el('td', {}, badge(ve.state, ve.id)), el('td', { class: 'optional' }, size(ve.limits.memoryBytes)),
+    el('td', {}, el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/start').catch(e => say(e.message)) }, 'Start'), ' ',
+      el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'))));
+  const ready = [...new Set(templates.filter(t => t.state === 'READY' && !t.retired).map(t => t.name))];
+  const create = form('new-ve', [['hostname', 'Hostname'], ['memory', 'Memory (MiB)', 'number', { value: 512, min: 16 }]], 'Create VE', async f => {
+    await api('POST', '/ves', { template: f.template.value, hostname: f.hostname.value, name: f.hostname.value,
+      owner: f.owner.value || undefined, limits: { memoryBytes: Number(f.memory.value) * 1048576 } });
+    say('Creating ' + f.hostname.value + '…');
+  });
+  create.insertBefore(el('div', {}, select('new-ve-owner', 'Customer', tenants.filter(t => t.id !== me.tenant.id).map(t => [t.id, t.name])
+    .concat([['', 'the provider itself']])), select('new-ve-template', 'Template', ready.map(t => [t, t]), 'busybox')), create.querySelector('.actions'));
+  show(el('h1', {}, 'VEs'),
+    el('div', { class: 'card' }, el('table', { id: 'ves' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'Customer'), el('th', {}, 'State'),
+        el('th', { class: 'optional' }, 'Memory'), el('th', {}, ''))),
+      el('tbody', {}, rows))),
+    el('div', { class: 'card' }, el('h2', {}, 'New VE'), create));
+}
+
+// ---- audit log ------------------------------------------------------------------------------------------------------
+
+async function showAudit(filters = {}) {
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
+  query.set('limit', '200');
+  const entries = await api('GET', '/audit?' + query);
+  const filter = form('audit-filter', [['actor', 'Who', 'text', { required: false, value: filters.actor || '' }],
+    ['action', 'What (part of)', 'text', { required: false, value: filters.action || '' }]], 'Filter', async f => {
+    await showAudit({ actor: f.actor.value, action: f.action.value });
+  });
+  show(el('h1', {}, 'Audit log'), el('div', { class: 'card' }, filter),
+    el('div', { class: 'card' }, el('table', { id: 'audit' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'Who'), el('th', {}, 'What'), el('th', { class: 'optional' }, 'Target'),
+        el('th', {}, 'Result'), el('th', { class: 'optional' }, 'From'))),
+      el('tbody', {}, entries.map(e => el('tr', {}, el('td', {}, new Date(e.at).toLocaleString()),
+        el('td', {}, e.actor + (e.impersonator ? ' (by ' + e.impersonator + ')' : '')), el('td', {}, e.action),
+        el('td', { class: 'optional' }, e.target || ''), el('td', {}, String(e.status) + (e.detail ? ': ' + e.detail : '')),
+        el('td', { class: 'optional' }, e.sourceIp || '')))))));
+}
+
+// ---- routing --------------------------------------------------------------------------------------------------------
+
+let routing = null;
+
+async function route() {
+  if (!me) return;
+  const hash = location.hash || '#/';
+  if (routing === hash) return;
+  routing = hash;
+  try {
+    if (hash === '#/customers') await showCustomers();
+    else if (hash === '#/ves') await showVes();
+    else if (hash === '#/audit') await showAudit();
+    else await showDashboard();
+  } catch (e) {
+    if (e.status !== 401) say(e.message);
+  } finally {
+    if (routing === hash) routing = null;
+  }
+}
+
+async function start() {
+  const state = await api('GET', '/auth/session').catch(() => ({ loggedIn: false }));
+  if (!state.loggedIn) { me = null; showLogin(); return; }
+  me = await api('GET', '/me');
+  if (!me.permissions.includes('tenant.read')) {
+    show(el('h1', {}, 'Not for your account'), el('p', {}, 'The admin panel is for providers and resellers. '), el('a', { href: '/portal/' }, 'Go to your servers'));
+    return;
+  }
+  document.getElementById('nav').hidden = false;
+  document.getElementById('who').textContent = me.account.username;
+  listen();
+  await route();
+}
+
+session.onLogin = start;
+session.onLogout = () => { if (events) { events.close(); events = null; } };
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('POST', '/auth/logout').catch(() => null);
+  me = null;
+  showLogin();
+});
+window.addEventListener('hashchange', route);
+start();

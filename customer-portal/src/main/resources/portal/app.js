@@ -12,6 +12,9 @@ const stateListeners = new Set();
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
+  // the stream is open once it says hello: from then on the page follows every change by itself
+  events.addEventListener('ready', () => { document.body.dataset.live = 'true'; window.vesselLiveAt = window.vesselLiveAt || performance.now(); });
+  events.addEventListener('error', () => { delete document.body.dataset.live; });
   events.addEventListener('ve', message => {
     const ve = JSON.parse(message.data);
     for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
@@ -84,6 +87,7 @@ async function showVe(id) {
     el('div', { class: 'card' }, el('h2', {}, 'Usage'), graphs),
     el('div', { class: 'card' }, el('h2', {}, 'Settings'), settings(ve)));
   document.querySelectorAll('[data-share]').forEach(node => { node.style.width = node.dataset.share + '%'; });
+  window.vesselDrawnAt = window.vesselDrawnAt || performance.now(); // for the portal benchmark
   drawGraphs(id, graphs, 'hour');
 }
 

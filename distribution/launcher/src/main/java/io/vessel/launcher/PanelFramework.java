@@ -110,6 +110,9 @@ final class PanelFramework {
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
         p.put("org.apache.felix.http.name", "vessel");
         p.put("org.apache.felix.jetty.websocket.enable", "true"); // the VE console in the browser
+        // the web UIs go out compressed (xterm.js alone is 290 kB); the API does not: secrets in JSON and event streams
+        p.put("org.apache.felix.jetty.gziphandler.enable", "true");
+        p.put("org.apache.felix.jetty.gzip.includedPaths", "/portal/*,/admin/*");
         // Encoded slashes or dots in a path segment are data to the API (an id), not a path: Jetty must not refuse them with
         // its own HTML page before the API can answer with a problem document. (Jetty's narrower modes still refuse
         // %2F; the web UI's static files will need their own normalisation check when they arrive.)

@@ -20,6 +20,12 @@ function listen() {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(op.error || 'An action failed.');
     if (op.state === 'SUCCEEDED' && op.kind === 've.create' && location.hash === '#/ves') route();
+    const bar = document.getElementById('progress-' + op.id);
+    if (bar) {
+      bar.value = op.progress;
+      document.getElementById('progress-text-' + op.id).textContent = ' ' + op.progress + ' % ' + (op.message || op.state.toLowerCase()) + (op.error ? ': ' + op.error : '');
+      if (op.state === 'SUCCEEDED') route();
+    }
   });
 }
 
@@ -104,7 +110,8 @@ async function showVes() {
     el('td', {}, ve.name), el('td', {}, ve.hostname), el('td', {}, names[ve.owner] || (ve.owner ? '?' : 'provider')),
     el('td', {}, badge(ve.state, ve.id)), el('td', { class: 'optional' }, size(ve.limits.memoryBytes)),
     el('td', {}, el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/start').catch(e => say(e.message)) }, 'Start'), ' ',
-      el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'))));
+      el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'), ' ',
+      el('button', { type: 'button', 'data-limits': ve.hostname, onclick: () => editLimits(ve) }, 'Limits'))));
   const ready = [...new Set(templates.filter(t => t.state === 'READY' && !t.retired).map(t => t.name))];
   const create = form('new-ve', [['hostname', 'Hostname'], ['memory', 'Memory (MiB)', 'number', { value: 512, min: 16 }]], 'Create VE', async f => {
     await api('POST', '/ves', { template: f.template.value, hostname: f.hostname.value, name: f.hostname.value,
@@ -119,6 +126,86 @@ async function showVes() {
         el('th', { class: 'optional' }, 'Memory'), el('th', {}, ''))),
       el('tbody', {}, rows))),
     el('div', { class: 'card' }, el('h2', {}, 'New VE'), create));
+}
+
+/** Limits change live on a running VE (cgroups, quota, traffic shaping). */
+function editLimits(ve) {
+  const mib = 1048576;
+  const f = form('limits-' + ve.id, [['memory', 'Memory (MiB)', 'number', { value: ve.limits.memoryBytes / mib, min: 16 }],
+    ['disk', 'Disk (MiB)', 'number', { value: ve.limits.diskBytes / mib, min: 64 }],
+    ['cpu', 'CPU weight (1–10000)', 'number', { value: ve.limits.cpuWeight, min: 1, max: 10000 }],
+    ['processes', 'Processes', 'number', { value: ve.limits.processes, min: 16 }]], 'Save limits', async values => {
+    await api('PATCH', '/ves/' + ve.id, { limits: { memoryBytes: Number(values.memory.value) * mib, diskBytes: Number(values.disk.value) * mib,
+      cpuWeight: Number(values.cpu.value), processes: Number(values.processes.value) } });
+    say('Limits of ' + ve.name + ' changed.');
+    route();
+  });
+  show(el('p', {}, el('a', { href: '#/ves' }, '← VEs')), el('h1', {}, 'Limits of ' + ve.name), el('div', { class: 'card' }, f));
+}
+
+// ---- templates ------------------------------------------------------------------------------------------------------
+
+async function showTemplates() {
+  const templates = await api('GET', '/templates');
+  const rows = templates.map(t => el('tr', { 'data-template': t.name + '@' + t.version },
+    el('td', {}, t.name + '@' + t.version),
+    el('td', {}, el('span', { class: 'badge ' + (t.state === 'READY' ? 'RUNNING' : t.state === 'FAILED' ? 'ERROR' : 'CREATING') }, t.state)),
+    el('td', { class: 'optional' }, t.osName || t.description || ''), el('td', { class: 'optional' }, t.sizeBytes ? size(t.sizeBytes) : ''),
+    el('td', {}, String(t.vesUsing)), el('td', {}, t.retired ? 'retired' : ''),
+    el('td', {}, el('button', { type: 'button', onclick: async () => {
+      try { await api('PATCH', '/templates/' + t.name, { retired: !t.retired }); route(); } catch (e) { say(e.message); }
+    } }, t.retired ? 'Allow again' : 'Retire'), ' ', el('button', { type: 'button', class: 'danger', onclick: async () => {
+      try { await api('DELETE', '/templates/' + t.name + '/' + t.version); route(); } catch (e) { say(e.message); }
+    } }, 'Delete'))));
+  const progress = el('div', { id: 'build-progress', role: 'status' });
+  const build = form('build-template', [['name', 'Name (e.g. debian-12)'], ['suite', 'Debian suite', 'text', { value: 'bookworm' }]], 'Build', async f => {
+    const op = await api('POST', '/templates', { name: f.name.value, source: 'debootstrap', suite: f.suite.value });
+    progress.replaceChildren(el('label', { for: 'progress-' + op.id }, 'Building ' + f.name.value), el('progress', { id: 'progress-' + op.id, max: 100, value: 0 }),
+      el('span', { id: 'progress-text-' + op.id }, ''));
+  });
+  const upload = form('import-template', [['name', 'Name'], ['file', 'Root file system tarball (.tar, .tar.gz, .tar.xz, .tar.zst)', 'file']], 'Import', async f => {
+    const file = f.file.files[0];
+    const response = await fetch('/api/v1/templates/import?name=' + encodeURIComponent(f.name.value) + '&filename=' + encodeURIComponent(file.name),
+      { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/octet-stream' }, body: file });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && data.detail) || 'The import was refused.');
+    say('Importing ' + f.name.value + '…');
+  });
+  show(el('h1', {}, 'Templates'),
+    el('div', { class: 'card' }, el('table', { id: 'templates' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Template'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'System'),
+        el('th', { class: 'optional' }, 'Size'), el('th', {}, 'VEs'), el('th', {}, ''), el('th', {}, ''))),
+      el('tbody', {}, rows))),
+    el('div', { class: 'card' }, el('h2', {}, 'Build a Debian template'), build, progress),
+    el('div', { class: 'card' }, el('h2', {}, 'Import a tarball'), upload));
+}
+
+// ---- IP pools -------------------------------------------------------------------------------------------------------
+
+async function showPools() {
+  const [pools, tenants] = await Promise.all([api('GET', '/ip-pools'), api('GET', '/tenants')]);
+  const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
+  const create = form('new-pool', [['name', 'Name'], ['cidr', 'Network (e.g. 192.0.2.0/24 or 2001:db8::/64)'],
+    ['dns', 'Name servers (optional, comma-separated)', 'text', { required: false }]], 'Create pool', async f => {
+    const body = { name: f.name.value, cidr: f.cidr.value, mode: f.mode.value };
+    if (f.dns.value.trim()) body.dns = f.dns.value.split(',').map(x => x.trim());
+    if (f.owner.value) body.owner = f.owner.value;
+    await api('POST', '/ip-pools', body);
+    route();
+  });
+  create.insertBefore(el('div', {}, select('new-pool-mode', 'Mode', [['NAT', 'NAT (the node is the gateway)'], ['BRIDGED', 'Bridged (public addresses)']], 'NAT'),
+    select('new-pool-owner', 'For', [['', 'every customer']].concat(tenants.filter(t => t.id !== me.tenant.id).map(t => [t.id, t.name])), '')),
+  create.querySelector('.actions'));
+  show(el('h1', {}, 'IP pools'),
+    el('div', { class: 'card' }, el('table', { id: 'pools' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Network'), el('th', { class: 'optional' }, 'Mode'), el('th', {}, 'In use'),
+        el('th', { class: 'optional' }, 'For'), el('th', {}, ''))),
+      el('tbody', {}, pools.map(p => el('tr', { 'data-pool': p.name }, el('td', {}, p.name), el('td', {}, p.cidr), el('td', { class: 'optional' }, p.mode),
+        el('td', {}, p.allocated + ' of ' + p.capacity), el('td', { class: 'optional' }, p.owner ? names[p.owner] || '?' : 'everyone'),
+        el('td', {}, el('button', { type: 'button', class: 'danger', onclick: async () => {
+          try { await api('DELETE', '/ip-pools/' + p.name); route(); } catch (e) { say(e.message); }
+        } }, 'Delete'))))))),
+    el('div', { class: 'card' }, el('h2', {}, 'New pool'), create));
 }
 
 // ---- audit log ------------------------------------------------------------------------------------------------------
@@ -154,6 +241,8 @@ async function route() {
     if (hash === '#/customers') await showCustomers();
     else if (hash === '#/ves') await showVes();
     else if (hash === '#/audit') await showAudit();
+    else if (hash === '#/templates') await showTemplates();
+    else if (hash === '#/pools') await showPools();
     else await showDashboard();
   } catch (e) {
     if (e.status !== 401) say(e.message);

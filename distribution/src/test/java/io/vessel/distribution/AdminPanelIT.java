@@ -64,6 +64,26 @@ class AdminPanelIT {
                 List<String> errors = consoleErrors(browser);
                 assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
 
+                // limits change from the list; templates and IP pools have their pages
+                browser.findElement(By.cssSelector("[data-limits='acme-web']")).click();
+                org.openqa.selenium.WebElement memory = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=memory]")));
+                memory.clear();
+                memory.sendKeys("256");
+                browser.findElement(By.cssSelector("form[id^=limits-] button[type=submit]")).click();
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#ves [data-ve='acme-web']")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#ves [data-ve='acme-web']"), "256.0 MiB"));
+                browser.get(base + "/admin/#/templates");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("templates"), "READY"));
+                assertTrue(browser.findElement(By.id("templates")).getText().contains("busybox@"));
+                browser.get(base + "/admin/#/pools");
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("new-pool-name"))).sendKeys("acme-lan");
+                browser.findElement(By.id("new-pool-cidr")).sendKeys("10.88.0.0/24");
+                new Select(browser.findElement(By.id("new-pool-owner"))).selectByVisibleText("Acme Hosting Ltd");
+                browser.findElement(By.cssSelector("#new-pool button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#pools [data-pool='acme-lan']"), "Acme Hosting Ltd"));
+                screenshot(browser, "admin-pools");
+                assertEquals(256L << 20, panel.get("/api/v1/ves").json().get(0).at("/limits/memoryBytes").asLong());
+
                 // the audit log shows what was just done, by whom
                 browser.get(base + "/admin/#/audit");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "POST ves"));

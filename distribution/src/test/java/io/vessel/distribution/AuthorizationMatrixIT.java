@@ -261,9 +261,9 @@ class AuthorizationMatrixIT {
 
     private void setUp() {
         node = panel.get("/api/v1/nodes").json().get(0).at("/node/id").asText();
-        tenantR = created(panel.post("/api/v1/tenants", "{\"name\":\"Reseller R\",\"kind\":\"RESELLER\"}"));
-        tenantA = created(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-        tenantB = created(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + tenantR + "\"}"));
+        tenantR = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller R\",\"kind\":\"RESELLER\"}"));
+        tenantA = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+        tenantB = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + tenantR + "\"}"));
         provider = panel.get("/api/v1/me").json().at("/tenant/id").asText();
 
         account(provider, "auditor1", "auditor");
@@ -281,8 +281,8 @@ class AuthorizationMatrixIT {
         String veB = ve(tenantB);
         String opA = findOperation(veA);
         String opB = findOperation(veB);
-        String roleA = created(callers.get('O').post("/api/v1/roles", "{\"name\":\"support-a\",\"permissions\":[\"ve.read\"]}"));
-        String roleB = created(callers.get('R').post("/api/v1/roles", "{\"name\":\"support-b\",\"permissions\":[\"ve.read\"]}"));
+        String roleA = PanelProcess.createdId(callers.get('O').post("/api/v1/roles", "{\"name\":\"support-a\",\"permissions\":[\"ve.read\"]}"));
+        String roleB = PanelProcess.createdId(callers.get('R').post("/api/v1/roles", "{\"name\":\"support-b\",\"permissions\":[\"ve.read\"]}"));
         assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"matrix-pool\",\"cidr\":\"10.77.0.0/24\"}").status());
 
         // own objects: what each role works on; foreign: what lies outside its part of the tree
@@ -322,7 +322,7 @@ class AuthorizationMatrixIT {
         String tenant = role == 'R' ? tenantB : tenantA;
         return switch (kind) {
             case "ve" -> ve(tenant);
-            case "tenant" -> created(panel.post("/api/v1/tenants", "{\"name\":\"Throwaway\",\"kind\":\"CUSTOMER\",\"parentId\":\""
+            case "tenant" -> PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Throwaway\",\"kind\":\"CUSTOMER\",\"parentId\":\""
                     + (role == 'R' ? tenantR : provider) + "\"}"));
             case "account" -> account(tenant, "gone" + UUID.randomUUID().toString().substring(0, 8), "customer-member");
             case "role" -> roleIn(tenant);
@@ -338,12 +338,11 @@ class AuthorizationMatrixIT {
 
     private String roleIn(String tenant) {
         PanelProcess.As definer = tenant.equals(tenantB) ? callers.get('R') : callers.get('O');
-        return created(definer.post("/api/v1/roles", "{\"name\":\"gone-" + UUID.randomUUID().toString().substring(0, 8) + "\",\"permissions\":[\"ve.read\"]}"));
+        return PanelProcess.createdId(definer.post("/api/v1/roles", "{\"name\":\"gone-" + UUID.randomUUID().toString().substring(0, 8) + "\",\"permissions\":[\"ve.read\"]}"));
     }
 
     private String account(String tenant, String username, String role) {
-        return created(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
-                + "\",\"password\":\"" + PASSWORD + "\"}"));
+        return panel.createAccount(tenant, username, role, PASSWORD);
     }
 
     private String ve(String owner) {
@@ -366,8 +365,4 @@ class AuthorizationMatrixIT {
         return cookie.substring(0, cookie.indexOf(';'));
     }
 
-    private static String created(PanelProcess.Response r) {
-        assertEquals(201, r.status(), r.toString());
-        return r.json().get("id").asText();
-    }
 }

@@ -35,11 +35,11 @@ class ConsoleIT {
     void aCustomerTypesIntoTheirOwnVeAndNobodyElseGetsIn() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"A\",\"kind\":\"CUSTOMER\"}"));
-            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"B\",\"kind\":\"CUSTOMER\"}"));
-            account(panel, a, "alice", "customer-owner");
-            account(panel, b, "bob", "customer-owner");
-            account(panel, panel.get("/api/v1/me").json().at("/tenant/id").asText(), "audrey", "auditor");
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"A\",\"kind\":\"CUSTOMER\"}"));
+            String b = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"B\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "alice", "customer-owner", PASSWORD);
+            panel.createAccount(b, "bob", "customer-owner", PASSWORD);
+            panel.createAccount(panel.get("/api/v1/me").json().at("/tenant/id").asText(), "audrey", "auditor", PASSWORD);
             JsonNode created = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves",
                     "{\"template\":\"busybox\",\"hostname\":\"console-test\",\"owner\":\"" + a + "\"}"));
             String ve = created.get("result").asText().replace("/api/v1/ves/", "");
@@ -65,6 +65,9 @@ class ConsoleIT {
             assertRefused(open(panel, "/ws/ves/" + ve + "/console", cookie(panel, "audrey"), origin, new Terminal()), 403);
             String log = Files.readString(panel.logDir.resolve("vessel.log"));
             assertTrue(log.contains("Console opened ve=" + ve + " user=alice"), "console use is logged");
+            JsonNode audit = panel.get("/api/v1/audit?action=CONSOLE").json();
+            assertTrue(audit.toString().contains("\"actor\":\"alice\"") && audit.toString().contains("\"status\":101"), audit.toString());
+            assertTrue(audit.toString().contains("\"actor\":\"bob\"") && audit.toString().contains("\"status\":404"), "refusals too: " + audit);
         }
     }
 
@@ -117,13 +120,5 @@ class ConsoleIT {
         return panel.login(user, PASSWORD).value();
     }
 
-    private static String id(PanelProcess.Response created) {
-        assertEquals(201, created.status(), created.toString());
-        return created.json().get("id").asText();
-    }
 
-    private static void account(PanelProcess panel, String tenant, String username, String role) {
-        id(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
-                + "\",\"password\":\"" + PASSWORD + "\"}"));
-    }
 }

@@ -170,6 +170,20 @@ final class PanelProcess implements AutoCloseable {
         return anonymous(request);
     }
 
+    /** The id of what a {@code 201 Created} answer made; fails the test on any other answer. */
+    static String createdId(Response created) {
+        if (created.status() != 201) {
+            throw new AssertionError("expected 201: " + created);
+        }
+        return created.json().get("id").asText();
+    }
+
+    /** Creates an account (as the admin) in {@code tenant}; returns its id. */
+    String createAccount(String tenant, String username, String role, String password) {
+        return createdId(post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
+                + "\",\"password\":\"" + password + "\"}"));
+    }
+
     /** Logs in as another account; the session's requests carry that account's cookie only. */
     As login(String username, String password) {
         Response login = anonymous(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")

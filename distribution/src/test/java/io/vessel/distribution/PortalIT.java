@@ -43,10 +43,10 @@ class PortalIT {
     void aCustomerSeesOnlyTheirVeStartsItUsesTheConsoleAndWatchesTheStateLive() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\"}"));
-            account(panel, a, "alice", "customer-owner");
-            account(panel, b, "bob", "customer-owner");
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            String b = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "alice", "customer-owner", PASSWORD);
+            panel.createAccount(b, "bob", "customer-owner", PASSWORD);
             int veA = ve(panel, a, "alice-web");
             int veB = ve(panel, b, "bob-db");
 
@@ -127,8 +127,8 @@ class PortalIT {
     void twoFactorIsSetUpInThePageAndThenAskedForAtLogin() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-            account(panel, a, "carol", "customer-owner");
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "carol", "customer-owner", PASSWORD);
             WebDriver browser = chromium(1280, 800);
             try {
                 String base = "http://127.0.0.1:" + panel.port + "/portal/";
@@ -206,15 +206,7 @@ class PortalIT {
         Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String id(PanelProcess.Response created) {
-        assertEquals(201, created.status(), created.toString());
-        return created.json().get("id").asText();
-    }
 
-    private static void account(PanelProcess panel, String tenant, String username, String role) {
-        id(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
-                + "\",\"password\":\"" + PASSWORD + "\"}"));
-    }
 
     private static int ve(PanelProcess panel, String owner, String hostname) {
         JsonNode done = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves",

@@ -51,12 +51,12 @@ class TenancyIT {
     @Test
     void customersAndResellersOnlyReachTheirOwnThings() throws Exception {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String reseller = id(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + reseller + "\"}"));
-            account(panel, a, "alice", "customer-owner");
-            account(panel, b, "bob", "customer-owner");
-            account(panel, reseller, "rita", "reseller-admin");
+            String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            String b = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + reseller + "\"}"));
+            panel.createAccount(a, "alice", "customer-owner", PASSWORD);
+            panel.createAccount(b, "bob", "customer-owner", PASSWORD);
+            panel.createAccount(reseller, "rita", "reseller-admin", PASSWORD);
             int veA = ve(panel, a);
             PanelProcess.As alice = panel.login("alice", PASSWORD);
             PanelProcess.As bob = panel.login("bob", PASSWORD);
@@ -145,8 +145,8 @@ class TenancyIT {
     @Test
     void tokensTwoFactorAndPasswordResetAreRefusedWhenTheyShouldBe() throws Exception {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-            account(panel, a, "carol", "customer-owner");
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "carol", "customer-owner", PASSWORD);
             int ve = ve(panel, a);
             PanelProcess.As carol = panel.login("carol", PASSWORD);
 
@@ -196,7 +196,7 @@ class TenancyIT {
             assertProblem(panel.post("/api/v1/auth/login", login("carol", recoveryCode)), 401, null);
 
             // an admin can require 2FA: until enrolled, only the account's own settings are open
-            account(panel, a, "dave", "customer-member");
+            panel.createAccount(a, "dave", "customer-member", PASSWORD);
             assertEquals(200, panel.send(patch("/api/v1/tenants/" + a, "{\"require2fa\":true}", panel)).status());
             PanelProcess.As dave = panel.login("dave", PASSWORD);
             assertProblem(dave.get("/api/v1/ves"), 403, null);
@@ -235,11 +235,11 @@ class TenancyIT {
     @Test
     void privateTemplatesAndPoolsStayWithTheirTenant() throws Exception {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String reseller = id(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
-            String a = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
-            String b = id(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + reseller + "\"}"));
-            account(panel, a, "alice", "customer-owner");
-            account(panel, reseller, "rita", "reseller-admin");
+            String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            String b = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer B\",\"kind\":\"CUSTOMER\",\"parentId\":\"" + reseller + "\"}"));
+            panel.createAccount(a, "alice", "customer-owner", PASSWORD);
+            panel.createAccount(reseller, "rita", "reseller-admin", PASSWORD);
             PanelProcess.As alice = panel.login("alice", PASSWORD);
             PanelProcess.As rita = panel.login("rita", PASSWORD);
 
@@ -341,15 +341,7 @@ class TenancyIT {
         return HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
-    private static String id(PanelProcess.Response created) {
-        assertEquals(201, created.status(), created.toString());
-        return created.json().get("id").asText();
-    }
 
-    private static void account(PanelProcess panel, String tenant, String username, String role) {
-        id(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"" + username + "\",\"role\":\"" + role
-                + "\",\"password\":\"" + PASSWORD + "\"}"));
-    }
 
     private static String accountId(PanelProcess panel, String username) {
         for (JsonNode account : panel.get("/api/v1/accounts").json()) {

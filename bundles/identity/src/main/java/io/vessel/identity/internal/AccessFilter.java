@@ -9,7 +9,6 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.SecurityContext;
-import java.net.URI;
 import java.security.Principal;
 import java.util.Map;
 import java.util.Optional;
@@ -79,7 +78,8 @@ final class AccessFilter implements ContainerRequestFilter {
         AuthenticatedCaller caller = (cookie == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(cookie.getValue()))
                 .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in",
                         "Log in with POST /api/v1/auth/login, or send an API token as Authorization: Bearer."));
-        if (!SAFE_METHODS.contains(request.getMethod()) && !sameOrigin(request)) {
+        if (!SAFE_METHODS.contains(request.getMethod()) && !SameOrigin.check(request.getHeaderString("Origin"),
+                request.getHeaderString("Sec-Fetch-Site"), request.getUriInfo().getBaseUri())) {
             throw new ProblemException(403, "forbidden", "Cross-site request refused",
                     "A state-changing request with the session cookie must come from the panel's own pages.");
         }
@@ -99,30 +99,6 @@ final class AccessFilter implements ContainerRequestFilter {
         }
     }
 
-    /**
-     * No Origin (scripts, curl) or the panel's own; browsers send Origin with every cross-site POST, and modern ones
-     * also say {@code Sec-Fetch-Site: cross-site}, which is refused even when an old proxy strips Origin.
-     */
-    private static boolean sameOrigin(ContainerRequestContext request) {
-        if ("cross-site".equalsIgnoreCase(request.getHeaderString("Sec-Fetch-Site"))) {
-            return false;
-        }
-        String origin = request.getHeaderString("Origin");
-        if (origin == null) {
-            return true;
-        }
-        try {
-            URI o = URI.create(origin);
-            URI self = request.getUriInfo().getBaseUri();
-            return o.getHost() != null && o.getHost().equalsIgnoreCase(self.getHost()) && port(o) == port(self);
-        } catch (IllegalArgumentException malformed) {
-            return false;
-        }
-    }
-
-    private static int port(URI uri) {
-        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    }
 
     /** Hands the caller to resources through the standard JAX-RS interface. */
     private record CallerContext(AuthenticatedCaller caller, boolean secure, String scheme) implements SecurityContext {

@@ -24,12 +24,15 @@ public final class ServletAuthenticator implements RequestAuthenticator {
     private final IdentityManager identity;
     private final ApiTokens tokens;
     private final AccessControl access;
+    private final AuditLog audit;
 
     @Activate
-    public ServletAuthenticator(@Reference IdentityManager identity, @Reference ApiTokens tokens, @Reference AccessControl access) {
+    public ServletAuthenticator(@Reference IdentityManager identity, @Reference ApiTokens tokens, @Reference AccessControl access,
+                                @Reference AuditLog audit) {
         this.identity = identity;
         this.tokens = tokens;
         this.access = access;
+        this.audit = audit;
     }
 
     @Override
@@ -49,7 +52,7 @@ public final class ServletAuthenticator implements RequestAuthenticator {
             }
             caller = (session == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(session))
                     .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in", "Log in first."));
-            if (!sameOrigin(request)) {
+            if (!SameOrigin.check(request.getHeader("Origin"), request.getHeader("Sec-Fetch-Site"), self(request))) {
                 throw new ProblemException(403, "forbidden", "Cross-site request refused", "The console opens only from the panel's own pages.");
             }
         }
@@ -72,17 +75,22 @@ public final class ServletAuthenticator implements RequestAuthenticator {
                 || caller.sees(ObjectOwnership.PROVIDER.equals(owner.get()) ? null : owner.get()));
     }
 
-    private static boolean sameOrigin(HttpServletRequest request) {
-        String origin = request.getHeader("Origin");
-        if (origin == null) {
-            return !"cross-site".equalsIgnoreCase(request.getHeader("Sec-Fetch-Site"));
+    @Override
+    public void audit(Caller caller, HttpServletRequest request, String action, String target, int status, String detail) {
+        if (caller instanceof AuthenticatedCaller c) {
+            Object address = request.getAttribute(ApiWhiteboard.CLIENT_ADDRESS);
+            audit.record(new AuditLog.Entry(Tenancy.now(), AuditLog.CHANGE, action, c.account(), c.username(), c.impersonator().orElse(null),
+                    c.tenant(), null, target, address != null ? address.toString() : request.getRemoteAddr(), status, detail));
         }
+    }
+
+    /** How the request reached the panel; a Host header that is no host name counts as nobody's origin. */
+    private static URI self(HttpServletRequest request) {
+        String host = request.getHeader("Host") == null ? request.getServerName() : request.getHeader("Host");
         try {
-            URI o = URI.create(origin);
-            String host = request.getHeader("Host");
-            return o.getHost() != null && host != null && (o.getHost() + (o.getPort() == -1 ? "" : ":" + o.getPort())).equalsIgnoreCase(host);
+            return URI.create(request.getScheme() + "://" + host);
         } catch (IllegalArgumentException malformed) {
-            return false;
+            return URI.create(request.getScheme() + "://invalid.invalid");
         }
     }
 }

@@ -18,4 +18,7 @@ public interface RequestAuthenticator {
      * answer 404 (or 403 when the permission is missing, see {@link Caller#may}).
      */
     boolean sees(Caller caller, String kind, String id);
+
+    /** Records an action of an authenticated caller in the audit log, as the API does for its own requests. */
+    void audit(Caller caller, HttpServletRequest request, String action, String target, int status, String detail);
 }

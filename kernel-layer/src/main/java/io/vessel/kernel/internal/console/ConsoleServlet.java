@@ -51,12 +51,13 @@ public final class ConsoleServlet extends JettyWebSocketServlet {
 
     private Object open(JettyServerUpgradeRequest upgrade, JettyServerUpgradeResponse response) {
         HttpServletRequest request = upgrade.getHttpServletRequest();
+        RequestAuthenticator auth = authenticator.get();
+        Caller caller = null;
         try {
-            RequestAuthenticator auth = authenticator.get();
             if (auth == null) {
                 throw new ProblemException(503, "unavailable", "Unavailable", "Logins are not available yet.");
             }
-            Caller caller = auth.authenticate(request);
+            caller = auth.authenticate(request);
             Matcher path = PATH.matcher(request.getPathInfo() == null ? "" : request.getPathInfo());
             if (!path.matches()) {
                 throw ProblemException.notFound("There is no console at " + request.getRequestURI() + ".");
@@ -72,11 +73,17 @@ public final class ConsoleServlet extends JettyWebSocketServlet {
             int rows = size(request.getParameter("rows"), 24, 5, 200);
             VeConsole console = ves.get().enter(Integer.parseInt(id), columns, rows);
             LOG.info("Console opened ve={} user={} ip={} size={}x{}", id, caller.getName(), request.getRemoteAddr(), columns, rows);
+            auth.audit(caller, request, "CONSOLE ves/{id}/console", "ves/" + id + "/console", 101, null);
             return new ConsoleEndpoint(console, Integer.parseInt(id), caller.getName());
         } catch (ProblemException e) {
             refuse(response, e.status(), e.getMessage());
+            if (caller != null) {
+                auth.audit(caller, request, "CONSOLE ves/{id}/console", request.getRequestURI(), e.status(), e.getMessage());
+            }
         } catch (VeException e) {
-            refuse(response, e.kind() == VeException.Kind.NOT_FOUND ? 404 : 409, e.getMessage());
+            int status = e.kind() == VeException.Kind.NOT_FOUND ? 404 : 409;
+            refuse(response, status, e.getMessage());
+            auth.audit(caller, request, "CONSOLE ves/{id}/console", request.getRequestURI(), status, e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("Console could not be opened", e);
             refuse(response, 500, "The console could not be opened.");

@@ -156,7 +156,20 @@ function settings(ve) {
     await api('POST', '/ves/' + ve.id + '/reinstall', { template: f.template.value });
     say('Reinstalling ' + ve.name + '; follow it under Tasks.');
   });
-  out.append(hostname, el('hr'), password, el('hr'), el('h3', {}, 'Reinstall'), reinstall);
+  const keys = el('div', { id: 'ssh-keys' });
+  const drawKeys = async () => {
+    const list = await api('GET', '/ves/' + ve.id + '/ssh-keys').catch(() => []);
+    keys.replaceChildren(list.length === 0 ? el('p', { class: 'muted' }, 'No SSH keys.') : el('ul', {}, list.map(k => el('li', { 'data-key': k.fingerprint },
+      el('code', {}, k.type + ' ' + k.fingerprint), ' ', k.comment || '', ' ',
+      el('button', { type: 'button', class: 'danger', onclick: async () => { await api('DELETE', '/ves/' + ve.id + '/ssh-keys/' + k.id); drawKeys(); } }, 'Remove')))),
+    form('add-key', [['publicKey', 'Public key (one line, e.g. ssh-ed25519 AAAA… you@laptop)', 'text', { autocomplete: 'off', spellcheck: 'false' }]], 'Add key', async f => {
+      await api('POST', '/ves/' + ve.id + '/ssh-keys', { publicKey: f.publicKey.value });
+      await drawKeys();
+      say('Key added; root accepts it ' + (ve.state === 'RUNNING' ? 'now.' : 'from the next start.'));
+    }));
+  };
+  drawKeys();
+  out.append(hostname, el('hr'), password, el('hr'), el('h3', {}, 'SSH keys for root'), keys, el('hr'), el('h3', {}, 'Reinstall'), reinstall);
   return out;
 }
 

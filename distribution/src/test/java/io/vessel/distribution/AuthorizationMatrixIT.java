@@ -81,6 +81,9 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /ves/{id}/reinstall", "PRO");
         EXPECTED.put("POST /ves/{id}/password", "PRO");
         EXPECTED.put("GET /ves/{id}/usage", "PROMA");
+        EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
+        EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");
+        EXPECTED.put("DELETE /ves/{id}/ssh-keys/{keyId}", "PRO");
         EXPECTED.put("GET /ves/{id}/ips", "PROMA");
         EXPECTED.put("POST /ves/{id}/ips", "PR");
         EXPECTED.put("DELETE /ves/{id}/ips/{address}", "PR");
@@ -243,7 +246,7 @@ class AuthorizationMatrixIT {
             p = p.replace(idParam(kind), id);
         }
         return "/api/v1" + p.replace("{id}", node).replace("{tokenId}", UUID.randomUUID().toString()).replace("{name}", nameFor(template))
-                .replace("{version}", "999").replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999");
+                .replace("{version}", "999").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999");
     }
 
     private static String nameFor(String template) {

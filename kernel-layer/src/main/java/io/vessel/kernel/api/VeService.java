@@ -60,6 +60,18 @@ public interface VeService {
      */
     VeConsole enter(int id, int columns, int rows);
 
+    /** The SSH public keys the VE's root accepts. */
+    List<SshKey> sshKeys(int id);
+
+    /**
+     * Adds an OpenSSH public key line to the VE's root ({@code /root/.ssh/authorized_keys}): at once when the VE
+     * runs, otherwise at its next start. Adding a key it has already is answered with that key.
+     */
+    SshKey addSshKey(int id, String publicKey);
+
+    /** Removes a key by its id; the VE's file follows at once when it runs, otherwise at its next start. */
+    void removeSshKey(int id, String keyId);
+
     /** Throws unless a new VE (or a reinstall) could use {@code template} now: known, ready, not retired. */
     void checkTemplate(String template);
 

@@ -23,6 +23,6 @@ public final class KernelPersistence implements PersistenceContribution {
     @Override
     public List<Class<?>> entityClasses() {
         return List.of(NodeEntity.class, VeEntity.class, TemplateEntity.class, io.vessel.kernel.internal.network.IpPoolEntity.class,
-                io.vessel.kernel.internal.network.IpAddressEntity.class, io.vessel.kernel.internal.network.PortForwardEntity.class);
+                io.vessel.kernel.internal.network.IpAddressEntity.class, io.vessel.kernel.internal.network.PortForwardEntity.class, SshKeyEntity.class);
     }
 }

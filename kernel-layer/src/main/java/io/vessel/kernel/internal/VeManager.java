@@ -5,6 +5,7 @@ import io.vessel.kernel.api.ExecResult;
 import io.vessel.kernel.api.NewVe;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.VeConsole;
+import io.vessel.kernel.api.SshKey;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeException.Kind;
 import io.vessel.kernel.api.VeLimits;
@@ -252,7 +253,9 @@ final class VeManager implements VeService {
                 throw new VeException(Kind.FAILED, null, "starting VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE started ve={} runtimeMs={} tookMs={}", id, runtimeNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000);
-            return transition(id, VeState.RUNNING, null);
+            VirtualEnvironment running = transition(id, VeState.RUNNING, null);
+            writeAuthorizedKeys(id, false);
+            return running;
         });
     }
 
@@ -360,7 +363,10 @@ final class VeManager implements VeService {
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "destroying VE " + id + " failed: " + e.getMessage(), e);
             }
-            database.run(em -> em.remove(em.find(VeEntity.class, id)));
+            database.run(em -> {
+                em.createQuery("delete from SshKeyEntity k where k.veId = :ve").setParameter("ve", id).executeUpdate();
+                em.remove(em.find(VeEntity.class, id));
+            });
             LOG.info("VE destroyed ve={}", id);
             listener.destroyed(id, owner);
             return null;
@@ -417,6 +423,83 @@ final class VeManager implements VeService {
             throw new VeException(Kind.FAILED, null, "setting the root password of VE " + id + " failed: " + e.getMessage(), e);
         }
         LOG.info("VE root password changed ve={}", id);
+    }
+
+    // ---- SSH keys ---------------------------------------------------------------------------------------------
+
+    @Override
+    public List<SshKey> sshKeys(int id) {
+        load(id);
+        return keyEntities(id).stream().map(SshKeyEntity::toKey).toList();
+    }
+
+    private List<SshKeyEntity> keyEntities(int id) {
+        return database.inTransaction(em -> em.createQuery("select k from SshKeyEntity k where k.veId = :ve order by k.addedAt", SshKeyEntity.class)
+                .setParameter("ve", id).getResultList());
+    }
+
+    @Override
+    public SshKey addSshKey(int id, String publicKey) {
+        SshKeys.Parsed parsed = SshKeys.parse(publicKey);
+        return locked(id, () -> {
+            load(id);
+            List<SshKeyEntity> existing = keyEntities(id);
+            for (SshKeyEntity key : existing) {
+                if (key.toKey().id().equals(parsed.id())) {
+                    return key.toKey();
+                }
+            }
+            if (existing.size() >= SshKeys.MAX_PER_VE) {
+                throw new VeException(Kind.CONFLICT, "VE " + id + " has " + SshKeys.MAX_PER_VE + " keys already; remove one first");
+            }
+            SshKeyEntity entity = new SshKeyEntity(id, parsed, now());
+            database.run(em -> em.persist(entity));
+            writeAuthorizedKeys(id, true);
+            LOG.info("VE SSH key added ve={} fingerprint={}", id, parsed.fingerprint());
+            return entity.toKey();
+        });
+    }
+
+    @Override
+    public void removeSshKey(int id, String keyId) {
+        locked(id, () -> {
+            load(id);
+            int removed = database.inTransaction(em -> em.createQuery("delete from SshKeyEntity k where k.id = :id")
+                    .setParameter("id", id + "/" + keyId).executeUpdate());
+            if (removed == 0) {
+                throw new VeException(Kind.NOT_FOUND, "VE " + id + " has no SSH key " + keyId);
+            }
+            writeAuthorizedKeys(id, true);
+            LOG.info("VE SSH key removed ve={} key={}", id, keyId);
+            return null;
+        });
+    }
+
+    /**
+     * Writes the VE's {@code /root/.ssh/authorized_keys} from inside a running VE (so links planted by the tenant
+     * cannot redirect the write). At start only when there are keys: VEs without panel keys keep their own file.
+     */
+    private void writeAuthorizedKeys(int id, boolean evenWhenNone) {
+        if (load(id).state() != VeState.RUNNING) {
+            return;
+        }
+        List<SshKeyEntity> keys = keyEntities(id);
+        if (keys.isEmpty() && !evenWhenNone) {
+            return;
+        }
+        StringBuilder file = new StringBuilder("# written by Vessel: manage these keys in the panel\n");
+        keys.forEach(k -> file.append(k.publicKey()).append('\n'));
+        try {
+            RuncRuntime.ExecResult dir = runtime.exec(container(id), List.of("/bin/sh", "-c",
+                    "umask 077; mkdir -p /root/.ssh && chmod 700 /root/.ssh && touch /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys"),
+                    Map.of(), null, Duration.ofSeconds(20));
+            if (dir.exitCode() != 0) {
+                throw new IOException("preparing /root/.ssh failed: " + dir.stderr().strip());
+            }
+            writeInside(id, "/root/.ssh/authorized_keys", file.toString());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "writing the SSH keys of VE " + id + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** Replaces a file inside a running VE atomically, keeping its owner and mode; content goes through stdin. */

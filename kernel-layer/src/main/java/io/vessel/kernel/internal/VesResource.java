@@ -111,6 +111,47 @@ public final class VesResource {
         return Response.created(URI.create("/api/v1/ves/" + veId + "/ips/" + assignment.address())).entity(assignment).build();
     }
 
+    /** Body of {@code POST /api/v1/ves/{id}/ssh-keys}: one OpenSSH public key line. */
+    public record SshKeyRequest(String publicKey) {
+    }
+
+    @GET
+    @Path("{id}/ssh-keys")
+    @RequiresPermission(value = Permissions.VE_READ, object = "ve")
+    public List<io.vessel.kernel.api.SshKey> sshKeysOfVe(@PathParam("id") String id) {
+        int veId = parseId(id);
+        return call(() -> ves.get().sshKeys(veId));
+    }
+
+    /** Adds a key for the VE's root: written into the running VE at once, or at its next start. */
+    @POST
+    @Path("{id}/ssh-keys")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.VE_CONFIGURE, object = "ve")
+    public Response addSshKey(@PathParam("id") String id, SshKeyRequest body) {
+        int veId = parseId(id);
+        if (body == null || body.publicKey() == null) {
+            throw ProblemException.invalid("Send {\"publicKey\": \"ssh-ed25519 AAAA… you@laptop\"}.", List.of(new Problem.FieldError("publicKey", "required")));
+        }
+        io.vessel.kernel.api.SshKey key = call(() -> ves.get().addSshKey(veId, body.publicKey()));
+        return Response.created(URI.create("/api/v1/ves/" + veId + "/ssh-keys/" + key.id())).entity(key).build();
+    }
+
+    @DELETE
+    @Path("{id}/ssh-keys/{keyId}")
+    @RequiresPermission(value = Permissions.VE_CONFIGURE, object = "ve")
+    public Response removeSshKey(@PathParam("id") String id, @PathParam("keyId") String keyId) {
+        int veId = parseId(id);
+        if (keyId == null || !keyId.matches("[0-9a-f]{64}")) {
+            throw ProblemException.notFound("VE " + veId + " has no SSH key " + keyId + ".");
+        }
+        call(() -> {
+            ves.get().removeSshKey(veId, keyId);
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
     /** Body of {@code POST /api/v1/ves/{id}/port-forwards}. */
     public record PortForwardRequest(String protocol, Integer hostPort, Integer port) {
     }

@@ -101,7 +101,7 @@ public final class AccountsResource {
             Account created = identity.createAccount(tenant, body.username(), body.email(), body.role(), body.password());
             return Response.created(URI.create("/api/v1/accounts/" + created.id())).entity(created).build();
         } catch (IllegalArgumentException e) {
-            throw invalid(e);
+            throw InvalidInput.of(e);
         } catch (IllegalStateException e) {
             throw ProblemException.conflict(MeResource.capitalized(e.getMessage()) + ".");
         }
@@ -127,7 +127,7 @@ public final class AccountsResource {
         try {
             return identity.changeAccount(account, body.email(), body.role());
         } catch (IllegalArgumentException e) {
-            throw invalid(e);
+            throw InvalidInput.of(e);
         }
     }
 
@@ -204,11 +204,5 @@ public final class AccountsResource {
         if (email != null && !email.matches(EMAIL)) {
             throw ProblemException.invalid("email is not an e-mail address.", List.of(new Problem.FieldError("email", "an address like name@example.com")));
         }
-    }
-
-    private static ProblemException invalid(IllegalArgumentException e) {
-        String message = e.getMessage();
-        String field = message.contains(":") ? message.substring(0, message.indexOf(':')) : "body";
-        return ProblemException.invalid(MeResource.capitalized(message) + ".", List.of(new Problem.FieldError(field, message)));
     }
 }

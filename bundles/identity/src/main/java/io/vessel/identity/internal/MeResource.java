@@ -198,8 +198,7 @@ public final class MeResource {
                     AuthResource.clientAddress(request));
             return Response.status(201).entity(created).build();
         } catch (IllegalArgumentException e) {
-            String field = e.getMessage().contains(":") ? e.getMessage().substring(0, e.getMessage().indexOf(':')) : "body";
-            throw ProblemException.invalid("The token was not created: " + e.getMessage() + ".", List.of(new Problem.FieldError(field, e.getMessage())));
+            throw InvalidInput.of("The token was not created: ", e);
         }
     }
 

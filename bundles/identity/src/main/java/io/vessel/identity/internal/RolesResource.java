@@ -78,7 +78,7 @@ public final class RolesResource {
             Roles.RoleView role = roles.define(caller.tenant(), body.name(), body.permissions(), caller::may);
             return Response.created(URI.create("/api/v1/roles/" + role.id())).entity(role).build();
         } catch (IllegalArgumentException e) {
-            throw invalid(e);
+            throw InvalidInput.of(e);
         } catch (SecurityException e) {
             throw new ProblemException(403, "forbidden", "Not allowed", MeResource.capitalized(e.getMessage()) + ".");
         } catch (IllegalStateException e) {
@@ -98,7 +98,7 @@ public final class RolesResource {
         try {
             return roles.redefine(UUID.fromString(id), body.permissions(), caller::may);
         } catch (IllegalArgumentException e) {
-            throw invalid(e);
+            throw InvalidInput.of(e);
         } catch (SecurityException e) {
             throw new ProblemException(403, "forbidden", "Not allowed", MeResource.capitalized(e.getMessage()) + ".");
         }
@@ -114,11 +114,5 @@ public final class RolesResource {
             throw ProblemException.conflict(MeResource.capitalized(e.getMessage()) + "; give them another role first.");
         }
         return Response.noContent().build();
-    }
-
-    private static ProblemException invalid(IllegalArgumentException e) {
-        String message = e.getMessage();
-        String field = message.contains(":") ? message.substring(0, message.indexOf(':')) : "body";
-        return ProblemException.invalid(MeResource.capitalized(message) + ".", List.of(new Problem.FieldError(field, message)));
     }
 }

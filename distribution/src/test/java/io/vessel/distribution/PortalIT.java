@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -178,6 +179,48 @@ class PortalIT {
                 browser.quit();
             }
         }
+    }
+
+    @Test
+    void theMainPathWorksWithTheKeyboardAlone() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "kim", "customer-owner", PASSWORD);
+            int ve = ve(panel, a, "kim-web");
+            WebDriver browser = chromium(1280, 800);
+            try {
+                browser.get("http://127.0.0.1:" + panel.port + "/portal/");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("username")));
+                // the login form takes the focus; Tab moves between its labelled fields, Enter submits
+                browser.switchTo().activeElement().sendKeys("kim");
+                browser.switchTo().activeElement().sendKeys(Keys.TAB);
+                browser.switchTo().activeElement().sendKeys(PASSWORD + Keys.ENTER);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
+                tabTo(browser, "a[href='#/ves/" + ve + "']").sendKeys(Keys.ENTER);
+                By badge = By.cssSelector("h1 [data-ve-state='" + ve + "']");
+                wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
+                tabTo(browser, "[data-action='start']").sendKeys(Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(badge, "RUNNING"));
+                tabTo(browser, "#logout").sendKeys(Keys.ENTER);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("username")));
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    /** Presses Tab until {@code css} has the focus (what a keyboard user does), and returns it. */
+    private static WebElement tabTo(WebDriver browser, String css) {
+        WebElement target = browser.findElement(By.cssSelector(css));
+        for (int i = 0; i < 40; i++) {
+            if (browser.switchTo().activeElement().equals(target)) {
+                return target;
+            }
+            browser.switchTo().activeElement().sendKeys(Keys.TAB);
+        }
+        throw new AssertionError(css + " cannot be reached with Tab");
     }
 
     static WebDriver chromium(int width, int height) {

@@ -92,7 +92,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public List<IpAssignment> ipsOfVe(@PathParam("id") String id) {
         int veId = parseId(id);
-        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        requireVe(veId);
         return call(() -> network.get().addresses(veId));
     }
 
@@ -161,7 +161,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public List<io.vessel.kernel.api.PortForward> portForwardsOfVe(@PathParam("id") String id) {
         int veId = parseId(id);
-        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        requireVe(veId);
         return call(() -> network.get().forwards(veId));
     }
 
@@ -232,7 +232,7 @@ public final class VesResource {
     public UsageSeries usageOfVe(@PathParam("id") String id, @QueryParam("from") String from, @QueryParam("to") String to,
                                  @QueryParam("step") String step) {
         int veId = parseId(id);
-        call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        requireVe(veId);
         java.time.Instant end = to == null ? java.time.Instant.now() : instant(to, "to");
         java.time.Instant start = from == null ? end.minus(java.time.Duration.ofHours(1)) : instant(from, "from");
         java.time.Duration stepDuration = step == null ? java.time.Duration.ofMinutes(1) : duration(step);
@@ -304,7 +304,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_READ, object = "ve")
     public VirtualEnvironment getVe(@PathParam("id") String id) {
         int veId = parseId(id);
-        return withUsage(call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + ".")));
+        return withUsage(requireVe(veId));
     }
 
     @PATCH
@@ -357,7 +357,7 @@ public final class VesResource {
     public Response restartVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
         int seconds = stopTimeout(timeout);
         int veId = parseId(id);
-        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        VirtualEnvironment ve = requireVe(veId);
         if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED && ve.state() != VeState.STOPPED) {
             throw ProblemException.conflict("cannot restart VE " + veId + ": it is " + ve.state());
         }
@@ -383,7 +383,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response resumeVe(@PathParam("id") String id) {
         int veId = parseId(id);
-        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        VirtualEnvironment ve = requireVe(veId);
         if (ve.state() != VeState.SUSPENDED) {
             throw ProblemException.conflict("cannot resume VE " + veId + ": it is " + ve.state());
         }
@@ -396,7 +396,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_REINSTALL, object = "ve")
     public Response reinstallVe(@PathParam("id") String id, ReinstallRequest body, @Context SecurityContext security) {
         int veId = parseId(id);
-        VirtualEnvironment ve = call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + id + "."));
+        VirtualEnvironment ve = requireVe(veId);
         if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
             throw ProblemException.conflict("Cannot reinstall VE " + veId + ": it is " + ve.state() + "; stop it first.");
         }
@@ -447,6 +447,11 @@ public final class VesResource {
             });
             return "/api/v1/ves/" + veId;
         }));
+    }
+
+    /** The VE, or the same 404 the access filter gives (it may have gone since the filter looked). */
+    private VirtualEnvironment requireVe(int veId) {
+        return call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + veId + "."));
     }
 
     /** Another tenant's IP pool is answered exactly like one that does not exist. */

@@ -6,6 +6,7 @@ import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.PublicEndpoint;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Priorities;
@@ -68,6 +69,15 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         return Optional.ofNullable(owners.get(kind));
     }
 
+    /**
+     * Whether the object of {@code kind} with {@code id} exists and is shared or lies in the caller's part of the tree;
+     * false both for missing objects and for other tenants' (which must look alike).
+     */
+    boolean sees(AuthenticatedCaller caller, String kind, String id) {
+        Optional<String> owner = id == null ? Optional.empty() : ownership(kind).flatMap(o -> o.ownerOf(id));
+        return owner.isPresent() && (ObjectOwnership.SHARED.equals(owner.get()) || caller.sees(owner.get()));
+    }
+
     /** Every registered kind's resolver, to check that a tenant owns nothing before it is deleted. */
     Map<String, ObjectOwnership> ownerships() {
         return Map.copyOf(owners);
@@ -86,7 +96,7 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         if (requirement != null) {
             roles.declare(requirement.value());
         }
-        context.register(new AccessFilter(this, identity, tokens, requirement, template), Priorities.AUTHENTICATION);
+        context.register(new AccessFilter(this, requirement, template), Priorities.AUTHENTICATION);
         if (httpMethod != null && !httpMethod.equals(HttpMethod.GET) && !httpMethod.equals(HttpMethod.HEAD)
                 && !httpMethod.equals(HttpMethod.OPTIONS)) {
             context.register(new AuditFilter(audit, httpMethod + " " + template), Priorities.USER);
@@ -114,6 +124,31 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         Path methodPath = method.getAnnotation(Path.class);
         String joined = (typePath == null ? "" : typePath.value()) + "/" + (methodPath == null ? "" : methodPath.value());
         return joined.replaceAll("/+", "/").replaceAll("^/|/$", "");
+    }
+
+    /**
+     * The caller behind an {@code Authorization: Bearer} header or, without one, a session cookie; 401 otherwise. Whether a
+     * cookie may be used for the request (cross-site) is the caller's to check: it knows the request.
+     */
+    AuthenticatedCaller authenticate(String authorization, String sessionToken, String ip) {
+        if (authorization != null) {
+            if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw new ProblemException(401, "unauthorized", "Not authenticated", "Send API tokens as Authorization: Bearer vsl_….");
+            }
+            return tokens.authenticate(authorization.substring(7).strip(), ip);
+        }
+        return (sessionToken == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(sessionToken))
+                .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in",
+                        "Log in with POST /api/v1/auth/login, or send an API token as Authorization: Bearer."));
+    }
+
+    /** 403 with the reason while the caller's tenant (or one above it) is suspended; admins acting as it still get in. */
+    static void refuseIfSuspended(AuthenticatedCaller caller) {
+        if (caller.impersonator().isEmpty()) {
+            caller.tenancy().suspension(caller.tenant()).ifPresent(reason -> {
+                throw LoginRefused.suspended(reason);
+            });
+        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.vessel.identity.internal;
 
-import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
@@ -11,7 +10,6 @@ import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.SecurityContext;
 import java.security.Principal;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,15 +22,11 @@ final class AccessFilter implements ContainerRequestFilter {
     private static final Map<String, String> KIND_NAMES = Map.of("ve", "VE", "ip-pool", "IP pool");
 
     private final AccessControl control;
-    private final IdentityManager identity;
-    private final ApiTokens tokens;
     private final RequiresPermission requirement;
     private final String template;
 
-    AccessFilter(AccessControl control, IdentityManager identity, ApiTokens tokens, RequiresPermission requirement, String template) {
+    AccessFilter(AccessControl control, RequiresPermission requirement, String template) {
         this.control = control;
-        this.identity = identity;
-        this.tokens = tokens;
         this.requirement = requirement;
         this.template = template;
     }
@@ -41,13 +35,14 @@ final class AccessFilter implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) {
         Object address = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
         String ip = address == null ? "unknown" : address.toString();
-        AuthenticatedCaller caller = authenticate(request, ip);
-        if (caller.impersonator().isEmpty()) {
-            Optional<String> suspended = caller.tenancy().suspension(caller.tenant());
-            if (suspended.isPresent()) {
-                throw LoginRefused.suspended(suspended.get());
-            }
+        Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
+        AuthenticatedCaller caller = control.authenticate(request.getHeaderString("Authorization"), cookie == null ? null : cookie.getValue(), ip);
+        if (caller.tokenId() == null && !SAFE_METHODS.contains(request.getMethod()) && !SameOrigin.check(request.getHeaderString("Origin"),
+                request.getHeaderString("Sec-Fetch-Site"), request.getUriInfo().getBaseUri())) {
+            throw new ProblemException(403, "forbidden", "Cross-site request refused",
+                    "A state-changing request with the session cookie must come from the panel's own pages.");
         }
+        AccessControl.refuseIfSuspended(caller);
         boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
         request.setSecurityContext(new CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
         if (requirement == null) {
@@ -66,34 +61,13 @@ final class AccessFilter implements ContainerRequestFilter {
         }
     }
 
-    private AuthenticatedCaller authenticate(ContainerRequestContext request, String ip) {
-        String authorization = request.getHeaderString("Authorization");
-        if (authorization != null) {
-            if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                throw new ProblemException(401, "unauthorized", "Not authenticated", "Send API tokens as Authorization: Bearer vsl_….");
-            }
-            return tokens.authenticate(authorization.substring(7).strip(), ip);
-        }
-        Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
-        AuthenticatedCaller caller = (cookie == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(cookie.getValue()))
-                .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in",
-                        "Log in with POST /api/v1/auth/login, or send an API token as Authorization: Bearer."));
-        if (!SAFE_METHODS.contains(request.getMethod()) && !SameOrigin.check(request.getHeaderString("Origin"),
-                request.getHeaderString("Sec-Fetch-Site"), request.getUriInfo().getBaseUri())) {
-            throw new ProblemException(403, "forbidden", "Cross-site request refused",
-                    "A state-changing request with the session cookie must come from the panel's own pages.");
-        }
-        return caller;
-    }
-
     private void checkOwnership(ContainerRequestContext request, AuthenticatedCaller caller) {
         String kind = requirement.object();
         String id = request.getUriInfo().getPathParameters().getFirst(requirement.idParam());
-        ObjectOwnership ownership = control.ownership(kind).orElseThrow(() -> new ProblemException(503, "unavailable", "Unavailable",
-                "The " + KIND_NAMES.getOrDefault(kind, kind) + " service is not running."));
-        Optional<String> owner = id == null ? Optional.empty() : ownership.ownerOf(id);
-        boolean visible = owner.isPresent() && (ObjectOwnership.SHARED.equals(owner.get()) || caller.sees(owner.get()));
-        if (!visible) {
+        if (control.ownership(kind).isEmpty()) {
+            throw new ProblemException(503, "unavailable", "Unavailable", "The " + KIND_NAMES.getOrDefault(kind, kind) + " service is not running.");
+        }
+        if (!control.sees(caller, kind, id)) {
             // the same answer whether it does not exist or belongs to someone else
             throw ProblemException.notFound("There is no " + KIND_NAMES.getOrDefault(kind, kind) + " " + id + ".");
         }

@@ -1,6 +1,5 @@
 package io.vessel.identity.internal;
 
-import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
@@ -88,11 +87,7 @@ public final class EventsResource implements EventHandler {
         if (!caller.may(Permissions.VE_READ) || id == null || !id.matches("\\d{1,9}")) {
             return false;
         }
-        return access.ownership("ve").flatMap(o -> o.ownerOf(id)).map(owner -> visible(caller, owner)).orElse(false);
-    }
-
-    private static boolean visible(AuthenticatedCaller caller, String owner) {
-        return ObjectOwnership.SHARED.equals(owner) || caller.sees(ObjectOwnership.PROVIDER.equals(owner) ? null : owner);
+        return access.sees(caller, "ve", id);
     }
 
     @Override

@@ -1,14 +1,12 @@
 package io.vessel.identity.internal;
 
 import io.vessel.api.security.Caller;
-import io.vessel.api.security.ObjectOwnership;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.ProblemException;
 import io.vessel.web.api.RequestAuthenticator;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -21,16 +19,11 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = RequestAuthenticator.class)
 public final class ServletAuthenticator implements RequestAuthenticator {
 
-    private final IdentityManager identity;
-    private final ApiTokens tokens;
     private final AccessControl access;
     private final AuditLog audit;
 
     @Activate
-    public ServletAuthenticator(@Reference IdentityManager identity, @Reference ApiTokens tokens, @Reference AccessControl access,
-                                @Reference AuditLog audit) {
-        this.identity = identity;
-        this.tokens = tokens;
+    public ServletAuthenticator(@Reference AccessControl access, @Reference AuditLog audit) {
         this.access = access;
         this.audit = audit;
     }
@@ -39,28 +32,17 @@ public final class ServletAuthenticator implements RequestAuthenticator {
     public Caller authenticate(HttpServletRequest request) {
         Object address = request.getAttribute(ApiWhiteboard.CLIENT_ADDRESS);
         String ip = address != null ? address.toString() : request.getRemoteAddr();
-        String authorization = request.getHeader("Authorization");
-        AuthenticatedCaller caller;
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            caller = tokens.authenticate(authorization.substring(7).strip(), ip);
-        } else {
-            String session = null;
-            for (Cookie cookie : request.getCookies() == null ? new Cookie[0] : request.getCookies()) {
-                if (AuthResource.COOKIE.equals(cookie.getName())) {
-                    session = cookie.getValue();
-                }
-            }
-            caller = (session == null ? Optional.<AuthenticatedCaller>empty() : identity.callerOfSession(session))
-                    .orElseThrow(() -> new ProblemException(401, "unauthorized", "Not logged in", "Log in first."));
-            if (!SameOrigin.check(request.getHeader("Origin"), request.getHeader("Sec-Fetch-Site"), self(request))) {
-                throw new ProblemException(403, "forbidden", "Cross-site request refused", "The console opens only from the panel's own pages.");
+        String session = null;
+        for (Cookie cookie : request.getCookies() == null ? new Cookie[0] : request.getCookies()) {
+            if (AuthResource.COOKIE.equals(cookie.getName())) {
+                session = cookie.getValue();
             }
         }
-        if (caller.impersonator().isEmpty()) {
-            caller.tenancy().suspension(caller.tenant()).ifPresent(reason -> {
-                throw LoginRefused.suspended(reason);
-            });
+        AuthenticatedCaller caller = access.authenticate(request.getHeader("Authorization"), session, ip);
+        if (caller.tokenId() == null && !SameOrigin.check(request.getHeader("Origin"), request.getHeader("Sec-Fetch-Site"), self(request))) {
+            throw new ProblemException(403, "forbidden", "Cross-site request refused", "The console opens only from the panel's own pages.");
         }
+        AccessControl.refuseIfSuspended(caller);
         if (caller.mustEnrol2fa()) {
             throw new ProblemException(403, "two-factor-required", "Two-factor authentication required",
                     "Your organisation requires two-factor authentication: set it up first.");
@@ -70,9 +52,7 @@ public final class ServletAuthenticator implements RequestAuthenticator {
 
     @Override
     public boolean sees(Caller caller, String kind, String id) {
-        Optional<String> owner = access.ownership(kind).flatMap(o -> o.ownerOf(id));
-        return owner.isPresent() && (ObjectOwnership.SHARED.equals(owner.get())
-                || caller.sees(ObjectOwnership.PROVIDER.equals(owner.get()) ? null : owner.get()));
+        return caller instanceof AuthenticatedCaller c && access.sees(c, kind, id);
     }
 
     @Override

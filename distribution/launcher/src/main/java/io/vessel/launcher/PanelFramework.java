@@ -146,9 +146,10 @@ final class PanelFramework {
     }
 
     /**
-     * Starts ConfigAdmin and hands it the configuration, then Declarative Services, the persistence bundle and
-     * Vessel's other bundles (so their entity contributions reach the first Hibernate boot, the longest step,
-     * which then overlaps Jetty's start), then everything else. Returns a failure or null.
+     * Starts ConfigAdmin and hands it the configuration, then Declarative Services, the persistence bundle (which
+     * opens the database on its own thread) and Vessel's other bundles, then everything else. Persistence boots
+     * Hibernate once the bundles that use it are active, so their entity contributions reach the first boot, the
+     * longest step, which then overlaps Jetty's start. Returns a failure or null.
      */
     private String startAll(BundleContext context, List<Bundle> bundles) {
         List<String> failures = new ArrayList<>();

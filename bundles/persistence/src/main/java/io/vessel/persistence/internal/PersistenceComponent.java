@@ -44,6 +44,8 @@ public final class PersistenceComponent {
     private static final Logger LOG = LoggerFactory.getLogger(PersistenceComponent.class);
     /** Contributions arriving close together at start-up are folded into one Hibernate boot. */
     private static final long REBUILD_DELAY_MS = 30;
+    /** How long the first boot waits for bundles that use persistence and are still starting (one may never start). */
+    private static final long FIRST_BOOT_WAIT_MS = 10_000;
 
     @ObjectClassDefinition(name = "Vessel database", description = "Where the panel keeps its state")
     public @interface Config {
@@ -64,13 +66,14 @@ public final class PersistenceComponent {
     }
 
     private final BundleContext context;
+    private final ContributorsStarting contributorsStarting;
     private final Set<PersistenceContribution> contributions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vessel-persistence");
         t.setDaemon(true);
         return t;
     });
-    private PersistenceEngine engine;
+    private volatile PersistenceEngine engine;
     private ScheduledFuture<?> pendingRebuild;
     private ServiceRegistration<Database> databaseRegistration;
     private ServiceRegistration<HealthCheck> healthRegistration;
@@ -79,12 +82,20 @@ public final class PersistenceComponent {
     @Activate
     public PersistenceComponent(BundleContext context, Config config) {
         this.context = context;
+        this.contributorsStarting = new ContributorsStarting(context, executor, FIRST_BOOT_WAIT_MS);
         Path dataDir = Path.of(valueOr(context.getProperty("vessel.data.dir"), "data"));
+        // Opening the database (H2 alone takes half a second) and the first Hibernate boot run on persistence's
+        // own thread, so the bundles starting after this one (Jetty, Jersey) start meanwhile.
+        executor.execute(() -> open(config, dataDir));
+    }
+
+    private void open(Config config, Path dataDir) {
+        PersistenceEngine started;
         try {
             ConnectionSettings settings = ConnectionSettings.of(config.url(), config.user(), config.password(),
                     config.schema(), config.pool_size(), dataDir);
-            engine = PersistenceEngine.start(settings);
-            DatabaseInfo info = engine.info();
+            started = PersistenceEngine.start(settings);
+            DatabaseInfo info = started.info();
             LOG.info("Connected to database product=\"{} {}\" url={} schema={}", info.product(), info.version(),
                     info.url(), info.schema());
         } catch (DatabaseUnavailableException e) {
@@ -92,8 +103,14 @@ public final class PersistenceComponent {
             reportFailure(e.getMessage());
             return;
         }
-        // Contributions bound before activation are all there is for now: boot Hibernate without waiting.
-        scheduleRebuild(contributions.isEmpty() ? REBUILD_DELAY_MS : 0);
+        synchronized (this) {
+            if (executor.isShutdown()) {
+                started.close();
+                return;
+            }
+            engine = started;
+        }
+        contributorsStarting.await(this::scheduleRebuild);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -112,7 +129,7 @@ public final class PersistenceComponent {
     }
 
     private synchronized void scheduleRebuild(long delayMs) {
-        if (engine == null || executor.isShutdown()) {
+        if (engine == null || executor.isShutdown() || contributorsStarting.waiting()) {
             return;
         }
         if (pendingRebuild != null && !pendingRebuild.isDone()) {
@@ -197,8 +214,9 @@ public final class PersistenceComponent {
 
     @Deactivate
     void deactivate() {
-        executor.shutdownNow();
+        contributorsStarting.close();
         synchronized (this) {
+            executor.shutdownNow();
             unregister(healthRegistration);
             unregister(databaseRegistration);
             unregister(failureRegistration);

@@ -1,0 +1,124 @@
+package io.vessel.persistence.internal;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.Constants;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the first Hibernate boot until the bundles that import the persistence API and are about to start have
+ * started, so their entity contributions arrive before it: one boot at start-up instead of an early empty one and a
+ * second with everything (each boot is over a second of class loading). Gives up waiting after a while, since a
+ * bundle that cannot resolve never starts; a late contribution then rebuilds as it always does.
+ */
+final class ContributorsStarting implements BundleListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContributorsStarting.class);
+    private static final String API_PACKAGE = "io.vessel.persistence.api";
+    private static final int NOT_YET_STARTED = Bundle.INSTALLED | Bundle.RESOLVED | Bundle.STARTING;
+
+    private final BundleContext context;
+    private final ScheduledExecutorService executor;
+    private final long maxWaitMs;
+    private final Set<Long> unresolvable = ConcurrentHashMap.newKeySet();
+    private Runnable whenStarted;
+    private ScheduledFuture<?> giveUp;
+
+    ContributorsStarting(BundleContext context, ScheduledExecutorService executor, long maxWaitMs) {
+        this.context = context;
+        this.executor = executor;
+        this.maxWaitMs = maxWaitMs;
+    }
+
+    /** Runs {@code action} on the executor once no contributor is still starting (at once if none is). */
+    synchronized void await(Runnable action) {
+        resolveInstalled();
+        whenStarted = action;
+        context.addBundleListener(this);
+        giveUp = executor.schedule(() -> release("gave up waiting for " + pending()), maxWaitMs, TimeUnit.MILLISECONDS);
+        check();
+    }
+
+    /** True while the first boot is being held back. */
+    synchronized boolean waiting() {
+        return whenStarted != null;
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        check();
+    }
+
+    private synchronized void check() {
+        if (whenStarted != null && pending().isEmpty()) {
+            release(null);
+        }
+    }
+
+    private synchronized void release(String why) {
+        Runnable action = whenStarted;
+        if (action == null) {
+            return;
+        }
+        whenStarted = null;
+        if (why != null) {
+            LOG.warn("Booting persistence without waiting any longer: {}", why);
+        }
+        close();
+        executor.execute(action);
+    }
+
+    /**
+     * Bundles that import the persistence API and have not started yet. One that cannot resolve (a broken plugin)
+     * stays installed and is not waited for.
+     */
+    List<String> pending() {
+        return importers().filter(b -> (b.getState() & NOT_YET_STARTED) != 0).map(Bundle::getSymbolicName).toList();
+    }
+
+    /** Resolves the installed importers now, so the ones that never can are known (they stay INSTALLED). */
+    private void resolveInstalled() {
+        List<Bundle> installed = importers().filter(b -> b.getState() == Bundle.INSTALLED).toList();
+        if (!installed.isEmpty()) {
+            context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class).resolveBundles(installed);
+            unresolvable.addAll(installed.stream().filter(b -> b.getState() == Bundle.INSTALLED).map(Bundle::getBundleId).toList());
+        }
+    }
+
+    private Stream<Bundle> importers() {
+        return Arrays.stream(context.getBundles())
+                .filter(b -> b.getBundleId() != context.getBundle().getBundleId())
+                .filter(b -> !unresolvable.contains(b.getBundleId()))
+                .filter(b -> b.getHeaders().get(Constants.FRAGMENT_HOST) == null)
+                .filter(ContributorsStarting::importsPersistence);
+    }
+
+    private static boolean importsPersistence(Bundle bundle) {
+        String imports = bundle.getHeaders().get(Constants.IMPORT_PACKAGE);
+        return imports != null && imports.contains(API_PACKAGE);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            context.removeBundleListener(this);
+        } catch (IllegalStateException stopping) {
+            // the bundle context is no longer valid: the framework is stopping
+        }
+        if (giveUp != null) {
+            giveUp.cancel(false);
+        }
+    }
+}

@@ -9,6 +9,8 @@ const stateListeners = new Set();
 
 // ---- live events ------------------------------------------------------------------------------------------
 
+const operationListeners = new Set();
+
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
@@ -25,7 +27,8 @@ function listen() {
   });
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
-    if (op.state === 'FAILED') say(op.error || 'An action failed.');
+    if (op.state === 'FAILED') say(describe(op) + ' failed: ' + sentence(op.error || 'no reason given'));
+    operationListeners.forEach(listener => listener(op));
   });
 }
 
@@ -210,15 +213,48 @@ function openConsole(id, area) {
 
 // ---- tasks ------------------------------------------------------------------------------------------------------
 
+const ACTIONS = { 've.create': 'Create', 've.destroy': 'Delete', 've.start': 'Start', 've.stop': 'Stop', 've.restart': 'Restart',
+  've.kill': 'Hard stop', 've.suspend': 'Suspend', 've.resume': 'Resume', 've.reinstall': 'Reinstall',
+  'template.build': 'Build template', 'template.import': 'Import template' };
+const STATES = { QUEUED: 'waiting', RUNNING: 'in progress', SUCCEEDED: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
+
+/** "Start server 101" rather than "ve.start ve/101". */
+function describe(op) {
+  const [kind, id] = op.target.split('/');
+  return (ACTIONS[op.kind] || op.kind) + (kind === 've' ? ' server ' : ' ') + id;
+}
+
+function taskRow(op) {
+  const failed = op.state === 'FAILED';
+  return el('tr', { 'data-operation': op.id },
+    el('td', {}, describe(op)),
+    el('td', {}, el('span', { class: 'badge ' + (failed ? 'ERROR' : op.state === 'SUCCEEDED' ? 'RUNNING' : 'CREATING') }, STATES[op.state] || op.state),
+      failed && op.error ? el('div', { class: 'error' }, sentence(op.error)) : '',
+      !failed && op.state !== 'SUCCEEDED' && op.message ? el('div', { class: 'muted' }, sentence(op.message)) : ''),
+    el('td', {}, el('progress', { max: 100, value: op.progress, 'aria-label': describe(op) + ': ' + op.progress + ' %' }), ' ', op.progress + ' %'),
+    el('td', { class: 'optional' }, new Date(op.createdAt || Date.now()).toLocaleString()));
+}
+
+/** API messages are written lower-case to be embedded; standing alone they start with a capital and end with a stop. */
+function sentence(text) {
+  const t = String(text).trim();
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+}
+
 async function showTasks() {
   const operations = await api('GET', '/operations?limit=50');
-  show(el('h1', {}, 'Tasks'), el('div', { class: 'card' }, el('table', {},
-    el('thead', {}, el('tr', {}, el('th', {}, 'What'), el('th', {}, 'State'), el('th', {}, 'Progress'), el('th', { class: 'optional' }, 'When'))),
-    el('tbody', {}, operations.map(op => el('tr', {},
-      el('td', {}, op.kind + ' ' + op.target),
-      el('td', {}, op.state === 'FAILED' ? op.state + ': ' + op.error : op.state),
-      el('td', {}, op.progress + ' %'),
-      el('td', { class: 'optional' }, new Date(op.createdAt).toLocaleString())))))));
+  const tbody = el('tbody', { id: 'tasks' }, operations.map(taskRow));
+  show(el('h1', {}, 'Tasks'), el('p', { class: 'muted' }, 'Every action on your servers, newest first; this list follows them as they run.'),
+    el('div', { class: 'card' }, el('table', {},
+      el('thead', {}, el('tr', {}, el('th', {}, 'What'), el('th', {}, 'State'), el('th', {}, 'Progress'), el('th', { class: 'optional' }, 'When'))),
+      tbody)));
+  const follow = op => {
+    const existing = tbody.querySelector('[data-operation="' + op.id + '"]');
+    if (existing) existing.replaceWith(taskRow(op));
+    else tbody.prepend(taskRow(op));
+  };
+  operationListeners.add(follow);
+  onLeave(() => operationListeners.delete(follow));
 }
 
 // ---- account: password, two-factor authentication, tokens, security log -----------------------------------------
@@ -349,7 +385,11 @@ async function start() {
   document.getElementById('who').textContent = me.account.username;
   const banner = document.getElementById('banner');
   banner.hidden = !me.impersonator;
-  banner.textContent = me.impersonator ? 'You (' + me.impersonator + ') are acting as ' + me.account.username + '.' : '';
+  banner.replaceChildren(...(me.impersonator ? ['You (' + me.impersonator + ') are acting as ' + me.account.username + '. ',
+    el('button', { type: 'button', id: 'end-impersonation', onclick: async () => {
+      const back = await api('POST', '/auth/impersonation/end').catch(e => { say(e.message); return null; });
+      if (back) location.href = '/admin/#/customers';
+    } }, 'Return to your own account')] : []));
   listen();
   if (me.mustEnrolTwoFactor) {
     banner.hidden = false;

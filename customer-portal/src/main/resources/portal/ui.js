@@ -98,8 +98,8 @@ export function form(id, fields, submitLabel, onSubmit) {
     event.preventDefault();
     error.textContent = '';
     try { await onSubmit(node); } catch (e) { error.textContent = e.message; }
-  } }, fields.map(([name, label, type, extra]) => [el('label', { for: id + '-' + name }, label),
-    el('input', Object.assign({ id: id + '-' + name, name, type: type || 'text', required: true }, extra || {}))]),
+  } }, fields.map(([name, label, type, extra]) => el('div', { class: 'field' }, el('label', { for: id + '-' + name }, label),
+    el('input', Object.assign({ id: id + '-' + name, name, type: type || 'text', required: true }, extra || {})))),
   el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, submitLabel)), error);
   return node;
 }
@@ -117,4 +117,32 @@ export function size(bytes) {
 export function onLeave(hook) {
   const previous = leaveView;
   leaveView = () => { previous(); hook(); };
+}
+
+/**
+ * Asks in a modal dialog (keyboard: Tab between fields, Enter submits, Escape cancels) and resolves to the form,
+ * or null when cancelled. {@code check} may throw to keep the dialog open with the message shown.
+ */
+export function ask(title, fields, submitLabel, check = () => {}) {
+  return new Promise(resolve => {
+    const dialog = el('dialog', { 'aria-labelledby': 'dialog-title' });
+    const f = form('dialog-form', fields, submitLabel, async values => {
+      await check(values);
+      dialog.close('ok');
+      resolve(values);
+    });
+    f.querySelector('.actions').append(el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'));
+    dialog.append(el('h2', { id: 'dialog-title' }, title), f);
+    dialog.addEventListener('close', () => { dialog.remove(); if (dialog.returnValue !== 'ok') resolve(null); });
+    document.body.append(dialog);
+    dialog.showModal();
+    const first = f.querySelector('input, select, textarea');
+    if (first) first.focus();
+  });
+}
+
+/** A labelled gauge: "Memory 3.1 GiB of 24 GiB" over a bar. */
+export function gauge(id, label, used, total, text) {
+  return el('div', { class: 'gauge' }, el('label', { for: id }, label, ' ', el('span', { class: 'muted' }, text)),
+    el('meter', { id, min: 0, max: total || 1, value: Math.min(used, total || 1), high: (total || 1) * 0.85, optimum: 0 }));
 }

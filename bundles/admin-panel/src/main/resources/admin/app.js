@@ -1,7 +1,7 @@
 // The provider's and resellers' admin panel over /api/v1: what the caller's role allows, for their part of the
 // tenancy tree. Shares the portal's helpers and styles.
 
-import { api, badge, el, form, say, session, show, showLogin, size } from '/portal/ui.js';
+import { api, ask, badge, el, form, gauge, onLeave, say, session, show, showLogin, size } from '/portal/ui.js';
 
 let me = null;
 let events = null;
@@ -43,12 +43,44 @@ async function showDashboard() {
   show(el('h1', {}, 'Dashboard'),
     el('div', { class: 'card grid', id: 'health' }, Object.entries(health.checks || {}).map(([name, check]) =>
       el('div', {}, el('strong', {}, name), ' ', el('span', { class: 'badge ' + (check.status === 'UP' ? 'RUNNING' : 'ERROR') }, check.status),
-        el('div', { class: 'muted' }, check.message || '')))),
-    el('div', { class: 'card grid' },
-      el('div', {}, el('strong', {}, 'VEs'), el('div', { id: 've-counts' }, ves.length + ' in all' +
-        Object.entries(counts).map(([state, n]) => ', ' + n + ' ' + state.toLowerCase()).join(''))),
-      nodes.map(n => el('div', {}, el('strong', {}, 'Node ' + n.node.hostname),
-        el('div', { class: 'muted' }, 'kernel ' + (n.node.kernel || '') + (n.local ? ' · this server' : ''))))));
+        el('div', { class: 'muted' }, check.summary || check.message || '')))),
+    el('div', { class: 'card' }, el('strong', {}, 'VEs'), el('div', { id: 've-counts' }, ves.length + ' in all' +
+      Object.entries(counts).map(([state, n]) => ', ' + n + ' ' + state.toLowerCase()).join(''))),
+    ...nodes.map(nodeCard));
+  // load, memory and the pool move by themselves: refreshed while the dashboard is open
+  const timer = setInterval(async () => {
+    const fresh = await api('GET', '/nodes').catch(() => null);
+    if (!fresh) return;
+    for (const n of fresh) {
+      const card = document.querySelector('[data-node="' + n.node.id + '"]');
+      if (card) card.replaceWith(nodeCard(n));
+    }
+  }, 10000);
+  onLeave(() => clearInterval(timer));
+}
+
+/** A node's capacity: load against its processors, memory, the storage pool and its VEs. */
+function nodeCard(n) {
+  const s = n.status;
+  const id = n.node.id.slice(0, 8);
+  const facts = el('div', { class: 'muted' }, 'kernel ' + ((n.capabilities && n.capabilities.kernelRelease) || '') +
+    (n.local ? ' · this server' : '') + (s ? ' · up ' + duration(s.uptimeSeconds) : ''));
+  if (!s) return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
+    el('p', {}, 'No figures: VEs are unavailable on this node (see the kernel check above).'));
+  const memoryUsed = s.memoryTotalBytes - s.memoryAvailableBytes;
+  const storageUsed = s.storageTotalBytes - s.storageFreeBytes;
+  return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
+    el('div', { class: 'grid' },
+      gauge('load-' + id, 'Load', s.load1, s.cpus, s.load1.toFixed(2) + ' / ' + s.load5.toFixed(2) + ' / ' + s.load15.toFixed(2) + ' on ' + s.cpus + ' CPUs'),
+      gauge('memory-' + id, 'Memory', memoryUsed, s.memoryTotalBytes, size(memoryUsed) + ' of ' + size(s.memoryTotalBytes)),
+      gauge('storage-' + id, 'Storage pool', storageUsed, s.storageTotalBytes, size(storageUsed) + ' of ' + size(s.storageTotalBytes)),
+      gauge('ves-' + id, 'Running VEs', s.runningVes, Math.max(s.ves, 1), s.runningVes + ' of ' + s.ves)));
+}
+
+function duration(seconds) {
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  return days ? days + ' d ' + hours + ' h' : hours + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
 }
 
 // ---- customers and resellers, and their accounts -------------------------------------------------------------------
@@ -59,13 +91,13 @@ async function showCustomers() {
   const below = tenants.filter(t => t.id !== me.tenant.id);
   const tenantRows = below.map(t => el('tr', { 'data-tenant': t.name },
     el('td', {}, t.name), el('td', {}, t.kind.toLowerCase()), el('td', { class: 'optional' }, names[t.parentId] || ''),
-    el('td', {}, t.suspendedAt ? 'suspended: ' + t.suspendedReason : 'active'),
-    el('td', {}, t.suspendedAt
-      ? el('button', { type: 'button', onclick: async () => { await api('PATCH', '/tenants/' + t.id, { suspended: false }); route(); } }, 'Unsuspend')
-      : el('button', { type: 'button', class: 'danger', onclick: async () => {
-        const reason = window.prompt('Why is ' + t.name + ' suspended? Its users will see this.');
-        if (reason) { try { await api('PATCH', '/tenants/' + t.id, { suspended: true, suspendedReason: reason }); route(); } catch (e) { say(e.message); } }
-      } }, 'Suspend'))));
+    el('td', {}, t.suspendedAt ? 'suspended: ' + t.suspendedReason : 'active', t.require2fa ? el('div', { class: 'muted' }, '2FA required') : ''),
+    el('td', {}, el('div', { class: 'actions' },
+      el('button', { type: 'button', 'aria-label': 'Edit ' + t.name, onclick: () => editTenant(t) }, 'Edit'),
+      t.suspendedAt
+        ? el('button', { type: 'button', onclick: () => act(api('PATCH', '/tenants/' + t.id, { suspended: false }), t.name + ' may log in again.') }, 'Unsuspend')
+        : el('button', { type: 'button', class: 'danger', 'aria-label': 'Suspend ' + t.name, onclick: () => suspendTenant(t) }, 'Suspend'),
+      el('button', { type: 'button', class: 'danger', 'aria-label': 'Delete ' + t.name, onclick: () => deleteTenant(t) }, 'Delete')))));
   const accountRows = accounts.filter(a => a.id !== me.account.id).map(a => el('tr', { 'data-account': a.username },
     el('td', {}, a.username), el('td', {}, names[a.tenantId] || ''), el('td', {}, a.role),
     el('td', {}, a.tenantId === me.tenant.id ? '' : el('button', { type: 'button', onclick: async () => {
@@ -101,30 +133,91 @@ async function showCustomers() {
       el('tbody', {}, accountRows)), el('h3', {}, 'New account'), newAccount));
 }
 
+/** Runs a change, then says so and redraws; a refusal is said instead. */
+async function act(request, done) {
+  try {
+    await request;
+    if (done) say(done);
+    route();
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+async function editTenant(t) {
+  await ask('Edit ' + t.name, [['name', 'Name', 'text', { value: t.name, maxlength: 100 }],
+    ['require2fa', 'Accounts must use two-factor authentication', 'checkbox', { required: false, checked: t.require2fa }]], 'Save',
+  values => api('PATCH', '/tenants/' + t.id, { name: values.name.value, require2fa: values.require2fa.checked })) && (say(t.name + ' saved.'), route());
+}
+
+async function suspendTenant(t) {
+  await ask('Suspend ' + t.name, [['reason', 'Reason (its users see this when they try to log in)', 'text', { maxlength: 500 }]], 'Suspend',
+    values => api('PATCH', '/tenants/' + t.id, { suspended: true, suspendedReason: values.reason.value })) && (say(t.name + ' is suspended.'), route());
+}
+
+/** Deleting is for empty tenants (no VEs, no customers below); the API says what is left when it refuses. */
+async function deleteTenant(t) {
+  await ask('Delete ' + t.name, [['confirm', 'Type ' + t.name + ' to delete it and its accounts', 'text', { autocomplete: 'off' }]], 'Delete',
+    async values => {
+      if (values.confirm.value !== t.name) throw new Error('The name does not match; nothing was deleted.');
+      await api('DELETE', '/tenants/' + t.id);
+    }) && (say(t.name + ' deleted.'), route());
+}
+
 // ---- VEs of every tenant ------------------------------------------------------------------------------------------
 
+let veFilters = { owner: '', state: '', text: '' };
+
 async function showVes() {
-  const [ves, tenants, templates] = await Promise.all([api('GET', '/ves'), api('GET', '/tenants'), api('GET', '/templates')]);
+  const [ves, tenants, templates, pools] = await Promise.all([api('GET', '/ves'), api('GET', '/tenants'), api('GET', '/templates'),
+    api('GET', '/ip-pools').catch(() => [])]);
   const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
-  const rows = ves.map(ve => el('tr', { 'data-ve': ve.hostname },
-    el('td', {}, ve.name), el('td', {}, ve.hostname), el('td', {}, names[ve.owner] || (ve.owner ? '?' : 'provider')),
-    el('td', {}, badge(ve.state, ve.id)), el('td', { class: 'optional' }, size(ve.limits.memoryBytes)),
-    el('td', {}, el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/start').catch(e => say(e.message)) }, 'Start'), ' ',
-      el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'), ' ',
-      el('button', { type: 'button', 'data-limits': ve.hostname, onclick: () => editLimits(ve) }, 'Limits'))));
+  const tbody = el('tbody', {});
+  const count = el('p', { class: 'muted', id: 've-count', role: 'status' });
+  const draw = () => {
+    const text = veFilters.text.trim().toLowerCase();
+    const shown = ves.filter(ve => (!veFilters.owner || (ve.owner || 'provider') === veFilters.owner)
+      && (!veFilters.state || ve.state === veFilters.state)
+      && (!text || [ve.name, ve.hostname, String(ve.id)].some(v => v && String(v).toLowerCase().includes(text))));
+    tbody.replaceChildren(...shown.map(ve => el('tr', { 'data-ve': ve.hostname },
+      el('td', {}, ve.name), el('td', {}, ve.hostname), el('td', {}, names[ve.owner] || (ve.owner ? '?' : 'provider')),
+      el('td', {}, badge(ve.state, ve.id)), el('td', { class: 'optional' }, size(ve.limits.memoryBytes)),
+      el('td', {}, el('div', { class: 'actions' },
+        el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/start').catch(e => say(e.message)) }, 'Start'),
+        el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'),
+        el('button', { type: 'button', 'data-limits': ve.hostname, onclick: () => editLimits(ve) }, 'Limits'))))));
+    count.textContent = shown.length === ves.length ? ves.length + ' VEs' : shown.length + ' of ' + ves.length + ' VEs';
+  };
+  const filterSelect = (key, label, options) => {
+    const [l, s] = select('filter-' + key, label, options, veFilters[key]);
+    s.addEventListener('change', () => { veFilters[key] = s.value; draw(); });
+    return el('div', {}, l, s);
+  };
+  const search = el('input', { id: 'filter-text', type: 'search', value: veFilters.text, placeholder: 'name, hostname or id' });
+  search.addEventListener('input', () => { veFilters.text = search.value; draw(); });
+  const filters = el('div', { class: 'filters', role: 'search' },
+    filterSelect('owner', 'Customer', [['', 'all'], ['provider', 'the provider']].concat(tenants.filter(t => t.id !== me.tenant.id).map(t => [t.id, t.name]))),
+    filterSelect('state', 'State', [['', 'all'], ...['RUNNING', 'STOPPED', 'SUSPENDED', 'CREATING', 'ERROR'].map(st => [st, st.toLowerCase()])]),
+    el('div', {}, el('label', { for: 'filter-text' }, 'Search'), search));
+  draw();
   const ready = [...new Set(templates.filter(t => t.state === 'READY' && !t.retired).map(t => t.name))];
-  const create = form('new-ve', [['hostname', 'Hostname'], ['memory', 'Memory (MiB)', 'number', { value: 512, min: 16 }]], 'Create VE', async f => {
+  const create = form('new-ve', [['hostname', 'Hostname'], ['memory', 'Memory (MiB)', 'number', { value: 512, min: 16 }],
+    ['disk', 'Disk (MiB)', 'number', { value: 2048, min: 64 }], ['cpu', 'CPU weight (1–10000)', 'number', { value: 100, min: 1, max: 10000 }]],
+  'Create VE', async f => {
     await api('POST', '/ves', { template: f.template.value, hostname: f.hostname.value, name: f.hostname.value,
-      owner: f.owner.value || undefined, limits: { memoryBytes: Number(f.memory.value) * 1048576 } });
+      owner: f.owner.value || undefined, ipPool: f.pool.value || undefined,
+      limits: { memoryBytes: Number(f.memory.value) * 1048576, diskBytes: Number(f.disk.value) * 1048576, cpuWeight: Number(f.cpu.value) } });
     say('Creating ' + f.hostname.value + '…');
   });
   create.insertBefore(el('div', {}, select('new-ve-owner', 'Customer', tenants.filter(t => t.id !== me.tenant.id).map(t => [t.id, t.name])
-    .concat([['', 'the provider itself']])), select('new-ve-template', 'Template', ready.map(t => [t, t]), 'busybox')), create.querySelector('.actions'));
+    .concat([['', 'the provider itself']])), select('new-ve-template', 'Template', ready.map(t => [t, t]), 'busybox'),
+  select('new-ve-pool', 'Address from IP pool', [['', 'none for now']].concat(pools.map(p => [p.name, p.name + ' (' + p.cidr + ')'])), '')),
+  create.querySelector('.actions'));
   show(el('h1', {}, 'VEs'),
-    el('div', { class: 'card' }, el('table', { id: 'ves' },
+    el('div', { class: 'card' }, filters, count, el('table', { id: 'ves' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'Customer'), el('th', {}, 'State'),
         el('th', { class: 'optional' }, 'Memory'), el('th', {}, ''))),
-      el('tbody', {}, rows))),
+      tbody)),
     el('div', { class: 'card' }, el('h2', {}, 'New VE'), create));
 }
 
@@ -212,12 +305,20 @@ async function showPools() {
 
 async function showAudit(filters = {}) {
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
+  // dates are days in the viewer's time zone; the API takes instants
+  if (filters.from) query.set('from', new Date(filters.from + 'T00:00:00').toISOString());
+  if (filters.to) query.set('to', new Date(new Date(filters.to + 'T00:00:00').getTime() + 86400000).toISOString());
   query.set('limit', '200');
   const entries = await api('GET', '/audit?' + query);
   const filter = form('audit-filter', [['actor', 'Who', 'text', { required: false, value: filters.actor || '' }],
-    ['action', 'What (part of)', 'text', { required: false, value: filters.action || '' }]], 'Filter', async f => {
-    await showAudit({ actor: f.actor.value, action: f.action.value });
+    ['action', 'What (part of)', 'text', { required: false, value: filters.action || '' }],
+    ['target', 'Target (part of)', 'text', { required: false, value: filters.target || '' }],
+    ['status', 'Result code (e.g. 403)', 'number', { required: false, min: 100, max: 599, value: filters.status || '' }],
+    ['from', 'From', 'date', { required: false, value: filters.from || '' }],
+    ['to', 'Until (inclusive)', 'date', { required: false, value: filters.to || '' }]], 'Filter', async f => {
+    await showAudit({ actor: f.actor.value, action: f.action.value, target: f.target.value, status: f.status.value, from: f.from.value, to: f.to.value });
   });
+  filter.classList.add('filters');
   show(el('h1', {}, 'Audit log'), el('div', { class: 'card' }, filter),
     el('div', { class: 'card' }, el('table', { id: 'audit' },
       el('thead', {}, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'Who'), el('th', {}, 'What'), el('th', { class: 'optional' }, 'Target'),

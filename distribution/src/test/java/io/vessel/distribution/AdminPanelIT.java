@@ -16,6 +16,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
@@ -99,5 +102,132 @@ class AdminPanelIT {
                 browser.quit();
             }
         }
+    }
+
+    @Test
+    void customersAreEditedSuspendedImpersonatedAndDeletedAndEveryPageFitsAPhone() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String base = "http://127.0.0.1:" + panel.port;
+            String beta = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Beta Ltd\",\"kind\":\"CUSTOMER\"}"));
+            PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Gamma Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(beta, "beta", "customer-owner", "Beta-Password-12");
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"beta-web\",\"name\":\"beta-web\",\"owner\":\"" + beta + "\"}"));
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"house-dns\",\"name\":\"house-dns\"}"));
+            WebDriver browser = chromium(1280, 800);
+            try {
+                logIn(browser, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                // the dashboard shows the node's load, memory, storage pool and VEs
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-node]"), "Storage pool"));
+                String node = browser.findElement(By.cssSelector("[data-node]")).getText();
+                assertTrue(node.contains("CPUs") && node.contains("Memory") && node.contains("0 of 2"), node);
+                assertEquals(4, browser.findElements(By.cssSelector("[data-node] meter")).size());
+                screenshot(browser, "admin-dashboard");
+
+                // edit: rename and require 2FA, in a dialog
+                browser.get(base + "/admin/#/customers");
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("[aria-label='Edit Beta Ltd']"))).click();
+                WebElement name = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog-form-name")));
+                name.clear();
+                name.sendKeys("Beta Hosting");
+                browser.findElement(By.id("dialog-form-require2fa")).click();
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-tenant='Beta Hosting']"), "2FA required"));
+                // suspend with a reason; lift it again
+                browser.findElement(By.cssSelector("[aria-label='Suspend Gamma Ltd']")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog-form-reason"))).sendKeys("unpaid invoice 2026-11");
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-tenant='Gamma Ltd']"), "suspended: unpaid invoice 2026-11"));
+                screenshot(browser, "admin-customers");
+                browser.findElement(By.xpath("//tr[@data-tenant='Gamma Ltd']//button[text()='Unsuspend']")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-tenant='Gamma Ltd']"), "active"));
+                // deleting asks for the name; a customer with a VE is refused with the API's reason, and nothing goes
+                browser.findElement(By.cssSelector("[aria-label='Delete Gamma Ltd']")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog-form-confirm"))).sendKeys("Gamma");
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#dialog-form .error"), "does not match"));
+                browser.findElement(By.id("dialog-form-confirm")).sendKeys(" Ltd");
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-tenant='Gamma Ltd']")));
+                browser.findElement(By.cssSelector("[aria-label='Delete Beta Hosting']")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dialog-form-confirm"))).sendKeys("Beta Hosting");
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#dialog-form .error"), "ve"));
+                browser.findElement(By.id("dialog-form-confirm")).sendKeys(Keys.ESCAPE);
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("dialog-form")));
+                assertEquals(200, panel.get("/api/v1/tenants/" + beta).status());
+
+                // VEs of every customer, filtered by customer, state and text
+                browser.get(base + "/admin/#/ves");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-count"), "2 VEs"));
+                new Select(browser.findElement(By.id("filter-owner"))).selectByVisibleText("Beta Hosting");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-count"), "1 of 2 VEs"));
+                assertEquals(List.of("beta-web"), browser.findElements(By.cssSelector("#ves tbody tr")).stream().map(r -> r.getDomAttribute("data-ve")).toList());
+                new Select(browser.findElement(By.id("filter-owner"))).selectByVisibleText("all");
+                browser.findElement(By.id("filter-text")).sendKeys("dns");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-count"), "1 of 2 VEs"));
+                assertEquals(List.of("house-dns"), browser.findElements(By.cssSelector("#ves tbody tr")).stream().map(r -> r.getDomAttribute("data-ve")).toList());
+                new Select(browser.findElement(By.id("filter-state"))).selectByVisibleText("running");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-count"), "0 of 2 VEs"));
+
+                // acting as the customer's account is bannered, and ends back in the admin's own session
+                browser.get(base + "/admin/#/customers");
+                wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//tr[@data-account='beta']//button[text()='Act as']"))).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("banner"), "You (admin) are acting as beta"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
+                screenshot(browser, "portal-impersonation");
+                browser.findElement(By.id("end-impersonation")).click();
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("tenants")));
+                assertEquals("admin", browser.findElement(By.id("who")).getText());
+                List<String> errors = consoleErrors(browser).stream().filter(e -> !e.contains("/tenants/" + beta + " - ")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console besides the refused deletion: " + errors);
+            } finally {
+                browser.quit();
+            }
+
+            // on a phone: every page fits the width (tables scroll inside their cards) and every field has a label
+            WebDriver phone = chromium(390, 844);
+            try {
+                logIn(phone, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                WebDriverWait wait = new WebDriverWait(phone, Duration.ofSeconds(30));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-node]")));
+                for (String page : List.of("#/", "#/customers", "#/ves", "#/templates", "#/pools", "#/audit")) {
+                    phone.get(base + "/admin/" + page);
+                    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main h1")));
+                    wait.until(d -> !d.findElement(By.tagName("main")).getText().contains("Loading"));
+                    assertFitsAndLabelled(phone, "admin " + page);
+                    if (page.equals("#/ves")) {
+                        screenshot(phone, "admin-ves-phone");
+                    }
+                }
+                phone.findElement(By.id("logout")).click();
+                // Beta was made to require 2FA above; its user would be sent to enrolment first
+                panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/tenants/" + beta)).header("Content-Type", "application/json")
+                        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"require2fa\":false}")));
+                logIn(phone, base + "/portal/", "beta", "Beta-Password-12");
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
+                for (String page : List.of("#/ves", "#/tasks", "#/account")) {
+                    phone.get(base + "/portal/" + page);
+                    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main h1")));
+                    assertFitsAndLabelled(phone, "portal " + page);
+                }
+                screenshot(phone, "portal-account-phone");
+                assertTrue(consoleErrors(phone).isEmpty(), "no errors in the browser console: " + consoleErrors(phone));
+            } finally {
+                phone.quit();
+            }
+        }
+    }
+
+    /** Nothing wider than the screen, and every visible form field named by a label or aria-label. */
+    private static void assertFitsAndLabelled(WebDriver browser, String page) {
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        long overflow = ((Number) js.executeScript("return document.documentElement.scrollWidth - window.innerWidth;")).longValue();
+        assertTrue(overflow <= 0, page + " is " + overflow + " px wider than the screen");
+        Object unlabelled = js.executeScript("return [...document.querySelectorAll('input, select, textarea')]"
+                + ".filter(f => f.type !== 'hidden' && f.offsetParent !== null && f.labels.length === 0 && !f.getAttribute('aria-label'))"
+                + ".map(f => f.id || f.name);");
+        assertEquals(List.of(), unlabelled, page + ": fields without a label");
     }
 }

@@ -41,7 +41,7 @@ class AuthorizationMatrixIT {
     private static final Map<String, String> EXPECTED = new LinkedHashMap<>();
 
     static {
-        for (String publicEndpoint : List.of("POST /auth/login", "POST /auth/logout", "GET /auth/session", "POST /auth/password-reset",
+        for (String publicEndpoint : List.of("POST /auth/login", "POST /auth/logout", "POST /auth/impersonation/end", "GET /auth/session", "POST /auth/password-reset",
                 "POST /auth/password-reset/confirm", "GET /health", "GET /openapi.json")) {
             EXPECTED.put(publicEndpoint, "public");
         }

@@ -111,6 +111,12 @@ class TenancyIT {
             PanelProcess.As support = new PanelProcess.As(panel, "Cookie", as.header("Set-Cookie").substring(0, as.header("Set-Cookie").indexOf(';')));
             assertEquals("admin", support.get("/api/v1/me").json().get("impersonator").asText());
             awaitAs(support, support.post("/api/v1/ves/" + veA + "/stop?timeout=5", ""));
+            // ending it closes the session; without the admin's own session kept aside (a browser has it) that means logging in again
+            PanelProcess.Response ended = support.post("/api/v1/auth/impersonation/end", "");
+            assertEquals(200, ended.status(), ended.toString());
+            assertFalse(ended.json().get("loggedIn").asBoolean());
+            assertEquals(401, support.get("/api/v1/me").status());
+            assertProblem(alice.post("/api/v1/auth/impersonation/end", ""), 400, "You are not acting as another account.");
 
             // suspension: no login, no session, until it is lifted
             assertEquals(200, panel.send(patch("/api/v1/tenants/" + a, "{\"suspended\":true,\"suspendedReason\":\"unpaid invoice\"}", panel)).status());

@@ -187,6 +187,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(MetricsResource.class, new MetricsResource(manager, meter), resource()));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
+            registrations.add(context.registerService(HostStatus.class, new HostStatus(Path.of("/proc"), manager.storageRoot(), ves::list), null));
             registerConsole(context, manager);
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");

@@ -5,6 +5,7 @@ import io.vessel.api.security.RequiresPermission;
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.Node;
 import io.vessel.kernel.api.NodeService;
+import io.vessel.kernel.api.NodeStatus;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.GET;
@@ -17,18 +18,22 @@ import java.util.UUID;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** {@code /api/v1/nodes}: the servers running VEs. Admin-only once identity arrives. */
+/** {@code /api/v1/nodes}: the servers running VEs, with the local one's capabilities and current load (admins). */
 @Component(service = NodesResource.class, property = ApiWhiteboard.RESOURCE + "=true")
 @Path("nodes")
 @Produces(MediaType.APPLICATION_JSON)
 public final class NodesResource {
 
-    /** A node with, for the local one, what its host can do. */
-    public record NodeView(Node node, boolean local, HostCapabilities capabilities) {
+    /** A node with, for the local one, what its host can do and how it is doing (none while VEs are unavailable). */
+    public record NodeView(Node node, boolean local, HostCapabilities capabilities, NodeStatus status) {
     }
 
     private final NodeService nodes;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile HostStatus hostStatus;
 
     @Activate
     public NodesResource(@Reference NodeService nodes) {
@@ -59,6 +64,7 @@ public final class NodesResource {
 
     private NodeView view(Node node, UUID local) {
         boolean isLocal = node.id().equals(local);
-        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null);
+        HostStatus host = hostStatus;
+        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null, isLocal && host != null ? host.now() : null);
     }
 }

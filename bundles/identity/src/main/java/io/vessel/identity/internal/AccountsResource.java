@@ -9,6 +9,7 @@ import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -149,8 +150,8 @@ public final class AccountsResource {
     @POST
     @Path("{id}/impersonate")
     @RequiresPermission(value = Permissions.IMPERSONATE, object = "account")
-    public Response impersonate(@PathParam("id") String id, @Context SecurityContext security, @Context UriInfo uri,
-                                @Context HttpServletRequest request) {
+    public Response impersonate(@PathParam("id") String id, @CookieParam(AuthResource.COOKIE) String adminSession,
+                                @Context SecurityContext security, @Context UriInfo uri, @Context HttpServletRequest request) {
         AuthenticatedCaller caller = MeResource.caller(security);
         Account target = identity.account(notSelf(caller, id)).orElseThrow();
         if (target.tenantId().equals(caller.tenant())) {
@@ -160,7 +161,10 @@ public final class AccountsResource {
             throw new ProblemException(403, "forbidden", "Not allowed", "Impersonation needs a logged-in admin, not an API token.");
         }
         IdentityManager.Login login = identity.impersonate(caller, target.id(), AuthResource.clientAddress(request));
-        return Response.ok(login.account()).cookie(AuthResource.cookie(login.token(), uri, (int) IdentityManager.SESSION_LIFETIME.getSeconds())).build();
+        int lifetime = (int) IdentityManager.SESSION_LIFETIME.getSeconds();
+        // the admin's own session is kept aside so that ending the impersonation goes back to it
+        return Response.ok(login.account()).cookie(AuthResource.cookie(login.token(), uri, lifetime),
+                AuthResource.adminCookie(adminSession == null ? "" : adminSession, uri, adminSession == null ? 0 : lifetime)).build();
     }
 
     /** A one-time password reset token for the account, to hand over (valid 30 minutes; shown once). */

@@ -33,6 +33,8 @@ import org.osgi.service.component.annotations.Reference;
 public final class AuthResource {
 
     static final String COOKIE = "vessel_session";
+    /** While an admin acts as someone, their own session waits here (sent only to {@code /api/v1/auth}). */
+    static final String ADMIN_COOKIE = "vessel_admin_session";
 
     /** Body of {@code POST /api/v1/auth/login}; {@code totp} for accounts with two-factor authentication. */
     public record LoginRequest(String username, String password, String totp) {
@@ -87,7 +89,25 @@ public final class AuthResource {
     public Response logout(@CookieParam(COOKIE) String token, @QueryParam("everywhere") boolean everywhere, @Context UriInfo uri,
                            @Context HttpServletRequest request) {
         identity.logout(token, everywhere, clientAddress(request));
-        return Response.noContent().cookie(cookie("", uri, 0)).build();
+        return Response.noContent().cookie(cookie("", uri, 0), adminCookie("", uri, 0)).build();
+    }
+
+    /**
+     * Ends acting as another account (impersonation) and goes back to the admin's own session when it is still
+     * valid; {@code loggedIn} says whether it was (otherwise the admin logs in again).
+     */
+    @POST
+    @Path("impersonation/end")
+    public Response endImpersonation(@CookieParam(COOKIE) String token, @CookieParam(ADMIN_COOKIE) String adminToken, @Context UriInfo uri,
+                                     @Context HttpServletRequest request) {
+        AuthenticatedCaller acting = token == null ? null : identity.callerOfSession(token).orElse(null);
+        if (acting == null || acting.impersonator().isEmpty()) {
+            throw ProblemException.badRequest("You are not acting as another account.");
+        }
+        java.util.Optional<String> back = identity.endImpersonation(acting, token, adminToken, clientAddress(request));
+        int lifetime = (int) IdentityManager.SESSION_LIFETIME.getSeconds();
+        return Response.ok(new SessionState(back.isPresent()))
+                .cookie(cookie(back.orElse(""), uri, back.isPresent() ? lifetime : 0), adminCookie("", uri, 0)).build();
     }
 
     /**
@@ -132,8 +152,16 @@ public final class AuthResource {
     }
 
     static NewCookie cookie(String value, UriInfo uri, int maxAge) {
+        return cookie(COOKIE, "/", value, uri, maxAge);
+    }
+
+    static NewCookie adminCookie(String value, UriInfo uri, int maxAge) {
+        return cookie(ADMIN_COOKIE, uri.getBaseUri().getPath().replaceAll("/$", "") + "/auth", value, uri, maxAge);
+    }
+
+    private static NewCookie cookie(String name, String path, String value, UriInfo uri, int maxAge) {
         boolean tls = "https".equalsIgnoreCase(uri.getBaseUri().getScheme());
-        return new NewCookie.Builder(COOKIE).value(value).path("/").httpOnly(true).secure(tls).maxAge(maxAge)
+        return new NewCookie.Builder(name).value(value).path(path).httpOnly(true).secure(tls).maxAge(maxAge)
                 .sameSite(NewCookie.SameSite.STRICT).build();
     }
 }

@@ -192,6 +192,21 @@ public final class IdentityManager implements IdentityService {
         return new Login(as, token);
     }
 
+    /**
+     * Ends an impersonation session. Answers the admin's own session token to go back to when {@code adminToken} is
+     * still a valid session of the admin who started the impersonation (not itself one), else nothing: log in again.
+     */
+    Optional<String> endImpersonation(AuthenticatedCaller acting, String sessionToken, String adminToken, String sourceIp) {
+        String impersonator = acting.impersonator().orElseThrow();
+        logout(sessionToken, false, sourceIp);
+        audit.security("impersonation.ended", acting.account(), impersonator, acting.tenant(), sourceIp, 200,
+                impersonator + " stopped acting as " + acting.username());
+        LOG.info("Impersonation ended admin={} account={} ip={}", impersonator, acting.username(), sourceIp);
+        return callerOfSession(adminToken)
+                .filter(admin -> admin.impersonator().isEmpty() && admin.username().equals(impersonator))
+                .map(admin -> adminToken);
+    }
+
     String newSecret() {
         byte[] raw = new byte[32];
         random.nextBytes(raw);

@@ -98,6 +98,18 @@ class AdminPanelIT {
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.id("ve-list")));
                 assertEquals(1, browser.findElements(By.cssSelector("#ve-list tbody tr")).size());
                 assertTrue(browser.findElement(By.id("ve-list")).getText().contains("acme-web"));
+                // ... starts it, asks its console for the hostname, and stops it; the badge follows without a reload
+                browser.findElement(By.cssSelector("#ve-list tbody tr a")).click();
+                By badge = By.cssSelector("h1 [data-ve-state]");
+                wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
+                browser.findElement(By.cssSelector("[data-action='start']")).click();
+                wait.until(ExpectedConditions.textToBe(badge, "RUNNING"));
+                browser.findElement(By.id("open-console")).click();
+                wait.until(d -> !d.findElement(By.cssSelector("#console .xterm-rows")).getText().isBlank());
+                browser.findElement(By.cssSelector("#console .xterm-helper-textarea")).sendKeys("hostname\n");
+                wait.until(d -> d.findElement(By.cssSelector("#console .xterm-rows")).getText().lines().anyMatch(l -> l.strip().equals("acme-web")));
+                browser.findElement(By.cssSelector("[data-action='stop']")).click();
+                wait.until(ExpectedConditions.textToBe(badge, "STOPPED"));
             } finally {
                 browser.quit();
             }

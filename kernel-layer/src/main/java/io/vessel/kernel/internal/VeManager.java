@@ -59,7 +59,11 @@ final class VeManager implements VeService {
     private static final Pattern HOSTNAME = Pattern.compile("(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
     private static final Logger LOG = LoggerFactory.getLogger(VeManager.class);
 
+    /** For every transaction that may write VE records: forgets the cached copies when it ends. */
     private final Database database;
+    /** For the two pure reads below only. */
+    private final Database reads;
+    private final VeReadCache cache = new VeReadCache();
     private final UUID8 node;
     private final StorageDriver storage;
     private final RuncRuntime runtime;
@@ -79,7 +83,8 @@ final class VeManager implements VeService {
 
     VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, TemplateCatalog templates,
               CgroupDriver cgroups, BitSet hostCpus) {
-        this.database = database;
+        this.reads = database;
+        this.database = cache.writes(database);
         this.node = new UUID8(nodes.localNode().id());
         this.storage = storage;
         this.runtime = runtime;
@@ -94,13 +99,13 @@ final class VeManager implements VeService {
 
     @Override
     public List<VirtualEnvironment> list() {
-        return database.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
-                .getResultList().stream().map(VeEntity::toVe).toList());
+        return cache.list(() -> reads.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
+                .getResultList().stream().map(VeEntity::toVe).toList()));
     }
 
     @Override
     public Optional<VirtualEnvironment> find(int id) {
-        return database.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, id)).map(VeEntity::toVe));
+        return cache.find(id, veId -> reads.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, veId)).map(VeEntity::toVe)));
     }
 
     // ---- create ----------------------------------------------------------------------------------------------

@@ -42,7 +42,11 @@ public final class ApiTokens {
     /** Token and account as loaded, by the secret's hash; emptied by any change to tokens or accounts. */
     private final CredentialCache<Loaded> cache;
 
-    private record Loaded(TokenEntity token, AccountEntity account) {
+    /** A token as cached, its scope and address list parsed once rather than at every request. */
+    private record Loaded(TokenEntity token, AccountEntity account, Set<String> scope, List<String> allowedIps) {
+        Loaded(TokenEntity token, AccountEntity account) {
+            this(token, account, token.permissions(), token.allowedIps());
+        }
     }
 
     @Activate
@@ -135,7 +139,7 @@ public final class ApiTokens {
         if (token.expiresAt() != null && !token.expiresAt().isAfter(now)) {
             throw refused("The API token expired at " + token.expiresAt() + ".");
         }
-        if (!token.allowedIps().isEmpty() && token.allowedIps().stream().noneMatch(cidr -> matches(cidr, sourceIp))) {
+        if (!loaded.allowedIps().isEmpty() && loaded.allowedIps().stream().noneMatch(cidr -> matches(cidr, sourceIp))) {
             throw refused("The API token may not be used from " + sourceIp + ".");
         }
         AccountEntity account = loaded.account();
@@ -145,7 +149,7 @@ public final class ApiTokens {
             token.used(used); // the cached copy too, so the use is logged once an hour, not once per cached read
             audit.security("token.used", account.id(), account.username(), account.tenantId(), sourceIp, 200, token.name());
         }
-        return identity.caller(account, token.permissions(), token.id(), null);
+        return identity.caller(account, loaded.scope(), token.id(), null);
     }
 
     private static ProblemException refused(String detail) {

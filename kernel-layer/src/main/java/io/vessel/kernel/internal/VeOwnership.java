@@ -13,6 +13,9 @@ import java.util.Optional;
  */
 final class VeOwnership implements ObjectOwnership {
 
+    /** Checked on every request that names a VE: compiled once. */
+    private static final java.util.regex.Pattern VE_ID = java.util.regex.Pattern.compile("\\d{1,9}");
+
     private final VeService ves;
     private final java.util.Map<Integer, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -22,7 +25,7 @@ final class VeOwnership implements ObjectOwnership {
 
     @Override
     public Optional<String> ownerOf(String id) {
-        if (id == null || !id.matches("\\d{1,9}")) {
+        if (id == null || !VE_ID.matcher(id).matches()) {
             return Optional.empty();
         }
         int veId = Integer.parseInt(id);

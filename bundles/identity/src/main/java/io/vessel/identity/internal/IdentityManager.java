@@ -405,10 +405,21 @@ public final class IdentityManager implements IdentityService {
         return tenancy.isWithin(tenant, ancestor);
     }
 
+    /** Every request with a token or session cookie hashes it: copying a digest is cheaper than looking one up. */
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(((MessageDigest) SHA_256.clone()).digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -134,34 +134,41 @@ async function showCustomers() {
 }
 
 /** Runs a change, then says so and redraws; a refusal is said instead. */
-async function act(request, done) {
+async function act(request, message) {
   try {
     await request;
-    if (done) say(done);
-    route();
+    done(message);
   } catch (e) {
     say(e.message);
   }
 }
 
+function done(message) {
+  if (message) say(message);
+  route();
+}
+
 async function editTenant(t) {
-  await ask('Edit ' + t.name, [['name', 'Name', 'text', { value: t.name, maxlength: 100 }],
+  const saved = await ask('Edit ' + t.name, [['name', 'Name', 'text', { value: t.name, maxlength: 100 }],
     ['require2fa', 'Accounts must use two-factor authentication', 'checkbox', { required: false, checked: t.require2fa }]], 'Save',
-  values => api('PATCH', '/tenants/' + t.id, { name: values.name.value, require2fa: values.require2fa.checked })) && (say(t.name + ' saved.'), route());
+  values => api('PATCH', '/tenants/' + t.id, { name: values.name.value, require2fa: values.require2fa.checked }));
+  if (saved) done(t.name + ' saved.');
 }
 
 async function suspendTenant(t) {
-  await ask('Suspend ' + t.name, [['reason', 'Reason (its users see this when they try to log in)', 'text', { maxlength: 500 }]], 'Suspend',
-    values => api('PATCH', '/tenants/' + t.id, { suspended: true, suspendedReason: values.reason.value })) && (say(t.name + ' is suspended.'), route());
+  const suspended = await ask('Suspend ' + t.name, [['reason', 'Reason (its users see this when they try to log in)', 'text', { maxlength: 500 }]],
+    'Suspend', values => api('PATCH', '/tenants/' + t.id, { suspended: true, suspendedReason: values.reason.value }));
+  if (suspended) done(t.name + ' is suspended.');
 }
 
 /** Deleting is for empty tenants (no VEs, no customers below); the API says what is left when it refuses. */
 async function deleteTenant(t) {
-  await ask('Delete ' + t.name, [['confirm', 'Type ' + t.name + ' to delete it and its accounts', 'text', { autocomplete: 'off' }]], 'Delete',
-    async values => {
+  const deleted = await ask('Delete ' + t.name, [['confirm', 'Type ' + t.name + ' to delete it and its accounts', 'text', { autocomplete: 'off' }]],
+    'Delete', async values => {
       if (values.confirm.value !== t.name) throw new Error('The name does not match; nothing was deleted.');
       await api('DELETE', '/tenants/' + t.id);
-    }) && (say(t.name + ' deleted.'), route());
+    });
+  if (deleted) done(t.name + ' deleted.');
 }
 
 // ---- VEs of every tenant ------------------------------------------------------------------------------------------
@@ -245,11 +252,9 @@ async function showTemplates() {
     el('td', {}, el('span', { class: 'badge ' + (t.state === 'READY' ? 'RUNNING' : t.state === 'FAILED' ? 'ERROR' : 'CREATING') }, t.state)),
     el('td', { class: 'optional' }, t.osName || t.description || ''), el('td', { class: 'optional' }, t.sizeBytes ? size(t.sizeBytes) : ''),
     el('td', {}, String(t.vesUsing)), el('td', {}, t.retired ? 'retired' : ''),
-    el('td', {}, el('button', { type: 'button', onclick: async () => {
-      try { await api('PATCH', '/templates/' + t.name, { retired: !t.retired }); route(); } catch (e) { say(e.message); }
-    } }, t.retired ? 'Allow again' : 'Retire'), ' ', el('button', { type: 'button', class: 'danger', onclick: async () => {
-      try { await api('DELETE', '/templates/' + t.name + '/' + t.version); route(); } catch (e) { say(e.message); }
-    } }, 'Delete'))));
+    el('td', {}, el('button', { type: 'button', onclick: () => act(api('PATCH', '/templates/' + t.name, { retired: !t.retired })) },
+      t.retired ? 'Allow again' : 'Retire'), ' ',
+    el('button', { type: 'button', class: 'danger', onclick: () => act(api('DELETE', '/templates/' + t.name + '/' + t.version)) }, 'Delete'))));
   const progress = el('div', { id: 'build-progress', role: 'status' });
   const build = form('build-template', [['name', 'Name (e.g. debian-12)'], ['suite', 'Debian suite', 'text', { value: 'bookworm' }]], 'Build', async f => {
     const op = await api('POST', '/templates', { name: f.name.value, source: 'debootstrap', suite: f.suite.value });
@@ -295,9 +300,7 @@ async function showPools() {
         el('th', { class: 'optional' }, 'For'), el('th', {}, ''))),
       el('tbody', {}, pools.map(p => el('tr', { 'data-pool': p.name }, el('td', {}, p.name), el('td', {}, p.cidr), el('td', { class: 'optional' }, p.mode),
         el('td', {}, p.allocated + ' of ' + p.capacity), el('td', { class: 'optional' }, p.owner ? names[p.owner] || '?' : 'everyone'),
-        el('td', {}, el('button', { type: 'button', class: 'danger', onclick: async () => {
-          try { await api('DELETE', '/ip-pools/' + p.name); route(); } catch (e) { say(e.message); }
-        } }, 'Delete'))))))),
+        el('td', {}, el('button', { type: 'button', class: 'danger', onclick: () => act(api('DELETE', '/ip-pools/' + p.name)) }, 'Delete'))))))),
     el('div', { class: 'card' }, el('h2', {}, 'New pool'), create));
 }
 

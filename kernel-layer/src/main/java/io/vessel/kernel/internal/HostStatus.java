@@ -35,14 +35,15 @@ final class HostStatus {
         } catch (IOException e) {
             // the pool is not mounted (kernel layer unavailable): report nothing rather than fail the dashboard
         }
+        String meminfo = read("meminfo");
         return new NodeStatus(Runtime.getRuntime().availableProcessors(), number(load, 0), number(load, 1), number(load, 2),
-                meminfo("MemTotal:"), meminfo("MemAvailable:"), storageTotal, storageFree, all.size(),
+                bytes(meminfo, "MemTotal:"), bytes(meminfo, "MemAvailable:"), storageTotal, storageFree, all.size(),
                 (int) all.stream().filter(ve -> ve.state() == VeState.RUNNING).count(), (long) number(read("uptime").split("\\s+"), 0));
     }
 
     /** A {@code /proc/meminfo} line's value in bytes (the file says kB). */
-    private long meminfo(String key) {
-        return read("meminfo").lines().filter(l -> l.startsWith(key)).findFirst()
+    private static long bytes(String meminfo, String key) {
+        return meminfo.lines().filter(l -> l.startsWith(key)).findFirst()
                 .map(l -> Long.parseLong(l.substring(key.length()).replace("kB", "").strip()) * 1024).orElse(0L);
     }
 

@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -104,7 +105,7 @@ public final class AuthResource {
         if (acting == null || acting.impersonator().isEmpty()) {
             throw ProblemException.badRequest("You are not acting as another account.");
         }
-        java.util.Optional<String> back = identity.endImpersonation(acting, token, adminToken, clientAddress(request));
+        Optional<String> back = identity.endImpersonation(acting, token, adminToken, clientAddress(request));
         int lifetime = (int) IdentityManager.SESSION_LIFETIME.getSeconds();
         return Response.ok(new SessionState(back.isPresent()))
                 .cookie(cookie(back.orElse(""), uri, back.isPresent() ? lifetime : 0), adminCookie("", uri, 0)).build();

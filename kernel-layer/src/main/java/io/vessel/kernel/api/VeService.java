@@ -55,6 +55,12 @@ public interface VeService {
     ExecResult exec(int id, ExecRequest request);
 
     /**
+     * As {@link #exec(int, ExecRequest)}, handing the output to {@code output} as it comes instead of keeping it:
+     * for output of any size. The result carries the exit status and byte counts.
+     */
+    ExecResult exec(int id, ExecRequest request, ExecOutput output);
+
+    /**
      * A login shell as root in a running VE on a terminal of {@code columns} x {@code rows} ({@code vzctl
      * enter}): bash where the VE has it, sh otherwise. The caller closes it.
      */

@@ -21,6 +21,7 @@ import org.osgi.service.event.EventAdmin;
 import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.internal.runtime.OciBundle;
 import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.runtime.RuntimeChoice;
 import io.vessel.kernel.internal.storage.BtrfsPool;
@@ -227,7 +228,9 @@ public final class KernelComponent {
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
         java.util.Map<String, Object> storage = manager == null ? java.util.Map.of()
                 : java.util.Map.of("driver", manager.storageName(), "pool", manager.storageRoot().toString());
-        registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage), health));
+        VeManager finalManager = manager;
+        registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage,
+                finalManager == null ? java.util.Optional::empty : finalManager::quotaProblem), health));
     }
 
     /** The built-in template is made in the background at the first start, so the first VE does not wait for it. */
@@ -267,8 +270,31 @@ public final class KernelComponent {
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
         LOG.info("Cgroup driver version={} ioWeight={} poolDevice={}", cgroups.version(), cgroups.ioWeightSupported(),
                 storage.blockDevice().orElse("none"));
-        return new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates, cgroups,
+        raisePtyMax();
+        VeManager manager = new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates, cgroups,
                 io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")));
+        manager.execOutputCap((int) Math.min(Integer.MAX_VALUE - 16, parseSize(config.exec_output_max(), "kernel.exec.output.max", 1024)));
+        return manager;
+    }
+
+    /** Host-wide pseudo-terminals a node of many VEs needs at least (each VE holds up to {@link OciBundle#PTYS_PER_VE}). */
+    static final int HOST_PTY_MAX = 65536;
+
+    /**
+     * Every VE's pseudo-terminals come out of the host's {@code kernel.pty.max} (4096 on many kernels, a quarter of
+     * it reserved for the host). Each VE is capped by its devpts mount; the host-wide pool is raised so that the
+     * caps, not the pool, are what VEs meet.
+     */
+    private static void raisePtyMax() {
+        Path max = Path.of("/proc/sys/kernel/pty/max");
+        try {
+            if (Integer.parseInt(java.nio.file.Files.readString(max).strip()) < HOST_PTY_MAX) {
+                java.nio.file.Files.writeString(max, String.valueOf(HOST_PTY_MAX));
+                LOG.info("Raised kernel.pty.max for VE consoles value={}", HOST_PTY_MAX);
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            LOG.warn("kernel.pty.max not raised ({}): VEs share the host's pseudo-terminals", e.getMessage());
+        }
     }
 
     /** Unprivileged VEs mount their root as a high uid, which must be able to pass through every parent. */

@@ -35,4 +35,8 @@ public @interface KernelConfig {
 
     @AttributeDefinition(description = "Largest template an imported tarball may unpack to, e.g. 16G")
     String template_max_size() default "16G";
+
+    @AttributeDefinition(description = "Most output of each stream a command run through the exec API keeps, e.g. 1M (more is counted and "
+            + "reported as truncated; streamed exec has no cap)")
+    String exec_output_max() default "1M";
 }

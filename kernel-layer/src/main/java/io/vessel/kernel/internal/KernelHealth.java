@@ -14,11 +14,14 @@ final class KernelHealth implements HealthCheck {
     private final NodeService nodes;
     private final String unavailable;
     private final Map<String, Object> storage;
+    private final java.util.function.Supplier<java.util.Optional<String>> quotaProblem;
 
-    KernelHealth(NodeService nodes, String unavailable, Map<String, Object> storage) {
+    KernelHealth(NodeService nodes, String unavailable, Map<String, Object> storage,
+                 java.util.function.Supplier<java.util.Optional<String>> quotaProblem) {
         this.nodes = nodes;
         this.unavailable = unavailable;
         this.storage = storage;
+        this.quotaProblem = quotaProblem;
     }
 
     @Override
@@ -38,6 +41,10 @@ final class KernelHealth implements HealthCheck {
         }
         if (caps.cgroupLayout() == CgroupLayout.NONE) {
             return HealthReport.degraded("no cgroup file system mounted: VE limits cannot be enforced", details);
+        }
+        java.util.Optional<String> quota = quotaProblem.get();
+        if (quota.isPresent()) {
+            return HealthReport.degraded(quota.get(), details);
         }
         return HealthReport.up("kernel " + caps.kernelRelease() + ", cgroups " + caps.cgroupLayout() + ", runtime "
                 + caps.runtimes().get(0).name() + ", storage " + storage.getOrDefault("driver", "?"), details);

@@ -42,6 +42,9 @@ import java.util.UUID;
 @Produces(MediaType.APPLICATION_JSON)
 public final class TemplatesResource {
 
+    /** A Debian build over a slow mirror takes long; past this it is stuck. */
+    private static final java.time.Duration TEMPLATE_TIME_LIMIT = java.time.Duration.ofHours(6);
+
     /** Body of {@code POST /api/v1/templates}: a Debian template built with debootstrap. */
     public record BuildTemplateRequest(String name, String source, String suite, String variant, String mirror,
                                        List<String> packages, String description, String owner) {
@@ -195,7 +198,7 @@ public final class TemplatesResource {
     }
 
     private Response submit(String kind, Template prepared) {
-        Operation operation = operations.submit(kind, "template/" + prepared.reference(), progress -> {
+        Operation operation = operations.submit(kind, "template/" + prepared.reference(), null, TEMPLATE_TIME_LIMIT, progress -> {
             progress.update(1, kind.equals("template.import") ? "unpacking the archive" : "starting debootstrap");
             try {
                 templates.get().build(prepared.name(), prepared.version(), progress::update);

@@ -21,8 +21,9 @@ import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.storage.StorageDriver;
 import io.vessel.kernel.api.Template;
 import io.vessel.kernel.internal.template.IdShift;
-import io.vessel.kernel.internal.template.InRoot;
-import io.vessel.kernel.internal.template.VeFiles;
+import io.vessel.kernel.internal.linux.Fd;
+import io.vessel.kernel.internal.ve.VeNamespaces;
+import io.vessel.kernel.internal.ve.VeRootFiles;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -56,7 +57,7 @@ final class VeManager implements VeService {
     static final int MIN_ID = 1;
     static final int MAX_ID = 65534; // the VE's uid range (id * 65536) must fit in 32 bits
     private static final int FIRST_AUTO_ID = 101;
-    private static final Pattern HOSTNAME = Pattern.compile("(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
+    private static final Pattern HOSTNAME = Pattern.compile("(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
     private static final Logger LOG = LoggerFactory.getLogger(VeManager.class);
 
     /** For every transaction that may write VE records: forgets the cached copies when it ends. */
@@ -121,10 +122,14 @@ final class VeManager implements VeService {
             throw new VeException(Kind.INVALID, "id", "id must be between " + MIN_ID + " and " + MAX_ID, null);
         }
         if (request.hostname() != null && !HOSTNAME.matcher(request.hostname()).matches()) {
-            throw new VeException(Kind.INVALID, "hostname", "'" + request.hostname() + "' is not a valid host name (letters, digits, dashes, dots)", null);
+            throw new VeException(Kind.INVALID, "hostname", "'" + request.hostname() + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
         }
         if (request.name() != null && (request.name().isBlank() || request.name().length() > 100)) {
             throw new VeException(Kind.INVALID, "name", "name must be 1 to 100 characters", null);
+        }
+        if (Boolean.TRUE.equals(request.privileged()) && request.owner() != null) {
+            // the API checks the caller too; this holds for every other way in (plugins, future CLIs)
+            throw new VeException(Kind.UNPROCESSABLE, "owner", "a privileged VE is root on the host and stays the provider's own", null);
         }
         VeLimits limits = validLimits(request.limits() == null ? VeLimits.DEFAULTS : request.limits().over(VeLimits.DEFAULTS));
         Instant now = now();
@@ -212,8 +217,10 @@ final class VeManager implements VeService {
     private void makePrivateArea(VeEntity ve, String templateId) throws IOException {
         int id = ve.id();
         Path area = storage.createPrivateArea(id, templateId);
-        // before the shift, so the file is the VE root's; through InRoot, because templates may link /etc anywhere
-        InRoot.write(area, "etc/hostname", ve.hostname() + "\n", "rw-r--r--");
+        // before the shift, so the file is the VE root's (ids 0 before the shift); templates may link /etc anywhere
+        try (VeRootFiles files = VeRootFiles.open(area, 0)) {
+            files.writeText("/etc/hostname", ve.hostname() + "\n", VeRootFiles.Attributes.rootsKeeping(0644));
+        }
         if (!ve.privileged()) {
             IdShift.shift(area, OciBundle.idBase(id));
         }
@@ -258,9 +265,7 @@ final class VeManager implements VeService {
                 throw new VeException(Kind.FAILED, null, "starting VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE started ve={} runtimeMs={} tookMs={}", id, runtimeNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000);
-            VirtualEnvironment running = transition(id, VeState.RUNNING, null);
-            writeAuthorizedKeys(id, false);
-            return running;
+            return transition(id, VeState.RUNNING, null);
         });
     }
 
@@ -395,6 +400,11 @@ final class VeManager implements VeService {
                 database.run(em -> em.find(VeEntity.class, id).setState(VeState.ERROR, reason, now()));
                 throw new VeException(Kind.FAILED, null, "reinstalling VE " + id + " failed: " + e.getMessage(), e);
             }
+            try {
+                writeAuthorizedKeys(ve, false); // the panel's keys survive a reinstall
+            } catch (VeException e) {
+                LOG.warn("SSH keys not written after reinstall ve={}: {}", id, e.getMessage());
+            }
             LOG.info("VE reinstalled ve={} template={}", id, chosen.reference());
             return database.inTransaction(em -> {
                 VeEntity entity = em.find(VeEntity.class, id);
@@ -411,22 +421,21 @@ final class VeManager implements VeService {
                 || password.chars().anyMatch(c -> c == '\n' || c == '\r' || c == ':' || c == 0)) {
             throw new VeException(Kind.INVALID, "password", "password must be 8 to 128 characters without line breaks or colons", null);
         }
-        VeEntity ve = load(id);
-        if (ve.state() != VeState.RUNNING) {
-            throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; start it to change the root password");
-        }
-        try {
-            // The hash is made here (SHA-512 crypt, commons-codec) and only the hash enters the VE, from inside
-            // its own view of the file system, so links planted by the tenant cannot redirect the write.
-            RuncRuntime.ExecResult current = runtime.exec(container(id), List.of("cat", "/etc/shadow"), Map.of(), null, Duration.ofSeconds(20));
-            if (current.exitCode() != 0) {
-                throw new IOException("cannot read /etc/shadow: " + current.stderr().strip());
+        locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() == VeState.CREATING) {
+                throw conflict(id, ve.state(), "change the root password of");
             }
+            // The hash is made here (SHA-512 crypt, commons-codec) and /etc/shadow is edited from the host through
+            // the safe writer: nothing of the VE's runs, and a link or FIFO planted there cannot redirect or block it.
             String hash = org.apache.commons.codec.digest.Sha2Crypt.sha512Crypt(password.getBytes(StandardCharsets.UTF_8));
-            writeInside(id, "/etc/shadow", ShadowFile.withRootPassword(current.stdout(), hash));
-        } catch (IOException e) {
-            throw new VeException(Kind.FAILED, null, "setting the root password of VE " + id + " failed: " + e.getMessage(), e);
-        }
+            insideFiles(ve, "setting the root password of VE " + id, files -> {
+                String shadow = files.readText("/etc/shadow", SHADOW_MAX_BYTES)
+                        .orElseThrow(() -> new VeRootFiles.Refused("the VE has no /etc/shadow"));
+                files.writeText("/etc/shadow", ShadowFile.withRootPassword(shadow, hash), VeRootFiles.Attributes.rootsKeeping(0640));
+            });
+            return null;
+        });
         LOG.info("VE root password changed ve={}", id);
     }
 
@@ -447,7 +456,7 @@ final class VeManager implements VeService {
     public SshKey addSshKey(int id, String publicKey) {
         SshKeys.Parsed parsed = SshKeys.parse(publicKey);
         return locked(id, () -> {
-            load(id);
+            VeEntity ve = loadChangeable(id);
             List<SshKeyEntity> existing = keyEntities(id);
             for (SshKeyEntity key : existing) {
                 if (key.toKey().id().equals(parsed.id())) {
@@ -459,7 +468,7 @@ final class VeManager implements VeService {
             }
             SshKeyEntity entity = new SshKeyEntity(id, parsed, now());
             database.run(em -> em.persist(entity));
-            writeAuthorizedKeys(id, true);
+            writeAuthorizedKeys(ve, true);
             LOG.info("VE SSH key added ve={} fingerprint={}", id, parsed.fingerprint());
             return entity.toKey();
         });
@@ -468,60 +477,61 @@ final class VeManager implements VeService {
     @Override
     public void removeSshKey(int id, String keyId) {
         locked(id, () -> {
-            load(id);
+            VeEntity ve = loadChangeable(id);
             int removed = database.inTransaction(em -> em.createQuery("delete from SshKeyEntity k where k.id = :id")
                     .setParameter("id", id + "/" + keyId).executeUpdate());
             if (removed == 0) {
                 throw new VeException(Kind.NOT_FOUND, "VE " + id + " has no SSH key " + keyId);
             }
-            writeAuthorizedKeys(id, true);
+            writeAuthorizedKeys(ve, true);
             LOG.info("VE SSH key removed ve={} key={}", id, keyId);
             return null;
         });
     }
 
     /**
-     * Writes the VE's {@code /root/.ssh/authorized_keys} from inside a running VE (so links planted by the tenant
-     * cannot redirect the write). At start only when there are keys: VEs without panel keys keep their own file.
+     * Writes the VE's {@code /root/.ssh/authorized_keys} from the host through the safe writer, running or stopped.
+     * Only when the panel manages keys (or just removed the last one): VEs without panel keys keep their own file.
      */
-    private void writeAuthorizedKeys(int id, boolean evenWhenNone) {
-        if (load(id).state() != VeState.RUNNING) {
-            return;
-        }
-        List<SshKeyEntity> keys = keyEntities(id);
+    private void writeAuthorizedKeys(VeEntity ve, boolean evenWhenNone) {
+        List<SshKeyEntity> keys = keyEntities(ve.id());
         if (keys.isEmpty() && !evenWhenNone) {
             return;
         }
         StringBuilder file = new StringBuilder("# written by Vessel: manage these keys in the panel\n");
         keys.forEach(k -> file.append(k.publicKey()).append('\n'));
-        try {
-            RuncRuntime.ExecResult dir = runtime.exec(container(id), List.of("/bin/sh", "-c",
-                    "umask 077; mkdir -p /root/.ssh && chmod 700 /root/.ssh && touch /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys"),
-                    Map.of(), null, Duration.ofSeconds(20));
-            if (dir.exitCode() != 0) {
-                throw new IOException("preparing /root/.ssh failed: " + dir.stderr().strip());
-            }
-            writeInside(id, "/root/.ssh/authorized_keys", file.toString());
-        } catch (IOException e) {
-            throw new VeException(Kind.FAILED, null, "writing the SSH keys of VE " + id + " failed: " + e.getMessage(), e);
-        }
+        insideFiles(ve, "writing the SSH keys of VE " + ve.id(), files -> {
+            files.mkdirs("/root/.ssh", 0, 0, 0700);
+            files.writeText("/root/.ssh/authorized_keys", file.toString(), VeRootFiles.Attributes.roots(0600));
+        });
     }
 
-    /** Replaces a file inside a running VE atomically, keeping its owner and mode; content goes through stdin. */
-    private void writeInside(int id, String file, String content) throws IOException {
-        String script = "f=\"$1\"; m=$(stat -c %a \"$f\" 2>/dev/null || echo 644); g=$(stat -c %g \"$f\" 2>/dev/null || echo 0); "
-                + "umask 077; cat > \"$f.vessel-new\" && chown 0:\"$g\" \"$f.vessel-new\" && chmod \"$m\" \"$f.vessel-new\" && mv \"$f.vessel-new\" \"$f\"";
-        RuncRuntime.ExecResult r = runtime.exec(container(id), List.of("/bin/sh", "-c", script, "vessel-write", file), Map.of(),
-                content.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(20));
-        if (r.exitCode() != 0) {
-            throw new IOException("writing " + file + " inside the VE failed: " + r.stderr().strip());
+    /** Work on a VE's files from the host. */
+    @FunctionalInterface
+    private interface FileWork {
+        void run(VeRootFiles files) throws IOException;
+    }
+
+    private static final int SHADOW_MAX_BYTES = 1 << 20;
+
+    /**
+     * Runs {@code work} on the VE's root file system through {@link VeRootFiles}. What the tenant's files stop
+     * (a directory where a file belongs, a full disk) is answered as unprocessable, anything else as a failure.
+     */
+    private void insideFiles(VeEntity ve, String doing, FileWork work) {
+        try (VeRootFiles files = VeRootFiles.open(storage.privateArea(ve.id()), ve.privileged() ? 0 : OciBundle.idBase(ve.id()))) {
+            work.run(files);
+        } catch (VeRootFiles.Refused e) {
+            throw new VeException(Kind.UNPROCESSABLE, null, doing + " failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, doing + " failed: " + e.getMessage(), e);
         }
     }
 
     @Override
     public VirtualEnvironment update(int id, String hostname, VeLimits changes) {
         if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
-            throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (letters, digits, dashes, dots)", null);
+            throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
         }
         return locked(id, () -> {
             VeEntity ve = load(id);
@@ -545,20 +555,9 @@ final class VeManager implements VeService {
                             || !next.netOutBitsPerSecond().equals(current.netOutBitsPerSecond()))) {
                         network.shape(id, next.netInBitsPerSecond(), next.netOutBitsPerSecond());
                     }
-                    if (hostname != null && !hostname.equals(ve.hostname())) {
-                        RuncRuntime.ExecResult set = runtime.exec(container(id), List.of("hostname", hostname), Map.of(), null,
-                                Duration.ofSeconds(10), List.of("CAP_SYS_ADMIN"));
-                        if (set.exitCode() != 0) {
-                            throw new IOException("setting the host name inside the VE failed: " + set.stderr().strip());
-                        }
-                    }
                 }
                 if (hostname != null) {
-                    if (ve.state() == VeState.RUNNING) {
-                        writeInside(id, "/etc/hostname", hostname + "\n");
-                    } else if (ve.state() == VeState.STOPPED || ve.state() == VeState.ERROR) {
-                        VeFiles.writeInStoppedVe(storage.privateArea(id), "etc/hostname", hostname + "\n");
-                    }
+                    setHostname(ve, hostname);
                 }
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "changing VE " + id + " failed: " + e.getMessage(), e);
@@ -575,6 +574,36 @@ final class VeManager implements VeService {
         });
     }
 
+    /**
+     * The running VE's kernel host name is set from the host by joining only its UTS namespace (nothing of the VE's
+     * runs, no capability is lent); {@code /etc/hostname} is written through the safe writer in every state.
+     */
+    private void setHostname(VeEntity ve, String hostname) throws IOException {
+        int id = ve.id();
+        if ((ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED) && !hostname.equals(ve.hostname())) {
+            try (Fd init = initOf(id)) {
+                VeNamespaces.setHostname(init, hostname);
+            }
+        }
+        insideFiles(ve, "writing /etc/hostname of VE " + id,
+                files -> files.writeText("/etc/hostname", hostname + "\n", VeRootFiles.Attributes.rootsKeeping(0644)));
+    }
+
+    /**
+     * A pidfd of the running VE's init. The pid runc reports is checked again after the pidfd is open: runc
+     * checks the process's start time, so a pid reused by another process in between is not taken for the init.
+     */
+    private Fd initOf(int id) throws IOException {
+        String container = container(id);
+        int pid = runtime.state(container).filter(s -> s.pid() > 0).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
+        Fd pidfd = VeNamespaces.pidfd(pid);
+        if (runtime.state(container).map(RuncRuntime.State::pid).orElse(-1) != pid) {
+            pidfd.close();
+            throw new IOException("the VE's init ended meanwhile");
+        }
+        return pidfd;
+    }
+
     @Override
     public long diskUsed(int id) {
         load(id);
@@ -587,6 +616,48 @@ final class VeManager implements VeService {
 
     @Override
     public ExecResult exec(int id, ExecRequest request) {
+        ExecCommand command = execCommand(id, request);
+        try {
+            RuncRuntime.ExecResult r = runtime.exec(container(id), request.command(), command.env(), command.stdin(),
+                    command.timeout(), execOutputCap);
+            if (r.truncated()) {
+                LOG.info("VE exec output capped ve={} stdoutBytes={} stderrBytes={} cap={}", id, r.stdoutBytes(), r.stderrBytes(), execOutputCap);
+            }
+            return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut(), r.truncated(), r.stdoutBytes(), r.stderrBytes());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ExecResult exec(int id, ExecRequest request, io.vessel.kernel.api.ExecOutput output) {
+        ExecCommand command = execCommand(id, request);
+        long[] counts = new long[2];
+        try {
+            RuncRuntime.Finished f = runtime.exec(container(id), request.command(), command.env(), command.stdin(), command.timeout(),
+                    (stderr, data, length) -> {
+                        synchronized (counts) {
+                            counts[stderr ? 1 : 0] += length;
+                        }
+                        output.write(stderr, data, length);
+                    });
+            return new ExecResult(f.exitCode(), "", "", f.timedOut(), false, counts[0], counts[1]);
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Most a buffered exec keeps of each stream ({@code kernel.exec.output.max}); streaming has no cap. */
+    private volatile int execOutputCap = 1 << 20;
+
+    void execOutputCap(int bytes) {
+        this.execOutputCap = bytes;
+    }
+
+    private record ExecCommand(Map<String, String> env, byte[] stdin, Duration timeout) {
+    }
+
+    private ExecCommand execCommand(int id, ExecRequest request) {
         if (request == null || request.command() == null || request.command().isEmpty()
                 || request.command().stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
             throw new VeException(Kind.INVALID, "command", "command must be a non-empty list of arguments", null);
@@ -605,13 +676,8 @@ final class VeManager implements VeService {
         if (ve.state() != VeState.RUNNING) {
             throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; start it to run commands");
         }
-        try {
-            byte[] stdin = request.stdin() == null ? null : request.stdin().getBytes(StandardCharsets.UTF_8);
-            RuncRuntime.ExecResult r = runtime.exec(container(id), request.command(), env, stdin, Duration.ofSeconds(timeout));
-            return new ExecResult(r.exitCode(), r.stdout(), r.stderr(), r.timedOut());
-        } catch (IOException e) {
-            throw new VeException(Kind.FAILED, null, "running the command in VE " + id + " failed: " + e.getMessage(), e);
-        }
+        byte[] stdin = request.stdin() == null ? null : request.stdin().getBytes(StandardCharsets.UTF_8);
+        return new ExecCommand(env, stdin, Duration.ofSeconds(timeout));
     }
 
     @Override
@@ -707,9 +773,24 @@ final class VeManager implements VeService {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
+    /**
+     * How long an action waits for another action on the same VE. Actions never block on what a tenant controls
+     * (see {@link VeRootFiles}), so a long wait means a long legitimate action (a stop with a long timeout); the
+     * waiting request is refused rather than queued without end.
+     */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+
     private <T> T locked(int id, Supplier<T> action) {
         ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-        lock.lock();
+        try {
+            if (!lock.tryLock(LOCK_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new VeException(Kind.CONFLICT, "VE " + id + " is busy with another action for more than "
+                        + LOCK_WAIT.toMinutes() + " minutes; try again later");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VeException(Kind.FAILED, null, "interrupted while waiting for another action on VE " + id, e);
+        }
         try {
             return action.get();
         } finally {
@@ -726,6 +807,15 @@ final class VeManager implements VeService {
             em.detach(ve);
             return ve;
         });
+    }
+
+    /** The VE, when it is in a state whose files and settings may be changed. */
+    private VeEntity loadChangeable(int id) {
+        VeEntity ve = load(id);
+        if (ve.state() == VeState.CREATING || ve.state() == VeState.DESTROYED) {
+            throw conflict(id, ve.state(), "change");
+        }
+        return ve;
     }
 
     private VeEntity require(int id, VeState target) {
@@ -794,14 +884,10 @@ final class VeManager implements VeService {
         if (servers.isEmpty()) {
             return;
         }
-        Path area = storage.privateArea(ve.id());
         StringBuilder text = new StringBuilder("# written by Vessel from the VE's IP pools\n");
         servers.forEach(s -> text.append("nameserver ").append(s).append('\n'));
-        InRoot.write(area, "etc/resolv.conf", text.toString(), "rw-r--r--");
-        if (!ve.privileged()) {
-            Path file = InRoot.resolve(area, "etc/resolv.conf", false);
-            java.nio.file.Files.setAttribute(file, "unix:uid", OciBundle.idBase(ve.id()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            java.nio.file.Files.setAttribute(file, "unix:gid", OciBundle.idBase(ve.id()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        try (VeRootFiles files = VeRootFiles.open(storage.privateArea(ve.id()), ve.privileged() ? 0 : OciBundle.idBase(ve.id()))) {
+            files.writeText("/etc/resolv.conf", text.toString(), VeRootFiles.Attributes.roots(0644));
         }
     }
 
@@ -864,6 +950,10 @@ final class VeManager implements VeService {
         } catch (IOException e) {
             LOG.error("Could not remove container={}: {}", container, e.getMessage());
         }
+    }
+
+    java.util.Optional<String> quotaProblem() {
+        return storage.quotaProblem();
     }
 
     String storageName() {

@@ -281,6 +281,9 @@ public final class VesResource {
         if (owner != null && !caller.sees(owner)) {
             throw ProblemException.invalid("There is no tenant " + body.owner() + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));
         }
+        if (Boolean.TRUE.equals(body.privileged())) {
+            checkMayOwnPrivileged(caller, owner);
+        }
         if (body.ipPool() != null) {
             checkPoolVisible(caller, body.ipPool(), "ipPool");
         }
@@ -426,13 +429,60 @@ public final class VesResource {
         return Response.noContent().build();
     }
 
+    /** Media type of a streamed exec: one JSON object per line. */
+    static final String NDJSON = "application/x-ndjson";
+
+    /**
+     * Runs a command. Buffered (default): each stream keeps at most {@code kernel.exec.output.max} (1 MiB), with
+     * {@code truncated} and byte counts. With {@code ?stream=true}: {@code application/x-ndjson}, a line
+     * {@code {"stream":"stdout"|"stderr","data":"<base64>"}} per chunk as it is printed, then a last line with
+     * {@code exitCode}, {@code timedOut} and the byte counts (or {@code error}), for output of any size.
+     */
     @POST
     @Path("{id}/exec")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, NDJSON})
     @RequiresPermission(value = Permissions.VE_EXEC, object = "ve")
-    public ExecResult execInVe(@PathParam("id") String id, ExecRequest body) {
+    public Response execInVe(@PathParam("id") String id, @QueryParam("stream") @DefaultValue("false") boolean stream, ExecRequest body) {
         int veId = parseId(id);
-        return call(() -> ves.get().exec(veId, body));
+        if (!stream) {
+            return Response.ok(call(() -> ves.get().exec(veId, body)), MediaType.APPLICATION_JSON).build();
+        }
+        if (body == null || body.command() == null || body.command().isEmpty()) {
+            throw ProblemException.invalid("Send {\"command\": [\"uname\", \"-a\"]}.", List.of(new Problem.FieldError("command", "required")));
+        }
+        VirtualEnvironment ve = requireVe(veId);
+        if (ve.state() != VeState.RUNNING) {
+            throw ProblemException.conflict("VE " + veId + " is " + ve.state() + "; start it to run commands.");
+        }
+        jakarta.ws.rs.core.StreamingOutput output = out -> {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+            java.util.Map<String, Object> last = new java.util.LinkedHashMap<>();
+            try {
+                ExecResult result = ves.get().exec(veId, body, (stderr, data, length) -> {
+                    byte[] line = json.writeValueAsBytes(java.util.Map.of("stream", stderr ? "stderr" : "stdout",
+                            "data", base64.encodeToString(java.util.Arrays.copyOf(data, length))));
+                    synchronized (out) {
+                        out.write(line);
+                        out.write('\n');
+                        out.flush();
+                    }
+                });
+                last.put("exitCode", result.exitCode());
+                last.put("timedOut", result.timedOut());
+                last.put("stdoutBytes", result.stdoutBytes());
+                last.put("stderrBytes", result.stderrBytes());
+            } catch (VeException e) {
+                last.put("error", capitalise(e.getMessage()) + ".");
+            }
+            synchronized (out) {
+                out.write(json.writeValueAsBytes(last));
+                out.write('\n');
+                out.flush();
+            }
+        };
+        return Response.ok(output, NDJSON).build();
     }
 
     private Response power(String id, String action, VeState target, IntConsumer work) {
@@ -453,6 +503,24 @@ public final class VesResource {
     private VirtualEnvironment requireVe(int veId) {
         return call(() -> ves.get().find(veId)).orElseThrow(() -> ProblemException.notFound("There is no VE " + veId + "."));
     }
+
+    /**
+     * A privileged VE shares the host's user ids: root inside it is root on the host. So only a provider admin
+     * creates one, and it stays the provider's own (never a reseller's or customer's, who could then operate it).
+     */
+    static void checkMayOwnPrivileged(Caller caller, String owner) {
+        if (!caller.sees(null) || !PROVIDER_ADMIN.equals(caller.role())) {
+            throw new ProblemException(403, "forbidden", "Not allowed",
+                    "A privileged VE is root on the host: only the provider's administrators create one.");
+        }
+        if (owner != null) {
+            throw new ProblemException(422, "unprocessable", "Unprocessable request",
+                    "A privileged VE is root on the host and stays the provider's own: it cannot belong to a reseller or customer.",
+                    List.of(new Problem.FieldError("owner", "must be empty for a privileged VE")));
+        }
+    }
+
+    private static final String PROVIDER_ADMIN = "provider-admin";
 
     /** Another tenant's IP pool is answered exactly like one that does not exist. */
     private void checkPoolVisible(Caller caller, String pool, String field) {

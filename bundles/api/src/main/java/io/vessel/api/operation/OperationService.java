@@ -25,8 +25,20 @@ public interface OperationService {
      * {@code progress}, {@code message}, {@code result}, {@code error}) and {@code owner} when it has one. */
     String OWNER = "owner";
 
-    /** Records the operation as queued and runs it in the background; it belongs to the tenant {@code owner}. */
-    Operation submit(String kind, String target, String owner, Work work);
+    /** How long an operation may run unless its submitter says otherwise. */
+    java.time.Duration DEFAULT_TIME_LIMIT = java.time.Duration.ofHours(2);
+
+    /**
+     * Records the operation as queued and runs it in the background; it belongs to the tenant {@code owner}.
+     * Operations of different tenants are scheduled fairly: one tenant's queue never holds up another's. An
+     * operation still running after {@code timeLimit} is failed and its worker abandoned (never reused).
+     */
+    Operation submit(String kind, String target, String owner, java.time.Duration timeLimit, Work work);
+
+    /** As above, with {@link #DEFAULT_TIME_LIMIT}. */
+    default Operation submit(String kind, String target, String owner, Work work) {
+        return submit(kind, target, owner, DEFAULT_TIME_LIMIT, work);
+    }
 
     /** An operation of the provider's own. */
     default Operation submit(String kind, String target, Work work) {

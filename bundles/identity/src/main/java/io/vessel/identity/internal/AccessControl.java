@@ -90,6 +90,14 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         String httpMethod = httpMethod(method);
         String template = template(type, method);
         if (declared(method, type, PublicEndpoint.class) != null) {
+            if (httpMethod != null && !SAFE.contains(httpMethod)) {
+                // login, logout, password reset: no caller to check, but still only from the panel's own pages
+                // (login CSRF would log a victim into the attacker's account; forced logout is a nuisance)
+                context.register(new CrossSiteFilter(), Priorities.AUTHENTICATION);
+            } else {
+                // e.g. the health document: more for a caller who logged in, the same for everyone else
+                context.register(new OptionalCallerFilter(this), Priorities.AUTHENTICATION);
+            }
             return;
         }
         RequiresPermission requirement = declared(method, type, RequiresPermission.class);
@@ -100,6 +108,46 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         if (httpMethod != null && !httpMethod.equals(HttpMethod.GET) && !httpMethod.equals(HttpMethod.HEAD)
                 && !httpMethod.equals(HttpMethod.OPTIONS)) {
             context.register(new AuditFilter(audit, httpMethod + " " + template), Priorities.USER);
+        }
+    }
+
+    private static final java.util.Set<String> SAFE = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+
+    /** Refuses a state-changing request to a public endpoint that a browser says comes from another site. */
+    static final class CrossSiteFilter implements jakarta.ws.rs.container.ContainerRequestFilter {
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            if (!SameOrigin.check(request.getHeaderString("Origin"), request.getHeaderString("Sec-Fetch-Site"), request.getUriInfo().getBaseUri())) {
+                throw new ProblemException(403, "forbidden", "Cross-site request refused",
+                        "This request must come from the panel's own pages.");
+            }
+        }
+    }
+
+    /** Identifies the caller of a public read when credentials come with it; anonymous (never refused) otherwise. */
+    static final class OptionalCallerFilter implements jakarta.ws.rs.container.ContainerRequestFilter {
+        private final AccessControl control;
+
+        OptionalCallerFilter(AccessControl control) {
+            this.control = control;
+        }
+
+        @Override
+        public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
+            String authorization = request.getHeaderString("Authorization");
+            jakarta.ws.rs.core.Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
+            if (authorization == null && cookie == null) {
+                return;
+            }
+            Object address = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
+            try {
+                AuthenticatedCaller caller = control.authenticate(authorization, cookie == null ? null : cookie.getValue(),
+                        address == null ? "unknown" : address.toString());
+                boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
+                request.setSecurityContext(new AccessFilter.CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
+            } catch (ProblemException notAuthenticated) {
+                // an expired session or a wrong token: answered as to anyone
+            }
         }
     }
 

@@ -75,7 +75,7 @@ final class AccessFilter implements ContainerRequestFilter {
 
 
     /** Hands the caller to resources through the standard JAX-RS interface. */
-    private record CallerContext(AuthenticatedCaller caller, boolean secure, String scheme) implements SecurityContext {
+    record CallerContext(AuthenticatedCaller caller, boolean secure, String scheme) implements SecurityContext {
         @Override
         public Principal getUserPrincipal() {
             return caller;

@@ -76,6 +76,11 @@ public class OperationEntity {
         finishedAt = now;
     }
 
+    /** Queued or running: not yet decided. */
+    boolean open() {
+        return state == OperationState.QUEUED || state == OperationState.RUNNING;
+    }
+
     OperationState state() {
         return state;
     }

@@ -44,8 +44,14 @@ public final class OperationManager implements OperationService {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperationManager.class);
 
+    /** Operations running at once; one tenant holds at most half of them while others wait. */
+    static final int WORKERS = 4;
+
     private final Database database;
-    private final ExecutorService workers;
+    /** New threads when none is idle: a thread stuck past its operation's time limit is never handed new work. */
+    private final ExecutorService threads;
+    private final FairScheduler scheduler;
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
     /** Completed when an operation of this panel finishes, for {@link #await}. */
     private final Map<UUID, CompletableFuture<Void>> unfinished = new ConcurrentHashMap<>();
 
@@ -53,8 +59,14 @@ public final class OperationManager implements OperationService {
     public OperationManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
         this.database = database;
         AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(4, r -> {
+        this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vessel-operation-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.scheduler = new FairScheduler(WORKERS, Math.max(1, WORKERS / 2), threads);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vessel-operation-watchdog");
             t.setDaemon(true);
             return t;
         });
@@ -71,7 +83,10 @@ public final class OperationManager implements OperationService {
     }
 
     @Override
-    public Operation submit(String kind, String target, String owner, Work work) {
+    public Operation submit(String kind, String target, String owner, Duration timeLimit, Work work) {
+        if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
+            throw new IllegalArgumentException("an operation's time limit must be positive");
+        }
         UUID id = UUID.randomUUID();
         Operation queued = database.inTransaction(em -> {
             OperationEntity entity = new OperationEntity(id, kind, target, owner, now());
@@ -80,32 +95,73 @@ public final class OperationManager implements OperationService {
         });
         post(queued);
         unfinished.put(id, new CompletableFuture<>());
-        workers.execute(() -> {
+        scheduler.submit(owner, slot -> {
+            Thread worker = Thread.currentThread();
+            var overrun = watchdog.schedule(() -> overran(id, kind, target, timeLimit, slot, worker), timeLimit.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 execute(id, kind, target, work);
             } finally {
-                CompletableFuture<Void> done = unfinished.remove(id);
-                if (done != null) {
-                    done.complete(null);
-                }
+                overrun.cancel(false);
+                finished(id);
             }
         });
         return queued;
+    }
+
+    private void finished(UUID id) {
+        CompletableFuture<Void> done = unfinished.remove(id);
+        if (done != null) {
+            done.complete(null);
+        }
+    }
+
+    /**
+     * An operation still running at its time limit is failed and its worker abandoned: its slot goes to the next
+     * operation at once, and the thread (perhaps stuck in a system call) is interrupted and never reused. Whatever it
+     * does if it ever returns cannot change the recorded outcome.
+     */
+    private void overran(UUID id, String kind, String target, Duration limit, FairScheduler.Slot slot, Thread worker) {
+        LOG.error("Operation overran its time limit, abandoning its worker id={} kind={} target={} limit={} thread={}",
+                id, kind, target, limit, worker.getName());
+        change(id, e -> {
+            if (e.open()) {
+                e.fail("The operation did not finish within " + limit.toMinutes() + " minutes and was abandoned. Check the target's state and retry.", now());
+            }
+        });
+        slot.abandon();
+        worker.interrupt();
+        finished(id);
     }
 
     private void execute(UUID id, String kind, String target, Work work) {
         long started = System.nanoTime();
         change(id, e -> e.start(now()));
         try {
-            String result = work.run((percent, message) -> change(id, e -> e.progress(percent, message)));
-            change(id, e -> e.succeed(result, now()));
+            String result = work.run((percent, message) -> change(id, e -> {
+                if (e.open()) {
+                    e.progress(percent, message);
+                }
+            }));
+            change(id, e -> {
+                if (e.open()) {
+                    e.succeed(result, now());
+                }
+            });
             LOG.info("Operation succeeded id={} kind={} target={} tookMs={}", id, kind, target, (System.nanoTime() - started) / 1_000_000);
         } catch (OperationFailure e) {
-            change(id, entity -> entity.fail(e.getMessage(), now()));
+            change(id, entity -> {
+                if (entity.open()) {
+                    entity.fail(e.getMessage(), now());
+                }
+            });
             LOG.warn("Operation failed id={} kind={} target={} reason=\"{}\"", id, kind, target, e.getMessage(), e.getCause());
         } catch (Exception | Error e) {
             String reference = id.toString().substring(0, 8);
-            change(id, entity -> entity.fail("The operation failed unexpectedly. Quote reference " + reference + " to your provider.", now()));
+            change(id, entity -> {
+                if (entity.open()) {
+                    entity.fail("The operation failed unexpectedly. Quote reference " + reference + " to your provider.", now());
+                }
+            });
             LOG.error("Operation failed unexpectedly id={} kind={} target={} reference={}", id, kind, target, reference, e);
         }
     }
@@ -195,9 +251,10 @@ public final class OperationManager implements OperationService {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        workers.shutdown();
-        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-            workers.shutdownNow();
+        watchdog.shutdownNow();
+        threads.shutdown();
+        if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {
+            threads.shutdownNow();
         }
     }
 

@@ -33,7 +33,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class HealthResource {
 
     /** The health document. */
-    public record Health(HealthState status, String version, Instant startedAt, long uptimeSeconds,
+    public record Health(HealthState status, String version, Instant startedAt, Long uptimeSeconds,
                          Map<String, HealthReport> checks) {
     }
 
@@ -68,9 +68,15 @@ public final class HealthResource {
         return name != null ? name.toString() : "service-" + properties.get("service.id");
     }
 
+    /**
+     * Anonymous callers (load balancers, monitors) get the overall state and each check's state only; versions,
+     * paths, database and node facts need a login with {@code node.read}.
+     */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response health() {
+    public Response health(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security) {
+        boolean details = security != null && security.getUserPrincipal() instanceof io.vessel.api.security.Caller caller
+                && caller.may(io.vessel.api.security.Permissions.NODE_READ);
         Map<String, HealthReport> reports = new TreeMap<>();
         HealthState overall = HealthState.UP;
         for (String name : required) {
@@ -96,6 +102,10 @@ public final class HealthResource {
             }
         }
         Instant now = Instant.now();
+        if (!details) {
+            reports.replaceAll((name, report) -> new HealthReport(report.status(), null, Map.of()));
+            return Response.status(overall == HealthState.DOWN ? 503 : 200).entity(new Health(overall, null, null, null, reports)).build();
+        }
         Health health = new Health(overall, version, startedAt, Duration.between(startedAt, now).toSeconds(), reports);
         return Response.status(overall == HealthState.DOWN ? 503 : 200).entity(health).build();
     }

@@ -34,6 +34,8 @@ public final class Btrfs {
     private static final long QGROUP_LIMIT = Ioctl.ior(MAGIC, 43, 48);
     private static final long SYNC = Ioctl.io(MAGIC, 8);
     private static final long QUOTA_RESCAN_WAIT = Ioctl.io(MAGIC, 46);
+    private static final long QUOTA_RESCAN = Ioctl.iow(MAGIC, 44, 64);
+    private static final long FS_INFO = Ioctl.ior(MAGIC, 31, 1024);
 
     private static final long SUBVOL_RDONLY = 1L << 1;
     private static final long QUOTA_CTL_ENABLE = 1;
@@ -43,6 +45,7 @@ public final class Btrfs {
     private static final int QGROUP_INFO_KEY = 242;
     private static final int INODE_ITEM_KEY = 1;
     private static final int ROOT_ITEM_KEY = 132;
+    private static final int ROOT_REF_KEY = 156;
     private static final long ROOT_TREE_OBJECTID = 1;
 
     /** Bytes a subvolume's quota group accounts for. */
@@ -140,6 +143,30 @@ public final class Btrfs {
             args.setLong(0, 0); // create = 0: destroy
             args.setLong(8, subvolumeId);
             ioctl(fd, QGROUP_CREATE, args, "destroy quota group 0/" + subvolumeId);
+        }
+    }
+
+    /** The file system's UUID, which names its directory under {@code /sys/fs/btrfs}. */
+    public static java.util.UUID fsid(Path mount) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(1024)) {
+            args.clear();
+            ioctl(fd, FS_INFO, args, "read file system info of " + mount);
+            java.nio.ByteBuffer id = java.nio.ByteBuffer.wrap(args.getByteArray(16, 16)); // after max_id and num_devices
+            return new java.util.UUID(id.getLong(), id.getLong());
+        }
+    }
+
+    /** Starts a rescan of the quota groups in the background; false when one is running already. */
+    public static boolean startQuotaRescan(Path mount) throws IOException {
+        try (Fd fd = Fd.directory(mount); Memory args = new Memory(64)) {
+            args.clear();
+            LibC.INSTANCE.ioctl(fd.value(), QUOTA_RESCAN, args);
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == 115) { // EINPROGRESS
+                return false;
+            }
+            throw Fd.error("rescan quota groups of " + mount, e);
         }
     }
 
@@ -241,6 +268,69 @@ public final class Btrfs {
             searchKey(args, ROOT_TREE_OBJECTID, id, id, 0, -1L, ROOT_ITEM_KEY, 1);
             ioctl(fd, TREE_SEARCH, args, "look up subvolume " + id);
             return args.getInt(64) > 0;
+        }
+    }
+
+    /** A subvolume directly below another: its id and its path relative to the parent subvolume's root. */
+    public record ChildSubvolume(long id, String path) {
+    }
+
+    /**
+     * The subvolumes whose directory entry lies in subvolume {@code parent} (one level), found in the root tree's
+     * ROOT_REF items, not by walking directories; the path comes from an inode lookup, so it has no links in it.
+     */
+    public static java.util.List<ChildSubvolume> childSubvolumes(Path parent) throws IOException {
+        long parentId = subvolumeId(parent);
+        java.util.List<long[]> refs = new java.util.ArrayList<>();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        long nextOffset = 0;
+        try (Fd fd = Fd.directory(parent); Memory args = new Memory(SEARCH_ARGS_SIZE)) {
+            while (true) {
+                searchKey(args, ROOT_TREE_OBJECTID, parentId, parentId, nextOffset, -1L, ROOT_REF_KEY, 256);
+                ioctl(fd, TREE_SEARCH, args, "list subvolumes below " + parent);
+                int items = args.getInt(64);
+                if (items == 0) {
+                    break;
+                }
+                long at = SEARCH_KEY_SIZE;
+                long lastOffset = nextOffset;
+                for (int i = 0; i < items; i++) {
+                    long offset = args.getLong(at + 16);
+                    int type = args.getInt(at + 24);
+                    int length = args.getInt(at + 28);
+                    if (type == ROOT_REF_KEY) {
+                        long item = at + 32; // struct btrfs_root_ref { dirid, sequence, name_len } then the name
+                        int nameLength = args.getShort(item + 16) & 0xffff;
+                        refs.add(new long[] {offset, args.getLong(item)});
+                        names.add(new String(args.getByteArray(item + 18, nameLength), StandardCharsets.UTF_8));
+                    }
+                    lastOffset = offset;
+                    at += 32 + length;
+                }
+                if (lastOffset == -1L) {
+                    break;
+                }
+                nextOffset = lastOffset + 1;
+            }
+            java.util.List<ChildSubvolume> children = new java.util.ArrayList<>();
+            for (int i = 0; i < refs.size(); i++) {
+                children.add(new ChildSubvolume(refs.get(i)[0], directoryPath(fd, parentId, refs.get(i)[1]) + names.get(i)));
+            }
+            return children;
+        }
+    }
+
+    /** The path of directory inode {@code dirid} in tree {@code tree}, relative to its root, with a trailing slash. */
+    private static String directoryPath(Fd fd, long tree, long dirid) throws IOException {
+        if (dirid == FIRST_FREE_OBJECTID) {
+            return "";
+        }
+        try (Memory args = new Memory(INO_LOOKUP_SIZE)) {
+            args.clear();
+            args.setLong(0, tree);
+            args.setLong(8, dirid);
+            ioctl(fd, INO_LOOKUP, args, "look up directory " + dirid + " of subvolume " + tree);
+            return args.getString(16, StandardCharsets.UTF_8.name());
         }
     }
 

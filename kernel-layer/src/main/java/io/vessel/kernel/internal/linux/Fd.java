@@ -23,6 +23,11 @@ public final class Fd implements AutoCloseable {
         }
     }
 
+    /** Takes ownership of a descriptor a system call returned. */
+    public static Fd wrap(int fd, String path) {
+        return new Fd(fd, path);
+    }
+
     public static Fd directory(Path path) throws IOException {
         return open(path, LibC.O_RDONLY | LibC.O_DIRECTORY);
     }

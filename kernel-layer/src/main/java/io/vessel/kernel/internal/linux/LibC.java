@@ -52,4 +52,63 @@ public interface LibC extends Library {
     int kill(int pid, int signal) throws LastErrorException;
 
     String strerror(int errno);
+
+    // ---- acting on files inside a VE's root from the host (see io.vessel.kernel.internal.ve.VeRootFiles) ----
+
+    int O_WRONLY = 1;
+    int O_CREAT = 0x40;
+    int O_EXCL = 0x80;
+    int O_NONBLOCK = 0x800;
+    int O_PATH = 0x200000;
+    /** O_NOFOLLOW differs between architectures (arm64 moved it). */
+    int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0x8000 : 0x20000;
+    /** O_DIRECTORY as the current architecture defines it (O_DIRECTORY above is x86-64's). */
+    int O_DIRECTORY_ARCH = System.getProperty("os.arch").equals("aarch64") ? 0x4000 : 0x10000;
+
+    int AT_SYMLINK_NOFOLLOW = 0x100;
+    int AT_REMOVEDIR = 0x200;
+    int AT_EMPTY_PATH = 0x1000;
+
+    /** openat2(2) and pidfd_open(2) have no glibc wrapper in Debian 12; same numbers on x86-64 and arm64. */
+    long SYS_PIDFD_OPEN = 434;
+    long SYS_OPENAT2 = 437;
+
+    long RESOLVE_NO_XDEV = 0x01;
+    long RESOLVE_NO_MAGICLINKS = 0x02;
+    long RESOLVE_IN_ROOT = 0x10;
+
+    int CLONE_NEWUTS = 0x04000000;
+
+    int syscall(long number, int dirfd, String path, Pointer how, long size) throws LastErrorException;
+
+    int syscall(long number, int pid, int flags) throws LastErrorException;
+
+    int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
+
+    int statx(int dirfd, String path, int flags, int mask, Pointer buffer) throws LastErrorException;
+
+    int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+    int fchownat(int dirfd, String path, int uid, int gid, int flags) throws LastErrorException;
+
+    int fchmod(int fd, int mode) throws LastErrorException;
+
+    int fsync(int fd) throws LastErrorException;
+
+    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+
+    int renameat(int olddirfd, String oldpath, int newdirfd, String newpath) throws LastErrorException;
+
+    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+
+    int setns(int fd, int nstype) throws LastErrorException;
+
+    int sethostname(byte[] name, long length) throws LastErrorException;
+
+    int mknod(String path, int mode, long dev) throws LastErrorException;
+
+    int AT_FDCWD = -100;
+
+    /** {@code times}: access seconds, nanoseconds, modification seconds, nanoseconds (two struct timespec). */
+    int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
 }

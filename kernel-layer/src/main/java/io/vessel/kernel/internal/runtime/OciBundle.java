@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class OciBundle {
 
+    /** Pseudo-terminals one VE may hold at once (consoles, SSH sessions, screen/tmux windows). */
+    public static final int PTYS_PER_VE = 1024;
+
     /** Size of each VE's uid/gid range on the host. */
     public static final int ID_RANGE = 65536;
 
@@ -59,7 +62,7 @@ public final class OciBundle {
         process.put("cwd", "/");
         process.put("capabilities", Map.of("bounding", CAPABILITIES, "effective", CAPABILITIES,
                 "permitted", CAPABILITIES, "ambient", List.of()));
-        // no rlimits: a VE inherits the panel's, which the host administrator sets (a user namespace cannot raise them)
+        process.put("rlimits", Rlimits.forVe());
         process.put("noNewPrivileges", false);
         return process;
     }
@@ -68,7 +71,9 @@ public final class OciBundle {
         List<Map<String, Object>> mounts = new ArrayList<>();
         mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
-        mounts.add(mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+        // max=: the host's pseudo-terminals (kernel.pty.max) are shared by every VE; one VE must not take them all
+        mounts.add(mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+                "max=" + PTYS_PER_VE)));
         mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
@@ -97,13 +102,43 @@ public final class OciBundle {
             "quotactl", "quotactl_fd", "request_key", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl",
             "userfaultfd", "uselib", "vm86", "vm86old");
 
+    /**
+     * Kernel interfaces nothing legitimate in a VE needs, refused with ENOSYS so programs take their fallback
+     * (io_uring has had a long run of privilege escalations reachable from user namespaces; glibc, systemd and
+     * databases fall back to classic I/O without it).
+     */
+    static final List<String> UNAVAILABLE_SYSCALLS = List.of("keyctl", "io_uring_setup", "io_uring_enter", "io_uring_register");
+
+    /**
+     * btrfs requests that create subvolumes or snapshots: what a VE writes into a subvolume of its own escapes its
+     * quota group, and the subvolume blocks the VE's deletion. Refused with ENOTTY, as a file system without them
+     * answers, so software such as systemd falls back to plain directories. The kernel truncates the request to 32
+     * bits but seccomp sees all 64, so the rule compares the low 32 bits only ({@code 0xffffffff50009417} must not
+     * slip past an equality rule).
+     */
+    static final List<Long> DENIED_IOCTLS = List.of(
+            0x50009401L,  // BTRFS_IOC_SNAP_CREATE
+            0x5000940eL,  // BTRFS_IOC_SUBVOL_CREATE
+            0x50009417L,  // BTRFS_IOC_SNAP_CREATE_V2
+            0x50009418L); // BTRFS_IOC_SUBVOL_CREATE_V2
+
+    private static final int EPERM = 1;
+    private static final int ENOTTY = 25;
+    private static final int ENOSYS = 38;
+
     static Map<String, Object> seccomp() {
         Map<String, Object> seccomp = new LinkedHashMap<>();
         seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
         seccomp.put("architectures", architectures());
-        seccomp.put("syscalls", List.of(
-                Map.of("names", DENIED_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", 1),
-                Map.of("names", List.of("keyctl"), "action", "SCMP_ACT_ERRNO", "errnoRet", 38)));
+        List<Map<String, Object>> rules = new ArrayList<>();
+        rules.add(Map.of("names", DENIED_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", EPERM));
+        rules.add(Map.of("names", UNAVAILABLE_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", ENOSYS));
+        for (long request : DENIED_IOCTLS) {
+            // SCMP_CMP_MASKED_EQ: (argument & value) == valueTwo
+            rules.add(Map.of("names", List.of("ioctl"), "action", "SCMP_ACT_ERRNO", "errnoRet", ENOTTY,
+                    "args", List.of(Map.of("index", 1, "value", 0xffffffffL, "valueTwo", request, "op", "SCMP_CMP_MASKED_EQ"))));
+        }
+        seccomp.put("syscalls", rules);
         return seccomp;
     }
 

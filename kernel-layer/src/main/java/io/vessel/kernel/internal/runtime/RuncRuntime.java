@@ -37,8 +37,9 @@ public final class RuncRuntime {
         }
     }
 
-    /** Result of a command run inside a VE. */
-    public record ExecResult(int exitCode, String stdout, String stderr, boolean timedOut) {
+    /** Result of a command run inside a VE; each stream holds at most the cap it was run with. */
+    public record ExecResult(int exitCode, String stdout, String stderr, boolean timedOut, long stdoutBytes, long stderrBytes,
+                             boolean truncated) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -150,27 +151,98 @@ public final class RuncRuntime {
         check(exec(command("update", "--resources", "-", id), json, Duration.ofSeconds(30)), "update " + id);
     }
 
-    /** Runs {@code argv} in the container as root, with a deadline after which it is killed. */
-    public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) throws IOException {
-        return exec(id, argv, env, stdin, timeout, List.of());
+    /**
+     * Runs {@code argv} in the container as root, with a deadline after which it is killed, keeping at most
+     * {@code maxOutputBytes} of each stream (the rest is read and counted, so the command never blocks on a full pipe).
+     */
+    public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout, int maxOutputBytes)
+            throws IOException {
+        CappedBuffer out = new CappedBuffer(maxOutputBytes);
+        CappedBuffer err = new CappedBuffer(maxOutputBytes);
+        Finished f = exec(id, argv, env, stdin, timeout, (stderr, data, length) -> (stderr ? err : out).write(data, length));
+        return new ExecResult(f.exitCode(), out.text(), err.text(), f.timedOut(), out.total, err.total, out.truncated() || err.truncated());
     }
 
-    /** As {@link #exec}, with capabilities the VE's own processes do not have (for the panel's own maintenance). */
-    public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout,
-                           List<String> extraCapabilities) throws IOException {
+    /** As above, keeping up to 1 MiB of each stream. */
+    public ExecResult exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) throws IOException {
+        return exec(id, argv, env, stdin, timeout, 1 << 20);
+    }
+
+    /** How a streamed command ended. */
+    public record Finished(int exitCode, boolean timedOut) {
+    }
+
+    /** As {@link #exec(String, List, Map, byte[], Duration, int)}, handing every byte to {@code output} as it comes. */
+    public Finished exec(String id, List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout,
+                         io.vessel.kernel.api.ExecOutput output) throws IOException {
         List<String> args = new ArrayList<>(List.of("exec", "--cwd", "/"));
-        for (String cap : extraCapabilities) {
-            args.add("--cap");
-            args.add(cap);
-        }
         for (Map.Entry<String, String> e : env.entrySet()) {
             args.add("--env");
             args.add(e.getKey() + "=" + e.getValue());
         }
         args.add(id);
         args.addAll(argv);
-        Result r = exec(command(args.toArray(String[]::new)), stdin == null ? new byte[0] : stdin, timeout);
-        return new ExecResult(r.exitCode, r.stdout, r.stderr, r.timedOut);
+        Process p = command(args.toArray(String[]::new)).start();
+        CompletableFuture<IOException> out = CompletableFuture.supplyAsync(() -> pump(p.getInputStream(), false, output));
+        CompletableFuture<IOException> err = CompletableFuture.supplyAsync(() -> pump(p.getErrorStream(), true, output));
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null && stdin.length > 0) {
+                in.write(stdin);
+            }
+        } catch (IOException closedEarly) {
+            // the command did not read its input
+        }
+        boolean finished = waitFor(p, timeout);
+        if (!finished) {
+            p.destroyForcibly();
+            waitFor(p, Duration.ofSeconds(10));
+        }
+        IOException failed = out.join();
+        IOException failedErr = err.join();
+        if (failed != null || failedErr != null) {
+            p.destroyForcibly();
+            throw failed != null ? failed : failedErr; // the receiver went away (a client that hung up)
+        }
+        return new Finished(finished ? p.exitValue() : -1, !finished);
+    }
+
+    /** Copies a stream to the receiver; a receiver that fails stops the copy and the command. */
+    private static IOException pump(InputStream in, boolean stderr, io.vessel.kernel.api.ExecOutput output) {
+        byte[] chunk = new byte[16384];
+        try (in) {
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                output.write(stderr, chunk, n);
+            }
+            return null;
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
+    /** The first {@code cap} bytes of a stream, and how many there were in all. */
+    private static final class CappedBuffer {
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private final int cap;
+        private long total;
+
+        CappedBuffer(int cap) {
+            this.cap = cap;
+        }
+
+        synchronized void write(byte[] data, int length) {
+            int room = (int) Math.max(0, Math.min(length, cap - total));
+            kept.write(data, 0, room);
+            total += length;
+        }
+
+        boolean truncated() {
+            return total > cap;
+        }
+
+        String text() {
+            return kept.toString(StandardCharsets.UTF_8);
+        }
     }
 
     /**

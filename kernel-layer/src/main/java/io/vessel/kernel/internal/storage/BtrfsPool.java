@@ -50,7 +50,9 @@ public final class BtrfsPool implements StorageDriver {
         }
         Btrfs.enableQuota(mountPoint);
         BtrfsPool pool = new BtrfsPool(mountPoint);
+        pool.keepAccountingWhenDropping();
         pool.sweepQgroups();
+        pool.quotaProblem(); // a pool left inconsistent (a crash during a big deletion) is rescanned at once
         return pool;
     }
 
@@ -107,6 +109,62 @@ public final class BtrfsPool implements StorageDriver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    /** Deepest tree level btrfs accounts when it drops a subvolume (its maximum: always account). */
+    private static final int FULL_DROP_ACCOUNTING = 8;
+
+    /** {@code /sys/fs/btrfs/<fsid>/qgroups}, or null when the kernel does not show it. */
+    private Path qgroupSysfs() {
+        try {
+            Path dir = Path.of("/sys/fs/btrfs", Btrfs.fsid(root).toString(), "qgroups");
+            return Files.isDirectory(dir) ? dir : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Deleting a subvolume whose tree is deeper than {@code qgroups/drop_subtree_threshold} (3 by default on recent
+     * kernels) skips the quota accounting of its blocks and marks all accounting inconsistent, and an inconsistent
+     * file system enforces no VE's quota until a rescan. Destroys, reinstalls and (later) backup snapshots are
+     * deleted all the time, so the pool always accounts drops in full: deleting a large VE costs a longer commit
+     * (measured in docs/storage.md), every other VE keeps its quota.
+     */
+    private void keepAccountingWhenDropping() {
+        Path sysfs = qgroupSysfs();
+        Path threshold = sysfs == null ? null : sysfs.resolve("drop_subtree_threshold");
+        if (threshold == null || !Files.exists(threshold)) {
+            return; // older kernels always account drops
+        }
+        try {
+            if (Integer.parseInt(Files.readString(threshold).strip()) < FULL_DROP_ACCOUNTING) {
+                Files.writeString(threshold, String.valueOf(FULL_DROP_ACCOUNTING));
+                LOG.info("Quota accounting of subvolume deletions set to full path={} value={}", threshold, FULL_DROP_ACCOUNTING);
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.warn("Cannot make btrfs account subvolume deletions in full ({}): deleting a large VE may suspend every VE's "
+                    + "quota until a rescan", e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<String> quotaProblem() {
+        Path sysfs = qgroupSysfs();
+        try {
+            if (sysfs == null || !Files.exists(sysfs.resolve("inconsistent"))
+                    || Files.readString(sysfs.resolve("inconsistent")).strip().equals("0")) {
+                return Optional.empty();
+            }
+            boolean started = Btrfs.startQuotaRescan(root);
+            if (started) {
+                LOG.error("Disk quota accounting of the storage pool is inconsistent: VE quotas are not enforced until the rescan "
+                        + "now started finishes pool={}", root);
+            }
+            return Optional.of("disk quota accounting is inconsistent: VE quotas are not enforced until the rescan finishes");
+        } catch (IOException e) {
+            return Optional.of("disk quota state unreadable: " + e.getMessage());
         }
     }
 
@@ -241,9 +299,26 @@ public final class BtrfsPool implements StorageDriver {
         if (!Files.exists(path)) {
             return;
         }
-        long subvolume = Btrfs.subvolumeId(path);
-        Btrfs.deleteSubvolume(ves, String.valueOf(veId));
-        dropQgroup(subvolume);
+        deleteWithNested(path);
+    }
+
+    /**
+     * Deletes a subvolume and every subvolume below it, deepest first, so a VE can always be destroyed whatever its
+     * tenant made inside it (VEs are refused the ioctls that create subvolumes, but older VEs or a privileged one
+     * may hold some). Read-only snapshots are made writable first; each quota group goes with its subvolume.
+     */
+    private void deleteWithNested(Path subvolume) throws IOException {
+        for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
+            Path nested = subvolume.resolve(child.path());
+            LOG.info("Deleting a subvolume made inside a VE path={}", nested);
+            deleteWithNested(nested);
+        }
+        long id = Btrfs.subvolumeId(subvolume);
+        if (Btrfs.isReadOnly(subvolume)) {
+            Btrfs.setReadOnly(subvolume, false);
+        }
+        Btrfs.deleteSubvolume(subvolume.getParent(), subvolume.getFileName().toString());
+        dropQgroup(id);
     }
 
     /** Removes the empty quota groups that deleted subvolumes left behind (see {@link #dropQgroup}). */

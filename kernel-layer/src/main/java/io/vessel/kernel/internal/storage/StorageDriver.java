@@ -69,4 +69,12 @@ public interface StorageDriver {
 
     /** Ids of all private areas present, for reconciling with the database. */
     List<Integer> privateAreas() throws IOException;
+
+    /**
+     * Why disk quotas are not enforced right now, if they are not (e.g. btrfs quota accounting marked inconsistent);
+     * a driver that can repair it starts the repair. Empty: every VE's quota holds.
+     */
+    default java.util.Optional<String> quotaProblem() {
+        return java.util.Optional.empty();
+    }
 }

@@ -23,6 +23,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  */
 public final class RootfsExtractor {
 
+    private static final int S_IFIFO = 0010000;
+
     private RootfsExtractor() {
     }
 
@@ -58,7 +60,7 @@ public final class RootfsExtractor {
         for (int i = directoryTimes.size() - 1; i >= 0; i--) {
             Object[] dir = directoryTimes.get(i);
             if (dir[1] != null) {
-                Files.setLastModifiedTime((Path) dir[0], (FileTime) dir[1]);
+                setTimes((Path) dir[0], (FileTime) dir[1]);
             }
         }
     }
@@ -113,7 +115,7 @@ public final class RootfsExtractor {
                 Files.createLink(target, from);
                 return; // shares the inode, and so the owner and mode, of its source
             } else if (entry.isFIFO()) {
-                LibC.INSTANCE.mkfifo(target.toString(), entry.getMode() & 07777);
+                LibC.INSTANCE.mknod(target.toString(), S_IFIFO | (entry.getMode() & 0777), 0);
             } else if (entry.isFile()) {
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS)) {
@@ -132,9 +134,30 @@ public final class RootfsExtractor {
         if (entry.isSymbolicLink()) {
             return; // links have no mode of their own, and setting a time would follow them
         }
-        Files.setAttribute(target, "unix:mode", entry.getMode() & 07777, LinkOption.NOFOLLOW_LINKS); // after chown: it clears set-uid
+        if (entry.isFIFO()) {
+            // chmod by path (the JDK opens a file to change its mode without following links, which blocks on a
+            // FIFO until a writer comes); the FIFO was just made by mknod and is not a link
+            Files.setAttribute(target, "unix:mode", entry.getMode() & 07777);
+        } else {
+            Files.setAttribute(target, "unix:mode", entry.getMode() & 07777, LinkOption.NOFOLLOW_LINKS); // after chown: it clears set-uid
+        }
         if (!entry.isDirectory() && entry.getLastModifiedTime() != null) {
-            Files.setLastModifiedTime(target, entry.getLastModifiedTime());
+            setTimes(target, entry.getLastModifiedTime());
+        }
+    }
+
+    /**
+     * Sets access and modification time by path with utimensat(AT_SYMLINK_NOFOLLOW). The JDK opens the file to set
+     * its times, and opening a FIFO blocks until a writer comes: an archive with a FIFO would hang the import.
+     */
+    private static void setTimes(Path target, FileTime time) throws IOException {
+        long nanos = time.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long seconds = Math.floorDiv(nanos, 1_000_000_000L);
+        long rest = Math.floorMod(nanos, 1_000_000_000L);
+        try {
+            LibC.INSTANCE.utimensat(LibC.AT_FDCWD, target.toString(), new long[] {seconds, rest, seconds, rest}, LibC.AT_SYMLINK_NOFOLLOW);
+        } catch (com.sun.jna.LastErrorException e) {
+            throw io.vessel.kernel.internal.linux.Fd.error("set the times of " + target, e);
         }
     }
 }

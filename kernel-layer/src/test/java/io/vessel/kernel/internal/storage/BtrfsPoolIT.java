@@ -115,6 +115,81 @@ class BtrfsPoolIT {
     }
 
     @Test
+    void aVeWithSubvolumesInsideIsDeletedWholeDeepestFirst() throws Exception {
+        Path template = pool.beginTemplate("nest-1");
+        Files.createDirectories(template.resolve("home/user"));
+        pool.sealTemplate("nest-1");
+        Path area = pool.createPrivateArea(103, "nest-1");
+        // what a tenant could make before VEs were refused the ioctls: subvolumes, nested ones, a read-only snapshot
+        io.vessel.kernel.internal.linux.Btrfs.createSubvolume(area.resolve("home/user"), "vol");
+        Files.writeString(area.resolve("home/user/vol/data"), "x".repeat(100_000));
+        io.vessel.kernel.internal.linux.Btrfs.createSubvolume(area.resolve("home/user/vol"), "inner");
+        io.vessel.kernel.internal.linux.Btrfs.snapshot(area, area.resolve("home"), "snap", true);
+        assertEquals(List.of("home/snap", "home/user/vol"), io.vessel.kernel.internal.linux.Btrfs.childSubvolumes(area).stream()
+                .map(io.vessel.kernel.internal.linux.Btrfs.ChildSubvolume::path).sorted().toList());
+
+        pool.deletePrivateArea(103);
+        assertFalse(Files.exists(area), "the VE's area is gone with everything in it");
+        pool.deleteTemplate("nest-1");
+    }
+
+    @Test
+    void deletingASnapshotNeverSuspendsTheOtherVesQuotas() throws Exception {
+        Path sysfs = Path.of("/sys/fs/btrfs", io.vessel.kernel.internal.linux.Btrfs.fsid(mountPoint).toString(), "qgroups");
+        assertEquals("8", Files.readString(sysfs.resolve("drop_subtree_threshold")).strip(), "the pool accounts deletions in full");
+        Path template = pool.beginTemplate("deep-1");
+        for (int i = 0; i < 3000; i++) { // a tree a few levels deep, shared by every snapshot of it
+            Files.writeString(Files.createDirectories(template.resolve("d" + i % 30)).resolve("f" + i), "x".repeat(i % 700));
+        }
+        pool.sealTemplate("deep-1");
+        pool.createPrivateArea(104, "deep-1");
+        pool.createPrivateArea(105, "deep-1");
+        pool.setDiskQuota(105, 24 * MIB);
+
+        // the same deletion with the kernel's default threshold would skip accounting and stop enforcement
+        Files.writeString(sysfs.resolve("drop_subtree_threshold"), "0");
+        pool.createPrivateArea(106, "deep-1");
+        Files.writeString(pool.privateArea(106).resolve("d1/changed"), "y");
+        pool.deletePrivateArea(106);
+        awaitCleaned();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (Files.readString(sysfs.resolve("inconsistent")).strip().equals("0") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("1", Files.readString(sysfs.resolve("inconsistent")).strip(), "the test can see the failure it guards against");
+        assertTrue(pool.quotaProblem().isPresent(), "reported, and a rescan started");
+        io.vessel.kernel.internal.linux.Btrfs.enableQuota(mountPoint); // waits for the rescan
+        assertEquals("0", Files.readString(sysfs.resolve("inconsistent")).strip(), "the rescan repaired it");
+
+        // as the pool sets it: a VE deleted, every other quota still enforced
+        Files.writeString(sysfs.resolve("drop_subtree_threshold"), "8");
+        Files.writeString(pool.privateArea(104).resolve("d2/changed"), "y");
+        pool.deletePrivateArea(104);
+        awaitCleaned();
+        assertEquals("0", Files.readString(sysfs.resolve("inconsistent")).strip());
+        assertTrue(pool.quotaProblem().isEmpty());
+        assertThrows(IOException.class, () -> {
+            try (OutputStream out = Files.newOutputStream(pool.privateArea(105).resolve("fill"))) {
+                byte[] chunk = new byte[1 << 20];
+                for (int i = 0; i < 64; i++) {
+                    out.write(chunk);
+                    out.flush();
+                }
+            }
+            io.vessel.kernel.internal.linux.Btrfs.sync(mountPoint);
+        }, "VE 105's 24 MiB quota stops a 64 MiB write");
+        pool.deletePrivateArea(105);
+        pool.deleteTemplate("deep-1");
+    }
+
+    /** Subvolume deletion finishes in the background (the cleaner): wait until every deleted tree is dropped. */
+    private void awaitCleaned() throws Exception {
+        Process sync = new ProcessBuilder("btrfs", "subvolume", "sync", mountPoint.toString()).redirectErrorStream(true).start();
+        assertTrue(sync.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "btrfs subvolume sync");
+        io.vessel.kernel.internal.linux.Btrfs.sync(mountPoint);
+    }
+
+    @Test
     void remountingFindsThePoolAsItWas() throws Exception {
         Path template = pool.beginTemplate("keep-1");
         Files.writeString(template.resolve("f"), "kept");

@@ -1,0 +1,81 @@
+/*
+ * Attacks a hostile tenant runs inside its VE, for HostileTenantIT. Built static by the test (gcc -static), so it
+ * runs in any template. Prints "ok" or "errno N" and exits 0 on success, 1 on failure.
+ *
+ *   vessel-attack subvol DIR NAME [high]        BTRFS_IOC_SUBVOL_CREATE in DIR
+ *   vessel-attack snap SOURCE DIR NAME [high]   BTRFS_IOC_SNAP_CREATE_V2 of SOURCE as DIR/NAME
+ *   vessel-attack ptys N SECONDS                open up to N pseudo-terminals, print how many, hold them SECONDS
+ *   vessel-attack io_uring                      io_uring_setup
+ *
+ * "high" sets the upper 32 bits of the ioctl request: the kernel ignores them, a naive seccomp rule does not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define BTRFS_IOC_SUBVOL_CREATE 0x5000940eUL
+#define BTRFS_IOC_SNAP_CREATE_V2 0x50009417UL
+
+static int report(long rc) {
+    if (rc < 0) {
+        printf("errno %d\n", errno);
+        return 1;
+    }
+    printf("ok\n");
+    return 0;
+}
+
+static unsigned long request(unsigned long base, int argc, char **argv, int at) {
+    return argc > at && strcmp(argv[at], "high") == 0 ? base | 0xffffffff00000000UL : base;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "subvol") == 0) {
+        char args[4096];
+        memset(args, 0, sizeof args);
+        strncpy(args + 8, argv[3], 4000);
+        int dir = open(argv[2], O_RDONLY | O_DIRECTORY);
+        if (dir < 0) return report(-1);
+        return report(syscall(SYS_ioctl, dir, request(BTRFS_IOC_SUBVOL_CREATE, argc, argv, 4), args));
+    }
+    if (argc >= 5 && strcmp(argv[1], "snap") == 0) {
+        char args[4096];
+        memset(args, 0, sizeof args);
+        int source = open(argv[2], O_RDONLY | O_DIRECTORY);
+        int dir = open(argv[3], O_RDONLY | O_DIRECTORY);
+        if (source < 0 || dir < 0) return report(-1);
+        *(int64_t *) args = source;
+        strncpy(args + 56, argv[4], 4000);
+        return report(syscall(SYS_ioctl, dir, request(BTRFS_IOC_SNAP_CREATE_V2, argc, argv, 5), args));
+    }
+    if (argc >= 4 && strcmp(argv[1], "ptys") == 0) {
+        int wanted = atoi(argv[2]), opened = 0;
+        struct rlimit files;
+        getrlimit(RLIMIT_NOFILE, &files);
+        files.rlim_cur = files.rlim_max; /* the descriptor limit is not what this measures */
+        setrlimit(RLIMIT_NOFILE, &files);
+        while (opened < wanted) {
+            int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+            if (fd < 0) break;
+            opened++;
+        }
+        printf("%d\n", opened);
+        fflush(stdout);
+        sleep(atoi(argv[3]));
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "io_uring") == 0) {
+        char params[120];
+        memset(params, 0, sizeof params);
+        return report(syscall(425 /* io_uring_setup */, 4, params));
+    }
+    fprintf(stderr, "usage: see the comment at the top of vessel-attack.c\n");
+    return 2;
+}

@@ -6,6 +6,9 @@
  *   vessel-attack snap SOURCE DIR NAME [high]   BTRFS_IOC_SNAP_CREATE_V2 of SOURCE as DIR/NAME
  *   vessel-attack ptys N SECONDS                open up to N pseudo-terminals, print how many, hold them SECONDS
  *   vessel-attack io_uring                      io_uring_setup
+ *   vessel-attack reboot|poweroff               reboot(2), as systemd calls it at the end of a shutdown
+ *   vessel-attack ra IFACE                      three IPv6 router advertisements (prefix 2001:db8:bad::/64, default
+ *                                               router) to all nodes on IFACE, as a rogue router would send
  *
  * "high" sets the upper 32 bits of the ioctl request: the kernel ignores them, a naive seccomp rule does not.
  */
@@ -16,6 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -75,6 +84,41 @@ int main(int argc, char **argv) {
         char params[120];
         memset(params, 0, sizeof params);
         return report(syscall(425 /* io_uring_setup */, 4, params));
+    }
+    if (argc >= 2 && strcmp(argv[1], "reboot") == 0) {
+        return report(reboot(RB_AUTOBOOT));
+    }
+    if (argc >= 2 && strcmp(argv[1], "poweroff") == 0) {
+        return report(reboot(RB_POWER_OFF));
+    }
+    if (argc >= 3 && strcmp(argv[1], "ra") == 0) {
+        int s = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+        if (s < 0) return report(-1);
+        int hops = 255;
+        setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
+        setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops);
+        unsigned int index = if_nametoindex(argv[2]);
+        setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index);
+        unsigned char ra[48];
+        memset(ra, 0, sizeof ra);
+        ra[0] = ND_ROUTER_ADVERT;
+        ra[4] = 64;                              /* current hop limit */
+        ra[6] = 0x07; ra[7] = 0x08;              /* router lifetime 1800 s: "use me as default router" */
+        ra[16] = ND_OPT_PREFIX_INFORMATION; ra[17] = 4; ra[18] = 64; ra[19] = 0xc0;
+        ra[20] = 0x00; ra[21] = 0x01; ra[22] = 0x51; ra[23] = 0x80;  /* valid lifetime 86400 */
+        ra[24] = 0x00; ra[25] = 0x00; ra[26] = 0x38; ra[27] = 0x40;  /* preferred lifetime 14400 */
+        inet_pton(AF_INET6, "2001:db8:bad::", ra + 32);
+        struct sockaddr_in6 to;
+        memset(&to, 0, sizeof to);
+        to.sin6_family = AF_INET6;
+        to.sin6_scope_id = index;
+        inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+        long rc = 0;
+        for (int i = 0; i < 3 && rc >= 0; i++) {
+            rc = sendto(s, ra, sizeof ra, 0, (struct sockaddr *) &to, sizeof to);
+            usleep(100000);
+        }
+        return report(rc);
     }
     fprintf(stderr, "usage: see the comment at the top of vessel-attack.c\n");
     return 2;

@@ -43,14 +43,12 @@ class HostileTenantIT {
     private String reseller;
     private PanelProcess.As alice;
     private PanelProcess.As rita;
-    /** The static attack helper (src/test/c/vessel-attack.c), built for this run. */
-    private Path attack;
+    private AttackTool attack;
 
     @BeforeAll
     void panelWithTenants() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
-        attack = work.resolve("vessel-attack");
-        PanelProcess.host("gcc", "-static", "-O2", "-o", attack.toString(), Path.of("src/test/c/vessel-attack.c").toAbsolutePath().toString());
+        attack = AttackTool.build(work);
         panel = new PanelProcess(work, Map.of()).start();
         reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
         customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Mallory Ltd\",\"kind\":\"CUSTOMER\"}"));
@@ -151,6 +149,57 @@ class HostileTenantIT {
         JsonNode destroyed = awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
         assertEquals("SUCCEEDED", destroyed.get("state").asText(), destroyed.toString());
         assertFalse(Files.exists(area), "the whole private area is gone");
+    }
+
+    // ---- findings 3 and 11: a monitor per VE holds its console, and sees it reboot or power off ------------------
+
+    @Test
+    void theConsoleIsAPipeToAMonitorWhoseLogIsCapped() throws Exception {
+        int ve = createAndStart(customer);
+        String console = busybox(ve, "readlink", "/proc/1/fd/1").strip();
+        assertTrue(console.startsWith("pipe:"), "the init's output is a pipe, no host path: " + console);
+        assertNotEquals(0, execAs(alice, ve, "/bin/busybox", "sh", "-c", "echo x > /proc/1/fd/1").get("exitCode").asInt(),
+                "the pipe is the monitor's, not the tenant's to open");
+        // what the init's services print goes to the console: a service that floods it at boot
+        execWithInput(alice, ve, "#!/bin/sh\n/bin/busybox yes flood | /bin/busybox head -c 200000000 &\n",
+                "/bin/busybox", "sh", "-c", "cat > /etc/rc.local && chmod 755 /etc/rc.local");
+        awaitOperation(panel, alice.post("/api/v1/ves/" + ve + "/restart?timeout=5", ""));
+        PanelProcess.poll(Duration.ofSeconds(60), () -> psOf(ve).contains("PID") && !psOf(ve).contains("head -c"), "the flood to end");
+        Path log = work.resolve("data/run/ves/" + ve + "/console.log");
+        assertTrue(Files.size(log) <= 2 << 20, "200 MB printed, the host keeps at most the cap: " + Files.size(log));
+        destroy(ve);
+    }
+
+    @Test
+    void rebootAndPoweroffInsideTheVeAreFollowedAtOnce() throws Exception {
+        int ve = createAndStart(customer);
+        installAttack(ve);
+        for (List<String> reboot : List.of(List.of("/bin/busybox", "reboot"), List.of("/usr/local/bin/vessel-attack", "reboot"))) {
+            execAs(alice, ve, "/bin/busybox", "sh", "-c", "/bin/busybox sleep 1000 >/dev/null 2>&1 &");
+            execAs(alice, ve, reboot.toArray(String[]::new));
+            PanelProcess.poll(Duration.ofSeconds(20), () -> {
+                String ps = psOf(ve); // answering, and without the process started before the reboot
+                return panel.get("/api/v1/ves/" + ve).json().get("state").asText().equals("RUNNING") && ps.contains("PID") && !ps.contains("sleep 1000");
+            }, "VE " + ve + " to come back after " + reboot);
+            assertTrue(panel.get("/api/v1/ves/" + ve).json().path("stateReason").isMissingNode()
+                    || !panel.get("/api/v1/ves/" + ve).json().path("stateReason").asText().contains("failed"));
+        }
+        execAs(alice, ve, "/bin/busybox", "poweroff");
+        PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/ves/" + ve).json().get("state").asText().equals("STOPPED"),
+                "VE " + ve + " to be recorded stopped after poweroff");
+        assertTrue(panel.get("/api/v1/ves/" + ve).json().get("stateReason").asText().contains("powered off"));
+        awaitOperation(panel, alice.post("/api/v1/ves/" + ve + "/start", ""));
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "and it starts again normally");
+        destroy(ve);
+    }
+
+    private String psOf(int ve) {
+        try {
+            PanelProcess.Response r = alice.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"/bin/busybox\",\"ps\"],\"timeoutSeconds\":10}");
+            return r.status() == 200 ? r.json().get("stdout").asText() : "not answering";
+        } catch (RuntimeException e) {
+            return "not answering";
+        }
     }
 
     // ---- finding 4: FIFOs block nobody; one tenant cannot hold up another ------------------------------------
@@ -328,11 +377,8 @@ class HostileTenantIT {
         return work.resolve("data/storage/pool/ves/" + ve);
     }
 
-    /** Puts the attack helper into the VE's file system, as a tenant would copy it in. */
     private void installAttack(int ve) throws Exception {
-        Path bin = Files.createDirectories(privateArea(ve).resolve("usr/local/bin"));
-        Files.copy(attack, bin.resolve("vessel-attack"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(bin.resolve("vessel-attack"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        attack.install(work.resolve("data"), ve);
     }
 
     private int create(String owner) {

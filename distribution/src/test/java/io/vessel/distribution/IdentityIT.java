@@ -105,7 +105,8 @@ class IdentityIT {
             }
             PanelProcess.Response locked = panel.post("/api/v1/auth/login", right);
             assertProblem(locked, 429, null);
-            assertTrue(locked.json().get("detail").asText().startsWith("Too many failed logins from your address; try again in"), locked.body());
+            assertTrue(locked.json().get("detail").asText().startsWith("Too many failed logins; try again in"), locked.body());
+            assertTrue(Long.parseLong(locked.header("Retry-After")) > 0, "Retry-After tells when");
             PanelProcess.poll(java.time.Duration.ofSeconds(10), () -> panel.post("/api/v1/auth/login", right).status() == 200,
                     "the lockout to end by itself");
         }

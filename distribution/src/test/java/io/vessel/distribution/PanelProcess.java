@@ -311,6 +311,18 @@ final class PanelProcess implements AutoCloseable {
         if (keepHostState) {
             return;
         }
+        // the VEs' DNS resolver runs detached from the panel by design; a test's panel takes it along
+        try (var pids = Files.exists(dataDir.resolve("run")) ? Files.list(dataDir.resolve("run")) : java.util.stream.Stream.<Path>empty()) {
+            pids.filter(p -> p.getFileName().toString().matches("dnsmasq-.*\\.pid")).forEach(p -> {
+                try {
+                    ProcessHandle.of(Long.parseLong(Files.readString(p).strip())).ifPresent(ProcessHandle::destroy);
+                } catch (IOException | NumberFormatException ignored) {
+                    // gone already
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         Path runcRoot = dataDir.resolve("run/runc");
         if (Files.isDirectory(runcRoot)) {
             for (String id : host("runc", "--root", runcRoot.toString(), "list", "-q").lines().filter(l -> !l.isBlank()).toList()) {

@@ -87,11 +87,17 @@ class VeLifecycleIT {
         Path runcRoot = data.resolve("run/runc");
         assertTrue(Host.run("runc", "--root", runcRoot.toString(), "list").contains("ve-" + first), "VEs outlive the panel");
         Host.run("runc", "--root", runcRoot.toString(), "kill", "ve-" + second, "KILL");
+        // and the other one is rebooted from inside: its monitor records it, the next panel starts it again
+        Host.run("runc", "--root", runcRoot.toString(), "exec", "ve-" + first, "/bin/busybox", "sh", "-c",
+                "/bin/busybox sleep 1000 >/dev/null 2>&1 & /bin/busybox reboot");
         PanelProcess.poll(Duration.ofSeconds(10), () -> Host.run("runc", "--root", runcRoot.toString(), "state", "ve-" + second)
                 .contains("\"stopped\""), "VE " + second + " to stop");
 
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            assertEquals("RUNNING", panel.get("/api/v1/ves/" + first).json().get("state").asText(), "still running after the crash");
+            PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/ves/" + first).json().get("state").asText().equals("RUNNING")
+                    && panel.post("/api/v1/ves/" + first + "/exec", "{\"command\":[\"/bin/busybox\",\"ps\"]}").body().contains("PID")
+                    && !panel.post("/api/v1/ves/" + first + "/exec", "{\"command\":[\"/bin/busybox\",\"ps\"]}").body().contains("sleep 1000"),
+                    "VE " + first + ", rebooted while the panel was down, to run again");
             JsonNode stopped = panel.get("/api/v1/ves/" + second).json();
             assertEquals("STOPPED", stopped.path("state").asText(), "the VE stopped by hand is reported stopped: " + stopped
                     + "\n" + Files.readString(panel.logDir.resolve("vessel.log")));

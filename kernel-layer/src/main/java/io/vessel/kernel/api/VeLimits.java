@@ -21,13 +21,23 @@ import java.math.BigDecimal;
  * @param writeIops           disk write operations per second cap; 0: none
  * @param netInBitsPerSecond  network bandwidth into the VE; 0: none (VEs with an address)
  * @param netOutBitsPerSecond network bandwidth out of the VE; 0: none
+ * @param smtp                whether the VE may send mail directly to other servers (outbound TCP port 25); off by
+ *                            default, as across the hosting industry, to keep the provider's addresses off block lists
  */
 public record VeLimits(Integer cpuWeight, BigDecimal cpus, String cpuset, Long memoryBytes, Long swapBytes,
                        Integer processes, Long diskBytes, Integer ioWeight, Long readBytesPerSecond,
                        Long writeBytesPerSecond, Long readIops, Long writeIops, Long netInBitsPerSecond,
-                       Long netOutBitsPerSecond) {
+                       Long netOutBitsPerSecond, Boolean smtp) {
 
-    public static final VeLimits DEFAULTS = new VeLimits(100, null, "", 512L << 20, 0L, 512, 2L << 30, 100, 0L, 0L, 0L, 0L, 0L, 0L);
+    public static final VeLimits DEFAULTS = new VeLimits(100, null, "", 512L << 20, 0L, 512, 2L << 30, 100, 0L, 0L, 0L, 0L, 0L, 0L, false);
+
+    /** Limits without an opinion on SMTP (kept as before). */
+    public VeLimits(Integer cpuWeight, BigDecimal cpus, String cpuset, Long memoryBytes, Long swapBytes, Integer processes, Long diskBytes,
+                    Integer ioWeight, Long readBytesPerSecond, Long writeBytesPerSecond, Long readIops, Long writeIops,
+                    Long netInBitsPerSecond, Long netOutBitsPerSecond) {
+        this(cpuWeight, cpus, cpuset, memoryBytes, swapBytes, processes, diskBytes, ioWeight, readBytesPerSecond, writeBytesPerSecond,
+                readIops, writeIops, netInBitsPerSecond, netOutBitsPerSecond, null);
+    }
 
     /** These limits with every null filled from {@code base}. */
     public VeLimits over(VeLimits base) {
@@ -35,7 +45,7 @@ public record VeLimits(Integer cpuWeight, BigDecimal cpus, String cpuset, Long m
                 or(memoryBytes, base.memoryBytes), or(swapBytes, base.swapBytes), or(processes, base.processes),
                 or(diskBytes, base.diskBytes), or(ioWeight, base.ioWeight), or(readBytesPerSecond, base.readBytesPerSecond),
                 or(writeBytesPerSecond, base.writeBytesPerSecond), or(readIops, base.readIops), or(writeIops, base.writeIops),
-                or(netInBitsPerSecond, base.netInBitsPerSecond), or(netOutBitsPerSecond, base.netOutBitsPerSecond));
+                or(netInBitsPerSecond, base.netInBitsPerSecond), or(netOutBitsPerSecond, base.netOutBitsPerSecond), or(smtp, base.smtp));
     }
 
     private static <T> T or(T value, T fallback) {

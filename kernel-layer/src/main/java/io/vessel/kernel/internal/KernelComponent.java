@@ -140,7 +140,7 @@ public final class KernelComponent {
             IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
             pools = addresses;
             manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16),
-                    config.network_uplink()), addresses);
+                    config.network_uplink(), hostPolicy(config, context)), addresses);
             addresses.onChange(ves::addressesChanged);
             VeNetwork hostNetwork = ves.network();
             Runnable writeForwards = () -> {
@@ -155,6 +155,8 @@ public final class KernelComponent {
                 writeForwards.run(); // after a host reboot the rules are gone; the records are not
             }
             manager.reconcile();
+            manager.startNetwork(io.vessel.kernel.internal.network.VeDns.onThisHost(dataDir.resolve("run"), config.network_bridge()));
+            exits = new VeExitWatcher(manager.exitDirectory(), ves::initExited);
             meter = new UsageMeter(database, new UsageMeter.Source() {
                 @Override
                 public List<Integer> activeVes() {
@@ -266,7 +268,8 @@ public final class KernelComponent {
     private static VeManager open(KernelConfig config, NodeService nodes, Database database, Path dataDir, StorageDriver storage,
                                   TemplateCatalog templates, CgroupDriver cgroups) throws Exception {
         String runtimeName = RuntimeChoice.choose(config.runtime(), nodes.capabilities());
-        RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"));
+        RuncRuntime runtime = new RuncRuntime(runtimeName, dataDir.resolve("run/runc"), new RuncRuntime.Monitor(conmon(),
+                dataDir.resolve("run/exits"), parseSize(config.console_log_max(), "kernel.console.log.max", 4096)));
         LOG.info("VE support ready storage={} pool={} runtime={}", storage.name(), storage.root(), runtimeName);
         LOG.info("Cgroup driver version={} ioWeight={} poolDevice={}", cgroups.version(), cgroups.ioWeightSupported(),
                 storage.blockDevice().orElse("none"));
@@ -275,6 +278,32 @@ public final class KernelComponent {
                 io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")));
         manager.execOutputCap((int) Math.min(Integer.MAX_VALUE - 16, parseSize(config.exec_output_max(), "kernel.exec.output.max", 1024)));
         return manager;
+    }
+
+    /** What VEs may reach of the host, from {@code kernel.network.*}. */
+    private static VeNetwork.HostPolicy hostPolicy(KernelConfig config, BundleContext context) {
+        List<String> deny = new java.util.ArrayList<>();
+        for (String network : config.network_deny().split(",")) {
+            if (!network.isBlank()) {
+                try {
+                    deny.add(io.vessel.kernel.internal.network.Cidr.parse(network.strip()).toString());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("kernel.network.deny: '" + network.strip() + "' is not a network such as 169.254.0.0/16");
+                }
+            }
+        }
+        int panelPort = config.network_allow_panel() ? Integer.parseInt(valueOr(context.getProperty("org.osgi.service.http.port"), "8080")) : -1;
+        return new VeNetwork.HostPolicy(List.copyOf(deny), panelPort, false);
+    }
+
+    /** Each VE runs under a conmon of its own (Debian package {@code conmon}); VEs are unavailable without one. */
+    private static Path conmon() {
+        for (String candidate : List.of("/usr/bin/conmon", "/usr/libexec/podman/conmon", "/usr/local/bin/conmon", "/usr/local/libexec/podman/conmon")) {
+            if (java.nio.file.Files.isExecutable(Path.of(candidate))) {
+                return Path.of(candidate);
+            }
+        }
+        throw new IllegalStateException("conmon, which watches over each VE, is not installed: install it (apt-get install conmon)");
     }
 
     /** Host-wide pseudo-terminals a node of many VEs needs at least (each VE holds up to {@link OciBundle#PTYS_PER_VE}). */
@@ -361,8 +390,14 @@ public final class KernelComponent {
         return props;
     }
 
+    /** Notices VEs that end by themselves (a reboot or power-off inside). */
+    private VeExitWatcher exits;
+
     @Deactivate
     void deactivate() {
+        if (exits != null) {
+            exits.close();
+        }
         if (meter != null) {
             meter.close();
         }

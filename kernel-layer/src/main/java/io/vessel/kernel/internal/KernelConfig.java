@@ -30,6 +30,13 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Host interface joined to the VE bridge for BRIDGED pools (the provider's network); empty: none")
     String network_uplink() default "";
 
+    @AttributeDefinition(description = "Networks VEs may never reach through the host (cloud metadata, link-local, the provider's "
+            + "management networks), comma-separated")
+    String network_deny() default "169.254.0.0/16, fe80::/10, fc00::/7";
+
+    @AttributeDefinition(description = "Whether VEs may connect to the panel's own port on the host (otherwise only DNS and ICMP)")
+    boolean network_allow_panel() default false;
+
     @AttributeDefinition(description = "Seconds between two accounting samples of every running VE")
     int accounting_interval() default 10;
 
@@ -39,4 +46,7 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Most output of each stream a command run through the exec API keeps, e.g. 1M (more is counted and "
             + "reported as truncated; streamed exec has no cap)")
     String exec_output_max() default "1M";
+
+    @AttributeDefinition(description = "Most a VE's console log (what its init prints) keeps on the host, e.g. 1M; the oldest part is dropped")
+    String console_log_max() default "1M";
 }

@@ -135,6 +135,16 @@ final class TemplateCatalog implements TemplateService {
                 .map(TemplateEntity::init).orElse("/sbin/init"));
     }
 
+    /**
+     * The signal that stops a VE made from {@code name@version} cleanly: Vessel's own init (the busybox template's
+     * {@code /sbin/init} is the same script) takes SIGPWR, any other init SIGTERM.
+     */
+    String stopSignal(String name, int version) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, TemplateEntity.storageId(name, version)))
+                .map(t -> t.source() == io.vessel.kernel.api.TemplateSource.BUILTIN || VesselInit.PATH.equals(t.init())
+                        ? VesselInit.STOP_SIGNAL : "TERM").orElse("TERM"));
+    }
+
     private List<String> available() {
         return list().stream().filter(t -> t.state() == TemplateState.READY && !t.retired()).map(Template::name).distinct().toList();
     }

@@ -66,6 +66,9 @@ public class VeEntity {
     private long netInBps;
     @Column(name = "net_out_bps", nullable = false)
     private long netOutBps;
+    @Column(nullable = false)
+    private boolean smtp;
+
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -116,7 +119,7 @@ public class VeEntity {
 
     VeLimits limits() {
         return new VeLimits(cpuWeight, cpus, cpuset, memoryBytes, swapBytes, processes, diskBytes, ioWeight, readBps, writeBps,
-                readIops, writeIops, netInBps, netOutBps);
+                readIops, writeIops, netInBps, netOutBps, smtp);
     }
 
     void setLimits(VeLimits limits, Instant now) {
@@ -134,6 +137,7 @@ public class VeEntity {
         writeIops = limits.writeIops();
         netInBps = limits.netInBitsPerSecond();
         netOutBps = limits.netOutBitsPerSecond();
+        smtp = Boolean.TRUE.equals(limits.smtp());
         updatedAt = now;
     }
 

@@ -40,6 +40,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -246,16 +247,16 @@ final class VeManager implements VeService {
                         templates.init(ve.template(), ve.templateVersion())));
                 long runtimeStarted = System.nanoTime();
                 List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
-                if (addresses.isEmpty()) {
-                    runtime.run(container, bundles.resolve(String.valueOf(id)), config);
-                } else {
-                    // the network is set up between create and start, so the VE's init finds it at boot
+                if (!addresses.isEmpty()) {
                     writeResolvConf(ve, addresses);
-                    runtime.create(container, bundles.resolve(String.valueOf(id)), config);
+                }
+                // created under its monitor, stopped before its program: the network is set up before the init boots
+                runtime.create(container, bundles.resolve(String.valueOf(id)), config);
+                if (!addresses.isEmpty()) {
                     int pid = runtime.state(container).orElseThrow(() -> new IOException("runc lost the container it created")).pid();
                     network.attach(id, pid, addresses, ve.limits().netInBitsPerSecond(), ve.limits().netOutBitsPerSecond());
-                    runtime.start(container);
                 }
+                runtime.start(container);
                 runtimeNanos = System.nanoTime() - runtimeStarted;
             } catch (IOException | RuntimeException e) {
                 forceDelete(container);
@@ -307,7 +308,7 @@ final class VeManager implements VeService {
                     runtime.resume(container);
                 }
                 if (graceful) {
-                    runtime.kill(container, "TERM", false);
+                    runtime.kill(container, templates.stopSignal(ve.template(), ve.templateVersion()), false);
                 }
                 if (!graceful || !awaitStopped(container, Duration.ofSeconds(timeoutSeconds))) {
                     if (graceful) {
@@ -317,6 +318,7 @@ final class VeManager implements VeService {
                     awaitStopped(container, Duration.ofSeconds(10));
                 }
                 runtime.delete(container, true);
+                runtime.forgetExit(container); // the panel ended it: nothing for the exit watcher to act on
             });
             if (network != null) {
                 network.detach(id);
@@ -563,7 +565,7 @@ final class VeManager implements VeService {
                 throw new VeException(Kind.FAILED, null, "changing VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE changed ve={} limits={} hostname={}", id, next, hostname != null ? hostname : ve.hostname());
-            return database.inTransaction(em -> {
+            VirtualEnvironment changed = database.inTransaction(em -> {
                 VeEntity entity = em.find(VeEntity.class, id);
                 entity.setLimits(next, now());
                 if (hostname != null) {
@@ -571,6 +573,10 @@ final class VeManager implements VeService {
                 }
                 return entity.toVe();
             });
+            if (!java.util.Objects.equals(next.smtp(), current.smtp())) {
+                syncHostFilter();
+            }
+            return changed;
         });
     }
 
@@ -727,6 +733,75 @@ final class VeManager implements VeService {
         };
     }
 
+    // ---- the VE's own end ---------------------------------------------------------------------------------------
+
+    /**
+     * The VE's monitor recorded that its init ended without the panel asking: a {@code reboot} inside (init ended by
+     * SIGHUP, or Vessel's init exiting with 129) starts it again, anything else (a power-off, a crash of its init)
+     * leaves it stopped with the reason. Runs under the VE's lock and reads the exit again there, so an exit the
+     * panel caused itself (a stop, then perhaps a new start) is ignored.
+     */
+    void initExited(int id) {
+        locked(id, () -> {
+            Optional<VeEntity> found = database.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, id)));
+            String container = container(id);
+            java.util.OptionalInt status = runtime.exitStatus(container);
+            if (found.isEmpty() || status.isEmpty()) {
+                return null;
+            }
+            VeState recorded = found.get().state();
+            try {
+                if (recorded != VeState.RUNNING && recorded != VeState.SUSPENDED
+                        || runtime.state(container).map(RuncRuntime.State::running).orElse(false)) {
+                    runtime.forgetExit(container); // ended by the panel, or already running again
+                    return null;
+                }
+                runtime.delete(container, true);
+                runtime.forgetExit(container);
+            } catch (IOException e) {
+                LOG.warn("VE ended by itself but its container could not be removed ve={}: {}", id, e.getMessage());
+                return null;
+            }
+            if (network != null) {
+                network.detach(id);
+            }
+            endedByItself(id, status.getAsInt(), "");
+            return null;
+        });
+    }
+
+    /** Records how a VE ended by itself and starts it again after a reboot. */
+    private void endedByItself(int id, int status, String when) {
+        boolean reboot = status == io.vessel.kernel.internal.template.VesselInit.EXIT_REBOOT;
+        String reason = reboot ? "rebooted from inside the VE" + when
+                : status == io.vessel.kernel.internal.template.VesselInit.EXIT_POWEROFF ? "powered off from inside the VE" + when
+                : "its init ended with status " + status + when;
+        LOG.info("VE ended by itself ve={} status={} reason=\"{}\"", id, status, reason);
+        transition(id, VeState.STOPPED, reason);
+        if (reboot) {
+            try {
+                start(id);
+            } catch (VeException e) {
+                LOG.warn("VE rebooted from inside but could not start again ve={}: {}", id, e.getMessage());
+                database.run(em -> em.find(VeEntity.class, id).setState(VeState.STOPPED, "rebooted, but starting again failed: " + e.getMessage(), now()));
+            }
+        }
+    }
+
+    /** Where VE monitors record exits, for the watcher; null without monitors. */
+    Path exitDirectory() {
+        Path file = runtime.exitFile("ve-0");
+        return file == null ? null : file.getParent();
+    }
+
+    /** The VE whose container name is {@code name}, if it is one of this panel's. */
+    static OptionalInt veOfContainer(String name) {
+        if (name.matches("ve-\\d{1,5}")) {
+            return OptionalInt.of(Integer.parseInt(name.substring(3)));
+        }
+        return OptionalInt.empty();
+    }
+
     // ---- reconcile -------------------------------------------------------------------------------------------
 
     /**
@@ -752,6 +827,12 @@ final class VeManager implements VeService {
             }
             if (actual == VeState.STOPPED && ve.state() != VeState.STOPPED && network != null) {
                 network.detach(ve.id()); // its namespace is gone; its rules on the bridge go too
+            }
+            java.util.OptionalInt ended = runtime.exitStatus(container);
+            if (actual == VeState.STOPPED && ended.isPresent() && (ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED)) {
+                runtime.forgetExit(container);
+                endedByItself(ve.id(), ended.getAsInt(), " (reconciled at panel start: it ended while the panel was down)");
+                continue;
             }
             if (actual != ve.state() && ve.state() != VeState.ERROR) {
                 String reason = "reconciled at panel start: was recorded " + ve.state() + ", found " + actual;
@@ -860,8 +941,41 @@ final class VeManager implements VeService {
         this.pools = pools;
     }
 
+    /**
+     * The host's filter for VE traffic, with the addresses of the VEs allowed to send mail directly. Called at start
+     * and whenever a VE's SMTP permission or addresses change; writes nothing when the rules are already right.
+     */
+    void syncHostFilter() {
+        if (network == null || pools == null) {
+            return;
+        }
+        try {
+            network.syncHostFilter(smtpAddresses());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "writing the host's filter for VE traffic failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** At panel start: the bridge, the VEs' DNS resolver and the host filter. */
+    void startNetwork(java.util.Optional<io.vessel.kernel.internal.network.VeDns> resolver) throws IOException {
+        if (network != null && pools != null) {
+            network.start(smtpAddresses(), resolver);
+        }
+    }
+
+    private List<String> smtpAddresses() {
+        List<String> smtp = new ArrayList<>();
+        for (VirtualEnvironment ve : list()) {
+            if (Boolean.TRUE.equals(ve.limits().smtp())) {
+                pools.interfaceAddresses(ve.id()).forEach(a -> smtp.add(a.address()));
+            }
+        }
+        return smtp;
+    }
+
     /** Applies a change of a VE's addresses at once when it runs (a stopped VE gets them at its next start). */
     void addressesChanged(int id) {
+        syncHostFilter();
         locked(id, () -> {
             VeEntity ve = load(id);
             if (network == null || pools == null || (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED)) {

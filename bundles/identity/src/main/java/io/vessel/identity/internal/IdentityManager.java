@@ -125,15 +125,16 @@ public final class IdentityManager implements IdentityService {
         if (username == null || password == null || username.length() > 64 || password.length() > 1024) {
             throw LoginRefused.wrongCredentials();
         }
-        Optional<Duration> wait = throttle.waitFor(username, source, Instant.now());
+        Optional<AccountEntity> account = database.inTransaction(em -> em.createQuery(
+                "select a from AccountEntity a where a.username = :u", AccountEntity.class).setParameter("u", username)
+                .getResultStream().findFirst());
+        boolean secondFactor = totp != null && !totp.isBlank() && account.map(AccountEntity::totpEnabled).orElse(false);
+        Optional<Duration> wait = throttle.waitFor(username, source, secondFactor, Instant.now());
         if (wait.isPresent()) {
             LOG.warn("Login throttled username={} ip={} waitSeconds={}", printable(username), source, wait.get().toSeconds());
             audit.security("login.throttled", null, printable(username), null, source, 429, null);
             throw LoginRefused.throttled(wait.get());
         }
-        Optional<AccountEntity> account = database.inTransaction(em -> em.createQuery(
-                "select a from AccountEntity a where a.username = :u", AccountEntity.class).setParameter("u", username)
-                .getResultStream().findFirst());
         boolean ok = hasher.verify(password, account.map(AccountEntity::passwordHash).orElseGet(this::decoy)) && account.isPresent();
         if (!ok) {
             refuse(username, source, account.orElse(null), "wrong username or password");

@@ -7,8 +7,20 @@ final class LoginRefused extends ProblemException {
 
     private static final long serialVersionUID = 1L;
 
+    private final long retryAfter;
+
     LoginRefused(int status, String kind, String title, String detail) {
+        this(status, kind, title, detail, 0);
+    }
+
+    private LoginRefused(int status, String kind, String title, String detail, long retryAfter) {
         super(status, kind, title, detail);
+        this.retryAfter = retryAfter;
+    }
+
+    @Override
+    public long retryAfterSeconds() {
+        return retryAfter;
     }
 
     static LoginRefused wrongCredentials() {
@@ -32,6 +44,6 @@ final class LoginRefused extends ProblemException {
     static LoginRefused throttled(java.time.Duration wait) {
         long seconds = Math.max(1, wait.toSeconds());
         return new LoginRefused(429, "too-many-logins", "Too many failed logins",
-                "Too many failed logins from your address; try again in " + (seconds >= 120 ? seconds / 60 + " minutes" : seconds + " seconds") + ".");
+                "Too many failed logins; try again in " + (seconds >= 120 ? seconds / 60 + " minutes" : seconds + " seconds") + ".", seconds);
     }
 }

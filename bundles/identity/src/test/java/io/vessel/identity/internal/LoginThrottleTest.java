@@ -40,4 +40,29 @@ class LoginThrottleTest {
         throttle.failed("alice", "198.51.100.7", t0);
         assertTrue(throttle.waitFor("alice", "198.51.100.7", t0).isEmpty());
     }
+
+    @Test
+    void rotatingAddressesWithinAnIpv6Slash64GainsNothing() {
+        for (int i = 0; i < 5; i++) {
+            throttle.failed("alice", "fe80::" + Integer.toHexString(0x1000 + i), t0.plusSeconds(i));
+        }
+        assertTrue(throttle.waitFor("alice", "fe80::beef", t0.plusSeconds(10)).isPresent(), "every link-local address is one source");
+        for (int i = 0; i < 5; i++) {
+            throttle.failed("bob", "2001:db8:1:2::" + Integer.toHexString(i + 1), t0.plusSeconds(i));
+        }
+        assertTrue(throttle.waitFor("bob", "2001:db8:1:2:ffff::9", t0.plusSeconds(10)).isPresent(), "a /64 is one source");
+        assertTrue(throttle.waitFor("bob", "2001:db8:1:3::1", t0.plusSeconds(10)).isEmpty(), "the next /64 is another");
+    }
+
+    @Test
+    void guessingOneAccountFromManyAddressesIsSpacedOutButNeverLocksTheUserOut() {
+        for (int i = 0; i < 14; i++) {
+            throttle.failed("carol", "198.51.100." + i, t0.plusSeconds(i));
+        }
+        java.util.Optional<Duration> wait = throttle.waitFor("carol", "203.0.113.50", t0.plusSeconds(14));
+        assertTrue(wait.isPresent(), "a fresh address waits too");
+        assertTrue(wait.get().compareTo(Duration.ofSeconds(60)) <= 0, "never more than a minute: " + wait.get());
+        assertTrue(throttle.waitFor("carol", "203.0.113.50", t0.plusSeconds(14 + 61)).isEmpty(), "after the delay the user may try");
+        assertTrue(throttle.waitFor("carol", "203.0.113.50", true, t0.plusSeconds(14)).isEmpty(), "with a second factor, at once");
+    }
 }

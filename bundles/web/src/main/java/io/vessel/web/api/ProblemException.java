@@ -56,6 +56,11 @@ public class ProblemException extends RuntimeException {
         return status;
     }
 
+    /** Seconds a client should wait before trying again ({@code Retry-After}, with 429 and 503); 0: none. */
+    public long retryAfterSeconds() {
+        return 0;
+    }
+
     public Problem toProblem(String instance) {
         return new Problem(type, title, status, getMessage(), instance, errors);
     }

@@ -40,7 +40,11 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
     @Override
     public Response toResponse(Throwable exception) {
         Problem problem = toProblem(exception, path());
-        return Response.status(problem.status()).type(ApiWhiteboard.PROBLEM_JSON).entity(problem).build();
+        Response.ResponseBuilder response = Response.status(problem.status()).type(ApiWhiteboard.PROBLEM_JSON).entity(problem);
+        if (exception instanceof ProblemException pe && pe.retryAfterSeconds() > 0) {
+            response.header("Retry-After", pe.retryAfterSeconds());
+        }
+        return response.build();
     }
 
     private String path() {

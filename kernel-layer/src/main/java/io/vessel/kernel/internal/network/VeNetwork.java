@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -27,21 +28,45 @@ public final class VeNetwork {
     private final String bridge;
     private final int nodeByte;
     private final String uplink;
+    private final HostPolicy policy;
+    private final String hostTable;
+
+    /**
+     * What VEs may reach of the host and beyond it: {@code deny} networks are never forwarded to (cloud metadata,
+     * link-local, the provider's management networks); {@code panelPort} is the one port of the host besides DNS a VE
+     * may connect to (-1: none); {@code dns} whether the host serves DNS to VEs on the bridge.
+     */
+    public record HostPolicy(List<String> deny, int panelPort, boolean dns) {
+        public static final List<String> DEFAULT_DENY = List.of("169.254.0.0/16", "fe80::/10", "fc00::/7");
+        public static final HostPolicy DEFAULT = new HostPolicy(DEFAULT_DENY, -1, false);
+    }
+
+    /**
+     * A bit of the packet mark set on every frame a VE sends (in the bridge's per-VE chain), so the host's IP hooks
+     * can tell VE traffic from the provider's own traffic arriving on the same bridge through an uplink.
+     */
+    static final String VE_MARK = "0x01000000";
 
     public VeNetwork(String bridge, int nodeByte) {
-        this(bridge, nodeByte, "");
+        this(bridge, nodeByte, "", HostPolicy.DEFAULT);
+    }
+
+    public VeNetwork(String bridge, int nodeByte, String uplink) {
+        this(bridge, nodeByte, uplink, HostPolicy.DEFAULT);
     }
 
     /**
      * @param uplink the host's interface to join to the bridge for BRIDGED pools (VEs then sit on the provider's
      *               network, their gateway being its router); empty: none
      */
-    public VeNetwork(String bridge, int nodeByte, String uplink) {
+    public VeNetwork(String bridge, int nodeByte, String uplink, HostPolicy policy) {
         this.bridge = bridge;
         this.nodeByte = nodeByte & 0xff;
         this.uplink = uplink == null ? "" : uplink.strip();
         this.table = "vessel-" + bridge;
         this.natTable = "vessel-nat-" + bridge;
+        this.hostTable = "vessel-host-" + bridge;
+        this.policy = policy;
     }
 
     public String bridge() {
@@ -58,6 +83,27 @@ public final class VeNetwork {
         return String.format("02:76:%02x:00:%02x:%02x", nodeByte, (veId >> 8) & 0xff, veId & 0xff);
     }
 
+    /**
+     * The VE's IPv6 link-local address: EUI-64 of its MAC. The panel gives it to the VE itself (no address is made
+     * by the VE's kernel), and the anti-spoofing chain allows no other link-local source.
+     */
+    public String linkLocal(int veId) {
+        String[] mac = mac(veId).split(":");
+        byte[] address = new byte[16];
+        address[0] = (byte) 0xfe;
+        address[1] = (byte) 0x80;
+        int[] eui64 = {Integer.parseInt(mac[0], 16) ^ 0x02, Integer.parseInt(mac[1], 16), Integer.parseInt(mac[2], 16), 0xff, 0xfe,
+                Integer.parseInt(mac[3], 16), Integer.parseInt(mac[4], 16), Integer.parseInt(mac[5], 16)};
+        for (int i = 0; i < 8; i++) {
+            address[8 + i] = (byte) eui64[i];
+        }
+        try {
+            return java.net.InetAddress.getByAddress(address).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The bridge and the anti-spoofing table, made once; idempotent. */
     public synchronized void ensureHost() throws IOException {
         if (!HostCommands.linkExists(bridge)) {
@@ -65,6 +111,7 @@ public final class VeNetwork {
             LOG.info("VE bridge created bridge={}", bridge);
         }
         HostCommands.ip("link", "set", bridge, "up");
+        refuseRouterAdvertisements();
         if (!uplink.isEmpty() && !HostCommands.ip("link", "show", "dev", uplink).contains("master " + bridge + " ")) {
             HostCommands.ip("link", "set", uplink, "master", bridge);
             HostCommands.ip("link", "set", uplink, "up");
@@ -75,6 +122,145 @@ public final class VeNetwork {
                 + "add chain bridge " + table + " prerouting { type filter hook prerouting priority -200; policy accept; }\n"
                 + "flush chain bridge " + table + " prerouting\n"
                 + "add rule bridge " + table + " prerouting iifname vmap @ports\n");
+    }
+
+    private volatile VeDns dns;
+
+    /**
+     * What the host offers VEs before any of them starts: the bridge, the resolver (when dnsmasq is installed, found
+     * running or started) and the host filter. At every panel start; changes nothing that is already right.
+     */
+    public synchronized void start(java.util.Collection<String> smtpAllowed, Optional<VeDns> resolver) throws IOException {
+        ensureHost();
+        if (resolver.isPresent()) {
+            try {
+                resolver.get().ensureRunning();
+                dns = resolver.get();
+            } catch (IOException e) {
+                LOG.error("VEs get no DNS from this host: {}", e.getMessage());
+            }
+        }
+        syncHostFilter(smtpAllowed);
+    }
+
+    /** The host's bridge takes no router advertisements or redirects: only VEs sit on it. */
+    private void refuseRouterAdvertisements() {
+        for (String setting : List.of("ipv6/conf/" + bridge + "/accept_ra", "ipv6/conf/" + bridge + "/accept_redirects",
+                "ipv4/conf/" + bridge + "/accept_redirects", "ipv4/conf/" + bridge + "/send_redirects")) {
+            Path file = Path.of("/proc/sys/net", setting);
+            try {
+                if (Files.exists(file) && !Files.readString(file).strip().equals("0")) {
+                    Files.writeString(file, "0");
+                }
+            } catch (IOException e) {
+                LOG.warn("Cannot set {} to 0: {}", file, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The host's filter for what VEs send to the host itself and through it (nftables, family inet, its own table):
+     * from a VE the host answers only established connections, ICMP, DNS (when it serves it, rate-limited per
+     * address) and the panel's port when allowed; nothing is forwarded to the denied networks; outbound SMTP only
+     * from the addresses in {@code smtpAllowed}; at most {@link #MAX_CONNECTIONS} tracked connections per VE address.
+     * Written as one {@code nft -f} transaction (the old table is replaced in it, so there is never an unfiltered
+     * moment) and only when it differs from what the kernel holds: its comment carries a digest of the rules.
+     */
+    public synchronized void syncHostFilter(java.util.Collection<String> smtpAllowed) throws IOException {
+        String rules = hostFilterRules(new TreeSet<>(smtpAllowed));
+        String digest = digest(rules);
+        String current;
+        try {
+            current = HostCommands.run(List.of("nft", "list", "table", "inet", hostTable));
+        } catch (IOException none) {
+            current = "";
+        }
+        if (current.contains("comment \"vessel:" + digest + "\"")) {
+            return;
+        }
+        HostCommands.nft("add table inet " + hostTable + "\ndelete table inet " + hostTable + "\n"
+                + "table inet " + hostTable + " {\n\tcomment \"vessel:" + digest + "\"\n" + rules + "}\n");
+        LOG.info("Host filter for VEs written table={} smtpAllowed={}", hostTable, smtpAllowed.size());
+    }
+
+    /** Connections one VE address may have tracked at once (the host's conntrack table is shared by all VEs). */
+    static final int MAX_CONNECTIONS = 20000;
+
+    String hostFilterRules(java.util.SortedSet<String> smtpAllowed) {
+        List<String> deny4 = policy.deny().stream().filter(n -> !n.contains(":")).toList();
+        List<String> deny6 = policy.deny().stream().filter(n -> n.contains(":")).toList();
+        List<String> smtp4 = smtpAllowed.stream().filter(a -> !a.contains(":")).toList();
+        List<String> smtp6 = smtpAllowed.stream().filter(a -> a.contains(":")).toList();
+        StringBuilder t = new StringBuilder();
+        t.append(set("deny4", "ipv4_addr", "flags interval; auto-merge;", deny4));
+        t.append(set("deny6", "ipv6_addr", "flags interval; auto-merge;", deny6));
+        t.append(set("smtp4", "ipv4_addr", "", smtp4));
+        t.append(set("smtp6", "ipv6_addr", "", smtp6));
+        t.append(set("dns4", "ipv4_addr", "flags dynamic; timeout 1m;", List.of()));
+        t.append(set("dns6", "ipv6_addr", "flags dynamic; timeout 1m;", List.of()));
+        t.append(set("conns4", "ipv4_addr", "flags dynamic;", List.of()));
+        t.append(set("conns6", "ipv6_addr", "flags dynamic;", List.of()));
+        // from this bridge and sent by a VE (an uplink's traffic on the same bridge carries no mark)
+        String fromVe = "iifname \"" + bridge + "\" meta mark & " + VE_MARK + " == " + VE_MARK;
+        t.append("\tchain input {\n\t\ttype filter hook input priority filter - 5; policy accept;\n\t\t")
+                .append(fromVe).append(" jump ve_to_host\n\t}\n");
+        // leaving through another interface: routed beyond the host. A frame bridged from one VE to another shows up
+        // here too when br_netfilter is loaded, with the bridge as both ends; the bridge's own chains judge those.
+        t.append("\tchain forward {\n\t\ttype filter hook forward priority filter - 5; policy accept;\n\t\t")
+                .append(fromVe).append(" oifname != \"").append(bridge).append("\" jump ve_through_host\n\t}\n");
+        t.append("\tchain ve_limits {\n")
+                .append("\t\tct state new add @conns4 { ip saddr ct count over ").append(MAX_CONNECTIONS).append(" } drop\n")
+                .append("\t\tct state new add @conns6 { ip6 saddr ct count over ").append(MAX_CONNECTIONS).append(" } drop\n")
+                .append("\t}\n");
+        t.append("\tchain ve_to_host {\n")
+                .append("\t\tct state established,related accept\n")
+                .append("\t\tct state invalid drop\n")
+                .append("\t\tjump ve_limits\n")
+                .append("\t\ticmp type { echo-request, destination-unreachable, time-exceeded, parameter-problem } accept\n")
+                .append("\t\ticmpv6 type { echo-request, destination-unreachable, packet-too-big, time-exceeded, parameter-problem, "
+                        + "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept\n");
+        if (policy.dns() || dns != null) {
+            t.append("\t\tmeta l4proto { tcp, udp } th dport 53 add @dns4 { ip saddr limit rate over 100/second burst 200 packets } drop\n")
+                    .append("\t\tmeta l4proto { tcp, udp } th dport 53 add @dns6 { ip6 saddr limit rate over 100/second burst 200 packets } drop\n")
+                    .append("\t\tmeta l4proto { tcp, udp } th dport 53 accept\n");
+        }
+        if (policy.panelPort() > 0) {
+            t.append("\t\ttcp dport ").append(policy.panelPort()).append(" accept\n");
+        }
+        t.append("\t\tcounter drop\n\t}\n");
+        t.append("\tchain ve_through_host {\n")
+                .append("\t\tct state established,related accept\n")
+                .append("\t\tjump ve_limits\n");
+        if (!deny4.isEmpty()) {
+            t.append("\t\tip daddr @deny4 counter reject with icmpx type admin-prohibited\n");
+        }
+        if (!deny6.isEmpty()) {
+            t.append("\t\tip6 daddr @deny6 counter reject with icmpx type admin-prohibited\n");
+        }
+        t.append("\t\ttcp dport 25 ip saddr != @smtp4 counter reject with tcp reset\n")
+                .append("\t\ttcp dport 25 ip6 saddr != @smtp6 counter reject with tcp reset\n")
+                .append("\t}\n");
+        return t.toString();
+    }
+
+    private static String set(String name, String type, String flags, List<String> elements) {
+        StringBuilder s = new StringBuilder("\tset ").append(name).append(" {\n\t\ttype ").append(type).append(";");
+        if (!flags.isEmpty()) {
+            s.append(' ').append(flags);
+        }
+        if (!elements.isEmpty()) {
+            s.append(" elements = { ").append(String.join(", ", elements)).append(" };");
+        }
+        return s.append("\n\t}\n").toString();
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Gives the host the gateway address of a NAT pool on the bridge and masquerades the pool's outgoing traffic. */
@@ -121,8 +307,11 @@ public final class VeNetwork {
         HostCommands.ip("link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", String.valueOf(pid));
         HostCommands.ip("link", "set", host, "master", bridge, "up");
         HostCommands.ipIn(pid, "link", "set", "eth0", "address", mac(veId));
+        // no address of the kernel's choosing: the VE's one link-local address is set here, and only it may send
+        HostCommands.ipIn(pid, "link", "set", "eth0", "addrgenmode", "none");
         HostCommands.ipIn(pid, "link", "set", "lo", "up");
         HostCommands.ipIn(pid, "link", "set", "eth0", "up");
+        HostCommands.ipIn(pid, "-6", "addr", "add", linkLocal(veId) + "/64", "dev", "eth0", "nodad");
         boolean v4Route = false;
         boolean v6Route = false;
         for (IpPools.PoolAddress a : addresses) {
@@ -203,8 +392,9 @@ public final class VeNetwork {
         for (IpPools.PoolAddress a : addresses) {
             (a.network().ipv6() ? v6 : v4).add(a.address());
         }
-        v6.add("fe80::/10"); // link-local: neighbour discovery
-        v6.add("::");        // duplicate address detection
+        v6.add(linkLocal(veId)); // its one link-local address: neighbour discovery
+        Set<String> owned6 = new TreeSet<>(v6);
+        v6.add("::");             // duplicate address detection
         StringBuilder script = new StringBuilder();
         script.append("add chain bridge ").append(table).append(' ').append(chain).append('\n');
         script.append("flush chain bridge ").append(table).append(' ').append(chain).append('\n');
@@ -218,14 +408,51 @@ public final class VeNetwork {
             script.append(rule).append("ether type ip ip saddr != { ").append(String.join(", ", v4)).append(" } drop\n");
         }
         script.append(rule).append("ether type ip6 ip6 saddr != { ").append(String.join(", ", v6)).append(" } drop\n");
+        // a VE is no router and no DHCP server to anyone: no router advertisements, redirects or DHCP answers
+        script.append(rule).append("icmpv6 type { nd-router-advert, nd-redirect } drop\n");
+        script.append(rule).append("icmp type redirect drop\n");
+        script.append(rule).append("udp sport { 67, 547 } drop\n");
+        // what neighbour discovery claims must be true too: the target of an advertisement is one of its addresses,
+        // the link-layer address option (right after the 24-byte message) its MAC
+        script.append(rule).append("icmpv6 type nd-neighbor-advert @th,64,128 != { ")
+                .append(String.join(", ", owned6.stream().map(VeNetwork::hex128).toList())).append(" } drop\n");
+        script.append(rule).append("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } @th,192,8 { 1, 2 } @th,208,48 != 0x")
+                .append(mac(veId).replace(":", "")).append(" drop\n");
+        // marks it as a VE's for the host's IP filter (syncHostFilter)
+        script.append(rule).append("meta mark set meta mark | ").append(VE_MARK).append('\n');
         script.append("add element bridge ").append(table).append(" ports { \"").append(hostInterface(veId)).append("\" : jump ")
                 .append(chain).append(" }\n");
-        try {
-            HostCommands.nft("delete element bridge " + table + " ports { \"" + hostInterface(veId) + "\" }\n");
-        } catch (IOException notThere) {
-            // first attach
+        // Every bridge table sees every bridge's frames (this kernel cannot match the bridge in a bridge-family rule),
+        // and interface names are the host's: an entry for this port in another table (a bridge renamed, a panel of
+        // the past) is stale and would judge this VE by another's rules.
+        for (String other : bridgeTables()) {
+            try {
+                HostCommands.nft("delete element bridge " + other + " ports { \"" + hostInterface(veId) + "\" }\n");
+            } catch (IOException notThere) {
+                // the usual case
+            }
         }
         HostCommands.nft(script.toString());
+    }
+
+    /** Every Vessel bridge table on the host, this panel's included. */
+    private static List<String> bridgeTables() {
+        try {
+            return HostCommands.run(List.of("nft", "list", "tables", "bridge")).lines().map(String::strip)
+                    .filter(l -> l.startsWith("table bridge vessel-")).map(l -> l.substring("table bridge ".length())).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** An IPv6 address as the 128-bit number nftables compares raw payload with. */
+    static String hex128(String address) {
+        try {
+            byte[] bytes = java.net.InetAddress.getByName(address).getAddress();
+            return "0x" + java.util.HexFormat.of().formatHex(bytes);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv6 address: " + address, e);
+        }
     }
 
     /**

@@ -45,7 +45,7 @@ public final class OciBundle {
     public static Map<String, Object> config(Spec spec) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", "1.0.2");
-        config.put("process", process(spec.init()));
+        config.put("process", process(spec.init(), spec.privileged()));
         config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
         config.put("hostname", spec.hostname());
         config.put("mounts", mounts());
@@ -53,15 +53,29 @@ public final class OciBundle {
         return config;
     }
 
-    private static Map<String, Object> process(String init) {
+    /**
+     * CAP_SYS_BOOT lets a VE's own {@code reboot}/{@code poweroff} (systemd's, or busybox's {@code -f}) call reboot(2):
+     * in a pid namespace that only ends the namespace's init (with SIGHUP or SIGINT, which the VE's monitor reports).
+     * Not for privileged VEs: there it would also allow kexec into another host kernel were seccomp not refusing it.
+     */
+    static List<String> capabilities(boolean privileged) {
+        if (privileged) {
+            return CAPABILITIES;
+        }
+        List<String> caps = new ArrayList<>(CAPABILITIES);
+        caps.add("CAP_SYS_BOOT");
+        return caps;
+    }
+
+    private static Map<String, Object> process(String init, boolean privileged) {
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", false);
         process.put("user", Map.of("uid", 0, "gid", 0));
         process.put("args", List.of(init));
         process.put("env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=vessel", "TERM=xterm"));
         process.put("cwd", "/");
-        process.put("capabilities", Map.of("bounding", CAPABILITIES, "effective", CAPABILITIES,
-                "permitted", CAPABILITIES, "ambient", List.of()));
+        List<String> caps = capabilities(privileged);
+        process.put("capabilities", Map.of("bounding", caps, "effective", caps, "permitted", caps, "ambient", List.of()));
         process.put("rlimits", Rlimits.forVe());
         process.put("noNewPrivileges", false);
         return process;

@@ -21,8 +21,12 @@ import java.util.concurrent.TimeUnit;
  * Drives an OCI runtime binary ({@code runc}; {@code crun} takes the same commands) for VEs. Each panel keeps
  * its own runtime state root, so two panels on one host never see each other's containers.
  *
- * <p>A VE is started detached with its console on a file, not on the panel's pipes: the VE's init is not the
- * panel's child and does not notice when the panel dies.
+ * <p>With a {@link Monitor}, every VE is created under its own monitor process ({@code conmon}, the one Podman
+ * uses): it runs {@code runc create}, daemonizes, and stays the init's parent and subreaper for the VE's whole
+ * life. It holds the init's standard output and error (pipes, so no host path shows in the VE's {@code /proc}),
+ * writes them to a log capped in size, and records the init's exit status in the exit directory. The panel is
+ * neither the VE's parent nor at the other end of its pipes: a panel restart or crash sends no SIGPIPE or
+ * SIGHUP into a VE, and a VE that ends while the panel is down is found in the exit directory.
  */
 public final class RuncRuntime {
 
@@ -44,12 +48,52 @@ public final class RuncRuntime {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The per-VE monitor: the {@code conmon} binary, the directory its exit files go to, and the most a VE's console
+     * log may hold.
+     */
+    public record Monitor(Path conmon, Path exitDir, long logSizeMax) {
+    }
+
     private final String binary;
     private final Path stateRoot;
+    private final Monitor monitor;
 
     public RuncRuntime(String binary, Path stateRoot) throws IOException {
+        this(binary, stateRoot, null);
+    }
+
+    public RuncRuntime(String binary, Path stateRoot, Monitor monitor) throws IOException {
         this.binary = binary;
         this.stateRoot = Files.createDirectories(stateRoot);
+        this.monitor = monitor;
+        if (monitor != null) {
+            Files.createDirectories(monitor.exitDir());
+        }
+    }
+
+    /** Where the monitor records how container {@code id}'s init ended; null without a monitor. */
+    public Path exitFile(String id) {
+        return monitor == null ? null : monitor.exitDir().resolve(id);
+    }
+
+    /** The init's exit status the monitor recorded (128 + n: killed by signal n), if it has ended. */
+    public java.util.OptionalInt exitStatus(String id) {
+        Path file = exitFile(id);
+        try {
+            String text = file == null || !Files.exists(file) ? "" : Files.readString(file).strip();
+            return text.isEmpty() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(text));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
+    /** Forgets a recorded exit, before the container is started again. */
+    public void forgetExit(String id) throws IOException {
+        Path file = exitFile(id);
+        if (file != null) {
+            Files.deleteIfExists(file);
+        }
     }
 
     public String binary() {
@@ -79,6 +123,13 @@ public final class RuncRuntime {
         Path partial = bundleDir.resolve("config.json.new");
         JSON.writeValue(partial.toFile(), config);
         Files.move(partial, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (monitor != null) {
+            createMonitored(id, bundleDir);
+            if (verb.equals("run")) {
+                start(id);
+            }
+            return;
+        }
         Path console = bundleDir.resolve("console.log");
         ProcessBuilder pb = verb.equals("run") ? command("run", "--detach", "--bundle", bundleDir.toString(), id)
                 : command(verb, "--bundle", bundleDir.toString(), id);
@@ -91,6 +142,111 @@ public final class RuncRuntime {
             String output = tail(console, before);
             throw new IOException("runc " + verb + " " + id + " failed: " + (output.isBlank() ? "exit " + exitOf(p) : output));
         }
+    }
+
+    /**
+     * {@code runc create} under a new conmon, which daemonizes and stays. conmon reports the init's pid, or the
+     * runtime's error, on a "sync pipe" it is given as a descriptor number ({@code _OCI_SYNCPIPE}); a Java child
+     * inherits no extra descriptors, so the pipe is a FIFO that a shell opens as descriptor 3 before it becomes
+     * conmon. The FIFO lives in the panel's own run directory.
+     */
+    private void createMonitored(String id, Path bundleDir) throws IOException {
+        forgetExit(id);
+        Path sync = bundleDir.resolve("sync");
+        Files.deleteIfExists(sync);
+        io.vessel.kernel.internal.linux.LibC.INSTANCE.mkfifo(sync.toString(), 0600);
+        Files.createDirectories(bundleDir.resolve("conmon")); // conmon exits without a word when it is missing; it links itself to
+        // the bundle there and makes its attach socket at bundle/attach
+        try {
+            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>\"$0\"; exec \"$@\"", sync.toString(),
+                    monitor.conmon().toString(), "--api-version", "1", "-c", id, "-u", id, "-n", id, "-r", binaryPath(),
+                    "-b", bundleDir.toString(), "-p", bundleDir.resolve("init.pid").toString(),
+                    "-P", bundleDir.resolve("conmon.pid").toString(),
+                    "-l", "k8s-file:" + bundleDir.resolve("console.log"), "--log-size-max", String.valueOf(monitor.logSizeMax()),
+                    "--exit-dir", monitor.exitDir().toString(), "--socket-dir-path", bundleDir.resolve("conmon").toString(),
+                    "--runtime-arg", "--root", "--runtime-arg", stateRoot.toString(), "--no-new-keyring", "--no-sync-log"));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("_OCI_SYNCPIPE", "3");
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            Process p = pb.start();
+            CompletableFuture<String> report = new CompletableFuture<>();
+            Thread reader = new Thread(() -> report.complete(readSyncMessage(sync)), "vessel-conmon-sync-" + id);
+            reader.setDaemon(true);
+            reader.start();
+            String answer;
+            try {
+                answer = report.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                p.destroyForcibly();
+                releaseReader(sync);
+                throw new IOException("creating " + id + " under its monitor timed out");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                releaseReader(sync);
+                throw new IOException("interrupted while creating " + id);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("creating " + id + " failed: " + e.getCause());
+            }
+            waitFor(p, Duration.ofSeconds(10)); // conmon's first process exits once it has forked the monitor
+            JsonNode node = answer.isBlank() ? null : JSON.readTree(answer);
+            if (node == null || node.path("data").asInt(-1) <= 0) {
+                String message = node == null ? "conmon reported nothing (exit " + exitOf(p) + ")" : node.path("message").asText("unknown error");
+                throw new IOException("runc create " + id + " failed: " + message.strip());
+            }
+        } finally {
+            Files.deleteIfExists(sync);
+        }
+    }
+
+    /**
+     * conmon's first JSON object on the sync FIFO: {@code {"data": <pid>}}, or {@code {"data": -1, "message": …}}. Read
+     * up to the end of that object (conmon may keep its end open), at most 64 KiB.
+     */
+    private static String readSyncMessage(Path sync) {
+        StringBuilder text = new StringBuilder();
+        try (InputStream in = Files.newInputStream(sync)) { // a FIFO: the open waits for conmon's end
+            int b;
+            while ((b = in.read()) >= 0 && text.length() < 65536) {
+                text.append((char) b);
+                if (b == '}') {
+                    try {
+                        JSON.readTree(text.toString());
+                        break;
+                    } catch (IOException incomplete) {
+                        // a brace inside the message: read on
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // nothing more
+        }
+        return text.toString().strip();
+    }
+
+    /** Opens the FIFO's write end once, so a reader still waiting in open() returns. */
+    private static void releaseReader(Path sync) {
+        try {
+            int fd = io.vessel.kernel.internal.linux.LibC.INSTANCE.open(sync.toString(),
+                    io.vessel.kernel.internal.linux.LibC.O_WRONLY | io.vessel.kernel.internal.linux.LibC.O_NONBLOCK);
+            io.vessel.kernel.internal.linux.LibC.INSTANCE.close(fd);
+        } catch (com.sun.jna.LastErrorException noReader) {
+            // nobody waits
+        }
+    }
+
+    /** conmon needs the runtime as a path. */
+    private String binaryPath() {
+        if (binary.contains("/")) {
+            return binary;
+        }
+        for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin")) {
+            if (Files.isExecutable(Path.of(dir, binary))) {
+                return dir + "/" + binary;
+            }
+        }
+        return binary;
     }
 
     /** Whether the runtime keeps state for {@code id}, without forking it (runc keeps a directory per container). */

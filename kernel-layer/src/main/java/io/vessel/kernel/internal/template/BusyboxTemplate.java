@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class BusyboxTemplate {
 
     public static final String NAME = "busybox";
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private BusyboxTemplate() {
     }

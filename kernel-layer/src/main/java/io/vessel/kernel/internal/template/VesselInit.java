@@ -14,9 +14,26 @@ public final class VesselInit {
     /** Where templates carry it. */
     public static final String PATH = "/sbin/vessel-init";
 
+    /**
+     * The signal the panel stops a VE running this init with. SIGTERM is what busybox's {@code reboot} sends to PID 1,
+     * so the panel uses SIGPWR (LXC's halt signal) and each request can be told apart.
+     */
+    public static final String STOP_SIGNAL = "PWR";
+
+    /**
+     * Exit statuses that tell the VE's monitor, and so the panel, how the VE ended, the same a pid namespace's init
+     * gets from the kernel when a program calls reboot(2): killed by SIGHUP (128 + 1) after a reboot, by SIGINT
+     * (128 + 2) after a halt or power-off. A stop by the panel ends with 0.
+     */
+    public static final int EXIT_REBOOT = 129;
+    public static final int EXIT_POWEROFF = 130;
+
     static final String SCRIPT = """
             #!/bin/sh
-            # Vessel init: bring the VE up, wait, and on SIGTERM/SIGPWR stop every process and exit.
+            # Vessel init: bring the VE up, wait, and stop every process when asked:
+            #   SIGPWR               the panel stops the VE                 -> exit 0
+            #   SIGTERM, SIGINT      "reboot" (busybox), ctrl-alt-del       -> exit 129 (the panel starts it again)
+            #   SIGUSR1, SIGUSR2     "halt", "poweroff" (busybox)           -> exit 130 (the panel records it stopped)
             export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
             rc() {
                 for script in "$1"/"$2"*; do
@@ -34,9 +51,11 @@ public final class VesselInit {
                     i=$((i+1))
                 done
                 kill -KILL -1 2>/dev/null
-                exit 0
+                exit "$1"
             }
-            trap shutdown TERM PWR INT
+            trap 'shutdown 0' PWR
+            trap 'shutdown 129' TERM INT
+            trap 'shutdown 130' USR1 USR2
             [ -d /etc/rc2.d ] && rc /etc/rc2.d S start
             [ -x /etc/rc.local ] && /etc/rc.local
             echo "init: up"

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -32,6 +33,8 @@ final class PanelProcess implements AutoCloseable {
     final Path pluginsDir;
     final Path logDir;
     final int port;
+    /** The panel's HTTPS port (a free one per panel, so panels of parallel or leftover runs never collide). */
+    final int httpsPort;
     private final Map<String, String> extraEnv;
     private final Path output;
     private Process process;
@@ -48,6 +51,7 @@ final class PanelProcess implements AutoCloseable {
         this.logDir = workDir.resolve("logs");
         this.output = workDir.resolve("console-" + System.nanoTime() + ".txt");
         this.port = freePort();
+        this.httpsPort = freePort();
         this.extraEnv = extraEnv;
     }
 
@@ -89,6 +93,7 @@ final class PanelProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("VESSEL_"));
         env.put("VESSEL_HTTP_PORT", String.valueOf(port));
+        env.put("VESSEL_HTTPS_PORT", String.valueOf(httpsPort));
         env.put("VESSEL_DATA_DIR", dataDir.toString());
         env.put("VESSEL_PLUGINS_DIR", pluginsDir.toString());
         env.put("VESSEL_LOG_DIR", logDir.toString());
@@ -324,6 +329,7 @@ final class PanelProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Path runcRoot = dataDir.resolve("run/runc");
+        removeNetwork();
         if (Files.isDirectory(runcRoot)) {
             for (String id : host("runc", "--root", runcRoot.toString(), "list", "-q").lines().filter(l -> !l.isBlank()).toList()) {
                 host("runc", "--root", runcRoot.toString(), "delete", "--force", id);
@@ -346,6 +352,34 @@ final class PanelProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The VE bridge and the nftables tables a panel leaves by design (the VEs' network outlives the panel): a test's
+     * panel takes them along, so the next test starts from a clean host.
+     */
+    private void removeNetwork() {
+        String bridge = "vsbr0";
+        String conf = extraEnv.get("VESSEL_CONF");
+        if (conf != null) {
+            try {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^kernel\\.network\\.bridge\\s*=\\s*(\\S+)").matcher(Files.readString(Path.of(conf)));
+                if (m.find()) {
+                    bridge = m.group(1);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        String tables = host("nft", "list", "tables");
+        for (String table : List.of("bridge vessel-" + bridge, "inet vessel-host-" + bridge, "ip vessel-nat-" + bridge, "ip6 vessel-nat-" + bridge)) {
+            if (tables.contains("table " + table + "\n")) {
+                host(("nft delete table " + table).split(" "));
+            }
+        }
+        if (host("ip", "link", "show", "dev", bridge).contains(bridge + ":")) {
+            host("ip", "link", "del", bridge);
         }
     }
 

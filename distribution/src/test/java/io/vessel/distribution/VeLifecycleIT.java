@@ -37,6 +37,7 @@ class VeLifecycleIT {
     void veLifecycleThroughTheApi() throws Exception {
         int first;
         int second;
+        String stopping;
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
             assertEquals("UP", panel.get("/api/v1/health").json().at("/checks/kernel/status").asText(),
                     panel.get("/api/v1/health").body());
@@ -79,6 +80,12 @@ class VeLifecycleIT {
 
             second = create(panel, "{\"template\":\"busybox\"}");
             awaitOperation(panel, panel.post("/api/v1/ves/" + second + "/start", ""));
+            // a stop that takes a few seconds (a process ignoring SIGTERM), and the panel dies while it runs
+            exec(panel, second, "sh", "-c", "(trap '' TERM; sleep 1000) >/dev/null 2>&1 &");
+            stopping = panel.post("/api/v1/ves/" + second + "/stop?timeout=30", "").json().get("id").asText();
+            String operation = stopping;
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/operations/" + operation).json().get("state").asText().equals("RUNNING"),
+                    "the stop to run");
 
             panel.crash();
         }
@@ -98,6 +105,9 @@ class VeLifecycleIT {
                     && panel.post("/api/v1/ves/" + first + "/exec", "{\"command\":[\"/bin/busybox\",\"ps\"]}").body().contains("PID")
                     && !panel.post("/api/v1/ves/" + first + "/exec", "{\"command\":[\"/bin/busybox\",\"ps\"]}").body().contains("sleep 1000"),
                     "VE " + first + ", rebooted while the panel was down, to run again");
+            JsonNode stop = panel.get("/api/v1/operations/" + stopping).json();
+            assertEquals("SUCCEEDED", stop.get("state").asText(), "the interrupted stop finished after all, and says so: " + stop);
+            assertTrue(stop.get("message").asText().contains("confirmed when it started again"), stop.toString());
             JsonNode stopped = panel.get("/api/v1/ves/" + second).json();
             assertEquals("STOPPED", stopped.path("state").asText(), "the VE stopped by hand is reported stopped: " + stopped
                     + "\n" + Files.readString(panel.logDir.resolve("vessel.log")));

@@ -63,7 +63,10 @@ public final class Main {
             for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
                 createDirectory(dir);
             }
-            checkPortFree(settings);
+            checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
+            if (settings.httpsPort() > 0) {
+                checkPortFree(settings, settings.httpsPort(), "https.port or VESSEL_HTTPS_PORT (0: no HTTPS)");
+            }
         } catch (ConfigException e) {
             err.println("vessel: configuration error: " + e.getMessage());
             return EXIT_CONFIG;
@@ -73,6 +76,13 @@ public final class Main {
         String version = version();
         log.info("Starting Vessel version={} home={} data={} port={}", version, home, settings.dataDir(), settings.httpPort());
 
+        SelfSignedCertificate selfSigned;
+        try {
+            selfSigned = settings.httpsPort() > 0 && settings.httpsCertificate().isEmpty() ? SelfSignedCertificate.ensure(settings.dataDir()) : null;
+        } catch (IOException e) {
+            err.println("vessel: cannot make the self-signed TLS certificate under " + settings.dataDir() + ": " + e.getMessage());
+            return EXIT_CONFIG;
+        }
         PanelFramework framework = new PanelFramework(home, settings, version);
         PanelFramework.Outcome outcome = framework.start(startTimeoutSeconds());
         switch (outcome.kind()) {
@@ -81,7 +91,12 @@ public final class Main {
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 log.info("Vessel ready url={} tookMs={}", url(settings), ms);
                 out.println();
-                out.println("Vessel " + version + " is running at " + url(settings));
+                String tls = tlsLine(settings, selfSigned);
+                out.println("Vessel " + version + " is running at " + (settings.httpsPort() > 0 ? httpsUrl(settings) + " (plain " + url(settings)
+                        + (settings.loopbackPlain() ? " on this machine)" : " redirects there)") : url(settings)));
+                if (tls != null) {
+                    out.println("  TLS:     " + tls);
+                }
                 out.println("  health:  " + url(settings) + "api/v1/health");
                 out.println("  API:     " + url(settings) + "api/v1/openapi.json");
                 out.println("  data:    " + settings.dataDir());
@@ -131,6 +146,29 @@ public final class Main {
         }
     }
 
+    private static String httpsUrl(Settings settings) {
+        return "https://localhost:" + settings.httpsPort() + "/";
+    }
+
+    /** Which certificate is served and its fingerprint, to compare with what the browser shows. */
+    private static String tlsLine(Settings settings, SelfSignedCertificate selfSigned) {
+        if (settings.httpsPort() <= 0) {
+            return null;
+        }
+        try {
+            if (selfSigned != null) {
+                return "self-signed certificate, SHA-256 fingerprint " + selfSigned.await()
+                        + " (set https.certificate and https.key for your own)";
+            }
+            try (java.io.InputStream in = Files.newInputStream(settings.httpsCertificate().orElseThrow())) {
+                java.security.cert.Certificate first = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+                return settings.httpsCertificate().get() + ", SHA-256 fingerprint " + SelfSignedCertificate.fingerprint(first);
+            }
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            return "certificate unreadable: " + e.getMessage();
+        }
+    }
+
     private static String url(Settings settings) {
         return "http://localhost:" + settings.httpPort() + "/";
     }
@@ -158,13 +196,13 @@ public final class Main {
     }
 
     /** Jetty would log a bind failure and carry on without a connector; refuse to start instead. */
-    private static void checkPortFree(Settings settings) throws ConfigException {
+    private static void checkPortFree(Settings settings, int port, String option) throws ConfigException {
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.setReuseAddress(true);
-            probe.bind(new java.net.InetSocketAddress(settings.httpHost(), settings.httpPort()));
+            probe.bind(new java.net.InetSocketAddress(settings.httpHost(), port));
         } catch (IOException e) {
-            throw new ConfigException("cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + " ("
-                    + e.getMessage() + "); is another panel running? Choose another port with http.port or VESSEL_HTTP_PORT");
+            throw new ConfigException("cannot listen on " + settings.httpHost() + ":" + port + " ("
+                    + e.getMessage() + "); is another panel running? Choose another port with " + option);
         }
     }
 

@@ -106,6 +106,14 @@ final class PanelFramework {
         p.put(Constants.FRAMEWORK_BOOTDELEGATION, "sun.*,com.sun.*,jdk.internal.*");
         p.put("felix.log.level", "1");
         p.put("org.osgi.service.http.port", String.valueOf(settings.httpPort()));
+        // HTTPS is Vessel's own connector (bundles/https), so certificates can be reloaded without restarting Jetty
+        p.put("vessel.https.port", String.valueOf(settings.httpsPort()));
+        p.put("vessel.https.host", settings.httpHost());
+        p.put("vessel.http.loopback.plain", String.valueOf(settings.loopbackPlain()));
+        settings.httpsCertificate().ifPresent(c -> p.put("vessel.https.certificate", c.toString()));
+        settings.httpsKey().ifPresent(k -> p.put("vessel.https.key", k.toString()));
+        p.put("vessel.https.keystore", SelfSignedCertificate.keystore(settings.dataDir()).toString());
+        p.put("vessel.https.keystore.password", SelfSignedCertificate.passwordFile(settings.dataDir()).toString());
         p.put("org.apache.felix.http.host", settings.httpHost());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
         p.put("org.apache.felix.http.name", "vessel");

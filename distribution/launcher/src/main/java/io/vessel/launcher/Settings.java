@@ -21,13 +21,17 @@ import java.util.regex.Pattern;
  */
 final class Settings {
 
-    static final Map<String, String> LAUNCHER_DEFAULTS = Map.of(
-            "http.port", "8080",
-            "http.host", "0.0.0.0",
-            "data.dir", "data",
-            "plugins.dir", "plugins",
-            "log.dir", "logs",
-            "log.level", "INFO");
+    static final Map<String, String> LAUNCHER_DEFAULTS = Map.ofEntries(
+            Map.entry("http.port", "8080"),
+            Map.entry("http.host", "0.0.0.0"),
+            Map.entry("http.loopback.plain", "true"),
+            Map.entry("https.port", "8443"),
+            Map.entry("https.certificate", ""),
+            Map.entry("https.key", ""),
+            Map.entry("data.dir", "data"),
+            Map.entry("plugins.dir", "plugins"),
+            Map.entry("log.dir", "logs"),
+            Map.entry("log.level", "INFO"));
 
     /** Environment variable → option. */
     static final Map<String, String> ENVIRONMENT = new LinkedHashMap<>();
@@ -35,6 +39,9 @@ final class Settings {
     static {
         ENVIRONMENT.put("VESSEL_HTTP_PORT", "http.port");
         ENVIRONMENT.put("VESSEL_HTTP_HOST", "http.host");
+        ENVIRONMENT.put("VESSEL_HTTPS_PORT", "https.port");
+        ENVIRONMENT.put("VESSEL_HTTPS_CERTIFICATE", "https.certificate");
+        ENVIRONMENT.put("VESSEL_HTTPS_KEY", "https.key");
         ENVIRONMENT.put("VESSEL_DATA_DIR", "data.dir");
         ENVIRONMENT.put("VESSEL_PLUGINS_DIR", "plugins.dir");
         ENVIRONMENT.put("VESSEL_LOG_DIR", "log.dir");
@@ -45,7 +52,7 @@ final class Settings {
         ENVIRONMENT.put("VESSEL_DB_SCHEMA", "database.schema");
     }
 
-    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "data", "plugins", "log");
+    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "plugins", "log");
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final Pattern LINE = Pattern.compile("([a-z][a-z0-9_-]*)\\.([a-z0-9_.-]*[a-z0-9_])\\s*=\\s*(.*)");
     private static final Map<String, String> PID_OF_SECTION = Map.of("database", "io.vessel.persistence");
@@ -113,6 +120,23 @@ final class Settings {
         if (port < 1 || port > 65535) {
             throw new ConfigException("http.port must be a number from 1 to 65535, not '" + options.get("http.port") + "'");
         }
+        int https = httpsPort();
+        if (https < 0 || https > 65535 || https == port) {
+            throw new ConfigException("https.port must be a number from 1 to 65535 other than http.port, or 0 for no HTTPS, not '"
+                    + options.get("https.port") + "'");
+        }
+        if (httpsCertificate().isPresent() != httpsKey().isPresent()) {
+            throw new ConfigException("https.certificate and https.key go together: set both (PEM files) or neither (a self-signed certificate)");
+        }
+        for (java.util.Optional<Path> pem : List.of(httpsCertificate(), httpsKey())) {
+            if (pem.isPresent() && !Files.isReadable(pem.get())) {
+                throw new ConfigException("cannot read " + pem.get() + " (https.certificate / https.key)");
+            }
+        }
+        String loopback = options.get("http.loopback.plain").strip();
+        if (!loopback.equals("true") && !loopback.equals("false")) {
+            throw new ConfigException("http.loopback.plain must be true or false, not '" + loopback + "'");
+        }
         if (!LOG_LEVELS.contains(logLevel())) {
             throw new ConfigException("log.level must be one of " + LOG_LEVELS.stream().sorted().toList()
                     + ", not '" + options.get("log.level") + "'");
@@ -125,6 +149,31 @@ final class Settings {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** 0: no HTTPS. */
+    int httpsPort() {
+        try {
+            return Integer.parseInt(options.get("https.port").strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The PEM certificate chain to serve, if the provider set one (otherwise a self-signed one is made). */
+    java.util.Optional<Path> httpsCertificate() {
+        String value = options.get("https.certificate").strip();
+        return value.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(home.resolve(value).toAbsolutePath().normalize());
+    }
+
+    java.util.Optional<Path> httpsKey() {
+        String value = options.get("https.key").strip();
+        return value.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(home.resolve(value).toAbsolutePath().normalize());
+    }
+
+    /** Whether plain HTTP from the machine itself is served rather than redirected to HTTPS. */
+    boolean loopbackPlain() {
+        return Boolean.parseBoolean(options.get("http.loopback.plain").strip());
     }
 
     String httpHost() {

@@ -79,4 +79,19 @@ class SettingsTest {
         assertEquals("missing requirement osgi.wiring.package; (&(osgi.wiring.package=jakarta.ws.rs)(version>=3.1.0)(!(version>=4.0.0)))",
                 PanelFramework.explain(new org.osgi.framework.BundleException(felix)));
     }
+
+    @Test
+    void httpsOptionsAreCheckedTogether() throws Exception {
+        Settings defaults = Settings.load(home, home.resolve("missing.conf"), Map.of());
+        assertEquals(8443, defaults.httpsPort());
+        assertTrue(defaults.httpsCertificate().isEmpty(), "no certificate: a self-signed one");
+        assertTrue(defaults.loopbackPlain());
+        ConfigException half = assertThrows(ConfigException.class, () -> Settings.load(home, conf("https.certificate = /etc/ssl/x.pem\n"), Map.of()));
+        assertTrue(half.getMessage().contains("go together"), half.getMessage());
+        ConfigException missing = assertThrows(ConfigException.class, () -> Settings.load(home,
+                conf("https.certificate = /nonexistent/cert.pem\nhttps.key = /nonexistent/key.pem\n"), Map.of()));
+        assertTrue(missing.getMessage().contains("cannot read /nonexistent/cert.pem"), missing.getMessage());
+        assertThrows(ConfigException.class, () -> Settings.load(home, conf("https.port = 8080\n"), Map.of()), "not the HTTP port");
+        assertEquals(0, Settings.load(home, conf("https.port = 0\n"), Map.of()).httpsPort(), "0: no HTTPS");
+    }
 }

@@ -7,6 +7,7 @@ import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.TemplateService;
 import io.vessel.kernel.api.UsageSample;
 import io.vessel.kernel.api.UsageService;
+import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
 import io.vessel.kernel.internal.network.IpPools;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Locale;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -155,6 +157,7 @@ public final class KernelComponent {
                 writeForwards.run(); // after a host reboot the rules are gone; the records are not
             }
             manager.reconcile();
+            settleInterrupted(operations, manager);
             manager.startNetwork(io.vessel.kernel.internal.network.VeDns.onThisHost(dataDir.resolve("run"), config.network_bridge()));
             exits = new VeExitWatcher(manager.exitDirectory(), ves::initExited);
             meter = new UsageMeter(database, new UsageMeter.Source() {
@@ -278,6 +281,34 @@ public final class KernelComponent {
                 io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")));
         manager.execOutputCap((int) Math.min(Integer.MAX_VALUE - 16, parseSize(config.exec_output_max(), "kernel.exec.output.max", 1024)));
         return manager;
+    }
+
+    /**
+     * VE operations the panel's stop interrupted are recorded as failed; the reconcile knows what became of their
+     * VEs. One whose work is found done (a create whose VE exists, a start whose VE runs, a destroy whose VE is gone)
+     * is recorded as succeeded, so no customer retries what already happened.
+     */
+    static void settleInterrupted(OperationService operations, VeManager ves) {
+        for (io.vessel.api.operation.Operation op : operations.interruptedAtStart()) {
+            OptionalInt id = op.target() == null || !op.target().startsWith("ve/") ? OptionalInt.empty()
+                    : VeManager.veOfContainer("ve-" + op.target().substring(3));
+            if (id.isEmpty()) {
+                continue;
+            }
+            java.util.Optional<VeState> state = ves.find(id.getAsInt()).map(VirtualEnvironment::state);
+            String path = "/api/v1/ves/" + id.getAsInt();
+            boolean done = switch (op.kind()) {
+                case "ve.create" -> state.isPresent() && state.get() != VeState.CREATING;
+                case "ve.start", "ve.restart", "ve.resume" -> state.filter(s -> s == VeState.RUNNING).isPresent();
+                case "ve.stop", "ve.kill" -> state.filter(s -> s == VeState.STOPPED).isPresent();
+                case "ve.suspend" -> state.filter(s -> s == VeState.SUSPENDED).isPresent();
+                case "ve.destroy" -> state.isEmpty();
+                default -> false;
+            };
+            if (done) {
+                operations.settle(op.id(), op.kind().equals("ve.destroy") ? null : path);
+            }
+        }
     }
 
     /** What VEs may reach of the host, from {@code kernel.network.*}. */

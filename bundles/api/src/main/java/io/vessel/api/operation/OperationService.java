@@ -48,6 +48,21 @@ public interface OperationService {
     Optional<Operation> find(UUID id);
 
     /**
+     * The operations this panel's start found unfinished (the panel stopped or crashed while they ran) and recorded
+     * as failed. Their owners may know better: see {@link #settle}.
+     */
+    default List<Operation> interruptedAtStart() {
+        return List.of();
+    }
+
+    /**
+     * Records an interrupted operation as succeeded after all, because its owner found the work done (e.g. the VE a
+     * create was making exists and works): {@code result} is its result path. Only for {@link #interruptedAtStart}.
+     */
+    default void settle(UUID id, String result) {
+    }
+
+    /**
      * The operation once it has finished, or as it is after {@code timeout}: lets clients wait for a result
      * without polling.
      */

@@ -76,6 +76,15 @@ public class OperationEntity {
         finishedAt = now;
     }
 
+    /** An interrupted operation whose work turned out done: succeeded, with a message saying how that was found. */
+    void settle(String result, String note) {
+        state = OperationState.SUCCEEDED;
+        this.result = result;
+        this.error = null;
+        this.progress = 100;
+        this.message = abbreviate(note, 500);
+    }
+
     /** Queued or running: not yet decided. */
     boolean open() {
         return state == OperationState.QUEUED || state == OperationState.RUNNING;

@@ -52,6 +52,9 @@ public final class OperationManager implements OperationService {
     private final ExecutorService threads;
     private final FairScheduler scheduler;
     private final java.util.concurrent.ScheduledExecutorService watchdog;
+    /** What this start found unfinished and failed; owners may settle them (see {@link #settle}). */
+    private final List<Operation> interrupted;
+
     /** Completed when an operation of this panel finishes, for {@link #await}. */
     private final Map<UUID, CompletableFuture<Void>> unfinished = new ConcurrentHashMap<>();
 
@@ -70,15 +73,15 @@ public final class OperationManager implements OperationService {
             t.setDaemon(true);
             return t;
         });
-        int interrupted = database.inTransaction(em -> em.createQuery(
+        this.interrupted = database.inTransaction(em -> em.createQuery(
                 "select o from OperationEntity o where o.state in :open", OperationEntity.class)
                 .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING))
-                .getResultList().stream().mapToInt(o -> {
+                .getResultList().stream().map(o -> {
                     o.fail("Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", now());
-                    return 1;
-                }).sum());
-        if (interrupted > 0) {
-            LOG.warn("Marked interrupted operations as failed count={}", interrupted);
+                    return o.toOperation();
+                }).toList());
+        if (!interrupted.isEmpty()) {
+            LOG.warn("Marked interrupted operations as failed count={}", interrupted.size());
         }
     }
 
@@ -206,6 +209,20 @@ public final class OperationManager implements OperationService {
         if (value != null) {
             properties.put(key, value);
         }
+    }
+
+    @Override
+    public List<Operation> interruptedAtStart() {
+        return interrupted;
+    }
+
+    @Override
+    public void settle(UUID id, String result) {
+        if (interrupted.stream().noneMatch(o -> o.id().equals(id))) {
+            throw new IllegalArgumentException("operation " + id + " was not interrupted at this start");
+        }
+        change(id, e -> e.settle(result, "Finished before the panel stopped; confirmed when it started again."));
+        LOG.info("Interrupted operation found done id={} result={}", id, result);
     }
 
     @Override

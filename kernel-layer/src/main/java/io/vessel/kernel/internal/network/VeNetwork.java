@@ -112,6 +112,8 @@ public final class VeNetwork {
         }
         HostCommands.ip("link", "set", bridge, "up");
         refuseRouterAdvertisements();
+        ensureDns();
+        syncHostFilter(smtpAllowed);
         if (!uplink.isEmpty() && !HostCommands.ip("link", "show", "dev", uplink).contains("master " + bridge + " ")) {
             HostCommands.ip("link", "set", uplink, "master", bridge);
             HostCommands.ip("link", "set", uplink, "up");
@@ -131,16 +133,29 @@ public final class VeNetwork {
      * running or started) and the host filter. At every panel start; changes nothing that is already right.
      */
     public synchronized void start(java.util.Collection<String> smtpAllowed, Optional<VeDns> resolver) throws IOException {
-        ensureHost();
-        if (resolver.isPresent()) {
-            try {
-                resolver.get().ensureRunning();
-                dns = resolver.get();
-            } catch (IOException e) {
-                LOG.error("VEs get no DNS from this host: {}", e.getMessage());
-            }
+        this.resolver = resolver.orElse(null);
+        this.smtpAllowed = List.copyOf(smtpAllowed);
+        if (HostCommands.linkExists(bridge)) {
+            ensureHost(); // VEs have been attached on this host: bring it in line at once
         }
-        syncHostFilter(smtpAllowed);
+        // otherwise nothing on the host until the first VE with an address starts
+    }
+
+    private volatile VeDns resolver;
+    private volatile List<String> smtpAllowed = List.of();
+
+    /** The resolver for VEs, once the bridge exists. */
+    private void ensureDns() {
+        VeDns wanted = resolver;
+        if (wanted == null) {
+            return;
+        }
+        try {
+            wanted.ensureRunning();
+            dns = wanted;
+        } catch (IOException e) {
+            LOG.error("VEs get no DNS from this host: {}", e.getMessage());
+        }
     }
 
     /** The host's bridge takes no router advertisements or redirects: only VEs sit on it. */
@@ -167,6 +182,10 @@ public final class VeNetwork {
      * moment) and only when it differs from what the kernel holds: its comment carries a digest of the rules.
      */
     public synchronized void syncHostFilter(java.util.Collection<String> smtpAllowed) throws IOException {
+        this.smtpAllowed = List.copyOf(smtpAllowed);
+        if (!HostCommands.linkExists(bridge)) {
+            return; // no VE was ever attached: nothing to filter yet (the first attach writes it)
+        }
         String rules = hostFilterRules(new TreeSet<>(smtpAllowed));
         String digest = digest(rules);
         String current;

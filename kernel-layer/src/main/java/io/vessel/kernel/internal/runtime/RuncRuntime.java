@@ -341,18 +341,7 @@ public final class RuncRuntime {
         Process p = command(args.toArray(String[]::new)).start();
         CompletableFuture<IOException> out = CompletableFuture.supplyAsync(() -> pump(p.getInputStream(), false, output));
         CompletableFuture<IOException> err = CompletableFuture.supplyAsync(() -> pump(p.getErrorStream(), true, output));
-        try (OutputStream in = p.getOutputStream()) {
-            if (stdin != null && stdin.length > 0) {
-                in.write(stdin);
-            }
-        } catch (IOException closedEarly) {
-            // the command did not read its input
-        }
-        boolean finished = waitFor(p, timeout);
-        if (!finished) {
-            p.destroyForcibly();
-            waitFor(p, Duration.ofSeconds(10));
-        }
+        boolean finished = feedAndWait(p, stdin, timeout);
         IOException failed = out.join();
         IOException failedErr = err.join();
         if (failed != null || failedErr != null) {
@@ -430,6 +419,13 @@ public final class RuncRuntime {
         Process p = pb.start();
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        boolean finished = feedAndWait(p, stdin, timeout);
+        return new Result(finished ? p.exitValue() : -1, new String(out.join(), StandardCharsets.UTF_8),
+                new String(err.join(), StandardCharsets.UTF_8), !finished);
+    }
+
+    /** Writes {@code stdin} and closes it, then waits until the deadline; a process still running then is killed. */
+    private static boolean feedAndWait(Process p, byte[] stdin, Duration timeout) {
         try (OutputStream in = p.getOutputStream()) {
             if (stdin != null && stdin.length > 0) {
                 in.write(stdin);
@@ -442,8 +438,7 @@ public final class RuncRuntime {
             p.destroyForcibly();
             waitFor(p, Duration.ofSeconds(10));
         }
-        return new Result(finished ? p.exitValue() : -1, new String(out.join(), StandardCharsets.UTF_8),
-                new String(err.join(), StandardCharsets.UTF_8), !finished);
+        return finished;
     }
 
     private static byte[] readAll(InputStream in) {

@@ -33,7 +33,10 @@ class NetworkPolicyIT {
     static Path work;
     private PanelProcess panel;
     private String bridge;
-    /** A network namespace beyond the host: 169.254.169.254 (metadata) and 192.0.2.25 (a mail and web server). */
+    /**
+     * A network namespace beyond the host, on a network of the host's own (198.51.100.0/30, standing in for the
+     * provider's LAN): 169.254.169.254 (metadata) and 203.0.113.250 (a mail and web server on the Internet).
+     */
     private String world;
     private int a;
     private int b;
@@ -51,13 +54,13 @@ class NetworkPolicyIT {
         PanelProcess.host("ip", "addr", "add", "198.51.100.1/30", "dev", hostEnd);
         PanelProcess.host("ip", "link", "set", hostEnd, "up");
         for (String[] command : List.of(new String[] {"ip", "addr", "add", "198.51.100.2/30", "dev", "eth0"},
-                new String[] {"ip", "addr", "add", "169.254.169.254/32", "dev", "eth0"}, new String[] {"ip", "addr", "add", "192.0.2.25/32", "dev", "eth0"},
+                new String[] {"ip", "addr", "add", "169.254.169.254/32", "dev", "eth0"}, new String[] {"ip", "addr", "add", "203.0.113.250/32", "dev", "eth0"},
                 new String[] {"ip", "link", "set", "eth0", "up"}, new String[] {"ip", "link", "set", "lo", "up"},
                 new String[] {"ip", "route", "add", "default", "via", "198.51.100.1"})) {
             inWorld(command);
         }
         PanelProcess.host("ip", "route", "add", "169.254.169.254/32", "via", "198.51.100.2");
-        PanelProcess.host("ip", "route", "add", "192.0.2.25/32", "via", "198.51.100.2");
+        PanelProcess.host("ip", "route", "add", "203.0.113.250/32", "via", "198.51.100.2");
         for (String[] server : List.of(new String[] {"80", "web-ok"}, new String[] {"25", "220 smtp-ok"})) {
             new ProcessBuilder("ip", "netns", "exec", world, "busybox", "nc", "-ll", "-p", server[0], "-e", "/bin/echo", server[1])
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -68,7 +71,7 @@ class NetworkPolicyIT {
         a = createAndStart();
         b = createAndStart();
         attack.install(panel.dataDir, a);
-        PanelProcess.poll(java.time.Duration.ofSeconds(5), () -> PanelProcess.host("busybox", "nc", "-w", "2", "192.0.2.25", "80").contains("web-ok"),
+        PanelProcess.poll(java.time.Duration.ofSeconds(5), () -> PanelProcess.host("busybox", "nc", "-w", "2", "203.0.113.250", "80").contains("web-ok"),
                 "the world's servers to answer the host");
     }
 
@@ -78,7 +81,7 @@ class NetworkPolicyIT {
             panel.close();
         }
         PanelProcess.host("ip", "route", "del", "169.254.169.254/32");
-        PanelProcess.host("ip", "route", "del", "192.0.2.25/32");
+        PanelProcess.host("ip", "route", "del", "203.0.113.250/32");
         PanelProcess.host("ip", "netns", "pids", world).lines().forEach(pid -> PanelProcess.host("kill", pid.strip()));
         PanelProcess.host("ip", "netns", "del", world);
         PanelProcess.host("ip", "link", "del", world + "h");
@@ -87,9 +90,11 @@ class NetworkPolicyIT {
 
     @Test
     void aVeReachesTheInternetButNotTheHostsServicesNorMetadataNorMailServers() throws Exception {
-        assertEquals("web-ok", sh(a, "nc -w 3 192.0.2.25 80").strip(), "through the NAT to the world");
+        assertEquals("web-ok", sh(a, "nc -w 3 203.0.113.250 80").strip(), "through the NAT to the world");
         assertEquals("", sh(a, "nc -w 3 169.254.169.254 80").strip(), "never to the cloud metadata service");
-        assertEquals("", sh(a, "nc -w 3 192.0.2.25 25").strip(), "no direct mail by default");
+        assertEquals("", sh(a, "nc -w 3 198.51.100.2 80").strip(), "nor into the host's own networks (local-networks)");
+        assertTrue(PanelProcess.host("busybox", "nc", "-w", "2", "198.51.100.2", "80").contains("web-ok"), "which the host reaches");
+        assertEquals("", sh(a, "nc -w 3 203.0.113.250 25").strip(), "no direct mail by default");
         assertEquals("web-ok", PanelProcess.host("busybox", "nc", "-w", "2", "169.254.169.254", "80").strip(), "the host itself still reaches it");
 
         try (ServerSocket hostService = new ServerSocket()) {
@@ -115,10 +120,10 @@ class NetworkPolicyIT {
 
         // the provider opens mail for this VE (a limit, so a plan can carry it)
         change(a, "{\"limits\":{\"smtp\":true}}");
-        assertTrue(sh(a, "nc -w 3 192.0.2.25 25").contains("smtp-ok"), "mail flows once the provider opened it");
-        assertEquals("", sh(b, "nc -w 3 192.0.2.25 25").strip(), "for that VE only");
+        assertTrue(sh(a, "nc -w 3 203.0.113.250 25").contains("smtp-ok"), "mail flows once the provider opened it");
+        assertEquals("", sh(b, "nc -w 3 203.0.113.250 25").strip(), "for that VE only");
         change(a, "{\"limits\":{\"smtp\":false}}");
-        assertEquals("", sh(a, "nc -w 3 192.0.2.25 25").strip(), "and closed again");
+        assertEquals("", sh(a, "nc -w 3 203.0.113.250 25").strip(), "and closed again");
     }
 
     @Test

@@ -315,12 +315,15 @@ public final class KernelComponent {
     private static VeNetwork.HostPolicy hostPolicy(KernelConfig config, BundleContext context) {
         List<String> deny = new java.util.ArrayList<>();
         for (String network : config.network_deny().split(",")) {
-            if (!network.isBlank()) {
-                try {
-                    deny.add(io.vessel.kernel.internal.network.Cidr.parse(network.strip()).toString());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("kernel.network.deny: '" + network.strip() + "' is not a network such as 169.254.0.0/16");
+            if (network.strip().equals("local-networks")) {
+                deny.addAll(VeNetwork.localNetworks(config.network_bridge()));
+            } else if (!network.isBlank()) {
+                io.vessel.kernel.internal.network.Cidr cidr = io.vessel.kernel.internal.network.Cidr.parse(network.strip());
+                if (cidr == null) {
+                    throw new IllegalArgumentException("kernel.network.deny: '" + network.strip()
+                            + "' is not a network such as 169.254.0.0/16 (host bits zero), nor local-networks");
                 }
+                deny.add(cidr.toString());
             }
         }
         int panelPort = config.network_allow_panel() ? Integer.parseInt(valueOr(context.getProperty("org.osgi.service.http.port"), "8080")) : -1;

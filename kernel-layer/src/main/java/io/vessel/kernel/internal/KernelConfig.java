@@ -31,8 +31,8 @@ public @interface KernelConfig {
     String network_uplink() default "";
 
     @AttributeDefinition(description = "Networks VEs may never reach through the host (cloud metadata, link-local, the provider's "
-            + "management networks), comma-separated")
-    String network_deny() default "169.254.0.0/16, fe80::/10, fc00::/7";
+            + "management networks), comma-separated; local-networks stands for the networks of the host's own interfaces")
+    String network_deny() default "169.254.0.0/16, fe80::/10, fc00::/7, local-networks";
 
     @AttributeDefinition(description = "Whether VEs may connect to the panel's own port on the host (otherwise only DNS and ICMP)")
     boolean network_allow_panel() default false;

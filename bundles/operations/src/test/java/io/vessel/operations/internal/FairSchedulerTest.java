@@ -43,9 +43,7 @@ class FairSchedulerTest {
             scheduler.submit(null, slot -> others.countDown());
         }
         assertTrue(others.await(5, TimeUnit.SECONDS), "the other tenants' and the provider's operations all ran");
-        for (long deadline = System.nanoTime() + 5_000_000_000L; scheduler.busy() > 2 && System.nanoTime() < deadline; ) {
-            Thread.onSpinWait(); // the others' slots are given back just after their work
-        }
+        awaitBusy(scheduler, 2); // the others' slots are given back just after their work
         assertEquals(2, scheduler.busy(), "mallory holds no more than its share");
         assertEquals(8, scheduler.queued());
     }
@@ -98,6 +96,14 @@ class FairSchedulerTest {
         stuck[0].abandon();
         assertTrue(next.await(5, TimeUnit.SECONDS), "the next operation runs on another thread");
         stuck[0].abandon(); // a second release (the stuck work returning at last) changes nothing
+        awaitBusy(scheduler, 0);
         assertEquals(0, scheduler.busy());
+    }
+
+    /** A slot is given back just after its work returns: wait for that rather than race it. */
+    private static void awaitBusy(FairScheduler scheduler, int expected) {
+        for (long deadline = System.nanoTime() + 5_000_000_000L; scheduler.busy() != expected && System.nanoTime() < deadline; ) {
+            Thread.onSpinWait();
+        }
     }
 }

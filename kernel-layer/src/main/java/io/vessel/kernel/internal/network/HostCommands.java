@@ -62,4 +62,37 @@ final class HostCommands {
     static boolean linkExists(String name) {
         return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name));
     }
+
+    /**
+     * The networks of the host's own interfaces (its LAN, its management network), other than loopback and the VE
+     * bridge: what {@code local-networks} in {@code kernel.network.deny} stands for. Read once at start.
+     */
+    static List<String> localNetworks(String bridge) {
+        List<String> networks = new ArrayList<>();
+        try {
+            for (String line : run(List.of("ip", "-o", "addr", "show")).lines().toList()) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 4 || f[1].equals("lo") || f[1].equals(bridge) || !(f[2].equals("inet") || f[2].equals("inet6"))) {
+                    continue;
+                }
+                String[] parts = f[3].split("/");
+                java.net.InetAddress address = Cidr.address(parts[0]);
+                if (address == null || parts.length != 2) {
+                    continue;
+                }
+                byte[] bytes = address.getAddress();
+                int prefix = Integer.parseInt(parts[1]);
+                for (int bit = prefix; bit < bytes.length * 8; bit++) {
+                    bytes[bit / 8] &= (byte) ~(0x80 >> (bit % 8)); // the network: host bits cleared
+                }
+                String network = new Cidr(java.net.InetAddress.getByAddress(bytes), prefix).toString();
+                if (!networks.contains(network)) {
+                    networks.add(network);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // without the list the other deny entries still hold
+        }
+        return networks;
+    }
 }

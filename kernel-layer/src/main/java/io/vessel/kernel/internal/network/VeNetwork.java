@@ -454,6 +454,11 @@ public final class VeNetwork {
         HostCommands.nft(script.toString());
     }
 
+    /** The networks of the host's own interfaces but {@code bridge}: {@code local-networks} in {@code kernel.network.deny}. */
+    public static List<String> localNetworks(String bridge) {
+        return HostCommands.localNetworks(bridge);
+    }
+
     /** Every Vessel bridge table on the host, this panel's included. */
     private static List<String> bridgeTables() {
         try {

@@ -153,6 +153,17 @@ class AuthorizationMatrixIT {
                     checked += check(endpoint, path.getKey(), op.getKey().toUpperCase(), op.getValue(), expected, failures);
                 }
             }
+            // the privileged-VE rule (docs/security.md): only the provider admin creates one, and never for a customer
+            for (Map.Entry<Character, PanelProcess.As> caller : callers.entrySet()) {
+                boolean provider = caller.getKey() == 'P';
+                PanelProcess.Response r = caller.getValue().post("/api/v1/ves", provider
+                        ? "{\"template\":\"busybox\",\"privileged\":true,\"owner\":\"" + tenantA + "\"}"
+                        : "{\"template\":\"busybox\",\"privileged\":true}");
+                checked++;
+                if (r.status() != (provider ? 422 : 403)) {
+                    failures.add("POST /ves privileged as " + caller.getKey() + ": expected " + (provider ? 422 : 403) + ", got " + r.status() + " " + r.body());
+                }
+            }
             Set<String> stale = new TreeSet<>(EXPECTED.keySet());
             stale.removeAll(registered);
             stale.forEach(e -> failures.add(e + ": expected but not registered"));

@@ -41,6 +41,7 @@ class NetworkPolicyIT {
     private int a;
     private int b;
     private AttackTool attack;
+    private Path conf;
 
     @BeforeAll
     void panelWithTwoVesAndAWorld() throws Exception {
@@ -65,7 +66,7 @@ class NetworkPolicyIT {
             new ProcessBuilder("ip", "netns", "exec", world, "busybox", "nc", "-ll", "-p", server[0], "-e", "/bin/echo", server[1])
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         }
-        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\n");
+        conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\n");
         panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start();
         assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"nat\",\"cidr\":\"10.232.7.0/24\",\"mode\":\"NAT\",\"dns\":[\"10.232.7.1\"]}").status());
         a = createAndStart();
@@ -127,6 +128,21 @@ class NetworkPolicyIT {
     }
 
     @Test
+    void aPanelRestartRewritesNoRuleThatIsAlreadyRight() throws Exception {
+        String host = rules("inet", "vessel-host-" + bridge);
+        String ports = PanelProcess.host("nft", "-a", "list", "table", "bridge", "vessel-" + bridge);
+        String resolver = Files.readString(panel.dataDir.resolve("run/dnsmasq-" + bridge + ".pid")).strip();
+        panel.crash(); // kill -9: the VEs, their network and the resolver stay
+        panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start();
+        assertEquals(host, rules("inet", "vessel-host-" + bridge),
+                "the host filter is the very same (rule handles included): never rewritten, never a moment unfiltered");
+        assertEquals(ports, PanelProcess.host("nft", "-a", "list", "table", "bridge", "vessel-" + bridge), "so are the VEs' port rules");
+        assertEquals(resolver, Files.readString(panel.dataDir.resolve("run/dnsmasq-" + bridge + ".pid")).strip(), "the resolver was adopted");
+        assertTrue(ProcessHandle.of(Long.parseLong(resolver)).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals("web-ok", sh(a, "nc -w 3 203.0.113.250 80").strip(), "and the VEs are still online");
+    }
+
+    @Test
     void rogueRouterAdvertisementsReachNobody() throws Exception {
         JsonNode sent = exec(a, "/usr/local/bin/vessel-attack", "ra", "eth0");
         assertEquals("ok", sent.get("stdout").asText().strip(), sent.toString());
@@ -159,6 +175,11 @@ class NetworkPolicyIT {
         assertTrue(answer.contains(expected), "a name the host resolves: " + answer);
         assertTrue(sh(a, "nslookup gateway.vessel.internal").contains("10.232.7.1"), "the local zone");
         assertTrue(sh(a, "cat /etc/resolv.conf").contains("nameserver 10.232.7.1"));
+    }
+
+    /** A table with its rule handles, without the timers of the per-address DNS rate meters (they count down). */
+    private static String rules(String family, String table) {
+        return PanelProcess.host("nft", "-a", "list", "table", family, table).replaceAll(" expires \\S+", "");
     }
 
     private void inWorld(String... command) {

@@ -119,11 +119,19 @@ public final class VeNetwork {
             HostCommands.ip("link", "set", uplink, "up");
             LOG.info("Uplink joined to the VE bridge uplink={} bridge={}", uplink, bridge);
         }
-        HostCommands.nft("add table bridge " + table + "\n"
-                + "add map bridge " + table + " ports { type ifname : verdict; }\n"
-                + "add chain bridge " + table + " prerouting { type filter hook prerouting priority -200; policy accept; }\n"
-                + "flush chain bridge " + table + " prerouting\n"
-                + "add rule bridge " + table + " prerouting iifname vmap @ports\n");
+        String existing;
+        try {
+            existing = HostCommands.run(List.of("nft", "list", "chain", "bridge", table, "prerouting"));
+        } catch (IOException none) {
+            existing = "";
+        }
+        if (!existing.contains("iifname vmap @ports")) { // right already after a panel restart: left as it is
+            HostCommands.nft("add table bridge " + table + "\n"
+                    + "add map bridge " + table + " ports { type ifname : verdict; }\n"
+                    + "add chain bridge " + table + " prerouting { type filter hook prerouting priority -200; policy accept; }\n"
+                    + "flush chain bridge " + table + " prerouting\n"
+                    + "add rule bridge " + table + " prerouting iifname vmap @ports\n");
+        }
     }
 
     private volatile VeDns dns;

@@ -131,13 +131,13 @@ class NetworkPolicyIT {
     void aPanelRestartRewritesNoRuleThatIsAlreadyRight() throws Exception {
         String host = rules("inet", "vessel-host-" + bridge);
         String ports = PanelProcess.host("nft", "-a", "list", "table", "bridge", "vessel-" + bridge);
-        String resolver = Files.readString(panel.dataDir.resolve("run/dnsmasq-" + bridge + ".pid")).strip();
+        String resolver = Files.readString(Path.of("/run/vessel/dnsmasq-" + bridge + ".pid")).strip();
         panel.crash(); // kill -9: the VEs, their network and the resolver stay
         panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start();
         assertEquals(host, rules("inet", "vessel-host-" + bridge),
                 "the host filter is the very same (rule handles included): never rewritten, never a moment unfiltered");
         assertEquals(ports, PanelProcess.host("nft", "-a", "list", "table", "bridge", "vessel-" + bridge), "so are the VEs' port rules");
-        assertEquals(resolver, Files.readString(panel.dataDir.resolve("run/dnsmasq-" + bridge + ".pid")).strip(), "the resolver was adopted");
+        assertEquals(resolver, Files.readString(Path.of("/run/vessel/dnsmasq-" + bridge + ".pid")).strip(), "the resolver was adopted");
         assertTrue(ProcessHandle.of(Long.parseLong(resolver)).map(ProcessHandle::isAlive).orElse(false));
         assertEquals("web-ok", sh(a, "nc -w 3 203.0.113.250 80").strip(), "and the VEs are still online");
     }

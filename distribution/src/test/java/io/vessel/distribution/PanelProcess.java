@@ -316,18 +316,6 @@ final class PanelProcess implements AutoCloseable {
         if (keepHostState) {
             return;
         }
-        // the VEs' DNS resolver runs detached from the panel by design; a test's panel takes it along
-        try (var pids = Files.exists(dataDir.resolve("run")) ? Files.list(dataDir.resolve("run")) : java.util.stream.Stream.<Path>empty()) {
-            pids.filter(p -> p.getFileName().toString().matches("dnsmasq-.*\\.pid")).forEach(p -> {
-                try {
-                    ProcessHandle.of(Long.parseLong(Files.readString(p).strip())).ifPresent(ProcessHandle::destroy);
-                } catch (IOException | NumberFormatException ignored) {
-                    // gone already
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         Path runcRoot = dataDir.resolve("run/runc");
         removeNetwork();
         if (Files.isDirectory(runcRoot)) {
@@ -335,6 +323,7 @@ final class PanelProcess implements AutoCloseable {
                 host("runc", "--root", runcRoot.toString(), "delete", "--force", id);
             }
         }
+        removeRuntimeRoot();
         Path pool = dataDir.resolve("storage/pool");
         if (host("cat", "/proc/self/mountinfo").contains(" " + pool + " ")) {
             host("umount", pool.toString());
@@ -350,6 +339,31 @@ final class PanelProcess implements AutoCloseable {
                     }
                 }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The node's runtime root: the VEs' root bind mounts (their containers are gone by now). */
+    private void removeRuntimeRoot() {
+        try {
+            Path nodeId = dataDir.resolve("node-id");
+            if (!Files.exists(nodeId)) {
+                return;
+            }
+            Path runtime = Path.of("/run/vessel", Files.readString(nodeId).strip());
+            if (Files.isDirectory(runtime.resolve("ves"))) {
+                try (var ves = Files.list(runtime.resolve("ves"))) {
+                    for (Path ve : ves.toList()) {
+                        for (int i = 0; i < 5 && host("cat", "/proc/self/mountinfo").contains(" " + ve.resolve("rootfs") + " "); i++) {
+                            host("umount", "-l", ve.resolve("rootfs").toString());
+                        }
+                        // rmdir, never rm -r: a mount still there must not have its VE's files deleted
+                        host("rmdir", ve.resolve("rootfs").toString(), ve.toString());
+                    }
+                }
+            }
+            host("rmdir", runtime.resolve("ves").toString(), runtime.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -371,6 +385,17 @@ final class PanelProcess implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+        // the VEs' DNS resolver of this bridge runs detached from the panel by design; a test's panel takes it along
+        Path pid = Path.of("/run/vessel/dnsmasq-" + bridge + ".pid");
+        try {
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroy);
+                Files.deleteIfExists(pid);
+                Files.deleteIfExists(pid.resolveSibling("dnsmasq-" + bridge + ".conf"));
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone already
         }
         String tables = host("nft", "list", "tables");
         for (String table : List.of("bridge vessel-" + bridge, "inet vessel-host-" + bridge, "ip vessel-nat-" + bridge, "ip6 vessel-nat-" + bridge)) {

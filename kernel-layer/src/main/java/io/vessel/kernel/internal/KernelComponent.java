@@ -158,7 +158,8 @@ public final class KernelComponent {
             }
             manager.reconcile();
             settleInterrupted(operations, manager);
-            manager.startNetwork(io.vessel.kernel.internal.network.VeDns.onThisHost(dataDir.resolve("run"), config.network_bridge()));
+            // one resolver per bridge on the host, whichever panel started it (side-by-side panels on one bridge share it)
+            manager.startNetwork(io.vessel.kernel.internal.network.VeDns.onThisHost(RUNTIME_ROOT, config.network_bridge()));
             exits = new VeExitWatcher(manager.exitDirectory(), ves::initExited);
             meter = new UsageMeter(database, new UsageMeter.Source() {
                 @Override
@@ -258,13 +259,11 @@ public final class KernelComponent {
         }
         if (config.storage_path().isBlank()) {
             java.nio.file.Files.createDirectories(dataDir.resolve("storage"));
-            checkTraversable(dataDir.resolve("storage/pool"));
         }
         StorageDriver storage = config.storage_path().isBlank()
                 ? BtrfsPool.onImage(dataDir.resolve("storage/pool.img"), dataDir.resolve("storage/pool"),
                         parseSize(config.storage_size(), "kernel.storage.size", 256L << 20))
                 : BtrfsPool.onMount(Path.of(config.storage_path()));
-        checkTraversable(storage.root());
         return storage;
     }
 
@@ -277,8 +276,12 @@ public final class KernelComponent {
         LOG.info("Cgroup driver version={} ioWeight={} poolDevice={}", cgroups.version(), cgroups.ioWeightSupported(),
                 storage.blockDevice().orElse("none"));
         raisePtyMax();
+        // the node's runtime root: what a VE's own uid must pass through lies here, whatever the data directory's parents
+        io.vessel.kernel.internal.ve.VeRootMounts roots = io.vessel.kernel.internal.ve.VeRootMounts.under(RUNTIME_ROOT,
+                nodes.localNode().id().toString());
+        checkTraversable(roots.nodeDir());
         VeManager manager = new VeManager(database, nodes, storage, runtime, dataDir.resolve("run/ves"), templates, cgroups,
-                io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")));
+                io.vessel.kernel.internal.cgroup.CpuSet.online(Path.of("/sys/devices/system/cpu")), roots);
         manager.execOutputCap((int) Math.min(Integer.MAX_VALUE - 16, parseSize(config.exec_output_max(), "kernel.exec.output.max", 1024)));
         return manager;
     }
@@ -360,13 +363,20 @@ public final class KernelComponent {
         }
     }
 
-    /** Unprivileged VEs mount their root as a high uid, which must be able to pass through every parent. */
+    /** Host-wide runtime state of Vessel: one directory per node below it (see {@code VeRootMounts}). */
+    static final Path RUNTIME_ROOT = Path.of("/run/vessel");
+
+    /**
+     * Unprivileged VEs reach their root as a high uid through the node's runtime root; {@code /run} is passable on
+     * every distribution, but a host that closed it is told what to open (only {@code o+x}, nothing readable).
+     */
     private static void checkTraversable(Path poolRoot) throws java.io.IOException {
         for (Path dir = poolRoot.getParent(); dir != null; dir = dir.getParent()) {
             java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.Files.getPosixFilePermissions(dir);
             if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new IllegalStateException("unprivileged VEs cannot reach the storage pool through " + dir
-                        + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run: chmod o+x " + dir);
+                throw new IllegalStateException("unprivileged VEs cannot reach their root file systems through " + dir
+                        + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run: chmod o+x " + dir
+                        + " (passable only, nothing becomes readable)");
             }
         }
     }

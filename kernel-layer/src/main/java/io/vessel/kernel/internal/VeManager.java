@@ -24,6 +24,7 @@ import io.vessel.kernel.internal.template.IdShift;
 import io.vessel.kernel.internal.linux.Fd;
 import io.vessel.kernel.internal.ve.VeNamespaces;
 import io.vessel.kernel.internal.ve.VeRootFiles;
+import io.vessel.kernel.internal.ve.VeRootMounts;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -83,8 +84,12 @@ final class VeManager implements VeService {
         }
     }
 
+    /** Where the runtime reaches each running VE's root (see {@link VeRootMounts}). */
+    private final VeRootMounts roots;
+
     VeManager(Database database, NodeService nodes, StorageDriver storage, RuncRuntime runtime, Path bundles, TemplateCatalog templates,
-              CgroupDriver cgroups, BitSet hostCpus) {
+              CgroupDriver cgroups, BitSet hostCpus, VeRootMounts roots) {
+        this.roots = roots;
         this.reads = database;
         this.database = cache.writes(database);
         this.node = new UUID8(nodes.localNode().id());
@@ -242,8 +247,10 @@ final class VeManager implements VeService {
                     runtime.delete(container, true); // a leftover stopped container of an earlier crash
                 }
                 int base = OciBundle.idBase(id);
+                int owner = ve.privileged() ? 0 : base;
+                Path rootfs = roots.prepare(id, storage.privateArea(id), owner, owner);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
-                        storage.privateArea(id).toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
+                        rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
                         templates.init(ve.template(), ve.templateVersion())));
                 long runtimeStarted = System.nanoTime();
                 List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
@@ -260,6 +267,7 @@ final class VeManager implements VeService {
                 runtimeNanos = System.nanoTime() - runtimeStarted;
             } catch (IOException | RuntimeException e) {
                 forceDelete(container);
+                roots.release(id);
                 if (network != null) {
                     network.detach(id);
                 }
@@ -319,6 +327,7 @@ final class VeManager implements VeService {
                 }
                 runtime.delete(container, true);
                 runtime.forgetExit(container); // the panel ended it: nothing for the exit watcher to act on
+                roots.release(id);
             });
             if (network != null) {
                 network.detach(id);
@@ -370,6 +379,7 @@ final class VeManager implements VeService {
             String owner = find(id).map(VirtualEnvironment::owner).orElse(null);
             try {
                 runtime.delete(container(id), true);
+                roots.release(id);
                 storage.deletePrivateArea(id);
                 deleteTree(bundles.resolve(String.valueOf(id)));
             } catch (IOException e) {
@@ -395,6 +405,7 @@ final class VeManager implements VeService {
             }
             Template chosen = templates.forNewVe(name != null ? name : ve.template());
             try {
+                roots.release(id);
                 storage.deletePrivateArea(id);
                 makePrivateArea(ve, chosen.reference());
             } catch (IOException | RuntimeException e) {
@@ -758,6 +769,7 @@ final class VeManager implements VeService {
                 }
                 runtime.delete(container, true);
                 runtime.forgetExit(container);
+                roots.release(id);
             } catch (IOException e) {
                 LOG.warn("VE ended by itself but its container could not be removed ve={}: {}", id, e.getMessage());
                 return null;
@@ -843,6 +855,7 @@ final class VeManager implements VeService {
         for (String orphan : containers) {
             LOG.warn("Reconcile: container without a VE record container={} (left alone)", orphan);
         }
+        roots.keepOnly(new HashSet<>(activeIds()));
         Set<Integer> known = new HashSet<>();
         list().forEach(v -> known.add(v.id()));
         for (int area : storage.privateAreas()) {
@@ -1050,6 +1063,7 @@ final class VeManager implements VeService {
 
     private void removeTraces(int id) {
         forceDelete(container(id));
+        roots.release(id);
         try {
             storage.deletePrivateArea(id);
             deleteTree(bundles.resolve(String.valueOf(id)));

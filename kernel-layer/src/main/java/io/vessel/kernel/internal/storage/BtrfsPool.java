@@ -35,10 +35,10 @@ public final class BtrfsPool implements StorageDriver {
         this.root = root;
         this.templates = Files.createDirectories(root.resolve("templates"));
         this.ves = Files.createDirectories(root.resolve("ves"));
-        // An unprivileged VE's root (a high host uid) must be able to pass through to its private area, and
-        // nobody may list the other VEs' areas.
+        // Root's alone: VEs reach their private areas through bind mounts under the node's runtime root
+        // (VeRootMounts), never through the pool, so no VE uid can pass into another VE's area here.
         for (Path dir : List.of(root, templates, ves)) {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
     }
 

@@ -28,12 +28,15 @@ class RuncRuntimeIT {
     private RuncRuntime runtime;
     private final int veId = 100 + (int) (Math.random() * 800);
     private final String container = "ve-" + veId;
+    private io.vessel.kernel.internal.ve.VeRootMounts roots;
     private final String cgroupParent = "vessel-test-" + UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
     void setUp() throws Exception {
-        // like the panel's data directory, the path to the pool must be passable for the VE's mapped root
+        // the runtime reaches the VE's root through the node's runtime root (the pool is root's alone), as the panel does;
+        // here under the test's own directory, which must then be passable for the VE's mapped root
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        roots = io.vessel.kernel.internal.ve.VeRootMounts.under(work.resolve("run"), "test-node");
         pool = BtrfsPool.onImage(work.resolve("pool.img"), work.resolve("pool"), 512L * 1024 * 1024);
         BusyboxTemplate.build(pool.beginTemplate("busybox@" + BusyboxTemplate.VERSION), Path.of("/bin/busybox"));
         pool.sealTemplate("busybox@" + BusyboxTemplate.VERSION);
@@ -45,6 +48,7 @@ class RuncRuntimeIT {
         if (runtime.state(container).isPresent()) {
             runtime.delete(container, true);
         }
+        roots.release(veId);
         pool.deletePrivateArea(veId);
         pool.unmount();
         List<Path> hierarchies;
@@ -64,7 +68,8 @@ class RuncRuntimeIT {
         Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);
         int base = OciBundle.idBase(veId);
         IdShift.shift(rootfs, base);
-        Map<String, Object> config = OciBundle.config(new OciBundle.Spec(veId, "web" + veId, rootfs.toString(), false, base,
+        Path mounted = roots.prepare(veId, rootfs, base, base);
+        Map<String, Object> config = OciBundle.config(new OciBundle.Spec(veId, "web" + veId, mounted.toString(), false, base,
                 "/" + cgroupParent + "/" + container,
                 Map.of("memory", Map.of("limit", 256L * 1024 * 1024), "pids", Map.of("limit", 256)), "/sbin/init"));
         Path bundle = work.resolve("bundles").resolve(container);
@@ -99,8 +104,9 @@ class RuncRuntimeIT {
         Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);
         int base = OciBundle.idBase(veId);
         IdShift.shift(rootfs, base);
+        Path mounted = roots.prepare(veId, rootfs, base, base);
         runtime.run(container, work.resolve("bundles").resolve(container), OciBundle.config(new OciBundle.Spec(veId, "web" + veId,
-                rootfs.toString(), false, base, "/" + cgroupParent + "/" + container, Map.of("pids", Map.of("limit", 64)), "/sbin/init")));
+                mounted.toString(), false, base, "/" + cgroupParent + "/" + container, Map.of("pids", Map.of("limit", 64)), "/sbin/init")));
 
         try (io.vessel.kernel.api.VeConsole console = runtime.console(container, List.of("/bin/sh", "-l"), Map.of("TERM", "xterm"), 80, 24)) {
             StringBuffer screen = new StringBuffer();

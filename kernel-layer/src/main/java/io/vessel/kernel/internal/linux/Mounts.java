@@ -51,6 +51,28 @@ public final class Mounts {
         return found; // the last match is the one on top
     }
 
+    /** The type of the file system {@code path} lies on: that of the deepest mount point above it. */
+    public static String fileSystemOf(Path path) throws IOException {
+        String wanted = path.toAbsolutePath().normalize().toString();
+        String best = "";
+        String type = "";
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            int dash = line.indexOf(" - ");
+            if (dash < 0) {
+                continue;
+            }
+            String[] before = line.substring(0, dash).split(" ");
+            String[] after = line.substring(dash + 3).split(" ");
+            String point = before.length > 4 ? unescape(before[4]) : "";
+            boolean contains = wanted.equals(point) || wanted.startsWith(point.endsWith("/") ? point : point + "/");
+            if (contains && point.length() >= best.length()) {
+                best = point;
+                type = after[0];
+            }
+        }
+        return type;
+    }
+
     private static String unescape(String s) {
         return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }

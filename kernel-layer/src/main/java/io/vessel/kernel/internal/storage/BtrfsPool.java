@@ -82,12 +82,40 @@ public final class BtrfsPool implements StorageDriver {
     private static void create(Path image, long sizeBytes) throws IOException {
         Files.createDirectories(image.getParent());
         Path partial = image.resolveSibling(image.getFileName() + ".new");
+        Files.deleteIfExists(partial);
+        Files.createFile(partial);
+        noCopyOnWrite(partial);
         try (RandomAccessFile file = new RandomAccessFile(partial.toFile(), "rw")) {
             file.setLength(sizeBytes); // sparse: blocks are allocated as VEs write
         }
         run(List.of(mkfs(), "-q", "-L", "vessel-pool", partial.toString()));
         Files.move(partial, image);
         LOG.info("Storage pool created image={} sizeBytes={}", image, sizeBytes);
+    }
+
+    private static final long FS_IOC_GETFLAGS = 0x80086601L;
+    private static final long FS_IOC_SETFLAGS = 0x40086602L;
+    private static final int FS_NOCOW_FL = 0x00800000;
+
+    /**
+     * A pool image on a btrfs data directory would be copy-on-write twice over (the pool's btrfs inside the host's),
+     * fragmenting with every VE write: the empty image is marked no-COW ({@code chattr +C}), which only takes effect
+     * before it holds data. Other file systems have no such flag and need none.
+     */
+    static void noCopyOnWrite(Path emptyFile) {
+        try (io.vessel.kernel.internal.linux.Fd fd = io.vessel.kernel.internal.linux.Fd.open(emptyFile,
+                io.vessel.kernel.internal.linux.LibC.O_RDONLY); com.sun.jna.Memory flags = new com.sun.jna.Memory(8)) {
+            if (!Mounts.fileSystemOf(emptyFile).equals("btrfs")) {
+                return;
+            }
+            flags.clear();
+            io.vessel.kernel.internal.linux.LibC.INSTANCE.ioctl(fd.value(), FS_IOC_GETFLAGS, flags);
+            flags.setInt(0, flags.getInt(0) | FS_NOCOW_FL);
+            io.vessel.kernel.internal.linux.LibC.INSTANCE.ioctl(fd.value(), FS_IOC_SETFLAGS, flags);
+            LOG.info("Pool image marked no-copy-on-write on its btrfs data directory image={}", emptyFile);
+        } catch (IOException | com.sun.jna.LastErrorException e) {
+            LOG.warn("Pool image not marked no-copy-on-write image={}: {}", emptyFile, e.getMessage());
+        }
     }
 
     private static String mkfs() {

@@ -190,6 +190,25 @@ class BtrfsPoolIT {
     }
 
     @Test
+    void thePoolsLoopDeviceBypassesTheHostsPageCacheAndItsImageIsNotCopyOnWriteOnBtrfs() throws Exception {
+        String device = Mounts.find(mountPoint).orElseThrow().source();
+        Path dio = Path.of("/sys/block", Path.of(device).getFileName().toString(), "loop/dio");
+        assertEquals("1", Files.readString(dio).strip(), "direct I/O: pool pages are not cached a second time by the host");
+
+        // a data directory that is itself on btrfs: the image inside it is made no-copy-on-write
+        Path outer = work.resolve("btrfs-data");
+        BtrfsPool data = BtrfsPool.onImage(work.resolve("outer.img"), outer, 256 * MIB);
+        try {
+            BtrfsPool inner = BtrfsPool.onImage(outer.resolve("pool.img"), work.resolve("inner"), 128 * MIB);
+            String attributes = new String(new ProcessBuilder("lsattr", outer.resolve("pool.img").toString()).start().getInputStream().readAllBytes());
+            inner.unmount();
+            assertTrue(attributes.split("\\s+")[0].contains("C"), "no copy-on-write: " + attributes);
+        } finally {
+            data.unmount();
+        }
+    }
+
+    @Test
     void remountingFindsThePoolAsItWas() throws Exception {
         Path template = pool.beginTemplate("keep-1");
         Files.writeString(template.resolve("f"), "kept");

@@ -1,6 +1,5 @@
 package io.vessel.https.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -116,14 +115,5 @@ final class Certificates {
             }
         }
         throw new IOException("https.key is a PKCS#8 key of an algorithm other than RSA, EC or Ed25519");
-    }
-
-    /** For tests: the certificate served, from a key store made by {@link #load}. */
-    static Certificate served(KeyStore store) throws GeneralSecurityException {
-        return store.getCertificate("vessel");
-    }
-
-    static InputStream stream(String text) {
-        return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII));
     }
 }

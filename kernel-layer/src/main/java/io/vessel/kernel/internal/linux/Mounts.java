@@ -37,6 +37,17 @@ public final class Mounts {
     public static Optional<Mount> find(Path mountPoint) throws IOException {
         String wanted = mountPoint.toAbsolutePath().normalize().toString();
         Optional<Mount> found = Optional.empty();
+        for (Mount mount : table()) {
+            if (mount.mountPoint().toString().equals(wanted)) {
+                found = Optional.of(mount);
+            }
+        }
+        return found; // the last match is the one on top
+    }
+
+    /** Every mount of this process's namespace, in the order of /proc/self/mountinfo (later ones on top). */
+    private static java.util.List<Mount> table() throws IOException {
+        java.util.List<Mount> mounts = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             int dash = line.indexOf(" - ");
             if (dash < 0) {
@@ -44,11 +55,11 @@ public final class Mounts {
             }
             String[] before = line.substring(0, dash).split(" ");
             String[] after = line.substring(dash + 3).split(" ");
-            if (before.length > 4 && unescape(before[4]).equals(wanted)) {
-                found = Optional.of(new Mount(Path.of(wanted), after[0], after.length > 1 ? after[1] : ""));
+            if (before.length > 4) {
+                mounts.add(new Mount(Path.of(unescape(before[4])), after[0], after.length > 1 ? after[1] : ""));
             }
         }
-        return found; // the last match is the one on top
+        return mounts;
     }
 
     /** The type of the file system {@code path} lies on: that of the deepest mount point above it. */
@@ -56,18 +67,12 @@ public final class Mounts {
         String wanted = path.toAbsolutePath().normalize().toString();
         String best = "";
         String type = "";
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            int dash = line.indexOf(" - ");
-            if (dash < 0) {
-                continue;
-            }
-            String[] before = line.substring(0, dash).split(" ");
-            String[] after = line.substring(dash + 3).split(" ");
-            String point = before.length > 4 ? unescape(before[4]) : "";
+        for (Mount mount : table()) {
+            String point = mount.mountPoint().toString();
             boolean contains = wanted.equals(point) || wanted.startsWith(point.endsWith("/") ? point : point + "/");
             if (contains && point.length() >= best.length()) {
                 best = point;
-                type = after[0];
+                type = mount.fsType();
             }
         }
         return type;

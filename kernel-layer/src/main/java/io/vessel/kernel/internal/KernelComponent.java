@@ -293,8 +293,8 @@ public final class KernelComponent {
      */
     static void settleInterrupted(OperationService operations, VeManager ves) {
         for (io.vessel.api.operation.Operation op : operations.interruptedAtStart()) {
-            OptionalInt id = op.target() == null || !op.target().startsWith("ve/") ? OptionalInt.empty()
-                    : VeManager.veOfContainer("ve-" + op.target().substring(3));
+            OptionalInt id = op.target() != null && op.target().matches("ve/\\d{1,5}")
+                    ? OptionalInt.of(Integer.parseInt(op.target().substring(3))) : OptionalInt.empty();
             if (id.isEmpty()) {
                 continue;
             }
@@ -330,7 +330,7 @@ public final class KernelComponent {
             }
         }
         int panelPort = config.network_allow_panel() ? Integer.parseInt(valueOr(context.getProperty("org.osgi.service.http.port"), "8080")) : -1;
-        return new VeNetwork.HostPolicy(List.copyOf(deny), panelPort, false);
+        return new VeNetwork.HostPolicy(List.copyOf(deny), panelPort);
     }
 
     /** Each VE runs under a conmon of its own (Debian package {@code conmon}); VEs are unavailable without one. */

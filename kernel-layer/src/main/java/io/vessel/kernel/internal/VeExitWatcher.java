@@ -43,12 +43,7 @@ final class VeExitWatcher implements AutoCloseable {
         this.thread = new Thread(this::watch, "vessel-ve-exit-watcher");
         thread.setDaemon(true);
         thread.start();
-        // exits recorded before the watch began (between the panel's reconcile and now)
-        try (DirectoryStream<Path> present = Files.newDirectoryStream(directory)) {
-            for (Path file : present) {
-                dispatch(file.getFileName().toString());
-            }
-        }
+        rescan(); // exits recorded before the watch began (between the panel's reconcile and now)
     }
 
     private void watch() {

@@ -247,7 +247,7 @@ final class VeManager implements VeService {
                     runtime.delete(container, true); // a leftover stopped container of an earlier crash
                 }
                 int base = OciBundle.idBase(id);
-                int owner = ve.privileged() ? 0 : base;
+                int owner = hostRootId(ve);
                 Path rootfs = roots.prepare(id, storage.privateArea(id), owner, owner);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
                         rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
@@ -527,12 +527,21 @@ final class VeManager implements VeService {
 
     private static final int SHADOW_MAX_BYTES = 1 << 20;
 
+    /** The host uid (and gid) that is root in the VE: its range's first, or the host's root for a privileged VE. */
+    private static int hostRootId(VeEntity ve) {
+        return ve.privileged() ? 0 : OciBundle.idBase(ve.id());
+    }
+
+    private VeRootFiles openRoot(VeEntity ve) throws IOException {
+        return VeRootFiles.open(storage.privateArea(ve.id()), hostRootId(ve));
+    }
+
     /**
      * Runs {@code work} on the VE's root file system through {@link VeRootFiles}. What the tenant's files stop
      * (a directory where a file belongs, a full disk) is answered as unprocessable, anything else as a failure.
      */
     private void insideFiles(VeEntity ve, String doing, FileWork work) {
-        try (VeRootFiles files = VeRootFiles.open(storage.privateArea(ve.id()), ve.privileged() ? 0 : OciBundle.idBase(ve.id()))) {
+        try (VeRootFiles files = openRoot(ve)) {
             work.run(files);
         } catch (VeRootFiles.Refused e) {
             throw new VeException(Kind.UNPROCESSABLE, null, doing + " failed: " + e.getMessage(), e);
@@ -802,8 +811,7 @@ final class VeManager implements VeService {
 
     /** Where VE monitors record exits, for the watcher; null without monitors. */
     Path exitDirectory() {
-        Path file = runtime.exitFile("ve-0");
-        return file == null ? null : file.getParent();
+        return runtime.exitDirectory();
     }
 
     /** The VE whose container name is {@code name}, if it is one of this panel's. */
@@ -1013,7 +1021,7 @@ final class VeManager implements VeService {
         }
         StringBuilder text = new StringBuilder("# written by Vessel from the VE's IP pools\n");
         servers.forEach(s -> text.append("nameserver ").append(s).append('\n'));
-        try (VeRootFiles files = VeRootFiles.open(storage.privateArea(ve.id()), ve.privileged() ? 0 : OciBundle.idBase(ve.id()))) {
+        try (VeRootFiles files = openRoot(ve)) {
             files.writeText("/etc/resolv.conf", text.toString(), VeRootFiles.Attributes.roots(0644));
         }
     }

@@ -429,6 +429,9 @@ public final class VesResource {
         return Response.noContent().build();
     }
 
+    /** Writes the lines of streamed execs (thread-safe once configured). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper STREAM_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Media type of a streamed exec: one JSON object per line. */
     static final String NDJSON = "application/x-ndjson";
 
@@ -456,7 +459,7 @@ public final class VesResource {
             throw ProblemException.conflict("VE " + veId + " is " + ve.state() + "; start it to run commands.");
         }
         jakarta.ws.rs.core.StreamingOutput output = out -> {
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.ObjectMapper json = STREAM_JSON;
             java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
             java.util.Map<String, Object> last = new java.util.LinkedHashMap<>();
             try {

@@ -45,11 +45,13 @@ public final class TlsConnector implements ConnectorFactory {
     private final int port;
     private final String host;
     private final Certificates certificates;
+    /** Waits for the certificate to be readable, then looks for renewals. */
     private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vessel-tls-certificates");
         t.setDaemon(true);
         return t;
     });
+    private volatile java.util.concurrent.ScheduledFuture<?> waiting;
     private final BundleContext context;
     private volatile ServiceRegistration<ConnectorFactory> registration;
     private volatile SslContextFactory.Server tls;
@@ -67,7 +69,7 @@ public final class TlsConnector implements ConnectorFactory {
                 Path.of(property(context, "vessel.https.keystore.password", "data/tls/self-signed.password")));
         if (port > 0) {
             // the launcher may still be making the self-signed certificate: register once it can be read
-            watcher.scheduleWithFixedDelay(this::registerOrReload, 0, 100, TimeUnit.MILLISECONDS);
+            waiting = watcher.scheduleWithFixedDelay(this::registerWhenReady, 0, 100, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -76,30 +78,28 @@ public final class TlsConnector implements ConnectorFactory {
         return value == null || value.isBlank() ? fallback : value;
     }
 
-    private void registerOrReload() {
+    private void registerWhenReady() {
+        if (registration != null) {
+            java.util.concurrent.ScheduledFuture<?> task = waiting;
+            if (task != null) {
+                task.cancel(false); // registered on a run before the task was known: stop waiting now
+            }
+            return;
+        }
         try {
             if (!certificates.ready()) {
                 return;
             }
-            if (registration == null) {
-                served = certificates.fingerprint();
-                Dictionary<String, Object> properties = new Hashtable<>();
-                properties.put("vessel.https.port", port);
-                registration = context.registerService(ConnectorFactory.class, this, properties);
-                // from now on only look for renewals, every five seconds
-                watcher.shutdown();
-                renewals.scheduleWithFixedDelay(this::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
-            }
+            served = certificates.fingerprint();
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put("vessel.https.port", port);
+            registration = context.registerService(ConnectorFactory.class, this, properties);
+            // from now on only look for renewals, every five seconds (the next run of this task ends it)
+            watcher.scheduleWithFixedDelay(this::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
         } catch (IOException | RuntimeException e) {
             LOG.warn("HTTPS not served yet: {}", e.getMessage());
         }
     }
-
-    private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vessel-tls-renewals");
-        t.setDaemon(true);
-        return t;
-    });
 
     private void reloadIfChanged() {
         SslContextFactory.Server current = tls;
@@ -165,7 +165,6 @@ public final class TlsConnector implements ConnectorFactory {
     @Deactivate
     void deactivate() {
         watcher.shutdownNow();
-        renewals.shutdownNow();
         ServiceRegistration<ConnectorFactory> r = registration;
         if (r != null) {
             try {

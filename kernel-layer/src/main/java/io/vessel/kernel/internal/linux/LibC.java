@@ -14,7 +14,8 @@ public interface LibC extends Library {
 
     int O_RDONLY = 0;
     int O_RDWR = 2;
-    int O_DIRECTORY = 0x10000;
+    /** arm64 numbers O_DIRECTORY (and O_NOFOLLOW) differently from x86-64. */
+    int O_DIRECTORY = System.getProperty("os.arch").equals("aarch64") ? 0x4000 : 0x10000;
     int O_CLOEXEC = 0x80000;
 
     int MNT_DETACH = 2;
@@ -62,8 +63,6 @@ public interface LibC extends Library {
     int O_PATH = 0x200000;
     /** O_NOFOLLOW differs between architectures (arm64 moved it). */
     int O_NOFOLLOW = System.getProperty("os.arch").equals("aarch64") ? 0x8000 : 0x20000;
-    /** O_DIRECTORY as the current architecture defines it (O_DIRECTORY above is x86-64's). */
-    int O_DIRECTORY_ARCH = System.getProperty("os.arch").equals("aarch64") ? 0x4000 : 0x10000;
 
     int AT_SYMLINK_NOFOLLOW = 0x100;
     int AT_REMOVEDIR = 0x200;

@@ -34,11 +34,11 @@ public final class VeNetwork {
     /**
      * What VEs may reach of the host and beyond it: {@code deny} networks are never forwarded to (cloud metadata,
      * link-local, the provider's management networks); {@code panelPort} is the one port of the host besides DNS a VE
-     * may connect to (-1: none); {@code dns} whether the host serves DNS to VEs on the bridge.
+     * may connect to (-1: none). DNS is let through when this host serves it (see {@link #start}).
      */
-    public record HostPolicy(List<String> deny, int panelPort, boolean dns) {
+    public record HostPolicy(List<String> deny, int panelPort) {
         public static final List<String> DEFAULT_DENY = List.of("169.254.0.0/16", "fe80::/10", "fc00::/7");
-        public static final HostPolicy DEFAULT = new HostPolicy(DEFAULT_DENY, -1, false);
+        public static final HostPolicy DEFAULT = new HostPolicy(DEFAULT_DENY, -1);
     }
 
     /**
@@ -246,7 +246,7 @@ public final class VeNetwork {
                 .append("\t\ticmp type { echo-request, destination-unreachable, time-exceeded, parameter-problem } accept\n")
                 .append("\t\ticmpv6 type { echo-request, destination-unreachable, packet-too-big, time-exceeded, parameter-problem, "
                         + "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept\n");
-        if (policy.dns() || dns != null) {
+        if (dns != null) {
             t.append("\t\tmeta l4proto { tcp, udp } th dport 53 add @dns4 { ip saddr limit rate over 100/second burst 200 packets } drop\n")
                     .append("\t\tmeta l4proto { tcp, udp } th dport 53 add @dns6 { ip6 saddr limit rate over 100/second burst 200 packets } drop\n")
                     .append("\t\tmeta l4proto { tcp, udp } th dport 53 accept\n");

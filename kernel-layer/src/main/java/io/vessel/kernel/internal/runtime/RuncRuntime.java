@@ -72,6 +72,11 @@ public final class RuncRuntime {
         }
     }
 
+    /** Where monitors record how containers' inits ended; null without a monitor. */
+    public Path exitDirectory() {
+        return monitor == null ? null : monitor.exitDir();
+    }
+
     /** Where the monitor records how container {@code id}'s init ended; null without a monitor. */
     public Path exitFile(String id) {
         return monitor == null ? null : monitor.exitDir().resolve(id);

@@ -78,7 +78,7 @@ public final class VeRootFiles implements AutoCloseable {
      * is the panel's (the storage pool's directory of the VE), not the tenant's.
      */
     public static VeRootFiles open(Path root, int idBase) throws IOException {
-        return new VeRootFiles(Fd.open(root, LibC.O_PATH | LibC.O_DIRECTORY_ARCH | LibC.O_NOFOLLOW), idBase);
+        return new VeRootFiles(Fd.open(root, LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_NOFOLLOW), idBase);
     }
 
     /** A regular file's content, at most {@code maxBytes}; empty when it does not exist. */
@@ -125,7 +125,7 @@ public final class VeRootFiles implements AutoCloseable {
      */
     public void write(String path, byte[] content, Attributes attributes) throws IOException {
         String name = fileName(path);
-        try (Fd dir = resolve(parent(path), LibC.O_PATH | LibC.O_DIRECTORY_ARCH, path)) {
+        try (Fd dir = resolve(parent(path), LibC.O_PATH | LibC.O_DIRECTORY, path)) {
             int uid = idBase + attributes.uid();
             int gid = idBase + attributes.gid();
             int mode = attributes.mode();
@@ -191,11 +191,11 @@ public final class VeRootFiles implements AutoCloseable {
                 throw new IllegalArgumentException("no .. in paths the panel makes: " + path);
             }
             String next = done + "/" + part;
-            Optional<Fd> exists = resolveOptional(next, LibC.O_PATH | LibC.O_DIRECTORY_ARCH);
+            Optional<Fd> exists = resolveOptional(next, LibC.O_PATH | LibC.O_DIRECTORY);
             if (exists.isPresent()) {
                 exists.get().close();
             } else {
-                try (Fd parent = resolve(done.isEmpty() ? "/" : done, LibC.O_PATH | LibC.O_DIRECTORY_ARCH, path)) {
+                try (Fd parent = resolve(done.isEmpty() ? "/" : done, LibC.O_PATH | LibC.O_DIRECTORY, path)) {
                     try {
                         LibC.INSTANCE.mkdirat(parent.value(), part, mode);
                         // a link the tenant put in its place meanwhile is changed itself, not followed

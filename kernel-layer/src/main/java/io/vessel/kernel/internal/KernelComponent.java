@@ -157,6 +157,11 @@ public final class KernelComponent {
                 writeForwards.run(); // after a host reboot the rules are gone; the records are not
             }
             manager.reconcile();
+            java.util.Optional<io.vessel.kernel.internal.ve.StatfsAgent> statfs = io.vessel.kernel.internal.ve.StatfsAgent.unpack(dataDir.resolve("run/bin"));
+            statfs.ifPresentOrElse(manager::useStatfsAgent, () -> LOG.warn("No statfs helper for this architecture: df inside VEs shows the storage pool"));
+            views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews);
+            manager.useResourceViews(views);
+            views.start(Duration.ofSeconds(5));
             settleInterrupted(operations, manager);
             // one resolver per bridge on the host, whichever panel started it (side-by-side panels on one bridge share it)
             manager.startNetwork(io.vessel.kernel.internal.network.VeDns.onThisHost(RUNTIME_ROOT, config.network_bridge()));
@@ -235,8 +240,10 @@ public final class KernelComponent {
         java.util.Map<String, Object> storage = manager == null ? java.util.Map.of()
                 : java.util.Map.of("driver", manager.storageName(), "pool", manager.storageRoot().toString());
         VeManager finalManager = manager;
+        ResourceViews finalViews = views;
         registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage,
-                finalManager == null ? java.util.Optional::empty : finalManager::quotaProblem), health));
+                finalManager == null ? java.util.Optional::empty : () -> finalManager.quotaProblem()
+                        .or(() -> finalViews == null ? java.util.Optional.empty() : finalViews.problem())), health));
     }
 
     /** The built-in template is made in the background at the first start, so the first VE does not wait for it. */
@@ -437,6 +444,9 @@ public final class KernelComponent {
     /** Notices VEs that end by themselves (a reboot or power-off inside). */
     private VeExitWatcher exits;
 
+    /** Keeps LXCFS, and so each VE's own view of its resources, alive. */
+    private ResourceViews views;
+
     @Deactivate
     void deactivate() {
         if (exits != null) {
@@ -444,6 +454,9 @@ public final class KernelComponent {
         }
         if (meter != null) {
             meter.close();
+        }
+        if (views != null) {
+            views.close(); // LXCFS itself stays: running VEs read through it
         }
         for (ServiceRegistration<?> r : registrations) {
             try {

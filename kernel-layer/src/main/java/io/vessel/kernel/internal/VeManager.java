@@ -22,6 +22,7 @@ import io.vessel.kernel.internal.storage.StorageDriver;
 import io.vessel.kernel.api.Template;
 import io.vessel.kernel.internal.template.IdShift;
 import io.vessel.kernel.internal.linux.Fd;
+import io.vessel.kernel.internal.ve.StatfsAgent;
 import io.vessel.kernel.internal.ve.VeNamespaces;
 import io.vessel.kernel.internal.ve.VeRootFiles;
 import io.vessel.kernel.internal.ve.VeRootMounts;
@@ -82,6 +83,72 @@ final class VeManager implements VeService {
         String shortId() {
             return id.toString().substring(0, 8);
         }
+    }
+
+    /** The helper that shows the VE its disk quota in {@code df}; null: the VE sees the pool's size. */
+    private volatile StatfsAgent statfs;
+
+    void useStatfsAgent(StatfsAgent agent) {
+        this.statfs = agent;
+    }
+
+    private Path statfsSocket(int id) {
+        return roots.nodeDir().resolve("statfs").resolve(id + ".sock");
+    }
+
+    /**
+     * Starts the VE's statfs helper, or returns null when there is none to start: no helper for this host, or a
+     * storage driver without quota files (the VE's {@code df} then shows the pool). A helper left by an earlier run
+     * of this VE that did not end with it is ended first.
+     */
+    private Long startStatfsAgent(int id) throws IOException {
+        java.util.Optional<Path> quota = statfs == null ? java.util.Optional.empty() : storage.quotaFiles(id);
+        if (quota.isEmpty()) {
+            return null;
+        }
+        Path dir = Files.createDirectories(statfsSocket(id).getParent());
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path pidFile = dir.resolve(id + ".pid");
+        StatfsAgent.pid(pidFile).ifPresent(StatfsAgent::stop);
+        return statfs.start(statfsSocket(id), quota.get(), pidFile, dir.resolve(id + ".log"));
+    }
+
+    /** {@code limits} as applied: a CPU cap without a cpuset of its own also narrows the VE's CPUs (see {@link CpuSet#forCap}). */
+    private VeLimits pinned(int id, VeLimits limits) {
+        if (limits.cpuset() != null && !limits.cpuset().isEmpty()) {
+            return limits;
+        }
+        return new VeLimits(limits.cpuWeight(), limits.cpus(), CpuSet.forCap(limits.cpus(), hostCpus, id), limits.memoryBytes(),
+                limits.swapBytes(), limits.processes(), limits.diskBytes(), limits.ioWeight(), limits.readBytesPerSecond(),
+                limits.writeBytesPerSecond(), limits.readIops(), limits.writeIops(), limits.netInBitsPerSecond(),
+                limits.netOutBitsPerSecond(), limits.smtp());
+    }
+
+    /** Each VE's own view of memory, CPUs and uptime; null: VEs see the host's. */
+    private volatile ResourceViews views;
+
+    void useResourceViews(ResourceViews views) {
+        this.views = views;
+    }
+
+    /**
+     * Gives every running VE fresh LXCFS mounts where its old ones died with an earlier LXCFS. Returns the VEs that
+     * could not be given them.
+     */
+    List<Integer> restoreResourceViews(io.vessel.kernel.internal.ve.Lxcfs lxcfs) {
+        List<Integer> failed = new java.util.ArrayList<>();
+        for (int id : activeIds()) {
+            try (Fd init = initOf(id)) {
+                int replaced = VeNamespaces.replaceDeadMounts(init, lxcfs.binds());
+                if (replaced > 0) {
+                    LOG.info("Resource view restored ve={} mounts={}", id, replaced);
+                }
+            } catch (IOException e) {
+                LOG.warn("Resource view not restored ve={}: {}", id, e.getMessage());
+                failed.add(id);
+            }
+        }
+        return failed;
     }
 
     /** Where the runtime reaches each running VE's root (see {@link VeRootMounts}). */
@@ -242,6 +309,7 @@ final class VeManager implements VeService {
             VeEntity ve = require(id, VeState.RUNNING);
             String container = container(id);
             long runtimeNanos;
+            Long agent = null;
             try {
                 if (runtime.known(container)) {
                     runtime.delete(container, true); // a leftover stopped container of an earlier crash
@@ -249,9 +317,11 @@ final class VeManager implements VeService {
                 int base = OciBundle.idBase(id);
                 int owner = hostRootId(ve);
                 Path rootfs = roots.prepare(id, storage.privateArea(id), owner, owner);
+                agent = startStatfsAgent(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
-                        rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(ve.limits(), storage.blockDevice(), ioWeightSupported),
-                        templates.init(ve.template(), ve.templateVersion())));
+                        rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(pinned(id, ve.limits()), storage.blockDevice(), ioWeightSupported),
+                        templates.init(ve.template(), ve.templateVersion()), views == null ? List.of() : views.mountsForStart(),
+                        agent == null ? null : statfsSocket(id).toString()));
                 long runtimeStarted = System.nanoTime();
                 List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
                 if (!addresses.isEmpty()) {
@@ -267,6 +337,9 @@ final class VeManager implements VeService {
                 runtimeNanos = System.nanoTime() - runtimeStarted;
             } catch (IOException | RuntimeException e) {
                 forceDelete(container);
+                if (agent != null) {
+                    StatfsAgent.stop(agent);
+                }
                 roots.release(id);
                 if (network != null) {
                     network.detach(id);
@@ -572,7 +645,7 @@ final class VeManager implements VeService {
                     storage.setDiskQuota(id, next.diskBytes());
                 }
                 if (ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED) {
-                    cgroups.apply(cgroupsPath(id), next, storage.blockDevice());
+                    cgroups.apply(cgroupsPath(id), pinned(id, next), storage.blockDevice());
                     if (network != null && (!next.netInBitsPerSecond().equals(current.netInBitsPerSecond())
                             || !next.netOutBitsPerSecond().equals(current.netOutBitsPerSecond()))) {
                         network.shape(id, next.netInBitsPerSecond(), next.netOutBitsPerSecond());

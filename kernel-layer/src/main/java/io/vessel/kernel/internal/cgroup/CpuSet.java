@@ -41,4 +41,38 @@ public final class CpuSet {
         }
         return cpus;
     }
+
+    /**
+     * The CPUs a VE with a CPU cap of {@code cpus} and no cpuset of its own runs on: as many as the cap rounded up,
+     * or all ({@code ""}) when that is every online CPU or there is no cap. Programs size their thread pools from
+     * the CPUs they may run on ({@code nproc}, {@code sched_getaffinity}), which a cap alone does not change.
+     * Consecutive VEs start at different CPUs so that pinned VEs spread over the host rather than pile onto CPU 0.
+     */
+    public static String forCap(java.math.BigDecimal cpus, BitSet online, int veId) {
+        if (cpus == null || cpus.signum() <= 0) {
+            return "";
+        }
+        int width = cpus.setScale(0, java.math.RoundingMode.CEILING).intValueExact();
+        int[] host = online.stream().toArray();
+        if (width >= host.length) {
+            return "";
+        }
+        BitSet chosen = new BitSet();
+        int first = Math.floorMod(veId * width, host.length);
+        for (int i = 0; i < width; i++) {
+            chosen.set(host[(first + i) % host.length]);
+        }
+        return format(chosen);
+    }
+
+    /** The kernel's list format of a set of CPUs ({@code 0-2,5}). */
+    public static String format(BitSet cpus) {
+        StringBuilder text = new StringBuilder();
+        for (int from = cpus.nextSetBit(0); from >= 0; from = cpus.nextSetBit(from + 1)) {
+            int to = cpus.nextClearBit(from) - 1;
+            text.append(text.length() == 0 ? "" : ",").append(from).append(to > from ? "-" + to : "");
+            from = to;
+        }
+        return text.toString();
+    }
 }

@@ -110,4 +110,31 @@ public interface LibC extends Library {
 
     /** {@code times}: access seconds, nanoseconds, modification seconds, nanoseconds (two struct timespec). */
     int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
+
+    int CLONE_NEWNS = 0x00020000;
+    int CLONE_FS = 0x00000200;
+
+    /** Gives the calling thread its own root and working directory, so it alone may join another mount namespace. */
+    int unshare(int flags) throws LastErrorException;
+
+    // the new mount API; the same numbers on every architecture (system calls from 424 on are shared)
+    long SYS_OPEN_TREE = 428;
+    long SYS_MOVE_MOUNT = 429;
+    long SYS_MOUNT_SETATTR = 442;
+    int OPEN_TREE_CLONE = 1;
+    int AT_RECURSIVE = 0x8000;
+    int MOVE_MOUNT_F_EMPTY_PATH = 0x04;
+    long MOUNT_ATTR_RDONLY = 0x01;
+    long MOUNT_ATTR_NOSUID = 0x02;
+    long MOUNT_ATTR_NODEV = 0x04;
+    long MOUNT_ATTR_NOEXEC = 0x08;
+
+    /** open_tree(2): {@code syscall(SYS_OPEN_TREE, dirfd, path, flags)}. */
+    int syscall(long number, int dirfd, String path, int flags) throws LastErrorException;
+
+    /** move_mount(2): {@code syscall(SYS_MOVE_MOUNT, fromDirfd, fromPath, toDirfd, toPath, flags)}. */
+    int syscall(long number, int fromDirfd, String fromPath, int toDirfd, String toPath, int flags) throws LastErrorException;
+
+    /** mount_setattr(2): {@code syscall(SYS_MOUNT_SETATTR, dirfd, path, flags, attr, size)}. */
+    int syscall(long number, int dirfd, String path, int flags, long[] attr, long size) throws LastErrorException;
 }

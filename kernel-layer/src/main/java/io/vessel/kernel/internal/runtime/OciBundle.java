@@ -29,9 +29,17 @@ public final class OciBundle {
 
     static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
-    /** What a VE's configuration is made from. */
+    /**
+     * What a VE's configuration is made from. {@code viewMounts}: OCI mounts laid over the standard ones, such as
+     * LXCFS's files that give the VE its own view of memory, CPUs and uptime. {@code statfsListener}: the socket of
+     * the helper that answers the VE's {@code statfs} calls (see {@code StatfsAgent}); null: the kernel answers.
+     */
     public record Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
-                       Map<String, Object> resources, String init) {
+                       Map<String, Object> resources, String init, List<Map<String, Object>> viewMounts, String statfsListener) {
+        public Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
+                    Map<String, Object> resources, String init) {
+            this(veId, hostname, rootfs, privileged, idBase, cgroupsPath, resources, init, List.of(), null);
+        }
     }
 
     private OciBundle() {
@@ -48,7 +56,9 @@ public final class OciBundle {
         config.put("process", process(spec.init(), spec.privileged()));
         config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
         config.put("hostname", spec.hostname());
-        config.put("mounts", mounts());
+        List<Map<String, Object>> mounts = mounts();
+        mounts.addAll(spec.viewMounts());
+        config.put("mounts", mounts);
         config.put("linux", linux(spec));
         return config;
     }
@@ -140,7 +150,10 @@ public final class OciBundle {
     private static final int ENOTTY = 25;
     private static final int ENOSYS = 38;
 
-    static Map<String, Object> seccomp() {
+    /** System calls whose answers a helper outside the VE gives (or lets the kernel give, see {@code StatfsAgent}). */
+    static final List<String> NOTIFIED_SYSCALLS = List.of("statfs", "fstatfs");
+
+    static Map<String, Object> seccomp(String listener) {
         Map<String, Object> seccomp = new LinkedHashMap<>();
         seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
         seccomp.put("architectures", architectures());
@@ -151,6 +164,10 @@ public final class OciBundle {
             // SCMP_CMP_MASKED_EQ: (argument & value) == valueTwo
             rules.add(Map.of("names", List.of("ioctl"), "action", "SCMP_ACT_ERRNO", "errnoRet", ENOTTY,
                     "args", List.of(Map.of("index", 1, "value", 0xffffffffL, "valueTwo", request, "op", "SCMP_CMP_MASKED_EQ"))));
+        }
+        if (listener != null) {
+            rules.add(Map.of("names", NOTIFIED_SYSCALLS, "action", "SCMP_ACT_NOTIFY"));
+            seccomp.put("listenerPath", listener);
         }
         seccomp.put("syscalls", rules);
         return seccomp;
@@ -183,7 +200,7 @@ public final class OciBundle {
         // nothing but the standard pseudo-devices runc creates: no disks, no /dev/mem, no mknod of real devices
         resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
         linux.put("resources", resources);
-        linux.put("seccomp", seccomp());
+        linux.put("seccomp", seccomp(spec.statfsListener()));
         linux.put("maskedPaths", MASKED);
         linux.put("readonlyPaths", READ_ONLY);
         return linux;

@@ -415,6 +415,16 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public java.util.Optional<Path> quotaFiles(int veId) throws IOException {
+        Path sysfs = qgroupSysfs();
+        if (sysfs == null) {
+            return java.util.Optional.empty();
+        }
+        Path group = sysfs.resolve("0_" + Btrfs.subvolumeId(privateArea(veId)));
+        return Files.isDirectory(group) ? java.util.Optional.of(group) : java.util.Optional.empty();
+    }
+
+    @Override
     public List<Integer> privateAreas() throws IOException {
         List<Integer> ids = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(ves)) {

@@ -67,6 +67,14 @@ public interface StorageDriver {
     /** Files, directories and links in a VE's file system, where the driver can count them without walking it. */
     java.util.OptionalLong inodes(int veId) throws IOException;
 
+    /**
+     * Where the kernel shows VE {@code veId}'s quota and usage as files ({@code max_referenced} and {@code referenced}
+     * in btrfs's sysfs quota group), for the helper that gives the VE's {@code df} its quota; empty where the driver has none.
+     */
+    default java.util.Optional<Path> quotaFiles(int veId) throws IOException {
+        return java.util.Optional.empty();
+    }
+
     /** Ids of all private areas present, for reconciling with the database. */
     List<Integer> privateAreas() throws IOException;
 

@@ -1,0 +1,197 @@
+package io.vessel.kernel.internal.ve;
+
+import io.vessel.kernel.internal.linux.Mounts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's one LXCFS (Debian package {@code lxcfs}, the FUSE file system LXC and Incus give their containers): it
+ * serves {@code /proc/meminfo}, {@code cpuinfo}, {@code stat}, {@code uptime}, {@code loadavg}, {@code diskstats},
+ * {@code swaps} and {@code /sys/devices/system/cpu} as seen from the cgroup and pid namespace of whoever reads them,
+ * and every VE gets them bind-mounted over its own, so {@code free}, {@code top}, {@code uptime} and
+ * {@code getconf _NPROCESSORS_ONLN} show the VE's limits rather than the host's.
+ *
+ * <p>It runs detached from the panel (its own session, adopted through its pid file and mount after a panel
+ * restart) because running VEs read through it: it is never stopped or restarted while it answers. If it dies
+ * anyway, the VEs' mounts answer "transport endpoint is not connected"; {@link #ensureRunning} starts a new one and
+ * {@link VeNamespaces#replaceDeadMounts} puts fresh mounts into each running VE.
+ *
+ * <p>Hand-written only in what no package does: LXC's own hook ({@code /usr/share/lxcfs/lxc.mount.hook}) runs
+ * inside LXC's start sequence, and OCI runtimes take the same binds as ordinary mounts, which is what this gives them.
+ */
+public final class Lxcfs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Lxcfs.class);
+
+    /** The {@code /proc} files LXCFS serves and runc lets a container mount over. */
+    static final List<String> PROC_FILES = List.of("cpuinfo", "diskstats", "loadavg", "meminfo", "stat", "swaps", "uptime");
+    static final String CPU_DIRECTORY = "sys/devices/system/cpu";
+    private static final List<String> MOUNT_OPTIONS = List.of("rbind", "ro", "nosuid", "nodev", "noexec");
+
+    /** What the host's LXCFS mount is doing. */
+    public enum State { LIVE, DEAD, ABSENT }
+
+    private final Path binary;
+    private final Path mountPoint;
+    private final Path pidFile;
+    private final Path log;
+
+    Lxcfs(Path binary, Path runtimeRoot) {
+        this.binary = binary;
+        this.mountPoint = runtimeRoot.resolve("lxcfs");
+        this.pidFile = runtimeRoot.resolve("lxcfs.pid");
+        this.log = runtimeRoot.resolve("lxcfs.log");
+    }
+
+    /** This host's LXCFS under {@code runtimeRoot} (shared by every panel of the host), if the package is installed. */
+    public static Optional<Lxcfs> onThisHost(Path runtimeRoot) {
+        for (String candidate : List.of("/usr/bin/lxcfs", "/usr/local/bin/lxcfs", "/bin/lxcfs")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return Optional.of(new Lxcfs(Path.of(candidate), runtimeRoot));
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    public State state() {
+        try {
+            Optional<Mounts.Mount> mount = Mounts.find(mountPoint);
+            if (mount.isEmpty() || !mount.get().fsType().equals("fuse.lxcfs")) {
+                return State.ABSENT;
+            }
+            Files.readAllBytes(mountPoint.resolve("proc/uptime"));
+            return State.LIVE;
+        } catch (IOException e) {
+            return State.DEAD;
+        }
+    }
+
+    /**
+     * Adopts the running LXCFS, or starts one: after a dead one's mount is detached (VEs keep theirs until they are
+     * given new ones). Returns whether a new one was started.
+     */
+    public synchronized boolean ensureRunning() throws IOException {
+        State state = state();
+        if (state == State.LIVE) {
+            return false;
+        }
+        if (state == State.DEAD) {
+            LOG.warn("LXCFS has died; its mount is detached and a new one started mount={}", mountPoint);
+            Mounts.unmount(mountPoint, true);
+        }
+        Files.createDirectories(mountPoint);
+        for (int attempt = 1; ; attempt++) {
+            start();
+            if (awaitLive(Duration.ofSeconds(10))) {
+                LOG.info("LXCFS started mount={} pidFile={}", mountPoint, pidFile);
+                return true;
+            }
+            if (attempt == 3) {
+                throw new IOException("LXCFS did not come up at " + mountPoint + ": " + lastLines());
+            }
+            // a dying instance may still hold the pid file's lock; it lets go within moments
+            sleep(Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * {@code setsid --fork}: LXCFS gets a session of its own and is no child of the panel, so neither the panel's
+     * stop nor a signal to its process group reaches it. Foreground mode keeps its messages in the log file.
+     */
+    private void start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("setsid", "--fork", binary.toString(), "--foreground", "--enable-cfs", "--enable-loadavg",
+                "--enable-pidfd", "--pidfile=" + pidFile, mountPoint.toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectErrorStream(true);
+        Process launcher = pb.start();
+        try {
+            launcher.waitFor(); // setsid --fork returns at once
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting LXCFS");
+        }
+    }
+
+    private boolean awaitLive(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (state() == State.LIVE) {
+                return true;
+            }
+            sleep(Duration.ofMillis(50));
+        }
+        return false;
+    }
+
+    private String lastLines() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "no log";
+        }
+    }
+
+    /** The pid in LXCFS's pid file, if any. */
+    public Optional<Long> pid() {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What LXCFS serves that a VE mounts, as host source and VE target. */
+    public List<VeNamespaces.Bind> binds() {
+        List<VeNamespaces.Bind> binds = new ArrayList<>();
+        for (String file : PROC_FILES) {
+            Path source = mountPoint.resolve("proc").resolve(file);
+            if (Files.exists(source)) {
+                binds.add(new VeNamespaces.Bind(source, "/proc/" + file));
+            }
+        }
+        if (Files.isDirectory(mountPoint.resolve(CPU_DIRECTORY))) {
+            binds.add(new VeNamespaces.Bind(mountPoint.resolve(CPU_DIRECTORY), "/" + CPU_DIRECTORY));
+        }
+        return binds;
+    }
+
+    /**
+     * The binds as OCI mounts. Read-only, and with the FUSE mount's own nosuid and nodev: in a user namespace the
+     * kernel refuses a remount that would drop flags the source mount has.
+     */
+    public List<Map<String, Object>> ociMounts() {
+        List<Map<String, Object>> mounts = new ArrayList<>();
+        for (VeNamespaces.Bind bind : binds()) {
+            Map<String, Object> mount = new LinkedHashMap<>();
+            mount.put("destination", bind.target());
+            mount.put("type", "bind");
+            mount.put("source", bind.source().toString());
+            mount.put("options", MOUNT_OPTIONS);
+            mounts.add(mount);
+        }
+        return mounts;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.vessel.kernel.internal.ve;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts {@code vessel-statfs} (kernel-layer/src/main/c), the small native helper that makes {@code df} inside a VE
+ * show its disk quota: btrfs answers {@code statfs} with the whole pool. One helper per running VE, in a session of
+ * its own and no child of the panel, so it serves the VE across panel restarts and crashes; it ends with the VE.
+ *
+ * <p>The helper answers seccomp user notifications of {@code statfs}/{@code fstatfs}; runc hands it the filter's
+ * listener through the socket named in the VE's OCI config ({@code linux.seccomp.listenerPath}). The JVM does not
+ * answer them itself: after a panel restart every call would fail with {@code ENOSYS}, and a garbage collection
+ * would stall every VE's {@code statfs}.
+ */
+public final class StatfsAgent {
+
+    private static final String NAME = "vessel-statfs";
+
+    private final Path binary;
+
+    StatfsAgent(Path binary) {
+        this.binary = binary;
+    }
+
+    /**
+     * Unpacks the helper this bundle carries for the host's architecture into {@code binDir} under a name that
+     * includes its digest: a helper of an earlier version still running keeps its file. Empty when the bundle
+     * carries none for this architecture.
+     */
+    public static Optional<StatfsAgent> unpack(Path binDir) throws IOException {
+        byte[] content;
+        try (InputStream in = StatfsAgent.class.getResourceAsStream("/native/" + System.getProperty("os.arch") + "/" + NAME)) {
+            if (in == null) {
+                return Optional.empty();
+            }
+            content = in.readAllBytes();
+        }
+        Files.createDirectories(binDir);
+        Path target = binDir.resolve(NAME + "-" + digest(content));
+        if (!Files.exists(target) || Files.size(target) != content.length) {
+            Path partial = Files.createTempFile(binDir, NAME, ".new");
+            Files.write(partial, content);
+            Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return Optional.of(new StatfsAgent(target));
+    }
+
+    private static String digest(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts the helper for one VE, listening at {@code socket} and reading the VE's quota and usage from the
+     * quota group's directory in sysfs. Returns its pid once it listens.
+     */
+    public long start(Path socket, Path quotaGroup, Path pidFile, Path log) throws IOException {
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(pidFile);
+        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "--fork", binary.toString(), socket.toString(), quotaGroup.toString(),
+                pidFile.toString()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectErrorStream(true);
+        Process launcher = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        try {
+            launcher.waitFor();
+            while (!Files.exists(socket)) {
+                if (System.nanoTime() > deadline) {
+                    pid(pidFile).ifPresent(StatfsAgent::stop);
+                    throw new IOException(NAME + " did not start listening at " + socket + ": " + tail(log));
+                }
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pid(pidFile).ifPresent(StatfsAgent::stop);
+            throw new IOException("interrupted while starting " + NAME);
+        }
+        return pid(pidFile).orElseThrow(() -> new IOException(NAME + " wrote no pid file at " + pidFile));
+    }
+
+    /** The pid a helper recorded, if it is still that helper running. */
+    public static Optional<Long> pid(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            return ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.contains(NAME)).orElse(false)).map(ProcessHandle::pid);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Ends a helper whose VE did not come up (one whose VE ran ends by itself). */
+    public static void stop(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return lines.isEmpty() ? "no output" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "no output";
+        }
+    }
+}

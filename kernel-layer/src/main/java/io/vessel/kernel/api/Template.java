@@ -17,10 +17,21 @@ import java.time.Instant;
  * @param vesUsing    VEs created from this version (it cannot be deleted while any exist)
  * @param error       why the build failed, in words
  * @param owner       the tenant a private template belongs to; null for templates every tenant may use
+ * @param initSystem  what {@code init} is: {@code vessel} (Vessel's own), {@code systemd} or {@code other}; null until built
+ * @param systemdVersion systemd's version for {@code systemd} (252 in Debian 12), when it could be told
  */
 public record Template(String name, int version, TemplateSource source, TemplateState state, String description,
                        String origin, String osName, String init, Long sizeBytes, boolean retired, long vesUsing,
-                       String error, Instant createdAt, Instant updatedAt, String owner) {
+                       String error, Instant createdAt, Instant updatedAt, String owner, String initSystem,
+                       Integer systemdVersion) {
+
+    /** A template whose init is not known yet (as before 2.3). */
+    public Template(String name, int version, TemplateSource source, TemplateState state, String description,
+                    String origin, String osName, String init, Long sizeBytes, boolean retired, long vesUsing,
+                    String error, Instant createdAt, Instant updatedAt, String owner) {
+        this(name, version, source, state, description, origin, osName, init, sizeBytes, retired, vesUsing, error, createdAt,
+                updatedAt, owner, null, null);
+    }
 
     /** {@code name@version}: the reference a VE keeps. */
     public String reference() {

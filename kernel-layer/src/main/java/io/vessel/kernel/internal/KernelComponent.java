@@ -132,7 +132,8 @@ public final class KernelComponent {
         try {
             StorageDriver storage = openStorage(config, nodes, dataDir);
             catalog = new TemplateCatalog(database, nodes.localNode().id(), storage, new TemplateCatalog.Settings(
-                    Path.of(config.busybox()), Debootstrap.onThisHost(dataDir.resolve("cache/debootstrap")),
+                    Path.of(config.busybox()), Debootstrap.onThisHost(config.debian_cache().isBlank()
+                            ? dataDir.resolve("cache/debootstrap") : Path.of(config.debian_cache().strip())),
                     config.debian_mirror().isBlank() ? Debootstrap.hostMirror(Path.of("/etc/apt")).orElse(null) : config.debian_mirror().strip(),
                     dataDir.resolve("tmp/uploads"), templateMaxSize(config)));
             catalog.reconcile();

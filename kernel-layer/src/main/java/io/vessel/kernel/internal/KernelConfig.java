@@ -24,6 +24,10 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Debian mirror for debootstrap templates; empty: the one this host's apt uses")
     String debian_mirror() default "";
 
+    @AttributeDefinition(description = "Where debootstrap keeps the Debian packages it downloaded, so building a template again is quick; "
+            + "empty: cache/debootstrap in the data directory")
+    String debian_cache() default "";
+
     @AttributeDefinition(description = "Name of the host bridge VEs are connected to")
     String network_bridge() default "vsbr0";
 

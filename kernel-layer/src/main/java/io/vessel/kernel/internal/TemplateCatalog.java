@@ -15,6 +15,7 @@ import io.vessel.kernel.internal.template.Debootstrap;
 import io.vessel.kernel.internal.template.InRoot;
 import io.vessel.kernel.internal.template.RootfsExtractor;
 import io.vessel.kernel.internal.template.RootfsTarball;
+import io.vessel.kernel.internal.template.InitSystem;
 import io.vessel.kernel.internal.template.VesselInit;
 import io.vessel.persistence.api.Database;
 import jakarta.persistence.EntityManager;
@@ -135,14 +136,22 @@ final class TemplateCatalog implements TemplateService {
                 .map(TemplateEntity::init).orElse("/sbin/init"));
     }
 
+    /** What a VE made from {@code name@version} boots as PID 1. */
+    InitSystem initSystem(String name, int version) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, TemplateEntity.storageId(name, version)))
+                .map(TemplateEntity::initSystem).orElse(InitSystem.OTHER));
+    }
+
     /**
      * The signal that stops a VE made from {@code name@version} cleanly: Vessel's own init (the busybox template's
-     * {@code /sbin/init} is the same script) takes SIGPWR, any other init SIGTERM.
+     * {@code /sbin/init} is the same script) takes SIGPWR, systemd SIGRTMIN+3, any other init SIGTERM.
      */
     String stopSignal(String name, int version) {
-        return database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, TemplateEntity.storageId(name, version)))
-                .map(t -> t.source() == io.vessel.kernel.api.TemplateSource.BUILTIN || VesselInit.PATH.equals(t.init())
-                        ? VesselInit.STOP_SIGNAL : "TERM").orElse("TERM"));
+        return switch (initSystem(name, version).kind()) {
+            case VESSEL -> VesselInit.STOP_SIGNAL;
+            case SYSTEMD -> InitSystem.SYSTEMD_STOP_SIGNAL;
+            case OTHER -> "TERM";
+        };
     }
 
     private List<String> available() {
@@ -194,6 +203,10 @@ final class TemplateCatalog implements TemplateService {
             throw new VeException(Kind.INVALID, "suite", "unknown suite '" + request.suite() + "'; debootstrap knows e.g. "
                     + suites.stream().filter(s -> List.of("bullseye", "bookworm", "trixie", "sid").contains(s)).toList(), null);
         }
+        String init = request.init() == null ? DebianTemplateRequest.INIT_SYSTEMD : request.init();
+        if (!List.of(DebianTemplateRequest.INIT_SYSTEMD, DebianTemplateRequest.INIT_VESSEL).contains(init)) {
+            throw new VeException(Kind.INVALID, "init", "init must be systemd (a Debian server as usual) or vessel (Vessel's small init)", null);
+        }
         String variant = request.variant() == null ? "minbase" : request.variant();
         if (!Debootstrap.VARIANTS.contains(variant)) {
             throw new VeException(Kind.INVALID, "variant", "variant must be one of " + Debootstrap.VARIANTS, null);
@@ -214,14 +227,25 @@ final class TemplateCatalog implements TemplateService {
                 throw new VeException(Kind.INVALID, "packages", "'" + p + "' is not a Debian package name", null);
             }
         }
-        DebianTemplateRequest resolved = new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, packages,
-                request.description(), request.owner());
-        String origin = "debootstrap " + request.suite() + " " + variant + " " + mirror + (packages.isEmpty() ? "" : " +" + String.join(",", packages));
+        boolean systemd = init.equals(DebianTemplateRequest.INIT_SYSTEMD);
+        List<String> all = new java.util.ArrayList<>(packages);
+        if (systemd) {
+            SYSTEMD_PACKAGES.stream().filter(p -> !all.contains(p)).forEach(all::add);
+        }
+        DebianTemplateRequest resolved = new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, List.copyOf(all),
+                request.description(), request.owner(), init);
+        String origin = "debootstrap " + request.suite() + " " + variant + " " + mirror + (all.isEmpty() ? "" : " +" + String.join(",", all));
         Template prepared = record(request.name(), TemplateSource.DEBOOTSTRAP, request.description() != null ? request.description()
-                : "Debian " + request.suite() + " (" + variant + ")", origin, VesselInit.PATH, request.owner());
+                : "Debian " + request.suite() + " (" + variant + (systemd ? ", systemd" : "") + ")", origin,
+                systemd ? SYSTEMD_INIT : VesselInit.PATH, request.owner());
         pendingDebian.put(prepared.reference(), resolved);
         return prepared;
     }
+
+    /** What a Debian template booting systemd gets beyond the variant's packages: init, D-Bus for logind and systemctl's
+     * friends, procps for free/top/uptime. */
+    static final List<String> SYSTEMD_PACKAGES = List.of("systemd-sysv", "dbus", "procps");
+    private static final String SYSTEMD_INIT = "/sbin/init";
 
     @Override
     public Template prepareImport(TarballImportRequest request, Path tarball) {
@@ -331,16 +355,21 @@ final class TemplateCatalog implements TemplateService {
             }
             Path area = storage.beginTemplate(id);
             fill(entity, area, progress);
+            InitSystem boots = entity.source() == TemplateSource.BUILTIN ? InitSystem.VESSEL : InitSystem.of(area, entity.init());
+            if (entity.source() == TemplateSource.DEBOOTSTRAP && SYSTEMD_INIT.equals(entity.init()) && boots.kind() != InitSystem.Kind.SYSTEMD) {
+                throw new IOException("the system was made but has no systemd at " + SYSTEMD_INIT);
+            }
             progress.update(97, "sealing the template");
             String osName = osName(area);
             storage.sealTemplate(id);
             long size = storage.templateSize(id);
             Template ready = database.inTransaction(em -> {
                 TemplateEntity e = em.find(TemplateEntity.class, id);
-                e.ready(osName, size, now());
+                e.ready(osName, size, boots, now());
                 return e.toTemplate(0);
             });
-            LOG.info("Template ready template={} os=\"{}\" sizeBytes={} tookMs={}", id, osName, size, (System.nanoTime() - started) / 1_000_000);
+            LOG.info("Template ready template={} os=\"{}\" init={} systemd={} sizeBytes={} tookMs={}", id, osName, boots.label(),
+                    boots.systemdVersion(), size, (System.nanoTime() - started) / 1_000_000);
             return ready;
         } catch (IOException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

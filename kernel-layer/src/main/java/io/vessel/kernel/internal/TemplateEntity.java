@@ -51,6 +51,10 @@ public class TemplateEntity {
     private Instant updatedAt;
     @Column(length = 64)
     private String owner;
+    @Column(name = "init_system", length = 20)
+    private String initSystem;
+    @Column(name = "systemd_version")
+    private Integer systemdVersion;
 
     protected TemplateEntity() {
     }
@@ -108,7 +112,15 @@ public class TemplateEntity {
         return retired;
     }
 
-    void ready(String osName, long sizeBytes, Instant now) {
+    /** What the template boots; templates recorded before this was kept count as another init. */
+    io.vessel.kernel.internal.template.InitSystem initSystem() {
+        io.vessel.kernel.internal.template.InitSystem known = io.vessel.kernel.internal.template.InitSystem.parse(initSystem, systemdVersion);
+        return known != null ? known : io.vessel.kernel.internal.template.InitSystem.OTHER;
+    }
+
+    void ready(String osName, long sizeBytes, io.vessel.kernel.internal.template.InitSystem boots, Instant now) {
+        this.initSystem = boots.label();
+        this.systemdVersion = boots.systemdVersion();
         this.state = TemplateState.READY;
         this.osName = osName;
         this.sizeBytes = sizeBytes;
@@ -133,6 +145,6 @@ public class TemplateEntity {
 
     Template toTemplate(long vesUsing) {
         return new Template(name, version, source, state, description, origin, osName, init, sizeBytes, retired,
-                vesUsing, error, createdAt, updatedAt, owner);
+                vesUsing, error, createdAt, updatedAt, owner, initSystem, systemdVersion);
     }
 }

@@ -47,7 +47,7 @@ public final class TemplatesResource {
 
     /** Body of {@code POST /api/v1/templates}: a Debian template built with debootstrap. */
     public record BuildTemplateRequest(String name, String source, String suite, String variant, String mirror,
-                                       List<String> packages, String description, String owner) {
+                                       List<String> packages, String description, String owner, String init) {
     }
 
     /** Body of {@code PATCH /api/v1/templates/{name}}. */
@@ -107,7 +107,7 @@ public final class TemplatesResource {
         }
         String owner = ownerFor(body.owner(), security);
         Template prepared = VesResource.call(() -> templates.get().prepareDebian(new DebianTemplateRequest(body.name(), body.suite(),
-                body.variant(), body.mirror(), body.packages(), body.description(), owner)));
+                body.variant(), body.mirror(), body.packages(), body.description(), owner, body.init())));
         return submit("template.build", prepared);
     }
 

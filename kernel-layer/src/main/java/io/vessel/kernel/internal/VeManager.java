@@ -21,6 +21,7 @@ import io.vessel.kernel.internal.runtime.RuncRuntime;
 import io.vessel.kernel.internal.storage.StorageDriver;
 import io.vessel.kernel.api.Template;
 import io.vessel.kernel.internal.template.IdShift;
+import io.vessel.kernel.internal.template.InitSystem;
 import io.vessel.kernel.internal.linux.Fd;
 import io.vessel.kernel.internal.ve.StatfsAgent;
 import io.vessel.kernel.internal.ve.VeNamespaces;
@@ -83,6 +84,19 @@ final class VeManager implements VeService {
         String shortId() {
             return id.toString().substring(0, 8);
         }
+    }
+
+    /**
+     * What the VE's template boots, if this node can boot it: systemd 256 and later refuse cgroup v1 controllers.
+     */
+    private InitSystem bootable(String template, int version) {
+        InitSystem boots = templates.initSystem(template, version);
+        String refusal = cgroups.version().equals("v1") ? boots.refusedOnCgroupV1() : null;
+        if (refusal != null) {
+            throw new VeException(Kind.UNPROCESSABLE, "template", "template " + template + "@" + version + " cannot run on this node: "
+                    + refusal, null);
+        }
+        return boots;
     }
 
     /** The helper that shows the VE its disk quota in {@code df}; null: the VE sees the pool's size. */
@@ -191,6 +205,7 @@ final class VeManager implements VeService {
     @Override
     public synchronized VirtualEnvironment prepare(NewVe request) {
         Template template = templates.forNewVe(request == null ? null : request.template());
+        bootable(template.name(), template.version());
         if (request.id() != null && (request.id() < MIN_ID || request.id() > MAX_ID)) {
             throw new VeException(Kind.INVALID, "id", "id must be between " + MIN_ID + " and " + MAX_ID, null);
         }
@@ -308,6 +323,7 @@ final class VeManager implements VeService {
         return locked(id, () -> {
             VeEntity ve = require(id, VeState.RUNNING);
             String container = container(id);
+            InitSystem boots = bootable(ve.template(), ve.templateVersion());
             long runtimeNanos;
             Long agent = null;
             try {
@@ -317,11 +333,17 @@ final class VeManager implements VeService {
                 int base = OciBundle.idBase(id);
                 int owner = hostRootId(ve);
                 Path rootfs = roots.prepare(id, storage.privateArea(id), owner, owner);
+                List<Map<String, Object>> mounts = new ArrayList<>(views == null ? List.of() : views.mountsForStart());
+                OciBundle.Boot boot = OciBundle.Boot.PLAIN;
+                if (boots.kind() == InitSystem.Kind.SYSTEMD) {
+                    CgroupDriver.Delegation delegation = cgroups.delegationFor(cgroupsPath(id));
+                    mounts.addAll(delegation.mounts());
+                    boot = delegation.writableMount() ? OciBundle.Boot.SYSTEMD_WRITABLE_CGROUPS : OciBundle.Boot.SYSTEMD;
+                }
                 agent = startStatfsAgent(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
                         rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(pinned(id, ve.limits()), storage.blockDevice(), ioWeightSupported),
-                        templates.init(ve.template(), ve.templateVersion()), views == null ? List.of() : views.mountsForStart(),
-                        agent == null ? null : statfsSocket(id).toString()));
+                        templates.init(ve.template(), ve.templateVersion()), mounts, agent == null ? null : statfsSocket(id).toString(), boot));
                 long runtimeStarted = System.nanoTime();
                 List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
                 if (!addresses.isEmpty()) {
@@ -329,6 +351,9 @@ final class VeManager implements VeService {
                 }
                 // created under its monitor, stopped before its program: the network is set up before the init boots
                 runtime.create(container, bundles.resolve(String.valueOf(id)), config);
+                if (boot != OciBundle.Boot.PLAIN && !ve.privileged()) {
+                    cgroups.delegate(cgroupsPath(id), owner, owner); // made by runc just now; systemd has not run yet
+                }
                 if (!addresses.isEmpty()) {
                     int pid = runtime.state(container).orElseThrow(() -> new IOException("runc lost the container it created")).pid();
                     network.attach(id, pid, addresses, ve.limits().netInBitsPerSecond(), ve.limits().netOutBitsPerSecond());
@@ -477,6 +502,7 @@ final class VeManager implements VeService {
                 throw conflict(id, ve.state(), "reinstall");
             }
             Template chosen = templates.forNewVe(name != null ? name : ve.template());
+            bootable(chosen.name(), chosen.version());
             try {
                 roots.release(id);
                 storage.deletePrivateArea(id);
@@ -801,7 +827,8 @@ final class VeManager implements VeService {
 
     @Override
     public void checkTemplate(String template) {
-        templates.forNewVe(template);
+        Template chosen = templates.forNewVe(template);
+        bootable(chosen.name(), chosen.version());
     }
 
     @Override

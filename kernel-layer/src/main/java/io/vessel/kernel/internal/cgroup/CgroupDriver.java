@@ -32,6 +32,27 @@ public interface CgroupDriver {
     /** The cgroup's counters now; throws when the cgroup does not exist (the VE is not running). */
     CgroupStats read(String group) throws IOException;
 
+    /**
+     * What systemd, as a VE's init, needs of the cgroup file system: a subtree of its own it may write (systemd
+     * tracks every service in a cgroup), while the controllers that hold the VE's limits stay out of its reach.
+     *
+     * @param writableMount whether the VE's {@code /sys/fs/cgroup} is mounted read-write (v2: ownership decides what
+     *                      it may write, see {@link #delegate}); false: read-only, with {@code mounts} over it
+     * @param mounts        OCI mounts laid over {@code /sys/fs/cgroup} (v1: the VE's own {@code name=systemd} cgroup)
+     */
+    record Delegation(boolean writableMount, java.util.List<java.util.Map<String, Object>> mounts) {
+    }
+
+    /** What a VE whose init is systemd gets of cgroup {@code group}. */
+    Delegation delegationFor(String group);
+
+    /**
+     * Hands the cgroup {@code group} to the VE's root ({@code uid}/{@code gid} on the host) the way systemd delegates
+     * a subtree: the directory and the files that move processes and create children, never the limit files. Called
+     * after the runtime made the cgroup and before the VE's init runs.
+     */
+    void delegate(String group, int uid, int gid) throws IOException;
+
     /** A number from a cgroup file; "max" and missing files read as null. */
     static Long number(Path file) throws IOException {
         if (!Files.exists(file)) {

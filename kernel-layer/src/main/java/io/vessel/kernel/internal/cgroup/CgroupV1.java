@@ -138,6 +138,36 @@ final class CgroupV1 implements CgroupDriver {
         return value == null || value <= 0 ? 0 : value;
     }
 
+    /**
+     * The {@code name=systemd} hierarchy has no controller: a VE's systemd may make any cgroups in its own part of it.
+     * runc mounts every v1 hierarchy with one read-only flag, so the VE's own systemd cgroup is bound read-write
+     * over its read-only one; the controllers stay read-only.
+     */
+    @Override
+    public Delegation delegationFor(String group) {
+        Path systemd = dir(SYSTEMD_HIERARCHY, group);
+        if (!Files.isDirectory(root.resolve(SYSTEMD_HIERARCHY))) {
+            return new Delegation(false, java.util.List.of());
+        }
+        java.util.Map<String, Object> bind = new java.util.LinkedHashMap<>();
+        bind.put("destination", "/sys/fs/cgroup/" + SYSTEMD_HIERARCHY);
+        bind.put("type", "bind");
+        bind.put("source", systemd.toString());
+        bind.put("options", java.util.List.of("rbind", "rw", "nosuid", "nodev", "noexec"));
+        return new Delegation(false, java.util.List.of(bind));
+    }
+
+    /** Only the {@code name=systemd} cgroup and its files: they hold no limit. */
+    @Override
+    public void delegate(String group, int uid, int gid) throws IOException {
+        Path systemd = dir(SYSTEMD_HIERARCHY, group);
+        if (Files.isDirectory(systemd)) {
+            CgroupV2.chownTree(systemd, uid, gid, name -> true);
+        }
+    }
+
+    static final String SYSTEMD_HIERARCHY = "systemd";
+
     private Path dir(String controller, String group) {
         return root.resolve(controller).resolve(group.replaceFirst("^/+", ""));
     }

@@ -98,6 +98,58 @@ final class CgroupV2 implements CgroupDriver {
                 processes == null ? 0 : processes, io[0], io[1], io[2], io[3]);
     }
 
+    /** The VE's {@code /sys/fs/cgroup} is its own cgroup (cgroup namespace), read-write; what it may write is decided by ownership. */
+    @Override
+    public Delegation delegationFor(String group) {
+        return new Delegation(true, java.util.List.of());
+    }
+
+    /**
+     * The directory and the files the kernel names as delegatable ({@code /sys/kernel/cgroup/delegate}: moving
+     * processes, creating children, enabling controllers for them); the VE's own limit files ({@code memory.max},
+     * {@code cpu.max}, …) stay root's, so it may divide its limits among its services but never raise them.
+     */
+    @Override
+    public void delegate(String group, int uid, int gid) throws IOException {
+        java.util.Set<String> delegatable = new java.util.HashSet<>(DEFAULT_DELEGATE);
+        if (Files.isReadable(delegateList)) {
+            delegatable.addAll(Files.readAllLines(delegateList).stream().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        }
+        chownTree(dir(group), uid, gid, delegatable::contains);
+    }
+
+    /** What cgroup v2 lets a delegate write when the kernel does not list it. */
+    static final java.util.List<String> DEFAULT_DELEGATE = java.util.List.of("cgroup.procs", "cgroup.threads", "cgroup.subtree_control");
+
+    private Path delegateList = Path.of("/sys/kernel/cgroup/delegate");
+
+    /** For tests of recorded layouts. */
+    CgroupV2 withDelegateList(Path file) {
+        this.delegateList = file;
+        return this;
+    }
+
+    /** Gives {@code dir} and those of its files {@code files} accepts to uid/gid, without following links. */
+    static void chownTree(Path dir, int uid, int gid, java.util.function.Predicate<String> files) throws IOException {
+        chown(dir, uid, gid);
+        try (var entries = Files.list(dir)) {
+            for (Path entry : entries.toList()) {
+                if (Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && files.test(entry.getFileName().toString())) {
+                    chown(entry, uid, gid);
+                }
+            }
+        }
+    }
+
+    private static void chown(Path path, int uid, int gid) throws IOException {
+        try {
+            io.vessel.kernel.internal.linux.LibC.INSTANCE.fchownat(io.vessel.kernel.internal.linux.LibC.AT_FDCWD, path.toString(), uid, gid,
+                    io.vessel.kernel.internal.linux.LibC.AT_SYMLINK_NOFOLLOW);
+        } catch (com.sun.jna.LastErrorException e) {
+            throw io.vessel.kernel.internal.linux.Fd.error("chown " + path, e);
+        }
+    }
+
     private static String max(Long value) {
         return value == null || value <= 0 ? "max" : String.valueOf(value);
     }

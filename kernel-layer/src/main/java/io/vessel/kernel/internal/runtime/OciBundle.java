@@ -35,12 +35,20 @@ public final class OciBundle {
      * the helper that answers the VE's {@code statfs} calls (see {@code StatfsAgent}); null: the kernel answers.
      */
     public record Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
-                       Map<String, Object> resources, String init, List<Map<String, Object>> viewMounts, String statfsListener) {
+                       Map<String, Object> resources, String init, List<Map<String, Object>> viewMounts, String statfsListener,
+                       Boot boot) {
         public Spec(int veId, String hostname, String rootfs, boolean privileged, int idBase, String cgroupsPath,
                     Map<String, Object> resources, String init) {
-            this(veId, hostname, rootfs, privileged, idBase, cgroupsPath, resources, init, List.of(), null);
+            this(veId, hostname, rootfs, privileged, idBase, cgroupsPath, resources, init, List.of(), null, Boot.PLAIN);
         }
     }
+
+    /**
+     * How the VE's init is set up. {@link #SYSTEMD}: {@code /run} and {@code /run/lock} are tmpfs as systemd expects
+     * of a container; {@link #SYSTEMD_WRITABLE_CGROUPS} also mounts {@code /sys/fs/cgroup} read-write (cgroup v2,
+     * where the VE's root owns only what it may write).
+     */
+    public enum Boot { PLAIN, SYSTEMD, SYSTEMD_WRITABLE_CGROUPS }
 
     private OciBundle() {
     }
@@ -56,7 +64,7 @@ public final class OciBundle {
         config.put("process", process(spec.init(), spec.privileged()));
         config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
         config.put("hostname", spec.hostname());
-        List<Map<String, Object>> mounts = mounts();
+        List<Map<String, Object>> mounts = mounts(spec.boot());
         mounts.addAll(spec.viewMounts());
         config.put("mounts", mounts);
         config.put("linux", linux(spec));
@@ -91,7 +99,7 @@ public final class OciBundle {
         return process;
     }
 
-    private static List<Map<String, Object>> mounts() {
+    private static List<Map<String, Object>> mounts(Boot boot) {
         List<Map<String, Object>> mounts = new ArrayList<>();
         mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
@@ -101,7 +109,12 @@ public final class OciBundle {
         mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
-        mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime",
+                boot == Boot.SYSTEMD_WRITABLE_CGROUPS ? "rw" : "ro")));
+        if (boot != Boot.PLAIN) {
+            mounts.add(mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755")));
+            mounts.add(mount("/run/lock", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "noexec", "mode=1777", "size=5m")));
+        }
         return mounts;
     }
 

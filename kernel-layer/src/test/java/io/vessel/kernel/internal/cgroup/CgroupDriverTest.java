@@ -133,6 +133,62 @@ class CgroupDriverTest {
         assertEquals(200L << 20, CgroupDriver.detect(root).read(GROUP).memoryPeakBytes());
     }
 
+    @Test
+    void v1SystemdGetsItsOwnNameSystemdCgroupWritableAndTheControllersStayReadOnly() throws Exception {
+        Path systemd = Files.createDirectories(root.resolve("systemd").resolve(GROUP.substring(1)));
+        for (String file : List.of("cgroup.procs", "tasks", "cgroup.clone_children", "notify_on_release")) {
+            Files.writeString(systemd.resolve(file), "");
+        }
+        Path memory = Files.createDirectories(root.resolve("memory").resolve(GROUP.substring(1)));
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), "1");
+        CgroupDriver driver = CgroupDriver.detect(root);
+
+        CgroupDriver.Delegation delegation = driver.delegationFor(GROUP);
+        assertFalse(delegation.writableMount(), "runc mounts every v1 hierarchy read-only");
+        assertEquals(1, delegation.mounts().size(), delegation.toString());
+        assertEquals("/sys/fs/cgroup/systemd", delegation.mounts().get(0).get("destination"));
+        assertEquals(systemd.toString(), delegation.mounts().get(0).get("source"));
+        assertTrue(((List<?>) delegation.mounts().get(0).get("options")).contains("rw"));
+
+        driver.delegate(GROUP, 6_619_136, 6_619_136);
+        assertEquals(6_619_136, Files.getAttribute(systemd, "unix:uid"));
+        assertEquals(6_619_136, Files.getAttribute(systemd.resolve("cgroup.procs"), "unix:uid"));
+        assertEquals(6_619_136, Files.getAttribute(systemd.resolve("tasks"), "unix:gid"));
+        assertEquals(0, Files.getAttribute(memory, "unix:uid"), "no controller's cgroup is handed over");
+        assertEquals(0, Files.getAttribute(memory.resolve("memory.limit_in_bytes"), "unix:uid"));
+    }
+
+    @Test
+    void v1WithoutANameSystemdHierarchyAddsNoMount() {
+        assertEquals(List.of(), CgroupDriver.detect(root).delegationFor(GROUP).mounts());
+    }
+
+    @Test
+    void v2SystemdGetsTheDelegatableFilesOfItsCgroupButNoLimitFile() throws Exception {
+        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
+        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
+        for (String file : recorded("v2-layout.txt")) {
+            Files.writeString(dir.resolve(file), "");
+        }
+        for (String file : List.of("cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "memory.oom.group", "memory.reclaim")) {
+            Files.writeString(dir.resolve(file), "");
+        }
+        Path delegateList = root.resolve("delegate");
+        Files.writeString(delegateList, "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\nmemory.oom.group\nmemory.reclaim\n");
+        CgroupV2 driver = ((CgroupV2) CgroupDriver.detect(root)).withDelegateList(delegateList);
+
+        assertTrue(driver.delegationFor(GROUP).writableMount(), "v2: the VE's own cgroup, read-write, ownership decides");
+        assertEquals(List.of(), driver.delegationFor(GROUP).mounts());
+        driver.delegate(GROUP, 6_619_136, 6_619_136);
+        for (String file : List.of("cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "memory.oom.group", "memory.reclaim")) {
+            assertEquals(6_619_136, Files.getAttribute(dir.resolve(file), "unix:uid"), file);
+        }
+        assertEquals(6_619_136, Files.getAttribute(dir, "unix:uid"), "the directory: children may be made");
+        for (String limit : List.of("memory.max", "memory.swap.max", "cpu.max", "pids.max", "io.max", "cpuset.cpus")) {
+            assertEquals(0, Files.getAttribute(dir.resolve(limit), "unix:uid"), limit + " stays root's: the VE cannot raise its limits");
+        }
+    }
+
     private void write(String controller, String file, String content) throws IOException {
         Path dir = Files.createDirectories(root.resolve(controller).resolve(GROUP.substring(1)));
         Files.writeString(dir.resolve(file), content);

@@ -49,6 +49,17 @@ public interface VeService {
      */
     VirtualEnvironment update(int id, String hostname, VeLimits limits);
 
+    /**
+     * As {@link #update(int, String, VeLimits)}, also granting or withdrawing features (null: as they are); features
+     * take effect at the VE's next start.
+     */
+    default VirtualEnvironment update(int id, String hostname, VeLimits limits, VeFeatures features) {
+        if (features != null) {
+            throw new VeException(VeException.Kind.UNAVAILABLE, "features cannot be changed on this node");
+        }
+        return update(id, hostname, limits);
+    }
+
     /** Disk bytes the VE's file system uses now. */
     long diskUsed(int id);
 

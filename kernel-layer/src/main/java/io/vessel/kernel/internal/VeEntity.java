@@ -38,6 +38,8 @@ public class VeEntity {
     private String stateReason;
     @Column(nullable = false)
     private boolean privileged;
+    @Column(nullable = false)
+    private boolean nesting;
     @Column(name = "cpu_weight", nullable = false)
     private int cpuWeight;
     @Column(precision = 6, scale = 2)
@@ -158,6 +160,15 @@ public class VeEntity {
 
     VirtualEnvironment toVe() {
         return new VirtualEnvironment(id, name, hostname, template, templateVersion, owner, state, stateReason, privileged, limits(),
-                createdAt, updatedAt, null);
+                createdAt, updatedAt, null, features());
+    }
+
+    io.vessel.kernel.api.VeFeatures features() {
+        return new io.vessel.kernel.api.VeFeatures(nesting);
+    }
+
+    void setFeatures(io.vessel.kernel.api.VeFeatures features, Instant now) {
+        this.nesting = features.nestingGranted();
+        this.updatedAt = now;
     }
 }

@@ -7,6 +7,7 @@ import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.VeConsole;
 import io.vessel.kernel.api.SshKey;
 import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeFeatures;
 import io.vessel.kernel.api.VeException.Kind;
 import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
@@ -220,6 +221,8 @@ final class VeManager implements VeService {
             throw new VeException(Kind.UNPROCESSABLE, "owner", "a privileged VE is root on the host and stays the provider's own", null);
         }
         VeLimits limits = validLimits(request.limits() == null ? VeLimits.DEFAULTS : request.limits().over(VeLimits.DEFAULTS));
+        VeFeatures features = validFeatures(request.features() == null ? VeFeatures.NONE : request.features().over(VeFeatures.NONE),
+                Boolean.TRUE.equals(request.privileged()));
         Instant now = now();
         return database.inTransaction(em -> {
             int id = request.id() != null ? request.id() : nextFreeId(em);
@@ -230,6 +233,7 @@ final class VeManager implements VeService {
             String name = request.name() != null ? request.name() : hostname;
             VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), node.id(),
                     Boolean.TRUE.equals(request.privileged()), limits, now);
+            entity.setFeatures(features, now);
             em.persist(entity);
             return entity.toVe();
         });
@@ -334,12 +338,14 @@ final class VeManager implements VeService {
                 int owner = hostRootId(ve);
                 Path rootfs = roots.prepare(id, storage.privateArea(id), owner, owner);
                 List<Map<String, Object>> mounts = new ArrayList<>(views == null ? List.of() : views.mountsForStart());
-                OciBundle.Boot boot = OciBundle.Boot.PLAIN;
-                if (boots.kind() == InitSystem.Kind.SYSTEMD) {
-                    CgroupDriver.Delegation delegation = cgroups.delegationFor(cgroupsPath(id));
+                boolean systemd = boots.kind() == InitSystem.Kind.SYSTEMD;
+                boolean nesting = ve.features().nestingGranted();
+                boolean delegated = systemd || nesting;
+                CgroupDriver.Delegation delegation = delegated ? cgroups.delegationFor(cgroupsPath(id), nesting) : null;
+                if (delegated) {
                     mounts.addAll(delegation.mounts());
-                    boot = delegation.writableMount() ? OciBundle.Boot.SYSTEMD_WRITABLE_CGROUPS : OciBundle.Boot.SYSTEMD;
                 }
+                OciBundle.Boot boot = new OciBundle.Boot(systemd, delegated && delegation.writableMount(), nesting);
                 agent = startStatfsAgent(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
                         rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(pinned(id, ve.limits()), storage.blockDevice(), ioWeightSupported),
@@ -351,8 +357,8 @@ final class VeManager implements VeService {
                 }
                 // created under its monitor, stopped before its program: the network is set up before the init boots
                 runtime.create(container, bundles.resolve(String.valueOf(id)), config);
-                if (boot != OciBundle.Boot.PLAIN && !ve.privileged()) {
-                    cgroups.delegate(cgroupsPath(id), owner, owner); // made by runc just now; systemd has not run yet
+                if (delegated && !ve.privileged()) {
+                    cgroups.delegate(cgroupsPath(id), owner, owner, nesting); // made by runc just now; the init has not run yet
                 }
                 if (!addresses.isEmpty()) {
                     int pid = runtime.state(container).orElseThrow(() -> new IOException("runc lost the container it created")).pid();
@@ -651,6 +657,19 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment update(int id, String hostname, VeLimits changes) {
+        return update(id, hostname, changes, null);
+    }
+
+    private static VeFeatures validFeatures(VeFeatures features, boolean privileged) {
+        if (features.nestingGranted() && privileged) {
+            throw new VeException(Kind.UNPROCESSABLE, "features.nesting", "nesting is for unprivileged VEs: root in a privileged VE is root on "
+                    + "the host, whose capabilities are never handed to a VE", null);
+        }
+        return features;
+    }
+
+    @Override
+    public VirtualEnvironment update(int id, String hostname, VeLimits changes, VeFeatures featureChanges) {
         if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
             throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
         }
@@ -661,6 +680,7 @@ final class VeManager implements VeService {
             }
             VeLimits current = ve.limits();
             VeLimits next = validLimits(changes == null ? current : changes.over(current));
+            VeFeatures features = validFeatures(featureChanges == null ? ve.features() : featureChanges.over(ve.features()), ve.privileged());
             try {
                 if (next.diskBytes() != current.diskBytes()) {
                     long used = storage.diskUsage(id).referencedBytes();
@@ -683,10 +703,11 @@ final class VeManager implements VeService {
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "changing VE " + id + " failed: " + e.getMessage(), e);
             }
-            LOG.info("VE changed ve={} limits={} hostname={}", id, next, hostname != null ? hostname : ve.hostname());
+            LOG.info("VE changed ve={} limits={} features={} hostname={}", id, next, features, hostname != null ? hostname : ve.hostname());
             VirtualEnvironment changed = database.inTransaction(em -> {
                 VeEntity entity = em.find(VeEntity.class, id);
                 entity.setLimits(next, now());
+                entity.setFeatures(features, now());
                 if (hostname != null) {
                     entity.setHostname(hostname);
                 }

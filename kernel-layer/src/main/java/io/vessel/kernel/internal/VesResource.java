@@ -58,12 +58,12 @@ public final class VesResource {
     }
 
     /** Body of {@code PATCH /api/v1/ves/{id}}: what to change; absent fields stay. */
-    public record ChangeVeRequest(String hostname, VeLimits limits) {
+    public record ChangeVeRequest(String hostname, VeLimits limits, io.vessel.kernel.api.VeFeatures features) {
     }
 
     /** Body of {@code POST /api/v1/ves}. */
     public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits,
-                                  String ipPool, String owner) {
+                                  String ipPool, String owner, io.vessel.kernel.api.VeFeatures features) {
     }
 
     private static final int DEFAULT_STOP_TIMEOUT = 30;
@@ -284,12 +284,15 @@ public final class VesResource {
         if (Boolean.TRUE.equals(body.privileged())) {
             checkMayOwnPrivileged(caller, owner);
         }
+        if (body.features() != null && body.features().nestingGranted() && !caller.may(Permissions.VE_LIMITS)) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider grants a VE features such as nesting (permission ve.limits).");
+        }
         if (body.ipPool() != null) {
             checkPoolVisible(caller, body.ipPool(), "ipPool");
         }
         checkTemplateVisible(caller, body.template());
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
-                body.hostname(), owner, body.privileged(), body.limits())));
+                body.hostname(), owner, body.privileged(), body.limits(), body.features())));
         int id = prepared.id();
         return accepted(operations.submit("ve.create", "ve/" + id, owner, progress -> {
             progress.update(10, "creating the private area from template " + prepared.template());
@@ -322,7 +325,10 @@ public final class VesResource {
         if (body.limits() != null && !Caller.of(security).may(Permissions.VE_LIMITS)) {
             throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider changes a VE's limits (permission ve.limits).");
         }
-        return call(() -> ves.get().update(veId, body.hostname(), body.limits()));
+        if (body.features() != null && !Caller.of(security).may(Permissions.VE_LIMITS)) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider grants a VE features such as nesting (permission ve.limits).");
+        }
+        return call(() -> ves.get().update(veId, body.hostname(), body.limits(), body.features()));
     }
 
     @DELETE

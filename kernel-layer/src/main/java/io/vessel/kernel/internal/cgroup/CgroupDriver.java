@@ -43,15 +43,19 @@ public interface CgroupDriver {
     record Delegation(boolean writableMount, java.util.List<java.util.Map<String, Object>> mounts) {
     }
 
-    /** What a VE whose init is systemd gets of cgroup {@code group}. */
-    Delegation delegationFor(String group);
+    /**
+     * What a VE gets of cgroup {@code group} when its init is systemd or it runs containers of its own
+     * ({@code nesting}: on v1 every controller's cgroup, so the VE may divide its limits among its containers).
+     */
+    Delegation delegationFor(String group, boolean nesting);
 
     /**
      * Hands the cgroup {@code group} to the VE's root ({@code uid}/{@code gid} on the host) the way systemd delegates
-     * a subtree: the directory and the files that move processes and create children, never the limit files. Called
-     * after the runtime made the cgroup and before the VE's init runs.
+     * a subtree: the directory and the files that move processes and create children, never the files that hold the
+     * VE's own limits, so it may divide them but never raise them. Called after the runtime made the cgroup and
+     * before the VE's init runs.
      */
-    void delegate(String group, int uid, int gid) throws IOException;
+    void delegate(String group, int uid, int gid, boolean nesting) throws IOException;
 
     /** A number from a cgroup file; "max" and missing files read as null. */
     static Long number(Path file) throws IOException {

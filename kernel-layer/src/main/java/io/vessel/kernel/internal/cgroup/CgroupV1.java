@@ -144,7 +144,10 @@ final class CgroupV1 implements CgroupDriver {
      * over its read-only one; the controllers stay read-only.
      */
     @Override
-    public Delegation delegationFor(String group) {
+    public Delegation delegationFor(String group, boolean nesting) {
+        if (nesting) {
+            return new Delegation(true, java.util.List.of()); // every hierarchy read-write: ownership decides, see delegate
+        }
         Path systemd = dir(SYSTEMD_HIERARCHY, group);
         if (!Files.isDirectory(root.resolve(SYSTEMD_HIERARCHY))) {
             return new Delegation(false, java.util.List.of());
@@ -157,14 +160,33 @@ final class CgroupV1 implements CgroupDriver {
         return new Delegation(false, java.util.List.of(bind));
     }
 
-    /** Only the {@code name=systemd} cgroup and its files: they hold no limit. */
+    /**
+     * The {@code name=systemd} cgroup and its files (they hold no limit); with nesting, also each controller's cgroup
+     * directory and the files that move processes into it, so the VE may make child cgroups for its containers. The
+     * files of the VE's own cgroup that hold its limits stay root's, and v1 bounds every child by its parent.
+     */
     @Override
-    public void delegate(String group, int uid, int gid) throws IOException {
+    public void delegate(String group, int uid, int gid, boolean nesting) throws IOException {
         Path systemd = dir(SYSTEMD_HIERARCHY, group);
         if (Files.isDirectory(systemd)) {
-            CgroupV2.chownTree(systemd, uid, gid, name -> true);
+            CgroupV2.chownTree(systemd, uid, gid, name -> !name.equals("notify_on_release"));
+        }
+        if (!nesting) {
+            return;
+        }
+        try (var hierarchies = Files.list(root)) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path dir = hierarchy.resolve(group.replaceFirst("^/+", ""));
+                String name = hierarchy.getFileName().toString();
+                if (!name.equals(SYSTEMD_HIERARCHY) && !name.equals("unified") && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    CgroupV2.chownTree(dir, uid, gid, MOVES_PROCESSES::contains);
+                }
+            }
         }
     }
+
+    /** v1 files that put processes into a cgroup. */
+    static final java.util.Set<String> MOVES_PROCESSES = java.util.Set.of("cgroup.procs", "tasks");
 
     static final String SYSTEMD_HIERARCHY = "systemd";
 

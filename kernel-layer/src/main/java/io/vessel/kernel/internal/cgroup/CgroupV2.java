@@ -100,7 +100,7 @@ final class CgroupV2 implements CgroupDriver {
 
     /** The VE's {@code /sys/fs/cgroup} is its own cgroup (cgroup namespace), read-write; what it may write is decided by ownership. */
     @Override
-    public Delegation delegationFor(String group) {
+    public Delegation delegationFor(String group, boolean nesting) {
         return new Delegation(true, java.util.List.of());
     }
 
@@ -110,7 +110,7 @@ final class CgroupV2 implements CgroupDriver {
      * {@code cpu.max}, …) stay root's, so it may divide its limits among its services but never raise them.
      */
     @Override
-    public void delegate(String group, int uid, int gid) throws IOException {
+    public void delegate(String group, int uid, int gid, boolean nesting) throws IOException {
         java.util.Set<String> delegatable = new java.util.HashSet<>(DEFAULT_DELEGATE);
         if (Files.isReadable(delegateList)) {
             delegatable.addAll(Files.readAllLines(delegateList).stream().map(String::strip).filter(l -> !l.isEmpty()).toList());

@@ -30,6 +30,14 @@ public final class OciBundle {
     static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
     /**
+     * With nesting, {@code /proc/sys} is not made read-only: a container runtime inside the VE sets its containers'
+     * sysctls there (Podman's {@code net.ipv4.ping_group_range}), and the VE's root could remove the read-only mount
+     * anyway. What it may write is what the kernel lets the VE's user namespace write: the sysctls of its own network,
+     * IPC and UTS namespaces, never the host's (tested).
+     */
+    static final List<String> READ_ONLY_NESTING = READ_ONLY.stream().filter(p -> !p.equals("/proc/sys")).toList();
+
+    /**
      * What a VE's configuration is made from. {@code viewMounts}: OCI mounts laid over the standard ones, such as
      * LXCFS's files that give the VE its own view of memory, CPUs and uptime. {@code statfsListener}: the socket of
      * the helper that answers the VE's {@code statfs} calls (see {@code StatfsAgent}); null: the kernel answers.
@@ -44,11 +52,17 @@ public final class OciBundle {
     }
 
     /**
-     * How the VE's init is set up. {@link #SYSTEMD}: {@code /run} and {@code /run/lock} are tmpfs as systemd expects
-     * of a container; {@link #SYSTEMD_WRITABLE_CGROUPS} also mounts {@code /sys/fs/cgroup} read-write (cgroup v2,
-     * where the VE's root owns only what it may write).
+     * How the VE's init is set up.
+     *
+     * @param systemd         {@code /run} and {@code /run/lock} are tmpfs, as systemd expects of a container
+     * @param writableCgroups {@code /sys/fs/cgroup} is mounted read-write: what the VE may write there is decided by
+     *                        ownership (its delegated cgroup), never by the mount
+     * @param nesting         the VE's root gets {@code CAP_SYS_ADMIN} (and {@code CAP_SYS_PTRACE}) for the containers it
+     *                        runs itself: within its user namespace only, so never for a privileged VE
      */
-    public enum Boot { PLAIN, SYSTEMD, SYSTEMD_WRITABLE_CGROUPS }
+    public record Boot(boolean systemd, boolean writableCgroups, boolean nesting) {
+        public static final Boot PLAIN = new Boot(false, false, false);
+    }
 
     private OciBundle() {
     }
@@ -61,7 +75,10 @@ public final class OciBundle {
     public static Map<String, Object> config(Spec spec) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", "1.0.2");
-        config.put("process", process(spec.init(), spec.privileged()));
+        if (spec.privileged() && spec.boot().nesting()) {
+            throw new IllegalArgumentException("nesting is for unprivileged VEs: a privileged VE's capabilities are the host's");
+        }
+        config.put("process", process(spec.init(), spec.privileged(), spec.boot().nesting()));
         config.put("root", Map.of("path", spec.rootfs(), "readonly", false));
         config.put("hostname", spec.hostname());
         List<Map<String, Object>> mounts = mounts(spec.boot());
@@ -76,23 +93,29 @@ public final class OciBundle {
      * in a pid namespace that only ends the namespace's init (with SIGHUP or SIGINT, which the VE's monitor reports).
      * Not for privileged VEs: there it would also allow kexec into another host kernel were seccomp not refusing it.
      */
-    static List<String> capabilities(boolean privileged) {
+    static List<String> capabilities(boolean privileged, boolean nesting) {
         if (privileged) {
             return CAPABILITIES;
         }
         List<String> caps = new ArrayList<>(CAPABILITIES);
         caps.add("CAP_SYS_BOOT");
+        if (nesting) {
+            caps.addAll(NESTING_CAPABILITIES);
+        }
         return caps;
     }
 
-    private static Map<String, Object> process(String init, boolean privileged) {
+    /** What a container runtime inside a VE needs beyond a standard server: mounts, and tracing its own containers. */
+    static final List<String> NESTING_CAPABILITIES = List.of("CAP_SYS_ADMIN", "CAP_SYS_PTRACE");
+
+    private static Map<String, Object> process(String init, boolean privileged, boolean nesting) {
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", false);
         process.put("user", Map.of("uid", 0, "gid", 0));
         process.put("args", List.of(init));
         process.put("env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=vessel", "TERM=xterm"));
         process.put("cwd", "/");
-        List<String> caps = capabilities(privileged);
+        List<String> caps = capabilities(privileged, nesting);
         process.put("capabilities", Map.of("bounding", caps, "effective", caps, "permitted", caps, "ambient", List.of()));
         process.put("rlimits", Rlimits.forVe());
         process.put("noNewPrivileges", false);
@@ -110,8 +133,8 @@ public final class OciBundle {
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime",
-                boot == Boot.SYSTEMD_WRITABLE_CGROUPS ? "rw" : "ro")));
-        if (boot != Boot.PLAIN) {
+                boot.writableCgroups() ? "rw" : "ro")));
+        if (boot.systemd()) {
             mounts.add(mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755")));
             mounts.add(mount("/run/lock", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "noexec", "mode=1777", "size=5m")));
         }
@@ -215,7 +238,7 @@ public final class OciBundle {
         linux.put("resources", resources);
         linux.put("seccomp", seccomp(spec.statfsListener()));
         linux.put("maskedPaths", MASKED);
-        linux.put("readonlyPaths", READ_ONLY);
+        linux.put("readonlyPaths", spec.boot().nesting() ? READ_ONLY_NESTING : READ_ONLY);
         return linux;
     }
 }

@@ -143,14 +143,14 @@ class CgroupDriverTest {
         Files.writeString(memory.resolve("memory.limit_in_bytes"), "1");
         CgroupDriver driver = CgroupDriver.detect(root);
 
-        CgroupDriver.Delegation delegation = driver.delegationFor(GROUP);
+        CgroupDriver.Delegation delegation = driver.delegationFor(GROUP, false);
         assertFalse(delegation.writableMount(), "runc mounts every v1 hierarchy read-only");
         assertEquals(1, delegation.mounts().size(), delegation.toString());
         assertEquals("/sys/fs/cgroup/systemd", delegation.mounts().get(0).get("destination"));
         assertEquals(systemd.toString(), delegation.mounts().get(0).get("source"));
         assertTrue(((List<?>) delegation.mounts().get(0).get("options")).contains("rw"));
 
-        driver.delegate(GROUP, 6_619_136, 6_619_136);
+        driver.delegate(GROUP, 6_619_136, 6_619_136, false);
         assertEquals(6_619_136, Files.getAttribute(systemd, "unix:uid"));
         assertEquals(6_619_136, Files.getAttribute(systemd.resolve("cgroup.procs"), "unix:uid"));
         assertEquals(6_619_136, Files.getAttribute(systemd.resolve("tasks"), "unix:gid"));
@@ -159,8 +159,33 @@ class CgroupDriverTest {
     }
 
     @Test
+    void v1NestingHandsOverEachControllersCgroupButNotItsLimits() throws Exception {
+        for (String line : recorded("v1-layout.txt")) {
+            String[] parts = line.split("/", 2);
+            Path dir = Files.createDirectories(root.resolve(parts[0]).resolve(GROUP.substring(1)));
+            Files.writeString(dir.resolve(parts[1]), "");
+        }
+        Path memory = root.resolve("memory").resolve(GROUP.substring(1));
+        Files.writeString(memory.resolve("cgroup.procs"), "");
+        Files.writeString(memory.resolve("tasks"), "");
+        CgroupDriver driver = CgroupDriver.detect(root);
+        assertTrue(driver.delegationFor(GROUP, true).writableMount(), "every hierarchy read-write; ownership decides");
+
+        driver.delegate(GROUP, 6_619_136, 6_619_136, true);
+        assertEquals(6_619_136, Files.getAttribute(memory, "unix:uid"), "child cgroups may be made for the VE's containers");
+        assertEquals(6_619_136, Files.getAttribute(memory.resolve("cgroup.procs"), "unix:uid"));
+        assertEquals(6_619_136, Files.getAttribute(memory.resolve("tasks"), "unix:uid"));
+        for (String limit : List.of("memory/memory.limit_in_bytes", "memory/memory.memsw.limit_in_bytes", "cpu/cpu.cfs_quota_us",
+                "cpuset/cpuset.cpus")) {
+            String[] parts = limit.split("/");
+            assertEquals(0, Files.getAttribute(root.resolve(parts[0]).resolve(GROUP.substring(1)).resolve(parts[1]), "unix:uid"),
+                    limit + " stays root's: the VE cannot raise its own limits");
+        }
+    }
+
+    @Test
     void v1WithoutANameSystemdHierarchyAddsNoMount() {
-        assertEquals(List.of(), CgroupDriver.detect(root).delegationFor(GROUP).mounts());
+        assertEquals(List.of(), CgroupDriver.detect(root).delegationFor(GROUP, false).mounts());
     }
 
     @Test
@@ -177,9 +202,9 @@ class CgroupDriverTest {
         Files.writeString(delegateList, "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\nmemory.oom.group\nmemory.reclaim\n");
         CgroupV2 driver = ((CgroupV2) CgroupDriver.detect(root)).withDelegateList(delegateList);
 
-        assertTrue(driver.delegationFor(GROUP).writableMount(), "v2: the VE's own cgroup, read-write, ownership decides");
-        assertEquals(List.of(), driver.delegationFor(GROUP).mounts());
-        driver.delegate(GROUP, 6_619_136, 6_619_136);
+        assertTrue(driver.delegationFor(GROUP, false).writableMount(), "v2: the VE's own cgroup, read-write, ownership decides");
+        assertEquals(List.of(), driver.delegationFor(GROUP, false).mounts());
+        driver.delegate(GROUP, 6_619_136, 6_619_136, false);
         for (String file : List.of("cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "memory.oom.group", "memory.reclaim")) {
             assertEquals(6_619_136, Files.getAttribute(dir.resolve(file), "unix:uid"), file);
         }

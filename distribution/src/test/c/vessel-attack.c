@@ -9,6 +9,10 @@
  *   vessel-attack reboot|poweroff               reboot(2), as systemd calls it at the end of a shutdown
  *   vessel-attack ra IFACE                      three IPv6 router advertisements (prefix 2001:db8:bad::/64, default
  *                                               router) to all nodes on IFACE, as a rogue router would send
+ *   vessel-attack statfs-fault                  statfs(2) with an unwritable buffer, an unreadable path and a path
+ *                                               without an end; prints each result and errno
+ *   vessel-attack statfs-flood N                N statfs("/") calls; prints the time per call and the size seen
+ *   vessel-attack read-flood N FILE             N times open, read (up to 64 KiB) and close FILE; prints the time per round
  *
  * "high" sets the upper 32 bits of the ioctl request: the kernel ignores them, a naive seccomp rule does not.
  */
@@ -26,6 +30,8 @@
 #include <net/if.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -119,6 +125,47 @@ int main(int argc, char **argv) {
             usleep(100000);
         }
         return report(rc);
+    }
+    if (argc >= 2 && strcmp(argv[1], "statfs-fault") == 0) {
+        struct statfs st;
+        long unwritable = syscall(SYS_statfs, "/", (void *) 16);
+        int e1 = errno;
+        long unreadable = syscall(SYS_statfs, (char *) 16, &st);
+        int e2 = errno;
+        char *endless = malloc(3 * 4096);
+        memset(endless, 'a', 3 * 4096);
+        long too_long = syscall(SYS_statfs, endless, &st);
+        int e3 = errno;
+        printf("%ld %d %ld %d %ld %d\n", unwritable, e1, unreadable, e2, too_long, e3);
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "statfs-flood") == 0) {
+        long n = atol(argv[2]);
+        struct statfs st;
+        struct timespec start, end;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (long i = 0; i < n; i++) {
+            if (statfs("/", &st) < 0) return report(-1);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        long ns = (end.tv_sec - start.tv_sec) * 1000000000L + (end.tv_nsec - start.tv_nsec);
+        printf("ok %ld ns per call, %llu bytes\n", ns / (n > 0 ? n : 1), (unsigned long long) st.f_blocks * st.f_bsize);
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[1], "read-flood") == 0) {
+        long n = atol(argv[2]);
+        static char buffer[65536];
+        struct timespec start, end;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (long i = 0; i < n; i++) {
+            int fd = open(argv[3], O_RDONLY);
+            if (fd < 0 || read(fd, buffer, sizeof buffer) < 0) return report(-1);
+            close(fd);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        long ns = (end.tv_sec - start.tv_sec) * 1000000000L + (end.tv_nsec - start.tv_nsec);
+        printf("ok %ld ns per read\n", ns / (n > 0 ? n : 1));
+        return 0;
     }
     fprintf(stderr, "usage: see the comment at the top of vessel-attack.c\n");
     return 2;

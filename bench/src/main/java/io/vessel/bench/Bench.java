@@ -50,6 +50,7 @@ public final class Bench {
         all.put("density-1000", ves::density1000);
         all.put("api", ves::api);
         all.put("portal", ves::portal);
+        all.put("ve-view", new ViewBench(bench.repo, ves)::run);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

@@ -41,7 +41,7 @@ final class VeBench {
     }
 
     /** A panel on its own data directory and port, stopped (and its VEs and pool removed) when closed. */
-    private final class Panel implements AutoCloseable {
+    final class Panel implements AutoCloseable {
         final Path work = Bench.tempDir();
         final Path data = work.resolve("data");
         final int port = Bench.freePort();
@@ -122,6 +122,17 @@ final class VeBench {
             }
         }
 
+        /** Runs a shell command in a VE and returns what it printed, whatever its exit status. */
+        String output(int ve, String command) throws Exception {
+            String body = JSON.writeValueAsString(java.util.Map.of("command", List.of("sh", "-c", command), "timeoutSeconds", 600));
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/ves/" + ve + "/exec")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("exec in VE " + ve + " failed: " + r.body());
+            }
+            return JSON.readTree(r.body()).get("stdout").asText();
+        }
+
         /** Runs a shell command in a VE and waits for it. */
         void exec(int ve, String command) throws Exception {
             String body = JSON.writeValueAsString(java.util.Map.of("command", List.of("sh", "-c", command), "timeoutSeconds", 600));
@@ -144,7 +155,12 @@ final class VeBench {
             for (String id : sh("runc --root " + runc + " list -q 2>/dev/null").lines().filter(l -> !l.isBlank()).toList()) {
                 sh("runc --root " + runc + " delete --force " + id);
             }
-            String node = Files.exists(data.resolve("node-id")) ? Files.readString(data.resolve("node-id")).strip().substring(0, 8) : "none";
+            String nodeId = Files.exists(data.resolve("node-id")) ? Files.readString(data.resolve("node-id")).strip() : "none";
+            String node = nodeId.substring(0, Math.min(8, nodeId.length()));
+            Path runtime = Path.of("/run/vessel", nodeId);
+            // the runtime root: statfs helpers' files, and VE root mount points that are empty once their VEs are gone
+            sh("rm -rf " + runtime.resolve("statfs") + "; rmdir " + runtime + "/ves/*/rootfs " + runtime + "/ves/* " + runtime + "/ves " + runtime
+                    + " 2>/dev/null");
             sh("rmdir /sys/fs/cgroup/*/vessel/" + node + " 2>/dev/null; umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf " + work);
         }
     }

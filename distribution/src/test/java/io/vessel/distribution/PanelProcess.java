@@ -288,6 +288,21 @@ final class PanelProcess implements AutoCloseable {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
     }
 
+    /**
+     * Where every test panel keeps debootstrap's downloads (kernel.debian.cache), so the suite fetches each Debian
+     * package once.
+     */
+    static final Path DEBIAN_CACHE = Path.of("target/debootstrap-cache").toAbsolutePath();
+
+    /** A vessel.conf in {@code work} that points the panel at {@link #DEBIAN_CACHE}, for VESSEL_CONF. */
+    static Path confWithDebianCache(Path work) {
+        try {
+            return Files.writeString(work.resolve("vessel.conf"), "kernel.debian.cache = " + DEBIAN_CACHE + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -363,6 +378,7 @@ final class PanelProcess implements AutoCloseable {
                     }
                 }
             }
+            host("rm", "-rf", runtime.resolve("statfs").toString()); // sockets, pid files and logs of the VEs' statfs helpers only
             host("rmdir", runtime.resolve("ves").toString(), runtime.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

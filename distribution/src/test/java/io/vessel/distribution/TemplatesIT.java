@@ -38,7 +38,7 @@ class TemplatesIT {
     void panel() throws Exception {
         work = Files.createTempDirectory("vessel-templates-it");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
-        panel = new PanelProcess(work, Map.of()).start();
+        panel = new PanelProcess(work, Map.of("VESSEL_CONF", PanelProcess.confWithDebianCache(work).toString())).start();
     }
 
     @AfterAll

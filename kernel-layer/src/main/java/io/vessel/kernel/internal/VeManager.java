@@ -128,6 +128,38 @@ final class VeManager implements VeService {
         return statfs.start(statfsSocket(id), quota.get(), pidFile, dir.resolve(id + ".log"));
     }
 
+    /**
+     * What a VE that no longer runs leaves under the node's runtime root: the bind mount of its root, and its statfs
+     * helper's socket and pid file (the helper ends with the VE; one that did not is ended here). The helper's log
+     * stays until the VE is destroyed.
+     */
+    private void releaseRuntime(int id, boolean destroyed) {
+        roots.release(id);
+        Path dir = statfsSocket(id).getParent();
+        StatfsAgent.pid(dir.resolve(id + ".pid")).ifPresent(StatfsAgent::stop);
+        for (String suffix : destroyed ? List.of(".sock", ".pid", ".log") : List.of(".sock", ".pid")) {
+            try {
+                Files.deleteIfExists(dir.resolve(id + suffix));
+            } catch (IOException e) {
+                LOG.warn("Could not remove the statfs helper's file ve={} file={}: {}", id, id + suffix, e.getMessage());
+            }
+        }
+    }
+
+    /** After a crash: helpers' files of VEs that no longer run (helpers still alive without their VE are ended). */
+    private void sweepStatfsFiles(Set<Integer> active) {
+        Path dir = roots.nodeDir().resolve("statfs");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d{1,5}\\.(sock|pid)")).map(n -> Integer.parseInt(n.substring(0, n.indexOf('.'))))
+                    .distinct().filter(id -> !active.contains(id)).forEach(id -> releaseRuntime(id, false));
+        } catch (IOException e) {
+            LOG.warn("Could not look through the statfs helpers' files: {}", e.getMessage());
+        }
+    }
+
     /** {@code limits} as applied: a CPU cap without a cpuset of its own also narrows the VE's CPUs (see {@link CpuSet#forCap}). */
     private VeLimits pinned(int id, VeLimits limits) {
         if (limits.cpuset() != null && !limits.cpuset().isEmpty()) {
@@ -368,10 +400,7 @@ final class VeManager implements VeService {
                 runtimeNanos = System.nanoTime() - runtimeStarted;
             } catch (IOException | RuntimeException e) {
                 forceDelete(container);
-                if (agent != null) {
-                    StatfsAgent.stop(agent);
-                }
-                roots.release(id);
+                releaseRuntime(id, false);
                 if (network != null) {
                     network.detach(id);
                 }
@@ -431,7 +460,7 @@ final class VeManager implements VeService {
                 }
                 runtime.delete(container, true);
                 runtime.forgetExit(container); // the panel ended it: nothing for the exit watcher to act on
-                roots.release(id);
+                releaseRuntime(id, false);
             });
             if (network != null) {
                 network.detach(id);
@@ -483,7 +512,7 @@ final class VeManager implements VeService {
             String owner = find(id).map(VirtualEnvironment::owner).orElse(null);
             try {
                 runtime.delete(container(id), true);
-                roots.release(id);
+                releaseRuntime(id, true);
                 storage.deletePrivateArea(id);
                 deleteTree(bundles.resolve(String.valueOf(id)));
             } catch (IOException e) {
@@ -510,7 +539,7 @@ final class VeManager implements VeService {
             Template chosen = templates.forNewVe(name != null ? name : ve.template());
             bootable(chosen.name(), chosen.version());
             try {
-                roots.release(id);
+                releaseRuntime(id, false);
                 storage.deletePrivateArea(id);
                 makePrivateArea(ve, chosen.reference());
             } catch (IOException | RuntimeException e) {
@@ -899,7 +928,7 @@ final class VeManager implements VeService {
                 }
                 runtime.delete(container, true);
                 runtime.forgetExit(container);
-                roots.release(id);
+                releaseRuntime(id, false);
             } catch (IOException e) {
                 LOG.warn("VE ended by itself but its container could not be removed ve={}: {}", id, e.getMessage());
                 return null;
@@ -984,7 +1013,9 @@ final class VeManager implements VeService {
         for (String orphan : containers) {
             LOG.warn("Reconcile: container without a VE record container={} (left alone)", orphan);
         }
-        roots.keepOnly(new HashSet<>(activeIds()));
+        Set<Integer> active = new HashSet<>(activeIds());
+        roots.keepOnly(active);
+        sweepStatfsFiles(active);
         Set<Integer> known = new HashSet<>();
         list().forEach(v -> known.add(v.id()));
         for (int area : storage.privateAreas()) {
@@ -1192,7 +1223,7 @@ final class VeManager implements VeService {
 
     private void removeTraces(int id) {
         forceDelete(container(id));
-        roots.release(id);
+        releaseRuntime(id, true);
         try {
             storage.deletePrivateArea(id);
             deleteTree(bundles.resolve(String.valueOf(id)));

@@ -45,6 +45,21 @@ public final class Mounts {
         return found; // the last match is the one on top
     }
 
+    /** Mount points at or below {@code dir}, deepest (and latest) first: the order to unmount them in. */
+    public static java.util.List<Path> under(Path dir) throws IOException {
+        String top = dir.toAbsolutePath().normalize().toString();
+        java.util.List<Path> found = new java.util.ArrayList<>();
+        for (Mount mount : table()) {
+            String point = mount.mountPoint().toString();
+            if (point.equals(top) || point.startsWith(top + "/")) {
+                found.add(mount.mountPoint());
+            }
+        }
+        java.util.Collections.reverse(found);
+        found.sort(java.util.Comparator.comparingInt((Path p) -> p.getNameCount()).reversed());
+        return found;
+    }
+
     /** Every mount of this process's namespace, in the order of /proc/self/mountinfo (later ones on top). */
     private static java.util.List<Mount> table() throws IOException {
         java.util.List<Mount> mounts = new java.util.ArrayList<>();

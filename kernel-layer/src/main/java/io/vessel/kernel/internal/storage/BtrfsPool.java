@@ -276,6 +276,7 @@ public final class BtrfsPool implements StorageDriver {
         if (!Files.exists(path)) {
             return;
         }
+        detachMountsBelow(path);
         long subvolume = Btrfs.subvolumeId(path);
         if (Btrfs.isReadOnly(path)) {
             Btrfs.setReadOnly(path, false);
@@ -335,7 +336,19 @@ public final class BtrfsPool implements StorageDriver {
      * tenant made inside it (VEs are refused the ioctls that create subvolumes, but older VEs or a privileged one
      * may hold some). Read-only snapshots are made writable first; each quota group goes with its subvolume.
      */
+    /**
+     * A mount below a subvolume makes its deletion fail with EBUSY, however it got there (a build that left
+     * {@code /proc} mounted, a crash between mounting and unmounting): it is detached first.
+     */
+    private static void detachMountsBelow(Path subvolume) throws IOException {
+        for (Path mount : io.vessel.kernel.internal.linux.Mounts.under(subvolume)) {
+            LOG.warn("Detaching a mount left below a subvolume being deleted mount={}", mount);
+            io.vessel.kernel.internal.linux.Mounts.unmount(mount, true);
+        }
+    }
+
     private void deleteWithNested(Path subvolume) throws IOException {
+        detachMountsBelow(subvolume);
         for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
             Path nested = subvolume.resolve(child.path());
             LOG.info("Deleting a subvolume made inside a VE path={}", nested);

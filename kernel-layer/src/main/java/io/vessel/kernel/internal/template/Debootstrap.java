@@ -117,6 +117,14 @@ public final class Debootstrap {
         pb.environment().put("LC_ALL", "C");
         pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
         Process process = pb.start();
+        try {
+            follow(process, progress);
+        } finally {
+            release(target);
+        }
+    }
+
+    private void follow(Process process, Progress progress) throws IOException {
         Deque<String> tail = new ArrayDeque<>();
         ProgressModel model = new ProgressModel(progress);
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -143,6 +151,39 @@ public final class Debootstrap {
             throw new IOException("debootstrap failed (exit " + process.exitValue() + "): " + lastErrors(tail));
         }
     }
+
+    /**
+     * What a build may leave behind on the host: debootstrap mounts {@code /proc} and {@code /sys} in the target and
+     * unmounts them at its exit, silently giving up when a program a package's scripts started in the chroot still
+     * holds them (seen with systemd and D-Bus: now and then {@code proc} stayed mounted in the template, where it
+     * blocked deleting it and unmounting the pool). Such programs are killed — they run as the host's root — and
+     * every mount below the target is detached.
+     */
+    static void release(Path target) throws IOException {
+        Path root = target.toRealPath();
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path proc : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    Path theirs = Files.readSymbolicLink(proc.resolve("root"));
+                    if (theirs.startsWith(root)) {
+                        long pid = Long.parseLong(proc.getFileName().toString());
+                        LOG.warn("Killing a program left running in a template build pid={} root={}", pid, theirs);
+                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                } catch (IOException | SecurityException gone) {
+                    // ended meanwhile, or a kernel thread
+                }
+            }
+        }
+        for (Path mount : io.vessel.kernel.internal.linux.Mounts.under(root)) {
+            if (!mount.equals(root)) {
+                LOG.warn("Detaching a mount left in a template build mount={}", mount);
+                io.vessel.kernel.internal.linux.Mounts.unmount(mount, true);
+            }
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Debootstrap.class);
 
     private static String lastErrors(Deque<String> tail) {
         List<String> errors = tail.stream().filter(l -> l.startsWith("E:") || l.startsWith("W:")).toList();

@@ -134,6 +134,20 @@ class BtrfsPoolIT {
     }
 
     @Test
+    void aTemplateWithAMountLeftInsideIsStillDeleted() throws Exception {
+        Path template = pool.beginTemplate("mounted-1");
+        Files.createDirectories(template.resolve("proc"));
+        // what debootstrap leaves now and then when a program in the chroot holds /proc at its exit
+        io.vessel.kernel.internal.linux.Mounts.mount("proc", template.resolve("proc"), "proc", 0, null);
+        pool.sealTemplate("mounted-1");
+        assertEquals(List.of(template.resolve("proc")), io.vessel.kernel.internal.linux.Mounts.under(template));
+
+        pool.deleteTemplate("mounted-1");
+        assertFalse(Files.exists(template));
+        assertEquals(List.of(), io.vessel.kernel.internal.linux.Mounts.under(template), "nothing stays mounted on the host");
+    }
+
+    @Test
     void deletingASnapshotNeverSuspendsTheOtherVesQuotas() throws Exception {
         Path sysfs = Path.of("/sys/fs/btrfs", io.vessel.kernel.internal.linux.Btrfs.fsid(mountPoint).toString(), "qgroups");
         assertEquals("8", Files.readString(sysfs.resolve("drop_subtree_threshold")).strip(), "the pool accounts deletions in full");

@@ -77,7 +77,7 @@ class ConsoleIT {
         assertEquals(status, e.getResponse().statusCode());
     }
 
-    private static CompletableFuture<WebSocket> open(PanelProcess panel, String path, String cookie, String origin, Terminal terminal) {
+    static CompletableFuture<WebSocket> open(PanelProcess panel, String path, String cookie, String origin, Terminal terminal) {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).header("Origin", origin);
         if (cookie != null) {
             builder.header("Cookie", cookie);
@@ -86,7 +86,7 @@ class ConsoleIT {
     }
 
     /** Collects what the terminal shows. */
-    private static final class Terminal implements WebSocket.Listener {
+    static final class Terminal implements WebSocket.Listener {
         final StringBuffer screen = new StringBuffer();
         final CompletableFuture<String> exit = new CompletableFuture<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();

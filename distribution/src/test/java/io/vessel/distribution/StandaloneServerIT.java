@@ -167,6 +167,14 @@ class StandaloneServerIT {
         run(server, "systemctl", "enable", "--now", "cron");
         assertTrue(run(server, "systemctl", "status", "cron", "--no-pager").stdout().contains("active (running)"));
 
+        // the browser console works as with any init: a login shell on a terminal
+        ConsoleIT.Terminal terminal = new ConsoleIT.Terminal();
+        java.net.http.WebSocket console = ConsoleIT.open(panel, "/ws/ves/" + server + "/console?columns=100&rows=30",
+                panel.login("admin", PanelProcess.ADMIN_PASSWORD).value(), "http://127.0.0.1:" + panel.port, terminal).join();
+        console.sendBinary(java.nio.ByteBuffer.wrap("systemctl is-active cron; exit 7\r".getBytes(java.nio.charset.StandardCharsets.UTF_8)), true).join();
+        terminal.await("active", Duration.ofSeconds(10));
+        assertEquals("{\"type\":\"exit\",\"code\":7}", terminal.exit.get(10, java.util.concurrent.TimeUnit.SECONDS));
+
         // systemd's sandboxing needs CAP_SYS_ADMIN, which the VE does not have: the unit still starts
         run(server, "sh", "-c", "printf '[Service]\\nExecStart=/bin/sleep infinity\\nPrivateTmp=yes\\nProtectSystem=strict\\nProtectHome=yes\\n"
                 + "[Install]\\nWantedBy=multi-user.target\\n' > /etc/systemd/system/sandboxed.service && systemctl daemon-reload"

@@ -228,15 +228,23 @@ async function showVes() {
     el('div', { class: 'card' }, el('h2', {}, 'New VE'), create));
 }
 
-/** Limits change live on a running VE (cgroups, quota, traffic shaping). */
+/**
+ * Limits change live on a running VE (cgroups, quota, traffic shaping); nesting (containers inside) applies at its
+ * next start and is never offered for a privileged VE.
+ */
 function editLimits(ve) {
   const mib = 1048576;
+  const nesting = !!(ve.features && ve.features.nesting);
   const f = form('limits-' + ve.id, [['memory', 'Memory (MiB)', 'number', { value: ve.limits.memoryBytes / mib, min: 16 }],
     ['disk', 'Disk (MiB)', 'number', { value: ve.limits.diskBytes / mib, min: 64 }],
     ['cpu', 'CPU weight (1–10000)', 'number', { value: ve.limits.cpuWeight, min: 1, max: 10000 }],
-    ['processes', 'Processes', 'number', { value: ve.limits.processes, min: 16 }]], 'Save limits', async values => {
-    await api('PATCH', '/ves/' + ve.id, { limits: { memoryBytes: Number(values.memory.value) * mib, diskBytes: Number(values.disk.value) * mib,
-      cpuWeight: Number(values.cpu.value), processes: Number(values.processes.value) } });
+    ['processes', 'Processes', 'number', { value: ve.limits.processes, min: 16 }],
+    ['nesting', 'Containers inside (Docker, Podman) — from the next start', 'checkbox',
+      { required: false, checked: nesting, disabled: ve.privileged }]], 'Save limits', async values => {
+    const changes = { limits: { memoryBytes: Number(values.memory.value) * mib, diskBytes: Number(values.disk.value) * mib,
+      cpuWeight: Number(values.cpu.value), processes: Number(values.processes.value) } };
+    if (!ve.privileged && values.nesting.checked !== nesting) changes.features = { nesting: values.nesting.checked };
+    await api('PATCH', '/ves/' + ve.id, changes);
     say('Limits of ' + ve.name + ' changed.');
     route();
   });

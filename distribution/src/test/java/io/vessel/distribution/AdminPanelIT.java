@@ -72,6 +72,7 @@ class AdminPanelIT {
                 org.openqa.selenium.WebElement memory = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("input[name=memory]")));
                 memory.clear();
                 memory.sendKeys("256");
+                browser.findElement(By.cssSelector("input[name=nesting]")).click(); // the provider grants containers inside
                 browser.findElement(By.cssSelector("form[id^=limits-] button[type=submit]")).click();
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#ves [data-ve='acme-web']")));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#ves [data-ve='acme-web']"), "256.0 MiB"));
@@ -86,6 +87,7 @@ class AdminPanelIT {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#pools [data-pool='acme-lan']"), "Acme Hosting Ltd"));
                 screenshot(browser, "admin-pools");
                 assertEquals(256L << 20, panel.get("/api/v1/ves").json().get(0).at("/limits/memoryBytes").asLong());
+                assertTrue(panel.get("/api/v1/ves").json().get(0).at("/features/nesting").asBoolean(), "nesting granted from the form");
 
                 // the audit log shows what was just done, by whom
                 browser.get(base + "/admin/#/audit");

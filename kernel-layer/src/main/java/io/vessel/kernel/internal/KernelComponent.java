@@ -160,7 +160,18 @@ public final class KernelComponent {
             manager.reconcile();
             java.util.Optional<io.vessel.kernel.internal.ve.StatfsAgent> statfs = io.vessel.kernel.internal.ve.StatfsAgent.unpack(dataDir.resolve("run/bin"));
             statfs.ifPresentOrElse(manager::useStatfsAgent, () -> LOG.warn("No statfs helper for this architecture: df inside VEs shows the storage pool"));
-            views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews);
+            views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews,
+                    new ResourceViews.Helpers() {
+                        @Override
+                        public void revive() {
+                            ves.reviveStatfsHelpers();
+                        }
+
+                        @Override
+                        public java.util.Set<Integer> lost() {
+                            return ves.lostStatfsHelpers();
+                        }
+                    });
             manager.useResourceViews(views);
             views.start(Duration.ofSeconds(5));
             settleInterrupted(operations, manager);

@@ -29,19 +29,29 @@ final class ResourceViews implements AutoCloseable {
 
     private final Optional<Lxcfs> lxcfs;
     private final Restorer restorer;
+    private final Helpers helpers;
+
+    /** The VEs' statfs helpers, looked after on the same watch. */
+    interface Helpers {
+        /** Starts new helpers for running VEs whose helper died. */
+        void revive();
+
+        /** Running VEs whose helper died since they started: their own processes' statfs fails until a restart. */
+        java.util.Set<Integer> lost();
+    }
     private final ScheduledExecutorService watch;
+
     private volatile String problem;
     /** Whether VEs have been looked at since the panel started (an LXCFS may have died while it was down). */
     private boolean restoredOnce;
 
-    ResourceViews(Optional<Lxcfs> lxcfs, Restorer restorer) {
+    ResourceViews(Optional<Lxcfs> lxcfs, Restorer restorer, Helpers helpers) {
         this.lxcfs = lxcfs;
         this.restorer = restorer;
+        this.helpers = helpers;
         if (lxcfs.isEmpty()) {
             problem = "LXCFS is not installed: VEs see the host's memory, CPUs and uptime (apt-get install lxcfs)";
             LOG.warn("Resource views unavailable: {}", problem);
-            watch = null;
-            return;
         }
         watch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vessel-lxcfs-watch");
@@ -52,9 +62,6 @@ final class ResourceViews implements AutoCloseable {
 
     /** Adopts or starts LXCFS, and restores VEs whose views died with an earlier one; then watches every {@code period}. */
     void start(Duration period) {
-        if (watch == null) {
-            return;
-        }
         // in the background: the panel's start does not wait for LXCFS; a VE starting meanwhile does (ensureRunning)
         watch.scheduleWithFixedDelay(this::check, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -75,11 +82,22 @@ final class ResourceViews implements AutoCloseable {
 
     /** Why some or all VEs lack their own view, if they do. */
     Optional<String> problem() {
-        return Optional.ofNullable(problem);
+        java.util.Set<Integer> lost = helpers.lost();
+        String helperProblem = lost.isEmpty() ? null : "the statfs helper of VEs " + new java.util.TreeSet<>(lost)
+                + " died: their df and other statfs calls fail until they are restarted";
+        return Optional.ofNullable(problem == null ? helperProblem : helperProblem == null ? problem : problem + "; " + helperProblem);
     }
 
     synchronized void check() {
-        Lxcfs fs = lxcfs.orElseThrow();
+        try {
+            helpers.revive();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not look after the statfs helpers: {}", e.getMessage());
+        }
+        if (lxcfs.isEmpty()) {
+            return;
+        }
+        Lxcfs fs = lxcfs.get();
         try {
             if (fs.state() == Lxcfs.State.LIVE && problem == null && restoredOnce) {
                 return;
@@ -97,8 +115,6 @@ final class ResourceViews implements AutoCloseable {
 
     @Override
     public void close() {
-        if (watch != null) {
-            watch.shutdownNow();
-        }
+        watch.shutdownNow();
     }
 }

@@ -134,6 +134,7 @@ final class VeManager implements VeService {
      * stays until the VE is destroyed.
      */
     private void releaseRuntime(int id, boolean destroyed) {
+        statfsLost.remove(id);
         roots.release(id);
         Path dir = statfsSocket(id).getParent();
         StatfsAgent.pid(dir.resolve(id + ".pid")).ifPresent(StatfsAgent::stop);
@@ -144,6 +145,42 @@ final class VeManager implements VeService {
                 LOG.warn("Could not remove the statfs helper's file ve={} file={}: {}", id, id + suffix, e.getMessage());
             }
         }
+    }
+
+    /**
+     * Running VEs whose statfs helper has died (it should not; it would be a bug in it). A new one is started at once,
+     * so commands run in the VE later (exec, console) get their answers again; the VE's own processes, whose filter
+     * belonged to the dead helper, get ENOSYS from statfs until the VE is restarted, so these VEs are returned.
+     */
+    void reviveStatfsHelpers() {
+        if (statfs == null) {
+            return;
+        }
+        for (int id : activeIds()) {
+            Path pidFile = statfsSocket(id).resolveSibling(id + ".pid");
+            if (!Files.exists(pidFile) || StatfsAgent.pid(pidFile).isPresent()) {
+                continue;
+            }
+            locked(id, () -> {
+                try {
+                    if (Files.exists(pidFile) && StatfsAgent.pid(pidFile).isEmpty() && load(id).state() != VeState.STOPPED) {
+                        LOG.error("The statfs helper of a running VE died; a new one serves new commands, the VE needs a restart ve={}", id);
+                        startStatfsAgent(id);
+                        statfsLost.add(id);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Could not start a new statfs helper ve={}: {}", id, e.getMessage());
+                }
+                return null;
+            });
+        }
+    }
+
+    /** VEs running since their statfs helper died (see {@link #reviveStatfsHelpers}). */
+    private final Set<Integer> statfsLost = ConcurrentHashMap.newKeySet();
+
+    Set<Integer> lostStatfsHelpers() {
+        return Set.copyOf(statfsLost);
     }
 
     /** After a crash: helpers' files of VEs that no longer run (helpers still alive without their VE are ended). */

@@ -157,9 +157,9 @@ public final class KernelComponent {
             if (!addresses.allForwards().isEmpty()) {
                 writeForwards.run(); // after a host reboot the rules are gone; the records are not
             }
-            manager.reconcile();
             java.util.Optional<io.vessel.kernel.internal.ve.StatfsAgent> statfs = io.vessel.kernel.internal.ve.StatfsAgent.unpack(dataDir.resolve("run/bin"));
             statfs.ifPresentOrElse(manager::useStatfsAgent, () -> LOG.warn("No statfs helper for this architecture: df inside VEs shows the storage pool"));
+            manager.reconcile();
             views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews,
                     new ResourceViews.Helpers() {
                         @Override

@@ -25,6 +25,7 @@ import io.vessel.kernel.internal.template.IdShift;
 import io.vessel.kernel.internal.template.InitSystem;
 import io.vessel.kernel.internal.linux.Fd;
 import io.vessel.kernel.internal.ve.StatfsAgent;
+import io.vessel.kernel.internal.ve.StatfsHelpers;
 import io.vessel.kernel.internal.ve.VeNamespaces;
 import io.vessel.kernel.internal.ve.VeRootFiles;
 import io.vessel.kernel.internal.ve.VeRootMounts;
@@ -100,72 +101,54 @@ final class VeManager implements VeService {
         return boots;
     }
 
-    /** The helper that shows the VE its disk quota in {@code df}; null: the VE sees the pool's size. */
-    private volatile StatfsAgent statfs;
+    /** The helpers that show VEs their disk quota in {@code df}; null: VEs see the pool's size. */
+    private volatile StatfsHelpers statfs;
 
     void useStatfsAgent(StatfsAgent agent) {
-        this.statfs = agent;
-    }
-
-    private Path statfsSocket(int id) {
-        return roots.nodeDir().resolve("statfs").resolve(id + ".sock");
+        this.statfs = new StatfsHelpers(agent, roots.nodeDir());
     }
 
     /**
-     * Starts the VE's statfs helper, or returns null when there is none to start: no helper for this host, or a
-     * storage driver without quota files (the VE's {@code df} then shows the pool). A helper left by an earlier run
-     * of this VE that did not end with it is ended first.
+     * Starts the VE's statfs helper and returns the socket its listener goes to, or null when there is none to start:
+     * no helper for this host, or a storage driver without quota files (the VE's {@code df} then shows the pool).
      */
-    private Long startStatfsAgent(int id) throws IOException {
+    private String startStatfsHelper(int id) throws IOException {
         java.util.Optional<Path> quota = statfs == null ? java.util.Optional.empty() : storage.quotaFiles(id);
         if (quota.isEmpty()) {
             return null;
         }
-        Path dir = Files.createDirectories(statfsSocket(id).getParent());
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        Path pidFile = dir.resolve(id + ".pid");
-        StatfsAgent.pid(pidFile).ifPresent(StatfsAgent::stop);
-        return statfs.start(statfsSocket(id), quota.get(), pidFile, dir.resolve(id + ".log"));
+        statfs.start(id, quota.get());
+        return statfs.socket(id).toString();
     }
 
-    /**
-     * What a VE that no longer runs leaves under the node's runtime root: the bind mount of its root, and its statfs
-     * helper's socket and pid file (the helper ends with the VE; one that did not is ended here). The helper's log
-     * stays until the VE is destroyed.
-     */
+    /** What a VE that no longer runs leaves under the node's runtime root: its root's bind mount and its statfs helper. */
     private void releaseRuntime(int id, boolean destroyed) {
         statfsLost.remove(id);
         roots.release(id);
-        Path dir = statfsSocket(id).getParent();
-        StatfsAgent.pid(dir.resolve(id + ".pid")).ifPresent(StatfsAgent::stop);
-        for (String suffix : destroyed ? List.of(".sock", ".pid", ".log") : List.of(".sock", ".pid")) {
-            try {
-                Files.deleteIfExists(dir.resolve(id + suffix));
-            } catch (IOException e) {
-                LOG.warn("Could not remove the statfs helper's file ve={} file={}: {}", id, id + suffix, e.getMessage());
-            }
+        if (statfs != null) {
+            statfs.release(id, destroyed);
         }
     }
 
     /**
-     * Running VEs whose statfs helper has died (it should not; it would be a bug in it). A new one is started at once,
-     * so commands run in the VE later (exec, console) get their answers again; the VE's own processes, whose filter
-     * belonged to the dead helper, get ENOSYS from statfs until the VE is restarted, so these VEs are returned.
+     * Replaces the statfs helpers of running VEs that died (a bug in the helper; none was seen). The new one serves
+     * commands run in the VE from now on (exec, console); the VE's own processes, whose filter belonged to the dead
+     * helper, get ENOSYS from statfs until the VE is restarted, so the VE is remembered (see {@link #lostStatfsHelpers}).
      */
     void reviveStatfsHelpers() {
-        if (statfs == null) {
+        StatfsHelpers helpers = statfs;
+        if (helpers == null) {
             return;
         }
         for (int id : activeIds()) {
-            Path pidFile = statfsSocket(id).resolveSibling(id + ".pid");
-            if (!Files.exists(pidFile) || StatfsAgent.pid(pidFile).isPresent()) {
+            if (!helpers.died(id)) {
                 continue;
             }
             locked(id, () -> {
                 try {
-                    if (Files.exists(pidFile) && StatfsAgent.pid(pidFile).isEmpty() && load(id).state() != VeState.STOPPED) {
+                    if (helpers.died(id) && load(id).state() != VeState.STOPPED) {
                         LOG.error("The statfs helper of a running VE died; a new one serves new commands, the VE needs a restart ve={}", id);
-                        startStatfsAgent(id);
+                        startStatfsHelper(id);
                         statfsLost.add(id);
                     }
                 } catch (IOException | RuntimeException e) {
@@ -176,25 +159,11 @@ final class VeManager implements VeService {
         }
     }
 
-    /** VEs running since their statfs helper died (see {@link #reviveStatfsHelpers}). */
+    /** VEs running since their statfs helper died. */
     private final Set<Integer> statfsLost = ConcurrentHashMap.newKeySet();
 
     Set<Integer> lostStatfsHelpers() {
         return Set.copyOf(statfsLost);
-    }
-
-    /** After a crash: helpers' files of VEs that no longer run (helpers still alive without their VE are ended). */
-    private void sweepStatfsFiles(Set<Integer> active) {
-        Path dir = roots.nodeDir().resolve("statfs");
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (var files = Files.list(dir)) {
-            files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d{1,5}\\.(sock|pid)")).map(n -> Integer.parseInt(n.substring(0, n.indexOf('.'))))
-                    .distinct().filter(id -> !active.contains(id)).forEach(id -> releaseRuntime(id, false));
-        } catch (IOException e) {
-            LOG.warn("Could not look through the statfs helpers' files: {}", e.getMessage());
-        }
     }
 
     /** {@code limits} as applied: a CPU cap without a cpuset of its own also narrows the VE's CPUs (see {@link CpuSet#forCap}). */
@@ -398,7 +367,6 @@ final class VeManager implements VeService {
             String container = container(id);
             InitSystem boots = bootable(ve.template(), ve.templateVersion());
             long runtimeNanos;
-            Long agent = null;
             try {
                 if (runtime.known(container)) {
                     runtime.delete(container, true); // a leftover stopped container of an earlier crash
@@ -415,10 +383,10 @@ final class VeManager implements VeService {
                     mounts.addAll(delegation.mounts());
                 }
                 OciBundle.Boot boot = new OciBundle.Boot(systemd, delegated && delegation.writableMount(), nesting);
-                agent = startStatfsAgent(id);
+                String statfsListener = startStatfsHelper(id);
                 Map<String, Object> config = OciBundle.config(new OciBundle.Spec(id, ve.hostname(),
                         rootfs.toString(), ve.privileged(), base, cgroupsPath(id), VeResources.of(pinned(id, ve.limits()), storage.blockDevice(), ioWeightSupported),
-                        templates.init(ve.template(), ve.templateVersion()), mounts, agent == null ? null : statfsSocket(id).toString(), boot));
+                        templates.init(ve.template(), ve.templateVersion()), mounts, statfsListener, boot));
                 long runtimeStarted = System.nanoTime();
                 List<IpPools.PoolAddress> addresses = pools == null ? List.of() : pools.interfaceAddresses(id);
                 if (!addresses.isEmpty()) {
@@ -1052,7 +1020,9 @@ final class VeManager implements VeService {
         }
         Set<Integer> active = new HashSet<>(activeIds());
         roots.keepOnly(active);
-        sweepStatfsFiles(active);
+        if (statfs != null) {
+            statfs.recorded().stream().filter(id -> !active.contains(id)).forEach(id -> releaseRuntime(id, false));
+        }
         Set<Integer> known = new HashSet<>();
         list().forEach(v -> known.add(v.id()));
         for (int area : storage.privateAreas()) {

@@ -125,6 +125,25 @@ public final class KernelComponent {
     public KernelComponent(BundleContext context, KernelConfig config, @Reference NodeService nodes,
                            @Reference OperationService operations,
                            @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
+        // Bringing VE support up (the pool, the reconcile, LXCFS, networks) takes most of a second and needs nothing the
+        // other components activated with the database are doing (Declarative Services activates them one after the
+        // other on the thread that registered the database): so it runs on a thread of its own and they come up
+        // meanwhile. The panel is not ready before the kernel's health check, registered last, exists.
+        starter = new Thread(() -> {
+            try {
+                bringUp(context, config, nodes, operations, database);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("VE support could not be brought up", e);
+            }
+        }, "vessel-kernel-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /** The thread bringing VE support up; {@link #deactivate} waits for it. */
+    private final Thread starter;
+
+    private void bringUp(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database) {
         Path dataDir = Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
         VeManager manager = null;
         TemplateCatalog catalog = null;
@@ -461,6 +480,14 @@ public final class KernelComponent {
 
     @Deactivate
     void deactivate() {
+        try {
+            starter.join(java.time.Duration.ofMinutes(2).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (starter.isAlive()) {
+            LOG.warn("VE support was still being brought up when the kernel stopped");
+        }
         if (exits != null) {
             exits.close();
         }

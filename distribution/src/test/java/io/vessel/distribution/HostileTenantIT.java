@@ -176,9 +176,15 @@ class HostileTenantIT {
         installAttack(ve);
         for (List<String> reboot : List.of(List.of("/bin/busybox", "reboot"), List.of("/usr/local/bin/vessel-attack", "reboot"))) {
             execAs(alice, ve, "/bin/busybox", "sh", "-c", "/bin/busybox sleep 1000 >/dev/null 2>&1 &");
+            long rebootsBefore = reboots(ve);
             execAs(alice, ve, reboot.toArray(String[]::new));
+            // the panel saw this reboot (the old init may still be stopping its processes, answering as RUNNING), and the
+            // VE answers again without the process started before it
             PanelProcess.poll(Duration.ofSeconds(20), () -> {
-                String ps = psOf(ve); // answering, and without the process started before the reboot
+                if (reboots(ve) == rebootsBefore) {
+                    return false;
+                }
+                String ps = psOf(ve);
                 return panel.get("/api/v1/ves/" + ve).json().get("state").asText().equals("RUNNING") && ps.contains("PID") && !ps.contains("sleep 1000");
             }, "VE " + ve + " to come back after " + reboot);
             assertTrue(panel.get("/api/v1/ves/" + ve).json().path("stateReason").isMissingNode()
@@ -191,6 +197,12 @@ class HostileTenantIT {
         awaitOperation(panel, alice.post("/api/v1/ves/" + ve + "/start", ""));
         assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "and it starts again normally");
         destroy(ve);
+    }
+
+    /** Reboots from inside VE {@code ve} the panel has seen so far. */
+    private long reboots(int ve) {
+        String seen = "VE ended by itself ve=" + ve + " status=129";
+        return panel.output().lines().filter(l -> l.contains(seen)).count();
     }
 
     private String psOf(int ve) {

@@ -62,10 +62,6 @@ public final class Lxcfs {
         return Optional.empty();
     }
 
-    public Path mountPoint() {
-        return mountPoint;
-    }
-
     public State state() {
         try {
             Optional<Mounts.Mount> mount = Mounts.find(mountPoint);
@@ -143,15 +139,6 @@ public final class Lxcfs {
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
         } catch (IOException e) {
             return "no log";
-        }
-    }
-
-    /** The pid in LXCFS's pid file, if any. */
-    public Optional<Long> pid() {
-        try {
-            return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
         }
     }
 

@@ -124,23 +124,25 @@ final class VeBench {
 
         /** Runs a shell command in a VE and returns what it printed, whatever its exit status. */
         String output(int ve, String command) throws Exception {
+            return run(ve, command).get("stdout").asText();
+        }
+
+        /** Runs a shell command in a VE and waits for it. */
+        void exec(int ve, String command) throws Exception {
+            JsonNode result = run(ve, command);
+            if (result.get("exitCode").asInt() != 0) {
+                throw new IllegalStateException("exec in VE " + ve + " failed: " + result);
+            }
+        }
+
+        private JsonNode run(int ve, String command) throws Exception {
             String body = JSON.writeValueAsString(java.util.Map.of("command", List.of("sh", "-c", command), "timeoutSeconds", 600));
             HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/ves/" + ve + "/exec")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)));
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("exec in VE " + ve + " failed: " + r.body());
             }
-            return JSON.readTree(r.body()).get("stdout").asText();
-        }
-
-        /** Runs a shell command in a VE and waits for it. */
-        void exec(int ve, String command) throws Exception {
-            String body = JSON.writeValueAsString(java.util.Map.of("command", List.of("sh", "-c", command), "timeoutSeconds", 600));
-            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/ves/" + ve + "/exec")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)));
-            if (r.statusCode() != 200 || JSON.readTree(r.body()).get("exitCode").asInt() != 0) {
-                throw new IllegalStateException("exec in VE " + ve + " failed: " + r.body());
-            }
+            return JSON.readTree(r.body());
         }
 
         long pid() {

@@ -294,6 +294,20 @@ final class PanelProcess implements AutoCloseable {
      */
     static final Path DEBIAN_CACHE = Path.of("target/debootstrap-cache").toAbsolutePath();
 
+    /**
+     * A work directory for a panel that lives across a test class: like a real data directory's parent, passable
+     * (never readable) for the VEs' mapped root users on their way to their roots.
+     */
+    static Path passableWorkDir(String prefix) {
+        try {
+            Path work = Files.createTempDirectory(prefix);
+            Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            return work;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A vessel.conf in {@code work} that points the panel at {@link #DEBIAN_CACHE}, for VESSEL_CONF. */
     static Path confWithDebianCache(Path work) {
         try {

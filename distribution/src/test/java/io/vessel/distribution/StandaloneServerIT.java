@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +48,7 @@ class StandaloneServerIT {
 
     @BeforeAll
     void panelTemplateAndVes() throws Exception {
-        work = Files.createTempDirectory("vessel-standalone-it");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        work = PanelProcess.passableWorkDir("vessel-standalone-it");
         attack = AttackTool.build(work);
         // the machines have no swap: a small swap file on the host's root file system, so swap figures mean something
         PanelProcess.host("swapoff", HOST_SWAP.toString());

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +35,7 @@ class TemplatesIT {
 
     @BeforeAll
     void panel() throws Exception {
-        work = Files.createTempDirectory("vessel-templates-it");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        work = PanelProcess.passableWorkDir("vessel-templates-it");
         panel = new PanelProcess(work, Map.of("VESSEL_CONF", PanelProcess.confWithDebianCache(work).toString())).start();
     }
 

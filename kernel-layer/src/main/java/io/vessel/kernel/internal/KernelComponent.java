@@ -180,17 +180,7 @@ public final class KernelComponent {
             statfs.ifPresentOrElse(manager::useStatfsAgent, () -> LOG.warn("No statfs helper for this architecture: df inside VEs shows the storage pool"));
             manager.reconcile();
             views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews,
-                    new ResourceViews.Helpers() {
-                        @Override
-                        public void revive() {
-                            ves.reviveStatfsHelpers();
-                        }
-
-                        @Override
-                        public java.util.Set<Integer> lost() {
-                            return ves.lostStatfsHelpers();
-                        }
-                    });
+                    ves::reviveStatfsHelpers, ves::lostStatfsHelpers);
             manager.useResourceViews(views);
             views.start(Duration.ofSeconds(5));
             settleInterrupted(operations, manager);

@@ -29,32 +29,28 @@ final class ResourceViews implements AutoCloseable {
 
     private final Optional<Lxcfs> lxcfs;
     private final Restorer restorer;
-    private final Helpers helpers;
-
-    /** The VEs' statfs helpers, looked after on the same watch. */
-    interface Helpers {
-        /** Starts new helpers for running VEs whose helper died. */
-        void revive();
-
-        /** Running VEs whose helper died since they started: their own processes' statfs fails until a restart. */
-        java.util.Set<Integer> lost();
-    }
+    /** Starts new statfs helpers for running VEs whose helper died (looked after on the same watch). */
+    private final Runnable reviveHelpers;
+    /** Running VEs whose statfs helper died since they started: their own processes' statfs fails until a restart. */
+    private final java.util.function.Supplier<java.util.Set<Integer>> lostHelpers;
     private final ScheduledExecutorService watch;
 
     private volatile String problem;
     /** Whether VEs have been looked at since the panel started (an LXCFS may have died while it was down). */
     private boolean restoredOnce;
 
-    ResourceViews(Optional<Lxcfs> lxcfs, Restorer restorer, Helpers helpers) {
+    ResourceViews(Optional<Lxcfs> lxcfs, Restorer restorer, Runnable reviveHelpers,
+                  java.util.function.Supplier<java.util.Set<Integer>> lostHelpers) {
         this.lxcfs = lxcfs;
         this.restorer = restorer;
-        this.helpers = helpers;
+        this.reviveHelpers = reviveHelpers;
+        this.lostHelpers = lostHelpers;
         if (lxcfs.isEmpty()) {
             problem = "LXCFS is not installed: VEs see the host's memory, CPUs and uptime (apt-get install lxcfs)";
             LOG.warn("Resource views unavailable: {}", problem);
         }
         watch = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vessel-lxcfs-watch");
+            Thread t = new Thread(r, "vessel-views-watch");
             t.setDaemon(true);
             return t;
         });
@@ -82,7 +78,7 @@ final class ResourceViews implements AutoCloseable {
 
     /** Why some or all VEs lack their own view, if they do. */
     Optional<String> problem() {
-        java.util.Set<Integer> lost = helpers.lost();
+        java.util.Set<Integer> lost = lostHelpers.get();
         String helperProblem = lost.isEmpty() ? null : "the statfs helper of VEs " + new java.util.TreeSet<>(lost)
                 + " died: their df and other statfs calls fail until they are restarted";
         return Optional.ofNullable(problem == null ? helperProblem : helperProblem == null ? problem : problem + "; " + helperProblem);
@@ -90,7 +86,7 @@ final class ResourceViews implements AutoCloseable {
 
     synchronized void check() {
         try {
-            helpers.revive();
+            reviveHelpers.run();
         } catch (RuntimeException e) {
             LOG.warn("Could not look after the statfs helpers: {}", e.getMessage());
         }

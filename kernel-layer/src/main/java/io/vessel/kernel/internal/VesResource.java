@@ -285,7 +285,7 @@ public final class VesResource {
             checkMayOwnPrivileged(caller, owner);
         }
         if (body.features() != null && body.features().nestingGranted() && !caller.may(Permissions.VE_LIMITS)) {
-            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider grants a VE features such as nesting (permission ve.limits).");
+            throw featuresForbidden();
         }
         if (body.ipPool() != null) {
             checkPoolVisible(caller, body.ipPool(), "ipPool");
@@ -326,7 +326,7 @@ public final class VesResource {
             throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider changes a VE's limits (permission ve.limits).");
         }
         if (body.features() != null && !Caller.of(security).may(Permissions.VE_LIMITS)) {
-            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider grants a VE features such as nesting (permission ve.limits).");
+            throw featuresForbidden();
         }
         return call(() -> ves.get().update(veId, body.hostname(), body.limits(), body.features()));
     }
@@ -530,6 +530,11 @@ public final class VesResource {
     }
 
     private static final String PROVIDER_ADMIN = "provider-admin";
+
+    /** A customer may not grant its own VE what only the provider grants (nesting). */
+    private static ProblemException featuresForbidden() {
+        return new ProblemException(403, "forbidden", "Not allowed", "Only your provider grants a VE features such as nesting (permission ve.limits).");
+    }
 
     /** Another tenant's IP pool is answered exactly like one that does not exist. */
     private void checkPoolVisible(Caller caller, String pool, String field) {

@@ -142,12 +142,8 @@ final class CgroupV2 implements CgroupDriver {
     }
 
     private static void chown(Path path, int uid, int gid) throws IOException {
-        try {
-            io.vessel.kernel.internal.linux.LibC.INSTANCE.fchownat(io.vessel.kernel.internal.linux.LibC.AT_FDCWD, path.toString(), uid, gid,
-                    io.vessel.kernel.internal.linux.LibC.AT_SYMLINK_NOFOLLOW);
-        } catch (com.sun.jna.LastErrorException e) {
-            throw io.vessel.kernel.internal.linux.Fd.error("chown " + path, e);
-        }
+        Files.setAttribute(path, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     private static String max(Long value) {

@@ -60,6 +60,19 @@ public final class Mounts {
         return found;
     }
 
+    /**
+     * Detaches every mount strictly below {@code dir}, deepest first (lazily: a mount still in use goes once it is no
+     * longer used, and no longer blocks anything at its place). Returns the mount points detached.
+     */
+    public static java.util.List<Path> detachBelow(Path dir) throws IOException {
+        Path top = dir.toAbsolutePath().normalize();
+        java.util.List<Path> below = under(top).stream().filter(m -> !m.equals(top)).toList();
+        for (Path mount : below) {
+            unmount(mount, true);
+        }
+        return below;
+    }
+
     /** Every mount of this process's namespace, in the order of /proc/self/mountinfo (later ones on top). */
     private static java.util.List<Mount> table() throws IOException {
         java.util.List<Mount> mounts = new java.util.ArrayList<>();

@@ -341,9 +341,8 @@ public final class BtrfsPool implements StorageDriver {
      * {@code /proc} mounted, a crash between mounting and unmounting): it is detached first.
      */
     private static void detachMountsBelow(Path subvolume) throws IOException {
-        for (Path mount : io.vessel.kernel.internal.linux.Mounts.under(subvolume)) {
-            LOG.warn("Detaching a mount left below a subvolume being deleted mount={}", mount);
-            io.vessel.kernel.internal.linux.Mounts.unmount(mount, true);
+        for (Path mount : io.vessel.kernel.internal.linux.Mounts.detachBelow(subvolume)) {
+            LOG.warn("Detached a mount left below a subvolume being deleted mount={}", mount);
         }
     }
 

@@ -175,11 +175,8 @@ public final class Debootstrap {
                 }
             }
         }
-        for (Path mount : io.vessel.kernel.internal.linux.Mounts.under(root)) {
-            if (!mount.equals(root)) {
-                LOG.warn("Detaching a mount left in a template build mount={}", mount);
-                io.vessel.kernel.internal.linux.Mounts.unmount(mount, true);
-            }
+        for (Path mount : io.vessel.kernel.internal.linux.Mounts.detachBelow(root)) {
+            LOG.warn("Detached a mount left in a template build mount={}", mount);
         }
     }
 

@@ -96,30 +96,17 @@ public final class Lxcfs {
                 return true;
             }
             if (attempt == 3) {
-                throw new IOException("LXCFS did not come up at " + mountPoint + ": " + lastLines());
+                throw new IOException("LXCFS did not come up at " + mountPoint + ": " + Detached.lastLines(log));
             }
             // a dying instance may still hold the pid file's lock; it lets go within moments
             sleep(Duration.ofSeconds(1));
         }
     }
 
-    /**
-     * {@code setsid --fork}: LXCFS gets a session of its own and is no child of the panel, so neither the panel's
-     * stop nor a signal to its process group reaches it. Foreground mode keeps its messages in the log file.
-     */
+    /** Detached from the panel; foreground mode keeps its messages in the log file. */
     private void start() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("setsid", "--fork", binary.toString(), "--foreground", "--enable-cfs", "--enable-loadavg",
-                "--enable-pidfd", "--pidfile=" + pidFile, mountPoint.toString());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.redirectErrorStream(true);
-        Process launcher = pb.start();
-        try {
-            launcher.waitFor(); // setsid --fork returns at once
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting LXCFS");
-        }
+        Detached.start(List.of(binary.toString(), "--foreground", "--enable-cfs", "--enable-loadavg", "--enable-pidfd",
+                "--pidfile=" + pidFile, mountPoint.toString()), log);
     }
 
     private boolean awaitLive(Duration timeout) {
@@ -131,15 +118,6 @@ public final class Lxcfs {
             sleep(Duration.ofMillis(50));
         }
         return false;
-    }
-
-    private String lastLines() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-        } catch (IOException e) {
-            return "no log";
-        }
     }
 
     /** What LXCFS serves that a VE mounts, as host source and VE target. */

@@ -72,19 +72,13 @@ public final class StatfsAgent {
     public long start(Path socket, Path quotaGroup, Path pidFile, Path log) throws IOException {
         Files.deleteIfExists(socket);
         Files.deleteIfExists(pidFile);
-        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "--fork", binary.toString(), socket.toString(), quotaGroup.toString(),
-                pidFile.toString()));
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.redirectErrorStream(true);
-        Process launcher = pb.start();
+        Detached.start(List.of(binary.toString(), socket.toString(), quotaGroup.toString(), pidFile.toString()), log);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         try {
-            launcher.waitFor();
             while (!Files.exists(socket)) {
                 if (System.nanoTime() > deadline) {
                     pid(pidFile).ifPresent(StatfsAgent::stop);
-                    throw new IOException(NAME + " did not start listening at " + socket + ": " + tail(log));
+                    throw new IOException(NAME + " did not start listening at " + socket + ": " + Detached.lastLines(log));
                 }
                 Thread.sleep(5);
             }
@@ -109,14 +103,5 @@ public final class StatfsAgent {
     /** Ends a helper whose VE did not come up (one whose VE ran ends by itself). */
     public static void stop(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return lines.isEmpty() ? "no output" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-        } catch (IOException e) {
-            return "no output";
-        }
     }
 }

@@ -33,11 +33,7 @@ class CgroupDriverTest {
 
     @Test
     void v1LimitsLandInEachControllersHierarchy() throws Exception {
-        for (String line : recorded("v1-layout.txt")) {
-            String[] parts = line.split("/", 2);
-            Path dir = Files.createDirectories(root.resolve(parts[0]).resolve(GROUP.substring(1)));
-            Files.writeString(dir.resolve(parts[1]), parts[1].contains("limit_in_bytes") ? "9223372036854771712" : "");
-        }
+        v1Layout("9223372036854771712");
         Files.writeString(root.resolve("cpuset/vessel/node1/cpuset.cpus"), "0-1\n");
         CgroupDriver driver = CgroupDriver.detect(root);
         assertInstanceOf(CgroupV1.class, driver, "no cgroup.controllers at the root: v1 (hybrid hosts too)");
@@ -78,11 +74,7 @@ class CgroupDriverTest {
 
     @Test
     void v2LimitsLandInOneUnifiedDirectory() throws Exception {
-        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
-        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
-        for (String file : recorded("v2-layout.txt")) {
-            Files.writeString(dir.resolve(file), "");
-        }
+        Path dir = v2Layout("cpuset cpu io memory hugetlb pids rdma misc");
         CgroupDriver driver = CgroupDriver.detect(root);
         assertInstanceOf(CgroupV2.class, driver);
         assertTrue(driver.ioWeightSupported());
@@ -160,11 +152,7 @@ class CgroupDriverTest {
 
     @Test
     void v1NestingHandsOverEachControllersCgroupButNotItsLimits() throws Exception {
-        for (String line : recorded("v1-layout.txt")) {
-            String[] parts = line.split("/", 2);
-            Path dir = Files.createDirectories(root.resolve(parts[0]).resolve(GROUP.substring(1)));
-            Files.writeString(dir.resolve(parts[1]), "");
-        }
+        v1Layout("");
         Path memory = root.resolve("memory").resolve(GROUP.substring(1));
         Files.writeString(memory.resolve("cgroup.procs"), "");
         Files.writeString(memory.resolve("tasks"), "");
@@ -190,11 +178,7 @@ class CgroupDriverTest {
 
     @Test
     void v2SystemdGetsTheDelegatableFilesOfItsCgroupButNoLimitFile() throws Exception {
-        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
-        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
-        for (String file : recorded("v2-layout.txt")) {
-            Files.writeString(dir.resolve(file), "");
-        }
+        Path dir = v2Layout("cpuset cpu io memory pids");
         for (String file : List.of("cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "memory.oom.group", "memory.reclaim")) {
             Files.writeString(dir.resolve(file), "");
         }
@@ -212,6 +196,25 @@ class CgroupDriverTest {
         for (String limit : List.of("memory.max", "memory.swap.max", "cpu.max", "pids.max", "io.max", "cpuset.cpus")) {
             assertEquals(0, Files.getAttribute(dir.resolve(limit), "unix:uid"), limit + " stays root's: the VE cannot raise its limits");
         }
+    }
+
+    /** The recorded v1 files of the VE's group in every hierarchy; the memory limits read {@code limits}. */
+    private void v1Layout(String limits) throws IOException {
+        for (String line : recorded("v1-layout.txt")) {
+            String[] parts = line.split("/", 2);
+            Path dir = Files.createDirectories(root.resolve(parts[0]).resolve(GROUP.substring(1)));
+            Files.writeString(dir.resolve(parts[1]), parts[1].contains("limit_in_bytes") ? limits : "");
+        }
+    }
+
+    /** A v2 root offering {@code controllers} and the recorded files of the VE's group, which is returned. */
+    private Path v2Layout(String controllers) throws IOException {
+        Files.writeString(root.resolve("cgroup.controllers"), controllers + "\n");
+        Path dir = Files.createDirectories(root.resolve(GROUP.substring(1)));
+        for (String file : recorded("v2-layout.txt")) {
+            Files.writeString(dir.resolve(file), "");
+        }
+        return dir;
     }
 
     private void write(String controller, String file, String content) throws IOException {

@@ -42,8 +42,8 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Bench bench = new Bench(Path.of(System.getProperty("vessel.repo", ".")).toAbsolutePath().normalize());
         Map<String, Benchmark> all = new LinkedHashMap<>();
-        all.put("cold-start", bench::coldStart);
         VeBench ves = new VeBench(bench.repo);
+        all.put("cold-start", new StartBench(bench.repo, ves)::run);
         all.put("ve-lifecycle", ves::lifecycle);
         all.put("density", ves::density);
         all.put("network", ves::network);
@@ -65,66 +65,15 @@ public final class Bench {
         print(rows);
     }
 
-    /** Cold start: process launch to the first 200 from the health endpoint, median of 5. */
-    private List<Row> coldStart() throws Exception {
-        Path dist = repo.resolve("distribution/target/vessel");
-        String javaOpts = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
-        List<Path> works = new ArrayList<>();
-        double ours = median(5, port -> {
-            Path work = tempDir();
-            works.add(work);
-            ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/vessel").toString());
-            pb.environment().put("VESSEL_HTTP_PORT", String.valueOf(port));
-            pb.environment().put("VESSEL_DATA_DIR", work.resolve("data").toString());
-            pb.environment().put("VESSEL_LOG_DIR", work.resolve("logs").toString());
-            pb.environment().put("VESSEL_PLUGINS_DIR", work.resolve("plugins").toString());
-            pb.environment().put("JAVA_OPTS", javaOpts);
-            return pb;
-        }, "/api/v1/health");
-        for (Path work : works) {
-            leftOver(work);
-        }
-        String cp = repo.resolve("bench/target/bench.jar") + File.pathSeparator + repo.resolve("bench/target/lib") + File.separator + "*";
-        double jetty = median(5, port -> {
-            List<String> cmd = new ArrayList<>(List.of("java"));
-            cmd.addAll(List.of(javaOpts.split(" ")));
-            cmd.addAll(List.of("-cp", cp, HelloJetty.class.getName(), String.valueOf(port)));
-            return new ProcessBuilder(cmd);
-        }, "/");
-        return List.of(new Row("cold start to first 200 from /api/v1/health (median of 5)", "ms", ours,
-                "bare Jetty 12 hello", jetty, "<= 3000 ms"));
-    }
-
     /**
      * What a stopped panel leaves on the host by design (its storage pool stays mounted and its node's runtime root
      * stays, for the VEs that keep running): removed with the run's data directory.
      */
-    private static void leftOver(Path work) throws Exception {
+    static void leftOver(Path work) throws Exception {
         Path data = work.resolve("data");
         String node = Files.exists(data.resolve("node-id")) ? Files.readString(data.resolve("node-id")).strip() : "none";
         VeBench.sh("umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf /run/vessel/" + node + "/statfs; rmdir /run/vessel/" + node
                 + "/ves /run/vessel/" + node + " 2>/dev/null; rm -rf " + work);
-    }
-
-    private static double median(int runs, IntFunction<ProcessBuilder> launcher, String path) throws Exception {
-        List<Double> times = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
-            int port = freePort();
-            ProcessBuilder pb = launcher.apply(port).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            long started = System.nanoTime();
-            Process p = pb.start();
-            try {
-                awaitOk(port, path, p);
-                times.add((System.nanoTime() - started) / 1e6);
-            } finally {
-                p.destroy();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-        }
-        times.sort(Comparator.naturalOrder());
-        return times.get(times.size() / 2);
     }
 
     static void awaitOk(int port, String path, Process p) throws Exception {

@@ -518,7 +518,7 @@ final class VeBench {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
-    private static double heapUsedMib(long pid) throws Exception {
+    static double heapUsedMib(long pid) throws Exception {
         sh("jcmd " + pid + " GC.run >/dev/null 2>&1");
         String info = sh("jcmd " + pid + " GC.heap_info");
         long usedKib = 0;

@@ -56,13 +56,13 @@ class HttpsIT {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
             String printed = panel.output().lines().filter(l -> l.contains("TLS:")).findFirst().orElseThrow();
             assertTrue(printed.contains("self-signed certificate, SHA-256 fingerprint "), printed);
-            KeyStore selfSigned = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(panel.dataDir.resolve("tls/self-signed.p12"))) {
-                selfSigned.load(in, Files.readString(panel.dataDir.resolve("tls/self-signed.password")).strip().toCharArray());
+            Certificate certificate;
+            try (InputStream in = Files.newInputStream(panel.dataDir.resolve("tls/self-signed.crt"))) {
+                certificate = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
             }
-            Certificate certificate = selfSigned.getCertificate(selfSigned.aliases().nextElement());
             assertTrue(printed.contains(fingerprint(certificate)), "the printed fingerprint is the served certificate's: " + printed);
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(panel.dataDir.resolve("tls/self-signed.p12"))));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(panel.dataDir.resolve("tls/self-signed.key"))));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(panel.dataDir.resolve("tls"))));
 
             HttpClient client = client(List.of(certificate));
             HttpResponse<String> health = client.send(HttpRequest.newBuilder(https(panel, "/api/v1/health")).GET().build(),

@@ -89,7 +89,8 @@ public final class Main {
             case READY -> {
                 waitForHttp(settings.httpPort());
                 long ms = (System.nanoTime() - started) / 1_000_000;
-                log.info("Vessel ready url={} tookMs={}", url(settings), ms);
+                log.info("Vessel ready url={} tookMs={} cpuMs={} slowestBundleStartsMs={}", url(settings), ms, processCpuMillis(),
+                        framework.slowestStarts(12));
                 out.println();
                 String tls = tlsLine(settings, selfSigned);
                 out.println("Vessel " + version + " is running at " + (settings.httpsPort() > 0 ? httpsUrl(settings) + " (plain " + url(settings)
@@ -136,6 +137,11 @@ public final class Main {
                 return EXIT_TIMEOUT;
             }
         }
+    }
+
+    private static long processCpuMillis() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1_000_000 : -1;
     }
 
     private int startTimeoutSeconds() {

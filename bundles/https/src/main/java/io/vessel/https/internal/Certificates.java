@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 /**
  * Where the served certificate comes from: the provider's PEM files ({@code https.certificate}, a chain as certbot's
  * {@code fullchain.pem} has it, and {@code https.key}, PKCS#8 as certbot's {@code privkey.pem}), or the self-signed
- * PKCS#12 keystore the launcher made. Read into an in-memory key store; {@link #fingerprint} tells when the files
- * changed (certbot replaces them on renewal).
+ * pair the launcher made, in the same form. Read into an in-memory key store; {@link #fingerprint} tells when the
+ * files changed (certbot replaces them on renewal).
  */
 final class Certificates {
 
@@ -34,66 +34,69 @@ final class Certificates {
 
     private final Path certificate;
     private final Path key;
-    private final Path keystore;
-    private final Path keystorePassword;
+    private final boolean providersOwn;
 
-    Certificates(Path certificate, Path key, Path keystore, Path keystorePassword) {
-        this.certificate = certificate;
-        this.key = key;
-        this.keystore = keystore;
-        this.keystorePassword = keystorePassword;
+    /** The provider's files when {@code certificate} is set, otherwise the self-signed ones. */
+    Certificates(Path certificate, Path key, Path selfSignedCertificate, Path selfSignedKey) {
+        this.providersOwn = certificate != null;
+        this.certificate = providersOwn ? certificate : selfSignedCertificate;
+        this.key = providersOwn ? key : selfSignedKey;
     }
 
     /** Whether the provider configured its own certificate (then HSTS is sent). */
     boolean providersOwn() {
-        return certificate != null;
+        return providersOwn;
     }
 
-    /** Whether what is to be served can be read now (the self-signed keystore is made while the panel starts). */
+    /** Whether what is to be served can be read now (the self-signed pair is made while the panel starts). */
     boolean ready() {
-        return providersOwn() ? Files.isReadable(certificate) && Files.isReadable(key) : Files.isReadable(keystore) && Files.isReadable(keystorePassword);
+        return Files.isReadable(certificate) && Files.isReadable(key);
     }
 
     /** A digest of the files' contents: a change means a new certificate to load. */
     String fingerprint() throws IOException {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Path file : providersOwn() ? new Path[] {certificate, key} : new Path[] {keystore, keystorePassword}) {
-                digest.update(Files.readAllBytes(file));
-            }
+            digest.update(Files.readAllBytes(certificate));
+            digest.update(Files.readAllBytes(key));
             return HexFormat.of().formatHex(digest.digest());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The key and chain as a key store Jetty takes, protected by {@link #STORE_PASSWORD}. */
+    /**
+     * The key and chain as a key store Jetty takes, protected by {@link #STORE_PASSWORD}. A JKS store, because it
+     * only lives in memory: a PKCS#12 one would encrypt the key with 10 000 rounds of key derivation when it is
+     * put in and again when Jetty takes it out, for nothing.
+     */
     KeyStore load() throws IOException {
         try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
+            KeyStore store = KeyStore.getInstance("JKS");
             store.load(null, null);
-            if (providersOwn()) {
-                Collection<? extends Certificate> chain;
-                try (InputStream in = Files.newInputStream(certificate)) {
-                    chain = CertificateFactory.getInstance("X.509").generateCertificates(in);
-                }
-                if (chain.isEmpty()) {
-                    throw new IOException(certificate + " holds no PEM certificate");
-                }
-                store.setKeyEntry("vessel", privateKey(Files.readString(key, StandardCharsets.US_ASCII)), STORE_PASSWORD.toCharArray(),
-                        chain.toArray(Certificate[]::new));
-            } else {
-                KeyStore selfSigned = KeyStore.getInstance("PKCS12");
-                char[] password = Files.readString(keystorePassword).strip().toCharArray();
-                try (InputStream in = Files.newInputStream(keystore)) {
-                    selfSigned.load(in, password);
-                }
-                String alias = selfSigned.aliases().nextElement();
-                store.setKeyEntry("vessel", selfSigned.getKey(alias, password), STORE_PASSWORD.toCharArray(), selfSigned.getCertificateChain(alias));
+            Collection<? extends Certificate> chain;
+            try (InputStream in = Files.newInputStream(certificate)) {
+                chain = CertificateFactory.getInstance("X.509").generateCertificates(in);
             }
+            if (chain.isEmpty()) {
+                throw new IOException(certificate + " holds no PEM certificate");
+            }
+            store.setKeyEntry("vessel", privateKey(Files.readString(key, StandardCharsets.US_ASCII)), STORE_PASSWORD.toCharArray(),
+                    chain.toArray(Certificate[]::new));
             return store;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot load the TLS certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** A trust store with no entries: the server side of TLS needs one only to check client certificates. */
+    static KeyStore emptyTrustStore() throws IOException {
+        try {
+            KeyStore store = KeyStore.getInstance("JKS");
+            store.load(null, null);
+            return store;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot make an empty trust store: " + e.getMessage(), e);
         }
     }
 

@@ -65,8 +65,8 @@ public final class TlsConnector implements ConnectorFactory {
         String certificate = context.getProperty("vessel.https.certificate");
         String key = context.getProperty("vessel.https.key");
         this.certificates = new Certificates(certificate == null ? null : Path.of(certificate), key == null ? null : Path.of(key),
-                Path.of(property(context, "vessel.https.keystore", "data/tls/self-signed.p12")),
-                Path.of(property(context, "vessel.https.keystore.password", "data/tls/self-signed.password")));
+                Path.of(property(context, "vessel.https.selfsigned.certificate", "data/tls/self-signed.crt")),
+                Path.of(property(context, "vessel.https.selfsigned.key", "data/tls/self-signed.key")));
         if (port > 0) {
             // the launcher may still be making the self-signed certificate: register once it can be read
             waiting = watcher.scheduleWithFixedDelay(this::registerWhenReady, 0, 100, TimeUnit.MILLISECONDS);
@@ -127,6 +127,9 @@ public final class TlsConnector implements ConnectorFactory {
             SslContextFactory.Server factory = new SslContextFactory.Server();
             factory.setKeyStore(certificates.load());
             factory.setKeyStorePassword(Certificates.STORE_PASSWORD);
+            // The panel asks no client for a certificate, so it trusts no one: without a trust store of its own the
+            // JDK would parse its ~150 bundled CA certificates at every start (a quarter of a second) for nothing.
+            factory.setTrustStore(Certificates.emptyTrustStore());
             factory.setSniRequired(false);
             factory.setIncludeProtocols("TLSv1.3", "TLSv1.2");
             HttpConfiguration http = new HttpConfiguration();

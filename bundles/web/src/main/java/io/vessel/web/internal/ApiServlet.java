@@ -1,12 +1,15 @@
 package io.vessel.web.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,22 +42,32 @@ final class ApiServlet extends HttpServlet {
     }
 
     private final transient ScheduledExecutorService retirer;
-    private transient ResourceConfig initialConfig;
+    private final transient ObjectMapper mapper;
+    private transient volatile boolean initialized;
     private transient volatile Generation current;
 
-    ApiServlet(ResourceConfig initialConfig, ScheduledExecutorService retirer) {
-        this.initialConfig = initialConfig;
+    /**
+     * Serves nothing but "starting" (503) until the first {@link #replace}: at start-up the whiteboard builds
+     * Jersey once, after the burst of bundles registering their resources, instead of once per arrival.
+     */
+    ApiServlet(ObjectMapper mapper, ScheduledExecutorService retirer) {
+        this.mapper = mapper;
         this.retirer = retirer;
     }
 
     @Override
     public void init(ServletConfig config) throws ServletException {
         super.init(config);
-        current = start(initialConfig);
-        initialConfig = null;
+        initialized = true;
     }
 
+    /** Jetty has initialised the servlet, so a Jersey container can be started inside it. */
     boolean isInitialized() {
+        return initialized;
+    }
+
+    /** Whether a Jersey application serves requests yet. */
+    boolean isServing() {
         return current != null;
     }
 
@@ -95,7 +108,7 @@ final class ApiServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
         Generation generation = current;
         if (generation == null) {
-            response.sendError(503);
+            starting(request, response);
             return;
         }
         request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, request.getRemoteAddr());
@@ -107,6 +120,17 @@ final class ApiServlet extends HttpServlet {
             Thread.currentThread().setContextClassLoader(previous);
             generation.inFlight.decrementAndGet();
         }
+    }
+
+    /** Health checks and clients alike hear "not yet, ask again in a second" while the panel starts. */
+    private void starting(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Problem problem = new Problem("https://vessel.dev/problems/starting", "Starting", 503,
+                "The panel is starting and does not serve the API yet. Try again in a moment.", request.getRequestURI(), List.of());
+        response.setStatus(503);
+        response.setHeader("Retry-After", "1");
+        response.setContentType(ApiWhiteboard.PROBLEM_JSON);
+        response.setCharacterEncoding("UTF-8");
+        mapper.writeValue(response.getOutputStream(), problem);
     }
 
     @Override

@@ -47,9 +47,16 @@ public final class JaxRsWhiteboard {
 
     private static final Logger LOG = LoggerFactory.getLogger(JaxRsWhiteboard.class);
     /** Bundles starting together register their resources within milliseconds; reload once for all of them. */
-    private static final long RELOAD_DELAY_MS = 50;
-    /** At start-up, wait this long for the first resources so Jersey is not built twice in a row. */
+    private static final long RELOAD_DELAY_MS = 25;
+    /**
+     * Jersey is first built this soon with whatever is there (health answers with details, and the classes Jersey
+     * needs are loaded while the database boots); it is then rebuilt once, when every required health check is
+     * there and nothing arrived for {@link #RELOAD_DELAY_MS}, not once per bundle (each build costs a tenth of a
+     * second of CPU that the start-up needs elsewhere). If a required check never comes, the rebuild happens anyway
+     * after {@link #STARTUP_MAX_WAIT_MS}.
+     */
     private static final long FIRST_BUILD_DELAY_MS = 150;
+    private static final long STARTUP_MAX_WAIT_MS = 10_000;
 
     private final BundleContext context;
     private final ObjectMapper mapper = JsonMapperFactory.create();
@@ -68,12 +75,15 @@ public final class JaxRsWhiteboard {
     private ServiceRegistration<Servlet> fallbackRegistration;
     private ServiceRegistration<Servlet> errorPageRegistration;
     private boolean reloadPending;
+    private final long activatedAt = System.nanoTime();
+    /** When a resource, extension or health check last came or went. */
+    private volatile long lastChange = System.nanoTime();
     private ServiceTracker<Object, Object> resourceTracker;
     private ServiceTracker<Object, Object> extensionTracker;
     private ServiceTracker<HealthCheck, String> healthTracker;
     private final Set<String> requiredChecks;
     private final Set<String> presentChecks = ConcurrentHashMap.newKeySet();
-    private ServiceRegistration<PanelReady> readyRegistration;
+    private volatile ServiceRegistration<PanelReady> readyRegistration;
 
     @Activate
     public JaxRsWhiteboard(BundleContext context, WebConfig config) {
@@ -89,13 +99,13 @@ public final class JaxRsWhiteboard {
         errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "vessel-error-page");
         errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ERROR_PAGE, new String[] {"4xx", "5xx"});
         this.errorPageRegistration = context.registerService(Servlet.class, new ErrorPageServlet(mapper), errorPage);
-        synchronized (this) {
-            reloadPending = true; // trackers opening below must not schedule a reload before the first build
-        }
+        this.servlet = new ApiServlet(mapper, reloader);
+        this.apiRegistration = context.registerService(Servlet.class, servlet, servletProperties("vessel-api", ApiWhiteboard.BASE_PATH + "/*", true));
         this.resourceTracker = track(ApiWhiteboard.RESOURCE, resources);
         this.extensionTracker = track(ApiWhiteboard.EXTENSION, extensions);
         this.healthTracker = trackHealthChecks();
-        reloader.schedule(this::registerServlet, FIRST_BUILD_DELAY_MS, TimeUnit.MILLISECONDS);
+        reloader.schedule(this::firstBuild, FIRST_BUILD_DELAY_MS, TimeUnit.MILLISECONDS);
+        reloader.schedule(this::scheduleReload, STARTUP_MAX_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     private ServiceTracker<HealthCheck, String> trackHealthChecks() {
@@ -105,6 +115,8 @@ public final class JaxRsWhiteboard {
                 Object name = reference.getProperty(HealthCheck.NAME_PROPERTY);
                 String checkName = name == null ? "" : name.toString();
                 presentChecks.add(checkName);
+                lastChange = System.nanoTime();
+                scheduleReload();
                 scheduleReadinessCheck();
                 return checkName;
             }
@@ -130,7 +142,7 @@ public final class JaxRsWhiteboard {
 
     private void checkReadiness() {
         synchronized (this) {
-            if (readyRegistration != null || servlet == null || reloadPending) {
+            if (readyRegistration != null || servlet == null || !servlet.isServing() || reloadPending) {
                 return;
             }
         }
@@ -146,24 +158,6 @@ public final class JaxRsWhiteboard {
                 LOG.info("Panel ready resources={} checks={}", resources.size(), new java.util.TreeSet<>(presentChecks));
             }
         }
-    }
-
-    private void registerServlet() {
-        synchronized (this) {
-            reloadPending = false;
-        }
-        ApiServlet created = new ApiServlet(buildConfig(), reloader);
-        ServiceRegistration<Servlet> registration = context.registerService(Servlet.class, created,
-                servletProperties("vessel-api", ApiWhiteboard.BASE_PATH + "/*", true));
-        synchronized (this) {
-            servlet = created;
-            apiRegistration = registration;
-        }
-        LOG.info("REST API serving path={} resources={}", ApiWhiteboard.BASE_PATH, resources.size());
-        if (!builtWith.equals(contributions())) {
-            scheduleReload(); // something arrived while the first application was being built
-        }
-        scheduleReadinessCheck();
     }
 
     private static Dictionary<String, Object> servletProperties(String name, String pattern, boolean api) {
@@ -198,6 +192,7 @@ public final class JaxRsWhiteboard {
                 }
                 if (service != null) {
                     into.add(service);
+                    lastChange = System.nanoTime();
                     scheduleReload();
                 }
                 return service;
@@ -206,6 +201,7 @@ public final class JaxRsWhiteboard {
             @Override
             public void removedService(ServiceReference<Object> reference, Object service) {
                 into.remove(service);
+                lastChange = System.nanoTime();
                 scheduleReload();
                 context.ungetService(reference);
             }
@@ -241,19 +237,48 @@ public final class JaxRsWhiteboard {
             return;
         }
         if (!current.isInitialized()) {
-            // Jetty has not initialised the servlet yet; it will start with an older set, so try again shortly.
-            scheduleReload();
+            scheduleReload(); // Jetty has not initialised the servlet yet: try again shortly
+            return;
+        }
+        boolean first = !current.isServing();
+        if (!first && readyRegistration == null && !startupSettled()) {
             return;
         }
         long started = System.nanoTime();
         try {
             current.replace(buildConfig());
-            LOG.info("REST API reloaded resources={} extensions={} tookMs={}", resources.size(), extensions.size(),
-                    (System.nanoTime() - started) / 1_000_000);
+            LOG.info("REST API {} path={} resources={} extensions={} tookMs={}", first ? "serving" : "reloaded", ApiWhiteboard.BASE_PATH,
+                    resources.size(), extensions.size(), (System.nanoTime() - started) / 1_000_000);
             scheduleReadinessCheck();
         } catch (ServletException | RuntimeException e) {
             LOG.error("REST API reload failed; the previous set of endpoints stays in service", e);
         }
+    }
+
+    private void firstBuild() {
+        ApiServlet current = servlet;
+        if (current != null && !current.isServing()) {
+            reload();
+        }
+    }
+
+    /**
+     * Whether the start-up burst is over: every required check is there and nothing arrived for a moment (or the
+     * wait is over). If not, schedules the next look where only time can tell; an arriving check schedules its own.
+     */
+    private boolean startupSettled() {
+        long now = System.nanoTime();
+        if (now - activatedAt >= TimeUnit.MILLISECONDS.toNanos(STARTUP_MAX_WAIT_MS)) {
+            return true;
+        }
+        if (!presentChecks.containsAll(requiredChecks)) {
+            return false;
+        }
+        if (now - lastChange < TimeUnit.MILLISECONDS.toNanos(RELOAD_DELAY_MS)) {
+            scheduleReload();
+            return false;
+        }
+        return true;
     }
 
     private List<Object> contributions() {

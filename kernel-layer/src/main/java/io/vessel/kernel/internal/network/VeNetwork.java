@@ -559,8 +559,10 @@ public final class VeNetwork {
     }
 
     /**
-     * Writes the host's port forwards anew: connections to a forwarded port of any local address, from outside or
-     * from the host itself, go to the VE. Rules live in the NAT table of this bridge.
+     * Makes the host's port forwards these: connections to a forwarded port of any local address, from outside or
+     * from the host itself, go to the VE. Rules live in the NAT table of this bridge, written as one transaction and
+     * only when they differ from what the kernel holds (the first rule of each chain carries a digest of them): a
+     * panel restart leaves rules that are right alone.
      */
     public synchronized void syncForwards(List<io.vessel.kernel.api.PortForward> forwards) throws IOException {
         if (forwards.isEmpty()) {
@@ -572,16 +574,35 @@ public final class VeNetwork {
             }
             return;
         }
+        StringBuilder rules = new StringBuilder();
+        for (io.vessel.kernel.api.PortForward f : forwards) {
+            rules.append("fib daddr type local ").append(f.protocol()).append(" dport ").append(f.hostPort()).append(" dnat to ")
+                    .append(f.address()).append(':').append(f.port()).append('\n');
+        }
+        String marker = "comment \"vessel:" + digest(rules.toString()) + "\"";
+        String current;
+        try {
+            current = HostCommands.run(List.of("nft", "list", "table", "ip", natTable));
+        } catch (IOException none) {
+            current = "";
+        }
+        if (current.split(java.util.regex.Pattern.quote(marker), -1).length - 1 == 2) {
+            enableForwarding(false);
+            return; // both chains hold exactly these rules already
+        }
         StringBuilder script = new StringBuilder();
         script.append("add table ip ").append(natTable).append('\n');
         script.append("add chain ip ").append(natTable).append(" forward-in { type nat hook prerouting priority -100; policy accept; }\n");
         script.append("add chain ip ").append(natTable).append(" forward-local { type nat hook output priority -100; policy accept; }\n");
         script.append("flush chain ip ").append(natTable).append(" forward-in\n");
         script.append("flush chain ip ").append(natTable).append(" forward-local\n");
-        for (io.vessel.kernel.api.PortForward f : forwards) {
-            String match = "fib daddr type local " + f.protocol() + " dport " + f.hostPort() + " dnat to " + f.address() + ":" + f.port();
-            script.append("add rule ip ").append(natTable).append(" forward-in ").append(match).append('\n');
-            script.append("add rule ip ").append(natTable).append(" forward-local ").append(match).append('\n');
+        for (String chain : List.of("forward-in", "forward-local")) {
+            boolean first = true;
+            for (String match : rules.toString().split("\n")) {
+                script.append("add rule ip ").append(natTable).append(' ').append(chain).append(' ').append(match)
+                        .append(first ? " " + marker : "").append('\n');
+                first = false;
+            }
         }
         HostCommands.nft(script.toString());
         enableForwarding(false);

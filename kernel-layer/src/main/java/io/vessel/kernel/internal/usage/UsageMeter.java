@@ -95,8 +95,12 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         return from.isBefore(oldestRaw.truncatedTo(unit)) ? oldestRaw.truncatedTo(unit) : from;
     }
 
+    /**
+     * Samples at once and then every {@code interval}: with the last sample a stopping panel takes ({@link #close}),
+     * a panel restart leaves no longer gap in a VE's figures than the restart itself.
+     */
     public void start(Duration interval) {
-        scheduler.scheduleWithFixedDelay(this::sweepSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("Accounting started intervalMs={}", interval.toMillis());
     }
 
@@ -278,8 +282,17 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         series.get(metric).add(new UsageSeries.Point(at, value));
     }
 
+    /** Takes a last sample (the panel is stopping: its successor samples again as it starts), then stops. */
     @Override
     public void close() {
+        scheduler.shutdown();
+        try {
+            if (scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+                sweepSafely();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         scheduler.shutdownNow();
     }
 }

@@ -1,0 +1,128 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Restarting the panel (an upgrade, {@code systemctl restart}) is invisible to tenants (issue 14): a TCP connection
+ * into a VE through a port forward stays open and keeps answering while the panel is down and after it is back;
+ * the host's rules and queueing disciplines for the VE are left exactly as they were (same nftables rule handles,
+ * same qdiscs), not re-created; accounting has no gap longer than one interval.
+ */
+class PanelRestartIT {
+
+    private static final int ACCOUNTING_SECONDS = 10;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aConnectionIntoAVeForwardsShapingAndAccountingCarryOnThroughAPanelRestart() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        String bridge = "vsr" + (System.nanoTime() % 100000);
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge
+                + "\nkernel.accounting.interval = " + ACCOUNTING_SECONDS + "\n");
+        Map<String, String> env = PanelProcess.env("VESSEL_CONF", conf.toString());
+        PanelProcess first = new PanelProcess(work, env).start();
+        int ve;
+        String before;
+        Instant stopped;
+        try (Socket socket = new Socket()) {
+            assertEquals(201, first.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.12.0/24\",\"mode\":\"NAT\"}").status());
+            JsonNode created = VeLifecycleIT.awaitOperation(first, first.post("/api/v1/ves", "{\"template\":\"busybox\",\"ipPool\":\"lan\"}"));
+            ve = Integer.parseInt(created.get("result").asText().replace("/api/v1/ves/", ""));
+            VeLifecycleIT.awaitOperation(first, first.post("/api/v1/ves/" + ve + "/start", ""));
+            PanelProcess.Response limited = first.send(HttpRequest.newBuilder(first.uri("/api/v1/ves/" + ve)).header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"limits\":{\"netInBitsPerSecond\":50000000,\"netOutBitsPerSecond\":50000000}}")));
+            assertEquals(200, limited.status(), limited.toString());
+            exec(first, ve, "(nc -ll -p 7000 -e cat) </dev/null >/dev/null 2>&1 &");
+            assertEquals(201, first.post("/api/v1/ves/" + ve + "/port-forwards", "{\"protocol\":\"tcp\",\"hostPort\":18070,\"port\":7000}").status());
+
+            socket.connect(new java.net.InetSocketAddress("10.231.12.1", 18070), 5000);
+            socket.setSoTimeout(5000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = socket.getOutputStream();
+            assertEquals("before", echo(in, out, "before"));
+            before = hostState(bridge, ve);
+            awaitSample(first, ve, Instant.now());
+
+            assertEquals(0, first.stop(), "a clean stop");
+            stopped = Instant.now();
+            assertEquals("while the panel is down", echo(in, out, "while the panel is down"));
+
+            try (PanelProcess second = new PanelProcess(work, env).start()) {
+                assertEquals("after the restart", echo(in, out, "after the restart"));
+                assertEquals(before, hostState(bridge, ve), "the VE's rules and queueing disciplines were left as they were");
+                assertEquals("RUNNING", second.get("/api/v1/ves/" + ve).json().get("state").asText());
+
+                awaitSample(second, ve, Instant.now());
+                List<Instant> samples = sampleTimes(second, ve);
+                Duration longest = Duration.ZERO;
+                for (int i = 1; i < samples.size(); i++) {
+                    Duration gap = Duration.between(samples.get(i - 1), samples.get(i));
+                    longest = gap.compareTo(longest) > 0 ? gap : longest;
+                }
+                assertTrue(samples.stream().anyMatch(s -> s.isBefore(stopped)) && samples.stream().anyMatch(s -> s.isAfter(stopped)), samples.toString());
+                assertTrue(longest.compareTo(Duration.ofSeconds(ACCOUNTING_SECONDS + 1)) <= 0,
+                        "no gap in accounting beyond one interval across the restart: " + longest + " in " + samples);
+            }
+        }
+    }
+
+    private static String echo(BufferedReader in, OutputStream out, String line) throws Exception {
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return in.readLine();
+    }
+
+    /** The VE's nftables chains, port forwards and queueing disciplines, with the kernel's handles. */
+    private static String hostState(String bridge, int ve) {
+        return PanelProcess.host("nft", "-a", "list", "chain", "bridge", "vessel-" + bridge, "ve" + ve)
+                + PanelProcess.host("nft", "-a", "list", "table", "ip", "vessel-nat-" + bridge)
+                + PanelProcess.host("tc", "qdisc", "show", "dev", "vh" + ve)
+                + PanelProcess.host("tc", "qdisc", "show", "dev", "vi" + ve)
+                + PanelProcess.host("tc", "filter", "show", "dev", "vh" + ve, "ingress");
+    }
+
+    private static void exec(PanelProcess panel, int ve, String script) throws Exception {
+        PanelProcess.Response r = panel.post("/api/v1/ves/" + ve + "/exec",
+                PanelProcess.JSON.writeValueAsString(Map.of("command", List.of("sh", "-c", script), "timeoutSeconds", 20)));
+        assertEquals(200, r.status(), r.toString());
+        assertEquals(0, r.json().get("exitCode").asInt(), r.toString());
+    }
+
+    /** Waits for an accounting sample of the VE taken at or after {@code after}. */
+    private static void awaitSample(PanelProcess panel, int ve, Instant after) {
+        PanelProcess.poll(Duration.ofSeconds(ACCOUNTING_SECONDS * 2 + 5), () -> {
+            List<Instant> times = sampleTimes(panel, ve);
+            return !times.isEmpty() && !times.get(times.size() - 1).isBefore(after.minusMillis(500));
+        }, "an accounting sample of VE " + ve);
+    }
+
+    /** When the VE was sampled, from its raw series (a one-second step keeps every sample). */
+    private static List<Instant> sampleTimes(PanelProcess panel, int ve) {
+        JsonNode series = panel.get("/api/v1/ves/" + ve + "/usage?step=1s&from=" + Instant.now().minusSeconds(600) + "&to="
+                + Instant.now().plusSeconds(5)).json();
+        List<Instant> times = new ArrayList<>();
+        series.path("series").path("cpuNanosTotal").forEach(p -> times.add(Instant.parse(p.get("at").asText())));
+        return times;
+    }
+}

@@ -60,9 +60,13 @@ public final class KernelComponent {
     /** Topic prefix of VE state changes; the state is the last segment ({@code io/vessel/kernel/ve/RUNNING}). */
     static final String VE_TOPIC = "io/vessel/kernel/ve/";
 
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
-    private UsageMeter meter;
-    private IpPools pools;
+    private final List<ServiceRegistration<?>> registrations = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile UsageMeter meter;
+    private volatile IpPools pools;
+    /** Set once VE support is up (or could not come up: then {@link #unavailable} says why). */
+    private volatile VeManager ves;
+    private volatile TemplateCatalog templates;
+    private volatile String unavailable = "VE support is still starting on this node; try again in a moment";
 
     private static io.vessel.kernel.api.NetworkService network(IpPools pools) {
         if (pools == null) {
@@ -129,6 +133,10 @@ public final class KernelComponent {
         // other components activated with the database are doing (Declarative Services activates them one after the
         // other on the thread that registered the database): so it runs on a thread of its own and they come up
         // meanwhile. The panel is not ready before the kernel's health check, registered last, exists.
+        //
+        // The REST resources are registered at once and answer 503 until VE support is up: the REST API is then
+        // rebuilt while the kernel starts, not after it, and is complete the moment the kernel's health check comes.
+        registerResources(context, config, operations);
         starter = new Thread(() -> {
             try {
                 bringUp(context, config, nodes, operations, database);
@@ -143,8 +151,35 @@ public final class KernelComponent {
     /** The thread bringing VE support up; {@link #deactivate} waits for it. */
     private final Thread starter;
 
+    private void registerResources(BundleContext context, KernelConfig config, OperationService operations) {
+        Path dataDir = dataDir(context);
+        VeServiceHandle handle = () -> {
+            VeService service = ves;
+            if (service == null) {
+                throw new VeException(VeException.Kind.UNAVAILABLE, "VEs cannot run on this node: " + unavailable);
+            }
+            return service;
+        };
+        TemplateServiceHandle templateHandle = () -> {
+            TemplateService service = ves == null ? null : templates;
+            if (service == null) {
+                throw new VeException(VeException.Kind.UNAVAILABLE, "templates cannot be built on this node: " + unavailable);
+            }
+            return service;
+        };
+        registrations.add(context.registerService(MetricsResource.class, new MetricsResource(handle, () -> meter), resource()));
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, templateHandle, operations, () -> meter, () -> network(pools)), resource()));
+        registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
+        registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
+                templateMaxSize(config)), resource()));
+    }
+
+    private static Path dataDir(BundleContext context) {
+        return Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
+    }
+
     private void bringUp(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database) {
-        Path dataDir = Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
+        Path dataDir = dataDir(context);
         VeManager manager = null;
         TemplateCatalog catalog = null;
         String unavailable = null;
@@ -217,7 +252,6 @@ public final class KernelComponent {
             });
             meter.start(Duration.ofSeconds(config.accounting_interval()));
             registrations.add(context.registerService(UsageService.class, meter, null));
-            registrations.add(context.registerService(MetricsResource.class, new MetricsResource(manager, meter), resource()));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registrations.add(context.registerService(VeService.class, manager, null));
             registrations.add(context.registerService(HostStatus.class, new HostStatus(Path.of("/proc"), manager.storageRoot(), ves::list), null));
@@ -236,25 +270,10 @@ public final class KernelComponent {
             unavailable = e.getMessage();
             LOG.error("VEs are unavailable on this node: {}", unavailable);
         }
-        VeService service = manager;
-        TemplateService templateService = catalog;
         String reason = unavailable;
-        VeServiceHandle handle = () -> {
-            if (service == null) {
-                throw new VeException(VeException.Kind.UNAVAILABLE, "VEs cannot run on this node: " + reason);
-            }
-            return service;
-        };
-        TemplateServiceHandle templateHandle = () -> {
-            if (service == null) {
-                throw new VeException(VeException.Kind.UNAVAILABLE, "templates cannot be built on this node: " + reason);
-            }
-            return templateService;
-        };
-        registrations.add(context.registerService(VesResource.class, new VesResource(handle, templateHandle, operations, () -> meter, () -> network(pools)), resource()));
-        registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
-        registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
-                templateMaxSize(config)), resource()));
+        this.unavailable = reason;
+        this.templates = catalog;
+        this.ves = manager;
         // last: the panel counts as ready once this check exists, and by then the resources above are in
         Dictionary<String, Object> health = new Hashtable<>();
         health.put(HealthCheck.NAME_PROPERTY, "kernel");

@@ -9,7 +9,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.SecurityContext;
 import io.vessel.kernel.api.UsageSample;
-import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VirtualEnvironment;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +29,11 @@ public final class MetricsResource {
 
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final VeService ves;
-    private final io.vessel.kernel.internal.usage.UsageMeter usage;
+    private final KernelComponent.VeServiceHandle ves;
+    private final java.util.function.Supplier<io.vessel.kernel.internal.usage.UsageMeter> usage;
 
-    MetricsResource(VeService ves, io.vessel.kernel.internal.usage.UsageMeter usage) {
+    /** Both come up after the resource is registered: until then a scrape answers 503. */
+    MetricsResource(KernelComponent.VeServiceHandle ves, java.util.function.Supplier<io.vessel.kernel.internal.usage.UsageMeter> usage) {
         this.ves = ves;
         this.usage = usage;
     }
@@ -42,7 +43,11 @@ public final class MetricsResource {
     @RequiresPermission(Permissions.METRICS_READ)
     public String scrapeMetrics(@Context SecurityContext security) {
         Caller caller = Caller.of(security);
-        List<VirtualEnvironment> all = ves.list().stream().filter(ve -> caller.sees(ve.owner())).toList();
+        List<VirtualEnvironment> all = ves.get().list().stream().filter(ve -> caller.sees(ve.owner())).toList();
+        io.vessel.kernel.internal.usage.UsageMeter usage = this.usage.get();
+        if (usage == null) {
+            throw new VeException(VeException.Kind.UNAVAILABLE, "accounting is not running on this node");
+        }
         Map<Integer, UsageSample> samples = usage.currentAll().stream().collect(Collectors.toMap(UsageSample::veId, s -> s));
         StringBuilder out = new StringBuilder();
         out.append(render(all, samples));

@@ -24,11 +24,14 @@ final class AccessLogFilter implements ContainerRequestFilter, ContainerResponse
         long micros = started instanceof Long s ? (System.nanoTime() - s) / 1000 : -1;
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
-        if (read && response.getStatus() < 500 ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
+        // health answers 503 by design while the panel starts or a check is down, to probes polling it many times a
+        // second: the log would drown in them (the checks log their own failures)
+        boolean quiet = read && (response.getStatus() < 500 || "health".equals(request.getUriInfo().getPath()));
+        if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
             String line = "method={} path=/{} status={} tookUs={} user={}";
             java.security.Principal user = request.getSecurityContext() == null ? null : request.getSecurityContext().getUserPrincipal();
             Object[] args = {method, request.getUriInfo().getPath(), response.getStatus(), micros, user == null ? "-" : user.getName()};
-            if (read && response.getStatus() < 500) {
+            if (quiet) {
                 LOG.debug(line, args);
             } else {
                 LOG.info(line, args);

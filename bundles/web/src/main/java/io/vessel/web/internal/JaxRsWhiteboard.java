@@ -50,12 +50,15 @@ public final class JaxRsWhiteboard {
     private static final long RELOAD_DELAY_MS = 25;
     /**
      * Jersey is first built this soon with whatever is there (health answers with details, and the classes Jersey
-     * needs are loaded while the database boots); it is then rebuilt once, when every required health check is
-     * there and nothing arrived for {@link #RELOAD_DELAY_MS}, not once per bundle (each build costs a tenth of a
-     * second of CPU that the start-up needs elsewhere). If a required check never comes, the rebuild happens anyway
-     * after {@link #STARTUP_MAX_WAIT_MS}.
+     * needs are loaded while the database boots). During the start-up it is then rebuilt only when the burst of
+     * arriving resources is over: nothing arrived for {@link #STARTUP_QUIET_MS} (so the rebuild runs while the
+     * slowest components, such as the kernel, are still coming up: their resources register early and answer 503
+     * until then), or every required health check is there and nothing arrived for {@link #RELOAD_DELAY_MS}. Not
+     * once per bundle: each build costs a tenth of a second of CPU that the start-up needs elsewhere. If a required
+     * check never comes, the rebuild happens anyway after {@link #STARTUP_MAX_WAIT_MS}.
      */
     private static final long FIRST_BUILD_DELAY_MS = 150;
+    private static final long STARTUP_QUIET_MS = 150;
     private static final long STARTUP_MAX_WAIT_MS = 10_000;
 
     private final BundleContext context;
@@ -244,6 +247,10 @@ public final class JaxRsWhiteboard {
         if (!first && readyRegistration == null && !startupSettled()) {
             return;
         }
+        if (!first && builtWith.equals(contributions())) {
+            scheduleReadinessCheck(); // built with exactly these already (a health check came, no resource)
+            return;
+        }
         long started = System.nanoTime();
         try {
             current.replace(buildConfig());
@@ -263,19 +270,17 @@ public final class JaxRsWhiteboard {
     }
 
     /**
-     * Whether the start-up burst is over: every required check is there and nothing arrived for a moment (or the
-     * wait is over). If not, schedules the next look where only time can tell; an arriving check schedules its own.
+     * Whether the start-up burst of resources is over (see {@link #FIRST_BUILD_DELAY_MS}). If not, schedules the
+     * next look.
      */
     private boolean startupSettled() {
         long now = System.nanoTime();
         if (now - activatedAt >= TimeUnit.MILLISECONDS.toNanos(STARTUP_MAX_WAIT_MS)) {
             return true;
         }
-        if (!presentChecks.containsAll(requiredChecks)) {
-            return false;
-        }
-        if (now - lastChange < TimeUnit.MILLISECONDS.toNanos(RELOAD_DELAY_MS)) {
-            scheduleReload();
+        long quiet = TimeUnit.MILLISECONDS.toNanos(presentChecks.containsAll(requiredChecks) ? RELOAD_DELAY_MS : STARTUP_QUIET_MS);
+        if (now - lastChange < quiet) {
+            scheduleReload(); // look again once it has been quiet long enough
             return false;
         }
         return true;

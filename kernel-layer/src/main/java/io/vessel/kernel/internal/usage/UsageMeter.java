@@ -96,11 +96,13 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     }
 
     /**
-     * Samples at once and then every {@code interval}: with the last sample a stopping panel takes ({@link #close}),
-     * a panel restart leaves no longer gap in a VE's figures than the restart itself.
+     * Samples a second after start (not at once: the first sweep's cold code would compete with the rest of the
+     * start-up for the CPU) and then every {@code interval}: with the last sample a stopping panel takes
+     * ({@link #close}), a panel restart leaves a gap in a VE's figures no longer than the restart and that second.
      */
     public void start(Duration interval) {
-        scheduler.scheduleWithFixedDelay(this::sweepSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepSafely, Math.min(FIRST_SWEEP_MS, interval.toMillis()), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
         LOG.info("Accounting started intervalMs={}", interval.toMillis());
     }
 
@@ -277,6 +279,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     static final List<String> METRICS = List.of("cpuNanosTotal", "memoryBytes", "memoryPeakBytes", "swapBytes", "processes", "diskBytes", "diskInodes",
             "readBytesTotal", "writeBytesTotal", "readOpsTotal", "writeOpsTotal", "netRxBytesTotal", "netTxBytesTotal", "netRxPacketsTotal",
             "netTxPacketsTotal");
+
+    private static final long FIRST_SWEEP_MS = 1000;
 
     private static void add(Map<String, List<UsageSeries.Point>> series, String metric, Instant at, double value) {
         series.get(metric).add(new UsageSeries.Point(at, value));

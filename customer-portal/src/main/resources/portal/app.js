@@ -14,22 +14,42 @@ const operationListeners = new Set();
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
+  let connectedBefore = false;
   // the stream is open once it says hello: from then on the page follows every change by itself
-  events.addEventListener('ready', () => { document.body.dataset.live = 'true'; window.vesselLiveAt = window.vesselLiveAt || performance.now(); });
-  events.addEventListener('error', () => { delete document.body.dataset.live; });
-  events.addEventListener('ve', message => {
-    const ve = JSON.parse(message.data);
-    for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
-      node.textContent = ve.state;
-      node.className = 'badge ' + ve.state;
-    }
-    stateListeners.forEach(listener => listener(ve));
+  events.addEventListener('ready', () => {
+    document.body.dataset.live = 'true';
+    window.vesselLiveAt = window.vesselLiveAt || performance.now();
+    if (connectedBefore) refreshAfterReconnect();
+    connectedBefore = true;
   });
+  events.addEventListener('error', () => { delete document.body.dataset.live; });
+  events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(describe(op) + ' failed: ' + sentence(op.error || 'no reason given'));
     operationListeners.forEach(listener => listener(op));
   });
+}
+
+function showState(ve) {
+  for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
+    node.textContent = ve.state;
+    node.className = 'badge ' + ve.state;
+  }
+  stateListeners.forEach(listener => listener(ve));
+}
+
+// The stream was down (the panel restarted, the network dropped) and reconnected by itself: what changed meanwhile
+// was never sent, so the page is fetched again. A form being filled in keeps what was typed: there only the VEs'
+// states are brought up to date.
+async function refreshAfterReconnect() {
+  const active = document.activeElement;
+  if (!active || !['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
+    route();
+    return;
+  }
+  const ves = await api('GET', '/ves').catch(() => []);
+  ves.forEach(showState);
 }
 
 // ---- VEs ----------------------------------------------------------------------------------------------------

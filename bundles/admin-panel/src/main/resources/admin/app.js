@@ -9,13 +9,14 @@ let events = null;
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
-  events.addEventListener('ve', message => {
-    const ve = JSON.parse(message.data);
-    for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
-      node.textContent = ve.state;
-      node.className = 'badge ' + ve.state;
-    }
+  let connectedBefore = false;
+  events.addEventListener('ready', () => {
+    document.body.dataset.live = 'true';
+    if (connectedBefore) refreshAfterReconnect();
+    connectedBefore = true;
   });
+  events.addEventListener('error', () => { delete document.body.dataset.live; });
+  events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(op.error || 'An action failed.');
@@ -27,6 +28,25 @@ function listen() {
       if (op.state === 'SUCCEEDED') route();
     }
   });
+}
+
+function showState(ve) {
+  for (const node of document.querySelectorAll('[data-ve-state="' + ve.id + '"]')) {
+    node.textContent = ve.state;
+    node.className = 'badge ' + ve.state;
+  }
+}
+
+// The stream was down (the panel restarted, the network dropped) and reconnected by itself: what changed meanwhile
+// was never sent, so the page is fetched again; a form being filled in keeps what was typed (only VE states update).
+async function refreshAfterReconnect() {
+  const active = document.activeElement;
+  if (!active || !['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
+    route();
+    return;
+  }
+  const ves = await api('GET', '/ves').catch(() => []);
+  ves.forEach(showState);
 }
 
 function select(id, label, options, value) {

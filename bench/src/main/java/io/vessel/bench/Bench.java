@@ -43,7 +43,9 @@ public final class Bench {
         Bench bench = new Bench(Path.of(System.getProperty("vessel.repo", ".")).toAbsolutePath().normalize());
         Map<String, Benchmark> all = new LinkedHashMap<>();
         VeBench ves = new VeBench(bench.repo);
-        all.put("cold-start", new StartBench(bench.repo, ves)::run);
+        StartBench start = new StartBench(bench.repo, ves);
+        all.put("cold-start", start::run);
+        all.put("restart-200", start::restart200);
         all.put("ve-lifecycle", ves::lifecycle);
         all.put("density", ves::density);
         all.put("network", ves::network);

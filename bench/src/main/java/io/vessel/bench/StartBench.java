@@ -24,7 +24,7 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * {@code bench/run cold-start}: the panel's first start on a fresh data directory and its restart on an existing
- * one (with no VEs and with 200 running), each from process launch to the first {@code 200} of
+ * one (and {@code bench/run restart-200}: with 200 running VEs), each from process launch to the first {@code 200} of
  * {@code /api/v1/health}, beside a bare Jetty "hello" started with the same JVM options; the resident set idle after
  * start and the heap after a full GC; and each bundle's share of the start (start() time and CPU), so a bundle that
  * makes the start slower shows at once.
@@ -66,8 +66,12 @@ final class StartBench {
         for (Path w : works) {
             Bench.leftOver(w);
         }
-        rows.add(restartWithVes(jetty));
         return rows;
+    }
+
+    /** {@code bench/run restart-200}: the restart with {@value #VES} running VEs beside the same peer. */
+    List<Row> restart200() throws Exception {
+        return List.of(restartWithVes(bareJetty()));
     }
 
     private double bareJetty() throws Exception {

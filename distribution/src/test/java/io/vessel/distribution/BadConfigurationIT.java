@@ -33,6 +33,8 @@ class BadConfigurationIT {
         PanelProcess panel = new PanelProcess(work, env("VESSEL_DB_URL", "jdbc:postgresql://127.0.0.1:1/test", "VESSEL_DB_USER", "postgres"));
         assertEquals(3, panel.startExpectingExit(EXIT));
         assertOneClearLine(panel, "vessel: cannot start: database: cannot connect to database jdbc:postgresql://127.0.0.1:1/test as user 'postgres': Connection to 127.0.0.1:1 refused");
+        // the storage pool is opened early, beside the database: a start that failed unmounts what it mounted
+        assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains(" " + work.toAbsolutePath() + "/"), "no mount left under " + work);
     }
 
     @Test

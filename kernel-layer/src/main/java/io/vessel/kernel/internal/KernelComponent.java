@@ -127,7 +127,7 @@ public final class KernelComponent {
 
     @Activate
     public KernelComponent(BundleContext context, KernelConfig config, @Reference NodeService nodes,
-                           @Reference OperationService operations,
+                           @Reference OperationService operations, @Reference StoragePoolOpener storagePool,
                            @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
         // Bringing VE support up (the pool, the reconcile, LXCFS, networks) takes most of a second and needs nothing the
         // other components activated with the database are doing (Declarative Services activates them one after the
@@ -139,7 +139,7 @@ public final class KernelComponent {
         registerResources(context, config, operations);
         starter = new Thread(() -> {
             try {
-                bringUp(context, config, nodes, operations, database);
+                bringUp(context, config, nodes, operations, database, storagePool);
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("VE support could not be brought up", e);
             }
@@ -174,17 +174,18 @@ public final class KernelComponent {
                 templateMaxSize(config)), resource()));
     }
 
-    private static Path dataDir(BundleContext context) {
+    static Path dataDir(BundleContext context) {
         return Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")).toAbsolutePath();
     }
 
-    private void bringUp(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database) {
+    private void bringUp(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database,
+                         StoragePoolOpener storagePool) {
         Path dataDir = dataDir(context);
         VeManager manager = null;
         TemplateCatalog catalog = null;
         String unavailable = null;
         try {
-            StorageDriver storage = openStorage(config, nodes, dataDir);
+            StorageDriver storage = storagePool.pool();
             catalog = new TemplateCatalog(database, nodes.localNode().id(), storage, new TemplateCatalog.Settings(
                     Path.of(config.busybox()), Debootstrap.onThisHost(config.debian_cache().isBlank()
                             ? dataDir.resolve("cache/debootstrap") : Path.of(config.debian_cache().strip())),
@@ -299,8 +300,7 @@ public final class KernelComponent {
         builder.start();
     }
 
-    private static StorageDriver openStorage(KernelConfig config, NodeService nodes, Path dataDir) throws Exception {
-        HostCapabilities caps = nodes.capabilities();
+    static StorageDriver openStorage(KernelConfig config, HostCapabilities caps, Path dataDir) throws Exception {
         if (!caps.root()) {
             throw new IllegalStateException("the panel must run as root to create VEs");
         }

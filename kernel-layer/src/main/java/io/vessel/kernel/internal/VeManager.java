@@ -984,10 +984,11 @@ final class VeManager implements VeService {
      * stopped containers, half-created VEs, orphans. Logs every correction.
      */
     void reconcile() throws IOException {
-        Set<String> containers = new HashSet<>(runtime.list());
+        java.util.Map<String, RuncRuntime.State> states = runtime.states();
+        Set<String> containers = new HashSet<>(states.keySet());
         for (VirtualEnvironment ve : list()) {
             String container = container(ve.id());
-            Optional<RuncRuntime.State> state = runtime.state(container);
+            Optional<RuncRuntime.State> state = Optional.ofNullable(states.get(container));
             containers.remove(container);
             if (ve.state() == VeState.CREATING) {
                 LOG.warn("Reconcile: removing VE whose creation was interrupted ve={}", ve.id());

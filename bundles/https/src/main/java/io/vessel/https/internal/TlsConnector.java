@@ -87,8 +87,8 @@ public final class TlsConnector implements ConnectorFactory {
             return;
         }
         try {
-            if (!certificates.ready()) {
-                return;
+            if (!certificates.ready() || context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+                return; // not yet; or never: a panel whose start failed is stopping
             }
             served = certificates.fingerprint();
             Dictionary<String, Object> properties = new Hashtable<>();
@@ -167,7 +167,13 @@ public final class TlsConnector implements ConnectorFactory {
 
     @Deactivate
     void deactivate() {
-        watcher.shutdownNow();
+        // not shutdownNow: an interrupt would reach Jetty starting the connector inside registerService
+        watcher.shutdown();
+        try {
+            watcher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         ServiceRegistration<ConnectorFactory> r = registration;
         if (r != null) {
             try {

@@ -236,8 +236,8 @@ public final class JaxRsWhiteboard {
             reloadPending = false;
         }
         ApiServlet current = servlet;
-        if (current == null) {
-            return;
+        if (current == null || frameworkStopping()) {
+            return; // bundles going away one by one while the framework stops: nothing is served any more
         }
         if (!current.isInitialized()) {
             scheduleReload(); // Jetty has not initialised the servlet yet: try again shortly
@@ -259,6 +259,14 @@ public final class JaxRsWhiteboard {
             scheduleReadinessCheck();
         } catch (ServletException | RuntimeException e) {
             LOG.error("REST API reload failed; the previous set of endpoints stays in service", e);
+        }
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            return context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException stopped) {
+            return true; // this bundle's context is no longer valid
         }
     }
 
@@ -349,6 +357,12 @@ public final class JaxRsWhiteboard {
             }
         }
         reloader.shutdownNow();
+        try {
+            // a build still running must end before this bundle's classes go away under it
+            reloader.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         servlet = null;
         for (ServiceRegistration<?> registration : new ServiceRegistration<?>[] {apiRegistration, fallbackRegistration, errorPageRegistration}) {
             if (registration == null) {

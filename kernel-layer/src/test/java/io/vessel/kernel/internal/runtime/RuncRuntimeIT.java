@@ -77,6 +77,7 @@ class RuncRuntimeIT {
         runtime.run(container, bundle, config);
         RuncRuntime.State state = runtime.state(container).orElseThrow();
         assertTrue(state.running(), "running: " + state);
+        assertEquals(state, runtime.states().get(container), "one listing tells every container's state, as state does");
 
         assertEquals("web" + veId, exec("hostname").stdout().strip());
         String ps = exec("ps", "-o", "pid,args").stdout();
@@ -183,7 +184,9 @@ class RuncRuntimeIT {
             Thread.sleep(50);
         }
         assertEquals("stopped", runtime.state(container).orElseThrow().status(), "init exits on SIGTERM");
+        assertEquals("stopped", runtime.states().get(container).status());
         runtime.delete(container, false);
         assertTrue(runtime.state(container).isEmpty());
+        assertTrue(runtime.states().isEmpty(), "none left, and runc's 'null' for none is an empty map");
     }
 }

@@ -33,7 +33,6 @@ final class Logging {
             "org.eclipse.jetty", Level.WARN,
             "org.glassfish", Level.WARN,
             "org.apache.felix.http", Level.WARN,
-            "org.apache.aries.spifly", Level.WARN,
             "io.vessel.web.access", Level.INFO);
 
     private Logging() {

@@ -59,6 +59,7 @@ public final class TlsConnector implements ConnectorFactory {
 
     @Activate
     public TlsConnector(BundleContext context) {
+        ServiceLoaderMediation.initializeFieldEncoders();
         this.context = context;
         this.port = Integer.parseInt(property(context, "vessel.https.port", "0"));
         this.host = property(context, "vessel.https.host", "0.0.0.0");
@@ -147,7 +148,8 @@ public final class TlsConnector implements ConnectorFactory {
             ServerConnector connector;
             try {
                 HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(http);
-                ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+                ALPNServerConnectionFactory alpn = ServiceLoaderMediation.withBundleLoader(context, "org.eclipse.jetty.alpn.java.server",
+                        ALPNServerConnectionFactory::new);
                 alpn.setDefaultProtocol(http1.getProtocol());
                 connector = new ServerConnector(server, new SslConnectionFactory(factory, alpn.getProtocol()), alpn, http2, http1);
             } catch (RuntimeException | LinkageError noAlpn) {

@@ -88,6 +88,44 @@ class PanelRestartIT {
         }
     }
 
+    /**
+     * Whatever the start-up does in parallel or late, health says {@code 503} (as JSON) until the panel serves, and
+     * the first {@code 200} means every component serves: the VE endpoints answer at once (here: a {@code 401} to an
+     * anonymous caller, from the API itself, not a {@code 503} or {@code 404}).
+     */
+    @Test
+    void healthAnswers503UntilEveryComponentServesAndNothingElse() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of())) {
+            java.util.concurrent.CompletableFuture<PanelProcess> started = java.util.concurrent.CompletableFuture.supplyAsync(panel::start);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            List<String> answers = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    java.net.http.HttpResponse<String> health = http.send(HttpRequest.newBuilder(panel.uri("/api/v1/health"))
+                            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    String type = health.headers().firstValue("Content-Type").orElse("");
+                    answers.add(health.statusCode() + " " + type);
+                    if (health.statusCode() == 200) {
+                        java.net.http.HttpResponse<String> ves = http.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves")).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        assertEquals(401, ves.statusCode(), "the VE endpoints serve once health says 200: " + ves.body());
+                        break;
+                    }
+                    assertEquals(503, health.statusCode(), "while starting: " + health.body());
+                    assertTrue(type.startsWith("application/json") || type.startsWith("application/problem+json"), type);
+                } catch (java.net.ConnectException notListeningYet) {
+                    // Jetty not up yet
+                }
+                Thread.sleep(5);
+            }
+            assertTrue(!answers.isEmpty() && answers.get(answers.size() - 1).startsWith("200"), "health became 200: " + answers);
+            assertTrue(answers.stream().anyMatch(a -> a.startsWith("503")), "the start was watched from before it was ready: " + answers);
+            started.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void anOpenAdminPageShowsWhatChangedWhileThePanelWasDownWithoutAReload() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));

@@ -1,7 +1,7 @@
 // The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
 // never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
 
-import { api, badge, el, form, onLeave, say, session, show, showLogin, size } from './ui.js';
+import { api, badge, el, form, onLeave, refreshAfterReconnect, say, session, show, showLogin, size } from './ui.js';
 
 let me = null;
 let events = null;
@@ -19,7 +19,7 @@ function listen() {
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
     window.vesselLiveAt = window.vesselLiveAt || performance.now();
-    if (connectedBefore) refreshAfterReconnect();
+    if (connectedBefore) refreshAfterReconnect(route, showState);
     connectedBefore = true;
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });
@@ -37,19 +37,6 @@ function showState(ve) {
     node.className = 'badge ' + ve.state;
   }
   stateListeners.forEach(listener => listener(ve));
-}
-
-// The stream was down (the panel restarted, the network dropped) and reconnected by itself: what changed meanwhile
-// was never sent, so the page is fetched again. A form being filled in keeps what was typed: there only the VEs'
-// states are brought up to date.
-async function refreshAfterReconnect() {
-  const active = document.activeElement;
-  if (!active || !['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
-    route();
-    return;
-  }
-  const ves = await api('GET', '/ves').catch(() => []);
-  ves.forEach(showState);
 }
 
 // ---- VEs ----------------------------------------------------------------------------------------------------

@@ -26,6 +26,19 @@ export async function api(method, path, body) {
   return data;
 }
 
+// An event stream that reconnected by itself (the panel restarted, the network dropped) missed what changed
+// meanwhile, so the page is fetched again with route(); a form being filled in keeps what was typed, and there only
+// the VEs' states are brought up to date with showState(ve).
+export async function refreshAfterReconnect(route, showState) {
+  const active = document.activeElement;
+  if (!active || !['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
+    route();
+    return;
+  }
+  const ves = await api('GET', '/ves').catch(() => []);
+  ves.forEach(showState);
+}
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

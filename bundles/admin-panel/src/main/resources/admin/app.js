@@ -1,7 +1,7 @@
 // The provider's and resellers' admin panel over /api/v1: what the caller's role allows, for their part of the
 // tenancy tree. Shares the portal's helpers and styles.
 
-import { api, ask, badge, el, form, gauge, onLeave, say, session, show, showLogin, size } from '/portal/ui.js';
+import { api, ask, badge, el, form, gauge, onLeave, refreshAfterReconnect, say, session, show, showLogin, size } from '/portal/ui.js';
 
 let me = null;
 let events = null;
@@ -12,7 +12,7 @@ function listen() {
   let connectedBefore = false;
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
-    if (connectedBefore) refreshAfterReconnect();
+    if (connectedBefore) refreshAfterReconnect(route, showState);
     connectedBefore = true;
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });
@@ -35,18 +35,6 @@ function showState(ve) {
     node.textContent = ve.state;
     node.className = 'badge ' + ve.state;
   }
-}
-
-// The stream was down (the panel restarted, the network dropped) and reconnected by itself: what changed meanwhile
-// was never sent, so the page is fetched again; a form being filled in keeps what was typed (only VE states update).
-async function refreshAfterReconnect() {
-  const active = document.activeElement;
-  if (!active || !['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
-    route();
-    return;
-  }
-  const ves = await api('GET', '/ves').catch(() => []);
-  ves.forEach(showState);
 }
 
 function select(id, label, options, value) {

@@ -211,29 +211,23 @@ final class StartBench {
         int sampled = total;
         long cpu = cpuMs;
         samples.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(14).forEach(e -> {
-            Long took = startMs.get(symbolicName(e.getKey()));
+            Long took = startMs.get(e.getKey());
             rows.add(new Row("  CPU share " + e.getKey() + (took == null ? "" : ", start() " + took + " ms"), "ms",
                     sampled == 0 ? 0 : cpu * e.getValue() / (double) sampled, "-", 0, ""));
         });
         return rows;
     }
 
-    /** Jar file name without version to the bundle's symbolic name, for the launcher's start() figures. */
-    private String symbolicName(String jar) {
-        Map<String, String> known = Map.of("vessel-kernel-layer", "io.vessel.kernel", "vessel-persistence", "io.vessel.persistence",
-                "vessel-web", "io.vessel.web", "vessel-identity", "io.vessel.identity", "vessel-operations", "io.vessel.operations",
-                "vessel-https", "io.vessel.https", "vessel-admin-panel", "io.vessel.admin", "vessel-customer-portal", "io.vessel.portal",
-                "org.apache.felix.http.jetty12", "org.apache.felix.http.jetty12", "org.apache.felix.scr", "org.apache.felix.scr");
-        return known.getOrDefault(jar, jar);
-    }
-
-    /** Which jar of the distribution (bundle/ or the launcher's lib/) holds each class, nested jars included. */
+    /**
+     * Which bundle of the distribution (by symbolic name, as the launcher logs start() times) or the launcher's lib/
+     * holds each class, nested jars included.
+     */
     private Map<String, String> classOwners() throws IOException {
         Map<String, String> owners = new HashMap<>();
         for (String dir : List.of("lib", "bundle")) {
             try (DirectoryStream<Path> jars = Files.newDirectoryStream(dist.resolve(dir), "*.jar")) {
                 for (Path jar : jars) {
-                    String name = dir.equals("lib") ? LAUNCHER : jar.getFileName().toString().replaceAll("-\\d[\\w.-]*\\.jar$", "");
+                    String name = dir.equals("lib") ? LAUNCHER : symbolicName(jar);
                     try (InputStream in = Files.newInputStream(jar)) {
                         index(new ZipInputStream(in), name, owners);
                     }
@@ -241,6 +235,13 @@ final class StartBench {
             }
         }
         return owners;
+    }
+
+    private static String symbolicName(Path bundle) throws IOException {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(bundle.toFile())) {
+            String name = jar.getManifest().getMainAttributes().getValue("Bundle-SymbolicName");
+            return name == null ? bundle.getFileName().toString() : name.split(";", 2)[0].strip();
+        }
     }
 
     private static void index(ZipInputStream zip, String owner, Map<String, String> owners) throws IOException {

@@ -178,14 +178,14 @@ class NetworkIT {
         return last[0];
     }
 
-    private static JsonNode change(PanelProcess panel, int ve, String body) {
+    static JsonNode change(PanelProcess panel, int ve, String body) {
         PanelProcess.Response r = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
         assertEquals(200, r.status(), r.toString());
         return r.json();
     }
 
-    private static int createVe(PanelProcess panel, String body) {
+    static int createVe(PanelProcess panel, String body) {
         JsonNode op = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", body));
         return Integer.parseInt(op.get("result").asText().replace("/api/v1/ves/", ""));
     }

@@ -47,12 +47,9 @@ class PanelRestartIT {
         Instant stopped;
         try (Socket socket = new Socket()) {
             assertEquals(201, first.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.12.0/24\",\"mode\":\"NAT\"}").status());
-            JsonNode created = VeLifecycleIT.awaitOperation(first, first.post("/api/v1/ves", "{\"template\":\"busybox\",\"ipPool\":\"lan\"}"));
-            ve = Integer.parseInt(created.get("result").asText().replace("/api/v1/ves/", ""));
+            ve = NetworkIT.createVe(first, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
             VeLifecycleIT.awaitOperation(first, first.post("/api/v1/ves/" + ve + "/start", ""));
-            PanelProcess.Response limited = first.send(HttpRequest.newBuilder(first.uri("/api/v1/ves/" + ve)).header("Content-Type", "application/json")
-                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"limits\":{\"netInBitsPerSecond\":50000000,\"netOutBitsPerSecond\":50000000}}")));
-            assertEquals(200, limited.status(), limited.toString());
+            NetworkIT.change(first, ve, "{\"limits\":{\"netInBitsPerSecond\":50000000,\"netOutBitsPerSecond\":50000000}}");
             exec(first, ve, "(nc -ll -p 7000 -e cat) </dev/null >/dev/null 2>&1 &");
             assertEquals(201, first.post("/api/v1/ves/" + ve + "/port-forwards", "{\"protocol\":\"tcp\",\"hostPort\":18070,\"port\":7000}").status());
 
@@ -130,8 +127,7 @@ class PanelRestartIT {
     void anOpenAdminPageShowsWhatChangedWhileThePanelWasDownWithoutAReload() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            JsonNode created = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\"}"));
-            int ve = Integer.parseInt(created.get("result").asText().replace("/api/v1/ves/", ""));
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 800);
             try {

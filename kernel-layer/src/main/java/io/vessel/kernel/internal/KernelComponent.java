@@ -272,7 +272,7 @@ public final class KernelComponent {
             LOG.error("VEs are unavailable on this node: {}", unavailable);
         }
         String reason = unavailable;
-        this.unavailable = reason;
+        this.unavailable = reason; // null when VE support came up
         this.templates = catalog;
         this.ves = manager;
         // last: the panel counts as ready once this check exists, and by then the resources above are in

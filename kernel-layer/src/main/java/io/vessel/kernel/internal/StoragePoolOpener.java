@@ -1,10 +1,8 @@
 package io.vessel.kernel.internal;
 
-import io.vessel.kernel.internal.linux.Mounts;
 import io.vessel.kernel.internal.storage.BtrfsPool;
 import io.vessel.kernel.internal.storage.StorageDriver;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -31,17 +29,13 @@ public final class StoragePoolOpener {
 
     private final CompletableFuture<StorageDriver> pool = new CompletableFuture<>();
     private final Thread opener;
-    private volatile boolean mountedHere;
     private volatile boolean taken;
 
     @Activate
     public StoragePoolOpener(BundleContext context, KernelConfig config, @Reference HostCapabilitiesProbe probe) {
         opener = new Thread(() -> {
             try {
-                Path mountPoint = KernelComponent.dataDir(context).resolve("storage/pool");
-                boolean mountedBefore = !config.storage_path().isBlank() || Mounts.find(mountPoint).isPresent();
                 pool.complete(KernelComponent.openStorage(config, probe.capabilities(), KernelComponent.dataDir(context)));
-                mountedHere = !mountedBefore;
             } catch (Exception | LinkageError e) {
                 pool.completeExceptionally(e);
             }
@@ -67,7 +61,7 @@ public final class StoragePoolOpener {
     void deactivate() throws InterruptedException {
         opener.join(TimeUnit.SECONDS.toMillis(60));
         StorageDriver opened = pool.getNow(null);
-        if (!taken && mountedHere && opened instanceof BtrfsPool btrfs) {
+        if (!taken && opened instanceof BtrfsPool btrfs && btrfs.mountedWhenOpened()) {
             try {
                 btrfs.unmount();
                 LOG.info("Storage pool unmounted: the panel stopped before VE support started pool={}", btrfs.root());

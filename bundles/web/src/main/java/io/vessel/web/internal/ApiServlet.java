@@ -126,11 +126,8 @@ final class ApiServlet extends HttpServlet {
     private void starting(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Problem problem = new Problem("https://vessel.dev/problems/starting", "Starting", 503,
                 "The panel is starting and does not serve the API yet. Try again in a moment.", request.getRequestURI(), List.of());
-        response.setStatus(503);
         response.setHeader("Retry-After", "1");
-        response.setContentType(ApiWhiteboard.PROBLEM_JSON);
-        response.setCharacterEncoding("UTF-8");
-        mapper.writeValue(response.getOutputStream(), problem);
+        ProblemServlet.write(response, mapper, problem);
     }
 
     @Override

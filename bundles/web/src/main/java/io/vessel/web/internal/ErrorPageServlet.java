@@ -1,7 +1,6 @@
 package io.vessel.web.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.Problem;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
@@ -35,9 +34,6 @@ final class ErrorPageServlet extends HttpServlet {
                 : "The request was refused: " + message.toString().replaceAll("[^\\p{Print}]", "?") + ".";
         Problem problem = new Problem("https://vessel.dev/problems/" + (status >= 500 ? "server-error" : "bad-request"),
                 status >= 500 ? "Server error" : "Bad request", status, detail, path, List.of());
-        response.setStatus(status);
-        response.setContentType(ApiWhiteboard.PROBLEM_JSON);
-        response.setCharacterEncoding("UTF-8");
-        mapper.writeValue(response.getOutputStream(), problem);
+        ProblemServlet.write(response, mapper, problem);
     }
 }

@@ -26,7 +26,12 @@ final class ProblemServlet extends HttpServlet {
         String path = request.getRequestURI();
         Problem problem = new Problem("https://vessel.dev/problems/not-found", "Not found", 404,
                 "There is nothing at " + path + ". The API lives under " + ApiWhiteboard.BASE_PATH + ".", path, List.of());
-        response.setStatus(404);
+        write(response, mapper, problem);
+    }
+
+    /** Answers with {@code problem} as {@code application/problem+json}, its status the response's. */
+    static void write(HttpServletResponse response, ObjectMapper mapper, Problem problem) throws IOException {
+        response.setStatus(problem.status());
         response.setContentType(ApiWhiteboard.PROBLEM_JSON);
         response.setCharacterEncoding("UTF-8");
         mapper.writeValue(response.getOutputStream(), problem);

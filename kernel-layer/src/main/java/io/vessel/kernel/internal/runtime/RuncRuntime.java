@@ -292,15 +292,6 @@ public final class RuncRuntime {
         return states;
     }
 
-    /** Container ids the runtime has in this panel's state root. */
-    public List<String> list() throws IOException {
-        Result r = exec(command("list", "--quiet"), null, Duration.ofSeconds(30));
-        if (r.exitCode != 0) {
-            throw new IOException("runc list failed: " + r.stderr.strip());
-        }
-        return r.stdout.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    }
-
     public void kill(String id, String signal, boolean all) throws IOException {
         List<String> args = new ArrayList<>(List.of("kill"));
         if (all) {

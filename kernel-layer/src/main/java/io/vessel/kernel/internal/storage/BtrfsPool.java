@@ -30,6 +30,8 @@ public final class BtrfsPool implements StorageDriver {
     private final Path root;
     private final Path templates;
     private final Path ves;
+    /** This pool was mounted by {@link #onImage} (not found mounted already). */
+    private boolean mountedWhenOpened;
 
     private BtrfsPool(Path root) throws IOException {
         this.root = root;
@@ -76,7 +78,14 @@ public final class BtrfsPool implements StorageDriver {
         } catch (IOException e) {
             throw new IOException("cannot mount storage pool " + image + ": " + e.getMessage(), e);
         }
-        return onMount(mountPoint);
+        BtrfsPool pool = onMount(mountPoint);
+        pool.mountedWhenOpened = true;
+        return pool;
+    }
+
+    /** Whether opening this pool mounted it (a pool found mounted, or the provider's own mount, was not). */
+    public boolean mountedWhenOpened() {
+        return mountedWhenOpened;
     }
 
     private static void create(Path image, long sizeBytes) throws IOException {

@@ -49,6 +49,11 @@ class AuthorizationMatrixIT {
                 "GET /me/security-log", "GET /me/tokens", "POST /me/tokens", "DELETE /me/tokens/{tokenId}", "GET /events")) {
             EXPECTED.put(self, "PROMA");
         }
+        // plugins run as root: only the provider's administrators see or manage them
+        for (String plugins : List.of("GET /plugins", "GET /plugins/{name}", "POST /plugins/{name}/disable", "POST /plugins/{name}/enable",
+                "DELETE /plugins/{name}")) {
+            EXPECTED.put(plugins, "P");
+        }
         EXPECTED.put("GET /tenants", "PROA");
         EXPECTED.put("POST /tenants", "PR");
         EXPECTED.put("GET /tenants/{id}", "PROA");

@@ -131,12 +131,14 @@ final class PanelFramework {
         p.put("felix.fileinstall.filter", ".*\\.jar");
         p.put("felix.fileinstall.poll", "1000");
         p.put("felix.fileinstall.noInitialDelay", "true");
-        p.put("felix.fileinstall.bundles.new.start", "true");
+        // the plugin platform (bundles/plugins) starts what File Install installs, so that it knows why a plugin cannot start
+        p.put("felix.fileinstall.bundles.new.start", "false");
         p.put("felix.fileinstall.log.default", "jul");
         p.put("felix.fileinstall.enableConfigSave", "false");
         p.put("ds.loglevel", "warn");
         p.put("vessel.home", home.toString());
         p.put("vessel.data.dir", settings.dataDir().toString());
+        p.put("vessel.plugins.dir", settings.pluginsDir().toString());
         p.put("vessel.version", version);
         return p;
     }

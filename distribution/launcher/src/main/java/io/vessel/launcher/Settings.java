@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
 
 /**
  * The panel's configuration: {@code conf/vessel.conf} (lines of {@code section.option = value}) overridden by
- * environment variables. Options of the sections {@code http}, {@code data}, {@code plugins} and {@code log} are
- * the launcher's; {@code database.*} goes to the PID {@code io.vessel.persistence}; any other section {@code x}
+ * environment variables. Options of the sections {@code http}, {@code https}, {@code data} and {@code log} are
+ * the launcher's, and so is {@code plugins.dir} (the other {@code plugins.*} options are the plugin platform's, PID
+ * {@code io.vessel.plugins}); {@code database.*} goes to the PID {@code io.vessel.persistence}; any other section {@code x}
  * goes to the PID {@code io.vessel.x}, so bundles and plugins get configuration without changes here.
  */
 final class Settings {
@@ -52,7 +53,7 @@ final class Settings {
         ENVIRONMENT.put("VESSEL_DB_SCHEMA", "database.schema");
     }
 
-    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "plugins", "log");
+    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "log");
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final Pattern LINE = Pattern.compile("([a-z][a-z0-9_-]*)\\.([a-z0-9_.-]*[a-z0-9_])\\s*=\\s*(.*)");
     private static final Map<String, String> PID_OF_SECTION = Map.of("database", "io.vessel.persistence");
@@ -207,7 +208,7 @@ final class Settings {
             String key = option.getKey();
             int dot = key.indexOf('.');
             String section = key.substring(0, dot);
-            if (LAUNCHER_SECTIONS.contains(section)) {
+            if (LAUNCHER_SECTIONS.contains(section) || LAUNCHER_DEFAULTS.containsKey(key)) {
                 continue;
             }
             String pid = PID_OF_SECTION.getOrDefault(section, "io.vessel." + section);

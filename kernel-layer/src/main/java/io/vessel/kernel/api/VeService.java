@@ -92,6 +92,16 @@ public interface VeService {
     /** Throws unless a new VE (or a reinstall) could use {@code template} now: known, ready, not retired. */
     void checkTemplate(String template);
 
+    /**
+     * Asks the plugins' lifecycle hooks ({@link io.vessel.kernel.api.hook.VeLifecycleHook}) now whether
+     * {@code action} may happen to VE {@code id}, so that an API refuses at once, before it queues the action; it
+     * throws as the action itself would (a refusal is UNPROCESSABLE or CONFLICT, with the plugin's reason). The
+     * action, when it follows within ten minutes, does not ask them again. {@code template}: for a reinstall, the
+     * template asked for (null: the VE's own). Create and limit changes ask in their own calls.
+     */
+    default void admit(io.vessel.kernel.api.hook.VeAction action, int id, String template) {
+    }
+
     /** Throws when the action is not allowed in the VE's current state, so an API can refuse before queuing it. */
     void checkTransition(int id, VeState target);
 }

@@ -81,6 +81,28 @@ public final class KernelComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.web.api.RequestAuthenticator authenticator;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.plugin.PluginCalls pluginCalls;
+
+    /** The plugins' VE lifecycle hooks, called through the plugin platform's bounded pools. */
+    private final VeHooks hooks = new VeHooks(() -> pluginCalls);
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeHook")
+    void addHook(io.vessel.kernel.api.hook.VeLifecycleHook hook, org.osgi.framework.ServiceReference<io.vessel.kernel.api.hook.VeLifecycleHook> ref) {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        for (String key : ref.getPropertyKeys()) {
+            properties.put(key, ref.getProperty(key));
+        }
+        properties.putIfAbsent("service.bundleid", ref.getBundle().getBundleId());
+        hooks.add(hook, properties, ref.getBundle().getSymbolicName());
+        LOG.info("VE lifecycle hook added plugin={} hook={}", ref.getBundle().getSymbolicName(), properties.getOrDefault(
+                io.vessel.kernel.api.hook.VeLifecycleHook.NAME, hook.getClass().getSimpleName()));
+    }
+
+    void removeHook(io.vessel.kernel.api.hook.VeLifecycleHook hook) {
+        hooks.remove(hook);
+    }
+
     private void post(UsageSample sample) {
         Map<String, Object> properties = new java.util.HashMap<>();
         properties.put(UsageService.VE_ID, sample.veId());
@@ -194,6 +216,7 @@ public final class KernelComponent {
             catalog.reconcile();
             CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
+            manager.useHooks(hooks);
             VeManager ves = manager;
             IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
             pools = addresses;

@@ -13,6 +13,8 @@ import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.kernel.api.hook.VeAction;
+import io.vessel.kernel.api.hook.VeLifecycleEvent;
 import io.vessel.kernel.internal.cgroup.CgroupDriver;
 import io.vessel.kernel.internal.network.IpPools;
 import io.vessel.kernel.internal.network.VeNetwork;
@@ -71,6 +73,11 @@ final class VeManager implements VeService {
     /** For the two pure reads below only. */
     private final Database reads;
     private final VeReadCache cache = new VeReadCache();
+    /** The plugins' lifecycle hooks (none until the kernel component hands them over). */
+    private volatile VeHooks hooks = new VeHooks(() -> null);
+    /** Actions the hooks already allowed when an API admitted them (key action:id), until when (nanoTime). */
+    private final Map<String, Long> admissions = new ConcurrentHashMap<>();
+    private static final Duration ADMISSION_VALID = Duration.ofMinutes(10);
     private final UUID8 node;
     private final StorageDriver storage;
     private final RuncRuntime runtime;
@@ -241,8 +248,33 @@ final class VeManager implements VeService {
      * Synchronized: two requests without an id must not both pick max+1 (the loser would hit the primary key).
      * One panel owns a node's VEs today; multi-node placement will reserve ids in the database instead.
      */
+    /**
+     * Reserves the VE's record, then asks the plugins' hooks with its real id: a refusal removes the record again,
+     * so nothing of the VE remains. The hooks are asked outside the lock, so a slow one holds up no other create.
+     */
     @Override
-    public synchronized VirtualEnvironment prepare(NewVe request) {
+    public VirtualEnvironment prepare(NewVe request) {
+        VirtualEnvironment reserved = reserve(request);
+        if (hooks.isEmpty()) {
+            return reserved;
+        }
+        try {
+            hooks.before(new VeLifecycleEvent(VeAction.CREATE, reserved.id(), reserved.owner(), reserved.hostname(),
+                    reserved.template(), reserved.limits()));
+        } catch (RuntimeException e) {
+            database.run(em -> {
+                VeEntity entity = em.find(VeEntity.class, reserved.id());
+                if (entity != null && entity.state() == VeState.CREATING) {
+                    em.remove(entity);
+                }
+            });
+            listener.destroyed(reserved.id(), reserved.owner());
+            throw e;
+        }
+        return reserved;
+    }
+
+    private synchronized VirtualEnvironment reserve(NewVe request) {
         Template template = templates.forNewVe(request == null ? null : request.template());
         bootable(template.name(), template.version());
         if (request.id() != null && (request.id() < MIN_ID || request.id() > MAX_ID)) {
@@ -339,7 +371,7 @@ final class VeManager implements VeService {
                 throw new VeException(Kind.FAILED, null, "creating VE " + id + " failed: " + e.getMessage(), e);
             }
             LOG.info("VE created ve={} template={} privileged={}", id, ve.template(), ve.privileged());
-            return transition(id, VeState.STOPPED, null);
+            return told(VeAction.CREATE, transition(id, VeState.STOPPED, null));
         });
     }
 
@@ -361,6 +393,12 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment start(int id) {
+        ask(VeAction.START, id, null, null);
+        return told(VeAction.START, startAsked(id));
+    }
+
+    /** A start the hooks have agreed to. */
+    private VirtualEnvironment startAsked(int id) {
         long started = System.nanoTime();
         return locked(id, () -> {
             VeEntity ve = require(id, VeState.RUNNING);
@@ -421,15 +459,17 @@ final class VeManager implements VeService {
         return powerOff(id, true, timeoutSeconds);
     }
 
+    /** The hooks are asked about the start before the VE is stopped, so a refusal leaves it running. */
     @Override
     public VirtualEnvironment restart(int id, int timeoutSeconds) {
-        return locked(id, () -> {
+        ask(VeAction.START, id, null, null);
+        return told(VeAction.START, locked(id, () -> {
             VeState state = load(id).state();
             if (state == VeState.RUNNING || state == VeState.SUSPENDED) {
                 stop(id, timeoutSeconds);
             }
-            return start(id);
-        });
+            return startAsked(id);
+        }));
     }
 
     @Override
@@ -512,6 +552,8 @@ final class VeManager implements VeService {
 
     @Override
     public void destroy(int id) {
+        ask(VeAction.DESTROY, id, null, null);
+        VirtualEnvironment before = find(id).orElse(null);
         locked(id, () -> {
             require(id, VeState.DESTROYED);
             String owner = find(id).map(VirtualEnvironment::owner).orElse(null);
@@ -531,12 +573,16 @@ final class VeManager implements VeService {
             listener.destroyed(id, owner);
             return null;
         });
+        if (before != null) {
+            told(VeAction.DESTROY, before);
+        }
     }
 
     @Override
     public VirtualEnvironment reinstall(int id, String template) {
         String name = template == null || template.isBlank() ? null : template.strip();
-        return locked(id, () -> {
+        ask(VeAction.REINSTALL, id, name, null);
+        return told(VeAction.REINSTALL, locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() != VeState.STOPPED && ve.state() != VeState.ERROR) {
                 throw conflict(id, ve.state(), "reinstall");
@@ -564,7 +610,7 @@ final class VeManager implements VeService {
                 entity.setState(VeState.STOPPED, null, now());
                 return entity.toVe();
             });
-        });
+        }));
     }
 
     @Override
@@ -707,7 +753,17 @@ final class VeManager implements VeService {
         if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
             throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
         }
-        return locked(id, () -> {
+        VeLimits asked = null;
+        if (changes != null && !hooks.isEmpty()) {
+            VirtualEnvironment current = find(id).orElseThrow(() -> new VeException(Kind.NOT_FOUND, "there is no VE " + id));
+            VeLimits next = validLimits(changes.over(current.limits()));
+            if (!next.equals(current.limits())) {
+                hooks.before(new VeLifecycleEvent(VeAction.CHANGE_LIMITS, id, current.owner(), current.hostname(), current.template(), next));
+                asked = next;
+            }
+        }
+        VeLimits agreed = asked;
+        VirtualEnvironment updated = locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() == VeState.CREATING || ve.state() == VeState.DESTROYED) {
                 throw conflict(id, ve.state(), "change");
@@ -752,6 +808,7 @@ final class VeManager implements VeService {
             }
             return changed;
         });
+        return agreed == null ? updated : told(VeAction.CHANGE_LIMITS, updated);
     }
 
     /**
@@ -878,6 +935,45 @@ final class VeManager implements VeService {
         } catch (IOException e) {
             throw new VeException(Kind.FAILED, null, "opening a console in VE " + id + " failed: " + e.getMessage(), e);
         }
+    }
+
+    // ---- plugins' lifecycle hooks -----------------------------------------------------------------------------
+
+    void useHooks(VeHooks hooks) {
+        this.hooks = hooks;
+    }
+
+    /** Asks the hooks now, for an API that answers before it queues the action; the action then does not ask again. */
+    @Override
+    public void admit(VeAction action, int id, String template) {
+        if (hooks.isEmpty() || action == VeAction.CREATE || action == VeAction.CHANGE_LIMITS) {
+            return; // create and limit changes ask in their own (synchronous) calls
+        }
+        hooks.before(event(action, id, template, null));
+        admissions.put(action + ":" + id, System.nanoTime() + ADMISSION_VALID.toNanos());
+    }
+
+    /** Asks the hooks unless an API's admission of this action is still valid (and uses it up). */
+    private void ask(VeAction action, int id, String template, VeLimits limits) {
+        Long until = admissions.remove(action + ":" + id);
+        if (hooks.isEmpty() || until != null && until - System.nanoTime() > 0) {
+            return;
+        }
+        hooks.before(event(action, id, template, limits));
+    }
+
+    private VeLifecycleEvent event(VeAction action, int id, String template, VeLimits limits) {
+        VirtualEnvironment ve = find(id).orElseThrow(() -> new VeException(Kind.NOT_FOUND, "there is no VE " + id));
+        return new VeLifecycleEvent(action, id, ve.owner(), ve.hostname(), template != null ? template : ve.template(),
+                limits != null ? limits : ve.limits());
+    }
+
+    /** Tells the hooks of a done action (asynchronously) and passes its result on. */
+    private VirtualEnvironment told(VeAction action, VirtualEnvironment ve) {
+        if (!hooks.isEmpty()) {
+            hooks.after(new VeLifecycleEvent(action, ve.id(), ve.owner(), ve.hostname(), ve.template(), ve.limits()));
+        }
+        return ve;
     }
 
     @Override

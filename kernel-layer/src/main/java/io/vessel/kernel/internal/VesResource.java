@@ -336,6 +336,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_DELETE, object = "ve")
     public Response destroyVe(@PathParam("id") String id) {
         int veId = checked(id, VeState.DESTROYED);
+        admit(io.vessel.kernel.api.hook.VeAction.DESTROY, veId, null);
         return accepted(operations.submit("ve.destroy", "ve/" + veId, ownerOf(veId), progress -> {
             run(() -> {
                 ves.get().destroy(veId);
@@ -349,7 +350,9 @@ public final class VesResource {
     @Path("{id}/start")
     @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response startVe(@PathParam("id") String id) {
-        return power(id, "start", VeState.RUNNING, veId -> ves.get().start(veId));
+        int veId = checked(id, VeState.RUNNING);
+        admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
+        return submit("start", veId, v -> ves.get().start(v));
     }
 
     @POST
@@ -370,6 +373,7 @@ public final class VesResource {
         if (ve.state() != VeState.RUNNING && ve.state() != VeState.SUSPENDED && ve.state() != VeState.STOPPED) {
             throw ProblemException.conflict("cannot restart VE " + veId + ": it is " + ve.state());
         }
+        admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
         return submit("restart", veId, v -> ves.get().restart(v, seconds));
     }
 
@@ -415,6 +419,7 @@ public final class VesResource {
             ves.get().checkTemplate(template != null ? template : ve.template());
             return null;
         });
+        admit(io.vessel.kernel.api.hook.VeAction.REINSTALL, veId, template);
         return accepted(operations.submit("ve.reinstall", "ve/" + veId, ownerOf(veId), progress -> {
             progress.update(10, "replacing the file system");
             run(() -> ves.get().reinstall(veId, template));
@@ -506,6 +511,17 @@ public final class VesResource {
             });
             return "/api/v1/ves/" + veId;
         }));
+    }
+
+    /**
+     * The plugins' hooks are asked in the request, so that a refusal reaches the caller at once (as a problem, and
+     * through the audit filter into the audit log) instead of as a failed operation later.
+     */
+    private void admit(io.vessel.kernel.api.hook.VeAction action, int veId, String template) {
+        call(() -> {
+            ves.get().admit(action, veId, template);
+            return null;
+        });
     }
 
     /** The VE, or the same 404 the access filter gives (it may have gone since the filter looked). */

@@ -1,0 +1,160 @@
+package io.vessel.plugins.internal;
+
+import io.vessel.api.plugin.PluginCallException;
+import io.vessel.api.plugin.PluginCalls;
+import io.vessel.web.api.ApiWhiteboard;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugin platform: {@code plugins/} and its plugins ({@link PluginDirectory}), the bounded pools their code runs
+ * on ({@link PluginPools}, offered to the other bundles as {@link PluginCalls}), and {@code /api/v1/plugins}.
+ * Configured by the {@code plugins.*} lines of vessel.conf.
+ */
+@Component(service = PluginCalls.class, configurationPid = "io.vessel.plugins", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = PluginPlatform.Config.class)
+public final class PluginPlatform implements PluginCalls {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginPlatform.class);
+
+    /** Topic of plugin changes (the last segment is what happened: DISABLED, ...), with {@code plugin} and {@code reason}. */
+    static final String TOPIC_PREFIX = "io/vessel/plugins/";
+
+    @ObjectClassDefinition(name = "Vessel plugin platform")
+    public @interface Config {
+        @AttributeDefinition(description = "Threads of each plugin's own pool")
+        int threads() default 4;
+
+        @AttributeDefinition(description = "Calls that may wait for a plugin's busy pool")
+        int queue() default 16;
+
+        @AttributeDefinition(description = "How long a plugin's pool may stay exhausted before the plugin is disabled (e.g. 30s)")
+        String exhausted_grace() default "30s";
+    }
+
+    private final PluginDirectory directory;
+    private final PluginPools pools;
+    private final ServiceRegistration<PluginsResource> resource;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServiceComponentRuntime components;
+
+    @Activate
+    public PluginPlatform(BundleContext context, Config config) throws IOException {
+        Path dir = Path.of(firstOf(context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir"), "plugins"))
+                .toAbsolutePath().normalize();
+        PluginPools.Settings settings = new PluginPools.Settings(Math.max(1, config.threads()), Math.max(1, config.queue()),
+                duration(config.exhausted_grace()));
+        this.pools = new PluginPools(settings, id -> directoryName(context, id), this::disableAutomatically);
+        this.directory = new PluginDirectory(context, dir, pools::forget);
+        directory.open();
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(ApiWhiteboard.RESOURCE, "true");
+        this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post),
+                properties);
+        LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
+    }
+
+    @Override
+    public <T> T call(long bundleId, String what, Duration timeLimit, Callable<T> work) throws PluginCallException {
+        return pools.call(bundleId, what, timeLimit, work);
+    }
+
+    @Override
+    public void tell(long bundleId, String what, Runnable work) {
+        pools.tell(bundleId, what, work);
+    }
+
+    /** A plugin whose pool stays exhausted is disabled, and the provider told (an event the notifications follow). */
+    private void disableAutomatically(long bundleId, String reason) {
+        directory.bundle(bundleId).ifPresent(bundle -> {
+            try {
+                var entry = directory.list().stream().filter(e -> e.bundle() != null && e.bundle().getBundleId() == bundleId).findFirst();
+                if (entry.isPresent()) {
+                    directory.disable(entry.get(), reason);
+                    post("DISABLED", entry.get().descriptor().symbolicName(), reason);
+                }
+            } catch (IOException e) {
+                LOG.error("Plugin could not be disabled plugin={}: {}", bundle.getSymbolicName(), e.toString());
+            }
+        });
+    }
+
+    void post(String what, String plugin, String reason) {
+        EventAdmin admin = events;
+        if (admin != null) {
+            Map<String, Object> properties = new java.util.HashMap<>();
+            properties.put("plugin", plugin);
+            if (reason != null) {
+                properties.put("reason", reason);
+            }
+            admin.postEvent(new Event(TOPIC_PREFIX + what, properties));
+        }
+    }
+
+    private static String directoryName(BundleContext context, long id) {
+        var bundle = context.getBundle(id);
+        String name = bundle == null ? null : bundle.getSymbolicName();
+        return name == null ? "bundle-" + id : name;
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            resource.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the framework
+        }
+        directory.close();
+        pools.close();
+    }
+
+    private static String firstOf(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** {@code 30s}, {@code 2m}, {@code 500ms} or plain seconds. */
+    static Duration duration(String text) {
+        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|h)?\\s*").matcher(text == null ? "" : text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("plugins.exhausted_grace must be a duration such as 30s, not '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+}

@@ -1,0 +1,250 @@
+package io.vessel.plugins.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * {@code /api/v1/plugins}: what is installed, in which state and why, and what each plugin contributes; disable,
+ * enable and remove. Plugins run as the panel (root), so only the provider's own administrators manage them.
+ */
+@Path("plugins")
+@Produces(MediaType.APPLICATION_JSON)
+public final class PluginsResource {
+
+    /** A plugin as listed. {@code reason} says, in one sentence, why it is not ACTIVE (or what is wrong with it). */
+    public record PluginView(String name, String title, String version, String vendor, String state, String reason,
+                             List<String> requires, Contributions contributes, String file, int stuckCalls) {
+    }
+
+    /** What a running plugin adds to the panel. */
+    public record Contributions(List<String> resources, List<String> hooks, List<String> services) {
+        static final Contributions NONE = new Contributions(List.of(), List.of(), List.of());
+    }
+
+    /** Body of {@code POST /api/v1/plugins/{name}/disable}: why, for the list (optional). */
+    public record DisableRequest(String reason) {
+    }
+
+    static final String READ = "plugin.read";
+    static final String MANAGE = "plugin.manage";
+    private static final String HOOK = "io.vessel.kernel.api.hook.VeLifecycleHook";
+
+    private final PluginDirectory directory;
+    private final PluginPools pools;
+    private final Supplier<ServiceComponentRuntime> components;
+    private final Events events;
+
+    /** Where plugin changes are announced. */
+    interface Events {
+        void post(String what, String plugin, String reason);
+    }
+
+    PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events) {
+        this.directory = directory;
+        this.pools = pools;
+        this.components = components;
+        this.events = events;
+    }
+
+    @GET
+    @RequiresPermission(READ)
+    public List<PluginView> listPlugins(@Context SecurityContext security) {
+        providerOnly(security);
+        return io(() -> directory.list().stream().map(this::view).toList());
+    }
+
+    @GET
+    @Path("{name}")
+    @RequiresPermission(READ)
+    public PluginView getPlugin(@PathParam("name") String name, @Context SecurityContext security) {
+        providerOnly(security);
+        return view(require(name));
+    }
+
+    @POST
+    @Path("{name}/disable")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(MANAGE)
+    public PluginView disablePlugin(@PathParam("name") String name, DisableRequest body, @Context SecurityContext security) {
+        Caller caller = providerOnly(security);
+        PluginDirectory.Entry entry = require(name);
+        String reason = body != null && body.reason() != null && !body.reason().isBlank()
+                ? clip(body.reason().strip()) + " (" + caller.getName() + ")" : "disabled by " + caller.getName();
+        io(() -> {
+            directory.disable(entry, reason);
+            return null;
+        });
+        events.post("DISABLED", name, reason);
+        return view(require(name));
+    }
+
+    @POST
+    @Path("{name}/enable")
+    @RequiresPermission(MANAGE)
+    public PluginView enablePlugin(@PathParam("name") String name, @Context SecurityContext security) {
+        providerOnly(security);
+        PluginDirectory.Entry entry = require(name);
+        io(() -> {
+            directory.enable(entry);
+            return null;
+        });
+        events.post("ENABLED", name, null);
+        return view(require(name));
+    }
+
+    /** Uninstalls the plugin; the tables it made stay (a later version finds its data). */
+    @DELETE
+    @Path("{name}")
+    @RequiresPermission(MANAGE)
+    public Response removePlugin(@PathParam("name") String name, @Context SecurityContext security) {
+        providerOnly(security);
+        PluginDirectory.Entry entry = require(name);
+        io(() -> {
+            directory.remove(entry);
+            return null;
+        });
+        events.post("REMOVED", name, null);
+        return Response.noContent().build();
+    }
+
+    private PluginDirectory.Entry require(String name) {
+        return io(() -> directory.find(name)).orElseThrow(() -> ProblemException.notFound("There is no plugin " + name + "."));
+    }
+
+    /** Resellers and customers do not learn which plugins a provider runs. */
+    private static Caller providerOnly(SecurityContext security) {
+        Caller caller = Caller.of(security);
+        if (!caller.sees(null)) {
+            throw ProblemException.notFound("There is no such resource.");
+        }
+        return caller;
+    }
+
+    PluginView view(PluginDirectory.Entry entry) {
+        PluginDirectory.Descriptor d = entry.descriptor();
+        String file = entry.file().getFileName().toString();
+        if (entry.disabled()) {
+            return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "DISABLED", entry.reason(), d.imports(), Contributions.NONE, file, 0);
+        }
+        if (!d.bundle()) {
+            return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "FAILED",
+                    "not an OSGi bundle: its manifest has no Bundle-SymbolicName", d.imports(), Contributions.NONE, file, 0);
+        }
+        Bundle bundle = entry.bundle();
+        if (bundle == null) {
+            return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "INSTALLED", "being installed (plugins/ is read every second)",
+                    d.imports(), Contributions.NONE, file, 0);
+        }
+        String failure = directory.failure(bundle.getBundleId());
+        String state;
+        String reason = failure;
+        switch (bundle.getState()) {
+            case Bundle.ACTIVE -> {
+                reason = failedComponents(bundle);
+                state = reason == null ? "ACTIVE" : "FAILED";
+            }
+            case Bundle.INSTALLED -> state = "INSTALLED";
+            default -> state = failure != null ? "FAILED" : "RESOLVED";
+        }
+        return new PluginView(d.symbolicName(), d.name(), bundle.getVersion().toString(), d.vendor(), state, reason, d.imports(),
+                contributions(bundle), file, pools.stuck(bundle.getBundleId()));
+    }
+
+    /** Components of the plugin whose activation threw, in one sentence. */
+    private String failedComponents(Bundle bundle) {
+        ServiceComponentRuntime scr = components.get();
+        if (scr == null) {
+            return null;
+        }
+        List<String> failed = new ArrayList<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(bundle)) {
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                if (configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    failed.add("component " + description.name + " failed to activate: " + firstLine(configuration.failure));
+                }
+            }
+        }
+        return failed.isEmpty() ? null : String.join("; ", failed);
+    }
+
+    private static Contributions contributions(Bundle bundle) {
+        ServiceReference<?>[] refs = bundle.getRegisteredServices();
+        if (refs == null) {
+            return Contributions.NONE;
+        }
+        List<String> resources = new ArrayList<>();
+        List<String> hooks = new ArrayList<>();
+        List<String> services = new ArrayList<>();
+        for (ServiceReference<?> ref : refs) {
+            String[] classes = (String[]) ref.getProperty(Constants.OBJECTCLASS);
+            if ("true".equals(String.valueOf(ref.getProperty("osgi.jaxrs.resource")))) {
+                resources.add(resourcePath(bundle, classes[0]));
+            } else if (List.of(classes).contains(HOOK)) {
+                Object name = ref.getProperty("vessel.hook.name");
+                Object actions = ref.getProperty("vessel.hook.actions");
+                hooks.add((name == null ? bundle.getSymbolicName() : name) + (actions == null ? " (all actions)"
+                        : " (" + String.join(", ", actions instanceof String[] a ? a : new String[] {String.valueOf(actions)}) + ")"));
+            } else {
+                services.addAll(List.of(classes));
+            }
+        }
+        return new Contributions(resources, hooks, services);
+    }
+
+    /** {@code /api/v1/sample} for a resource class annotated {@code @Path("sample")}. */
+    private static String resourcePath(Bundle bundle, String className) {
+        try {
+            Path path = bundle.loadClass(className).getAnnotation(Path.class);
+            return path == null ? className : "/api/v1/" + path.value().replaceAll("^/", "");
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            return className;
+        }
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "unknown error";
+        }
+        String line = text.lines().findFirst().orElse(text);
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
+
+    private static String clip(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+    }
+
+    private interface IoWork<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T io(IoWork<T> work) {
+        try {
+            return work.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException("plugins directory: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin platform against the assembled panel: VE lifecycle hooks that refuse, hang, crash and are told; plugins
+ * that cannot start and say why; disable, enable and remove through the API, kept across restarts.
+ */
+class PluginsIT {
+
+    static final Path MISBEHAVING = HotDeployIT.PLUGIN.resolveSibling("vessel-misbehaving-plugin.jar");
+
+    @Test
+    void aHookRefusalReachesTheCallerAndTheAuditLogAndLeavesNoVe() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-plugins-veto");
+        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            JsonNode sample = panel.get("/api/v1/plugins/io.vessel.sample").json();
+            assertEquals("hostname-policy (CREATE)", sample.at("/contributes/hooks/0").asText(), sample.toString());
+            assertTrue(sample.at("/contributes/resources").toString().contains("/api/v1/sample"), sample.toString());
+            assertTrue(sample.at("/requires").toString().contains("io.vessel.kernel.api.hook [1.0,2)"), sample.toString());
+
+            PanelProcess.Response refused = panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"admin-box\"}");
+            assertProblem(refused, 422, null);
+            assertEquals("Plugin hostname-policy refused: names must not contain 'admin'.", refused.json().get("detail").asText());
+            assertFalse(panel.get("/api/v1/ves").body().contains("admin-box"), "no VE record is left behind");
+            JsonNode audit = panel.get("/api/v1/audit?status=422").json();
+            assertEquals("Plugin hostname-policy refused: names must not contain 'admin'.", audit.at("/0/detail").asText(), audit.toString());
+
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"shop\"}");
+            assertEquals("shop", panel.get("/api/v1/ves/" + ve).json().get("hostname").asText(), "other names pass");
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @Test
+    void aHangingHookTimesOutThenItsPluginIsDisabledAndVesStartAgain() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-plugins-hang");
+        Path afterLog = work.resolve("after.log");
+        try (PanelProcess panel = withPlugins(work, Map.of("VESSEL_FIXTURE_AFTER_LOG", afterLog.toString()),
+                "plugins.exhausted.grace = 3s\n", MISBEHAVING)) {
+            awaitPlugin(panel, "io.vessel.misbehaving", "ACTIVE");
+            int stuck = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"hang-1\"}");
+            int crashing = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"crash-2\"}");
+            int fine = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"fine-3\"}");
+
+            // a fail-open hook that throws is skipped; after-hooks are told, and one that throws changes nothing
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + crashing + "/start", ""));
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + fine + "/start", ""));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> read(afterLog).contains("START " + fine), "the after-hook told of the start");
+            assertFalse(read(afterLog).contains("START " + crashing), "the after-hook of the crashing start threw");
+
+            // a fail-closed hook that hangs: refused after its 500 ms, the VE stays as it was, no operation queued
+            for (int i = 0; i < 4; i++) {
+                long t0 = System.nanoTime();
+                PanelProcess.Response refused = panel.post("/api/v1/ves/" + stuck + "/start", "");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertProblem(refused, 503, null);
+                assertTrue(refused.json().get("detail").asText().startsWith("Plugin stubborn-policy did not answer within 500 ms"), refused.body());
+                assertTrue(ms < 5000, "answered after " + ms + " ms");
+            }
+            assertEquals("STOPPED", panel.get("/api/v1/ves/" + stuck).json().get("state").asText());
+            assertEquals(4, panel.get("/api/v1/plugins/io.vessel.misbehaving").json().get("stuckCalls").asInt());
+            // its four threads are stuck: the next call is refused at once instead of waiting
+            PanelProcess.Response atOnce = panel.post("/api/v1/ves/" + stuck + "/start", "");
+            assertProblem(atOnce, 503, null);
+            assertTrue(atOnce.json().get("detail").asText().contains("all 4 of its threads are stuck"), atOnce.body());
+
+            // exhausted for longer than the grace: disabled, with the reason, and the panel serves on
+            awaitPlugin(panel, "io.vessel.misbehaving", "DISABLED");
+            JsonNode disabled = panel.get("/api/v1/plugins/io.vessel.misbehaving").json();
+            assertTrue(disabled.get("reason").asText().startsWith("disabled automatically: its hooks stopped answering"), disabled.toString());
+            assertEquals(200, panel.get("/api/v1/health").status());
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + stuck + "/start", ""));
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + stuck).json().get("state").asText());
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @Test
+    void pluginsThatCannotStartSayWhyAndThePanelServesOn(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path fixtures = Files.createDirectories(work.resolve("fixtures"));
+        Path throwing = variant(MISBEHAVING, fixtures.resolve("throwing.jar"), m -> {
+            m.putValue("Bundle-SymbolicName", "io.vessel.fixture.throwing");
+            m.putValue("X-Vessel-Fixture-Fail", "activator");
+        });
+        Path future = variant(MISBEHAVING, fixtures.resolve("future.jar"), m -> {
+            m.putValue("Bundle-SymbolicName", "io.vessel.fixture.future");
+            m.putValue("Import-Package", m.getValue("Import-Package").replace("io.vessel.kernel.api.hook;version=\"[1.0,2)\"",
+                    "io.vessel.kernel.api.hook;version=\"[9.0,10)\""));
+        });
+        Path notABundle = fixtures.resolve("plain.jar");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(notABundle))) {
+            zip.putNextEntry(new ZipEntry("hello.txt"));
+            zip.write("not a bundle".getBytes());
+        }
+        try (PanelProcess panel = withPlugins(work, Map.of(), throwing, future, notABundle, HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.fixture.throwing", "FAILED");
+            assertEquals("its activator failed: java.lang.IllegalStateException: told to fail in its activator",
+                    panel.get("/api/v1/plugins/io.vessel.fixture.throwing").json().get("reason").asText());
+            awaitPlugin(panel, "io.vessel.fixture.future", "INSTALLED");
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/plugins/io.vessel.fixture.future").json().has("reason"), "a reason");
+            assertEquals("needs package io.vessel.kernel.api.hook from 9.0.0 up to (not including) 10.0.0, which this panel does not provide (it has 1.0.0)",
+                    panel.get("/api/v1/plugins/io.vessel.fixture.future").json().get("reason").asText());
+            assertEquals("not an OSGi bundle: its manifest has no Bundle-SymbolicName",
+                    panel.get("/api/v1/plugins/plain").json().get("reason").asText());
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            assertEquals(200, panel.get("/api/v1/sample/hello").status(), "the good plugin beside them works");
+            assertEquals(200, panel.get("/api/v1/health").status());
+        }
+    }
+
+    @Test
+    void disableEnableAndRemoveOutliveRestarts(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/hello").status() == 200, "plugin endpoint");
+
+            JsonNode disabled = panel.post("/api/v1/plugins/io.vessel.sample/disable", "{\"reason\":\"checking an upgrade\"}").json();
+            assertEquals("DISABLED", disabled.get("state").asText(), disabled.toString());
+            assertEquals("checking an upgrade (admin)", disabled.get("reason").asText());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/hello").status() == 404, "endpoint gone");
+
+            assertEquals(0, panel.stop());
+            panel.start();
+            assertEquals("DISABLED", panel.get("/api/v1/plugins/io.vessel.sample").json().get("state").asText(), "still disabled after a restart");
+            assertProblem(panel.get("/api/v1/sample/hello"), 404, null);
+
+            assertEquals("ACTIVE", awaitState(panel.post("/api/v1/plugins/io.vessel.sample/enable", ""), panel, "io.vessel.sample", "ACTIVE"));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/hello").status() == 200, "endpoint back");
+
+            assertEquals(204, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample")).DELETE()).status());
+            assertProblem(panel.get("/api/v1/plugins/io.vessel.sample"), 404, null);
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/hello").status() == 404, "endpoint gone");
+            assertEquals(0, panel.stop());
+            panel.start();
+            assertEquals("[]", panel.get("/api/v1/plugins").json().toString(), "a removed plugin does not come back");
+
+            // plugins run as root: customers cannot see or touch them
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Shop Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(customer, "clerk", "customer-owner", "Clerk-Password-1");
+            PanelProcess.As clerk = panel.login("clerk", "Clerk-Password-1");
+            assertProblem(clerk.get("/api/v1/plugins"), 403, null);
+            assertProblem(clerk.post("/api/v1/plugins/io.vessel.sample/disable", "{}"), 403, null);
+        }
+    }
+
+    private static String awaitState(PanelProcess.Response response, PanelProcess panel, String name, String state) {
+        assertEquals(200, response.status(), response.toString());
+        awaitPlugin(panel, name, state);
+        return state;
+    }
+
+    private static PanelProcess withPlugins(Path work, Map<String, String> env, Path... plugins) throws IOException {
+        return withPlugins(work, env, "", plugins);
+    }
+
+    private static PanelProcess withPlugins(Path work, Map<String, String> env, String conf, Path... plugins) throws IOException {
+        Path confFile = Files.writeString(work.resolve("vessel.conf"), conf);
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("VESSEL_CONF", confFile.toString());
+        PanelProcess panel = new PanelProcess(work, all);
+        Files.createDirectories(panel.pluginsDir);
+        for (Path plugin : plugins) {
+            Files.copy(plugin, panel.pluginsDir.resolve(plugin.getFileName()));
+        }
+        return panel.start();
+    }
+
+    static void awaitPlugin(PanelProcess panel, String name, String state) {
+        String[] last = new String[1];
+        try {
+            PanelProcess.poll(Duration.ofSeconds(20), () -> {
+                PanelProcess.Response r = panel.get("/api/v1/plugins/" + name);
+                last[0] = r.toString();
+                return r.status() == 200 && state.equals(r.json().get("state").asText());
+            }, "plugin " + name + " " + state);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last: " + last[0], e);
+        }
+    }
+
+    /** A copy of a plugin jar with its manifest changed. */
+    static Path variant(Path source, Path target, Consumer<Attributes> change) throws IOException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
+            Manifest manifest = new Manifest(in.getManifest());
+            change.accept(manifest.getMainAttributes());
+            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
+                for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return target;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -51,7 +51,7 @@ class AuthorizationMatrixIT {
         }
         // plugins run as root: only the provider's administrators see or manage them
         for (String plugins : List.of("GET /plugins", "GET /plugins/{name}", "POST /plugins/{name}/disable", "POST /plugins/{name}/enable",
-                "DELETE /plugins/{name}")) {
+                "DELETE /plugins/{name}", "GET /scheduled-tasks", "POST /scheduled-tasks/{name}/run")) {
             EXPECTED.put(plugins, "P");
         }
         EXPECTED.put("GET /tenants", "PROA");

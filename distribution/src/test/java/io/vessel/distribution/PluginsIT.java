@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.jar.Attributes;
@@ -165,6 +167,69 @@ class PluginsIT {
             assertProblem(clerk.get("/api/v1/plugins"), 403, null);
             assertProblem(clerk.post("/api/v1/plugins/io.vessel.sample/disable", "{}"), 403, null);
         }
+    }
+
+    @Test
+    void scheduledTasksRunOnTimeNeverOverlapThemselvesAndShowTheirLastRun(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path taskLog = work.resolve("tasks.log");
+        try (PanelProcess panel = withPlugins(work, Map.of("VESSEL_FIXTURE_TASK_LOG", taskLog.toString()), MISBEHAVING, HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.misbehaving", "ACTIVE");
+            // due every 2 s, takes 3 s: runs back to back, never two at once
+            PanelProcess.poll(Duration.ofSeconds(30), () -> read(taskLog).lines().filter(l -> l.startsWith("end")).count() >= 3, "three runs");
+            List<long[]> runs = new ArrayList<>();
+            long start = -1;
+            for (String line : read(taskLog).lines().toList()) {
+                long at = Long.parseLong(line.split(" ")[1]);
+                if (line.startsWith("start")) {
+                    assertEquals(-1, start, "a run started before the previous one ended: " + read(taskLog));
+                    start = at;
+                } else {
+                    runs.add(new long[] {start, at});
+                    start = -1;
+                }
+            }
+            for (int i = 1; i < runs.size(); i++) {
+                long gap = runs.get(i)[0] - runs.get(i - 1)[1];
+                assertTrue(gap >= 0 && gap < 2500, "run " + i + " started " + gap + " ms after the previous ended");
+            }
+
+            JsonNode tasks = panel.get("/api/v1/scheduled-tasks").json();
+            JsonNode probe = task(tasks, "misbehaving.overlap-probe");
+            assertEquals("*/2 * * * * *", probe.get("cron").asText());
+            assertEquals("io.vessel.misbehaving", probe.get("bundle").asText());
+            assertTrue(probe.get("runs").asLong() >= 3, probe.toString());
+            assertEquals("SUCCEEDED", probe.get("lastOutcome").asText(), probe.toString());
+
+            PanelProcess.poll(Duration.ofSeconds(15), () -> task(panel.get("/api/v1/scheduled-tasks").json(), "misbehaving.failing-task").has("lastOutcome"),
+                    "the failing task ran");
+            JsonNode failing = task(panel.get("/api/v1/scheduled-tasks").json(), "misbehaving.failing-task");
+            assertEquals("FAILED", failing.get("lastOutcome").asText());
+            assertEquals("the remote end refused the report", failing.get("lastError").asText());
+
+            JsonNode bad = task(tasks, "misbehaving.bad-schedule");
+            assertTrue(bad.get("problem").asText().startsWith("'every day at noon' has 4 fields"), bad.toString());
+            assertFalse(bad.has("lastOutcome"));
+
+            // the sample plugin's nightly clean-up: next at 03:30 Berlin time; run now on request
+            JsonNode cleanup = task(tasks, "sample.greeting-cleanup");
+            assertEquals("Europe/Berlin", cleanup.get("timeZone").asText());
+            assertEquals("catch-up", cleanup.get("missed").asText());
+            java.time.ZonedDateTime next = java.time.Instant.parse(cleanup.get("nextRunAt").asText()).atZone(java.time.ZoneId.of("Europe/Berlin"));
+            assertEquals("03:30", next.toLocalTime().toString(), cleanup.toString());
+            assertEquals(202, panel.post("/api/v1/scheduled-tasks/sample.greeting-cleanup/run", "").status());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> "SUCCEEDED".equals(task(panel.get("/api/v1/scheduled-tasks").json(),
+                    "sample.greeting-cleanup").path("lastOutcome").asText()), "the clean-up ran on request");
+            assertProblem(panel.post("/api/v1/scheduled-tasks/no.such-task/run", ""), 404, null);
+        }
+    }
+
+    private static JsonNode task(JsonNode tasks, String name) {
+        for (JsonNode t : tasks) {
+            if (t.get("name").asText().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no task " + name + " in " + tasks);
     }
 
     private static String awaitState(PanelProcess.Response response, PanelProcess panel, String name, String state) {

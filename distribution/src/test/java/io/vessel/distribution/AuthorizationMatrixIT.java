@@ -54,6 +54,10 @@ class AuthorizationMatrixIT {
                 "DELETE /plugins/{name}", "GET /scheduled-tasks", "POST /scheduled-tasks/{name}/run")) {
             EXPECTED.put(plugins, "P");
         }
+        for (String webhooks : List.of("GET /webhooks", "POST /webhooks", "DELETE /webhooks/{id}", "GET /webhooks/{id}/deliveries",
+                "POST /webhooks/{id}/ping")) {
+            EXPECTED.put(webhooks, "PRO");
+        }
         EXPECTED.put("GET /tenants", "PROA");
         EXPECTED.put("POST /tenants", "PR");
         EXPECTED.put("GET /tenants/{id}", "PROA");
@@ -304,6 +308,10 @@ class AuthorizationMatrixIT {
         String roleB = PanelProcess.createdId(callers.get('R').post("/api/v1/roles", "{\"name\":\"support-b\",\"permissions\":[\"ve.read\"]}"));
         assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"matrix-pool\",\"cidr\":\"10.77.0.0/24\"}").status());
 
+        // webhooks belong to the tenant of whoever makes them (a public address literal: nothing is resolved)
+        String webhookA = webhookOf('O');
+        String webhookR = webhookOf('R');
+
         // own objects: what each role works on; foreign: what lies outside its part of the tree
         for (char role : "PROMA".toCharArray()) {
             own.put(role + "template", "busybox");
@@ -316,6 +324,12 @@ class AuthorizationMatrixIT {
             own.put(role + "account", memberA);
             own.put(role + "role", roleA);
         }
+        for (char role : "POM".toCharArray()) {
+            own.put(role + "webhook", webhookA);
+        }
+        own.put("Rwebhook", webhookR);
+        foreign.put("Owebhook", webhookR);
+        foreign.put("Rwebhook", webhookA);
         own.put("Pve", veA);
         own.put("Rve", veB);
         own.put("Roperation", opB);
@@ -336,11 +350,16 @@ class AuthorizationMatrixIT {
         foreign.put("Rrole", roleA);
     }
 
+    private String webhookOf(char role) {
+        return PanelProcess.createdId(callers.get(role).post("/api/v1/webhooks", "{\"url\":\"https://93.184.215.14/hook\",\"events\":[\"ve.*\"]}"));
+    }
+
     /** A throwaway object of the role's own, for deletions. */
     private String fresh(String kind, char role) {
         String tenant = role == 'R' ? tenantB : tenantA;
         return switch (kind) {
             case "ve" -> ve(tenant);
+            case "webhook" -> webhookOf(role);
             case "tenant" -> PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Throwaway\",\"kind\":\"CUSTOMER\",\"parentId\":\""
                     + (role == 'R' ? tenantR : provider) + "\"}"));
             case "account" -> account(tenant, "gone" + UUID.randomUUID().toString().substring(0, 8), "customer-member");

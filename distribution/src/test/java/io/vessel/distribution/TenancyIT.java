@@ -214,6 +214,13 @@ class TenancyIT {
             assertEquals(202, panel.anonymous(json("/api/v1/auth/password-reset", "{\"username\":\"dave@example.com\"}", panel)).status());
             assertEquals(202, panel.anonymous(json("/api/v1/auth/password-reset", "{\"username\":\"nobody\"}", panel)).status(), "no hint who exists");
             Path outbox = work.resolve("data/outbox");
+            PanelProcess.poll(Duration.ofSeconds(10), () -> {
+                try (var files = Files.list(outbox)) {
+                    return files.findAny().isPresent();
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "the reset mail in the outbox (mail is sent in the background)");
             String mail;
             try (var files = Files.list(outbox)) {
                 mail = Files.readString(files.findFirst().orElseThrow());

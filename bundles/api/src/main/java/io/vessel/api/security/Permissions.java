@@ -37,6 +37,8 @@ public final class Permissions {
     public static final String IMPERSONATE = "account.impersonate";
     public static final String AUDIT_READ = "audit.read";
     public static final String METRICS_READ = "metrics.read";
+    /** A tenant's webhooks: make, list, delete, see deliveries. */
+    public static final String WEBHOOK_MANAGE = "webhook.manage";
 
     private Permissions() {
     }

@@ -8,6 +8,12 @@ public interface IdentityService {
 
     Optional<Account> byUsername(String username);
 
+    /** @since 2.1 */
+    Optional<Account> account(UUID id);
+
+    /** The accounts of one tenant (not of the tenants below it). @since 2.1 */
+    java.util.List<Account> accountsOf(UUID tenant);
+
     Optional<Tenant> tenant(UUID id);
 
     /** The provider at the root of the tree. */

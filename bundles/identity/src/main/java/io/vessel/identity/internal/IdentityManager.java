@@ -376,8 +376,15 @@ public final class IdentityManager implements IdentityService {
                 .setParameter("t", tenant).getSingleResult());
     }
 
-    Optional<Account> account(UUID id) {
+    @Override
+    public Optional<Account> account(UUID id) {
         return entity(id).map(AccountEntity::toAccount);
+    }
+
+    @Override
+    public java.util.List<Account> accountsOf(UUID tenant) {
+        return database.inTransaction(em -> em.createQuery("select a from AccountEntity a where a.tenantId = :t order by a.username",
+                AccountEntity.class).setParameter("t", tenant).getResultList().stream().map(AccountEntity::toAccount).toList());
     }
 
     @Override

@@ -2,15 +2,11 @@ package io.vessel.identity.internal;
 
 import io.vessel.identity.api.Account;
 import io.vessel.persistence.api.Database;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Password reset: a one-time token, valid for 30 minutes, stored hashed. A user asks for it by username or e-mail
- * and receives it by mail; an admin can also make one for an account of theirs and hand it over. Mail goes to the
- * outbox directory ({@code data/outbox}, one RFC 5322 file per message) until an SMTP transport is configured.
+ * and receives it by mail (the notifications bundle's: SMTP, or the outbox directory {@code data/outbox} until a
+ * server is configured); an admin can also make one for an account of theirs and hand it over.
  */
 @Component(service = PasswordResets.class)
 public final class PasswordResets {
@@ -35,16 +31,17 @@ public final class PasswordResets {
     private final Database database;
     private final IdentityManager identity;
     private final AuditLog audit;
-    private final Path outbox;
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.notify.Notifier notifier;
 
     @Activate
     public PasswordResets(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
-                          @Reference IdentityManager identity, @Reference AuditLog audit, BundleContext context) {
+                          @Reference IdentityManager identity, @Reference AuditLog audit) {
         this.database = database;
         this.identity = identity;
         this.audit = audit;
-        String dataDir = context.getProperty("vessel.data.dir");
-        this.outbox = Path.of(dataDir == null || dataDir.isBlank() ? "data" : dataDir).toAbsolutePath().resolve("outbox");
     }
 
     ResetToken issue(UUID account) {
@@ -90,21 +87,13 @@ public final class PasswordResets {
         return true;
     }
 
+    /** Through the notifications bundle: SMTP when configured, the outbox directory otherwise. */
     private void mail(String to, String subject, String body) {
-        try {
-            Files.createDirectories(outbox);
-            String message = "To: " + to + "\r\nFrom: vessel@localhost\r\nSubject: " + subject + "\r\nDate: "
-                    + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now()) + "\r\n\r\n" + body;
-            Path file = outbox.resolve(Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
-            Files.writeString(file, message, java.nio.file.StandardOpenOption.CREATE_NEW);
-            java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            LOG.info("Mail queued to={} subject={} file={}", to, subject, file.getFileName());
-        } catch (IOException e) {
-            LOG.error("Mail to {} not written: {}", to, e.getMessage());
+        io.vessel.api.notify.Notifier mailer = notifier;
+        if (mailer == null) {
+            LOG.error("Mail to {} not sent: the notifications bundle is not running", to);
+            return;
         }
-    }
-
-    Path outbox() {
-        return outbox;
+        mailer.mail(to, subject, body);
     }
 }

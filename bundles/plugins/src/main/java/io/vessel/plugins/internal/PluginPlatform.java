@@ -63,6 +63,9 @@ public final class PluginPlatform implements PluginCalls {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ServiceComponentRuntime components;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.notify.Notifier notifier;
+
     @Activate
     public PluginPlatform(BundleContext context, Config config) throws IOException {
         Path dir = Path.of(firstOf(context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir"), "plugins"))
@@ -95,8 +98,15 @@ public final class PluginPlatform implements PluginCalls {
             try {
                 var entry = directory.list().stream().filter(e -> e.bundle() != null && e.bundle().getBundleId() == bundleId).findFirst();
                 if (entry.isPresent()) {
+                    String name = entry.get().descriptor().symbolicName();
                     directory.disable(entry.get(), reason);
-                    post("DISABLED", entry.get().descriptor().symbolicName(), reason);
+                    post("DISABLED", name, reason);
+                    io.vessel.api.notify.Notifier provider = notifier;
+                    if (provider != null) {
+                        provider.notifyProvider(new io.vessel.api.notify.Notification("plugin.disabled", "Plugin " + name + " was disabled",
+                                "The plugin " + name + " was " + reason + ".\n\nEverything else keeps running. Enable it again under Plugins"
+                                        + " once it is fixed (or its service is reachable again).", Map.of("plugin", name, "reason", reason)));
+                    }
                 }
             } catch (IOException e) {
                 LOG.error("Plugin could not be disabled plugin={}: {}", bundle.getSymbolicName(), e.toString());

@@ -1,7 +1,7 @@
 // The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
 // never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
 
-import { api, badge, el, form, onLeave, refreshAfterReconnect, say, session, show, showLogin, size } from './ui.js';
+import { api, badge, el, form, loadPluginMenu, onLeave, pluginTabs, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from './ui.js';
 
 let me = null;
 let events = null;
@@ -24,6 +24,11 @@ function listen() {
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
+  // a plugin's pages or VE tabs came or went: the menu follows, and a page showing them is drawn again
+  events.addEventListener('ui', async () => {
+    await loadPluginMenu('portal');
+    if (location.hash.startsWith('#/plugin/') || /^#\/ves\/\d+$/.test(location.hash)) route();
+  });
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(describe(op) + ' failed: ' + sentence(op.error || 'no reason given'));
@@ -94,6 +99,7 @@ async function showVe(id) {
       action('Start', 'start', 'primary'), action('Stop', 'stop'), action('Restart', 'restart'), action('Hard stop', 'kill', 'danger'),
       el('button', { type: 'button', id: 'open-console', onclick: () => openConsole(id, consoleArea) }, 'Open console')),
     consoleArea,
+    pluginTabs(ve.id, me),
     el('div', { class: 'card' }, el('h2', {}, 'Usage'), graphs),
     el('div', { class: 'card' }, el('h2', {}, 'Settings'), settings(ve)));
   document.querySelectorAll('[data-share]').forEach(node => { node.style.width = node.dataset.share + '%'; });
@@ -373,6 +379,7 @@ async function draw(hash) {
     if (ve) await showVe(ve[1]);
     else if (hash === '#/tasks') await showTasks();
     else if (hash === '#/account') await showAccount();
+    else if (hash.startsWith('#/plugin/')) await showPluginPage(hash, me);
     else await showVes();
   } catch (e) {
     if (e.status !== 401) say(e.message);
@@ -397,6 +404,7 @@ async function start() {
       const back = await api('POST', '/auth/impersonation/end').catch(e => { say(e.message); return null; });
       if (back) location.href = '/admin/#/customers';
     } }, 'Return to your own account')] : []));
+  await loadPluginMenu('portal');
   listen();
   if (me.mustEnrolTwoFactor) {
     banner.hidden = false;

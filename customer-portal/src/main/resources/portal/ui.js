@@ -159,3 +159,56 @@ export function gauge(id, label, used, total, text) {
   return el('div', { class: 'gauge' }, el('label', { for: id }, label, ' ', el('span', { class: 'muted' }, text)),
     el('meter', { id, min: 0, max: total || 1, value: Math.min(used, total || 1), high: (total || 1) * 0.85, optimum: 0 }));
 }
+
+// ---- pages that plugins add ----------------------------------------------------------------------------------
+// GET /api/v1/ui/contributions lists the pages the caller may see; each is an ES module served from its plugin's
+// bundle that exports render(container, context). The menu follows plugins coming and going (the 'ui' event).
+
+let contributions = [];
+
+/** Fetches the plugins' pages and puts those of {@code placement} ('admin' or 'portal') into the menu. */
+export async function loadPluginMenu(placement) {
+  contributions = await api('GET', '/ui/contributions').catch(() => []);
+  const nav = document.getElementById('nav');
+  nav.querySelectorAll('[data-plugin-nav]').forEach(link => link.remove());
+  const who = document.getElementById('who');
+  for (const c of contributions.filter(c => c.placement === placement)) {
+    who.before(el('a', { href: '#/plugin/' + c.plugin + '/' + c.id, 'data-plugin-nav': c.plugin + '/' + c.id }, c.label));
+  }
+}
+
+function pluginContext(me, extra) {
+  return Object.assign({ api, el, say, ask, form, badge, size, me }, extra || {});
+}
+
+async function renderModule(c, container, context) {
+  try {
+    const module = await import(c.module);
+    await module.render(container, context);
+  } catch (e) {
+    container.replaceChildren(el('p', { class: 'error' }, 'The page of plugin ' + c.plugin + ' failed: ' + e.message));
+  }
+}
+
+/** Draws a plugin's page ({@code #/plugin/<plugin>/<id>}), or says that it is gone. */
+export async function showPluginPage(hash, me) {
+  const [, plugin, id] = hash.match(/^#\/plugin\/([^/]+)\/([^/]+)$/) || [];
+  const c = contributions.find(c => c.plugin === plugin && c.id === id && c.placement !== 've-tab');
+  if (!c) {
+    show(el('h1', {}, 'Page not available'), el('p', { id: 'plugin-gone' }, 'The plugin that added this page is not installed (any more), or your account may not use it.'));
+    return;
+  }
+  const container = el('div', { id: 'plugin-page', 'data-plugin': plugin + '/' + id });
+  show(el('h1', {}, c.label), container);
+  await renderModule(c, container, pluginContext(me));
+}
+
+/** The VE page's tabs that plugins add: a row of buttons, each drawing its module below them. */
+export function pluginTabs(veId, me) {
+  const tabs = contributions.filter(c => c.placement === 've-tab');
+  if (!tabs.length) return el('div', { id: 'plugin-tabs', hidden: true });
+  const area = el('div', { id: 'plugin-tab' });
+  return el('div', { class: 'card', id: 'plugin-tabs' },
+    el('div', { class: 'actions', role: 'tablist' }, tabs.map(c => el('button', { type: 'button', role: 'tab', 'data-plugin-tab': c.plugin + '/' + c.id,
+      onclick: () => renderModule(c, area, pluginContext(me, { ve: veId })) }, c.label))), area);
+}

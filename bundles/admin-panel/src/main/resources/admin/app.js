@@ -1,7 +1,7 @@
 // The provider's and resellers' admin panel over /api/v1: what the caller's role allows, for their part of the
 // tenancy tree. Shares the portal's helpers and styles.
 
-import { api, ask, badge, el, form, gauge, onLeave, refreshAfterReconnect, say, session, show, showLogin, size } from '/portal/ui.js';
+import { api, ask, badge, el, form, gauge, loadPluginMenu, onLeave, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from '/portal/ui.js';
 
 let me = null;
 let events = null;
@@ -17,6 +17,11 @@ function listen() {
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
+  // a plugin's pages came or went: the menu follows, and an open plugin page is drawn again (or said to be gone)
+  events.addEventListener('ui', async () => {
+    await loadPluginMenu('admin');
+    if (location.hash.startsWith('#/plugin/')) route();
+  });
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(op.error || 'An action failed.');
@@ -363,6 +368,7 @@ async function route() {
     else if (hash === '#/audit') await showAudit();
     else if (hash === '#/templates') await showTemplates();
     else if (hash === '#/pools') await showPools();
+    else if (hash.startsWith('#/plugin/')) await showPluginPage(hash, me);
     else await showDashboard();
   } catch (e) {
     if (e.status !== 401) say(e.message);
@@ -381,6 +387,7 @@ async function start() {
   }
   document.getElementById('nav').hidden = false;
   document.getElementById('who').textContent = me.account.username;
+  await loadPluginMenu('admin');
   listen();
   await route();
 }

@@ -46,6 +46,8 @@ public final class EventsResource implements EventHandler {
     private static final String VE_TOPIC = "io/vessel/kernel/ve/";
     private static final String USAGE_TOPIC = "io/vessel/kernel/usage/SAMPLE";
     private static final String OPERATION_TOPIC = "io/vessel/operations/";
+    /** Plugins' pages came or went: every open page refetches its menu. */
+    private static final String UI_TOPIC = "io/vessel/ui/CHANGED";
 
     /** One open stream. */
     private record Subscriber(SseEventSink sink, Sse sse, AuthenticatedCaller caller, Set<Integer> usageOf) {
@@ -110,6 +112,8 @@ public final class EventsResource implements EventHandler {
                 }
             }
             deliver("operation", data, Permissions.OPERATION_READ, owner == null ? null : owner.toString());
+        } else if (topic.equals(UI_TOPIC)) {
+            subscribers.forEach(s -> send(s, "ui", Map.of()));
         } else if (topic.equals(USAGE_TOPIC) && event.getProperty("ve.id") instanceof Integer ve) {
             Map<String, Object> data = new LinkedHashMap<>();
             for (String name : event.getPropertyNames()) {

@@ -38,8 +38,16 @@ public abstract class UiServlet extends HttpServlet {
         if (path == null || path.equals("/")) {
             path = "/index.html";
         }
+        serve(response, path, p -> getClass().getResource(root + p));
+    }
+
+    /**
+     * Answers a UI file: {@code path} (starting with {@code /}) is checked to be a plain relative name of a known
+     * type before {@code lookup} resolves it; anything else is a 404. Sends the security headers either way.
+     */
+    public static void serve(HttpServletResponse response, String path, java.util.function.Function<String, URL> lookup) throws IOException {
         securityHeaders(response);
-        URL file = SAFE_PATH.matcher(path).matches() && !path.contains("..") ? getClass().getResource(root + path) : null;
+        URL file = SAFE_PATH.matcher(path).matches() && !path.contains("..") ? lookup.apply(path) : null;
         String extension = path.substring(path.lastIndexOf('.') + 1);
         if (file == null || !TYPES.containsKey(extension)) {
             response.sendError(404);

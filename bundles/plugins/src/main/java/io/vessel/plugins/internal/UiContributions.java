@@ -1,0 +1,161 @@
+package io.vessel.plugins.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.UiContribution;
+import io.vessel.web.api.UiServlet;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugins' {@link UiContribution}s: listed to the shells at {@code GET /api/v1/ui/contributions} (only what
+ * the caller may see), their modules served from the plugins' bundles at {@code /plugin-ui/<plugin>/<file>}, and
+ * every change announced on {@code io/vessel/ui/CHANGED}, which the event stream passes to open pages so menus
+ * follow without a reload.
+ */
+@Component(service = UiContributions.class, immediate = true)
+public final class UiContributions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UiContributions.class);
+    static final String TOPIC = "io/vessel/ui/CHANGED";
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    /** A contribution as the shells get it; {@code module} is its URL. */
+    public record ContributionView(String plugin, String id, String placement, String label, String permission, String module) {
+    }
+
+    private final Map<ServiceReference<UiContribution>, ContributionView> contributions = new ConcurrentHashMap<>();
+    private final List<ServiceRegistration<?>> registrations;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    @Activate
+    public UiContributions(BundleContext context) {
+        java.util.Hashtable<String, Object> resource = new java.util.Hashtable<>();
+        resource.put(ApiWhiteboard.RESOURCE, "true");
+        java.util.Hashtable<String, Object> servlet = new java.util.Hashtable<>();
+        servlet.put("osgi.http.whiteboard.servlet.name", "vessel-plugin-ui");
+        servlet.put("osgi.http.whiteboard.servlet.pattern", "/plugin-ui/*");
+        registrations = List.of(context.registerService(Resource.class, new Resource(), resource),
+                context.registerService(Servlet.class, new ModuleServlet(), servlet));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeContribution")
+    void addContribution(ServiceReference<UiContribution> ref) {
+        String plugin = ref.getBundle().getSymbolicName();
+        String id = String.valueOf(ref.getProperty(UiContribution.ID));
+        String placement = String.valueOf(ref.getProperty(UiContribution.PLACEMENT));
+        String module = String.valueOf(ref.getProperty(UiContribution.MODULE));
+        Object label = ref.getProperty(UiContribution.LABEL);
+        Object permission = ref.getProperty(UiContribution.PERMISSION);
+        if (!ID.matcher(id).matches() || !List.of(UiContribution.ADMIN, UiContribution.PORTAL, UiContribution.VE_TAB).contains(placement)
+                || label == null || !module.matches("[A-Za-z0-9_-][A-Za-z0-9._/-]*\\.js") || module.contains("..")) {
+            LOG.error("UI contribution ignored plugin={} id={} placement={} module={}: it needs an id (a-z, 0-9, -), a placement (admin,"
+                    + " portal or ve-tab), a label and a .js module under ui/", plugin, id, placement, module);
+            return;
+        }
+        if (ref.getBundle().getEntry("ui/" + module) == null) {
+            LOG.error("UI contribution ignored plugin={} id={}: its bundle has no ui/{}", plugin, id, module);
+            return;
+        }
+        contributions.put(ref, new ContributionView(plugin, id, placement, String.valueOf(label), permission == null ? null : String.valueOf(permission),
+                "/plugin-ui/" + plugin + "/" + module + "?v=" + ref.getBundle().getLastModified()));
+        LOG.info("UI contribution added plugin={} id={} placement={}", plugin, id, placement);
+        changed();
+    }
+
+    void removeContribution(ServiceReference<UiContribution> ref) {
+        if (contributions.remove(ref) != null) {
+            changed();
+        }
+    }
+
+    private void changed() {
+        EventAdmin admin = events;
+        if (admin != null) {
+            admin.postEvent(new Event(TOPIC, Map.of()));
+        }
+    }
+
+    /** The plugin bundle that contributes UI under this symbolic name, if any: only those serve files. */
+    private Bundle contributor(String plugin) {
+        return contributions.keySet().stream().map(ServiceReference::getBundle).filter(b -> b != null && plugin.equals(b.getSymbolicName()))
+                .findFirst().orElse(null);
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // gone with the framework
+            }
+        }
+    }
+
+    /** {@code GET /api/v1/ui/contributions?placement=admin}. */
+    @Path("ui/contributions")
+    @Produces(MediaType.APPLICATION_JSON)
+    public final class Resource {
+
+        @GET
+        @RequiresPermission(Permissions.SELF)
+        public List<ContributionView> listUiContributions(@QueryParam("placement") String placement, @Context SecurityContext security) {
+            Caller caller = Caller.of(security);
+            return contributions.values().stream()
+                    .filter(c -> placement == null || placement.equals(c.placement()))
+                    .filter(c -> c.permission() == null || caller.may(c.permission()))
+                    .sorted(Comparator.comparing(ContributionView::label).thenComparing(ContributionView::plugin)).toList();
+        }
+    }
+
+    /** Serves {@code /plugin-ui/<plugin>/<file>} from the {@code ui/} folder of a bundle that contributes UI. */
+    private final class ModuleServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String path = request.getPathInfo() == null ? "" : request.getPathInfo();
+            int slash = path.indexOf('/', 1);
+            if (slash < 0) {
+                UiServlet.serve(response, "/", p -> null);
+                return;
+            }
+            Bundle bundle = contributor(path.substring(1, slash));
+            UiServlet.serve(response, path.substring(slash), p -> bundle == null ? null : bundle.getEntry("ui" + p));
+        }
+    }
+}

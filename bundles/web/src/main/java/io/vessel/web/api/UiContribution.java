@@ -1,0 +1,29 @@
+package io.vessel.web.api;
+
+/**
+ * A page a plugin adds to the panel's web UI: register any object under this interface (a DS component that
+ * implements it is the usual way) with the service properties below. The page is an ES module in the plugin's
+ * bundle, under its {@code ui/} folder, served at {@code /plugin-ui/<bundle symbolic name>/<file>} with the panel's
+ * Content-Security-Policy (no inline scripts). The shell imports it when the page is opened and calls its exported
+ * {@code render(container, context)}; {@code context} carries {@code api}, {@code el}, {@code say}, {@code ask},
+ * {@code form}, {@code badge}, {@code size} (the panel's {@code /portal/ui.js} helpers), {@code me} (the caller,
+ * with its permissions) and, on a VE tab, {@code ve} (the VE's id). Menu items and tabs appear and disappear
+ * without a reload as plugins come and go; a caller without {@link #PERMISSION} does not see them.
+ */
+public interface UiContribution {
+
+    /** Where it shows: {@link #ADMIN} (a menu item of the admin panel), {@link #PORTAL} (of the portal) or {@link #VE_TAB}. */
+    String PLACEMENT = "vessel.ui.placement";
+    /** A name unique within the plugin, letters, digits and dashes: part of the page's address. */
+    String ID = "vessel.ui.id";
+    /** The menu item's or tab's text. */
+    String LABEL = "vessel.ui.label";
+    /** The permission a caller needs to see it (optional; e.g. {@code sample.read}). */
+    String PERMISSION = "vessel.ui.permission";
+    /** The module's file under the bundle's {@code ui/} folder, e.g. {@code greetings.js}. */
+    String MODULE = "vessel.ui.module";
+
+    String ADMIN = "admin";
+    String PORTAL = "portal";
+    String VE_TAB = "ve-tab";
+}

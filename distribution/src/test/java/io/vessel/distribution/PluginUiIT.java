@@ -1,0 +1,94 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PortalIT.chromium;
+import static io.vessel.distribution.PortalIT.consoleErrors;
+import static io.vessel.distribution.PortalIT.screenshot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * A plugin's pages in headless Chromium: installing it makes its admin menu item appear on an open page without a
+ * reload, its page and its VE tab work, and removing it takes the menu item away again.
+ */
+class PluginUiIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aPluginsPageAndVeTabComeAndGoWithThePlugin() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String base = "http://127.0.0.1:" + panel.port;
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"tab-host\"}");
+            WebDriver browser = chromium(1280, 800);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                PortalIT.logIn(browser, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("health"), "kernel"));
+                wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-live", "true"));
+                assertTrue(browser.findElements(By.cssSelector("[data-plugin-nav]")).isEmpty());
+
+                // installed while the page is open: its menu item appears by itself
+                Files.copy(HotDeployIT.PLUGIN, panel.pluginsDir.resolve("sample.jar.part"));
+                Files.move(panel.pluginsDir.resolve("sample.jar.part"), panel.pluginsDir.resolve("sample.jar"), StandardCopyOption.ATOMIC_MOVE);
+                By menuItem = By.cssSelector("a[data-plugin-nav='io.vessel.sample/greetings']");
+                click(wait, menuItem);
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "No greetings yet."));
+                browser.findElement(By.id("new-greeting-message")).sendKeys("Welcome aboard");
+                browser.findElement(By.id("new-greeting-guest")).sendKeys("Ada");
+                browser.findElement(By.cssSelector("#new-greeting button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "Welcome aboard (from Ada)"));
+                screenshot(browser, "plugin-admin-page");
+
+                // its tab on the VE's page in the portal
+                browser.get(base + "/portal/#/ves/" + ve);
+                click(wait, By.cssSelector("[data-plugin-tab='io.vessel.sample/ve-greeting']"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-greeting"), "Hello from the sample plugin, tab-host!"));
+                screenshot(browser, "plugin-ve-tab");
+
+                // removed while its page is open: the menu item goes, the page says so, still without a reload
+                browser.get(base + "/admin/#/plugin/io.vessel.sample/greetings");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "Welcome aboard"));
+                wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-live", "true"));
+                ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+                assertEquals(204, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample")).DELETE()).status());
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(menuItem));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("plugin-gone")));
+                assertEquals(Boolean.TRUE, ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"));
+                screenshot(browser, "plugin-removed");
+                List<String> errors = consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    /** Clicks once the element is there; the menu is drawn again as plugin events arrive, so a stale one is looked up again. */
+    private static void click(WebDriverWait wait, By locator) {
+        wait.until(driver -> {
+            try {
+                driver.findElement(locator).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException
+                     | org.openqa.selenium.ElementNotInteractableException e) {
+                return false;
+            }
+        });
+    }
+}

@@ -119,14 +119,16 @@ final class VeHooks {
             }
             String failure = switch (e.reason()) {
                 case TIMED_OUT -> "did not answer within " + hook.timeLimit().toMillis() + " ms";
-                case FAILED -> "failed (" + e.getCause() + ")";
+                // the exception's message only: class names stay in the log, out of answers to callers
+                case FAILED -> "failed (" + (e.getCause() == null || e.getCause().getMessage() == null ? "it gave no reason" : e.getCause().getMessage()) + ")";
                 case UNAVAILABLE -> "could not be asked (" + e.getMessage() + ")";
             };
             if (hook.failOpen()) {
                 LOG.warn("VE hook skipped ve={} action={} plugin={}: it {}", event.veId(), event.action(), hook.name(), failure);
                 return;
             }
-            LOG.warn("VE action refused, a hook that must answer did not ve={} action={} plugin={}: it {}", event.veId(), event.action(), hook.name(), failure);
+            LOG.warn("VE action refused, a hook that must answer did not ve={} action={} plugin={}: it {}", event.veId(), event.action(), hook.name(), failure,
+                    e.getCause());
             throw new VeException(VeException.Kind.UNAVAILABLE, "plugin " + hook.name() + " " + failure
                     + ", and it must agree before VE " + event.veId() + " can " + verb(event.action()) + "; try again later or ask your provider");
         }

@@ -15,8 +15,8 @@ import org.osgi.service.component.annotations.Reference;
  * TOTP two-factor authentication: enrolment (a secret for the authenticator app, switched on only once a code from
  * the app is confirmed), ten one-time recovery codes, and the check at login that refuses wrong and replayed codes.
  */
-@Component(service = TwoFactor.class)
-public final class TwoFactor {
+@Component(service = {TwoFactor.class, io.vessel.api.security.SecondFactor.class})
+public final class TwoFactor implements io.vessel.api.security.SecondFactor {
 
     static final String ISSUER = "Vessel";
     static final int RECOVERY_CODES = 10;
@@ -95,6 +95,42 @@ public final class TwoFactor {
         });
         changes.bump();
         audit.security("2fa.disabled", account, done.username(), done.tenantId(), sourceIp, 204, null);
+    }
+
+    @Override
+    public boolean enrolled(String accountId) {
+        UUID account = UUID.fromString(accountId);
+        return database.inTransaction(em -> {
+            AccountEntity entity = em.find(AccountEntity.class, account);
+            return entity != null && entity.totpSecret() != null && entity.toAccount().twoFactor();
+        });
+    }
+
+    @Override
+    public boolean confirm(String accountId, String code) {
+        if (code == null || !code.strip().matches("\\d{6}") || !enrolled(accountId)) {
+            return false;
+        }
+        UUID account = UUID.fromString(accountId);
+        boolean confirmed = database.inTransaction(em -> {
+            AccountEntity entity = em.find(AccountEntity.class, account, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            OptionalLong step = Totp.verify(entity.totpSecret(), code.strip(), Instant.now(), entity.totpLastStep());
+            step.ifPresent(entity::usedTotpStep);
+            return step.isPresent();
+        });
+        if (confirmed) {
+            confirmations.put(account, Instant.now());
+        }
+        return confirmed;
+    }
+
+    /** When each account last confirmed a code (in memory: a restart asks again, which errs on the safe side). */
+    private final java.util.Map<UUID, Instant> confirmations = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public boolean confirmedWithin(String accountId, java.time.Duration window) {
+        Instant at = confirmations.get(UUID.fromString(accountId));
+        return at != null && at.isAfter(Instant.now().minus(window));
     }
 
     /** A TOTP code not used before, or an unused recovery code (which is then used up). */

@@ -186,9 +186,14 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (e instanceof BundleException be && be.getType() == BundleException.ACTIVATOR_ERROR) {
-            return "its activator failed: " + cause;
+            return "its activator failed: " + describe(cause);
         }
         return cause == e ? message : message + " (" + cause + ")";
+    }
+
+    /** What the plugin's code said when it failed; exception class names stay in the log, out of answers. */
+    static String describe(Throwable t) {
+        return t.getMessage() == null || t.getMessage().isBlank() ? "it gave no reason" : t.getMessage();
     }
 
     private List<String> exportedVersions(String pkg) {

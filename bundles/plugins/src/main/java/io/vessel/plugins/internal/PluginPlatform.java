@@ -51,6 +51,18 @@ public final class PluginPlatform implements PluginCalls {
 
         @AttributeDefinition(description = "How long a plugin's pool may stay exhausted before the plugin is disabled (e.g. 30s)")
         String exhausted_grace() default "30s";
+
+        @AttributeDefinition(description = "Whether provider admins may upload plugin jars through the API (they run as root)")
+        boolean upload() default false;
+
+        @AttributeDefinition(description = "Uploaded jars must be signed by a trusted key: require, warn or off")
+        String signature() default "require";
+
+        @AttributeDefinition(description = "PEM file with the certificates of trusted plugin signers")
+        String trust() default "";
+
+        @AttributeDefinition(description = "Largest plugin jar accepted, in MiB")
+        int max_size() default 50;
     }
 
     private final PluginDirectory directory;
@@ -66,8 +78,11 @@ public final class PluginPlatform implements PluginCalls {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.api.notify.Notifier notifier;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.security.SecondFactor secondFactor;
+
     @Activate
-    public PluginPlatform(BundleContext context, Config config) throws IOException {
+    public PluginPlatform(BundleContext context, Config config) throws IOException, java.security.cert.CertificateException {
         Path dir = Path.of(firstOf(context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir"), "plugins"))
                 .toAbsolutePath().normalize();
         PluginPools.Settings settings = new PluginPools.Settings(Math.max(1, config.threads()), Math.max(1, config.queue()),
@@ -77,8 +92,14 @@ public final class PluginPlatform implements PluginCalls {
         directory.open();
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ApiWhiteboard.RESOURCE, "true");
-        this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post),
-                properties);
+        String signature = config.signature().strip().toLowerCase(java.util.Locale.ROOT);
+        if (!signature.matches("require|warn|off")) {
+            throw new IllegalArgumentException("plugins.signature must be require, warn or off, not '" + config.signature() + "'");
+        }
+        PluginInstaller.Settings install = new PluginInstaller.Settings(config.upload(), signature,
+                config.trust().isBlank() ? null : Path.of(config.trust().strip()), Math.max(1, config.max_size()) * 1024L * 1024L);
+        this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post,
+                install, () -> secondFactor), properties);
         LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
     }
 

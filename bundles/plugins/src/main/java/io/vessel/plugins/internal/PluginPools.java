@@ -84,7 +84,7 @@ final class PluginPools implements PluginCalls, AutoCloseable {
             future.cancel(true); // an interrupt, which well-behaved code obeys; a thread that ignores it stays counted
             throw new PluginCallException(Reason.TIMED_OUT, pool.name + " did not answer within " + timeLimit.toMillis() + " ms", null);
         } catch (ExecutionException e) {
-            throw new PluginCallException(Reason.FAILED, pool.name + " failed: " + e.getCause(), e.getCause());
+            throw new PluginCallException(Reason.FAILED, pool.name + " failed: " + PluginDirectory.describe(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);

@@ -62,11 +62,70 @@ public final class PluginsResource {
         void post(String what, String plugin, String reason);
     }
 
-    PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events) {
+    private final PluginInstaller installer;
+    private final Supplier<io.vessel.api.security.SecondFactor> secondFactor;
+
+    PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
+                    PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor) throws java.io.IOException,
+            java.security.cert.CertificateException {
         this.directory = directory;
         this.pools = pools;
         this.components = components;
         this.events = events;
+        this.installer = new PluginInstaller(directory, install, entry -> entry.bundle() == null ? "not installed" : failedComponents(entry.bundle()));
+        this.secondFactor = secondFactor;
+    }
+
+    private static final java.time.Duration CONFIRMATION_VALID = java.time.Duration.ofMinutes(5);
+
+    /** The header carrying a current code from the caller's authenticator app, for uploads. */
+    static final String SECOND_FACTOR = "Vessel-Second-Factor";
+
+    /**
+     * Installs an uploaded plugin jar (the request body). Off unless {@code plugins.upload = true}; the provider
+     * admin confirms with a current second-factor code ({@value #SECOND_FACTOR} header); the jar must be signed by
+     * a trusted key unless {@code plugins.signature} says otherwise. Answers once the plugin started or failed to.
+     */
+    @POST
+    @Consumes({"application/java-archive", MediaType.APPLICATION_OCTET_STREAM})
+    @RequiresPermission(MANAGE)
+    public Response uploadPlugin(java.io.InputStream body, @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
+        Caller caller = mayUpload(security, code);
+        PluginDirectory.Entry entry = io(() -> installer.install(body));
+        events.post("INSTALLED", entry.descriptor().symbolicName(), "uploaded by " + caller.getName());
+        return Response.created(java.net.URI.create("/api/v1/plugins/" + entry.descriptor().symbolicName())).entity(view(entry)).build();
+    }
+
+    /** Upgrades a plugin in place with an uploaded jar; a version that cannot start is rolled back (422). */
+    @jakarta.ws.rs.PUT
+    @Path("{name}")
+    @Consumes({"application/java-archive", MediaType.APPLICATION_OCTET_STREAM})
+    @RequiresPermission(MANAGE)
+    public PluginView upgradePlugin(@PathParam("name") String name, java.io.InputStream body, @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code,
+                                    @Context SecurityContext security) {
+        Caller caller = mayUpload(security, code);
+        PluginDirectory.Entry entry = io(() -> installer.upgrade(name, body));
+        events.post("UPGRADED", name, "by " + caller.getName());
+        return view(entry);
+    }
+
+    private Caller mayUpload(SecurityContext security, String code) {
+        Caller caller = providerOnly(security);
+        if (!installer.uploadEnabled()) {
+            throw new ProblemException(403, "forbidden", "Uploads are off", "Installing plugins by upload is off on this panel: set"
+                    + " plugins.upload = true in vessel.conf, or put the jar into the plugins directory.");
+        }
+        io.vessel.api.security.SecondFactor factor = secondFactor.get();
+        if (factor == null || !factor.enrolled(caller.accountId())) {
+            throw new ProblemException(403, "forbidden", "Two-factor authentication needed", "A plugin runs as root on this server: set up"
+                    + " two-factor authentication on your account before uploading one.");
+        }
+        boolean confirmed = code != null ? factor.confirm(caller.accountId(), code) : factor.confirmedWithin(caller.accountId(), CONFIRMATION_VALID);
+        if (!confirmed) {
+            throw new ProblemException(403, "forbidden", "Confirmation needed", "Confirm the upload with a current code from your"
+                    + " authenticator app (header " + SECOND_FACTOR + "); each code works once, and a confirmation holds for 5 minutes.");
+        }
+        return caller;
     }
 
     @GET

@@ -19,7 +19,8 @@ function listen() {
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
     window.vesselLiveAt = window.vesselLiveAt || performance.now();
-    if (connectedBefore) refreshAfterReconnect(route, showState);
+    // reconnected: plugin events may have been missed meanwhile (the API is rebuilt as plugins come and go)
+    if (connectedBefore) loadPluginMenu('portal').then(() => refreshAfterReconnect(route, showState));
     connectedBefore = true;
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });

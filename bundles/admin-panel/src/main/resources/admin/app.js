@@ -12,12 +12,14 @@ function listen() {
   let connectedBefore = false;
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
-    if (connectedBefore) refreshAfterReconnect(route, showState);
+    // reconnected: plugin events may have been missed meanwhile (the API is rebuilt as plugins come and go)
+    if (connectedBefore) loadPluginMenu('admin').then(() => refreshAfterReconnect(route, showState));
     connectedBefore = true;
   });
   events.addEventListener('error', () => { delete document.body.dataset.live; });
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   // a plugin's pages came or went: the menu follows, and an open plugin page is drawn again (or said to be gone)
+  events.addEventListener('plugin', () => { if (location.hash === '#/plugins') route(); });
   events.addEventListener('ui', async () => {
     await loadPluginMenu('admin');
     if (location.hash.startsWith('#/plugin/')) route();
@@ -353,6 +355,71 @@ async function showAudit(filters = {}) {
         el('td', { class: 'optional' }, e.sourceIp || '')))))));
 }
 
+// ---- plugins and scheduled tasks ----------------------------------------------------------------------------------
+
+const PLUGIN_BADGES = { ACTIVE: 'RUNNING', FAILED: 'ERROR', DISABLED: 'STOPPED', INSTALLED: 'CREATING', RESOLVED: 'CREATING' };
+
+async function showPlugins() {
+  const [plugins, tasks] = await Promise.all([api('GET', '/plugins'), api('GET', '/scheduled-tasks').catch(() => [])]);
+  const rows = plugins.map(p => el('tr', { 'data-plugin': p.name },
+    el('td', {}, el('strong', {}, p.title || p.name), el('div', { class: 'muted' }, p.name + ' ' + (p.version || '') + (p.vendor ? ' · ' + p.vendor : ''))),
+    el('td', {}, el('span', { class: 'badge ' + (PLUGIN_BADGES[p.state] || 'CREATING'), 'data-plugin-state': p.name }, p.state),
+      p.reason ? el('div', { class: 'muted', 'data-plugin-reason': p.name }, p.reason) : ''),
+    el('td', { class: 'optional' }, contributions(p)),
+    el('td', {}, el('div', { class: 'actions' },
+      p.state === 'DISABLED'
+        ? el('button', { type: 'button', 'aria-label': 'Enable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/enable'), p.name + ' enabled.') }, 'Enable')
+        : el('button', { type: 'button', 'aria-label': 'Disable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/disable', {}), p.name + ' disabled.') }, 'Disable'),
+      el('button', { type: 'button', 'aria-label': 'Upgrade ' + p.name, onclick: () => uploadPlugin(p.name) }, 'Upgrade'),
+      el('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + p.name, onclick: () => removePlugin(p) }, 'Remove')))));
+  const taskRows = tasks.map(t => el('tr', { 'data-task': t.name },
+    el('td', {}, t.name, el('div', { class: 'muted' }, t.bundle)),
+    el('td', {}, el('code', {}, t.cron), el('div', { class: 'muted' }, t.timeZone + (t.missed === 'catch-up' ? ', missed runs caught up' : ''))),
+    el('td', {}, t.running ? 'running now' : t.nextRunAt ? new Date(t.nextRunAt).toLocaleString() : t.problem || ''),
+    el('td', {}, t.lastOutcome ? el('span', { class: 'badge ' + (t.lastOutcome === 'SUCCEEDED' ? 'RUNNING' : 'ERROR') }, t.lastOutcome) : 'never',
+      t.lastStartedAt ? el('div', { class: 'muted' }, new Date(t.lastStartedAt).toLocaleString() + (t.lastError ? ': ' + t.lastError : '')) : ''),
+    el('td', {}, t.registered && !t.problem ? el('button', { type: 'button', 'aria-label': 'Run ' + t.name + ' now',
+      onclick: () => act(api('POST', '/scheduled-tasks/' + t.name + '/run'), t.name + ' will run in a moment.') }, 'Run now') : '')));
+  show(el('h1', {}, 'Plugins'),
+    el('div', { class: 'card' }, plugins.length ? el('table', { id: 'plugins' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Plugin'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Adds'), el('th', {}, ''))),
+      el('tbody', {}, rows)) : el('p', { id: 'plugins' }, 'No plugins installed. Put a plugin jar into the plugins directory, or upload one below.')),
+    el('div', { class: 'card' }, el('h2', {}, 'Install a plugin'),
+      el('p', { class: 'muted' }, 'A plugin runs as the panel itself, with full access to this server: install only plugins you trust.'),
+      el('button', { type: 'button', id: 'upload-plugin', onclick: () => uploadPlugin(null) }, 'Upload a plugin…')),
+    el('div', { class: 'card' }, el('h2', {}, 'Scheduled tasks'), tasks.length ? el('table', { id: 'tasks' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Task'), el('th', {}, 'Schedule'), el('th', {}, 'Next run'), el('th', {}, 'Last run'), el('th', {}, ''))),
+      el('tbody', {}, taskRows)) : el('p', { class: 'muted' }, 'No scheduled tasks.')));
+}
+
+function contributions(p) {
+  const c = p.contributes || {};
+  const parts = [];
+  if ((c.resources || []).length) parts.push('API ' + c.resources.join(', '));
+  if ((c.hooks || []).length) parts.push('hooks: ' + c.hooks.join(', '));
+  return parts.join('; ');
+}
+
+/** Uploads a jar (a new plugin, or a new version of {@code name}), confirmed with a code from the authenticator app. */
+async function uploadPlugin(name) {
+  const values = await ask(name ? 'Upgrade ' + name : 'Upload a plugin', [['file', 'Plugin jar', 'file', { accept: '.jar' }],
+    ['code', 'Code from your authenticator app', 'text', { inputmode: 'numeric', autocomplete: 'one-time-code', required: false }]], name ? 'Upgrade' : 'Install',
+    async f => {
+      const response = await fetch('/api/v1/plugins' + (name ? '/' + name : ''), { method: name ? 'PUT' : 'POST', credentials: 'same-origin',
+        headers: Object.assign({ 'Content-Type': 'application/java-archive' }, f.code.value ? { 'Vessel-Second-Factor': f.code.value } : {}),
+        body: f.file.files[0] });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) throw new Error((data && data.detail) || 'The upload was refused.');
+      f.result = data;
+    });
+  if (values) done((values.result.title || values.result.name) + ' ' + values.result.version + ' is ' + values.result.state.toLowerCase() + '.');
+}
+
+async function removePlugin(p) {
+  const sure = await ask('Remove ' + (p.title || p.name) + '?', [], 'Remove');
+  if (sure) act(api('DELETE', '/plugins/' + p.name), p.name + ' removed; the data it stored is kept.');
+}
+
 // ---- routing --------------------------------------------------------------------------------------------------------
 
 let routing = null;
@@ -368,6 +435,7 @@ async function route() {
     else if (hash === '#/audit') await showAudit();
     else if (hash === '#/templates') await showTemplates();
     else if (hash === '#/pools') await showPools();
+    else if (hash === '#/plugins') await showPlugins();
     else if (hash.startsWith('#/plugin/')) await showPluginPage(hash, me);
     else await showDashboard();
   } catch (e) {
@@ -387,6 +455,7 @@ async function start() {
   }
   document.getElementById('nav').hidden = false;
   document.getElementById('who').textContent = me.account.username;
+  document.getElementById('nav-plugins').hidden = !me.permissions.includes('plugin.read');
   await loadPluginMenu('admin');
   listen();
   await route();

@@ -55,6 +55,22 @@ class PluginUiIT {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "Welcome aboard (from Ada)"));
                 screenshot(browser, "plugin-admin-page");
 
+                // the Plugins page: state, what it adds, disable and enable, its scheduled task
+                click(wait, By.id("nav-plugins"));
+                By state = By.cssSelector("[data-plugin-state='io.vessel.sample']");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(state, "ACTIVE"));
+                assertTrue(browser.findElement(By.cssSelector("[data-plugin='io.vessel.sample']")).getText().contains("hostname-policy (CREATE)"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-task='sample.greeting-cleanup']")));
+                click(wait, By.cssSelector("[aria-label='Disable io.vessel.sample']"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(state, "DISABLED"));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(menuItem));
+                click(wait, By.cssSelector("[aria-label='Enable io.vessel.sample']"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(state, "ACTIVE"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(menuItem));
+                click(wait, By.cssSelector("[aria-label='Run sample.greeting-cleanup now']"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-task='sample.greeting-cleanup']"), "SUCCEEDED"));
+                screenshot(browser, "plugins-page");
+
                 // its tab on the VE's page in the portal
                 browser.get(base + "/portal/#/ves/" + ve);
                 click(wait, By.cssSelector("[data-plugin-tab='io.vessel.sample/ve-greeting']"));

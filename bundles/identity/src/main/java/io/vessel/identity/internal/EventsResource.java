@@ -48,6 +48,8 @@ public final class EventsResource implements EventHandler {
     private static final String OPERATION_TOPIC = "io/vessel/operations/";
     /** Plugins' pages came or went: every open page refetches its menu. */
     private static final String UI_TOPIC = "io/vessel/ui/CHANGED";
+    /** A plugin was installed, started, failed, disabled, removed: for the provider's Plugins page. */
+    private static final String PLUGIN_TOPIC = "io/vessel/plugins/";
 
     /** One open stream. */
     private record Subscriber(SseEventSink sink, Sse sse, AuthenticatedCaller caller, Set<Integer> usageOf) {
@@ -112,6 +114,11 @@ public final class EventsResource implements EventHandler {
                 }
             }
             deliver("operation", data, Permissions.OPERATION_READ, owner == null ? null : owner.toString());
+        } else if (topic.startsWith(PLUGIN_TOPIC)) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("change", topic.substring(PLUGIN_TOPIC.length()));
+            data.put("plugin", event.getProperty("plugin"));
+            deliver("plugin", data, "plugin.read", null);
         } else if (topic.equals(UI_TOPIC)) {
             subscribers.forEach(s -> send(s, "ui", Map.of()));
         } else if (topic.equals(USAGE_TOPIC) && event.getProperty("ve.id") instanceof Integer ve) {

@@ -67,12 +67,17 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     /** Why a plugin bundle (by id) could not start, until it is installed again or starts. */
     private final Map<Long, String> failures = new ConcurrentHashMap<>();
     private final java.util.function.LongConsumer stopped;
+    private final java.util.function.BiConsumer<String, String> changed;
 
-    /** @param stopped told of each plugin bundle that stopped or went, so its pool can go too */
-    PluginDirectory(BundleContext context, Path dir, java.util.function.LongConsumer stopped) {
+    /**
+     * @param stopped told of each plugin bundle that stopped or went, so its pool can go too
+     * @param changed told of each change of a plugin's state (what, plugin), for the live Plugins page
+     */
+    PluginDirectory(BundleContext context, Path dir, java.util.function.LongConsumer stopped, java.util.function.BiConsumer<String, String> changed) {
         this.context = context;
         this.dir = dir;
         this.stopped = stopped;
+        this.changed = changed;
         this.starter = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "vessel-plugin-starter");
             t.setDaemon(true);
@@ -121,6 +126,13 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         if (!isPlugin(bundle)) {
             return;
         }
+        String name = bundle.getSymbolicName() == null ? String.valueOf(bundle.getBundleId()) : bundle.getSymbolicName();
+        switch (event.getType()) {
+            case BundleEvent.INSTALLED, BundleEvent.UPDATED, BundleEvent.STARTED, BundleEvent.STOPPED, BundleEvent.UNINSTALLED ->
+                    changed.accept(BundleEvent.STARTED == event.getType() ? "STARTED" : "CHANGED", name);
+            default -> {
+            }
+        }
         switch (event.getType()) {
             case BundleEvent.INSTALLED, BundleEvent.UPDATED -> {
                 failures.remove(bundle.getBundleId());
@@ -156,6 +168,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         } catch (BundleException | RuntimeException e) {
             String reason = explain(e);
             failures.put(bundle.getBundleId(), reason);
+            changed.accept("FAILED", bundle.getSymbolicName());
             LOG.warn("Plugin cannot start plugin={} file={} reason=\"{}\"", bundle.getSymbolicName(),
                     fileOf(bundle).map(Path::getFileName).orElse(null), reason);
         }

@@ -88,7 +88,7 @@ public final class PluginPlatform implements PluginCalls {
         PluginPools.Settings settings = new PluginPools.Settings(Math.max(1, config.threads()), Math.max(1, config.queue()),
                 duration(config.exhausted_grace()));
         this.pools = new PluginPools(settings, id -> directoryName(context, id), this::disableAutomatically);
-        this.directory = new PluginDirectory(context, dir, pools::forget);
+        this.directory = new PluginDirectory(context, dir, pools::forget, (what, plugin) -> post(what, plugin, null));
         directory.open();
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ApiWhiteboard.RESOURCE, "true");
@@ -137,7 +137,7 @@ public final class PluginPlatform implements PluginCalls {
 
     void post(String what, String plugin, String reason) {
         EventAdmin admin = events;
-        if (admin != null) {
+        if (admin != null && plugin != null) {
             Map<String, Object> properties = new java.util.HashMap<>();
             properties.put("plugin", plugin);
             if (reason != null) {

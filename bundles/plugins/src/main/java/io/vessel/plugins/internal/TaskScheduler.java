@@ -291,6 +291,17 @@ public final class TaskScheduler {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.event.EventAdmin events;
+
+    /** Tells open Plugins pages that a task ran (the event stream passes plugin events to the provider). */
+    private void announce(String name) {
+        org.osgi.service.event.EventAdmin admin = events;
+        if (admin != null) {
+            admin.postEvent(new org.osgi.service.event.Event("io/vessel/plugins/TASK", Map.of("plugin", name)));
+        }
+    }
+
     /** Records the outcome and gives the lease back. */
     private void finish(String name, String outcome, String error) {
         Instant now = clock.instant();
@@ -304,6 +315,7 @@ public final class TaskScheduler {
             LOG.error("Scheduled task outcome not recorded task={}: {}", name, e.toString());
         } finally {
             runningHere.remove(name);
+            announce(name);
         }
     }
 

@@ -1,8 +1,6 @@
 package io.vessel.plugins.internal;
 
 import io.vessel.api.security.Caller;
-import io.vessel.api.security.Permissions;
-import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.UiContribution;
 import io.vessel.web.api.UiServlet;
@@ -10,13 +8,6 @@ import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
@@ -68,7 +59,7 @@ public final class UiContributions {
         java.util.Hashtable<String, Object> servlet = new java.util.Hashtable<>();
         servlet.put("osgi.http.whiteboard.servlet.name", "vessel-plugin-ui");
         servlet.put("osgi.http.whiteboard.servlet.pattern", "/plugin-ui/*");
-        registrations = List.of(context.registerService(Resource.class, new Resource(), resource),
+        registrations = List.of(context.registerService(UiContributionsResource.class, new UiContributionsResource(this), resource),
                 context.registerService(Servlet.class, new ModuleServlet(), servlet));
     }
 
@@ -109,6 +100,14 @@ public final class UiContributions {
         }
     }
 
+    /** What the caller may see, of one placement (all when null), by label. */
+    List<ContributionView> visibleTo(Caller caller, String placement) {
+        return contributions.values().stream()
+                .filter(c -> placement == null || placement.equals(c.placement()))
+                .filter(c -> c.permission() == null || caller.may(c.permission()))
+                .sorted(Comparator.comparing(ContributionView::label).thenComparing(ContributionView::plugin)).toList();
+    }
+
     /** The plugin bundle that contributes UI under this symbolic name, if any: only those serve files. */
     private Bundle contributor(String plugin) {
         return contributions.keySet().stream().map(ServiceReference::getBundle).filter(b -> b != null && plugin.equals(b.getSymbolicName()))
@@ -123,22 +122,6 @@ public final class UiContributions {
             } catch (IllegalStateException e) {
                 // gone with the framework
             }
-        }
-    }
-
-    /** {@code GET /api/v1/ui/contributions?placement=admin}. */
-    @Path("ui/contributions")
-    @Produces(MediaType.APPLICATION_JSON)
-    public final class Resource {
-
-        @GET
-        @RequiresPermission(Permissions.SELF)
-        public List<ContributionView> listUiContributions(@QueryParam("placement") String placement, @Context SecurityContext security) {
-            Caller caller = Caller.of(security);
-            return contributions.values().stream()
-                    .filter(c -> placement == null || placement.equals(c.placement()))
-                    .filter(c -> c.permission() == null || caller.may(c.permission()))
-                    .sorted(Comparator.comparing(ContributionView::label).thenComparing(ContributionView::plugin)).toList();
         }
     }
 

@@ -370,6 +370,8 @@ async function showPlugins() {
       p.state === 'DISABLED'
         ? el('button', { type: 'button', 'aria-label': 'Enable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/enable'), p.name + ' enabled.') }, 'Enable')
         : el('button', { type: 'button', 'aria-label': 'Disable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/disable', {}), p.name + ' disabled.') }, 'Disable'),
+      p.state === 'ACTIVE' || p.state === 'FAILED'
+        ? el('button', { type: 'button', 'aria-label': 'Settings of ' + p.name, onclick: () => editPluginSettings(p) }, 'Settings') : '',
       el('button', { type: 'button', 'aria-label': 'Upgrade ' + p.name, onclick: () => uploadPlugin(p.name) }, 'Upgrade'),
       el('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + p.name, onclick: () => removePlugin(p) }, 'Remove')))));
   const taskRows = tasks.map(t => el('tr', { 'data-task': t.name },
@@ -413,6 +415,35 @@ async function uploadPlugin(name) {
       f.result = data;
     });
   if (values) done((values.result.title || values.result.name) + ' ' + values.result.version + ' is ' + values.result.state.toLowerCase() + '.');
+}
+
+/** A form per settings PID the plugin describes (OSGi Metatype); passwords are never shown, left empty they stay. */
+async function editPluginSettings(p) {
+  const forms = await api('GET', '/plugins/' + p.name + '/settings').catch(e => { say(e.message); return null; });
+  if (!forms) return;
+  if (!forms.length) { say((p.title || p.name) + ' has no settings.'); return; }
+  for (const f of forms) {
+    const fields = f.fields.map(field => {
+      const label = field.name + (field.description ? ' (' + field.description + ')' : '');
+      const common = { required: field.required };
+      if (field.type === 'boolean') return [field.id, label, 'checkbox', { required: false, checked: String(field.value ?? field.defaultValue) === 'true' }];
+      if (field.type === 'password') return [field.id, label, 'password', { required: false, autocomplete: 'new-password',
+        placeholder: field.secretSet ? 'set; leave empty to keep it' : 'not set' }];
+      return [field.id, label, field.type === 'string' ? 'text' : 'number', Object.assign(common, { value: field.value ?? field.defaultValue ?? '' })];
+    });
+    const saved = await ask(f.name, fields, 'Save', async form => {
+      const values = {};
+      for (const field of f.fields) {
+        const input = form.elements.namedItem(field.id);
+        if (field.type === 'boolean') values[field.id] = input.checked;
+        else if (field.type === 'password') values[field.id] = input.value;
+        else if (input.value === '') values[field.id] = null;
+        else values[field.id] = field.type === 'string' ? input.value : Number(input.value);
+      }
+      await api('PUT', '/plugins/' + p.name + '/settings/' + f.pid, { values });
+    });
+    if (saved) say('Settings of ' + (p.title || p.name) + ' saved.');
+  }
 }
 
 async function removePlugin(p) {

@@ -223,6 +223,76 @@ class PluginsIT {
         }
     }
 
+    @Test
+    void settingsReachThePluginLiveSurviveRestartsAndSecretsAreNeitherShownNorWrittenInClear(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        String secret = "sk-live-" + java.util.UUID.randomUUID();
+        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            JsonNode form = panel.get("/api/v1/plugins/io.vessel.sample/settings").json().get(0);
+            assertEquals("io.vessel.sample", form.get("pid").asText());
+            assertEquals("[\"greeting\",\"keep.days\",\"api.key\",\"fail.on.start\"]", PanelProcess.JSON.writeValueAsString(form.findValuesAsText("id")));
+            assertEquals("password", form.at("/fields/2/type").asText());
+            assertFalse(form.at("/fields/2/secretSet").asBoolean());
+
+            PanelProcess.Response refused = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample/settings/io.vessel.sample"))
+                    .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"values\":{\"keep.days\":0,\"colour\":\"red\"}}")));
+            assertProblem(refused, 400, null);
+            assertEquals("[\"values.keep.days\",\"values.colour\"]", PanelProcess.JSON.writeValueAsString(refused.json().findValuesAsText("field")));
+
+            PanelProcess.Response saved = put(panel, "{\"values\":{\"greeting\":\"Ahoy\",\"keep.days\":30,\"api.key\":\"" + secret + "\"}}");
+            assertEquals(200, saved.status(), saved.toString());
+            assertFalse(saved.body().contains(secret), "a secret is never shown back");
+            assertTrue(saved.json().at("/fields/2/secretSet").asBoolean());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/settings").body().contains("Ahoy"), "the plugin got its settings");
+            JsonNode live = panel.get("/api/v1/sample/settings").json();
+            assertEquals(30, live.get("keepDays").asInt());
+            assertTrue(live.get("apiKeySet").asBoolean());
+
+            assertEquals(0, panel.stop());
+            assertEquals(java.util.List.of(), filesContaining(work, secret), "the secret is nowhere on disk in clear");
+            panel.start();
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/settings").status() == 200, "settings after the restart");
+            JsonNode after = panel.get("/api/v1/sample/settings").json();
+            assertEquals("Ahoy", after.get("greeting").asText());
+            assertTrue(after.get("apiKeySet").asBoolean(), "the secret came back from its encrypted store");
+
+            // null resets to the default; an empty password keeps the one set
+            assertEquals(200, put(panel, "{\"values\":{\"greeting\":null,\"api.key\":\"\"}}").status());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/settings").body().contains("\"Hello\""), "the default again");
+            assertTrue(panel.get("/api/v1/sample/settings").json().get("apiKeySet").asBoolean());
+            assertEquals(java.util.List.of(), filesContaining(work, secret));
+        }
+    }
+
+    private static PanelProcess.Response put(PanelProcess panel, String body) {
+        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample/settings/io.vessel.sample"))
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Files under {@code dir} whose bytes contain {@code text}. */
+    private static List<Path> filesContaining(Path dir, String text) throws IOException {
+        byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Path> found = new ArrayList<>();
+        try (var paths = Files.walk(dir)) {
+            // the storage pool (VEs' and templates' files) is no place for settings, and its image is large
+            for (Path p : paths.filter(Files::isRegularFile).filter(p -> !p.toString().contains("/storage/")).toList()) {
+                try {
+                    byte[] content = Files.readAllBytes(p);
+                    for (int i = 0; i + needle.length <= content.length; i++) {
+                        if (java.util.Arrays.equals(content, i, i + needle.length, needle, 0, needle.length)) {
+                            found.add(p);
+                            break;
+                        }
+                    }
+                } catch (IOException | OutOfMemoryError e) {
+                    // a file that vanished or is huge (the storage pool image) is not where settings go
+                }
+            }
+        }
+        return found;
+    }
+
     private static JsonNode task(JsonNode tasks, String name) {
         for (JsonNode t : tasks) {
             if (t.get("name").asText().equals(name)) {

@@ -127,6 +127,9 @@ final class PanelFramework {
         // its own HTML page before the API can answer with a problem document. (Jetty's narrower modes still refuse
         // %2F; the web UI's static files will need their own normalisation check when they arrive.)
         p.put("org.eclipse.jetty.UriComplianceMode", "LEGACY");
+        // configuration lives in memory: vessel.conf is applied at every start, and what is set through the API (plugins'
+        // settings, secrets encrypted) is kept by its owners in the database, so nothing is written out as plain text
+        p.put("felix.cm.pm", "memory");
         p.put("felix.fileinstall.dir", settings.pluginsDir().toString());
         p.put("felix.fileinstall.filter", ".*\\.jar");
         p.put("felix.fileinstall.poll", "1000");

@@ -25,14 +25,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Produces(MediaType.APPLICATION_JSON)
 public final class SampleSettings {
 
-    @ObjectClassDefinition(name = "Vessel sample plugin")
+    @ObjectClassDefinition(name = "Vessel sample plugin", description = "What the sample plugin says, and the key of a service it calls")
     public @interface Config {
+        @org.osgi.service.metatype.annotations.AttributeDefinition(name = "Greeting", description = "The word the plugin greets with")
         String greeting() default "Hello";
 
+        @org.osgi.service.metatype.annotations.AttributeDefinition(name = "Greetings kept (days)", min = "1", max = "3650")
+        int keep_days() default 90;
+
+        @org.osgi.service.metatype.annotations.AttributeDefinition(name = "API key", description = "A secret: never shown back, stored encrypted",
+                type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD, required = false)
+        String api_key() default "";
+
+        @org.osgi.service.metatype.annotations.AttributeDefinition(name = "Fail on start", description = "For tests: the component throws")
         boolean fail_on_start() default false;
     }
 
     private final String greeting;
+    private final int keepDays;
+    private final boolean apiKeySet;
 
     @Activate
     public SampleSettings(Config config) {
@@ -40,11 +51,13 @@ public final class SampleSettings {
             throw new IllegalStateException("sample plugin told to fail on start");
         }
         this.greeting = config.greeting();
+        this.keepDays = config.keep_days();
+        this.apiKeySet = !config.api_key().isEmpty();
     }
 
     @GET
     @RequiresPermission("sample.read")
-    public Map<String, String> settings() {
-        return Map.of("greeting", greeting);
+    public Map<String, Object> settings() {
+        return Map.of("greeting", greeting, "keepDays", keepDays, "apiKeySet", apiKeySet);
     }
 }

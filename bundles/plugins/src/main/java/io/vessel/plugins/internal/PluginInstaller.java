@@ -127,7 +127,7 @@ final class PluginInstaller {
                 written += n;
                 if (written > settings.maxBytes()) {
                     throw new ProblemException(413, "too-large", "Too large", "A plugin may be at most " + settings.maxBytes() / (1024 * 1024)
-                            + " MiB (plugins.max_size).", List.of());
+                            + " MiB (plugins.max.size).", List.of());
                 }
                 out.write(buffer, 0, n);
             }

@@ -168,7 +168,11 @@ let contributions = [];
 
 /** Fetches the plugins' pages and puts those of {@code placement} ('admin' or 'portal') into the menu. */
 export async function loadPluginMenu(placement) {
-  contributions = await api('GET', '/ui/contributions').catch(() => []);
+  // not api(): a refresh in the background (a panel restarting answers 503 or, for a moment, 401) keeps the menu as
+  // it is instead of showing the login form or emptying it
+  const response = await fetch('/api/v1/ui/contributions', { credentials: 'same-origin' }).catch(() => null);
+  if (!response || !response.ok) return;
+  contributions = await response.json();
   const nav = document.getElementById('nav');
   nav.querySelectorAll('[data-plugin-nav]').forEach(link => link.remove());
   const who = document.getElementById('who');

@@ -46,6 +46,20 @@ public final class UiContributions {
     public record ContributionView(String plugin, String id, String placement, String label, String permission, String module) {
     }
 
+    /**
+     * A new contribution is shown once the REST API has been rebuilt after it came (its page calls the plugin's
+     * resources, which join the API then), or after {@link #SHOW_ANYWAY} if no rebuild comes (a plugin without
+     * resources).
+     */
+    private static final long SHOW_ANYWAY = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    private final Map<ServiceReference<UiContribution>, Long> addedAt = new ConcurrentHashMap<>();
+    private volatile long apiRebuiltAsOf;
+    private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vessel-ui-contributions");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final Map<ServiceReference<UiContribution>, ContributionView> contributions = new ConcurrentHashMap<>();
     private final List<ServiceRegistration<?>> registrations;
 
@@ -56,11 +70,22 @@ public final class UiContributions {
     public UiContributions(BundleContext context) {
         java.util.Hashtable<String, Object> resource = new java.util.Hashtable<>();
         resource.put(ApiWhiteboard.RESOURCE, "true");
+        java.util.Hashtable<String, Object> rebuilt = new java.util.Hashtable<>();
+        rebuilt.put(org.osgi.service.event.EventConstants.EVENT_TOPIC, ApiWhiteboard.REBUILT_TOPIC);
         java.util.Hashtable<String, Object> servlet = new java.util.Hashtable<>();
         servlet.put("osgi.http.whiteboard.servlet.name", "vessel-plugin-ui");
         servlet.put("osgi.http.whiteboard.servlet.pattern", "/plugin-ui/*");
         registrations = List.of(context.registerService(UiContributionsResource.class, new UiContributionsResource(this), resource),
-                context.registerService(Servlet.class, new ModuleServlet(), servlet));
+                context.registerService(Servlet.class, new ModuleServlet(), servlet),
+                context.registerService(org.osgi.service.event.EventHandler.class, event -> {
+                    if (event.getProperty(ApiWhiteboard.REBUILT_AS_OF) instanceof Long asOf) {
+                        boolean pending = addedAt.values().stream().anyMatch(t -> t > apiRebuiltAsOf && t <= asOf);
+                        apiRebuiltAsOf = Math.max(apiRebuiltAsOf, asOf);
+                        if (pending) {
+                            changed();
+                        }
+                    }
+                }, rebuilt));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeContribution")
@@ -81,13 +106,15 @@ public final class UiContributions {
             LOG.error("UI contribution ignored plugin={} id={}: its bundle has no ui/{}", plugin, id, module);
             return;
         }
+        addedAt.put(ref, System.nanoTime());
+        timer.schedule(this::changed, SHOW_ANYWAY + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
         contributions.put(ref, new ContributionView(plugin, id, placement, String.valueOf(label), permission == null ? null : String.valueOf(permission),
                 "/plugin-ui/" + plugin + "/" + module + "?v=" + ref.getBundle().getLastModified()));
         LOG.info("UI contribution added plugin={} id={} placement={}", plugin, id, placement);
-        changed();
     }
 
     void removeContribution(ServiceReference<UiContribution> ref) {
+        addedAt.remove(ref);
         if (contributions.remove(ref) != null) {
             changed();
         }
@@ -102,10 +129,17 @@ public final class UiContributions {
 
     /** What the caller may see, of one placement (all when null), by label. */
     List<ContributionView> visibleTo(Caller caller, String placement) {
-        return contributions.values().stream()
+        long now = System.nanoTime();
+        return contributions.entrySet().stream()
+                .filter(e -> shown(e.getKey(), now)).map(Map.Entry::getValue)
                 .filter(c -> placement == null || placement.equals(c.placement()))
                 .filter(c -> c.permission() == null || caller.may(c.permission()))
                 .sorted(Comparator.comparing(ContributionView::label).thenComparing(ContributionView::plugin)).toList();
+    }
+
+    private boolean shown(ServiceReference<UiContribution> ref, long now) {
+        Long added = addedAt.get(ref);
+        return added == null || added <= apiRebuiltAsOf || now - added >= SHOW_ANYWAY;
     }
 
     /** The plugin bundle that contributes UI under this symbolic name, if any: only those serve files. */
@@ -116,6 +150,7 @@ public final class UiContributions {
 
     @Deactivate
     void deactivate() {
+        timer.shutdownNow();
         for (ServiceRegistration<?> r : registrations) {
             try {
                 r.unregister();

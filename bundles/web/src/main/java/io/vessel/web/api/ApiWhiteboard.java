@@ -20,4 +20,13 @@ public interface ApiWhiteboard {
 
     /** Media type of every error response. */
     String PROBLEM_JSON = "application/problem+json";
+
+    /**
+     * Event topic posted after the REST API was rebuilt; {@link #REBUILT_AS_OF} is the {@code System.nanoTime()}
+     * before which every registered resource is now served.
+     */
+    String REBUILT_TOPIC = "io/vessel/web/API_REBUILT";
+
+    /** Property of {@link #REBUILT_TOPIC}. */
+    String REBUILT_AS_OF = "asOfNanos";
 }

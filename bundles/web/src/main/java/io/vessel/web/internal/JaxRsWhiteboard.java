@@ -256,9 +256,25 @@ public final class JaxRsWhiteboard {
             current.replace(buildConfig());
             LOG.info("REST API {} path={} resources={} extensions={} tookMs={}", first ? "serving" : "reloaded", ApiWhiteboard.BASE_PATH,
                     resources.size(), extensions.size(), (System.nanoTime() - started) / 1_000_000);
+            announceRebuilt(started);
             scheduleReadinessCheck();
         } catch (ServletException | RuntimeException e) {
             LOG.error("REST API reload failed; the previous set of endpoints stays in service", e);
+        }
+    }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.event.EventAdmin events;
+
+    /**
+     * Says that the API now serves every resource registered before {@code startedNanos} ({@value
+     * ApiWhiteboard#REBUILT_TOPIC}): a plugin's page is shown once the resources it calls answer.
+     */
+    private void announceRebuilt(long startedNanos) {
+        org.osgi.service.event.EventAdmin admin = events;
+        if (admin != null) {
+            admin.postEvent(new org.osgi.service.event.Event(ApiWhiteboard.REBUILT_TOPIC, java.util.Map.of(ApiWhiteboard.REBUILT_AS_OF, startedNanos)));
         }
     }
 

@@ -132,7 +132,7 @@ final class PanelFramework {
         p.put("felix.cm.pm", "memory");
         p.put("felix.fileinstall.dir", settings.pluginsDir().toString());
         p.put("felix.fileinstall.filter", ".*\\.jar");
-        p.put("felix.fileinstall.poll", "1000");
+        p.put("felix.fileinstall.poll", "250"); // a new jar is taken once it stayed the same for a poll: about half a second
         p.put("felix.fileinstall.noInitialDelay", "true");
         // the plugin platform (bundles/plugins) starts what File Install installs, so that it knows why a plugin cannot start
         p.put("felix.fileinstall.bundles.new.start", "false");

@@ -265,6 +265,21 @@ class PluginsIT {
         }
     }
 
+    @Test
+    void removingWithPurgeDropsThePluginsTablesAndAReinstallStartsAfresh(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/greetings").status() == 200, "plugin storage");
+            assertEquals(201, panel.post("/api/v1/sample/greetings", "{\"message\":\"keep me?\",\"guest\":\"Ada\"}").status());
+
+            assertEquals(204, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample?purge=true")).DELETE()).status());
+            Files.copy(HotDeployIT.PLUGIN, panel.pluginsDir.resolve("again.jar"));
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/greetings").status() == 200, "plugin storage again");
+            assertEquals("[]", panel.get("/api/v1/sample/greetings").json().toString(), "the purged tables were made anew, empty");
+        }
+    }
+
     private static PanelProcess.Response put(PanelProcess panel, String body) {
         return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample/settings/io.vessel.sample"))
                 .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));

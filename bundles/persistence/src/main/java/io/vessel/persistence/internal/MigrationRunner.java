@@ -89,6 +89,39 @@ final class MigrationRunner {
                 script.version(), script.description(), (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** Drops the module's tables (last created first) and its history rows, in one transaction where the database allows. */
+    void purge(String module, List<String> tables) {
+        for (String table : tables) {
+            if (!table.matches("[A-Za-z_][A-Za-z0-9_]{0,62}") || table.equalsIgnoreCase(HISTORY_TABLE)) {
+                throw new IllegalArgumentException("'" + table + "' is not a table a module may drop");
+            }
+        }
+        try (Connection c = pool.connection()) {
+            c.setAutoCommit(false);
+            lock(c);
+            try (Statement s = c.createStatement()) {
+                List<String> reversed = new java.util.ArrayList<>(tables);
+                java.util.Collections.reverse(reversed);
+                for (String table : reversed) {
+                    s.execute("DROP TABLE IF EXISTS " + table + " CASCADE");
+                }
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + HISTORY_TABLE + " WHERE module = ?")) {
+                    delete.setString(1, module);
+                    delete.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw new DatabaseUnavailableException("purging module '" + module + "' failed: " + ConnectionPool.firstLine(e.getMessage()), e);
+            } finally {
+                unlock(c);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException("purging module '" + module + "' failed: " + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+        LOG.info("Module purged module={} tables={}", module, tables);
+    }
+
     private void ensureHistoryTable(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("

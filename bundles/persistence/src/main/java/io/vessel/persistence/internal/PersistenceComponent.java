@@ -74,6 +74,7 @@ public final class PersistenceComponent {
         return t;
     });
     private volatile PersistenceEngine engine;
+    private ServiceRegistration<io.vessel.persistence.api.ModulePurge> purgeRegistration;
     private ScheduledFuture<?> pendingRebuild;
     private ServiceRegistration<Database> databaseRegistration;
     private ServiceRegistration<HealthCheck> healthRegistration;
@@ -168,6 +169,7 @@ public final class PersistenceComponent {
             Dictionary<String, Object> healthProps = new Hashtable<>();
             healthProps.put(HealthCheck.NAME_PROPERTY, "database");
             healthRegistration = context.registerService(HealthCheck.class, this::health, healthProps);
+            purgeRegistration = context.registerService(io.vessel.persistence.api.ModulePurge.class, (module, tables) -> engine.purge(module, tables), null);
         } else {
             databaseRegistration.setProperties(props);
         }
@@ -220,6 +222,8 @@ public final class PersistenceComponent {
             unregister(healthRegistration);
             unregister(databaseRegistration);
             unregister(failureRegistration);
+            unregister(purgeRegistration);
+            purgeRegistration = null;
             healthRegistration = null;
             databaseRegistration = null;
             failureRegistration = null;

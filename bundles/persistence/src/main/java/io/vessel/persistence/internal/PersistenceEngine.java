@@ -62,6 +62,14 @@ final class PersistenceEngine implements Database, AutoCloseable {
         }
     }
 
+    /** Drops a module's tables and history; refused while the module is mapped (its bundle still contributes it). */
+    void purge(String module, List<String> tables) {
+        if (modules().contains(module)) {
+            throw new IllegalStateException("module " + module + " is in use; it can be purged once its bundle is gone");
+        }
+        new MigrationRunner(pool, settings.isPostgres()).purge(module, tables);
+    }
+
     /**
      * Migrates every contribution (lowest order first) and rebuilds the session factory over all of them.
      * On failure the previous session factory stays in service.

@@ -351,6 +351,43 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         }
     }
 
+    private static final Pattern MIGRATION = Pattern.compile("db/migration/([a-z0-9-]+)/V(\\d+)__[^/]*\\.sql");
+    private static final Pattern CREATE_TABLE = Pattern.compile("(?i)\\bcreate\\s+table\\s+(?:if\\s+not\\s+exists\\s+)?\"?([A-Za-z_][A-Za-z0-9_]*)\"?");
+
+    /**
+     * The tables a plugin jar's migrations create, per module ({@code db/migration/<module>/V<n>__*.sql}), in the
+     * order they are created: what purging the plugin drops.
+     */
+    static Map<String, List<String>> migrationTables(Path jarFile) throws IOException {
+        Map<String, java.util.TreeMap<Integer, String>> scripts = new java.util.TreeMap<>();
+        try (JarFile jar = new JarFile(jarFile.toFile(), false)) {
+            for (var entries = jar.entries(); entries.hasMoreElements(); ) {
+                var entry = entries.nextElement();
+                Matcher m = MIGRATION.matcher(entry.getName());
+                if (m.matches()) {
+                    try (var in = jar.getInputStream(entry)) {
+                        scripts.computeIfAbsent(m.group(1), k -> new java.util.TreeMap<>())
+                                .put(Integer.parseInt(m.group(2)), new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        Map<String, List<String>> tables = new java.util.LinkedHashMap<>();
+        scripts.forEach((module, byVersion) -> {
+            List<String> names = new ArrayList<>();
+            byVersion.values().forEach(sql -> {
+                Matcher m = CREATE_TABLE.matcher(sql.replaceAll("--[^\\n]*", ""));
+                while (m.find()) {
+                    if (!names.contains(m.group(1).toLowerCase(java.util.Locale.ROOT))) {
+                        names.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
+                    }
+                }
+            });
+            tables.put(module, names);
+        });
+        return tables;
+    }
+
     /** The panel API packages a plugin imports, with their version ranges ({@code io.vessel.api.security [1.0,2)}). */
     static List<String> vesselImports(String header) {
         if (header == null) {

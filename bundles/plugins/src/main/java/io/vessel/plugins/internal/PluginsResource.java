@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -64,9 +65,11 @@ public final class PluginsResource {
 
     private final PluginInstaller installer;
     private final Supplier<io.vessel.api.security.SecondFactor> secondFactor;
+    private final Supplier<io.vessel.persistence.api.ModulePurge> modulePurge;
 
     PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
-                    PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor) throws java.io.IOException,
+                    PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor,
+                    Supplier<io.vessel.persistence.api.ModulePurge> modulePurge) throws java.io.IOException,
             java.security.cert.CertificateException {
         this.directory = directory;
         this.pools = pools;
@@ -74,6 +77,7 @@ public final class PluginsResource {
         this.events = events;
         this.installer = new PluginInstaller(directory, install, entry -> entry.bundle() == null ? "not installed" : failedComponents(entry.bundle()));
         this.secondFactor = secondFactor;
+        this.modulePurge = modulePurge;
     }
 
     private static final java.time.Duration CONFIRMATION_VALID = java.time.Duration.ofMinutes(5);
@@ -174,19 +178,55 @@ public final class PluginsResource {
         return view(require(name));
     }
 
-    /** Uninstalls the plugin; the tables it made stay (a later version finds its data). */
+    /**
+     * Uninstalls the plugin. The tables it made stay (a later version finds its data) unless {@code purge=true}:
+     * then, once the plugin is gone, the tables its migrations created are dropped and its migrations forgotten.
+     */
     @DELETE
     @Path("{name}")
     @RequiresPermission(MANAGE)
-    public Response removePlugin(@PathParam("name") String name, @Context SecurityContext security) {
+    public Response removePlugin(@PathParam("name") String name, @jakarta.ws.rs.QueryParam("purge") @jakarta.ws.rs.DefaultValue("false") boolean purge,
+                                 @Context SecurityContext security) {
         providerOnly(security);
         PluginDirectory.Entry entry = require(name);
+        Map<String, List<String>> tables = purge ? io(() -> PluginDirectory.migrationTables(entry.file())) : Map.of();
+        io.vessel.persistence.api.ModulePurge purger = modulePurge.get();
+        if (purge && !tables.isEmpty() && purger == null) {
+            throw new ProblemException(503, "unavailable", "Database unavailable", "The plugin's data cannot be purged now; try again.");
+        }
         io(() -> {
             directory.remove(entry);
             return null;
         });
         events.post("REMOVED", name, null);
+        if (!tables.isEmpty()) {
+            purge(name, tables, purger);
+        }
         return Response.noContent().build();
+    }
+
+    /** Drops the plugin's tables once its bundle and its share of the database mapping are gone (a few seconds). */
+    private void purge(String name, Map<String, List<String>> tables, io.vessel.persistence.api.ModulePurge purger) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        for (Map.Entry<String, List<String>> module : tables.entrySet()) {
+            while (true) {
+                try {
+                    purger.purge(module.getKey(), module.getValue());
+                    break;
+                } catch (IllegalStateException inUse) {
+                    if (System.nanoTime() > deadline) {
+                        throw new ProblemException(409, "conflict", "Still in use", "Plugin " + name + " was removed, but its module "
+                                + module.getKey() + " is still in use, so its data was kept; purge it again later.");
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     private PluginDirectory.Entry require(String name) {

@@ -46,7 +46,7 @@ class AuthorizationMatrixIT {
             EXPECTED.put(publicEndpoint, "public");
         }
         for (String self : List.of("GET /me", "POST /me/password", "POST /me/2fa", "POST /me/2fa/confirm", "DELETE /me/2fa",
-                "GET /me/security-log", "GET /me/tokens", "POST /me/tokens", "DELETE /me/tokens/{tokenId}", "GET /events", "GET /ui/contributions")) {
+                "GET /me/security-log", "GET /me/tokens", "POST /me/tokens", "DELETE /me/tokens/{tokenId}", "GET /events", "GET /ui/contributions", "GET /me/notifications", "PUT /me/notifications")) {
             EXPECTED.put(self, "PROMA");
         }
         // plugins run as root: only the provider's administrators see or manage them

@@ -137,6 +137,19 @@ class NotificationsIT {
                 }
                 assertEquals(calls.get(0)[2], calls.get(1)[2], "a retry sends the same delivery");
 
+                // hank also wants VE events by e-mail (no SMTP server here: they land in the outbox)
+                String hankId = null;
+                for (JsonNode a : panel.get("/api/v1/accounts").json()) {
+                    if (a.get("username").asText().equals("hank")) {
+                        hankId = a.get("id").asText();
+                    }
+                }
+                assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/accounts/" + hankId)).header("Content-Type", "application/json")
+                        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"email\":\"hank@example.test\"}"))).status());
+                JsonNode prefs = hank.send("PUT", "/api/v1/me/notifications", "{\"choices\":{\"ve.*\":true}}").json();
+                assertTrue(prefs.toString().contains("{\"event\":\"ve.running\",\"description\":\"A VE started\",\"email\":true}"), prefs.toString());
+                assertTrue(prefs.toString().indexOf("plugin.disabled") < 0, "customers are not offered provider events");
+
                 // a customer's VE: its webhook follows it
                 int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"owner\":\"" + tenant + "\"}");
                 VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
@@ -146,6 +159,9 @@ class NotificationsIT {
                 JsonNode body = PanelProcess.JSON.readTree(running[2]);
                 assertEquals(ve, body.at("/data/ve").asInt(), running[2]);
                 assertEquals(tenant, body.get("tenant").asText());
+                Path outbox = work.resolve("data/outbox");
+                PanelProcess.poll(Duration.ofSeconds(20), () -> mails(outbox).stream().anyMatch(m -> m.contains("To: hank@example.test")
+                        && m.contains("Subject: VE " + ve + " is running")), "hank's e-mail about the start");
 
                 // another tenant neither sees nor touches it
                 String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Other Ltd\",\"kind\":\"CUSTOMER\"}"));
@@ -161,6 +177,20 @@ class NotificationsIT {
             try (var paths = Files.walk(work)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    private static List<String> mails(Path outbox) {
+        try (var files = Files.list(outbox)) {
+            return files.map(f -> {
+                try {
+                    return Files.readString(f);
+                } catch (java.io.IOException e) {
+                    return "";
+                }
+            }).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
         }
     }
 

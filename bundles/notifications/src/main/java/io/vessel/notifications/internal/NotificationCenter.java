@@ -32,16 +32,19 @@ public final class NotificationCenter implements Notifier {
     private final MailSender mail;
     private final IdentityService identity;
     private final Webhooks webhooks;
+    private final NotificationPreferences preferences;
     private final Map<NotificationChannel, Long> channels = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile PluginCalls calls;
 
     @Activate
-    public NotificationCenter(@Reference MailSender mail, @Reference IdentityService identity, @Reference Webhooks webhooks) {
+    public NotificationCenter(@Reference MailSender mail, @Reference IdentityService identity, @Reference Webhooks webhooks,
+                              @Reference NotificationPreferences preferences) {
         this.mail = mail;
         this.identity = identity;
         this.webhooks = webhooks;
+        this.preferences = preferences;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeChannel")
@@ -60,13 +63,14 @@ public final class NotificationCenter implements Notifier {
 
     @Override
     public void notifyAccount(UUID accountId, Notification notification) {
-        identity.account(accountId).ifPresentOrElse(a -> mailTo(a, notification),
+        identity.account(accountId).filter(a -> preferences.mailed(a.id(), notification.event(), true)).ifPresentOrElse(a -> mailTo(a, notification),
                 () -> LOG.warn("Notification for an unknown account dropped account={} event={}", accountId, notification.event()));
     }
 
     @Override
     public void notifyProvider(Notification notification) {
-        List<Account> admins = identity.accountsOf(identity.provider().id()).stream().filter(a -> PROVIDER_ADMIN.equals(a.role())).toList();
+        List<Account> admins = identity.accountsOf(identity.provider().id()).stream().filter(a -> PROVIDER_ADMIN.equals(a.role()))
+                .filter(a -> preferences.mailed(a.id(), notification.event(), true)).toList();
         admins.forEach(a -> mailTo(a, notification));
         LOG.info("Provider notified event={} admins={}", notification.event(), admins.size());
         webhooks.publish(null, notification);
@@ -75,6 +79,10 @@ public final class NotificationCenter implements Notifier {
     @Override
     public void notifyTenant(UUID tenantId, Notification notification) {
         webhooks.publish(tenantId, notification);
+        // the tenant's accounts that asked for this event by e-mail (the provider's own objects: its accounts)
+        UUID tenant = tenantId != null ? tenantId : identity.provider().id();
+        identity.accountsOf(tenant).stream().filter(a -> preferences.mailed(a.id(), notification.event(), false))
+                .forEach(a -> mailTo(a, notification));
         PluginCalls platform = calls;
         if (platform == null) {
             return;

@@ -22,6 +22,6 @@ public final class NotificationsPersistence implements PersistenceContribution {
 
     @Override
     public List<Class<?>> entityClasses() {
-        return List.of(WebhookEntity.class, WebhookDeliveryEntity.class);
+        return List.of(WebhookEntity.class, WebhookDeliveryEntity.class, NotificationPreferenceEntity.class);
     }
 }

@@ -340,6 +340,9 @@ async function showAccount() {
   };
 
   const log = await api('GET', '/me/security-log?limit=50');
+  const notifications = await notificationsCard();
+  const webhooks = el('div', { id: 'webhooks' });
+  const renderWebhooks = me.permissions.includes('webhook.manage') ? () => drawWebhooks(webhooks) : async () => webhooks.remove();
   show(el('h1', {}, 'Account'),
     el('div', { class: 'card' }, el('p', {}, el('strong', {}, me.account.username), ' · ', me.account.role, ' · ', me.tenant ? me.tenant.name : '')),
     el('div', { class: 'card' }, el('h2', {}, 'Password'),
@@ -351,11 +354,63 @@ async function showAccount() {
       })),
     el('div', { class: 'card' }, el('h2', {}, 'Two-factor authentication'), twoFactor),
     el('div', { class: 'card' }, el('h2', {}, 'API tokens'), tokens),
+    el('div', { class: 'card' }, el('h2', {}, 'E-mail notifications'), notifications),
+    el('div', { class: 'card' }, el('h2', {}, 'Webhooks'), webhooks),
     el('div', { class: 'card' }, el('h2', {}, 'Security log'), el('table', { id: 'security-log' },
       el('thead', {}, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'What'), el('th', { class: 'optional' }, 'From'))),
       el('tbody', {}, log.map(e => el('tr', {}, el('td', {}, new Date(e.at).toLocaleString()),
         el('td', {}, e.action + (e.detail ? ' (' + e.detail + ')' : '')), el('td', { class: 'optional' }, e.sourceIp || '')))))));
   await renderTokens();
+  await renderWebhooks();
+}
+
+/** Which events reach this account by e-mail: a checkbox each, saved as it is ticked. */
+async function notificationsCard() {
+  const prefs = await api('GET', '/me/notifications').catch(() => null);
+  if (!prefs) return el('p', { class: 'muted' }, 'Notifications are not available.');
+  return el('div', { id: 'notifications' }, me.account.email ? '' : el('p', { class: 'muted' }, 'Your account has no e-mail address yet.'),
+    prefs.events.map(choice => el('label', { class: 'check' }, el('input', { type: 'checkbox', name: choice.event, checked: choice.email,
+      onclick: async event => {
+        try {
+          await api('PUT', '/me/notifications', { choices: { [choice.event]: event.target.checked } });
+          say(choice.description + ': ' + (event.target.checked ? 'mailed to you.' : 'not mailed.'));
+        } catch (e) { event.target.checked = !event.target.checked; say(e.message); }
+      } }), ' ' + choice.description)));
+}
+
+/** The tenant's webhooks: where events about its servers are posted, signed; the secret is shown once. */
+async function drawWebhooks(area) {
+  const hooks = await api('GET', '/webhooks');
+  const add = form('new-webhook', [['url', 'Address (https://…)', 'url'], ['events', 'Events (e.g. ve.*, or * for all)', 'text', { value: 've.*' }]], 'Add webhook',
+    async f => {
+      const created = await api('POST', '/webhooks', { url: f.url.value, events: f.events.value.split(',').map(x => x.trim()).filter(Boolean) });
+      await drawWebhooks(area);
+      area.prepend(el('p', { role: 'status' }, 'Signing secret (copy it now; it is not shown again): ', el('code', { id: 'webhook-secret' }, created.secret)));
+    });
+  area.replaceChildren(hooks.length ? el('table', { id: 'webhook-list' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'Address'), el('th', {}, 'Events'), el('th', {}, ''))),
+    el('tbody', {}, hooks.map(h => el('tr', { 'data-webhook': h.url }, el('td', {}, h.url), el('td', {}, h.events.join(', ')),
+      el('td', {}, el('div', { class: 'actions' },
+        el('button', { type: 'button', onclick: async () => {
+          try { await api('POST', '/webhooks/' + h.id + '/ping'); say('A test delivery is on its way.'); } catch (e) { say(e.message); }
+        } }, 'Send test'),
+        el('button', { type: 'button', onclick: () => showDeliveries(h) }, 'Deliveries'),
+        el('button', { type: 'button', class: 'danger', onclick: async () => {
+          try { await api('DELETE', '/webhooks/' + h.id); await drawWebhooks(area); } catch (e) { say(e.message); }
+        } }, 'Delete'))))))) : el('p', { class: 'muted' }, 'No webhooks.'), el('h3', {}, 'New webhook'), add);
+}
+
+async function showDeliveries(h) {
+  const deliveries = await api('GET', '/webhooks/' + h.id + '/deliveries').catch(e => { say(e.message); return null; });
+  if (!deliveries) return;
+  const dialog = el('dialog', { 'aria-labelledby': 'deliveries-title' }, el('h2', { id: 'deliveries-title' }, 'Deliveries to ' + h.url),
+    deliveries.length ? el('table', {}, el('tbody', {}, deliveries.map(d => el('tr', {}, el('td', {}, new Date(d.createdAt).toLocaleString()),
+      el('td', {}, d.event), el('td', {}, d.state + ' after ' + d.attempts + ' attempt(s)' + (d.lastStatus ? ', answered ' + d.lastStatus : '')
+        + (d.lastError ? ': ' + d.lastError : '')))))) : el('p', {}, 'Nothing sent yet.'),
+    el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => dialog.close() }, 'Close')));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 // ---- routing ------------------------------------------------------------------------------------------------

@@ -182,6 +182,40 @@ class PortalIT {
     }
 
     @Test
+    void aCustomerChoosesEmailNotificationsAndManagesWebhooksOnTheAccountPage() throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String a = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer A\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(a, "nora", "customer-owner", PASSWORD);
+            WebDriver browser = chromium(1280, 800);
+            try {
+                String base = "http://127.0.0.1:" + panel.port + "/portal/";
+                logIn(browser, base, "nora");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+                browser.get(base + "#/account");
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#notifications input[name='ve.running']"))).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("toast"), "mailed to you"));
+                PanelProcess.As nora = panel.login("nora", PASSWORD);
+                assertTrue(nora.get("/api/v1/me/notifications").json().get("choices").get("ve.running").asBoolean());
+
+                browser.findElement(By.id("new-webhook-url")).sendKeys("https://93.184.215.14/hooks/vessel");
+                browser.findElement(By.cssSelector("#new-webhook button[type=submit]")).click();
+                assertTrue(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("webhook-secret"))).getText().startsWith("whsec_"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-webhook='https://93.184.215.14/hooks/vessel']")));
+                browser.findElement(By.id("new-webhook-url")).sendKeys("https://10.0.0.5/internal");
+                browser.findElement(By.cssSelector("#new-webhook button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#new-webhook .error"), "not a public address"));
+                screenshot(browser, "portal-notifications");
+                List<String> errors = consoleErrors(browser).stream().filter(e -> !e.contains("/api/v1/webhooks")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console besides the refused webhook: " + errors);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    @Test
     void theMainPathWorksWithTheKeyboardAlone() throws Exception {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {

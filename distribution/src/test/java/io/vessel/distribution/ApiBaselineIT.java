@@ -35,6 +35,7 @@ class ApiBaselineIT {
 
     private static final Path BASELINE = Path.of(System.getProperty("vessel.api.baseline", "../api-baseline"));
     private static final Path BUNDLES = PanelProcess.DIST.resolve("bundle");
+    private static final long FIXED_TIME = 1_767_225_600_000L; // 2026-01-01
 
     @Test
     void everyExportedApiPackageIsVersionedAsItChanged(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
@@ -122,12 +123,22 @@ class ApiBaselineIT {
             if (!ourExports.isEmpty()) {
                 main.putValue("Export-Package", String.join(",", ourExports));
             }
-            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, slim)) {
-                for (JarEntry entry : java.util.Collections.list(jar.entries())) {
+            // fixed times and order: recording the same API again gives the same bytes, so git shows only real changes
+            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file)) {
+                JarEntry manifest = new JarEntry(JarFile.MANIFEST_NAME);
+                manifest.setTime(FIXED_TIME);
+                out.putNextEntry(manifest);
+                slim.write(out);
+                out.closeEntry();
+                List<JarEntry> entries = new ArrayList<>(java.util.Collections.list(jar.entries()));
+                entries.sort(java.util.Comparator.comparing(JarEntry::getName));
+                for (JarEntry entry : entries) {
                     String name = entry.getName();
                     int slash = name.lastIndexOf('/');
                     if (!entry.isDirectory() && name.endsWith(".class") && packages.contains(name.substring(0, slash + 1))) {
-                        out.putNextEntry(new JarEntry(name));
+                        JarEntry copy = new JarEntry(name);
+                        copy.setTime(FIXED_TIME);
+                        out.putNextEntry(copy);
                         jar.getInputStream(entry).transferTo(out);
                         out.closeEntry();
                     }

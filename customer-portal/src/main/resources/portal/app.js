@@ -11,10 +11,12 @@ const stateListeners = new Set();
 
 const operationListeners = new Set();
 
+// whether the event stream was open before: a stream that opens again missed what changed meanwhile
+let connectedBefore = false;
+
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
-  let connectedBefore = false;
   // the stream is open once it says hello: from then on the page follows every change by itself
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
@@ -23,7 +25,15 @@ function listen() {
     if (connectedBefore) loadPluginMenu('portal').then(() => refreshAfterReconnect(route, showState));
     connectedBefore = true;
   });
-  events.addEventListener('error', () => { delete document.body.dataset.live; });
+  events.addEventListener('error', () => {
+    delete document.body.dataset.live;
+    // a browser reconnects by itself after a network error, but gives up for good when the server answers with an
+    // error (a restarting panel answers 503 for a moment): then a new stream is opened a little later
+    if (events && events.readyState === EventSource.CLOSED) {
+      events = null;
+      setTimeout(() => { if (me && !events) listen(); }, 2000);
+    }
+  });
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   // a plugin's pages or VE tabs came or went: the menu follows, and a page showing them is drawn again
   events.addEventListener('ui', async () => {

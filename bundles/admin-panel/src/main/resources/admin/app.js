@@ -6,17 +6,27 @@ import { api, ask, badge, el, form, gauge, loadPluginMenu, onLeave, refreshAfter
 let me = null;
 let events = null;
 
+// whether the event stream was open before: a stream that opens again missed what changed meanwhile
+let connectedBefore = false;
+
 function listen() {
   if (events) return;
   events = new EventSource('/api/v1/events');
-  let connectedBefore = false;
   events.addEventListener('ready', () => {
     document.body.dataset.live = 'true';
     // reconnected: plugin events may have been missed meanwhile (the API is rebuilt as plugins come and go)
     if (connectedBefore) loadPluginMenu('admin').then(() => refreshAfterReconnect(route, showState));
     connectedBefore = true;
   });
-  events.addEventListener('error', () => { delete document.body.dataset.live; });
+  events.addEventListener('error', () => {
+    delete document.body.dataset.live;
+    // a browser reconnects by itself after a network error, but gives up for good when the server answers with an
+    // error (a restarting panel answers 503 for a moment): then a new stream is opened a little later
+    if (events && events.readyState === EventSource.CLOSED) {
+      events = null;
+      setTimeout(() => { if (me && !events) listen(); }, 2000);
+    }
+  });
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   // a plugin's pages came or went: the menu follows, and an open plugin page is drawn again (or said to be gone)
   events.addEventListener('plugin', () => { if (location.hash === '#/plugins') route(); });
@@ -399,6 +409,9 @@ function contributions(p) {
   const parts = [];
   if ((c.resources || []).length) parts.push('API ' + c.resources.join(', '));
   if ((c.hooks || []).length) parts.push('hooks: ' + c.hooks.join(', '));
+  if ((c.pages || []).length) parts.push('pages: ' + c.pages.join(', '));
+  if ((c.tasks || []).length) parts.push('tasks: ' + c.tasks.join(', '));
+  if ((c.permissions || []).length) parts.push('permissions: ' + c.permissions.join(', '));
   return parts.join('; ');
 }
 

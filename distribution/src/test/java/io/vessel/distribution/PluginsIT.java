@@ -41,6 +41,9 @@ class PluginsIT {
             assertEquals("hostname-policy (CREATE)", sample.at("/contributes/hooks/0").asText(), sample.toString());
             assertTrue(sample.at("/contributes/resources").toString().contains("/api/v1/sample"), sample.toString());
             assertTrue(sample.at("/requires").toString().contains("io.vessel.kernel.api.hook [1.0,2)"), sample.toString());
+            assertEquals(List.of("Greeting (ve-tab)", "Greetings (admin)"), sortedTexts(sample.at("/contributes/pages")), sample.toString());
+            assertEquals("sample.greeting-cleanup (30 3 * * *)", sample.at("/contributes/tasks/0").asText(), sample.toString());
+            assertTrue(sample.at("/contributes/permissions").toString().contains("sample.read"), sample.toString());
 
             PanelProcess.Response refused = panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"admin-box\"}");
             assertProblem(refused, 422, null);
@@ -306,6 +309,13 @@ class PluginsIT {
             }
         }
         return found;
+    }
+
+    private static List<String> sortedTexts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        java.util.Collections.sort(out);
+        return out;
     }
 
     private static JsonNode task(JsonNode tasks, String name) {

@@ -40,9 +40,10 @@ public final class PluginsResource {
                              List<String> requires, Contributions contributes, String file, int stuckCalls) {
     }
 
-    /** What a running plugin adds to the panel. */
-    public record Contributions(List<String> resources, List<String> hooks, List<String> services) {
-        static final Contributions NONE = new Contributions(List.of(), List.of(), List.of());
+    /** What a running plugin adds to the panel: REST paths, the permissions they declare, hooks, pages, tasks, other services. */
+    public record Contributions(List<String> resources, List<String> permissions, List<String> hooks, List<String> pages, List<String> tasks,
+                                List<String> services) {
+        static final Contributions NONE = new Contributions(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     /** Body of {@code POST /api/v1/plugins/{name}/disable}: why, for the list (optional). */
@@ -295,22 +296,52 @@ public final class PluginsResource {
             return Contributions.NONE;
         }
         List<String> resources = new ArrayList<>();
+        java.util.Set<String> permissions = new java.util.TreeSet<>();
         List<String> hooks = new ArrayList<>();
+        List<String> pages = new ArrayList<>();
+        List<String> tasks = new ArrayList<>();
         List<String> services = new ArrayList<>();
         for (ServiceReference<?> ref : refs) {
             String[] classes = (String[]) ref.getProperty(Constants.OBJECTCLASS);
+            List<String> names = List.of(classes);
             if ("true".equals(String.valueOf(ref.getProperty("osgi.jaxrs.resource")))) {
                 resources.add(resourcePath(bundle, classes[0]));
-            } else if (List.of(classes).contains(HOOK)) {
+                permissions.addAll(declaredPermissions(bundle, classes[0]));
+            } else if (names.contains(HOOK)) {
                 Object name = ref.getProperty("vessel.hook.name");
                 Object actions = ref.getProperty("vessel.hook.actions");
                 hooks.add((name == null ? bundle.getSymbolicName() : name) + (actions == null ? " (all actions)"
                         : " (" + String.join(", ", actions instanceof String[] a ? a : new String[] {String.valueOf(actions)}) + ")"));
+            } else if (names.contains("io.vessel.web.api.UiContribution")) {
+                pages.add(ref.getProperty("vessel.ui.label") + " (" + ref.getProperty("vessel.ui.placement") + ")");
+            } else if (names.contains("io.vessel.api.schedule.ScheduledTask")) {
+                tasks.add(ref.getProperty("vessel.task.name") + " (" + ref.getProperty("vessel.task.cron") + ")");
             } else {
-                services.addAll(List.of(classes));
+                services.addAll(names);
             }
         }
-        return new Contributions(resources, hooks, services);
+        return new Contributions(resources, List.copyOf(permissions), hooks, pages, tasks, services);
+    }
+
+    /** The permissions a resource class's methods declare. */
+    private static List<String> declaredPermissions(Bundle bundle, String className) {
+        List<String> out = new ArrayList<>();
+        try {
+            Class<?> type = bundle.loadClass(className);
+            RequiresPermission onClass = type.getAnnotation(RequiresPermission.class);
+            if (onClass != null) {
+                out.add(onClass.value());
+            }
+            for (java.lang.reflect.Method m : type.getMethods()) {
+                RequiresPermission p = m.getAnnotation(RequiresPermission.class);
+                if (p != null) {
+                    out.add(p.value());
+                }
+            }
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            // listed without
+        }
+        return out;
     }
 
     /** {@code /api/v1/sample} for a resource class annotated {@code @Path("sample")}. */

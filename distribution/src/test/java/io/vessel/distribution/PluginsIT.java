@@ -283,6 +283,22 @@ class PluginsIT {
         }
     }
 
+    @Test
+    void aPluginCannotTakeOverAPathThatIsServedAndTheApiKeepsGrowing(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = withPlugins(work, Map.of(), "misbehaving.shadow = true\n", MISBEHAVING)) {
+            awaitPlugin(panel, "io.vessel.misbehaving", "FAILED");
+            assertEquals("its resource at /api/v1/ves is not served: io.vessel.kernel has that path",
+                    panel.get("/api/v1/plugins/io.vessel.misbehaving").json().get("reason").asText());
+            PanelProcess.Response ves = panel.get("/api/v1/ves");
+            assertEquals(200, ves.status());
+            assertFalse(ves.body().contains("gotcha"), "the core's endpoint answers: " + ves.body());
+            assertProblem(panel.anonymous(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves"))), 401, null);
+            // the API still takes in later plugins' resources
+            Files.copy(HotDeployIT.PLUGIN, panel.pluginsDir.resolve("sample.jar"));
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/hello").status() == 200, "a later plugin's endpoint");
+        }
+    }
+
     private static PanelProcess.Response put(PanelProcess panel, String body) {
         return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample/settings/io.vessel.sample"))
                 .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));

@@ -84,6 +84,9 @@ public final class PluginPlatform implements PluginCalls {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.persistence.api.ModulePurge modulePurge;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.web.api.ApiRefusals apiRefusals;
+
     @Activate
     public PluginPlatform(BundleContext context, Config config) throws IOException, java.security.cert.CertificateException {
         Path dir = Path.of(firstOf(context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir"), "plugins"))
@@ -102,7 +105,7 @@ public final class PluginPlatform implements PluginCalls {
         PluginInstaller.Settings install = new PluginInstaller.Settings(config.upload(), signature,
                 config.trust().isBlank() ? null : Path.of(config.trust().strip()), Math.max(1, config.max_size()) * 1024L * 1024L);
         this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post,
-                install, () -> secondFactor, () -> modulePurge), properties);
+                install, () -> secondFactor, () -> modulePurge, () -> apiRefusals), properties);
         LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
     }
 

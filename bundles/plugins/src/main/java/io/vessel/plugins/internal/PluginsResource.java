@@ -67,10 +67,12 @@ public final class PluginsResource {
     private final PluginInstaller installer;
     private final Supplier<io.vessel.api.security.SecondFactor> secondFactor;
     private final Supplier<io.vessel.persistence.api.ModulePurge> modulePurge;
+    private final Supplier<io.vessel.web.api.ApiRefusals> refusals;
 
     PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
                     PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor,
-                    Supplier<io.vessel.persistence.api.ModulePurge> modulePurge) throws java.io.IOException,
+                    Supplier<io.vessel.persistence.api.ModulePurge> modulePurge, Supplier<io.vessel.web.api.ApiRefusals> refusals)
+            throws java.io.IOException,
             java.security.cert.CertificateException {
         this.directory = directory;
         this.pools = pools;
@@ -79,6 +81,7 @@ public final class PluginsResource {
         this.installer = new PluginInstaller(directory, install, entry -> entry.bundle() == null ? "not installed" : failedComponents(entry.bundle()));
         this.secondFactor = secondFactor;
         this.modulePurge = modulePurge;
+        this.refusals = refusals;
     }
 
     private static final java.time.Duration CONFIRMATION_VALID = java.time.Duration.ofMinutes(5);
@@ -264,6 +267,11 @@ public final class PluginsResource {
         switch (bundle.getState()) {
             case Bundle.ACTIVE -> {
                 reason = failedComponents(bundle);
+                io.vessel.web.api.ApiRefusals api = refusals.get();
+                String refused = api == null ? null : api.refusedByBundle().get(bundle.getBundleId());
+                if (refused != null) {
+                    reason = reason == null ? refused : reason + "; " + refused;
+                }
                 state = reason == null ? "ACTIVE" : "FAILED";
             }
             case Bundle.INSTALLED -> state = "INSTALLED";

@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * {@value ApiWhiteboard#BASE_PATH}. When the set changes, Jersey is reloaded in place; the HTTP server keeps
  * running and requests in flight finish on the previous application.
  */
-@Component(immediate = true, service = {}, configurationPid = WebConfig.PID)
+@Component(immediate = true, service = io.vessel.web.api.ApiRefusals.class, configurationPid = WebConfig.PID)
 @Designate(ocd = WebConfig.class)
-public final class JaxRsWhiteboard {
+public final class JaxRsWhiteboard implements io.vessel.web.api.ApiRefusals {
 
     private static final Logger LOG = LoggerFactory.getLogger(JaxRsWhiteboard.class);
     /** Bundles starting together register their resources within milliseconds; reload once for all of them. */
@@ -190,10 +190,13 @@ public final class JaxRsWhiteboard {
             public Object addingService(ServiceReference<Object> reference) {
                 Object service = context.getService(reference);
                 if (service != null && into == resources && !declaresAccess(service)) {
+                    refusals.put(reference.getBundle().getBundleId(), "its resource " + service.getClass().getSimpleName()
+                            + " has endpoints that do not declare who may call them (@RequiresPermission or @PublicEndpoint)");
                     context.ungetService(reference);
                     return null;
                 }
                 if (service != null) {
+                    origins.put(service, reference);
                     into.add(service);
                     lastChange = System.nanoTime();
                     scheduleReload();
@@ -204,6 +207,8 @@ public final class JaxRsWhiteboard {
             @Override
             public void removedService(ServiceReference<Object> reference, Object service) {
                 into.remove(service);
+                origins.remove(service);
+                refusals.remove(reference.getBundle().getBundleId());
                 lastChange = System.nanoTime();
                 scheduleReload();
                 context.ungetService(reference);
@@ -310,10 +315,73 @@ public final class JaxRsWhiteboard {
         return true;
     }
 
+    /** Where each tracked service came from (for the order of registration and the bundle to blame). */
+    private final Map<Object, ServiceReference<?>> origins = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Why a bundle's resource is not served, by bundle id (see {@link ApiRefusals}). */
+    private final Map<Long, String> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Extensions, then resources: the panel's own first, then plugins' in the order they were registered; a resource
+     * whose {@code @Path} is already taken is left out (and its bundle told why), so a plugin can neither shadow a
+     * core endpoint nor make every later rebuild of the API fail. It is taken in once the path is free again.
+     */
     private List<Object> contributions() {
         List<Object> all = snapshot(extensions);
-        all.addAll(snapshot(resources));
+        Map<String, String> taken = new java.util.HashMap<>();
+        List<Object> ordered = snapshot(resources);
+        // the panel's own resources first, whenever they came (at start-up plugins may register before the kernel);
+        // among plugins, the earlier one
+        ordered.sort(java.util.Comparator.comparing((Object r) -> fromPlugin(origins.get(r))).thenComparingLong(r -> serviceId(origins.get(r))));
+        for (Object resource : ordered) {
+            ServiceReference<?> origin = origins.get(resource);
+            String path = rootPath(resource.getClass());
+            String owner = origin == null || origin.getBundle() == null ? "?" : origin.getBundle().getSymbolicName();
+            String holder = path == null ? null : taken.putIfAbsent(path, owner);
+            if (holder != null && origin != null && origin.getBundle() != null) {
+                String reason = "its resource at " + ApiWhiteboard.BASE_PATH + "/" + path + " is not served: " + holder + " has that path";
+                if (refusals.put(origin.getBundle().getBundleId(), reason) == null) {
+                    LOG.error("Resource not served bundle={} path={}: {} has that path", owner, path, holder);
+                }
+                continue;
+            }
+            if (origin != null && origin.getBundle() != null && refusals.get(origin.getBundle().getBundleId()) != null
+                    && refusals.get(origin.getBundle().getBundleId()).contains(" is not served: ")) {
+                refusals.remove(origin.getBundle().getBundleId());
+            }
+            all.add(resource);
+        }
         return all;
+    }
+
+    /** Whether the service's bundle was installed from the plugins directory. */
+    private boolean fromPlugin(ServiceReference<?> ref) {
+        String dir = context.getProperty("vessel.plugins.dir");
+        if (ref == null || ref.getBundle() == null || dir == null) {
+            return false;
+        }
+        String location = ref.getBundle().getLocation();
+        try {
+            java.nio.file.Path file = location.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(location)) : java.nio.file.Path.of(location);
+            return java.nio.file.Path.of(dir).toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize().getParent());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static long serviceId(ServiceReference<?> ref) {
+        Object id = ref == null ? null : ref.getProperty(org.osgi.framework.Constants.SERVICE_ID);
+        return id instanceof Long l ? l : Long.MAX_VALUE;
+    }
+
+    /** {@code sample} for {@code @Path("/sample/")}. */
+    private static String rootPath(Class<?> type) {
+        jakarta.ws.rs.Path path = type.getAnnotation(jakarta.ws.rs.Path.class);
+        return path == null ? null : path.value().replaceAll("^/+|/+$", "");
+    }
+
+    @Override
+    public Map<Long, String> refusedByBundle() {
+        return Map.copyOf(refusals);
     }
 
     private ResourceConfig buildConfig() {
@@ -347,7 +415,8 @@ public final class JaxRsWhiteboard {
     private List<Class<?>> resourceClasses() {
         List<Class<?>> classes = new ArrayList<>();
         classes.add(OpenApiResource.class);
-        snapshot(resources).forEach(r -> classes.add(r.getClass()));
+        // what is served: the resources the last build took in (not those left out for a taken path)
+        builtWith.stream().filter(resources::contains).forEach(r -> classes.add(r.getClass()));
         return classes;
     }
 

@@ -85,10 +85,32 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         });
     }
 
+    /**
+     * Plugins are started once the panel is ready, not while the launcher still starts the panel's own bundles:
+     * two threads resolving bundles at once make Felix refuse one of them ("Unable to acquire global lock"), and the
+     * panel's start must not fail because of a plugin.
+     */
+    private volatile boolean panelReady;
+    private org.osgi.util.tracker.ServiceTracker<io.vessel.api.platform.PanelReady, io.vessel.api.platform.PanelReady> readiness;
+
     void open() throws IOException {
         Files.createDirectories(dir);
         context.addBundleListener(this);
         context.addFrameworkListener(this);
+        readiness = new org.osgi.util.tracker.ServiceTracker<>(context, io.vessel.api.platform.PanelReady.class, null) {
+            @Override
+            public io.vessel.api.platform.PanelReady addingService(org.osgi.framework.ServiceReference<io.vessel.api.platform.PanelReady> ref) {
+                if (!panelReady) {
+                    panelReady = true;
+                    startAll();
+                }
+                return context.getService(ref);
+            }
+        };
+        readiness.open();
+    }
+
+    private void startAll() {
         for (Bundle bundle : context.getBundles()) {
             if (isPlugin(bundle) && bundle.getState() != Bundle.ACTIVE) {
                 starter.execute(() -> start(bundle));
@@ -136,7 +158,9 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         switch (event.getType()) {
             case BundleEvent.INSTALLED, BundleEvent.UPDATED -> {
                 failures.remove(bundle.getBundleId());
-                starter.execute(() -> start(bundle));
+                if (panelReady) {
+                    starter.execute(() -> start(bundle));
+                }
             }
             case BundleEvent.STARTED -> failures.remove(bundle.getBundleId());
             case BundleEvent.STOPPED -> stopped.accept(bundle.getBundleId());
@@ -163,7 +187,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
             return;
         }
         try {
-            bundle.start();
+            startRetryingLockContention(bundle);
             LOG.info("Plugin started plugin={} version={}", bundle.getSymbolicName(), bundle.getVersion());
         } catch (BundleException | RuntimeException e) {
             String reason = explain(e);
@@ -171,6 +195,29 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
             changed.accept("FAILED", bundle.getSymbolicName());
             LOG.warn("Plugin cannot start plugin={} file={} reason=\"{}\"", bundle.getSymbolicName(),
                     fileOf(bundle).map(Path::getFileName).orElse(null), reason);
+        }
+    }
+
+    /**
+     * Felix refuses a resolve while another thread resolves (File Install refreshing after an install, say) with
+     * "Unable to acquire global lock": that is a moment's contention, not the plugin's fault, so it is tried again.
+     */
+    private static void startRetryingLockContention(Bundle bundle) throws BundleException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                bundle.start();
+                return;
+            } catch (BundleException e) {
+                if (attempt >= 20 || e.getMessage() == null || !e.getMessage().contains("Unable to acquire global lock")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -427,6 +474,9 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
 
     @Override
     public void close() {
+        if (readiness != null) {
+            readiness.close();
+        }
         context.removeBundleListener(this);
         context.removeFrameworkListener(this);
         starter.shutdownNow();

@@ -174,9 +174,7 @@ class NotificationsIT {
             }
         } finally {
             receiver.stop(0);
-            try (var paths = Files.walk(work)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PluginsIT.deleteTree(work);
         }
     }
 
@@ -208,7 +206,8 @@ class NotificationsIT {
         assertEquals(HexFormat.of().formatHex(mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8))), parts.get("v1"));
     }
 
-    private static void keytool(String... args) throws Exception {
+    /** The JDK's keytool; fails the test with its output when it fails. */
+    static void keytool(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -36,11 +36,11 @@ class PluginUploadIT {
     @Test
     void signedUploadsWithAFreshSecondFactorInstallAndAFailedUpgradeRollsBack(@TempDir Path work) throws Exception {
         Path keys = Files.createDirectories(work.resolve("keys"));
-        keytool("-genkeypair", "-alias", "vendor", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Plugin Vendor", "-validity", "2",
+        NotificationsIT.keytool("-genkeypair", "-alias", "vendor", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Plugin Vendor", "-validity", "2",
                 "-keystore", keys.resolve("vendor.p12").toString(), "-storepass", "changeit", "-storetype", "PKCS12");
-        keytool("-exportcert", "-rfc", "-alias", "vendor", "-keystore", keys.resolve("vendor.p12").toString(), "-storepass", "changeit",
+        NotificationsIT.keytool("-exportcert", "-rfc", "-alias", "vendor", "-keystore", keys.resolve("vendor.p12").toString(), "-storepass", "changeit",
                 "-file", keys.resolve("trusted.pem").toString());
-        keytool("-genkeypair", "-alias", "stranger", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Stranger", "-validity", "2",
+        NotificationsIT.keytool("-genkeypair", "-alias", "stranger", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Stranger", "-validity", "2",
                 "-keystore", keys.resolve("stranger.p12").toString(), "-storepass", "changeit", "-storetype", "PKCS12");
         Path signed = sign(HotDeployIT.PLUGIN, keys.resolve("sample-signed.jar"), keys.resolve("vendor.p12"), "vendor");
         Path strangers = sign(HotDeployIT.PLUGIN, keys.resolve("sample-stranger.jar"), keys.resolve("stranger.p12"), "stranger");
@@ -135,12 +135,6 @@ class PluginUploadIT {
             }
         }
         return out;
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        command.addAll(List.of(args));
-        run(command.toArray(String[]::new));
     }
 
     private static void run(String... command) throws Exception {

@@ -124,7 +124,22 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
 
     /** Whether a bundle was installed from {@code plugins/} (by File Install). */
     boolean isPlugin(Bundle bundle) {
+        return isIn(bundle, dir);
+    }
+
+    /** Whether a bundle's jar lies directly in {@code dir}. */
+    static boolean isIn(Bundle bundle, Path dir) {
         return fileOf(bundle).map(f -> dir.equals(f.getParent())).orElse(false);
+    }
+
+    /** The plugins directory the launcher configured (File Install's, else {@code plugins}), absolute. */
+    static Path configuredDir(BundleContext context) {
+        for (String value : new String[] {context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir")}) {
+            if (value != null && !value.isBlank()) {
+                return Path.of(value).toAbsolutePath().normalize();
+            }
+        }
+        return Path.of("plugins").toAbsolutePath().normalize();
     }
 
     static Optional<Path> fileOf(Bundle bundle) {
@@ -373,7 +388,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         move(tmp, file);
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -4,7 +4,6 @@ import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -76,7 +75,7 @@ final class PluginInstaller {
                         + d.symbolicName() + ".");
             }
             Path target = directory.dir().resolve(d.symbolicName() + PluginDirectory.JAR);
-            move(upload, target);
+            PluginDirectory.move(upload, target);
             LOG.info("Plugin uploaded plugin={} version={}", d.symbolicName(), d.version());
             return awaitSettled(d.symbolicName(), d.version());
         } finally {
@@ -96,7 +95,7 @@ final class PluginInstaller {
                         + ", not " + name + ".", List.of());
             }
             Files.copy(current.file(), backup, StandardCopyOption.REPLACE_EXISTING);
-            move(upload, current.file());
+            PluginDirectory.move(upload, current.file());
             if (current.disabled()) {
                 LOG.info("Disabled plugin replaced plugin={} version={}", name, d.version());
                 return directory.find(name).orElseThrow();
@@ -108,7 +107,7 @@ final class PluginInstaller {
                 return after;
             }
             LOG.warn("Plugin upgrade rolled back plugin={} version={}: {}", name, d.version(), problem);
-            move(backup, current.file());
+            PluginDirectory.move(backup, current.file());
             awaitSettled(name, current.descriptor().version());
             throw new ProblemException(422, "unprocessable", "Upgrade rolled back", "Version " + d.version() + " of " + name
                     + " could not start (" + problem + "); version " + current.descriptor().version() + " was put back and keeps serving.", List.of());
@@ -249,13 +248,5 @@ final class PluginInstaller {
 
     private static ProblemException invalid(String detail) {
         return new ProblemException(422, "unprocessable", "Unprocessable request", detail, List.of(new Problem.FieldError("body", detail)));
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

@@ -89,8 +89,7 @@ public final class PluginPlatform implements PluginCalls {
 
     @Activate
     public PluginPlatform(BundleContext context, Config config) throws IOException, java.security.cert.CertificateException {
-        Path dir = Path.of(firstOf(context.getProperty("vessel.plugins.dir"), context.getProperty("felix.fileinstall.dir"), "plugins"))
-                .toAbsolutePath().normalize();
+        Path dir = PluginDirectory.configuredDir(context);
         PluginPools.Settings settings = new PluginPools.Settings(Math.max(1, config.threads()), Math.max(1, config.queue()),
                 duration(config.exhausted_grace()));
         this.pools = new PluginPools(settings, id -> directoryName(context, id), this::disableAutomatically);
@@ -168,15 +167,6 @@ public final class PluginPlatform implements PluginCalls {
         }
         directory.close();
         pools.close();
-    }
-
-    private static String firstOf(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v;
-            }
-        }
-        return null;
     }
 
     /** {@code 30s}, {@code 2m}, {@code 500ms} or plain seconds. */

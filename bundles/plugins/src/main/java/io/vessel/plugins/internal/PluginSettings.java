@@ -71,8 +71,7 @@ public final class PluginSettings {
         this.configurations = configurations;
         String dataDir = context.getProperty("vessel.data.dir");
         this.secrets = SecretBox.open(Path.of(dataDir == null || dataDir.isBlank() ? "data" : dataDir).toAbsolutePath().resolve("keys/plugin-settings.key"));
-        String plugins = context.getProperty("vessel.plugins.dir");
-        this.pluginsDir = Path.of(plugins == null || plugins.isBlank() ? "plugins" : plugins).toAbsolutePath().normalize();
+        this.pluginsDir = PluginDirectory.configuredDir(context);
         applyStored();
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ApiWhiteboard.RESOURCE, "true");
@@ -134,7 +133,7 @@ public final class PluginSettings {
     /** The plugin bundle of that name, if it came from {@code plugins/}. */
     Optional<Bundle> plugin(String name) {
         for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName()) && PluginDirectory.fileOf(b).map(f -> pluginsDir.equals(f.getParent())).orElse(false)) {
+            if (name.equals(b.getSymbolicName()) && PluginDirectory.isIn(b, pluginsDir)) {
                 return Optional.of(b);
             }
         }

@@ -1,6 +1,5 @@
 package io.vessel.plugins.internal;
 
-import io.vessel.api.security.Caller;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.Problem;
 import io.vessel.web.api.ProblemException;
@@ -62,9 +61,7 @@ public final class PluginSettingsResource {
     }
 
     private Bundle plugin(String name, SecurityContext security) {
-        if (!Caller.of(security).sees(null)) {
-            throw ProblemException.notFound("There is no such resource.");
-        }
+        PluginsResource.providerOnly(security);
         return settings.plugin(name).orElseThrow(() -> ProblemException.notFound("There is no running plugin " + name + "."));
     }
 }

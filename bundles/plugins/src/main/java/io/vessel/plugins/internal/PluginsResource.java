@@ -237,8 +237,8 @@ public final class PluginsResource {
         return io(() -> directory.find(name)).orElseThrow(() -> ProblemException.notFound("There is no plugin " + name + "."));
     }
 
-    /** Resellers and customers do not learn which plugins a provider runs. */
-    private static Caller providerOnly(SecurityContext security) {
+    /** Resellers and customers do not learn which plugins (and tasks, and settings) a provider runs. */
+    static Caller providerOnly(SecurityContext security) {
         Caller caller = Caller.of(security);
         if (!caller.sees(null)) {
             throw ProblemException.notFound("There is no such resource.");
@@ -320,10 +320,10 @@ public final class PluginsResource {
                 Object actions = ref.getProperty("vessel.hook.actions");
                 hooks.add((name == null ? bundle.getSymbolicName() : name) + (actions == null ? " (all actions)"
                         : " (" + String.join(", ", actions instanceof String[] a ? a : new String[] {String.valueOf(actions)}) + ")"));
-            } else if (names.contains("io.vessel.web.api.UiContribution")) {
-                pages.add(ref.getProperty("vessel.ui.label") + " (" + ref.getProperty("vessel.ui.placement") + ")");
-            } else if (names.contains("io.vessel.api.schedule.ScheduledTask")) {
-                tasks.add(ref.getProperty("vessel.task.name") + " (" + ref.getProperty("vessel.task.cron") + ")");
+            } else if (names.contains(io.vessel.web.api.UiContribution.class.getName())) {
+                pages.add(ref.getProperty(io.vessel.web.api.UiContribution.LABEL) + " (" + ref.getProperty(io.vessel.web.api.UiContribution.PLACEMENT) + ")");
+            } else if (names.contains(io.vessel.api.schedule.ScheduledTask.class.getName())) {
+                tasks.add(ref.getProperty(io.vessel.api.schedule.ScheduledTask.NAME) + " (" + ref.getProperty(io.vessel.api.schedule.ScheduledTask.CRON) + ")");
             } else {
                 services.addAll(names);
             }

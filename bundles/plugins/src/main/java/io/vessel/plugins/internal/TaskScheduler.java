@@ -298,7 +298,7 @@ public final class TaskScheduler {
     private void announce(String name) {
         org.osgi.service.event.EventAdmin admin = events;
         if (admin != null) {
-            admin.postEvent(new org.osgi.service.event.Event("io/vessel/plugins/TASK", Map.of("plugin", name)));
+            admin.postEvent(new org.osgi.service.event.Event(PluginPlatform.TOPIC_PREFIX + "TASK", Map.of("plugin", name)));
         }
     }
 

@@ -1,6 +1,5 @@
 package io.vessel.plugins.internal;
 
-import io.vessel.api.security.Caller;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.GET;
@@ -41,7 +40,7 @@ public final class TasksResource {
     @GET
     @RequiresPermission(READ)
     public List<TaskView> listTasks(@Context SecurityContext security) {
-        providerOnly(security);
+        PluginsResource.providerOnly(security);
         return scheduler.list();
     }
 
@@ -50,17 +49,11 @@ public final class TasksResource {
     @Path("{name}/run")
     @RequiresPermission(MANAGE)
     public Response runTask(@PathParam("name") String name, @Context SecurityContext security) {
-        providerOnly(security);
+        PluginsResource.providerOnly(security);
         if (!scheduler.runNow(name)) {
             throw ProblemException.notFound("There is no scheduled task " + name + " that can run now.");
         }
         TaskView view = scheduler.list().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
         return Response.accepted(view).build();
-    }
-
-    private static void providerOnly(SecurityContext security) {
-        if (!Caller.of(security).sees(null)) {
-            throw ProblemException.notFound("There is no such resource.");
-        }
     }
 }

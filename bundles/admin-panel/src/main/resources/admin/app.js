@@ -370,9 +370,11 @@ async function showAudit(filters = {}) {
 const PLUGIN_BADGES = { ACTIVE: 'RUNNING', FAILED: 'ERROR', DISABLED: 'STOPPED', INSTALLED: 'CREATING', RESOLVED: 'CREATING' };
 
 async function showPlugins() {
-  const [plugins, tasks] = await Promise.all([api('GET', '/plugins'), api('GET', '/scheduled-tasks').catch(() => [])]);
+  const [plugins, tasks, catalogue] = await Promise.all([api('GET', '/plugins'), api('GET', '/scheduled-tasks').catch(() => []),
+    api('GET', '/plugins/catalogue').catch(e => ({ error: e.message }))]);
   const rows = plugins.map(p => el('tr', { 'data-plugin': p.name },
-    el('td', {}, el('strong', {}, p.title || p.name), el('div', { class: 'muted' }, p.name + ' ' + (p.version || '') + (p.vendor ? ' · ' + p.vendor : ''))),
+    el('td', {}, el('strong', {}, p.title || p.name), el('div', { class: 'muted' }, p.name + ' ' + (p.version || '') + (p.vendor ? ' · ' + p.vendor : '')),
+      p.kind === 'library' ? el('div', { class: 'muted', 'data-library': p.name }, 'library' + ((p.usedBy || []).length ? ', used by ' + p.usedBy.join(', ') : ', unused')) : ''),
     el('td', {}, el('span', { class: 'badge ' + (PLUGIN_BADGES[p.state] || 'CREATING'), 'data-plugin-state': p.name }, p.state),
       p.reason ? el('div', { class: 'muted', 'data-plugin-reason': p.name }, p.reason) : ''),
     el('td', { class: 'optional' }, contributions(p)),
@@ -399,9 +401,27 @@ async function showPlugins() {
     el('div', { class: 'card' }, el('h2', {}, 'Install a plugin'),
       el('p', { class: 'muted' }, 'A plugin runs as the panel itself, with full access to this server: install only plugins you trust.'),
       el('button', { type: 'button', id: 'upload-plugin', onclick: () => uploadPlugin(null) }, 'Upload a plugin…')),
+    catalogueCard(catalogue),
     el('div', { class: 'card' }, el('h2', {}, 'Scheduled tasks'), tasks.length ? el('table', { id: 'tasks' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Task'), el('th', {}, 'Schedule'), el('th', {}, 'Next run'), el('th', {}, 'Last run'), el('th', {}, ''))),
       el('tbody', {}, taskRows)) : el('p', { class: 'muted' }, 'No scheduled tasks.')));
+}
+
+/** What the provider's catalogue offers; installing resolves and brings the libraries a plugin needs. */
+function catalogueCard(catalogue) {
+  if (catalogue.error) return el('div', { class: 'card', id: 'catalogue' }, el('h2', {}, 'Catalogue'), el('p', { class: 'muted' }, catalogue.error));
+  const rows = catalogue.items.map(i => el('tr', { 'data-catalogue-item': i.name },
+    el('td', {}, el('strong', {}, i.name), i.description ? el('div', { class: 'muted' }, i.description) : ''),
+    el('td', {}, i.version, el('div', { class: 'muted' }, i.kind)),
+    el('td', {}, i.installed ? (i.installed === i.version ? 'installed' : 'version ' + i.installed + ' installed') : ''),
+    el('td', {}, i.kind === 'plugin' && !i.installed ? el('button', { type: 'button', 'aria-label': 'Install ' + i.name + ' ' + i.version,
+      onclick: () => act(api('POST', '/plugins/catalogue/' + i.name + '/install', { version: i.version }), i.name + ' ' + i.version + ' installed.') },
+    'Install') : '')));
+  return el('div', { class: 'card', id: 'catalogue' }, el('h2', {}, 'Catalogue' + (catalogue.name ? ': ' + catalogue.name : '')),
+    el('p', { class: 'muted' }, 'From ' + catalogue.source + '. Installing a plugin also installs the libraries it needs from the catalogue;'
+      + ' every file must match the catalogue\'s checksum.'),
+    rows.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Version'), el('th', {}, ''), el('th', {}, ''))),
+      el('tbody', {}, rows)) : el('p', { class: 'muted' }, 'The catalogue is empty.'));
 }
 
 function contributions(p) {

@@ -110,6 +110,38 @@ class PluginUiIT {
         }
     }
 
+    @Test
+    void theCatalogueInstallsAPluginWithTheLibraryItNeedsFromTheBrowser() throws Exception {
+        try (PanelProcess panel = PluginCatalogueIT.withCatalogue(work, PluginCatalogueIT.CATALOGUE)) {
+            WebDriver browser = chromium(1280, 900);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                PortalIT.logIn(browser, "http://127.0.0.1:" + panel.port + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-live", "true"));
+                click(wait, By.id("nav-plugins"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("catalogue"), "Vessel sample plugins"));
+                assertTrue(browser.findElement(By.cssSelector("[data-catalogue-item='io.vessel.samples.banner']")).getText().contains("library"));
+                assertTrue(browser.findElements(By.cssSelector("[data-catalogue-item='io.vessel.samples.banner'] button")).isEmpty(),
+                        "a library is installed with the plugin that needs it, not by itself");
+                click(wait, By.cssSelector("[data-catalogue-item='io.vessel.banner'] button"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-plugin-state='io.vessel.banner']"), "ACTIVE"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-library='io.vessel.samples.banner']"),
+                        "library, used by io.vessel.banner"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-catalogue-item='io.vessel.banner']"), "installed"));
+                screenshot(browser, "plugin-catalogue");
+
+                click(wait, By.cssSelector("[aria-label='Remove io.vessel.banner']"));
+                click(wait, By.cssSelector("#dialog-form button[type=submit]"));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-plugin='io.vessel.samples.banner']")));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-plugin='io.vessel.banner']")));
+                List<String> errors = consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     /** Clicks once the element is there; the menu is drawn again as plugin events arrive, so a stale one is looked up again. */
     private static void click(WebDriverWait wait, By locator) {
         wait.until(driver -> {

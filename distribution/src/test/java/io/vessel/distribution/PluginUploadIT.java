@@ -94,7 +94,8 @@ class PluginUploadIT {
                     rolledBack.body());
             PluginsIT.awaitPlugin(panel, "io.vessel.misbehaving", "ACTIVE");
             assertEquals(before, panel.get("/api/v1/plugins/io.vessel.misbehaving").json().get("version").asText());
-            PanelProcess.Response upgraded = upload(panel, "PUT", "/api/v1/plugins/io.vessel.misbehaving", fixed, null);
+            // as a browser form sends it (multipart/form-data), too
+            PanelProcess.Response upgraded = uploadForm(panel, "PUT", "/api/v1/plugins/io.vessel.misbehaving", fixed);
             assertEquals(200, upgraded.status(), upgraded.toString());
             assertEquals("9.0.2", upgraded.json().get("version").asText());
             assertEquals("ACTIVE", upgraded.json().get("state").asText());
@@ -103,6 +104,18 @@ class PluginUploadIT {
             JsonNode audit = panel.get("/api/v1/audit?action=plugins").json();
             assertTrue(audit.toString().contains("\"status\":201"), "uploads are in the audit log: " + audit);
         }
+    }
+
+    private static PanelProcess.Response uploadForm(PanelProcess panel, String method, String path, Path jar) throws Exception {
+        String boundary = "----vessel" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nupgrade\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"jar\"; filename=\"" + jar.getFileName() + "\"\r\nContent-Type: application/java-archive\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.writeBytes(Files.readAllBytes(jar));
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return panel.send(HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     }
 
     static PanelProcess.Response upload(PanelProcess panel, String method, String path, Path jar, String code) throws Exception {

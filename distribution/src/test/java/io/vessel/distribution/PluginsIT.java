@@ -33,9 +33,18 @@ class PluginsIT {
     static final Path MISBEHAVING = HotDeployIT.PLUGIN.resolveSibling("vessel-misbehaving-plugin.jar");
 
     @Test
-    void aHookRefusalReachesTheCallerAndTheAuditLogAndLeavesNoVe() throws Exception {
+    void aHookRefusalReachesTheCallerAndTheAuditLogAndLeavesNoVeAndAPluginChannelHearsOfVeStarts() throws Exception {
         Path work = PanelProcess.passableWorkDir("vessel-plugins-veto");
-        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/ve-started", exchange -> {
+            received.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        String conf = "sample.webhook.url = http://127.0.0.1:" + receiver.getAddress().getPort() + "/ve-started\n";
+        try (PanelProcess panel = withPlugins(work, Map.of(), conf, HotDeployIT.PLUGIN)) {
             awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
             JsonNode sample = panel.get("/api/v1/plugins/io.vessel.sample").json();
             assertEquals("hostname-policy (CREATE)", sample.at("/contributes/hooks/0").asText(), sample.toString());
@@ -54,7 +63,16 @@ class PluginsIT {
 
             int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"shop\"}");
             assertEquals("shop", panel.get("/api/v1/ves/" + ve).json().get("hostname").asText(), "other names pass");
+
+            // the plugin's notification channel: a webhook of its own whenever a VE starts
+            assertTrue(panel.get("/api/v1/plugins/io.vessel.sample").json().at("/contributes/services").toString()
+                    .contains("io.vessel.api.notify.NotificationChannel"));
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> received.stream().anyMatch(b -> b.contains("\"ve\":\"" + ve + "\"")),
+                    "the plugin's webhook on VE start");
+            assertTrue(received.get(0).startsWith("{\"event\":\"ve.running\""), received.toString());
         } finally {
+            receiver.stop(0);
             deleteTree(work);
         }
     }

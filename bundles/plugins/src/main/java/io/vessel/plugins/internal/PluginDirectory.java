@@ -49,6 +49,8 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     static final String JAR = ".jar";
     static final String DISABLED = ".jar.disabled";
     static final String REASON = ".reason";
+    /** Beside a library installed from the catalogue ({@code x.jar.library}): the plugins it was installed for. */
+    static final String LIBRARY = ".library";
 
     /**
      * What a plugin file holds, from its manifest (read without installing it). {@code bundle} is false for a jar
@@ -57,8 +59,15 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     record Descriptor(String symbolicName, String name, String version, String vendor, List<String> imports, boolean bundle) {
     }
 
-    /** A plugin as the list shows it; {@code bundle} is null unless it is installed. */
-    record Entry(Path file, Descriptor descriptor, Bundle bundle, boolean disabled, String reason) {
+    /**
+     * A plugin as the list shows it; {@code bundle} is null unless it is installed. {@code installedFor} is null for
+     * a plugin and, for a library the catalogue brought, the plugins it was brought for.
+     */
+    record Entry(Path file, Descriptor descriptor, Bundle bundle, boolean disabled, String reason, List<String> installedFor) {
+
+        boolean library() {
+            return installedFor != null;
+        }
     }
 
     private final BundleContext context;
@@ -248,22 +257,40 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         Matcher m = MISSING_PACKAGE.matcher(message);
         if (m.find()) {
-            String pkg = m.group(1);
-            String range = m.group(2) == null ? "" : m.group(3) == null ? " " + m.group(2) + " or newer"
-                    : " from " + m.group(2) + " up to (not including) " + m.group(3);
-            List<String> offered = exportedVersions(pkg);
-            return "needs package " + pkg + range + ", which this panel does not provide"
+            List<String> offered = exportedVersions(m.group(1));
+            return "needs package " + m.group(1) + range(m.group(2), m.group(3)) + ", which this panel does not provide"
                     + (offered.isEmpty() ? "" : " (it has " + String.join(", ", offered) + ")");
         }
         if (message.contains("missing requirement")) {
-            int at = message.indexOf("missing requirement");
-            return "cannot be resolved: " + message.substring(at).replaceAll("\\s*Unresolved requirements:.*", "");
+            return describeFailure(message);
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (e instanceof BundleException be && be.getType() == BundleException.ACTIVATOR_ERROR) {
             return "its activator failed: " + describe(cause);
         }
         return cause == e ? message : message + " (" + cause + ")";
+    }
+
+    /** The resolver's "missing requirement" message, without its listing of every unresolved requirement. */
+    static String describeFailure(String message) {
+        int at = message.indexOf("missing requirement");
+        return at < 0 ? message : "cannot be resolved: " + message.substring(at).replaceAll("\\s*Unresolved requirements:.*", "");
+    }
+
+    private static final Pattern PACKAGE_FILTER = Pattern.compile(
+            "\\(osgi\\.wiring\\.package=([^)]+)\\)(?:\\(version>=([^)]+)\\))?(?:\\(!\\(version>=([^)]+)\\)\\))?");
+
+    /** "needs package x from 1.2.0 up to (not including) 2.0.0" for a requirement's namespace and filter. */
+    static String describeRequirement(String namespace, String filter) {
+        Matcher m = filter == null ? null : PACKAGE_FILTER.matcher(filter);
+        if (m != null && m.find()) {
+            return "needs package " + m.group(1) + range(m.group(2), m.group(3));
+        }
+        return "needs " + namespace + (filter == null ? "" : " " + filter);
+    }
+
+    private static String range(String from, String below) {
+        return from == null ? "" : below == null ? " " + from + " or newer" : " from " + from + " up to (not including) " + below;
     }
 
     /** What the plugin's code said when it failed; exception class names stay in the log, out of answers. */
@@ -303,7 +330,9 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
                 }
                 Descriptor descriptor = describe(file);
                 String reason = disabled ? readReason(file) : null;
-                entries.add(new Entry(file, descriptor, disabled ? null : bundles.get(file.toAbsolutePath().normalize()), disabled, reason));
+                Path jar = disabled ? file.resolveSibling(name.substring(0, name.length() - ".disabled".length())) : file;
+                entries.add(new Entry(file, descriptor, disabled ? null : bundles.get(file.toAbsolutePath().normalize()), disabled, reason,
+                        readLibraryMarker(jar)));
             }
         }
         entries.sort(Comparator.comparing(e -> e.descriptor().symbolicName()));
@@ -361,7 +390,72 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     void remove(Entry entry) throws IOException {
         Files.deleteIfExists(entry.file());
         Files.deleteIfExists(reasonFile(entry.file()));
-        LOG.info("Plugin removed plugin={}", entry.descriptor().symbolicName());
+        String name = entry.file().getFileName().toString();
+        Files.deleteIfExists(libraryMarker(name.endsWith(DISABLED) ? entry.file().resolveSibling(name.substring(0, name.length() - ".disabled".length()))
+                : entry.file()));
+        LOG.info("{} removed {}={}", entry.library() ? "Library" : "Plugin", entry.library() ? "library" : "plugin", entry.descriptor().symbolicName());
+    }
+
+    /** The bundles (by symbolic name) wired to a running bundle's capabilities: who uses a library. */
+    static List<String> usedBy(Bundle bundle) {
+        List<String> users = new ArrayList<>();
+        BundleWiring wiring = bundle == null ? null : bundle.adapt(BundleWiring.class);
+        if (wiring != null) {
+            for (var wire : wiring.getProvidedWires(null)) {
+                Bundle requirer = wire.getRequirerWiring().getBundle();
+                if (requirer.getBundleId() != bundle.getBundleId() && !users.contains(requirer.getSymbolicName())) {
+                    users.add(requirer.getSymbolicName());
+                }
+            }
+        }
+        return users;
+    }
+
+    /**
+     * The libraries the catalogue brought that nothing but {@code plugin} (or other such libraries) uses: they go
+     * with it, so removing a plugin installed from the catalogue leaves nothing of it behind.
+     */
+    List<Entry> librariesOnlyFor(Entry plugin) throws IOException {
+        java.util.Set<String> going = new java.util.HashSet<>(List.of(plugin.descriptor().symbolicName()));
+        List<Entry> out = new ArrayList<>();
+        List<Entry> libraries = list().stream().filter(e -> e.library() && e != plugin && !e.descriptor().symbolicName().equals(
+                plugin.descriptor().symbolicName())).toList();
+        for (boolean more = true; more; ) {
+            more = false;
+            for (Entry library : libraries) {
+                if (out.contains(library)) {
+                    continue;
+                }
+                List<String> users = usedBy(library.bundle());
+                boolean broughtFor = library.installedFor().stream().anyMatch(going::contains);
+                if (going.containsAll(users) && (broughtFor || !users.isEmpty())) {
+                    out.add(library);
+                    going.add(library.descriptor().symbolicName());
+                    more = true;
+                }
+            }
+        }
+        return out;
+    }
+
+    static Path libraryMarker(Path jar) {
+        return jar.resolveSibling(jar.getFileName() + LIBRARY);
+    }
+
+    static void writeLibraryMarker(Path jar, String installedFor) throws IOException {
+        Path file = libraryMarker(jar);
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(tmp, installedFor + "\n");
+        move(tmp, file);
+    }
+
+    private static List<String> readLibraryMarker(Path jar) {
+        Path file = libraryMarker(jar);
+        try {
+            return Files.exists(file) ? Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList() : null;
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static Path sibling(Path file, String name) {

@@ -61,6 +61,10 @@ final class PluginInstaller {
         }
     }
 
+    long maxBytes() {
+        return settings.maxBytes();
+    }
+
     boolean uploadEnabled() {
         return settings.upload();
     }
@@ -114,6 +118,86 @@ final class PluginInstaller {
         } finally {
             Files.deleteIfExists(upload);
             Files.deleteIfExists(backup);
+        }
+    }
+
+    /**
+     * Installs a catalogue item with whatever library bundles it needs from the catalogue, all or nothing: the
+     * framework's resolver decides what is needed (or names what is missing), every artifact is fetched and checked
+     * against its SHA-256 before any of them goes into {@code plugins/}, the libraries go in first and must start,
+     * then the plugin; if anything fails, everything this install put there is taken out again.
+     */
+    PluginDirectory.Entry installFromCatalogue(PluginCatalogue catalogue, org.osgi.framework.BundleContext context,
+                                               org.osgi.service.resolver.Resolver resolver, String name, String version) throws IOException {
+        PluginCatalogue.Index index = catalogue.read();
+        PluginCatalogue.Item wanted = index.newest(name, version).orElseThrow(() -> ProblemException.notFound("The catalogue has no "
+                + name + (version == null || version.isBlank() ? "" : " " + version) + "."));
+        if (directory.find(name).isPresent()) {
+            throw ProblemException.conflict("Plugin " + name + " is installed already; remove it first to install version " + wanted.version()
+                    + " from the catalogue.");
+        }
+        if (resolver == null) {
+            throw new ProblemException(503, "unavailable", "Resolver unavailable", "The framework's resolver is not available yet; try again.");
+        }
+        Set<String> installed = new HashSet<>();
+        for (PluginDirectory.Entry entry : directory.list()) {
+            installed.add(entry.descriptor().symbolicName());
+        }
+        for (org.osgi.framework.Bundle bundle : context.getBundles()) {
+            if (bundle.getSymbolicName() != null) {
+                installed.add(bundle.getSymbolicName());
+            }
+        }
+        List<org.osgi.resource.Resource> needed;
+        try {
+            needed = CatalogueResolution.resolve(context, resolver, wanted.resource(), index.items(), installed);
+        } catch (CatalogueResolution.Unresolvable e) {
+            throw new ProblemException(422, "unprocessable", "Requirements not met", name + " " + wanted.version() + " cannot be installed: "
+                    + e.getMessage() + ", which neither this panel nor the catalogue provides. Nothing was installed.", List.of());
+        }
+        java.util.Map<org.osgi.resource.Resource, PluginCatalogue.Item> items = new java.util.HashMap<>();
+        index.items().forEach(i -> items.put(i.resource(), i));
+        List<Path> downloads = new java.util.ArrayList<>();
+        List<Path> placed = new java.util.ArrayList<>();
+        try {
+            for (org.osgi.resource.Resource resource : needed) {
+                PluginCatalogue.Item item = items.get(resource);
+                Path download = directory.dir().resolve(".catalogue-" + UUID.randomUUID() + ".tmp");
+                downloads.add(download);
+                catalogue.download(item, download);
+                PluginDirectory.Descriptor d = PluginDirectory.describe(download);
+                if (!d.bundle() || !d.symbolicName().equals(item.name()) || !org.osgi.framework.Version.parseVersion(d.version()).equals(item.version())) {
+                    throw new ProblemException(422, "unprocessable", "Artifact does not match the catalogue", "The artifact of " + item.name() + " "
+                            + item.version() + " is " + d.symbolicName() + " " + d.version() + ". Nothing was installed.");
+                }
+            }
+            for (int i = 0; i < needed.size(); i++) {
+                PluginCatalogue.Item item = items.get(needed.get(i));
+                boolean library = item != wanted;
+                Path target = directory.dir().resolve(item.name() + PluginDirectory.JAR);
+                if (library) {
+                    placed.add(PluginDirectory.libraryMarker(target));
+                    PluginDirectory.writeLibraryMarker(target, name);
+                }
+                placed.add(target);
+                PluginDirectory.move(downloads.get(i), target);
+                PluginDirectory.Entry settled = awaitSettled(item.name(), item.version().toString());
+                String problem = problem(settled, item.version().toString());
+                if (problem != null) {
+                    throw new ProblemException(422, "unprocessable", "Install failed", (library ? "Library " + item.name() + ", which " + name
+                            + " needs," : name) + " " + item.version() + " could not start (" + problem + "). Nothing was installed.", List.of());
+                }
+                LOG.info("Installed from the catalogue {}={} version={} for={}", library ? "library" : "plugin", item.name(), item.version(), name);
+            }
+            placed.clear();
+            return directory.find(name).orElseThrow();
+        } finally {
+            for (Path download : downloads) {
+                Files.deleteIfExists(download);
+            }
+            for (Path file : placed) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 

@@ -63,6 +63,9 @@ public final class PluginPlatform implements PluginCalls {
 
         @AttributeDefinition(description = "Largest plugin jar accepted, in MiB")
         int max_size() default 50;
+
+        @AttributeDefinition(description = "The plugin catalogue: path or HTTPS URL of an OSGi repository index (index.xml); empty for none")
+        String catalogue() default "";
     }
 
     private final PluginDirectory directory;
@@ -87,6 +90,10 @@ public final class PluginPlatform implements PluginCalls {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.web.api.ApiRefusals apiRefusals;
 
+    /** The framework's own resolver (Felix registers it), for installing from the catalogue. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.resolver.Resolver resolver;
+
     @Activate
     public PluginPlatform(BundleContext context, Config config) throws IOException, java.security.cert.CertificateException {
         Path dir = PluginDirectory.configuredDir(context);
@@ -104,7 +111,8 @@ public final class PluginPlatform implements PluginCalls {
         PluginInstaller.Settings install = new PluginInstaller.Settings(config.upload(), signature,
                 config.trust().isBlank() ? null : Path.of(config.trust().strip()), Math.max(1, config.max_size()) * 1024L * 1024L);
         this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post,
-                install, () -> secondFactor, () -> modulePurge, () -> apiRefusals), properties);
+                install, () -> secondFactor, () -> modulePurge, () -> apiRefusals, new PluginCatalogue(config.catalogue(), install.maxBytes()),
+                context, () -> resolver), properties);
         LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
     }
 

@@ -35,9 +35,28 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 @Produces(MediaType.APPLICATION_JSON)
 public final class PluginsResource {
 
-    /** A plugin as listed. {@code reason} says, in one sentence, why it is not ACTIVE (or what is wrong with it). */
+    /**
+     * A plugin as listed. {@code reason} says, in one sentence, why it is not ACTIVE (or what is wrong with it).
+     * {@code kind} is {@code plugin}, or {@code library} for a bundle the catalogue installed because a plugin needs
+     * it; {@code usedBy} names the bundles that use a library.
+     */
     public record PluginView(String name, String title, String version, String vendor, String state, String reason,
-                             List<String> requires, Contributions contributes, String file, int stuckCalls) {
+                             List<String> requires, Contributions contributes, String file, int stuckCalls, String kind, List<String> usedBy) {
+    }
+
+    /** {@code GET /api/v1/plugins/catalogue}: the catalogue's name and source, and what it offers. */
+    public record CatalogueView(String name, String source, List<CatalogueItemView> items) {
+    }
+
+    /**
+     * An artifact of the catalogue, newest version first. {@code installed} is the version this panel runs (or null);
+     * {@code kind} is {@code plugin} or {@code library}.
+     */
+    public record CatalogueItemView(String name, String version, String description, String kind, long size, String sha256, String installed) {
+    }
+
+    /** Body of {@code POST /api/v1/plugins/catalogue/{name}/install} (optional): which version; the newest if none. */
+    public record CatalogueInstallRequest(String version) {
     }
 
     /** What a running plugin adds to the panel: REST paths, the permissions they declare, hooks, pages, tasks, other services. */
@@ -68,12 +87,20 @@ public final class PluginsResource {
     private final Supplier<io.vessel.api.security.SecondFactor> secondFactor;
     private final Supplier<io.vessel.persistence.api.ModulePurge> modulePurge;
     private final Supplier<io.vessel.web.api.ApiRefusals> refusals;
+    private final PluginCatalogue catalogue;
+    private final org.osgi.framework.BundleContext context;
+    private final Supplier<org.osgi.service.resolver.Resolver> resolver;
 
+    @SuppressWarnings("checkstyle:ParameterNumber")
     PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
                     PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor,
-                    Supplier<io.vessel.persistence.api.ModulePurge> modulePurge, Supplier<io.vessel.web.api.ApiRefusals> refusals)
+                    Supplier<io.vessel.persistence.api.ModulePurge> modulePurge, Supplier<io.vessel.web.api.ApiRefusals> refusals,
+                    PluginCatalogue catalogue, org.osgi.framework.BundleContext context, Supplier<org.osgi.service.resolver.Resolver> resolver)
             throws java.io.IOException,
             java.security.cert.CertificateException {
+        this.catalogue = catalogue;
+        this.context = context;
+        this.resolver = resolver;
         this.directory = directory;
         this.pools = pools;
         this.components = components;
@@ -102,6 +129,46 @@ public final class PluginsResource {
         PluginDirectory.Entry entry = io(() -> installer.install(body));
         events.post("INSTALLED", entry.descriptor().symbolicName(), "uploaded by " + caller.getName());
         return Response.created(java.net.URI.create("/api/v1/plugins/" + entry.descriptor().symbolicName())).entity(view(entry)).build();
+    }
+
+    /** The same as a form upload ({@code multipart/form-data}: the first file part is the jar). */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @RequiresPermission(MANAGE)
+    public Response uploadPluginForm(java.io.InputStream body, @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
+                                     @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
+        mayUpload(security, code);
+        return fromForm(body, contentType, jar -> uploadPlugin(jar, code, security));
+    }
+
+    /** The same as an upgrade, from a form ({@code multipart/form-data}). */
+    @jakarta.ws.rs.PUT
+    @Path("{name}")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @RequiresPermission(MANAGE)
+    public PluginView upgradePluginForm(@PathParam("name") String name, java.io.InputStream body, @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
+                                        @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
+        mayUpload(security, code);
+        return fromForm(body, contentType, jar -> upgradePlugin(name, jar, code, security));
+    }
+
+    /** Keeps the form's file part in a temporary file for the length of {@code then}. */
+    private <T> T fromForm(java.io.InputStream body, String contentType, java.util.function.Function<java.io.InputStream, T> then) {
+        java.nio.file.Path part = directory.dir().resolve(".form-" + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            MultipartUpload.firstFile(body, contentType, part, installer.maxBytes());
+            try (java.io.InputStream jar = java.nio.file.Files.newInputStream(part)) {
+                return then.apply(jar);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("plugin upload: " + e.getMessage(), e);
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(part);
+            } catch (IOException e) {
+                // a leftover .tmp is ignored by the directory and File Install
+            }
+        }
     }
 
     /** Upgrades a plugin in place with an uploaded jar; a version that cannot start is rolled back (422). */
@@ -134,6 +201,38 @@ public final class PluginsResource {
                     + " authenticator app (header " + SECOND_FACTOR + "); each code works once, and a confirmation holds for 5 minutes.");
         }
         return caller;
+    }
+
+    /** What the configured catalogue offers, with what of it this panel runs. */
+    @GET
+    @Path("catalogue")
+    @RequiresPermission(READ)
+    public CatalogueView getCatalogue(@Context SecurityContext security) {
+        providerOnly(security);
+        PluginCatalogue.Index index = catalogue.read();
+        Map<String, String> running = new java.util.HashMap<>();
+        io(() -> directory.list()).forEach(e -> running.put(e.descriptor().symbolicName(),
+                e.bundle() != null ? e.bundle().getVersion().toString() : e.descriptor().version()));
+        List<CatalogueItemView> items = index.items().stream().map(i -> new CatalogueItemView(i.name(), i.version().toString(), i.description(),
+                i.plugin() ? "plugin" : "library", i.size(), i.sha256(), running.get(i.name()))).toList();
+        return new CatalogueView(index.name(), index.source().toString(), items);
+    }
+
+    /**
+     * Installs a plugin from the catalogue with the library bundles it needs, all or nothing (see
+     * {@link PluginInstaller#installFromCatalogue}). The catalogue is the provider's own choice of what may run, so
+     * unlike an upload this needs no second factor; what is fetched must match the catalogue's SHA-256.
+     */
+    @POST
+    @Path("catalogue/{name}/install")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(MANAGE)
+    public Response installFromCatalogue(@PathParam("name") String name, CatalogueInstallRequest body, @Context SecurityContext security) {
+        Caller caller = providerOnly(security);
+        PluginDirectory.Entry entry = io(() -> installer.installFromCatalogue(catalogue, context, resolver.get(), name,
+                body == null ? null : body.version()));
+        events.post("INSTALLED", name, "from the catalogue by " + caller.getName());
+        return Response.created(java.net.URI.create("/api/v1/plugins/" + name)).entity(view(entry)).build();
     }
 
     @GET
@@ -193,6 +292,12 @@ public final class PluginsResource {
                                  @Context SecurityContext security) {
         providerOnly(security);
         PluginDirectory.Entry entry = require(name);
+        List<String> users = entry.library() ? PluginDirectory.usedBy(entry.bundle()) : List.of();
+        if (!users.isEmpty()) {
+            throw ProblemException.conflict("Library " + name + " is used by " + String.join(", ", users) + "; remove "
+                    + (users.size() == 1 ? "it" : "them") + " first.");
+        }
+        List<PluginDirectory.Entry> libraries = entry.library() ? List.of() : io(() -> directory.librariesOnlyFor(entry));
         Map<String, List<String>> tables = purge ? io(() -> PluginDirectory.migrationTables(entry.file())) : Map.of();
         io.vessel.persistence.api.ModulePurge purger = modulePurge.get();
         if (purge && !tables.isEmpty() && purger == null) {
@@ -200,9 +305,13 @@ public final class PluginsResource {
         }
         io(() -> {
             directory.remove(entry);
+            for (PluginDirectory.Entry library : libraries) {
+                directory.remove(library);
+            }
             return null;
         });
         events.post("REMOVED", name, null);
+        libraries.forEach(library -> events.post("REMOVED", library.descriptor().symbolicName(), "no longer needed by " + name));
         if (!tables.isEmpty()) {
             purge(name, tables, purger);
         }
@@ -249,17 +358,19 @@ public final class PluginsResource {
     PluginView view(PluginDirectory.Entry entry) {
         PluginDirectory.Descriptor d = entry.descriptor();
         String file = entry.file().getFileName().toString();
+        String kind = entry.library() ? "library" : "plugin";
         if (entry.disabled()) {
-            return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "DISABLED", entry.reason(), d.imports(), Contributions.NONE, file, 0);
+            return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "DISABLED", entry.reason(), d.imports(), Contributions.NONE, file, 0,
+                    kind, List.of());
         }
         if (!d.bundle()) {
             return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "FAILED",
-                    "not an OSGi bundle: its manifest has no Bundle-SymbolicName", d.imports(), Contributions.NONE, file, 0);
+                    "not an OSGi bundle: its manifest has no Bundle-SymbolicName", d.imports(), Contributions.NONE, file, 0, kind, List.of());
         }
         Bundle bundle = entry.bundle();
         if (bundle == null) {
             return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "INSTALLED", "being installed (plugins/ is read every second)",
-                    d.imports(), Contributions.NONE, file, 0);
+                    d.imports(), Contributions.NONE, file, 0, kind, List.of());
         }
         String failure = directory.failure(bundle.getBundleId());
         String state;
@@ -278,7 +389,7 @@ public final class PluginsResource {
             default -> state = failure != null ? "FAILED" : "RESOLVED";
         }
         return new PluginView(d.symbolicName(), d.name(), bundle.getVersion().toString(), d.vendor(), state, reason, d.imports(),
-                contributions(bundle), file, pools.stuck(bundle.getBundleId()));
+                contributions(bundle), file, pools.stuck(bundle.getBundleId()), kind, entry.library() ? PluginDirectory.usedBy(bundle) : List.of());
     }
 
     /** Components of the plugin whose activation threw, in one sentence. */

@@ -37,6 +37,10 @@ public final class SampleSettings {
                 type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD, required = false)
         String api_key() default "";
 
+        @org.osgi.service.metatype.annotations.AttributeDefinition(name = "Webhook on VE start", description = "URL told (JSON POST) whenever a VE starts",
+                required = false)
+        String webhook_url() default "";
+
         @org.osgi.service.metatype.annotations.AttributeDefinition(name = "Fail on start", description = "For tests: the component throws")
         boolean fail_on_start() default false;
     }

@@ -379,10 +379,10 @@ async function showPlugins() {
       p.reason ? el('div', { class: 'muted', 'data-plugin-reason': p.name }, p.reason) : ''),
     el('td', { class: 'optional' }, contributions(p)),
     el('td', {}, el('div', { class: 'actions' },
-      p.state === 'DISABLED'
+      p.kind === 'library' ? '' : p.state === 'DISABLED'
         ? el('button', { type: 'button', 'aria-label': 'Enable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/enable'), p.name + ' enabled.') }, 'Enable')
         : el('button', { type: 'button', 'aria-label': 'Disable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/disable', {}), p.name + ' disabled.') }, 'Disable'),
-      p.state === 'ACTIVE' || p.state === 'FAILED'
+      p.kind !== 'library' && (p.state === 'ACTIVE' || p.state === 'FAILED')
         ? el('button', { type: 'button', 'aria-label': 'Settings of ' + p.name, onclick: () => editPluginSettings(p) }, 'Settings') : '',
       el('button', { type: 'button', 'aria-label': 'Upgrade ' + p.name, onclick: () => uploadPlugin(p.name) }, 'Upgrade'),
       el('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + p.name, onclick: () => removePlugin(p) }, 'Remove')))));
@@ -409,7 +409,8 @@ async function showPlugins() {
 
 /** What the provider's catalogue offers; installing resolves and brings the libraries a plugin needs. */
 function catalogueCard(catalogue) {
-  if (catalogue.error) return el('div', { class: 'card', id: 'catalogue' }, el('h2', {}, 'Catalogue'), el('p', { class: 'muted' }, catalogue.error));
+  if (catalogue.error || !catalogue.source) return el('div', { class: 'card', id: 'catalogue' }, el('h2', {}, 'Catalogue'),
+    el('p', { class: 'muted' }, catalogue.error || catalogue.note));
   const rows = catalogue.items.map(i => el('tr', { 'data-catalogue-item': i.name },
     el('td', {}, el('strong', {}, i.name), i.description ? el('div', { class: 'muted' }, i.description) : ''),
     el('td', {}, i.version, el('div', { class: 'muted' }, i.kind)),

@@ -108,9 +108,12 @@ class PluginCatalogueIT {
     void withoutACatalogueTheProviderIsToldHowToConfigureOne(@TempDir Path work) throws Exception {
         Files.writeString(work.resolve("vessel.conf"), "");
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", work.resolve("vessel.conf").toString())).start()) {
-            PanelProcess.Response none = panel.get("/api/v1/plugins/catalogue");
-            assertProblem(none, 404, null);
-            assertTrue(none.json().get("detail").asText().contains("set plugins.catalogue in vessel.conf"), none.body());
+            JsonNode none = panel.get("/api/v1/plugins/catalogue").json();
+            assertEquals("[]", none.get("items").toString());
+            assertTrue(none.get("note").asText().contains("set plugins.catalogue in vessel.conf"), none.toString());
+            PanelProcess.Response install = panel.post("/api/v1/plugins/catalogue/" + BANNER + "/install", "");
+            assertProblem(install, 404, null);
+            assertTrue(install.json().get("detail").asText().contains("set plugins.catalogue in vessel.conf"), install.body());
         }
     }
 

@@ -41,6 +41,8 @@ final class PluginCatalogue {
     private static final long MAX_INDEX_BYTES = 16L * 1024 * 1024;
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
+    static final String NOT_CONFIGURED = "This panel has no plugin catalogue: set plugins.catalogue in vessel.conf to the file or HTTPS"
+            + " address of an OSGi repository index (index.xml).";
     static final String IDENTITY = "osgi.identity";
     static final String CONTENT = "osgi.content";
 
@@ -79,8 +81,7 @@ final class PluginCatalogue {
     /** Reads and parses the index; a problem that says which index and why when it cannot. */
     Index read() {
         if (!configured()) {
-            throw new ProblemException(404, "not-found", "No catalogue", "This panel has no plugin catalogue: set plugins.catalogue in vessel.conf"
-                    + " to the file or HTTPS address of an OSGi repository index (index.xml).");
+            throw new ProblemException(404, "not-found", "No catalogue", NOT_CONFIGURED);
         }
         URI source = source();
         try (InputStream in = open(source, MAX_INDEX_BYTES)) {

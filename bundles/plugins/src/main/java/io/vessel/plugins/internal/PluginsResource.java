@@ -44,8 +44,11 @@ public final class PluginsResource {
                              List<String> requires, Contributions contributes, String file, int stuckCalls, String kind, List<String> usedBy) {
     }
 
-    /** {@code GET /api/v1/plugins/catalogue}: the catalogue's name and source, and what it offers. */
-    public record CatalogueView(String name, String source, List<CatalogueItemView> items) {
+    /**
+     * {@code GET /api/v1/plugins/catalogue}: the catalogue's name and source, and what it offers; without one
+     * configured, no source and a {@code note} saying how to configure one.
+     */
+    public record CatalogueView(String name, String source, List<CatalogueItemView> items, String note) {
     }
 
     /**
@@ -209,13 +212,16 @@ public final class PluginsResource {
     @RequiresPermission(READ)
     public CatalogueView getCatalogue(@Context SecurityContext security) {
         providerOnly(security);
+        if (!catalogue.configured()) {
+            return new CatalogueView(null, null, List.of(), PluginCatalogue.NOT_CONFIGURED);
+        }
         PluginCatalogue.Index index = catalogue.read();
         Map<String, String> running = new java.util.HashMap<>();
         io(() -> directory.list()).forEach(e -> running.put(e.descriptor().symbolicName(),
                 e.bundle() != null ? e.bundle().getVersion().toString() : e.descriptor().version()));
         List<CatalogueItemView> items = index.items().stream().map(i -> new CatalogueItemView(i.name(), i.version().toString(), i.description(),
                 i.plugin() ? "plugin" : "library", i.size(), i.sha256(), running.get(i.name()))).toList();
-        return new CatalogueView(index.name(), index.source().toString(), items);
+        return new CatalogueView(index.name(), index.source().toString(), items, null);
     }
 
     /**

@@ -302,6 +302,32 @@ class PluginsIT {
     }
 
     @Test
+    void aPluginWhoseDatabaseModuleIsTakenIsLeftOutOfTheMappingAndEveryoneElseKeepsTheirs(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path twin = variant(HotDeployIT.PLUGIN, Files.createDirectories(work.resolve("fixtures")).resolve("twin.jar"),
+                m -> m.putValue("Bundle-SymbolicName", "io.vessel.fixture.twin"));
+        try (PanelProcess panel = withPlugins(work, Map.of(), HotDeployIT.PLUGIN)) {
+            awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/greetings").status() == 200, "plugin storage");
+
+            // a second plugin claims the same database module and entity names: Hibernate would refuse the mapping as a
+            // whole, so it is left out, says why, and the first one's storage (and every later rebuild) keeps working
+            Files.copy(twin, panel.pluginsDir.resolve("twin.jar"));
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/plugins/io.vessel.fixture.twin").body()
+                    .contains("its database module 'sample' is io.vessel.sample's already"), "the twin's reason");
+            assertEquals("FAILED", panel.get("/api/v1/plugins/io.vessel.fixture.twin").json().get("state").asText());
+            assertEquals(201, panel.post("/api/v1/sample/greetings", "{\"message\":\"still mapped\",\"guest\":\"Ada\"}").status());
+            assertTrue(panel.get("/api/v1/sample/greetings").body().contains("still mapped"));
+            assertEquals("ACTIVE", panel.get("/api/v1/plugins/io.vessel.sample").json().get("state").asText());
+
+            // once the first is gone, the module is free and the second one is mapped at the next rebuild
+            assertEquals(204, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/io.vessel.sample")).DELETE()).status());
+            awaitPlugin(panel, "io.vessel.fixture.twin", "ACTIVE");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/greetings").body().contains("still mapped"),
+                    "the data, now through the second plugin");
+        }
+    }
+
+    @Test
     void aPluginCannotTakeOverAPathThatIsServedAndTheApiKeepsGrowing(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
         try (PanelProcess panel = withPlugins(work, Map.of(), "misbehaving.shadow = true\n", MISBEHAVING)) {
             awaitPlugin(panel, "io.vessel.misbehaving", "FAILED");

@@ -7,7 +7,10 @@ import io.vessel.persistence.api.Database;
 import io.vessel.persistence.api.DatabaseInfo;
 import io.vessel.persistence.api.PersistenceContribution;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -68,6 +72,10 @@ public final class PersistenceComponent {
     private final BundleContext context;
     private final ContributorsStarting contributorsStarting;
     private final Set<PersistenceContribution> contributions = ConcurrentHashMap.newKeySet();
+    /** Who registered each contribution (bundle, service id): precedence, and whom a refusal is about. */
+    private final Map<PersistenceContribution, ServiceReference<PersistenceContribution>> references = new ConcurrentHashMap<>();
+    private volatile Map<Long, String> refused = Map.of();
+    private ServiceRegistration<io.vessel.persistence.api.PersistenceRefusals> refusalsRegistration;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vessel-persistence");
         t.setDaemon(true);
@@ -115,13 +123,15 @@ public final class PersistenceComponent {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addContribution(PersistenceContribution contribution) {
+    void addContribution(PersistenceContribution contribution, ServiceReference<PersistenceContribution> reference) {
+        references.put(contribution, reference);
         contributions.add(contribution);
         scheduleRebuild();
     }
 
     void removeContribution(PersistenceContribution contribution) {
         contributions.remove(contribution);
+        references.remove(contribution);
         scheduleRebuild();
     }
 
@@ -139,26 +149,103 @@ public final class PersistenceComponent {
         pendingRebuild = executor.schedule(this::rebuild, delayMs, TimeUnit.MILLISECONDS);
     }
 
+
     private void rebuild() {
-        List<PersistenceContribution> snapshot = List.copyOf(contributions);
-        try {
-            engine.apply(snapshot);
-        } catch (DatabaseUnavailableException e) {
-            LOG.debug("Persistence rebuild failure details", e);
-            if (databaseRegistration == null) {
-                reportFailure(e.getMessage());
-            } else {
-                LOG.error("Keeping the previous database mapping: {}", e.getMessage());
+        Map<Long, String> nextRefused = new HashMap<>();
+        List<ContributionScreen.Claimant> accepted = ContributionScreen.accept(claimantsInPrecedence(), nextRefused);
+        List<ContributionScreen.Claimant> trying = accepted;
+        Set<ContributionScreen.Claimant> suspected = new java.util.HashSet<>();
+        ContributionScreen.Claimant suspect = null;
+        String suspicion = null;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                engine.apply(trying.stream().map(ContributionScreen.Claimant::contribution).toList());
+                break;
+            } catch (DatabaseUnavailableException e) {
+                LOG.debug("Persistence rebuild failure details", e);
+                if (databaseRegistration == null) {
+                    reportFailure(e.getMessage());
+                } else {
+                    LOG.error("Keeping the previous database mapping: {}", e.getMessage());
+                }
+                return;
+            } catch (RuntimeException e) {
+                // a plugin's share that cannot be mapped is left out, so everything else keeps (or gets) its mapping:
+                // the module whose migrations failed, or, when Hibernate refuses the mapping as a whole, the plugin
+                // without which it works (newest first; the panel's own modules are never left out)
+                ContributionScreen.Claimant failed = e instanceof PersistenceEngine.ModuleFailure f ? plugin(accepted, f.contribution) : null;
+                if (failed != null) {
+                    leaveOut(nextRefused, failed, "its database " + e.getMessage(), e);
+                    accepted = without(accepted, failed);
+                    trying = suspect == null ? accepted : without(accepted, suspect);
+                } else {
+                    suspect = e instanceof PersistenceEngine.ModuleFailure ? null : nextSuspect(accepted, suspected);
+                    if (suspect == null || attempt >= MAX_LEFT_OUT) {
+                        LOG.error("Persistence rebuild failed", e);
+                        if (databaseRegistration == null) {
+                            reportFailure("cannot start persistence: " + ConnectionPool.firstLine(e.getMessage()));
+                        }
+                        return;
+                    }
+                    suspected.add(suspect);
+                    suspicion = "its entities cannot be mapped: " + ConnectionPool.firstLine(e.getMessage());
+                    trying = without(accepted, suspect);
+                }
             }
-            return;
-        } catch (RuntimeException e) {
-            LOG.error("Persistence rebuild failed", e);
-            if (databaseRegistration == null) {
-                reportFailure("cannot start persistence: " + ConnectionPool.firstLine(e.getMessage()));
-            }
-            return;
         }
+        if (suspect != null) {
+            leaveOut(nextRefused, suspect, suspicion, null);
+        }
+        refused = Map.copyOf(nextRefused);
         publish();
+    }
+
+    /** How many times one rebuild tries again without a plugin's share. */
+    private static final int MAX_LEFT_OUT = 5;
+
+    private static void leaveOut(Map<Long, String> refusals, ContributionScreen.Claimant claimant, String why, Exception e) {
+        LOG.warn("Persistence leaves out module={} bundle={}: {}", claimant.contribution().module(), claimant.bundleName(), why);
+        if (e != null) {
+            LOG.debug("Persistence module failure details", e);
+        }
+        refusals.put(claimant.bundleId(), why);
+    }
+
+    private static List<ContributionScreen.Claimant> without(List<ContributionScreen.Claimant> all, ContributionScreen.Claimant left) {
+        return all.stream().filter(c -> c != left).toList();
+    }
+
+    private static ContributionScreen.Claimant plugin(List<ContributionScreen.Claimant> accepted, PersistenceContribution contribution) {
+        return accepted.stream().filter(c -> c.contribution() == contribution && c.contribution().order() >= 1000).findFirst().orElse(null);
+    }
+
+    private static ContributionScreen.Claimant nextSuspect(List<ContributionScreen.Claimant> accepted, Set<ContributionScreen.Claimant> suspected) {
+        for (int i = accepted.size() - 1; i >= 0; i--) {
+            ContributionScreen.Claimant c = accepted.get(i);
+            if (c.contribution().order() >= 1000 && !suspected.contains(c)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Core modules first, then plugins, the older registration first. */
+    private List<ContributionScreen.Claimant> claimantsInPrecedence() {
+        List<ContributionScreen.Claimant> claimants = new ArrayList<>();
+        for (PersistenceContribution c : List.copyOf(contributions)) {
+            ServiceReference<PersistenceContribution> ref = references.get(c);
+            org.osgi.framework.Bundle bundle = ref == null ? null : ref.getBundle();
+            claimants.add(new ContributionScreen.Claimant(c, bundle == null ? -1 : bundle.getBundleId(),
+                    bundle == null || bundle.getSymbolicName() == null ? "module " + c.module() : bundle.getSymbolicName()));
+        }
+        claimants.sort(Comparator.comparingInt((ContributionScreen.Claimant c) -> c.contribution().order() < 1000 ? 0 : 1)
+                .thenComparingLong(c -> serviceId(references.get(c.contribution()))));
+        return claimants;
+    }
+
+    private static long serviceId(ServiceReference<?> ref) {
+        Object id = ref == null ? null : ref.getProperty(org.osgi.framework.Constants.SERVICE_ID);
+        return id instanceof Long l ? l : Long.MAX_VALUE;
     }
 
     private synchronized void publish() {
@@ -170,6 +257,7 @@ public final class PersistenceComponent {
             healthProps.put(HealthCheck.NAME_PROPERTY, "database");
             healthRegistration = context.registerService(HealthCheck.class, this::health, healthProps);
             purgeRegistration = context.registerService(io.vessel.persistence.api.ModulePurge.class, (module, tables) -> engine.purge(module, tables), null);
+            refusalsRegistration = context.registerService(io.vessel.persistence.api.PersistenceRefusals.class, () -> refused, null);
         } else {
             databaseRegistration.setProperties(props);
         }
@@ -223,6 +311,8 @@ public final class PersistenceComponent {
             unregister(databaseRegistration);
             unregister(failureRegistration);
             unregister(purgeRegistration);
+            unregister(refusalsRegistration);
+            refusalsRegistration = null;
             purgeRegistration = null;
             healthRegistration = null;
             databaseRegistration = null;

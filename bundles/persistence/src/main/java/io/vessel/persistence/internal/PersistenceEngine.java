@@ -80,7 +80,13 @@ final class PersistenceEngine implements Database, AutoCloseable {
                 .toList();
         MigrationRunner runner = new MigrationRunner(pool, settings.isPostgres());
         for (PersistenceContribution contribution : ordered) {
-            runner.migrate(contribution.module(), MigrationScanner.scan(contribution));
+            try {
+                runner.migrate(contribution.module(), MigrationScanner.scan(contribution));
+            } catch (DatabaseUnavailableException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ModuleFailure(contribution, e);
+            }
         }
         long started = System.nanoTime();
         SessionFactory next = SessionFactoryBuilder.build(pool, settings, ordered);
@@ -100,6 +106,16 @@ final class PersistenceEngine implements Database, AutoCloseable {
         }
         LOG.info("Persistence ready modules={} entities={} tookMs={}", nextModules,
                 ordered.stream().mapToInt(c -> c.entityClasses().size()).sum(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** A module's migrations failed; the contributions before it were migrated. */
+    static final class ModuleFailure extends RuntimeException {
+        final transient PersistenceContribution contribution;
+
+        ModuleFailure(PersistenceContribution contribution, RuntimeException cause) {
+            super("migrations of module " + contribution.module() + " failed: " + ConnectionPool.firstLine(cause.getMessage()), cause);
+            this.contribution = contribution;
+        }
     }
 
     @Override

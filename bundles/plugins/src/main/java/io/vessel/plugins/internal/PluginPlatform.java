@@ -90,6 +90,9 @@ public final class PluginPlatform implements PluginCalls {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.web.api.ApiRefusals apiRefusals;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.persistence.api.PersistenceRefusals persistenceRefusals;
+
     /** The framework's own resolver (Felix registers it), for installing from the catalogue. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile org.osgi.service.resolver.Resolver resolver;
@@ -112,7 +115,7 @@ public final class PluginPlatform implements PluginCalls {
                 config.trust().isBlank() ? null : Path.of(config.trust().strip()), Math.max(1, config.max_size()) * 1024L * 1024L);
         this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post,
                 install, () -> secondFactor, () -> modulePurge, () -> apiRefusals, new PluginCatalogue(config.catalogue(), install.maxBytes()),
-                context, () -> resolver), properties);
+                context, () -> resolver, () -> persistenceRefusals), properties);
         LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
     }
 

@@ -93,14 +93,17 @@ public final class PluginsResource {
     private final PluginCatalogue catalogue;
     private final org.osgi.framework.BundleContext context;
     private final Supplier<org.osgi.service.resolver.Resolver> resolver;
+    private final Supplier<io.vessel.persistence.api.PersistenceRefusals> persistenceRefusals;
 
     @SuppressWarnings("checkstyle:ParameterNumber")
     PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
                     PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor,
                     Supplier<io.vessel.persistence.api.ModulePurge> modulePurge, Supplier<io.vessel.web.api.ApiRefusals> refusals,
-                    PluginCatalogue catalogue, org.osgi.framework.BundleContext context, Supplier<org.osgi.service.resolver.Resolver> resolver)
+                    PluginCatalogue catalogue, org.osgi.framework.BundleContext context, Supplier<org.osgi.service.resolver.Resolver> resolver,
+                    Supplier<io.vessel.persistence.api.PersistenceRefusals> persistenceRefusals)
             throws java.io.IOException,
             java.security.cert.CertificateException {
+        this.persistenceRefusals = persistenceRefusals;
         this.catalogue = catalogue;
         this.context = context;
         this.resolver = resolver;
@@ -388,6 +391,11 @@ public final class PluginsResource {
                 String refused = api == null ? null : api.refusedByBundle().get(bundle.getBundleId());
                 if (refused != null) {
                     reason = reason == null ? refused : reason + "; " + refused;
+                }
+                io.vessel.persistence.api.PersistenceRefusals database = persistenceRefusals.get();
+                String leftOut = database == null ? null : database.refusedByBundle().get(bundle.getBundleId());
+                if (leftOut != null) {
+                    reason = reason == null ? leftOut : reason + "; " + leftOut;
                 }
                 state = reason == null ? "ACTIVE" : "FAILED";
             }

@@ -415,9 +415,10 @@ function catalogueCard(catalogue) {
     el('td', {}, el('strong', {}, i.name), i.description ? el('div', { class: 'muted' }, i.description) : ''),
     el('td', {}, i.version, el('div', { class: 'muted' }, i.kind)),
     el('td', {}, i.installed ? (i.installed === i.version ? 'installed' : 'version ' + i.installed + ' installed') : ''),
-    el('td', {}, i.kind === 'plugin' && !i.installed ? el('button', { type: 'button', 'aria-label': 'Install ' + i.name + ' ' + i.version,
-      onclick: () => act(api('POST', '/plugins/catalogue/' + i.name + '/install', { version: i.version }), i.name + ' ' + i.version + ' installed.') },
-    'Install') : '')));
+    el('td', {}, i.offer ? el('button', { type: 'button', 'aria-label': (i.offer === 'upgrade' ? 'Upgrade ' : 'Install ') + i.name + ' ' + i.version,
+      onclick: () => act(api('POST', '/plugins/catalogue/' + i.name + '/install', { version: i.version }),
+        i.name + ' ' + i.version + (i.offer === 'upgrade' ? ' is running.' : ' installed.')) },
+    i.offer === 'upgrade' ? 'Upgrade to ' + i.version : 'Install') : '')));
   return el('div', { class: 'card', id: 'catalogue' }, el('h2', {}, 'Catalogue' + (catalogue.name ? ': ' + catalogue.name : '')),
     el('p', { class: 'muted' }, 'From ' + catalogue.source + '. Installing a plugin also installs the libraries it needs from the catalogue;'
       + ' every file must match the catalogue\'s checksum.'),

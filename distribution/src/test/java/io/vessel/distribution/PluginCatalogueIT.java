@@ -101,6 +101,24 @@ class PluginCatalogueIT {
             assertEquals("[]", panel.get("/api/v1/plugins").json().toString(), "neither the plugin nor the library was installed");
             assertEquals(List.of(), files(panel.pluginsDir), "no download is left behind");
             assertEquals(200, panel.get("/api/v1/health").status());
+
+            // the intact catalogue installs; a newer version published later is offered as an upgrade and runs
+            bytes[bytes.length / 2] ^= 0x01;
+            Files.write(libraryJar, bytes);
+            assertEquals(201, panel.post("/api/v1/plugins/catalogue/" + BANNER + "/install", "").status());
+            assertEquals(null, item(panel.get("/api/v1/plugins/catalogue").json(), BANNER).get("offer"));
+            Path newer = PluginsIT.variant(catalogue.resolve("vessel-banner-plugin-0.1.0-SNAPSHOT.jar"), catalogue.resolve("banner-0.2.0.jar"),
+                    m -> m.putValue("Bundle-Version", "0.2.0"));
+            Files.writeString(index, withNewerVersion(original, BANNER, newer, "0.2.0"));
+            JsonNode offered = item(panel.get("/api/v1/plugins/catalogue").json(), BANNER);
+            assertEquals("0.2.0", offered.get("version").asText());
+            assertEquals("upgrade", offered.get("offer").asText(), offered.toString());
+            PanelProcess.Response upgraded = panel.post("/api/v1/plugins/catalogue/" + BANNER + "/install", "");
+            assertEquals(200, upgraded.status(), upgraded.toString());
+            assertEquals("0.2.0", upgraded.json().get("version").asText());
+            assertEquals("ACTIVE", upgraded.json().get("state").asText());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/banner").status() == 200, "the upgraded plugin's endpoint");
+            assertEquals("[\"" + BANNER + "\"]", panel.get("/api/v1/plugins/" + LIBRARY).json().get("usedBy").toString());
         }
     }
 
@@ -139,6 +157,23 @@ class PluginCatalogueIT {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    /** The index with one more resource: {@code name} at {@code version}, the jar {@code jar} (its SHA-256 and size). */
+    private static String withNewerVersion(String index, String name, Path jar, String version) throws Exception {
+        Matcher m = Pattern.compile("(?s)<resource>.*?</resource>").matcher(index);
+        while (m.find()) {
+            String resource = m.group();
+            if (resource.contains("name=\"osgi.identity\" value=\"" + name + "\"")) {
+                String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar)));
+                String newer = resource.replaceAll("value=\"0\\.1\\.0\\.SNAPSHOT\"", "value=\"" + version + "\"")
+                        .replaceAll("name=\"url\" value=\"[^\"]*\"", "name=\"url\" value=\"" + jar.getFileName() + "\"")
+                        .replaceAll("name=\"size\" value=\"\\d+\"", "name=\"size\" value=\"" + Files.size(jar) + "\"")
+                        .replaceAll("name=\"osgi.content\" value=\"[0-9A-Fa-f]+\"", "name=\"osgi.content\" value=\"" + sha + "\"");
+                return index.replace("</repository>", newer + "\n</repository>");
+            }
+        }
+        throw new AssertionError("no " + name + " in the index");
     }
 
     private static PanelProcess.Response delete(PanelProcess panel, String path) {

@@ -91,9 +91,18 @@ final class PluginInstaller {
     PluginDirectory.Entry upgrade(String name, InputStream body) throws IOException {
         PluginDirectory.Entry current = directory.find(name).orElseThrow(() -> ProblemException.notFound("There is no plugin " + name + "."));
         Path upload = receive(body);
+        try {
+            return replace(current, upload, check(upload));
+        } finally {
+            Files.deleteIfExists(upload);
+        }
+    }
+
+    /** Puts {@code upload} (plugin {@code d}, checked) in place of {@code current}; rolled back if it cannot start. */
+    private PluginDirectory.Entry replace(PluginDirectory.Entry current, Path upload, PluginDirectory.Descriptor d) throws IOException {
+        String name = current.descriptor().symbolicName();
         Path backup = directory.dir().resolve("." + current.file().getFileName() + ".previous");
         try {
-            PluginDirectory.Descriptor d = check(upload);
             if (!d.symbolicName().equals(name)) {
                 throw new ProblemException(422, "unprocessable", "Unprocessable request", "The upload is plugin " + d.symbolicName()
                         + ", not " + name + ".", List.of());
@@ -116,13 +125,13 @@ final class PluginInstaller {
             throw new ProblemException(422, "unprocessable", "Upgrade rolled back", "Version " + d.version() + " of " + name
                     + " could not start (" + problem + "); version " + current.descriptor().version() + " was put back and keeps serving.", List.of());
         } finally {
-            Files.deleteIfExists(upload);
             Files.deleteIfExists(backup);
         }
     }
 
     /**
-     * Installs a catalogue item with whatever library bundles it needs from the catalogue, all or nothing: the
+     * Installs a catalogue item, or upgrades an older version of it, with whatever library bundles it needs from the
+     * catalogue, all or nothing: the
      * framework's resolver decides what is needed (or names what is missing), every artifact is fetched and checked
      * against its SHA-256 before any of them goes into {@code plugins/}, the libraries go in first and must start,
      * then the plugin; if anything fails, everything this install put there is taken out again.
@@ -132,9 +141,10 @@ final class PluginInstaller {
         PluginCatalogue.Index index = catalogue.read();
         PluginCatalogue.Item wanted = index.newest(name, version).orElseThrow(() -> ProblemException.notFound("The catalogue has no "
                 + name + (version == null || version.isBlank() ? "" : " " + version) + "."));
-        if (directory.find(name).isPresent()) {
-            throw ProblemException.conflict("Plugin " + name + " is installed already; remove it first to install version " + wanted.version()
-                    + " from the catalogue.");
+        PluginDirectory.Entry current = directory.find(name).orElse(null);
+        if (current != null && (current.library() || !(org.osgi.framework.Version.parseVersion(current.descriptor().version()).compareTo(wanted.version()) < 0))) {
+            throw ProblemException.conflict((current.library() ? "Library " : "Plugin ") + name + " " + current.descriptor().version()
+                    + " is installed already" + (current.library() ? "." : "; the catalogue has nothing newer than that."));
         }
         if (resolver == null) {
             throw new ProblemException(503, "unavailable", "Resolver unavailable", "The framework's resolver is not available yet; try again.");
@@ -143,6 +153,7 @@ final class PluginInstaller {
         for (PluginDirectory.Entry entry : directory.list()) {
             installed.add(entry.descriptor().symbolicName());
         }
+        installed.remove(name); // an upgrade: the newer version is what is offered
         for (org.osgi.framework.Bundle bundle : context.getBundles()) {
             if (bundle.getSymbolicName() != null) {
                 installed.add(bundle.getSymbolicName());
@@ -174,6 +185,12 @@ final class PluginInstaller {
             for (int i = 0; i < needed.size(); i++) {
                 PluginCatalogue.Item item = items.get(needed.get(i));
                 boolean library = item != wanted;
+                if (!library && current != null) {
+                    // the libraries it needs now run; the plugin itself is replaced as an upload is (rolled back if it cannot start)
+                    PluginDirectory.Entry upgraded = replace(current, downloads.get(i), PluginDirectory.describe(downloads.get(i)));
+                    placed.clear();
+                    return upgraded;
+                }
                 Path target = directory.dir().resolve(item.name() + PluginDirectory.JAR);
                 if (library) {
                     placed.add(PluginDirectory.libraryMarker(target));

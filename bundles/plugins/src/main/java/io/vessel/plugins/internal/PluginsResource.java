@@ -53,9 +53,11 @@ public final class PluginsResource {
 
     /**
      * An artifact of the catalogue, newest version first. {@code installed} is the version this panel runs (or null);
-     * {@code kind} is {@code plugin} or {@code library}.
+     * {@code kind} is {@code plugin} or {@code library}; {@code offer} is {@code install} or {@code upgrade} for the
+     * newest version of a plugin that is not installed or older here, else null.
      */
-    public record CatalogueItemView(String name, String version, String description, String kind, long size, String sha256, String installed) {
+    public record CatalogueItemView(String name, String version, String description, String kind, long size, String sha256, String installed,
+                                    String offer) {
     }
 
     /** Body of {@code POST /api/v1/plugins/catalogue/{name}/install} (optional): which version; the newest if none. */
@@ -222,8 +224,17 @@ public final class PluginsResource {
         Map<String, String> running = new java.util.HashMap<>();
         io(() -> directory.list()).forEach(e -> running.put(e.descriptor().symbolicName(),
                 e.bundle() != null ? e.bundle().getVersion().toString() : e.descriptor().version()));
-        List<CatalogueItemView> items = index.items().stream().map(i -> new CatalogueItemView(i.name(), i.version().toString(), i.description(),
-                i.plugin() ? "plugin" : "library", i.size(), i.sha256(), running.get(i.name()))).toList();
+        java.util.Set<String> offered = new java.util.HashSet<>();
+        List<CatalogueItemView> items = index.items().stream().map(i -> {
+            String installed = running.get(i.name());
+            String offer = null;
+            if (i.plugin() && offered.add(i.name())) {
+                offer = installed == null ? "install"
+                        : org.osgi.framework.Version.parseVersion(installed).compareTo(i.version()) < 0 ? "upgrade" : null;
+            }
+            return new CatalogueItemView(i.name(), i.version().toString(), i.description(), i.plugin() ? "plugin" : "library", i.size(), i.sha256(),
+                    installed, offer);
+        }).toList();
         return new CatalogueView(index.name(), index.source().toString(), items, null);
     }
 
@@ -238,10 +249,12 @@ public final class PluginsResource {
     @RequiresPermission(MANAGE)
     public Response installFromCatalogue(@PathParam("name") String name, CatalogueInstallRequest body, @Context SecurityContext security) {
         Caller caller = providerOnly(security);
+        boolean upgrade = io(() -> directory.find(name)).isPresent();
         PluginDirectory.Entry entry = io(() -> installer.installFromCatalogue(catalogue, context, resolver.get(), name,
                 body == null ? null : body.version()));
-        events.post("INSTALLED", name, "from the catalogue by " + caller.getName());
-        return Response.created(java.net.URI.create("/api/v1/plugins/" + name)).entity(view(entry)).build();
+        events.post(upgrade ? "UPGRADED" : "INSTALLED", name, "from the catalogue by " + caller.getName());
+        return upgrade ? Response.ok(view(entry)).build()
+                : Response.created(java.net.URI.create("/api/v1/plugins/" + name)).entity(view(entry)).build();
     }
 
     @GET

@@ -51,7 +51,8 @@ class AuthorizationMatrixIT {
         }
         // plugins run as root: only the provider's administrators see or manage them
         for (String plugins : List.of("GET /plugins", "POST /plugins", "PUT /plugins/{name}", "GET /plugins/{name}", "POST /plugins/{name}/disable", "POST /plugins/{name}/enable",
-                "DELETE /plugins/{name}", "GET /plugins/{name}/settings", "PUT /plugins/{name}/settings/{pid}", "GET /scheduled-tasks", "POST /scheduled-tasks/{name}/run")) {
+                "DELETE /plugins/{name}", "GET /plugins/{name}/settings", "PUT /plugins/{name}/settings/{pid}", "GET /scheduled-tasks", "POST /scheduled-tasks/{name}/run",
+                "GET /plugins/catalogue", "POST /plugins/catalogue/{name}/install")) {
             EXPECTED.put(plugins, "P");
         }
         for (String webhooks : List.of("GET /webhooks", "POST /webhooks", "DELETE /webhooks/{id}", "GET /webhooks/{id}/deliveries",

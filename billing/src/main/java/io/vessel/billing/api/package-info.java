@@ -1,6 +1,7 @@
 /**
  * Billing: plans, usage meters fed by the kernel layer's accounting events, rating, invoices and dunning.
- * Placeholder until the billing issue; the bundle is part of the distribution so the layout is fixed early.
+ * So far: exact money ({@link io.vessel.billing.api.Money}) and the price models meters are rated with
+ * ({@link io.vessel.billing.api.PriceModel}); plans, meters, invoices and dunning follow.
  */
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package io.vessel.billing.api;

@@ -114,6 +114,13 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /nodes", "PA");
         EXPECTED.put("GET /nodes/{id}", "PA");
         EXPECTED.put("GET /metrics", "PA");
+        // plans: sellers (the provider, resellers) manage their own; auditors read
+        for (String read : List.of("GET /billing/plans", "GET /billing/plans/{id}", "GET /billing/plans/{id}/versions", "GET /billing/plans/{id}/versions/{version}")) {
+            EXPECTED.put(read, "PRA");
+        }
+        for (String manage : List.of("POST /billing/plans", "PUT /billing/plans/{id}", "POST /billing/plans/{id}/retire")) {
+            EXPECTED.put(manage, "PR");
+        }
     }
 
     private static final String PASSWORD = "Matrix-Password-1";
@@ -314,6 +321,15 @@ class AuthorizationMatrixIT {
         // webhooks belong to the tenant of whoever makes them (a public address literal: nothing is resolved)
         String webhookA = webhookOf('O');
         String webhookR = webhookOf('R');
+
+        // plans belong to the seller that made them
+        String planP = PanelProcess.createdId(callers.get('P').post("/api/v1/billing/plans", BillingPlansIT.PLAN));
+        String planR = PanelProcess.createdId(callers.get('R').post("/api/v1/billing/plans", BillingPlansIT.PLAN));
+        for (char role : "POMA".toCharArray()) {
+            own.put(role + "plan", planP);
+        }
+        own.put("Rplan", planR);
+        foreign.put("Rplan", planP);
 
         // own objects: what each role works on; foreign: what lies outside its part of the tree
         for (char role : "PROMA".toCharArray()) {

@@ -39,6 +39,9 @@ public final class Permissions {
     public static final String METRICS_READ = "metrics.read";
     /** A tenant's webhooks: make, list, delete, see deliveries. */
     public static final String WEBHOOK_MANAGE = "webhook.manage";
+    /** The plans a seller (the provider, a reseller) offers. */
+    public static final String BILLING_PLAN_READ = "billing.plan.read";
+    public static final String BILLING_PLAN_MANAGE = "billing.plan.manage";
 
     private Permissions() {
     }

@@ -1,0 +1,17 @@
+package io.vessel.billing.api;
+
+import java.math.BigDecimal;
+import java.util.Currency;
+import java.util.List;
+
+/**
+ * One version of a plan: what a subscription to it costs and grants. Versions never change once made; editing a
+ * plan makes a new version, and subscriptions keep theirs until they are moved.
+ *
+ * @param price             the recurring price per {@code period} (per started hour for {@link BillingPeriod#HOUR})
+ * @param monthlyCap        for hourly plans: the most a month of hours costs (null: no cap)
+ * @param suspendedAccrues  whether a suspended subscription keeps accruing the recurring price
+ */
+public record PlanDefinition(String name, Currency currency, BillingPeriod period, BigDecimal price, BigDecimal monthlyCap,
+                             BigDecimal setupFee, int trialDays, boolean suspendedAccrues, PlanQuotas quotas, List<MeterCharge> charges) {
+}

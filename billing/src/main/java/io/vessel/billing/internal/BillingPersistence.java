@@ -1,0 +1,27 @@
+package io.vessel.billing.internal;
+
+import io.vessel.persistence.api.PersistenceContribution;
+import java.util.List;
+import org.osgi.service.component.annotations.Component;
+
+/** Billing's tables (migrations in {@code db/migration/billing}). */
+@Component(service = PersistenceContribution.class)
+public final class BillingPersistence implements PersistenceContribution {
+
+    static final String MODULE = "billing";
+
+    @Override
+    public String module() {
+        return MODULE;
+    }
+
+    @Override
+    public int order() {
+        return 80;
+    }
+
+    @Override
+    public List<Class<?>> entityClasses() {
+        return List.of(PlanEntity.class, PlanVersionEntity.class);
+    }
+}

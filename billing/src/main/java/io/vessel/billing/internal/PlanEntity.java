@@ -1,0 +1,35 @@
+package io.vessel.billing.internal;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+@Entity(name = "BillingPlan")
+@Table(name = "billing_plan")
+public class PlanEntity {
+    @Id
+    UUID id;
+    @Column(name = "owner_tenant")
+    UUID ownerTenant;
+    String code;
+    @Column(name = "latest_version")
+    int latestVersion;
+    @Column(name = "retired_at")
+    Instant retiredAt;
+    @Column(name = "created_at")
+    Instant createdAt;
+
+    protected PlanEntity() {
+    }
+
+    PlanEntity(UUID id, UUID ownerTenant, String code, Instant createdAt) {
+        this.id = id;
+        this.ownerTenant = ownerTenant;
+        this.code = code;
+        this.latestVersion = 1;
+        this.createdAt = createdAt;
+    }
+}

@@ -121,6 +121,16 @@ class AuthorizationMatrixIT {
         for (String manage : List.of("POST /billing/plans", "PUT /billing/plans/{id}", "POST /billing/plans/{id}/retire")) {
             EXPECTED.put(manage, "PR");
         }
+        // billing accounts and subscriptions: customers read their own, sellers manage their customers'
+        for (String read : List.of("GET /billing/accounts/{id}", "GET /billing/accounts/{id}/invoices/upcoming", "GET /billing/subscriptions",
+                "GET /billing/subscriptions/{id}")) {
+            EXPECTED.put(read, "PROA");
+        }
+        for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel")) {
+            EXPECTED.put(manage, "PR");
+        }
+        EXPECTED.put("GET /billing/clock", "P");
+        EXPECTED.put("POST /billing/clock", "P");
     }
 
     private static final String PASSWORD = "Matrix-Password-1";
@@ -330,6 +340,20 @@ class AuthorizationMatrixIT {
         }
         own.put("Rplan", planR);
         foreign.put("Rplan", planP);
+        String subscriptionA = PanelProcess.createdId(callers.get('P').post("/api/v1/billing/subscriptions",
+                "{\"tenant\":\"" + tenantA + "\",\"plan\":\"" + planP + "\"}"));
+        String subscriptionB = PanelProcess.createdId(callers.get('R').post("/api/v1/billing/subscriptions",
+                "{\"tenant\":\"" + tenantB + "\",\"plan\":\"" + planR + "\"}"));
+        for (char role : "POMA".toCharArray()) {
+            own.put(role + "billing-account", tenantA);
+            own.put(role + "subscription", subscriptionA);
+        }
+        own.put("Rbilling-account", tenantB);
+        own.put("Rsubscription", subscriptionB);
+        for (char role : "OMR".toCharArray()) {
+            foreign.put(role + "billing-account", role == 'R' ? tenantA : tenantB);
+            foreign.put(role + "subscription", role == 'R' ? subscriptionA : subscriptionB);
+        }
 
         // own objects: what each role works on; foreign: what lies outside its part of the tree
         for (char role : "PROMA".toCharArray()) {

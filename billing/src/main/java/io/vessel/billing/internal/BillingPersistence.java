@@ -22,6 +22,6 @@ public final class BillingPersistence implements PersistenceContribution {
 
     @Override
     public List<Class<?>> entityClasses() {
-        return List.of(PlanEntity.class, PlanVersionEntity.class);
+        return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class);
     }
 }

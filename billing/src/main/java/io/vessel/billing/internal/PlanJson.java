@@ -223,6 +223,23 @@ public final class PlanJson {
         return String.join(", ", java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList());
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** A stored version's definition, back in its domain form. */
+    static PlanDefinition read(PlanVersionEntity version) {
+        try {
+            PlanRequest stored = JSON.readValue(version.definition, PlanRequest.class);
+            List<Problem.FieldError> errors = new ArrayList<>();
+            PlanDefinition d = definition(stored, errors);
+            if (d == null) {
+                throw new IllegalStateException("plan version " + version.id + " no longer reads as a valid plan: " + errors);
+            }
+            return d;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("plan version " + version.id + " cannot be read", e);
+        }
+    }
+
     /** The stored (and shown) form of a definition. */
     static PlanRequest of(PlanDefinition d) {
         PlanQuotas q = d.quotas();

@@ -73,8 +73,8 @@ public final class PlansResource implements ObjectOwnership {
 
     @Activate
     public PlansResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                         @Reference IdentityService identity) {
-        this(database, identity, Clock.systemUTC());
+                         @Reference IdentityService identity, @Reference BillingClock clock) {
+        this(database, identity, (Clock) clock);
     }
 
     PlansResource(Database database, IdentityService identity, Clock clock) {
@@ -259,7 +259,7 @@ public final class PlansResource implements ObjectOwnership {
         return plan.ownerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : plan.ownerTenant.toString();
     }
 
-    private PlanVersionEntity version(jakarta.persistence.EntityManager em, PlanEntity plan, int number) {
+    static PlanVersionEntity version(jakarta.persistence.EntityManager em, PlanEntity plan, int number) {
         return em.createQuery("select v from BillingPlanVersion v where v.planId = :p and v.version = :n", PlanVersionEntity.class)
                 .setParameter("p", plan.id).setParameter("n", number).getResultStream().findFirst()
                 .orElseThrow(() -> ProblemException.notFound("Plan " + plan.code + " has no version " + number + "."));
@@ -279,7 +279,7 @@ public final class PlansResource implements ObjectOwnership {
         }
     }
 
-    private PlanJson.PlanRequest load(PlanVersionEntity version) {
+    PlanJson.PlanRequest load(PlanVersionEntity version) {
         try {
             return json.readValue(version.definition, PlanJson.PlanRequest.class);
         } catch (JsonProcessingException e) {

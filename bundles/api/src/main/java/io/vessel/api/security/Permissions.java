@@ -42,6 +42,14 @@ public final class Permissions {
     /** The plans a seller (the provider, a reseller) offers. */
     public static final String BILLING_PLAN_READ = "billing.plan.read";
     public static final String BILLING_PLAN_MANAGE = "billing.plan.manage";
+    /** A tenant's billing account (currency, anchor day, tax location, balance) and its invoices. */
+    public static final String BILLING_ACCOUNT_READ = "billing.account.read";
+    public static final String BILLING_ACCOUNT_MANAGE = "billing.account.manage";
+    /** A tenant's subscriptions to plans. */
+    public static final String BILLING_SUBSCRIPTION_READ = "billing.subscription.read";
+    public static final String BILLING_SUBSCRIPTION_MANAGE = "billing.subscription.manage";
+    /** Billing's clock (moving it needs billing.test.clock = true): the provider's administrators only. */
+    public static final String BILLING_CLOCK = "billing.clock";
 
     private Permissions() {
     }

@@ -25,6 +25,10 @@ import static io.vessel.api.security.Permissions.VE_READ;
 import static io.vessel.api.security.Permissions.WEBHOOK_MANAGE;
 import static io.vessel.api.security.Permissions.BILLING_PLAN_MANAGE;
 import static io.vessel.api.security.Permissions.BILLING_PLAN_READ;
+import static io.vessel.api.security.Permissions.BILLING_ACCOUNT_MANAGE;
+import static io.vessel.api.security.Permissions.BILLING_ACCOUNT_READ;
+import static io.vessel.api.security.Permissions.BILLING_SUBSCRIPTION_MANAGE;
+import static io.vessel.api.security.Permissions.BILLING_SUBSCRIPTION_READ;
 import static io.vessel.api.security.Permissions.VE_REINSTALL;
 
 import io.vessel.identity.api.TenantKind;
@@ -42,13 +46,15 @@ enum BuiltInRole {
     RESELLER_ADMIN("reseller-admin", EnumSet.of(TenantKind.RESELLER), Set.of(SELF, TENANT_READ, TENANT_MANAGE, ACCOUNT_READ,
             ACCOUNT_MANAGE, ROLE_READ, ROLE_MANAGE, IMPERSONATE, AUDIT_READ, VE_READ, VE_CREATE, VE_POWER, VE_EXEC, VE_REINSTALL,
             VE_CONFIGURE, VE_LIMITS, VE_NETWORK, VE_DELETE, TEMPLATE_READ, IPPOOL_READ, OPERATION_READ, WEBHOOK_MANAGE, BILLING_PLAN_READ,
-            BILLING_PLAN_MANAGE)),
+            BILLING_PLAN_MANAGE, BILLING_ACCOUNT_READ, BILLING_ACCOUNT_MANAGE, BILLING_SUBSCRIPTION_READ, BILLING_SUBSCRIPTION_MANAGE)),
     CUSTOMER_OWNER("customer-owner", EnumSet.of(TenantKind.CUSTOMER), Set.of(SELF, TENANT_READ, ACCOUNT_READ, ACCOUNT_MANAGE, ROLE_READ,
-            ROLE_MANAGE, VE_READ, VE_POWER, VE_EXEC, VE_REINSTALL, VE_CONFIGURE, TEMPLATE_READ, OPERATION_READ, WEBHOOK_MANAGE)),
+            ROLE_MANAGE, VE_READ, VE_POWER, VE_EXEC, VE_REINSTALL, VE_CONFIGURE, TEMPLATE_READ, OPERATION_READ, WEBHOOK_MANAGE,
+            BILLING_ACCOUNT_READ, BILLING_SUBSCRIPTION_READ)),
     CUSTOMER_MEMBER("customer-member", EnumSet.of(TenantKind.CUSTOMER), Set.of(SELF, VE_READ, VE_POWER, VE_EXEC, TEMPLATE_READ,
             OPERATION_READ)),
     AUDITOR("auditor", EnumSet.allOf(TenantKind.class), Set.of(SELF, TENANT_READ, ACCOUNT_READ, ROLE_READ, AUDIT_READ, VE_READ,
-            TEMPLATE_READ, IPPOOL_READ, NODE_READ, OPERATION_READ, METRICS_READ, BILLING_PLAN_READ));
+            TEMPLATE_READ, IPPOOL_READ, NODE_READ, OPERATION_READ, METRICS_READ, BILLING_PLAN_READ,
+            BILLING_ACCOUNT_READ, BILLING_SUBSCRIPTION_READ));
 
     static final String ALL = "*";
 

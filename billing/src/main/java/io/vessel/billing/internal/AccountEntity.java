@@ -1,0 +1,47 @@
+package io.vessel.billing.internal;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A tenant's billing account. */
+@Entity(name = "BillingAccount")
+@Table(name = "billing_account")
+public class AccountEntity {
+    @Id
+    @Column(name = "tenant_id")
+    UUID tenantId;
+    /** Who invoices this account: the tenant's parent (the provider, or its reseller). */
+    @Column(name = "seller_tenant")
+    UUID sellerTenant;
+    String currency;
+    @Column(name = "anchor_day")
+    int anchorDay;
+    @Column(name = "time_zone")
+    String timeZone;
+    String country;
+    String region;
+    @Column(name = "tax_id")
+    String taxId;
+    /** Prepaid credit (positive) the account holds. */
+    BigDecimal balance;
+    @Column(name = "created_at")
+    Instant createdAt;
+
+    protected AccountEntity() {
+    }
+
+    AccountEntity(UUID tenantId, UUID sellerTenant, String currency, int anchorDay, String timeZone, Instant createdAt) {
+        this.tenantId = tenantId;
+        this.sellerTenant = sellerTenant;
+        this.currency = currency;
+        this.anchorDay = anchorDay;
+        this.timeZone = timeZone;
+        this.balance = BigDecimal.ZERO;
+        this.createdAt = createdAt;
+    }
+}

@@ -1,0 +1,207 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.billing.api.BillingCalendar;
+import io.vessel.billing.api.Money;
+import io.vessel.identity.api.IdentityService;
+import io.vessel.identity.api.Tenant;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/billing/accounts/{tenant}}: a tenant's billing account — who invoices it (its parent: the provider
+ * or its reseller), its currency, anchor day and time zone, where it is taxed, its prepaid balance — and the draft of
+ * its invoice for the current period ({@code invoices/upcoming}).
+ */
+@Component(service = {AccountsResource.class, ObjectOwnership.class}, property = {ApiWhiteboard.RESOURCE + "=true",
+        ObjectOwnership.KIND + "=" + AccountsResource.KIND})
+@Path("billing/accounts")
+@Produces(MediaType.APPLICATION_JSON)
+public final class AccountsResource implements ObjectOwnership {
+
+    static final String KIND = "billing-account";
+    static final String READ = Permissions.BILLING_ACCOUNT_READ;
+    static final String MANAGE = Permissions.BILLING_ACCOUNT_MANAGE;
+
+    /** Body of {@code PUT}: everything but the currency may change later; the currency only until the first subscription. */
+    public record AccountRequest(String currency, Integer anchorDay, String timeZone, String country, String region, String taxId) {
+    }
+
+    public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
+                              String taxId, String balance, Instant createdAt) {
+    }
+
+    private final Database database;
+    private final IdentityService identity;
+    private final BillingClock clock;
+    private final UpcomingInvoice upcoming;
+
+    @Activate
+    public AccountsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                            @Reference IdentityService identity, @Reference BillingClock clock) {
+        this.database = database;
+        this.identity = identity;
+        this.clock = clock;
+        this.upcoming = new UpcomingInvoice(clock);
+    }
+
+    @GET
+    @Path("{id}")
+    @RequiresPermission(value = READ, object = KIND)
+    public AccountView getBillingAccount(@PathParam("id") String tenant) {
+        UUID id = UUID.fromString(tenant);
+        AccountEntity account = database.inTransaction(em -> em.find(AccountEntity.class, id));
+        if (account == null) {
+            throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet (it is made with its first subscription, or by PUT).");
+        }
+        return view(account);
+    }
+
+    @PUT
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public AccountView putBillingAccount(@PathParam("id") String tenant, AccountRequest body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID id = UUID.fromString(tenant);
+        if (caller.tenantId() != null && caller.tenantId().equals(tenant)) {
+            throw new ProblemException(403, "forbidden", "Forbidden", "A seller does not bill itself: its seller keeps its billing account.");
+        }
+        UUID seller = sellerOf(id);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        AccountRequest r = body == null ? new AccountRequest(null, null, null, null, null, null) : body;
+        String currency = null;
+        if (r.currency() != null) {
+            try {
+                currency = Money.currency(r.currency()).getCurrencyCode();
+            } catch (io.vessel.billing.api.InvalidPriceException e) {
+                errors.add(new Problem.FieldError("currency", "'" + r.currency() + "' is not an ISO 4217 currency code"));
+            }
+        }
+        if (r.anchorDay() != null && (r.anchorDay() < 1 || r.anchorDay() > 31)) {
+            errors.add(new Problem.FieldError("anchorDay", "from 1 to 31"));
+        }
+        if (r.timeZone() != null) {
+            try {
+                ZoneId.of(r.timeZone());
+            } catch (DateTimeException e) {
+                errors.add(new Problem.FieldError("timeZone", "'" + r.timeZone() + "' is not a time zone such as Europe/Berlin"));
+            }
+        }
+        if (r.country() != null && !java.util.Set.of(Locale.getISOCountries()).contains(r.country().toUpperCase(Locale.ROOT))) {
+            errors.add(new Problem.FieldError("country", "an ISO 3166 country code such as DE"));
+        }
+        if (r.taxId() != null && r.taxId().length() > 64) {
+            errors.add(new Problem.FieldError("taxId", "at most 64 characters"));
+        }
+        if (!errors.isEmpty()) {
+            throw PlansResource.unprocessable("The billing account is not valid.", errors);
+        }
+        String chosenCurrency = currency;
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id);
+            if (account == null) {
+                if (chosenCurrency == null) {
+                    throw PlansResource.unprocessable("A new billing account needs its currency.", List.of(new Problem.FieldError("currency", "required")));
+                }
+                account = new AccountEntity(id, seller, chosenCurrency, clock.instant().atZone(java.time.ZoneOffset.UTC).getDayOfMonth(), "UTC",
+                        clock.instant());
+                em.persist(account);
+            } else if (chosenCurrency != null && !chosenCurrency.equals(account.currency)) {
+                Long subscriptions = em.createQuery("select count(s) from BillingSubscription s where s.tenantId = :t", Long.class)
+                        .setParameter("t", id).getSingleResult();
+                if (subscriptions > 0) {
+                    throw ProblemException.conflict("The account is billed in " + account.currency + " already; its currency does not change.");
+                }
+                account.currency = chosenCurrency;
+            }
+            if (r.anchorDay() != null) {
+                account.anchorDay = r.anchorDay();
+            }
+            if (r.timeZone() != null) {
+                account.timeZone = ZoneId.of(r.timeZone()).getId();
+            }
+            if (r.country() != null) {
+                account.country = r.country().toUpperCase(Locale.ROOT);
+            }
+            if (r.region() != null) {
+                account.region = r.region().isBlank() ? null : r.region().strip();
+            }
+            if (r.taxId() != null) {
+                account.taxId = r.taxId().isBlank() ? null : r.taxId().strip();
+            }
+            return view(account);
+        });
+    }
+
+    /** The current period's invoice as it stands: recurring charges in advance (prorated), setup fees. Nothing is written. */
+    @GET
+    @Path("{id}/invoices/upcoming")
+    @RequiresPermission(value = READ, object = KIND)
+    public UpcomingInvoice.Draft upcomingInvoiceOfAccount(@PathParam("id") String tenant) {
+        UUID id = UUID.fromString(tenant);
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id);
+            if (account == null) {
+                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
+            }
+            return upcoming.draft(em, account);
+        });
+    }
+
+    /** The tenant's seller: its parent. The provider has none (it is nobody's customer). */
+    UUID sellerOf(UUID tenant) {
+        Tenant t = identity.tenant(tenant).orElseThrow(() -> ProblemException.notFound("There is no tenant " + tenant + "."));
+        if (t.parentId() == null) {
+            throw PlansResource.unprocessable("The provider is nobody's customer; it has no billing account.",
+                    List.of(new Problem.FieldError("tenant", "the provider")));
+        }
+        return t.parentId();
+    }
+
+    static BillingCalendar calendar(AccountEntity account) {
+        return new BillingCalendar(ZoneId.of(account.timeZone), account.anchorDay, account.createdAt.atZone(ZoneId.of(account.timeZone)).getMonthValue());
+    }
+
+    private AccountView view(AccountEntity a) {
+        String seller = a.sellerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : a.sellerTenant.toString();
+        return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, a.balance.toPlainString(),
+                a.createdAt);
+    }
+
+    /** An account belongs to its tenant. */
+    @Override
+    public Optional<String> ownerOf(String id) {
+        try {
+            UUID tenant = UUID.fromString(id);
+            return identity.tenant(tenant).map(t -> t.id().toString());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.billing.api.BillingPeriod;
+import io.vessel.billing.api.PlanDefinition;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /api/v1/billing/subscriptions}: a tenant subscribed to one version of a plan its seller sells. Subscribing
+ * makes the tenant's billing account if it has none (in the plan's currency); a plan in another currency than the
+ * account's, a retired plan or another seller's plan is refused naming the field. Cancel now or at the period's end.
+ */
+@Component(service = {SubscriptionsResource.class, ObjectOwnership.class}, property = {ApiWhiteboard.RESOURCE + "=true",
+        ObjectOwnership.KIND + "=" + SubscriptionsResource.KIND})
+@Path("billing/subscriptions")
+@Produces(MediaType.APPLICATION_JSON)
+public final class SubscriptionsResource implements ObjectOwnership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriptionsResource.class);
+    static final String KIND = "subscription";
+    static final String READ = Permissions.BILLING_SUBSCRIPTION_READ;
+    static final String MANAGE = Permissions.BILLING_SUBSCRIPTION_MANAGE;
+
+    /** Body of {@code POST}: whose subscription, to which plan (its newest version unless {@code version} says). */
+    public record NewSubscription(String tenant, String plan, Integer version) {
+    }
+
+    /** Body of {@code POST …/cancel}: {@code now} or {@code periodEnd} (the default). */
+    public record Cancellation(String when) {
+    }
+
+    public record SubscriptionView(UUID id, UUID tenant, UUID plan, String planCode, int planVersion, String planName, String state,
+                                   Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, String createdBy) {
+    }
+
+    private final Database database;
+    private final AccountsResource accounts;
+    private final BillingClock clock;
+
+    @Activate
+    public SubscriptionsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                                 @Reference AccountsResource accounts, @Reference BillingClock clock) {
+        this.database = database;
+        this.accounts = accounts;
+        this.clock = clock;
+    }
+
+    @GET
+    @RequiresPermission(READ)
+    public List<SubscriptionView> listSubscriptions(@QueryParam("tenant") String tenant, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s order by s.createdAt", SubscriptionEntity.class)
+                .getResultList().stream().filter(s -> caller.sees(s.tenantId.toString()))
+                .filter(s -> tenant == null || tenant.equals(s.tenantId.toString())).map(s -> view(em, s)).toList());
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(MANAGE)
+    public Response createSubscription(NewSubscription body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID tenant = uuid("tenant", body == null ? null : body.tenant());
+        UUID planId = uuid("plan", body.plan());
+        if (!caller.sees(tenant.toString()) || caller.tenantId().equals(tenant.toString())) {
+            throw ProblemException.notFound("There is no customer " + tenant + " of yours.");
+        }
+        UUID seller = accounts.sellerOf(tenant);
+        Instant now = clock.instant();
+        SubscriptionEntity created = database.inTransaction(em -> {
+            PlanEntity plan = em.find(PlanEntity.class, planId);
+            if (plan == null || !plan.ownerTenant.equals(seller)) {
+                throw PlansResource.unprocessable("The tenant's seller sells no plan " + planId + ".",
+                        List.of(new Problem.FieldError("plan", "not a plan of the tenant's seller")));
+            }
+            if (plan.retiredAt != null) {
+                throw PlansResource.unprocessable("Plan " + plan.code + " is retired: nobody new subscribes to it.",
+                        List.of(new Problem.FieldError("plan", "retired")));
+            }
+            int version = body.version() == null ? plan.latestVersion : body.version();
+            if (version < 1 || version > plan.latestVersion) {
+                throw PlansResource.unprocessable("Plan " + plan.code + " has no version " + version + ".",
+                        List.of(new Problem.FieldError("version", "from 1 to " + plan.latestVersion)));
+            }
+            PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, version));
+            AccountEntity account = em.find(AccountEntity.class, tenant, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (account == null) {
+                account = new AccountEntity(tenant, seller, d.currency().getCurrencyCode(),
+                        now.atZone(java.time.ZoneOffset.UTC).getDayOfMonth(), "UTC", now);
+                em.persist(account);
+                em.flush();
+            } else if (!account.currency.equals(d.currency().getCurrencyCode())) {
+                throw PlansResource.unprocessable("The account is billed in " + account.currency + "; plan " + plan.code + " is priced in "
+                        + d.currency().getCurrencyCode() + ".", List.of(new Problem.FieldError("plan", "another currency")));
+            }
+            Instant trialEnd = d.trialDays() > 0 ? now.plus(Duration.ofDays(d.trialDays())) : null;
+            SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, plan.id, version, now, trialEnd, caller.getName());
+            em.persist(s);
+            return s;
+        });
+        LOG.info("Subscribed subscription={} tenant={} plan={} version={} by={}", created.id, tenant, planId, created.planVersion, caller.getName());
+        return Response.created(URI.create("/api/v1/billing/subscriptions/" + created.id))
+                .entity(database.inTransaction(em -> view(em, em.find(SubscriptionEntity.class, created.id)))).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @RequiresPermission(value = READ, object = KIND)
+    public SubscriptionView getSubscription(@PathParam("id") String id) {
+        return database.inTransaction(em -> view(em, em.find(SubscriptionEntity.class, UUID.fromString(id))));
+    }
+
+    /** Ends the subscription now, or at the end of its current period (the default); the recurring price stops there. */
+    @POST
+    @Path("{id}/cancel")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public SubscriptionView cancelSubscription(@PathParam("id") String id, Cancellation body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        String when = body == null || body.when() == null ? "periodEnd" : body.when();
+        if (!when.equals("now") && !when.equals("periodEnd")) {
+            throw PlansResource.unprocessable("Cancel now or at the period's end.", List.of(new Problem.FieldError("when", "now or periodEnd")));
+        }
+        return database.inTransaction(em -> {
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (s.endedAt != null) {
+                throw ProblemException.conflict("The subscription ended at " + s.endedAt + ".");
+            }
+            Instant now = clock.instant();
+            if (when.equals("now")) {
+                s.endedAt = now;
+                s.state = "CANCELLED";
+            } else {
+                AccountEntity account = em.find(AccountEntity.class, s.tenantId);
+                PlanDefinition d = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+                BillingPeriod kind = d.period() == BillingPeriod.HOUR ? BillingPeriod.HOUR : d.period();
+                s.cancelAt = AccountsResource.calendar(account).containing(now, kind).end();
+            }
+            LOG.info("Subscription cancelled subscription={} when={} by={}", s.id, when, caller.getName());
+            return view(em, s);
+        });
+    }
+
+    @Override
+    public Optional<String> ownerOf(String id) {
+        try {
+            UUID subscription = UUID.fromString(id);
+            return Optional.ofNullable(database.inTransaction(em -> em.find(SubscriptionEntity.class, subscription))).map(s -> s.tenantId.toString());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public long countOwnedBy(String tenantId) {
+        return database.inTransaction(em -> em.createQuery("select count(s) from BillingSubscription s where s.tenantId = :t", Long.class)
+                .setParameter("t", UUID.fromString(tenantId)).getSingleResult());
+    }
+
+    private SubscriptionView view(jakarta.persistence.EntityManager em, SubscriptionEntity s) {
+        PlanEntity plan = em.find(PlanEntity.class, s.planId);
+        PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, s.planVersion));
+        Instant now = clock.instant();
+        String state = s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt) ? "CANCELLED"
+                : s.trialEndsAt != null && now.isBefore(s.trialEndsAt) ? "TRIAL" : "ACTIVE";
+        return new SubscriptionView(s.id, s.tenantId, s.planId, plan.code, s.planVersion, d.name(), state, s.startedAt, s.trialEndsAt, s.cancelAt,
+                s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy);
+    }
+
+    private static UUID uuid(String field, String text) {
+        try {
+            return UUID.fromString(text == null ? "" : text.strip());
+        } catch (IllegalArgumentException e) {
+            throw PlansResource.unprocessable("Send {\"tenant\": \"<tenant id>\", \"plan\": \"<plan id>\"}.",
+                    List.of(new Problem.FieldError(field, "a tenant or plan id")));
+        }
+    }
+}

@@ -130,6 +130,9 @@ class AuthorizationMatrixIT {
             EXPECTED.put(manage, "PR");
         }
         EXPECTED.put("GET /billing/clock", "P");
+        EXPECTED.put("POST /billing/runs", "PR");
+        EXPECTED.put("GET /billing/invoices", "PROA");
+        EXPECTED.put("GET /billing/invoices/{id}", "PROA");
         EXPECTED.put("POST /billing/clock", "P");
     }
 
@@ -350,6 +353,16 @@ class AuthorizationMatrixIT {
         }
         own.put("Rbilling-account", tenantB);
         own.put("Rsubscription", subscriptionB);
+        assertEquals(200, callers.get('P').post("/api/v1/billing/runs", "").status());
+        String invoiceA = callers.get('P').get("/api/v1/billing/invoices?tenant=" + tenantA).json().get(0).get("id").asText();
+        String invoiceB = callers.get('P').get("/api/v1/billing/invoices?tenant=" + tenantB).json().get(0).get("id").asText();
+        for (char role : "POMA".toCharArray()) {
+            own.put(role + "invoice", invoiceA);
+        }
+        own.put("Rinvoice", invoiceB);
+        foreign.put("Rinvoice", invoiceA);
+        foreign.put("Oinvoice", invoiceB);
+        foreign.put("Minvoice", invoiceB);
         for (char role : "OMR".toCharArray()) {
             foreign.put(role + "billing-account", role == 'R' ? tenantA : tenantB);
             foreign.put(role + "subscription", role == 'R' ? subscriptionA : subscriptionB);

@@ -26,10 +26,23 @@ public final class BillingClock extends Clock {
     static final String PID = "io.vessel.billing";
     private static final Logger LOG = LoggerFactory.getLogger(BillingClock.class);
 
+    /** {@code billing.*} in vessel.conf. */
     @ObjectClassDefinition(name = "Vessel billing")
     public @interface Config {
         @AttributeDefinition(description = "Let provider admins move billing's clock forward (tests and demos only)")
         boolean test_clock() default false;
+
+        @AttributeDefinition(description = "Invoice numbers: {YYYY} the year, {NUMBER} or {NUMBER:6} (zero-padded) the sequence")
+        String invoice_number_format() default "{YYYY}-{NUMBER:6}";
+
+        @AttributeDefinition(description = "Credit note numbers, their own series")
+        String credit_note_number_format() default "CN-{YYYY}-{NUMBER:6}";
+
+        @AttributeDefinition(description = "Whether numbering starts again at 1 each year")
+        boolean number_yearly() default true;
+
+        @AttributeDefinition(description = "Days until an invoice is due")
+        int invoice_due_days() default 14;
     }
 
     private final boolean movable;

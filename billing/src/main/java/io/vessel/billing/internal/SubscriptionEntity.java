@@ -34,6 +34,11 @@ public class SubscriptionEntity {
     Instant createdAt;
     @Column(name = "created_by")
     String createdBy;
+    /** The recurring price is invoiced up to here (in advance for monthly and yearly plans, in arrears for hourly ones). */
+    @Column(name = "invoiced_until")
+    Instant invoicedUntil;
+    @Column(name = "setup_invoiced")
+    boolean setupInvoiced;
 
     protected SubscriptionEntity() {
     }

@@ -1,0 +1,139 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.schedule.ScheduledTask;
+import io.vessel.api.schedule.TaskRun;
+import io.vessel.billing.api.PlanDefinition;
+import io.vessel.persistence.api.Database;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The billing run: for each account, one document with everything its subscriptions owe that was not invoiced yet
+ * ({@link RecurringCharges}) — an invoice, or a credit note when credits outweigh charges. Each account is billed in
+ * one transaction that locks its account row, so concurrent runs never bill it twice, and that writes the document,
+ * its lines, its number and the subscriptions' watermarks together, so a crash leaves no document without lines and
+ * no gap in the numbers (a number is taken under a row lock on its series, in the same transaction). Prepaid balance
+ * pays a new invoice at once; a credit note's amount goes to the balance. Runs hourly as a scheduled task (billing is
+ * a consumer of the plugin platform's scheduler) and on demand.
+ */
+@Component(service = {BillingRun.class, ScheduledTask.class}, configurationPid = BillingClock.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        property = {ScheduledTask.NAME + "=billing.invoice-run", ScheduledTask.CRON + "=7 * * * *", ScheduledTask.MISSED + "=" + ScheduledTask.CATCH_UP})
+public final class BillingRun implements ScheduledTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BillingRun.class);
+    static final String INVOICE = "INVOICE";
+    static final String CREDIT_NOTE = "CREDIT_NOTE";
+
+    /** What a run did. */
+    public record Result(int accounts, List<String> documents) {
+    }
+
+    private final Database database;
+    private final BillingClock clock;
+    private final BillingClock.Config config;
+
+    @Activate
+    public BillingRun(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                      @Reference BillingClock clock, BillingClock.Config config) {
+        this.database = database;
+        this.clock = clock;
+        this.config = config;
+        InvoiceNumbers.check(config.invoice_number_format());
+        InvoiceNumbers.check(config.credit_note_number_format());
+    }
+
+    @Override
+    public void run(TaskRun run) {
+        Result result = run(tenant -> true);
+        LOG.info("Billing run accounts={} documents={}", result.accounts(), result.documents().size());
+    }
+
+    /** Bills every account whose tenant {@code visible} accepts, each in its own transaction. */
+    Result run(Predicate<UUID> visible) {
+        List<UUID> tenants = database.inTransaction(em -> em.createQuery("select a.tenantId from BillingAccount a order by a.createdAt", UUID.class)
+                .getResultList()).stream().filter(visible).toList();
+        List<String> documents = new ArrayList<>();
+        for (UUID tenant : tenants) {
+            billAccount(tenant).ifPresent(documents::add);
+        }
+        return new Result(tenants.size(), documents);
+    }
+
+    /** Bills one account; the number of the document made, if anything was due. Retried once when two runs raced for a new series. */
+    Optional<String> billAccount(UUID tenant) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return database.inTransaction(em -> bill(em, tenant));
+            } catch (PersistenceException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+                LOG.debug("Billing an account raced another run, trying again tenant={}", tenant, e);
+            }
+        }
+    }
+
+    private Optional<String> bill(EntityManager em, UUID tenant) {
+        AccountEntity account = em.find(AccountEntity.class, tenant, LockModeType.PESSIMISTIC_WRITE);
+        Instant now = clock.instant();
+        List<SubscriptionEntity> subscriptions = em.createQuery("select s from BillingSubscription s where s.tenantId = :t order by s.startedAt",
+                SubscriptionEntity.class).setParameter("t", tenant).getResultList();
+        UUID invoiceId = UUID.randomUUID();
+        List<InvoiceLineEntity> lines = new ArrayList<>();
+        BigDecimal total = BigDecimal.ZERO;
+        for (SubscriptionEntity s : subscriptions) {
+            PlanDefinition plan = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+            RecurringCharges.Due due = RecurringCharges.due(new RecurringCharges.Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt,
+                    s.invoicedUntil, s.setupInvoiced), plan, AccountsResource.calendar(account), now);
+            for (RecurringCharges.Charge c : due.charges()) {
+                lines.add(new InvoiceLineEntity(invoiceId, lines.size() + 1, c.kind(), c.description(), s.id, c.quantity(), c.unitPrice(), c.amount(),
+                        c.from(), c.to()));
+                total = total.add(c.amount());
+            }
+            s.invoicedUntil = due.invoicedUntil();
+            s.setupInvoiced = due.setupInvoiced();
+        }
+        if (lines.isEmpty()) {
+            return Optional.empty();
+        }
+        String kind = total.signum() < 0 ? CREDIT_NOTE : INVOICE;
+        InvoiceEntity invoice = new InvoiceEntity(invoiceId, tenant, account.sellerTenant, kind, account.currency, now,
+                now.plus(Duration.ofDays(Math.max(0, config.invoice_due_days()))));
+        invoice.total = total;
+        int year = config.number_yearly() ? now.atZone(ZoneOffset.UTC).getYear() : 0;
+        long sequence = InvoiceNumbers.next(em, account.sellerTenant, kind, year);
+        invoice.seriesYear = year;
+        invoice.sequence = sequence;
+        invoice.number = InvoiceNumbers.format(kind.equals(INVOICE) ? config.invoice_number_format() : config.credit_note_number_format(),
+                now.atZone(ZoneOffset.UTC).getYear(), sequence);
+        if (kind.equals(CREDIT_NOTE)) {
+            account.balance = account.balance.add(total.negate());
+        } else if (account.balance.signum() > 0) {
+            BigDecimal paid = account.balance.min(total);
+            invoice.amountPaid = paid;
+            account.balance = account.balance.subtract(paid);
+        }
+        em.persist(invoice);
+        em.flush();
+        lines.forEach(em::persist);
+        LOG.info("Billed tenant={} document={} number={} total={} {} lines={}", tenant, kind, invoice.number, total.toPlainString(), account.currency,
+                lines.size());
+        return Optional.of(invoice.number);
+    }
+}

@@ -1,0 +1,50 @@
+package io.vessel.billing.internal;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.UUID;
+
+/** An issued invoice or credit note (kind {@code INVOICE} or {@code CREDIT_NOTE}); only {@code amountPaid} changes later. */
+@Entity(name = "BillingInvoice")
+@Table(name = "billing_invoice")
+public class InvoiceEntity {
+    @Id
+    UUID id;
+    @Column(name = "tenant_id")
+    UUID tenantId;
+    @Column(name = "issuer_tenant")
+    UUID issuerTenant;
+    String kind;
+    String number;
+    @Column(name = "series_year")
+    int seriesYear;
+    long sequence;
+    String currency;
+    /** Sum of the rounded lines; negative for a credit note. */
+    BigDecimal total;
+    @Column(name = "amount_paid")
+    BigDecimal amountPaid;
+    @Column(name = "issued_at")
+    Instant issuedAt;
+    @Column(name = "due_at")
+    Instant dueAt;
+
+    protected InvoiceEntity() {
+    }
+
+    InvoiceEntity(UUID id, UUID tenantId, UUID issuerTenant, String kind, String currency, Instant issuedAt, Instant dueAt) {
+        this.id = id;
+        this.tenantId = tenantId;
+        this.issuerTenant = issuerTenant;
+        this.kind = kind;
+        this.currency = currency;
+        this.total = BigDecimal.ZERO;
+        this.amountPaid = BigDecimal.ZERO;
+        this.issuedAt = issuedAt;
+        this.dueAt = dueAt;
+    }
+}

@@ -1,0 +1,113 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/billing/invoices}: the invoices and credit notes issued to an account (read-only: an issued document
+ * never changes; corrections are credit notes), and {@code /api/v1/billing/runs} to bill the caller's customers now.
+ */
+@Component(service = {InvoicesResource.class, ObjectOwnership.class}, property = {ApiWhiteboard.RESOURCE + "=true",
+        ObjectOwnership.KIND + "=" + InvoicesResource.KIND})
+@Path("billing")
+@Produces(MediaType.APPLICATION_JSON)
+public final class InvoicesResource implements ObjectOwnership {
+
+    static final String KIND = "invoice";
+
+    /** An issued document; amounts are decimal strings. {@code lines} only when one document is asked for. */
+    public record InvoiceView(UUID id, UUID tenant, String issuer, String kind, String number, String currency, String total, String amountPaid,
+                              String amountDue, Instant issuedAt, Instant dueAt, List<LineView> lines) {
+    }
+
+    public record LineView(int position, String kind, String description, UUID subscription, String quantity, String unitPrice, String amount,
+                           Instant from, Instant to) {
+    }
+
+    private final Database database;
+    private final BillingRun run;
+    private final io.vessel.identity.api.IdentityService identity;
+
+    @Activate
+    public InvoicesResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                            @Reference BillingRun run, @Reference io.vessel.identity.api.IdentityService identity) {
+        this.database = database;
+        this.run = run;
+        this.identity = identity;
+    }
+
+    /** Bills the caller's customers now (what is due; what was billed is never billed again). */
+    @POST
+    @Path("runs")
+    @RequiresPermission(AccountsResource.MANAGE)
+    public BillingRun.Result runBilling(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return run.run(tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId()));
+    }
+
+    @GET
+    @Path("invoices")
+    @RequiresPermission(AccountsResource.READ)
+    public List<InvoiceView> listInvoices(@QueryParam("tenant") String tenant, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return database.inTransaction(em -> em.createQuery("select i from BillingInvoice i order by i.issuedAt, i.number", InvoiceEntity.class)
+                .getResultList().stream().filter(i -> caller.sees(i.tenantId.toString()))
+                .filter(i -> tenant == null || tenant.equals(i.tenantId.toString())).map(i -> view(i, null)).toList());
+    }
+
+    @GET
+    @Path("invoices/{id}")
+    @RequiresPermission(value = AccountsResource.READ, object = KIND)
+    public InvoiceView getInvoice(@PathParam("id") String id) {
+        return database.inTransaction(em -> {
+            InvoiceEntity invoice = em.find(InvoiceEntity.class, UUID.fromString(id));
+            List<LineView> lines = em.createQuery("select l from BillingInvoiceLine l where l.invoiceId = :i order by l.position", InvoiceLineEntity.class)
+                    .setParameter("i", invoice.id).getResultList().stream().map(l -> new LineView(l.position, l.kind, l.description, l.subscriptionId,
+                            l.quantity.stripTrailingZeros().toPlainString(), l.unitPrice.toPlainString(), money(l.amount, invoice.currency), l.periodFrom,
+                            l.periodTo)).toList();
+            return view(invoice, lines);
+        });
+    }
+
+    @Override
+    public Optional<String> ownerOf(String id) {
+        try {
+            UUID invoice = UUID.fromString(id);
+            return Optional.ofNullable(database.inTransaction(em -> em.find(InvoiceEntity.class, invoice))).map(i -> i.tenantId.toString());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private InvoiceView view(InvoiceEntity i, List<LineView> lines) {
+        String issuer = i.issuerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : i.issuerTenant.toString();
+        java.math.BigDecimal due = i.kind.equals(BillingRun.CREDIT_NOTE) ? java.math.BigDecimal.ZERO : i.total.subtract(i.amountPaid);
+        return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, money(i.total, i.currency), money(i.amountPaid, i.currency),
+                money(due, i.currency), i.issuedAt, i.dueAt, lines);
+    }
+
+    /** An amount at its currency's minor unit ({@code 15.00}, {@code 1500} for JPY). */
+    private static String money(java.math.BigDecimal amount, String currency) {
+        return new io.vessel.billing.api.Money(amount, java.util.Currency.getInstance(currency)).rounded(java.math.RoundingMode.HALF_UP).amount()
+                .toPlainString();
+    }
+}

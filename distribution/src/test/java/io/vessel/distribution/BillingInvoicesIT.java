@@ -1,0 +1,147 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The billing run against the assembled panel with billing's test clock, on the embedded database and PostgreSQL:
+ * a mid-month subscription's first invoice (setup fee and the prorated rest of the month, in advance), the next
+ * month in full, a cancellation credited on a credit note of its own series that lands on the balance; runs are
+ * idempotent, and concurrent runs make each invoice once with numbers that have no gap; a reseller numbers its own.
+ */
+class BillingInvoicesIT {
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.vessel.distribution.BillingPlansIT#databases")
+    void monthsOfBillingAreExactIdempotentAndGapless(String database, Map<String, String> env, @TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("VESSEL_CONF", conf.toString());
+        try (PanelProcess panel = new PanelProcess(work, all).start()) {
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps-m\",\"name\":\"VPS M\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"30.00\",\"setupFee\":\"5.00\"}"));
+            String bakery = customer(panel, "Bakery");
+            move(panel, "2027-04-15T22:00:00Z"); // 16 April in Berlin
+            String subscription = subscribe(panel, bakery, plan);
+
+            assertEquals(List.of("2027-000001"), run(panel));
+            assertEquals(List.of(), run(panel), "what was billed is not billed again");
+            JsonNode first = invoice(panel, bakery, 0);
+            assertEquals("INVOICE", first.get("kind").asText());
+            assertEquals("20.00", first.get("total").asText(), first.toString());
+            assertEquals("20.00", first.get("amountDue").asText());
+            assertEquals("setup 5.00 1", line(first, 0));
+            // the clock runs on after it was moved, so the subscription started a moment after midnight: a hair under half
+            assertEquals("recurring 15.00", line(first, 1).substring(0, 15));
+            assertEquals(0.5, first.at("/lines/1/quantity").asDouble(), 0.0001);
+            assertEquals(Duration.ofDays(14), Duration.between(Instant.parse(first.get("issuedAt").asText()), Instant.parse(first.get("dueAt").asText())));
+
+            move(panel, "2027-04-30T23:00:00Z"); // 1 May, 01:00 in Berlin: May in advance
+            assertEquals(List.of("2027-000002"), run(panel));
+            assertEquals("recurring 30.00 1", line(invoice(panel, bakery, 1), 0));
+
+            // cancelled on 16 May: the 16 unused days of May's 31 are credited, on a credit note, to the balance
+            move(panel, "2027-05-15T22:00:00Z");
+            assertEquals(200, panel.post("/api/v1/billing/subscriptions/" + subscription + "/cancel", "{\"when\":\"now\"}").status());
+            assertEquals(List.of("CN-2027-000001"), run(panel));
+            JsonNode credit = invoice(panel, bakery, 2);
+            assertEquals("CREDIT_NOTE", credit.get("kind").asText());
+            assertEquals("-15.48", credit.get("total").asText());
+            assertEquals("credit -15.48", line(credit, 0).substring(0, 13));
+            assertEquals(-16.0 / 31, credit.at("/lines/0/quantity").asDouble(), 0.0001);
+            assertEquals("15.48", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText().replaceAll("0+$", "").replaceAll("\\.$", ""));
+
+            // the balance pays the next invoice at once
+            String florist = customer(panel, "Florist");
+            subscribe(panel, florist, plan);
+            String grocer = customer(panel, "Grocer");
+            subscribe(panel, grocer, plan);
+            String bakery2 = subscribe(panel, bakery, plan);
+            // ten runs at once: each account is billed once, numbers follow each other without a gap
+            ExecutorService pool = Executors.newFixedThreadPool(10);
+            List<Future<List<String>>> runs = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                runs.add(pool.submit(() -> run(panel)));
+            }
+            TreeSet<String> numbers = new TreeSet<>();
+            for (Future<List<String>> f : runs) {
+                for (String n : f.get()) {
+                    assertEquals(true, numbers.add(n), "invoice " + n + " made twice");
+                }
+            }
+            pool.shutdown();
+            assertEquals(new TreeSet<>(List.of("2027-000003", "2027-000004", "2027-000005")), numbers);
+            JsonNode paidFromBalance = invoice(panel, bakery, 3);
+            assertEquals("15.48", paidFromBalance.get("amountPaid").asText(), paidFromBalance.toString());
+            assertEquals(bakery2, paidFromBalance.at("/lines/1/subscription").asText());
+
+            // a reseller bills its customers in its own series; customers see their own invoices only
+            String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
+            panel.createAccount(reseller, "seller", "reseller-admin", "Seller-Password-1");
+            PanelProcess.As seller = panel.login("seller", "Seller-Password-1");
+            String resellerPlan = PanelProcess.createdId(seller.post("/api/v1/billing/plans",
+                    "{\"code\":\"mini\",\"name\":\"Mini\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"3.00\"}"));
+            String client = PanelProcess.createdId(seller.post("/api/v1/tenants", "{\"name\":\"Client\",\"kind\":\"CUSTOMER\"}"));
+            assertEquals(201, seller.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + client + "\",\"plan\":\"" + resellerPlan + "\"}").status());
+            JsonNode resellerRun = seller.post("/api/v1/billing/runs", "").json();
+            assertEquals("[\"2027-000001\"]", resellerRun.get("documents").toString(), "the reseller's own series");
+            assertEquals(reseller, seller.get("/api/v1/billing/invoices").json().get(0).get("issuer").asText());
+            panel.createAccount(florist, "flora", "customer-owner", "Flora-Password-1");
+            PanelProcess.As flora = panel.login("flora", "Flora-Password-1");
+            assertEquals(1, flora.get("/api/v1/billing/invoices").json().size());
+            assertProblem(flora.get("/api/v1/billing/invoices/" + first.get("id").asText()), 404, null);
+        }
+    }
+
+    private static String customer(PanelProcess panel, String name) {
+        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
+        PanelProcess.Response account = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/billing/accounts/" + id))
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\",\"country\":\"DE\"}")));
+        assertEquals(200, account.status(), account.toString());
+        return id;
+    }
+
+    private static String subscribe(PanelProcess panel, String tenant, String plan) {
+        return PanelProcess.createdId(panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}"));
+    }
+
+    private static void move(PanelProcess panel, String to) {
+        PanelProcess.Response moved = panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}");
+        assertEquals(200, moved.status(), moved.toString());
+    }
+
+    private static List<String> run(PanelProcess panel) {
+        PanelProcess.Response r = panel.post("/api/v1/billing/runs", "");
+        assertEquals(200, r.status(), r.toString());
+        List<String> numbers = new ArrayList<>();
+        r.json().get("documents").forEach(n -> numbers.add(n.asText()));
+        return numbers;
+    }
+
+    private static JsonNode invoice(PanelProcess panel, String tenant, int index) {
+        JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + tenant).json();
+        return panel.get("/api/v1/billing/invoices/" + list.get(index).get("id").asText()).json();
+    }
+
+    private static String line(JsonNode invoice, int index) {
+        JsonNode l = invoice.get("lines").get(index);
+        return l.get("kind").asText() + " " + l.get("amount").asText() + " " + l.get("quantity").asText();
+    }
+}

@@ -126,7 +126,9 @@ class AuthorizationMatrixIT {
                 "GET /billing/subscriptions/{id}")) {
             EXPECTED.put(read, "PROA");
         }
-        for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel")) {
+        EXPECTED.put("GET /billing/accounts/{id}/payments", "PROA");
+        for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel",
+                "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments")) {
             EXPECTED.put(manage, "PR");
         }
         EXPECTED.put("GET /billing/clock", "P");

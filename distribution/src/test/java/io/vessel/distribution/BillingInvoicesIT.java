@@ -65,11 +65,30 @@ class BillingInvoicesIT {
             assertEquals("-15.48", credit.get("total").asText());
             assertEquals("credit -15.48", line(credit, 0).substring(0, 13));
             assertEquals(-16.0 / 31, credit.at("/lines/0/quantity").asDouble(), 0.0001);
-            assertEquals("15.48", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText().replaceAll("0+$", "").replaceAll("\\.$", ""));
+            // the credit pays the oldest open invoice at once
+            assertEquals("0.00", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText());
+            assertEquals("15.48", invoice(panel, bakery, 0).get("amountPaid").asText());
+            assertEquals("4.52", invoice(panel, bakery, 0).get("amountDue").asText());
 
-            // the balance pays the next invoice at once
+            // payments: for one invoice (never more than it has due), or a top-up that pays what is open and keeps the rest
+            String firstId = first.get("id").asText();
+            String secondId = invoice(panel, bakery, 1).get("id").asText();
+            assertEquals(201, panel.post("/api/v1/billing/accounts/" + bakery + "/payments",
+                    "{\"amount\":\"4.52\",\"method\":\"BANK_TRANSFER\",\"reference\":\"SEPA 0001\",\"invoice\":\"" + firstId + "\"}").status());
+            assertEquals("0.00", invoice(panel, bakery, 0).get("amountDue").asText());
+            PanelProcess.Response overpaid = panel.post("/api/v1/billing/accounts/" + bakery + "/payments",
+                    "{\"amount\":\"100.00\",\"method\":\"CASH\",\"invoice\":\"" + secondId + "\"}");
+            assertProblem(overpaid, 422, null);
+            assertEquals("amount", overpaid.json().at("/errors/0/field").asText(), overpaid.body());
+            JsonNode topUp = panel.post("/api/v1/billing/accounts/" + bakery + "/payments", "{\"amount\":\"50.00\",\"method\":\"CASH\"}").json();
+            assertEquals("20.00", topUp.get("toBalance").asText(), topUp.toString());
+            assertEquals("30.00", topUp.at("/appliedTo/0/amount").asText());
+            assertEquals("2027-000002", topUp.at("/appliedTo/0/number").asText());
+            assertEquals("20.00", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText());
+            assertEquals(2, panel.get("/api/v1/billing/accounts/" + bakery + "/payments").json().size(), "the refused one left nothing");
+
             String florist = customer(panel, "Florist");
-            subscribe(panel, florist, plan);
+            String floristSubscription = subscribe(panel, florist, plan);
             String grocer = customer(panel, "Grocer");
             subscribe(panel, grocer, plan);
             String bakery2 = subscribe(panel, bakery, plan);
@@ -87,9 +106,27 @@ class BillingInvoicesIT {
             }
             pool.shutdown();
             assertEquals(new TreeSet<>(List.of("2027-000003", "2027-000004", "2027-000005")), numbers);
+            // the balance pays the new invoice (setup fee and the rest of May on the new subscription, 16 of 31 days) as far as it goes
             JsonNode paidFromBalance = invoice(panel, bakery, 3);
-            assertEquals("15.48", paidFromBalance.get("amountPaid").asText(), paidFromBalance.toString());
-            assertEquals(bakery2, paidFromBalance.at("/lines/1/subscription").asText());
+            assertEquals(bakery2, paidFromBalance.at("/lines/0/subscription").asText(), paidFromBalance.toString());
+            assertEquals("20.48", paidFromBalance.get("total").asText());
+            assertEquals("20.00", paidFromBalance.get("amountPaid").asText());
+            assertEquals("0.48", paidFromBalance.get("amountDue").asText());
+            assertEquals("0.00", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText());
+
+            // an upgrade on 21 May: the unused 11 days of the old plan are credited, the new plan charged for them, on one invoice
+            String large = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps-l\",\"name\":\"VPS L\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"60.00\",\"setupFee\":\"9.00\"}"));
+            move(panel, "2027-05-20T22:00:00Z");
+            PanelProcess.Response changed = panel.post("/api/v1/billing/subscriptions/" + floristSubscription + "/change", "{\"plan\":\"" + large + "\"}");
+            assertEquals(200, changed.status(), changed.toString());
+            assertEquals("vps-l", changed.json().get("planCode").asText());
+            assertEquals("CANCELLED", panel.get("/api/v1/billing/subscriptions/" + floristSubscription).json().get("state").asText());
+            assertEquals(1, run(panel).size());
+            JsonNode upgrade = invoice(panel, florist, 1);
+            assertEquals("credit -10.65", line(upgrade, 0).substring(0, 13), upgrade.toString());
+            assertEquals("recurring 21.29", line(upgrade, 1).substring(0, 15), "no setup fee on a change");
+            assertEquals("10.64", upgrade.get("total").asText());
 
             // a reseller bills its customers in its own series; customers see their own invoices only
             String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Reseller\",\"kind\":\"RESELLER\"}"));
@@ -104,7 +141,7 @@ class BillingInvoicesIT {
             assertEquals(reseller, seller.get("/api/v1/billing/invoices").json().get(0).get("issuer").asText());
             panel.createAccount(florist, "flora", "customer-owner", "Flora-Password-1");
             PanelProcess.As flora = panel.login("flora", "Flora-Password-1");
-            assertEquals(1, flora.get("/api/v1/billing/invoices").json().size());
+            assertEquals(2, flora.get("/api/v1/billing/invoices").json().size());
             assertProblem(flora.get("/api/v1/billing/invoices/" + first.get("id").asText()), 404, null);
         }
     }

@@ -31,7 +31,7 @@ class BillingSubscriptionsIT {
             PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + customer,
                     "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\",\"country\":\"DE\",\"taxId\":\"DE123456789\"}");
             assertEquals(200, account.status(), account.toString());
-            assertEquals("0", account.json().get("balance").asText());
+            assertEquals("0.00", account.json().get("balance").asText());
             assertEquals("provider", account.json().get("seller").asText());
 
             // 16 April 2027, 00:00 in Berlin: half of April is left

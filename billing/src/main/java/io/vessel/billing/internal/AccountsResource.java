@@ -174,6 +174,113 @@ public final class AccountsResource implements ObjectOwnership {
         });
     }
 
+    /**
+     * Body of {@code POST …/payments}: money received ({@code amount} as a decimal string in the account's currency),
+     * how ({@code BANK_TRANSFER}, {@code CASH}, {@code CARD}, {@code OTHER}) with its reference; for one invoice, or
+     * (no {@code invoice}) for the oldest open ones, the rest kept as prepaid balance.
+     */
+    public record PaymentRequest(String amount, String method, String reference, String invoice) {
+    }
+
+    public record PaymentView(UUID id, String amount, String currency, String method, String reference, String toBalance, Instant receivedAt,
+                              String recordedBy, List<Applied> appliedTo) {
+    }
+
+    /** Where a payment went: the invoice (its number) and how much. */
+    public record Applied(UUID invoice, String number, String amount) {
+    }
+
+    private static final java.util.Set<String> METHODS = java.util.Set.of("BANK_TRANSFER", "CASH", "CARD", "OTHER");
+
+    @jakarta.ws.rs.POST
+    @Path("{id}/payments")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public jakarta.ws.rs.core.Response recordPayment(@PathParam("id") String tenant, PaymentRequest body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID id = UUID.fromString(tenant);
+        PaymentRequest r = body == null ? new PaymentRequest(null, null, null, null) : body;
+        List<Problem.FieldError> errors = new ArrayList<>();
+        java.math.BigDecimal amount = null;
+        try {
+            amount = new java.math.BigDecimal(r.amount() == null ? "" : r.amount().strip());
+            if (amount.signum() <= 0) {
+                errors.add(new Problem.FieldError("amount", "more than 0"));
+            }
+        } catch (NumberFormatException e) {
+            errors.add(new Problem.FieldError("amount", "a decimal string such as \"20.00\""));
+        }
+        String method = r.method() == null ? "" : r.method().strip().toUpperCase(Locale.ROOT);
+        if (!METHODS.contains(method)) {
+            errors.add(new Problem.FieldError("method", "BANK_TRANSFER, CASH, CARD or OTHER"));
+        }
+        if (r.reference() != null && r.reference().length() > 200) {
+            errors.add(new Problem.FieldError("reference", "at most 200 characters"));
+        }
+        if (!errors.isEmpty()) {
+            throw PlansResource.unprocessable("The payment is not valid.", errors);
+        }
+        java.math.BigDecimal received = amount;
+        PaymentView view = database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (account == null) {
+                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
+            }
+            if (received.stripTrailingZeros().scale() > Money.currency(account.currency).getDefaultFractionDigits()) {
+                throw PlansResource.unprocessable("A payment in " + account.currency + " has at most "
+                        + Money.currency(account.currency).getDefaultFractionDigits() + " decimals.", List.of(new Problem.FieldError("amount", "too many decimals")));
+            }
+            Instant now = clock.instant();
+            PaymentEntity payment = new PaymentEntity(id, received, account.currency, method, r.reference() == null ? null : r.reference().strip(), now,
+                    caller.getName());
+            em.persist(payment);
+            em.flush();
+            if (r.invoice() != null) {
+                InvoiceEntity invoice = em.find(InvoiceEntity.class, parse(r.invoice()), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+                if (invoice == null || !invoice.tenantId.equals(id) || !invoice.kind.equals(BillingRun.INVOICE)) {
+                    throw PlansResource.unprocessable("The account has no invoice " + r.invoice() + ".", List.of(new Problem.FieldError("invoice", "not this account's")));
+                }
+                java.math.BigDecimal due = invoice.total.subtract(invoice.amountPaid);
+                if (received.compareTo(due) > 0) {
+                    throw PlansResource.unprocessable("Invoice " + invoice.number + " has " + due.toPlainString() + " " + invoice.currency
+                            + " due; record the payment without an invoice to keep the rest as balance.", List.of(new Problem.FieldError("amount",
+                            "more than the " + due.toPlainString() + " due")));
+                }
+                Ledger.pay(em, invoice, received, payment.id, now);
+            } else {
+                payment.toBalance = Ledger.payOpenInvoices(em, account, received, payment.id, now);
+                account.balance = account.balance.add(payment.toBalance);
+            }
+            return paymentView(em, payment);
+        });
+        return jakarta.ws.rs.core.Response.created(java.net.URI.create("/api/v1/billing/accounts/" + tenant + "/payments")).entity(view).build();
+    }
+
+    @GET
+    @Path("{id}/payments")
+    @RequiresPermission(value = READ, object = KIND)
+    public List<PaymentView> paymentsOfAccount(@PathParam("id") String tenant) {
+        UUID id = UUID.fromString(tenant);
+        return database.inTransaction(em -> em.createQuery("select p from BillingPayment p where p.tenantId = :t order by p.receivedAt", PaymentEntity.class)
+                .setParameter("t", id).getResultList().stream().map(p -> paymentView(em, p)).toList());
+    }
+
+    private static PaymentView paymentView(jakarta.persistence.EntityManager em, PaymentEntity p) {
+        List<Applied> applied = em.createQuery("select a from BillingAllocation a where a.paymentId = :p order by a.appliedAt", AllocationEntity.class)
+                .setParameter("p", p.id).getResultList().stream().map(a -> new Applied(a.invoiceId, em.find(InvoiceEntity.class, a.invoiceId).number,
+                        Amounts.of(a.amount, p.currency))).toList();
+        return new PaymentView(p.id, Amounts.of(p.amount, p.currency), p.currency, p.method, p.reference, Amounts.of(p.toBalance, p.currency),
+                p.receivedAt, p.recordedBy, applied);
+    }
+
+    private static UUID parse(String id) {
+        try {
+            return UUID.fromString(id.strip());
+        } catch (IllegalArgumentException e) {
+            throw PlansResource.unprocessable("invoice is not an invoice id.", List.of(new Problem.FieldError("invoice", "an invoice id")));
+        }
+    }
+
     /** The tenant's seller: its parent. The provider has none (it is nobody's customer). */
     UUID sellerOf(UUID tenant) {
         Tenant t = identity.tenant(tenant).orElseThrow(() -> ProblemException.notFound("There is no tenant " + tenant + "."));
@@ -190,7 +297,7 @@ public final class AccountsResource implements ObjectOwnership {
 
     private AccountView view(AccountEntity a) {
         String seller = a.sellerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : a.sellerTenant.toString();
-        return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, a.balance.toPlainString(),
+        return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
                 a.createdAt);
     }
 

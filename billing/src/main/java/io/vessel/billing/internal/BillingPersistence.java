@@ -23,6 +23,6 @@ public final class BillingPersistence implements PersistenceContribution {
     @Override
     public List<Class<?>> entityClasses() {
         return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class, InvoiceEntity.class,
-                InvoiceLineEntity.class);
+                InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class);
     }
 }

@@ -124,14 +124,13 @@ public final class BillingRun implements ScheduledTask {
                 now.atZone(ZoneOffset.UTC).getYear(), sequence);
         if (kind.equals(CREDIT_NOTE)) {
             account.balance = account.balance.add(total.negate());
-        } else if (account.balance.signum() > 0) {
-            BigDecimal paid = account.balance.min(total);
-            invoice.amountPaid = paid;
-            account.balance = account.balance.subtract(paid);
         }
         em.persist(invoice);
         em.flush();
         lines.forEach(em::persist);
+        em.flush();
+        // prepaid credit (a top-up, a credit note) pays what is open, this invoice included
+        Ledger.applyBalance(em, account, now);
         LOG.info("Billed tenant={} document={} number={} total={} {} lines={}", tenant, kind, invoice.number, total.toPlainString(), account.currency,
                 lines.size());
         return Optional.of(invoice.number);

@@ -105,9 +105,7 @@ public final class InvoicesResource implements ObjectOwnership {
                 money(due, i.currency), i.issuedAt, i.dueAt, lines);
     }
 
-    /** An amount at its currency's minor unit ({@code 15.00}, {@code 1500} for JPY). */
     private static String money(java.math.BigDecimal amount, String currency) {
-        return new io.vessel.billing.api.Money(amount, java.util.Currency.getInstance(currency)).rounded(java.math.RoundingMode.HALF_UP).amount()
-                .toPlainString();
+        return Amounts.of(amount, currency);
     }
 }

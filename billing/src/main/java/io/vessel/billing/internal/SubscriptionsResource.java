@@ -95,33 +95,18 @@ public final class SubscriptionsResource implements ObjectOwnership {
         UUID seller = accounts.sellerOf(tenant);
         Instant now = clock.instant();
         SubscriptionEntity created = database.inTransaction(em -> {
-            PlanEntity plan = em.find(PlanEntity.class, planId);
-            if (plan == null || !plan.ownerTenant.equals(seller)) {
-                throw PlansResource.unprocessable("The tenant's seller sells no plan " + planId + ".",
-                        List.of(new Problem.FieldError("plan", "not a plan of the tenant's seller")));
-            }
-            if (plan.retiredAt != null) {
-                throw PlansResource.unprocessable("Plan " + plan.code + " is retired: nobody new subscribes to it.",
-                        List.of(new Problem.FieldError("plan", "retired")));
-            }
-            int version = body.version() == null ? plan.latestVersion : body.version();
-            if (version < 1 || version > plan.latestVersion) {
-                throw PlansResource.unprocessable("Plan " + plan.code + " has no version " + version + ".",
-                        List.of(new Problem.FieldError("version", "from 1 to " + plan.latestVersion)));
-            }
-            PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, version));
+            Chosen chosen = choose(em, seller, planId, body.version());
             AccountEntity account = em.find(AccountEntity.class, tenant, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (account == null) {
-                account = new AccountEntity(tenant, seller, d.currency().getCurrencyCode(),
+                account = new AccountEntity(tenant, seller, chosen.definition().currency().getCurrencyCode(),
                         now.atZone(java.time.ZoneOffset.UTC).getDayOfMonth(), "UTC", now);
                 em.persist(account);
                 em.flush();
-            } else if (!account.currency.equals(d.currency().getCurrencyCode())) {
-                throw PlansResource.unprocessable("The account is billed in " + account.currency + "; plan " + plan.code + " is priced in "
-                        + d.currency().getCurrencyCode() + ".", List.of(new Problem.FieldError("plan", "another currency")));
             }
+            sameCurrency(account, chosen);
+            PlanDefinition d = chosen.definition();
             Instant trialEnd = d.trialDays() > 0 ? now.plus(Duration.ofDays(d.trialDays())) : null;
-            SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, plan.id, version, now, trialEnd, caller.getName());
+            SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, caller.getName());
             em.persist(s);
             return s;
         });
@@ -166,6 +151,77 @@ public final class SubscriptionsResource implements ObjectOwnership {
             LOG.info("Subscription cancelled subscription={} when={} by={}", s.id, when, caller.getName());
             return view(em, s);
         });
+    }
+
+    /** Body of {@code POST …/change}: the plan (and version) to move to. */
+    public record PlanChange(String plan, Integer version) {
+    }
+
+    /**
+     * Moves the subscription to another plan (upgrade or downgrade) now: the old one ends now — the next billing run
+     * credits what was paid in advance and not used — and a new one starts now on the chosen plan, charged pro rata
+     * for the rest of the period; no trial and no setup fee on a change. Answers the new subscription.
+     */
+    @POST
+    @Path("{id}/change")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public SubscriptionView changeSubscriptionPlan(@PathParam("id") String id, PlanChange body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID planId = uuid("plan", body == null ? null : body.plan());
+        return database.inTransaction(em -> {
+            SubscriptionEntity old = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            Instant now = clock.instant();
+            if (old.endedAt != null || old.cancelAt != null && !now.isBefore(old.cancelAt)) {
+                throw ProblemException.conflict("The subscription has ended; subscribe anew instead.");
+            }
+            AccountEntity account = em.find(AccountEntity.class, old.tenantId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            Chosen chosen = choose(em, account.sellerTenant, planId, body.version());
+            sameCurrency(account, chosen);
+            if (chosen.plan().id.equals(old.planId) && chosen.version() == old.planVersion) {
+                throw PlansResource.unprocessable("The subscription is on that plan and version already.",
+                        List.of(new Problem.FieldError("plan", "the current plan")));
+            }
+            old.endedAt = now;
+            old.state = "CANCELLED";
+            SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, chosen.plan().id, chosen.version(), now, null,
+                    caller.getName());
+            next.setupInvoiced = true;
+            em.persist(next);
+            LOG.info("Subscription changed from={} to={} plan={} version={} by={}", old.id, next.id, chosen.plan().code, chosen.version(),
+                    caller.getName());
+            return view(em, next);
+        });
+    }
+
+    /** A plan version a tenant of {@code seller} may subscribe to. */
+    private record Chosen(PlanEntity plan, int version, PlanDefinition definition) {
+    }
+
+    private Chosen choose(jakarta.persistence.EntityManager em, UUID seller, UUID planId, Integer requestedVersion) {
+        PlanEntity plan = em.find(PlanEntity.class, planId);
+        if (plan == null || !plan.ownerTenant.equals(seller)) {
+            throw PlansResource.unprocessable("The tenant's seller sells no plan " + planId + ".",
+                    List.of(new Problem.FieldError("plan", "not a plan of the tenant's seller")));
+        }
+        if (plan.retiredAt != null) {
+            throw PlansResource.unprocessable("Plan " + plan.code + " is retired: nobody new subscribes to it.",
+                    List.of(new Problem.FieldError("plan", "retired")));
+        }
+        int version = requestedVersion == null ? plan.latestVersion : requestedVersion;
+        if (version < 1 || version > plan.latestVersion) {
+            throw PlansResource.unprocessable("Plan " + plan.code + " has no version " + version + ".",
+                    List.of(new Problem.FieldError("version", "from 1 to " + plan.latestVersion)));
+        }
+        return new Chosen(plan, version, PlanJson.read(PlansResource.version(em, plan, version)));
+    }
+
+    private static void sameCurrency(AccountEntity account, Chosen chosen) {
+        String currency = chosen.definition().currency().getCurrencyCode();
+        if (!account.currency.equals(currency)) {
+            throw PlansResource.unprocessable("The account is billed in " + account.currency + "; plan " + chosen.plan().code + " is priced in "
+                    + currency + ".", List.of(new Problem.FieldError("plan", "another currency")));
+        }
     }
 
     @Override

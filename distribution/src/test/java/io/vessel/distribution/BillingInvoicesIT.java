@@ -146,13 +146,63 @@ class BillingInvoicesIT {
         }
     }
 
-    private static String customer(PanelProcess panel, String name) {
+    @org.junit.jupiter.api.Test
+    void taxFollowsTheCustomersCountryOnTheDocumentTotalAndForeignBusinessesAreReverseCharged(@TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            PanelProcess.Response bad = put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"DE\",\"rates\":[{\"country\":\"DE\",\"rate\":\"120\",\"name\":\"x\"},"
+                    + "{\"country\":\"XX\",\"rate\":\"5\",\"name\":\"y\"}]}");
+            assertProblem(bad, 422, null);
+            assertEquals("[\"rates[0].rate\",\"rates[1].country\"]", PanelProcess.JSON.writeValueAsString(bad.json().findValuesAsText("field")));
+            PanelProcess.Response settings = put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"DE\",\"taxId\":\"DE999999999\",\"pricesIncludeTax\":false,"
+                    + "\"rates\":[{\"country\":\"DE\",\"rate\":\"19\",\"name\":\"VAT 19%\"},{\"country\":\"AT\",\"rate\":\"20\",\"name\":\"USt 20%\"}]}");
+            assertEquals(200, settings.status(), settings.toString());
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps-m\",\"name\":\"VPS M\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"30.00\"}"));
+            String berlin = customer(panel, "Berlin Shop", "DE", null);
+            String vienna = customer(panel, "Vienna Shop", "AT", null);
+            String paris = customer(panel, "Paris SARL", "FR", "FR12345678901");
+            move(panel, "2027-05-31T22:00:00Z"); // 1 June in Berlin: a whole month in advance
+            for (String tenant : List.of(berlin, vienna, paris)) {
+                subscribe(panel, tenant, plan);
+            }
+            assertEquals(3, run(panel).size());
+            assertEquals("30.00 19 5.70 35.70", taxes(invoice(panel, berlin, 0)));
+            assertEquals("30.00 20 6.00 36.00", taxes(invoice(panel, vienna, 0)));
+            JsonNode reverse = invoice(panel, paris, 0);
+            assertEquals("30.00 0 0.00 30.00", taxes(reverse));
+            assertEquals("Reverse charge: VAT is accounted for by the recipient (FR12345678901).", reverse.get("taxNote").asText());
+
+            // prices that include tax: the total is what the prices add up to, the net is taken out of it
+            assertEquals(200, put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"DE\",\"pricesIncludeTax\":true,"
+                    + "\"rates\":[{\"country\":\"DE\",\"rate\":\"19\",\"name\":\"VAT 19%\"}]}").status());
+            String munich = customer(panel, "Munich Shop", "DE", null);
+            subscribe(panel, munich, plan);
+            assertEquals(1, run(panel).size());
+            assertEquals("25.21 19 4.79 30.00", taxes(invoice(panel, munich, 0)));
+        }
+    }
+
+    private static String taxes(JsonNode invoice) {
+        return invoice.get("subtotal").asText() + " " + invoice.get("taxRate").asText() + " " + invoice.get("tax").asText() + " "
+                + invoice.get("total").asText();
+    }
+
+    private static PanelProcess.Response put(PanelProcess panel, String path, String body) {
+        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static String customer(PanelProcess panel, String name, String country, String taxId) {
         String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
-        PanelProcess.Response account = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/billing/accounts/" + id))
-                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\",\"country\":\"DE\"}")));
+        PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\","
+                + "\"country\":\"" + country + "\"" + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
         assertEquals(200, account.status(), account.toString());
         return id;
+    }
+
+    private static String customer(PanelProcess panel, String name) {
+        return customer(panel, name, "DE", null);
     }
 
     private static String subscribe(PanelProcess panel, String tenant, String plan) {

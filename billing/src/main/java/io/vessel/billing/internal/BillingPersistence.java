@@ -23,6 +23,7 @@ public final class BillingPersistence implements PersistenceContribution {
     @Override
     public List<Class<?>> entityClasses() {
         return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class, InvoiceEntity.class,
-                InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class);
+                InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class,
+                SellerEntity.class, TaxRateEntity.class);
     }
 }

@@ -115,7 +115,15 @@ public final class BillingRun implements ScheduledTask {
         String kind = total.signum() < 0 ? CREDIT_NOTE : INVOICE;
         InvoiceEntity invoice = new InvoiceEntity(invoiceId, tenant, account.sellerTenant, kind, account.currency, now,
                 now.plus(Duration.ofDays(Math.max(0, config.invoice_due_days()))));
-        invoice.total = total;
+        Taxes.Treatment tax = Taxes.treatment(em, account);
+        Taxes.Amounts amounts = Taxes.apply(total, tax, io.vessel.billing.api.Money.currency(account.currency));
+        invoice.subtotal = amounts.subtotal();
+        invoice.tax = amounts.tax();
+        invoice.taxRate = tax.rate();
+        invoice.taxName = tax.name();
+        invoice.taxNote = tax.note();
+        invoice.total = amounts.total();
+        total = amounts.total();
         int year = config.number_yearly() ? now.atZone(ZoneOffset.UTC).getYear() : 0;
         long sequence = InvoiceNumbers.next(em, account.sellerTenant, kind, year);
         invoice.seriesYear = year;

@@ -32,6 +32,15 @@ public class InvoiceEntity {
     Instant issuedAt;
     @Column(name = "due_at")
     Instant dueAt;
+    /** The lines' sum before tax (after it, when prices include tax, the net that sum holds). */
+    BigDecimal subtotal;
+    @Column(name = "tax_rate")
+    BigDecimal taxRate;
+    BigDecimal tax;
+    @Column(name = "tax_name")
+    String taxName;
+    @Column(name = "tax_note")
+    String taxNote;
 
     protected InvoiceEntity() {
     }

@@ -35,8 +35,9 @@ public final class InvoicesResource implements ObjectOwnership {
     static final String KIND = "invoice";
 
     /** An issued document; amounts are decimal strings. {@code lines} only when one document is asked for. */
-    public record InvoiceView(UUID id, UUID tenant, String issuer, String kind, String number, String currency, String total, String amountPaid,
-                              String amountDue, Instant issuedAt, Instant dueAt, List<LineView> lines) {
+    public record InvoiceView(UUID id, UUID tenant, String issuer, String kind, String number, String currency, String subtotal, String taxRate,
+                              String taxName, String tax, String taxNote, String total, String amountPaid, String amountDue, Instant issuedAt,
+                              Instant dueAt, List<LineView> lines) {
     }
 
     public record LineView(int position, String kind, String description, UUID subscription, String quantity, String unitPrice, String amount,
@@ -101,8 +102,10 @@ public final class InvoicesResource implements ObjectOwnership {
     private InvoiceView view(InvoiceEntity i, List<LineView> lines) {
         String issuer = i.issuerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : i.issuerTenant.toString();
         java.math.BigDecimal due = i.kind.equals(BillingRun.CREDIT_NOTE) ? java.math.BigDecimal.ZERO : i.total.subtract(i.amountPaid);
-        return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, money(i.total, i.currency), money(i.amountPaid, i.currency),
-                money(due, i.currency), i.issuedAt, i.dueAt, lines);
+        return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, money(i.subtotal == null ? i.total : i.subtotal, i.currency),
+                i.taxRate == null ? null : i.taxRate.stripTrailingZeros().toPlainString(), i.taxName, money(i.tax == null ? java.math.BigDecimal.ZERO
+                : i.tax, i.currency), i.taxNote, money(i.total, i.currency), money(i.amountPaid, i.currency), money(due, i.currency), i.issuedAt,
+                i.dueAt, lines);
     }
 
     private static String money(java.math.BigDecimal amount, String currency) {

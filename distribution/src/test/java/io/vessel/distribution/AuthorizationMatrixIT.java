@@ -133,6 +133,7 @@ class AuthorizationMatrixIT {
         }
         EXPECTED.put("GET /billing/clock", "P");
         EXPECTED.put("POST /billing/runs", "PR");
+        EXPECTED.put("POST /billing/dunning", "PR");
         EXPECTED.put("GET /billing/tax-settings", "PRA");
         EXPECTED.put("PUT /billing/tax-settings", "PR");
         EXPECTED.put("GET /billing/invoices", "PROA");

@@ -31,6 +31,11 @@ public class AccountEntity {
     BigDecimal balance;
     @Column(name = "created_at")
     Instant createdAt;
+    /** How many dunning steps were taken since the oldest overdue invoice fell due (0: none overdue). */
+    @Column(name = "dunning_step")
+    int dunningStep;
+    @Column(name = "dunning_since")
+    Instant dunningSince;
 
     protected AccountEntity() {
     }

@@ -52,9 +52,14 @@ public final class AccountsResource implements ObjectOwnership {
     public record AccountRequest(String currency, Integer anchorDay, String timeZone, String country, String region, String taxId) {
     }
 
+    /** An account; {@code dunningStep} is how many dunning steps were taken (0: nothing overdue), {@code heldVes} the VEs billing suspended or stopped. */
     public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
-                              String taxId, String balance, Instant createdAt) {
+                              String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes) {
     }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile Dunning dunning;
 
     private final Database database;
     private final IdentityService identity;
@@ -75,11 +80,13 @@ public final class AccountsResource implements ObjectOwnership {
     @RequiresPermission(value = READ, object = KIND)
     public AccountView getBillingAccount(@PathParam("id") String tenant) {
         UUID id = UUID.fromString(tenant);
-        AccountEntity account = database.inTransaction(em -> em.find(AccountEntity.class, id));
-        if (account == null) {
-            throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet (it is made with its first subscription, or by PUT).");
-        }
-        return view(account);
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id);
+            if (account == null) {
+                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet (it is made with its first subscription, or by PUT).");
+            }
+            return view(em, account);
+        });
     }
 
     @PUT
@@ -155,7 +162,8 @@ public final class AccountsResource implements ObjectOwnership {
             if (r.taxId() != null) {
                 account.taxId = r.taxId().isBlank() ? null : r.taxId().strip();
             }
-            return view(account);
+            em.flush();
+            return view(em, account);
         });
     }
 
@@ -253,6 +261,10 @@ public final class AccountsResource implements ObjectOwnership {
             }
             return paymentView(em, payment);
         });
+        Dunning d = dunning;
+        if (d != null) {
+            d.check(id); // paid what was overdue: its VEs run again at once
+        }
         return jakarta.ws.rs.core.Response.created(java.net.URI.create("/api/v1/billing/accounts/" + tenant + "/payments")).entity(view).build();
     }
 
@@ -295,10 +307,11 @@ public final class AccountsResource implements ObjectOwnership {
         return new BillingCalendar(ZoneId.of(account.timeZone), account.anchorDay, account.createdAt.atZone(ZoneId.of(account.timeZone)).getMonthValue());
     }
 
-    private AccountView view(AccountEntity a) {
+    private AccountView view(jakarta.persistence.EntityManager em, AccountEntity a) {
+        Dunning.State d = Dunning.state(em, a);
         String seller = a.sellerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : a.sellerTenant.toString();
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
-                a.createdAt);
+                a.createdAt, d.step(), d.since(), d.heldVes());
     }
 
     /** An account belongs to its tenant. */

@@ -43,6 +43,12 @@ public final class BillingClock extends Clock {
 
         @AttributeDefinition(description = "Days until an invoice is due")
         int invoice_due_days() default 14;
+
+        @AttributeDefinition(description = "Dunning steps: days after the oldest overdue invoice fell due, and what happens (remind, suspend, terminate)")
+        String dunning_steps() default "0 remind, 3 remind, 7 suspend, 30 terminate";
+
+        @AttributeDefinition(description = "Whether terminating destroys the customer's VEs (otherwise they stay stopped)")
+        boolean dunning_terminate_destroys() default false;
     }
 
     private final boolean movable;

@@ -24,6 +24,6 @@ public final class BillingPersistence implements PersistenceContribution {
     public List<Class<?>> entityClasses() {
         return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class, InvoiceEntity.class,
                 InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class,
-                SellerEntity.class, TaxRateEntity.class);
+                SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class);
     }
 }

@@ -65,6 +65,23 @@ public final class InvoicesResource implements ObjectOwnership {
         return run.run(tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId()));
     }
 
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile Dunning dunning;
+
+    /** Takes the dunning steps due for the caller's customers now (the scheduled check does it every minute). */
+    @POST
+    @Path("dunning")
+    @RequiresPermission(AccountsResource.MANAGE)
+    public List<Dunning.Outcome> runDunning(@Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        Dunning d = dunning;
+        if (d == null) {
+            throw new io.vessel.web.api.ProblemException(503, "unavailable", "Dunning unavailable", "Dunning needs the kernel layer, which is not running.");
+        }
+        return d.checkAll(tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId()));
+    }
+
     @GET
     @Path("invoices")
     @RequiresPermission(AccountsResource.READ)

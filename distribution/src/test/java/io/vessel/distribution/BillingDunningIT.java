@@ -1,0 +1,90 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Dunning against real VEs, with billing's test clock: an unpaid invoice brings reminders, then a real suspension of
+ * the customer's running VE (frozen, not destroyed), while the customer can still log in and see what it owes;
+ * paying lifts exactly what billing did at once — a VE an administrator suspended stays suspended.
+ */
+class BillingDunningIT {
+
+    @Test
+    void anOverdueInvoiceSuspendsTheCustomersVesAndPayingRunsThemAgain() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-dunning");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Late Payer\",\"kind\":\"CUSTOMER\"}"));
+            int web = ve(panel, customer, "web");
+            int held = ve(panel, customer, "held");
+            // an administrator suspends one of them for reasons of its own
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + held + "/suspend", ""));
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"12.00\"}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
+            assertEquals(1, panel.post("/api/v1/billing/runs", "").json().get("documents").size());
+
+            // one day past due (14 days): a reminder, nothing else
+            assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P15D\"}").status());
+            assertEquals(List.of("remind"), actions(panel.post("/api/v1/billing/dunning", "").json()));
+            assertEquals("RUNNING", state(panel, web));
+            assertEquals(List.of(), actions(panel.post("/api/v1/billing/dunning", "").json()), "each step is taken once");
+
+            // eight days past due: the second reminder and the suspension of its running VE
+            assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P7D\"}").status());
+            assertEquals(List.of("remind", "suspend"), actions(panel.post("/api/v1/billing/dunning", "").json()));
+            assertEquals("SUSPENDED", state(panel, web));
+            JsonNode account = panel.get("/api/v1/billing/accounts/" + customer).json();
+            assertEquals(3, account.get("dunningStep").asInt(), account.toString());
+            assertEquals("[" + web + "]", account.get("heldVes").toString(), "billing holds the VE it suspended, not the administrator's");
+
+            // the customer still logs in and sees what it owes
+            panel.createAccount(customer, "late", "customer-owner", "Late-Password-1");
+            PanelProcess.As late = panel.login("late", "Late-Password-1");
+            JsonNode invoice = late.get("/api/v1/billing/invoices").json().get(0);
+            String due = invoice.get("amountDue").asText();
+            assertEquals(invoice.get("total").asText(), due, "nothing of it is paid");
+
+            // paying what is due runs the VE again at once; the administrator's suspension stays
+            assertEquals(201, panel.post("/api/v1/billing/accounts/" + customer + "/payments", "{\"amount\":\"" + due + "\",\"method\":\"BANK_TRANSFER\","
+                    + "\"invoice\":\"" + invoice.get("id").asText() + "\"}").status());
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "RUNNING".equals(state(panel, web)), "the VE runs again");
+            assertEquals("SUSPENDED", state(panel, held));
+            JsonNode after = panel.get("/api/v1/billing/accounts/" + customer).json();
+            assertEquals(0, after.get("dunningStep").asInt());
+            assertEquals("[]", after.get("heldVes").toString());
+            // the VE really runs: a command inside answers
+            PanelProcess.Response exec = panel.post("/api/v1/ves/" + web + "/exec", "{\"command\":[\"echo\",\"back\"],\"timeoutSeconds\":10}");
+            assertEquals(200, exec.status(), exec.toString());
+            assertTrue(exec.body().contains("back"), exec.body());
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    private static int ve(PanelProcess panel, String owner, String hostname) {
+        int id = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"" + hostname + "\",\"owner\":\"" + owner + "\"}");
+        VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + id + "/start", ""));
+        assertEquals("RUNNING", state(panel, id));
+        return id;
+    }
+
+    private static String state(PanelProcess panel, int ve) {
+        return panel.get("/api/v1/ves/" + ve).json().get("state").asText();
+    }
+
+    private static List<String> actions(JsonNode outcomes) {
+        List<String> out = new ArrayList<>();
+        outcomes.forEach(o -> o.get("actions").forEach(a -> out.add(a.asText())));
+        return out;
+    }
+}

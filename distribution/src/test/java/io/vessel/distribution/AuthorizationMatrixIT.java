@@ -340,9 +340,10 @@ class AuthorizationMatrixIT {
         String webhookA = webhookOf('O');
         String webhookR = webhookOf('R');
 
-        // plans belong to the seller that made them
-        String planP = PanelProcess.createdId(callers.get('P').post("/api/v1/billing/plans", BillingPlansIT.PLAN));
-        String planR = PanelProcess.createdId(callers.get('R').post("/api/v1/billing/plans", BillingPlansIT.PLAN));
+        // plans belong to the seller that made them (no quotas: the matrix makes and deletes VEs of these customers)
+        String open = "{\"code\":\"matrix\",\"name\":\"Matrix\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"1.00\"}";
+        String planP = PanelProcess.createdId(callers.get('P').post("/api/v1/billing/plans", open));
+        String planR = PanelProcess.createdId(callers.get('R').post("/api/v1/billing/plans", open));
         for (char role : "POMA".toCharArray()) {
             own.put(role + "plan", planP);
         }

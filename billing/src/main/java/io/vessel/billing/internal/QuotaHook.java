@@ -1,0 +1,124 @@
+package io.vessel.billing.internal;
+
+import io.vessel.billing.api.PlanDefinition;
+import io.vessel.billing.api.PlanQuotas;
+import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VeState;
+import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.kernel.api.hook.VeAction;
+import io.vessel.kernel.api.hook.VeLifecycleEvent;
+import io.vessel.kernel.api.hook.VeLifecycleHook;
+import io.vessel.kernel.api.hook.VeVeto;
+import io.vessel.persistence.api.Database;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * A customer's plans add up to its quota: creating a VE, or giving one more resources, beyond what the customer's
+ * running subscriptions allow is refused ({@code 409}) naming the resource, what is in use and what is allowed.
+ * Billing enforces it through the same VE lifecycle hook plugins use. A customer without a running subscription is
+ * not limited by billing (a provider who does not bill through Vessel keeps its panel as it was); a plan that leaves
+ * a quota open leaves it open for the customer. Fails closed: when the quota cannot be checked, the VE is not made.
+ */
+@Component(service = VeLifecycleHook.class, property = {VeLifecycleHook.NAME + "=billing-quota", VeLifecycleHook.ACTIONS + "=CREATE",
+        VeLifecycleHook.ACTIONS + "=CHANGE_LIMITS", VeLifecycleHook.ON_FAILURE + "=refuse"})
+public final class QuotaHook implements VeLifecycleHook {
+
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+
+    private final Database database;
+    private final VeService ves;
+    private final BillingClock clock;
+
+    @Activate
+    public QuotaHook(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                     @Reference VeService ves, @Reference BillingClock clock) {
+        this.database = database;
+        this.ves = ves;
+        this.clock = clock;
+    }
+
+    @Override
+    public void before(VeLifecycleEvent event) throws VeVeto {
+        if (event.owner() == null) {
+            return;
+        }
+        UUID tenant;
+        try {
+            tenant = UUID.fromString(event.owner());
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        List<PlanQuotas> quotas = activeQuotas(tenant);
+        if (quotas.isEmpty()) {
+            return;
+        }
+        List<VirtualEnvironment> others = ves.list().stream().filter(ve -> event.owner().equals(ve.owner()) && ve.state() != VeState.DESTROYED
+                && ve.state() != VeState.ERROR && ve.id() != event.veId()).toList();
+        VeLimits wanted = event.limits() == null ? VeLimits.DEFAULTS : event.limits();
+        if (event.action() == VeAction.CREATE) {
+            check("VEs", others.size(), 1, sum(quotas, PlanQuotas::ves), 1, "");
+        }
+        check("memory", total(others, VeLimits::memoryBytes, VeLimits.DEFAULTS.memoryBytes()), value(wanted.memoryBytes(), VeLimits.DEFAULTS.memoryBytes()),
+                sum(quotas, PlanQuotas::memoryMiB), MIB, " MiB");
+        check("swap", total(others, VeLimits::swapBytes, VeLimits.DEFAULTS.swapBytes()), value(wanted.swapBytes(), VeLimits.DEFAULTS.swapBytes()),
+                sum(quotas, PlanQuotas::swapMiB), MIB, " MiB");
+        check("disk", total(others, VeLimits::diskBytes, VeLimits.DEFAULTS.diskBytes()), value(wanted.diskBytes(), VeLimits.DEFAULTS.diskBytes()),
+                sum(quotas, PlanQuotas::diskGiB), GIB, " GiB");
+        check("processes", total(others, l -> l.processes() == null ? null : l.processes().longValue(), (long) VeLimits.DEFAULTS.processes()),
+                wanted.processes() == null ? VeLimits.DEFAULTS.processes() : wanted.processes(), sum(quotas, PlanQuotas::processes), 1, "");
+    }
+
+    /** The quotas of the tenant's running (not ended) subscriptions. */
+    private List<PlanQuotas> activeQuotas(UUID tenant) {
+        Instant now = clock.instant();
+        return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s where s.tenantId = :t and s.endedAt is null",
+                SubscriptionEntity.class).setParameter("t", tenant).getResultList().stream()
+                .filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
+                .map(s -> {
+                    PlanDefinition d = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+                    return d.quotas();
+                }).toList());
+    }
+
+    /** The allowance in the quota's unit, or null when any plan leaves it open. */
+    private static Long sum(List<PlanQuotas> quotas, Function<PlanQuotas, Long> field) {
+        long total = 0;
+        for (PlanQuotas q : quotas) {
+            Long v = field.apply(q);
+            if (v == null) {
+                return null;
+            }
+            total += v;
+        }
+        return total;
+    }
+
+    private static long total(List<VirtualEnvironment> ves, Function<VeLimits, Long> field, long fallback) {
+        return ves.stream().mapToLong(ve -> ve.limits() == null ? fallback : value(field.apply(ve.limits()), fallback)).sum();
+    }
+
+    private static long value(Long v, long fallback) {
+        return v == null ? fallback : v;
+    }
+
+    /** Refuses when {@code used + wanted} (bytes or count) is beyond {@code allowed} (in units of {@code unit}). */
+    private static void check(String resource, long used, long wanted, Long allowed, long unit, String unitName) throws VeVeto {
+        if (allowed == null || used + wanted <= allowed * unit) {
+            return;
+        }
+        throw VeVeto.conflict(resource + ": " + ceil(used, unit) + unitName + " taken and " + ceil(wanted, unit) + unitName
+                + " more would go beyond the " + allowed + unitName + " the customer's plans allow");
+    }
+
+    private static long ceil(long value, long unit) {
+        return (value + unit - 1) / unit;
+    }
+}

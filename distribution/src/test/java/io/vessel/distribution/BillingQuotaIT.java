@@ -1,0 +1,57 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A customer's plans are its quota: VEs beyond what its subscriptions allow — in number, memory, disk — are refused
+ * with 409 naming the resource, what is taken and what is allowed, through the VE lifecycle hook billing registers;
+ * a customer without a subscription is not limited by billing.
+ */
+class BillingQuotaIT {
+
+    @Test
+    void vesBeyondTheCustomersPlansAreRefusedNamingTheResource() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-quota");
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"small\",\"name\":\"Small\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"5.00\",\"quotas\":{\"memoryMiB\":1024,\"diskGiB\":6,\"ves\":2}}"));
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Capped\",\"kind\":\"CUSTOMER\"}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
+
+            int first = NetworkIT.createVe(panel, ve(customer, "one", 512, 2));
+            PanelProcess.Response tooMuch = panel.post("/api/v1/ves", ve(customer, "two", 768, 2));
+            assertProblem(tooMuch, 409, null);
+            assertEquals("Plugin billing-quota refused: memory: 512 MiB taken and 768 MiB more would go beyond the 1024 MiB the customer's plans allow.",
+                    tooMuch.json().get("detail").asText());
+            assertProblem(panel.post("/api/v1/ves", ve(customer, "two", 256, 8)), 409, null);
+            NetworkIT.createVe(panel, ve(customer, "two", 256, 2));
+            PanelProcess.Response third = panel.post("/api/v1/ves", ve(customer, "three", 64, 1));
+            assertProblem(third, 409, null);
+            assertTrue(third.json().get("detail").asText().contains("VEs: 2 taken and 1 more would go beyond the 2 the customer's plans allow"), third.body());
+
+            // giving a VE more than the plans allow is refused too; within them it is fine
+            PanelProcess.Response resize = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + first))
+                    .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"limits\":{\"memoryBytes\":" + (900L << 20) + "}}")));
+            assertProblem(resize, 409, null);
+            assertTrue(resize.json().get("detail").asText().contains("memory: 256 MiB taken and 900 MiB more"), resize.body());
+
+            // a customer without a subscription is not limited by billing
+            String free = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Unbilled\",\"kind\":\"CUSTOMER\"}"));
+            NetworkIT.createVe(panel, ve(free, "big", 2048, 8));
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    private static String ve(String owner, String hostname, long memoryMiB, long diskGiB) {
+        return "{\"template\":\"busybox\",\"hostname\":\"" + hostname + "\",\"owner\":\"" + owner + "\",\"limits\":{\"memoryBytes\":" + (memoryMiB << 20)
+                + ",\"diskBytes\":" + (diskGiB << 30) + "}}";
+    }
+}

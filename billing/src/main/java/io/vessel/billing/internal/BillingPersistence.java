@@ -24,6 +24,7 @@ public final class BillingPersistence implements PersistenceContribution {
     public List<Class<?>> entityClasses() {
         return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class, InvoiceEntity.class,
                 InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class,
-                SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class);
+                SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class,
+                UsageMarkEntity.class);
     }
 }

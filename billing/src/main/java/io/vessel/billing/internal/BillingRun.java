@@ -46,6 +46,10 @@ public final class BillingRun implements ScheduledTask {
 
     private final Database database;
     private final BillingClock clock;
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.UsageService usage;
     private final BillingClock.Config config;
 
     @Activate
@@ -101,7 +105,14 @@ public final class BillingRun implements ScheduledTask {
             PlanDefinition plan = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
             RecurringCharges.Due due = RecurringCharges.due(new RecurringCharges.Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt,
                     s.invoicedUntil, s.setupInvoiced), plan, AccountsResource.calendar(account), now);
-            for (RecurringCharges.Charge c : due.charges()) {
+            List<RecurringCharges.Charge> charges = new ArrayList<>(due.charges());
+            // metered usage in arrears: periods that are over, or everything up to the end of a subscription that ended
+            Instant cutoff = AccountsResource.calendar(account).containing(now, io.vessel.billing.api.BillingPeriod.MONTH).start();
+            if (s.endedAt != null && s.endedAt.isBefore(now)) {
+                cutoff = s.endedAt;
+            }
+            charges.addAll(UsageCharges.due(em, usage, s, plan, cutoff));
+            for (RecurringCharges.Charge c : charges) {
                 lines.add(new InvoiceLineEntity(invoiceId, lines.size() + 1, c.kind(), c.description(), s.id, c.quantity(), c.unitPrice(), c.amount(),
                         c.from(), c.to()));
                 total = total.add(c.amount());

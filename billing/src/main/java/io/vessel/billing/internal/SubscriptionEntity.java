@@ -39,6 +39,9 @@ public class SubscriptionEntity {
     Instant invoicedUntil;
     @Column(name = "setup_invoiced")
     boolean setupInvoiced;
+    /** The VE whose metered usage the plan charges, if any. */
+    @Column(name = "ve_id")
+    Integer veId;
 
     protected SubscriptionEntity() {
     }

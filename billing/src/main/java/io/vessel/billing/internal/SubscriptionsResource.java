@@ -50,16 +50,21 @@ public final class SubscriptionsResource implements ObjectOwnership {
     static final String MANAGE = Permissions.BILLING_SUBSCRIPTION_MANAGE;
 
     /** Body of {@code POST}: whose subscription, to which plan (its newest version unless {@code version} says). */
-    public record NewSubscription(String tenant, String plan, Integer version) {
+    public record NewSubscription(String tenant, String plan, Integer version, Integer ve) {
     }
 
     /** Body of {@code POST …/cancel}: {@code now} or {@code periodEnd} (the default). */
     public record Cancellation(String when) {
     }
 
+    /** A subscription; {@code ve} is the VE whose metered usage its plan charges, if any. */
     public record SubscriptionView(UUID id, UUID tenant, UUID plan, String planCode, int planVersion, String planName, String state,
-                                   Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, String createdBy) {
+                                   Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, String createdBy, Integer ve) {
     }
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.VeService ves;
 
     private final Database database;
     private final AccountsResource accounts;
@@ -94,6 +99,13 @@ public final class SubscriptionsResource implements ObjectOwnership {
         }
         UUID seller = accounts.sellerOf(tenant);
         Instant now = clock.instant();
+        if (body.ve() != null) {
+            io.vessel.kernel.api.VeService kernel = ves;
+            boolean owned = kernel != null && kernel.find(body.ve()).map(v -> tenant.toString().equals(v.owner())).orElse(false);
+            if (!owned) {
+                throw PlansResource.unprocessable("The tenant has no VE " + body.ve() + ".", List.of(new Problem.FieldError("ve", "not the tenant's VE")));
+            }
+        }
         SubscriptionEntity created = database.inTransaction(em -> {
             Chosen chosen = choose(em, seller, planId, body.version());
             AccountEntity account = em.find(AccountEntity.class, tenant, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
@@ -107,6 +119,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
             PlanDefinition d = chosen.definition();
             Instant trialEnd = d.trialDays() > 0 ? now.plus(Duration.ofDays(d.trialDays())) : null;
             SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, caller.getName());
+            s.veId = body.ve();
             em.persist(s);
             return s;
         });
@@ -187,6 +200,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
             SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, chosen.plan().id, chosen.version(), now, null,
                     caller.getName());
             next.setupInvoiced = true;
+            next.veId = old.veId;
             em.persist(next);
             LOG.info("Subscription changed from={} to={} plan={} version={} by={}", old.id, next.id, chosen.plan().code, chosen.version(),
                     caller.getName());
@@ -247,7 +261,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
         String state = s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt) ? "CANCELLED"
                 : s.trialEndsAt != null && now.isBefore(s.trialEndsAt) ? "TRIAL" : "ACTIVE";
         return new SubscriptionView(s.id, s.tenantId, s.planId, plan.code, s.planVersion, d.name(), state, s.startedAt, s.trialEndsAt, s.cancelAt,
-                s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy);
+                s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy, s.veId);
     }
 
     private static UUID uuid(String field, String text) {

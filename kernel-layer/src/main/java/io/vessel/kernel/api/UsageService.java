@@ -32,4 +32,13 @@ public interface UsageService {
      * minute (kept 48 h by default), 1-minute rollups steps under an hour (30 days), 1-hour rollups the rest (2 years).
      */
     UsageSeries series(int veId, Instant from, Instant to, Duration step);
+
+    /**
+     * The newest stored sample of a VE taken at or before {@code at} (raw, or the 1-minute or 1-hour rollup where the
+     * raw samples are gone), with its counters exact: what billing rates usage from, as the difference of lifetime
+     * counters between two such samples. Empty when nothing was stored for the VE by then.
+     */
+    default Optional<UsageSample> storedAtOrBefore(int veId, Instant at) {
+        return Optional.empty();
+    }
 }

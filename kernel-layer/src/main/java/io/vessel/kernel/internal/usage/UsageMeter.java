@@ -228,6 +228,11 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     }
 
     @Override
+    public Optional<UsageSample> storedAtOrBefore(int veId, Instant at) {
+        return store.latestAtOrBefore(veId, at);
+    }
+
+    @Override
     public UsageSeries series(int veId, Instant from, Instant to, Duration step) {
         if (from == null || to == null || !from.isBefore(to)) {
             throw new VeException(VeException.Kind.INVALID, "from", "from must be before to", null);

@@ -200,6 +200,28 @@ final class UsageStore {
         });
     }
 
+    /** The newest stored row of a VE at or before {@code at}, of any resolution (the rollups keep exact counters). */
+    java.util.Optional<UsageSample> latestAtOrBefore(int veId, Instant at) {
+        return jdbc(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM ve_usage WHERE ve_id = ? AND at <= ? ORDER BY at DESC, resolution"
+                    + " FETCH FIRST 1 ROWS ONLY")) {
+                s.setInt(1, veId);
+                s.setTimestamp(2, Timestamp.from(at));
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return java.util.Optional.<UsageSample>empty();
+                    }
+                    return java.util.Optional.of(new UsageSample(r.getInt(1), r.getTimestamp(3).toInstant(), r.getLong(4), r.getLong(5), r.getLong(6),
+                            r.getLong(7), r.getLong(8), (Long) r.getObject(9, Long.class), (Long) r.getObject(10, Long.class), r.getLong(11),
+                            r.getLong(12), r.getLong(13), r.getLong(14), (Long) r.getObject(15, Long.class), (Long) r.getObject(16, Long.class),
+                            (Long) r.getObject(17, Long.class), (Long) r.getObject(18, Long.class)));
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("reading usage failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
     /** Rows of one VE and resolution in [from, to), oldest first, as sample records. */
     List<UsageSample> rows(int veId, int resolution, Instant from, Instant to) {
         return jdbc(c -> {

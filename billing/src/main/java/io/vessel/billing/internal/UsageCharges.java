@@ -1,0 +1,85 @@
+package io.vessel.billing.internal;
+
+import io.vessel.billing.api.MeterCharge;
+import io.vessel.billing.api.Meters;
+import io.vessel.billing.api.Money;
+import io.vessel.billing.api.PlanDefinition;
+import io.vessel.kernel.api.UsageSample;
+import io.vessel.kernel.api.UsageService;
+import jakarta.persistence.EntityManager;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Usage lines in arrears, rated from the kernel layer's durable accounting store — never from in-memory events, which
+ * a {@code kill -9} or another node's process would lose. For each counter meter a plan charges, the usage is the
+ * difference of the VE's exact lifetime counter between the sample billed last (the watermark) and the newest stored
+ * sample before the start of the account's current period (so a period is billed once it is over); included units
+ * come off first, the rest is priced by the meter's price model. The watermark moves in the billing run's
+ * transaction: a re-run finds nothing new, a crash loses nothing. Gauge meters (memory GiB-hours, disk GiB-months,
+ * IP and VE hours) come next.
+ */
+final class UsageCharges {
+
+    /** A counter meter: which lifetime counter, and how many of its units make one of the meter's. */
+    record Counter(String description, Function<UsageSample, Long> value, BigDecimal unit) {
+    }
+
+    static final Map<String, Counter> COUNTERS = Map.of(
+            Meters.CPU_SECONDS, new Counter("CPU time (seconds)", UsageSample::cpuNanosTotal, BigDecimal.valueOf(1_000_000_000L)),
+            Meters.EGRESS_GIB, new Counter("Traffic out (GiB)", s -> s.netTxBytesTotal(), BigDecimal.valueOf(1L << 30)),
+            Meters.INGRESS_GIB, new Counter("Traffic in (GiB)", s -> s.netRxBytesTotal(), BigDecimal.valueOf(1L << 30)));
+
+    private UsageCharges() {
+    }
+
+    static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff) {
+        List<RecurringCharges.Charge> charges = new ArrayList<>();
+        if (usage == null || s.veId == null) {
+            return charges;
+        }
+        for (MeterCharge charge : plan.charges()) {
+            Counter counter = COUNTERS.get(charge.meter());
+            if (counter == null) {
+                continue;
+            }
+            Optional<UsageSample> newest = usage.storedAtOrBefore(s.veId, cutoff);
+            if (newest.isEmpty() || counter.value().apply(newest.get()) == null) {
+                continue;
+            }
+            UsageMarkEntity mark = em.find(UsageMarkEntity.class, new UsageMarkEntity.Key(s.id, charge.meter()));
+            if (mark == null) {
+                // the baseline: where the counter stood when the subscription started
+                Optional<UsageSample> atStart = usage.storedAtOrBefore(s.veId, s.startedAt);
+                Long base = atStart.map(counter.value()).orElse(0L);
+                mark = new UsageMarkEntity(s.id, charge.meter(), atStart.map(UsageSample::at).orElse(s.startedAt), BigDecimal.valueOf(base == null ? 0 : base));
+                em.persist(mark);
+            }
+            UsageSample sample = newest.get();
+            if (!sample.at().isAfter(mark.sampleAt)) {
+                continue;
+            }
+            BigDecimal delta = BigDecimal.valueOf(counter.value().apply(sample)).subtract(mark.counter).max(BigDecimal.ZERO);
+            BigDecimal quantity = delta.divide(counter.unit(), 9, RoundingMode.HALF_UP);
+            BigDecimal billable = quantity.subtract(charge.included()).max(BigDecimal.ZERO);
+            BigDecimal amount = new Money(charge.price().charge(billable), plan.currency()).rounded(RoundingMode.HALF_UP).amount();
+            Instant from = mark.sampleAt;
+            mark.sampleAt = sample.at();
+            mark.counter = BigDecimal.valueOf(counter.value().apply(sample));
+            if (quantity.signum() == 0) {
+                continue;
+            }
+            BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : charge.price().charge(billable).divide(billable, 6, RoundingMode.HALF_UP);
+            String description = counter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
+                    + " included" : "");
+            charges.add(new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, from, sample.at()));
+        }
+        return charges;
+    }
+}

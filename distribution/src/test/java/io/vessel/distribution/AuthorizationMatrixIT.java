@@ -127,6 +127,8 @@ class AuthorizationMatrixIT {
             EXPECTED.put(read, "PROA");
         }
         EXPECTED.put("GET /billing/accounts/{id}/payments", "PROA");
+        EXPECTED.put("GET /billing/accounts/{id}/cost", "PROA");
+        EXPECTED.put("GET /billing/ves/{id}/cost", "PROA");
         for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel",
                 "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments")) {
             EXPECTED.put(manage, "PR");

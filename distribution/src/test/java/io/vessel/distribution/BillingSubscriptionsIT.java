@@ -51,6 +51,15 @@ class BillingSubscriptionsIT {
             assertEquals("15.00", upcoming.at("/lines/1/amount").asText());
             assertEquals("20.00", upcoming.get("total").asText());
 
+            // live cost: what the period costs so far, and where it is heading
+            JsonNode cost = panel.get("/api/v1/billing/accounts/" + customer + "/cost").json();
+            assertEquals("15.00", cost.get("projected").asText(), cost.toString());
+            assertEquals("0.00", cost.get("soFar").asText());
+            assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P5D\"}").status());
+            cost = panel.get("/api/v1/billing/accounts/" + customer + "/cost").json();
+            assertEquals("5.00", cost.get("soFar").asText(), "5 of April's 30 days: " + cost);
+            assertEquals("15.00", cost.get("projected").asText());
+
             // the customer reads its own account, subscription and upcoming invoice, and cannot subscribe itself
             panel.createAccount(customer, "baker", "customer-owner", "Baker-Password-1");
             PanelProcess.As baker = panel.login("baker", "Baker-Password-1");

@@ -47,6 +47,8 @@ class BillingUsageIT {
             PanelProcess.poll(Duration.ofSeconds(45), () -> panel.get("/api/v1/ves/" + ve).json().at("/usage/cpuNanosTotal").asLong() > 2_500_000_000L,
                     "the CPU time in the VE's usage");
             Thread.sleep(11_000); // the next sweep stores it
+            JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
+            assertTrue(new BigDecimal(cost.at("/lines/1/soFar").asText()).compareTo(new BigDecimal("0.02")) >= 0, "the CPU so far costs: " + cost);
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop", ""));
 
             // the month is over: its usage is billed in arrears with next month's price in advance

@@ -293,6 +293,25 @@ public final class AccountsResource implements ObjectOwnership {
         }
     }
 
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.UsageService usage;
+
+    /** Live cost: the account's current period so far, and projected to its end. */
+    @GET
+    @Path("{id}/cost")
+    @RequiresPermission(value = READ, object = KIND)
+    public LiveCost.Cost costOfAccount(@PathParam("id") String tenant) {
+        UUID id = UUID.fromString(tenant);
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id);
+            if (account == null) {
+                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
+            }
+            return LiveCost.of(em, account, usage, clock.instant(), s -> true);
+        });
+    }
+
     /** The tenant's seller: its parent. The provider has none (it is nobody's customer). */
     UUID sellerOf(UUID tenant) {
         Tenant t = identity.tenant(tenant).orElseThrow(() -> ProblemException.notFound("There is no tenant " + tenant + "."));

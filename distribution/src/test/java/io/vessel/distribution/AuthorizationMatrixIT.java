@@ -128,6 +128,7 @@ class AuthorizationMatrixIT {
         }
         EXPECTED.put("GET /billing/accounts/{id}/payments", "PROA");
         EXPECTED.put("GET /billing/accounts/{id}/cost", "PROA");
+        EXPECTED.put("PUT /billing/accounts/{id}/spending-limit", "PRO");
         EXPECTED.put("GET /billing/ves/{id}/cost", "PROA");
         for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel",
                 "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments")) {

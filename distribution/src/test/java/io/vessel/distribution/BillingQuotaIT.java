@@ -4,6 +4,7 @@ import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,37 @@ class BillingQuotaIT {
             // a customer without a subscription is not limited by billing
             String free = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Unbilled\",\"kind\":\"CUSTOMER\"}"));
             NetworkIT.createVe(panel, ve(free, "big", 2048, 8));
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    @Test
+    void aCustomersSpendingLimitAlertsOnceAndCanBlockNewVes() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-limit");
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            // an hourly plan: the started hour counts at once
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"hourly\",\"name\":\"Hourly\",\"currency\":\"EUR\","
+                    + "\"period\":\"HOUR\",\"price\":\"1.00\",\"monthlyCap\":\"100.00\"}"));
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Careful\",\"kind\":\"CUSTOMER\"}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
+            panel.createAccount(customer, "careful", "customer-owner", "Careful-Password-1");
+            PanelProcess.As careful = panel.login("careful", "Careful-Password-1");
+            PanelProcess.Response set = careful.send("PUT", "/api/v1/billing/accounts/" + customer + "/spending-limit", "{\"limit\":\"1.00\",\"action\":\"block\"}");
+            assertEquals(200, set.status(), set.toString());
+            assertEquals("1.00", set.json().get("spendingLimit").asText());
+            assertProblem(careful.send("PUT", "/api/v1/billing/accounts/" + customer + "/spending-limit", "{\"limit\":\"-3\"}"), 422, null);
+
+            JsonNode alerts = panel.post("/api/v1/billing/dunning", "").json();
+            assertEquals("[\"alert-80\",\"alert-100\"]", alerts.get(0).get("actions").toString(), alerts.toString());
+            assertEquals("[]", panel.post("/api/v1/billing/dunning", "").json().toString(), "each alert once per period");
+            PanelProcess.Response blocked = panel.post("/api/v1/ves", ve(customer, "more", 64, 1));
+            assertProblem(blocked, 409, null);
+            assertTrue(blocked.json().get("detail").asText().contains("spending limit of 1.00 EUR is reached"), blocked.body());
+
+            // a higher limit lets it grow again
+            assertEquals(200, careful.send("PUT", "/api/v1/billing/accounts/" + customer + "/spending-limit", "{\"limit\":\"50.00\",\"action\":\"block\"}").status());
+            NetworkIT.createVe(panel, ve(customer, "more", 64, 1));
         } finally {
             PluginsIT.deleteTree(work);
         }

@@ -36,6 +36,16 @@ public class AccountEntity {
     int dunningStep;
     @Column(name = "dunning_since")
     Instant dunningSince;
+    /** The most the customer wants to spend per period (null: no limit), and what reaching it does: ALERT or BLOCK. */
+    @Column(name = "spending_limit")
+    BigDecimal spendingLimit;
+    @Column(name = "limit_action")
+    String limitAction;
+    /** The start of the period for which the 80 % and 100 % alerts were sent. */
+    @Column(name = "alerted_80")
+    Instant alerted80;
+    @Column(name = "alerted_100")
+    Instant alerted100;
 
     protected AccountEntity() {
     }

@@ -54,7 +54,12 @@ public final class AccountsResource implements ObjectOwnership {
 
     /** An account; {@code dunningStep} is how many dunning steps were taken (0: nothing overdue), {@code heldVes} the VEs billing suspended or stopped. */
     public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
-                              String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes) {
+                              String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes,
+                              String spendingLimit, String limitAction) {
+    }
+
+    /** Body of {@code PUT …/spending-limit}: the most to spend per period (null: none) and what reaching it does. */
+    public record SpendingLimit(String limit, String action) {
     }
 
     @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
@@ -297,6 +302,46 @@ public final class AccountsResource implements ObjectOwnership {
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile io.vessel.kernel.api.UsageService usage;
 
+    /**
+     * The customer's spending limit per period: alerts at 80 % and 100 % of it (each once per period), and with
+     * {@code action = block} no new VEs once it is reached.
+     */
+    @PUT
+    @Path("{id}/spending-limit")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.BILLING_SPENDING_LIMIT, object = KIND)
+    public AccountView putSpendingLimit(@PathParam("id") String tenant, SpendingLimit body) {
+        UUID id = UUID.fromString(tenant);
+        SpendingLimit r = body == null ? new SpendingLimit(null, null) : body;
+        java.math.BigDecimal limit = null;
+        if (r.limit() != null && !r.limit().isBlank()) {
+            try {
+                limit = new java.math.BigDecimal(r.limit().strip());
+            } catch (NumberFormatException e) {
+                limit = java.math.BigDecimal.ONE.negate();
+            }
+            if (limit.signum() <= 0) {
+                throw PlansResource.unprocessable("The limit is an amount above 0, as a decimal string.", List.of(new Problem.FieldError("limit", "above 0")));
+            }
+        }
+        String action = r.action() == null ? "ALERT" : r.action().strip().toUpperCase(Locale.ROOT);
+        if (!action.equals("ALERT") && !action.equals("BLOCK")) {
+            throw PlansResource.unprocessable("Reaching the limit can alert, or block new VEs.", List.of(new Problem.FieldError("action", "alert or block")));
+        }
+        java.math.BigDecimal chosen = limit;
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (account == null) {
+                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
+            }
+            account.spendingLimit = chosen;
+            account.limitAction = chosen == null ? null : action;
+            account.alerted80 = null;
+            account.alerted100 = null;
+            return view(em, account);
+        });
+    }
+
     /** Live cost: the account's current period so far, and projected to its end. */
     @GET
     @Path("{id}/cost")
@@ -330,7 +375,7 @@ public final class AccountsResource implements ObjectOwnership {
         Dunning.State d = Dunning.state(em, a);
         String seller = a.sellerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : a.sellerTenant.toString();
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
-                a.createdAt, d.step(), d.since(), d.heldVes());
+                a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction);
     }
 
     /** An account belongs to its tenant. */

@@ -59,6 +59,9 @@ public final class Dunning implements ScheduledTask {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Notifier notifier;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.UsageService usage;
+
     @Activate
     public Dunning(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
                    @Reference BillingClock clock, @Reference VeService ves, BillingClock.Config config) {
@@ -110,11 +113,28 @@ public final class Dunning implements ScheduledTask {
     /** Takes the steps now due for the account, and makes its VEs match its state. */
     Outcome check(UUID tenant) {
         synchronized (busy.computeIfAbsent(tenant, t -> new Object())) {
-            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts) {
+            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts, List<String> alerts, String spent) {
             }
             Decision d = database.inTransaction(em -> {
                 AccountEntity account = em.find(AccountEntity.class, tenant, LockModeType.PESSIMISTIC_WRITE);
                 Instant now = clock.instant();
+                List<String> alerts = new ArrayList<>();
+                String spent = null;
+                if (account.spendingLimit != null) {
+                    // the customer's spending limit: 80 % and 100 % of it, each said once per period
+                    LiveCost.Cost cost = LiveCost.of(em, account, usage, now, s -> true);
+                    java.math.BigDecimal soFar = new java.math.BigDecimal(cost.soFar());
+                    spent = cost.soFar() + " of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency;
+                    if (soFar.compareTo(account.spendingLimit.multiply(new java.math.BigDecimal("0.8"))) >= 0
+                            && !cost.periodStart().equals(account.alerted80)) {
+                        account.alerted80 = cost.periodStart();
+                        alerts.add("alert-80");
+                    }
+                    if (soFar.compareTo(account.spendingLimit) >= 0 && !cost.periodStart().equals(account.alerted100)) {
+                        account.alerted100 = cost.periodStart();
+                        alerts.add("alert-100");
+                    }
+                }
                 List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
                         + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", tenant)
                         .setParameter("k", BillingRun.INVOICE).setParameter("now", now).getResultList();
@@ -124,7 +144,7 @@ public final class Dunning implements ScheduledTask {
                     }
                     account.dunningStep = 0;
                     account.dunningSince = null;
-                    return new Decision(0, List.of(), null, Map.of());
+                    return new Decision(0, List.of(), null, Map.of(), alerts, spent);
                 }
                 InvoiceEntity oldest = overdue.get(0);
                 long days = Duration.between(oldest.dueAt, now).toDays();
@@ -140,9 +160,13 @@ public final class Dunning implements ScheduledTask {
                 String reason = "invoice " + oldest.number + " (" + Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency) + " "
                         + oldest.currency + " due) is " + days + " day" + (days == 1 ? "" : "s") + " overdue";
                 return new Decision(account.dunningStep, List.copyOf(taken), reason, Map.of("invoice", oldest.number, "daysOverdue", days,
-                        "amountDue", Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency), "currency", oldest.currency));
+                        "amountDue", Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency), "currency", oldest.currency), alerts, spent);
             });
             List<String> actions = new ArrayList<>();
+            for (String alert : d.alerts()) {
+                actions.add(alert);
+                notify(tenant, alert, "this period's charges reached " + d.spent(), Map.of("spent", d.spent()));
+            }
             for (Step step : d.taken()) {
                 actions.add(step.action());
                 notify(tenant, step.action(), d.reason(), d.facts());
@@ -248,12 +272,16 @@ public final class Dunning implements ScheduledTask {
             case "remind" -> "billing.reminder";
             case "suspend" -> "billing.suspended";
             case "terminate" -> "billing.terminated";
+            case "alert-80" -> "billing.cost.80";
+            case "alert-100" -> "billing.cost.100";
             default -> "billing.unsuspended";
         };
         String subject = switch (action) {
             case "remind" -> "Payment reminder";
             case "suspend" -> "Your servers are suspended";
             case "terminate" -> "Your servers are stopped";
+            case "alert-80" -> "80 % of your spending limit";
+            case "alert-100" -> "Your spending limit is reached";
             default -> "Your servers run again";
         };
         n.notifyTenant(tenant, new Notification(event, subject, "Because " + reason + ".", facts));

@@ -56,6 +56,12 @@ public final class QuotaHook implements VeLifecycleHook {
         } catch (IllegalArgumentException e) {
             return;
         }
+        if (event.action() == VeAction.CREATE) {
+            String blocked = spendingLimitReached(tenant);
+            if (blocked != null) {
+                throw VeVeto.conflict(blocked);
+            }
+        }
         List<PlanQuotas> quotas = activeQuotas(tenant);
         if (quotas.isEmpty()) {
             return;
@@ -74,6 +80,26 @@ public final class QuotaHook implements VeLifecycleHook {
                 sum(quotas, PlanQuotas::diskGiB), GIB, " GiB");
         check("processes", total(others, l -> l.processes() == null ? null : l.processes().longValue(), (long) VeLimits.DEFAULTS.processes()),
                 wanted.processes() == null ? VeLimits.DEFAULTS.processes() : wanted.processes(), sum(quotas, PlanQuotas::processes), 1, "");
+    }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.UsageService usage;
+
+    /** Why no new VE, when the customer chose to block them at its spending limit and reached it; else null. */
+    private String spendingLimitReached(UUID tenant) {
+        return database.inTransaction(em -> {
+            AccountEntity account = em.find(AccountEntity.class, tenant);
+            if (account == null || account.spendingLimit == null || !"BLOCK".equals(account.limitAction)) {
+                return null;
+            }
+            LiveCost.Cost cost = LiveCost.of(em, account, usage, clock.instant(), s -> true);
+            if (new java.math.BigDecimal(cost.soFar()).compareTo(account.spendingLimit) < 0) {
+                return null;
+            }
+            return "the customer's spending limit of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency
+                    + " is reached (" + cost.soFar() + " so far this period); no new VEs until the next period or a higher limit";
+        });
     }
 
     /** The quotas of the tenant's running (not ended) subscriptions. */

@@ -34,9 +34,10 @@ public interface UsageService {
     UsageSeries series(int veId, Instant from, Instant to, Duration step);
 
     /**
-     * The newest stored sample of a VE taken at or before {@code at} (raw, or the 1-minute or 1-hour rollup where the
-     * raw samples are gone), with its counters exact: what billing rates usage from, as the difference of lifetime
-     * counters between two such samples. Empty when nothing was stored for the VE by then.
+     * The newest stored state of a VE's counters as of {@code at} (a raw sample, or a 1-minute or 1-hour rollup where
+     * the raw samples are gone; a rollup counts once its bucket is over, and carries the bucket's end as its time),
+     * with its counters exact: what billing rates usage from, as the difference of lifetime counters between two
+     * such samples. Empty when nothing was stored for the VE by then.
      */
     default Optional<UsageSample> storedAtOrBefore(int veId, Instant at) {
         return Optional.empty();

@@ -48,6 +48,8 @@ public final class Permissions {
     /** A tenant's subscriptions to plans. */
     public static final String BILLING_SUBSCRIPTION_READ = "billing.subscription.read";
     public static final String BILLING_SUBSCRIPTION_MANAGE = "billing.subscription.manage";
+    /** A customer's own spending limit. */
+    public static final String BILLING_SPENDING_LIMIT = "billing.spending-limit";
     /** Billing's clock (moving it needs billing.test.clock = true): the provider's administrators only. */
     public static final String BILLING_CLOCK = "billing.clock";
 

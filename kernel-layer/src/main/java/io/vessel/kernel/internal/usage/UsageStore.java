@@ -200,13 +200,38 @@ final class UsageStore {
         });
     }
 
-    /** The newest stored row of a VE at or before {@code at}, of any resolution (the rollups keep exact counters). */
+    /**
+     * The newest stored state of a VE's counters as of {@code at}, from any resolution. A rollup row stands at its
+     * bucket's start but holds the counters at the bucket's end, so it counts only once its bucket is over by
+     * {@code at}, and is answered with the bucket's end as its time: the counters were at least that by then.
+     */
     java.util.Optional<UsageSample> latestAtOrBefore(int veId, Instant at) {
+        UsageSample best = null;
+        Instant bestAt = null;
+        long[][] resolutions = {{RAW, 0}, {MINUTE, 60}, {HOUR, 3600}};
+        for (long[] r : resolutions) {
+            java.util.Optional<UsageSample> row = newestRow(veId, (int) r[0], at.minusSeconds(r[1]));
+            if (row.isPresent()) {
+                Instant effective = row.get().at().plusSeconds(r[1]);
+                if (bestAt == null || effective.isAfter(bestAt)) {
+                    UsageSample x = row.get();
+                    best = new UsageSample(x.veId(), effective, x.cpuNanosTotal(), x.memoryBytes(), x.memoryPeakBytes(), x.swapBytes(), x.processes(),
+                            x.diskBytes(), x.diskInodes(), x.readBytesTotal(), x.writeBytesTotal(), x.readOpsTotal(), x.writeOpsTotal(),
+                            x.netRxBytesTotal(), x.netTxBytesTotal(), x.netRxPacketsTotal(), x.netTxPacketsTotal());
+                    bestAt = effective;
+                }
+            }
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
+    private java.util.Optional<UsageSample> newestRow(int veId, int resolution, Instant notAfter) {
         return jdbc(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM ve_usage WHERE ve_id = ? AND at <= ? ORDER BY at DESC, resolution"
-                    + " FETCH FIRST 1 ROWS ONLY")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM ve_usage WHERE ve_id = ? AND resolution = ? AND at <= ?"
+                    + " ORDER BY at DESC FETCH FIRST 1 ROWS ONLY")) {
                 s.setInt(1, veId);
-                s.setTimestamp(2, Timestamp.from(at));
+                s.setInt(2, resolution);
+                s.setTimestamp(3, Timestamp.from(notAfter));
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) {
                         return java.util.Optional.<UsageSample>empty();

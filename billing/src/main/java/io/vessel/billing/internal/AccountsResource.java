@@ -85,13 +85,7 @@ public final class AccountsResource implements ObjectOwnership {
     @RequiresPermission(value = READ, object = KIND)
     public AccountView getBillingAccount(@PathParam("id") String tenant) {
         UUID id = UUID.fromString(tenant);
-        return database.inTransaction(em -> {
-            AccountEntity account = em.find(AccountEntity.class, id);
-            if (account == null) {
-                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet (it is made with its first subscription, or by PUT).");
-            }
-            return view(em, account);
-        });
+        return database.inTransaction(em -> view(em, requireAccount(em, id, null)));
     }
 
     @PUT
@@ -125,7 +119,7 @@ public final class AccountsResource implements ObjectOwnership {
                 errors.add(new Problem.FieldError("timeZone", "'" + r.timeZone() + "' is not a time zone such as Europe/Berlin"));
             }
         }
-        if (r.country() != null && !java.util.Set.of(Locale.getISOCountries()).contains(r.country().toUpperCase(Locale.ROOT))) {
+        if (r.country() != null && !TaxSettingsResource.COUNTRIES.contains(r.country().toUpperCase(Locale.ROOT))) {
             errors.add(new Problem.FieldError("country", "an ISO 3166 country code such as DE"));
         }
         if (r.taxId() != null && r.taxId().length() > 64) {
@@ -178,13 +172,7 @@ public final class AccountsResource implements ObjectOwnership {
     @RequiresPermission(value = READ, object = KIND)
     public UpcomingInvoice.Draft upcomingInvoiceOfAccount(@PathParam("id") String tenant) {
         UUID id = UUID.fromString(tenant);
-        return database.inTransaction(em -> {
-            AccountEntity account = em.find(AccountEntity.class, id);
-            if (account == null) {
-                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
-            }
-            return upcoming.draft(em, account);
-        });
+        return database.inTransaction(em -> upcoming.draft(em, requireAccount(em, id, null)));
     }
 
     /**
@@ -235,10 +223,7 @@ public final class AccountsResource implements ObjectOwnership {
         }
         java.math.BigDecimal received = amount;
         PaymentView view = database.inTransaction(em -> {
-            AccountEntity account = em.find(AccountEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-            if (account == null) {
-                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
-            }
+            AccountEntity account = requireAccount(em, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (received.stripTrailingZeros().scale() > Money.currency(account.currency).getDefaultFractionDigits()) {
                 throw PlansResource.unprocessable("A payment in " + account.currency + " has at most "
                         + Money.currency(account.currency).getDefaultFractionDigits() + " decimals.", List.of(new Problem.FieldError("amount", "too many decimals")));
@@ -330,10 +315,7 @@ public final class AccountsResource implements ObjectOwnership {
         }
         java.math.BigDecimal chosen = limit;
         return database.inTransaction(em -> {
-            AccountEntity account = em.find(AccountEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-            if (account == null) {
-                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
-            }
+            AccountEntity account = requireAccount(em, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             account.spendingLimit = chosen;
             account.limitAction = chosen == null ? null : action;
             account.alerted80 = null;
@@ -348,13 +330,16 @@ public final class AccountsResource implements ObjectOwnership {
     @RequiresPermission(value = READ, object = KIND)
     public LiveCost.Cost costOfAccount(@PathParam("id") String tenant) {
         UUID id = UUID.fromString(tenant);
-        return database.inTransaction(em -> {
-            AccountEntity account = em.find(AccountEntity.class, id);
-            if (account == null) {
-                throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet.");
-            }
-            return LiveCost.of(em, account, usage, clock.instant(), s -> true);
-        });
+        return database.inTransaction(em -> LiveCost.of(em, requireAccount(em, id, null), usage, clock.instant(), s -> true));
+    }
+
+    /** The tenant's account (locked with {@code lock} unless null), or a 404 saying how one is made. */
+    static AccountEntity requireAccount(jakarta.persistence.EntityManager em, UUID tenant, jakarta.persistence.LockModeType lock) {
+        AccountEntity account = lock == null ? em.find(AccountEntity.class, tenant) : em.find(AccountEntity.class, tenant, lock);
+        if (account == null) {
+            throw ProblemException.notFound("Tenant " + tenant + " has no billing account yet (it is made with its first subscription, or by PUT).");
+        }
+        return account;
     }
 
     /** The tenant's seller: its parent. The provider has none (it is nobody's customer). */
@@ -373,7 +358,7 @@ public final class AccountsResource implements ObjectOwnership {
 
     private AccountView view(jakarta.persistence.EntityManager em, AccountEntity a) {
         Dunning.State d = Dunning.state(em, a);
-        String seller = a.sellerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : a.sellerTenant.toString();
+        String seller = PlansResource.tenantLabel(identity, a.sellerTenant);
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
                 a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction);
     }

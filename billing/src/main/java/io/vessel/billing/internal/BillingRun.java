@@ -96,15 +96,13 @@ public final class BillingRun implements ScheduledTask {
     private Optional<String> bill(EntityManager em, UUID tenant) {
         AccountEntity account = em.find(AccountEntity.class, tenant, LockModeType.PESSIMISTIC_WRITE);
         Instant now = clock.instant();
-        List<SubscriptionEntity> subscriptions = em.createQuery("select s from BillingSubscription s where s.tenantId = :t order by s.startedAt",
-                SubscriptionEntity.class).setParameter("t", tenant).getResultList();
+        List<SubscriptionEntity> subscriptions = Subscriptions.of(em, tenant);
         UUID invoiceId = UUID.randomUUID();
         List<InvoiceLineEntity> lines = new ArrayList<>();
         BigDecimal total = BigDecimal.ZERO;
         for (SubscriptionEntity s : subscriptions) {
-            PlanDefinition plan = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
-            RecurringCharges.Due due = RecurringCharges.due(new RecurringCharges.Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt,
-                    s.invoicedUntil, s.setupInvoiced), plan, AccountsResource.calendar(account), now);
+            PlanDefinition plan = Subscriptions.plan(em, s);
+            RecurringCharges.Due due = RecurringCharges.due(RecurringCharges.Subscription.of(s), plan, AccountsResource.calendar(account), now);
             List<RecurringCharges.Charge> charges = new ArrayList<>(due.charges());
             // metered usage in arrears: periods that are over, or everything up to the end of a subscription that ended
             Instant cutoff = AccountsResource.calendar(account).containing(now, io.vessel.billing.api.BillingPeriod.MONTH).start();

@@ -100,7 +100,7 @@ public final class InvoicesResource implements ObjectOwnership {
             InvoiceEntity invoice = em.find(InvoiceEntity.class, UUID.fromString(id));
             List<LineView> lines = em.createQuery("select l from BillingInvoiceLine l where l.invoiceId = :i order by l.position", InvoiceLineEntity.class)
                     .setParameter("i", invoice.id).getResultList().stream().map(l -> new LineView(l.position, l.kind, l.description, l.subscriptionId,
-                            l.quantity.stripTrailingZeros().toPlainString(), l.unitPrice.toPlainString(), money(l.amount, invoice.currency), l.periodFrom,
+                            l.quantity.stripTrailingZeros().toPlainString(), l.unitPrice.toPlainString(), Amounts.of(l.amount, invoice.currency), l.periodFrom,
                             l.periodTo)).toList();
             return view(invoice, lines);
         });
@@ -117,15 +117,11 @@ public final class InvoicesResource implements ObjectOwnership {
     }
 
     private InvoiceView view(InvoiceEntity i, List<LineView> lines) {
-        String issuer = i.issuerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : i.issuerTenant.toString();
+        String issuer = PlansResource.tenantLabel(identity, i.issuerTenant);
         java.math.BigDecimal due = i.kind.equals(BillingRun.CREDIT_NOTE) ? java.math.BigDecimal.ZERO : i.total.subtract(i.amountPaid);
-        return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, money(i.subtotal == null ? i.total : i.subtotal, i.currency),
-                i.taxRate == null ? null : i.taxRate.stripTrailingZeros().toPlainString(), i.taxName, money(i.tax == null ? java.math.BigDecimal.ZERO
-                : i.tax, i.currency), i.taxNote, money(i.total, i.currency), money(i.amountPaid, i.currency), money(due, i.currency), i.issuedAt,
+        return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, Amounts.of(i.subtotal == null ? i.total : i.subtotal, i.currency),
+                i.taxRate == null ? null : i.taxRate.stripTrailingZeros().toPlainString(), i.taxName, Amounts.of(i.tax == null ? java.math.BigDecimal.ZERO
+                : i.tax, i.currency), i.taxNote, Amounts.of(i.total, i.currency), Amounts.of(i.amountPaid, i.currency), Amounts.of(due, i.currency), i.issuedAt,
                 i.dueAt, lines);
-    }
-
-    private static String money(java.math.BigDecimal amount, String currency) {
-        return Amounts.of(amount, currency);
     }
 }

@@ -3,14 +3,12 @@ package io.vessel.billing.internal;
 import io.vessel.billing.api.BillingCalendar;
 import io.vessel.billing.api.BillingPeriod;
 import io.vessel.billing.api.MeterCharge;
-import io.vessel.billing.api.Money;
 import io.vessel.billing.api.PlanDefinition;
 import io.vessel.kernel.api.UsageSample;
 import io.vessel.kernel.api.UsageService;
 import jakarta.persistence.EntityManager;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,21 +42,20 @@ final class LiveCost {
         List<Line> lines = new ArrayList<>();
         BigDecimal soFar = BigDecimal.ZERO;
         BigDecimal projected = BigDecimal.ZERO;
-        List<SubscriptionEntity> subscriptions = em.createQuery("select s from BillingSubscription s where s.tenantId = :t order by s.startedAt",
-                SubscriptionEntity.class).setParameter("t", account.tenantId).getResultList();
-        for (SubscriptionEntity s : subscriptions) {
+        for (SubscriptionEntity s : Subscriptions.of(em, account.tenantId)) {
             if (!which.test(s)) {
                 continue;
             }
-            PlanDefinition plan = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
-            Instant from = latest(period.start(), s.startedAt, s.trialEndsAt);
-            Instant to = earliest(period.end(), s.endedAt, s.cancelAt);
+            PlanDefinition plan = Subscriptions.plan(em, s);
+            BillingCalendar.Period runs = RecurringCharges.Subscription.of(s).runsIn(period);
+            Instant from = runs.start();
+            Instant to = runs.end();
             if (!to.isAfter(from)) {
                 continue;
             }
             Instant until = now.isBefore(to) ? now : to;
             BigDecimal[] recurring = recurring(plan, calendar, from, until, to);
-            lines.add(new Line("recurring", plan.name(), s.id, s.veId, round(recurring[0], plan), round(recurring[1], plan)));
+            lines.add(new Line("recurring", plan.name(), s.id, s.veId, Amounts.of(recurring[0], account.currency), Amounts.of(recurring[1], account.currency)));
             soFar = soFar.add(recurring[0]);
             projected = projected.add(recurring[1]);
             if (usage != null && s.veId != null) {
@@ -73,14 +70,13 @@ final class LiveCost {
                         continue;
                     }
                     long base = first.map(counter.value()).map(v -> v == null ? 0L : v).orElse(0L);
-                    BigDecimal used = BigDecimal.valueOf(counter.value().apply(last.get()) - base).max(BigDecimal.ZERO)
-                            .divide(counter.unit(), 9, RoundingMode.HALF_UP);
+                    BigDecimal used = counter.units(BigDecimal.valueOf(base), counter.value().apply(last.get()));
                     long elapsed = Math.max(1, Duration.between(from, until).toSeconds());
                     BigDecimal expected = used.multiply(BigDecimal.valueOf(Duration.between(from, to).toSeconds()))
                             .divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL128);
-                    BigDecimal costSoFar = charge.price().charge(used.subtract(charge.included()).max(BigDecimal.ZERO));
-                    BigDecimal costProjected = charge.price().charge(expected.subtract(charge.included()).max(BigDecimal.ZERO));
-                    lines.add(new Line("usage", counter.description(), s.id, s.veId, round(costSoFar, plan), round(costProjected, plan)));
+                    BigDecimal costSoFar = UsageCharges.cost(charge, used);
+                    BigDecimal costProjected = UsageCharges.cost(charge, expected);
+                    lines.add(new Line("usage", counter.description(), s.id, s.veId, Amounts.of(costSoFar, account.currency), Amounts.of(costProjected, account.currency)));
                     soFar = soFar.add(costSoFar);
                     projected = projected.add(costProjected);
                 }
@@ -103,29 +99,5 @@ final class LiveCost {
         }
         BillingCalendar.Period own = calendar.containing(from, plan.period());
         return new BigDecimal[] {plan.price().multiply(BillingCalendar.share(own, from, until)), plan.price().multiply(BillingCalendar.share(own, from, to))};
-    }
-
-    private static String round(BigDecimal amount, PlanDefinition plan) {
-        return new Money(amount, plan.currency()).rounded(RoundingMode.HALF_UP).amount().toPlainString();
-    }
-
-    private static Instant latest(Instant a, Instant b, Instant c) {
-        Instant max = a;
-        for (Instant x : new Instant[] {b, c}) {
-            if (x != null && x.isAfter(max)) {
-                max = x;
-            }
-        }
-        return max;
-    }
-
-    private static Instant earliest(Instant a, Instant b, Instant c) {
-        Instant min = a;
-        for (Instant x : new Instant[] {b, c}) {
-            if (x != null && x.isBefore(min)) {
-                min = x;
-            }
-        }
-        return min;
     }
 }

@@ -227,16 +227,29 @@ public final class PlanJson {
 
     /** A stored version's definition, back in its domain form. */
     static PlanDefinition read(PlanVersionEntity version) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanDefinition d = definition(stored(version), errors);
+        if (d == null) {
+            throw new IllegalStateException("plan version " + version.id + " no longer reads as a valid plan: " + errors);
+        }
+        return d;
+    }
+
+    /** A stored version's definition as it is shown. */
+    static PlanRequest stored(PlanVersionEntity version) {
         try {
-            PlanRequest stored = JSON.readValue(version.definition, PlanRequest.class);
-            List<Problem.FieldError> errors = new ArrayList<>();
-            PlanDefinition d = definition(stored, errors);
-            if (d == null) {
-                throw new IllegalStateException("plan version " + version.id + " no longer reads as a valid plan: " + errors);
-            }
-            return d;
+            return JSON.readValue(version.definition, PlanRequest.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("plan version " + version.id + " cannot be read", e);
+        }
+    }
+
+    /** A definition as it is stored: its shown form, as JSON. */
+    static String write(PlanDefinition definition) {
+        try {
+            return JSON.writeValueAsString(of(definition));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a plan definition cannot be written as JSON", e);
         }
     }
 

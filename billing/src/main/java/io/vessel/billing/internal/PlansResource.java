@@ -1,7 +1,5 @@
 package io.vessel.billing.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vessel.api.security.Caller;
 import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.Permissions;
@@ -69,7 +67,6 @@ public final class PlansResource implements ObjectOwnership {
     private final Database database;
     private final IdentityService identity;
     private final Clock clock;
-    private final ObjectMapper json = new ObjectMapper();
 
     @Activate
     public PlansResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
@@ -120,7 +117,7 @@ public final class PlansResource implements ObjectOwnership {
         refuseIfInvalid(errors);
         Instant now = clock.instant();
         PlanEntity plan = new PlanEntity(UUID.randomUUID(), seller, code, now);
-        PlanVersionEntity version = new PlanVersionEntity(UUID.randomUUID(), plan.id, 1, store(definition), now, caller.getName());
+        PlanVersionEntity version = new PlanVersionEntity(UUID.randomUUID(), plan.id, 1, PlanJson.write(definition), now, caller.getName());
         database.run(em -> {
             Long taken = em.createQuery("select count(p) from BillingPlan p where p.ownerTenant = :o and p.code = :c", Long.class)
                     .setParameter("o", seller).setParameter("c", code).getSingleResult();
@@ -151,7 +148,7 @@ public final class PlansResource implements ObjectOwnership {
     public List<VersionView> versionsOfPlan(@PathParam("id") String id) {
         return database.inTransaction(em -> em.createQuery("select v from BillingPlanVersion v where v.planId = :p order by v.version desc",
                 PlanVersionEntity.class).setParameter("p", UUID.fromString(id)).getResultList()).stream().map(v -> {
-                    PlanJson.PlanRequest d = load(v);
+                    PlanJson.PlanRequest d = PlanJson.stored(v);
                     return new VersionView(v.version, v.createdAt, v.createdBy, d.name(), d.price(), d.currency());
                 }).toList();
     }
@@ -180,7 +177,7 @@ public final class PlansResource implements ObjectOwnership {
         PlanDefinition definition = PlanJson.definition(body, errors);
         refuseIfInvalid(errors);
         UUID planId = UUID.fromString(id);
-        String stored = store(definition);
+        String stored = PlanJson.write(definition);
         try {
             return database.inTransaction(em -> {
                 PlanEntity plan = em.find(PlanEntity.class, planId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
@@ -190,7 +187,7 @@ public final class PlansResource implements ObjectOwnership {
                 if (body.code() != null && !body.code().strip().equals(plan.code)) {
                     throw unprocessable("A plan's code does not change.", List.of(new Problem.FieldError("code", "is " + plan.code)));
                 }
-                String currency = load(version(em, plan, plan.latestVersion)).currency();
+                String currency = PlanJson.stored(version(em, plan, plan.latestVersion)).currency();
                 if (!currency.equals(definition.currency().getCurrencyCode())) {
                     throw unprocessable("A plan's currency does not change (" + currency + "); make a plan for the other currency.",
                             List.of(new Problem.FieldError("currency", "is " + currency)));
@@ -256,7 +253,12 @@ public final class PlansResource implements ObjectOwnership {
 
     /** The owner as the access filter knows it: the provider's own plans are {@link ObjectOwnership#PROVIDER}'s. */
     private String owner(PlanEntity plan) {
-        return plan.ownerTenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : plan.ownerTenant.toString();
+        return tenantLabel(identity, plan.ownerTenant);
+    }
+
+    /** A tenant as billing's answers name it: {@link ObjectOwnership#PROVIDER} for the provider, else its id. */
+    static String tenantLabel(IdentityService identity, UUID tenant) {
+        return tenant.equals(identity.provider().id()) ? ObjectOwnership.PROVIDER : tenant.toString();
     }
 
     static PlanVersionEntity version(jakarta.persistence.EntityManager em, PlanEntity plan, int number) {
@@ -268,23 +270,7 @@ public final class PlansResource implements ObjectOwnership {
     private PlanView view(PlanEntity plan, PlanVersionEntity version) {
         String seller = owner(plan);
         return new PlanView(plan.id, plan.code, seller, version.version, plan.latestVersion, plan.createdAt, version.createdAt, version.createdBy,
-                plan.retiredAt, load(version));
-    }
-
-    private String store(PlanDefinition definition) {
-        try {
-            return json.writeValueAsString(PlanJson.of(definition));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a plan definition cannot be written as JSON", e);
-        }
-    }
-
-    PlanJson.PlanRequest load(PlanVersionEntity version) {
-        try {
-            return json.readValue(version.definition, PlanJson.PlanRequest.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("plan version " + version.id + " cannot be read", e);
-        }
+                plan.retiredAt, PlanJson.stored(version));
     }
 
     /** A request that parses but cannot be used: 422, each wrong field named. */

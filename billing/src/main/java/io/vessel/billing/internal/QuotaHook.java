@@ -1,6 +1,5 @@
 package io.vessel.billing.internal;
 
-import io.vessel.billing.api.PlanDefinition;
 import io.vessel.billing.api.PlanQuotas;
 import io.vessel.kernel.api.VeLimits;
 import io.vessel.kernel.api.VeService;
@@ -108,10 +107,7 @@ public final class QuotaHook implements VeLifecycleHook {
         return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s where s.tenantId = :t and s.endedAt is null",
                 SubscriptionEntity.class).setParameter("t", tenant).getResultList().stream()
                 .filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
-                .map(s -> {
-                    PlanDefinition d = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
-                    return d.quotas();
-                }).toList());
+                .map(s -> Subscriptions.plan(em, s).quotas()).toList());
     }
 
     /** The allowance in the quota's unit, or null when any plan leaves it open. */

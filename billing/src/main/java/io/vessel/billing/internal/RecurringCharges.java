@@ -30,6 +30,16 @@ final class RecurringCharges {
 
     /** A subscription as far as charging goes. */
     record Subscription(Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, Instant invoicedUntil, boolean setupInvoiced) {
+
+        static Subscription of(SubscriptionEntity s) {
+            return new Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt, s.invoicedUntil, s.setupInvoiced);
+        }
+
+        /** The part of {@code period} the subscription is charged for: after its trial, until it ends or is cancelled (empty: from ≥ to). */
+        BillingCalendar.Period runsIn(BillingCalendar.Period period) {
+            return new BillingCalendar.Period(latest(latest(period.start(), startedAt), trialEndsAt),
+                    earliest(earliest(period.end(), endedAt), cancelAt));
+        }
     }
 
     private RecurringCharges() {
@@ -105,11 +115,11 @@ final class RecurringCharges {
         return new Money(amount, plan.currency()).rounded(RoundingMode.HALF_UP).amount();
     }
 
-    private static Instant latest(Instant a, Instant b) {
+    static Instant latest(Instant a, Instant b) {
         return b != null && b.isAfter(a) ? b : a;
     }
 
-    private static Instant earliest(Instant a, Instant b) {
+    static Instant earliest(Instant a, Instant b) {
         if (a == null) {
             return b;
         }

@@ -157,7 +157,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
                 s.state = "CANCELLED";
             } else {
                 AccountEntity account = em.find(AccountEntity.class, s.tenantId);
-                PlanDefinition d = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+                PlanDefinition d = Subscriptions.plan(em, s);
                 BillingPeriod kind = d.period() == BillingPeriod.HOUR ? BillingPeriod.HOUR : d.period();
                 s.cancelAt = AccountsResource.calendar(account).containing(now, kind).end();
             }

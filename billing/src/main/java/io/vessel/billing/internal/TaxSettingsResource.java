@@ -39,7 +39,8 @@ public final class TaxSettingsResource {
     public record TaxSettings(String country, String taxId, Boolean pricesIncludeTax, List<Rate> rates) {
     }
 
-    private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
+    /** ISO 3166 country codes, as accounts and tax rates name countries. */
+    static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
     private final Database database;
 

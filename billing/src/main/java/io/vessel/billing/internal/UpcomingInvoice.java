@@ -40,13 +40,11 @@ final class UpcomingInvoice {
         BillingCalendar.Period period = calendar.containing(now, BillingPeriod.MONTH);
         Money total = Money.zero(Money.currency(account.currency));
         List<Line> lines = new ArrayList<>();
-        List<SubscriptionEntity> subscriptions = em.createQuery("select s from BillingSubscription s where s.tenantId = :t order by s.startedAt",
-                SubscriptionEntity.class).setParameter("t", account.tenantId).getResultList();
-        for (SubscriptionEntity s : subscriptions) {
-            PlanEntity plan = em.find(PlanEntity.class, s.planId);
-            PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, s.planVersion));
-            Instant from = latest(period.start(), s.startedAt, s.trialEndsAt);
-            Instant to = earliest(period.end(), s.endedAt, s.cancelAt);
+        for (SubscriptionEntity s : Subscriptions.of(em, account.tenantId)) {
+            PlanDefinition d = Subscriptions.plan(em, s);
+            BillingCalendar.Period runs = RecurringCharges.Subscription.of(s).runsIn(period);
+            Instant from = runs.start();
+            Instant to = runs.end();
             if (d.setupFee().signum() > 0 && period.contains(s.startedAt)) {
                 Money fee = new Money(d.setupFee(), d.currency()).rounded(RoundingMode.HALF_UP);
                 lines.add(new Line("setup", "Setup of " + d.name(), s.id.toString(), "1", d.setupFee().toPlainString(), fee.amount().toPlainString(),
@@ -74,25 +72,5 @@ final class UpcomingInvoice {
         }
         return new Draft(account.tenantId.toString(), account.currency, period.start(), period.end(), lines,
                 total.rounded(RoundingMode.HALF_UP).amount().toPlainString());
-    }
-
-    private static Instant latest(Instant a, Instant... others) {
-        Instant max = a;
-        for (Instant o : others) {
-            if (o != null && o.isAfter(max)) {
-                max = o;
-            }
-        }
-        return max;
-    }
-
-    private static Instant earliest(Instant a, Instant... others) {
-        Instant min = a;
-        for (Instant o : others) {
-            if (o != null && o.isBefore(min)) {
-                min = o;
-            }
-        }
-        return min;
     }
 }

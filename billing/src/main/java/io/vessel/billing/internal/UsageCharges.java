@@ -29,6 +29,20 @@ final class UsageCharges {
 
     /** A counter meter: which lifetime counter, and how many of its units make one of the meter's. */
     record Counter(String description, Function<UsageSample, Long> value, BigDecimal unit) {
+
+        /** How far the counter moved, in the meter's unit (never below 0). */
+        BigDecimal units(BigDecimal from, long to) {
+            return BigDecimal.valueOf(to).subtract(from).max(BigDecimal.ZERO).divide(unit, 9, RoundingMode.HALF_UP);
+        }
+    }
+
+    /** What {@code quantity} of a meter costs once its included units are taken off (exact, not rounded). */
+    static BigDecimal cost(MeterCharge charge, BigDecimal quantity) {
+        return charge.price().charge(billable(charge, quantity));
+    }
+
+    private static BigDecimal billable(MeterCharge charge, BigDecimal quantity) {
+        return quantity.subtract(charge.included()).max(BigDecimal.ZERO);
     }
 
     static final Map<String, Counter> COUNTERS = Map.of(
@@ -65,17 +79,17 @@ final class UsageCharges {
             if (!sample.at().isAfter(mark.sampleAt)) {
                 continue;
             }
-            BigDecimal delta = BigDecimal.valueOf(counter.value().apply(sample)).subtract(mark.counter).max(BigDecimal.ZERO);
-            BigDecimal quantity = delta.divide(counter.unit(), 9, RoundingMode.HALF_UP);
-            BigDecimal billable = quantity.subtract(charge.included()).max(BigDecimal.ZERO);
-            BigDecimal amount = new Money(charge.price().charge(billable), plan.currency()).rounded(RoundingMode.HALF_UP).amount();
+            BigDecimal quantity = counter.units(mark.counter, counter.value().apply(sample));
+            BigDecimal billable = billable(charge, quantity);
+            BigDecimal cost = cost(charge, quantity);
+            BigDecimal amount = new Money(cost, plan.currency()).rounded(RoundingMode.HALF_UP).amount();
             Instant from = mark.sampleAt;
             mark.sampleAt = sample.at();
             mark.counter = BigDecimal.valueOf(counter.value().apply(sample));
             if (quantity.signum() == 0) {
                 continue;
             }
-            BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : charge.price().charge(billable).divide(billable, 6, RoundingMode.HALF_UP);
+            BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : cost.divide(billable, 6, RoundingMode.HALF_UP);
             String description = counter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
                     + " included" : "");
             charges.add(new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, from, sample.at()));

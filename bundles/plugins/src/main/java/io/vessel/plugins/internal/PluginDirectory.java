@@ -330,9 +330,8 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
                 }
                 Descriptor descriptor = describe(file);
                 String reason = disabled ? readReason(file) : null;
-                Path jar = disabled ? file.resolveSibling(name.substring(0, name.length() - ".disabled".length())) : file;
                 entries.add(new Entry(file, descriptor, disabled ? null : bundles.get(file.toAbsolutePath().normalize()), disabled, reason,
-                        readLibraryMarker(jar)));
+                        readLibraryMarker(jarOf(file))));
             }
         }
         entries.sort(Comparator.comparing(e -> e.descriptor().symbolicName()));
@@ -379,9 +378,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         if (!entry.disabled()) {
             return;
         }
-        String name = entry.file().getFileName().toString();
-        Path target = sibling(entry.file(), name.substring(0, name.length() - ".disabled".length()));
-        move(entry.file(), target);
+        move(entry.file(), jarOf(entry.file()));
         Files.deleteIfExists(reasonFile(entry.file()));
         LOG.info("Plugin enabled plugin={}", entry.descriptor().symbolicName());
     }
@@ -390,9 +387,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     void remove(Entry entry) throws IOException {
         Files.deleteIfExists(entry.file());
         Files.deleteIfExists(reasonFile(entry.file()));
-        String name = entry.file().getFileName().toString();
-        Files.deleteIfExists(libraryMarker(name.endsWith(DISABLED) ? entry.file().resolveSibling(name.substring(0, name.length() - ".disabled".length()))
-                : entry.file()));
+        Files.deleteIfExists(libraryMarker(jarOf(entry.file())));
         LOG.info("{} removed {}={}", entry.library() ? "Library" : "Plugin", entry.library() ? "library" : "plugin", entry.descriptor().symbolicName());
     }
 
@@ -443,10 +438,7 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     }
 
     static void writeLibraryMarker(Path jar, String installedFor) throws IOException {
-        Path file = libraryMarker(jar);
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, installedFor + "\n");
-        move(tmp, file);
+        writeLine(libraryMarker(jar), installedFor);
     }
 
     private static List<String> readLibraryMarker(Path jar) {
@@ -456,6 +448,12 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    /** The plugin's jar name whether it is enabled or not ({@code x.jar} for {@code x.jar.disabled}). */
+    private static Path jarOf(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(DISABLED) ? file.resolveSibling(name.substring(0, name.length() - ".disabled".length())) : file;
     }
 
     private static Path sibling(Path file, String name) {
@@ -476,9 +474,13 @@ final class PluginDirectory implements BundleListener, FrameworkListener, AutoCl
     }
 
     private static void writeReason(Path disabledJar, String reason) throws IOException {
-        Path file = reasonFile(disabledJar);
+        writeLine(reasonFile(disabledJar), reason);
+    }
+
+    /** Writes one line beside the plugins, whole or not at all (File Install and readers never see half of it). */
+    private static void writeLine(Path file, String line) throws IOException {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, reason + "\n");
+        Files.writeString(tmp, line + "\n");
         move(tmp, file);
     }
 

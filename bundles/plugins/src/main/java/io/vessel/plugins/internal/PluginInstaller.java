@@ -61,16 +61,12 @@ final class PluginInstaller {
         }
     }
 
-    long maxBytes() {
-        return settings.maxBytes();
-    }
-
     boolean uploadEnabled() {
         return settings.upload();
     }
 
     /** A new plugin; refused if one with the same symbolic name is installed (upgrade it instead). */
-    PluginDirectory.Entry install(InputStream body) throws IOException {
+    PluginDirectory.Entry install(Upload body) throws IOException {
         Path upload = receive(body);
         try {
             PluginDirectory.Descriptor d = check(upload);
@@ -88,7 +84,7 @@ final class PluginInstaller {
     }
 
     /** Replaces an installed plugin's jar; if the new version does not start, the previous one is put back. */
-    PluginDirectory.Entry upgrade(String name, InputStream body) throws IOException {
+    PluginDirectory.Entry upgrade(String name, Upload body) throws IOException {
         PluginDirectory.Entry current = directory.find(name).orElseThrow(() -> ProblemException.notFound("There is no plugin " + name + "."));
         Path upload = receive(body);
         try {
@@ -218,24 +214,62 @@ final class PluginInstaller {
         }
     }
 
-    private Path receive(InputStream body) throws IOException {
-        Path upload = directory.dir().resolve(".upload-" + UUID.randomUUID() + ".tmp");
-        long written = 0;
-        try (InputStream in = body; var out = Files.newOutputStream(upload)) {
-            byte[] buffer = new byte[65536];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                written += n;
-                if (written > settings.maxBytes()) {
-                    throw new ProblemException(413, "too-large", "Too large", "A plugin may be at most " + settings.maxBytes() / (1024 * 1024)
-                            + " MiB (plugins.max.size).", List.of());
-                }
-                out.write(buffer, 0, n);
+    /** An uploaded jar's bytes, written to the stream it is given: a raw request body, or a form's file part. */
+    @FunctionalInterface
+    interface Upload {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /** The upload that is the whole request body. */
+    static Upload raw(InputStream body) {
+        return out -> {
+            try (InputStream in = body) {
+                in.transferTo(out);
             }
+        };
+    }
+
+    /** Keeps the upload beside the plugins (never more than {@code plugins.max.size}); nothing is left if it fails. */
+    private Path receive(Upload body) throws IOException {
+        Path upload = directory.dir().resolve(".upload-" + UUID.randomUUID() + ".tmp");
+        try (var out = new Limited(Files.newOutputStream(upload), settings.maxBytes())) {
+            body.writeTo(out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(upload);
             throw e;
         }
         return upload;
+    }
+
+    /** Refuses to write more than the limit. */
+    private static final class Limited extends java.io.FilterOutputStream {
+        private final long max;
+        private long written;
+
+        Limited(java.io.OutputStream out, long max) {
+            super(out);
+            this.max = max;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            count(1);
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            count(len);
+            out.write(b, off, len);
+        }
+
+        private void count(int n) {
+            written += n;
+            if (written > max) {
+                throw new ProblemException(413, "too-large", "Too large", "A plugin may be at most " + max / (1024 * 1024)
+                        + " MiB (plugins.max.size).", List.of());
+            }
+        }
     }
 
     /** A bundle, signed as the policy wants; returns what it is. */

@@ -133,10 +133,7 @@ public final class PluginsResource {
     @Consumes({"application/java-archive", MediaType.APPLICATION_OCTET_STREAM})
     @RequiresPermission(MANAGE)
     public Response uploadPlugin(java.io.InputStream body, @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
-        Caller caller = mayUpload(security, code);
-        PluginDirectory.Entry entry = io(() -> installer.install(body));
-        events.post("INSTALLED", entry.descriptor().symbolicName(), "uploaded by " + caller.getName());
-        return Response.created(java.net.URI.create("/api/v1/plugins/" + entry.descriptor().symbolicName())).entity(view(entry)).build();
+        return install(PluginInstaller.raw(body), code, security);
     }
 
     /** The same as a form upload ({@code multipart/form-data}: the first file part is the jar). */
@@ -145,38 +142,14 @@ public final class PluginsResource {
     @RequiresPermission(MANAGE)
     public Response uploadPluginForm(java.io.InputStream body, @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
                                      @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
-        mayUpload(security, code);
-        return fromForm(body, contentType, jar -> uploadPlugin(jar, code, security));
+        return install(MultipartUpload.firstFile(body, contentType), code, security);
     }
 
-    /** The same as an upgrade, from a form ({@code multipart/form-data}). */
-    @jakarta.ws.rs.PUT
-    @Path("{name}")
-    @Consumes(MediaType.MULTIPART_FORM_DATA)
-    @RequiresPermission(MANAGE)
-    public PluginView upgradePluginForm(@PathParam("name") String name, java.io.InputStream body, @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
-                                        @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
-        mayUpload(security, code);
-        return fromForm(body, contentType, jar -> upgradePlugin(name, jar, code, security));
-    }
-
-    /** Keeps the form's file part in a temporary file for the length of {@code then}. */
-    private <T> T fromForm(java.io.InputStream body, String contentType, java.util.function.Function<java.io.InputStream, T> then) {
-        java.nio.file.Path part = directory.dir().resolve(".form-" + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            MultipartUpload.firstFile(body, contentType, part, installer.maxBytes());
-            try (java.io.InputStream jar = java.nio.file.Files.newInputStream(part)) {
-                return then.apply(jar);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("plugin upload: " + e.getMessage(), e);
-        } finally {
-            try {
-                java.nio.file.Files.deleteIfExists(part);
-            } catch (IOException e) {
-                // a leftover .tmp is ignored by the directory and File Install
-            }
-        }
+    private Response install(PluginInstaller.Upload upload, String code, SecurityContext security) {
+        Caller caller = mayUpload(security, code);
+        PluginDirectory.Entry entry = io(() -> installer.install(upload));
+        events.post("INSTALLED", entry.descriptor().symbolicName(), "uploaded by " + caller.getName());
+        return Response.created(java.net.URI.create("/api/v1/plugins/" + entry.descriptor().symbolicName())).entity(view(entry)).build();
     }
 
     /** Upgrades a plugin in place with an uploaded jar; a version that cannot start is rolled back (422). */
@@ -186,8 +159,23 @@ public final class PluginsResource {
     @RequiresPermission(MANAGE)
     public PluginView upgradePlugin(@PathParam("name") String name, java.io.InputStream body, @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code,
                                     @Context SecurityContext security) {
+        return upgrade(name, PluginInstaller.raw(body), code, security);
+    }
+
+    /** The same as an upgrade, from a form ({@code multipart/form-data}). */
+    @jakarta.ws.rs.PUT
+    @Path("{name}")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @RequiresPermission(MANAGE)
+    public PluginView upgradePluginForm(@PathParam("name") String name, java.io.InputStream body, @jakarta.ws.rs.HeaderParam("Content-Type") String contentType,
+                                        @jakarta.ws.rs.HeaderParam(SECOND_FACTOR) String code, @Context SecurityContext security) {
+        return upgrade(name, MultipartUpload.firstFile(body, contentType), code, security);
+    }
+
+    /** Checks the caller once (a second-factor code works once), then replaces the plugin. */
+    private PluginView upgrade(String name, PluginInstaller.Upload upload, String code, SecurityContext security) {
         Caller caller = mayUpload(security, code);
-        PluginDirectory.Entry entry = io(() -> installer.upgrade(name, body));
+        PluginDirectory.Entry entry = io(() -> installer.upgrade(name, upload));
         events.post("UPGRADED", name, "by " + caller.getName());
         return view(entry);
     }

@@ -27,6 +27,7 @@ import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.slf4j.Logger;
@@ -170,6 +171,10 @@ final class PanelFramework {
      * of them) starts first and runs beside the others. Returns a failure or null.
      */
     private String startAll(BundleContext context, List<Bundle> bundles) {
+        // Resolved together here, before anything starts, so no start below needs Felix's global resolve lock: a
+        // start that does races the threads bundles start (persistence resolving its contributors, the plugin
+        // starter), and Felix breaks that race by interrupting the starting thread, failing its bundle's start.
+        context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class).resolveBundles(bundles);
         List<String> failures = new ArrayList<>();
         List<Bundle> ordered = new ArrayList<>(bundles);
         ordered.sort(java.util.Comparator.comparingInt(PanelFramework::startRank));
@@ -202,12 +207,36 @@ final class PanelFramework {
         }
         long started = System.nanoTime();
         try {
-            bundle.start();
+            startRetryingLockContention(bundle);
             long took = (System.nanoTime() - started) / 1_000_000;
             startMillis.put(bundle.getSymbolicName(), took);
             LOG.debug("Started bundle={} tookMs={}", bundle.getSymbolicName(), took);
         } catch (BundleException e) {
             failures.add("bundle " + bundle.getSymbolicName() + " " + bundle.getVersion() + " cannot start: " + explain(e));
+        }
+    }
+
+    /**
+     * A start that still needs the global lock (a dynamic import, say) while another thread resolves is refused by
+     * Felix with "Unable to acquire global lock": a moment's contention, not the bundle's fault, so it is tried again.
+     */
+    private static void startRetryingLockContention(Bundle bundle) throws BundleException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                bundle.start();
+                return;
+            } catch (BundleException e) {
+                if (attempt >= 20 || e.getMessage() == null || !e.getMessage().contains("Unable to acquire global lock")) {
+                    throw e;
+                }
+                LOG.debug("Start of bundle={} met a concurrent resolve, trying again attempt={}", bundle.getSymbolicName(), attempt);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -17,26 +17,33 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Metered usage from the kernel's durable accounting: a real VE burns CPU, and the invoice after its month is over
- * charges the CPU seconds its lifetime counter moved, priced by the plan; billing again finds nothing new.
+ * charges the CPU seconds its lifetime counter moved, priced by the plan; billing again finds nothing new. The
+ * time-weighted meters (running hours, memory GiB-hours, disk GiB-months, address-hours) come from the kernel's time
+ * integrals: running time as measured, and disk and addresses, held while the VE is stopped too, up to its destruction.
  */
 class BillingUsageIT {
 
     @Test
     void aRealVesCpuTimeIsBilledInArrearsOnceFromItsLifetimeCounter() throws Exception {
         Path work = PanelProcess.passableWorkDir("vessel-usage");
-        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        String bridge = "vbu" + (System.nanoTime() % 100000);
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\nkernel.network.bridge = " + bridge
+                + "\nkernel.accounting.interval = 2\n");
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.19.0/24\",\"mode\":\"NAT\"}").status());
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"metered\",\"name\":\"Metered\",\"currency\":\"EUR\","
-                    + "\"period\":\"MONTH\",\"price\":\"1.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"0.01\"}}]}"));
+                    + "\"period\":\"MONTH\",\"price\":\"1.00\",\"charges\":[" + charge("cpu.seconds", "0.01") + "," + charge("ve.hours", "0.10") + ","
+                    + charge("memory.gib-hours", "1.00") + "," + charge("disk.gib-months", "0.50") + "," + charge("ip.hours", "0.01") + "]}"));
             String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Cruncher\",\"kind\":\"CUSTOMER\"}"));
             assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/billing/accounts/" + customer))
                     .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
                             "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}"))).status());
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"cruncher\",\"owner\":\"" + customer + "\"}");
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"cruncher\",\"ipPool\":\"lan\",\"owner\":\"" + customer + "\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             PanelProcess.Response subscribed = panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan
                     + "\",\"ve\":" + ve + "}");
             assertEquals(201, subscribed.status(), subscribed.toString());
+            long subscribedAt = System.nanoTime();
             assertEquals(ve, subscribed.json().get("ve").asInt());
             assertEquals(1, run(panel).size(), "the month in advance; no usage yet");
 
@@ -46,33 +53,72 @@ class BillingUsageIT {
             assertEquals(200, burn.status(), burn.toString());
             PanelProcess.poll(Duration.ofSeconds(45), () -> panel.get("/api/v1/ves/" + ve).json().at("/usage/cpuNanosTotal").asLong() > 2_500_000_000L,
                     "the CPU time in the VE's usage");
-            Thread.sleep(11_000); // the next sweep stores it
+            Thread.sleep(5_000); // the next sweep stores it
             JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
             assertTrue(new BigDecimal(cost.at("/lines/1/soFar").asText()).compareTo(new BigDecimal("0.02")) >= 0, "the CPU so far costs: " + cost);
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop", ""));
+            double ranSeconds = (System.nanoTime() - subscribedAt) / 1e9;
 
             // the month is over: its usage is billed in arrears with next month's price in advance
             YearMonth next = YearMonth.now(ZoneOffset.UTC).plusMonths(1);
-            assertEquals(200, panel.post("/api/v1/billing/clock", "{\"to\":\"" + next.atDay(1).atStartOfDay(ZoneOffset.UTC).plusHours(1).toInstant()
-                    + "\"}").status());
+            moveClockTo(panel, next);
             assertEquals(1, run(panel).size());
-            JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + customer).json();
-            JsonNode invoice = panel.get("/api/v1/billing/invoices/" + list.get(1).get("id").asText()).json();
-            JsonNode usage = null;
-            for (JsonNode line : invoice.get("lines")) {
-                if (line.get("kind").asText().equals("usage")) {
-                    usage = line;
-                }
-            }
-            assertTrue(usage != null, "a usage line: " + invoice);
-            BigDecimal seconds = new BigDecimal(usage.get("quantity").asText());
+            Map<String, JsonNode> usage = usageLines(panel, customer, 1);
+            BigDecimal seconds = new BigDecimal(usage.get("CPU time (seconds)").get("quantity").asText());
             assertTrue(seconds.compareTo(new BigDecimal("2.5")) > 0 && seconds.compareTo(new BigDecimal("60")) < 0, "CPU seconds billed: " + seconds);
-            assertEquals(seconds.multiply(new BigDecimal("0.01")).setScale(2, RoundingMode.HALF_UP).toPlainString(), usage.get("amount").asText());
-            assertEquals("CPU time (seconds)", usage.get("description").asText());
+            assertEquals(seconds.multiply(new BigDecimal("0.01")).setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                    usage.get("CPU time (seconds)").get("amount").asText());
+            double hoursRun = quantity(usage, "Running time (hours)");
+            assertTrue(hoursRun * 3600 > 3 && hoursRun * 3600 <= ranSeconds + 3, "running time billed: " + hoursRun * 3600 + " s of " + ranSeconds);
+            double memory = quantity(usage, "Memory (GiB-hours)");
+            assertTrue(memory > 0 && memory < hoursRun, "a busybox VE's memory over its running time, well under 1 GiB: " + memory);
+            double addressHours = quantity(usage, "IP addresses (address-hours)");
+            assertTrue(addressHours >= hoursRun && addressHours * 3600 <= ranSeconds + 3, "one address while it ran: " + addressHours);
+            assertTrue(quantity(usage, "Disk space (GiB-months)") > 0, "its root file system: " + usage);
             assertEquals(List.of(), run(panel), "usage billed once");
+
+            // stopped, the VE still holds its disk and address: counted up to its destruction, billed the month after
+            Thread.sleep(3_000);
+            long destroyedAfter = System.nanoTime();
+            VeLifecycleIT.awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+            double stoppedSeconds = (destroyedAfter - subscribedAt) / 1e9 - ranSeconds;
+            moveClockTo(panel, next.plusMonths(1));
+            assertEquals(1, run(panel).size());
+            Map<String, JsonNode> held = usageLines(panel, customer, 2);
+            assertTrue(!held.containsKey("Running time (hours)") && !held.containsKey("CPU time (seconds)"), "nothing ran: " + held.keySet());
+            assertTrue(quantity(held, "IP addresses (address-hours)") * 3600 >= stoppedSeconds - 1, "the address held while stopped: " + held);
+            assertTrue(quantity(held, "Disk space (GiB-months)") > 0, "the disk held while stopped: " + held);
         } finally {
+            PanelProcess.host("ip", "link", "del", bridge);
             PluginsIT.deleteTree(work);
         }
+    }
+
+    private static String charge(String meter, String unitPrice) {
+        return "{\"meter\":\"" + meter + "\",\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"" + unitPrice + "\"}}";
+    }
+
+    private static void moveClockTo(PanelProcess panel, YearMonth month) {
+        assertEquals(200, panel.post("/api/v1/billing/clock", "{\"to\":\"" + month.atDay(1).atStartOfDay(ZoneOffset.UTC).plusHours(1).toInstant()
+                + "\"}").status());
+    }
+
+    /** The usage lines of the customer's {@code index}th invoice (oldest first), by description. */
+    private static Map<String, JsonNode> usageLines(PanelProcess panel, String customer, int index) {
+        JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + customer).json();
+        JsonNode invoice = panel.get("/api/v1/billing/invoices/" + list.get(index).get("id").asText()).json();
+        Map<String, JsonNode> lines = new java.util.TreeMap<>();
+        for (JsonNode line : invoice.get("lines")) {
+            if (line.get("kind").asText().equals("usage")) {
+                lines.put(line.get("description").asText(), line);
+            }
+        }
+        return lines;
+    }
+
+    private static double quantity(Map<String, JsonNode> lines, String description) {
+        assertTrue(lines.containsKey(description), description + " in " + lines.keySet());
+        return Double.parseDouble(lines.get(description).get("quantity").asText());
     }
 
     private static List<String> run(PanelProcess panel) {

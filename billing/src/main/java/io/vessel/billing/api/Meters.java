@@ -12,7 +12,7 @@ public final class Meters {
     public static final String CPU_SECONDS = "cpu.seconds";
     /** Memory in use over time, in GiB-hours (time-weighted). */
     public static final String MEMORY_GIB_HOURS = "memory.gib-hours";
-    /** Disk space held over time, in GiB-months (time-weighted). */
+    /** Disk space held over time, in GiB-months (time-weighted; a month is {@value #HOURS_PER_MONTH} hours). */
     public static final String DISK_GIB_MONTHS = "disk.gib-months";
     /** Traffic leaving through the uplink, in GiB. */
     public static final String EGRESS_GIB = "network.egress.gib";
@@ -22,6 +22,9 @@ public final class Meters {
     public static final String IP_HOURS = "ip.hours";
     /** Hours a VE ran. */
     public static final String VE_HOURS = "ve.hours";
+
+    /** The length of the month of the GiB-month, in hours (a year's average month, as cloud providers count it). */
+    public static final long HOURS_PER_MONTH = 730;
 
     public static final Set<String> BUILT_IN = Set.of(CPU_SECONDS, MEMORY_GIB_HOURS, DISK_GIB_MONTHS, EGRESS_GIB, INGRESS_GIB, IP_HOURS, VE_HOURS);
 

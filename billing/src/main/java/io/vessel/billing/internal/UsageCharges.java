@@ -22,8 +22,9 @@ import java.util.function.Function;
  * difference of the VE's exact lifetime counter between the sample billed last (the watermark) and the newest stored
  * sample before the start of the account's current period (so a period is billed once it is over); included units
  * come off first, the rest is priced by the meter's price model. The watermark moves in the billing run's
- * transaction: a re-run finds nothing new, a crash loses nothing. Gauge meters (memory GiB-hours, disk GiB-months,
- * IP and VE hours) come next.
+ * transaction: a re-run finds nothing new, a crash loses nothing. The time-weighted meters (memory GiB-hours, disk
+ * GiB-months, IP and VE hours) are rated the same way, from the time integrals the kernel layer keeps as lifetime
+ * totals beside its counters (its gap rule decides how unmeasured time counts).
  */
 final class UsageCharges {
 
@@ -45,10 +46,17 @@ final class UsageCharges {
         return quantity.subtract(charge.included()).max(BigDecimal.ZERO);
     }
 
+    private static final long KIB_PER_GIB = 1L << 20;
+
     static final Map<String, Counter> COUNTERS = Map.of(
             Meters.CPU_SECONDS, new Counter("CPU time (seconds)", UsageSample::cpuNanosTotal, BigDecimal.valueOf(1_000_000_000L)),
             Meters.EGRESS_GIB, new Counter("Traffic out (GiB)", s -> s.netTxBytesTotal(), BigDecimal.valueOf(1L << 30)),
-            Meters.INGRESS_GIB, new Counter("Traffic in (GiB)", s -> s.netRxBytesTotal(), BigDecimal.valueOf(1L << 30)));
+            Meters.INGRESS_GIB, new Counter("Traffic in (GiB)", s -> s.netRxBytesTotal(), BigDecimal.valueOf(1L << 30)),
+            Meters.MEMORY_GIB_HOURS, new Counter("Memory (GiB-hours)", UsageSample::memoryKibSecondsTotal, BigDecimal.valueOf(KIB_PER_GIB * 3600)),
+            Meters.DISK_GIB_MONTHS, new Counter("Disk space (GiB-months)", UsageSample::diskKibSecondsTotal,
+                    BigDecimal.valueOf(KIB_PER_GIB * Meters.HOURS_PER_MONTH * 3600)),
+            Meters.VE_HOURS, new Counter("Running time (hours)", UsageSample::runningMillisTotal, BigDecimal.valueOf(3_600_000L)),
+            Meters.IP_HOURS, new Counter("IP addresses (address-hours)", UsageSample::addressMillisTotal, BigDecimal.valueOf(3_600_000L)));
 
     private UsageCharges() {
     }

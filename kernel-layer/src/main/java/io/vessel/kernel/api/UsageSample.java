@@ -22,9 +22,34 @@ import java.time.Instant;
  * @param netTxBytesTotal   bytes sent over the network
  * @param netRxPacketsTotal packets received
  * @param netTxPacketsTotal packets sent
+ * @param memoryKibSecondsTotal memory in use integrated over time, KiB × seconds (the time integrals are lifetime
+ *                              totals like the counters; how time the panel did not measure counts is the kernel
+ *                              layer's gap rule: running time and memory count at most two sampling intervals of a
+ *                              gap, disk space and addresses, held whether the VE runs or not, all of it)
+ * @param diskKibSecondsTotal   disk space held integrated over time, KiB × seconds
+ * @param runningMillisTotal    time the VE ran, milliseconds
+ * @param addressMillisTotal    IP addresses held integrated over time, addresses × milliseconds
  */
 public record UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryBytes, long memoryPeakBytes, long swapBytes,
                           long processes, Long diskBytes, Long diskInodes, long readBytesTotal, long writeBytesTotal,
                           long readOpsTotal, long writeOpsTotal, Long netRxBytesTotal, Long netTxBytesTotal,
-                          Long netRxPacketsTotal, Long netTxPacketsTotal) {
+                          Long netRxPacketsTotal, Long netTxPacketsTotal, Long memoryKibSecondsTotal, Long diskKibSecondsTotal,
+                          Long runningMillisTotal, Long addressMillisTotal) {
+
+    /** A sample without the time integrals (unknown). */
+    public UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryBytes, long memoryPeakBytes, long swapBytes,
+                       long processes, Long diskBytes, Long diskInodes, long readBytesTotal, long writeBytesTotal,
+                       long readOpsTotal, long writeOpsTotal, Long netRxBytesTotal, Long netTxBytesTotal,
+                       Long netRxPacketsTotal, Long netTxPacketsTotal) {
+        this(veId, at, cpuNanosTotal, memoryBytes, memoryPeakBytes, swapBytes, processes, diskBytes, diskInodes, readBytesTotal,
+                writeBytesTotal, readOpsTotal, writeOpsTotal, netRxBytesTotal, netTxBytesTotal, netRxPacketsTotal, netTxPacketsTotal,
+                null, null, null, null);
+    }
+
+    /** The same sample as of another time (a rollup answered with its bucket's end). */
+    public UsageSample asOf(Instant time) {
+        return new UsageSample(veId, time, cpuNanosTotal, memoryBytes, memoryPeakBytes, swapBytes, processes, diskBytes, diskInodes,
+                readBytesTotal, writeBytesTotal, readOpsTotal, writeOpsTotal, netRxBytesTotal, netTxBytesTotal, netRxPacketsTotal,
+                netTxPacketsTotal, memoryKibSecondsTotal, diskKibSecondsTotal, runningMillisTotal, addressMillisTotal);
+    }
 }

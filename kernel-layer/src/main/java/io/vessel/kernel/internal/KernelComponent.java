@@ -256,6 +256,11 @@ public final class KernelComponent {
                 public String cgroup(int veId) {
                     return ves.cgroupsPath(veId);
                 }
+
+                @Override
+                public Map<Integer, Integer> addressCounts() {
+                    return addresses.addressCounts();
+                }
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));

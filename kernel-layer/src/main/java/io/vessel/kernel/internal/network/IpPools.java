@@ -254,6 +254,17 @@ public final class IpPools implements NetworkService {
         }
     }
 
+    /** How many addresses each VE holds, in one query (accounting integrates them every sweep). */
+    public java.util.Map<Integer, Integer> addressCounts() {
+        return database.inTransaction(em -> {
+            java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+            for (Object[] row : em.createQuery("select a.veId, count(a) from IpAddressEntity a group by a.veId", Object[].class).getResultList()) {
+                counts.put(((Number) row[0]).intValue(), ((Number) row[1]).intValue());
+            }
+            return counts;
+        });
+    }
+
     @Override
     public List<IpAssignment> addresses(int veId) {
         return database.inTransaction(em -> {

@@ -8,8 +8,9 @@ import io.vessel.kernel.internal.cgroup.CgroupStats;
  * counter smaller than before; either way the new raw value is all new usage.
  *
  * @param cgroupId identity of the cgroup the raw values came from
+ * @param held     the gauges' time integrals
  */
-record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak) {
+record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak, HeldIntegrals held) {
 
     static final int CPU = 0;
     static final int READ_BYTES = 1;
@@ -27,7 +28,11 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
             "net_rx_bytes", "net_tx_bytes", "net_rx_packets", "net_tx_packets");
 
     static LifetimeCounters none() {
-        return new LifetimeCounters(-1, new long[COUNT], new long[COUNT], 0);
+        return new LifetimeCounters(-1, new long[COUNT], new long[COUNT], 0, HeldIntegrals.none());
+    }
+
+    LifetimeCounters with(HeldIntegrals integrals) {
+        return new LifetimeCounters(cgroupId, raw, total, memoryPeak, integrals);
     }
 
     /** The counters after a new reading from cgroup {@code cgroupId}. */
@@ -47,6 +52,6 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
         }
         long reportedPeak = stats.memoryPeakBytes() != null ? stats.memoryPeakBytes() : 0;
         long peak = Math.max(restarted ? 0 : memoryPeak, Math.max(reportedPeak, stats.memoryBytes()));
-        return new LifetimeCounters(cgroupId, now, totals, peak);
+        return new LifetimeCounters(cgroupId, now, totals, peak, held);
     }
 }

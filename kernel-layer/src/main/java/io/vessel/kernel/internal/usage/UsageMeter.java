@@ -39,6 +39,11 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         List<Integer> activeVes();
 
         String cgroup(int veId);
+
+        /** How many IP addresses each VE holds (VEs without any may be missing). */
+        default Map<Integer, Integer> addressCounts() {
+            return Map.of();
+        }
     }
 
     /** How long each resolution is kept. */
@@ -67,6 +72,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     private long sweeps;
     private volatile long lastSweepNanos;
     private volatile int lastSweepVes;
+    /** How much of a longer time between two samples counts as running (the gap rule of {@link HeldIntegrals}). */
+    private volatile Duration maxGap = Duration.ofSeconds(20);
 
     public UsageMeter(Database database, Source source, CgroupDriver cgroups, StorageDriver storage, Consumer<UsageSample> events,
                       Retention retention) {
@@ -101,6 +108,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
      * ({@link #close}), a panel restart leaves a gap in a VE's figures no longer than the restart and that second.
      */
     public void start(Duration interval) {
+        maxGap = interval.multipliedBy(2);
         scheduler.scheduleWithFixedDelay(this::sweepSafely, Math.min(FIRST_SWEEP_MS, interval.toMillis()), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
         LOG.info("Accounting started intervalMs={}", interval.toMillis());
@@ -121,6 +129,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         List<UsageSample> samples = new ArrayList<>();
         Set<Integer> active = new HashSet<>(source.activeVes());
         boolean countInodes = sweeps++ % INODE_EVERY == 0;
+        Map<Integer, Integer> addresses = active.isEmpty() ? Map.of() : source.addressCounts();
         for (int id : active) {
             if (countInodes || !inodes.containsKey(id)) {
                 try {
@@ -129,7 +138,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
                     LOG.debug("No inode count for ve={}: {}", id, e.getMessage());
                 }
             }
-            sample(id, now).ifPresent(samples::add);
+            sample(id, now, addresses.getOrDefault(id, 0)).ifPresent(samples::add);
         }
         latest.keySet().retainAll(active);
         inodes.keySet().retainAll(active);
@@ -148,32 +157,40 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         return samples.size();
     }
 
-    private Optional<UsageSample> sample(int id, Instant now) {
+    private Optional<UsageSample> sample(int id, Instant now, int addresses) {
         String group = source.cgroup(id);
         try {
             CgroupStats stats = cgroups.read(group);
             long cgroupId = cgroups.identity(group);
             Optional<long[]> network = io.vessel.kernel.internal.network.VeNetwork.counters(id);
-            LifetimeCounters c = counters.getOrDefault(id, LifetimeCounters.none()).advance(cgroupId, stats, network.orElse(new long[4]));
-            counters.put(id, c);
             Long disk = null;
             try {
                 disk = storage.diskUsage(id, false).referencedBytes();
             } catch (IOException e) {
                 LOG.debug("No disk usage for ve={}: {}", id, e.getMessage());
             }
-            long[] t = c.total();
-            return Optional.of(new UsageSample(id, now, t[LifetimeCounters.CPU], stats.memoryBytes(), c.memoryPeak(), stats.swapBytes(),
-                    stats.processes(), disk, inodes.get(id), t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
-                    t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS],
-                    network.isPresent() || t[LifetimeCounters.NET_RX_BYTES] > 0 ? t[LifetimeCounters.NET_RX_BYTES] : null,
-                    network.isPresent() || t[LifetimeCounters.NET_TX_BYTES] > 0 ? t[LifetimeCounters.NET_TX_BYTES] : null,
-                    network.isPresent() || t[LifetimeCounters.NET_RX_PACKETS] > 0 ? t[LifetimeCounters.NET_RX_PACKETS] : null,
-                    network.isPresent() || t[LifetimeCounters.NET_TX_PACKETS] > 0 ? t[LifetimeCounters.NET_TX_PACKETS] : null));
+            LifetimeCounters before = counters.getOrDefault(id, LifetimeCounters.none());
+            LifetimeCounters c = before.advance(cgroupId, stats, network.orElse(new long[4]))
+                    .with(before.held().advance(now, stats.memoryBytes(), disk, addresses, maxGap));
+            counters.put(id, c);
+            return Optional.of(sampleOf(id, now, c, stats.memoryBytes(), stats.swapBytes(), stats.processes(), disk, network.isPresent()));
         } catch (IOException e) {
             LOG.debug("VE not sampled ve={}: {}", id, e.getMessage()); // stopped between the list and the read
             return Optional.empty();
         }
+    }
+
+    private UsageSample sampleOf(int id, Instant now, LifetimeCounters c, long memory, long swap, long processes, Long disk, boolean network) {
+        long[] t = c.total();
+        HeldIntegrals h = c.held();
+        return new UsageSample(id, now, t[LifetimeCounters.CPU], memory, c.memoryPeak(), swap,
+                processes, disk, inodes.get(id), t[LifetimeCounters.READ_BYTES], t[LifetimeCounters.WRITE_BYTES],
+                t[LifetimeCounters.READ_OPS], t[LifetimeCounters.WRITE_OPS],
+                network || t[LifetimeCounters.NET_RX_BYTES] > 0 ? t[LifetimeCounters.NET_RX_BYTES] : null,
+                network || t[LifetimeCounters.NET_TX_BYTES] > 0 ? t[LifetimeCounters.NET_TX_BYTES] : null,
+                network || t[LifetimeCounters.NET_RX_PACKETS] > 0 ? t[LifetimeCounters.NET_RX_PACKETS] : null,
+                network || t[LifetimeCounters.NET_TX_PACKETS] > 0 ? t[LifetimeCounters.NET_TX_PACKETS] : null,
+                h.memoryKibSeconds(), h.diskKibSeconds(), h.runningMillis(), h.addressMillis());
     }
 
     /** Rollups of completed minutes and hours; retention once an hour. */
@@ -208,10 +225,24 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         return lastSweepVes;
     }
 
-    /** A destroyed VE's counters go; its samples age out. */
-    public void forget(int veId) {
-        counters.remove(veId);
+    /**
+     * A destroyed VE's counters go, after a last sample counting the disk space and addresses it held up to now (it
+     * may have been stopped, unsampled, for a long time); its samples age out.
+     */
+    public synchronized void forget(int veId) {
+        LifetimeCounters last = counters.remove(veId);
         latest.remove(veId);
+        if (last != null && last.held().lastAt() != null) {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            LifetimeCounters finished = last.with(last.held().finish(now));
+            try {
+                store.save(List.of(sampleOf(veId, now, finished, 0, 0, 0, finished.held().lastDiskBytes(), false)), Map.of(veId, finished),
+                        storedCounters);
+                storedCounters.add(veId);
+            } catch (IllegalStateException e) {
+                LOG.warn("Last usage sample of destroyed ve={} not stored: {}", veId, e.getMessage());
+            }
+        }
         if (storedCounters.remove(veId)) {
             store.forget(veId);
         }

@@ -28,7 +28,10 @@ final class UsageStore {
 
     static final String COLUMNS = "ve_id, resolution, at, cpu_ns_total, memory_bytes, memory_peak_bytes, swap_bytes, processes, "
             + "disk_bytes, disk_inodes, read_bytes_total, write_bytes_total, read_ops_total, write_ops_total, "
-            + "net_rx_bytes_total, net_tx_bytes_total, net_rx_packets_total, net_tx_packets_total";
+            + "net_rx_bytes_total, net_tx_bytes_total, net_rx_packets_total, net_tx_packets_total, "
+            + "memory_kib_seconds_total, disk_kib_seconds_total, running_ms_total, address_ms_total";
+    private static final String HELD_COLUMNS = ", memory_kib_seconds_total, disk_kib_seconds_total, running_ms_total, address_ms_total, "
+            + "sampled_at, last_disk_bytes, last_addresses";
 
     private final Database database;
 
@@ -52,7 +55,7 @@ final class UsageStore {
     Map<Integer, LifetimeCounters> loadCounters() {
         return jdbc(c -> {
             Map<Integer, LifetimeCounters> counters = new HashMap<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT ve_id, cgroup_id, memory_peak_bytes" + counterColumns() + " FROM ve_counter");
+            try (PreparedStatement s = c.prepareStatement("SELECT ve_id, cgroup_id, memory_peak_bytes" + counterColumns() + HELD_COLUMNS + " FROM ve_counter");
                  ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     long[] raw = new long[LifetimeCounters.COUNT];
@@ -61,7 +64,10 @@ final class UsageStore {
                         raw[i] = r.getLong(4 + 2 * i);
                         total[i] = r.getLong(5 + 2 * i);
                     }
-                    counters.put(r.getInt(1), new LifetimeCounters(r.getLong(2), raw, total, r.getLong(3)));
+                    int h = 4 + 2 * LifetimeCounters.COUNT;
+                    HeldIntegrals held = new HeldIntegrals(r.getLong(h), r.getLong(h + 1), r.getLong(h + 2), r.getLong(h + 3),
+                            r.getTimestamp(h + 4).toInstant(), r.getLong(h + 5), r.getInt(h + 6));
+                    counters.put(r.getInt(1), new LifetimeCounters(r.getLong(2), raw, total, r.getLong(3), held));
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException("reading VE counters failed: " + e.getMessage(), e);
@@ -72,16 +78,18 @@ final class UsageStore {
 
     /** Stores one sweep: the samples and where the counters stand now. */
     void save(List<UsageSample> samples, Map<Integer, LifetimeCounters> counters, java.util.Set<Integer> knownCounters) {
-        StringBuilder sets = new StringBuilder("cgroup_id=?, sampled_at=?, memory_peak_bytes=?");
-        StringBuilder names = new StringBuilder("cgroup_id, sampled_at, memory_peak_bytes");
-        StringBuilder marks = new StringBuilder("?,?,?");
+        StringBuilder sets = new StringBuilder("cgroup_id=?, sampled_at=?, memory_peak_bytes=?, memory_kib_seconds_total=?, "
+                + "disk_kib_seconds_total=?, running_ms_total=?, address_ms_total=?, last_disk_bytes=?, last_addresses=?");
+        StringBuilder names = new StringBuilder("cgroup_id, sampled_at, memory_peak_bytes, memory_kib_seconds_total, disk_kib_seconds_total, "
+                + "running_ms_total, address_ms_total, last_disk_bytes, last_addresses");
+        StringBuilder marks = new StringBuilder("?,?,?,?,?,?,?,?,?");
         for (String column : LifetimeCounters.COLUMNS) {
             sets.append(", ").append(column).append("_raw=?, ").append(column).append("_total=?");
             names.append(", ").append(column).append("_raw, ").append(column).append("_total");
             marks.append(",?,?");
         }
         jdbc(c -> {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
                  PreparedStatement update = c.prepareStatement("UPDATE ve_counter SET " + sets + " WHERE ve_id=?");
                  PreparedStatement create = c.prepareStatement("INSERT INTO ve_counter (" + names + ", ve_id) VALUES (" + marks + ",?)")) {
                 for (UsageSample s : samples) {
@@ -92,11 +100,18 @@ final class UsageStore {
                     target.setLong(1, counter.cgroupId());
                     target.setTimestamp(2, Timestamp.from(s.at()));
                     target.setLong(3, counter.memoryPeak());
+                    HeldIntegrals held = counter.held();
+                    target.setLong(4, held.memoryKibSeconds());
+                    target.setLong(5, held.diskKibSeconds());
+                    target.setLong(6, held.runningMillis());
+                    target.setLong(7, held.addressMillis());
+                    target.setLong(8, held.lastDiskBytes());
+                    target.setInt(9, held.lastAddresses());
                     for (int i = 0; i < LifetimeCounters.COUNT; i++) {
-                        target.setLong(4 + 2 * i, counter.raw()[i]);
-                        target.setLong(5 + 2 * i, counter.total()[i]);
+                        target.setLong(10 + 2 * i, counter.raw()[i]);
+                        target.setLong(11 + 2 * i, counter.total()[i]);
                     }
-                    target.setInt(4 + 2 * LifetimeCounters.COUNT, s.veId());
+                    target.setInt(10 + 2 * LifetimeCounters.COUNT, s.veId());
                     target.addBatch();
                 }
                 insert.executeBatch();
@@ -128,6 +143,10 @@ final class UsageStore {
         nullable(p, 16, s.netTxBytesTotal());
         nullable(p, 17, s.netRxPacketsTotal());
         nullable(p, 18, s.netTxPacketsTotal());
+        nullable(p, 19, s.memoryKibSecondsTotal());
+        nullable(p, 20, s.diskKibSecondsTotal());
+        nullable(p, 21, s.runningMillisTotal());
+        nullable(p, 22, s.addressMillisTotal());
     }
 
     private static void nullable(PreparedStatement p, int index, Long value) throws SQLException {
@@ -147,7 +166,8 @@ final class UsageStore {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") SELECT ve_id, ?, ?, MAX(cpu_ns_total), "
                     + "CAST(AVG(memory_bytes) AS BIGINT), MAX(memory_peak_bytes), CAST(AVG(swap_bytes) AS BIGINT), CAST(AVG(processes) AS BIGINT), "
                     + "MAX(disk_bytes), MAX(disk_inodes), MAX(read_bytes_total), MAX(write_bytes_total), MAX(read_ops_total), MAX(write_ops_total), "
-                    + "MAX(net_rx_bytes_total), MAX(net_tx_bytes_total), MAX(net_rx_packets_total), MAX(net_tx_packets_total) "
+                    + "MAX(net_rx_bytes_total), MAX(net_tx_bytes_total), MAX(net_rx_packets_total), MAX(net_tx_packets_total), "
+                    + "MAX(memory_kib_seconds_total), MAX(disk_kib_seconds_total), MAX(running_ms_total), MAX(address_ms_total) "
                     + "FROM ve_usage WHERE resolution = ? AND at >= ? AND at < ? GROUP BY ve_id")) {
                 s.setInt(1, to);
                 s.setTimestamp(2, Timestamp.from(start));
@@ -214,10 +234,7 @@ final class UsageStore {
             if (row.isPresent()) {
                 Instant effective = row.get().at().plusSeconds(r[1]);
                 if (bestAt == null || effective.isAfter(bestAt)) {
-                    UsageSample x = row.get();
-                    best = new UsageSample(x.veId(), effective, x.cpuNanosTotal(), x.memoryBytes(), x.memoryPeakBytes(), x.swapBytes(), x.processes(),
-                            x.diskBytes(), x.diskInodes(), x.readBytesTotal(), x.writeBytesTotal(), x.readOpsTotal(), x.writeOpsTotal(),
-                            x.netRxBytesTotal(), x.netTxBytesTotal(), x.netRxPacketsTotal(), x.netTxPacketsTotal());
+                    best = row.get().asOf(effective);
                     bestAt = effective;
                 }
             }
@@ -236,10 +253,7 @@ final class UsageStore {
                     if (!r.next()) {
                         return java.util.Optional.<UsageSample>empty();
                     }
-                    return java.util.Optional.of(new UsageSample(r.getInt(1), r.getTimestamp(3).toInstant(), r.getLong(4), r.getLong(5), r.getLong(6),
-                            r.getLong(7), r.getLong(8), (Long) r.getObject(9, Long.class), (Long) r.getObject(10, Long.class), r.getLong(11),
-                            r.getLong(12), r.getLong(13), r.getLong(14), (Long) r.getObject(15, Long.class), (Long) r.getObject(16, Long.class),
-                            (Long) r.getObject(17, Long.class), (Long) r.getObject(18, Long.class)));
+                    return java.util.Optional.of(sample(r));
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException("reading usage failed: " + e.getMessage(), e);
@@ -258,10 +272,7 @@ final class UsageStore {
                 s.setTimestamp(4, Timestamp.from(to));
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        rows.add(new UsageSample(r.getInt(1), r.getTimestamp(3).toInstant(), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7),
-                                r.getLong(8), (Long) r.getObject(9, Long.class), (Long) r.getObject(10, Long.class), r.getLong(11), r.getLong(12),
-                                r.getLong(13), r.getLong(14), (Long) r.getObject(15, Long.class), (Long) r.getObject(16, Long.class),
-                                (Long) r.getObject(17, Long.class), (Long) r.getObject(18, Long.class)));
+                        rows.add(sample(r));
                     }
                 }
             } catch (SQLException e) {
@@ -269,5 +280,14 @@ final class UsageStore {
             }
             return rows;
         });
+    }
+
+    /** A row of {@link #COLUMNS} as a sample. */
+    private static UsageSample sample(ResultSet r) throws SQLException {
+        return new UsageSample(r.getInt(1), r.getTimestamp(3).toInstant(), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7),
+                r.getLong(8), r.getObject(9, Long.class), r.getObject(10, Long.class), r.getLong(11), r.getLong(12), r.getLong(13),
+                r.getLong(14), r.getObject(15, Long.class), r.getObject(16, Long.class), r.getObject(17, Long.class),
+                r.getObject(18, Long.class), r.getObject(19, Long.class), r.getObject(20, Long.class), r.getObject(21, Long.class),
+                r.getObject(22, Long.class));
     }
 }

@@ -142,6 +142,14 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /billing/invoices", "PROA");
         EXPECTED.put("GET /billing/invoices/{id}", "PROA");
         EXPECTED.put("POST /billing/clock", "P");
+        // payments: customers pay their own (through a gateway); sellers refund their customers'
+        EXPECTED.put("GET /billing/gateways", "PROA");
+        EXPECTED.put("POST /billing/gateways/{gateway}/webhook", "public");
+        EXPECTED.put("POST /billing/checkouts", "PRO");
+        EXPECTED.put("GET /billing/checkouts/{id}", "PRO");
+        EXPECTED.put("GET /billing/payments/{id}", "PROA");
+        EXPECTED.put("GET /billing/payments/{id}/refunds", "PROA");
+        EXPECTED.put("POST /billing/payments/{id}/refunds", "PR");
     }
 
     private static final String PASSWORD = "Matrix-Password-1";
@@ -372,7 +380,16 @@ class AuthorizationMatrixIT {
         foreign.put("Rinvoice", invoiceA);
         foreign.put("Oinvoice", invoiceB);
         foreign.put("Minvoice", invoiceB);
+        String paymentA = PanelProcess.createdId(callers.get('P').post("/api/v1/billing/accounts/" + tenantA + "/payments",
+                "{\"amount\":\"1.00\",\"method\":\"BANK_TRANSFER\"}"));
+        String paymentB = PanelProcess.createdId(callers.get('R').post("/api/v1/billing/accounts/" + tenantB + "/payments",
+                "{\"amount\":\"1.00\",\"method\":\"BANK_TRANSFER\"}"));
+        for (char role : "POMA".toCharArray()) {
+            own.put(role + "billing-payment", paymentA);
+        }
+        own.put("Rbilling-payment", paymentB);
         for (char role : "OMR".toCharArray()) {
+            foreign.put(role + "billing-payment", role == 'R' ? paymentA : paymentB);
             foreign.put(role + "billing-account", role == 'R' ? tenantA : tenantB);
             foreign.put(role + "subscription", role == 'R' ? subscriptionA : subscriptionB);
         }

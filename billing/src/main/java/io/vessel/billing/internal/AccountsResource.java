@@ -183,8 +183,9 @@ public final class AccountsResource implements ObjectOwnership {
     public record PaymentRequest(String amount, String method, String reference, String invoice) {
     }
 
+    /** A payment; {@code appliedTo} shows reversals (refunds, chargebacks) as negative amounts. */
     public record PaymentView(UUID id, String amount, String currency, String method, String reference, String toBalance, Instant receivedAt,
-                              String recordedBy, List<Applied> appliedTo) {
+                              String recordedBy, List<Applied> appliedTo, String refunded) {
     }
 
     /** Where a payment went: the invoice (its number) and how much. */
@@ -233,8 +234,9 @@ public final class AccountsResource implements ObjectOwnership {
                     caller.getName());
             em.persist(payment);
             em.flush();
+            InvoiceEntity invoice = null;
             if (r.invoice() != null) {
-                InvoiceEntity invoice = em.find(InvoiceEntity.class, parse(r.invoice()), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+                invoice = em.find(InvoiceEntity.class, parse(r.invoice()), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
                 if (invoice == null || !invoice.tenantId.equals(id) || !invoice.kind.equals(BillingRun.INVOICE)) {
                     throw PlansResource.unprocessable("The account has no invoice " + r.invoice() + ".", List.of(new Problem.FieldError("invoice", "not this account's")));
                 }
@@ -244,11 +246,8 @@ public final class AccountsResource implements ObjectOwnership {
                             + " due; record the payment without an invoice to keep the rest as balance.", List.of(new Problem.FieldError("amount",
                             "more than the " + due.toPlainString() + " due")));
                 }
-                Ledger.pay(em, invoice, received, payment.id, now);
-            } else {
-                payment.toBalance = Ledger.payOpenInvoices(em, account, received, payment.id, now);
-                account.balance = account.balance.add(payment.toBalance);
             }
+            Ledger.receive(em, account, payment, invoice, now);
             return paymentView(em, payment);
         });
         Dunning d = dunning;
@@ -267,12 +266,12 @@ public final class AccountsResource implements ObjectOwnership {
                 .setParameter("t", id).getResultList().stream().map(p -> paymentView(em, p)).toList());
     }
 
-    private static PaymentView paymentView(jakarta.persistence.EntityManager em, PaymentEntity p) {
+    static PaymentView paymentView(jakarta.persistence.EntityManager em, PaymentEntity p) {
         List<Applied> applied = em.createQuery("select a from BillingAllocation a where a.paymentId = :p order by a.appliedAt", AllocationEntity.class)
                 .setParameter("p", p.id).getResultList().stream().map(a -> new Applied(a.invoiceId, em.find(InvoiceEntity.class, a.invoiceId).number,
                         Amounts.of(a.amount, p.currency))).toList();
         return new PaymentView(p.id, Amounts.of(p.amount, p.currency), p.currency, p.method, p.reference, Amounts.of(p.toBalance, p.currency),
-                p.receivedAt, p.recordedBy, applied);
+                p.receivedAt, p.recordedBy, applied, Amounts.of(p.refunded, p.currency));
     }
 
     private static UUID parse(String id) {

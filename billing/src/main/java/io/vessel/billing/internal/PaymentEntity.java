@@ -18,7 +18,7 @@ public class PaymentEntity {
     UUID tenantId;
     BigDecimal amount;
     String currency;
-    /** BANK_TRANSFER, CASH, CARD, OTHER. */
+    /** BANK_TRANSFER, CASH, CARD, OTHER, or GATEWAY (then {@code reference} is {@code <gateway>:<its reference>}). */
     String method;
     String reference;
     /** What was left for the balance after paying invoices. */
@@ -28,6 +28,8 @@ public class PaymentEntity {
     Instant receivedAt;
     @Column(name = "recorded_by")
     String recordedBy;
+    /** Given back since, by refunds and chargebacks. */
+    BigDecimal refunded = BigDecimal.ZERO;
 
     protected PaymentEntity() {
     }

@@ -48,6 +48,8 @@ public final class Permissions {
     /** A tenant's subscriptions to plans. */
     public static final String BILLING_SUBSCRIPTION_READ = "billing.subscription.read";
     public static final String BILLING_SUBSCRIPTION_MANAGE = "billing.subscription.manage";
+    /** Paying a billing account's invoices or topping up its balance through a payment gateway. */
+    public static final String BILLING_PAY = "billing.pay";
     /** A customer's own spending limit. */
     public static final String BILLING_SPENDING_LIMIT = "billing.spending-limit";
     /** Billing's clock (moving it needs billing.test.clock = true): the provider's administrators only. */

@@ -1,0 +1,470 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.plugin.PluginCallException;
+import io.vessel.api.plugin.PluginCalls;
+import io.vessel.billing.api.Money;
+import io.vessel.billing.api.PaymentGateway;
+import io.vessel.billing.api.PaymentGatewayException;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ProblemException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The payment gateways plugins registered, and what billing does with them: starts checkouts, applies the outcomes
+ * their webhooks report (each event once), and gives money back. A gateway runs on its plugin's own threads with a
+ * time limit ({@link PluginCalls}), outside any database transaction: a slow gateway holds no lock.
+ */
+@Component(service = PaymentGateways.class)
+public final class PaymentGateways {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PaymentGateways.class);
+    private static final Duration CALL_LIMIT = Duration.ofSeconds(20);
+
+    private record Registered(String id, PaymentGateway gateway, long bundleId) {
+    }
+
+    private final Map<String, Registered> gateways = new ConcurrentHashMap<>();
+    private final Database database;
+    private final BillingClock clock;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PluginCalls calls;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Dunning dunning;
+
+    @Activate
+    public PaymentGateways(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                           @Reference BillingClock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addGateway(PaymentGateway gateway, Map<String, Object> properties) {
+        Object id = properties.get(PaymentGateway.ID);
+        if (id == null || !id.toString().matches("[a-z0-9][a-z0-9-]{0,63}")) {
+            LOG.warn("Payment gateway ignored: its {} property must be lower-case letters, digits and '-' id={}", PaymentGateway.ID, id);
+            return;
+        }
+        long bundle = ((Number) properties.getOrDefault(Constants.SERVICE_BUNDLEID, -1L)).longValue();
+        gateways.put(id.toString(), new Registered(id.toString(), gateway, bundle));
+        LOG.info("Payment gateway available gateway={}", id);
+    }
+
+    void removeGateway(PaymentGateway gateway, Map<String, Object> properties) {
+        gateways.values().removeIf(r -> r.gateway() == gateway);
+    }
+
+    /** A gateway as listed to customers. */
+    public record GatewayView(String id, String name) {
+    }
+
+    List<GatewayView> list() {
+        return gateways.values().stream().sorted(Comparator.comparing(Registered::id))
+                .map(r -> new GatewayView(r.id(), callQuietly(r, "its name", r.gateway()::displayName).orElse(r.id()))).toList();
+    }
+
+    /** A checkout as shown to the customer. */
+    public record CheckoutView(UUID id, String gateway, String state, String amount, String currency, UUID invoice, URI redirect,
+                               String message, UUID payment) {
+    }
+
+    /**
+     * Starts paying {@code amount} (null: what is due on {@code invoice}, or on every open invoice) of a tenant's
+     * account through {@code gatewayId}.
+     */
+    CheckoutView checkout(UUID tenant, String gatewayId, UUID invoiceId, BigDecimal amount, URI webhookUrl, URI returnUrl) {
+        Registered gateway = require(gatewayId);
+        GatewayPaymentEntity attempt = database.inTransaction(em -> {
+            AccountEntity account = AccountsResource.requireAccount(em, tenant, LockModeType.PESSIMISTIC_WRITE);
+            BigDecimal due;
+            if (invoiceId != null) {
+                InvoiceEntity invoice = em.find(InvoiceEntity.class, invoiceId);
+                if (invoice == null || !invoice.tenantId.equals(tenant) || !invoice.kind.equals(BillingRun.INVOICE)) {
+                    throw PlansResource.unprocessable("The account has no invoice " + invoiceId + ".",
+                            List.of(new io.vessel.web.api.Problem.FieldError("invoice", "not this account's")));
+                }
+                due = invoice.total.subtract(invoice.amountPaid);
+            } else {
+                due = em.createQuery("select coalesce(sum(i.total - i.amountPaid), 0) from BillingInvoice i where i.tenantId = :t and i.kind = :k",
+                        BigDecimal.class).setParameter("t", tenant).setParameter("k", BillingRun.INVOICE).getSingleResult();
+            }
+            // in the currency's minor unit, as gateways take it (stored amounts carry six decimals)
+            BigDecimal pay = (amount != null ? amount : due).setScale(Money.currency(account.currency).getDefaultFractionDigits(),
+                    java.math.RoundingMode.HALF_UP);
+            if (pay.signum() <= 0) {
+                throw PlansResource.unprocessable("Nothing is due; name an amount to top up the balance.",
+                        List.of(new io.vessel.web.api.Problem.FieldError("amount", "more than 0")));
+            }
+            if (amount != null && amount.stripTrailingZeros().scale() > Money.currency(account.currency).getDefaultFractionDigits()) {
+                throw PlansResource.unprocessable("A payment in " + account.currency + " has at most "
+                        + Money.currency(account.currency).getDefaultFractionDigits() + " decimals.",
+                        List.of(new io.vessel.web.api.Problem.FieldError("amount", "too many decimals")));
+            }
+            GatewayPaymentEntity a = new GatewayPaymentEntity(tenant, gateway.id(), invoiceId, pay, account.currency, clock.instant());
+            em.persist(a);
+            return a;
+        });
+        PaymentGateway.CheckoutRequest request = new PaymentGateway.CheckoutRequest(attempt.id, tenant, new Money(attempt.amount,
+                Money.currency(attempt.currency)), "Payment " + attempt.id, webhookUrl, returnUrl);
+        PaymentGateway.Checkout answer;
+        try {
+            answer = call(gateway, "checkout " + attempt.id, () -> gateway.gateway().checkout(request));
+        } catch (PaymentGatewayException e) {
+            end(attempt.id, GatewayPaymentEntity.DECLINED, null, e.getMessage());
+            throw gatewayProblem(gateway, e);
+        }
+        if (answer == null || answer.outcome() == null) {
+            end(attempt.id, GatewayPaymentEntity.DECLINED, null, "the gateway gave no answer");
+            throw new ProblemException(502, "payment-gateway", "Payment gateway failed", "The payment gateway " + gateway.id() + " gave no answer.");
+        }
+        database.inTransaction(em -> {
+            GatewayPaymentEntity a = em.find(GatewayPaymentEntity.class, attempt.id, LockModeType.PESSIMISTIC_WRITE);
+            a.reference = answer.reference();
+            a.updatedAt = clock.instant();
+            return null;
+        });
+        switch (answer.outcome()) {
+            case SUCCEEDED -> succeeded(gateway.id(), answer.reference(), null);
+            case DECLINED -> end(attempt.id, GatewayPaymentEntity.DECLINED, null, answer.message());
+            case PENDING -> {
+            }
+        }
+        return database.inTransaction(em -> view(em.find(GatewayPaymentEntity.class, attempt.id), answer.redirect()));
+    }
+
+    Optional<CheckoutView> find(UUID id) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(GatewayPaymentEntity.class, id)).map(a -> view(a, null)));
+    }
+
+    Optional<UUID> tenantOf(UUID checkout) {
+        return database.inTransaction(em -> Optional.ofNullable(em.find(GatewayPaymentEntity.class, checkout)).map(a -> a.tenantId));
+    }
+
+    private static CheckoutView view(GatewayPaymentEntity a, URI redirect) {
+        return new CheckoutView(a.id, a.gateway, a.state, Amounts.of(a.amount, a.currency), a.currency, a.invoiceId, redirect, a.message, a.paymentId);
+    }
+
+    /**
+     * Reads a webhook call with its gateway (which checks the signature) and applies each event not seen before, in
+     * one transaction per event with its record of having been seen: a redelivery changes nothing.
+     */
+    int webhook(String gatewayId, PaymentGateway.WebhookCall call) {
+        Registered gateway = require(gatewayId);
+        List<PaymentGateway.Event> events;
+        try {
+            events = call(gateway, "webhook", () -> gateway.gateway().webhook(call));
+        } catch (PaymentGatewayException e) {
+            if (e.reason() == PaymentGatewayException.Reason.INVALID_SIGNATURE) {
+                LOG.warn("Payment gateway webhook refused, bad signature gateway={}: {}", gatewayId, e.getMessage());
+                throw new ProblemException(400, "invalid-signature", "Invalid signature", "The call is not signed by " + gatewayId + ".");
+            }
+            throw gatewayProblem(gateway, e);
+        }
+        int applied = 0;
+        List<UUID> touched = new ArrayList<>();
+        for (PaymentGateway.Event event : events == null ? List.<PaymentGateway.Event>of() : events) {
+            UUID tenant = database.inTransaction(em -> apply(em, gatewayId, event));
+            if (tenant != null) {
+                applied++;
+                touched.add(tenant);
+            }
+        }
+        Dunning d = dunning;
+        if (d != null) {
+            touched.stream().distinct().forEach(d::check); // paid: VEs run again at once; charged back: dunning again
+        }
+        return applied;
+    }
+
+    /** Applies one event unless it was seen before; answers the tenant it changed, or null. */
+    private UUID apply(EntityManager em, String gatewayId, PaymentGateway.Event event) {
+        if (event.id() == null || event.kind() == null || em.find(GatewayEventEntity.class, new GatewayEventEntity.Key(gatewayId, event.id())) != null) {
+            return null;
+        }
+        em.persist(new GatewayEventEntity(gatewayId, event.id(), event.kind().name(), clock.instant()));
+        GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.reference = :r",
+                GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("r", event.paymentReference()).getResultStream().findFirst().orElse(null);
+        if (attempt == null) {
+            LOG.warn("Payment gateway event for an unknown payment gateway={} event={} reference={}", gatewayId, event.id(), event.paymentReference());
+            return null;
+        }
+        em.lock(attempt, LockModeType.PESSIMISTIC_WRITE);
+        switch (event.kind()) {
+            case PAYMENT_SUCCEEDED -> receive(em, attempt);
+            case PAYMENT_FAILED -> {
+                if (attempt.state.equals(GatewayPaymentEntity.PENDING)) {
+                    attempt.state = GatewayPaymentEntity.DECLINED;
+                    attempt.message = event.message();
+                    attempt.updatedAt = clock.instant();
+                }
+            }
+            case REFUNDED, CHARGEBACK -> {
+                PaymentEntity payment = attempt.paymentId == null ? null : em.find(PaymentEntity.class, attempt.paymentId);
+                if (payment == null || event.amount() == null || refundAskedHere(em, payment, event)) {
+                    return null;
+                }
+                String kind = event.kind() == PaymentGateway.Event.Kind.CHARGEBACK ? RefundEntity.CHARGEBACK : RefundEntity.REFUND;
+                BigDecimal amount = event.amount().amount().min(payment.amount.subtract(payment.refunded));
+                if (amount.signum() <= 0) {
+                    return null;
+                }
+                RefundEntity refund = new RefundEntity(UUID.randomUUID(), payment, amount, kind, event.message(), clock.instant(), gatewayId);
+                refund.gatewayReference = event.refundReference();
+                em.persist(refund);
+                giveBack(em, payment, refund);
+            }
+        }
+        return attempt.tenantId;
+    }
+
+    /**
+     * Whether a refund event reports a refund asked for here: one recorded with its reference, or one still waiting
+     * for the gateway's answer (the gateway may send its webhook before it answers) of the same amount.
+     */
+    private static boolean refundAskedHere(EntityManager em, PaymentEntity payment, PaymentGateway.Event event) {
+        if (event.kind() != PaymentGateway.Event.Kind.REFUNDED) {
+            return false;
+        }
+        return em.createQuery("select r from BillingRefund r where r.paymentId = :p and (r.gatewayReference = :ref or (r.state = :pending and r.amount = :a))",
+                RefundEntity.class).setParameter("p", payment.id).setParameter("ref", String.valueOf(event.refundReference()))
+                .setParameter("pending", RefundEntity.PENDING).setParameter("a", event.amount().amount()).getResultList().stream().findAny().isPresent();
+    }
+
+    /** Called when the gateway answered a checkout with SUCCEEDED at once. */
+    private void succeeded(String gatewayId, String reference, String message) {
+        UUID tenant = database.inTransaction(em -> {
+            GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.reference = :r",
+                    GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("r", reference).getSingleResult();
+            em.lock(attempt, LockModeType.PESSIMISTIC_WRITE);
+            receive(em, attempt);
+            return attempt.tenantId;
+        });
+        Dunning d = dunning;
+        if (d != null) {
+            d.check(tenant);
+        }
+    }
+
+    /** The attempt succeeded: the money becomes a payment (once), applied to the invoice named, open invoices, then the balance. */
+    private void receive(EntityManager em, GatewayPaymentEntity attempt) {
+        if (attempt.paymentId != null) {
+            return;
+        }
+        AccountEntity account = AccountsResource.requireAccount(em, attempt.tenantId, LockModeType.PESSIMISTIC_WRITE);
+        PaymentEntity payment = new PaymentEntity(attempt.tenantId, attempt.amount, attempt.currency, "GATEWAY", attempt.gateway + ":" + attempt.reference,
+                clock.instant(), attempt.gateway);
+        em.persist(payment);
+        em.flush();
+        InvoiceEntity invoice = attempt.invoiceId == null ? null : em.find(InvoiceEntity.class, attempt.invoiceId, LockModeType.PESSIMISTIC_WRITE);
+        Ledger.receive(em, account, payment, invoice, clock.instant());
+        attempt.state = GatewayPaymentEntity.SUCCEEDED;
+        attempt.paymentId = payment.id;
+        attempt.message = null;
+        attempt.updatedAt = clock.instant();
+    }
+
+    private void end(UUID attemptId, String state, String reference, String message) {
+        database.inTransaction(em -> {
+            GatewayPaymentEntity a = em.find(GatewayPaymentEntity.class, attemptId, LockModeType.PESSIMISTIC_WRITE);
+            if (a.state.equals(GatewayPaymentEntity.PENDING)) {
+                a.state = state;
+                a.message = message == null ? null : message.substring(0, Math.min(500, message.length()));
+                a.updatedAt = clock.instant();
+                if (reference != null) {
+                    a.reference = reference;
+                }
+            }
+            return null;
+        });
+    }
+
+    /** A refund as shown. */
+    public record RefundView(UUID id, UUID payment, String amount, String currency, String kind, String state, String reason,
+                             String gatewayReference, java.time.Instant at, String by) {
+    }
+
+    /**
+     * Gives back {@code amount} of a payment: through its gateway first when it came through one (so nothing is
+     * recorded that the gateway refused), then in the ledger: what the payment left on the balance comes off it, the
+     * rest reopens the invoices it paid, newest first.
+     */
+    RefundView refund(UUID paymentId, BigDecimal amount, String reason, String by) {
+        UUID refundId = UUID.randomUUID();
+        record Asked(UUID tenant, String currency, String gateway, String reference) {
+        }
+        Asked asked = database.inTransaction(em -> {
+            PaymentEntity payment = em.find(PaymentEntity.class, paymentId);
+            if (payment == null) {
+                throw ProblemException.notFound("No payment " + paymentId + ".");
+            }
+            AccountEntity account = AccountsResource.requireAccount(em, payment.tenantId, LockModeType.PESSIMISTIC_WRITE);
+            checkRefundable(em, account, payment, amount);
+            if (!"GATEWAY".equals(payment.method)) {
+                return new Asked(payment.tenantId, payment.currency, null, null);
+            }
+            RefundEntity pending = new RefundEntity(refundId, payment, amount, RefundEntity.REFUND, reason, clock.instant(), by);
+            pending.state = RefundEntity.PENDING;
+            em.persist(pending);
+            int colon = payment.reference.indexOf(':');
+            return new Asked(payment.tenantId, payment.currency, payment.reference.substring(0, colon), payment.reference.substring(colon + 1));
+        });
+        String gatewayReference = null;
+        if (asked.gateway() != null) {
+            try {
+                gatewayReference = askGateway(refundId, asked.gateway(), asked.reference(), new Money(amount.setScale(
+                        Money.currency(asked.currency()).getDefaultFractionDigits()), Money.currency(asked.currency())), reason);
+            } catch (ProblemException e) {
+                database.inTransaction(em -> {
+                    em.find(RefundEntity.class, refundId, LockModeType.PESSIMISTIC_WRITE).state = RefundEntity.FAILED;
+                    return null;
+                });
+                throw e;
+            }
+        }
+        String recordedReference = gatewayReference;
+        RefundView view = database.inTransaction(em -> {
+            AccountsResource.requireAccount(em, asked.tenant(), LockModeType.PESSIMISTIC_WRITE);
+            PaymentEntity payment = em.find(PaymentEntity.class, paymentId, LockModeType.PESSIMISTIC_WRITE);
+            RefundEntity refund = em.find(RefundEntity.class, refundId);
+            if (refund == null) {
+                refund = new RefundEntity(refundId, payment, amount, RefundEntity.REFUND, reason, clock.instant(), by);
+                em.persist(refund);
+            }
+            refund.gatewayReference = recordedReference;
+            refund.state = RefundEntity.DONE;
+            giveBack(em, payment, refund);
+            return view(refund);
+        });
+        Dunning d = dunning;
+        if (d != null) {
+            d.check(asked.tenant());
+        }
+        return view;
+    }
+
+    /** Asks the gateway for a refund; answers its reference. */
+    private String askGateway(UUID refundId, String gatewayId, String paymentReference, Money amount, String reason) {
+        Registered gateway = require(gatewayId);
+        PaymentGateway.Refund answer;
+        try {
+            answer = call(gateway, "refund " + refundId, () -> gateway.gateway().refund(new PaymentGateway.RefundRequest(refundId, paymentReference,
+                    amount, reason)));
+        } catch (PaymentGatewayException e) {
+            throw gatewayProblem(gateway, e);
+        }
+        if (answer == null || answer.outcome() == PaymentGateway.Outcome.DECLINED) {
+            throw new ProblemException(422, "refund-refused", "Refund refused", "The payment gateway " + gateway.id() + " refused the refund"
+                    + (answer == null || answer.message() == null ? "." : ": " + answer.message()));
+        }
+        return answer.reference();
+    }
+
+    static RefundView view(RefundEntity r) {
+        return new RefundView(r.id, r.paymentId, Amounts.of(r.amount, r.currency), r.currency, r.kind, r.state, r.reason, r.gatewayReference,
+                r.createdAt, r.recordedBy);
+    }
+
+    /** Refuses a refund larger than what is left of the payment or than the ledger can take back. */
+    private static void checkRefundable(EntityManager em, AccountEntity account, PaymentEntity payment, BigDecimal amount) {
+        int digits = Money.currency(payment.currency).getDefaultFractionDigits();
+        if (amount.stripTrailingZeros().scale() > digits) {
+            throw PlansResource.unprocessable("A refund in " + payment.currency + " has at most " + digits + " decimals.",
+                    List.of(new io.vessel.web.api.Problem.FieldError("amount", "too many decimals")));
+        }
+        BigDecimal pending = em.createQuery("select coalesce(sum(r.amount), 0) from BillingRefund r where r.paymentId = :p and r.state = :s",
+                BigDecimal.class).setParameter("p", payment.id).setParameter("s", RefundEntity.PENDING).getSingleResult();
+        BigDecimal left = payment.amount.subtract(payment.refunded).subtract(pending);
+        if (amount.compareTo(left) > 0) {
+            throw PlansResource.unprocessable("At most " + Amounts.of(left, payment.currency) + " " + payment.currency + " of this payment can be refunded.",
+                    List.of(new io.vessel.web.api.Problem.FieldError("amount", "more than the " + Amounts.of(left, payment.currency) + " left")));
+        }
+        BigDecimal reversible = Ledger.reversible(em, account, payment);
+        if (amount.compareTo(reversible) > 0) {
+            throw PlansResource.unprocessable("Only " + Amounts.of(reversible, payment.currency) + " " + payment.currency + " of this payment can be "
+                    + "refunded: the rest paid invoices from the balance since; issue a credit note for them first.",
+                    List.of(new io.vessel.web.api.Problem.FieldError("amount", "more than the " + Amounts.of(reversible, payment.currency) + " refundable")));
+        }
+    }
+
+    /**
+     * Takes a refund's or chargeback's amount back from the ledger; what cannot be traced is owed on the balance, and
+     * credit on the balance then pays what is open again.
+     */
+    private void giveBack(EntityManager em, PaymentEntity payment, RefundEntity refund) {
+        AccountEntity account = AccountsResource.requireAccount(em, payment.tenantId, LockModeType.PESSIMISTIC_WRITE);
+        payment.refunded = payment.refunded.add(refund.amount);
+        BigDecimal untraced = Ledger.giveBack(em, account, payment, refund.amount, clock.instant());
+        if (untraced.signum() > 0) {
+            account.balance = account.balance.subtract(untraced);
+            LOG.warn("Money given back that no invoice or balance held is owed on the balance tenant={} payment={} amount={}", payment.tenantId,
+                    payment.id, untraced);
+        }
+        Ledger.applyBalance(em, account, clock.instant());
+    }
+
+    private Registered require(String gatewayId) {
+        Registered gateway = gatewayId == null ? null : gateways.get(gatewayId);
+        if (gateway == null) {
+            throw new ProblemException(404, "not-found", "No such payment gateway", "No payment gateway " + gatewayId + " is installed.");
+        }
+        return gateway;
+    }
+
+    private static ProblemException gatewayProblem(Registered gateway, PaymentGatewayException e) {
+        if (e.reason() == PaymentGatewayException.Reason.REFUSED) {
+            return new ProblemException(422, "payment-refused", "Payment refused", e.getMessage());
+        }
+        return new ProblemException(502, "payment-gateway", "Payment gateway failed", "The payment gateway " + gateway.id()
+                + " could not be reached: " + e.getMessage());
+    }
+
+    private <T> T call(Registered gateway, String what, Callable<T> work) throws PaymentGatewayException {
+        PluginCalls platform = calls;
+        try {
+            if (platform == null) {
+                return work.call();
+            }
+            return platform.call(gateway.bundleId(), "payment gateway " + gateway.id() + " " + what, CALL_LIMIT, work);
+        } catch (PluginCallException e) {
+            if (e.getCause() instanceof PaymentGatewayException pge) {
+                throw pge;
+            }
+            throw new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE, e.getMessage(), e);
+        } catch (PaymentGatewayException | RuntimeException e) {
+            throw e instanceof PaymentGatewayException pge ? pge : new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE,
+                    e.getMessage(), e);
+        } catch (Exception e) {
+            throw new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE, e.getMessage(), e);
+        }
+    }
+
+    private <T> Optional<T> callQuietly(Registered gateway, String what, Callable<T> work) {
+        try {
+            return Optional.ofNullable(call(gateway, what, work));
+        } catch (PaymentGatewayException e) {
+            return Optional.empty();
+        }
+    }
+}

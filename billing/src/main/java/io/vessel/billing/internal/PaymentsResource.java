@@ -1,0 +1,110 @@
+package io.vessel.billing.internal;
+
+import io.vessel.api.security.Caller;
+import io.vessel.api.security.ObjectOwnership;
+import io.vessel.api.security.Permissions;
+import io.vessel.api.security.RequiresPermission;
+import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ApiWhiteboard;
+import io.vessel.web.api.Problem;
+import io.vessel.web.api.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * One payment ({@code GET /api/v1/billing/payments/{id}}) and the money given back from it: refunds by the seller's
+ * administrators ({@code POST …/refunds}, through the gateway it came by, or recorded when the money went back by
+ * bank transfer) and chargebacks the gateway reported.
+ */
+@Component(service = {PaymentsResource.class, ObjectOwnership.class}, property = {ApiWhiteboard.RESOURCE + "=true",
+        ObjectOwnership.KIND + "=" + PaymentsResource.KIND})
+@Path("billing/payments")
+@Produces(MediaType.APPLICATION_JSON)
+public final class PaymentsResource implements ObjectOwnership {
+
+    static final String KIND = "billing-payment";
+
+    /** Body of a refund: how much and why (the reason reaches the gateway and the customer's records). */
+    public record RefundRequest(String amount, String reason) {
+    }
+
+    private final Database database;
+    private final PaymentGateways gateways;
+
+    @Activate
+    public PaymentsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                            @Reference PaymentGateways gateways) {
+        this.database = database;
+        this.gateways = gateways;
+    }
+
+    @GET
+    @Path("{id}")
+    @RequiresPermission(value = Permissions.BILLING_ACCOUNT_READ, object = KIND)
+    public AccountsResource.PaymentView getPayment(@PathParam("id") String id) {
+        return database.inTransaction(em -> AccountsResource.paymentView(em, em.find(PaymentEntity.class, UUID.fromString(id))));
+    }
+
+    @GET
+    @Path("{id}/refunds")
+    @RequiresPermission(value = Permissions.BILLING_ACCOUNT_READ, object = KIND)
+    public List<PaymentGateways.RefundView> refundsOfPayment(@PathParam("id") String id) {
+        return database.inTransaction(em -> em.createQuery("select r from BillingRefund r where r.paymentId = :p order by r.createdAt", RefundEntity.class)
+                .setParameter("p", UUID.fromString(id)).getResultList().stream().map(PaymentGateways::view).toList());
+    }
+
+    @POST
+    @Path("{id}/refunds")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = Permissions.BILLING_ACCOUNT_MANAGE, object = KIND)
+    public Response refundPayment(@PathParam("id") String id, RefundRequest body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID payment = UUID.fromString(id);
+        if (ownerOf(id).filter(owner -> owner.equals(caller.tenantId())).isPresent()) {
+            // a reseller's own payments go back through its seller, like its invoices
+            throw ProblemException.notFound("No payment " + id + ".");
+        }
+        RefundRequest r = body == null ? new RefundRequest(null, null) : body;
+        BigDecimal amount;
+        try {
+            amount = new BigDecimal(r.amount() == null ? "" : r.amount().strip());
+        } catch (NumberFormatException e) {
+            throw PlansResource.unprocessable("amount is not a decimal string.", List.of(new Problem.FieldError("amount", "a decimal string such as \"20.00\"")));
+        }
+        if (amount.signum() <= 0) {
+            throw PlansResource.unprocessable("The amount must be more than 0.", List.of(new Problem.FieldError("amount", "more than 0")));
+        }
+        String reason = r.reason() == null ? null : r.reason().strip();
+        if (reason != null && reason.length() > 500) {
+            throw PlansResource.unprocessable("The reason is too long.", List.of(new Problem.FieldError("reason", "at most 500 characters")));
+        }
+        PaymentGateways.RefundView refund = gateways.refund(payment, amount, reason, caller.getName());
+        return Response.created(URI.create("/api/v1/billing/payments/" + id + "/refunds")).entity(refund).build();
+    }
+
+    @Override
+    public Optional<String> ownerOf(String id) {
+        try {
+            UUID payment = UUID.fromString(id);
+            return database.inTransaction(em -> Optional.ofNullable(em.find(PaymentEntity.class, payment)).map(p -> p.tenantId.toString()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

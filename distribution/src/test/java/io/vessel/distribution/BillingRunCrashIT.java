@@ -1,0 +1,154 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Invoice numbers that an accountant can trust, on the embedded database and PostgreSQL: 50 billing runs at once
+ * issue each account's invoice once, numbered without a gap; a {@code kill -9} of the panel in the middle of a run
+ * loses nothing and leaves no invoice without its lines, and the next run finishes the period with the numbers
+ * still gapless.
+ */
+class BillingRunCrashIT {
+
+    private static final int ACCOUNTS = 150;
+
+    @AfterAll
+    static void dropSchemas() throws Exception {
+        BillingPlansIT.dropSchemas();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.vessel.distribution.BillingPlansIT#databases")
+    void concurrentRunsAndAKillNineMidRunLeaveNoDuplicateNoGapAndNoInvoiceWithoutItsLines(String database, Map<String, String> env,
+                                                                                       @TempDir Path work) throws Exception {
+        Map<String, String> withClock = new HashMap<>(env);
+        withClock.put("VESSEL_CONF", java.nio.file.Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n").toString());
+        YearMonth month = YearMonth.now(ZoneOffset.UTC);
+        // billing's clock only moves forward: the test's months lie ahead
+        String start = month.plusMonths(1).atDay(3).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        String nextMonth = month.plusMonths(2).atDay(3).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        try (PanelProcess panel = new PanelProcess(work, withClock).start()) {
+            moveClock(panel, start);
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"crash\",\"name\":\"Crash\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"7.00\",\"setupFee\":\"1.50\"}"));
+            for (int i = 0; i < ACCOUNTS; i++) {
+                String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer " + i + "\",\"kind\":\"CUSTOMER\"}"));
+                assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
+            }
+
+            // 50 runs at once: every account billed once, numbers 1..ACCOUNTS
+            ExecutorService pool = Executors.newFixedThreadPool(50);
+            try {
+                List<Future<PanelProcess.Response>> runs = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    runs.add(pool.submit(() -> panel.post("/api/v1/billing/runs", "")));
+                }
+                for (Future<PanelProcess.Response> run : runs) {
+                    PanelProcess.Response r = run.get();
+                    assertEquals(200, r.status(), r.toString());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertWhole(panel, ACCOUNTS, 1);
+
+            // the next month's run, killed in the middle
+            moveClock(panel, nextMonth);
+            Thread run = new Thread(() -> {
+                try {
+                    panel.post("/api/v1/billing/runs", "");
+                } catch (RuntimeException | AssertionError killed) {
+                    // the panel died under it
+                }
+            });
+            run.start();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> billedLines(panel) >= ACCOUNTS + 10, "the run under way");
+            panel.kill9();
+            run.join(30_000);
+        }
+        try (PanelProcess again = new PanelProcess(work, withClock).start()) {
+            List<JsonNode> afterCrash = invoices(again);
+            assertTrue(afterCrash.size() > ACCOUNTS && afterCrash.size() < 2 * ACCOUNTS,
+                    "the kill came in the middle of the run: " + (afterCrash.size() - ACCOUNTS) + " of " + ACCOUNTS + " billed");
+            assertWhole(again, afterCrash.size(), 0);
+
+            moveClock(again, nextMonth);
+            assertEquals(200, again.post("/api/v1/billing/runs", "").status());
+            List<JsonNode> all = assertWhole(again, 2 * ACCOUNTS, 0);
+            Map<String, Integer> perTenant = new HashMap<>();
+            all.forEach(i -> perTenant.merge(i.get("tenant").asText(), 1, Integer::sum));
+            assertEquals(ACCOUNTS, perTenant.size());
+            assertTrue(perTenant.values().stream().allMatch(n -> n == 2), "each account once per month: " + perTenant.values());
+        }
+    }
+
+    /**
+     * Asserts {@code count} invoices numbered 1..count, no number twice, and (for every {@code sampleEvery}th, 0: all)
+     * lines present that add up to the total. Answers the invoices.
+     */
+    private static List<JsonNode> assertWhole(PanelProcess panel, int count, int sampleEvery) {
+        List<JsonNode> invoices = invoices(panel);
+        assertEquals(count, invoices.size(), "invoices");
+        // one series per year ({YYYY}-{NUMBER:6}, restarting yearly): each runs 1, 2, 3, ... without a gap
+        Map<String, TreeSet<Long>> series = new java.util.TreeMap<>();
+        for (JsonNode i : invoices) {
+            String number = i.get("number").asText();
+            int dash = number.lastIndexOf('-');
+            assertTrue(series.computeIfAbsent(number.substring(0, dash), y -> new TreeSet<>()).add(Long.parseLong(number.substring(dash + 1))),
+                    "number twice: " + number);
+        }
+        for (Map.Entry<String, TreeSet<Long>> s : series.entrySet()) {
+            assertEquals(1L, s.getValue().first(), "series " + s.getKey() + " starts at 1");
+            assertEquals((long) s.getValue().size(), s.getValue().last(), "no gap in series " + s.getKey() + ": " + s.getValue().size()
+                    + " invoices numbered up to " + s.getValue().last());
+        }
+        for (int n = 0; n < invoices.size(); n++) {
+            if (sampleEvery > 0 && n % sampleEvery != 0) {
+                continue;
+            }
+            JsonNode invoice = panel.get("/api/v1/billing/invoices/" + invoices.get(n).get("id").asText()).json();
+            BigDecimal sum = BigDecimal.ZERO;
+            for (JsonNode line : invoice.get("lines")) {
+                sum = sum.add(new BigDecimal(line.get("amount").asText()));
+            }
+            assertTrue(invoice.get("lines").size() >= 1, "an invoice without lines: " + invoice);
+            assertEquals(0, sum.compareTo(new BigDecimal(invoice.get("total").asText())), "lines add up to the total: " + invoice);
+        }
+        return invoices;
+    }
+
+    private static List<JsonNode> invoices(PanelProcess panel) {
+        List<JsonNode> out = new ArrayList<>();
+        panel.get("/api/v1/billing/invoices").json().forEach(out::add);
+        return out;
+    }
+
+    private static long billedLines(PanelProcess panel) {
+        return panel.output().lines().filter(l -> l.contains("Billed tenant=")).count();
+    }
+
+    private static void moveClock(PanelProcess panel, String to) {
+        PanelProcess.Response r = panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}");
+        assertEquals(200, r.status(), r.toString());
+    }
+}

@@ -150,6 +150,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /billing/payments/{id}", "PROA");
         EXPECTED.put("GET /billing/payments/{id}/refunds", "PROA");
         EXPECTED.put("POST /billing/payments/{id}/refunds", "PR");
+        EXPECTED.put("GET /billing/resellers/{id}/terms", "PROA");
+        EXPECTED.put("PUT /billing/resellers/{id}/terms", "PR");
     }
 
     private static final String PASSWORD = "Matrix-Password-1";

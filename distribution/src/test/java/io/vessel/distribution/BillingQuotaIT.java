@@ -54,7 +54,9 @@ class BillingQuotaIT {
     @Test
     void aCustomersSpendingLimitAlertsOnceAndCanBlockNewVes() throws Exception {
         Path work = PanelProcess.passableWorkDir("vessel-limit");
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+        // on the test clock, so the scheduled dunning (every minute) leaves the alerts to the checks this test asks for
+        Path conf = java.nio.file.Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
             // an hourly plan: the started hour counts at once
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"hourly\",\"name\":\"Hourly\",\"currency\":\"EUR\","
                     + "\"period\":\"HOUR\",\"price\":\"1.00\",\"monthlyCap\":\"100.00\"}"));

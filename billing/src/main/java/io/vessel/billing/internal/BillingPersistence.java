@@ -25,6 +25,7 @@ public final class BillingPersistence implements PersistenceContribution {
         return List.of(PlanEntity.class, PlanVersionEntity.class, AccountEntity.class, SubscriptionEntity.class, InvoiceEntity.class,
                 InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class,
                 SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class,
-                UsageMarkEntity.class, GatewayPaymentEntity.class, GatewayEventEntity.class, RefundEntity.class);
+                UsageMarkEntity.class, GatewayPaymentEntity.class, GatewayEventEntity.class, RefundEntity.class, ResellerTermsEntity.class,
+                VeUsageMarkEntity.class);
     }
 }

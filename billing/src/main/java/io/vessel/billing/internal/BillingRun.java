@@ -20,6 +20,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,12 @@ public final class BillingRun implements ScheduledTask {
 
     @Override
     public void run(TaskRun run) {
+        if (clock.movable()) {
+            // the test clock's time is moved by hand, so runs are asked for by hand too (POST /billing/runs): a scheduled run at
+            // a real minute would race the run a test or demo asks for
+            LOG.debug("Scheduled billing run skipped: billing runs on the test clock");
+            return;
+        }
         Result result = run(tenant -> true);
         LOG.info("Billing run accounts={} documents={}", result.accounts(), result.documents().size());
     }
@@ -109,7 +117,11 @@ public final class BillingRun implements ScheduledTask {
             if (s.endedAt != null && s.endedAt.isBefore(now)) {
                 cutoff = s.endedAt;
             }
-            charges.addAll(UsageCharges.due(em, usage, s, plan, cutoff));
+            if (s.veId == null && wholesaleByUsage(em, tenant)) {
+                charges.addAll(UsageCharges.dueAcross(em, usage, s, plan, cutoff, resellerVes(tenant)));
+            } else {
+                charges.addAll(UsageCharges.due(em, usage, s, plan, cutoff));
+            }
             for (RecurringCharges.Charge c : charges) {
                 lines.add(new InvoiceLineEntity(invoiceId, lines.size() + 1, c.kind(), c.description(), s.id, c.quantity(), c.unitPrice(), c.amount(),
                         c.from(), c.to()));
@@ -151,5 +163,36 @@ public final class BillingRun implements ScheduledTask {
         LOG.info("Billed tenant={} document={} number={} total={} {} lines={}", tenant, kind, invoice.number, total.toPlainString(), account.currency,
                 lines.size());
         return Optional.of(invoice.number);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.VeService ves;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.identity.api.IdentityService identity;
+
+    /** Whether the tenant is a reseller its seller bills for its customers' usage. */
+    private static boolean wholesaleByUsage(EntityManager em, UUID tenant) {
+        ResellerTermsEntity terms = em.find(ResellerTermsEntity.class, tenant);
+        return terms != null && ResellerTermsEntity.USAGE.equals(terms.wholesale);
+    }
+
+    /** The VEs of the reseller's customers and its own. */
+    private List<Integer> resellerVes(UUID reseller) {
+        io.vessel.kernel.api.VeService kernel = ves;
+        io.vessel.identity.api.IdentityService tree = identity;
+        if (kernel == null || tree == null) {
+            return List.of();
+        }
+        return kernel.list().stream().filter(ve -> ve.owner() != null && within(tree, ve.owner(), reseller)).map(io.vessel.kernel.api.VirtualEnvironment::id)
+                .toList();
+    }
+
+    private static boolean within(io.vessel.identity.api.IdentityService tree, String owner, UUID reseller) {
+        try {
+            return tree.isWithin(UUID.fromString(owner), reseller);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

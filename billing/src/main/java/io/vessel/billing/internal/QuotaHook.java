@@ -12,6 +12,8 @@ import io.vessel.kernel.api.hook.VeVeto;
 import io.vessel.persistence.api.Database;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import org.osgi.service.component.annotations.Activate;
@@ -35,13 +37,15 @@ public final class QuotaHook implements VeLifecycleHook {
     private final Database database;
     private final VeService ves;
     private final BillingClock clock;
+    private final io.vessel.identity.api.IdentityService identity;
 
     @Activate
     public QuotaHook(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                     @Reference VeService ves, @Reference BillingClock clock) {
+                     @Reference VeService ves, @Reference BillingClock clock, @Reference io.vessel.identity.api.IdentityService identity) {
         this.database = database;
         this.ves = ves;
         this.clock = clock;
+        this.identity = identity;
     }
 
     @Override
@@ -61,6 +65,8 @@ public final class QuotaHook implements VeLifecycleHook {
                 throw VeVeto.conflict(blocked);
             }
         }
+        VeLimits requested = event.limits() == null ? VeLimits.DEFAULTS : event.limits();
+        checkReseller(event, tenant, requested);
         List<PlanQuotas> quotas = activeQuotas(tenant);
         if (quotas.isEmpty()) {
             return;
@@ -103,24 +109,49 @@ public final class QuotaHook implements VeLifecycleHook {
 
     /** The quotas of the tenant's running (not ended) subscriptions. */
     private List<PlanQuotas> activeQuotas(UUID tenant) {
-        Instant now = clock.instant();
-        return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s where s.tenantId = :t and s.endedAt is null",
-                SubscriptionEntity.class).setParameter("t", tenant).getResultList().stream()
-                .filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
-                .map(s -> Subscriptions.plan(em, s).quotas()).toList());
+        return database.inTransaction(em -> Resellers.activeQuotas(em, tenant, clock.instant()));
     }
 
     /** The allowance in the quota's unit, or null when any plan leaves it open. */
     private static Long sum(List<PlanQuotas> quotas, Function<PlanQuotas, Long> field) {
-        long total = 0;
-        for (PlanQuotas q : quotas) {
-            Long v = field.apply(q);
-            if (v == null) {
-                return null;
-            }
-            total += v;
+        return Resellers.sum(quotas, field);
+    }
+
+    /**
+     * Under a reseller with an allocation, the VEs of all its customers (and its own) together stay within what it
+     * may sell: its allocation times its oversell ratios.
+     */
+    private void checkReseller(VeLifecycleEvent event, UUID owner, VeLimits wanted) throws VeVeto {
+        Optional<UUID> reseller = identity.tenant(owner).flatMap(t -> t.kind() == io.vessel.identity.api.TenantKind.RESELLER ? Optional.of(t.id())
+                : Optional.ofNullable(t.parentId()).flatMap(identity::tenant).filter(p -> p.kind() == io.vessel.identity.api.TenantKind.RESELLER)
+                .map(io.vessel.identity.api.Tenant::id));
+        if (reseller.isEmpty()) {
+            return;
         }
-        return total;
+        Map<Resellers.Resource, Long> sellable = database.inTransaction(em -> Resellers.sellable(em, reseller.get(), clock.instant()));
+        if (sellable.isEmpty()) {
+            return;
+        }
+        Map<String, Long> limits = new java.util.HashMap<>();
+        sellable.forEach((r, v) -> limits.put(r.key(), v));
+        List<VirtualEnvironment> others = ves.list().stream().filter(ve -> ve.owner() != null && ve.state() != VeState.DESTROYED
+                && ve.state() != VeState.ERROR && ve.id() != event.veId() && within(ve.owner(), reseller.get())).toList();
+        String whose = " the reseller's allocation times its oversell ratio allows";
+        if (event.action() == VeAction.CREATE) {
+            check("VEs", others.size(), 1, limits.get("ves"), 1, "", whose);
+        }
+        check("memory", total(others, VeLimits::memoryBytes, VeLimits.DEFAULTS.memoryBytes()), value(wanted.memoryBytes(), VeLimits.DEFAULTS.memoryBytes()),
+                limits.get("memoryMiB"), MIB, " MiB", whose);
+        check("disk", total(others, VeLimits::diskBytes, VeLimits.DEFAULTS.diskBytes()), value(wanted.diskBytes(), VeLimits.DEFAULTS.diskBytes()),
+                limits.get("diskGiB"), GIB, " GiB", whose);
+    }
+
+    private boolean within(String owner, UUID reseller) {
+        try {
+            return identity.isWithin(UUID.fromString(owner), reseller);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static long total(List<VirtualEnvironment> ves, Function<VeLimits, Long> field, long fallback) {
@@ -133,11 +164,15 @@ public final class QuotaHook implements VeLifecycleHook {
 
     /** Refuses when {@code used + wanted} (bytes or count) is beyond {@code allowed} (in units of {@code unit}). */
     private static void check(String resource, long used, long wanted, Long allowed, long unit, String unitName) throws VeVeto {
+        check(resource, used, wanted, allowed, unit, unitName, " the customer's plans allow");
+    }
+
+    private static void check(String resource, long used, long wanted, Long allowed, long unit, String unitName, String whose) throws VeVeto {
         if (allowed == null || used + wanted <= allowed * unit) {
             return;
         }
         throw VeVeto.conflict(resource + ": " + ceil(used, unit) + unitName + " taken and " + ceil(wanted, unit) + unitName
-                + " more would go beyond the " + allowed + unitName + " the customer's plans allow");
+                + " more would go beyond the " + allowed + unitName + whose);
     }
 
     private static long ceil(long value, long unit) {

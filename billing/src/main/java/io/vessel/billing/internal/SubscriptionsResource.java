@@ -116,6 +116,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
                 em.flush();
             }
             sameCurrency(account, chosen);
+            Resellers.checkSale(em, seller, chosen.definition().quotas(), null, now);
             PlanDefinition d = chosen.definition();
             Instant trialEnd = d.trialDays() > 0 ? now.plus(Duration.ofDays(d.trialDays())) : null;
             SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, caller.getName());
@@ -195,6 +196,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
                 throw PlansResource.unprocessable("The subscription is on that plan and version already.",
                         List.of(new Problem.FieldError("plan", "the current plan")));
             }
+            Resellers.checkSale(em, account.sellerTenant, chosen.definition().quotas(), old.id, now);
             old.endedAt = now;
             old.state = "CANCELLED";
             SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, chosen.plan().id, chosen.version(), now, null,

@@ -88,20 +88,78 @@ final class UsageCharges {
                 continue;
             }
             BigDecimal quantity = counter.units(mark.counter, counter.value().apply(sample));
-            BigDecimal billable = billable(charge, quantity);
-            BigDecimal cost = cost(charge, quantity);
-            BigDecimal amount = new Money(cost, plan.currency()).rounded(RoundingMode.HALF_UP).amount();
             Instant from = mark.sampleAt;
             mark.sampleAt = sample.at();
             mark.counter = BigDecimal.valueOf(counter.value().apply(sample));
             if (quantity.signum() == 0) {
                 continue;
             }
-            BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : cost.divide(billable, 6, RoundingMode.HALF_UP);
-            String description = counter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
-                    + " included" : "");
-            charges.add(new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, from, sample.at()));
+            charges.add(line(charge, counter, plan, quantity, from, sample.at()));
         }
         return charges;
+    }
+
+    /**
+     * Usage of every VE in {@code ves} (a reseller's customers' VEs, billed wholesale) as one line per meter: the sum
+     * of each VE's counter movement since its own watermark, priced together (tiers apply to the total). A VE seen
+     * for the first time counts from the subscription's start, or from its first stored sample if it came later.
+     */
+    static List<RecurringCharges.Charge> dueAcross(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff,
+                                                   java.util.Collection<Integer> ves) {
+        List<RecurringCharges.Charge> charges = new ArrayList<>();
+        if (usage == null) {
+            return charges;
+        }
+        java.util.Set<Integer> all = new java.util.TreeSet<>(ves);
+        all.addAll(em.createQuery("select distinct m.veId from BillingVeUsageMark m where m.subscriptionId = :s", Integer.class)
+                .setParameter("s", s.id).getResultList());
+        for (MeterCharge charge : plan.charges()) {
+            Counter counter = COUNTERS.get(charge.meter());
+            if (counter == null) {
+                continue;
+            }
+            BigDecimal quantity = BigDecimal.ZERO;
+            Instant from = null;
+            Instant to = null;
+            for (int ve : all) {
+                Optional<UsageSample> newest = usage.storedAtOrBefore(ve, cutoff);
+                Long value = newest.map(counter.value()).orElse(null);
+                if (value == null) {
+                    continue;
+                }
+                VeUsageMarkEntity mark = em.find(VeUsageMarkEntity.class, new VeUsageMarkEntity.Key(s.id, charge.meter(), ve));
+                if (mark == null) {
+                    Optional<UsageSample> atStart = usage.storedAtOrBefore(ve, s.startedAt);
+                    Long base = atStart.map(counter.value()).orElse(0L);
+                    mark = new VeUsageMarkEntity(s.id, charge.meter(), ve, atStart.map(UsageSample::at).orElse(s.startedAt),
+                            BigDecimal.valueOf(base == null ? 0 : base));
+                    em.persist(mark);
+                }
+                if (!newest.get().at().isAfter(mark.sampleAt)) {
+                    continue;
+                }
+                quantity = quantity.add(counter.units(mark.counter, value));
+                from = from == null || mark.sampleAt.isBefore(from) ? mark.sampleAt : from;
+                to = to == null || newest.get().at().isAfter(to) ? newest.get().at() : to;
+                mark.sampleAt = newest.get().at();
+                mark.counter = BigDecimal.valueOf(value);
+            }
+            if (quantity.signum() == 0) {
+                continue;
+            }
+            charges.add(line(charge, counter, plan, quantity, from, to));
+        }
+        return charges;
+    }
+
+    /** The usage line for {@code quantity} of a meter: included units off, priced, rounded to the currency. */
+    private static RecurringCharges.Charge line(MeterCharge charge, Counter counter, PlanDefinition plan, BigDecimal quantity, Instant from, Instant to) {
+        BigDecimal billable = billable(charge, quantity);
+        BigDecimal cost = cost(charge, quantity);
+        BigDecimal amount = new Money(cost, plan.currency()).rounded(RoundingMode.HALF_UP).amount();
+        BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : cost.divide(billable, 6, RoundingMode.HALF_UP);
+        String description = counter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
+                + " included" : "");
+        return new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, from, to);
     }
 }

@@ -141,6 +141,7 @@ class AuthorizationMatrixIT {
         EXPECTED.put("PUT /billing/tax-settings", "PR");
         EXPECTED.put("GET /billing/invoices", "PROA");
         EXPECTED.put("GET /billing/invoices/{id}", "PROA");
+        EXPECTED.put("POST /billing/invoices/{id}/credit-notes", "PR");
         EXPECTED.put("POST /billing/clock", "P");
         // payments: customers pay their own (through a gateway); sellers refund their customers'
         EXPECTED.put("GET /billing/gateways", "PROA");

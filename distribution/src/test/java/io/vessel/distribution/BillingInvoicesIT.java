@@ -2,6 +2,7 @@ package io.vessel.distribution;
 
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -169,6 +170,27 @@ class BillingInvoicesIT {
             assertEquals(3, run(panel).size());
             assertEquals("30.00 19 5.70 35.70", taxes(invoice(panel, berlin, 0)));
             assertEquals("30.00 20 6.00 36.00", taxes(invoice(panel, vienna, 0)));
+
+            // an issued invoice is corrected by a credit note, tax coming off in the invoice's proportion
+            String invoiceId = invoice(panel, berlin, 0).get("id").asText();
+            PanelProcess.Response credited = panel.post("/api/v1/billing/invoices/" + invoiceId + "/credit-notes", "{\"amount\":\"11.90\",\"reason\":\"outage\"}");
+            assertEquals(201, credited.status(), credited.toString());
+            JsonNode note = credited.json();
+            assertEquals("CREDIT_NOTE", note.get("kind").asText());
+            assertEquals(invoiceId, note.get("credits").asText());
+            assertEquals("-10.00 19 -1.90 -11.90", taxes(note));
+            assertEquals("-10.00", note.at("/lines/0/amount").asText(), "the line is net, as the invoice's are");
+            assertTrue(note.at("/lines/0/description").asText().endsWith(": outage"), note.toString());
+            assertEquals("23.80", panel.get("/api/v1/billing/invoices/" + invoiceId).json().get("amountDue").asText());
+            PanelProcess.Response tooMuch = panel.post("/api/v1/billing/invoices/" + invoiceId + "/credit-notes", "{\"amount\":\"23.81\"}");
+            assertProblem(tooMuch, 422, null);
+            assertTrue(tooMuch.body().contains("at most 23.80 EUR"), tooMuch.body());
+            assertProblem(panel.post("/api/v1/billing/invoices/" + note.get("id").asText() + "/credit-notes", "{}"), 422, null);
+            // paid, then credited in full: the money goes back to the balance
+            assertEquals(201, panel.post("/api/v1/billing/accounts/" + berlin + "/payments", "{\"amount\":\"23.80\",\"method\":\"BANK_TRANSFER\"}").status());
+            assertEquals(201, panel.post("/api/v1/billing/invoices/" + invoiceId + "/credit-notes", "{}").status());
+            assertEquals("23.80", panel.get("/api/v1/billing/accounts/" + berlin).json().get("balance").asText());
+            assertEquals("0.00", panel.get("/api/v1/billing/invoices/" + invoiceId).json().get("amountDue").asText());
             JsonNode reverse = invoice(panel, paris, 0);
             assertEquals("30.00 0 0.00 30.00", taxes(reverse));
             assertEquals("Reverse charge: VAT is accounted for by the recipient (FR12345678901).", reverse.get("taxNote").asText());

@@ -92,6 +92,8 @@ public final class BillingRun implements ScheduledTask {
         for (int attempt = 1; ; attempt++) {
             try {
                 return database.inTransaction(em -> bill(em, tenant));
+            } catch (NothingToBill free) {
+                return Optional.empty();
             } catch (PersistenceException e) {
                 if (attempt >= 3) {
                     throw e;
@@ -117,6 +119,7 @@ public final class BillingRun implements ScheduledTask {
             if (s.endedAt != null && s.endedAt.isBefore(now)) {
                 cutoff = s.endedAt;
             }
+            charges.addAll(PluginMeterCharges.due(em, s, plan, AccountsResource.calendar(account), cutoff, now, meters.known()));
             if (s.veId == null && wholesaleByUsage(em, tenant)) {
                 charges.addAll(UsageCharges.dueAcross(em, usage, s, plan, cutoff, resellerVes(tenant)));
             } else {
@@ -133,6 +136,11 @@ public final class BillingRun implements ScheduledTask {
         if (lines.isEmpty()) {
             return Optional.empty();
         }
+        if (lines.stream().allMatch(l -> l.amount.signum() == 0)) {
+            // nothing to pay (usage within included units or a free tier, a free plan): no document of 0.00 every run; the
+            // transaction is undone, so the usage stays unbilled and comes with the next document that costs something
+            throw new NothingToBill();
+        }
         String kind = total.signum() < 0 ? CREDIT_NOTE : INVOICE;
         InvoiceEntity invoice = new InvoiceEntity(invoiceId, tenant, account.sellerTenant, kind, account.currency, now,
                 now.plus(Duration.ofDays(Math.max(0, config.invoice_due_days()))));
@@ -145,12 +153,7 @@ public final class BillingRun implements ScheduledTask {
         invoice.taxNote = tax.note();
         invoice.total = amounts.total();
         total = amounts.total();
-        int year = config.number_yearly() ? now.atZone(ZoneOffset.UTC).getYear() : 0;
-        long sequence = InvoiceNumbers.next(em, account.sellerTenant, kind, year);
-        invoice.seriesYear = year;
-        invoice.sequence = sequence;
-        invoice.number = InvoiceNumbers.format(kind.equals(INVOICE) ? config.invoice_number_format() : config.credit_note_number_format(),
-                now.atZone(ZoneOffset.UTC).getYear(), sequence);
+        number(em, invoice, now);
         if (kind.equals(CREDIT_NOTE)) {
             account.balance = account.balance.add(total.negate());
         }
@@ -167,6 +170,9 @@ public final class BillingRun implements ScheduledTask {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.kernel.api.VeService ves;
+
+    @Reference
+    private PluginMeters meters;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.identity.api.IdentityService identity;
@@ -193,6 +199,87 @@ public final class BillingRun implements ScheduledTask {
             return tree.isWithin(UUID.fromString(owner), reseller);
         } catch (IllegalArgumentException e) {
             return false;
+        }
+    }
+
+    /** Gives the document the next number of its issuer's series for its kind (inside the caller's transaction). */
+    private void number(EntityManager em, InvoiceEntity document, Instant now) {
+        int year = config.number_yearly() ? now.atZone(ZoneOffset.UTC).getYear() : 0;
+        long sequence = InvoiceNumbers.next(em, document.issuerTenant, document.kind, year);
+        document.seriesYear = year;
+        document.sequence = sequence;
+        document.number = InvoiceNumbers.format(document.kind.equals(INVOICE) ? config.invoice_number_format() : config.credit_note_number_format(),
+                now.atZone(ZoneOffset.UTC).getYear(), sequence);
+    }
+
+    /**
+     * Issues a credit note for {@code amount} (with tax; null: all not yet credited) of an invoice, in its issuer's
+     * credit-note series: an issued invoice never changes, a credit note corrects it. The credit pays what is due on
+     * the invoice; what the invoice had been paid beyond that goes back to the balance. Tax comes off in the
+     * invoice's proportion.
+     */
+    InvoiceEntity credit(UUID invoiceId, BigDecimal amount, String reason, String by) {
+        return database.inTransaction(em -> {
+            InvoiceEntity probe = em.find(InvoiceEntity.class, invoiceId);
+            AccountEntity account = em.find(AccountEntity.class, probe.tenantId, LockModeType.PESSIMISTIC_WRITE);
+            InvoiceEntity invoice = em.find(InvoiceEntity.class, invoiceId, LockModeType.PESSIMISTIC_WRITE);
+            if (!invoice.kind.equals(INVOICE)) {
+                throw PlansResource.unprocessable("Document " + invoice.number + " is a credit note; only invoices are credited.",
+                        List.of(new io.vessel.web.api.Problem.FieldError("id", "an invoice")));
+            }
+            BigDecimal credited = em.createQuery("select coalesce(sum(c.total), 0) from BillingInvoice c where c.creditsInvoice = :i", BigDecimal.class)
+                    .setParameter("i", invoiceId).getSingleResult().negate();
+            BigDecimal open = invoice.total.subtract(credited);
+            BigDecimal gross = amount == null ? open : amount;
+            int digits = io.vessel.billing.api.Money.currency(invoice.currency).getDefaultFractionDigits();
+            if (gross.stripTrailingZeros().scale() > digits || gross.signum() <= 0 || gross.compareTo(open) > 0) {
+                throw PlansResource.unprocessable("Invoice " + invoice.number + " can be credited by at most " + Amounts.of(open, invoice.currency) + " "
+                        + invoice.currency + " (more than 0, at most " + digits + " decimals).",
+                        List.of(new io.vessel.web.api.Problem.FieldError("amount", "from 0 to " + Amounts.of(open, invoice.currency))));
+            }
+            Instant now = clock.instant();
+            InvoiceEntity note = new InvoiceEntity(UUID.randomUUID(), invoice.tenantId, invoice.issuerTenant, CREDIT_NOTE, invoice.currency, now, now);
+            BigDecimal tax = invoice.tax == null || invoice.total.signum() == 0 ? BigDecimal.ZERO
+                    : gross.multiply(invoice.tax).divide(invoice.total, digits, java.math.RoundingMode.HALF_UP);
+            BigDecimal lineSum = em.createQuery("select coalesce(sum(l.amount), 0) from BillingInvoiceLine l where l.invoiceId = :i", BigDecimal.class)
+                    .setParameter("i", invoiceId).getSingleResult();
+            boolean taxIncluded = lineSum.compareTo(invoice.total) == 0; // the lines hold the tax: prices include it (or there is none)
+            BigDecimal net = gross.subtract(tax);
+            note.total = gross.negate();
+            note.tax = tax.negate();
+            note.subtotal = net.negate();
+            note.taxRate = invoice.taxRate;
+            note.taxName = invoice.taxName;
+            note.taxNote = invoice.taxNote;
+            note.creditsInvoice = invoiceId;
+            number(em, note, now);
+            em.persist(note);
+            em.flush();
+            BigDecimal lineAmount = (taxIncluded ? gross : net).negate();
+            em.persist(new InvoiceLineEntity(note.id, 1, "credit", "Credit for invoice " + invoice.number + (reason == null || reason.isBlank() ? ""
+                    : ": " + reason.strip()), null, BigDecimal.ONE, lineAmount, lineAmount, null, null));
+            // the credit settles what is due on the invoice; what it had been paid beyond that goes back to the balance
+            BigDecimal due = invoice.total.subtract(invoice.amountPaid).max(BigDecimal.ZERO);
+            BigDecimal settles = gross.min(due);
+            if (settles.signum() > 0) {
+                invoice.amountPaid = invoice.amountPaid.add(settles);
+                em.persist(new AllocationEntity(null, invoice.id, settles, "CREDIT_NOTE", now));
+            }
+            account.balance = account.balance.add(gross.subtract(settles));
+            note.amountPaid = BigDecimal.ZERO;
+            Ledger.applyBalance(em, account, now);
+            LOG.info("Credit note issued tenant={} number={} credits={} amount={} {} by={}", invoice.tenantId, note.number, invoice.number,
+                    gross.toPlainString(), invoice.currency, by);
+            return note;
+        });
+    }
+
+    /** Undoes an account's billing transaction whose document would cost nothing. */
+    private static final class NothingToBill extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NothingToBill() {
+            super(null, null, false, false);
         }
     }
 }

@@ -41,6 +41,9 @@ public class InvoiceEntity {
     String taxName;
     @Column(name = "tax_note")
     String taxNote;
+    /** For a credit note issued on demand: the invoice it credits. */
+    @Column(name = "credits_invoice")
+    UUID creditsInvoice;
 
     protected InvoiceEntity() {
     }

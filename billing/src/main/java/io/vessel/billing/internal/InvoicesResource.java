@@ -34,10 +34,13 @@ public final class InvoicesResource implements ObjectOwnership {
 
     static final String KIND = "invoice";
 
-    /** An issued document; amounts are decimal strings. {@code lines} only when one document is asked for. */
+    /**
+     * An issued document; amounts are decimal strings. {@code credits}: for a credit note issued on demand, the invoice
+     * it credits. {@code lines} only when one document is asked for.
+     */
     public record InvoiceView(UUID id, UUID tenant, String issuer, String kind, String number, String currency, String subtotal, String taxRate,
                               String taxName, String tax, String taxNote, String total, String amountPaid, String amountDue, Instant issuedAt,
-                              Instant dueAt, List<LineView> lines) {
+                              Instant dueAt, UUID credits, List<LineView> lines) {
     }
 
     public record LineView(int position, String kind, String description, UUID subscription, String quantity, String unitPrice, String amount,
@@ -106,6 +109,44 @@ public final class InvoicesResource implements ObjectOwnership {
         });
     }
 
+    /** Body of a credit note: how much to credit, with tax (absent: all of the invoice not yet credited), and why. */
+    public record CreditRequest(String amount, String reason) {
+    }
+
+    /**
+     * Corrects an issued invoice with a credit note (the seller's administrators; a customer cannot credit itself):
+     * it settles what is due on the invoice, and what was paid beyond goes back to the balance.
+     */
+    @POST
+    @Path("invoices/{id}/credit-notes")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = AccountsResource.MANAGE, object = KIND)
+    public jakarta.ws.rs.core.Response creditInvoice(@PathParam("id") String id, CreditRequest body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        if (ownerOf(id).filter(owner -> owner.equals(caller.tenantId())).isPresent()) {
+            throw io.vessel.web.api.ProblemException.notFound("There is no invoice " + id + " of your customers.");
+        }
+        CreditRequest r = body == null ? new CreditRequest(null, null) : body;
+        java.math.BigDecimal amount = null;
+        if (r.amount() != null) {
+            try {
+                amount = new java.math.BigDecimal(r.amount().strip());
+            } catch (NumberFormatException e) {
+                throw PlansResource.unprocessable("amount is not a decimal string.", List.of(new io.vessel.web.api.Problem.FieldError("amount",
+                        "a decimal string such as \"20.00\"")));
+            }
+        }
+        if (r.reason() != null && r.reason().length() > 200) {
+            throw PlansResource.unprocessable("The reason is too long.", List.of(new io.vessel.web.api.Problem.FieldError("reason", "at most 200 characters")));
+        }
+        InvoiceEntity note = run.credit(UUID.fromString(id), amount, r.reason(), caller.getName());
+        Dunning d = dunning;
+        if (d != null) {
+            d.check(note.tenantId);
+        }
+        return jakarta.ws.rs.core.Response.created(java.net.URI.create("/api/v1/billing/invoices/" + note.id)).entity(getInvoice(note.id.toString())).build();
+    }
+
     @Override
     public Optional<String> ownerOf(String id) {
         try {
@@ -122,6 +163,6 @@ public final class InvoicesResource implements ObjectOwnership {
         return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, Amounts.of(i.subtotal == null ? i.total : i.subtotal, i.currency),
                 i.taxRate == null ? null : i.taxRate.stripTrailingZeros().toPlainString(), i.taxName, Amounts.of(i.tax == null ? java.math.BigDecimal.ZERO
                 : i.tax, i.currency), i.taxNote, Amounts.of(i.total, i.currency), Amounts.of(i.amountPaid, i.currency), Amounts.of(due, i.currency), i.issuedAt,
-                i.dueAt, lines);
+                i.dueAt, i.creditsInvoice, lines);
     }
 }

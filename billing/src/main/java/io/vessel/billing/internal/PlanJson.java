@@ -53,7 +53,8 @@ public final class PlanJson {
     }
 
     /** The definition a request describes; every problem is added to {@code errors} (then the result is null). */
-    static PlanDefinition definition(PlanRequest r, List<Problem.FieldError> errors) {
+    /** The definition a request describes; {@code meters}: the meters a plan may charge for. */
+    static PlanDefinition definition(PlanRequest r, Set<String> meters, List<Problem.FieldError> errors) {
         int before = errors.size();
         String name = r.name() == null ? "" : r.name().strip();
         if (name.isEmpty() || name.length() > 200) {
@@ -80,7 +81,7 @@ public final class PlanJson {
             errors.add(new Problem.FieldError("trialDays", "from 0 to 365"));
         }
         PlanQuotas quotas = quotas(r.quotas(), errors);
-        List<MeterCharge> charges = charges(r.charges(), errors);
+        List<MeterCharge> charges = charges(r.charges(), meters, errors);
         if (errors.size() > before) {
             return null;
         }
@@ -115,14 +116,14 @@ public final class PlanJson {
                 q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), policy, q.throttleMbit(), q.ipv4(), q.ipv6(), q.ves(), q.backupSlots());
     }
 
-    private static List<MeterCharge> charges(List<Charge> charges, List<Problem.FieldError> errors) {
+    private static List<MeterCharge> charges(List<Charge> charges, Set<String> meters, List<Problem.FieldError> errors) {
         List<MeterCharge> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; charges != null && i < charges.size(); i++) {
             Charge c = charges.get(i);
             String at = "charges[" + i + "]";
-            if (c == null || c.meter() == null || !Meters.BUILT_IN.contains(c.meter())) {
-                errors.add(new Problem.FieldError(at + ".meter", "one of " + String.join(", ", new java.util.TreeSet<>(Meters.BUILT_IN))));
+            if (c == null || c.meter() == null || !meters.contains(c.meter())) {
+                errors.add(new Problem.FieldError(at + ".meter", "one of " + String.join(", ", new java.util.TreeSet<>(meters))));
                 continue;
             }
             if (!seen.add(c.meter())) {
@@ -228,7 +229,13 @@ public final class PlanJson {
     /** A stored version's definition, back in its domain form. */
     static PlanDefinition read(PlanVersionEntity version) {
         List<Problem.FieldError> errors = new ArrayList<>();
-        PlanDefinition d = definition(stored(version), errors);
+        PlanRequest stored = stored(version);
+        // its meters were chargeable when it was made; a plugin meter whose plugin is gone does not unmake the plan
+        Set<String> meters = new HashSet<>(Meters.BUILT_IN);
+        if (stored.charges() != null) {
+            stored.charges().forEach(c -> meters.add(c.meter()));
+        }
+        PlanDefinition d = definition(stored, meters, errors);
         if (d == null) {
             throw new IllegalStateException("plan version " + version.id + " no longer reads as a valid plan: " + errors);
         }

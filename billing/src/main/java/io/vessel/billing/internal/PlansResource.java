@@ -67,17 +67,15 @@ public final class PlansResource implements ObjectOwnership {
     private final Database database;
     private final IdentityService identity;
     private final Clock clock;
+    private final PluginMeters meters;
 
     @Activate
     public PlansResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                         @Reference IdentityService identity, @Reference BillingClock clock) {
-        this(database, identity, (Clock) clock);
-    }
-
-    PlansResource(Database database, IdentityService identity, Clock clock) {
+                         @Reference IdentityService identity, @Reference BillingClock clock, @Reference PluginMeters meters) {
         this.database = database;
         this.identity = identity;
         this.clock = clock;
+        this.meters = meters;
     }
 
     @GET
@@ -113,7 +111,7 @@ public final class PlansResource implements ObjectOwnership {
         if (!code.matches("[a-z0-9][a-z0-9-]{0,63}")) {
             errors.add(new Problem.FieldError("code", "lower-case letters, digits and dashes, at most 64"));
         }
-        PlanDefinition definition = PlanJson.definition(body, errors);
+        PlanDefinition definition = PlanJson.definition(body, meters.chargeable(), errors);
         refuseIfInvalid(errors);
         Instant now = clock.instant();
         PlanEntity plan = new PlanEntity(UUID.randomUUID(), seller, code, now);
@@ -174,7 +172,7 @@ public final class PlansResource implements ObjectOwnership {
         if (body == null) {
             throw unprocessable("Send the plan's new definition as JSON.", List.of(new Problem.FieldError("body", "required")));
         }
-        PlanDefinition definition = PlanJson.definition(body, errors);
+        PlanDefinition definition = PlanJson.definition(body, meters.chargeable(), errors);
         refuseIfInvalid(errors);
         UUID planId = UUID.fromString(id);
         String stored = PlanJson.write(definition);

@@ -66,6 +66,10 @@ public final class SubscriptionsResource implements ObjectOwnership {
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile io.vessel.kernel.api.VeService ves;
 
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.UsageService usage;
+
     private final Database database;
     private final AccountsResource accounts;
     private final BillingClock clock;
@@ -122,6 +126,8 @@ public final class SubscriptionsResource implements ObjectOwnership {
             SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, caller.getName());
             s.veId = body.ve();
             em.persist(s);
+            em.flush();
+            UsageCharges.baseline(em, usage, s, d);
             return s;
         });
         LOG.info("Subscribed subscription={} tenant={} plan={} version={} by={}", created.id, tenant, planId, created.planVersion, caller.getName());
@@ -204,6 +210,8 @@ public final class SubscriptionsResource implements ObjectOwnership {
             next.setupInvoiced = true;
             next.veId = old.veId;
             em.persist(next);
+            em.flush();
+            UsageCharges.baseline(em, usage, next, chosen.definition());
             LOG.info("Subscription changed from={} to={} plan={} version={} by={}", old.id, next.id, chosen.plan().code, chosen.version(),
                     caller.getName());
             return view(em, next);

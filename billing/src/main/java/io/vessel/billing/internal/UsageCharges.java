@@ -61,6 +61,37 @@ final class UsageCharges {
     private UsageCharges() {
     }
 
+    /**
+     * Sets the subscription's watermarks where its VE's counters stand as it starts (called when it is made, so usage
+     * from then on counts even if samples come with earlier times, as under billing's test clock).
+     */
+    static void baseline(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan) {
+        if (usage == null || s.veId == null) {
+            return;
+        }
+        for (MeterCharge charge : plan.charges()) {
+            Counter counter = COUNTERS.get(charge.meter());
+            if (counter != null) {
+                markOf(em, usage, s, charge.meter(), counter);
+            }
+        }
+    }
+
+    /**
+     * The subscription's watermark of a meter, made at the counter's value as of the subscription's start if there is
+     * none yet (a VE never sampled by then counts from its beginning: its lifetime counters started at zero).
+     */
+    private static UsageMarkEntity markOf(EntityManager em, UsageService usage, SubscriptionEntity s, String meter, Counter counter) {
+        UsageMarkEntity mark = em.find(UsageMarkEntity.class, new UsageMarkEntity.Key(s.id, meter));
+        if (mark == null) {
+            Optional<UsageSample> atStart = usage.storedAtOrBefore(s.veId, s.startedAt);
+            Long base = atStart.map(counter.value()).orElse(0L);
+            mark = new UsageMarkEntity(s.id, meter, atStart.map(UsageSample::at).orElse(Instant.EPOCH), BigDecimal.valueOf(base == null ? 0 : base));
+            em.persist(mark);
+        }
+        return mark;
+    }
+
     static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff) {
         List<RecurringCharges.Charge> charges = new ArrayList<>();
         if (usage == null || s.veId == null) {
@@ -75,14 +106,7 @@ final class UsageCharges {
             if (newest.isEmpty() || counter.value().apply(newest.get()) == null) {
                 continue;
             }
-            UsageMarkEntity mark = em.find(UsageMarkEntity.class, new UsageMarkEntity.Key(s.id, charge.meter()));
-            if (mark == null) {
-                // the baseline: where the counter stood when the subscription started
-                Optional<UsageSample> atStart = usage.storedAtOrBefore(s.veId, s.startedAt);
-                Long base = atStart.map(counter.value()).orElse(0L);
-                mark = new UsageMarkEntity(s.id, charge.meter(), atStart.map(UsageSample::at).orElse(s.startedAt), BigDecimal.valueOf(base == null ? 0 : base));
-                em.persist(mark);
-            }
+            UsageMarkEntity mark = markOf(em, usage, s, charge.meter(), counter);
             UsageSample sample = newest.get();
             if (!sample.at().isAfter(mark.sampleAt)) {
                 continue;

@@ -101,6 +101,39 @@ class BillingSubscriptionsIT {
         }
     }
 
+    @Test
+    void aVeOrderedWithASubscriptionIsMadeWithThePlansLimitsOrNothingIsLeft() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-order");
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"vps-o\",\"name\":\"VPS O\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"8.00\",\"quotas\":{\"memoryMiB\":768,\"diskGiB\":3,\"cpuCapPercent\":150,\"processes\":300,"
+                    + "\"ves\":1}}"));
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Orderer\",\"kind\":\"CUSTOMER\"}"));
+
+            // a template that does not exist: refused, and no subscription is left behind
+            PanelProcess.Response bad = panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan
+                    + "\",\"newVe\":{\"template\":\"no-such-template\"}}");
+            assertProblem(bad, 422, null);
+            assertEquals(0, panel.get("/api/v1/billing/subscriptions").json().size(), "nothing half-made: " + bad.body());
+
+            JsonNode done = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer
+                    + "\",\"plan\":\"" + plan + "\",\"newVe\":{\"template\":\"busybox\",\"hostname\":\"ordered\"}}"));
+            JsonNode subscription = panel.get(done.get("result").asText()).json();
+            int ve = subscription.get("ve").asInt();
+            JsonNode made = panel.get("/api/v1/ves/" + ve).json();
+            assertEquals(customer, made.get("owner").asText());
+            assertEquals("ordered", made.get("hostname").asText());
+            assertEquals(768L << 20, made.at("/limits/memoryBytes").asLong(), made.toString());
+            assertEquals(3L << 30, made.at("/limits/diskBytes").asLong());
+            assertEquals(300, made.at("/limits/processes").asInt());
+            assertEquals(0, new java.math.BigDecimal("1.5").compareTo(new java.math.BigDecimal(made.at("/limits/cpus").asText())), made.toString());
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
     private static void assertField(PanelProcess.Response r, String field) {
         assertProblem(r, 422, null);
         assertTrue(r.json().get("errors").toString().contains("\"field\":\"" + field + "\""), r.body());

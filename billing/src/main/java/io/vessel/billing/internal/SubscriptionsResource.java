@@ -49,8 +49,15 @@ public final class SubscriptionsResource implements ObjectOwnership {
     static final String READ = Permissions.BILLING_SUBSCRIPTION_READ;
     static final String MANAGE = Permissions.BILLING_SUBSCRIPTION_MANAGE;
 
-    /** Body of {@code POST}: whose subscription, to which plan (its newest version unless {@code version} says). */
-    public record NewSubscription(String tenant, String plan, Integer version, Integer ve) {
+    /**
+     * Body of {@code POST}: whose subscription, to which plan (its newest version unless {@code version} says), and
+     * either the tenant's VE it bills ({@code ve}) or a VE to make for it ({@code newVe}, with the plan's limits).
+     */
+    public record NewSubscription(String tenant, String plan, Integer version, Integer ve, NewVe newVe) {
+    }
+
+    /** A VE ordered with a subscription: its template, hostname, and the pool of its first address (optional). */
+    public record NewVe(String template, String hostname, String ipPool) {
     }
 
     /** Body of {@code POST …/cancel}: {@code now} or {@code periodEnd} (the default). */
@@ -103,6 +110,13 @@ public final class SubscriptionsResource implements ObjectOwnership {
         }
         UUID seller = accounts.sellerOf(tenant);
         Instant now = clock.instant();
+        if (body.newVe() != null && (body.ve() != null || body.newVe().template() == null || body.newVe().template().isBlank())) {
+            throw PlansResource.unprocessable("Order a new VE with a template, or name the tenant's VE; not both.",
+                    List.of(new Problem.FieldError("newVe.template", "required, and no ve beside it")));
+        }
+        if (body.newVe() != null && (ves == null || operations == null)) {
+            throw new ProblemException(503, "unavailable", "VEs unavailable", "VEs cannot be made on this panel now.");
+        }
         if (body.ve() != null) {
             io.vessel.kernel.api.VeService kernel = ves;
             boolean owned = kernel != null && kernel.find(body.ve()).map(v -> tenant.toString().equals(v.owner())).orElse(false);
@@ -131,6 +145,9 @@ public final class SubscriptionsResource implements ObjectOwnership {
             return s;
         });
         LOG.info("Subscribed subscription={} tenant={} plan={} version={} by={}", created.id, tenant, planId, created.planVersion, caller.getName());
+        if (body.newVe() != null) {
+            return orderVe(created, tenant, body.newVe());
+        }
         return Response.created(URI.create("/api/v1/billing/subscriptions/" + created.id))
                 .entity(database.inTransaction(em -> view(em, em.find(SubscriptionEntity.class, created.id)))).build();
     }
@@ -281,5 +298,95 @@ public final class SubscriptionsResource implements ObjectOwnership {
             throw PlansResource.unprocessable("Send {\"tenant\": \"<tenant id>\", \"plan\": \"<plan id>\"}.",
                     List.of(new Problem.FieldError(field, "a tenant or plan id")));
         }
+    }
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.operation.OperationService operations;
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.NetworkService network;
+
+    /**
+     * Makes the VE ordered with a subscription, with the plan's limits, as a tracked operation (answered {@code 202}).
+     * The subscription exists first, so the quota check of the VE counts its plan; if the VE cannot be made, the
+     * subscription is taken back (it never charged anything), and nothing is left half-made.
+     */
+    private Response orderVe(SubscriptionEntity subscription, UUID tenant, NewVe order) {
+        io.vessel.kernel.api.VeService kernel = ves;
+        io.vessel.api.operation.OperationService tracked = operations;
+        PlanDefinition plan = database.inTransaction(em -> Subscriptions.plan(em, em.find(SubscriptionEntity.class, subscription.id)));
+        io.vessel.kernel.api.VirtualEnvironment prepared;
+        try {
+            prepared = kernel.prepare(new io.vessel.kernel.api.NewVe(order.template().strip(), null, null, order.hostname(), tenant.toString(), false,
+                    limits(plan.quotas())));
+        } catch (io.vessel.kernel.api.VeException e) {
+            takeBack(subscription.id);
+            throw problem(e);
+        } catch (RuntimeException e) {
+            takeBack(subscription.id);
+            throw e;
+        }
+        int id = prepared.id();
+        database.inTransaction(em -> {
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, subscription.id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            s.veId = id;
+            UsageCharges.baseline(em, usage, s, plan);
+            return null;
+        });
+        io.vessel.api.operation.Operation operation = tracked.submit("billing.order", "ve/" + id, tenant.toString(), progress -> {
+            try {
+                progress.update(10, "creating VE " + id + " from template " + prepared.template() + " for plan " + plan.name());
+                kernel.create(id);
+                if (order.ipPool() != null && network != null) {
+                    progress.update(90, "allocating an address from " + order.ipPool());
+                    network.allocate(id, order.ipPool().strip(), null);
+                }
+            } catch (RuntimeException e) {
+                takeBack(subscription.id);
+                throw e;
+            }
+            return "/api/v1/billing/subscriptions/" + subscription.id;
+        });
+        return Response.accepted(operation).location(URI.create("/api/v1/operations/" + operation.id())).build();
+    }
+
+    /** Ends a subscription whose VE could not be made, as if it had never started (nothing was invoiced yet). */
+    private void takeBack(UUID subscription) {
+        database.inTransaction(em -> {
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, subscription, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (s != null && s.invoicedUntil == null) {
+                em.createQuery("delete from BillingUsageMark m where m.subscriptionId = :s").setParameter("s", subscription).executeUpdate();
+                em.remove(s);
+            } else if (s != null && s.endedAt == null) {
+                s.endedAt = s.startedAt;
+                s.state = "CANCELLED";
+            }
+            return null;
+        });
+        LOG.info("Subscription taken back: its VE could not be made subscription={}", subscription);
+    }
+
+    /** The VE limits a plan's quotas grant (a quota the plan leaves open keeps the VE default). */
+    static io.vessel.kernel.api.VeLimits limits(io.vessel.billing.api.PlanQuotas q) {
+        long mib = 1L << 20;
+        long mbit = 1_000_000L;
+        return new io.vessel.kernel.api.VeLimits(q.cpuWeight() == null ? null : q.cpuWeight().intValue(),
+                q.cpuCapPercent() == null ? null : java.math.BigDecimal.valueOf(q.cpuCapPercent()).movePointLeft(2), null,
+                q.memoryMiB() == null ? null : q.memoryMiB() * mib, q.swapMiB() == null ? null : q.swapMiB() * mib,
+                q.processes() == null ? null : q.processes().intValue(), q.diskGiB() == null ? null : q.diskGiB() << 30, null,
+                q.ioReadMBps() == null ? null : q.ioReadMBps() * mib, q.ioWriteMBps() == null ? null : q.ioWriteMBps() * mib, null, null,
+                q.bandwidthMbit() == null ? null : q.bandwidthMbit() * mbit, q.bandwidthMbit() == null ? null : q.bandwidthMbit() * mbit, null);
+    }
+
+    /** The kernel's refusal as the caller sees it. */
+    private static ProblemException problem(io.vessel.kernel.api.VeException e) {
+        return switch (e.kind()) {
+            case CONFLICT -> ProblemException.conflict(e.getMessage());
+            case NOT_FOUND, INVALID, UNPROCESSABLE -> PlansResource.unprocessable(e.getMessage(),
+                    List.of(new Problem.FieldError("newVe." + (e.field() == null ? "template" : e.field()), e.getMessage())));
+            default -> new ProblemException(503, "unavailable", "VEs unavailable", e.getMessage());
+        };
     }
 }

@@ -131,7 +131,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("PUT /billing/accounts/{id}/spending-limit", "PRO");
         EXPECTED.put("GET /billing/ves/{id}/cost", "PROA");
         for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel",
-                "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments")) {
+                "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments", "POST /billing/subscriptions/{id}/pause",
+                "POST /billing/subscriptions/{id}/resume")) {
             EXPECTED.put(manage, "PR");
         }
         EXPECTED.put("GET /billing/clock", "P");

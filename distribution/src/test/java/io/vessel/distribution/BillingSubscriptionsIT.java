@@ -129,6 +129,23 @@ class BillingSubscriptionsIT {
             assertEquals(0, new java.math.BigDecimal("1.5").compareTo(new java.math.BigDecimal(made.at("/limits/cpus").asText())), made.toString());
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+
+            // paused: the VE stops and does not start again until the subscription is resumed
+            String id = subscription.get("id").asText();
+            PanelProcess.Response paused = panel.post("/api/v1/billing/subscriptions/" + id + "/pause", "");
+            assertEquals(200, paused.status(), paused.toString());
+            assertEquals("PAUSED", paused.json().get("state").asText());
+            assertEquals("STOPPED", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+            PanelProcess.Response refused = panel.post("/api/v1/ves/" + ve + "/start", "");
+            assertProblem(refused, 409, null);
+            assertTrue(refused.json().get("detail").asText().contains("paused with its subscription"), refused.body());
+            assertProblem(panel.post("/api/v1/billing/subscriptions/" + id + "/pause", ""), 409, null);
+            PanelProcess.Response resumed = panel.post("/api/v1/billing/subscriptions/" + id + "/resume", "");
+            assertEquals(200, resumed.status(), resumed.toString());
+            assertEquals(ve, resumed.json().get("ve").asInt());
+            assertEquals("RESUMED", panel.get("/api/v1/billing/subscriptions/" + id).json().get("state").asText());
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
         } finally {
             PluginsIT.deleteTree(work);
         }

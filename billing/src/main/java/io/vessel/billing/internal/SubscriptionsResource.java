@@ -190,6 +190,69 @@ public final class SubscriptionsResource implements ObjectOwnership {
         });
     }
 
+    /**
+     * Pauses the subscription now: it ends as a cancellation now does (the next run credits the unused part paid in
+     * advance) but may be resumed; its VE is stopped and cannot start while it is paused. Nothing is charged while
+     * paused.
+     */
+    @POST
+    @Path("{id}/pause")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public SubscriptionView pauseSubscription(@PathParam("id") String id, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        SubscriptionView paused = database.inTransaction(em -> {
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            Instant now = clock.instant();
+            if (s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt)) {
+                throw ProblemException.conflict("The subscription has ended" + (PAUSED.equals(s.state) ? " (it is paused; resume it)" : "") + ".");
+            }
+            s.endedAt = now;
+            s.state = PAUSED;
+            LOG.info("Subscription paused subscription={} by={}", s.id, caller.getName());
+            return view(em, s);
+        });
+        io.vessel.kernel.api.VeService kernel = ves;
+        if (paused.ve() != null && kernel != null) {
+            kernel.find(paused.ve()).filter(v -> v.state() == io.vessel.kernel.api.VeState.RUNNING || v.state() == io.vessel.kernel.api.VeState.SUSPENDED)
+                    .ifPresent(v -> kernel.stop(v.id(), 30));
+        }
+        return paused;
+    }
+
+    /** Resumes a paused subscription: a new one on the same plan version and VE, charged from now, without setup fee or trial. */
+    @POST
+    @Path("{id}/resume")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public SubscriptionView resumeSubscription(@PathParam("id") String id, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return database.inTransaction(em -> {
+            SubscriptionEntity old = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (!PAUSED.equals(old.state)) {
+                throw ProblemException.conflict("The subscription is not paused.");
+            }
+            PlanEntity plan = em.find(PlanEntity.class, old.planId);
+            if (plan.retiredAt != null) {
+                throw ProblemException.conflict("Plan " + plan.code + " is retired; subscribe to another plan instead.");
+            }
+            old.state = RESUMED;
+            SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, old.planId, old.planVersion, clock.instant(), null,
+                    caller.getName());
+            next.setupInvoiced = true;
+            next.veId = old.veId;
+            em.persist(next);
+            em.flush();
+            UsageCharges.baseline(em, usage, next, Subscriptions.plan(em, next));
+            LOG.info("Subscription resumed from={} to={} by={}", old.id, next.id, caller.getName());
+            return view(em, next);
+        });
+    }
+
+    static final String PAUSED = "PAUSED";
+    /** A paused subscription that a new one continues. */
+    static final String RESUMED = "RESUMED";
+
     /** Body of {@code POST …/change}: the plan (and version) to move to. */
     public record PlanChange(String plan, Integer version) {
     }
@@ -285,7 +348,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
         PlanEntity plan = em.find(PlanEntity.class, s.planId);
         PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, s.planVersion));
         Instant now = clock.instant();
-        String state = s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt) ? "CANCELLED"
+        String state = PAUSED.equals(s.state) || RESUMED.equals(s.state) ? s.state : s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt) ? "CANCELLED"
                 : s.trialEndsAt != null && now.isBefore(s.trialEndsAt) ? "TRIAL" : "ACTIVE";
         return new SubscriptionView(s.id, s.tenantId, s.planId, plan.code, s.planVersion, d.name(), state, s.startedAt, s.trialEndsAt, s.cancelAt,
                 s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy, s.veId);

@@ -51,6 +51,17 @@ class NetworkIT {
             assertEquals(0, exec(panel, a, "ping", "-c", "2", "-W", "2", ipB).get("exitCode").asInt(), "VE to VE");
             assertEquals(0, exec(panel, b, "ping", "-c", "2", "-W", "2", "10.231.9.1").get("exitCode").asInt(), "VE to host");
 
+            // billable traffic is external traffic only: what A sends B on the bridge is not counted, what it sends the host is
+            long[] quiet = traffic(panel, a);
+            assertEquals(0, exec(panel, a, "ping", "-c", "20", "-i", "0.2", "-s", "1000", "-W", "2", ipB).get("exitCode").asInt());
+            long[] bridged = traffic(panel, a);
+            assertTrue(bridged[0] - quiet[0] >= 20_000, "the interface counted the VE-to-VE pings: " + (bridged[0] - quiet[0]));
+            assertTrue(bridged[1] - quiet[1] < 2_000, "external traffic did not: " + (bridged[1] - quiet[1]));
+            assertEquals(0, exec(panel, a, "ping", "-c", "20", "-i", "0.2", "-s", "1000", "-W", "2", "10.231.9.1").get("exitCode").asInt());
+            long[] external = traffic(panel, a);
+            assertTrue(external[1] - bridged[1] >= 20_000 && external[2] - bridged[2] >= 20_000,
+                    "the pings to the host counted both ways: " + (external[1] - bridged[1]) + " out, " + (external[2] - bridged[2]) + " in");
+
             // an address given to a running VE works at once; released, it is gone at once
             PanelProcess.Response second = panel.post("/api/v1/ves/" + a + "/ips", "{\"pool\":\"lan\"}");
             assertEquals(201, second.status(), second.toString());
@@ -183,6 +194,14 @@ class NetworkIT {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
         assertEquals(200, r.status(), r.toString());
         return r.json();
+    }
+
+    /** A VE's {interface bytes sent, external bytes sent, external bytes received}, once a sample after now is stored. */
+    private static long[] traffic(PanelProcess panel, int ve) throws InterruptedException {
+        Thread.sleep(2_500); // the accounting interval here is 1 s
+        JsonNode usage = panel.get("/api/v1/ves/" + ve).json().get("usage");
+        return new long[] {usage.get("netTxBytesTotal").asLong(), usage.get("netExternalTxBytesTotal").asLong(),
+                usage.get("netExternalRxBytesTotal").asLong()};
     }
 
     static int createVe(PanelProcess panel, String body) {

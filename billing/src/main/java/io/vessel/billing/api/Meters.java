@@ -14,9 +14,9 @@ public final class Meters {
     public static final String MEMORY_GIB_HOURS = "memory.gib-hours";
     /** Disk space held over time, in GiB-months (time-weighted; a month is {@value #HOURS_PER_MONTH} hours). */
     public static final String DISK_GIB_MONTHS = "disk.gib-months";
-    /** Traffic leaving through the uplink, in GiB. */
+    /** Traffic the VE sends to anything but the other VEs on its bridge (uplink, internet, host), in GiB. */
     public static final String EGRESS_GIB = "network.egress.gib";
-    /** Traffic arriving through the uplink, in GiB. */
+    /** Traffic the VE receives from anything but the other VEs on its bridge, in GiB. */
     public static final String INGRESS_GIB = "network.ingress.gib";
     /** IP addresses held, in address-hours. */
     public static final String IP_HOURS = "ip.hours";

@@ -50,8 +50,9 @@ final class UsageCharges {
 
     static final Map<String, Counter> COUNTERS = Map.of(
             Meters.CPU_SECONDS, new Counter("CPU time (seconds)", UsageSample::cpuNanosTotal, BigDecimal.valueOf(1_000_000_000L)),
-            Meters.EGRESS_GIB, new Counter("Traffic out (GiB)", s -> s.netTxBytesTotal(), BigDecimal.valueOf(1L << 30)),
-            Meters.INGRESS_GIB, new Counter("Traffic in (GiB)", s -> s.netRxBytesTotal(), BigDecimal.valueOf(1L << 30)),
+            // external traffic only: what a VE exchanges with the other VEs on its bridge costs the provider nothing
+            Meters.EGRESS_GIB, new Counter("Traffic out (GiB)", UsageSample::netExternalTxBytesTotal, BigDecimal.valueOf(1L << 30)),
+            Meters.INGRESS_GIB, new Counter("Traffic in (GiB)", UsageSample::netExternalRxBytesTotal, BigDecimal.valueOf(1L << 30)),
             Meters.MEMORY_GIB_HOURS, new Counter("Memory (GiB-hours)", UsageSample::memoryKibSecondsTotal, BigDecimal.valueOf(KIB_PER_GIB * 3600)),
             Meters.DISK_GIB_MONTHS, new Counter("Disk space (GiB-months)", UsageSample::diskKibSecondsTotal,
                     BigDecimal.valueOf(KIB_PER_GIB * Meters.HOURS_PER_MONTH * 3600)),

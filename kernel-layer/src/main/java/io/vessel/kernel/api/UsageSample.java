@@ -29,12 +29,15 @@ import java.time.Instant;
  * @param diskKibSecondsTotal   disk space held integrated over time, KiB × seconds
  * @param runningMillisTotal    time the VE ran, milliseconds
  * @param addressMillisTotal    IP addresses held integrated over time, addresses × milliseconds
+ * @param netExternalTxBytesTotal bytes the VE sent to anything but the other VEs on its bridge (the uplink, the
+ *                                internet through the host, the host): its billable traffic out
+ * @param netExternalRxBytesTotal bytes the VE received from anything but the other VEs on its bridge
  */
 public record UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryBytes, long memoryPeakBytes, long swapBytes,
                           long processes, Long diskBytes, Long diskInodes, long readBytesTotal, long writeBytesTotal,
                           long readOpsTotal, long writeOpsTotal, Long netRxBytesTotal, Long netTxBytesTotal,
                           Long netRxPacketsTotal, Long netTxPacketsTotal, Long memoryKibSecondsTotal, Long diskKibSecondsTotal,
-                          Long runningMillisTotal, Long addressMillisTotal) {
+                          Long runningMillisTotal, Long addressMillisTotal, Long netExternalTxBytesTotal, Long netExternalRxBytesTotal) {
 
     /** A sample without the time integrals (unknown). */
     public UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryBytes, long memoryPeakBytes, long swapBytes,
@@ -43,13 +46,14 @@ public record UsageSample(int veId, Instant at, long cpuNanosTotal, long memoryB
                        Long netRxPacketsTotal, Long netTxPacketsTotal) {
         this(veId, at, cpuNanosTotal, memoryBytes, memoryPeakBytes, swapBytes, processes, diskBytes, diskInodes, readBytesTotal,
                 writeBytesTotal, readOpsTotal, writeOpsTotal, netRxBytesTotal, netTxBytesTotal, netRxPacketsTotal, netTxPacketsTotal,
-                null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** The same sample as of another time (a rollup answered with its bucket's end). */
     public UsageSample asOf(Instant time) {
         return new UsageSample(veId, time, cpuNanosTotal, memoryBytes, memoryPeakBytes, swapBytes, processes, diskBytes, diskInodes,
                 readBytesTotal, writeBytesTotal, readOpsTotal, writeOpsTotal, netRxBytesTotal, netTxBytesTotal, netRxPacketsTotal,
-                netTxPacketsTotal, memoryKibSecondsTotal, diskKibSecondsTotal, runningMillisTotal, addressMillisTotal);
+                netTxPacketsTotal, memoryKibSecondsTotal, diskKibSecondsTotal, runningMillisTotal, addressMillisTotal, netExternalTxBytesTotal,
+                netExternalRxBytesTotal);
     }
 }

@@ -261,6 +261,12 @@ public final class KernelComponent {
                 public Map<Integer, Integer> addressCounts() {
                     return addresses.addressCounts();
                 }
+
+                @Override
+                public Map<Integer, long[]> externalTraffic() {
+                    VeNetwork network = ves.network();
+                    return network == null ? Map.of() : network.externalTraffic();
+                }
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));

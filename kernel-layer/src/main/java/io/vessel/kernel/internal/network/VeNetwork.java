@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -132,7 +133,80 @@ public final class VeNetwork {
                     + "flush chain bridge " + table + " prerouting\n"
                     + "add rule bridge " + table + " prerouting iifname vmap @ports\n");
         }
+        ensureExternalAccounting();
     }
+
+    /**
+     * Counts each VE's external traffic — between the VE and anything but the other VEs on its bridge: the uplink,
+     * the internet through the host's routing, the host itself — what a provider pays for and bills. Two dynamic sets
+     * of the bridge table keep a counter per VE port ({@code out}: what the VE sent, {@code in}: what it received),
+     * fed from the bridge's forward (to and from the uplink), input (to the host) and output (from the host) hooks,
+     * so frames from one VE to another on the bridge are never counted. The sets survive panel restarts; a VE's
+     * counters start anew with its port (like its interface's).
+     */
+    private void ensureExternalAccounting() throws IOException {
+        String chains;
+        try {
+            chains = HostCommands.run(List.of("nft", "list", "chain", "bridge", table, "acct_output"));
+        } catch (IOException none) {
+            chains = "";
+        }
+        if (chains.contains("update @traffic_in")) {
+            return; // in place since an earlier start
+        }
+        String notUplink = uplink.isEmpty() ? "" : " != \"" + uplink + "\"";
+        StringBuilder script = new StringBuilder();
+        for (String set : List.of("traffic_out", "traffic_in")) {
+            script.append("add set bridge ").append(table).append(' ').append(set)
+                    .append(" { type ifname; flags dynamic; counter; size 65536; }\n");
+        }
+        for (String hook : List.of("forward", "input", "output")) {
+            script.append("add chain bridge ").append(table).append(" acct_").append(hook).append(" { type filter hook ").append(hook)
+                    .append(" priority 0; policy accept; }\n").append("flush chain bridge ").append(table).append(" acct_").append(hook).append('\n');
+        }
+        String rule = "add rule bridge " + table + " acct_";
+        if (!uplink.isEmpty()) {
+            script.append(rule).append("forward oifname \"").append(uplink).append("\" update @traffic_out { iifname }\n");
+            script.append(rule).append("forward iifname \"").append(uplink).append("\" update @traffic_in { oifname }\n");
+        }
+        script.append(rule).append("input").append(uplink.isEmpty() ? "" : " iifname" + notUplink).append(" update @traffic_out { iifname }\n");
+        script.append(rule).append("output").append(uplink.isEmpty() ? "" : " oifname" + notUplink).append(" update @traffic_in { oifname }\n");
+        HostCommands.nft(script.toString());
+        LOG.info("External traffic accounting in place bridge={} uplink={}", bridge, uplink.isEmpty() ? "none" : uplink);
+    }
+
+    /**
+     * Every VE's external traffic since its port came up: VE id to {bytes sent, bytes received}. One {@code nft} call
+     * for all VEs; empty when the bridge was never made.
+     */
+    public Map<Integer, long[]> externalTraffic() {
+        Map<Integer, long[]> traffic = new java.util.HashMap<>();
+        for (int direction = 0; direction < 2; direction++) {
+            String json;
+            try {
+                json = HostCommands.run(List.of("nft", "-j", "list", "set", "bridge", table, direction == 0 ? "traffic_out" : "traffic_in"));
+            } catch (IOException none) {
+                return Map.of();
+            }
+            try {
+                for (com.fasterxml.jackson.databind.JsonNode item : JSON.readTree(json).path("nftables")) {
+                    for (com.fasterxml.jackson.databind.JsonNode element : item.path("set").path("elem")) {
+                        String port = element.path("elem").path("val").asText("");
+                        if (port.startsWith("vh") && port.substring(2).chars().allMatch(Character::isDigit) && port.length() > 2) {
+                            traffic.computeIfAbsent(Integer.parseInt(port.substring(2)), id -> new long[2])[direction] =
+                                    element.path("elem").path("counter").path("bytes").asLong();
+                        }
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                LOG.warn("External traffic counters unreadable: {}", e.getMessage());
+                return Map.of();
+            }
+        }
+        return traffic;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private volatile VeDns dns;
 
@@ -655,6 +729,14 @@ public final class VeNetwork {
             HostCommands.nft("delete chain bridge " + table + " ve" + veId + "\n");
         } catch (IOException notThere) {
             // nothing attached
+        }
+        for (String set : List.of("traffic_out", "traffic_in")) {
+            try {
+                // the next port of this VE counts from zero, as its interface does
+                HostCommands.nft("delete element bridge " + table + " " + set + " { \"" + host + "\" }\n");
+            } catch (IOException notThere) {
+                // it sent or received nothing external
+            }
         }
     }
 }

@@ -21,11 +21,13 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
     static final int NET_TX_BYTES = 6;
     static final int NET_RX_PACKETS = 7;
     static final int NET_TX_PACKETS = 8;
-    static final int COUNT = 9;
+    static final int NET_EXTERNAL_TX_BYTES = 9;
+    static final int NET_EXTERNAL_RX_BYTES = 10;
+    static final int COUNT = 11;
 
     /** The database columns of each counter, in index order ({@code <name>_raw}, {@code <name>_total}). */
     static final java.util.List<String> COLUMNS = java.util.List.of("cpu_ns", "read_bytes", "write_bytes", "read_ops", "write_ops",
-            "net_rx_bytes", "net_tx_bytes", "net_rx_packets", "net_tx_packets");
+            "net_rx_bytes", "net_tx_bytes", "net_rx_packets", "net_tx_packets", "net_external_tx_bytes", "net_external_rx_bytes");
 
     static LifetimeCounters none() {
         return new LifetimeCounters(-1, new long[COUNT], new long[COUNT], 0, HeldIntegrals.none());
@@ -42,8 +44,13 @@ record LifetimeCounters(long cgroupId, long[] raw, long[] total, long memoryPeak
 
     /** As above, with the VE interface's received and sent bytes and packets (the interface is made anew with the cgroup). */
     LifetimeCounters advance(long cgroupId, CgroupStats stats, long[] network) {
+        return advance(cgroupId, stats, network, new long[2]);
+    }
+
+    /** As above, with the VE port's external bytes sent and received (counted anew with the port, like the interface's). */
+    LifetimeCounters advance(long cgroupId, CgroupStats stats, long[] network, long[] external) {
         long[] now = {stats.cpuNanos(), stats.readBytes(), stats.writeBytes(), stats.readOps(), stats.writeOps(),
-                network[0], network[1], network[2], network[3]};
+                network[0], network[1], network[2], network[3], external[0], external[1]};
         boolean restarted = cgroupId != this.cgroupId;
         long[] totals = new long[COUNT];
         for (int i = 0; i < COUNT; i++) {

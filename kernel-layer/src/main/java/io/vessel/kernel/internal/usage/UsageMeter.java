@@ -44,6 +44,11 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         default Map<Integer, Integer> addressCounts() {
             return Map.of();
         }
+
+        /** Each VE's external traffic since its port came up: {bytes sent, bytes received} (VEs without any may be missing). */
+        default Map<Integer, long[]> externalTraffic() {
+            return Map.of();
+        }
     }
 
     /** How long each resolution is kept. */
@@ -130,6 +135,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         Set<Integer> active = new HashSet<>(source.activeVes());
         boolean countInodes = sweeps++ % INODE_EVERY == 0;
         Map<Integer, Integer> addresses = active.isEmpty() ? Map.of() : source.addressCounts();
+        Map<Integer, long[]> external = active.isEmpty() ? Map.of() : source.externalTraffic();
         for (int id : active) {
             if (countInodes || !inodes.containsKey(id)) {
                 try {
@@ -138,7 +144,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
                     LOG.debug("No inode count for ve={}: {}", id, e.getMessage());
                 }
             }
-            sample(id, now, addresses.getOrDefault(id, 0)).ifPresent(samples::add);
+            sample(id, now, addresses.getOrDefault(id, 0), external.getOrDefault(id, new long[2])).ifPresent(samples::add);
         }
         latest.keySet().retainAll(active);
         inodes.keySet().retainAll(active);
@@ -157,7 +163,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         return samples.size();
     }
 
-    private Optional<UsageSample> sample(int id, Instant now, int addresses) {
+    private Optional<UsageSample> sample(int id, Instant now, int addresses, long[] external) {
         String group = source.cgroup(id);
         try {
             CgroupStats stats = cgroups.read(group);
@@ -170,7 +176,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
                 LOG.debug("No disk usage for ve={}: {}", id, e.getMessage());
             }
             LifetimeCounters before = counters.getOrDefault(id, LifetimeCounters.none());
-            LifetimeCounters c = before.advance(cgroupId, stats, network.orElse(new long[4]))
+            LifetimeCounters c = before.advance(cgroupId, stats, network.orElse(new long[4]), external)
                     .with(before.held().advance(now, stats.memoryBytes(), disk, addresses, maxGap));
             counters.put(id, c);
             return Optional.of(sampleOf(id, now, c, stats.memoryBytes(), stats.swapBytes(), stats.processes(), disk, network.isPresent()));
@@ -190,7 +196,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
                 network || t[LifetimeCounters.NET_TX_BYTES] > 0 ? t[LifetimeCounters.NET_TX_BYTES] : null,
                 network || t[LifetimeCounters.NET_RX_PACKETS] > 0 ? t[LifetimeCounters.NET_RX_PACKETS] : null,
                 network || t[LifetimeCounters.NET_TX_PACKETS] > 0 ? t[LifetimeCounters.NET_TX_PACKETS] : null,
-                h.memoryKibSeconds(), h.diskKibSeconds(), h.runningMillis(), h.addressMillis());
+                h.memoryKibSeconds(), h.diskKibSeconds(), h.runningMillis(), h.addressMillis(), t[LifetimeCounters.NET_EXTERNAL_TX_BYTES],
+                t[LifetimeCounters.NET_EXTERNAL_RX_BYTES]);
     }
 
     /** Rollups of completed minutes and hours; retention once an hour. */

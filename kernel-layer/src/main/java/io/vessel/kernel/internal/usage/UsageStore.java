@@ -29,7 +29,8 @@ final class UsageStore {
     static final String COLUMNS = "ve_id, resolution, at, cpu_ns_total, memory_bytes, memory_peak_bytes, swap_bytes, processes, "
             + "disk_bytes, disk_inodes, read_bytes_total, write_bytes_total, read_ops_total, write_ops_total, "
             + "net_rx_bytes_total, net_tx_bytes_total, net_rx_packets_total, net_tx_packets_total, "
-            + "memory_kib_seconds_total, disk_kib_seconds_total, running_ms_total, address_ms_total";
+            + "memory_kib_seconds_total, disk_kib_seconds_total, running_ms_total, address_ms_total, net_external_tx_bytes_total, "
+            + "net_external_rx_bytes_total";
     private static final String HELD_COLUMNS = ", memory_kib_seconds_total, disk_kib_seconds_total, running_ms_total, address_ms_total, "
             + "sampled_at, last_disk_bytes, last_addresses";
 
@@ -89,7 +90,7 @@ final class UsageStore {
             marks.append(",?,?");
         }
         jdbc(c -> {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ve_usage (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
                  PreparedStatement update = c.prepareStatement("UPDATE ve_counter SET " + sets + " WHERE ve_id=?");
                  PreparedStatement create = c.prepareStatement("INSERT INTO ve_counter (" + names + ", ve_id) VALUES (" + marks + ",?)")) {
                 for (UsageSample s : samples) {
@@ -147,6 +148,8 @@ final class UsageStore {
         nullable(p, 20, s.diskKibSecondsTotal());
         nullable(p, 21, s.runningMillisTotal());
         nullable(p, 22, s.addressMillisTotal());
+        nullable(p, 23, s.netExternalTxBytesTotal());
+        nullable(p, 24, s.netExternalRxBytesTotal());
     }
 
     private static void nullable(PreparedStatement p, int index, Long value) throws SQLException {
@@ -167,7 +170,8 @@ final class UsageStore {
                     + "CAST(AVG(memory_bytes) AS BIGINT), MAX(memory_peak_bytes), CAST(AVG(swap_bytes) AS BIGINT), CAST(AVG(processes) AS BIGINT), "
                     + "MAX(disk_bytes), MAX(disk_inodes), MAX(read_bytes_total), MAX(write_bytes_total), MAX(read_ops_total), MAX(write_ops_total), "
                     + "MAX(net_rx_bytes_total), MAX(net_tx_bytes_total), MAX(net_rx_packets_total), MAX(net_tx_packets_total), "
-                    + "MAX(memory_kib_seconds_total), MAX(disk_kib_seconds_total), MAX(running_ms_total), MAX(address_ms_total) "
+                    + "MAX(memory_kib_seconds_total), MAX(disk_kib_seconds_total), MAX(running_ms_total), MAX(address_ms_total), "
+                    + "MAX(net_external_tx_bytes_total), MAX(net_external_rx_bytes_total) "
                     + "FROM ve_usage WHERE resolution = ? AND at >= ? AND at < ? GROUP BY ve_id")) {
                 s.setInt(1, to);
                 s.setTimestamp(2, Timestamp.from(start));
@@ -288,6 +292,6 @@ final class UsageStore {
                 r.getLong(8), r.getObject(9, Long.class), r.getObject(10, Long.class), r.getLong(11), r.getLong(12), r.getLong(13),
                 r.getLong(14), r.getObject(15, Long.class), r.getObject(16, Long.class), r.getObject(17, Long.class),
                 r.getObject(18, Long.class), r.getObject(19, Long.class), r.getObject(20, Long.class), r.getObject(21, Long.class),
-                r.getObject(22, Long.class));
+                r.getObject(22, Long.class), r.getObject(23, Long.class), r.getObject(24, Long.class));
     }
 }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -82,8 +83,18 @@ public final class InvoicesResource implements ObjectOwnership {
         if (d == null) {
             throw new io.vessel.web.api.ProblemException(503, "unavailable", "Dunning unavailable", "Dunning needs the kernel layer, which is not running.");
         }
-        return d.checkAll(tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId()));
+        Predicate<UUID> customers = tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId());
+        List<Dunning.Outcome> outcomes = new java.util.ArrayList<>(d.checkAll(customers));
+        TrafficPolicies t = traffic;
+        if (t != null) {
+            outcomes.addAll(t.checkAll(customers));
+        }
+        return outcomes;
     }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile TrafficPolicies traffic;
 
     @GET
     @Path("invoices")

@@ -65,7 +65,7 @@ public final class QuotaHook implements VeLifecycleHook {
                 throw VeVeto.conflict(blocked);
             }
         }
-        VeLimits requested = event.limits() == null ? VeLimits.DEFAULTS : event.limits();
+        VeLimits requested = wanted(event);
         checkReseller(event, tenant, requested);
         List<PlanQuotas> quotas = activeQuotas(tenant);
         if (quotas.isEmpty()) {
@@ -73,7 +73,7 @@ public final class QuotaHook implements VeLifecycleHook {
         }
         List<VirtualEnvironment> others = ves.list().stream().filter(ve -> event.owner().equals(ve.owner()) && ve.state() != VeState.DESTROYED
                 && ve.state() != VeState.ERROR && ve.id() != event.veId()).toList();
-        VeLimits wanted = event.limits() == null ? VeLimits.DEFAULTS : event.limits();
+        VeLimits wanted = requested;
         if (event.action() == VeAction.CREATE) {
             check("VEs", others.size(), 1, sum(quotas, PlanQuotas::ves), 1, "");
         }
@@ -105,6 +105,32 @@ public final class QuotaHook implements VeLifecycleHook {
             return "the customer's spending limit of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency
                     + " is reached (" + cost.soFar() + " so far this period); no new VEs until the next period or a higher limit";
         });
+    }
+
+    /**
+     * The limits the VE will have: for a change, a field not named stays as the VE has it (a change of the network
+     * rates alone must not be judged as a VE of default size); for a new VE, a field not named takes the default.
+     */
+    private VeLimits wanted(VeLifecycleEvent event) {
+        VeLimits asked = event.limits() == null ? VeLimits.DEFAULTS : event.limits();
+        if (event.action() != VeAction.CHANGE_LIMITS) {
+            return asked;
+        }
+        VeLimits now = ves.find(event.veId()).map(VirtualEnvironment::limits).orElse(null);
+        if (now == null) {
+            return asked;
+        }
+        return new VeLimits(either(asked.cpuWeight(), now.cpuWeight()), either(asked.cpus(), now.cpus()), either(asked.cpuset(), now.cpuset()),
+                either(asked.memoryBytes(), now.memoryBytes()), either(asked.swapBytes(), now.swapBytes()), either(asked.processes(), now.processes()),
+                either(asked.diskBytes(), now.diskBytes()), either(asked.ioWeight(), now.ioWeight()),
+                either(asked.readBytesPerSecond(), now.readBytesPerSecond()), either(asked.writeBytesPerSecond(), now.writeBytesPerSecond()),
+                either(asked.readIops(), now.readIops()), either(asked.writeIops(), now.writeIops()),
+                either(asked.netInBitsPerSecond(), now.netInBitsPerSecond()), either(asked.netOutBitsPerSecond(), now.netOutBitsPerSecond()),
+                either(asked.smtp(), now.smtp()));
+    }
+
+    private static <T> T either(T asked, T current) {
+        return asked != null ? asked : current;
     }
 
     /** The quotas of the tenant's running (not ended) subscriptions. */

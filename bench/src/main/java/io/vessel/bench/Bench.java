@@ -54,6 +54,7 @@ public final class Bench {
         all.put("portal", ves::portal);
         all.put("ve-view", new ViewBench(bench.repo, ves)::run);
         all.put("plugins", new PluginBench(bench.repo, ves)::run);
+        all.put("billing", new BillingBench(ves)::run);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

@@ -120,7 +120,7 @@ public final class BillingRun implements ScheduledTask {
                 cutoff = s.endedAt;
             }
             charges.addAll(PluginMeterCharges.due(em, s, plan, AccountsResource.calendar(account), cutoff, now, meters.known()));
-            if (s.veId == null && wholesaleByUsage(em, tenant)) {
+            if (s.veId == null && reseller(tenant) && wholesaleByUsage(em, tenant)) {
                 charges.addAll(UsageCharges.dueAcross(em, usage, s, plan, cutoff, resellerVes(tenant)));
             } else {
                 charges.addAll(UsageCharges.due(em, usage, s, plan, cutoff));
@@ -176,6 +176,12 @@ public final class BillingRun implements ScheduledTask {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.identity.api.IdentityService identity;
+
+    /** Whether the tenant is a reseller (from the tenancy tree in memory; a customer needs no database look). */
+    private boolean reseller(UUID tenant) {
+        io.vessel.identity.api.IdentityService tree = identity;
+        return tree == null || tree.tenant(tenant).map(t -> t.kind() == io.vessel.identity.api.TenantKind.RESELLER).orElse(false);
+    }
 
     /** Whether the tenant is a reseller its seller bills for its customers' usage. */
     private static boolean wholesaleByUsage(EntityManager em, UUID tenant) {

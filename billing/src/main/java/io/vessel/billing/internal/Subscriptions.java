@@ -17,8 +17,32 @@ final class Subscriptions {
                 .setParameter("t", tenant).getResultList();
     }
 
-    /** The definition of the plan version the subscription is on. */
+    /**
+     * The definition of the plan version the subscription is on. Plan versions never change once made, so each is read
+     * and parsed once (a billing run asks for thousands); the memo is bounded.
+     */
     static PlanDefinition plan(EntityManager em, SubscriptionEntity s) {
-        return PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+        String key = s.planId + "/" + s.planVersion;
+        synchronized (VERSIONS) {
+            PlanDefinition known = VERSIONS.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        PlanDefinition read = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
+        synchronized (VERSIONS) {
+            VERSIONS.put(key, read);
+        }
+        return read;
     }
+
+    /** Immutable plan versions by plan id and number, least recently used out first. */
+    private static final java.util.Map<String, PlanDefinition> VERSIONS = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, PlanDefinition> eldest) {
+            return size() > 4096;
+        }
+    };
 }

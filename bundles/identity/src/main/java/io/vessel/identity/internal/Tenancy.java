@@ -54,12 +54,32 @@ public final class Tenancy {
         });
     }
 
-    private void reload() {
+    /**
+     * Reads the whole tree. Synchronized with {@link #put} and {@link #remove}: two changes at once must not let the
+     * one that read the database first overwrite the other's newer tree (a tenant just made would vanish from it).
+     */
+    private synchronized void reload() {
         Map<UUID, Tenant> loaded = new HashMap<>();
         database.inTransaction(em -> em.createQuery("select t from TenantEntity t", TenantEntity.class).getResultList())
                 .forEach(t -> loaded.put(t.toTenant().id(), t.toTenant()));
         tree = Map.copyOf(loaded);
         provider = loaded.values().stream().filter(t -> t.kind() == TenantKind.PROVIDER).findFirst().orElseThrow();
+    }
+
+    /** The tree with one tenant added or changed (committed before): a new snapshot, without reading every tenant again. */
+    private synchronized void put(Tenant tenant) {
+        Map<UUID, Tenant> next = new HashMap<>(tree);
+        next.put(tenant.id(), tenant);
+        tree = Map.copyOf(next);
+        if (tenant.kind() == TenantKind.PROVIDER) {
+            provider = tenant;
+        }
+    }
+
+    private synchronized void remove(UUID id) {
+        Map<UUID, Tenant> next = new HashMap<>(tree);
+        next.remove(id);
+        tree = Map.copyOf(next);
     }
 
     Tenant provider() {
@@ -124,7 +144,7 @@ public final class Tenancy {
         }
         TenantEntity created = new TenantEntity(parent, kind, name, now());
         database.run(em -> em.persist(created));
-        reload();
+        put(created.toTenant());
         LOG.info("Tenant created id={} kind={} parent={}", created.id(), kind, parent);
         return created.toTenant();
     }
@@ -136,7 +156,7 @@ public final class Tenancy {
             change.accept(entity);
             return entity.toTenant();
         });
-        reload();
+        put(changed);
         return changed;
     }
 
@@ -151,7 +171,7 @@ public final class Tenancy {
             em.createQuery("delete from CustomRoleEntity r where r.tenantId = :id").setParameter("id", id).executeUpdate();
             em.remove(em.find(TenantEntity.class, id));
         });
-        reload();
+        remove(id);
         LOG.info("Tenant deleted id={}", id);
     }
 

@@ -1,0 +1,220 @@
+package io.vessel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vessel.bench.Bench.Row;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code bench/run billing}: a billing run for 10,000 subscriptions against PostgreSQL, 1,000 of them billing a VE's
+ * metered usage from a month of hourly rollups (CPU in graduated tiers, traffic per GiB). The floor, measured in the
+ * same run on the same database: one SQL {@code GROUP BY} over the same rollups and a JDBC batch insert of as many
+ * invoice and line rows as the run wrote. Targets: at most 5x the floor, and under a minute.
+ */
+final class BillingBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final int ACCOUNTS = Integer.getInteger("bench.billing.accounts", 10_000);
+    private static final int METERED = Integer.getInteger("bench.billing.metered", 1_000);
+    private static final int HOURS = 720;
+
+    private final VeBench ves;
+
+    BillingBench(VeBench ves) {
+        this.ves = ves;
+    }
+
+    List<Row> run() throws Exception {
+        String schema = "bench_billing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        Path conf = Files.writeString(Bench.tempDir().resolve("vessel.conf"), "database.url = " + PG + "\ndatabase.user = postgres\ndatabase.schema = "
+                + schema + "\nbilling.test.clock = true\n");
+        try (VeBench.Panel panel = ves.new Panel(conf)) {
+            String plan = created(panel.send(post(panel, "/api/v1/billing/plans", "{\"code\":\"bench\",\"name\":\"Bench\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"10.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"price\":{\"model\":\"graduated\",\"tiers\":["
+                    + "{\"upTo\":\"3600\",\"unitPrice\":\"0\"},{\"upTo\":\"36000\",\"unitPrice\":\"0.0001\"},{\"unitPrice\":\"0.00005\"}]}},"
+                    + "{\"meter\":\"network.egress.gib\",\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"0.01\"}}]}")));
+            System.err.println("  making " + ACCOUNTS + " customers and subscriptions ...");
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<?>> made = new ArrayList<>();
+                for (int i = 0; i < ACCOUNTS; i++) {
+                    int n = i;
+                    made.add(pool.submit(() -> {
+                        String tenant = created(panel.send(post(panel, "/api/v1/tenants", "{\"name\":\"Customer " + n + "\",\"kind\":\"CUSTOMER\"}")));
+                        created(panel.send(post(panel, "/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}")));
+                        return null;
+                    }));
+                }
+                for (Future<?> f : made) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            Instant start = Instant.parse(panel.get("/api/v1/billing/clock").path("now").asText());
+            try (Connection c = DriverManager.getConnection(PG + "?currentSchema=" + schema + "&reWriteBatchedInserts=true", "postgres", "")) {
+                System.err.println("  a month of hourly rollups for " + METERED + " VEs ...");
+                usage(c, start);
+                // the first METERED subscriptions bill those VEs (as if made with them)
+                try (Statement s = c.createStatement()) {
+                    s.executeUpdate("UPDATE billing_subscription SET ve_id = n.r FROM (SELECT id, row_number() OVER (ORDER BY started_at, id) AS r"
+                            + " FROM billing_subscription) n WHERE n.id = billing_subscription.id AND n.r <= " + METERED);
+                }
+                // a month on, all at once
+                panel.send(post(panel, "/api/v1/billing/clock", "{\"by\":\"P32D\"}"));
+                System.err.println("  the billing run ...");
+                long t0 = System.nanoTime();
+                HttpResponse<String> run = panel.send(post(panel, "/api/v1/billing/runs", ""));
+                double ours = (System.nanoTime() - t0) / 1e6;
+                int documents = JSON.readTree(run.body()).path("documents").size();
+                if (documents != ACCOUNTS) {
+                    throw new IllegalStateException("the run made " + documents + " documents, not " + ACCOUNTS + ": " + run.body().substring(0,
+                            Math.min(300, run.body().length())));
+                }
+                double floor = floor(c, start.plus(Duration.ofDays(32)));
+                List<Row> rows = new ArrayList<>();
+                rows.add(new Row("billing run, " + ACCOUNTS + " subscriptions (" + METERED + " metered)", "ms", ours, "SQL GROUP BY + batch insert",
+                        floor, "≤ 5x, < 60 s"));
+                return rows;
+            } finally {
+                try (Connection c = DriverManager.getConnection(PG, "postgres", ""); Statement s = c.createStatement()) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
+            }
+        }
+    }
+
+    /** A month of hourly rollups for VEs 1..METERED, counters growing as a busy VE's do. */
+    private static void usage(Connection c, Instant start) throws Exception {
+        c.setAutoCommit(false);
+        Instant first = start.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO ve_usage (ve_id, resolution, at, cpu_ns_total, memory_bytes, memory_peak_bytes,"
+                + " swap_bytes, processes, read_bytes_total, write_bytes_total, read_ops_total, write_ops_total, net_external_tx_bytes_total,"
+                + " net_external_rx_bytes_total) VALUES (?, 2, ?, ?, ?, ?, 0, 20, 0, 0, 0, 0, ?, ?)")) {
+            for (int ve = 1; ve <= METERED; ve++) {
+                for (int h = 0; h < HOURS; h++) {
+                    p.setInt(1, ve);
+                    p.setTimestamp(2, Timestamp.from(first.plus(Duration.ofHours(h))));
+                    p.setLong(3, (long) (h + 1) * ve * 60_000_000_000L % 4_000_000_000_000L + h * 1_000_000_000L);
+                    p.setLong(4, 256L << 20);
+                    p.setLong(5, 300L << 20);
+                    p.setLong(6, (long) (h + 1) * 50_000_000L);
+                    p.setLong(7, (long) (h + 1) * 20_000_000L);
+                    p.addBatch();
+                }
+                if (ve % 50 == 0) {
+                    p.executeBatch();
+                }
+            }
+            p.executeBatch();
+        }
+        c.commit();
+        c.setAutoCommit(true);
+    }
+
+    /**
+     * The floor: what any billing of the same work must do at least — read each VE's usage from the rollups in one
+     * {@code GROUP BY}, and write as many invoice and line rows as the run did, in JDBC batches, in one transaction.
+     */
+    private static double floor(Connection c, Instant until) throws Exception {
+        int invoices;
+        int lines;
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM billing_invoice), (SELECT count(*) FROM"
+                + " billing_invoice_line)")) {
+            r.next();
+            invoices = r.getInt(1);
+            lines = r.getInt(2);
+            s.execute("CREATE TABLE floor_invoice (LIKE billing_invoice)");
+            s.execute("CREATE TABLE floor_invoice_line (LIKE billing_invoice_line)");
+        }
+        List<Object[]> invoiceRows = rows(c, "billing_invoice");
+        List<Object[]> lineRows = rows(c, "billing_invoice_line");
+        c.setAutoCommit(false);
+        long t0 = System.nanoTime();
+        long sum = 0;
+        try (PreparedStatement q = c.prepareStatement("SELECT ve_id, MAX(cpu_ns_total) - MIN(cpu_ns_total), MAX(net_external_tx_bytes_total) FROM ve_usage"
+                + " WHERE resolution = 2 AND at < ? GROUP BY ve_id")) {
+            q.setTimestamp(1, Timestamp.from(until));
+            try (ResultSet r = q.executeQuery()) {
+                while (r.next()) {
+                    sum += r.getLong(2) + r.getLong(3);
+                }
+            }
+        }
+        insert(c, "floor_invoice", invoiceRows, invoices);
+        insert(c, "floor_invoice_line", lineRows, lines);
+        c.commit();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        c.setAutoCommit(true);
+        if (sum == 0) {
+            throw new IllegalStateException("no usage read");
+        }
+        return ms;
+    }
+
+    /** A table's rows, as the floor's rows to write (read before the floor's clock starts). */
+    private static List<Object[]> rows(Connection c, String table) throws Exception {
+        List<Object[]> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM " + table)) {
+            int columns = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                Object[] row = new Object[columns];
+                for (int i = 0; i < columns; i++) {
+                    row[i] = r.getObject(i + 1);
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** Batch-inserts {@code count} rows of that shape, in batches of 1,000. */
+    private static void insert(Connection c, String table, List<Object[]> rows, int count) throws Exception {
+        int columns = rows.get(0).length;
+        String marks = String.join(",", java.util.Collections.nCopies(columns, "?"));
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO " + table + " VALUES (" + marks + ")")) {
+            for (int n = 0; n < count; n++) {
+                Object[] row = rows.get(n % rows.size());
+                for (int i = 0; i < columns; i++) {
+                    p.setObject(i + 1, row[i]);
+                }
+                p.addBatch();
+                if (n % 1000 == 999) {
+                    p.executeBatch();
+                }
+            }
+            p.executeBatch();
+        }
+    }
+
+    private static HttpRequest.Builder post(VeBench.Panel panel, String path, String json) {
+        return HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private static String created(HttpResponse<String> r) throws Exception {
+        if (r.statusCode() != 201 && r.statusCode() != 200) {
+            throw new IllegalStateException(r.statusCode() + " " + r.body());
+        }
+        JsonNode body = JSON.readTree(r.body());
+        return body.path("id").asText();
+    }
+}

@@ -49,6 +49,9 @@ public final class BillingClock extends Clock {
 
         @AttributeDefinition(description = "Whether terminating destroys the customer's VEs (otherwise they stay stopped)")
         boolean dunning_terminate_destroys() default false;
+
+        @AttributeDefinition(description = "Accounts a billing run bills in one transaction", min = "1", max = "5000")
+        int run_chunk() default 200;
     }
 
     private final boolean movable;

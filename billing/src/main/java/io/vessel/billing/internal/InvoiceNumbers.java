@@ -21,18 +21,23 @@ final class InvoiceNumbers {
 
     /** The next number of the series, taken inside the caller's transaction. */
     static long next(EntityManager em, UUID issuer, String kind, int year) {
+        return next(em, issuer, kind, year, 1);
+    }
+
+    /** The first of the next {@code count} numbers of the series, taken inside the caller's transaction. */
+    static long next(EntityManager em, UUID issuer, String kind, int year, int count) {
         @SuppressWarnings("unchecked")
         List<Object> current = em.createNativeQuery("SELECT next_value FROM billing_number_series WHERE issuer_tenant = ?1 AND kind = ?2"
                 + " AND series_year = ?3 FOR UPDATE").setParameter(1, issuer).setParameter(2, kind).setParameter(3, year).getResultList();
         if (current.isEmpty()) {
             // a new series; a run that inserts it at the same moment makes one of the two transactions fail, and it is retried
-            em.createNativeQuery("INSERT INTO billing_number_series (issuer_tenant, kind, series_year, next_value) VALUES (?1, ?2, ?3, 2)")
-                    .setParameter(1, issuer).setParameter(2, kind).setParameter(3, year).executeUpdate();
+            em.createNativeQuery("INSERT INTO billing_number_series (issuer_tenant, kind, series_year, next_value) VALUES (?1, ?2, ?3, ?4)")
+                    .setParameter(1, issuer).setParameter(2, kind).setParameter(3, year).setParameter(4, 1L + count).executeUpdate();
             return 1;
         }
         long value = ((Number) current.get(0)).longValue();
         em.createNativeQuery("UPDATE billing_number_series SET next_value = ?4 WHERE issuer_tenant = ?1 AND kind = ?2 AND series_year = ?3")
-                .setParameter(1, issuer).setParameter(2, kind).setParameter(3, year).setParameter(4, value + 1).executeUpdate();
+                .setParameter(1, issuer).setParameter(2, kind).setParameter(3, year).setParameter(4, value + count).executeUpdate();
         return value;
     }
 

@@ -23,26 +23,18 @@ final class Subscriptions {
      */
     static PlanDefinition plan(EntityManager em, SubscriptionEntity s) {
         String key = s.planId + "/" + s.planVersion;
-        synchronized (VERSIONS) {
-            PlanDefinition known = VERSIONS.get(key);
-            if (known != null) {
-                return known;
-            }
+        PlanDefinition known = VERSIONS.get(key);
+        if (known != null) {
+            return known;
         }
         PlanDefinition read = PlanJson.read(PlansResource.version(em, em.find(PlanEntity.class, s.planId), s.planVersion));
-        synchronized (VERSIONS) {
-            VERSIONS.put(key, read);
+        if (VERSIONS.size() >= 4096) {
+            VERSIONS.clear(); // bounded: a panel with more plan versions than that in use reads some again
         }
+        VERSIONS.put(key, read);
         return read;
     }
 
-    /** Immutable plan versions by plan id and number, least recently used out first. */
-    private static final java.util.Map<String, PlanDefinition> VERSIONS = new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, PlanDefinition> eldest) {
-            return size() > 4096;
-        }
-    };
+    /** Immutable plan versions by plan id and number. */
+    private static final java.util.Map<String, PlanDefinition> VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
 }

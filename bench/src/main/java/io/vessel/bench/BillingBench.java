@@ -46,8 +46,10 @@ final class BillingBench {
     List<Row> run() throws Exception {
         String schema = "bench_billing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         Path conf = Files.writeString(Bench.tempDir().resolve("vessel.conf"), "database.url = " + PG + "\ndatabase.user = postgres\ndatabase.schema = "
-                + schema + "\nbilling.test.clock = true\n");
-        try (VeBench.Panel panel = ves.new Panel(conf)) {
+                + schema + "\nbilling.test.clock = true\n" + (System.getProperty("bench.billing.chunk") == null ? "" : "billing.run.chunk = "
+                + System.getProperty("bench.billing.chunk") + "\n"));
+        // -Dbench.billing.javaOpts="... -XX:StartFlightRecording=..." profiles the panel during the run
+        try (VeBench.Panel panel = ves.new Panel(conf, System.getProperty("bench.billing.javaOpts"))) {
             String plan = created(panel.send(post(panel, "/api/v1/billing/plans", "{\"code\":\"bench\",\"name\":\"Bench\",\"currency\":\"EUR\","
                     + "\"period\":\"MONTH\",\"price\":\"10.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"price\":{\"model\":\"graduated\",\"tiers\":["
                     + "{\"upTo\":\"3600\",\"unitPrice\":\"0\"},{\"upTo\":\"36000\",\"unitPrice\":\"0.0001\"},{\"unitPrice\":\"0.00005\"}]}},"
@@ -78,6 +80,11 @@ final class BillingBench {
                 try (Statement s = c.createStatement()) {
                     s.executeUpdate("UPDATE billing_subscription SET ve_id = n.r FROM (SELECT id, row_number() OVER (ORDER BY started_at, id) AS r"
                             + " FROM billing_subscription) n WHERE n.id = billing_subscription.id AND n.r <= " + METERED);
+                    // and their usage watermarks where the VEs' counters stood then, as subscribing with a VE sets them
+                    for (String meter : List.of("cpu.seconds", "network.egress.gib")) {
+                        s.executeUpdate("INSERT INTO billing_usage_mark (subscription_id, meter, sample_at, counter) SELECT id, '" + meter
+                                + "', started_at, 0 FROM billing_subscription WHERE ve_id IS NOT NULL");
+                    }
                 }
                 // a month on, all at once
                 panel.send(post(panel, "/api/v1/billing/clock", "{\"by\":\"P32D\"}"));

@@ -51,7 +51,7 @@ public final class BillingClock extends Clock {
         boolean dunning_terminate_destroys() default false;
 
         @AttributeDefinition(description = "Accounts a billing run bills in one transaction", min = "1", max = "5000")
-        int run_chunk() default 200;
+        int run_chunk() default 500;
     }
 
     private final boolean movable;

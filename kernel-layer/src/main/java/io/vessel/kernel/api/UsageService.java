@@ -42,4 +42,13 @@ public interface UsageService {
     default Optional<UsageSample> storedAtOrBefore(int veId, Instant at) {
         return Optional.empty();
     }
+
+    /** {@link #storedAtOrBefore(int, Instant)} for many VEs at once (VEs with nothing stored by then are missing). */
+    default java.util.Map<Integer, UsageSample> storedAtOrBefore(java.util.Collection<Integer> veIds, Instant at) {
+        java.util.Map<Integer, UsageSample> out = new java.util.HashMap<>();
+        for (int ve : veIds) {
+            storedAtOrBefore(ve, at).ifPresent(sample -> out.put(ve, sample));
+        }
+        return out;
+    }
 }

@@ -271,6 +271,11 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     }
 
     @Override
+    public Map<Integer, UsageSample> storedAtOrBefore(java.util.Collection<Integer> veIds, Instant at) {
+        return veIds.isEmpty() ? Map.of() : store.latestAtOrBefore(veIds, at);
+    }
+
+    @Override
     public UsageSeries series(int veId, Instant from, Instant to, Duration step) {
         if (from == null || to == null || !from.isBefore(to)) {
             throw new VeException(VeException.Kind.INVALID, "from", "from must be before to", null);

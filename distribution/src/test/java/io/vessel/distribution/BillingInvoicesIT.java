@@ -1,5 +1,8 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.move;
+import static io.vessel.distribution.BillingApi.put;
+import static io.vessel.distribution.BillingApi.run;
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -210,11 +213,6 @@ class BillingInvoicesIT {
                 + invoice.get("total").asText();
     }
 
-    private static PanelProcess.Response put(PanelProcess panel, String path, String body) {
-        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
-    }
-
     private static String customer(PanelProcess panel, String name, String country, String taxId) {
         String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
         PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\","
@@ -229,19 +227,6 @@ class BillingInvoicesIT {
 
     private static String subscribe(PanelProcess panel, String tenant, String plan) {
         return PanelProcess.createdId(panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}"));
-    }
-
-    private static void move(PanelProcess panel, String to) {
-        PanelProcess.Response moved = panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}");
-        assertEquals(200, moved.status(), moved.toString());
-    }
-
-    private static List<String> run(PanelProcess panel) {
-        PanelProcess.Response r = panel.post("/api/v1/billing/runs", "");
-        assertEquals(200, r.status(), r.toString());
-        List<String> numbers = new ArrayList<>();
-        r.json().get("documents").forEach(n -> numbers.add(n.asText()));
-        return numbers;
     }
 
     private static JsonNode invoice(PanelProcess panel, String tenant, int index) {

@@ -1,5 +1,6 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.put;
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,11 +125,6 @@ class BillingPlansIT {
             assertTrue(refused.json().get("detail").asText().contains("charges[0].price.tiers[1].upTo tiers overlap: 50 is not above 100"), refused.body());
             assertEquals("[]", panel.get("/api/v1/billing/plans").json().toString(), "nothing half-written");
         }
-    }
-
-    private static PanelProcess.Response put(PanelProcess panel, String path, String body) {
-        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private static List<Integer> versions(JsonNode list) {

@@ -1,5 +1,7 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.move;
+import static io.vessel.distribution.BillingApi.run;
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -92,18 +93,5 @@ class BillingPluginMeterIT {
             }
         }
         throw new AssertionError("no " + kind + " line: " + invoice);
-    }
-
-    private static List<String> run(PanelProcess panel) {
-        PanelProcess.Response r = panel.post("/api/v1/billing/runs", "");
-        assertEquals(200, r.status(), r.toString());
-        List<String> numbers = new ArrayList<>();
-        r.json().get("documents").forEach(n -> numbers.add(n.asText()));
-        return numbers;
-    }
-
-    private static void move(PanelProcess panel, String to) {
-        PanelProcess.Response moved = panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}");
-        assertEquals(200, moved.status(), moved.toString());
     }
 }

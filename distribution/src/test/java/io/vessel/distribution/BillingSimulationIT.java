@@ -1,5 +1,8 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.move;
+import static io.vessel.distribution.BillingApi.put;
+import static io.vessel.distribution.BillingApi.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -205,23 +208,5 @@ class BillingSimulationIT {
 
     private static String state(PanelProcess panel, int ve) {
         return panel.get("/api/v1/ves/" + ve).json().get("state").asText();
-    }
-
-    private static List<String> run(PanelProcess panel) {
-        PanelProcess.Response r = panel.post("/api/v1/billing/runs", "");
-        assertEquals(200, r.status(), r.toString());
-        List<String> numbers = new ArrayList<>();
-        r.json().get("documents").forEach(n -> numbers.add(n.asText()));
-        return numbers;
-    }
-
-    private static void move(PanelProcess panel, String to) {
-        PanelProcess.Response moved = panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}");
-        assertEquals(200, moved.status(), moved.toString());
-    }
-
-    private static PanelProcess.Response put(PanelProcess panel, String path, String body) {
-        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
 }

@@ -1,5 +1,6 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.put;
 import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,10 +155,5 @@ class BillingSubscriptionsIT {
     private static void assertField(PanelProcess.Response r, String field) {
         assertProblem(r, 422, null);
         assertTrue(r.json().get("errors").toString().contains("\"field\":\"" + field + "\""), r.body());
-    }
-
-    private static PanelProcess.Response put(PanelProcess panel, String path, String body) {
-        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
 }

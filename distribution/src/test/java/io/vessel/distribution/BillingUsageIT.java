@@ -1,5 +1,6 @@
 package io.vessel.distribution;
 
+import static io.vessel.distribution.BillingApi.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,13 +120,5 @@ class BillingUsageIT {
     private static double quantity(Map<String, JsonNode> lines, String description) {
         assertTrue(lines.containsKey(description), description + " in " + lines.keySet());
         return Double.parseDouble(lines.get(description).get("quantity").asText());
-    }
-
-    private static List<String> run(PanelProcess panel) {
-        PanelProcess.Response r = panel.post("/api/v1/billing/runs", "");
-        assertEquals(200, r.status(), r.toString());
-        List<String> numbers = new java.util.ArrayList<>();
-        r.json().get("documents").forEach(n -> numbers.add(n.asText()));
-        return numbers;
     }
 }

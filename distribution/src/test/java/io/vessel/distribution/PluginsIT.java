@@ -46,6 +46,9 @@ class PluginsIT {
         String conf = "sample.webhook.url = http://127.0.0.1:" + receiver.getAddress().getPort() + "/ve-started\n";
         try (PanelProcess panel = withPlugins(work, Map.of(), conf, HotDeployIT.PLUGIN)) {
             awaitPlugin(panel, "io.vessel.sample", "ACTIVE");
+            // its components that need its tables come once the database has them (after the bundle is ACTIVE)
+            PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/plugins/io.vessel.sample").json().at("/contributes/tasks/0").isTextual(),
+                    "the sample plugin's scheduled task");
             JsonNode sample = panel.get("/api/v1/plugins/io.vessel.sample").json();
             assertEquals("hostname-policy (CREATE)", sample.at("/contributes/hooks/0").asText(), sample.toString());
             assertTrue(sample.at("/contributes/resources").toString().contains("/api/v1/sample"), sample.toString());

@@ -225,10 +225,7 @@ public final class AccountsResource implements ObjectOwnership {
         java.math.BigDecimal received = amount;
         PaymentView view = database.inTransaction(em -> {
             AccountEntity account = requireAccount(em, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-            if (received.stripTrailingZeros().scale() > Money.currency(account.currency).getDefaultFractionDigits()) {
-                throw PlansResource.unprocessable("A payment in " + account.currency + " has at most "
-                        + Money.currency(account.currency).getDefaultFractionDigits() + " decimals.", List.of(new Problem.FieldError("amount", "too many decimals")));
-            }
+            Amounts.requireMinorUnits(received, account.currency, "payment");
             Instant now = clock.instant();
             PaymentEntity payment = new PaymentEntity(id, received, account.currency, method, r.reference() == null ? null : r.reference().strip(), now,
                     caller.getName());

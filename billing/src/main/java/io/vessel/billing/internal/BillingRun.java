@@ -280,16 +280,7 @@ public final class BillingRun implements ScheduledTask {
         if (kernel == null || tree == null) {
             return List.of();
         }
-        return kernel.list().stream().filter(ve -> ve.owner() != null && within(tree, ve.owner(), reseller)).map(io.vessel.kernel.api.VirtualEnvironment::id)
-                .toList();
-    }
-
-    private static boolean within(io.vessel.identity.api.IdentityService tree, String owner, UUID reseller) {
-        try {
-            return tree.isWithin(UUID.fromString(owner), reseller);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return Resellers.vesUnder(kernel, tree, reseller).stream().map(io.vessel.kernel.api.VirtualEnvironment::id).toList();
     }
 
     /** Gives the document the next number of its issuer's series for its kind (inside the caller's transaction). */

@@ -60,16 +60,9 @@ public final class CheckoutsResource implements ObjectOwnership {
         if (!Caller.of(security).sees(account.toString())) {
             throw ProblemException.notFound("Tenant " + account + " has no billing account yet (it is made with its first subscription, or by PUT).");
         }
-        BigDecimal amount = null;
-        if (r.amount() != null) {
-            try {
-                amount = new BigDecimal(r.amount().strip());
-            } catch (NumberFormatException e) {
-                throw PlansResource.unprocessable("amount is not a decimal string.", List.of(new Problem.FieldError("amount", "a decimal string such as \"20.00\"")));
-            }
-            if (amount.signum() <= 0) {
-                throw PlansResource.unprocessable("The amount must be more than 0.", List.of(new Problem.FieldError("amount", "more than 0")));
-            }
+        BigDecimal amount = Amounts.parse(r.amount());
+        if (amount != null && amount.signum() <= 0) {
+            throw PlansResource.unprocessable("The amount must be more than 0.", List.of(new Problem.FieldError("amount", "more than 0")));
         }
         URI returnUrl = null;
         if (r.returnUrl() != null) {

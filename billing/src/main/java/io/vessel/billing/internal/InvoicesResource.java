@@ -138,15 +138,7 @@ public final class InvoicesResource implements ObjectOwnership {
             throw io.vessel.web.api.ProblemException.notFound("There is no invoice " + id + " of your customers.");
         }
         CreditRequest r = body == null ? new CreditRequest(null, null) : body;
-        java.math.BigDecimal amount = null;
-        if (r.amount() != null) {
-            try {
-                amount = new java.math.BigDecimal(r.amount().strip());
-            } catch (NumberFormatException e) {
-                throw PlansResource.unprocessable("amount is not a decimal string.", List.of(new io.vessel.web.api.Problem.FieldError("amount",
-                        "a decimal string such as \"20.00\"")));
-            }
-        }
+        java.math.BigDecimal amount = Amounts.parse(r.amount());
         if (r.reason() != null && r.reason().length() > 200) {
             throw PlansResource.unprocessable("The reason is too long.", List.of(new io.vessel.web.api.Problem.FieldError("reason", "at most 200 characters")));
         }

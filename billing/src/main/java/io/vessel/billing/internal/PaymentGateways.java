@@ -117,10 +117,8 @@ public final class PaymentGateways {
                 throw PlansResource.unprocessable("Nothing is due; name an amount to top up the balance.",
                         List.of(new io.vessel.web.api.Problem.FieldError("amount", "more than 0")));
             }
-            if (amount != null && amount.stripTrailingZeros().scale() > Money.currency(account.currency).getDefaultFractionDigits()) {
-                throw PlansResource.unprocessable("A payment in " + account.currency + " has at most "
-                        + Money.currency(account.currency).getDefaultFractionDigits() + " decimals.",
-                        List.of(new io.vessel.web.api.Problem.FieldError("amount", "too many decimals")));
+            if (amount != null) {
+                Amounts.requireMinorUnits(amount, account.currency, "payment");
             }
             GatewayPaymentEntity a = new GatewayPaymentEntity(tenant, gateway.id(), invoiceId, pay, account.currency, clock.instant());
             em.persist(a);
@@ -132,11 +130,11 @@ public final class PaymentGateways {
         try {
             answer = call(gateway, "checkout " + attempt.id, () -> gateway.gateway().checkout(request));
         } catch (PaymentGatewayException e) {
-            end(attempt.id, GatewayPaymentEntity.DECLINED, null, e.getMessage());
+            decline(attempt.id, e.getMessage());
             throw gatewayProblem(gateway, e);
         }
         if (answer == null || answer.outcome() == null) {
-            end(attempt.id, GatewayPaymentEntity.DECLINED, null, "the gateway gave no answer");
+            decline(attempt.id, "the gateway gave no answer");
             throw new ProblemException(502, "payment-gateway", "Payment gateway failed", "The payment gateway " + gateway.id() + " gave no answer.");
         }
         database.inTransaction(em -> {
@@ -146,8 +144,8 @@ public final class PaymentGateways {
             return null;
         });
         switch (answer.outcome()) {
-            case SUCCEEDED -> succeeded(gateway.id(), answer.reference(), null);
-            case DECLINED -> end(attempt.id, GatewayPaymentEntity.DECLINED, null, answer.message());
+            case SUCCEEDED -> succeeded(gateway.id(), answer.reference());
+            case DECLINED -> decline(attempt.id, answer.message());
             case PENDING -> {
             }
         }
@@ -253,7 +251,7 @@ public final class PaymentGateways {
     }
 
     /** Called when the gateway answered a checkout with SUCCEEDED at once. */
-    private void succeeded(String gatewayId, String reference, String message) {
+    private void succeeded(String gatewayId, String reference) {
         UUID tenant = database.inTransaction(em -> {
             GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.reference = :r",
                     GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("r", reference).getSingleResult();
@@ -285,16 +283,14 @@ public final class PaymentGateways {
         attempt.updatedAt = clock.instant();
     }
 
-    private void end(UUID attemptId, String state, String reference, String message) {
+    /** Ends a pending attempt as declined, with the gateway's words. */
+    private void decline(UUID attemptId, String message) {
         database.inTransaction(em -> {
             GatewayPaymentEntity a = em.find(GatewayPaymentEntity.class, attemptId, LockModeType.PESSIMISTIC_WRITE);
             if (a.state.equals(GatewayPaymentEntity.PENDING)) {
-                a.state = state;
+                a.state = GatewayPaymentEntity.DECLINED;
                 a.message = message == null ? null : message.substring(0, Math.min(500, message.length()));
                 a.updatedAt = clock.instant();
-                if (reference != null) {
-                    a.reference = reference;
-                }
             }
             return null;
         });
@@ -388,11 +384,7 @@ public final class PaymentGateways {
 
     /** Refuses a refund larger than what is left of the payment or than the ledger can take back. */
     private static void checkRefundable(EntityManager em, AccountEntity account, PaymentEntity payment, BigDecimal amount) {
-        int digits = Money.currency(payment.currency).getDefaultFractionDigits();
-        if (amount.stripTrailingZeros().scale() > digits) {
-            throw PlansResource.unprocessable("A refund in " + payment.currency + " has at most " + digits + " decimals.",
-                    List.of(new io.vessel.web.api.Problem.FieldError("amount", "too many decimals")));
-        }
+        Amounts.requireMinorUnits(amount, payment.currency, "refund");
         BigDecimal pending = em.createQuery("select coalesce(sum(r.amount), 0) from BillingRefund r where r.paymentId = :p and r.state = :s",
                 BigDecimal.class).setParameter("p", payment.id).setParameter("s", RefundEntity.PENDING).getSingleResult();
         BigDecimal left = payment.amount.subtract(payment.refunded).subtract(pending);

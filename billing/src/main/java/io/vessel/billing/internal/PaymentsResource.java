@@ -81,12 +81,7 @@ public final class PaymentsResource implements ObjectOwnership {
             throw ProblemException.notFound("No payment " + id + ".");
         }
         RefundRequest r = body == null ? new RefundRequest(null, null) : body;
-        BigDecimal amount;
-        try {
-            amount = new BigDecimal(r.amount() == null ? "" : r.amount().strip());
-        } catch (NumberFormatException e) {
-            throw PlansResource.unprocessable("amount is not a decimal string.", List.of(new Problem.FieldError("amount", "a decimal string such as \"20.00\"")));
-        }
+        BigDecimal amount = Amounts.parse(r.amount() == null ? "" : r.amount());
         if (amount.signum() <= 0) {
             throw PlansResource.unprocessable("The amount must be more than 0.", List.of(new Problem.FieldError("amount", "more than 0")));
         }

@@ -3,7 +3,6 @@ package io.vessel.billing.internal;
 import io.vessel.billing.api.BillingCalendar;
 import io.vessel.billing.api.BillingPeriod;
 import io.vessel.billing.api.MeterCharge;
-import io.vessel.billing.api.Money;
 import io.vessel.billing.api.PlanDefinition;
 import io.vessel.billing.api.PluginMeter;
 import io.vessel.billing.api.UsageRecorder;
@@ -58,7 +57,7 @@ final class PluginMeterCharges {
         for (MeterPeriodEntity period : open) {
             Instant from = period.periodStart.isBefore(s.startedAt) ? s.startedAt : period.periodStart;
             BigDecimal quantity = quantity(em, scope, meter, from, period.periodEnd);
-            BigDecimal amount = amount(charge, plan, quantity);
+            BigDecimal amount = UsageCharges.amount(charge, plan, quantity);
             if (quantity.compareTo(period.quantity) == 0 && amount.compareTo(period.amount) == 0) {
                 continue;
             }
@@ -85,25 +84,15 @@ final class PluginMeterCharges {
                 break;
             }
             BigDecimal quantity = quantity(em, scope, meter, start, end);
-            BigDecimal amount = amount(charge, plan, quantity);
-            em.persist(new MeterPeriodEntity(s.id, charge.meter(), period.start(), end, quantity, amount, now));
+            em.persist(new MeterPeriodEntity(s.id, charge.meter(), period.start(), end, quantity, UsageCharges.amount(charge, plan, quantity), now));
             if (quantity.signum() > 0) {
-                BigDecimal billable = quantity.subtract(charge.included()).max(BigDecimal.ZERO);
-                BigDecimal cost = UsageCharges.cost(charge, quantity);
-                BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : cost.divide(billable, 6, RoundingMode.HALF_UP);
-                String description = meter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
-                        + " included" : "");
-                charges.add(new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, start, end));
+                charges.add(UsageCharges.line(charge, meter.description(), plan, quantity, start, end));
             }
             if (end.equals(s.endedAt)) {
                 break;
             }
             period = calendar.next(period, BillingPeriod.MONTH);
         }
-    }
-
-    private static BigDecimal amount(MeterCharge charge, PlanDefinition plan, BigDecimal quantity) {
-        return new Money(UsageCharges.cost(charge, quantity), plan.currency()).rounded(RoundingMode.HALF_UP).amount();
     }
 
     private static String dates(Instant from, Instant to) {

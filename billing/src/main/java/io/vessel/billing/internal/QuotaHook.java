@@ -65,26 +65,25 @@ public final class QuotaHook implements VeLifecycleHook {
                 throw VeVeto.conflict(blocked);
             }
         }
-        VeLimits requested = wanted(event);
-        checkReseller(event, tenant, requested);
+        VeLimits wanted = wanted(event);
+        checkReseller(event, tenant, wanted);
         List<PlanQuotas> quotas = activeQuotas(tenant);
         if (quotas.isEmpty()) {
             return;
         }
         List<VirtualEnvironment> others = ves.list().stream().filter(ve -> event.owner().equals(ve.owner()) && ve.state() != VeState.DESTROYED
                 && ve.state() != VeState.ERROR && ve.id() != event.veId()).toList();
-        VeLimits wanted = requested;
         if (event.action() == VeAction.CREATE) {
-            check("VEs", others.size(), 1, sum(quotas, PlanQuotas::ves), 1, "");
+            check("VEs", others.size(), 1, Resellers.sum(quotas, PlanQuotas::ves), 1, "");
         }
         check("memory", total(others, VeLimits::memoryBytes, VeLimits.DEFAULTS.memoryBytes()), value(wanted.memoryBytes(), VeLimits.DEFAULTS.memoryBytes()),
-                sum(quotas, PlanQuotas::memoryMiB), MIB, " MiB");
+                Resellers.sum(quotas, PlanQuotas::memoryMiB), MIB, " MiB");
         check("swap", total(others, VeLimits::swapBytes, VeLimits.DEFAULTS.swapBytes()), value(wanted.swapBytes(), VeLimits.DEFAULTS.swapBytes()),
-                sum(quotas, PlanQuotas::swapMiB), MIB, " MiB");
+                Resellers.sum(quotas, PlanQuotas::swapMiB), MIB, " MiB");
         check("disk", total(others, VeLimits::diskBytes, VeLimits.DEFAULTS.diskBytes()), value(wanted.diskBytes(), VeLimits.DEFAULTS.diskBytes()),
-                sum(quotas, PlanQuotas::diskGiB), GIB, " GiB");
+                Resellers.sum(quotas, PlanQuotas::diskGiB), GIB, " GiB");
         check("processes", total(others, l -> l.processes() == null ? null : l.processes().longValue(), (long) VeLimits.DEFAULTS.processes()),
-                wanted.processes() == null ? VeLimits.DEFAULTS.processes() : wanted.processes(), sum(quotas, PlanQuotas::processes), 1, "");
+                wanted.processes() == null ? VeLimits.DEFAULTS.processes() : wanted.processes(), Resellers.sum(quotas, PlanQuotas::processes), 1, "");
     }
 
     @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
@@ -116,31 +115,12 @@ public final class QuotaHook implements VeLifecycleHook {
         if (event.action() != VeAction.CHANGE_LIMITS) {
             return asked;
         }
-        VeLimits now = ves.find(event.veId()).map(VirtualEnvironment::limits).orElse(null);
-        if (now == null) {
-            return asked;
-        }
-        return new VeLimits(either(asked.cpuWeight(), now.cpuWeight()), either(asked.cpus(), now.cpus()), either(asked.cpuset(), now.cpuset()),
-                either(asked.memoryBytes(), now.memoryBytes()), either(asked.swapBytes(), now.swapBytes()), either(asked.processes(), now.processes()),
-                either(asked.diskBytes(), now.diskBytes()), either(asked.ioWeight(), now.ioWeight()),
-                either(asked.readBytesPerSecond(), now.readBytesPerSecond()), either(asked.writeBytesPerSecond(), now.writeBytesPerSecond()),
-                either(asked.readIops(), now.readIops()), either(asked.writeIops(), now.writeIops()),
-                either(asked.netInBitsPerSecond(), now.netInBitsPerSecond()), either(asked.netOutBitsPerSecond(), now.netOutBitsPerSecond()),
-                either(asked.smtp(), now.smtp()));
-    }
-
-    private static <T> T either(T asked, T current) {
-        return asked != null ? asked : current;
+        return ves.find(event.veId()).map(VirtualEnvironment::limits).map(asked::over).orElse(asked);
     }
 
     /** The quotas of the tenant's running (not ended) subscriptions. */
     private List<PlanQuotas> activeQuotas(UUID tenant) {
         return database.inTransaction(em -> Resellers.activeQuotas(em, tenant, clock.instant()));
-    }
-
-    /** The allowance in the quota's unit, or null when any plan leaves it open. */
-    private static Long sum(List<PlanQuotas> quotas, Function<PlanQuotas, Long> field) {
-        return Resellers.sum(quotas, field);
     }
 
     /**
@@ -160,8 +140,8 @@ public final class QuotaHook implements VeLifecycleHook {
         }
         Map<String, Long> limits = new java.util.HashMap<>();
         sellable.forEach((r, v) -> limits.put(r.key(), v));
-        List<VirtualEnvironment> others = ves.list().stream().filter(ve -> ve.owner() != null && ve.state() != VeState.DESTROYED
-                && ve.state() != VeState.ERROR && ve.id() != event.veId() && within(ve.owner(), reseller.get())).toList();
+        List<VirtualEnvironment> others = Resellers.vesUnder(ves, identity, reseller.get()).stream().filter(ve -> ve.state() != VeState.DESTROYED
+                && ve.state() != VeState.ERROR && ve.id() != event.veId()).toList();
         String whose = " the reseller's allocation times its oversell ratio allows";
         if (event.action() == VeAction.CREATE) {
             check("VEs", others.size(), 1, limits.get("ves"), 1, "", whose);
@@ -172,13 +152,6 @@ public final class QuotaHook implements VeLifecycleHook {
                 limits.get("diskGiB"), GIB, " GiB", whose);
     }
 
-    private boolean within(String owner, UUID reseller) {
-        try {
-            return identity.isWithin(UUID.fromString(owner), reseller);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
 
     private static long total(List<VirtualEnvironment> ves, Function<VeLimits, Long> field, long fallback) {
         return ves.stream().mapToLong(ve -> ve.limits() == null ? fallback : value(field.apply(ve.limits()), fallback)).sum();

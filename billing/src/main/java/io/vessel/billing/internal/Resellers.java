@@ -134,6 +134,20 @@ final class Resellers {
         }
     }
 
+    /** The VEs of the reseller's customers and its own. */
+    static List<io.vessel.kernel.api.VirtualEnvironment> vesUnder(io.vessel.kernel.api.VeService ves, io.vessel.identity.api.IdentityService tree,
+                                                                 UUID reseller) {
+        return ves.list().stream().filter(ve -> ve.owner() != null && within(tree, ve.owner(), reseller)).toList();
+    }
+
+    private static boolean within(io.vessel.identity.api.IdentityService tree, String owner, UUID reseller) {
+        try {
+            return tree.isWithin(UUID.fromString(owner), reseller);
+        } catch (IllegalArgumentException notATenant) {
+            return false;
+        }
+    }
+
     /** The sum of a resource over quotas, or null when any of them leaves it open. */
     static Long sum(List<PlanQuotas> quotas, Function<PlanQuotas, Long> field) {
         long total = 0;

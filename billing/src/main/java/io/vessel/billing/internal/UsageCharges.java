@@ -85,12 +85,23 @@ final class UsageCharges {
     private static UsageMarkEntity markOf(EntityManager em, UsageService usage, SubscriptionEntity s, String meter, Counter counter) {
         UsageMarkEntity mark = em.find(UsageMarkEntity.class, new UsageMarkEntity.Key(s.id, meter));
         if (mark == null) {
-            Optional<UsageSample> atStart = usage.storedAtOrBefore(s.veId, s.startedAt);
-            Long base = atStart.map(counter.value()).orElse(0L);
-            mark = new UsageMarkEntity(s.id, meter, atStart.map(UsageSample::at).orElse(Instant.EPOCH), BigDecimal.valueOf(base == null ? 0 : base));
+            Start start = Start.of(usage, s.veId, s.startedAt, counter, Instant.EPOCH);
+            mark = new UsageMarkEntity(s.id, meter, start.at(), start.counter());
             em.persist(mark);
         }
         return mark;
+    }
+
+    /**
+     * Where a VE's counter stood when a subscription started: the newest sample by then, or, with none, the counter at
+     * zero as of {@code none}.
+     */
+    private record Start(Instant at, BigDecimal counter) {
+        static Start of(UsageService usage, int ve, Instant startedAt, Counter counter, Instant none) {
+            Optional<UsageSample> atStart = usage.storedAtOrBefore(ve, startedAt);
+            Long base = atStart.map(counter.value()).orElse(0L);
+            return new Start(atStart.map(UsageSample::at).orElse(none), BigDecimal.valueOf(base == null ? 0 : base));
+        }
     }
 
     static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff) {
@@ -119,7 +130,7 @@ final class UsageCharges {
             if (quantity.signum() == 0) {
                 continue;
             }
-            charges.add(line(charge, counter, plan, quantity, from, sample.at()));
+            charges.add(line(charge, counter.description(), plan, quantity, from, sample.at()));
         }
         return charges;
     }
@@ -154,10 +165,8 @@ final class UsageCharges {
                 }
                 VeUsageMarkEntity mark = em.find(VeUsageMarkEntity.class, new VeUsageMarkEntity.Key(s.id, charge.meter(), ve));
                 if (mark == null) {
-                    Optional<UsageSample> atStart = usage.storedAtOrBefore(ve, s.startedAt);
-                    Long base = atStart.map(counter.value()).orElse(0L);
-                    mark = new VeUsageMarkEntity(s.id, charge.meter(), ve, atStart.map(UsageSample::at).orElse(s.startedAt),
-                            BigDecimal.valueOf(base == null ? 0 : base));
+                    Start start = Start.of(usage, ve, s.startedAt, counter, s.startedAt);
+                    mark = new VeUsageMarkEntity(s.id, charge.meter(), ve, start.at(), start.counter());
                     em.persist(mark);
                 }
                 if (!newest.get().at().isAfter(mark.sampleAt)) {
@@ -172,19 +181,26 @@ final class UsageCharges {
             if (quantity.signum() == 0) {
                 continue;
             }
-            charges.add(line(charge, counter, plan, quantity, from, to));
+            charges.add(line(charge, counter.description(), plan, quantity, from, to));
         }
         return charges;
     }
 
-    /** The usage line for {@code quantity} of a meter: included units off, priced, rounded to the currency. */
-    private static RecurringCharges.Charge line(MeterCharge charge, Counter counter, PlanDefinition plan, BigDecimal quantity, Instant from, Instant to) {
+    /** What {@code quantity} of a meter costs once its included units are taken off, rounded to the currency. */
+    static BigDecimal amount(MeterCharge charge, PlanDefinition plan, BigDecimal quantity) {
+        return new Money(cost(charge, quantity), plan.currency()).rounded(RoundingMode.HALF_UP).amount();
+    }
+
+    /**
+     * The usage line for {@code quantity} of a meter (built-in or a plugin's, {@code description} saying which):
+     * included units off, priced, rounded to the currency.
+     */
+    static RecurringCharges.Charge line(MeterCharge charge, String description, PlanDefinition plan, BigDecimal quantity, Instant from, Instant to) {
         BigDecimal billable = billable(charge, quantity);
         BigDecimal cost = cost(charge, quantity);
-        BigDecimal amount = new Money(cost, plan.currency()).rounded(RoundingMode.HALF_UP).amount();
         BigDecimal unitPrice = billable.signum() == 0 ? BigDecimal.ZERO : cost.divide(billable, 6, RoundingMode.HALF_UP);
-        String description = counter.description() + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
+        String described = description + (charge.included().signum() > 0 ? ", " + charge.included().stripTrailingZeros().toPlainString()
                 + " included" : "");
-        return new RecurringCharges.Charge("usage", description, quantity.stripTrailingZeros(), unitPrice, amount, from, to);
+        return new RecurringCharges.Charge("usage", described, quantity.stripTrailingZeros(), unitPrice, amount(charge, plan, quantity), from, to);
     }
 }

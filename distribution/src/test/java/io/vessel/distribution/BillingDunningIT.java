@@ -71,6 +71,64 @@ class BillingDunningIT {
         }
     }
 
+    /**
+     * A plan whose suspended subscriptions do not accrue: the days its VE was suspended for an unpaid invoice, which
+     * were paid for in advance, come back as a credit on the next run — once.
+     */
+    @Test
+    void aPlanWhoseSuspendedSubscriptionsDoNotAccrueCreditsTheSuspendedDays() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-dunning-accrual");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            BillingApi.move(panel, "2027-01-01T00:00:00Z");
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Paused Payer\",\"kind\":\"CUSTOMER\"}"));
+            assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + customer,
+                    "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}").status());
+            int web = ve(panel, customer, "web");
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"fair\",\"name\":\"Fair VPS\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"31.00\",\"suspendedAccrues\":false}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\",\"ve\":" + web + "}")
+                    .status());
+            assertEquals(1, BillingApi.run(panel).size(), "January in advance");
+
+            // 23 January, eight days past due: suspended; paid on 27 January: running again
+            BillingApi.move(panel, "2027-01-23T00:00:00Z");
+            assertTrue(actions(panel.post("/api/v1/billing/dunning", "").json()).contains("suspend"));
+            assertEquals("SUSPENDED", state(panel, web));
+            BillingApi.move(panel, "2027-01-27T00:00:00Z");
+            JsonNode invoice = panel.get("/api/v1/billing/invoices?tenant=" + customer).json().get(0);
+            assertEquals("31.00", invoice.get("total").asText());
+            assertEquals(201, panel.post("/api/v1/billing/accounts/" + customer + "/payments", "{\"amount\":\"31.00\",\"method\":\"BANK_TRANSFER\","
+                    + "\"invoice\":\"" + invoice.get("id").asText() + "\"}").status());
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "RUNNING".equals(state(panel, web)), "the VE runs again");
+
+            // four of January's 31 days were suspended: 4.00 back, as a credit note, once
+            assertEquals(1, BillingApi.run(panel).size());
+            JsonNode note = newest(panel, customer);
+            assertEquals("CREDIT_NOTE", note.get("kind").asText(), note.toString());
+            assertEquals("-4.00", note.get("total").asText(), note.toString());
+            assertTrue(note.at("/lines/0/description").asText().startsWith("Suspended"), note.toString());
+            assertEquals("4.00", panel.get("/api/v1/billing/accounts/" + customer).json().get("balance").asText(), "the credit is on the balance");
+            assertEquals(List.of(), BillingApi.run(panel), "credited once");
+
+            // February in advance, nothing more held: the balance pays part of it
+            BillingApi.move(panel, "2027-02-01T00:00:00Z");
+            assertEquals(1, BillingApi.run(panel).size());
+            JsonNode february = newest(panel, customer);
+            assertEquals("31.00", february.get("total").asText(), february.toString());
+            assertEquals(1, february.get("lines").size(), february.toString());
+            assertEquals("27.00", february.get("amountDue").asText(), february.toString());
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    /** The account's newest document, with its lines. */
+    private static JsonNode newest(PanelProcess panel, String tenant) {
+        JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + tenant).json();
+        return panel.get("/api/v1/billing/invoices/" + list.get(list.size() - 1).get("id").asText()).json();
+    }
+
     private static int ve(PanelProcess panel, String owner, String hostname) {
         int id = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"" + hostname + "\",\"owner\":\"" + owner + "\"}");
         VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + id + "/start", ""));

@@ -154,9 +154,10 @@ public final class BillingRun implements ScheduledTask {
             }
             byCutoff.forEach(samples::prime);
         }
+        HeldTimes held = HeldTimes.of(em, tenants);
         List<Draft> drafts = new ArrayList<>();
         for (AccountEntity account : accounts) {
-            draft(em, account, subscriptions.getOrDefault(account.tenantId, List.of()), now, taxes, samples).ifPresent(drafts::add);
+            draft(em, account, subscriptions.getOrDefault(account.tenantId, List.of()), now, taxes, samples, held).ifPresent(drafts::add);
         }
         // numbers: one block per series for the whole chunk (gapless: the chunk commits or rolls back whole)
         Map<String, List<Draft>> bySeries = new java.util.LinkedHashMap<>();
@@ -206,14 +207,15 @@ public final class BillingRun implements ScheduledTask {
      * within included units or a free tier, a free plan): no document of nothing, and what it covered is done with.
      */
     private Optional<Draft> draft(EntityManager em, AccountEntity account, List<SubscriptionEntity> subscriptions, Instant now,
-                                  Map<String, Taxes.Treatment> taxes, UsageService usage) {
+                                  Map<String, Taxes.Treatment> taxes, UsageService usage, HeldTimes held) {
         UUID tenant = account.tenantId;
         UUID invoiceId = UUID.randomUUID();
         List<InvoiceLineEntity> lines = new ArrayList<>();
         BigDecimal total = BigDecimal.ZERO;
         for (SubscriptionEntity s : subscriptions) {
             PlanDefinition plan = Subscriptions.plan(em, s);
-            RecurringCharges.Due due = RecurringCharges.due(RecurringCharges.Subscription.of(s), plan, AccountsResource.calendar(account), now);
+            RecurringCharges.Due due = RecurringCharges.due(RecurringCharges.Subscription.of(s), plan, AccountsResource.calendar(account), now,
+                    plan.suspendedAccrues() ? List.of() : held.of(s));
             List<RecurringCharges.Charge> charges = new ArrayList<>(due.charges());
             // metered usage in arrears: periods that are over, or everything up to the end of a subscription that ended
             Instant cutoff = AccountsResource.calendar(account).containing(now, io.vessel.billing.api.BillingPeriod.MONTH).start();
@@ -233,6 +235,7 @@ public final class BillingRun implements ScheduledTask {
             }
             s.invoicedUntil = due.invoicedUntil();
             s.setupInvoiced = due.setupInvoiced();
+            s.suspensionCreditedUntil = due.suspensionCreditedUntil();
         }
         if (lines.isEmpty() || lines.stream().allMatch(l -> l.amount.signum() == 0)) {
             return Optional.empty();
@@ -250,6 +253,40 @@ public final class BillingRun implements ScheduledTask {
         invoice.taxNote = tax.note();
         invoice.total = amounts.total();
         return Optional.of(new Draft(account, invoice, lines));
+    }
+
+    /**
+     * The times billing held the chunk's VEs (suspended or stopped by dunning, suspended for traffic), for plans whose
+     * suspended subscriptions do not accrue: a subscription with a VE is held while its VE is; one without, while any
+     * VE of its tenant is held by dunning (dunning holds them all).
+     */
+    record HeldTimes(Map<Integer, List<io.vessel.billing.api.BillingCalendar.Period>> byVe,
+                     Map<UUID, List<io.vessel.billing.api.BillingCalendar.Period>> byTenant,
+                     Map<UUID, List<io.vessel.billing.api.BillingCalendar.Period>> bySubscription) {
+
+        static HeldTimes of(EntityManager em, List<UUID> tenants) {
+            Map<Integer, List<io.vessel.billing.api.BillingCalendar.Period>> byVe = new HashMap<>();
+            Map<UUID, List<io.vessel.billing.api.BillingCalendar.Period>> byTenant = new HashMap<>();
+            Map<UUID, List<io.vessel.billing.api.BillingCalendar.Period>> bySubscription = new HashMap<>();
+            for (SuspensionEntity h : em.createQuery("select s from BillingSuspension s where s.tenantId in :t", SuspensionEntity.class)
+                    .setParameter("t", tenants).getResultList()) {
+                io.vessel.billing.api.BillingCalendar.Period p = new io.vessel.billing.api.BillingCalendar.Period(h.at, h.liftedAt);
+                byVe.computeIfAbsent(h.veId, v -> new ArrayList<>()).add(p);
+                byTenant.computeIfAbsent(h.tenantId, v -> new ArrayList<>()).add(p);
+            }
+            for (TrafficActionEntity t : em.createQuery("select t from BillingTrafficAction t where t.tenantId in :t and t.action = 'SUSPEND'",
+                    TrafficActionEntity.class).setParameter("t", tenants).getResultList()) {
+                bySubscription.computeIfAbsent(t.subscriptionId, v -> new ArrayList<>())
+                        .add(new io.vessel.billing.api.BillingCalendar.Period(t.takenAt, t.liftedAt));
+            }
+            return new HeldTimes(byVe, byTenant, bySubscription);
+        }
+
+        List<io.vessel.billing.api.BillingCalendar.Period> of(SubscriptionEntity s) {
+            List<io.vessel.billing.api.BillingCalendar.Period> out = new ArrayList<>(bySubscription.getOrDefault(s.id, List.of()));
+            out.addAll(s.veId != null ? byVe.getOrDefault(s.veId, List.of()) : byTenant.getOrDefault(s.tenantId, List.of()));
+            return out;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)

@@ -16,7 +16,11 @@ import java.util.List;
  * prorated exactly to the second), or a credit for time invoiced in advance that the subscription did not run (it
  * was cancelled since); for hourly plans the started hours <em>in arrears</em>, month by month, each month capped at
  * the plan's monthly cap, up to the last month that is over (or up to the end of a subscription that ended).
- * Pure: the billing run applies the result and moves the subscription's watermark in the same transaction.
+ * When the plan says suspended subscriptions do not accrue ({@link PlanDefinition#suspendedAccrues()} false), the
+ * time its VE was suspended or stopped by billing is taken off: hours wholly suspended are not counted for hourly
+ * plans; for monthly and yearly plans, paid in advance, the suspended time that has passed is credited on the next
+ * document (a second watermark, {@code suspensionCreditedUntil}, so it is credited once).
+ * Pure: the billing run applies the result and moves the subscription's watermarks in the same transaction.
  */
 final class RecurringCharges {
 
@@ -25,14 +29,23 @@ final class RecurringCharges {
     }
 
     /** The charges, and the watermark and setup flag the subscription has once they are invoiced. */
-    record Due(List<Charge> charges, Instant invoicedUntil, boolean setupInvoiced) {
+    record Due(List<Charge> charges, Instant invoicedUntil, boolean setupInvoiced, Instant suspensionCreditedUntil) {
+
+        Due(List<Charge> charges, Instant invoicedUntil, boolean setupInvoiced) {
+            this(charges, invoicedUntil, setupInvoiced, null);
+        }
     }
 
     /** A subscription as far as charging goes. */
-    record Subscription(Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, Instant invoicedUntil, boolean setupInvoiced) {
+    record Subscription(Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, Instant invoicedUntil, boolean setupInvoiced,
+                        Instant suspensionCreditedUntil) {
+
+        Subscription(Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, Instant invoicedUntil, boolean setupInvoiced) {
+            this(startedAt, trialEndsAt, cancelAt, endedAt, invoicedUntil, setupInvoiced, null);
+        }
 
         static Subscription of(SubscriptionEntity s) {
-            return new Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt, s.invoicedUntil, s.setupInvoiced);
+            return new Subscription(s.startedAt, s.trialEndsAt, s.cancelAt, s.endedAt, s.invoicedUntil, s.setupInvoiced, s.suspensionCreditedUntil);
         }
 
         /** The part of {@code period} the subscription is charged for: after its trial, until it ends or is cancelled (empty: from ≥ to). */
@@ -46,6 +59,75 @@ final class RecurringCharges {
     }
 
     static Due due(Subscription s, PlanDefinition plan, BillingCalendar calendar, Instant now) {
+        return due(s, plan, calendar, now, List.of());
+    }
+
+    /** As {@link #due(Subscription, PlanDefinition, BillingCalendar, Instant)}, with the times billing held the subscription's VE. */
+    static Due due(Subscription s, PlanDefinition plan, BillingCalendar calendar, Instant now, List<BillingCalendar.Period> suspended) {
+        List<BillingCalendar.Period> off = plan.suspendedAccrues() ? List.of() : merged(suspended, now);
+        Due due = charged(s, plan, calendar, now, off);
+        if (off.isEmpty() || plan.period() == BillingPeriod.HOUR) {
+            return new Due(due.charges(), due.invoicedUntil(), due.setupInvoiced(), s.suspensionCreditedUntil());
+        }
+        // paid in advance: credit the suspended time that has passed within what is invoiced, once
+        Instant chargedFrom = latest(s.startedAt(), s.trialEndsAt());
+        Instant from = s.suspensionCreditedUntil() == null ? chargedFrom : latest(s.suspensionCreditedUntil(), chargedFrom);
+        Instant to = earliest(earliest(now, due.invoicedUntil()), earliest(s.endedAt(), s.cancelAt()));
+        if (to == null || !to.isAfter(from)) {
+            return new Due(due.charges(), due.invoicedUntil(), due.setupInvoiced(), s.suspensionCreditedUntil());
+        }
+        List<Charge> charges = new ArrayList<>(due.charges());
+        for (BillingCalendar.Period held : off) {
+            Instant a = latest(held.start(), from);
+            Instant b = earliest(held.end(), to);
+            for (Instant t = a; t.isBefore(b); ) {
+                BillingCalendar.Period period = calendar.containing(t, plan.period());
+                Instant end = period.end().isBefore(b) ? period.end() : b;
+                charges.add(prorated("credit", "Suspended " + plan.name(), plan, period, t, end, BigDecimal.ONE.negate()));
+                t = end;
+            }
+        }
+        return new Due(charges, due.invoicedUntil(), due.setupInvoiced(), to);
+    }
+
+    /** The held times in order, overlapping ones joined; an open one ({@code end} null) lasts until {@code now}. */
+    static List<BillingCalendar.Period> merged(List<BillingCalendar.Period> held, Instant now) {
+        List<BillingCalendar.Period> sorted = held.stream().map(p -> new BillingCalendar.Period(p.start(), p.end() == null || p.end().isAfter(now) ? now : p.end()))
+                .filter(p -> p.end().isAfter(p.start())).sorted(java.util.Comparator.comparing(BillingCalendar.Period::start)).toList();
+        List<BillingCalendar.Period> out = new ArrayList<>();
+        for (BillingCalendar.Period p : sorted) {
+            BillingCalendar.Period last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && !p.start().isAfter(last.end())) {
+                out.set(out.size() - 1, new BillingCalendar.Period(last.start(), latest(last.end(), p.end())));
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The whole UTC hours within [from, to) that {@code off} (merged) covers entirely. */
+    static long wholeHoursHeld(List<BillingCalendar.Period> off, Instant from, Instant to) {
+        long hours = 0;
+        for (BillingCalendar.Period held : off) {
+            Instant a = latest(held.start(), from);
+            Instant b = earliest(held.end(), to);
+            if (!b.isAfter(a)) {
+                continue;
+            }
+            Instant firstWhole = a.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+            if (firstWhole.isBefore(a)) {
+                firstWhole = firstWhole.plusSeconds(3600);
+            }
+            Instant lastWhole = b.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+            if (lastWhole.isAfter(firstWhole)) {
+                hours += java.time.Duration.between(firstWhole, lastWhole).toHours();
+            }
+        }
+        return hours;
+    }
+
+    private static Due charged(Subscription s, PlanDefinition plan, BillingCalendar calendar, Instant now, List<BillingCalendar.Period> off) {
         List<Charge> charges = new ArrayList<>();
         boolean setupInvoiced = s.setupInvoiced();
         if (!setupInvoiced && !s.startedAt().isAfter(now)) {
@@ -66,7 +148,7 @@ final class RecurringCharges {
             while (upTo.isAfter(watermark)) {
                 BillingCalendar.Period month = calendar.containing(watermark, BillingPeriod.MONTH);
                 Instant to = month.end().isBefore(upTo) ? month.end() : upTo;
-                long hours = BillingCalendar.startedHours(watermark, to);
+                long hours = Math.max(0, BillingCalendar.startedHours(watermark, to) - wholeHoursHeld(off, watermark, to));
                 BigDecimal amount = plan.price().multiply(BigDecimal.valueOf(hours));
                 boolean capped = plan.monthlyCap() != null && amount.compareTo(plan.monthlyCap()) > 0;
                 charges.add(new Charge("recurring", plan.name() + " (" + hours + " h" + (capped ? ", monthly cap" : "") + ")", BigDecimal.valueOf(hours),

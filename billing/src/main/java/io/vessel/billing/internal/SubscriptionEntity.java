@@ -39,6 +39,9 @@ public class SubscriptionEntity {
     Instant invoicedUntil;
     @Column(name = "setup_invoiced")
     boolean setupInvoiced;
+    /** Suspended time (of a plan whose suspended subscriptions do not accrue) is credited up to here. */
+    @Column(name = "suspension_credited_until")
+    Instant suspensionCreditedUntil;
     /** The VE whose metered usage the plan charges, if any. */
     @Column(name = "ve_id")
     Integer veId;

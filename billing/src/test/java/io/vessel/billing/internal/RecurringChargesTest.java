@@ -18,8 +18,47 @@ class RecurringChargesTest {
     private static final BillingCalendar BERLIN = new BillingCalendar(ZoneId.of("Europe/Berlin"), 1, 1);
 
     private static PlanDefinition plan(BillingPeriod period, String price, String cap, String setup, int trialDays) {
+        return plan(period, price, cap, setup, trialDays, true);
+    }
+
+    private static PlanDefinition plan(BillingPeriod period, String price, String cap, String setup, int trialDays, boolean suspendedAccrues) {
         return new PlanDefinition("VPS", Money.currency("EUR"), period, new BigDecimal(price), cap == null ? null : new BigDecimal(cap),
-                new BigDecimal(setup), trialDays, true, PlanQuotas.UNLIMITED, List.of());
+                new BigDecimal(setup), trialDays, suspendedAccrues, PlanQuotas.UNLIMITED, List.of());
+    }
+
+    @Test
+    void suspendedTimeIsCreditedOnceWhenThePlanSaysSuspendedSubscriptionsDoNotAccrue() {
+        PlanDefinition monthly = plan(BillingPeriod.MONTH, "31.00", null, "0", 0, false);
+        Instant may = Instant.parse("2027-04-30T22:00:00Z"); // 1 May, Berlin
+        RecurringCharges.Subscription paid = new RecurringCharges.Subscription(may, null, null, null, Instant.parse("2027-05-31T22:00:00Z"), true);
+        // suspended from 10 to 20 May (ten days of May's 31), and again from 30 May on, still held on 1 June
+        List<BillingCalendar.Period> held = List.of(new BillingCalendar.Period(Instant.parse("2027-05-09T22:00:00Z"), Instant.parse("2027-05-19T22:00:00Z")),
+                new BillingCalendar.Period(Instant.parse("2027-05-29T22:00:00Z"), null));
+        Instant june = Instant.parse("2027-05-31T23:00:00Z");
+        RecurringCharges.Due due = RecurringCharges.due(paid, monthly, BERLIN, june, held);
+        // June in advance; May's ten days, its last two days and June's first hour (passed, paid, held) credited
+        assertEquals(List.of("recurring 31.00", "credit -10.00", "credit -2.00", "credit -0.04"), amounts(due));
+        assertEquals(june, due.suspensionCreditedUntil());
+
+        RecurringCharges.Subscription credited = new RecurringCharges.Subscription(may, null, null, null, due.invoicedUntil(), true, due.suspensionCreditedUntil());
+        Instant lifted = Instant.parse("2027-06-02T23:00:00Z");
+        List<BillingCalendar.Period> done = List.of(held.get(0), new BillingCalendar.Period(held.get(1).start(), lifted));
+        RecurringCharges.Due later = RecurringCharges.due(credited, monthly, BERLIN, lifted.plusSeconds(86_400), done);
+        assertEquals(List.of("credit -2.07"), amounts(later), "only what was not credited yet: 1 June 01:00 to 3 June 01:00, 48 of June's 720 hours");
+
+        assertEquals(List.of("recurring 31.00"), amounts(RecurringCharges.due(paid, plan(BillingPeriod.MONTH, "31.00", null, "0", 0), BERLIN, june, held)),
+                "a plan whose suspended subscriptions accrue credits nothing");
+    }
+
+    @Test
+    void hoursWhollySuspendedAreNotCountedOnHourlyPlansThatDoNotAccrue() {
+        PlanDefinition hourly = plan(BillingPeriod.HOUR, "0.10", null, "0", 0, false);
+        Instant start = Instant.parse("2027-04-30T22:00:00Z");
+        // 10 May 10:30 to 10 May 14:30 UTC: hours 11, 12 and 13 wholly suspended; the hours it began and ended in count
+        List<BillingCalendar.Period> held = List.of(new BillingCalendar.Period(Instant.parse("2027-05-10T10:30:00Z"), Instant.parse("2027-05-10T14:30:00Z")));
+        RecurringCharges.Due due = RecurringCharges.due(new RecurringCharges.Subscription(start, null, null, null, null, true), hourly, BERLIN,
+                Instant.parse("2027-06-01T00:00:00Z"), held);
+        assertEquals(List.of("recurring 74.10"), amounts(due), "744 hours of May less 3");
     }
 
     private static List<String> amounts(RecurringCharges.Due due) {

@@ -99,6 +99,56 @@ class BillingUsageIT {
         return "{\"meter\":\"" + meter + "\",\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"" + unitPrice + "\"}}";
     }
 
+    /**
+     * What a plan includes is watched: the customer hears at 80 % and at 100 % of a meter's included units, once each
+     * per period, as a real VE burns CPU; the live cost shows what was used of what is included.
+     */
+    @Test
+    void includedUsageAlertsAt80And100PercentOncePerPeriod() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-usage-alerts");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\nkernel.accounting.interval = 2\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"bundle\",\"name\":\"Bundle\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"1.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"included\":\"5\","
+                    + "\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"0.01\"}}]}"));
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Watcher\",\"kind\":\"CUSTOMER\"}"));
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"watcher\",\"owner\":\"" + customer + "\"}");
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\",\"ve\":" + ve + "}")
+                    .status());
+
+            burn(panel, ve, "4.6");
+            List<String> first = awaitAlert(panel, "usage-80 cpu.seconds");
+            assertTrue(!first.contains("usage-100 cpu.seconds"), "4.6 of 5 seconds is not all of it: " + first);
+            JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
+            JsonNode line = cost.at("/lines/1");
+            assertEquals("cpu.seconds", line.get("meter").asText(), cost.toString());
+            assertEquals("5", line.get("included").asText(), cost.toString());
+
+            burn(panel, ve, "2");
+            awaitAlert(panel, "usage-100 cpu.seconds");
+            assertEquals("[]", panel.post("/api/v1/billing/dunning", "").json().toString(), "each alert once per period");
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    private static void burn(PanelProcess panel, int ve, String seconds) throws Exception {
+        PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
+                List.of("timeout", seconds, "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
+        assertEquals(200, burn.status(), burn.toString());
+    }
+
+    /** Checks until an alert comes (the VE's samples come every 2 s); every action taken meanwhile. */
+    private static List<String> awaitAlert(PanelProcess panel, String alert) {
+        List<String> seen = new java.util.ArrayList<>();
+        PanelProcess.poll(Duration.ofSeconds(30), () -> {
+            panel.post("/api/v1/billing/dunning", "").json().forEach(o -> o.get("actions").forEach(a -> seen.add(a.asText())));
+            return seen.contains(alert);
+        }, alert + " (so far " + seen + ")");
+        return seen;
+    }
+
     private static void moveClockTo(PanelProcess panel, YearMonth month) {
         assertEquals(200, panel.post("/api/v1/billing/clock", "{\"to\":\"" + month.atDay(1).atStartOfDay(ZoneOffset.UTC).plusHours(1).toInstant()
                 + "\"}").status());

@@ -117,27 +117,20 @@ public final class Dunning implements ScheduledTask {
     /** Takes the steps now due for the account, and makes its VEs match its state. */
     Outcome check(UUID tenant) {
         synchronized (busy.computeIfAbsent(tenant, t -> new Object())) {
-            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts, List<String> alerts, String spent) {
+            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts, List<Notification> alerts) {
             }
             Decision d = database.inTransaction(em -> {
                 AccountEntity account = em.find(AccountEntity.class, tenant, LockModeType.PESSIMISTIC_WRITE);
                 Instant now = clock.instant();
-                List<String> alerts = new ArrayList<>();
-                String spent = null;
-                if (account.spendingLimit != null) {
-                    // the customer's spending limit: 80 % and 100 % of it, each said once per period
-                    LiveCost.Cost cost = LiveCost.of(em, account, usage, now, s -> true);
-                    java.math.BigDecimal soFar = new java.math.BigDecimal(cost.soFar());
-                    spent = cost.soFar() + " of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency;
-                    if (soFar.compareTo(account.spendingLimit.multiply(new java.math.BigDecimal("0.8"))) >= 0
-                            && !cost.periodStart().equals(account.alerted80)) {
-                        account.alerted80 = cost.periodStart();
-                        alerts.add("alert-80");
-                    }
-                    if (soFar.compareTo(account.spendingLimit) >= 0 && !cost.periodStart().equals(account.alerted100)) {
-                        account.alerted100 = cost.periodStart();
-                        alerts.add("alert-100");
-                    }
+                List<Notification> alerts = new ArrayList<>(spendingAlerts(em, account, now));
+                for (UsageAlerts.Alert a : UsageAlerts.due(em, account, usage, now)) {
+                    String used = a.used().setScale(2, java.math.RoundingMode.DOWN).stripTrailingZeros().toPlainString();
+                    String included = a.included().stripTrailingZeros().toPlainString();
+                    alerts.add(new Notification("billing.usage." + a.level(), (a.level() >= 100 ? "Included usage used up: " : a.level() + " % of included usage: ")
+                            + a.description(), "VE " + a.ve() + " used " + used + " of the " + included + " its plan includes this period ("
+                            + a.description() + ")" + (a.level() >= 100 ? "; more is charged as the plan says." : "."),
+                            Map.of("ve", a.ve(), "meter", a.meter(), "used", used, "included", included, "subscription", a.subscription().toString(),
+                                    "level", a.level())));
                 }
                 List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
                         + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", tenant)
@@ -148,7 +141,7 @@ public final class Dunning implements ScheduledTask {
                     }
                     account.dunningStep = 0;
                     account.dunningSince = null;
-                    return new Decision(0, List.of(), null, Map.of(), alerts, spent);
+                    return new Decision(0, List.of(), null, Map.of(), alerts);
                 }
                 InvoiceEntity oldest = overdue.get(0);
                 long days = Duration.between(oldest.dueAt, now).toDays();
@@ -164,12 +157,16 @@ public final class Dunning implements ScheduledTask {
                 String reason = "invoice " + oldest.number + " (" + Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency) + " "
                         + oldest.currency + " due) is " + days + " day" + (days == 1 ? "" : "s") + " overdue";
                 return new Decision(account.dunningStep, List.copyOf(taken), reason, Map.of("invoice", oldest.number, "daysOverdue", days,
-                        "amountDue", Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency), "currency", oldest.currency), alerts, spent);
+                        "amountDue", Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency), "currency", oldest.currency), alerts);
             });
             List<String> actions = new ArrayList<>();
-            for (String alert : d.alerts()) {
-                actions.add(alert);
-                notify(tenant, alert, "this period's charges reached " + d.spent(), Map.of("spent", d.spent()));
+            for (Notification alert : d.alerts()) {
+                actions.add(alert.event().startsWith("billing.usage.") ? "usage-" + alert.data().get("level") + " " + alert.data().get("meter")
+                        : alert.event().equals("billing.cost.80") ? "alert-80" : "alert-100");
+                Notifier n = notifier;
+                if (n != null) {
+                    n.notifyTenant(tenant, alert);
+                }
             }
             for (Step step : d.taken()) {
                 actions.add(step.action());
@@ -186,6 +183,28 @@ public final class Dunning implements ScheduledTask {
             }
             return new Outcome(tenant, d.step(), actions);
         }
+    }
+
+    /** The customer's spending limit: alerts at 80 % and 100 % of it, each once per period. */
+    private List<Notification> spendingAlerts(EntityManager em, AccountEntity account, Instant now) {
+        if (account.spendingLimit == null) {
+            return List.of();
+        }
+        LiveCost.Cost cost = LiveCost.of(em, account, usage, now, s -> true);
+        java.math.BigDecimal soFar = new java.math.BigDecimal(cost.soFar());
+        String spent = cost.soFar() + " of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency;
+        List<Notification> out = new ArrayList<>();
+        if (soFar.compareTo(account.spendingLimit.multiply(new java.math.BigDecimal("0.8"))) >= 0 && !cost.periodStart().equals(account.alerted80)) {
+            account.alerted80 = cost.periodStart();
+            out.add(new Notification("billing.cost.80", "80 % of your spending limit", "Because this period's charges reached " + spent + ".",
+                    Map.of("spent", spent)));
+        }
+        if (soFar.compareTo(account.spendingLimit) >= 0 && !cost.periodStart().equals(account.alerted100)) {
+            account.alerted100 = cost.periodStart();
+            out.add(new Notification("billing.cost.100", "Your spending limit is reached", "Because this period's charges reached " + spent + ".",
+                    Map.of("spent", spent)));
+        }
+        return out;
     }
 
     /** The strongest VE action the steps taken so far call for: {@code SUSPEND}, {@code STOP}, {@code DESTROY} or none. */
@@ -276,16 +295,12 @@ public final class Dunning implements ScheduledTask {
             case "remind" -> "billing.reminder";
             case "suspend" -> "billing.suspended";
             case "terminate" -> "billing.terminated";
-            case "alert-80" -> "billing.cost.80";
-            case "alert-100" -> "billing.cost.100";
             default -> "billing.unsuspended";
         };
         String subject = switch (action) {
             case "remind" -> "Payment reminder";
             case "suspend" -> "Your servers are suspended";
             case "terminate" -> "Your servers are stopped";
-            case "alert-80" -> "80 % of your spending limit";
-            case "alert-100" -> "Your spending limit is reached";
             default -> "Your servers run again";
         };
         n.notifyTenant(tenant, new Notification(event, subject, "Because " + reason + ".", facts));

@@ -25,8 +25,12 @@ import java.util.function.Predicate;
  */
 final class LiveCost {
 
-    /** One subscription's share; amounts are decimal strings. */
-    public record Line(String kind, String description, UUID subscription, Integer ve, String soFar, String projected) {
+    /**
+     * One subscription's share; amounts are decimal strings. Usage lines also say which meter, how much of it was used
+     * so far this period and how much the plan includes (in the meter's unit).
+     */
+    public record Line(String kind, String description, UUID subscription, Integer ve, String soFar, String projected, String meter, String used,
+                       String included) {
     }
 
     public record Cost(UUID tenant, String currency, Instant periodStart, Instant periodEnd, Instant at, List<Line> lines, String soFar,
@@ -55,7 +59,8 @@ final class LiveCost {
             }
             Instant until = now.isBefore(to) ? now : to;
             BigDecimal[] recurring = recurring(plan, calendar, from, until, to);
-            lines.add(new Line("recurring", plan.name(), s.id, s.veId, Amounts.of(recurring[0], account.currency), Amounts.of(recurring[1], account.currency)));
+            lines.add(new Line("recurring", plan.name(), s.id, s.veId, Amounts.of(recurring[0], account.currency), Amounts.of(recurring[1], account.currency),
+                    null, null, null));
             soFar = soFar.add(recurring[0]);
             projected = projected.add(recurring[1]);
             if (usage != null && s.veId != null) {
@@ -76,7 +81,9 @@ final class LiveCost {
                             .divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL128);
                     BigDecimal costSoFar = UsageCharges.cost(charge, used);
                     BigDecimal costProjected = UsageCharges.cost(charge, expected);
-                    lines.add(new Line("usage", counter.description(), s.id, s.veId, Amounts.of(costSoFar, account.currency), Amounts.of(costProjected, account.currency)));
+                    lines.add(new Line("usage", counter.description(), s.id, s.veId, Amounts.of(costSoFar, account.currency), Amounts.of(costProjected, account.currency),
+                            charge.meter(), used.setScale(6, java.math.RoundingMode.DOWN).stripTrailingZeros().toPlainString(),
+                            charge.included().stripTrailingZeros().toPlainString()));
                     soFar = soFar.add(costSoFar);
                     projected = projected.add(costProjected);
                 }

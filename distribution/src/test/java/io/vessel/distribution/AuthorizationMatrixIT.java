@@ -140,6 +140,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /billing/dunning", "PR");
         EXPECTED.put("GET /billing/tax-settings", "PRA");
         EXPECTED.put("PUT /billing/tax-settings", "PR");
+        EXPECTED.put("GET /billing/invoice-settings", "PRA");
+        EXPECTED.put("PUT /billing/invoice-settings", "PR");
         EXPECTED.put("GET /billing/invoices", "PROA");
         EXPECTED.put("GET /billing/invoices/{id}", "PROA");
         EXPECTED.put("POST /billing/invoices/{id}/credit-notes", "PR");

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -206,6 +207,77 @@ class BillingInvoicesIT {
             assertEquals(1, run(panel).size());
             assertEquals("25.21 19 4.79 30.00", taxes(invoice(panel, munich, 0)));
         }
+    }
+
+    /**
+     * A seller lets a tax engine plugin decide its documents' tax, and numbers them its own way: US sales tax by state
+     * and a resale exemption as the plugin says; a document whose tax the engine cannot decide waits for the next
+     * run — the others are issued, and nothing is issued with a guessed tax.
+     */
+    @Test
+    void aTaxEnginePluginDecidesTheTaxAndASellerNumbersItsOwnWay() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-tax-engine");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            refused(put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"US\",\"engine\":\"testtax\"}"), "engine");
+            Files.createDirectories(panel.pluginsDir);
+            Files.copy(Path.of("target/test-plugins/vessel-testpay-plugin.jar"), panel.pluginsDir.resolve("testpay.jar.part"));
+            Files.move(panel.pluginsDir.resolve("testpay.jar.part"), panel.pluginsDir.resolve("testpay.jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            PanelProcess.poll(Duration.ofSeconds(30), () -> put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"US\",\"engine\":\"testtax\"}")
+                    .status() == 200, "the tax engine");
+            assertEquals("testtax", panel.get("/api/v1/billing/tax-settings").json().get("engine").asText());
+
+            // the seller's own number formats, checked: the sequence is needed, and the year while numbering restarts yearly
+            refused(put(panel, "/api/v1/billing/invoice-settings", "{\"numberFormat\":\"INV-{YYYY}\"}"), "numberFormat");
+            refused(put(panel, "/api/v1/billing/invoice-settings", "{\"numberFormat\":\"INV-{NUMBER}\"}"), "numberFormat");
+            refused(put(panel, "/api/v1/billing/invoice-settings", "{\"numberFormat\":\"X-{YYYY}-{NUMBER}\",\"creditNoteNumberFormat\":"
+                    + "\"X-{YYYY}-{NUMBER}\"}"), "creditNoteNumberFormat");
+            PanelProcess.Response numbering = put(panel, "/api/v1/billing/invoice-settings", "{\"numberFormat\":\"US-{YYYY}/{NUMBER:4}\"}");
+            assertEquals(200, numbering.status(), numbering.toString());
+            assertEquals("CN-{YYYY}-{NUMBER:6}", numbering.json().get("effectiveCreditNoteNumberFormat").asText());
+
+            move(panel, "2027-03-01T05:00:00Z"); // midnight in New York: whole months
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"us\",\"name\":\"US VPS\",\"currency\":\"USD\",\"period\":\"MONTH\",\"price\":\"100.00\"}"));
+            String newYork = usCustomer(panel, "Brooklyn Bakery", "NY", null);
+            String reseller = usCustomer(panel, "Resale Hosting", "NY", "RC-1234");
+            String broken = usCustomer(panel, "Unlucky", "FAIL", null);
+            for (String c : List.of(newYork, reseller, broken)) {
+                subscribe(panel, c, plan);
+            }
+            PanelProcess.Response ran = panel.post("/api/v1/billing/runs", "");
+            assertEquals(200, ran.status(), ran.toString());
+            assertEquals(2, ran.json().get("documents").size(), ran.body());
+            assertEquals("[\"" + broken + "\"]", ran.json().get("failed").toString(), "its document waits: " + ran.body());
+            assertEquals("100.00 8.875 8.88 108.88", taxes(invoice(panel, newYork, 0)));
+            assertEquals("Sales tax NY 8.875%", invoice(panel, newYork, 0).get("taxName").asText());
+            assertTrue(invoice(panel, newYork, 0).get("number").asText().matches("US-2027/000[12]"), invoice(panel, newYork, 0).toString());
+            JsonNode exempt = invoice(panel, reseller, 0);
+            assertEquals("100.00 0 0.00 100.00", taxes(exempt));
+            assertEquals("Exempt: resale certificate RC-1234.", exempt.get("taxNote").asText());
+            assertEquals(0, panel.get("/api/v1/billing/invoices?tenant=" + broken).json().size(), "nothing issued with a guessed tax");
+
+            // once the engine can decide, the next run bills it, numbered on without a gap
+            assertEquals(200, put(panel, "/api/v1/billing/accounts/" + broken, "{\"currency\":\"USD\",\"country\":\"US\",\"region\":\"CA\"}").status());
+            assertEquals(List.of("US-2027/0003"), run(panel));
+            assertEquals("100.00 7.25 7.25 107.25", taxes(invoice(panel, broken, 0)));
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    /** A 422 problem naming {@code field}. */
+    private static void refused(PanelProcess.Response r, String field) {
+        assertProblem(r, 422, null);
+        assertTrue(r.body().contains("\"" + field + "\""), r.body());
+    }
+
+    private static String usCustomer(PanelProcess panel, String name, String state, String taxId) {
+        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
+        PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"USD\",\"anchorDay\":1,\"timeZone\":\"America/New_York\","
+                + "\"country\":\"US\",\"region\":\"" + state + "\"" + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
+        assertEquals(200, account.status(), account.toString());
+        return id;
     }
 
     private static String taxes(JsonNode invoice) {

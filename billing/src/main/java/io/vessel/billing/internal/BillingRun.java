@@ -47,7 +47,7 @@ public final class BillingRun implements ScheduledTask {
     static final String CREDIT_NOTE = "CREDIT_NOTE";
 
     /** What a run did. */
-    public record Result(int accounts, List<String> documents) {
+    public record Result(int accounts, List<String> documents, List<UUID> failed) {
     }
 
     private final Database database;
@@ -92,6 +92,7 @@ public final class BillingRun implements ScheduledTask {
         List<UUID> tenants = database.inTransaction(em -> em.createQuery("select a.tenantId from BillingAccount a order by a.createdAt, a.tenantId", UUID.class)
                 .getResultList()).stream().filter(visible).toList();
         List<String> documents = new ArrayList<>();
+        List<UUID> failed = new ArrayList<>();
         int size = Math.max(1, config.run_chunk());
         for (int from = 0; from < tenants.size(); from += size) {
             List<UUID> chunk = tenants.subList(from, Math.min(tenants.size(), from + size));
@@ -100,11 +101,18 @@ public final class BillingRun implements ScheduledTask {
             } catch (RuntimeException e) {
                 LOG.warn("Billing a chunk of accounts failed, billing them one at a time accounts={}: {}", chunk.size(), e.toString());
                 for (UUID tenant : chunk) {
-                    billAccount(tenant).ifPresent(documents::add);
+                    try {
+                        billAccount(tenant).ifPresent(documents::add);
+                    } catch (RuntimeException single) {
+                        // its document waits for the next run; the others are billed
+                        LOG.warn("Billing an account failed, its document waits for the next run tenant={}: {}", tenant,
+                                single instanceof TaxEngines.TaxUndecided ? single.getMessage() : single.toString());
+                        failed.add(tenant);
+                    }
                 }
             }
         }
-        return new Result(tenants.size(), documents);
+        return new Result(tenants.size(), documents, failed);
     }
 
     /** Bills one account; the number of the document made, if anything was due. Retried once when two runs raced for a new series. */
@@ -171,8 +179,7 @@ public final class BillingRun implements ScheduledTask {
             for (Draft d : series) {
                 d.document().seriesYear = year;
                 d.document().sequence = next;
-                d.document().number = InvoiceNumbers.format(d.document().kind.equals(INVOICE) ? config.invoice_number_format()
-                        : config.credit_note_number_format(), now.atZone(ZoneOffset.UTC).getYear(), next++);
+                d.document().number = InvoiceNumbers.format(numberFormat(em, d.document()), now.atZone(ZoneOffset.UTC).getYear(), next++);
             }
         }
         List<String> numbers = new ArrayList<>();
@@ -243,7 +250,9 @@ public final class BillingRun implements ScheduledTask {
         String kind = total.signum() < 0 ? CREDIT_NOTE : INVOICE;
         InvoiceEntity invoice = new InvoiceEntity(invoiceId, tenant, account.sellerTenant, kind, account.currency, now,
                 now.plus(Duration.ofDays(Math.max(0, config.invoice_due_days()))));
-        Taxes.Treatment tax = taxes.computeIfAbsent(account.sellerTenant + "/" + account.country + "/" + account.region + "/" + account.taxId,
+        SellerEntity seller = em.find(SellerEntity.class, account.sellerTenant);
+        Taxes.Treatment tax = seller != null && seller.taxEngine != null ? taxEngines.decide(seller.taxEngine, taxRequest(seller, account, kind, now, lines))
+                : taxes.computeIfAbsent(account.sellerTenant + "/" + account.country + "/" + account.region + "/" + account.taxId,
                 k -> Taxes.treatment(em, account));
         Taxes.Amounts amounts = Taxes.apply(total, tax, io.vessel.billing.api.Money.currency(account.currency));
         invoice.subtotal = amounts.subtotal();
@@ -253,6 +262,17 @@ public final class BillingRun implements ScheduledTask {
         invoice.taxNote = tax.note();
         invoice.total = amounts.total();
         return Optional.of(new Draft(account, invoice, lines));
+    }
+
+    @Reference
+    private TaxEngines taxEngines;
+
+    private static io.vessel.billing.api.TaxEngine.Request taxRequest(SellerEntity seller, AccountEntity account, String kind, Instant now,
+                                                                     List<InvoiceLineEntity> lines) {
+        return new io.vessel.billing.api.TaxEngine.Request(new io.vessel.billing.api.TaxEngine.Party(seller.tenantId, seller.country, null, seller.taxId),
+                new io.vessel.billing.api.TaxEngine.Party(account.tenantId, account.country, account.region, account.taxId),
+                io.vessel.billing.api.Money.currency(account.currency), seller.pricesIncludeTax, kind, now,
+                lines.stream().map(l -> new io.vessel.billing.api.TaxEngine.Line(l.kind, l.description, l.amount)).toList());
     }
 
     /**
@@ -326,8 +346,15 @@ public final class BillingRun implements ScheduledTask {
         long sequence = InvoiceNumbers.next(em, document.issuerTenant, document.kind, year);
         document.seriesYear = year;
         document.sequence = sequence;
-        document.number = InvoiceNumbers.format(document.kind.equals(INVOICE) ? config.invoice_number_format() : config.credit_note_number_format(),
-                now.atZone(ZoneOffset.UTC).getYear(), sequence);
+        document.number = InvoiceNumbers.format(numberFormat(em, document), now.atZone(ZoneOffset.UTC).getYear(), sequence);
+    }
+
+    /** The format of the document's number: its issuer's own, or the panel's. */
+    private String numberFormat(EntityManager em, InvoiceEntity document) {
+        SellerEntity seller = em.find(SellerEntity.class, document.issuerTenant);
+        boolean invoice = document.kind.equals(INVOICE);
+        String own = seller == null ? null : invoice ? seller.invoiceNumberFormat : seller.creditNoteNumberFormat;
+        return own != null ? own : invoice ? config.invoice_number_format() : config.credit_note_number_format();
     }
 
     /**

@@ -6,7 +6,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.util.UUID;
 
-/** A seller's tax settings: where it is established, its tax id, and whether its prices include tax. */
+/** A seller's settings: where it is established, its tax id, whether its prices include tax, its tax engine and number formats. */
 @Entity(name = "BillingSeller")
 @Table(name = "billing_seller")
 public class SellerEntity {
@@ -18,6 +18,14 @@ public class SellerEntity {
     String taxId;
     @Column(name = "prices_include_tax")
     boolean pricesIncludeTax;
+    /** The tax engine plugin that taxes this seller's documents (null: its own rates). */
+    @Column(name = "tax_engine")
+    String taxEngine;
+    /** The seller's own number formats (null: the panel's {@code billing.invoice.number.format} and credit-note one). */
+    @Column(name = "invoice_number_format")
+    String invoiceNumberFormat;
+    @Column(name = "credit_note_number_format")
+    String creditNoteNumberFormat;
 
     protected SellerEntity() {
     }

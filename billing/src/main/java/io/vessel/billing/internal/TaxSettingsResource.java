@@ -26,7 +26,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/billing/tax-settings}: the caller's own (its tenant's) tax settings as a seller — country, tax id,
- * whether its prices include tax — and its rates per customer country and region. {@code PUT} replaces them whole.
+ * whether its prices include tax — and its rates per customer country and region, or the tax engine plugin that
+ * decides instead. {@code PUT} replaces them whole.
  */
 @Component(service = TaxSettingsResource.class, property = ApiWhiteboard.RESOURCE + "=true")
 @Path("billing/tax-settings")
@@ -36,17 +37,21 @@ public final class TaxSettingsResource {
     public record Rate(String country, String region, String rate, String name) {
     }
 
-    public record TaxSettings(String country, String taxId, Boolean pricesIncludeTax, List<Rate> rates) {
+    /** {@code engine}: the id of a tax engine plugin that taxes the seller's documents instead of {@code rates} (null: the rates). */
+    public record TaxSettings(String country, String taxId, Boolean pricesIncludeTax, List<Rate> rates, String engine) {
     }
 
     /** ISO 3166 country codes, as accounts and tax rates name countries. */
     static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
     private final Database database;
+    private final TaxEngines engines;
 
     @Activate
-    public TaxSettingsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database) {
+    public TaxSettingsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
+                               @Reference TaxEngines engines) {
         this.database = database;
+        this.engines = engines;
     }
 
     @GET
@@ -61,7 +66,7 @@ public final class TaxSettingsResource {
     @RequiresPermission(PlansResource.MANAGE)
     public TaxSettings putTaxSettings(TaxSettings body, @Context SecurityContext security) {
         UUID seller = UUID.fromString(Caller.of(security).tenantId());
-        TaxSettings r = body == null ? new TaxSettings(null, null, null, null) : body;
+        TaxSettings r = body == null ? new TaxSettings(null, null, null, null, null) : body;
         List<Problem.FieldError> errors = new ArrayList<>();
         String country = r.country() == null ? null : r.country().strip().toUpperCase(Locale.ROOT);
         if (country != null && !COUNTRIES.contains(country)) {
@@ -69,6 +74,11 @@ public final class TaxSettingsResource {
         }
         if (r.taxId() != null && r.taxId().length() > 64) {
             errors.add(new Problem.FieldError("taxId", "at most 64 characters"));
+        }
+        String engine = r.engine() == null || r.engine().isBlank() ? null : r.engine().strip();
+        if (engine != null && !engines.ids().contains(engine)) {
+            errors.add(new Problem.FieldError("engine", engines.ids().isEmpty() ? "no tax engine plugin is installed"
+                    : "one of the installed tax engines " + engines.ids()));
         }
         List<TaxRateEntity> rates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -114,6 +124,7 @@ public final class TaxSettingsResource {
             settings.country = country;
             settings.taxId = r.taxId() == null || r.taxId().isBlank() ? null : r.taxId().strip();
             settings.pricesIncludeTax = Boolean.TRUE.equals(r.pricesIncludeTax());
+            settings.taxEngine = engine;
             em.createQuery("delete from BillingTaxRate r where r.sellerTenant = :s").setParameter("s", seller).executeUpdate();
             rates.forEach(em::persist);
             em.flush();
@@ -126,6 +137,6 @@ public final class TaxSettingsResource {
         List<Rate> rates = em.createQuery("select r from BillingTaxRate r where r.sellerTenant = :s order by r.country, r.region", TaxRateEntity.class)
                 .setParameter("s", seller).getResultList().stream()
                 .map(r -> new Rate(r.country, r.region, r.rate.stripTrailingZeros().toPlainString(), r.name)).toList();
-        return s == null ? new TaxSettings(null, null, false, rates) : new TaxSettings(s.country, s.taxId, s.pricesIncludeTax, rates);
+        return s == null ? new TaxSettings(null, null, false, rates, null) : new TaxSettings(s.country, s.taxId, s.pricesIncludeTax, rates, s.taxEngine);
     }
 }

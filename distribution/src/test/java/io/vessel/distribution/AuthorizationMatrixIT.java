@@ -149,6 +149,9 @@ class AuthorizationMatrixIT {
         // payments: customers pay their own (through a gateway); sellers refund their customers'
         EXPECTED.put("GET /billing/gateways", "PROA");
         EXPECTED.put("POST /billing/gateways/{gateway}/webhook", "public");
+        EXPECTED.put("GET /billing/gateways/{gateway}/credentials", "PR");
+        EXPECTED.put("PUT /billing/gateways/{gateway}/credentials", "PR");
+        EXPECTED.put("DELETE /billing/gateways/{gateway}/credentials", "PR");
         EXPECTED.put("POST /billing/checkouts", "PRO");
         EXPECTED.put("GET /billing/checkouts/{id}", "PRO");
         EXPECTED.put("GET /billing/payments/{id}", "PROA");
@@ -311,7 +314,8 @@ class AuthorizationMatrixIT {
             p = p.replace(idParam(kind), id);
         }
         return "/api/v1" + p.replace("{id}", node).replace("{tokenId}", UUID.randomUUID().toString()).replace("{name}", nameFor(template))
-                .replace("{version}", "999").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999");
+                .replace("{version}", "999").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999")
+                .replace("{gateway}", "testpay");
     }
 
     private static String nameFor(String template) {

@@ -154,6 +154,98 @@ class BillingPaymentsIT {
         }
     }
 
+    /**
+     * A reseller takes its customers' payments into its own account at the payment service: its credentials are
+     * sealed at rest and never shown back, its customers' checkouts, refunds and webhooks use them, and calls signed
+     * with anybody else's secret — or verified for another seller — never touch its payments.
+     */
+    @Test
+    void aResellerTakesItsCustomersPaymentsIntoItsOwnGatewayAccount() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-payments-reseller");
+        String resellerSecret = "whsec-reseller-9d2e77";
+        try (FakePaymentService providers = new FakePaymentService(SECRET); FakePaymentService own = new FakePaymentService(resellerSecret)) {
+            Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\ntestpay.api.url = " + providers.url()
+                    + "\ntestpay.secret = " + SECRET + "\n");
+            try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+                Files.createDirectories(panel.pluginsDir);
+                Files.copy(Path.of("target/test-plugins/vessel-testpay-plugin.jar"), panel.pluginsDir.resolve("testpay.jar.part"));
+                Files.move(panel.pluginsDir.resolve("testpay.jar.part"), panel.pluginsDir.resolve("testpay.jar"), StandardCopyOption.ATOMIC_MOVE);
+                PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/billing/gateways").body().contains("\"testpay\""), "the gateway");
+                String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Own Till Hosting\",\"kind\":\"RESELLER\"}"));
+                panel.createAccount(reseller, "till", "reseller-admin", "Till-Password-1");
+                PanelProcess.As till = panel.login("till", "Till-Password-1");
+
+                // what the gateway takes; nonsense refused; the secret never shown back, nor kept in clear
+                JsonNode offered = till.get("/api/v1/billing/gateways/testpay/credentials").json();
+                assertEquals("[]", offered.get("set").toString(), offered.toString());
+                assertTrue(offered.get("fields").toString().contains("\"secret\""), offered.toString());
+                assertProblem(till.send("PUT", "/api/v1/billing/gateways/testpay/credentials", "{\"apiUrl\":\"" + own.url() + "\"}"), 422);
+                assertProblem(till.send("PUT", "/api/v1/billing/gateways/testpay/credentials", "{\"secret\":\"x\",\"colour\":\"red\"}"), 422);
+                PanelProcess.Response set = till.send("PUT", "/api/v1/billing/gateways/testpay/credentials", "{\"secret\":\"" + resellerSecret
+                        + "\",\"apiUrl\":\"" + own.url() + "\"}");
+                assertEquals(200, set.status(), set.toString());
+                assertEquals("[\"apiUrl\",\"secret\"]", set.json().get("set").toString());
+                assertTrue(!set.body().contains(resellerSecret) && !till.get("/api/v1/billing/gateways/testpay/credentials").body().contains(resellerSecret));
+                assertNoFileHolds(work, resellerSecret);
+
+                // its customer pays into the reseller's account
+                String plan = PanelProcess.createdId(till.post("/api/v1/billing/plans",
+                        "{\"code\":\"own\",\"name\":\"Own\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"9.00\"}"));
+                String customer = PanelProcess.createdId(till.post("/api/v1/tenants", "{\"name\":\"Reseller's Shop\",\"kind\":\"CUSTOMER\"}"));
+                assertEquals(201, till.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
+                assertEquals(1, panel.post("/api/v1/billing/runs", "").json().get("documents").size());
+                panel.createAccount(customer, "shopper", "customer-owner", "Shopper-Password-1");
+                PanelProcess.As shopper = panel.login("shopper", "Shopper-Password-1");
+                String invoiceId = shopper.get("/api/v1/billing/invoices").json().get(0).get("id").asText();
+                JsonNode paying = checkout(shopper, customer, ",\"invoice\":\"" + invoiceId + "\"");
+                assertNotNull(own.lastPayment(), "the reseller's account was asked");
+                assertEquals(null, providers.lastPayment(), "the provider's account was not");
+                assertTrue(own.lastPayment().get("webhook_url").asText().endsWith("?seller=" + reseller), own.lastPayment().toString());
+                JsonNode succeeded = own.payOnHostedPage(paying.get("redirect").asText(), GOOD_CARD);
+                assertEquals("0.00", amountDue(shopper, invoiceId));
+
+                // the provider's secret does not sign for the reseller's account, and the provider's own webhook does not reach its payments
+                ObjectNode reversal = succeeded.deepCopy();
+                reversal.put("id", "evt_cross").put("type", "dispute.lost");
+                String sellerHook = own.lastPayment().get("webhook_url").asText();
+                String providerHook = sellerHook.substring(0, sellerHook.indexOf('?'));
+                assertProblem(own.deliverTo(sellerHook, reversal, providers.sign(reversal)), 400);
+                assertEquals(0, own.deliverTo(providerHook, reversal, providers.sign(reversal)).json().get("applied").asInt());
+                assertProblem(own.deliverTo(providerHook + "?seller=" + java.util.UUID.randomUUID(), reversal, own.sign(reversal)), 400);
+                assertEquals("0.00", amountDue(shopper, invoiceId), "nothing was taken back");
+
+                // a refund goes back through the reseller's account
+                String payment = shopper.get("/api/v1/billing/checkouts/" + paying.get("id").asText()).json().get("payment").asText();
+                PanelProcess.Response refunded = till.post("/api/v1/billing/payments/" + payment + "/refunds", "{\"amount\":\"1.00\",\"reason\":\"goodwill\"}");
+                assertEquals(201, refunded.status(), refunded.toString());
+                assertEquals(1, own.refunds());
+                assertEquals(0, providers.refunds());
+
+                // without its credentials, the next checkout goes to the provider's account again
+                assertEquals(200, till.send("DELETE", "/api/v1/billing/gateways/testpay/credentials", null).status());
+                checkout(shopper, customer, ",\"amount\":\"5.00\"");
+                assertNotNull(providers.lastPayment());
+            }
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    /** No file of the panel's (database, logs) holds {@code secret} in clear; the VEs' storage is not the panel's. */
+    private static void assertNoFileHolds(Path work, String secret) throws IOException {
+        byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
+        try (var files = Files.walk(work)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.toString().contains("/storage/")).toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                for (int i = 0; i + needle.length <= bytes.length; i++) {
+                    if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+                        throw new AssertionError(f + " holds the secret in clear");
+                    }
+                }
+            }
+        }
+    }
+
     private static JsonNode checkout(PanelProcess.As payer, String account, String more) {
         PanelProcess.Response r = payer.post("/api/v1/billing/checkouts", "{\"account\":\"" + account + "\",\"gateway\":\"testpay\"" + more + "}");
         assertEquals(201, r.status(), r.toString());
@@ -258,7 +350,19 @@ class BillingPaymentsIT {
         }
 
         PanelProcess.Response deliverRaw(byte[] body, String signature) {
-            String webhook = payments.values().iterator().next().get("webhook_url").asText();
+            return deliverTo(payments.values().iterator().next().get("webhook_url").asText(), body, signature);
+        }
+
+        /** A call to any webhook URL, as anybody on the internet may make. */
+        PanelProcess.Response deliverTo(String webhook, JsonNode event, String signature) {
+            try {
+                return deliverTo(webhook, PanelProcess.JSON.writeValueAsBytes(event), signature);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private PanelProcess.Response deliverTo(String webhook, byte[] body, String signature) {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(webhook)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
             if (signature != null) {

@@ -23,6 +23,20 @@ public interface PaymentGateway {
     String displayName();
 
     /**
+     * The credentials a seller (a reseller) may give to take payments into its own account at the payment service
+     * rather than the provider's (empty: the gateway only works with its plugin settings). When a seller has given
+     * them, every request for its customers carries them in {@code credentials}, and its webhook calls come to a URL
+     * of its own and carry them too, so the gateway checks signatures with the seller's secret.
+     */
+    default List<CredentialField> sellerCredentials() {
+        return List.of();
+    }
+
+    /** A credential a seller gives: its key in {@code credentials}, a label, whether it is secret (never shown back). */
+    record CredentialField(String name, String label, boolean secret, boolean required) {
+    }
+
+    /**
      * Starts a payment of {@code request.amount()}. {@code request.paymentId()} is Vessel's id of the attempt and the
      * idempotency key: the same id must never charge twice.
      */
@@ -53,8 +67,10 @@ public interface PaymentGateway {
      * @param amount     how much, in the account's currency
      * @param webhookUrl where the gateway reports the outcome
      * @param returnUrl  where the hosted page sends the customer back to
+     * @param credentials the seller's own credentials ({@link #sellerCredentials}); empty: the plugin's settings
      */
-    record CheckoutRequest(UUID paymentId, UUID tenantId, Money amount, String description, URI webhookUrl, URI returnUrl) {
+    record CheckoutRequest(UUID paymentId, UUID tenantId, Money amount, String description, URI webhookUrl, URI returnUrl,
+                           Map<String, String> credentials) {
     }
 
     /**
@@ -64,14 +80,18 @@ public interface PaymentGateway {
     record Checkout(String reference, URI redirect, Outcome outcome, String message) {
     }
 
-    record RefundRequest(UUID refundId, String paymentReference, Money amount, String reason) {
+    /** @param credentials the credentials the payment was taken with (empty: the plugin's settings) */
+    record RefundRequest(UUID refundId, String paymentReference, Money amount, String reason, Map<String, String> credentials) {
     }
 
     record Refund(String reference, Outcome outcome, String message) {
     }
 
-    /** A webhook call as received: header names in lower case, the body's bytes untouched (signatures cover them). */
-    record WebhookCall(Map<String, List<String>> headers, byte[] body) {
+    /**
+     * A webhook call as received: header names in lower case, the body's bytes untouched (signatures cover them), and
+     * the credentials of the seller whose webhook URL was called (empty: the plugin's settings).
+     */
+    record WebhookCall(Map<String, List<String>> headers, byte[] body, Map<String, String> credentials) {
 
         /** The first value of a header, or null. */
         public String header(String name) {

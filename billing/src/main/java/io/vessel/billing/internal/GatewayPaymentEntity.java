@@ -24,6 +24,9 @@ public class GatewayPaymentEntity {
     @Column(name = "tenant_id")
     UUID tenantId;
     String gateway;
+    /** Whose credentials it was made with: '' the plugin's settings, else the seller's tenant id. */
+    @Column(name = "credentials_of")
+    String credentialsOf = "";
     String reference;
     @Column(name = "invoice_id")
     UUID invoiceId;

@@ -76,6 +76,115 @@ public final class PaymentGateways {
         gateways.values().removeIf(r -> r.gateway() == gateway);
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.security.SecretSealer sealer;
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The credentials of {@code channel} ('' the plugin's own settings: none here, else a seller's) at a gateway. */
+    private Map<String, String> credentials(String channel, String gatewayId) {
+        if (channel.isEmpty()) {
+            return Map.of();
+        }
+        GatewayCredentialsEntity stored = database.inTransaction(em -> em.find(GatewayCredentialsEntity.class,
+                new GatewayCredentialsEntity.Key(UUID.fromString(channel), gatewayId)));
+        if (stored == null) {
+            return Map.of();
+        }
+        io.vessel.api.security.SecretSealer s = sealer;
+        if (s == null) {
+            throw new ProblemException(503, "secrets-unavailable", "Secrets unavailable", "The panel's secret store is not running; try again shortly.");
+        }
+        try {
+            return Map.copyOf(JSON.readValue(s.open(stored.sealed), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { }));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            LOG.warn("A seller's gateway credentials do not open seller={} gateway={}: {}", channel, gatewayId, e.getMessage());
+            throw new ProblemException(502, "payment-gateway", "Payment gateway failed", "The seller's credentials for " + gatewayId
+                    + " cannot be read; the seller must enter them again.");
+        }
+    }
+
+    /** What a seller set at a gateway, as shown back: secret values never, only that they are set. */
+    public record CredentialsView(String gateway, List<PaymentGateway.CredentialField> fields, Map<String, String> values, List<String> set,
+                                  java.time.Instant updatedAt) {
+    }
+
+    CredentialsView credentialsView(UUID seller, String gatewayId) {
+        Registered gateway = require(gatewayId);
+        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.gateway()::sellerCredentials).orElse(List.of());
+        GatewayCredentialsEntity stored = database.inTransaction(em -> em.find(GatewayCredentialsEntity.class, new GatewayCredentialsEntity.Key(seller, gatewayId)));
+        Map<String, String> values = stored == null ? Map.of() : credentials(seller.toString(), gatewayId);
+        Map<String, String> shown = new java.util.TreeMap<>();
+        for (PaymentGateway.CredentialField f : fields) {
+            if (!f.secret() && values.containsKey(f.name())) {
+                shown.put(f.name(), values.get(f.name()));
+            }
+        }
+        return new CredentialsView(gatewayId, fields, shown, values.keySet().stream().sorted().toList(), stored == null ? null : stored.updatedAt);
+    }
+
+    /** Stores a seller's own credentials at a gateway (all fields the gateway declares; required ones needed); null: removes them. */
+    CredentialsView putCredentials(UUID seller, String gatewayId, Map<String, String> given, String by) {
+        Registered gateway = require(gatewayId);
+        if (given == null) {
+            database.inTransaction(em -> em.createQuery("delete from BillingGatewayCredentials c where c.sellerTenant = :s and c.gateway = :g")
+                    .setParameter("s", seller).setParameter("g", gatewayId).executeUpdate());
+            LOG.info("Seller gateway credentials removed seller={} gateway={} by={}", seller, gatewayId, by);
+            return credentialsView(seller, gatewayId);
+        }
+        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.gateway()::sellerCredentials).orElse(List.of());
+        List<io.vessel.web.api.Problem.FieldError> errors = new ArrayList<>();
+        if (fields.isEmpty()) {
+            errors.add(new io.vessel.web.api.Problem.FieldError("gateway", gatewayId + " takes payments only into the provider's account"));
+        }
+        java.util.Set<String> known = new java.util.HashSet<>();
+        Map<String, String> clean = new java.util.TreeMap<>();
+        for (PaymentGateway.CredentialField f : fields) {
+            known.add(f.name());
+            String v = given.get(f.name());
+            if (v == null || v.isBlank()) {
+                if (f.required()) {
+                    errors.add(new io.vessel.web.api.Problem.FieldError(f.name(), "required: " + f.label()));
+                }
+            } else if (v.length() > 2000) {
+                errors.add(new io.vessel.web.api.Problem.FieldError(f.name(), "at most 2000 characters"));
+            } else {
+                clean.put(f.name(), v.strip());
+            }
+        }
+        given.keySet().stream().filter(k -> !known.contains(k)).sorted()
+                .forEach(k -> errors.add(new io.vessel.web.api.Problem.FieldError(k, "not a credential of " + gatewayId + " (it takes " + known + ")")));
+        if (!errors.isEmpty()) {
+            throw PlansResource.unprocessable("The credentials for " + gatewayId + " are not valid.", errors);
+        }
+        io.vessel.api.security.SecretSealer s = sealer;
+        if (s == null) {
+            throw new ProblemException(503, "secrets-unavailable", "Secrets unavailable", "The panel's secret store is not running; try again shortly.");
+        }
+        String sealed;
+        try {
+            sealed = s.seal(JSON.writeValueAsString(clean));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        database.inTransaction(em -> {
+            GatewayCredentialsEntity c = em.find(GatewayCredentialsEntity.class, new GatewayCredentialsEntity.Key(seller, gatewayId));
+            boolean fresh = c == null;
+            if (fresh) {
+                c = new GatewayCredentialsEntity(seller, gatewayId);
+            }
+            c.sealed = sealed;
+            c.updatedAt = clock.instant();
+            c.updatedBy = by;
+            if (fresh) {
+                em.persist(c); // with its state: the insert takes what the entity holds now
+            }
+            return null;
+        });
+        LOG.info("Seller gateway credentials set seller={} gateway={} by={}", seller, gatewayId, by);
+        return credentialsView(seller, gatewayId);
+    }
+
     /** A gateway as listed to customers. */
     public record GatewayView(String id, String name) {
     }
@@ -121,11 +230,16 @@ public final class PaymentGateways {
                 Amounts.requireMinorUnits(amount, account.currency, "payment");
             }
             GatewayPaymentEntity a = new GatewayPaymentEntity(tenant, gateway.id(), invoiceId, pay, account.currency, clock.instant());
+            if (account.sellerTenant != null && em.find(GatewayCredentialsEntity.class, new GatewayCredentialsEntity.Key(account.sellerTenant, gateway.id())) != null) {
+                a.credentialsOf = account.sellerTenant.toString(); // the customer pays into its seller's own account at the gateway
+            }
             em.persist(a);
             return a;
         });
+        Map<String, String> credentials = credentials(attempt.credentialsOf, gateway.id());
+        URI hook = attempt.credentialsOf.isEmpty() ? webhookUrl : URI.create(webhookUrl + "?seller=" + attempt.credentialsOf);
         PaymentGateway.CheckoutRequest request = new PaymentGateway.CheckoutRequest(attempt.id, tenant, new Money(attempt.amount,
-                Money.currency(attempt.currency)), "Payment " + attempt.id, webhookUrl, returnUrl);
+                Money.currency(attempt.currency)), "Payment " + attempt.id, hook, returnUrl, credentials);
         PaymentGateway.Checkout answer;
         try {
             answer = call(gateway, "checkout " + attempt.id, () -> gateway.gateway().checkout(request));
@@ -144,7 +258,7 @@ public final class PaymentGateways {
             return null;
         });
         switch (answer.outcome()) {
-            case SUCCEEDED -> succeeded(gateway.id(), answer.reference());
+            case SUCCEEDED -> succeeded(attempt.id);
             case DECLINED -> decline(attempt.id, answer.message());
             case PENDING -> {
             }
@@ -168,8 +282,15 @@ public final class PaymentGateways {
      * Reads a webhook call with its gateway (which checks the signature) and applies each event not seen before, in
      * one transaction per event with its record of having been seen: a redelivery changes nothing.
      */
-    int webhook(String gatewayId, PaymentGateway.WebhookCall call) {
+    int webhook(String gatewayId, UUID seller, Map<String, List<String>> headers, byte[] body) {
         Registered gateway = require(gatewayId);
+        String channel = seller == null ? "" : seller.toString();
+        Map<String, String> credentials = credentials(channel, gatewayId);
+        if (seller != null && credentials.isEmpty()) {
+            LOG.warn("Payment gateway webhook refused, the seller has no credentials there gateway={} seller={}", gatewayId, seller);
+            throw new ProblemException(400, "invalid-signature", "Invalid signature", "The call is not signed by " + gatewayId + ".");
+        }
+        PaymentGateway.WebhookCall call = new PaymentGateway.WebhookCall(headers, body, credentials);
         List<PaymentGateway.Event> events;
         try {
             events = call(gateway, "webhook", () -> gateway.gateway().webhook(call));
@@ -183,7 +304,7 @@ public final class PaymentGateways {
         int applied = 0;
         List<UUID> touched = new ArrayList<>();
         for (PaymentGateway.Event event : events == null ? List.<PaymentGateway.Event>of() : events) {
-            UUID tenant = database.inTransaction(em -> apply(em, gatewayId, event));
+            UUID tenant = database.inTransaction(em -> apply(em, gatewayId, channel, event));
             if (tenant != null) {
                 applied++;
                 touched.add(tenant);
@@ -196,14 +317,20 @@ public final class PaymentGateways {
         return applied;
     }
 
-    /** Applies one event unless it was seen before; answers the tenant it changed, or null. */
-    private UUID apply(EntityManager em, String gatewayId, PaymentGateway.Event event) {
-        if (event.id() == null || event.kind() == null || em.find(GatewayEventEntity.class, new GatewayEventEntity.Key(gatewayId, event.id())) != null) {
+    /**
+     * Applies one event unless it was seen before; answers the tenant it changed, or null. Only payments made with the
+     * credentials the call was verified with ({@code channel}) are touched: a seller signing with its own secret
+     * reaches its own customers' payments, never the provider's or another seller's.
+     */
+    private UUID apply(EntityManager em, String gatewayId, String channel, PaymentGateway.Event event) {
+        String eventKey = channel.isEmpty() ? event.id() : channel + "/" + event.id();
+        if (event.id() == null || event.kind() == null || em.find(GatewayEventEntity.class, new GatewayEventEntity.Key(gatewayId, eventKey)) != null) {
             return null;
         }
-        em.persist(new GatewayEventEntity(gatewayId, event.id(), event.kind().name(), clock.instant()));
-        GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.reference = :r",
-                GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("r", event.paymentReference()).getResultStream().findFirst().orElse(null);
+        em.persist(new GatewayEventEntity(gatewayId, eventKey, event.kind().name(), clock.instant()));
+        GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.credentialsOf = :c"
+                + " and a.reference = :r", GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("c", channel)
+                .setParameter("r", event.paymentReference()).getResultStream().findFirst().orElse(null);
         if (attempt == null) {
             LOG.warn("Payment gateway event for an unknown payment gateway={} event={} reference={}", gatewayId, event.id(), event.paymentReference());
             return null;
@@ -251,11 +378,9 @@ public final class PaymentGateways {
     }
 
     /** Called when the gateway answered a checkout with SUCCEEDED at once. */
-    private void succeeded(String gatewayId, String reference) {
+    private void succeeded(UUID attemptId) {
         UUID tenant = database.inTransaction(em -> {
-            GatewayPaymentEntity attempt = em.createQuery("select a from BillingGatewayPayment a where a.gateway = :g and a.reference = :r",
-                    GatewayPaymentEntity.class).setParameter("g", gatewayId).setParameter("r", reference).getSingleResult();
-            em.lock(attempt, LockModeType.PESSIMISTIC_WRITE);
+            GatewayPaymentEntity attempt = em.find(GatewayPaymentEntity.class, attemptId, LockModeType.PESSIMISTIC_WRITE);
             receive(em, attempt);
             return attempt.tenantId;
         });
@@ -308,7 +433,7 @@ public final class PaymentGateways {
      */
     RefundView refund(UUID paymentId, BigDecimal amount, String reason, String by) {
         UUID refundId = UUID.randomUUID();
-        record Asked(UUID tenant, String currency, String gateway, String reference) {
+        record Asked(UUID tenant, String currency, String gateway, String reference, String channel) {
         }
         Asked asked = database.inTransaction(em -> {
             PaymentEntity payment = em.find(PaymentEntity.class, paymentId);
@@ -318,19 +443,21 @@ public final class PaymentGateways {
             AccountEntity account = AccountsResource.requireAccount(em, payment.tenantId, LockModeType.PESSIMISTIC_WRITE);
             checkRefundable(em, account, payment, amount);
             if (!"GATEWAY".equals(payment.method)) {
-                return new Asked(payment.tenantId, payment.currency, null, null);
+                return new Asked(payment.tenantId, payment.currency, null, null, "");
             }
             RefundEntity pending = new RefundEntity(refundId, payment, amount, RefundEntity.REFUND, reason, clock.instant(), by);
             pending.state = RefundEntity.PENDING;
             em.persist(pending);
             int colon = payment.reference.indexOf(':');
-            return new Asked(payment.tenantId, payment.currency, payment.reference.substring(0, colon), payment.reference.substring(colon + 1));
+            String channel = em.createQuery("select a.credentialsOf from BillingGatewayPayment a where a.paymentId = :p", String.class)
+                    .setParameter("p", payment.id).getResultStream().findFirst().orElse("");
+            return new Asked(payment.tenantId, payment.currency, payment.reference.substring(0, colon), payment.reference.substring(colon + 1), channel);
         });
         String gatewayReference = null;
         if (asked.gateway() != null) {
             try {
                 gatewayReference = askGateway(refundId, asked.gateway(), asked.reference(), new Money(amount.setScale(
-                        Money.currency(asked.currency()).getDefaultFractionDigits()), Money.currency(asked.currency())), reason);
+                        Money.currency(asked.currency()).getDefaultFractionDigits()), Money.currency(asked.currency())), reason, asked.channel());
             } catch (ProblemException e) {
                 database.inTransaction(em -> {
                     em.find(RefundEntity.class, refundId, LockModeType.PESSIMISTIC_WRITE).state = RefundEntity.FAILED;
@@ -361,12 +488,13 @@ public final class PaymentGateways {
     }
 
     /** Asks the gateway for a refund; answers its reference. */
-    private String askGateway(UUID refundId, String gatewayId, String paymentReference, Money amount, String reason) {
+    private String askGateway(UUID refundId, String gatewayId, String paymentReference, Money amount, String reason, String channel) {
         Registered gateway = require(gatewayId);
+        Map<String, String> credentials = credentials(channel, gatewayId);
         PaymentGateway.Refund answer;
         try {
             answer = call(gateway, "refund " + refundId, () -> gateway.gateway().refund(new PaymentGateway.RefundRequest(refundId, paymentReference,
-                    amount, reason)));
+                    amount, reason, credentials)));
         } catch (PaymentGatewayException e) {
             throw gatewayProblem(gateway, e);
         }

@@ -72,6 +72,25 @@ public final class TestPayGateway implements PaymentGateway {
         return "Card (TestPay)";
     }
 
+    /** A reseller's own TestPay account: its API key (also its webhook secret) and, optionally, its own API URL. */
+    @Override
+    public List<CredentialField> sellerCredentials() {
+        return List.of(new CredentialField("secret", "API key and webhook signing secret", true, true),
+                new CredentialField("apiUrl", "API URL (when not the provider's)", false, false));
+    }
+
+    /** The API and secret to use: the seller's own when it gave them, else the plugin's settings. */
+    private record Account(URI api, String secret) {
+    }
+
+    private Account account(Map<String, String> credentials) {
+        if (credentials == null || credentials.get("secret") == null) {
+            return new Account(api, secret);
+        }
+        String url = credentials.get("apiUrl");
+        return new Account(url == null ? api : URI.create(url.endsWith("/") ? url : url + "/"), credentials.get("secret"));
+    }
+
     @Override
     public Checkout checkout(CheckoutRequest request) throws PaymentGatewayException {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -83,7 +102,7 @@ public final class TestPayGateway implements PaymentGateway {
         if (request.returnUrl() != null) {
             body.put("return_url", request.returnUrl().toString());
         }
-        JsonNode answer = post("payments", body);
+        JsonNode answer = post(account(request.credentials()), "payments", body);
         String status = answer.path("status").asText();
         Outcome outcome = switch (status) {
             case "succeeded" -> Outcome.SUCCEEDED;
@@ -96,7 +115,7 @@ public final class TestPayGateway implements PaymentGateway {
 
     @Override
     public Refund refund(RefundRequest request) throws PaymentGatewayException {
-        JsonNode answer = post("refunds", Map.of("payment", request.paymentReference(), "amount", request.amount().amount().toPlainString(),
+        JsonNode answer = post(account(request.credentials()), "refunds", Map.of("payment", request.paymentReference(), "amount", request.amount().amount().toPlainString(),
                 "reference", request.refundId().toString()));
         Outcome outcome = "succeeded".equals(answer.path("status").asText()) ? Outcome.SUCCEEDED
                 : "failed".equals(answer.path("status").asText()) ? Outcome.DECLINED : Outcome.PENDING;
@@ -106,7 +125,7 @@ public final class TestPayGateway implements PaymentGateway {
     @Override
     public List<Event> webhook(WebhookCall call) throws PaymentGatewayException {
         String signature = call.header(SIGNATURE);
-        byte[] expected = HexFormat.of().formatHex(hmac(call.body())).getBytes(StandardCharsets.US_ASCII);
+        byte[] expected = HexFormat.of().formatHex(hmac(account(call.credentials()).secret(), call.body())).getBytes(StandardCharsets.US_ASCII);
         if (signature == null || !MessageDigest.isEqual(expected, signature.strip().toLowerCase().getBytes(StandardCharsets.US_ASCII))) {
             throw new PaymentGatewayException(Reason.INVALID_SIGNATURE, "missing or wrong " + SIGNATURE, null);
         }
@@ -132,10 +151,10 @@ public final class TestPayGateway implements PaymentGateway {
                 event.path("message").asText(null)));
     }
 
-    private JsonNode post(String path, Map<String, Object> body) throws PaymentGatewayException {
+    private JsonNode post(Account account, String path, Map<String, Object> body) throws PaymentGatewayException {
         try {
-            HttpRequest request = HttpRequest.newBuilder(api.resolve(path)).timeout(Duration.ofSeconds(15))
-                    .header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
+            HttpRequest request = HttpRequest.newBuilder(account.api().resolve(path)).timeout(Duration.ofSeconds(15))
+                    .header("Authorization", "Bearer " + account.secret()).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             JsonNode answer = response.body().length == 0 ? json.createObjectNode() : json.readTree(response.body());
@@ -154,7 +173,7 @@ public final class TestPayGateway implements PaymentGateway {
         }
     }
 
-    private byte[] hmac(byte[] body) throws PaymentGatewayException {
+    private static byte[] hmac(String secret, byte[] body) throws PaymentGatewayException {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

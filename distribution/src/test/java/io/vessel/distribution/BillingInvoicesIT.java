@@ -220,9 +220,7 @@ class BillingInvoicesIT {
         Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
         try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
             refused(put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"US\",\"engine\":\"testtax\"}"), "engine");
-            Files.createDirectories(panel.pluginsDir);
-            Files.copy(Path.of("target/test-plugins/vessel-testpay-plugin.jar"), panel.pluginsDir.resolve("testpay.jar.part"));
-            Files.move(panel.pluginsDir.resolve("testpay.jar.part"), panel.pluginsDir.resolve("testpay.jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            panel.installPlugin(PanelProcess.TESTPAY_PLUGIN, "testpay");
             PanelProcess.poll(Duration.ofSeconds(30), () -> put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"US\",\"engine\":\"testtax\"}")
                     .status() == 200, "the tax engine");
             assertEquals("testtax", panel.get("/api/v1/billing/tax-settings").json().get("engine").asText());

@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,9 +48,7 @@ class BillingPaymentsIT {
             Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\ntestpay.api.url = " + testpay.url()
                     + "\ntestpay.secret = " + SECRET + "\n");
             try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
-                Files.createDirectories(panel.pluginsDir);
-                Files.copy(Path.of("target/test-plugins/vessel-testpay-plugin.jar"), panel.pluginsDir.resolve("testpay.jar.part"));
-                Files.move(panel.pluginsDir.resolve("testpay.jar.part"), panel.pluginsDir.resolve("testpay.jar"), StandardCopyOption.ATOMIC_MOVE);
+                panel.installPlugin(PanelProcess.TESTPAY_PLUGIN, "testpay");
                 PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/billing/gateways").body().contains("\"testpay\""), "the gateway");
                 assertEquals("Card (TestPay)", panel.get("/api/v1/billing/gateways").json().get(0).get("name").asText());
 
@@ -167,9 +164,7 @@ class BillingPaymentsIT {
             Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\ntestpay.api.url = " + providers.url()
                     + "\ntestpay.secret = " + SECRET + "\n");
             try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
-                Files.createDirectories(panel.pluginsDir);
-                Files.copy(Path.of("target/test-plugins/vessel-testpay-plugin.jar"), panel.pluginsDir.resolve("testpay.jar.part"));
-                Files.move(panel.pluginsDir.resolve("testpay.jar.part"), panel.pluginsDir.resolve("testpay.jar"), StandardCopyOption.ATOMIC_MOVE);
+                panel.installPlugin(PanelProcess.TESTPAY_PLUGIN, "testpay");
                 PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/billing/gateways").body().contains("\"testpay\""), "the gateway");
                 String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Own Till Hosting\",\"kind\":\"RESELLER\"}"));
                 panel.createAccount(reseller, "till", "reseller-admin", "Till-Password-1");

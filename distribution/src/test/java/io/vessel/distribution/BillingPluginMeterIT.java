@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,9 +31,7 @@ class BillingPluginMeterIT {
             assertProblem(unknown, 422, null);
             assertTrue(unknown.body().contains("charges[0].meter"), "no such meter before the plugin comes: " + unknown.body());
 
-            Files.createDirectories(panel.pluginsDir);
-            Files.copy(HotDeployIT.PLUGIN, panel.pluginsDir.resolve("sample.jar.part"));
-            Files.move(panel.pluginsDir.resolve("sample.jar.part"), panel.pluginsDir.resolve("sample.jar"), StandardCopyOption.ATOMIC_MOVE);
+            panel.installPlugin(HotDeployIT.PLUGIN, "sample");
             PanelProcess.poll(Duration.ofSeconds(30), () -> panel.post("/api/v1/billing/plans", plan).status() == 201, "the plugin's meter");
             String planId = panel.get("/api/v1/billing/plans").json().get(0).get("id").asText();
             PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/sample/greetings").status() == 200, "the plugin's greetings");

@@ -57,6 +57,10 @@ class BillingUsageIT {
             Thread.sleep(5_000); // the next sweep stores it
             JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
             assertTrue(new BigDecimal(cost.at("/lines/1/soFar").asText()).compareTo(new BigDecimal("0.02")) >= 0, "the CPU so far costs: " + cost);
+            // the next invoice, at the month's end, as the run will rate it: next month in advance and this month's usage so far
+            JsonNode upcoming = panel.get("/api/v1/billing/accounts/" + customer + "/invoices/upcoming").json();
+            assertEquals(upcoming.get("periodEnd").asText(), upcoming.get("issueAt").asText(), upcoming.toString());
+            assertTrue(upcoming.get("lines").toString().contains("\"CPU time (seconds)\""), upcoming.toString());
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop", ""));
             double ranSeconds = (System.nanoTime() - subscribedAt) / 1e9;
 

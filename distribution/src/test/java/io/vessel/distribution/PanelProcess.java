@@ -51,7 +51,11 @@ final class PanelProcess implements AutoCloseable {
         this.logDir = workDir.resolve("logs");
         this.output = workDir.resolve("console-" + System.nanoTime() + ".txt");
         this.port = freePort();
-        this.httpsPort = freePort();
+        int tls = freePort();
+        while (tls == port) { // the kernel may hand the same free port out twice in a row
+            tls = freePort();
+        }
+        this.httpsPort = tls;
         this.extraEnv = extraEnv;
     }
 
@@ -64,6 +68,21 @@ final class PanelProcess implements AutoCloseable {
      * Starts the panel, waits until it prints its URL (fails with the console output if it exits instead) and logs
      * in as the first admin.
      */
+    /** Drops a plugin jar into the plugins directory as a provider would: whole at once (a rename), never half-written. */
+    void installPlugin(Path jar, String name) {
+        try {
+            Files.createDirectories(pluginsDir);
+            Path part = pluginsDir.resolve(name + ".jar.part");
+            Files.copy(jar, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(part, pluginsDir.resolve(name + ".jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The TestPay plugin of the tests (a payment gateway and a tax engine). */
+    static final Path TESTPAY_PLUGIN = Path.of("target/test-plugins/vessel-testpay-plugin.jar");
+
     PanelProcess start() {
         launch();
         awaitOutput("is running at", Duration.ofSeconds(90));

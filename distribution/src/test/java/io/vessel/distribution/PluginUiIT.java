@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +43,7 @@ class PluginUiIT {
                 assertTrue(browser.findElements(By.cssSelector("[data-plugin-nav]")).isEmpty());
 
                 // installed while the page is open: its menu item appears by itself
-                Files.copy(HotDeployIT.PLUGIN, panel.pluginsDir.resolve("sample.jar.part"));
-                Files.move(panel.pluginsDir.resolve("sample.jar.part"), panel.pluginsDir.resolve("sample.jar"), StandardCopyOption.ATOMIC_MOVE);
+                panel.installPlugin(HotDeployIT.PLUGIN, "sample");
                 By menuItem = By.cssSelector("a[data-plugin-nav='io.vessel.sample/greetings']");
                 click(wait, menuItem);
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "No greetings yet."));

@@ -69,15 +69,15 @@ public final class AccountsResource implements ObjectOwnership {
     private final Database database;
     private final IdentityService identity;
     private final BillingClock clock;
-    private final UpcomingInvoice upcoming;
+    private final BillingRun run;
 
     @Activate
     public AccountsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                            @Reference IdentityService identity, @Reference BillingClock clock) {
+                            @Reference IdentityService identity, @Reference BillingClock clock, @Reference BillingRun run) {
         this.database = database;
         this.identity = identity;
         this.clock = clock;
-        this.upcoming = new UpcomingInvoice(clock);
+        this.run = run;
     }
 
     @GET
@@ -166,13 +166,15 @@ public final class AccountsResource implements ObjectOwnership {
         });
     }
 
-    /** The current period's invoice as it stands: recurring charges in advance (prorated), setup fees. Nothing is written. */
+    /**
+     * The account's next document as the billing run will make it (recurring, credits, setup fees, usage so far,
+     * tax), issued now if anything is due now, else at the end of the current period. Nothing is written.
+     */
     @GET
     @Path("{id}/invoices/upcoming")
     @RequiresPermission(value = READ, object = KIND)
     public UpcomingInvoice.Draft upcomingInvoiceOfAccount(@PathParam("id") String tenant) {
-        UUID id = UUID.fromString(tenant);
-        return database.inTransaction(em -> upcoming.draft(em, requireAccount(em, id, null)));
+        return run.preview(UUID.fromString(tenant));
     }
 
     /**

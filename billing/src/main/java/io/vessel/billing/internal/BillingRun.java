@@ -129,6 +129,56 @@ public final class BillingRun implements ScheduledTask {
         }
     }
 
+    /** Carries a preview out of the transaction it was made in, undoing that transaction. */
+    private static final class Undo extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient UpcomingInvoice.Draft draft;
+
+        Undo(UpcomingInvoice.Draft draft) {
+            super(null, null, false, false);
+            this.draft = draft;
+        }
+    }
+
+    /** The account's next document, rated by this run's own code in a transaction that is undone (see {@link UpcomingInvoice}). */
+    UpcomingInvoice.Draft preview(UUID tenant) {
+        try {
+            database.inTransaction(em -> {
+                AccountEntity account = AccountsResource.requireAccount(em, tenant, null);
+                List<SubscriptionEntity> subscriptions = Subscriptions.of(em, tenant);
+                io.vessel.billing.api.BillingCalendar.Period period = AccountsResource.calendar(account)
+                        .containing(clock.instant(), io.vessel.billing.api.BillingPeriod.MONTH);
+                HeldTimes held = HeldTimes.of(em, List.of(tenant));
+                for (Instant at : List.of(clock.instant(), period.end())) {
+                    Optional<Draft> draft;
+                    String currency = account.currency;
+                    try {
+                        draft = draft(em, account, subscriptions, at, new HashMap<>(), usage, held);
+                    } catch (TaxEngines.TaxUndecided e) {
+                        throw new io.vessel.web.api.ProblemException(502, "tax-engine", "Tax engine failed", "The tax of the next invoice cannot be"
+                                + " decided now: " + e.getMessage() + ".");
+                    }
+                    if (draft.isPresent()) {
+                        InvoiceEntity d = draft.get().document();
+                        throw new Undo(new UpcomingInvoice.Draft(tenant.toString(), currency, period.start(), period.end(), at, d.kind,
+                                draft.get().lines().stream().map(l -> UpcomingInvoice.line(l, currency)).toList(), Amounts.of(d.subtotal, d.currency),
+                                d.taxRate == null ? null : d.taxRate.stripTrailingZeros().toPlainString(), d.taxName, Amounts.of(d.tax, d.currency),
+                                d.taxNote, Amounts.of(d.total, d.currency)));
+                    }
+                    em.clear(); // the first look moved watermarks in memory; the second starts from what is stored
+                    subscriptions = Subscriptions.of(em, tenant);
+                    account = AccountsResource.requireAccount(em, tenant, null);
+                }
+                String zero = Amounts.of(BigDecimal.ZERO, account.currency);
+                throw new Undo(new UpcomingInvoice.Draft(tenant.toString(), account.currency, period.start(), period.end(), period.end(), null, List.of(),
+                        zero, null, null, zero, null, zero));
+            });
+        } catch (Undo undo) {
+            return undo.draft;
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
     /** A document before it has its number. */
     private record Draft(AccountEntity account, InvoiceEntity document, List<InvoiceLineEntity> lines) {
     }

@@ -271,10 +271,15 @@ class BillingInvoicesIT {
     }
 
     private static String usCustomer(PanelProcess panel, String name, String state, String taxId) {
+        return customerWith(panel, name, "{\"currency\":\"USD\",\"anchorDay\":1,\"timeZone\":\"America/New_York\",\"country\":\"US\",\"region\":\""
+                + state + "\"" + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
+    }
+
+    /** A new customer with its billing account as {@code account} (JSON) says. */
+    private static String customerWith(PanelProcess panel, String name, String account) {
         String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
-        PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"USD\",\"anchorDay\":1,\"timeZone\":\"America/New_York\","
-                + "\"country\":\"US\",\"region\":\"" + state + "\"" + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
-        assertEquals(200, account.status(), account.toString());
+        PanelProcess.Response set = put(panel, "/api/v1/billing/accounts/" + id, account);
+        assertEquals(200, set.status(), set.toString());
         return id;
     }
 
@@ -284,11 +289,8 @@ class BillingInvoicesIT {
     }
 
     private static String customer(PanelProcess panel, String name, String country, String taxId) {
-        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
-        PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\","
-                + "\"country\":\"" + country + "\"" + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
-        assertEquals(200, account.status(), account.toString());
-        return id;
+        return customerWith(panel, name, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\",\"country\":\"" + country + "\""
+                + (taxId == null ? "" : ",\"taxId\":\"" + taxId + "\"") + "}");
     }
 
     private static String customer(PanelProcess panel, String name) {

@@ -117,21 +117,13 @@ public final class Dunning implements ScheduledTask {
     /** Takes the steps now due for the account, and makes its VEs match its state. */
     Outcome check(UUID tenant) {
         synchronized (busy.computeIfAbsent(tenant, t -> new Object())) {
-            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts, List<Notification> alerts) {
+            record Decision(int step, List<Step> taken, String reason, Map<String, Object> facts, List<Alert> alerts) {
             }
             Decision d = database.inTransaction(em -> {
                 AccountEntity account = em.find(AccountEntity.class, tenant, LockModeType.PESSIMISTIC_WRITE);
                 Instant now = clock.instant();
-                List<Notification> alerts = new ArrayList<>(spendingAlerts(em, account, now));
-                for (UsageAlerts.Alert a : UsageAlerts.due(em, account, usage, now)) {
-                    String used = a.used().setScale(2, java.math.RoundingMode.DOWN).stripTrailingZeros().toPlainString();
-                    String included = a.included().stripTrailingZeros().toPlainString();
-                    alerts.add(new Notification("billing.usage." + a.level(), (a.level() >= 100 ? "Included usage used up: " : a.level() + " % of included usage: ")
-                            + a.description(), "VE " + a.ve() + " used " + used + " of the " + included + " its plan includes this period ("
-                            + a.description() + ")" + (a.level() >= 100 ? "; more is charged as the plan says." : "."),
-                            Map.of("ve", a.ve(), "meter", a.meter(), "used", used, "included", included, "subscription", a.subscription().toString(),
-                                    "level", a.level())));
-                }
+                List<Alert> alerts = new ArrayList<>(spendingAlerts(em, account, now));
+                UsageAlerts.due(em, account, usage, now).forEach(a -> alerts.add(usageAlert(a)));
                 List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
                         + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", tenant)
                         .setParameter("k", BillingRun.INVOICE).setParameter("now", now).getResultList();
@@ -160,13 +152,9 @@ public final class Dunning implements ScheduledTask {
                         "amountDue", Amounts.of(oldest.total.subtract(oldest.amountPaid), oldest.currency), "currency", oldest.currency), alerts);
             });
             List<String> actions = new ArrayList<>();
-            for (Notification alert : d.alerts()) {
-                actions.add(alert.event().startsWith("billing.usage.") ? "usage-" + alert.data().get("level") + " " + alert.data().get("meter")
-                        : alert.event().equals("billing.cost.80") ? "alert-80" : "alert-100");
-                Notifier n = notifier;
-                if (n != null) {
-                    n.notifyTenant(tenant, alert);
-                }
+            for (Alert alert : d.alerts()) {
+                actions.add(alert.action());
+                send(tenant, alert.notification());
             }
             for (Step step : d.taken()) {
                 actions.add(step.action());
@@ -185,24 +173,39 @@ public final class Dunning implements ScheduledTask {
         }
     }
 
+    /** An alert to send, and the action it is in a check's outcome ({@code alert-80}, {@code usage-100 cpu.seconds}). */
+    private record Alert(String action, Notification notification) {
+    }
+
+    /** 80 % or 100 % of what a plan includes of a meter. */
+    private static Alert usageAlert(UsageAlerts.Alert a) {
+        String used = a.used().setScale(2, java.math.RoundingMode.DOWN).stripTrailingZeros().toPlainString();
+        String included = a.included().stripTrailingZeros().toPlainString();
+        return new Alert("usage-" + a.level() + " " + a.meter(), new Notification("billing.usage." + a.level(),
+                (a.level() >= 100 ? "Included usage used up: " : a.level() + " % of included usage: ") + a.description(),
+                "VE " + a.ve() + " used " + used + " of the " + included + " its plan includes this period (" + a.description() + ")"
+                        + (a.level() >= 100 ? "; more is charged as the plan says." : "."),
+                Map.of("ve", a.ve(), "meter", a.meter(), "used", used, "included", included, "subscription", a.subscription().toString(), "level", a.level())));
+    }
+
     /** The customer's spending limit: alerts at 80 % and 100 % of it, each once per period. */
-    private List<Notification> spendingAlerts(EntityManager em, AccountEntity account, Instant now) {
+    private List<Alert> spendingAlerts(EntityManager em, AccountEntity account, Instant now) {
         if (account.spendingLimit == null) {
             return List.of();
         }
         LiveCost.Cost cost = LiveCost.of(em, account, usage, now, s -> true);
         java.math.BigDecimal soFar = new java.math.BigDecimal(cost.soFar());
         String spent = cost.soFar() + " of " + Amounts.of(account.spendingLimit, account.currency) + " " + account.currency;
-        List<Notification> out = new ArrayList<>();
+        List<Alert> out = new ArrayList<>();
         if (soFar.compareTo(account.spendingLimit.multiply(new java.math.BigDecimal("0.8"))) >= 0 && !cost.periodStart().equals(account.alerted80)) {
             account.alerted80 = cost.periodStart();
-            out.add(new Notification("billing.cost.80", "80 % of your spending limit", "Because this period's charges reached " + spent + ".",
-                    Map.of("spent", spent)));
+            out.add(new Alert("alert-80", new Notification("billing.cost.80", "80 % of your spending limit", "Because this period's charges reached "
+                    + spent + ".", Map.of("spent", spent))));
         }
         if (soFar.compareTo(account.spendingLimit) >= 0 && !cost.periodStart().equals(account.alerted100)) {
             account.alerted100 = cost.periodStart();
-            out.add(new Notification("billing.cost.100", "Your spending limit is reached", "Because this period's charges reached " + spent + ".",
-                    Map.of("spent", spent)));
+            out.add(new Alert("alert-100", new Notification("billing.cost.100", "Your spending limit is reached", "Because this period's charges reached "
+                    + spent + ".", Map.of("spent", spent))));
         }
         return out;
     }
@@ -287,10 +290,6 @@ public final class Dunning implements ScheduledTask {
     }
 
     private void notify(UUID tenant, String action, String reason, Map<String, Object> facts) {
-        Notifier n = notifier;
-        if (n == null) {
-            return;
-        }
         String event = switch (action) {
             case "remind" -> "billing.reminder";
             case "suspend" -> "billing.suspended";
@@ -303,7 +302,14 @@ public final class Dunning implements ScheduledTask {
             case "terminate" -> "Your servers are stopped";
             default -> "Your servers run again";
         };
-        n.notifyTenant(tenant, new Notification(event, subject, "Because " + reason + ".", facts));
+        send(tenant, new Notification(event, subject, "Because " + reason + ".", facts));
+    }
+
+    private void send(UUID tenant, Notification notification) {
+        Notifier n = notifier;
+        if (n != null) {
+            n.notifyTenant(tenant, notification);
+        }
     }
 
     /** The account's dunning state for the API: the step reached and the VEs billing holds. */

@@ -72,11 +72,7 @@ public final class InvoiceSettingsResource {
             throw PlansResource.unprocessable("The invoice settings are not valid.", errors);
         }
         return database.inTransaction(em -> {
-            SellerEntity seller = em.find(SellerEntity.class, issuer);
-            if (seller == null) {
-                seller = new SellerEntity(issuer);
-                em.persist(seller);
-            }
+            SellerEntity seller = SellerEntity.of(em, issuer);
             seller.invoiceNumberFormat = invoices;
             seller.creditNoteNumberFormat = notes;
             return view(seller);

@@ -69,13 +69,12 @@ final class LiveCost {
                     if (counter == null) {
                         continue;
                     }
-                    Optional<UsageSample> first = usage.storedAtOrBefore(s.veId, from);
                     Optional<UsageSample> last = usage.storedAtOrBefore(s.veId, until);
-                    if (last.isEmpty() || counter.value().apply(last.get()) == null) {
+                    Optional<BigDecimal> measured = last.flatMap(l -> counter.usedBetween(usage.storedAtOrBefore(s.veId, from), l));
+                    if (measured.isEmpty()) {
                         continue;
                     }
-                    long base = first.map(counter.value()).map(v -> v == null ? 0L : v).orElse(0L);
-                    BigDecimal used = counter.units(BigDecimal.valueOf(base), counter.value().apply(last.get()));
+                    BigDecimal used = measured.get();
                     long elapsed = Math.max(1, Duration.between(from, until).toSeconds());
                     BigDecimal expected = used.multiply(BigDecimal.valueOf(Duration.between(from, to).toSeconds()))
                             .divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL128);

@@ -1,10 +1,10 @@
 package io.vessel.billing.internal;
 
-import io.vessel.api.plugin.PluginCallException;
 import io.vessel.api.plugin.PluginCalls;
 import io.vessel.billing.api.Money;
 import io.vessel.billing.api.PaymentGateway;
 import io.vessel.billing.api.PaymentGatewayException;
+import io.vessel.billing.internal.PluginServices.Registered;
 import io.vessel.persistence.api.Database;
 import io.vessel.web.api.ProblemException;
 import jakarta.persistence.EntityManager;
@@ -13,14 +13,11 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -40,10 +37,7 @@ public final class PaymentGateways {
     private static final Logger LOG = LoggerFactory.getLogger(PaymentGateways.class);
     private static final Duration CALL_LIMIT = Duration.ofSeconds(20);
 
-    private record Registered(String id, PaymentGateway gateway, long bundleId) {
-    }
-
-    private final Map<String, Registered> gateways = new ConcurrentHashMap<>();
+    private final PluginServices<PaymentGateway> gateways = new PluginServices<>(PaymentGateway.ID, "payment gateway");
     private final Database database;
     private final BillingClock clock;
 
@@ -62,18 +56,11 @@ public final class PaymentGateways {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addGateway(PaymentGateway gateway, Map<String, Object> properties) {
-        Object id = properties.get(PaymentGateway.ID);
-        if (id == null || !id.toString().matches("[a-z0-9][a-z0-9-]{0,63}")) {
-            LOG.warn("Payment gateway ignored: its {} property must be lower-case letters, digits and '-' id={}", PaymentGateway.ID, id);
-            return;
-        }
-        long bundle = ((Number) properties.getOrDefault(Constants.SERVICE_BUNDLEID, -1L)).longValue();
-        gateways.put(id.toString(), new Registered(id.toString(), gateway, bundle));
-        LOG.info("Payment gateway available gateway={}", id);
+        gateways.add(gateway, properties);
     }
 
     void removeGateway(PaymentGateway gateway, Map<String, Object> properties) {
-        gateways.values().removeIf(r -> r.gateway() == gateway);
+        gateways.remove(gateway);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -86,22 +73,31 @@ public final class PaymentGateways {
         if (channel.isEmpty()) {
             return Map.of();
         }
-        GatewayCredentialsEntity stored = database.inTransaction(em -> em.find(GatewayCredentialsEntity.class,
-                new GatewayCredentialsEntity.Key(UUID.fromString(channel), gatewayId)));
+        return open(database.inTransaction(em -> em.find(GatewayCredentialsEntity.class,
+                new GatewayCredentialsEntity.Key(UUID.fromString(channel), gatewayId))));
+    }
+
+    /** Stored credentials opened (none: empty). */
+    private Map<String, String> open(GatewayCredentialsEntity stored) {
         if (stored == null) {
             return Map.of();
         }
+        try {
+            return Map.copyOf(JSON.readValue(sealer().open(stored.sealed), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { }));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            LOG.warn("A seller's gateway credentials do not open seller={} gateway={}: {}", stored.sellerTenant, stored.gateway, e.getMessage());
+            throw new ProblemException(502, "payment-gateway", "Payment gateway failed", "The seller's credentials for " + stored.gateway
+                    + " cannot be read; the seller must enter them again.");
+        }
+    }
+
+    /** The panel's secret store, or 503 while it is not running. */
+    private io.vessel.api.security.SecretSealer sealer() {
         io.vessel.api.security.SecretSealer s = sealer;
         if (s == null) {
             throw new ProblemException(503, "secrets-unavailable", "Secrets unavailable", "The panel's secret store is not running; try again shortly.");
         }
-        try {
-            return Map.copyOf(JSON.readValue(s.open(stored.sealed), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { }));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-            LOG.warn("A seller's gateway credentials do not open seller={} gateway={}: {}", channel, gatewayId, e.getMessage());
-            throw new ProblemException(502, "payment-gateway", "Payment gateway failed", "The seller's credentials for " + gatewayId
-                    + " cannot be read; the seller must enter them again.");
-        }
+        return s;
     }
 
     /** What a seller set at a gateway, as shown back: secret values never, only that they are set. */
@@ -110,10 +106,10 @@ public final class PaymentGateways {
     }
 
     CredentialsView credentialsView(UUID seller, String gatewayId) {
-        Registered gateway = require(gatewayId);
-        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.gateway()::sellerCredentials).orElse(List.of());
+        Registered<PaymentGateway> gateway = require(gatewayId);
+        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.service()::sellerCredentials).orElse(List.of());
         GatewayCredentialsEntity stored = database.inTransaction(em -> em.find(GatewayCredentialsEntity.class, new GatewayCredentialsEntity.Key(seller, gatewayId)));
-        Map<String, String> values = stored == null ? Map.of() : credentials(seller.toString(), gatewayId);
+        Map<String, String> values = open(stored);
         Map<String, String> shown = new java.util.TreeMap<>();
         for (PaymentGateway.CredentialField f : fields) {
             if (!f.secret() && values.containsKey(f.name())) {
@@ -125,14 +121,14 @@ public final class PaymentGateways {
 
     /** Stores a seller's own credentials at a gateway (all fields the gateway declares; required ones needed); null: removes them. */
     CredentialsView putCredentials(UUID seller, String gatewayId, Map<String, String> given, String by) {
-        Registered gateway = require(gatewayId);
+        Registered<PaymentGateway> gateway = require(gatewayId);
         if (given == null) {
             database.inTransaction(em -> em.createQuery("delete from BillingGatewayCredentials c where c.sellerTenant = :s and c.gateway = :g")
                     .setParameter("s", seller).setParameter("g", gatewayId).executeUpdate());
             LOG.info("Seller gateway credentials removed seller={} gateway={} by={}", seller, gatewayId, by);
             return credentialsView(seller, gatewayId);
         }
-        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.gateway()::sellerCredentials).orElse(List.of());
+        List<PaymentGateway.CredentialField> fields = callQuietly(gateway, "its seller credentials", gateway.service()::sellerCredentials).orElse(List.of());
         List<io.vessel.web.api.Problem.FieldError> errors = new ArrayList<>();
         if (fields.isEmpty()) {
             errors.add(new io.vessel.web.api.Problem.FieldError("gateway", gatewayId + " takes payments only into the provider's account"));
@@ -157,13 +153,9 @@ public final class PaymentGateways {
         if (!errors.isEmpty()) {
             throw PlansResource.unprocessable("The credentials for " + gatewayId + " are not valid.", errors);
         }
-        io.vessel.api.security.SecretSealer s = sealer;
-        if (s == null) {
-            throw new ProblemException(503, "secrets-unavailable", "Secrets unavailable", "The panel's secret store is not running; try again shortly.");
-        }
         String sealed;
         try {
-            sealed = s.seal(JSON.writeValueAsString(clean));
+            sealed = sealer().seal(JSON.writeValueAsString(clean));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -190,8 +182,8 @@ public final class PaymentGateways {
     }
 
     List<GatewayView> list() {
-        return gateways.values().stream().sorted(Comparator.comparing(Registered::id))
-                .map(r -> new GatewayView(r.id(), callQuietly(r, "its name", r.gateway()::displayName).orElse(r.id()))).toList();
+        return gateways.all().stream()
+                .map(r -> new GatewayView(r.id(), callQuietly(r, "its name", r.service()::displayName).orElse(r.id()))).toList();
     }
 
     /** A checkout as shown to the customer. */
@@ -204,7 +196,7 @@ public final class PaymentGateways {
      * account through {@code gatewayId}.
      */
     CheckoutView checkout(UUID tenant, String gatewayId, UUID invoiceId, BigDecimal amount, URI webhookUrl, URI returnUrl) {
-        Registered gateway = require(gatewayId);
+        Registered<PaymentGateway> gateway = require(gatewayId);
         GatewayPaymentEntity attempt = database.inTransaction(em -> {
             AccountEntity account = AccountsResource.requireAccount(em, tenant, LockModeType.PESSIMISTIC_WRITE);
             BigDecimal due;
@@ -242,7 +234,7 @@ public final class PaymentGateways {
                 Money.currency(attempt.currency)), "Payment " + attempt.id, hook, returnUrl, credentials);
         PaymentGateway.Checkout answer;
         try {
-            answer = call(gateway, "checkout " + attempt.id, () -> gateway.gateway().checkout(request));
+            answer = call(gateway, "checkout " + attempt.id, () -> gateway.service().checkout(request));
         } catch (PaymentGatewayException e) {
             decline(attempt.id, e.getMessage());
             throw gatewayProblem(gateway, e);
@@ -283,7 +275,7 @@ public final class PaymentGateways {
      * one transaction per event with its record of having been seen: a redelivery changes nothing.
      */
     int webhook(String gatewayId, UUID seller, Map<String, List<String>> headers, byte[] body) {
-        Registered gateway = require(gatewayId);
+        Registered<PaymentGateway> gateway = require(gatewayId);
         String channel = seller == null ? "" : seller.toString();
         Map<String, String> credentials = credentials(channel, gatewayId);
         if (seller != null && credentials.isEmpty()) {
@@ -293,7 +285,7 @@ public final class PaymentGateways {
         PaymentGateway.WebhookCall call = new PaymentGateway.WebhookCall(headers, body, credentials);
         List<PaymentGateway.Event> events;
         try {
-            events = call(gateway, "webhook", () -> gateway.gateway().webhook(call));
+            events = call(gateway, "webhook", () -> gateway.service().webhook(call));
         } catch (PaymentGatewayException e) {
             if (e.reason() == PaymentGatewayException.Reason.INVALID_SIGNATURE) {
                 LOG.warn("Payment gateway webhook refused, bad signature gateway={}: {}", gatewayId, e.getMessage());
@@ -489,11 +481,11 @@ public final class PaymentGateways {
 
     /** Asks the gateway for a refund; answers its reference. */
     private String askGateway(UUID refundId, String gatewayId, String paymentReference, Money amount, String reason, String channel) {
-        Registered gateway = require(gatewayId);
+        Registered<PaymentGateway> gateway = require(gatewayId);
         Map<String, String> credentials = credentials(channel, gatewayId);
         PaymentGateway.Refund answer;
         try {
-            answer = call(gateway, "refund " + refundId, () -> gateway.gateway().refund(new PaymentGateway.RefundRequest(refundId, paymentReference,
+            answer = call(gateway, "refund " + refundId, () -> gateway.service().refund(new PaymentGateway.RefundRequest(refundId, paymentReference,
                     amount, reason, credentials)));
         } catch (PaymentGatewayException e) {
             throw gatewayProblem(gateway, e);
@@ -544,15 +536,12 @@ public final class PaymentGateways {
         Ledger.applyBalance(em, account, clock.instant());
     }
 
-    private Registered require(String gatewayId) {
-        Registered gateway = gatewayId == null ? null : gateways.get(gatewayId);
-        if (gateway == null) {
-            throw new ProblemException(404, "not-found", "No such payment gateway", "No payment gateway " + gatewayId + " is installed.");
-        }
-        return gateway;
+    private Registered<PaymentGateway> require(String gatewayId) {
+        return gateways.find(gatewayId).orElseThrow(() -> new ProblemException(404, "not-found", "No such payment gateway", "No payment gateway "
+                + gatewayId + " is installed."));
     }
 
-    private static ProblemException gatewayProblem(Registered gateway, PaymentGatewayException e) {
+    private static ProblemException gatewayProblem(Registered<PaymentGateway> gateway, PaymentGatewayException e) {
         if (e.reason() == PaymentGatewayException.Reason.REFUSED) {
             return new ProblemException(422, "payment-refused", "Payment refused", e.getMessage());
         }
@@ -560,27 +549,17 @@ public final class PaymentGateways {
                 + " could not be reached: " + e.getMessage());
     }
 
-    private <T> T call(Registered gateway, String what, Callable<T> work) throws PaymentGatewayException {
-        PluginCalls platform = calls;
+    private <T> T call(Registered<PaymentGateway> gateway, String what, Callable<T> work) throws PaymentGatewayException {
         try {
-            if (platform == null) {
-                return work.call();
-            }
-            return platform.call(gateway.bundleId(), "payment gateway " + gateway.id() + " " + what, CALL_LIMIT, work);
-        } catch (PluginCallException e) {
-            if (e.getCause() instanceof PaymentGatewayException pge) {
-                throw pge;
-            }
-            throw new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE, e.getMessage(), e);
-        } catch (PaymentGatewayException | RuntimeException e) {
-            throw e instanceof PaymentGatewayException pge ? pge : new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE,
-                    e.getMessage(), e);
+            return PluginServices.call(calls, gateway, "payment gateway " + gateway.id() + " " + what, CALL_LIMIT, work);
+        } catch (PaymentGatewayException e) {
+            throw e;
         } catch (Exception e) {
             throw new PaymentGatewayException(PaymentGatewayException.Reason.UNAVAILABLE, e.getMessage(), e);
         }
     }
 
-    private <T> Optional<T> callQuietly(Registered gateway, String what, Callable<T> work) {
+    private <T> Optional<T> callQuietly(Registered<PaymentGateway> gateway, String what, Callable<T> work) {
         try {
             return Optional.ofNullable(call(gateway, what, work));
         } catch (PaymentGatewayException e) {

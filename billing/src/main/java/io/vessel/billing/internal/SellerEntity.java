@@ -33,4 +33,14 @@ public class SellerEntity {
     SellerEntity(UUID tenantId) {
         this.tenantId = tenantId;
     }
+
+    /** The seller's settings, made (all unset) if it has none yet; changes are written with the caller's transaction. */
+    static SellerEntity of(jakarta.persistence.EntityManager em, UUID tenantId) {
+        SellerEntity seller = em.find(SellerEntity.class, tenantId);
+        if (seller == null) {
+            seller = new SellerEntity(tenantId);
+            em.persist(seller);
+        }
+        return seller;
+    }
 }

@@ -1,20 +1,15 @@
 package io.vessel.billing.internal;
 
-import io.vessel.api.plugin.PluginCallException;
 import io.vessel.api.plugin.PluginCalls;
 import io.vessel.billing.api.TaxEngine;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tax engines plugins add ({@link TaxEngine}), by id. Billing asks the one a seller chose, on the plugin's own
@@ -24,7 +19,6 @@ import org.slf4j.LoggerFactory;
 @Component(service = TaxEngines.class)
 public final class TaxEngines {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TaxEngines.class);
     static final Duration CALL_LIMIT = Duration.ofSeconds(5);
 
     /** The document's tax could not be decided now; it is billed by a later run. */
@@ -36,56 +30,40 @@ public final class TaxEngines {
         }
     }
 
-    private record Registered(String id, TaxEngine engine, long bundleId) {
-    }
-
-    private final Map<String, Registered> engines = new ConcurrentHashMap<>();
+    private final PluginServices<TaxEngine> engines = new PluginServices<>(TaxEngine.ID, "tax engine");
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile PluginCalls calls;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addEngine(TaxEngine engine, Map<String, Object> properties) {
-        Object id = properties.get(TaxEngine.ID);
-        if (id == null || !id.toString().matches("[a-z0-9][a-z0-9-]{0,63}")) {
-            LOG.warn("Tax engine ignored: its {} property must be lower-case letters, digits and '-' id={}", TaxEngine.ID, id);
-            return;
-        }
-        long bundle = ((Number) properties.getOrDefault(Constants.SERVICE_BUNDLEID, -1L)).longValue();
-        engines.put(id.toString(), new Registered(id.toString(), engine, bundle));
-        LOG.info("Tax engine available engine={}", id);
+        engines.add(engine, properties);
     }
 
     void removeEngine(TaxEngine engine, Map<String, Object> properties) {
-        engines.values().removeIf(r -> r.engine() == engine);
+        engines.remove(engine);
     }
 
     /** The ids of the engines installed now. */
     List<String> ids() {
-        return engines.keySet().stream().sorted().toList();
+        return engines.all().stream().map(PluginServices.Registered::id).toList();
     }
 
     /** How the engine {@code id} taxes the document. */
     Taxes.Treatment decide(String id, TaxEngine.Request request) {
-        Registered engine = engines.get(id);
-        if (engine == null) {
-            throw new TaxUndecided("the tax engine " + id + " the seller chose is not installed", null);
-        }
+        PluginServices.Registered<TaxEngine> engine = engines.find(id)
+                .orElseThrow(() -> new TaxUndecided("the tax engine " + id + " the seller chose is not installed", null));
         TaxEngine.Tax tax;
         try {
-            PluginCalls platform = calls;
-            tax = platform == null ? engine.engine().decide(request)
-                    : platform.call(engine.bundleId(), "tax engine " + id, CALL_LIMIT, () -> engine.engine().decide(request));
-        } catch (PluginCallException e) {
-            throw new TaxUndecided("the tax engine " + id + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+            tax = PluginServices.call(calls, engine, "tax engine " + id, CALL_LIMIT, () -> engine.service().decide(request));
+        } catch (Exception e) {
             throw new TaxUndecided("the tax engine " + id + " failed: " + e, e);
         }
         if (tax == null) {
             throw new TaxUndecided("the tax engine " + id + " answered nothing", null);
         }
         BigDecimal rate = tax.ratePercent();
-        if (rate != null && (rate.signum() < 0 || rate.compareTo(BigDecimal.valueOf(100)) > 0 || rate.stripTrailingZeros().scale() > 4)) {
+        if (rate != null && !Taxes.validRate(rate)) {
             throw new TaxUndecided("the tax engine " + id + " answered a rate of " + rate.toPlainString() + " % (from 0 to 100, at most 4 decimals)", null);
         }
         String name = tax.name() == null || tax.name().isBlank() ? null : tax.name().strip();

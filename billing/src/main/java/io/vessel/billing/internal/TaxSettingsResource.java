@@ -101,7 +101,7 @@ public final class TaxSettingsResource {
             } catch (NumberFormatException e) {
                 errors.add(new Problem.FieldError(at + ".rate", "a percentage as a decimal string, such as \"19\" or \"7.7\""));
             }
-            if (percent != null && (percent.signum() < 0 || percent.compareTo(BigDecimal.valueOf(100)) > 0 || percent.stripTrailingZeros().scale() > 4)) {
+            if (percent != null && !Taxes.validRate(percent)) {
                 errors.add(new Problem.FieldError(at + ".rate", "from 0 to 100, at most 4 decimals"));
             }
             String name = rate.name() == null ? "" : rate.name().strip();
@@ -116,11 +116,7 @@ public final class TaxSettingsResource {
             throw PlansResource.unprocessable("The tax settings are not valid.", errors);
         }
         return database.inTransaction(em -> {
-            SellerEntity settings = em.find(SellerEntity.class, seller);
-            if (settings == null) {
-                settings = new SellerEntity(seller);
-                em.persist(settings);
-            }
+            SellerEntity settings = SellerEntity.of(em, seller);
             settings.country = country;
             settings.taxId = r.taxId() == null || r.taxId().isBlank() ? null : r.taxId().strip();
             settings.pricesIncludeTax = Boolean.TRUE.equals(r.pricesIncludeTax());

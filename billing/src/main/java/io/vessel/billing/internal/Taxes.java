@@ -30,6 +30,11 @@ final class Taxes {
     private Taxes() {
     }
 
+    /** A rate a document may carry: a percentage from 0 to 100 with at most 4 decimals (the column's scale). */
+    static boolean validRate(BigDecimal percent) {
+        return percent.signum() >= 0 && percent.compareTo(BigDecimal.valueOf(100)) <= 0 && percent.stripTrailingZeros().scale() <= 4;
+    }
+
     static Treatment treatment(EntityManager em, AccountEntity account) {
         SellerEntity seller = em.find(SellerEntity.class, account.sellerTenant);
         if (seller == null) {

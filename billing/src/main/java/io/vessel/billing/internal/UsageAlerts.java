@@ -58,12 +58,11 @@ final class UsageAlerts {
             Optional<UsageSample> base = usage.storedAtOrBefore(s.veId, from);
             for (Map.Entry<String, BigDecimal> e : included.entrySet()) {
                 UsageCharges.Counter counter = UsageCharges.COUNTERS.get(e.getKey());
-                Long to = counter.value().apply(newest.get());
-                if (to == null) {
+                Optional<BigDecimal> measured = counter.usedBetween(base, newest.get());
+                if (measured.isEmpty()) {
                     continue;
                 }
-                Long at = base.map(counter.value()).orElse(0L);
-                BigDecimal used = counter.units(BigDecimal.valueOf(at == null ? 0 : at), to);
+                BigDecimal used = measured.get();
                 for (int level : LEVELS) {
                     BigDecimal threshold = e.getValue().multiply(BigDecimal.valueOf(level)).movePointLeft(2);
                     if (used.compareTo(threshold) >= 0

@@ -35,6 +35,19 @@ final class UsageCharges {
         BigDecimal units(BigDecimal from, long to) {
             return BigDecimal.valueOf(to).subtract(from).max(BigDecimal.ZERO).divide(unit, 9, RoundingMode.HALF_UP);
         }
+
+        /**
+         * How far the counter moved from the sample {@code base} (none: from zero, a VE's counters start there) to
+         * {@code last}, in the meter's unit; empty when {@code last} does not carry this counter.
+         */
+        Optional<BigDecimal> usedBetween(Optional<UsageSample> base, UsageSample last) {
+            Long to = value.apply(last);
+            if (to == null) {
+                return Optional.empty();
+            }
+            Long from = base.map(value).orElse(null);
+            return Optional.of(units(BigDecimal.valueOf(from == null ? 0 : from), to));
+        }
     }
 
     /** What {@code quantity} of a meter costs once its included units are taken off (exact, not rounded). */

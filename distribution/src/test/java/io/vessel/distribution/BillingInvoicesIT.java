@@ -264,6 +264,61 @@ class BillingInvoicesIT {
         }
     }
 
+    /**
+     * A seller that taxes prepaid credit when it is bought: the top-up is documented at once by a prepayment invoice
+     * with its tax (numbered in the invoice series), the invoice the credit pays later says how much of its tax was
+     * invoiced that way already, and giving unused credit back credits the prepayment with its share of tax — the tax
+     * invoiced and credited adds up to what the customer consumed, to the cent.
+     */
+    @Test
+    void prepaidCreditTaxedAtTopUpIsDocumentedByAPrepaymentInvoice(@TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            assertEquals("AT_USE", panel.get("/api/v1/billing/tax-settings").json().get("prepaidTax").asText(), "taxed at use unless set");
+            String rates = "\"rates\":[{\"country\":\"DE\",\"rate\":\"19\",\"name\":\"VAT 19%\"}]";
+            refused(put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"DE\",\"prepaidTax\":\"SOMETIMES\"," + rates + "}"), "prepaidTax");
+            PanelProcess.Response set = put(panel, "/api/v1/billing/tax-settings", "{\"country\":\"DE\",\"prepaidTax\":\"AT_TOP_UP\"," + rates + "}");
+            assertEquals(200, set.status(), set.toString());
+            assertEquals("AT_TOP_UP", set.json().get("prepaidTax").asText());
+            move(panel, "2027-05-20T10:00:00Z");
+            String berlin = customer(panel, "Berlin Prepaid", "DE", null);
+            PanelProcess.Response topUp = panel.post("/api/v1/billing/accounts/" + berlin + "/payments",
+                    "{\"amount\":\"119.00\",\"method\":\"BANK_TRANSFER\",\"reference\":\"TX-1\"}");
+            assertEquals(201, topUp.status(), topUp.toString());
+            JsonNode prepayment = invoice(panel, berlin, 0);
+            assertEquals("PREPAYMENT", prepayment.get("kind").asText());
+            assertEquals("100.00 19 19.00 119.00", taxes(prepayment), "a top-up is gross: the tax is taken out of it");
+            assertEquals("0.00", prepayment.get("amountDue").asText());
+            assertEquals("119.00", prepayment.get("prepaidLeft").asText());
+            assertEquals("2027-000001", prepayment.get("number").asText(), "numbered in the invoice series");
+            assertEquals("Prepaid credit (TX-1)", panel.get("/api/v1/billing/invoices/" + prepayment.get("id").asText()).json()
+                    .at("/lines/0/description").asText());
+            refused(panel.post("/api/v1/billing/invoices/" + prepayment.get("id").asText() + "/credit-notes", "{}"), "id");
+
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps-p\",\"name\":\"VPS P\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"30.00\"}"));
+            move(panel, "2027-05-31T22:00:00Z");
+            subscribe(panel, berlin, plan);
+            assertEquals(List.of("2027-000002"), run(panel));
+            JsonNode invoice = invoice(panel, berlin, 1);
+            assertEquals("30.00 19 5.70 35.70", taxes(invoice));
+            assertEquals("0.00", invoice.get("amountDue").asText(), "paid from the prepaid credit");
+            assertEquals("5.70", invoice.get("taxPrepaid").asText(), "its tax was invoiced with the prepayment");
+            assertEquals("83.30", invoice(panel, berlin, 0).get("prepaidLeft").asText());
+
+            // the unused credit goes back: the prepayment is credited with that part's tax
+            String payment = topUp.json().get("id").asText();
+            PanelProcess.Response refund = panel.post("/api/v1/billing/payments/" + payment + "/refunds", "{\"amount\":\"83.30\",\"reason\":\"closing\"}");
+            assertEquals(201, refund.status(), refund.toString());
+            JsonNode note = invoice(panel, berlin, 2);
+            assertEquals("CREDIT_NOTE", note.get("kind").asText());
+            assertEquals(prepayment.get("id").asText(), note.get("credits").asText());
+            assertEquals("-70.00 19 -13.30 -83.30", taxes(note), "19.00 invoiced − 13.30 credited = the 5.70 consumed");
+            assertEquals("0.00", invoice(panel, berlin, 0).get("prepaidLeft").asText());
+            assertEquals("0.00", panel.get("/api/v1/billing/accounts/" + berlin).json().get("balance").asText());
+        }
+    }
+
     /** A 422 problem naming {@code field}. */
     private static void refused(PanelProcess.Response r, String field) {
         assertProblem(r, 422, null);

@@ -246,7 +246,7 @@ public final class AccountsResource implements ObjectOwnership {
                             "more than the " + due.toPlainString() + " due")));
                 }
             }
-            Ledger.receive(em, account, payment, invoice, now);
+            run.receive(em, account, payment, invoice, now);
             return paymentView(em, payment);
         });
         Dunning d = dunning;

@@ -22,6 +22,11 @@ public class AllocationEntity {
     String source;
     @Column(name = "applied_at")
     Instant appliedAt;
+    /** Balance drawn from a prepayment invoice: that invoice, and the tax of this amount already invoiced on it. */
+    @Column(name = "prepayment_id")
+    UUID prepaymentId;
+    @Column(name = "prepaid_tax")
+    BigDecimal prepaidTax = BigDecimal.ZERO;
 
     protected AllocationEntity() {
     }

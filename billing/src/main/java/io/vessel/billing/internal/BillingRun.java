@@ -393,16 +393,84 @@ public final class BillingRun implements ScheduledTask {
     /** Gives the document the next number of its issuer's series for its kind (inside the caller's transaction). */
     private void number(EntityManager em, InvoiceEntity document, Instant now) {
         int year = config.number_yearly() ? now.atZone(ZoneOffset.UTC).getYear() : 0;
-        long sequence = InvoiceNumbers.next(em, document.issuerTenant, document.kind, year);
+        long sequence = InvoiceNumbers.next(em, document.issuerTenant, series(document.kind), year);
         document.seriesYear = year;
         document.sequence = sequence;
         document.number = InvoiceNumbers.format(numberFormat(em, document), now.atZone(ZoneOffset.UTC).getYear(), sequence);
     }
 
+    /** The series a kind of document is numbered in: a prepayment invoice is an invoice. */
+    private static String series(String kind) {
+        return kind.equals(Prepayments.PREPAYMENT) ? INVOICE : kind;
+    }
+
+    /**
+     * Receives a payment (applied to the invoice named, open invoices, then the balance) and, where the seller taxes
+     * prepaid credit at top-up, documents what it left on the balance with a prepayment invoice: paid, issued now,
+     * its tax taken out of the amount at the customer's rate (a top-up is a gross amount).
+     */
+    void receive(EntityManager em, AccountEntity account, PaymentEntity payment, InvoiceEntity invoice, Instant now) {
+        Ledger.receive(em, account, payment, invoice, now);
+        SellerEntity seller = em.find(SellerEntity.class, account.sellerTenant);
+        if (payment.toBalance.signum() <= 0 || seller == null || !SellerEntity.AT_TOP_UP.equals(seller.prepaidTax)) {
+            return;
+        }
+        Taxes.Treatment rates = Taxes.treatment(em, account);
+        Taxes.Amounts amounts = Taxes.apply(payment.toBalance, new Taxes.Treatment(rates.rate(), rates.name(), rates.note(), true),
+                io.vessel.billing.api.Money.currency(account.currency));
+        InvoiceEntity prepayment = new InvoiceEntity(UUID.randomUUID(), account.tenantId, account.sellerTenant, Prepayments.PREPAYMENT, account.currency,
+                now, now);
+        prepayment.subtotal = amounts.subtotal();
+        prepayment.tax = amounts.tax();
+        prepayment.taxRate = rates.rate();
+        prepayment.taxName = rates.name();
+        prepayment.taxNote = rates.note();
+        prepayment.total = payment.toBalance;
+        prepayment.amountPaid = payment.toBalance;
+        prepayment.paymentId = payment.id;
+        prepayment.prepaidLeft = payment.toBalance;
+        prepayment.prepaidTaxLeft = amounts.tax();
+        number(em, prepayment, now);
+        em.persist(prepayment);
+        em.flush();
+        // the line as the seller's invoices have theirs: with the tax where prices include it, net otherwise
+        BigDecimal line = seller.pricesIncludeTax ? amounts.total() : amounts.subtotal();
+        em.persist(new InvoiceLineEntity(prepayment.id, 1, "prepayment", "Prepaid credit" + (payment.reference == null ? "" : " (" + payment.reference + ")"),
+                null, BigDecimal.ONE, line, line, null, null));
+        LOG.info("Prepayment invoice issued tenant={} number={} amount={} {} tax={}", account.tenantId, prepayment.number,
+                payment.toBalance.toPlainString(), account.currency, amounts.tax().toPlainString());
+    }
+
+    /**
+     * Credits the part of a prepayment invoice that a refund or chargeback took back from the balance, in the issuer's
+     * credit-note series with that part's tax: the money went back, so did the tax invoiced on it.
+     */
+    void creditPrepayment(EntityManager em, Prepayments.TakenBack taken, Instant now) {
+        InvoiceEntity prepayment = taken.prepayment();
+        InvoiceEntity note = new InvoiceEntity(UUID.randomUUID(), prepayment.tenantId, prepayment.issuerTenant, CREDIT_NOTE, prepayment.currency, now, now);
+        note.total = taken.amount().negate();
+        note.tax = taken.tax().negate();
+        note.subtotal = taken.amount().subtract(taken.tax()).negate();
+        note.taxRate = prepayment.taxRate;
+        note.taxName = prepayment.taxName;
+        note.taxNote = prepayment.taxNote;
+        note.creditsInvoice = prepayment.id;
+        number(em, note, now);
+        em.persist(note);
+        em.flush();
+        BigDecimal lineSum = em.createQuery("select coalesce(sum(l.amount), 0) from BillingInvoiceLine l where l.invoiceId = :i", BigDecimal.class)
+                .setParameter("i", prepayment.id).getSingleResult();
+        BigDecimal line = lineSum.compareTo(prepayment.total) == 0 ? note.total : note.subtotal;
+        em.persist(new InvoiceLineEntity(note.id, 1, "credit", "Prepaid credit paid back (prepayment invoice " + prepayment.number + ")", null,
+                BigDecimal.ONE, line, line, null, null));
+        LOG.info("Credit note issued tenant={} number={} credits={} amount={} {} by=refund", prepayment.tenantId, note.number, prepayment.number,
+                taken.amount().toPlainString(), prepayment.currency);
+    }
+
     /** The format of the document's number: its issuer's own, or the panel's. */
     private String numberFormat(EntityManager em, InvoiceEntity document) {
         SellerEntity seller = em.find(SellerEntity.class, document.issuerTenant);
-        boolean invoice = document.kind.equals(INVOICE);
+        boolean invoice = series(document.kind).equals(INVOICE);
         String own = seller == null ? null : invoice ? seller.invoiceNumberFormat : seller.creditNoteNumberFormat;
         return own != null ? own : invoice ? config.invoice_number_format() : config.credit_note_number_format();
     }
@@ -419,7 +487,8 @@ public final class BillingRun implements ScheduledTask {
             AccountEntity account = em.find(AccountEntity.class, probe.tenantId, LockModeType.PESSIMISTIC_WRITE);
             InvoiceEntity invoice = em.find(InvoiceEntity.class, invoiceId, LockModeType.PESSIMISTIC_WRITE);
             if (!invoice.kind.equals(INVOICE)) {
-                throw PlansResource.unprocessable("Document " + invoice.number + " is a credit note; only invoices are credited.",
+                throw PlansResource.unprocessable("Document " + invoice.number + " is " + (invoice.kind.equals(CREDIT_NOTE) ? "a credit note"
+                        : "a prepayment invoice (refund its payment instead)") + "; only invoices are credited.",
                         List.of(new io.vessel.web.api.Problem.FieldError("id", "an invoice")));
             }
             BigDecimal credited = em.createQuery("select coalesce(sum(c.total), 0) from BillingInvoice c where c.creditsInvoice = :i", BigDecimal.class)

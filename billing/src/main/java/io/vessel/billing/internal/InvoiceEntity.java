@@ -8,7 +8,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
-/** An issued invoice or credit note (kind {@code INVOICE} or {@code CREDIT_NOTE}); only {@code amountPaid} changes later. */
+/** An issued invoice or credit note (kind {@code INVOICE}, {@code CREDIT_NOTE} or {@code PREPAYMENT}: a top-up documented with its tax); only {@code amountPaid} (and a prepayment's unused part) changes later. */
 @Entity(name = "BillingInvoice")
 @Table(name = "billing_invoice")
 public class InvoiceEntity {
@@ -44,6 +44,14 @@ public class InvoiceEntity {
     /** For a credit note issued on demand: the invoice it credits. */
     @Column(name = "credits_invoice")
     UUID creditsInvoice;
+    /** For a prepayment invoice: the payment it documents. */
+    @Column(name = "payment_id")
+    UUID paymentId;
+    /** For a prepayment invoice: what of its total is still on the balance, unused, and that part's tax. */
+    @Column(name = "prepaid_left")
+    BigDecimal prepaidLeft;
+    @Column(name = "prepaid_tax_left")
+    BigDecimal prepaidTaxLeft;
 
     protected InvoiceEntity() {
     }

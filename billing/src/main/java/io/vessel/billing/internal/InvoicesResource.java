@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -41,7 +42,7 @@ public final class InvoicesResource implements ObjectOwnership {
      */
     public record InvoiceView(UUID id, UUID tenant, String issuer, String kind, String number, String currency, String subtotal, String taxRate,
                               String taxName, String tax, String taxNote, String total, String amountPaid, String amountDue, Instant issuedAt,
-                              Instant dueAt, UUID credits, List<LineView> lines) {
+                              Instant dueAt, UUID credits, String taxPrepaid, String prepaidLeft, List<LineView> lines) {
     }
 
     public record LineView(int position, String kind, String description, UUID subscription, String quantity, String unitPrice, String amount,
@@ -101,9 +102,13 @@ public final class InvoicesResource implements ObjectOwnership {
     @RequiresPermission(AccountsResource.READ)
     public List<InvoiceView> listInvoices(@QueryParam("tenant") String tenant, @Context SecurityContext security) {
         Caller caller = Caller.of(security);
-        return database.inTransaction(em -> em.createQuery("select i from BillingInvoice i order by i.issuedAt, i.number", InvoiceEntity.class)
-                .getResultList().stream().filter(i -> caller.sees(i.tenantId.toString()))
-                .filter(i -> tenant == null || tenant.equals(i.tenantId.toString())).map(i -> view(i, null)).toList());
+        return database.inTransaction(em -> {
+            Map<UUID, java.math.BigDecimal> prepaid = Prepayments.taxPrepaid(em);
+            return em.createQuery("select i from BillingInvoice i order by i.issuedAt, i.number", InvoiceEntity.class)
+                    .getResultList().stream().filter(i -> caller.sees(i.tenantId.toString()))
+                    .filter(i -> tenant == null || tenant.equals(i.tenantId.toString()))
+                    .map(i -> view(i, prepaid.getOrDefault(i.id, java.math.BigDecimal.ZERO), null)).toList();
+        });
     }
 
     @GET
@@ -116,7 +121,7 @@ public final class InvoicesResource implements ObjectOwnership {
                     .setParameter("i", invoice.id).getResultList().stream().map(l -> new LineView(l.position, l.kind, l.description, l.subscriptionId,
                             l.quantity.stripTrailingZeros().toPlainString(), l.unitPrice.toPlainString(), Amounts.of(l.amount, invoice.currency), l.periodFrom,
                             l.periodTo)).toList();
-            return view(invoice, lines);
+            return view(invoice, Prepayments.taxPrepaid(em, invoice.id), lines);
         });
     }
 
@@ -160,12 +165,17 @@ public final class InvoicesResource implements ObjectOwnership {
         }
     }
 
-    private InvoiceView view(InvoiceEntity i, List<LineView> lines) {
+    /**
+     * {@code taxPrepaid}: of an invoice's tax, what prepayment invoices carried already (it was paid from credit taxed
+     * at top-up; null when none); {@code prepaidLeft}: of a prepayment invoice, what is still on the balance.
+     */
+    private InvoiceView view(InvoiceEntity i, java.math.BigDecimal prepaid, List<LineView> lines) {
         String issuer = PlansResource.tenantLabel(identity, i.issuerTenant);
         java.math.BigDecimal due = i.kind.equals(BillingRun.CREDIT_NOTE) ? java.math.BigDecimal.ZERO : i.total.subtract(i.amountPaid);
         return new InvoiceView(i.id, i.tenantId, issuer, i.kind, i.number, i.currency, Amounts.of(i.subtotal == null ? i.total : i.subtotal, i.currency),
                 i.taxRate == null ? null : i.taxRate.stripTrailingZeros().toPlainString(), i.taxName, Amounts.of(i.tax == null ? java.math.BigDecimal.ZERO
                 : i.tax, i.currency), i.taxNote, Amounts.of(i.total, i.currency), Amounts.of(i.amountPaid, i.currency), Amounts.of(due, i.currency), i.issuedAt,
-                i.dueAt, i.creditsInvoice, lines);
+                i.dueAt, i.creditsInvoice, prepaid.signum() == 0 ? null : Amounts.of(prepaid, i.currency),
+                i.prepaidLeft == null ? null : Amounts.of(i.prepaidLeft, i.currency), lines);
     }
 }

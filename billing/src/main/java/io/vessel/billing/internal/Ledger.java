@@ -37,7 +37,11 @@ final class Ledger {
             return BigDecimal.ZERO;
         }
         invoice.amountPaid = invoice.amountPaid.add(applied);
-        em.persist(new AllocationEntity(paymentId, invoice.id, applied, paymentId == null ? "BALANCE" : "PAYMENT", at));
+        if (paymentId == null) {
+            Prepayments.pay(em, invoice, applied, at);
+        } else {
+            em.persist(new AllocationEntity(paymentId, invoice.id, applied, "PAYMENT", at));
+        }
         return applied;
     }
 
@@ -72,12 +76,16 @@ final class Ledger {
         return total;
     }
 
+    /** What {@link #giveBack} took from the balance, and what it could not trace to the balance or an invoice. */
+    record GivenBack(BigDecimal fromBalance, BigDecimal untraced) {
+    }
+
     /**
      * Takes {@code amount} of a payment back (a refund, a chargeback): first what it left on the balance, then what
      * it paid on invoices, newest invoice first, which are open again (and dunning sees them). Answers what could not
-     * be taken back that way (the balance it left has paid invoices since).
+     * be taken back that way (the balance it left has paid invoices since), and what was taken from the balance.
      */
-    static BigDecimal giveBack(EntityManager em, AccountEntity account, PaymentEntity payment, BigDecimal amount, Instant at) {
+    static GivenBack giveBack(EntityManager em, AccountEntity account, PaymentEntity payment, BigDecimal amount, Instant at) {
         BigDecimal fromBalance = amount.min(payment.toBalance).min(account.balance.max(BigDecimal.ZERO));
         account.balance = account.balance.subtract(fromBalance);
         payment.toBalance = payment.toBalance.subtract(fromBalance);
@@ -93,7 +101,7 @@ final class Ledger {
             em.persist(new AllocationEntity(payment.id, invoice.id, take.negate(), "REVERSAL", at));
             left = left.subtract(take);
         }
-        return left;
+        return new GivenBack(fromBalance, left);
     }
 
     /** Per invoice the payment paid, oldest invoice first: the invoice id and what the payment still pays on it. */

@@ -40,6 +40,7 @@ public final class PaymentGateways {
     private final PluginServices<PaymentGateway> gateways = new PluginServices<>(PaymentGateway.ID, "payment gateway");
     private final Database database;
     private final BillingClock clock;
+    private final BillingRun run;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile PluginCalls calls;
@@ -49,9 +50,10 @@ public final class PaymentGateways {
 
     @Activate
     public PaymentGateways(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                           @Reference BillingClock clock) {
+                           @Reference BillingClock clock, @Reference BillingRun run) {
         this.database = database;
         this.clock = clock;
+        this.run = run;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -393,7 +395,7 @@ public final class PaymentGateways {
         em.persist(payment);
         em.flush();
         InvoiceEntity invoice = attempt.invoiceId == null ? null : em.find(InvoiceEntity.class, attempt.invoiceId, LockModeType.PESSIMISTIC_WRITE);
-        Ledger.receive(em, account, payment, invoice, clock.instant());
+        run.receive(em, account, payment, invoice, clock.instant());
         attempt.state = GatewayPaymentEntity.SUCCEEDED;
         attempt.paymentId = payment.id;
         attempt.message = null;
@@ -527,7 +529,12 @@ public final class PaymentGateways {
     private void giveBack(EntityManager em, PaymentEntity payment, RefundEntity refund) {
         AccountEntity account = AccountsResource.requireAccount(em, payment.tenantId, LockModeType.PESSIMISTIC_WRITE);
         payment.refunded = payment.refunded.add(refund.amount);
-        BigDecimal untraced = Ledger.giveBack(em, account, payment, refund.amount, clock.instant());
+        Ledger.GivenBack given = Ledger.giveBack(em, account, payment, refund.amount, clock.instant());
+        BigDecimal untraced = given.untraced();
+        Prepayments.TakenBack prepaid = Prepayments.takeBack(em, payment.id, given.fromBalance());
+        if (prepaid != null) {
+            run.creditPrepayment(em, prepaid, clock.instant());
+        }
         if (untraced.signum() > 0) {
             account.balance = account.balance.subtract(untraced);
             LOG.warn("Money given back that no invoice or balance held is owed on the balance tenant={} payment={} amount={}", payment.tenantId,

@@ -26,6 +26,14 @@ public class SellerEntity {
     String invoiceNumberFormat;
     @Column(name = "credit_note_number_format")
     String creditNoteNumberFormat;
+    /** How prepaid credit is taxed: {@link #AT_USE} or {@link #AT_TOP_UP}. */
+    @Column(name = "prepaid_tax")
+    String prepaidTax = AT_USE;
+
+    /** Prepaid credit is taxed when it pays an invoice (the invoice carries the tax). */
+    static final String AT_USE = "AT_USE";
+    /** Prepaid credit is taxed when bought: a prepayment invoice documents the top-up with its tax. */
+    static final String AT_TOP_UP = "AT_TOP_UP";
 
     protected SellerEntity() {
     }

@@ -37,8 +37,12 @@ public final class TaxSettingsResource {
     public record Rate(String country, String region, String rate, String name) {
     }
 
-    /** {@code engine}: the id of a tax engine plugin that taxes the seller's documents instead of {@code rates} (null: the rates). */
-    public record TaxSettings(String country, String taxId, Boolean pricesIncludeTax, List<Rate> rates, String engine) {
+    /**
+     * {@code engine}: the id of a tax engine plugin that taxes the seller's documents instead of {@code rates} (null:
+     * the rates). {@code prepaidTax}: {@code AT_USE} (default: the invoices prepaid credit pays carry the tax) or
+     * {@code AT_TOP_UP} (a prepayment invoice documents each top-up with its tax).
+     */
+    public record TaxSettings(String country, String taxId, Boolean pricesIncludeTax, List<Rate> rates, String engine, String prepaidTax) {
     }
 
     /** ISO 3166 country codes, as accounts and tax rates name countries. */
@@ -66,7 +70,7 @@ public final class TaxSettingsResource {
     @RequiresPermission(PlansResource.MANAGE)
     public TaxSettings putTaxSettings(TaxSettings body, @Context SecurityContext security) {
         UUID seller = UUID.fromString(Caller.of(security).tenantId());
-        TaxSettings r = body == null ? new TaxSettings(null, null, null, null, null) : body;
+        TaxSettings r = body == null ? new TaxSettings(null, null, null, null, null, null) : body;
         List<Problem.FieldError> errors = new ArrayList<>();
         String country = r.country() == null ? null : r.country().strip().toUpperCase(Locale.ROOT);
         if (country != null && !COUNTRIES.contains(country)) {
@@ -79,6 +83,14 @@ public final class TaxSettingsResource {
         if (engine != null && !engines.ids().contains(engine)) {
             errors.add(new Problem.FieldError("engine", engines.ids().isEmpty() ? "no tax engine plugin is installed"
                     : "one of the installed tax engines " + engines.ids()));
+        }
+        String prepaidTax = r.prepaidTax() == null || r.prepaidTax().isBlank() ? SellerEntity.AT_USE : r.prepaidTax().strip().toUpperCase(Locale.ROOT);
+        if (!prepaidTax.equals(SellerEntity.AT_USE) && !prepaidTax.equals(SellerEntity.AT_TOP_UP)) {
+            errors.add(new Problem.FieldError("prepaidTax", "AT_USE (the invoices prepaid credit pays carry the tax) or AT_TOP_UP (a prepayment invoice"
+                    + " documents each top-up with its tax)"));
+        } else if (prepaidTax.equals(SellerEntity.AT_TOP_UP) && engine != null) {
+            // a top-up is documented inside the payment's transaction; a plugin is never called there (it may hang)
+            errors.add(new Problem.FieldError("prepaidTax", "AT_TOP_UP needs the seller's own rates; with a tax engine prepaid credit is taxed at use"));
         }
         List<TaxRateEntity> rates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -121,6 +133,7 @@ public final class TaxSettingsResource {
             settings.taxId = r.taxId() == null || r.taxId().isBlank() ? null : r.taxId().strip();
             settings.pricesIncludeTax = Boolean.TRUE.equals(r.pricesIncludeTax());
             settings.taxEngine = engine;
+            settings.prepaidTax = prepaidTax;
             em.createQuery("delete from BillingTaxRate r where r.sellerTenant = :s").setParameter("s", seller).executeUpdate();
             rates.forEach(em::persist);
             em.flush();
@@ -133,6 +146,7 @@ public final class TaxSettingsResource {
         List<Rate> rates = em.createQuery("select r from BillingTaxRate r where r.sellerTenant = :s order by r.country, r.region", TaxRateEntity.class)
                 .setParameter("s", seller).getResultList().stream()
                 .map(r -> new Rate(r.country, r.region, r.rate.stripTrailingZeros().toPlainString(), r.name)).toList();
-        return s == null ? new TaxSettings(null, null, false, rates, null) : new TaxSettings(s.country, s.taxId, s.pricesIncludeTax, rates, s.taxEngine);
+        return s == null ? new TaxSettings(null, null, false, rates, null, SellerEntity.AT_USE)
+                : new TaxSettings(s.country, s.taxId, s.pricesIncludeTax, rates, s.taxEngine, s.prepaidTax);
     }
 }

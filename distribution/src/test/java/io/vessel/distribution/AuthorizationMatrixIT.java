@@ -137,6 +137,8 @@ class AuthorizationMatrixIT {
         }
         EXPECTED.put("GET /billing/clock", "P");
         EXPECTED.put("POST /billing/runs", "PR");
+        EXPECTED.put("GET /billing/runs", "PROA");
+        EXPECTED.put("GET /billing/runs/{id}", "PROA");
         EXPECTED.put("POST /billing/dunning", "PR");
         EXPECTED.put("GET /billing/tax-settings", "PRA");
         EXPECTED.put("PUT /billing/tax-settings", "PR");
@@ -380,7 +382,15 @@ class AuthorizationMatrixIT {
         }
         own.put("Rbilling-account", tenantB);
         own.put("Rsubscription", subscriptionB);
-        assertEquals(200, callers.get('P').post("/api/v1/billing/runs", "").status());
+        String runP = BillingApi.billingRun(callers.get('P')).get("id").asText();
+        String runR = BillingApi.billingRun(callers.get('R')).get("id").asText();
+        for (char role : "PA".toCharArray()) {
+            own.put(role + "billing-run", runP);
+        }
+        own.put("Rbilling-run", runR);
+        for (char role : "ROM".toCharArray()) {
+            foreign.put(role + "billing-run", runP);
+        }
         String invoiceA = callers.get('P').get("/api/v1/billing/invoices?tenant=" + tenantA).json().get(0).get("id").asText();
         String invoiceB = callers.get('P').get("/api/v1/billing/invoices?tenant=" + tenantB).json().get(0).get("id").asText();
         for (char role : "POMA".toCharArray()) {

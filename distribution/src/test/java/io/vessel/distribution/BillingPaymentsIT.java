@@ -58,7 +58,7 @@ class BillingPaymentsIT {
                 String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
                         "{\"code\":\"shop\",\"name\":\"Shop\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"12.00\"}"));
                 assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
-                assertEquals(1, panel.post("/api/v1/billing/runs", "").json().get("documents").size());
+                assertEquals(1, BillingApi.run(panel).size());
                 panel.createAccount(customer, "payer", "customer-owner", "Payer-Password-1");
                 PanelProcess.As payer = panel.login("payer", "Payer-Password-1");
                 JsonNode invoice = payer.get("/api/v1/billing/invoices").json().get(0);
@@ -188,7 +188,7 @@ class BillingPaymentsIT {
                         "{\"code\":\"own\",\"name\":\"Own\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"9.00\"}"));
                 String customer = PanelProcess.createdId(till.post("/api/v1/tenants", "{\"name\":\"Reseller's Shop\",\"kind\":\"CUSTOMER\"}"));
                 assertEquals(201, till.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
-                assertEquals(1, panel.post("/api/v1/billing/runs", "").json().get("documents").size());
+                assertEquals(1, BillingApi.run(panel).size());
                 panel.createAccount(customer, "shopper", "customer-owner", "Shopper-Password-1");
                 PanelProcess.As shopper = panel.login("shopper", "Shopper-Password-1");
                 String invoiceId = shopper.get("/api/v1/billing/invoices").json().get(0).get("id").asText();

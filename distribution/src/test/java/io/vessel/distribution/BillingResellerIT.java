@@ -83,8 +83,8 @@ class BillingResellerIT {
             }
 
             // the first run: the provider invoices the reseller, the reseller its customers, each in its own series
-            PanelProcess.Response firstRun = panel.post("/api/v1/billing/runs", "");
-            assertEquals(3, firstRun.json().get("documents").size(), firstRun + " " + panel.get("/api/v1/billing/invoices").body());
+            JsonNode firstRun = BillingApi.billingRun(panel);
+            assertEquals(3, firstRun.get("documents").size(), firstRun + " " + panel.get("/api/v1/billing/invoices").body());
             Map<String, JsonNode> byTenant = new java.util.HashMap<>();
             panel.get("/api/v1/billing/invoices").json().forEach(i -> byTenant.put(i.get("tenant").asText(), i));
             assertEquals(reseller, byTenant.get(c1).get("issuer").asText(), byTenant.get(c1).toString());
@@ -97,7 +97,7 @@ class BillingResellerIT {
 
             // a month on: the provider bills the reseller the running time of its customers' VEs
             assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P32D\"}").status()); // past every account's anchor day
-            assertEquals(3, panel.post("/api/v1/billing/runs", "").json().get("documents").size());
+            assertEquals(3, BillingApi.run(panel).size());
             JsonNode wholesale = null;
             for (JsonNode i : panel.get("/api/v1/billing/invoices?tenant=" + reseller).json()) {
                 wholesale = i;
@@ -120,9 +120,7 @@ class BillingResellerIT {
     }
 
     private static List<String> documents(PanelProcess panel) {
-        List<String> out = new java.util.ArrayList<>();
-        panel.post("/api/v1/billing/runs", "").json().get("documents").forEach(d -> out.add(d.asText()));
-        return out;
+        return BillingApi.run(panel);
     }
 
     private static java.net.http.HttpRequest.Builder put(String path, String json, PanelProcess panel) {

@@ -26,6 +26,7 @@ public final class BillingPersistence implements PersistenceContribution {
                 InvoiceLineEntity.class, PaymentEntity.class, AllocationEntity.class,
                 SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class,
                 UsageMarkEntity.class, GatewayPaymentEntity.class, GatewayEventEntity.class, RefundEntity.class, ResellerTermsEntity.class,
-                VeUsageMarkEntity.class, UsageEventEntity.class, MeterPeriodEntity.class, TrafficActionEntity.class, UsageAlertEntity.class, GatewayCredentialsEntity.class);
+                VeUsageMarkEntity.class, UsageEventEntity.class, MeterPeriodEntity.class, TrafficActionEntity.class, UsageAlertEntity.class, GatewayCredentialsEntity.class,
+                RunEntity.class);
     }
 }

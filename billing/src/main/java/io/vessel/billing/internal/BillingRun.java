@@ -50,6 +50,12 @@ public final class BillingRun implements ScheduledTask {
     public record Result(int accounts, List<String> documents, List<UUID> failed) {
     }
 
+    /** Hears how far a run has come: accounts billed so far of all it bills. */
+    @FunctionalInterface
+    interface Progress {
+        void billed(int done, int of);
+    }
+
     private final Database database;
     private final BillingClock clock;
 
@@ -66,6 +72,7 @@ public final class BillingRun implements ScheduledTask {
         this.config = config;
         InvoiceNumbers.check(config.invoice_number_format());
         InvoiceNumbers.check(config.credit_note_number_format());
+        interrupted();
     }
 
     @Override
@@ -76,8 +83,34 @@ public final class BillingRun implements ScheduledTask {
             LOG.debug("Scheduled billing run skipped: billing runs on the test clock");
             return;
         }
-        Result result = run(tenant -> true);
+        UUID id = record(null, "schedule");
+        Result result = run(tenant -> true, id, (done, of) -> { });
+        if (result.documents().isEmpty() && result.failed().isEmpty()) {
+            // an hourly run that found nothing due leaves no record: the list of runs shows those that did something
+            database.run(em -> em.remove(em.find(RunEntity.class, id)));
+        }
         LOG.info("Billing run accounts={} documents={}", result.accounts(), result.documents().size());
+    }
+
+    /** Records a run about to start (queued), of {@code owner}'s administrator (null: scheduled); answers its id. */
+    UUID record(UUID owner, String by) {
+        UUID id = UUID.randomUUID();
+        database.run(em -> em.persist(new RunEntity(id, owner, by, clock.instant())));
+        return id;
+    }
+
+    /** Links a recorded run to the operation that tracks it. */
+    void tracked(UUID run, UUID operation) {
+        database.run(em -> em.find(RunEntity.class, run).operationId = operation);
+    }
+
+    /** Marks the runs a stopped panel left unfinished: what they billed is billed, the rest waits for the next run. */
+    private void interrupted() {
+        int left = database.inTransaction(em -> em.createQuery("update BillingRunRecord r set r.state = :i where r.state = :r")
+                .setParameter("i", RunEntity.INTERRUPTED).setParameter("r", RunEntity.RUNNING).executeUpdate());
+        if (left > 0) {
+            LOG.warn("Billing runs were interrupted by the panel's stop; the next run bills what they did not runs={}", left);
+        }
     }
 
 
@@ -88,38 +121,69 @@ public final class BillingRun implements ScheduledTask {
      * numbers follow the accounts' age); a chunk that fails is billed
      * again one account at a time, so one broken account holds up nobody else.
      */
-    Result run(Predicate<UUID> visible) {
-        List<UUID> tenants = database.inTransaction(em -> em.createQuery("select a.tenantId from BillingAccount a order by a.createdAt, a.tenantId", UUID.class)
-                .getResultList()).stream().filter(visible).toList();
+    Result run(Predicate<UUID> visible, UUID runId, Progress progress) {
         List<String> documents = new ArrayList<>();
         List<UUID> failed = new ArrayList<>();
-        int size = Math.max(1, config.run_chunk());
-        for (int from = 0; from < tenants.size(); from += size) {
-            List<UUID> chunk = tenants.subList(from, Math.min(tenants.size(), from + size));
-            try {
-                documents.addAll(database.inTransaction(em -> bill(em, chunk)));
-            } catch (RuntimeException e) {
-                LOG.warn("Billing a chunk of accounts failed, billing them one at a time accounts={}: {}", chunk.size(), e.toString());
-                for (UUID tenant : chunk) {
-                    try {
-                        billAccount(tenant).ifPresent(documents::add);
-                    } catch (RuntimeException single) {
-                        // its document waits for the next run; the others are billed
-                        LOG.warn("Billing an account failed, its document waits for the next run tenant={}: {}", tenant,
-                                single instanceof TaxEngines.TaxUndecided ? single.getMessage() : single.toString());
-                        failed.add(tenant);
+        try {
+            List<UUID> tenants = database.inTransaction(em -> em.createQuery("select a.tenantId from BillingAccount a order by a.createdAt, a.tenantId",
+                    UUID.class).getResultList()).stream().filter(visible).toList();
+            database.run(em -> {
+                RunEntity r = em.find(RunEntity.class, runId);
+                r.state = RunEntity.RUNNING;
+                r.startedAt = clock.instant();
+                r.accounts = tenants.size();
+            });
+            int size = Math.max(1, config.run_chunk());
+            for (int from = 0; from < tenants.size(); from += size) {
+                List<UUID> chunk = tenants.subList(from, Math.min(tenants.size(), from + size));
+                try {
+                    documents.addAll(database.inTransaction(em -> bill(em, chunk, runId)));
+                } catch (RuntimeException e) {
+                    LOG.warn("Billing a chunk of accounts failed, billing them one at a time accounts={}: {}", chunk.size(), e.toString());
+                    for (UUID tenant : chunk) {
+                        try {
+                            billAccount(tenant, runId).ifPresent(documents::add);
+                        } catch (RuntimeException single) {
+                            // its document waits for the next run; the others are billed
+                            LOG.warn("Billing an account failed, its document waits for the next run tenant={}: {}", tenant,
+                                    single instanceof TaxEngines.TaxUndecided ? single.getMessage() : single.toString());
+                            failed.add(tenant);
+                        }
                     }
                 }
+                int done = from + chunk.size();
+                database.run(em -> {
+                    RunEntity r = em.find(RunEntity.class, runId);
+                    r.accountsDone = done;
+                    r.documents = documents.size();
+                });
+                progress.billed(done, tenants.size());
             }
+            finish(runId, RunEntity.DONE, documents.size(), failed);
+            return new Result(tenants.size(), documents, failed);
+        } catch (RuntimeException e) {
+            finish(runId, RunEntity.FAILED, documents.size(), failed);
+            throw e;
         }
-        return new Result(tenants.size(), documents, failed);
+    }
+
+    private void finish(UUID runId, String state, int documents, List<UUID> failed) {
+        database.run(em -> {
+            RunEntity r = em.find(RunEntity.class, runId);
+            r.state = state;
+            r.finishedAt = clock.instant();
+            r.documents = documents;
+            String list = String.join(",", failed.stream().map(UUID::toString).toList());
+            // the column holds 100 ids; more than that many failing accounts is an outage the log tells about
+            r.failedAccounts = list.isEmpty() ? null : list.length() <= 4000 ? list : list.substring(0, list.lastIndexOf(',', 4000));
+        });
     }
 
     /** Bills one account; the number of the document made, if anything was due. Retried once when two runs raced for a new series. */
-    Optional<String> billAccount(UUID tenant) {
+    Optional<String> billAccount(UUID tenant, UUID runId) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return database.inTransaction(em -> bill(em, List.of(tenant))).stream().findFirst();
+                return database.inTransaction(em -> bill(em, List.of(tenant), runId)).stream().findFirst();
             } catch (PersistenceException e) {
                 if (attempt >= 3) {
                     throw e;
@@ -184,7 +248,7 @@ public final class BillingRun implements ScheduledTask {
     }
 
     /** Bills the accounts of {@code tenants} in the caller's transaction; answers the numbers of the documents made. */
-    private List<String> bill(EntityManager em, List<UUID> tenants) {
+    private List<String> bill(EntityManager em, List<UUID> tenants, UUID runId) {
         Instant now = clock.instant();
         List<AccountEntity> accounts = em.createQuery("select a from BillingAccount a where a.tenantId in :ids order by a.createdAt, a.tenantId", AccountEntity.class)
                 .setParameter("ids", tenants).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
@@ -234,6 +298,7 @@ public final class BillingRun implements ScheduledTask {
         }
         List<String> numbers = new ArrayList<>();
         for (Draft d : drafts) {
+            d.document().runId = runId;
             em.persist(d.document());
         }
         em.flush();

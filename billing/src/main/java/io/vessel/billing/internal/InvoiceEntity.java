@@ -44,6 +44,9 @@ public class InvoiceEntity {
     /** For a credit note issued on demand: the invoice it credits. */
     @Column(name = "credits_invoice")
     UUID creditsInvoice;
+    /** The billing run that issued it (null: issued on demand — a credit note, a prepayment). */
+    @Column(name = "run_id")
+    UUID runId;
     /** For a prepayment invoice: the payment it documents. */
     @Column(name = "payment_id")
     UUID paymentId;

@@ -26,7 +26,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/billing/invoices}: the invoices and credit notes issued to an account (read-only: an issued document
- * never changes; corrections are credit notes), and {@code /api/v1/billing/runs} to bill the caller's customers now.
+ * never changes; corrections are credit notes).
  */
 @Component(service = {InvoicesResource.class, ObjectOwnership.class}, property = {ApiWhiteboard.RESOURCE + "=true",
         ObjectOwnership.KIND + "=" + InvoicesResource.KIND})
@@ -59,15 +59,6 @@ public final class InvoicesResource implements ObjectOwnership {
         this.database = database;
         this.run = run;
         this.identity = identity;
-    }
-
-    /** Bills the caller's customers now (what is due; what was billed is never billed again). */
-    @POST
-    @Path("runs")
-    @RequiresPermission(AccountsResource.MANAGE)
-    public BillingRun.Result runBilling(@Context SecurityContext security) {
-        Caller caller = Caller.of(security);
-        return run.run(tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId()));
     }
 
     @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,

@@ -48,6 +48,17 @@ class BillingUsageIT {
             assertEquals(ve, subscribed.json().get("ve").asInt());
             assertEquals(1, run(panel).size(), "the month in advance; no usage yet");
 
+            // the VE page's stream: its live cost comes with its samples
+            EventStream stream = EventStream.open(panel.admin(), "/api/v1/events?ve=" + ve);
+            // a member of another customer cannot watch it (the stream refuses VEs the caller does not see)
+            String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Other\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(other, "othermember", "customer-owner", "Other-Password-1");
+            PanelProcess.As stranger = panel.login("othermember", "Other-Password-1");
+            assertEquals(400, stranger.get("/api/v1/events?ve=" + ve).status());
+            // a member of the customer sees the VE's usage but may not read billing: no cost on its stream
+            panel.createAccount(customer, "crunchmember", "customer-member", "Member-Password-1");
+            EventStream memberStream = EventStream.open(panel.login("crunchmember", "Member-Password-1"), "/api/v1/events?ve=" + ve);
+
             // three seconds of CPU, then wait until a stored sample has them, and stop the VE so its counters rest
             PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
                     List.of("timeout", "3", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
@@ -57,6 +68,15 @@ class BillingUsageIT {
             Thread.sleep(5_000); // the next sweep stores it
             JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
             assertTrue(new BigDecimal(cost.at("/lines/1/soFar").asText()).compareTo(new BigDecimal("0.02")) >= 0, "the CPU so far costs: " + cost);
+            EventStream.Received live = stream.await(Duration.ofSeconds(20), e -> e.name().equals("cost") && e.data().get("ve").asInt() == ve
+                    && new BigDecimal(e.data().at("/lines/1/soFar").asText()).compareTo(new BigDecimal("0.02")) >= 0, "the live cost with the CPU burnt");
+            assertEquals(customer, live.data().get("tenant").asText(), live.toString());
+            assertEquals("EUR", live.data().get("currency").asText());
+            assertEquals("cpu.seconds", live.data().at("/lines/1/meter").asText(), live.toString());
+            stream.close();
+            memberStream.await(Duration.ofSeconds(10), e -> e.name().equals("usage"), "the member's usage samples");
+            assertTrue(memberStream.received().stream().noneMatch(e -> e.name().equals("cost")), "no cost for a member: " + memberStream.received());
+            memberStream.close();
             // the next invoice, at the month's end, as the run will rate it: next month in advance and this month's usage so far
             JsonNode upcoming = panel.get("/api/v1/billing/accounts/" + customer + "/invoices/upcoming").json();
             assertEquals(upcoming.get("periodEnd").asText(), upcoming.get("issueAt").asText(), upcoming.toString());

@@ -208,6 +208,11 @@ final class PanelProcess implements AutoCloseable {
                 + "\",\"password\":\"" + password + "\"}"));
     }
 
+    /** The admin this panel logged in as at its start, as a caller. */
+    As admin() {
+        return new As(this, "Cookie", session);
+    }
+
     /** Logs in as another account; the session's requests carry that account's cookie only. */
     As login(String username, String password) {
         Response login = anonymous(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")

@@ -10,8 +10,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.List;
-import java.util.UUID;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -44,14 +42,7 @@ public final class CostResource {
     @Path("{id}/cost")
     @RequiresPermission(value = AccountsResource.READ, object = "ve")
     public LiveCost.Cost costOfVe(@PathParam("id") int ve) {
-        return database.inTransaction(em -> {
-            List<SubscriptionEntity> billed = em.createQuery("select s from BillingSubscription s where s.veId = :v order by s.startedAt desc",
-                    SubscriptionEntity.class).setParameter("v", ve).getResultList();
-            if (billed.isEmpty()) {
-                throw ProblemException.notFound("VE " + ve + " is not billed through a subscription.");
-            }
-            AccountEntity account = em.find(AccountEntity.class, billed.get(0).tenantId);
-            return LiveCost.of(em, account, usage, clock.instant(), s -> Integer.valueOf(ve).equals(s.veId));
-        });
+        return database.inTransaction(em -> LiveCost.ofVe(em, ve, usage, clock.instant()))
+                .orElseThrow(() -> ProblemException.notFound("VE " + ve + " is not billed through a subscription."));
     }
 }

@@ -20,7 +20,7 @@ import java.util.function.Predicate;
 /**
  * What the current period costs so far, and where it is heading: each subscription's recurring price for the part
  * of the period it has run (and will run), and its metered usage since the period began, projected to the period's
- * end at the rate of the usage so far. Read from the same durable counters the billing run rates, as of the newest
+ * end at its recent rate (the last day's). Read from the same durable counters the billing run rates, as of the newest
  * sample (every 10 s). Nothing is written.
  */
 final class LiveCost {
@@ -38,6 +38,17 @@ final class LiveCost {
     }
 
     private LiveCost() {
+    }
+
+    /** The cost of one VE's subscriptions (its account's newest that bills it); empty when no subscription bills it. */
+    static Optional<Cost> ofVe(EntityManager em, int ve, UsageService usage, Instant now) {
+        List<SubscriptionEntity> billed = em.createQuery("select s from BillingSubscription s where s.veId = :v order by s.startedAt desc",
+                SubscriptionEntity.class).setParameter("v", ve).setMaxResults(1).getResultList();
+        if (billed.isEmpty()) {
+            return Optional.empty();
+        }
+        AccountEntity account = em.find(AccountEntity.class, billed.get(0).tenantId);
+        return Optional.of(of(em, account, usage, now, s -> Integer.valueOf(ve).equals(s.veId)));
     }
 
     static Cost of(EntityManager em, AccountEntity account, UsageService usage, Instant now, Predicate<SubscriptionEntity> which) {
@@ -75,9 +86,7 @@ final class LiveCost {
                         continue;
                     }
                     BigDecimal used = measured.get();
-                    long elapsed = Math.max(1, Duration.between(from, until).toSeconds());
-                    BigDecimal expected = used.multiply(BigDecimal.valueOf(Duration.between(from, to).toSeconds()))
-                            .divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL128);
+                    BigDecimal expected = used.add(rest(counter, usage, s.veId, from, until, to, last.get(), used));
                     BigDecimal costSoFar = UsageCharges.cost(charge, used);
                     BigDecimal costProjected = UsageCharges.cost(charge, expected);
                     lines.add(new Line("usage", counter.description(), s.id, s.veId, Amounts.of(costSoFar, account.currency), Amounts.of(costProjected, account.currency),
@@ -91,6 +100,31 @@ final class LiveCost {
         return new Cost(account.tenantId, account.currency, period.start(), period.end(), now, lines, Amounts.of(soFar, account.currency),
                 Amounts.of(projected, account.currency));
     }
+
+    /**
+     * How much more of a meter the rest of the period [until, to) will use at the recent rate: that of the last
+     * {@link #RECENT} (or of the period so far, when it is shorter or the samples that far back are gone) — a VE that
+     * got busy yesterday is projected busy, not at its average since the period began.
+     */
+    static BigDecimal rest(UsageCharges.Counter counter, UsageService usage, int ve, Instant from, Instant until, Instant to, UsageSample last,
+                                   BigDecimal usedSinceFrom) {
+        long remaining = Duration.between(until, to).toSeconds();
+        if (remaining <= 0) {
+            return BigDecimal.ZERO;
+        }
+        Instant windowStart = until.minus(RECENT).isAfter(from) ? until.minus(RECENT) : from;
+        Optional<BigDecimal> recent = windowStart.equals(from) ? Optional.of(usedSinceFrom)
+                : counter.usedBetween(usage.storedAtOrBefore(ve, windowStart), last);
+        if (recent.isEmpty()) {
+            recent = Optional.of(usedSinceFrom);
+            windowStart = from;
+        }
+        long window = Math.max(1, Duration.between(windowStart, until).toSeconds());
+        return recent.get().multiply(BigDecimal.valueOf(remaining)).divide(BigDecimal.valueOf(window), MathContext.DECIMAL128);
+    }
+
+    /** The window whose usage rate projects the rest of the period: a day, so that daily cycles even out. */
+    static final Duration RECENT = Duration.ofHours(24);
 
     /** The recurring price for [from, until) so far and for [from, to) in all. */
     private static BigDecimal[] recurring(PlanDefinition plan, BillingCalendar calendar, Instant from, Instant until, Instant to) {

@@ -1,5 +1,6 @@
 package io.vessel.identity.internal;
 
+import io.vessel.api.events.LiveVeData;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
@@ -27,15 +28,19 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventAdmin;
 import org.osgi.service.event.EventHandler;
 
 /**
  * {@code GET /api/v1/events}: server-sent events of what changes, filtered to what the caller may see: VE state
  * changes ({@code event: ve}, needs {@code ve.read}) and operation progress ({@code event: operation}, needs
  * {@code operation.read}), each only for objects of the caller's part of the tenancy tree. With
- * {@code ?ve=101&ve=102} the stream also carries those VEs' usage samples ({@code event: usage}) for live graphs.
+ * {@code ?ve=101&ve=102} the stream also carries those VEs' usage samples ({@code event: usage}) for live graphs, and
+ * the live data other bundles derive for watched VEs ({@link LiveVeData}: e.g. {@code event: cost} from billing).
  * A comment line every 15 seconds keeps proxies from closing the stream and finds clients that went away.
  */
 @Component(service = {EventsResource.class, EventHandler.class},
@@ -85,6 +90,30 @@ public final class EventsResource implements EventHandler {
         Subscriber subscriber = new Subscriber(sink, sse, caller, Set.copyOf(ves));
         subscribers.add(subscriber);
         send(subscriber, "ready", Map.of("user", caller.username()));
+        if (!ves.isEmpty()) {
+            announceWatched();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    /** What the open streams watch now, for the bundles that derive live data from those VEs' samples. */
+    private final java.util.concurrent.atomic.AtomicReference<Set<Integer>> announced = new java.util.concurrent.atomic.AtomicReference<>(Set.of());
+
+    /** Tells the bundles which VEs are watched when that changed, or always ({@code again}: the heartbeat's reminder). */
+    private void announceWatched(boolean again) {
+        Set<Integer> watched = new java.util.TreeSet<>();
+        subscribers.forEach(s -> watched.addAll(s.usageOf()));
+        Set<Integer> before = announced.getAndSet(Set.copyOf(watched));
+        EventAdmin admin = events;
+        if (admin != null && (!before.equals(watched) || again && !watched.isEmpty())) {
+            admin.postEvent(new Event(LiveVeData.WATCHED_TOPIC, Map.of(LiveVeData.VES, watched.stream().mapToInt(Integer::intValue).toArray())));
+        }
+    }
+
+    private void announceWatched() {
+        announceWatched(false);
     }
 
     private boolean visibleVe(AuthenticatedCaller caller, String id) {
@@ -121,6 +150,18 @@ public final class EventsResource implements EventHandler {
             deliver("plugin", data, "plugin.read", null);
         } else if (topic.equals(UI_TOPIC)) {
             subscribers.forEach(s -> send(s, "ui", Map.of()));
+        } else if (topic.startsWith(LiveVeData.TOPIC_PREFIX) && event.getProperty(LiveVeData.VE_ID) instanceof Integer ve
+                && event.getProperty(LiveVeData.PERMISSION) instanceof String permission) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("ve", ve);
+            for (String name : event.getPropertyNames()) {
+                if (!name.equals(EventConstants.EVENT_TOPIC) && !name.equals(LiveVeData.VE_ID) && !name.equals(LiveVeData.PERMISSION)) {
+                    data.put(name, event.getProperty(name));
+                }
+            }
+            String name = topic.substring(LiveVeData.TOPIC_PREFIX.length());
+            // a stream watches only VEs its caller sees (checked when it opened); the data's own permission on top
+            subscribers.stream().filter(s -> s.usageOf().contains(ve) && s.caller().may(permission)).forEach(s -> send(s, name, data));
         } else if (topic.equals(USAGE_TOPIC) && event.getProperty("ve.id") instanceof Integer ve) {
             Map<String, Object> data = new LinkedHashMap<>();
             for (String name : event.getPropertyNames()) {
@@ -142,7 +183,7 @@ public final class EventsResource implements EventHandler {
 
     private void send(Subscriber s, String name, Map<String, Object> data) {
         if (s.sink().isClosed()) {
-            subscribers.remove(s);
+            remove(s);
             return;
         }
         s.sink().send(s.sse().newEventBuilder().name(name).mediaType(MediaType.APPLICATION_JSON_TYPE).data(Map.class, data).build())
@@ -156,7 +197,7 @@ public final class EventsResource implements EventHandler {
     private void beat() {
         for (Subscriber s : subscribers) {
             if (s.sink().isClosed()) {
-                subscribers.remove(s);
+                remove(s);
             } else {
                 s.sink().send(s.sse().newEventBuilder().comment("keep-alive").build()).whenComplete((done, failure) -> {
                     if (failure != null) {
@@ -165,10 +206,17 @@ public final class EventsResource implements EventHandler {
                 });
             }
         }
+        announceWatched(true);
+    }
+
+    private void remove(Subscriber s) {
+        if (subscribers.remove(s) && !s.usageOf().isEmpty()) {
+            announceWatched();
+        }
     }
 
     private void close(Subscriber s) {
-        subscribers.remove(s);
+        remove(s);
         try {
             s.sink().close();
         } catch (RuntimeException alreadyClosed) {

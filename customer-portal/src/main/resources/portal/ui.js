@@ -182,7 +182,7 @@ export async function loadPluginMenu(placement) {
 }
 
 function pluginContext(me, extra) {
-  return Object.assign({ api, el, say, ask, form, badge, size, me }, extra || {});
+  return Object.assign({ api, el, say, ask, form, badge, size, me, onLeave }, extra || {});
 }
 
 async function renderModule(c, container, context) {

@@ -477,8 +477,8 @@ final class VeBench {
             // accounting: the panel's own sweep time (from /metrics) beside a shell loop reading the same files
             Thread.sleep(12_000);
             double sweepMs = Double.NaN;
-            String metrics = new String(HTTP.send(HttpRequest.newBuilder(panel.uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                    .body().getBytes());
+            // /metrics needs metrics.read: asked as the bench's admin
+            String metrics = panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/metrics"))).body();
             for (String line : metrics.lines().toList()) {
                 if (line.startsWith("vessel_accounting_sweep_seconds ")) {
                     sweepMs = Double.parseDouble(line.split(" ")[1]) * 1000;

@@ -235,7 +235,7 @@ class AdminPanelIT {
     }
 
     /** Nothing wider than the screen, and every visible form field named by a label or aria-label. */
-    private static void assertFitsAndLabelled(WebDriver browser, String page) {
+    static void assertFitsAndLabelled(WebDriver browser, String page) {
         JavascriptExecutor js = (JavascriptExecutor) browser;
         long overflow = ((Number) js.executeScript("return document.documentElement.scrollWidth - window.innerWidth;")).longValue();
         assertTrue(overflow <= 0, page + " is " + overflow + " px wider than the screen");

@@ -6,7 +6,8 @@ package io.vessel.web.api;
  * bundle, under its {@code ui/} folder, served at {@code /plugin-ui/<bundle symbolic name>/<file>} with the panel's
  * Content-Security-Policy (no inline scripts). The shell imports it when the page is opened and calls its exported
  * {@code render(container, context)}; {@code context} carries {@code api}, {@code el}, {@code say}, {@code ask},
- * {@code form}, {@code badge}, {@code size} (the panel's {@code /portal/ui.js} helpers), {@code me} (the caller,
+ * {@code form}, {@code badge}, {@code size}, {@code onLeave} (the panel's {@code /portal/ui.js} helpers;
+ * {@code onLeave(hook)} runs the hook when the page is left, e.g. to close an event stream), {@code me} (the caller,
  * with its permissions) and, on a VE tab, {@code ve} (the VE's id). Menu items and tabs appear and disappear
  * without a reload as plugins come and go; a caller without {@link #PERMISSION} does not see them.
  */

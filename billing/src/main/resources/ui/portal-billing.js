@@ -1,0 +1,116 @@
+// Billing in the customer portal: why servers are suspended and what is due (with a pay button), balance and this
+// period's cost (live), spending limit, subscriptions, invoices (viewed in the page), payments. Served from the
+// billing bundle as a UI contribution; amounts stay the API's decimal strings (never parsed into floating point).
+export async function render(container, { api, el, say, form, me, onLeave }) {
+  const tenant = me.tenant.id;
+  let account;
+  try {
+    account = await api('GET', '/billing/accounts/' + tenant);
+  } catch (e) {
+    container.replaceChildren(el('p', { class: 'muted', id: 'billing-none' }, e.status === 404 ? 'Your organisation has no billing account yet.' : e.message));
+    return;
+  }
+  const [invoices, subscriptions, payments, gateways, cost] = await Promise.all([
+    api('GET', '/billing/invoices'), api('GET', '/billing/subscriptions'),
+    api('GET', '/billing/accounts/' + tenant + '/payments').catch(() => []), api('GET', '/billing/gateways').catch(() => []),
+    api('GET', '/billing/accounts/' + tenant + '/cost').catch(() => null)]);
+  const open = invoices.filter(i => i.kind === 'INVOICE' && i.amountDue !== '0.00' && !/^0(\.0+)?$/.test(i.amountDue));
+  const currency = account.currency;
+
+  const pay = async invoice => {
+    if (!gateways.length) { say('Pay by bank transfer, quoting invoice ' + invoice.number + '; no online payment is set up.'); return; }
+    try {
+      const checkout = await api('POST', '/billing/checkouts', { account: tenant, gateway: gateways[0].id, invoice: invoice.id,
+        returnUrl: location.origin + '/portal/' + location.hash });
+      if (checkout.redirect) location.href = checkout.redirect;
+      else say('Payment ' + checkout.state.toLowerCase() + (checkout.message ? ': ' + checkout.message : '.'));
+    } catch (e) { say(e.message); }
+  };
+  const payButton = invoice => el('button', { type: 'button', class: 'primary', 'data-pay': invoice.number,
+    onclick: () => pay(invoice) }, 'Pay ' + invoice.amountDue + ' ' + invoice.currency);
+
+  const held = account.heldVes && account.heldVes.length;
+  const suspension = held || account.dunningStep > 0 ? el('div', { class: 'card', id: 'billing-suspended', role: 'alert' },
+    el('h2', {}, held ? 'Your servers are suspended for non-payment' : 'Payment overdue'),
+    el('p', {}, (held ? (account.heldVes.length === 1 ? 'Server ' + account.heldVes[0] + ' is' : 'Servers ' + account.heldVes.join(', ') + ' are')
+      + ' held until the overdue invoices are paid, and runs again within a minute of payment. ' : '') + 'Overdue since ' + (account.overdueSince ? new Date(account.overdueSince).toLocaleDateString() : 'recently') + '.'),
+    el('div', { class: 'actions' }, open.map(payButton))) : '';
+
+  const costCard = el('div', { id: 'billing-cost' });
+  const drawCost = c => costCard.replaceChildren(el('div', { class: 'grid' },
+    el('div', {}, el('strong', {}, 'Balance'), el('div', { id: 'billing-balance' }, account.balance + ' ' + currency)),
+    el('div', {}, el('strong', {}, 'This period so far'), el('div', { id: 'billing-so-far' }, c ? c.soFar + ' ' + currency : '–')),
+    el('div', {}, el('strong', {}, 'Projected to the period\'s end'), el('div', { id: 'billing-projected' }, c ? c.projected + ' ' + currency : '–'))));
+  drawCost(cost);
+  // live: the account's figures again whenever one of its servers' cost moves (at most every 5 s)
+  const ves = subscriptions.filter(s => s.ve != null && !s.endedAt).map(s => s.ve).slice(0, 50);
+  if (ves.length) {
+    const stream = new EventSource('/api/v1/events?' + ves.map(v => 've=' + v).join('&'));
+    let last = 0;
+    stream.addEventListener('cost', async () => {
+      if (Date.now() - last < 5000 || !costCard.isConnected) return;
+      last = Date.now();
+      drawCost(await api('GET', '/billing/accounts/' + tenant + '/cost').catch(() => null));
+    });
+    if (onLeave) onLeave(() => stream.close());
+  }
+
+  const limit = form('spending-limit', [['limit', 'Monthly spending limit (' + currency + ', empty: none)', 'text',
+    { value: account.spendingLimit || '', required: false, inputmode: 'decimal' }]], 'Save limit', async f => {
+    const body = { limit: f.limit.value.trim() || null, action: f.action.value };
+    await api('PUT', '/billing/accounts/' + tenant + '/spending-limit', body);
+    say(body.limit ? 'Spending limit set to ' + body.limit + ' ' + currency + '.' : 'Spending limit removed.');
+  });
+  limit.insertBefore(el('div', {}, el('label', { for: 'spending-limit-action' }, 'At 100 %'),
+    el('select', { id: 'spending-limit-action', name: 'action' },
+      el('option', { value: 'alert', selected: account.limitAction !== 'BLOCK' }, 'Alert me'),
+      el('option', { value: 'block', selected: account.limitAction === 'BLOCK' }, 'Alert me and refuse new servers'))), limit.querySelector('.actions'));
+
+  const state = i => i.kind !== 'INVOICE' ? i.kind.replace('_', ' ').toLowerCase() : i.amountDue === '0.00' ? 'paid'
+    : new Date(i.dueAt) < new Date() ? 'overdue' : 'open';
+  const invoiceRows = invoices.slice().reverse().map(i => el('tr', { 'data-invoice': i.number },
+    el('td', {}, el('button', { type: 'button', 'aria-label': 'Show invoice ' + i.number, onclick: () => showInvoice(i.id) }, i.number)),
+    el('td', { class: 'optional' }, new Date(i.issuedAt).toLocaleDateString()),
+    el('td', {}, i.total + ' ' + i.currency), el('td', {}, state(i)),
+    el('td', {}, i.kind === 'INVOICE' && state(i) !== 'paid' ? payButton(i) : '')));
+
+  const showInvoice = async id => {
+    const i = await api('GET', '/billing/invoices/' + id).catch(e => { say(e.message); return null; });
+    if (!i) return;
+    const dialog = el('dialog', { 'aria-labelledby': 'invoice-title', id: 'invoice-dialog' },
+      el('h2', { id: 'invoice-title' }, (i.kind === 'CREDIT_NOTE' ? 'Credit note ' : i.kind === 'PREPAYMENT' ? 'Prepayment invoice ' : 'Invoice ') + i.number),
+      el('p', {}, 'Issued ' + new Date(i.issuedAt).toLocaleDateString() + ' by ' + i.issuer + (i.kind === 'INVOICE' ? ', due ' + new Date(i.dueAt).toLocaleDateString() : '')),
+      el('table', {}, el('tbody', {}, i.lines.map(l => el('tr', {}, el('td', {}, l.description), el('td', { class: 'optional' }, l.quantity),
+        el('td', {}, l.amount))),
+        el('tr', {}, el('td', {}, 'Subtotal'), el('td', { class: 'optional' }, ''), el('td', {}, i.subtotal)),
+        el('tr', {}, el('td', {}, i.taxName || 'Tax'), el('td', { class: 'optional' }, i.taxRate ? i.taxRate + ' %' : ''), el('td', {}, i.tax)),
+        el('tr', {}, el('th', {}, 'Total'), el('td', { class: 'optional' }, ''), el('th', { id: 'invoice-total' }, i.total + ' ' + i.currency)))),
+      i.taxNote ? el('p', { class: 'muted' }, i.taxNote) : '',
+      el('p', {}, 'Paid ' + i.amountPaid + ', due ' + i.amountDue + ' ' + i.currency),
+      el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => dialog.close() }, 'Close')));
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  };
+
+  container.replaceChildren(
+    suspension,
+    el('div', { class: 'card' }, el('h2', {}, 'Balance and this period'), costCard),
+    el('div', { class: 'card' }, el('h2', {}, 'Subscriptions'), subscriptions.length ? el('table', { id: 'billing-subscriptions' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'Server'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Since'))),
+      el('tbody', {}, subscriptions.map(s => el('tr', { 'data-subscription': s.id }, el('td', {}, s.planName),
+        el('td', {}, s.ve != null ? el('a', { href: '#/ves/' + s.ve }, 'VE ' + s.ve) : '–'),
+        el('td', {}, s.state.toLowerCase() + (s.cancelAt ? ', ends ' + new Date(s.cancelAt).toLocaleDateString() : '')),
+        el('td', { class: 'optional' }, new Date(s.startedAt).toLocaleDateString()))))) : el('p', { class: 'muted' }, 'No subscriptions.')),
+    el('div', { class: 'card' }, el('h2', {}, 'Invoices'), invoices.length ? el('table', { id: 'billing-invoices' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Number'), el('th', { class: 'optional' }, 'Issued'), el('th', {}, 'Total'), el('th', {}, 'State'),
+        el('th', {}, 'Payment'))),
+      el('tbody', {}, invoiceRows)) : el('p', { class: 'muted' }, 'No invoices yet.')),
+    el('div', { class: 'card' }, el('h2', {}, 'Payments'), payments.length ? el('table', { id: 'billing-payments' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Received'), el('th', {}, 'Amount'), el('th', { class: 'optional' }, 'Method'))),
+      el('tbody', {}, payments.map(p => el('tr', {}, el('td', {}, new Date(p.receivedAt).toLocaleDateString()),
+        el('td', {}, p.amount + ' ' + p.currency + (p.refunded && p.refunded !== '0.00' ? ' (' + p.refunded + ' refunded)' : '')),
+        el('td', { class: 'optional' }, p.method.replace('_', ' ').toLowerCase()))))) : el('p', { class: 'muted' }, 'No payments yet.')),
+    el('div', { class: 'card' }, el('h2', {}, 'Spending limit'),
+      el('p', { class: 'muted' }, 'You are told at 80 % and at 100 % of the limit in a month.'), limit));
+}

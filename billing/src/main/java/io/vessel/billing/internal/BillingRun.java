@@ -512,24 +512,35 @@ public final class BillingRun implements ScheduledTask {
      */
     void creditPrepayment(EntityManager em, Prepayments.TakenBack taken, Instant now) {
         InvoiceEntity prepayment = taken.prepayment();
-        InvoiceEntity note = new InvoiceEntity(UUID.randomUUID(), prepayment.tenantId, prepayment.issuerTenant, CREDIT_NOTE, prepayment.currency, now, now);
-        note.total = taken.amount().negate();
-        note.tax = taken.tax().negate();
-        note.subtotal = taken.amount().subtract(taken.tax()).negate();
-        note.taxRate = prepayment.taxRate;
-        note.taxName = prepayment.taxName;
-        note.taxNote = prepayment.taxNote;
-        note.creditsInvoice = prepayment.id;
+        InvoiceEntity note = creditNote(em, prepayment, taken.amount(), taken.tax(), "Prepaid credit paid back (prepayment invoice "
+                + prepayment.number + ")", now);
+        LOG.info("Credit note issued tenant={} number={} credits={} amount={} {} by=refund", prepayment.tenantId, note.number, prepayment.number,
+                taken.amount().toPlainString(), prepayment.currency);
+    }
+
+    /**
+     * Issues a credit note of {@code gross} (with {@code tax}) on {@code credited}, numbered in its issuer's series,
+     * with one line as the credited document has its lines: with the tax where they hold it, net otherwise.
+     */
+    private InvoiceEntity creditNote(EntityManager em, InvoiceEntity credited, BigDecimal gross, BigDecimal tax, String description, Instant now) {
+        InvoiceEntity note = new InvoiceEntity(UUID.randomUUID(), credited.tenantId, credited.issuerTenant, CREDIT_NOTE, credited.currency, now, now);
+        note.total = gross.negate();
+        note.tax = tax.negate();
+        note.subtotal = gross.subtract(tax).negate();
+        note.taxRate = credited.taxRate;
+        note.taxName = credited.taxName;
+        note.taxNote = credited.taxNote;
+        note.creditsInvoice = credited.id;
+        note.amountPaid = BigDecimal.ZERO;
         number(em, note, now);
         em.persist(note);
         em.flush();
         BigDecimal lineSum = em.createQuery("select coalesce(sum(l.amount), 0) from BillingInvoiceLine l where l.invoiceId = :i", BigDecimal.class)
-                .setParameter("i", prepayment.id).getSingleResult();
-        BigDecimal line = lineSum.compareTo(prepayment.total) == 0 ? note.total : note.subtotal;
-        em.persist(new InvoiceLineEntity(note.id, 1, "credit", "Prepaid credit paid back (prepayment invoice " + prepayment.number + ")", null,
-                BigDecimal.ONE, line, line, null, null));
-        LOG.info("Credit note issued tenant={} number={} credits={} amount={} {} by=refund", prepayment.tenantId, note.number, prepayment.number,
-                taken.amount().toPlainString(), prepayment.currency);
+                .setParameter("i", credited.id).getSingleResult();
+        boolean taxIncluded = lineSum.compareTo(credited.total) == 0; // the lines hold the tax: prices include it (or there is none)
+        BigDecimal line = taxIncluded ? note.total : note.subtotal;
+        em.persist(new InvoiceLineEntity(note.id, 1, "credit", description, null, BigDecimal.ONE, line, line, null, null));
+        return note;
     }
 
     /** The format of the document's number: its issuer's own, or the panel's. */
@@ -567,26 +578,10 @@ public final class BillingRun implements ScheduledTask {
                         List.of(new io.vessel.web.api.Problem.FieldError("amount", "from 0 to " + Amounts.of(open, invoice.currency))));
             }
             Instant now = clock.instant();
-            InvoiceEntity note = new InvoiceEntity(UUID.randomUUID(), invoice.tenantId, invoice.issuerTenant, CREDIT_NOTE, invoice.currency, now, now);
             BigDecimal tax = invoice.tax == null || invoice.total.signum() == 0 ? BigDecimal.ZERO
                     : gross.multiply(invoice.tax).divide(invoice.total, digits, java.math.RoundingMode.HALF_UP);
-            BigDecimal lineSum = em.createQuery("select coalesce(sum(l.amount), 0) from BillingInvoiceLine l where l.invoiceId = :i", BigDecimal.class)
-                    .setParameter("i", invoiceId).getSingleResult();
-            boolean taxIncluded = lineSum.compareTo(invoice.total) == 0; // the lines hold the tax: prices include it (or there is none)
-            BigDecimal net = gross.subtract(tax);
-            note.total = gross.negate();
-            note.tax = tax.negate();
-            note.subtotal = net.negate();
-            note.taxRate = invoice.taxRate;
-            note.taxName = invoice.taxName;
-            note.taxNote = invoice.taxNote;
-            note.creditsInvoice = invoiceId;
-            number(em, note, now);
-            em.persist(note);
-            em.flush();
-            BigDecimal lineAmount = (taxIncluded ? gross : net).negate();
-            em.persist(new InvoiceLineEntity(note.id, 1, "credit", "Credit for invoice " + invoice.number + (reason == null || reason.isBlank() ? ""
-                    : ": " + reason.strip()), null, BigDecimal.ONE, lineAmount, lineAmount, null, null));
+            InvoiceEntity note = creditNote(em, invoice, gross, tax, "Credit for invoice " + invoice.number + (reason == null || reason.isBlank() ? ""
+                    : ": " + reason.strip()), now);
             // the credit settles what is due on the invoice; what it had been paid beyond that goes back to the balance
             BigDecimal due = invoice.total.subtract(invoice.amountPaid).max(BigDecimal.ZERO);
             BigDecimal settles = gross.min(due);
@@ -595,7 +590,6 @@ public final class BillingRun implements ScheduledTask {
                 em.persist(new AllocationEntity(null, invoice.id, settles, "CREDIT_NOTE", now));
             }
             account.balance = account.balance.add(gross.subtract(settles));
-            note.amountPaid = BigDecimal.ZERO;
             Ledger.applyBalance(em, account, now);
             LOG.info("Credit note issued tenant={} number={} credits={} amount={} {} by={}", invoice.tenantId, note.number, invoice.number,
                     gross.toPlainString(), invoice.currency, by);

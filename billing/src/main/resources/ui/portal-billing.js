@@ -14,7 +14,9 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
     api('GET', '/billing/invoices'), api('GET', '/billing/subscriptions'),
     api('GET', '/billing/accounts/' + tenant + '/payments').catch(() => []), api('GET', '/billing/gateways').catch(() => []),
     api('GET', '/billing/accounts/' + tenant + '/cost').catch(() => null)]);
-  const open = invoices.filter(i => i.kind === 'INVOICE' && i.amountDue !== '0.00' && !/^0(\.0+)?$/.test(i.amountDue));
+  // zero as the API writes it in any currency: "0", "0.00", "0.000"
+  const none = amount => !amount || /^0(\.0+)?$/.test(amount);
+  const open = invoices.filter(i => i.kind === 'INVOICE' && !none(i.amountDue));
   const currency = account.currency;
 
   const pay = async invoice => {
@@ -66,7 +68,7 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
       el('option', { value: 'alert', selected: account.limitAction !== 'BLOCK' }, 'Alert me'),
       el('option', { value: 'block', selected: account.limitAction === 'BLOCK' }, 'Alert me and refuse new servers'))), limit.querySelector('.actions'));
 
-  const state = i => i.kind !== 'INVOICE' ? i.kind.replace('_', ' ').toLowerCase() : i.amountDue === '0.00' ? 'paid'
+  const state = i => i.kind !== 'INVOICE' ? i.kind.replace('_', ' ').toLowerCase() : none(i.amountDue) ? 'paid'
     : new Date(i.dueAt) < new Date() ? 'overdue' : 'open';
   const invoiceRows = invoices.slice().reverse().map(i => el('tr', { 'data-invoice': i.number },
     el('td', {}, el('button', { type: 'button', 'aria-label': 'Show invoice ' + i.number, onclick: () => showInvoice(i.id) }, i.number)),
@@ -109,7 +111,7 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
     el('div', { class: 'card' }, el('h2', {}, 'Payments'), payments.length ? el('table', { id: 'billing-payments' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Received'), el('th', {}, 'Amount'), el('th', { class: 'optional' }, 'Method'))),
       el('tbody', {}, payments.map(p => el('tr', {}, el('td', {}, new Date(p.receivedAt).toLocaleDateString()),
-        el('td', {}, p.amount + ' ' + p.currency + (p.refunded && p.refunded !== '0.00' ? ' (' + p.refunded + ' refunded)' : '')),
+        el('td', {}, p.amount + ' ' + p.currency + (!none(p.refunded) ? ' (' + p.refunded + ' refunded)' : '')),
         el('td', { class: 'optional' }, p.method.replace('_', ' ').toLowerCase()))))) : el('p', { class: 'muted' }, 'No payments yet.')),
     el('div', { class: 'card' }, el('h2', {}, 'Spending limit'),
       el('p', { class: 'muted' }, 'You are told at 80 % and at 100 % of the limit in a month.'), limit));

@@ -80,6 +80,11 @@ public final class AccountsResource implements ObjectOwnership {
         this.run = run;
     }
 
+    /** The tenants whose accounts {@code caller}'s administrator bills: those below its tenant, not its own. */
+    static java.util.function.Predicate<UUID> customersOf(Caller caller) {
+        return tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId());
+    }
+
     @GET
     @Path("{id}")
     @RequiresPermission(value = READ, object = KIND)

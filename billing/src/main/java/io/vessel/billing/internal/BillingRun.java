@@ -106,8 +106,8 @@ public final class BillingRun implements ScheduledTask {
 
     /** Marks the runs a stopped panel left unfinished: what they billed is billed, the rest waits for the next run. */
     private void interrupted() {
-        int left = database.inTransaction(em -> em.createQuery("update BillingRunRecord r set r.state = :i where r.state = :r")
-                .setParameter("i", RunEntity.INTERRUPTED).setParameter("r", RunEntity.RUNNING).executeUpdate());
+        int left = database.inTransaction(em -> em.createQuery("update BillingRunRecord r set r.state = :i where r.state in :unfinished")
+                .setParameter("i", RunEntity.INTERRUPTED).setParameter("unfinished", List.of(RunEntity.QUEUED, RunEntity.RUNNING)).executeUpdate());
         if (left > 0) {
             LOG.warn("Billing runs were interrupted by the panel's stop; the next run bills what they did not runs={}", left);
         }

@@ -75,7 +75,7 @@ public final class InvoicesResource implements ObjectOwnership {
         if (d == null) {
             throw new io.vessel.web.api.ProblemException(503, "unavailable", "Dunning unavailable", "Dunning needs the kernel layer, which is not running.");
         }
-        Predicate<UUID> customers = tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId());
+        Predicate<UUID> customers = AccountsResource.customersOf(caller);
         List<Dunning.Outcome> outcomes = new java.util.ArrayList<>(d.checkAll(customers));
         TrafficPolicies t = traffic;
         if (t != null) {

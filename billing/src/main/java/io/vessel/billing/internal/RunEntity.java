@@ -11,9 +11,11 @@ import java.util.UUID;
 @Entity(name = "BillingRunRecord")
 @Table(name = "billing_run")
 public class RunEntity {
+    /** Recorded, its operation not started yet. */
+    static final String QUEUED = "QUEUED";
     static final String RUNNING = "RUNNING";
     static final String DONE = "DONE";
-    /** The panel stopped while it ran; what it billed is billed, the rest waits for the next run. */
+    /** The panel stopped while it was queued or ran; what it billed is billed, the rest waits for the next run. */
     static final String INTERRUPTED = "INTERRUPTED";
     static final String FAILED = "FAILED";
 
@@ -46,7 +48,7 @@ public class RunEntity {
         this.id = id;
         this.ownerTenant = ownerTenant;
         this.requestedBy = requestedBy;
-        this.state = RUNNING;
+        this.state = QUEUED;
         this.startedAt = startedAt;
     }
 }

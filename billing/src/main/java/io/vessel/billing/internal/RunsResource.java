@@ -68,7 +68,7 @@ public final class RunsResource implements ObjectOwnership {
     @RequiresPermission(AccountsResource.MANAGE)
     public Response startRun(@Context SecurityContext security) {
         Caller caller = Caller.of(security);
-        Predicate<UUID> customers = tenant -> caller.sees(tenant.toString()) && !tenant.toString().equals(caller.tenantId());
+        Predicate<UUID> customers = AccountsResource.customersOf(caller);
         UUID id = run.record(UUID.fromString(caller.tenantId()), caller.getName());
         Operation operation = operations.submit("billing.run", "billing-run/" + id, caller.tenantId(), progress -> {
             progress.update(1, "finding the accounts to bill");

@@ -152,25 +152,29 @@ public final class EventsResource implements EventHandler {
             subscribers.forEach(s -> send(s, "ui", Map.of()));
         } else if (topic.startsWith(LiveVeData.TOPIC_PREFIX) && event.getProperty(LiveVeData.VE_ID) instanceof Integer ve
                 && event.getProperty(LiveVeData.PERMISSION) instanceof String permission) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("ve", ve);
-            for (String name : event.getPropertyNames()) {
-                if (!name.equals(EventConstants.EVENT_TOPIC) && !name.equals(LiveVeData.VE_ID) && !name.equals(LiveVeData.PERMISSION)) {
-                    data.put(name, event.getProperty(name));
-                }
-            }
-            String name = topic.substring(LiveVeData.TOPIC_PREFIX.length());
-            // a stream watches only VEs its caller sees (checked when it opened); the data's own permission on top
-            subscribers.stream().filter(s -> s.usageOf().contains(ve) && s.caller().may(permission)).forEach(s -> send(s, name, data));
-        } else if (topic.equals(USAGE_TOPIC) && event.getProperty("ve.id") instanceof Integer ve) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            for (String name : event.getPropertyNames()) {
-                if (!name.equals(EventConstants.EVENT_TOPIC)) {
-                    data.put(name.equals("ve.id") ? "ve" : name, event.getProperty(name));
-                }
-            }
-            subscribers.stream().filter(s -> s.usageOf().contains(ve)).forEach(s -> send(s, "usage", data));
+            deliverAbout(ve, topic.substring(LiveVeData.TOPIC_PREFIX.length()), veData(event), permission);
+        } else if (topic.equals(USAGE_TOPIC) && event.getProperty(LiveVeData.VE_ID) instanceof Integer ve) {
+            deliverAbout(ve, "usage", veData(event), Permissions.VE_READ);
         }
+    }
+
+    /**
+     * Data about one VE (its samples, what bundles derive from them) to the streams that watch it — a stream watches
+     * only VEs its caller sees, checked when it opened — whose caller holds {@code permission}.
+     */
+    private void deliverAbout(int ve, String name, Map<String, Object> data, String permission) {
+        subscribers.stream().filter(s -> s.usageOf().contains(ve) && s.caller().may(permission)).forEach(s -> send(s, name, data));
+    }
+
+    /** An event's properties as data: the VE as {@code ve}, without the topic and the permission it needs. */
+    private static Map<String, Object> veData(Event event) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        for (String name : event.getPropertyNames()) {
+            if (!name.equals(EventConstants.EVENT_TOPIC) && !name.equals(LiveVeData.PERMISSION)) {
+                data.put(name.equals(LiveVeData.VE_ID) ? "ve" : name, event.getProperty(name));
+            }
+        }
+        return data;
     }
 
     private void deliver(String name, Map<String, Object> data, String permission, String owner) {

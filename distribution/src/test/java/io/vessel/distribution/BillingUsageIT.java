@@ -141,7 +141,7 @@ class BillingUsageIT {
             assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\",\"ve\":" + ve + "}")
                     .status());
 
-            burn(panel, ve, "4.6");
+            burnUntilUsed(panel, ve, 4.2);
             List<String> first = awaitAlert(panel, "usage-80 cpu.seconds");
             assertTrue(!first.contains("usage-100 cpu.seconds"), "4.6 of 5 seconds is not all of it: " + first);
             JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
@@ -149,7 +149,7 @@ class BillingUsageIT {
             assertEquals("cpu.seconds", line.get("meter").asText(), cost.toString());
             assertEquals("5", line.get("included").asText(), cost.toString());
 
-            burn(panel, ve, "2");
+            burnUntilUsed(panel, ve, 5.5);
             awaitAlert(panel, "usage-100 cpu.seconds");
             assertEquals("[]", panel.post("/api/v1/billing/dunning", "").json().toString(), "each alert once per period");
         } finally {
@@ -157,9 +157,33 @@ class BillingUsageIT {
         }
     }
 
-    private static void burn(PanelProcess panel, int ve, String seconds) throws Exception {
+    /**
+     * Burns CPU in half-second bursts until the stored counter says {@code seconds} were used: a busy VE on a loaded
+     * machine gets less CPU than wall-clock time, so burning "4.6 s" by the clock may not reach the 80 % mark.
+     */
+    private static void burnUntilUsed(PanelProcess panel, int ve, double seconds) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (used(panel, ve) < seconds) {
+            assertTrue(System.nanoTime() < deadline, "the VE's CPU counter never reached " + seconds + " s");
+            burnHalfASecond(panel, ve);
+            Thread.sleep(2500); // one sample (every 2 s) records the burst
+        }
+    }
+
+    private static double used(PanelProcess panel, int ve) {
+        JsonNode cost = panel.get("/api/v1/billing/ves/" + ve + "/cost").json();
+        for (JsonNode line : cost.get("lines")) {
+            if ("cpu.seconds".equals(line.path("meter").asText()) && line.hasNonNull("used")) {
+                return Double.parseDouble(line.get("used").asText());
+            }
+        }
+        return 0;
+    }
+
+    /** A busy loop killed after 0.5 s (busybox's {@code timeout} rounds fractions up to whole seconds; its {@code sleep} does not). */
+    private static void burnHalfASecond(PanelProcess panel, int ve) throws Exception {
         PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
-                List.of("timeout", seconds, "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
+                List.of("sh", "-c", "sh -c 'while :; do :; done' & busy=$!; sleep 0.5; kill $busy"), "timeoutSeconds", 20)));
         assertEquals(200, burn.status(), burn.toString());
     }
 

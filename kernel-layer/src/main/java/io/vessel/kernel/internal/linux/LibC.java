@@ -24,6 +24,8 @@ public interface LibC extends Library {
 
     int close(int fd) throws LastErrorException;
 
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
     int ioctl(int fd, long request, Pointer argument) throws LastErrorException;
 
     int ioctl(int fd, long request, long argument) throws LastErrorException;

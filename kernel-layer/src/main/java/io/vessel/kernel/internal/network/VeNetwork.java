@@ -176,10 +176,46 @@ public final class VeNetwork {
     }
 
     /**
-     * Every VE's external traffic since its port came up: VE id to {bytes sent, bytes received}. One {@code nft} call
-     * for all VEs; empty when the bridge was never made.
+     * Every VE's external traffic since its port came up: VE id to {bytes sent, bytes received}. Read over netlink
+     * ({@link NftSetCounters}); {@code nft} only if that fails. Empty when the bridge was never made.
      */
     public Map<Integer, long[]> externalTraffic() {
+        Map<Integer, long[]> traffic = new java.util.HashMap<>();
+        List<String> sets = List.of("traffic_out", "traffic_in");
+        for (int direction = 0; direction < 2; direction++) {
+            Map<String, NftSetCounters.Counter> counters;
+            try {
+                counters = NftSetCounters.read(NFPROTO_BRIDGE, table, sets.get(direction));
+            } catch (java.nio.file.NoSuchFileException none) {
+                return Map.of();
+            } catch (IOException e) {
+                if (!netlinkFailed) {
+                    LOG.warn("External traffic counters unreadable over netlink, read with nft from now on: {}", e.getMessage());
+                    netlinkFailed = true;
+                }
+                return externalTrafficByNft();
+            }
+            for (Map.Entry<String, NftSetCounters.Counter> e : counters.entrySet()) {
+                Integer ve = veOfPort(e.getKey());
+                if (ve != null) {
+                    traffic.computeIfAbsent(ve, id -> new long[2])[direction] = e.getValue().bytes();
+                }
+            }
+        }
+        return traffic;
+    }
+
+    private static final int NFPROTO_BRIDGE = 7;
+    private volatile boolean netlinkFailed;
+
+    /** The VE behind a host port {@code vh<id>}; null for anything else. */
+    private static Integer veOfPort(String port) {
+        return port.length() > 2 && port.startsWith("vh") && port.substring(2).chars().allMatch(Character::isDigit) && port.length() < 12
+                ? Integer.valueOf(port.substring(2)) : null;
+    }
+
+    /** As {@link #externalTraffic()}, by {@code nft -j list set} (one process per direction). */
+    Map<Integer, long[]> externalTrafficByNft() {
         Map<Integer, long[]> traffic = new java.util.HashMap<>();
         for (int direction = 0; direction < 2; direction++) {
             String json;
@@ -191,10 +227,9 @@ public final class VeNetwork {
             try {
                 for (com.fasterxml.jackson.databind.JsonNode item : JSON.readTree(json).path("nftables")) {
                     for (com.fasterxml.jackson.databind.JsonNode element : item.path("set").path("elem")) {
-                        String port = element.path("elem").path("val").asText("");
-                        if (port.startsWith("vh") && port.substring(2).chars().allMatch(Character::isDigit) && port.length() > 2) {
-                            traffic.computeIfAbsent(Integer.parseInt(port.substring(2)), id -> new long[2])[direction] =
-                                    element.path("elem").path("counter").path("bytes").asLong();
+                        Integer ve = veOfPort(element.path("elem").path("val").asText(""));
+                        if (ve != null) {
+                            traffic.computeIfAbsent(ve, id -> new long[2])[direction] = element.path("elem").path("counter").path("bytes").asLong();
                         }
                     }
                 }

@@ -89,7 +89,9 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
         el('tr', {}, el('th', {}, 'Total'), el('td', { class: 'optional' }, ''), el('th', { id: 'invoice-total' }, i.total + ' ' + i.currency)))),
       i.taxNote ? el('p', { class: 'muted' }, i.taxNote) : '',
       el('p', {}, 'Paid ' + i.amountPaid + ', due ' + i.amountDue + ' ' + i.currency),
-      el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => dialog.close() }, 'Close')));
+      el('div', { class: 'actions' },
+        el('a', { class: 'button', id: 'invoice-pdf', href: '/api/v1/billing/invoices/' + i.id + '/pdf', download: i.number + '.pdf' }, 'Download PDF'),
+        el('button', { type: 'button', onclick: () => dialog.close() }, 'Close')));
     dialog.addEventListener('close', () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();

@@ -146,6 +146,9 @@ class AuthorizationMatrixIT {
         EXPECTED.put("PUT /billing/invoice-settings", "PR");
         EXPECTED.put("GET /billing/invoices", "PROA");
         EXPECTED.put("GET /billing/invoices/{id}", "PROA");
+        EXPECTED.put("GET /billing/invoices/{id}/pdf", "PROA");
+        EXPECTED.put("GET /billing/invoices/export", "PROA");
+        EXPECTED.put("GET /billing/payments/export", "PROA");
         EXPECTED.put("POST /billing/invoices/{id}/credit-notes", "PR");
         EXPECTED.put("POST /billing/clock", "P");
         // payments: customers pay their own (through a gateway); sellers refund their customers'

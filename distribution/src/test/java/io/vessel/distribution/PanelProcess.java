@@ -186,6 +186,25 @@ final class PanelProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A binary answer (a PDF, ...) as the logged-in admin; {@code headers} as name, value pairs. */
+    java.net.http.HttpResponse<byte[]> download(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET().timeout(Duration.ofSeconds(60));
+        if (session != null) {
+            request.header("Cookie", session);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Sends as the logged-in admin. */
     Response send(HttpRequest.Builder request) {
         if (session != null) {

@@ -27,6 +27,10 @@ public class AccountEntity {
     String region;
     @Column(name = "tax_id")
     String taxId;
+    /** The customer's legal name and postal address (lines) on its documents; null: the tenant's name, no address. */
+    @Column(name = "legal_name")
+    String legalName;
+    String address;
     /** Prepaid credit (positive) the account holds. */
     BigDecimal balance;
     @Column(name = "created_at")

@@ -49,13 +49,14 @@ public final class AccountsResource implements ObjectOwnership {
     static final String MANAGE = Permissions.BILLING_ACCOUNT_MANAGE;
 
     /** Body of {@code PUT}: everything but the currency may change later; the currency only until the first subscription. */
-    public record AccountRequest(String currency, Integer anchorDay, String timeZone, String country, String region, String taxId) {
+    public record AccountRequest(String currency, Integer anchorDay, String timeZone, String country, String region, String taxId, String legalName,
+                                 String address) {
     }
 
     /** An account; {@code dunningStep} is how many dunning steps were taken (0: nothing overdue), {@code heldVes} the VEs billing suspended or stopped. */
     public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
                               String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes,
-                              String spendingLimit, String limitAction) {
+                              String spendingLimit, String limitAction, String legalName, String address) {
     }
 
     /** Body of {@code PUT …/spending-limit}: the most to spend per period (null: none) and what reaching it does. */
@@ -105,7 +106,7 @@ public final class AccountsResource implements ObjectOwnership {
         }
         UUID seller = sellerOf(id);
         List<Problem.FieldError> errors = new ArrayList<>();
-        AccountRequest r = body == null ? new AccountRequest(null, null, null, null, null, null) : body;
+        AccountRequest r = body == null ? new AccountRequest(null, null, null, null, null, null, null, null) : body;
         String currency = null;
         if (r.currency() != null) {
             try {
@@ -130,6 +131,8 @@ public final class AccountsResource implements ObjectOwnership {
         if (r.taxId() != null && r.taxId().length() > 64) {
             errors.add(new Problem.FieldError("taxId", "at most 64 characters"));
         }
+        InvoiceSettingsResource.checkText(r.legalName(), "legalName", 200, false, errors);
+        InvoiceSettingsResource.checkText(r.address(), "address", 1000, true, errors);
         if (!errors.isEmpty()) {
             throw PlansResource.unprocessable("The billing account is not valid.", errors);
         }
@@ -165,6 +168,12 @@ public final class AccountsResource implements ObjectOwnership {
             }
             if (r.taxId() != null) {
                 account.taxId = r.taxId().isBlank() ? null : r.taxId().strip();
+            }
+            if (r.legalName() != null) {
+                account.legalName = r.legalName().isBlank() ? null : r.legalName().strip();
+            }
+            if (r.address() != null) {
+                account.address = r.address().isBlank() ? null : r.address().strip();
             }
             em.flush();
             return view(em, account);
@@ -363,7 +372,8 @@ public final class AccountsResource implements ObjectOwnership {
         Dunning.State d = Dunning.state(em, a);
         String seller = PlansResource.tenantLabel(identity, a.sellerTenant);
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
-                a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction);
+                a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction,
+                a.legalName, a.address);
     }
 
     /** An account belongs to its tenant. */

@@ -52,11 +52,14 @@ public final class InvoicesResource implements ObjectOwnership {
     private final Database database;
     private final BillingRun run;
     private final io.vessel.identity.api.IdentityService identity;
+    private final InvoiceDocuments documents;
 
     @Activate
     public InvoicesResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                            @Reference BillingRun run, @Reference io.vessel.identity.api.IdentityService identity) {
+                            @Reference BillingRun run, @Reference io.vessel.identity.api.IdentityService identity,
+                            @Reference InvoiceDocuments documents) {
         this.database = database;
+        this.documents = documents;
         this.run = run;
         this.identity = identity;
     }
@@ -114,6 +117,75 @@ public final class InvoicesResource implements ObjectOwnership {
                             l.periodTo)).toList();
             return view(invoice, Prepayments.taxPrepaid(em, invoice.id), lines);
         });
+    }
+
+    /**
+     * The documents the caller sees that were issued in a period, as CSV for the accountant: one row per document
+     * with its customer, amounts, tax and the SHA-256 of its PDF (empty until rendered).
+     */
+    @GET
+    @Path("invoices/export")
+    @Produces({CsvExport.MEDIA_TYPE, "application/problem+json"})
+    @RequiresPermission(AccountsResource.READ)
+    public jakarta.ws.rs.core.Response exportInvoices(@QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("timeZone") String timeZone,
+                                   @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        CsvExport.Period period = CsvExport.Period.of(from, to, timeZone);
+        Map<UUID, String> names = new java.util.HashMap<>();
+        List<List<Object>> rows = database.inTransaction(em -> {
+            Map<UUID, String> digests = new java.util.HashMap<>();
+            em.createQuery("select d.invoiceId, d.sha256 from BillingDocument d", Object[].class).getResultList()
+                    .forEach(r -> digests.put((UUID) r[0], (String) r[1]));
+            Map<UUID, String> numbers = new java.util.HashMap<>();
+            List<InvoiceEntity> issued = em.createQuery("select i from BillingInvoice i where i.issuedAt >= :f and i.issuedAt < :t order by i.issuedAt, i.number",
+                    InvoiceEntity.class).setParameter("f", period.from()).setParameter("t", period.to()).getResultList();
+            List<List<Object>> out = new java.util.ArrayList<>();
+            for (InvoiceEntity i : issued) {
+                if (!caller.sees(i.tenantId.toString())) {
+                    continue;
+                }
+                AccountEntity account = em.find(AccountEntity.class, i.tenantId);
+                String credits = i.creditsInvoice == null ? "" : numbers.computeIfAbsent(i.creditsInvoice,
+                        c -> Optional.ofNullable(em.find(InvoiceEntity.class, c)).map(x -> x.number).orElse(""));
+                out.add(java.util.Arrays.asList(i.number, i.kind, i.issuedAt.toString(), i.dueAt == null ? "" : i.dueAt.toString(), i.tenantId.toString(),
+                        CsvExport.text(account != null && account.legalName != null ? account.legalName : names.computeIfAbsent(i.tenantId, this::tenantName)),
+                        account == null || account.country == null ? "" : account.country, CsvExport.text(account == null ? null : account.taxId), i.currency,
+                        Amounts.of(i.subtotal, i.currency), i.taxRate == null ? "" : i.taxRate.stripTrailingZeros().toPlainString(),
+                        CsvExport.text(i.taxName), Amounts.of(i.tax, i.currency), Amounts.of(i.total, i.currency), Amounts.of(i.amountPaid, i.currency),
+                        Amounts.of(i.total.subtract(i.amountPaid), i.currency), credits, digests.getOrDefault(i.id, "")));
+            }
+            return out;
+        });
+        return CsvExport.response(CsvExport.write(List.of("number", "kind", "issued_at", "due_at", "customer_id", "customer_name", "customer_country",
+                "customer_tax_id", "currency", "subtotal", "tax_rate", "tax_name", "tax", "total", "amount_paid", "amount_due", "credits_invoice",
+                "pdf_sha256"), rows), "invoices_" + period.label());
+    }
+
+    private String tenantName(UUID tenant) {
+        return identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse("");
+    }
+
+    /**
+     * The document as a PDF/A-3 with its Factur-X XML, exactly as first rendered: {@code ETag} and {@code Repr-Digest}
+     * carry its SHA-256.
+     */
+    @GET
+    @Path("invoices/{id}/pdf")
+    @Produces({InvoiceDocuments.PDF, "application/problem+json"})
+    @RequiresPermission(value = AccountsResource.READ, object = KIND)
+    public jakarta.ws.rs.core.Response getInvoicePdf(@PathParam("id") String id, @jakarta.ws.rs.HeaderParam("If-None-Match") String ifNoneMatch) {
+        InvoiceDocuments.Stored pdf = documents.pdf(UUID.fromString(id));
+        if (pdf == null) {
+            throw io.vessel.web.api.ProblemException.notFound("No document " + id + ".");
+        }
+        String etag = "\"" + pdf.sha256() + "\"";
+        if (etag.equals(ifNoneMatch)) {
+            return jakarta.ws.rs.core.Response.notModified().header("ETag", etag).build();
+        }
+        String file = pdf.number().replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf";
+        return jakarta.ws.rs.core.Response.ok(pdf.content(), pdf.mediaType()).header("ETag", etag)
+                .header("Repr-Digest", "sha-256=:" + java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(pdf.sha256())) + ":")
+                .header("Content-Disposition", "attachment; filename=\"" + file + "\"").header("Cache-Control", "private, no-cache").build();
     }
 
     /** Body of a credit note: how much to credit, with tax (absent: all of the invoice not yet credited), and why. */

@@ -46,12 +46,42 @@ public final class PaymentsResource implements ObjectOwnership {
 
     private final Database database;
     private final PaymentGateways gateways;
+    private final io.vessel.identity.api.IdentityService identity;
 
     @Activate
     public PaymentsResource(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                            @Reference PaymentGateways gateways) {
+                            @Reference PaymentGateways gateways, @Reference io.vessel.identity.api.IdentityService identity) {
         this.database = database;
         this.gateways = gateways;
+        this.identity = identity;
+    }
+
+    /** The payments the caller sees that were received in a period, as CSV for the accountant. */
+    @GET
+    @Path("export")
+    @Produces({CsvExport.MEDIA_TYPE, "application/problem+json"})
+    @RequiresPermission(Permissions.BILLING_ACCOUNT_READ)
+    public Response exportPayments(@jakarta.ws.rs.QueryParam("from") String from, @jakarta.ws.rs.QueryParam("to") String to,
+                                   @jakarta.ws.rs.QueryParam("timeZone") String timeZone,
+                                   @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        CsvExport.Period period = CsvExport.Period.of(from, to, timeZone);
+        List<List<Object>> rows = database.inTransaction(em -> em.createQuery(
+                        "select p from BillingPayment p where p.receivedAt >= :f and p.receivedAt < :t order by p.receivedAt", PaymentEntity.class)
+                .setParameter("f", period.from()).setParameter("t", period.to()).getResultList().stream()
+                .filter(p -> caller.sees(p.tenantId.toString()))
+                .map(p -> java.util.Arrays.<Object>asList(p.id.toString(), p.receivedAt.toString(), p.tenantId.toString(),
+                        CsvExport.text(customerName(em, p.tenantId)), Amounts.of(p.amount, p.currency), p.currency, CsvExport.text(p.method),
+                        CsvExport.text(p.reference), Amounts.of(p.toBalance, p.currency), Amounts.of(p.refunded, p.currency), CsvExport.text(p.recordedBy)))
+                .toList());
+        return CsvExport.response(CsvExport.write(List.of("payment_id", "received_at", "customer_id", "customer_name", "amount", "currency", "method",
+                "reference", "to_balance", "refunded", "recorded_by"), rows), "payments_" + period.label());
+    }
+
+    private String customerName(jakarta.persistence.EntityManager em, UUID tenant) {
+        AccountEntity account = em.find(AccountEntity.class, tenant);
+        return account != null && account.legalName != null ? account.legalName
+                : identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse("");
     }
 
     @GET

@@ -29,6 +29,17 @@ public class SellerEntity {
     /** How prepaid credit is taxed: {@link #AT_USE} or {@link #AT_TOP_UP}. */
     @Column(name = "prepaid_tax")
     String prepaidTax = AT_USE;
+    /** What its documents print: legal name, postal address (lines), e-mail, logo, payment terms, footer. */
+    @Column(name = "legal_name")
+    String legalName;
+    String address;
+    String email;
+    byte[] logo;
+    @Column(name = "logo_type")
+    String logoType;
+    @Column(name = "payment_terms")
+    String paymentTerms;
+    String footer;
 
     /** Prepaid credit is taxed when it pays an invoice (the invoice carries the tax). */
     static final String AT_USE = "AT_USE";

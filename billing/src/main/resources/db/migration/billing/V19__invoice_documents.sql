@@ -20,3 +20,7 @@ CREATE TABLE billing_document (
     rendered_at timestamp(6) with time zone NOT NULL,
     renderer varchar(200) NOT NULL
 );
+-- When the customer was told of a document (by notification, with its PDF); documents issued before this version
+-- count as told, so an upgrade sends no mail about old invoices.
+ALTER TABLE billing_invoice ADD COLUMN announced_at timestamp(6) with time zone;
+UPDATE billing_invoice SET announced_at = issued_at;

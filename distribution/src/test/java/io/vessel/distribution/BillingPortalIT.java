@@ -65,6 +65,21 @@ class BillingPortalIT {
                 click(wait, By.cssSelector("[aria-label='Show invoice " + numbers.get(0) + "']"));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("invoice-total"), invoice.get("total").asText() + " EUR"));
                 screenshot(phone, "portal-invoice");
+                // the dialog's Download PDF, fetched with the customer's own session and read back
+                String href = phone.findElement(By.id("invoice-pdf")).getAttribute("href");
+                String base64 = (String) ((JavascriptExecutor) phone).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                        + "fetch(arguments[0], { credentials: 'same-origin' }).then(r => r.ok ? r.blob() : Promise.reject(r.status))"
+                        + ".then(b => { const f = new FileReader(); f.onload = () => done(f.result.split(',')[1]); f.readAsDataURL(b); })"
+                        + ".catch(e => done('failed ' + e));", href);
+                byte[] pdf = java.util.Base64.getDecoder().decode(base64);
+                JsonNode full = panel.get("/api/v1/billing/invoices/" + invoice.get("id").asText()).json();
+                try (org.apache.pdfbox.pdmodel.PDDocument document = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+                    String text = new org.apache.pdfbox.text.PDFTextStripper().getText(document);
+                    assertTrue(text.contains(numbers.get(0)) && text.contains(full.get("total").asText() + " EUR"), text);
+                    for (JsonNode line : full.get("lines")) {
+                        assertTrue(text.contains(line.get("description").asText()) && text.contains(line.get("amount").asText()), line + " in " + text);
+                    }
+                }
                 phone.findElement(By.cssSelector("#invoice-dialog button")).click();
 
                 // the VE's Cost tab: the CPU it burns shows up live, without a reload

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -68,6 +69,9 @@ class InvoiceDocumentsIT {
                     + "\"legalName\":\"Ωμέγα Ltd — Омега\",\"address\":\"Friedrichstraße 5\\n10117 Berlin\"}");
             String formula = customer(panel, "formula", "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"Europe/Berlin\",\"country\":\"DE\","
                     + "\"legalName\":\"=HYPERLINK(\\\"http://evil.example\\\")\"}");
+            // the customer's owner gets its invoices by e-mail (no SMTP server here: the outbox)
+            PanelProcess.createdId(panel.post("/api/v1/accounts", "{\"tenantId\":\"" + omega + "\",\"username\":\"omega-owner\",\"role\":\"customer-owner\","
+                    + "\"password\":\"Omega-Password-1\",\"email\":\"owner@omega.example\"}"));
             move(panel, "2027-05-31T22:00:00Z"); // 1 June in Berlin
             for (String tenant : List.of(omega, formula)) {
                 assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
@@ -101,6 +105,22 @@ class InvoiceDocumentsIT {
                 assertTrue(xml.contains("<ram:ID>" + invoice.get("number").asText() + "</ram:ID>"), xml);
             }
 
+            // told by e-mail with the same PDF attached, once
+            Path outbox = work.resolve("data/outbox");
+            try {
+                PanelProcess.poll(Duration.ofSeconds(90), () -> mails(outbox).size() == 1, "the invoice mailed to the customer's owner");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + " (" + mails(outbox).size() + " mails)\n" + logTail(work), e);
+            }
+            jakarta.mail.internet.MimeMessage mail = mails(outbox).get(0);
+            assertEquals("owner@omega.example", mail.getAllRecipients()[0].toString());
+            assertEquals("Invoice " + invoice.get("number").asText(), mail.getSubject());
+            jakarta.mail.internet.MimeMultipart parts = (jakarta.mail.internet.MimeMultipart) mail.getContent();
+            jakarta.mail.BodyPart attached = parts.getBodyPart(1);
+            assertEquals(invoice.get("number").asText() + ".pdf", attached.getFileName());
+            assertArrayEquals(pdf.body(), attached.getInputStream().readAllBytes(), "the PDF mailed is the PDF stored");
+            assertTrue(((String) parts.getBodyPart(0).getContent()).contains(invoice.get("total").asText() + " EUR"));
+
             // served unchanged: again, after the issuer's details changed, and not at all when the client has it
             assertEquals(200, put(panel, "/api/v1/billing/invoice-settings", "{\"legalName\":\"Renamed AG\"}").status());
             assertArrayEquals(pdf.body(), panel.download("/api/v1/billing/invoices/" + id + "/pdf").body(), "an issued document never changes");
@@ -131,11 +151,29 @@ class InvoiceDocumentsIT {
         }
     }
 
+    /** The messages in the outbox. */
+    private static List<jakarta.mail.internet.MimeMessage> mails(Path outbox) {
+        if (!Files.isDirectory(outbox)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(outbox)) {
+            return files.map(f -> {
+                try (java.io.InputStream in = Files.newInputStream(f)) {
+                    return new jakarta.mail.internet.MimeMessage(jakarta.mail.Session.getInstance(new java.util.Properties()), in);
+                } catch (java.io.IOException | jakarta.mail.MessagingException e) {
+                    throw new AssertionError(e);
+                }
+            }).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
     private static String logTail(Path work) {
         try (java.util.stream.Stream<Path> files = Files.walk(work)) {
-            return files.filter(f -> f.toString().endsWith(".log") || f.getFileName().toString().startsWith("output")).map(f -> {
+            return files.filter(f -> f.toString().endsWith(".log") || f.getFileName().toString().startsWith("console-")).map(f -> {
                 try {
-                    List<String> lines = Files.readAllLines(f).stream().filter(l -> l.contains("ERROR") || l.contains("Caused by") || l.contains("Exception")).toList();
+                    List<String> lines = Files.readAllLines(f).stream().filter(l -> l.contains("ERROR") || l.contains("WARN") || l.contains("Caused by") || l.contains("Exception") || l.contains("Mail") || l.contains("document")).toList();
                     return f + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
                 } catch (java.io.IOException e) {
                     return "";

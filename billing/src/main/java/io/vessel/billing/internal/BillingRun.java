@@ -59,6 +59,10 @@ public final class BillingRun implements ScheduledTask {
     private final Database database;
     private final BillingClock clock;
 
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile InvoiceDocuments pdfs;
+
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile io.vessel.kernel.api.UsageService usage;
@@ -160,6 +164,10 @@ public final class BillingRun implements ScheduledTask {
                 progress.billed(done, tenants.size());
             }
             finish(runId, RunEntity.DONE, documents.size(), failed);
+            InvoiceDocuments pdfs = this.pdfs;
+            if (!documents.isEmpty() && pdfs != null) {
+                pdfs.soon(); // their PDFs rendered and the customers told now, not at the next minute
+            }
             return new Result(tenants.size(), documents, failed);
         } catch (RuntimeException e) {
             finish(runId, RunEntity.FAILED, documents.size(), failed);

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The PDF of every issued document, rendered once ({@link InvoicePdf}) and stored with its SHA-256: soon after issue
- * by a background pass (a minute after start, then every minute, oldest first), or at once when someone asks for a
- * document not rendered yet. What was stored first is what is served ever after, whatever a later version of the
- * libraries, fonts or the issuer's settings would render.
+ * by a background pass (a minute after start, then every minute, and right after a billing run; oldest first), or at
+ * once when someone asks for a document not rendered yet. What was stored first is what is served ever after, whatever
+ * a later version of the libraries, fonts or the issuer's settings would render. The same pass tells the customer of
+ * each new document ({@code billing.invoice.issued}, its PDF attached to the e-mails), once.
  */
 @Component(service = InvoiceDocuments.class)
 public final class InvoiceDocuments {
@@ -89,10 +90,19 @@ public final class InvoiceDocuments {
         });
     }
 
-    /** Renders documents issued but not rendered yet, oldest first. */
-    void renderPending() {
+    /** A pass at once (after a billing run), besides the one every minute. */
+    void soon() {
         try {
-            List<UUID> pending = database.inTransaction(em -> em.createQuery("select i.id from BillingInvoice i where not exists "
+            background.execute(this::renderPending);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the next start's pass takes them
+        }
+    }
+
+    /** Renders documents issued but not rendered yet, and tells customers of new ones; oldest first. */
+    synchronized void renderPending() {
+        try {
+            List<UUID> pending = database.inTransaction(em -> em.createQuery("select i.id from BillingInvoice i where i.announcedAt is null or not exists "
                     + "(select d.invoiceId from BillingDocument d where d.invoiceId = i.id) order by i.issuedAt", UUID.class)
                     .setMaxResults(PER_PASS).getResultList());
             long started = System.nanoTime();
@@ -100,7 +110,10 @@ public final class InvoiceDocuments {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                pdf(id);
+                Stored pdf = pdf(id);
+                if (pdf != null) {
+                    announce(id, pdf);
+                }
             }
             if (!pending.isEmpty()) {
                 LOG.info("Invoice documents rendered count={} tookMs={}", pending.size(), (System.nanoTime() - started) / 1_000_000);
@@ -108,6 +121,38 @@ public final class InvoiceDocuments {
         } catch (RuntimeException e) {
             LOG.warn("Invoice documents not rendered: {}", e.getMessage(), e);
         }
+    }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.notify.Notifier notifier;
+
+    /** Tells the customer of a new document once (marked told as it is handed to the notifier, which delivers in the background). */
+    private void announce(UUID invoiceId, Stored pdf) {
+        io.vessel.api.notify.Notifier n = notifier;
+        if (n == null) {
+            LOG.debug("Invoice document not announced yet, no notifier invoice={}", invoiceId);
+            return; // told when the notifier is back
+        }
+        database.inTransaction(em -> {
+            InvoiceEntity i = em.find(InvoiceEntity.class, invoiceId);
+            if (i == null || i.announcedAt != null) {
+                return null;
+            }
+            i.announcedAt = Clock.systemUTC().instant();
+            String title = InvoicePdf.title(i.kind);
+            String amount = Amounts.of(i.total, i.currency) + " " + i.currency;
+            String text = title + " " + i.number + " over " + amount + " was issued"
+                    + (BillingRun.INVOICE.equals(i.kind) && i.total.compareTo(i.amountPaid) > 0 && i.dueAt != null
+                    ? ", due " + java.time.format.DateTimeFormatter.ISO_LOCAL_DATE.format(i.dueAt.atZone(java.time.ZoneOffset.UTC)) : "")
+                    + ". The document is attached and in the portal under Billing.";
+            n.notifyTenant(i.tenantId, new io.vessel.api.notify.Notification("billing.invoice.issued", title + " " + i.number, text,
+                            java.util.Map.of("invoice", i.id.toString(), "number", i.number, "kind", i.kind, "total", Amounts.of(i.total, i.currency),
+                                    "currency", i.currency, "sha256", pdf.sha256())),
+                    List.of(new io.vessel.api.notify.Attachment(pdf.number().replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf", PDF, pdf.content())));
+            LOG.info("Invoice document announced tenant={} number={}", i.tenantId, i.number);
+            return null;
+        });
     }
 
     private InvoicePdf.Document document(EntityManager em, UUID invoiceId) {

@@ -55,6 +55,9 @@ public class InvoiceEntity {
     BigDecimal prepaidLeft;
     @Column(name = "prepaid_tax_left")
     BigDecimal prepaidTaxLeft;
+    /** When the customer was told of the document, its PDF attached (null: not yet; see InvoiceDocuments). */
+    @Column(name = "announced_at")
+    Instant announcedAt;
 
     protected InvoiceEntity() {
     }

@@ -25,4 +25,14 @@ public interface Notifier {
      * event, and to the channels plugins add. {@code tenantId} null means the provider's own objects.
      */
     void notifyTenant(UUID tenantId, Notification notification);
+
+    /**
+     * As {@link #notifyTenant(UUID, Notification)}, with files for the e-mails (an issued invoice's PDF); webhooks and
+     * channels get the notification alone. A notifier that cannot attach files sends the notification without them.
+     *
+     * @since 1.1
+     */
+    default void notifyTenant(UUID tenantId, Notification notification, java.util.List<Attachment> attachments) {
+        notifyTenant(tenantId, notification);
+    }
 }

@@ -88,35 +88,41 @@ public final class MailSender {
 
     /** Queues a message; never throws for a delivery problem. */
     void send(String to, String subject, String text) {
-        submit(to, subject, text, 0);
+        send(to, subject, text, java.util.List.of());
     }
 
-    private void submit(String to, String subject, String text, int attempt) {
+    /** Queues a message with files attached; never throws for a delivery problem. */
+    void send(String to, String subject, String text, java.util.List<io.vessel.api.notify.Attachment> attachments) {
+        submit(to, subject, text, attachments, 0);
+    }
+
+    private void submit(String to, String subject, String text, java.util.List<io.vessel.api.notify.Attachment> attachments, int attempt) {
         try {
-            sender.execute(() -> deliver(to, subject, text, attempt));
+            sender.execute(() -> deliver(to, subject, text, attachments, attempt));
         } catch (RejectedExecutionException e) {
             LOG.error("Mail dropped, too many waiting to={} subject=\"{}\"", to, subject);
         }
     }
 
-    private void deliver(String to, String subject, String text, int attempt) {
+    private void deliver(String to, String subject, String text, java.util.List<io.vessel.api.notify.Attachment> attachments, int attempt) {
         if (transport == null) {
             try {
-                Path file = outbox.write(from, to, subject, text);
+                Path file = attachments.isEmpty() ? outbox.write(from, to, subject, text)
+                        : outbox.write(MailTransport.message(jakarta.mail.Session.getInstance(new java.util.Properties()), from, to, subject, text, attachments));
                 LOG.info("Mail queued to={} subject=\"{}\" file={}", to, subject, file.getFileName());
-            } catch (java.io.IOException e) {
-                LOG.error("Mail to {} not written to the outbox: {}", to, e.getMessage());
+            } catch (java.io.IOException | jakarta.mail.MessagingException | RuntimeException e) {
+                LOG.error("Mail to {} not written to the outbox: {}", to, e.getMessage(), e);
             }
             return;
         }
         try {
-            transport.send(to, subject, text);
+            transport.send(to, subject, text, attachments);
             LOG.info("Mail sent to={} subject=\"{}\"", to, subject);
         } catch (jakarta.mail.MessagingException | RuntimeException e) {
             String reason = rootMessage(e);
             if (attempt < RETRY_SECONDS.length && transient_(e)) {
                 LOG.warn("Mail not sent, trying again in {} s to={} subject=\"{}\": {}", RETRY_SECONDS[attempt], to, subject, reason);
-                retries.schedule(() -> submit(to, subject, text, attempt + 1), RETRY_SECONDS[attempt], TimeUnit.SECONDS);
+                retries.schedule(() -> submit(to, subject, text, attachments, attempt + 1), RETRY_SECONDS[attempt], TimeUnit.SECONDS);
             } else {
                 LOG.error("Mail not sent to={} subject=\"{}\": {}", to, subject, reason);
             }

@@ -95,18 +95,13 @@ final class MailTransport {
         return context;
     }
 
-    void send(String to, String subject, String text) throws MessagingException {
+    void send(String to, String subject, String text, java.util.List<io.vessel.api.notify.Attachment> attachments) throws MessagingException {
         // Jakarta Mail looks its providers up through the context class loader: this bundle's, which embeds them
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(MailTransport.class.getClassLoader());
         try {
-            MimeMessage message = new MimeMessage(session);
-            message.setFrom(new InternetAddress(settings.from()));
-            message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(to, true));
-            message.setSubject(subject, "UTF-8");
-            message.setText(text, "UTF-8");
-            message.setSentDate(new Date());
+            MimeMessage message = message(session, settings.from(), to, subject, text, attachments);
             if (settings.username() != null) {
                 Transport.send(message, settings.username(), settings.password());
             } else {
@@ -115,6 +110,46 @@ final class MailTransport {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /** A message: plain text, or text and the files as a multipart/mixed. */
+    static MimeMessage message(Session session, String from, String to, String subject, String text,
+                               java.util.List<io.vessel.api.notify.Attachment> attachments) throws MessagingException {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(MailTransport.class.getClassLoader());
+        try {
+            return build(session, from, to, subject, text, attachments);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static MimeMessage build(Session session, String from, String to, String subject, String text,
+                                     java.util.List<io.vessel.api.notify.Attachment> attachments) throws MessagingException {
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress(from));
+        message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(to, true));
+        message.setSubject(subject, "UTF-8");
+        message.setSentDate(new Date());
+        if (attachments.isEmpty()) {
+            message.setText(text, "UTF-8");
+            return message;
+        }
+        jakarta.mail.internet.MimeMultipart parts = new jakarta.mail.internet.MimeMultipart("mixed");
+        jakarta.mail.internet.MimeBodyPart body = new jakarta.mail.internet.MimeBodyPart();
+        body.setText(text, "UTF-8");
+        parts.addBodyPart(body);
+        for (io.vessel.api.notify.Attachment a : attachments) {
+            jakarta.mail.internet.MimeBodyPart file = new jakarta.mail.internet.MimeBodyPart();
+            file.setDataHandler(new jakarta.activation.DataHandler(new jakarta.mail.util.ByteArrayDataSource(a.content(), a.mediaType())));
+            file.setFileName(a.fileName());
+            file.setDisposition(jakarta.mail.Part.ATTACHMENT);
+            parts.addBodyPart(file);
+        }
+        message.setContent(parts);
+        message.saveChanges();
+        return message;
     }
 
     String describe() {

@@ -63,7 +63,7 @@ public final class NotificationCenter implements Notifier {
 
     @Override
     public void notifyAccount(UUID accountId, Notification notification) {
-        identity.account(accountId).filter(a -> preferences.mailed(a.id(), notification.event(), true)).ifPresentOrElse(a -> mailTo(a, notification),
+        identity.account(accountId).filter(a -> preferences.mailed(a.id(), notification.event(), true)).ifPresentOrElse(a -> mailTo(a, notification, List.of()),
                 () -> LOG.warn("Notification for an unknown account dropped account={} event={}", accountId, notification.event()));
     }
 
@@ -71,18 +71,23 @@ public final class NotificationCenter implements Notifier {
     public void notifyProvider(Notification notification) {
         List<Account> admins = identity.accountsOf(identity.provider().id()).stream().filter(a -> PROVIDER_ADMIN.equals(a.role()))
                 .filter(a -> preferences.mailed(a.id(), notification.event(), true)).toList();
-        admins.forEach(a -> mailTo(a, notification));
+        admins.forEach(a -> mailTo(a, notification, List.of()));
         LOG.info("Provider notified event={} admins={}", notification.event(), admins.size());
         webhooks.publish(null, notification);
     }
 
     @Override
     public void notifyTenant(UUID tenantId, Notification notification) {
+        notifyTenant(tenantId, notification, List.of());
+    }
+
+    @Override
+    public void notifyTenant(UUID tenantId, Notification notification, List<io.vessel.api.notify.Attachment> attachments) {
         webhooks.publish(tenantId, notification);
         // the tenant's accounts that asked for this event by e-mail (the provider's own objects: its accounts)
         UUID tenant = tenantId != null ? tenantId : identity.provider().id();
         identity.accountsOf(tenant).stream().filter(a -> preferences.mailed(a.id(), notification.event(), false))
-                .forEach(a -> mailTo(a, notification));
+                .forEach(a -> mailTo(a, notification, attachments));
         PluginCalls platform = calls;
         if (platform == null) {
             return;
@@ -96,11 +101,11 @@ public final class NotificationCenter implements Notifier {
         }));
     }
 
-    private void mailTo(Account account, Notification notification) {
+    private void mailTo(Account account, Notification notification, List<io.vessel.api.notify.Attachment> attachments) {
         if (account.email() == null || account.email().isBlank()) {
             LOG.info("Notification not mailed, the account has no address account={} event={}", account.username(), notification.event());
             return;
         }
-        mail.send(account.email(), notification.subject(), notification.text());
+        mail.send(account.email(), notification.subject(), notification.text(), attachments);
     }
 }

@@ -27,7 +27,8 @@ public final class NotificationPreferences {
             new Kind("ve.stopped", "A VE stopped", false),
             new Kind("ve.suspended", "A VE was suspended", false),
             new Kind("ve.error", "A VE failed", false),
-            new Kind("ve.destroyed", "A VE was destroyed", false));
+            new Kind("ve.destroyed", "A VE was destroyed", false),
+            new Kind("billing.invoice.issued", "An invoice or credit note was issued (its PDF attached)", true));
 
     private final Database database;
 

@@ -22,6 +22,24 @@ final class Outbox {
         this.dir = dir;
     }
 
+    /** A MIME message (one with attachments) as it would go over SMTP. */
+    Path write(jakarta.mail.internet.MimeMessage message) throws IOException, jakarta.mail.MessagingException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (java.io.OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            // Jakarta Activation finds its content handlers through the context class loader: this bundle's
+            Thread.currentThread().setContextClassLoader(Outbox.class.getClassLoader());
+            try {
+                message.writeTo(out);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+        }
+        return file;
+    }
+
     Path write(String from, String to, String subject, String text) throws IOException {
         Files.createDirectories(dir);
         String message = "To: " + to + "\r\nFrom: " + from + "\r\nSubject: " + subject + "\r\nDate: "

@@ -54,7 +54,9 @@ public final class Bench {
         all.put("portal", ves::portal);
         all.put("ve-view", new ViewBench(bench.repo, ves)::run);
         all.put("plugins", new PluginBench(bench.repo, ves)::run);
-        all.put("billing", new BillingBench(ves)::run);
+        BillingBench billing = new BillingBench(ves);
+        all.put("billing", billing::run);
+        all.put("invoice-pdf", billing::pdf);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

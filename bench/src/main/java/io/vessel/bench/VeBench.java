@@ -100,6 +100,12 @@ final class VeBench {
             return URI.create("http://127.0.0.1:" + port + path);
         }
 
+        /** A binary answer (a PDF). */
+        HttpResponse<byte[]> bytes(String path) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().header("Cookie", session).timeout(Duration.ofSeconds(120)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        }
+
         /** Runs an action that answers 202 and waits for its operation; milliseconds from request to done. */
         double timed(String method, String path, String body) throws Exception {
             long started = System.nanoTime();

@@ -52,6 +52,9 @@ public final class BillingClock extends Clock {
 
         @AttributeDefinition(description = "Accounts a billing run bills in one transaction", min = "1", max = "5000")
         int run_chunk() default 500;
+
+        @AttributeDefinition(description = "Render each new document's PDF and mail it in the background soon after issue (false: on first download, never mailed)")
+        boolean documents_background() default true;
     }
 
     private final boolean movable;

@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
  * a later version of the libraries, fonts or the issuer's settings would render. The same pass tells the customer of
  * each new document ({@code billing.invoice.issued}, its PDF attached to the e-mails), once.
  */
-@Component(service = InvoiceDocuments.class)
+@Component(service = InvoiceDocuments.class, configurationPid = BillingClock.PID,
+        configurationPolicy = org.osgi.service.component.annotations.ConfigurationPolicy.OPTIONAL)
 public final class InvoiceDocuments {
 
     private static final Logger LOG = LoggerFactory.getLogger(InvoiceDocuments.class);
     static final String PDF = "application/pdf";
-    /** Documents rendered per background pass: enough to keep up with hourly runs without hogging a core. */
+    /** Documents rendered per batch of a background pass. */
     private static final int PER_PASS = 200;
 
     /** A stored document. */
@@ -50,11 +51,16 @@ public final class InvoiceDocuments {
 
     @Activate
     public InvoiceDocuments(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BillingPersistence.MODULE + ")") Database database,
-                            @Reference IdentityService identity) {
+                            @Reference IdentityService identity, BillingClock.Config config) {
         this.database = database;
         this.identity = identity;
-        background.scheduleWithFixedDelay(this::renderPending, 60, 60, TimeUnit.SECONDS);
+        this.inBackground = config.documents_background();
+        if (inBackground) {
+            background.scheduleWithFixedDelay(this::renderPending, 60, 60, TimeUnit.SECONDS);
+        }
     }
+
+    private final boolean inBackground;
 
     @Deactivate
     void stop() {
@@ -92,6 +98,9 @@ public final class InvoiceDocuments {
 
     /** A pass at once (after a billing run), besides the one every minute. */
     void soon() {
+        if (!inBackground) {
+            return;
+        }
         try {
             background.execute(this::renderPending);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -102,22 +111,29 @@ public final class InvoiceDocuments {
     /** Renders documents issued but not rendered yet, and tells customers of new ones; oldest first. */
     synchronized void renderPending() {
         try {
-            List<UUID> pending = database.inTransaction(em -> em.createQuery("select i.id from BillingInvoice i where i.announcedAt is null or not exists "
-                    + "(select d.invoiceId from BillingDocument d where d.invoiceId = i.id) order by i.issuedAt", UUID.class)
-                    .setMaxResults(PER_PASS).getResultList());
-            long started = System.nanoTime();
-            for (UUID id : pending) {
-                if (Thread.currentThread().isInterrupted()) {
-                    return;
+            List<UUID> pending;
+            do { // in batches until none is left (a run of 10,000 accounts makes as many documents)
+                pending = database.inTransaction(em -> em.createQuery("select i.id from BillingInvoice i where i.announcedAt is null or not exists "
+                        + "(select d.invoiceId from BillingDocument d where d.invoiceId = i.id) order by i.issuedAt", UUID.class)
+                        .setMaxResults(PER_PASS).getResultList());
+                long started = System.nanoTime();
+                int done = 0;
+                for (UUID id : pending) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                    Stored pdf = pdf(id);
+                    if (pdf != null && announce(id, pdf)) {
+                        done++;
+                    }
                 }
-                Stored pdf = pdf(id);
-                if (pdf != null) {
-                    announce(id, pdf);
+                if (!pending.isEmpty()) {
+                    LOG.info("Invoice documents rendered count={} tookMs={}", pending.size(), (System.nanoTime() - started) / 1_000_000);
                 }
-            }
-            if (!pending.isEmpty()) {
-                LOG.info("Invoice documents rendered count={} tookMs={}", pending.size(), (System.nanoTime() - started) / 1_000_000);
-            }
+                if (done < pending.size()) {
+                    return; // some cannot be announced now (no notifier): the next pass tries again
+                }
+            } while (pending.size() == PER_PASS);
         } catch (RuntimeException e) {
             LOG.warn("Invoice documents not rendered: {}", e.getMessage(), e);
         }
@@ -128,16 +144,16 @@ public final class InvoiceDocuments {
     private volatile io.vessel.api.notify.Notifier notifier;
 
     /** Tells the customer of a new document once (marked told as it is handed to the notifier, which delivers in the background). */
-    private void announce(UUID invoiceId, Stored pdf) {
+    private boolean announce(UUID invoiceId, Stored pdf) {
         io.vessel.api.notify.Notifier n = notifier;
         if (n == null) {
             LOG.debug("Invoice document not announced yet, no notifier invoice={}", invoiceId);
-            return; // told when the notifier is back
+            return false; // told when the notifier is back
         }
-        database.inTransaction(em -> {
+        return database.inTransaction(em -> {
             InvoiceEntity i = em.find(InvoiceEntity.class, invoiceId);
             if (i == null || i.announcedAt != null) {
-                return null;
+                return true;
             }
             i.announcedAt = Clock.systemUTC().instant();
             String title = InvoicePdf.title(i.kind);
@@ -151,7 +167,7 @@ public final class InvoiceDocuments {
                                     "currency", i.currency, "sha256", pdf.sha256())),
                     List.of(new io.vessel.api.notify.Attachment(pdf.number().replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf", PDF, pdf.content())));
             LOG.info("Invoice document announced tenant={} number={}", i.tenantId, i.number);
-            return null;
+            return true;
         });
     }
 

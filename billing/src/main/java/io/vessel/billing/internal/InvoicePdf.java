@@ -72,34 +72,69 @@ final class InvoicePdf {
         }
     }
 
-    /** The visible page: PDF/A-3u, fonts embedded, sRGB output intent. */
+    /**
+     * The visible page: PDF/A-3u, fonts embedded (subsets), sRGB output intent. The fonts are parsed once and their
+     * metrics cached across documents (parsing two 400 kB TrueType files took most of a render); one document is laid
+     * out at a time, as the parsed fonts are shared.
+     */
     static byte[] page(Document d) {
-        PdfRendererBuilder builder = new PdfRendererBuilder();
-        builder.useFastMode();
-        builder.usePdfAConformance(PdfRendererBuilder.PdfAConformance.PDFA_3_U);
-        builder.useColorProfile(java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_sRGB).getData());
-        font(builder, "LiberationSans-Regular.ttf", 400);
-        font(builder, "LiberationSans-Bold.ttf", 700);
-        builder.withHtmlContent(html(d), null);
-        builder.withProducer("Vessel");
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-        builder.toStream(out);
-        try {
-            builder.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        synchronized (FONTS) {
+            PdfRendererBuilder builder = new PdfRendererBuilder();
+            builder.useFastMode();
+            builder.usePdfAConformance(PdfRendererBuilder.PdfAConformance.PDFA_3_U);
+            builder.useColorProfile(SRGB);
+            builder.useCacheStore(PdfRendererBuilder.CacheStore.PDF_FONT_METRICS, FONT_METRICS);
+            org.apache.pdfbox.pdmodel.PDDocument document = new org.apache.pdfbox.pdmodel.PDDocument();
+            builder.usePDDocument(document);
+            try {
+                builder.useFont(new com.openhtmltopdf.pdfboxout.PDFontSupplier(org.apache.pdfbox.pdmodel.font.PDType0Font.load(document,
+                        FONTS.get("LiberationSans-Regular.ttf"), true)), "Liberation Sans", 400, BaseRendererBuilder.FontStyle.NORMAL, true);
+                builder.useFont(new com.openhtmltopdf.pdfboxout.PDFontSupplier(org.apache.pdfbox.pdmodel.font.PDType0Font.load(document,
+                        FONTS.get("LiberationSans-Bold.ttf"), true)), "Liberation Sans", 700, BaseRendererBuilder.FontStyle.NORMAL, true);
+                builder.withHtmlContent(html(d), null);
+                builder.withProducer("Vessel");
+                ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+                builder.toStream(out);
+                builder.run();
+                return out.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                try {
+                    document.close();
+                } catch (IOException ignored) {
+                    // in memory
+                }
+            }
         }
-        return out.toByteArray();
     }
 
-    private static void font(PdfRendererBuilder builder, String file, int weight) {
-        builder.useFont(() -> {
-            InputStream in = InvoicePdf.class.getClassLoader().getResourceAsStream("liberation/" + file);
-            if (in == null) {
-                throw new IllegalStateException("font " + file + " is missing from the billing bundle");
+    private static final byte[] SRGB = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_sRGB).getData();
+    private static final com.openhtmltopdf.extend.FSCacheEx<String, com.openhtmltopdf.extend.FSCacheValue> FONT_METRICS =
+            new com.openhtmltopdf.extend.impl.FSDefaultCacheStore();
+    private static final Fonts FONTS = new Fonts();
+
+    /** The bundled faces, parsed on first use and kept. */
+    private static final class Fonts {
+        private final java.util.Map<String, org.apache.fontbox.ttf.TrueTypeFont> parsed = new java.util.HashMap<>();
+
+        org.apache.fontbox.ttf.TrueTypeFont get(String file) throws IOException {
+            org.apache.fontbox.ttf.TrueTypeFont font = parsed.get(file);
+            if (font == null) {
+                try (InputStream in = InvoicePdf.class.getClassLoader().getResourceAsStream("liberation/" + file)) {
+                    if (in == null) {
+                        throw new IllegalStateException("font " + file + " is missing from the billing bundle");
+                    }
+                    font = new org.apache.fontbox.ttf.TTFParser().parse(new org.apache.pdfbox.io.RandomAccessReadBuffer(in.readAllBytes()));
+                }
+                // Without its glyph substitution table: PDFBox applies GSUB to every string it draws with a font that
+                // has one, compiling regular expressions each time (most of a render). Latin, Greek and Cyrillic need
+                // no substitution; the scripts that do (Arabic, Indic) are not supported by these documents anyway.
+                font.getTableMap().remove("GSUB");
+                parsed.put(file, font);
             }
-            return in;
-        }, "Liberation Sans", weight, BaseRendererBuilder.FontStyle.NORMAL, true);
+            return font;
+        }
     }
 
     static String title(String kind) {

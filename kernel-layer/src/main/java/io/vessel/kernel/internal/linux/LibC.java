@@ -50,6 +50,9 @@ public interface LibC extends Library {
 
     long read(int fd, byte[] buffer, long count) throws LastErrorException;
 
+    /** Into native memory: a large {@code byte[]} would be copied in and out whole on every call. */
+    long read(int fd, Pointer buffer, long count) throws LastErrorException;
+
     long write(int fd, byte[] buffer, long count) throws LastErrorException;
 
     int kill(int pid, int signal) throws LastErrorException;

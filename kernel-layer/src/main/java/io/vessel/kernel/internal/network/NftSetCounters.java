@@ -73,15 +73,19 @@ final class NftSetCounters {
             byte[] request = request(family, table, set);
             libc.write(fd, request, request.length);
             Map<String, Counter> counters = new HashMap<>();
-            byte[] buffer = new byte[256 * 1024];
-            while (true) {
-                int n = (int) libc.read(fd, buffer, buffer.length);
-                if (n <= 0) {
-                    throw new IOException("netlink: the dump of " + table + "/" + set + " ended early");
+            com.sun.jna.Memory buffer = new com.sun.jna.Memory(256 * 1024);
+            try {
+                while (true) {
+                    int n = (int) libc.read(fd, buffer, buffer.size());
+                    if (n <= 0) {
+                        throw new IOException("netlink: the dump of " + table + "/" + set + " ended early");
+                    }
+                    if (parse(buffer.getByteBuffer(0, n).order(ByteOrder.nativeOrder()), counters, table, set)) {
+                        return counters;
+                    }
                 }
-                if (parse(ByteBuffer.wrap(buffer, 0, n).order(ByteOrder.nativeOrder()), counters, table, set)) {
-                    return counters;
-                }
+            } finally {
+                buffer.close();
             }
         } catch (LastErrorException e) {
             throw new IOException("netlink: " + libc.strerror(e.getErrorCode()));
@@ -132,103 +136,92 @@ final class NftSetCounters {
                 throw new IOException("netlink: reading " + table + "/" + set + ": " + LibC.INSTANCE.strerror(errno));
             }
             if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM)) {
-                ByteBuffer attributes = slice(b, start + 16 + 4, start + length);
-                for (ByteBuffer list : attributes(attributes, NFTA_SET_ELEM_LIST_ELEMENTS)) {
-                    for (ByteBuffer element : attributes(list, NFTA_LIST_ELEM)) {
-                        element(element, counters);
-                    }
-                }
+                // attributes after the nlmsghdr and nfgenmsg; read in place by absolute offsets (no buffer per attribute)
+                forEach(b, start + 20, start + length, NFTA_SET_ELEM_LIST_ELEMENTS, (list, listEnd) ->
+                        forEach(b, list, listEnd, NFTA_LIST_ELEM, (element, elementEnd) -> element(b, element, elementEnd, counters)));
             }
             b.position(start + align(length));
         }
         return false;
     }
 
-    private static void element(ByteBuffer element, Map<String, Counter> counters) {
-        String key = null;
-        Counter counter = null;
-        for (ByteBuffer k : attributes(element, NFTA_SET_ELEM_KEY)) {
-            for (ByteBuffer value : attributes(k, NFTA_DATA_VALUE)) {
-                key = ifname(value);
+    /** Where an attribute's payload starts and ends. */
+    @FunctionalInterface
+    private interface Payload {
+        void at(int from, int to);
+    }
+
+    /** Calls {@code payload} for each attribute of {@code wanted} type between {@code from} and {@code to}. */
+    private static void forEach(ByteBuffer b, int from, int to, int wanted, Payload payload) {
+        int at = from;
+        while (at + 4 <= to) {
+            int length = b.getShort(at) & 0xffff;
+            int type = b.getShort(at + 2) & NLA_TYPE_MASK;
+            if (length < 4 || at + length > to) {
+                return;
             }
-        }
-        for (ByteBuffer expression : attributes(element, NFTA_SET_ELEM_EXPR)) {
-            counter = counter == null ? counter(expression) : counter;
-        }
-        for (ByteBuffer expressions : attributes(element, NFTA_SET_ELEM_EXPRESSIONS)) {
-            for (ByteBuffer expression : attributes(expressions, NFTA_LIST_ELEM)) {
-                counter = counter == null ? counter(expression) : counter;
+            if (type == wanted) {
+                payload.at(at + 4, at + length);
             }
+            at += align(length);
         }
-        if (key != null && counter != null) {
-            counters.put(key, counter);
+    }
+
+    /** The first attribute of a type: {from, to} of its payload, or null. */
+    private static int[] first(ByteBuffer b, int from, int to, int wanted) {
+        int[] found = new int[2];
+        found[0] = -1;
+        forEach(b, from, to, wanted, (f, t) -> {
+            if (found[0] < 0) {
+                found[0] = f;
+                found[1] = t;
+            }
+        });
+        return found[0] < 0 ? null : found;
+    }
+
+    private static void element(ByteBuffer b, int from, int to, Map<String, Counter> counters) {
+        int[] key = first(b, from, to, NFTA_SET_ELEM_KEY);
+        int[] value = key == null ? null : first(b, key[0], key[1], NFTA_DATA_VALUE);
+        if (value == null) {
+            return;
+        }
+        Counter[] counter = new Counter[1];
+        forEach(b, from, to, NFTA_SET_ELEM_EXPR, (f, t) -> counter[0] = counter[0] != null ? counter[0] : counter(b, f, t));
+        forEach(b, from, to, NFTA_SET_ELEM_EXPRESSIONS, (f, t) -> forEach(b, f, t, NFTA_LIST_ELEM,
+                (ef, et) -> counter[0] = counter[0] != null ? counter[0] : counter(b, ef, et)));
+        if (counter[0] != null) {
+            counters.put(name(b, value[0], value[1]), counter[0]);
         }
     }
 
     /** A {@code counter} expression's figures; null for any other expression. */
-    private static Counter counter(ByteBuffer expression) {
-        String name = null;
-        ByteBuffer data = null;
-        while (expression.remaining() >= 4) {
-            int start = expression.position();
-            int length = expression.getShort() & 0xffff;
-            int type = expression.getShort() & NLA_TYPE_MASK;
-            if (length < 4 || start + length > expression.limit()) {
-                return null;
-            }
-            if (type == NFTA_EXPR_NAME) {
-                name = ifname(slice(expression, start + 4, start + length));
-            } else if (type == NFTA_EXPR_DATA) {
-                data = slice(expression, start + 4, start + length);
-            }
-            expression.position(Math.min(expression.limit(), start + align(length)));
-        }
-        if (!"counter".equals(name) || data == null) {
+    private static Counter counter(ByteBuffer b, int from, int to) {
+        int[] name = first(b, from, to, NFTA_EXPR_NAME);
+        int[] data = first(b, from, to, NFTA_EXPR_DATA);
+        if (name == null || data == null || !"counter".equals(name(b, name[0], name[1]))) {
             return null;
         }
-        long bytes = 0;
-        long packets = 0;
-        for (ByteBuffer v : attributes(data, NFTA_COUNTER_BYTES)) {
-            bytes = v.order(ByteOrder.BIG_ENDIAN).getLong();
-        }
-        for (ByteBuffer v : attributes(data, NFTA_COUNTER_PACKETS)) {
-            packets = v.order(ByteOrder.BIG_ENDIAN).getLong();
-        }
-        return new Counter(bytes, packets);
+        int[] bytes = first(b, data[0], data[1], NFTA_COUNTER_BYTES);
+        int[] packets = first(b, data[0], data[1], NFTA_COUNTER_PACKETS);
+        return new Counter(bytes == null ? 0 : bigEndian64(b, bytes[0]), packets == null ? 0 : bigEndian64(b, packets[0]));
     }
 
-    /** The payloads of the attributes of one type at this level (in the buffer's byte order). */
-    private static java.util.List<ByteBuffer> attributes(ByteBuffer b, int wanted) {
-        java.util.List<ByteBuffer> out = new java.util.ArrayList<>();
-        ByteBuffer walk = b.duplicate().order(ByteOrder.nativeOrder());
-        while (walk.remaining() >= 4) {
-            int start = walk.position();
-            int length = walk.getShort() & 0xffff;
-            int type = walk.getShort() & NLA_TYPE_MASK;
-            if (length < 4 || start + length > walk.limit()) {
-                break;
-            }
-            if (type == wanted) {
-                out.add(slice(walk, start + 4, start + length));
-            }
-            walk.position(Math.min(walk.limit(), start + align(length)));
-        }
-        return out;
-    }
-
-    private static ByteBuffer slice(ByteBuffer b, int from, int to) {
-        return b.duplicate().position(from).limit(to).slice().order(ByteOrder.nativeOrder());
+    /** Counters are big-endian 64-bit values whatever the host's order. */
+    private static long bigEndian64(ByteBuffer b, int at) {
+        long value = b.getLong(at);
+        return b.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     /** A NUL-padded name. */
-    private static String ifname(ByteBuffer value) {
-        byte[] bytes = new byte[value.remaining()];
-        value.duplicate().get(bytes);
-        int end = 0;
-        while (end < bytes.length && bytes[end] != 0) {
+    private static String name(ByteBuffer b, int from, int to) {
+        int end = from;
+        while (end < to && b.get(end) != 0) {
             end++;
         }
-        return new String(bytes, 0, end, StandardCharsets.UTF_8);
+        byte[] bytes = new byte[end - from];
+        b.get(from, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static int align(int length) {

@@ -1,7 +1,9 @@
 // Billing in the customer portal: why servers are suspended and what is due (with a pay button), balance and this
-// period's cost (live), spending limit, subscriptions, invoices (viewed in the page), payments. Served from the
-// billing bundle as a UI contribution; amounts stay the API's decimal strings (never parsed into floating point).
-export async function render(container, { api, el, say, form, me, onLeave }) {
+// period's cost (live), ordering a server on a plan, subscriptions (another plan with its prorated price shown first,
+// cancel), invoices (viewed in the page, as PDF), payments, spending limit. Served from the billing bundle as a UI
+// contribution; amounts stay the API's decimal strings (never parsed into floating point).
+export async function render(container, ctx) {
+  const { api, el, say, form, me, onLeave } = ctx;
   const tenant = me.tenant.id;
   let account;
   try {
@@ -10,10 +12,11 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
     container.replaceChildren(el('p', { class: 'muted', id: 'billing-none' }, e.status === 404 ? 'Your organisation has no billing account yet.' : e.message));
     return;
   }
-  const [invoices, subscriptions, payments, gateways, cost] = await Promise.all([
+  const [invoices, subscriptions, payments, gateways, cost, offered, orders] = await Promise.all([
     api('GET', '/billing/invoices'), api('GET', '/billing/subscriptions'),
     api('GET', '/billing/accounts/' + tenant + '/payments').catch(() => []), api('GET', '/billing/gateways').catch(() => []),
-    api('GET', '/billing/accounts/' + tenant + '/cost').catch(() => null)]);
+    api('GET', '/billing/accounts/' + tenant + '/cost').catch(() => null),
+    api('GET', '/billing/orders/plans').catch(() => null), api('GET', '/billing/orders').catch(() => [])]);
   // zero as the API writes it in any currency: "0", "0.00", "0.000"
   const none = amount => !amount || /^0(\.0+)?$/.test(amount);
   const open = invoices.filter(i => i.kind === 'INVOICE' && !none(i.amountDue));
@@ -97,15 +100,66 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
     dialog.showModal();
   };
 
+  const orderCard = offered ? ordering(ctx, offered, orders, () => render(container, ctx)) : '';
+  // another plan: the prorated price as the next billing run will charge it, shown before anything changes
+  const changePlan = async subscription => {
+    const choices = offered.filter(p => p.id !== subscription.plan);
+    if (!choices.length) { say('Your provider offers no other plan.'); return; }
+    const dialog = el('dialog', { 'aria-labelledby': 'change-title', id: 'change-dialog' });
+    const select = el('select', { id: 'change-plan', name: 'plan' }, choices.map(p => el('option', { value: p.id }, planLabel(p))));
+    const preview = el('div', { id: 'change-preview', 'aria-live': 'polite' });
+    const confirm = el('button', { type: 'button', class: 'primary', id: 'change-confirm', disabled: true }, 'Change plan');
+    const show = async () => {
+      confirm.disabled = true;
+      try {
+        const p = await api('GET', '/billing/orders/change-preview?subscription=' + subscription.id + '&plan=' + select.value);
+        preview.replaceChildren(el('table', {}, el('tbody', {}, p.lines.map(l => el('tr', {}, el('td', {}, l.description), el('td', {}, l.amount + ' ' + p.currency))),
+          el('tr', {}, el('th', {}, 'Charged now (before tax)'), el('th', { id: 'change-total' }, p.total + ' ' + p.currency)))),
+          el('p', { class: 'muted' }, 'The unused part of this period on your current plan is credited; the new plan runs from now.'));
+        confirm.disabled = false;
+      } catch (e) { preview.replaceChildren(el('p', { class: 'error' }, e.message)); }
+    };
+    select.addEventListener('change', show);
+    confirm.addEventListener('click', async () => {
+      try {
+        await api('POST', '/billing/orders/change', { subscription: subscription.id, plan: select.value });
+        dialog.close();
+        say('Your plan is changed.');
+        render(container, ctx);
+      } catch (e) { say(e.message); }
+    });
+    dialog.append(el('h2', { id: 'change-title' }, 'Another plan for ' + (subscription.ve != null ? 'VE ' + subscription.ve : subscription.planName)),
+      el('div', { class: 'field' }, el('label', { for: 'change-plan' }, 'New plan'), select), preview,
+      el('div', { class: 'actions' }, confirm, el('button', { type: 'button', onclick: () => dialog.close() }, 'Keep my plan')));
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    show();
+  };
+  const cancel = async subscription => {
+    const sure = await ctx.ask('Cancel ' + subscription.planName + '?', [], 'Cancel at the period\'s end');
+    if (!sure) return;
+    try {
+      const s = await api('POST', '/billing/orders/cancel', { subscription: subscription.id });
+      say('Cancelled: it runs until ' + new Date(s.cancelAt).toLocaleDateString() + '.');
+      render(container, ctx);
+    } catch (e) { say(e.message); }
+  };
+
   container.replaceChildren(
     suspension,
     el('div', { class: 'card' }, el('h2', {}, 'Balance and this period'), costCard),
+    orderCard,
     el('div', { class: 'card' }, el('h2', {}, 'Subscriptions'), subscriptions.length ? el('table', { id: 'billing-subscriptions' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'Server'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Since'))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'Server'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Since'),
+        el('th', {}, 'Change'))),
       el('tbody', {}, subscriptions.map(s => el('tr', { 'data-subscription': s.id }, el('td', {}, s.planName),
         el('td', {}, s.ve != null ? el('a', { href: '#/ves/' + s.ve }, 'VE ' + s.ve) : '–'),
         el('td', {}, s.state.toLowerCase() + (s.cancelAt ? ', ends ' + new Date(s.cancelAt).toLocaleDateString() : '')),
-        el('td', { class: 'optional' }, new Date(s.startedAt).toLocaleDateString()))))) : el('p', { class: 'muted' }, 'No subscriptions.')),
+        el('td', { class: 'optional' }, new Date(s.startedAt).toLocaleDateString()),
+        el('td', {}, offered && !s.endedAt && !s.cancelAt && s.state !== 'CANCELLED' ? el('div', { class: 'actions' },
+          el('button', { type: 'button', 'aria-label': 'Change plan of ' + s.planName, onclick: () => changePlan(s) }, 'Plan…'),
+          el('button', { type: 'button', class: 'danger', 'aria-label': 'Cancel ' + s.planName, onclick: () => cancel(s) }, 'Cancel')) : ''))))) : el('p', { class: 'muted' }, 'No subscriptions.')),
     el('div', { class: 'card' }, el('h2', {}, 'Invoices'), invoices.length ? el('table', { id: 'billing-invoices' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Number'), el('th', { class: 'optional' }, 'Issued'), el('th', {}, 'Total'), el('th', {}, 'State'),
         el('th', {}, 'Payment'))),
@@ -117,4 +171,49 @@ export async function render(container, { api, el, say, form, me, onLeave }) {
         el('td', { class: 'optional' }, p.method.replace('_', ' ').toLowerCase()))))) : el('p', { class: 'muted' }, 'No payments yet.')),
     el('div', { class: 'card' }, el('h2', {}, 'Spending limit'),
       el('p', { class: 'muted' }, 'You are told at 80 % and at 100 % of the limit in a month.'), limit));
+}
+
+const planLabel = p => p.name + ' — ' + p.price + ' ' + p.currency + ' a ' + p.period.toLowerCase()
+  + (p.setupFee && !/^0(\.0+)?$/.test(p.setupFee) ? ' + ' + p.setupFee + ' setup' : '') + (p.trialDays ? ', ' + p.trialDays + ' days free' : '');
+
+/** Ordering a server: plan, template, hostname; orders waiting for approval or refused are listed. */
+function ordering({ api, el, say }, offered, orders, redraw) {
+  const card = el('div', { class: 'card', id: 'billing-order' }, el('h2', {}, 'Order a server'));
+  const waiting = orders.filter(o => o.state !== 'PLACED');
+  if (waiting.length) {
+    card.append(el('ul', { id: 'billing-orders' }, waiting.map(o => el('li', { 'data-order': o.id },
+      o.planName + ' (' + (o.hostname || o.template) + '): ' + (o.state === 'PENDING' ? 'waits for approval by your provider' : 'not accepted — ' + o.reason)))));
+  }
+  if (!offered.length) {
+    card.append(el('p', { class: 'muted' }, 'Your provider offers no plans to order here.'));
+    return card;
+  }
+  const plan = el('select', { id: 'order-plan', name: 'plan', required: true }, offered.map(p => el('option', { value: p.id }, planLabel(p))));
+  const template = el('select', { id: 'order-template', name: 'template', required: true });
+  api('GET', '/templates').then(list => template.replaceChildren(...list.filter(t => t.state === 'READY' && !t.retired)
+    .filter((t, i, all) => all.findIndex(x => x.name === t.name) === i).map(t => el('option', { value: t.name }, t.osName || t.name)))).catch(() => {});
+  const note = el('p', { class: 'muted', id: 'order-note' });
+  const explain = () => {
+    const p = offered.find(x => x.id === plan.value);
+    note.textContent = p && p.needsApproval ? 'Your first order waits for approval by your provider.' : 'Made at once and billed from now.';
+  };
+  plan.addEventListener('change', explain);
+  explain();
+  const error = el('p', { class: 'error', role: 'alert' });
+  const f = el('form', { id: 'order-form', onsubmit: async event => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      const made = await api('POST', '/billing/orders', { plan: plan.value, template: template.value, hostname: f.hostname.value.trim() || null });
+      say(made.state === 'PENDING' ? 'Your order waits for approval by your provider.' : 'Your server is being made.');
+      redraw();
+    } catch (e) { error.textContent = e.message; }
+  } },
+  el('div', { class: 'field' }, el('label', { for: 'order-plan' }, 'Plan'), plan),
+  el('div', { class: 'field' }, el('label', { for: 'order-template' }, 'System'), template),
+  el('div', { class: 'field' }, el('label', { for: 'order-hostname' }, 'Hostname'),
+    el('input', { id: 'order-hostname', name: 'hostname', type: 'text', placeholder: 'web1.example.com', autocomplete: 'off' })),
+  note, el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', id: 'order-submit' }, 'Order')), error);
+  card.append(f);
+  return card;
 }

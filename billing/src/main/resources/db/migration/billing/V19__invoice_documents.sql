@@ -24,3 +24,25 @@ CREATE TABLE billing_document (
 -- count as told, so an upgrade sends no mail about old invoices.
 ALTER TABLE billing_invoice ADD COLUMN announced_at timestamp(6) with time zone;
 UPDATE billing_invoice SET announced_at = issued_at;
+-- Customers order for themselves: which plans they may order, and whether a customer's first order waits for the
+-- seller's approval (trials and instant VEs attract abuse).
+ALTER TABLE billing_plan ADD COLUMN orderable boolean DEFAULT true NOT NULL;
+ALTER TABLE billing_plan ADD COLUMN first_order_approval boolean DEFAULT false NOT NULL;
+CREATE TABLE billing_order (
+    id uuid PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    seller_tenant uuid NOT NULL,
+    plan_id uuid NOT NULL,
+    plan_version integer NOT NULL,
+    template varchar(200) NOT NULL,
+    hostname varchar(253),
+    state varchar(20) NOT NULL,
+    reason varchar(1000),
+    placed_by varchar(200) NOT NULL,
+    placed_at timestamp(6) with time zone NOT NULL,
+    decided_by varchar(200),
+    decided_at timestamp(6) with time zone,
+    subscription_id uuid
+);
+CREATE INDEX billing_order_tenant ON billing_order (tenant_id);
+CREATE INDEX billing_order_seller ON billing_order (seller_tenant, state);

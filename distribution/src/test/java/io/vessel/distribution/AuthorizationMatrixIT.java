@@ -136,6 +136,16 @@ class AuthorizationMatrixIT {
             EXPECTED.put(manage, "PR");
         }
         EXPECTED.put("GET /billing/clock", "P");
+        // customers order for themselves; their sellers see, approve and refuse
+        for (String self : List.of("GET /billing/orders/plans", "POST /billing/orders", "GET /billing/orders/change-preview", "POST /billing/orders/change",
+                "POST /billing/orders/cancel")) {
+            EXPECTED.put(self, "O");
+        }
+        EXPECTED.put("GET /billing/orders", "PROA");
+        EXPECTED.put("GET /billing/orders/{id}", "PROA");
+        EXPECTED.put("POST /billing/orders/{id}/approve", "PR");
+        EXPECTED.put("POST /billing/orders/{id}/reject", "PR");
+        EXPECTED.put("PUT /billing/plans/{id}/ordering", "PR");
         EXPECTED.put("POST /billing/runs", "PR");
         EXPECTED.put("GET /billing/runs", "PROA");
         EXPECTED.put("GET /billing/runs/{id}", "PROA");
@@ -416,6 +426,20 @@ class AuthorizationMatrixIT {
             foreign.put(role + "billing-account", role == 'R' ? tenantA : tenantB);
             foreign.put(role + "subscription", role == 'R' ? subscriptionA : subscriptionB);
         }
+
+        // orders: each customer's owner orders a VE on its seller's plan (made at once: both have subscribed before)
+        assertEquals(202, callers.get('O').post("/api/v1/billing/orders", "{\"plan\":\"" + planP + "\",\"template\":\"busybox\"}").status());
+        String orderA = callers.get('O').get("/api/v1/billing/orders").json().get(0).get("id").asText();
+        PanelProcess.As ownerBCaller = panel.login("ownerB", PASSWORD);
+        assertEquals(202, ownerBCaller.post("/api/v1/billing/orders", "{\"plan\":\"" + planR + "\",\"template\":\"busybox\"}").status());
+        String orderB = ownerBCaller.get("/api/v1/billing/orders").json().get(0).get("id").asText();
+        for (char role : "POMA".toCharArray()) {
+            own.put(role + "billing-order", orderA);
+        }
+        own.put("Rbilling-order", orderB);
+        foreign.put("Obilling-order", orderB);
+        foreign.put("Mbilling-order", orderB);
+        foreign.put("Rbilling-order", orderA);
 
         // own objects: what each role works on; foreign: what lies outside its part of the tree
         for (char role : "PROMA".toCharArray()) {

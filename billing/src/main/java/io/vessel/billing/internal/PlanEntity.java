@@ -17,6 +17,11 @@ public class PlanEntity {
     String code;
     @Column(name = "latest_version")
     int latestVersion;
+    /** Whether customers may order it themselves (from the portal, {@code /billing/orders}). */
+    boolean orderable = true;
+    /** Whether a customer's first order of it waits for the seller's approval. */
+    @Column(name = "first_order_approval")
+    boolean firstOrderApproval;
     @Column(name = "retired_at")
     Instant retiredAt;
     @Column(name = "created_at")

@@ -57,7 +57,11 @@ public final class PlansResource implements ObjectOwnership {
 
     /** A plan at one version: who sells it, its code, the version shown and the newest, and the version's definition. */
     public record PlanView(UUID id, String code, String seller, int version, int latestVersion, Instant createdAt, Instant versionCreatedAt,
-                           String versionCreatedBy, Instant retiredAt, PlanJson.PlanRequest definition) {
+                           String versionCreatedBy, Instant retiredAt, PlanJson.PlanRequest definition, boolean orderable, boolean firstOrderApproval) {
+    }
+
+    /** Body of {@code PUT …/ordering}: whether customers order the plan themselves, and whether a first order waits for approval. */
+    public record Ordering(Boolean orderable, Boolean firstOrderApproval) {
     }
 
     /** A version in a plan's history. */
@@ -201,6 +205,27 @@ public final class PlansResource implements ObjectOwnership {
         }
     }
 
+    /** How customers may order the plan from the portal; not versioned (it is about selling, not about what is sold). */
+    @PUT
+    @Path("{id}/ordering")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public PlanView setPlanOrdering(@PathParam("id") String id, Ordering body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        return database.inTransaction(em -> {
+            PlanEntity plan = em.find(PlanEntity.class, UUID.fromString(id));
+            if (body != null && body.orderable() != null) {
+                plan.orderable = body.orderable();
+            }
+            if (body != null && body.firstOrderApproval() != null) {
+                plan.firstOrderApproval = body.firstOrderApproval();
+            }
+            LOG.info("Plan ordering set plan={} orderable={} firstOrderApproval={} by={}", plan.code, plan.orderable, plan.firstOrderApproval,
+                    caller.getName());
+            return view(plan, version(em, plan, plan.latestVersion));
+        });
+    }
+
     /** No new subscriptions to the plan; existing ones keep running on their versions. */
     @POST
     @Path("{id}/retire")
@@ -268,7 +293,7 @@ public final class PlansResource implements ObjectOwnership {
     private PlanView view(PlanEntity plan, PlanVersionEntity version) {
         String seller = owner(plan);
         return new PlanView(plan.id, plan.code, seller, version.version, plan.latestVersion, plan.createdAt, version.createdAt, version.createdBy,
-                plan.retiredAt, PlanJson.stored(version));
+                plan.retiredAt, PlanJson.stored(version), plan.orderable, plan.firstOrderApproval);
     }
 
     /** A request that parses but cannot be used: 422, each wrong field named. */

@@ -108,8 +108,18 @@ public final class SubscriptionsResource implements ObjectOwnership {
         if (!caller.sees(tenant.toString()) || caller.tenantId().equals(tenant.toString())) {
             throw ProblemException.notFound("There is no customer " + tenant + " of yours.");
         }
+        return subscribe(tenant, planId, body.version(), body.ve(), body.newVe(), caller.getName());
+    }
+
+    /**
+     * Subscribes {@code tenant} (whose seller sells the plan) and, with {@code newVe}, makes its VE: {@code 202} with
+     * the operation; else {@code 201} with the subscription. The caller has been checked: a seller's administrator for
+     * its customer, or the customer ordering for itself ({@link OrdersResource}).
+     */
+    Response subscribe(UUID tenant, UUID planId, Integer requestedVersion, Integer ve, NewVe newVe, String by) {
         UUID seller = accounts.sellerOf(tenant);
         Instant now = clock.instant();
+        NewSubscription body = new NewSubscription(tenant.toString(), planId.toString(), requestedVersion, ve, newVe);
         if (body.newVe() != null && (body.ve() != null || body.newVe().template() == null || body.newVe().template().isBlank())) {
             throw PlansResource.unprocessable("Order a new VE with a template, or name the tenant's VE; not both.",
                     List.of(new Problem.FieldError("newVe.template", "required, and no ve beside it")));
@@ -137,14 +147,14 @@ public final class SubscriptionsResource implements ObjectOwnership {
             Resellers.checkSale(em, seller, chosen.definition().quotas(), null, now);
             PlanDefinition d = chosen.definition();
             Instant trialEnd = d.trialDays() > 0 ? now.plus(Duration.ofDays(d.trialDays())) : null;
-            SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, caller.getName());
+            SubscriptionEntity s = new SubscriptionEntity(UUID.randomUUID(), tenant, chosen.plan().id, chosen.version(), now, trialEnd, by);
             s.veId = body.ve();
             em.persist(s);
             em.flush();
             UsageCharges.baseline(em, usage, s, d);
             return s;
         });
-        LOG.info("Subscribed subscription={} tenant={} plan={} version={} by={}", created.id, tenant, planId, created.planVersion, caller.getName());
+        LOG.info("Subscribed subscription={} tenant={} plan={} version={} by={}", created.id, tenant, planId, created.planVersion, by);
         if (body.newVe() != null) {
             return orderVe(created, tenant, body.newVe());
         }
@@ -165,13 +175,17 @@ public final class SubscriptionsResource implements ObjectOwnership {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RequiresPermission(value = MANAGE, object = KIND)
     public SubscriptionView cancelSubscription(@PathParam("id") String id, Cancellation body, @Context SecurityContext security) {
-        Caller caller = Caller.of(security);
-        String when = body == null || body.when() == null ? "periodEnd" : body.when();
+        return cancel(UUID.fromString(id), body == null ? null : body.when(), Caller.of(security).getName());
+    }
+
+    /** Cancels now or at the period's end ({@code when} null: the period's end). */
+    SubscriptionView cancel(UUID id, String requested, String by) {
+        String when = requested == null ? "periodEnd" : requested;
         if (!when.equals("now") && !when.equals("periodEnd")) {
             throw PlansResource.unprocessable("Cancel now or at the period's end.", List.of(new Problem.FieldError("when", "now or periodEnd")));
         }
         return database.inTransaction(em -> {
-            SubscriptionEntity s = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (s.endedAt != null) {
                 throw ProblemException.conflict("The subscription ended at " + s.endedAt + ".");
             }
@@ -185,7 +199,7 @@ public final class SubscriptionsResource implements ObjectOwnership {
                 BillingPeriod kind = d.period() == BillingPeriod.HOUR ? BillingPeriod.HOUR : d.period();
                 s.cancelAt = AccountsResource.calendar(account).containing(now, kind).end();
             }
-            LOG.info("Subscription cancelled subscription={} when={} by={}", s.id, when, caller.getName());
+            LOG.info("Subscription cancelled subscription={} when={} by={}", s.id, when, by);
             return view(em, s);
         });
     }
@@ -267,10 +281,15 @@ public final class SubscriptionsResource implements ObjectOwnership {
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(value = MANAGE, object = KIND)
     public SubscriptionView changeSubscriptionPlan(@PathParam("id") String id, PlanChange body, @Context SecurityContext security) {
-        Caller caller = Caller.of(security);
         UUID planId = uuid("plan", body == null ? null : body.plan());
+        return change(UUID.fromString(id), planId, body.version(), Caller.of(security).getName());
+    }
+
+    /** Moves a subscription to another plan now (see {@link #changeSubscriptionPlan}). */
+    SubscriptionView change(UUID id, UUID planId, Integer version, String by) {
+        PlanChange body = new PlanChange(planId.toString(), version);
         return database.inTransaction(em -> {
-            SubscriptionEntity old = em.find(SubscriptionEntity.class, UUID.fromString(id), jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            SubscriptionEntity old = em.find(SubscriptionEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             Instant now = clock.instant();
             if (old.endedAt != null || old.cancelAt != null && !now.isBefore(old.cancelAt)) {
                 throw ProblemException.conflict("The subscription has ended; subscribe anew instead.");
@@ -285,15 +304,13 @@ public final class SubscriptionsResource implements ObjectOwnership {
             Resellers.checkSale(em, account.sellerTenant, chosen.definition().quotas(), old.id, now);
             old.endedAt = now;
             old.state = "CANCELLED";
-            SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, chosen.plan().id, chosen.version(), now, null,
-                    caller.getName());
+            SubscriptionEntity next = new SubscriptionEntity(UUID.randomUUID(), old.tenantId, chosen.plan().id, chosen.version(), now, null, by);
             next.setupInvoiced = true;
             next.veId = old.veId;
             em.persist(next);
             em.flush();
             UsageCharges.baseline(em, usage, next, chosen.definition());
-            LOG.info("Subscription changed from={} to={} plan={} version={} by={}", old.id, next.id, chosen.plan().code, chosen.version(),
-                    caller.getName());
+            LOG.info("Subscription changed from={} to={} plan={} version={} by={}", old.id, next.id, chosen.plan().code, chosen.version(), by);
             return view(em, next);
         });
     }

@@ -50,6 +50,8 @@ public final class Permissions {
     public static final String BILLING_SUBSCRIPTION_MANAGE = "billing.subscription.manage";
     /** Paying a billing account's invoices or topping up its balance through a payment gateway. */
     public static final String BILLING_PAY = "billing.pay";
+    /** A customer ordering for itself: a VE on a plan its seller offers, another plan, a cancellation. */
+    public static final String BILLING_ORDER = "billing.order";
     /** A customer's own spending limit. */
     public static final String BILLING_SPENDING_LIMIT = "billing.spending-limit";
     /** Billing's clock (moving it needs billing.test.clock = true): the provider's administrators only. */

@@ -30,6 +30,7 @@ import static io.vessel.api.security.Permissions.BILLING_ACCOUNT_READ;
 import static io.vessel.api.security.Permissions.BILLING_SUBSCRIPTION_MANAGE;
 import static io.vessel.api.security.Permissions.BILLING_SUBSCRIPTION_READ;
 import static io.vessel.api.security.Permissions.BILLING_PAY;
+import static io.vessel.api.security.Permissions.BILLING_ORDER;
 import static io.vessel.api.security.Permissions.BILLING_SPENDING_LIMIT;
 import static io.vessel.api.security.Permissions.VE_REINSTALL;
 
@@ -52,7 +53,7 @@ enum BuiltInRole {
             BILLING_SPENDING_LIMIT, BILLING_PAY)),
     CUSTOMER_OWNER("customer-owner", EnumSet.of(TenantKind.CUSTOMER), Set.of(SELF, TENANT_READ, ACCOUNT_READ, ACCOUNT_MANAGE, ROLE_READ,
             ROLE_MANAGE, VE_READ, VE_POWER, VE_EXEC, VE_REINSTALL, VE_CONFIGURE, TEMPLATE_READ, OPERATION_READ, WEBHOOK_MANAGE,
-            BILLING_ACCOUNT_READ, BILLING_SUBSCRIPTION_READ, BILLING_SPENDING_LIMIT, BILLING_PAY)),
+            BILLING_ACCOUNT_READ, BILLING_SUBSCRIPTION_READ, BILLING_SPENDING_LIMIT, BILLING_PAY, BILLING_ORDER)),
     CUSTOMER_MEMBER("customer-member", EnumSet.of(TenantKind.CUSTOMER), Set.of(SELF, VE_READ, VE_POWER, VE_EXEC, TEMPLATE_READ,
             OPERATION_READ)),
     AUDITOR("auditor", EnumSet.allOf(TenantKind.class), Set.of(SELF, TENANT_READ, ACCOUNT_READ, ROLE_READ, AUDIT_READ, VE_READ,

@@ -195,6 +195,10 @@ public final class VeNetwork {
                 }
                 return externalTrafficByNft();
             }
+            if (!netlinkRead) {
+                netlinkRead = true;
+                LOG.info("External traffic counters read over netlink table={} ports={}", table, counters.size());
+            }
             for (Map.Entry<String, NftSetCounters.Counter> e : counters.entrySet()) {
                 Integer ve = veOfPort(e.getKey());
                 if (ve != null) {
@@ -207,6 +211,7 @@ public final class VeNetwork {
 
     private static final int NFPROTO_BRIDGE = 7;
     private volatile boolean netlinkFailed;
+    private volatile boolean netlinkRead;
 
     /** The VE behind a host port {@code vh<id>}; null for anything else. */
     private static Integer veOfPort(String port) {

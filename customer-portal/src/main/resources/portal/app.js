@@ -1,7 +1,7 @@
 // The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
 // never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
 
-import { api, badge, el, form, loadPluginMenu, onLeave, pluginTabs, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from './ui.js';
+import { api, badge, chart, el, form, loadPluginMenu, onLeave, pluginTabs, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from './ui.js';
 
 let me = null;
 let events = null;
@@ -138,23 +138,6 @@ async function drawGraphs(id, area, period) {
     ['Network out', rate(data.series.netTxBytesTotal || []), size],
   ];
   area.replaceChildren(tabs, el('div', { class: 'grid' }, charts.map(([title, points, format]) => chart(title, points, format))));
-}
-
-function chart(title, points, format) {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 300 80');
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('role', 'img');
-  const max = Math.max(1e-9, ...points.map(p => p.value));
-  const latest = points.length ? points[points.length - 1].value : null;
-  svg.setAttribute('aria-label', title + (latest === null ? ': no data' : ': latest ' + format(latest)));
-  if (points.length > 1) {
-    const line = document.createElementNS(ns, 'polyline');
-    line.setAttribute('points', points.map((p, i) => (i * 300 / (points.length - 1)).toFixed(1) + ',' + (78 - p.value * 74 / max).toFixed(1)).join(' '));
-    svg.append(line);
-  }
-  return el('figure', {}, el('figcaption', {}, title + ': ' + (latest === null ? 'no data yet' : format(latest))), svg);
 }
 
 // ---- settings: hostname, root password, reinstall -------------------------------------------------------------

@@ -182,7 +182,50 @@ export async function loadPluginMenu(placement) {
 }
 
 function pluginContext(me, extra) {
-  return Object.assign({ api, el, say, ask, form, badge, size, me, onLeave }, extra || {});
+  return Object.assign({ api, el, say, ask, form, badge, size, chart, me, onLeave }, extra || {});
+}
+
+/**
+ * The UI's one way to draw a chart (small inline SVG, no library): a line over {@code points} ({value}), or with
+ * {@code bars} stacked bars over points whose {@code values} are drawn in the series' order ({@code bars} naming
+ * them, shown as the legend). {@code format} writes a value for people (caption and the chart's accessible name).
+ */
+export function chart(title, points, format, bars) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 300 80');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('role', 'img');
+  const totals = points.map(p => bars ? p.values.reduce((a, b) => a + b, 0) : p.value);
+  const max = Math.max(1e-9, ...totals);
+  const latest = points.length ? totals[totals.length - 1] : null;
+  svg.setAttribute('aria-label', title + (latest === null ? ': no data' : ': latest ' + format(latest)));
+  if (bars && points.length) {
+    const width = 300 / points.length;
+    points.forEach((p, i) => {
+      let y = 78;
+      p.values.forEach((v, series) => {
+        const h = Math.max(0, v) * 74 / max;
+        const rect = document.createElementNS(ns, 'rect');
+        rect.setAttribute('x', (i * width + width * 0.15).toFixed(1));
+        rect.setAttribute('width', (width * 0.7).toFixed(1));
+        rect.setAttribute('y', (y - h).toFixed(1));
+        rect.setAttribute('height', h.toFixed(1));
+        rect.setAttribute('class', 'series-' + series);
+        const tip = document.createElementNS(ns, 'title');
+        tip.textContent = (p.label || '') + ' ' + bars[series] + ': ' + format(v);
+        rect.append(tip);
+        svg.append(rect);
+        y -= h;
+      });
+    });
+  } else if (points.length > 1) {
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.map((p, i) => (i * 300 / (points.length - 1)).toFixed(1) + ',' + (78 - p.value * 74 / max).toFixed(1)).join(' '));
+    svg.append(line);
+  }
+  const legend = bars ? el('div', { class: 'legend' }, bars.map((b, i) => el('span', { class: 'series-' + i }, b))) : '';
+  return el('figure', {}, el('figcaption', {}, title + ': ' + (latest === null ? 'no data yet' : format(latest))), svg, legend);
 }
 
 async function renderModule(c, container, context) {

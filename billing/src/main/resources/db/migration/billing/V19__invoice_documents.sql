@@ -46,3 +46,5 @@ CREATE TABLE billing_order (
 );
 CREATE INDEX billing_order_tenant ON billing_order (tenant_id);
 CREATE INDEX billing_order_seller ON billing_order (seller_tenant, state);
+-- Dunning paused for an account by its seller until then: no further step is taken meanwhile.
+ALTER TABLE billing_account ADD COLUMN dunning_paused_until timestamp(6) with time zone;

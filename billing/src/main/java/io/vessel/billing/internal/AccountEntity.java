@@ -40,6 +40,9 @@ public class AccountEntity {
     int dunningStep;
     @Column(name = "dunning_since")
     Instant dunningSince;
+    /** Dunning takes no further step until then (its seller paused it); null: not paused. */
+    @Column(name = "dunning_paused_until")
+    Instant dunningPausedUntil;
     /** The most the customer wants to spend per period (null: no limit), and what reaching it does: ALERT or BLOCK. */
     @Column(name = "spending_limit")
     BigDecimal spendingLimit;

@@ -56,7 +56,36 @@ public final class AccountsResource implements ObjectOwnership {
     /** An account; {@code dunningStep} is how many dunning steps were taken (0: nothing overdue), {@code heldVes} the VEs billing suspended or stopped. */
     public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
                               String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes,
-                              String spendingLimit, String limitAction, String legalName, String address) {
+                              String spendingLimit, String limitAction, String legalName, String address, Instant dunningPausedUntil) {
+    }
+
+    /** Body of {@code PUT …/dunning-pause}: no further step until then, or for so many days from now (neither: dunning goes on). */
+    public record DunningPause(Instant until, Integer days) {
+    }
+
+    /** Pauses dunning for a customer (a promise to pay, a dispute) until a time at most a year ahead, or lifts the pause. */
+    @PUT
+    @Path("{id}/dunning-pause")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = MANAGE, object = KIND)
+    public AccountView pauseDunning(@PathParam("id") String tenant, DunningPause body, @Context SecurityContext security) {
+        Caller caller = Caller.of(security);
+        if (caller.tenantId() != null && caller.tenantId().equals(tenant)) {
+            throw new ProblemException(403, "forbidden", "Forbidden", "A seller does not pause its own dunning: its seller does.");
+        }
+        Instant now = clock.instant();
+        Instant until = body == null ? null : body.days() != null ? now.plus(java.time.Duration.ofDays(Math.max(0, body.days()))) : body.until();
+        if (until != null && (!until.isAfter(now) || until.isAfter(now.plus(java.time.Duration.ofDays(366))))) {
+            throw PlansResource.unprocessable("A pause ends in the future, within a year.", List.of(new Problem.FieldError("until", "after now, within a year")));
+        }
+        UUID id = UUID.fromString(tenant);
+        return database.inTransaction(em -> {
+            AccountEntity account = requireAccount(em, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            account.dunningPausedUntil = until;
+            org.slf4j.LoggerFactory.getLogger(AccountsResource.class).info("Dunning {} tenant={} until={} by={}", until == null ? "resumed" : "paused",
+                    tenant, until, caller.getName());
+            return view(em, account);
+        });
     }
 
     /** Body of {@code PUT …/spending-limit}: the most to spend per period (null: none) and what reaching it does. */
@@ -373,7 +402,7 @@ public final class AccountsResource implements ObjectOwnership {
         String seller = PlansResource.tenantLabel(identity, a.sellerTenant);
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
                 a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction,
-                a.legalName, a.address);
+                a.legalName, a.address, a.dunningPausedUntil);
     }
 
     /** An account belongs to its tenant. */

@@ -141,6 +141,9 @@ public final class Dunning implements ScheduledTask {
                 while (reached < steps.size() && steps.get(reached).days() <= days) {
                     reached++;
                 }
+                if (account.dunningPausedUntil != null && now.isBefore(account.dunningPausedUntil)) {
+                    reached = Math.min(reached, account.dunningStep); // paused by the seller: no further step until then
+                }
                 List<Step> taken = reached > account.dunningStep ? steps.subList(account.dunningStep, reached) : List.of();
                 if (account.dunningSince == null) {
                     account.dunningSince = oldest.dueAt;
@@ -310,6 +313,40 @@ public final class Dunning implements ScheduledTask {
         if (n != null) {
             n.notifyTenant(tenant, notification);
         }
+    }
+
+    /** One account in dunning as its seller overviews it: the step reached, what is due, the next step and when. */
+    public record Overview(UUID tenant, int step, String stepAction, Instant overdueSince, String oldestInvoice, String amountDue, String currency,
+                           String nextAction, Instant nextAt, Instant pausedUntil) {
+    }
+
+    /** The accounts {@code visible} that are in dunning or have something overdue, the longest overdue first. */
+    List<Overview> overview(Predicate<UUID> visible) {
+        Instant now = clock.instant();
+        return database.inTransaction(em -> {
+            List<Overview> out = new ArrayList<>();
+            for (AccountEntity a : em.createQuery("select a from BillingAccount a", AccountEntity.class).getResultList()) {
+                if (!visible.test(a.tenantId)) {
+                    continue;
+                }
+                List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
+                        + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", a.tenantId)
+                        .setParameter("k", BillingRun.INVOICE).setParameter("now", now).getResultList();
+                if (overdue.isEmpty() && a.dunningStep == 0) {
+                    continue;
+                }
+                java.math.BigDecimal due = overdue.stream().map(i -> i.total.subtract(i.amountPaid)).reduce(java.math.BigDecimal.ZERO,
+                        java.math.BigDecimal::add);
+                Instant since = a.dunningSince != null ? a.dunningSince : overdue.isEmpty() ? null : overdue.get(0).dueAt;
+                Step next = a.dunningStep < steps.size() ? steps.get(a.dunningStep) : null;
+                out.add(new Overview(a.tenantId, a.dunningStep, a.dunningStep == 0 ? null : steps.get(Math.min(a.dunningStep, steps.size()) - 1).action(),
+                        since, overdue.isEmpty() ? null : overdue.get(0).number, Amounts.of(due, a.currency), a.currency, next == null ? null : next.action(),
+                        next == null || since == null ? null : since.plus(Duration.ofDays(next.days())),
+                        a.dunningPausedUntil != null && now.isBefore(a.dunningPausedUntil) ? a.dunningPausedUntil : null));
+            }
+            out.sort(java.util.Comparator.comparing(Overview::overdueSince, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())));
+            return out;
+        });
     }
 
     /** The account's dunning state for the API: the step reached and the VEs billing holds. */

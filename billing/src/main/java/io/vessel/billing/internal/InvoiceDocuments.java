@@ -151,11 +151,14 @@ public final class InvoiceDocuments {
             return false; // told when the notifier is back
         }
         return database.inTransaction(em -> {
-            InvoiceEntity i = em.find(InvoiceEntity.class, invoiceId);
-            if (i == null || i.announcedAt != null) {
+            // claimed by a statement of its own, never by writing the whole invoice back: a payment recorded meanwhile
+            // changes the same row, and Hibernate would write the amount paid it read before
+            int claimed = em.createQuery("update BillingInvoice i set i.announcedAt = :now where i.id = :id and i.announcedAt is null")
+                    .setParameter("now", Clock.systemUTC().instant()).setParameter("id", invoiceId).executeUpdate();
+            InvoiceEntity i = claimed == 0 ? null : em.find(InvoiceEntity.class, invoiceId);
+            if (i == null) {
                 return true;
             }
-            i.announcedAt = Clock.systemUTC().instant();
             String title = InvoicePdf.title(i.kind);
             String amount = Amounts.of(i.total, i.currency) + " " + i.currency;
             String text = title + " " + i.number + " over " + amount + " was issued"

@@ -68,6 +68,18 @@ public final class InvoicesResource implements ObjectOwnership {
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile Dunning dunning;
 
+    /** The caller's customers in dunning or with something overdue: step, what is due, the next step and when, paused until. */
+    @GET
+    @Path("dunning")
+    @RequiresPermission(AccountsResource.READ)
+    public List<Dunning.Overview> dunningOverview(@Context SecurityContext security) {
+        Dunning d = dunning;
+        if (d == null) {
+            throw new io.vessel.web.api.ProblemException(503, "unavailable", "Dunning unavailable", "Dunning needs the kernel layer, which is not running.");
+        }
+        return d.overview(AccountsResource.customersOf(Caller.of(security)));
+    }
+
     /** Takes the dunning steps due for the caller's customers now (the scheduled check does it every minute). */
     @POST
     @Path("dunning")

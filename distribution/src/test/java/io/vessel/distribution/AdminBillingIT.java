@@ -1,0 +1,154 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PortalIT.chromium;
+import static io.vessel.distribution.PortalIT.logIn;
+import static io.vessel.distribution.PortalIT.screenshot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The provider's administrator runs billing from the admin panel's Billing page (contributed by the billing bundle),
+ * on a phone: approves a customer's first order (its VE is made), records a bank transfer against an invoice, issues
+ * a credit note, exports the period's invoices as CSV and takes a plan off the portal's order form.
+ */
+class AdminBillingIT {
+
+    @Test
+    void anAdministratorApprovesOrdersRecordsPaymentsCreditsAndExports() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-admin-billing");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String base = "http://127.0.0.1:" + panel.port;
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"20.00\"}"));
+            assertEquals(200, BillingApi.put(panel, "/api/v1/billing/plans/" + plan + "/ordering", "{\"firstOrderApproval\":true}").status());
+            String newcomer = customer(panel, "Newcomer", "newowner");
+            String bakery = customer(panel, "Bakery", "bakeryowner");
+            PanelProcess.Response pending = panel.login("newowner", "Owner-Password-1").post("/api/v1/billing/orders",
+                    "{\"plan\":\"" + plan + "\",\"template\":\"busybox\",\"hostname\":\"new1\"}");
+            assertEquals(201, pending.status(), pending.toString());
+            BillingApi.move(panel, "2027-03-01T00:30:00Z");
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + bakery + "\",\"plan\":\"" + plan + "\"}").status());
+            String number = BillingApi.run(panel).get(0);
+
+            WebDriver phone = chromium(390, 844);
+            try {
+                WebDriverWait wait = new WebDriverWait(phone, Duration.ofSeconds(60));
+                logIn(phone, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-admin");
+                By orderRow = By.cssSelector("#admin-orders [data-order='" + pending.json().get("id").asText() + "']");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(orderRow, "Newcomer"));
+                By invoiceRow = By.cssSelector("#admin-invoices [data-invoice='" + number + "']");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(invoiceRow, "open"));
+                AdminPanelIT.assertFitsAndLabelled(phone, "admin billing page");
+                screenshot(phone, "admin-billing");
+
+                // the first order approved: its VE is made for the customer
+                jsClick(phone, phone.findElement(By.cssSelector("[aria-label='Approve order of Newcomer']")));
+                PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/billing/subscriptions?tenant=" + newcomer).json().size() == 1,
+                        "the approved order's subscription");
+                int ve = panel.get("/api/v1/billing/subscriptions?tenant=" + newcomer).json().get(0).get("ve").asInt();
+                assertEquals(newcomer, panel.get("/api/v1/ves/" + ve).json().get("owner").asText());
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("admin-orders"), "No order is waiting"));
+
+                // a bank transfer recorded against the invoice, then a credit note on it
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Record payment for " + number + "']"))));
+                WebElement reference = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form input[name=reference]")));
+                reference.sendKeys("SEPA 4711");
+                jsClick(phone, phone.findElement(By.cssSelector("#dialog-form button[type=submit]")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(invoiceRow, "paid"));
+                JsonNode invoice = panel.get("/api/v1/billing/invoices?tenant=" + bakery).json().get(0);
+                assertEquals("0.00", invoice.get("amountDue").asText(), invoice.toString());
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Credit " + number + "']"))));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form input[name=amount]"))).sendKeys("5.95");
+                phone.findElement(By.cssSelector("#dialog-form input[name=reason]")).sendKeys("outage on 2 March");
+                jsClick(phone, phone.findElement(By.cssSelector("#dialog-form button[type=submit]")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("admin-invoices"), "credit note"));
+                JsonNode documents = panel.get("/api/v1/billing/invoices?tenant=" + bakery).json();
+                assertEquals("-5.95", documents.get(1).get("total").asText(), documents.toString());
+
+                // the period's invoices as CSV, downloaded with the administrator's session
+                ((JavascriptExecutor) phone).executeScript("const f = document.getElementById('invoice-from'); f.value = '2027-03-01';"
+                        + "document.getElementById('invoice-to').value = '2027-04-01';"
+                        + "document.getElementById('invoice-filter').requestSubmit();");
+                WebElement export = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("export-invoices")));
+                String csv = (String) ((JavascriptExecutor) phone).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                        + "fetch(arguments[0].href, { credentials: 'same-origin' }).then(r => r.text()).then(done, e => done('failed ' + e));", export);
+                assertTrue(csv.startsWith("number,kind,") && csv.contains(number + ",INVOICE,") && csv.contains(",CREDIT_NOTE,"), csv);
+
+                // a plan taken off the portal's order form
+                jsClick(phone, phone.findElement(By.cssSelector("[aria-label='Customers order vps']")));
+                PanelProcess.poll(Duration.ofSeconds(10), () -> !panel.get("/api/v1/billing/plans/" + plan).json().get("orderable").asBoolean(),
+                        "the plan is no longer offered");
+                assertFalse(panel.login("bakeryowner", "Owner-Password-1").get("/api/v1/billing/orders/plans").body().contains("\"vps\""));
+                // the revenue dashboard: both customers' subscriptions run; March billed the invoice (a hair under 20.00: the
+                // subscription began a moment after midnight), less the 5.95 credited
+                JsonNode eur = panel.get("/api/v1/billing/revenue?months=3").json().get(0);
+                assertEquals("EUR", eur.get("currency").asText());
+                assertEquals("40.00", eur.get("mrr").asText(), eur.toString());
+                assertEquals(2, eur.get("subscriptions").asInt());
+                JsonNode march = eur.get("months").get(2);
+                assertEquals("2027-03", march.get("month").asText());
+                java.math.BigDecimal billed = new java.math.BigDecimal(documents.get(0).get("subtotal").asText());
+                assertEquals(billed.toPlainString() + " 0.00 -5.95 " + billed.subtract(new java.math.BigDecimal("5.95")).toPlainString(),
+                        march.get("recurring").asText() + " " + march.get("usage").asText() + " " + march.get("credits").asText() + " "
+                                + march.get("total").asText());
+                assertEquals("0.00", eur.get("outstanding").asText(), "paid");
+                phone.navigate().refresh();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-mrr='EUR']"), "40.00 EUR (2 subscriptions)"));
+                assertTrue(phone.findElement(By.cssSelector("[data-revenue='EUR'] svg.chart")).getAttribute("aria-label").contains(billed.toPlainString() + " EUR"));
+                AdminPanelIT.assertFitsAndLabelled(phone, "admin billing page with revenue");
+                screenshot(phone, "admin-billing-revenue");
+
+                // the newcomer does not pay: dunning reminds; paused for a promise to pay, it takes no further step
+                assertEquals(1, BillingApi.run(panel).size(), "the newcomer's first invoice");
+                assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P16D\"}").status());
+                assertTrue(panel.post("/api/v1/billing/dunning", "").body().contains("remind"));
+                phone.navigate().refresh();
+                By dunningRow = By.cssSelector("#admin-dunning [data-dunning='" + newcomer + "']");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(dunningRow, "remind"));
+                jsClick(phone, phone.findElement(By.cssSelector("[aria-label='Pause dunning for Newcomer']")));
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form button[type=submit]"))));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(dunningRow, "Resume")); // "paused until …" is in a column a phone hides
+                assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P6D\"}").status());
+                assertFalse(panel.post("/api/v1/billing/dunning", "").body().contains("suspend"), "paused: not suspended at 8 days");
+                JsonNode overview = panel.get("/api/v1/billing/dunning").json().get(0);
+                assertEquals(1, overview.get("step").asInt(), overview.toString());
+                assertTrue(overview.hasNonNull("pausedUntil"));
+                assertFalse("SUSPENDED".equals(panel.get("/api/v1/ves/" + ve).json().get("state").asText()), "the VE is not held");
+                List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                phone.quit();
+            }
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    /** A click the way a finger does it, not blocked by a toast that covers the button on a phone. */
+    private static void jsClick(WebDriver browser, WebElement element) {
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element);
+    }
+
+    private static String customer(PanelProcess panel, String name, String owner) {
+        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
+        assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}").status());
+        panel.createAccount(id, owner, "customer-owner", "Owner-Password-1");
+        return id;
+    }
+}

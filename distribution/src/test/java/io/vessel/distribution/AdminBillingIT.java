@@ -36,8 +36,8 @@ class AdminBillingIT {
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\","
                     + "\"period\":\"MONTH\",\"price\":\"20.00\"}"));
             assertEquals(200, BillingApi.put(panel, "/api/v1/billing/plans/" + plan + "/ordering", "{\"firstOrderApproval\":true}").status());
-            String newcomer = customer(panel, "Newcomer", "newowner");
-            String bakery = customer(panel, "Bakery", "bakeryowner");
+            String newcomer = BillingApi.customerWithOwner(panel, "Newcomer", "newowner");
+            String bakery = BillingApi.customerWithOwner(panel, "Bakery", "bakeryowner");
             PanelProcess.Response pending = panel.login("newowner", "Owner-Password-1").post("/api/v1/billing/orders",
                     "{\"plan\":\"" + plan + "\",\"template\":\"busybox\",\"hostname\":\"new1\"}");
             assertEquals(201, pending.status(), pending.toString());
@@ -143,12 +143,5 @@ class AdminBillingIT {
     /** A click the way a finger does it, not blocked by a toast that covers the button on a phone. */
     private static void jsClick(WebDriver browser, WebElement element) {
         ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element);
-    }
-
-    private static String customer(PanelProcess panel, String name, String owner) {
-        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
-        assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}").status());
-        panel.createAccount(id, owner, "customer-owner", "Owner-Password-1");
-        return id;
     }
 }

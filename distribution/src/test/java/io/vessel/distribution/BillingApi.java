@@ -57,4 +57,15 @@ final class BillingApi {
         return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json")
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
+
+    /** A customer billed in EUR (UTC, anchored on the 1st) with an owner account {@code owner} / {@code Owner-Password-1}. */
+    static String customerWithOwner(PanelProcess panel, String name, String owner) {
+        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
+        PanelProcess.Response account = put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}");
+        if (account.status() != 200) {
+            throw new AssertionError("billing account: " + account);
+        }
+        panel.createAccount(id, owner, "customer-owner", "Owner-Password-1");
+        return id;
+    }
 }

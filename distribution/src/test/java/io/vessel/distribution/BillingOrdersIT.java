@@ -38,8 +38,8 @@ class BillingOrdersIT {
             String vetted = plan(panel, "vetted", "Vetted VPS", "8.00");
             assertEquals(200, BillingApi.put(panel, "/api/v1/billing/plans/" + hidden + "/ordering", "{\"orderable\":false}").status());
             assertEquals(200, BillingApi.put(panel, "/api/v1/billing/plans/" + vetted + "/ordering", "{\"firstOrderApproval\":true}").status());
-            String shop = customer(panel, "Corner Shop", "shopowner");
-            String rival = customer(panel, "Rival", "rivalowner");
+            String shop = BillingApi.customerWithOwner(panel, "Corner Shop", "shopowner");
+            String rival = BillingApi.customerWithOwner(panel, "Rival", "rivalowner");
             PanelProcess.As owner = panel.login("shopowner", "Owner-Password-1");
             PanelProcess.As other = panel.login("rivalowner", "Owner-Password-1");
 
@@ -133,12 +133,5 @@ class BillingOrdersIT {
     private static String plan(PanelProcess panel, String code, String name, String price) {
         return PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"" + code + "\",\"name\":\"" + name + "\",\"currency\":\"EUR\","
                 + "\"period\":\"MONTH\",\"price\":\"" + price + "\",\"quotas\":{\"memoryMiB\":256}}"));
-    }
-
-    private static String customer(PanelProcess panel, String name, String owner) {
-        String id = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"" + name + "\",\"kind\":\"CUSTOMER\"}"));
-        assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + id, "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}").status());
-        panel.createAccount(id, owner, "customer-owner", "Owner-Password-1");
-        return id;
     }
 }

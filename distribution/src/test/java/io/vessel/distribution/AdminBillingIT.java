@@ -59,8 +59,8 @@ class AdminBillingIT {
 
                 // the first order approved: its VE is made for the customer
                 jsClick(phone, phone.findElement(By.cssSelector("[aria-label='Approve order of Newcomer']")));
-                PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/billing/subscriptions?tenant=" + newcomer).json().size() == 1,
-                        "the approved order's subscription");
+                PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/billing/subscriptions?tenant=" + newcomer).json().path(0).hasNonNull("ve"),
+                        "the approved order's subscription and its VE");
                 int ve = panel.get("/api/v1/billing/subscriptions?tenant=" + newcomer).json().get(0).get("ve").asInt();
                 assertEquals(newcomer, panel.get("/api/v1/ves/" + ve).json().get("owner").asText());
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("admin-orders"), "No order is waiting"));

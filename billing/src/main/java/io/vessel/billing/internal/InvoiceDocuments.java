@@ -79,12 +79,21 @@ public final class InvoiceDocuments {
         }
         byte[] bytes = InvoicePdf.render(document);
         String sha = sha256(bytes);
-        database.inTransaction(em -> {
-            if (em.find(DocumentEntity.class, invoiceId) == null) { // rendered meanwhile by another request: that one stands
-                em.persist(new DocumentEntity(invoiceId, PDF, bytes, sha, Clock.systemUTC().instant(), InvoicePdf.RENDERER));
+        try {
+            database.inTransaction(em -> {
+                if (em.find(DocumentEntity.class, invoiceId) == null) {
+                    em.persist(new DocumentEntity(invoiceId, PDF, bytes, sha, Clock.systemUTC().instant(), InvoicePdf.RENDERER));
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // rendered at the same moment by the background pass or another request: the first stored stands
+            Stored first = stored(invoiceId);
+            if (first == null) {
+                throw e;
             }
-            return null;
-        });
+            return first;
+        }
         return stored(invoiceId);
     }
 

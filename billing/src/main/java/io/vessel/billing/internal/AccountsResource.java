@@ -393,6 +393,12 @@ public final class AccountsResource implements ObjectOwnership {
         return t.parentId();
     }
 
+    /** A customer as its documents and exports name it: its legal name on the account, else its tenant's name. */
+    static String customerName(AccountEntity account, IdentityService identity, UUID tenant) {
+        return account != null && account.legalName != null ? account.legalName
+                : identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse(tenant.toString());
+    }
+
     static BillingCalendar calendar(AccountEntity account) {
         return new BillingCalendar(ZoneId.of(account.timeZone), account.anchorDay, account.createdAt.atZone(ZoneId.of(account.timeZone)).getMonthValue());
     }

@@ -124,9 +124,7 @@ public final class Dunning implements ScheduledTask {
                 Instant now = clock.instant();
                 List<Alert> alerts = new ArrayList<>(spendingAlerts(em, account, now));
                 UsageAlerts.due(em, account, usage, now).forEach(a -> alerts.add(usageAlert(a)));
-                List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
-                        + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", tenant)
-                        .setParameter("k", BillingRun.INVOICE).setParameter("now", now).getResultList();
+                List<InvoiceEntity> overdue = overdue(em, tenant, now);
                 if (overdue.isEmpty()) {
                     if (account.dunningStep > 0) {
                         LOG.info("Dunning ends tenant={} step={}", tenant, account.dunningStep);
@@ -315,6 +313,13 @@ public final class Dunning implements ScheduledTask {
         }
     }
 
+    /** The tenant's invoices past due and not fully paid, the oldest first. */
+    private static List<InvoiceEntity> overdue(EntityManager em, UUID tenant, Instant now) {
+        return em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k and i.amountPaid < i.total and i.dueAt < :now"
+                + " order by i.dueAt", InvoiceEntity.class).setParameter("t", tenant).setParameter("k", BillingRun.INVOICE).setParameter("now", now)
+                .getResultList();
+    }
+
     /** One account in dunning as its seller overviews it: the step reached, what is due, the next step and when. */
     public record Overview(UUID tenant, int step, String stepAction, Instant overdueSince, String oldestInvoice, String amountDue, String currency,
                            String nextAction, Instant nextAt, Instant pausedUntil) {
@@ -329,9 +334,7 @@ public final class Dunning implements ScheduledTask {
                 if (!visible.test(a.tenantId)) {
                     continue;
                 }
-                List<InvoiceEntity> overdue = em.createQuery("select i from BillingInvoice i where i.tenantId = :t and i.kind = :k"
-                        + " and i.amountPaid < i.total and i.dueAt < :now order by i.dueAt", InvoiceEntity.class).setParameter("t", a.tenantId)
-                        .setParameter("k", BillingRun.INVOICE).setParameter("now", now).getResultList();
+                List<InvoiceEntity> overdue = overdue(em, a.tenantId, now);
                 if (overdue.isEmpty() && a.dunningStep == 0) {
                     continue;
                 }

@@ -177,7 +177,7 @@ public final class InvoiceDocuments {
             n.notifyTenant(i.tenantId, new io.vessel.api.notify.Notification("billing.invoice.issued", title + " " + i.number, text,
                             java.util.Map.of("invoice", i.id.toString(), "number", i.number, "kind", i.kind, "total", Amounts.of(i.total, i.currency),
                                     "currency", i.currency, "sha256", pdf.sha256())),
-                    List.of(new io.vessel.api.notify.Attachment(pdf.number().replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf", PDF, pdf.content())));
+                    List.of(new io.vessel.api.notify.Attachment(fileName(pdf.number()), PDF, pdf.content())));
             LOG.info("Invoice document announced tenant={} number={}", i.tenantId, i.number);
             return true;
         });
@@ -198,7 +198,7 @@ public final class InvoiceDocuments {
                 .map(c -> c.number).orElse(null);
         InvoicePdf.Party issuer = new InvoicePdf.Party(s.legalName != null ? s.legalName : tenantName(i.issuerTenant), s.address, s.country, s.taxId,
                 s.email);
-        InvoicePdf.Party customer = new InvoicePdf.Party(account != null && account.legalName != null ? account.legalName : tenantName(i.tenantId),
+        InvoicePdf.Party customer = new InvoicePdf.Party(AccountsResource.customerName(account, identity, i.tenantId),
                 account == null ? null : account.address, account == null ? null : account.country, account == null ? null : account.taxId, null);
         // prices included tax when the lines add up to the total rather than the subtotal (as the document was issued,
         // whatever the seller's setting is now)
@@ -211,6 +211,11 @@ public final class InvoiceDocuments {
 
     private String tenantName(UUID tenant) {
         return identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse(tenant.toString());
+    }
+
+    /** The PDF's file name: its number, with anything but letters, digits, dot, dash and underscore as "_". */
+    static String fileName(String number) {
+        return number.replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf";
     }
 
     static String sha256(byte[] bytes) {

@@ -143,7 +143,6 @@ public final class InvoicesResource implements ObjectOwnership {
                                    @Context SecurityContext security) {
         Caller caller = Caller.of(security);
         CsvExport.Period period = CsvExport.Period.of(from, to, timeZone);
-        Map<UUID, String> names = new java.util.HashMap<>();
         List<List<Object>> rows = database.inTransaction(em -> {
             Map<UUID, String> digests = new java.util.HashMap<>();
             em.createQuery("select d.invoiceId, d.sha256 from BillingDocument d", Object[].class).getResultList()
@@ -160,7 +159,7 @@ public final class InvoicesResource implements ObjectOwnership {
                 String credits = i.creditsInvoice == null ? "" : numbers.computeIfAbsent(i.creditsInvoice,
                         c -> Optional.ofNullable(em.find(InvoiceEntity.class, c)).map(x -> x.number).orElse(""));
                 out.add(java.util.Arrays.asList(i.number, i.kind, i.issuedAt.toString(), i.dueAt == null ? "" : i.dueAt.toString(), i.tenantId.toString(),
-                        CsvExport.text(account != null && account.legalName != null ? account.legalName : names.computeIfAbsent(i.tenantId, this::tenantName)),
+                        CsvExport.text(AccountsResource.customerName(account, identity, i.tenantId)),
                         account == null || account.country == null ? "" : account.country, CsvExport.text(account == null ? null : account.taxId), i.currency,
                         Amounts.of(i.subtotal, i.currency), i.taxRate == null ? "" : i.taxRate.stripTrailingZeros().toPlainString(),
                         CsvExport.text(i.taxName), Amounts.of(i.tax, i.currency), Amounts.of(i.total, i.currency), Amounts.of(i.amountPaid, i.currency),
@@ -171,10 +170,6 @@ public final class InvoicesResource implements ObjectOwnership {
         return CsvExport.response(CsvExport.write(List.of("number", "kind", "issued_at", "due_at", "customer_id", "customer_name", "customer_country",
                 "customer_tax_id", "currency", "subtotal", "tax_rate", "tax_name", "tax", "total", "amount_paid", "amount_due", "credits_invoice",
                 "pdf_sha256"), rows), "invoices_" + period.label());
-    }
-
-    private String tenantName(UUID tenant) {
-        return identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse("");
     }
 
     /**
@@ -194,7 +189,7 @@ public final class InvoicesResource implements ObjectOwnership {
         if (etag.equals(ifNoneMatch)) {
             return jakarta.ws.rs.core.Response.notModified().header("ETag", etag).build();
         }
-        String file = pdf.number().replaceAll("[^A-Za-z0-9._-]", "_") + ".pdf";
+        String file = InvoiceDocuments.fileName(pdf.number());
         return jakarta.ws.rs.core.Response.ok(pdf.content(), pdf.mediaType()).header("ETag", etag)
                 .header("Repr-Digest", "sha-256=:" + java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(pdf.sha256())) + ":")
                 .header("Content-Disposition", "attachment; filename=\"" + file + "\"").header("Cache-Control", "private, no-cache").build();

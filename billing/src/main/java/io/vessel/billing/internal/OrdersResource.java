@@ -161,11 +161,7 @@ public final class OrdersResource implements ObjectOwnership {
         UUID seller = accounts.sellerOf(customer);
         String hostname = body.hostname() == null || body.hostname().isBlank() ? null : body.hostname().strip();
         OrderEntity order = database.inTransaction(em -> {
-            PlanEntity p = em.find(PlanEntity.class, plan);
-            if (p == null || !p.ownerTenant.equals(seller) || !p.orderable || p.retiredAt != null) {
-                throw PlansResource.unprocessable("Your provider offers no plan " + plan + " to order.",
-                        List.of(new Problem.FieldError("plan", "not a plan on offer")));
-            }
+            PlanEntity p = onOffer(em, plan, seller);
             OrderEntity o = new OrderEntity(customer, seller, plan, p.latestVersion, body.template().strip(), hostname, caller.getName(), clock.instant());
             if (!(p.firstOrderApproval && firstOrder(em, customer))) {
                 o.state = OrderEntity.PLACED;
@@ -242,11 +238,7 @@ public final class OrdersResource implements ObjectOwnership {
         return database.inTransaction(em -> {
             SubscriptionEntity old = own(em, customer, subscriptionId);
             AccountEntity account = em.find(AccountEntity.class, customer);
-            PlanEntity next = em.find(PlanEntity.class, planId);
-            if (next == null || !next.ownerTenant.equals(account.sellerTenant) || !next.orderable || next.retiredAt != null) {
-                throw PlansResource.unprocessable("Your provider offers no plan " + planId + " to order.",
-                        List.of(new Problem.FieldError("plan", "not a plan on offer")));
-            }
+            PlanEntity next = onOffer(em, planId, account.sellerTenant);
             PlanDefinition from = Subscriptions.plan(em, old);
             PlanDefinition to = PlanJson.read(PlansResource.version(em, next, next.latestVersion));
             Instant now = clock.instant();
@@ -274,14 +266,10 @@ public final class OrdersResource implements ObjectOwnership {
         UUID customer = customer(caller);
         UUID subscriptionId = id(body == null ? null : body.subscription(), "subscription");
         UUID planId = id(body.plan(), "plan");
+        UUID seller = accounts.sellerOf(customer);
         database.inTransaction(em -> {
             own(em, customer, subscriptionId);
-            PlanEntity next = em.find(PlanEntity.class, planId);
-            if (next == null || !next.orderable) {
-                throw PlansResource.unprocessable("Your provider offers no plan " + planId + " to order.",
-                        List.of(new Problem.FieldError("plan", "not a plan on offer")));
-            }
-            return null;
+            return onOffer(em, planId, seller);
         });
         return subscriptions.change(subscriptionId, planId, null, caller.getName());
     }
@@ -367,6 +355,16 @@ public final class OrdersResource implements ObjectOwnership {
             LOG.info("Order decided order={} state={} by={}", o.id, state, caller.getName());
             return o;
         });
+    }
+
+    /** A plan the seller offers customers to order (its own, orderable, not retired), or 422 naming {@code plan}. */
+    private static PlanEntity onOffer(EntityManager em, UUID planId, UUID seller) {
+        PlanEntity p = em.find(PlanEntity.class, planId);
+        if (p == null || !p.ownerTenant.equals(seller) || !p.orderable || p.retiredAt != null) {
+            throw PlansResource.unprocessable("Your provider offers no plan " + planId + " to order.",
+                    List.of(new Problem.FieldError("plan", "not a plan on offer")));
+        }
+        return p;
     }
 
     /** A customer's first order: it has never had a subscription nor an order that was made. */

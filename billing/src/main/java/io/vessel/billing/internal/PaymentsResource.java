@@ -71,17 +71,11 @@ public final class PaymentsResource implements ObjectOwnership {
                 .setParameter("f", period.from()).setParameter("t", period.to()).getResultList().stream()
                 .filter(p -> caller.sees(p.tenantId.toString()))
                 .map(p -> java.util.Arrays.<Object>asList(p.id.toString(), p.receivedAt.toString(), p.tenantId.toString(),
-                        CsvExport.text(customerName(em, p.tenantId)), Amounts.of(p.amount, p.currency), p.currency, CsvExport.text(p.method),
+                        CsvExport.text(AccountsResource.customerName(em.find(AccountEntity.class, p.tenantId), identity, p.tenantId)), Amounts.of(p.amount, p.currency), p.currency, CsvExport.text(p.method),
                         CsvExport.text(p.reference), Amounts.of(p.toBalance, p.currency), Amounts.of(p.refunded, p.currency), CsvExport.text(p.recordedBy)))
                 .toList());
         return CsvExport.response(CsvExport.write(List.of("payment_id", "received_at", "customer_id", "customer_name", "amount", "currency", "method",
                 "reference", "to_balance", "refunded", "recorded_by"), rows), "payments_" + period.label());
-    }
-
-    private String customerName(jakarta.persistence.EntityManager em, UUID tenant) {
-        AccountEntity account = em.find(AccountEntity.class, tenant);
-        return account != null && account.legalName != null ? account.legalName
-                : identity.tenant(tenant).map(io.vessel.identity.api.Tenant::name).orElse("");
     }
 
     @GET

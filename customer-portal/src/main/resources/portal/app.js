@@ -435,7 +435,60 @@ async function draw(hash) {
   }
 }
 
+// ---- single sign-on from a billing system -----------------------------------------------------------------
+
+// A one-time login link (/portal/#sso=<secret>, valid for a minute) logs nobody in by being opened: the page shows
+// whose account it opens and logs in only when the user confirms, so a link planted elsewhere cannot log a
+// browser into someone else's account.
+async function confirmLoginLink(token) {
+  history.replaceState(null, '', location.pathname); // the secret leaves the address bar and the history
+  document.getElementById('nav').hidden = true;
+  let target;
+  try {
+    target = await api('POST', '/auth/login-link/peek', { token });
+  } catch (e) {
+    showLogin(false, e.message);
+    return;
+  }
+  const error = el('p', { class: 'error', role: 'alert', id: 'sso-error' });
+  const codeLabel = el('label', { for: 'sso-totp', hidden: true }, 'Code from your authenticator app');
+  const code = el('input', { id: 'sso-totp', name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', hidden: true });
+  const confirm = el('form', { class: 'card login', id: 'sso', onsubmit: async event => {
+    event.preventDefault();
+    const body = { token };
+    if (!code.hidden) body.totp = code.value;
+    try {
+      await api('POST', '/auth/login-link', body);
+      location.hash = '#/ves';
+      await start();
+    } catch (e) {
+      if (e.type && e.type.endsWith('/totp-required')) {
+        codeLabel.hidden = false;
+        code.hidden = false;
+        code.required = true;
+        code.focus();
+      } else {
+        error.textContent = e.message;
+      }
+    }
+  } },
+  el('h1', {}, 'Open your control panel'),
+  el('p', {}, 'Log in as ', el('strong', { id: 'sso-user' }, target.username), target.tenant ? ' (' + target.tenant + ')' : '', '?'),
+  el('p', { class: 'hint' }, 'Continue only if you opened this link yourself, from your billing area.'),
+  codeLabel, code,
+  el('div', { class: 'actions' },
+    el('button', { type: 'submit', class: 'primary', id: 'sso-continue' }, 'Continue as ' + target.username),
+    el('button', { type: 'button', id: 'sso-cancel', onclick: () => showLogin() }, 'Cancel')),
+  error);
+  show(confirm);
+  document.getElementById('sso-continue').focus();
+}
+
 async function start() {
+  if (location.hash.startsWith('#sso=')) {
+    await confirmLoginLink(decodeURIComponent(location.hash.slice(5)));
+    return;
+  }
   try {
     const session = await api('GET', '/auth/session');
     if (!session.loggedIn) { me = null; showLogin(); return; }
@@ -470,5 +523,5 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 session.onLogin = start;
 session.onLogout = () => { if (events) { events.close(); events = null; } };
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => (location.hash.startsWith('#sso=') ? start() : route()));
 start();

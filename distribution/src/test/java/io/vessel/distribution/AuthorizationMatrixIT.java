@@ -42,7 +42,7 @@ class AuthorizationMatrixIT {
 
     static {
         for (String publicEndpoint : List.of("POST /auth/login", "POST /auth/logout", "POST /auth/impersonation/end", "GET /auth/session", "POST /auth/password-reset",
-                "POST /auth/password-reset/confirm", "GET /health", "GET /openapi.json")) {
+                "POST /auth/password-reset/confirm", "GET /health", "GET /openapi.json", "POST /auth/login-link", "POST /auth/login-link/peek")) {
             EXPECTED.put(publicEndpoint, "public");
         }
         for (String self : List.of("GET /me", "POST /me/password", "POST /me/2fa", "POST /me/2fa/confirm", "DELETE /me/2fa",
@@ -182,6 +182,14 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /billing/payments/{id}/refunds", "PR");
         EXPECTED.put("GET /billing/resellers/{id}/terms", "PROA");
         EXPECTED.put("PUT /billing/resellers/{id}/terms", "PR");
+        // an external billing system (a seller's token with provisioning): each seller reaches only its own services
+        for (String provisioning : List.of("GET /provisioning/test", "GET /provisioning/services", "POST /provisioning/services",
+                "GET /provisioning/services/{serviceId}", "POST /provisioning/services/{serviceId}/suspend",
+                "POST /provisioning/services/{serviceId}/unsuspend", "POST /provisioning/services/{serviceId}/terminate",
+                "POST /provisioning/services/{serviceId}/change-package", "POST /provisioning/services/{serviceId}/password",
+                "POST /provisioning/services/{serviceId}/login-link", "GET /provisioning/services/{serviceId}/usage", "GET /provisioning/usage")) {
+            EXPECTED.put(provisioning, "PR");
+        }
     }
 
     private static final String PASSWORD = "Matrix-Password-1";
@@ -337,7 +345,7 @@ class AuthorizationMatrixIT {
             p = p.replace(idParam(kind), id);
         }
         return "/api/v1" + p.replace("{id}", node).replace("{tokenId}", UUID.randomUUID().toString()).replace("{name}", nameFor(template))
-                .replace("{version}", "999").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999")
+                .replace("{version}", "999").replace("{serviceId}", "matrix-no-such-service").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999")
                 .replace("{gateway}", "testpay");
     }
 

@@ -53,6 +53,12 @@ class BillingDunningIT {
             JsonNode invoice = late.get("/api/v1/billing/invoices").json().get(0);
             String due = invoice.get("amountDue").asText();
             assertEquals(invoice.get("total").asText(), due, "nothing of it is paid");
+            // ... but cannot run the held VE again by itself: resuming or restarting is refused, saying why
+            PanelProcess.Response resumed = late.post("/api/v1/ves/" + web + "/resume", "");
+            assertEquals(409, resumed.status(), resumed.toString());
+            assertTrue(resumed.json().get("detail").asText().contains("overdue invoice"), resumed.toString());
+            assertEquals(409, late.post("/api/v1/ves/" + web + "/restart", "").status());
+            assertEquals("SUSPENDED", state(panel, web));
 
             // paying what is due runs the VE again at once; the administrator's suspension stays
             assertEquals(201, panel.post("/api/v1/billing/accounts/" + customer + "/payments", "{\"amount\":\"" + due + "\",\"method\":\"BANK_TRANSFER\","

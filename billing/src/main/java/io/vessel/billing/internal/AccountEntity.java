@@ -54,6 +54,10 @@ public class AccountEntity {
     @Column(name = "alerted_100")
     Instant alerted100;
 
+    /** An external billing system invoices the account (see {@link ProvisioningResource}): usage is metered, nothing invoiced. */
+    @Column(name = "external_billing")
+    boolean externalBilling;
+
     protected AccountEntity() {
     }
 

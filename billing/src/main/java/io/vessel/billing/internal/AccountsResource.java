@@ -56,7 +56,8 @@ public final class AccountsResource implements ObjectOwnership {
     /** An account; {@code dunningStep} is how many dunning steps were taken (0: nothing overdue), {@code heldVes} the VEs billing suspended or stopped. */
     public record AccountView(UUID tenant, String seller, String currency, int anchorDay, String timeZone, String country, String region,
                               String taxId, String balance, Instant createdAt, int dunningStep, Instant overdueSince, List<Integer> heldVes,
-                              String spendingLimit, String limitAction, String legalName, String address, Instant dunningPausedUntil) {
+                              String spendingLimit, String limitAction, String legalName, String address, Instant dunningPausedUntil,
+                              boolean externalBilling) {
     }
 
     /** Body of {@code PUT …/dunning-pause}: no further step until then, or for so many days from now (neither: dunning goes on). */
@@ -408,7 +409,7 @@ public final class AccountsResource implements ObjectOwnership {
         String seller = PlansResource.tenantLabel(identity, a.sellerTenant);
         return new AccountView(a.tenantId, seller, a.currency, a.anchorDay, a.timeZone, a.country, a.region, a.taxId, Amounts.of(a.balance, a.currency),
                 a.createdAt, d.step(), d.since(), d.heldVes(), a.spendingLimit == null ? null : Amounts.of(a.spendingLimit, a.currency), a.limitAction,
-                a.legalName, a.address, a.dunningPausedUntil);
+                a.legalName, a.address, a.dunningPausedUntil, a.externalBilling);
     }
 
     /** An account belongs to its tenant. */

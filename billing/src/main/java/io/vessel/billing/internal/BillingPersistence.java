@@ -27,6 +27,6 @@ public final class BillingPersistence implements PersistenceContribution {
                 SellerEntity.class, TaxRateEntity.class, SuspensionEntity.class,
                 UsageMarkEntity.class, GatewayPaymentEntity.class, GatewayEventEntity.class, RefundEntity.class, ResellerTermsEntity.class,
                 VeUsageMarkEntity.class, UsageEventEntity.class, MeterPeriodEntity.class, TrafficActionEntity.class, UsageAlertEntity.class, GatewayCredentialsEntity.class,
-                RunEntity.class, DocumentEntity.class, OrderEntity.class);
+                RunEntity.class, DocumentEntity.class, OrderEntity.class, ProvisionedServiceEntity.class);
     }
 }

@@ -287,6 +287,9 @@ public final class BillingRun implements ScheduledTask {
         HeldTimes held = HeldTimes.of(em, tenants);
         List<Draft> drafts = new ArrayList<>();
         for (AccountEntity account : accounts) {
+            if (account.externalBilling) {
+                continue; // an external billing system invoices it: its usage is only metered, and reported through provisioning
+            }
             draft(em, account, subscriptions.getOrDefault(account.tenantId, List.of()), now, taxes, samples, held).ifPresent(drafts::add);
         }
         // numbers: one block per series for the whole chunk (gapless: the chunk commits or rolls back whole)

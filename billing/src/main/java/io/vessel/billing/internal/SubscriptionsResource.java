@@ -285,8 +285,40 @@ public final class SubscriptionsResource implements ObjectOwnership {
         return change(UUID.fromString(id), planId, body.version(), Caller.of(security).getName());
     }
 
-    /** Moves a subscription to another plan now (see {@link #changeSubscriptionPlan}). */
+    /**
+     * Moves a subscription to another plan now (see {@link #changeSubscriptionPlan}); its VE gets the new plan's
+     * limits at once. The change comes first (the quota check of the larger limits counts the new plan); if the VE
+     * refuses the limits (a disk smaller than what it holds), the change is taken back and the caller told why.
+     */
     SubscriptionView change(UUID id, UUID planId, Integer version, String by) {
+        SubscriptionView next = changePlan(id, planId, version, by);
+        io.vessel.kernel.api.VeService kernel = ves;
+        if (next.ve() != null && kernel != null && kernel.find(next.ve()).isPresent()) {
+            try {
+                kernel.update(next.ve(), null, limits(database.inTransaction(em -> Subscriptions.plan(em, em.find(SubscriptionEntity.class, next.id())))
+                        .quotas()));
+            } catch (io.vessel.kernel.api.VeException e) {
+                undoChange(id, next.id());
+                throw problem(e, "plan");
+            }
+        }
+        return next;
+    }
+
+    /** Takes back a plan change whose VE refused the new limits: the old subscription runs on, the new one never was. */
+    private void undoChange(UUID old, UUID next) {
+        database.inTransaction(em -> {
+            em.createQuery("delete from BillingUsageMark m where m.subscriptionId = :s").setParameter("s", next).executeUpdate();
+            em.remove(em.find(SubscriptionEntity.class, next, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE));
+            SubscriptionEntity s = em.find(SubscriptionEntity.class, old, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            s.endedAt = null;
+            s.state = s.trialEndsAt != null && s.trialEndsAt.isAfter(clock.instant()) ? "TRIAL" : "ACTIVE";
+            return null;
+        });
+        LOG.info("Plan change taken back: the VE refused the new limits subscription={}", old);
+    }
+
+    private SubscriptionView changePlan(UUID id, UUID planId, Integer version, String by) {
         PlanChange body = new PlanChange(planId.toString(), version);
         return database.inTransaction(em -> {
             SubscriptionEntity old = em.find(SubscriptionEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
@@ -462,10 +494,14 @@ public final class SubscriptionsResource implements ObjectOwnership {
 
     /** The kernel's refusal as the caller sees it. */
     private static ProblemException problem(io.vessel.kernel.api.VeException e) {
+        return problem(e, "newVe." + (e.field() == null ? "template" : e.field()));
+    }
+
+    /** The kernel's refusal as the caller sees it, naming {@code field} where the request was wrong. */
+    static ProblemException problem(io.vessel.kernel.api.VeException e, String field) {
         return switch (e.kind()) {
             case CONFLICT -> ProblemException.conflict(e.getMessage());
-            case NOT_FOUND, INVALID, UNPROCESSABLE -> PlansResource.unprocessable(e.getMessage(),
-                    List.of(new Problem.FieldError("newVe." + (e.field() == null ? "template" : e.field()), e.getMessage())));
+            case NOT_FOUND, INVALID, UNPROCESSABLE -> PlansResource.unprocessable(e.getMessage(), List.of(new Problem.FieldError(field, e.getMessage())));
             default -> new ProblemException(503, "unavailable", "VEs unavailable", e.getMessage());
         };
     }

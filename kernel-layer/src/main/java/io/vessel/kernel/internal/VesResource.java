@@ -400,6 +400,8 @@ public final class VesResource {
         if (ve.state() != VeState.SUSPENDED) {
             throw ProblemException.conflict("cannot resume VE " + veId + ": it is " + ve.state());
         }
+        // a resume runs the VE again, as a start does: whatever may veto a start (billing's holds) may veto it
+        admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
         return submit("resume", veId, v -> ves.get().resume(v));
     }
 

@@ -57,6 +57,12 @@ public final class Permissions {
     /** Billing's clock (moving it needs billing.test.clock = true): the provider's administrators only. */
     public static final String BILLING_CLOCK = "billing.clock";
 
+    /**
+     * An external billing system (WHMCS, Blesta, HostBill…) driving the panel as its server module: making,
+     * suspending, changing and terminating its customers' services, their login links and usage. @since 1.6
+     */
+    public static final String PROVISIONING = "provisioning";
+
     private Permissions() {
     }
 }

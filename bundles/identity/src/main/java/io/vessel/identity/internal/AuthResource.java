@@ -49,13 +49,39 @@ public final class AuthResource {
     public record ResetConfirmation(String token, String password) {
     }
 
+    /** Body of {@code POST /api/v1/auth/login-link} (and {@code …/peek}): the link's secret, and a code where the account uses 2FA. */
+    public record LinkLogin(String token, String totp) {
+    }
+
     private final IdentityManager identity;
     private final PasswordResets resets;
+    private final LoginLinks links;
 
     @Activate
-    public AuthResource(@Reference IdentityManager identity, @Reference PasswordResets resets) {
+    public AuthResource(@Reference IdentityManager identity, @Reference PasswordResets resets, @Reference LoginLinks links) {
         this.identity = identity;
         this.resets = resets;
+        this.links = links;
+    }
+
+    /** Whose account a one-time login link opens (the portal asks before the user confirms); nothing is used up. */
+    @POST
+    @Path("login-link/peek")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public LoginLinks.LinkTarget peekLoginLink(LinkLogin body) {
+        return links.peek(body == null ? null : body.token()).orElseThrow(LoginRefused::linkInvalid);
+    }
+
+    /**
+     * Logs in with a one-time login link the user confirmed (a same-origin {@code POST} from the portal's
+     * confirmation page, never the link's {@code GET}); sets the session cookie like a login.
+     */
+    @POST
+    @Path("login-link")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response loginByLink(LinkLogin body, @Context UriInfo uri, @Context HttpServletRequest request) {
+        IdentityManager.Login login = links.redeem(body == null ? null : body.token(), body == null ? null : body.totp(), clientAddress(request));
+        return Response.ok(login.account()).cookie(cookie(login.token(), uri, (int) IdentityManager.SESSION_LIFETIME.getSeconds())).build();
     }
 
     /** Logs in; answers the account and sets the session cookie. */

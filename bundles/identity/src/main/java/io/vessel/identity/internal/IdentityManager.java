@@ -163,6 +163,34 @@ public final class IdentityManager implements IdentityService {
         return new Login(loggedIn, token);
     }
 
+    /**
+     * A new session for the account of a one-time login link the user confirmed (see {@link LoginLinks}): the tenant
+     * must not be suspended, and an account with two-factor authentication still gives its code.
+     */
+    Login loginByLink(UUID accountId, String totp, String sourceIp, String issuedBy) {
+        String source = sourceIp == null ? "unknown" : sourceIp;
+        AccountEntity entity = entity(accountId).orElseThrow(LoginRefused::wrongCredentials);
+        Optional<String> suspended = tenancy.suspension(entity.tenantId());
+        if (suspended.isPresent()) {
+            audit.security("login.failed", entity.id(), entity.username(), entity.tenantId(), source, 403, "tenant suspended (login link)");
+            throw LoginRefused.suspended(suspended.get());
+        }
+        if (entity.totpEnabled()) {
+            if (totp == null || totp.isBlank()) {
+                throw LoginRefused.totpRequired();
+            }
+            if (!twoFactor.verifyAtLogin(entity.id(), totp, source)) {
+                refuse(entity.username(), source, entity, "wrong two-factor code (login link)");
+                throw LoginRefused.totpWrong();
+            }
+        }
+        String token = newSecret();
+        Account loggedIn = startSession(entity.id(), null, token, sourceIp);
+        audit.security("login.link", entity.id(), entity.username(), entity.tenantId(), source, 200, "link made by " + issuedBy);
+        LOG.info("Login by link username={} ip={} issuedBy={}", entity.username(), source, issuedBy);
+        return new Login(loggedIn, token);
+    }
+
     private void refuse(String username, String source, AccountEntity account, String why) {
         throttle.failed(username, source, Instant.now());
         audit.security("login.failed", account == null ? null : account.id(), printable(username), account == null ? null : account.tenantId(),
@@ -362,7 +390,7 @@ public final class IdentityManager implements IdentityService {
     /** Deletes an account and everything that lets it in: sessions, tokens, recovery codes, reset links. */
     void deleteAccount(UUID id) {
         database.run(em -> {
-            for (String entity : List.of("SessionEntity", "TokenEntity", "RecoveryCodeEntity", "PasswordResetEntity")) {
+            for (String entity : List.of("SessionEntity", "TokenEntity", "RecoveryCodeEntity", "PasswordResetEntity", "LoginLinkEntity")) {
                 em.createQuery("delete from " + entity + " x where x.accountId = :a").setParameter("a", id).executeUpdate();
             }
             em.remove(em.find(AccountEntity.class, id));

@@ -8,6 +8,7 @@ final class LoginRefused extends ProblemException {
     private static final long serialVersionUID = 1L;
 
     private final long retryAfter;
+    private final String kind;
 
     LoginRefused(int status, String kind, String title, String detail) {
         this(status, kind, title, detail, 0);
@@ -16,11 +17,22 @@ final class LoginRefused extends ProblemException {
     private LoginRefused(int status, String kind, String title, String detail, long retryAfter) {
         super(status, kind, title, detail);
         this.retryAfter = retryAfter;
+        this.kind = kind;
     }
 
     @Override
     public long retryAfterSeconds() {
         return retryAfter;
+    }
+
+    /** Whether the login may be tried again with a (right) two-factor code. */
+    boolean wantsCode() {
+        return kind.startsWith("totp-");
+    }
+
+    static LoginRefused linkInvalid() {
+        return new LoginRefused(400, "link-invalid", "Login link not valid",
+                "The login link is wrong, used or expired (links work once, for a minute); open the panel from your billing area again.");
     }
 
     static LoginRefused wrongCredentials() {

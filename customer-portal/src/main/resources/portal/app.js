@@ -451,21 +451,20 @@ async function confirmLoginLink(token) {
     return;
   }
   const error = el('p', { class: 'error', role: 'alert', id: 'sso-error' });
-  const codeLabel = el('label', { for: 'sso-totp', hidden: true }, 'Code from your authenticator app');
-  const code = el('input', { id: 'sso-totp', name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', hidden: true });
+  // the code field is only added when the account turns out to use two-factor authentication
+  const code = el('input', { id: 'sso-totp', name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', required: true });
+  const codeBox = el('div');
   const confirm = el('form', { class: 'card login', id: 'sso', onsubmit: async event => {
     event.preventDefault();
     const body = { token };
-    if (!code.hidden) body.totp = code.value;
+    if (code.isConnected) body.totp = code.value;
     try {
       await api('POST', '/auth/login-link', body);
       location.hash = '#/ves';
       await start();
     } catch (e) {
       if (e.type && e.type.endsWith('/totp-required')) {
-        codeLabel.hidden = false;
-        code.hidden = false;
-        code.required = true;
+        codeBox.replaceChildren(el('label', { for: 'sso-totp' }, 'Code from your authenticator app'), code);
         code.focus();
       } else {
         error.textContent = e.message;
@@ -475,7 +474,7 @@ async function confirmLoginLink(token) {
   el('h1', {}, 'Open your control panel'),
   el('p', {}, 'Log in as ', el('strong', { id: 'sso-user' }, target.username), target.tenant ? ' (' + target.tenant + ')' : '', '?'),
   el('p', { class: 'hint' }, 'Continue only if you opened this link yourself, from your billing area.'),
-  codeLabel, code,
+  codeBox,
   el('div', { class: 'actions' },
     el('button', { type: 'submit', class: 'primary', id: 'sso-continue' }, 'Continue as ' + target.username),
     el('button', { type: 'button', id: 'sso-cancel', onclick: () => showLogin() }, 'Cancel')),

@@ -8,7 +8,8 @@ let leaveView = () => {};
 export const session = { onLogin: async () => {}, onLogout: () => {} };
 
 export class ApiError extends Error {
-  constructor(status, detail, type) { super(detail); this.status = status; this.type = type || ''; }
+  // errors: the fields the problem names, [{field, message}] (RFC 9457 extension of the API)
+  constructor(status, detail, type, errors) { super(detail); this.status = status; this.type = type || ''; this.errors = errors || []; }
 }
 
 export async function api(method, path, body) {
@@ -21,7 +22,8 @@ export async function api(method, path, body) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     if (response.status === 401 && path !== '/auth/login') { showLogin(); }
-    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').', data && data.type);
+    throw new ApiError(response.status, (data && data.detail) || 'The request failed (' + response.status + ').', data && data.type,
+      data && data.errors);
   }
   return data;
 }
@@ -112,9 +114,18 @@ export function form(id, fields, submitLabel, onSubmit) {
     error.textContent = '';
     try { await onSubmit(node); } catch (e) { error.textContent = e.message; }
   } }, fields.map(([name, label, type, extra]) => el('div', { class: 'field' }, el('label', { for: id + '-' + name }, label),
-    el('input', Object.assign({ id: id + '-' + name, name, type: type || 'text', required: true }, extra || {})))),
+    control(id + '-' + name, name, type, extra))),
   el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary' }, submitLabel)), error);
   return node;
+}
+
+// a form's field: an input of {@code type}, or with type 'select' a list of {@code extra.options}, [[value, text], …]
+function control(id, name, type, extra) {
+  if (type === 'select') {
+    const { options, ...rest } = extra || {};
+    return el('select', Object.assign({ id, name, required: true }, rest), (options || []).map(([value, text]) => el('option', { value }, text)));
+  }
+  return el('input', Object.assign({ id, name, type: type || 'text', required: true }, extra || {}));
 }
 
 export function size(bytes) {

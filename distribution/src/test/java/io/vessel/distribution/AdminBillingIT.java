@@ -140,6 +140,120 @@ class AdminBillingIT {
         }
     }
 
+    @Test
+    void anAdministratorEditsPlansCustomerAccountsAndSettings() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-admin-plans");
+        try (PanelProcess panel = new PanelProcess(work, java.util.Map.of()).start()) {
+            String base = "http://127.0.0.1:" + panel.port;
+            String bakery = BillingApi.customerWithOwner(panel, "Bakery", "bakeryowner");
+            WebDriver phone = chromium(390, 844);
+            try {
+                WebDriverWait wait = new WebDriverWait(phone, Duration.ofSeconds(60));
+                logIn(phone, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+
+                // a plan with a graduated usage charge, made in the editor; a wrong price is named before anything is made
+                phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-plans");
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.id("plan-new"))));
+                type(phone, "plan-code", "web");
+                type(phone, "plan-name", "Web hosting");
+                type(phone, "plan-price", "nine");
+                type(phone, "plan-q-memoryMiB", "512");
+                type(phone, "plan-q-trafficGiB", "100");
+                jsClick(phone, phone.findElement(By.id("plan-add-charge")));
+                WebElement charge = phone.findElement(By.cssSelector(".plan-charge"));
+                charge.findElement(By.cssSelector("[data-charge=meter]")).sendKeys("network.egress.gib");
+                charge.findElement(By.cssSelector("[data-charge=included]")).sendKeys("10");
+                new org.openqa.selenium.support.ui.Select(charge.findElement(By.cssSelector("[data-charge=model]"))).selectByValue("graduated");
+                charge.findElement(By.cssSelector("[data-charge=tiers]")).sendKeys("100, 0.05\n*, 0.02");
+                AdminPanelIT.assertFitsAndLabelled(phone, "plan editor");
+                jsClick(phone, phone.findElement(By.id("plan-save")));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#plan-error [data-field=price]")));
+                assertEquals("[]", panel.get("/api/v1/billing/plans").json().toString(), "nothing made");
+                WebElement price = phone.findElement(By.id("plan-price"));
+                price.clear();
+                price.sendKeys("9.00");
+                screenshot(phone, "admin-plan-editor");
+                jsClick(phone, phone.findElement(By.id("plan-save")));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#plans [data-plan=web]")));
+                JsonNode web = panel.get("/api/v1/billing/plans").json().get(0);
+                JsonNode tiers = web.at("/definition/charges/0/price");
+                assertEquals("graduated", tiers.get("model").asText(), web.toString());
+                assertEquals("0.05 0.02", tiers.at("/tiers/0/unitPrice").asText() + " " + tiers.at("/tiers/1/unitPrice").asText());
+                assertEquals(512, web.at("/definition/quotas/memoryMiB").asInt());
+
+                // a new version: the price changes, both versions are listed
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Edit web']"))));
+                price = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("plan-price")));
+                price.clear();
+                price.sendKeys("10.00");
+                jsClick(phone, phone.findElement(By.id("plan-save")));
+                PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/billing/plans").json().get(0).get("latestVersion").asInt() == 2,
+                        "a second version");
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Versions of web']"))));
+                wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".plan-history li"), 2));
+                AdminPanelIT.assertFitsAndLabelled(phone, "plans page");
+                screenshot(phone, "admin-plans");
+
+                // the customer's account: subscribed to the plan, its balance topped up
+                phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-accounts");
+                new org.openqa.selenium.support.ui.Select(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("account-customer"))))
+                        .selectByVisibleText("Bakery");
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("account-subscribe")));
+                jsClick(phone, phone.findElement(By.cssSelector("#account-subscribe button[type=submit]")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("account-subscriptions"), "Web hosting v2"));
+                jsClick(phone, phone.findElement(By.id("account-top-up")));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form input[name=amount]"))).sendKeys("50.00");
+                jsClick(phone, phone.findElement(By.cssSelector("#dialog-form button[type=submit]")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("account-balance"), "50.00 EUR"));
+                assertEquals("50.00", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText());
+                AdminPanelIT.assertFitsAndLabelled(phone, "customer account");
+                screenshot(phone, "admin-accounts");
+
+                // what documents print, and a tax rate
+                phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-settings");
+                type(phone, "issuer-legalName", "Example Hosting GmbH");
+                phone.findElement(By.id("issuer-address")).sendKeys("Hauptstr. 1\n10115 Berlin");
+                jsClick(phone, phone.findElement(By.id("issuer-save")));
+                PanelProcess.poll(Duration.ofSeconds(10), () -> "Example Hosting GmbH".equals(panel.get("/api/v1/billing/invoice-settings").json()
+                        .path("legalName").asText()), "the invoice settings are saved");
+                type(phone, "tax-country", "DE");
+                jsClick(phone, phone.findElement(By.id("tax-add-rate")));
+                WebElement rate = phone.findElement(By.cssSelector(".tax-rate"));
+                rate.findElement(By.cssSelector(".rate-country")).sendKeys("DE");
+                rate.findElement(By.cssSelector(".rate-rate")).sendKeys("19");
+                rate.findElement(By.cssSelector(".rate-name")).sendKeys("VAT");
+                AdminPanelIT.assertFitsAndLabelled(phone, "billing settings");
+                screenshot(phone, "admin-billing-settings");
+                jsClick(phone, phone.findElement(By.id("tax-save")));
+                PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/billing/tax-settings").json().path("rates").size() == 1,
+                        "the tax rate is saved");
+                JsonNode vat = panel.get("/api/v1/billing/tax-settings").json().at("/rates/0");
+                assertEquals("DE 19 VAT", vat.get("country").asText() + " " + new java.math.BigDecimal(vat.get("rate").asText()).stripTrailingZeros()
+                        .toPlainString() + " " + vat.get("name").asText());
+
+                // the plan retired: it stays on the list, marked, and nobody new subscribes
+                phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-plans");
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Retire web']"))));
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form button[type=submit]"))));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[aria-label='Retire web']"))); // its state is in a column phones hide
+                assertTrue(panel.get("/api/v1/billing/plans").json().get(0).hasNonNull("retiredAt"));
+                assertTrue(phone.findElements(By.cssSelector("[aria-label='Edit web']")).isEmpty(), "a retired plan is not edited");
+                List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon") && !e.contains("422")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                phone.quit();
+            }
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    private static void type(WebDriver browser, String id, String text) {
+        WebElement field = new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(By.id(id)));
+        field.clear();
+        field.sendKeys(text);
+    }
+
     /** A click the way a finger does it, not blocked by a toast that covers the button on a phone. */
     private static void jsClick(WebDriver browser, WebElement element) {
         ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element);

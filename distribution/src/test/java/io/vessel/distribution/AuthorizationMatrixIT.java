@@ -115,7 +115,7 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /nodes/{id}", "PA");
         EXPECTED.put("GET /metrics", "PA");
         // plans: sellers (the provider, resellers) manage their own; auditors read
-        for (String read : List.of("GET /billing/plans", "GET /billing/plans/{id}", "GET /billing/plans/{id}/versions", "GET /billing/plans/{id}/versions/{version}")) {
+        for (String read : List.of("GET /billing/plans", "GET /billing/plans/meters", "GET /billing/plans/{id}", "GET /billing/plans/{id}/versions", "GET /billing/plans/{id}/versions/{version}")) {
             EXPECTED.put(read, "PRA");
         }
         for (String manage : List.of("POST /billing/plans", "PUT /billing/plans/{id}", "POST /billing/plans/{id}/retire")) {

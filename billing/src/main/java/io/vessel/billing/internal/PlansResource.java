@@ -82,6 +82,20 @@ public final class PlansResource implements ObjectOwnership {
         this.meters = meters;
     }
 
+    /** A meter a plan may charge for: its name and what it counts, in which unit. */
+    public record MeterInfo(String name, String description, boolean plugin) {
+    }
+
+    /** The meters a plan may charge for now: the built-in ones (from the kernel's accounting) and the plugins'. */
+    @GET
+    @Path("meters")
+    @RequiresPermission(READ)
+    public List<MeterInfo> chargeableMeters() {
+        Map<String, PluginMeters.Info> plugins = meters.known();
+        return meters.chargeable().stream().map(name -> plugins.containsKey(name) ? new MeterInfo(name, plugins.get(name).description(), true)
+                : new MeterInfo(name, UsageCharges.COUNTERS.containsKey(name) ? UsageCharges.COUNTERS.get(name).description() : name, false)).toList();
+    }
+
     @GET
     @RequiresPermission(READ)
     public List<PlanView> listPlans(@Context SecurityContext security) {

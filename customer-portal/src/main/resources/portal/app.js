@@ -1,7 +1,7 @@
 // The customer portal: plain ES module over /api/v1. Routes live in the URL's fragment (#/ves/101), which browsers
 // never send to servers, so nothing about a tenant leaks through Referer or proxy logs.
 
-import { api, badge, chart, el, form, loadPluginMenu, onLeave, pluginTabs, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from './ui.js';
+import { api, badge, chart, el, form, loadPluginMenu, onLeave, pluginColumns, pluginTabs, refreshAfterReconnect, say, session, show, showLogin, showPluginPage, size } from './ui.js';
 
 let me = null;
 let events = null;
@@ -59,16 +59,22 @@ function showState(ve) {
 
 async function showVes() {
   const ves = await api('GET', '/ves');
-  const rows = ves.map(ve => el('tr', {},
+  const rows = ves.map(ve => el('tr', { 'data-ve': ve.id },
     el('td', {}, el('a', { href: '#/ves/' + ve.id }, ve.name)),
     el('td', {}, ve.hostname),
     el('td', {}, badge(ve.state, ve.id)),
     el('td', { class: 'optional' }, ve.template)));
+  const head = el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Template'));
   show(el('h1', {}, 'Your servers'),
     ves.length === 0 ? el('p', { class: 'muted' }, 'You have no servers yet.')
-      : el('div', { class: 'card' }, el('table', { id: 've-list' },
-        el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Template'))),
-        el('tbody', {}, rows))));
+      : el('div', { class: 'card' }, el('table', { id: 've-list' }, el('thead', {}, head), el('tbody', {}, rows))));
+  // columns plugins add (billing: the cost so far and projected), filled in once their modules answer
+  if (!ves.length) return;
+  for (const column of await pluginColumns(me, ves)) {
+    if (!head.isConnected) return; // the page changed meanwhile
+    head.append(el('th', { 'data-plugin-column': column.id }, column.label));
+    rows.forEach((row, i) => row.append(el('td', { 'data-plugin-column': column.id }, column.cell(ves[i]) || '')));
+  }
 }
 
 function meter(label, used, limit) {

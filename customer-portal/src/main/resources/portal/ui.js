@@ -251,7 +251,7 @@ async function renderModule(c, container, context) {
 /** Draws a plugin's page ({@code #/plugin/<plugin>/<id>}), or says that it is gone. */
 export async function showPluginPage(hash, me) {
   const [, plugin, id] = hash.match(/^#\/plugin\/([^/]+)\/([^/]+)$/) || [];
-  const c = contributions.find(c => c.plugin === plugin && c.id === id && c.placement !== 've-tab');
+  const c = contributions.find(c => c.plugin === plugin && c.id === id && c.placement !== 've-tab' && c.placement !== 've-list');
   if (!c) {
     show(el('h1', {}, 'Page not available'), el('p', { id: 'plugin-gone' }, 'The plugin that added this page is not installed (any more), or your account may not use it.'));
     return;
@@ -262,6 +262,24 @@ export async function showPluginPage(hash, me) {
 }
 
 /** The VE page's tabs that plugins add: a row of buttons, each drawing its module below them. */
+/**
+ * The columns plugins add to the list of VEs: [{label, cell(ve)}]; a plugin whose module fails adds nothing (the
+ * list is drawn without it, the failure logged).
+ */
+export async function pluginColumns(me, ves) {
+  const columns = contributions.filter(c => c.placement === 've-list');
+  const made = await Promise.all(columns.map(async c => {
+    try {
+      const module = await import(c.module);
+      return { label: c.label, id: c.plugin + '/' + c.id, cell: await module.column(pluginContext(me, { ves })) };
+    } catch (e) {
+      console.warn('The VE list column of plugin ' + c.plugin + ' failed: ' + e.message);
+      return null;
+    }
+  }));
+  return made.filter(c => c && typeof c.cell === 'function');
+}
+
 export function pluginTabs(veId, me) {
   const tabs = contributions.filter(c => c.placement === 've-tab');
   if (!tabs.length) return el('div', { id: 'plugin-tabs', hidden: true });

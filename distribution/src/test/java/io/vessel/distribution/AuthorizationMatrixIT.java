@@ -130,6 +130,7 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /billing/accounts/{id}/cost", "PROA");
         EXPECTED.put("PUT /billing/accounts/{id}/spending-limit", "PRO");
         EXPECTED.put("GET /billing/ves/{id}/cost", "PROA");
+        EXPECTED.put("GET /billing/ves/{id}/cost/daily", "PROA");
         for (String manage : List.of("PUT /billing/accounts/{id}", "POST /billing/subscriptions", "POST /billing/subscriptions/{id}/cancel",
                 "POST /billing/subscriptions/{id}/change", "POST /billing/accounts/{id}/payments", "POST /billing/subscriptions/{id}/pause",
                 "POST /billing/subscriptions/{id}/resume")) {

@@ -96,8 +96,22 @@ class BillingPortalIT {
                         .compareTo(before.add(new BigDecimal("0.20"))) >= 0);
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) phone).executeScript("return window.notReloaded === true;"), "updated in place");
                 assertTrue(phone.findElement(By.cssSelector("[data-cost-line='cpu.seconds']")).getText().contains("used"));
+                // the cost per day: the days of the period so far, as the API counts them
+                JsonNode daily = panel.get("/api/v1/billing/ves/" + ve + "/cost/daily").json();
+                assertTrue(daily.get("days").size() >= 1, daily.toString());
+                assertTrue(phone.findElement(By.cssSelector("#ve-cost-daily svg.chart")).getAttribute("aria-label").contains("EUR"));
                 AdminPanelIT.assertFitsAndLabelled(phone, "VE cost tab");
                 screenshot(phone, "portal-ve-cost");
+
+                // the list of servers: each one's cost so far and projected, in a column billing adds
+                phone.get(base + "/portal/#/ves");
+                By listed = By.cssSelector("[data-ve-cost='" + ve + "']");
+                wait.until(ExpectedConditions.presenceOfElementLocated(listed));
+                JsonNode perVe = panel.get("/api/v1/billing/accounts/" + customer + "/cost").json().get("ves").get(0);
+                assertEquals(ve, perVe.get("ve").asInt());
+                assertTrue(phone.findElement(listed).getText().endsWith(" EUR") && phone.findElement(listed).getText().contains(" → "),
+                        phone.findElement(listed).getText());
+                AdminPanelIT.assertFitsAndLabelled(phone, "list of servers with their cost");
 
                 // overdue: the server is suspended, and the Billing page says why and what is due
                 assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P22D\"}").status());

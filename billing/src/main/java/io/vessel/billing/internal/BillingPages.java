@@ -65,6 +65,16 @@ final class BillingPages {
     public static final class AdminBillingSettingsPage implements UiContribution {
     }
 
+    /** A column of the portal's list of VEs: each VE's cost so far and projected, live. */
+    @Component(service = UiContribution.class, property = {
+            UiContribution.PLACEMENT + "=" + UiContribution.VE_LIST,
+            UiContribution.ID + "=ve-cost-column",
+            UiContribution.LABEL + "=Cost this period",
+            UiContribution.PERMISSION + "=" + Permissions.BILLING_ACCOUNT_READ,
+            UiContribution.MODULE + "=ve-cost-column.js"})
+    public static final class VeCostColumn implements UiContribution {
+    }
+
     /** The Cost tab of a VE's page: so far and projected to the period's end, live from the event stream. */
     @Component(service = UiContribution.class, property = {
             UiContribution.PLACEMENT + "=" + UiContribution.VE_TAB,

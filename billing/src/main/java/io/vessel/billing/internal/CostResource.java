@@ -45,4 +45,13 @@ public final class CostResource {
         return database.inTransaction(em -> LiveCost.ofVe(em, ve, usage, clock.instant()))
                 .orElseThrow(() -> ProblemException.notFound("VE " + ve + " is not billed through a subscription."));
     }
+
+    /** What the VE cost on each day of the current period so far (for the portal's chart of daily cost). */
+    @GET
+    @Path("{id}/cost/daily")
+    @RequiresPermission(value = AccountsResource.READ, object = "ve")
+    public LiveCost.DailyCost dailyCostOfVe(@PathParam("id") int ve) {
+        return database.inTransaction(em -> LiveCost.daily(em, ve, usage, clock.instant()))
+                .orElseThrow(() -> ProblemException.notFound("VE " + ve + " is not billed through a subscription."));
+    }
 }

@@ -33,8 +33,21 @@ final class LiveCost {
                        String included) {
     }
 
+    /** What one VE's subscriptions cost: the sum of their lines. */
+    public record VeCost(int ve, String soFar, String projected) {
+    }
+
+    /** {@code ves}: the cost per VE (lines of subscriptions that bill a VE), for lists of VEs. */
     public record Cost(UUID tenant, String currency, Instant periodStart, Instant periodEnd, Instant at, List<Line> lines, String soFar,
-                       String projected) {
+                       String projected, List<VeCost> ves) {
+    }
+
+    /** One calendar day's cost (in the account's time zone), for the chart of daily cost. */
+    public record Day(java.time.LocalDate date, String amount) {
+    }
+
+    /** A VE's cost per day of the current period, up to today. */
+    public record DailyCost(int ve, String currency, Instant periodStart, Instant periodEnd, List<Day> days) {
     }
 
     private LiveCost() {
@@ -98,7 +111,45 @@ final class LiveCost {
             }
         }
         return new Cost(account.tenantId, account.currency, period.start(), period.end(), now, lines, Amounts.of(soFar, account.currency),
-                Amounts.of(projected, account.currency));
+                Amounts.of(projected, account.currency), perVe(lines, account.currency));
+    }
+
+    private static List<VeCost> perVe(List<Line> lines, String currency) {
+        java.util.Map<Integer, BigDecimal[]> sums = new java.util.TreeMap<>();
+        for (Line l : lines) {
+            if (l.ve() != null) {
+                BigDecimal[] sum = sums.computeIfAbsent(l.ve(), v -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                sum[0] = sum[0].add(new BigDecimal(l.soFar()));
+                sum[1] = sum[1].add(new BigDecimal(l.projected()));
+            }
+        }
+        return sums.entrySet().stream().map(e -> new VeCost(e.getKey(), Amounts.of(e.getValue()[0], currency), Amounts.of(e.getValue()[1], currency)))
+                .toList();
+    }
+
+    /**
+     * What a VE cost on each day of the current period so far: the difference of its cost so far at the day's end
+     * and at its start (the same rating as the live figure, so the days add up to it; a day's share of a monthly
+     * price and of the usage the day saw, tiers and included units counted across the period).
+     */
+    static Optional<DailyCost> daily(EntityManager em, int ve, UsageService usage, Instant now) {
+        Optional<Cost> today = ofVe(em, ve, usage, now);
+        if (today.isEmpty()) {
+            return Optional.empty();
+        }
+        AccountEntity account = em.find(AccountEntity.class, today.get().tenant());
+        java.time.ZoneId zone = java.time.ZoneId.of(account.timeZone);
+        Instant start = today.get().periodStart();
+        List<Day> days = new ArrayList<>();
+        BigDecimal before = BigDecimal.ZERO;
+        for (java.time.LocalDate day = start.atZone(zone).toLocalDate(); !day.atStartOfDay(zone).toInstant().isAfter(now) && days.size() < 32;
+             day = day.plusDays(1)) {
+            Instant end = day.plusDays(1).atStartOfDay(zone).toInstant();
+            BigDecimal upTo = end.isBefore(now) ? new BigDecimal(ofVe(em, ve, usage, end).map(Cost::soFar).orElse("0")) : new BigDecimal(today.get().soFar());
+            days.add(new Day(day, Amounts.of(upTo.subtract(before).max(BigDecimal.ZERO), account.currency)));
+            before = upTo;
+        }
+        return Optional.of(new DailyCost(ve, account.currency, start, today.get().periodEnd(), days));
     }
 
     /**

@@ -96,7 +96,7 @@ public final class UiContributions {
         String module = String.valueOf(ref.getProperty(UiContribution.MODULE));
         Object label = ref.getProperty(UiContribution.LABEL);
         Object permission = ref.getProperty(UiContribution.PERMISSION);
-        if (!ID.matcher(id).matches() || !List.of(UiContribution.ADMIN, UiContribution.PORTAL, UiContribution.VE_TAB).contains(placement)
+        if (!ID.matcher(id).matches() || !List.of(UiContribution.ADMIN, UiContribution.PORTAL, UiContribution.VE_TAB, UiContribution.VE_LIST).contains(placement)
                 || label == null || !module.matches("[A-Za-z0-9_-][A-Za-z0-9._/-]*\\.js") || module.contains("..")) {
             LOG.error("UI contribution ignored plugin={} id={} placement={} module={}: it needs an id (a-z, 0-9, -), a placement (admin,"
                     + " portal or ve-tab), a label and a .js module under ui/", plugin, id, placement, module);

@@ -10,10 +10,15 @@ package io.vessel.web.api;
  * {@code onLeave(hook)} runs the hook when the page is left, e.g. to close an event stream), {@code me} (the caller,
  * with its permissions) and, on a VE tab, {@code ve} (the VE's id). Menu items and tabs appear and disappear
  * without a reload as plugins come and go; a caller without {@link #PERMISSION} does not see them.
+ *
+ * <p>A {@link #VE_LIST} contribution is a column of the portal's list of VEs: its module exports
+ * {@code column(context)}, called with {@code ves} (the VEs listed) in the context, which answers a function from a
+ * VE to the cell's content (a node or text); {@link #LABEL} is the column's heading. It may keep its cells up to
+ * date itself (from the event stream) until {@code onLeave} tells it the list is gone.
  */
 public interface UiContribution {
 
-    /** Where it shows: {@link #ADMIN} (a menu item of the admin panel), {@link #PORTAL} (of the portal) or {@link #VE_TAB}. */
+    /** Where it shows: {@link #ADMIN} (a menu item of the admin panel), {@link #PORTAL} (of the portal), {@link #VE_TAB} or {@link #VE_LIST}. */
     String PLACEMENT = "vessel.ui.placement";
     /** A name unique within the plugin, letters, digits and dashes: part of the page's address. */
     String ID = "vessel.ui.id";
@@ -27,4 +32,6 @@ public interface UiContribution {
     String ADMIN = "admin";
     String PORTAL = "portal";
     String VE_TAB = "ve-tab";
+    /** A column of the portal's list of VEs. @since 1.7 */
+    String VE_LIST = "ve-list";
 }

@@ -6,5 +6,5 @@
  * {@link io.vessel.web.api.ProblemException} for errors a client should see: every error leaves the API as an
  * RFC 9457 {@code application/problem+json} document, never as a stack trace.
  */
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package io.vessel.web.api;

@@ -25,8 +25,10 @@ export async function render(container, ctx) {
           'Open a billing account')) : ''));
       return;
     }
-    const [subscriptions, payments] = await Promise.all([api('GET', '/billing/subscriptions?tenant=' + tenant).catch(() => []),
-      api('GET', '/billing/accounts/' + tenant + '/payments').catch(() => [])]);
+    const reseller = customers.find(t => t.id === tenant).kind === 'RESELLER';
+    const [subscriptions, payments, terms] = await Promise.all([api('GET', '/billing/subscriptions?tenant=' + tenant).catch(() => []),
+      api('GET', '/billing/accounts/' + tenant + '/payments').catch(() => []),
+      reseller ? api('GET', '/billing/resellers/' + tenant + '/terms').catch(() => null) : null]);
     const again = () => show(tenant);
     const act = async (promise, done) => { try { await promise; say(done); await again(); } catch (e) { say(e.message); } };
     const sellable = plans.filter(p => !p.retiredAt && p.definition.currency === account.currency);
@@ -68,6 +70,11 @@ export async function render(container, ctx) {
       .then(f => f && act(api('POST', '/billing/accounts/' + tenant + '/payments', { amount: f.amount.value.trim(), method: f.method.value,
         reference: f.reference.value.trim() || null }), 'Payment recorded; open invoices are paid from it first.'));
 
+    const refund = p => ask('Refund of the payment of ' + p.amount + ' ' + p.currency, [['amount', 'Amount to refund', 'text',
+      { value: p.amount, inputmode: 'decimal' }], ['reason', 'Reason', 'text']], 'Refund')
+      .then(f => f && act(api('POST', '/billing/payments/' + p.id + '/refunds', { amount: f.amount.value.trim(), reason: f.reason.value.trim() }),
+        'Refund recorded.'));
+
     body.replaceChildren(
       el('div', { class: 'card', id: 'account-summary' }, el('h2', {}, name),
         el('div', { class: 'grid' },
@@ -85,12 +92,43 @@ export async function render(container, ctx) {
         el('h3', {}, 'Subscribe to a plan'), subscribe),
       el('div', { class: 'card' }, el('h2', {}, 'Payments'),
         payments.length ? el('table', { id: 'account-payments' }, el('thead', {}, el('tr', {}, el('th', {}, 'Received'), el('th', {}, 'Amount'),
-          el('th', { class: 'optional' }, 'Method'), el('th', {}, 'Paid'))),
+          el('th', { class: 'optional' }, 'Method'), el('th', {}, 'Paid'), el('th', {}, ''))),
         el('tbody', {}, payments.map(p => el('tr', {}, el('td', {}, new Date(p.receivedAt).toLocaleDateString()), el('td', {}, p.amount + ' ' + p.currency),
           el('td', { class: 'optional' }, p.method.replace('_', ' ').toLowerCase() + (p.reference ? ' (' + p.reference + ')' : '')),
           el('td', {}, p.appliedTo.map(a => a.number + ': ' + a.amount).concat(p.toBalance && !/^0(\.0+)?$/.test(p.toBalance) ? ['balance: ' + p.toBalance] : [])
-            .join(', ') || '–')))))
-          : el('p', { class: 'muted' }, 'No payments.')));
+            .join(', ') || '–'),
+          el('td', {}, p.refunded && !/^0(\.0+)?$/.test(p.refunded) ? 'refunded ' + p.refunded : /^-/.test(p.amount) ? ''
+            : el('button', { type: 'button', 'aria-label': 'Refund payment of ' + p.amount + ' received ' + new Date(p.receivedAt).toLocaleDateString(),
+              onclick: () => refund(p) }, 'Refund…'))))))
+          : el('p', { class: 'muted' }, 'No payments.')),
+      terms ? termsCard(tenant, name, terms, act) : '');
+  }
+
+  // a reseller's terms: how the provider bills it (its allocation, or its customers' usage), how far it may
+  // oversell each resource, and whether its customers' first orders wait for its approval
+  function termsCard(tenant, name, terms, act) {
+    const ratio = c => el('input', { id: 'terms-ratio-' + c.resource, value: (terms.oversell || {})[c.resource] || '', placeholder: '1.0',
+      inputmode: 'decimal', 'aria-label': 'Oversell ratio of ' + c.resource });
+    const inputs = terms.capacity.map(c => [c.resource, ratio(c)]);
+    const number = v => v === null || v === undefined ? 'open' : String(v);
+    const card = el('form', { class: 'card', id: 'reseller-terms', onsubmit: e => {
+      e.preventDefault();
+      const oversell = {};
+      inputs.forEach(([resource, input]) => { if (input.value.trim()) oversell[resource] = input.value.trim(); });
+      act(api('PUT', '/billing/resellers/' + tenant + '/terms', { wholesale: card.querySelector('#terms-wholesale').value, oversell,
+        firstOrderApproval: card.querySelector('#terms-approval').checked }), 'Terms of ' + name + ' saved.');
+    } },
+    el('h2', {}, 'Reseller terms'),
+    field('terms-wholesale', 'You invoice ' + name + ' for', el('select', { id: 'terms-wholesale' }, [['ALLOCATION', 'the capacity of its plans (its price list)'],
+      ['USAGE', "its customers' actual usage"]].map(([value, text]) => el('option', { value, selected: value === terms.wholesale }, text)))),
+    el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'terms-approval', checked: terms.firstOrderApproval }),
+      " Its customers' first orders wait for its approval"),
+    el('div', { class: 'table-scroll' }, el('table', { id: 'reseller-capacity' }, el('thead', {}, el('tr', {}, el('th', {}, 'Resource'),
+      el('th', {}, 'Allocated'), el('th', {}, 'Oversell ×'), el('th', { class: 'optional' }, 'May sell'), el('th', { class: 'optional' }, 'Sold'))),
+    el('tbody', {}, terms.capacity.map((c, i) => el('tr', { 'data-resource': c.resource }, el('td', {}, c.resource), el('td', {}, number(c.allocated)),
+      el('td', {}, inputs[i][1]), el('td', { class: 'optional' }, number(c.sellable)), el('td', { class: 'optional' }, number(c.sold))))))),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', id: 'terms-save' }, 'Save terms')));
+    return card;
   }
 
   async function open(tenant, name) {

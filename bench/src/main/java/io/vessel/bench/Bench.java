@@ -57,6 +57,7 @@ public final class Bench {
         BillingBench billing = new BillingBench(ves);
         all.put("billing", billing::run);
         all.put("invoice-pdf", billing::pdf);
+        all.put("portal-billing", billing::portalPage);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

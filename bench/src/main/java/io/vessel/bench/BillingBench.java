@@ -266,6 +266,74 @@ final class BillingBench {
         }
     }
 
+    /**
+     * {@code bench/run portal-billing}: the customer portal's Billing page on a first visit (a fresh browser, nothing
+     * cached) for a customer a year into its subscription — a running VE billed by usage, twelve invoices, payments —
+     * as the portal bench measures the VE page: from navigation start to the page drawn (median of 5), and every byte
+     * transferred. Targets: ≤ 1 s and ≤ 300 kB. No peer: the targets are absolute.
+     */
+    List<Row> portalPage() throws Exception {
+        Path conf = Files.writeString(Bench.tempDir().resolve("vessel.conf"), "billing.test.clock = true\nbilling.documents.background = false\n");
+        try (VeBench.Panel panel = ves.new Panel(conf, null)) {
+            String plan = created(panel.send(post(panel, "/api/v1/billing/plans", "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"10.00\",\"quotas\":{\"memoryMiB\":256},\"charges\":[{\"meter\":\"cpu.seconds\","
+                    + "\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"0.001\"}}]}")));
+            String tenant = created(panel.send(post(panel, "/api/v1/tenants", "{\"name\":\"Bench Shop\",\"kind\":\"CUSTOMER\"}")));
+            panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/billing/accounts/" + tenant)).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}")));
+            created(panel.send(post(panel, "/api/v1/accounts", "{\"tenantId\":\"" + tenant + "\",\"username\":\"shop\",\"role\":\"customer-owner\","
+                    + "\"password\":\"Bench-Password-1\"}")));
+            panel.timed("POST", "/api/v1/ves", "{\"template\":\"busybox\",\"id\":4100,\"owner\":\"" + tenant + "\"}");
+            panel.timed("POST", "/api/v1/ves/4100/start", null);
+            created(panel.send(post(panel, "/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\",\"ve\":4100}")));
+            System.err.println("  a year of invoices ...");
+            for (int month = 0; month < 12; month++) {
+                panel.send(post(panel, "/api/v1/billing/clock", "{\"by\":\"P31D\"}"));
+                panel.timed("POST", "/api/v1/billing/runs", null);
+                JsonNode open = JSON.readTree(panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/billing/invoices?tenant=" + tenant)).GET()).body());
+                for (JsonNode invoice : open) {
+                    if (month % 3 != 2 && !invoice.path("amountDue").asText("0").matches("0(\\.0+)?")) {
+                        panel.send(post(panel, "/api/v1/billing/accounts/" + tenant + "/payments", "{\"amount\":\"" + invoice.get("amountDue").asText()
+                                + "\",\"method\":\"BANK_TRANSFER\",\"invoice\":\"" + invoice.get("id").asText() + "\"}"));
+                    }
+                }
+            }
+            HttpResponse<String> login = panel.send(post(panel, "/api/v1/auth/login", "{\"username\":\"shop\",\"password\":\"Bench-Password-1\"}"));
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+            String session = cookie.substring(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+            List<Double> drawn = new ArrayList<>();
+            double bytes = 0;
+            for (int run = 0; run < 5; run++) {
+                org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
+                options.setBinary("/usr/bin/chromium");
+                options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800");
+                org.openqa.selenium.chrome.ChromeDriver browser = new org.openqa.selenium.chrome.ChromeDriver(
+                        new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                                .usingAnyFreePort().build(), options);
+                try {
+                    browser.get("http://127.0.0.1:" + panel.port + "/api/v1/health"); // the cookie needs a page of the origin
+                    browser.manage().addCookie(new org.openqa.selenium.Cookie("vessel_session", session));
+                    browser.get("http://127.0.0.1:" + panel.port + "/portal/#/plugin/io.vessel.billing/billing");
+                    new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30))
+                            .until(d -> ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.vesselBillingDrawnAt") != null);
+                    if (browser.findElements(org.openqa.selenium.By.cssSelector("#billing-invoices tbody tr")).size() < 12) {
+                        throw new IllegalStateException("the Billing page shows fewer than 12 invoices");
+                    }
+                    Object[] figures = ((java.util.List<?>) browser.executeScript("return [window.vesselBillingDrawnAt,"
+                            + " performance.getEntriesByType('navigation')[0].transferSize"
+                            + " + performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)];")).toArray();
+                    drawn.add(((Number) figures[0]).doubleValue());
+                    bytes = ((Number) figures[1]).doubleValue();
+                } finally {
+                    browser.quit();
+                }
+            }
+            java.util.Collections.sort(drawn);
+            return List.of(new Row("portal Billing page, first visit: drawn (median of 5)", "ms", drawn.get(2), "-", 0, "<= 1000 ms"),
+                    new Row("portal Billing page, first visit: bytes transferred", "kB", bytes / 1000, "-", 0, "<= 300 kB"));
+        }
+    }
+
     private static HttpRequest.Builder post(VeBench.Panel panel, String path, String json) {
         return HttpRequest.newBuilder(panel.uri(path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
     }

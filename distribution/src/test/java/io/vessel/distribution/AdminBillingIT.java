@@ -208,6 +208,41 @@ class AdminBillingIT {
                 assertEquals("50.00", panel.get("/api/v1/billing/accounts/" + bakery).json().get("balance").asText());
                 AdminPanelIT.assertFitsAndLabelled(phone, "customer account");
                 screenshot(phone, "admin-accounts");
+                // part of the top-up given back: recorded against the payment
+                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#account-payments [aria-label^='Refund payment of 50.00']"))));
+                WebElement refundAmount = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form input[name=amount]")));
+                refundAmount.clear();
+                refundAmount.sendKeys("20.00");
+                phone.findElement(By.cssSelector("#dialog-form input[name=reason]")).sendKeys("asked back");
+                jsClick(phone, phone.findElement(By.cssSelector("#dialog-form button[type=submit]")));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("account-payments"), "refunded 20.00"));
+
+                // a reseller's terms: billed for its customers' usage, and its customers' first orders wait for it
+                String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Resale Ltd\",\"kind\":\"RESELLER\"}"));
+                assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + reseller, "{\"currency\":\"EUR\"}").status());
+                phone.navigate().refresh();
+                new org.openqa.selenium.support.ui.Select(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("account-customer"))))
+                        .selectByVisibleText("Resale Ltd (reseller)");
+                new org.openqa.selenium.support.ui.Select(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("terms-wholesale"))))
+                        .selectByValue("USAGE");
+                jsClick(phone, phone.findElement(By.id("terms-approval")));
+                phone.findElement(By.id("terms-ratio-memoryMiB")).sendKeys("1.5");
+                AdminPanelIT.assertFitsAndLabelled(phone, "reseller terms");
+                jsClick(phone, phone.findElement(By.id("terms-save")));
+                PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/billing/resellers/" + reseller + "/terms").json()
+                        .path("firstOrderApproval").asBoolean(), "the reseller's terms are saved");
+                JsonNode terms = panel.get("/api/v1/billing/resellers/" + reseller + "/terms").json();
+                assertEquals("USAGE 1.5", terms.get("wholesale").asText() + " " + terms.at("/oversell/memoryMiB").asText(), terms.toString());
+                panel.createAccount(reseller, "reselleradmin", "reseller-admin", "Owner-Password-1");
+                PanelProcess.As resale = panel.login("reselleradmin", "Owner-Password-1");
+                assertEquals(201, resale.post("/api/v1/billing/plans", "{\"code\":\"mini\",\"name\":\"Mini\",\"currency\":\"EUR\","
+                        + "\"period\":\"MONTH\",\"price\":\"3.00\"}").status());
+                String mini = resale.get("/api/v1/billing/plans").json().get(0).get("id").asText();
+                String shop = PanelProcess.createdId(resale.post("/api/v1/tenants", "{\"name\":\"Reseller's shop\",\"kind\":\"CUSTOMER\"}"));
+                panel.createAccount(shop, "resaleshop", "customer-owner", "Owner-Password-1");
+                PanelProcess.Response first = panel.login("resaleshop", "Owner-Password-1").post("/api/v1/billing/orders",
+                        "{\"plan\":\"" + mini + "\",\"template\":\"busybox\"}");
+                assertEquals("PENDING", first.json().path("state").asText(), "the plan does not ask, the reseller's terms do: " + first);
 
                 // what documents print, and a tax rate
                 phone.get(base + "/admin/#/plugin/io.vessel.billing/billing-settings");
@@ -236,7 +271,7 @@ class AdminBillingIT {
                 jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Retire web']"))));
                 jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dialog-form button[type=submit]"))));
                 wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[aria-label='Retire web']"))); // its state is in a column phones hide
-                assertTrue(panel.get("/api/v1/billing/plans").json().get(0).hasNonNull("retiredAt"));
+                assertTrue(panel.get("/api/v1/billing/plans/" + web.get("id").asText()).json().hasNonNull("retiredAt"));
                 assertTrue(phone.findElements(By.cssSelector("[aria-label='Edit web']")).isEmpty(), "a retired plan is not edited");
                 List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon") && !e.contains("422")).toList();
                 assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);

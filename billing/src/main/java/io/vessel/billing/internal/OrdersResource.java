@@ -124,7 +124,7 @@ public final class OrdersResource implements ObjectOwnership {
                 }
                 List<String> usage = d.charges() == null ? List.of() : d.charges().stream().map(c -> c.meter()).toList();
                 out.add(new OfferedPlan(p.id, p.code, d.name(), p.latestVersion, d.currency(), d.period(), d.price(), d.setupFee(),
-                        d.trialDays() == null ? 0 : d.trialDays(), d.quotas(), usage, p.firstOrderApproval && first));
+                        d.trialDays() == null ? 0 : d.trialDays(), d.quotas(), usage, needsApproval(em, p) && first));
             }
             return out;
         });
@@ -163,7 +163,7 @@ public final class OrdersResource implements ObjectOwnership {
         OrderEntity order = database.inTransaction(em -> {
             PlanEntity p = onOffer(em, plan, seller);
             OrderEntity o = new OrderEntity(customer, seller, plan, p.latestVersion, body.template().strip(), hostname, caller.getName(), clock.instant());
-            if (!(p.firstOrderApproval && firstOrder(em, customer))) {
+            if (!(needsApproval(em, p) && firstOrder(em, customer))) {
                 o.state = OrderEntity.PLACED;
                 o.decidedAt = o.placedAt;
                 o.decidedBy = caller.getName();
@@ -365,6 +365,15 @@ public final class OrdersResource implements ObjectOwnership {
                     List.of(new Problem.FieldError("plan", "not a plan on offer")));
         }
         return p;
+    }
+
+    /** Whether a first order of the plan waits: the plan says so, or the provider says so for all of its reseller's customers. */
+    private static boolean needsApproval(EntityManager em, PlanEntity plan) {
+        if (plan.firstOrderApproval) {
+            return true;
+        }
+        ResellerTermsEntity terms = em.find(ResellerTermsEntity.class, plan.ownerTenant);
+        return terms != null && terms.firstOrderApproval;
     }
 
     /** A customer's first order: it has never had a subscription nor an order that was made. */

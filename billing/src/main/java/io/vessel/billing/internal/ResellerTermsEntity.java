@@ -19,6 +19,9 @@ public class ResellerTermsEntity {
     UUID tenantId;
     String wholesale;
     String oversell;
+    /** The first order of each of the reseller's customers waits for the reseller's approval, whatever the plan says. */
+    @Column(name = "first_order_approval")
+    boolean firstOrderApproval;
     @Column(name = "updated_at")
     Instant updatedAt;
 

@@ -43,14 +43,14 @@ import org.osgi.service.component.annotations.Reference;
 public final class ResellersResource {
 
     /** Body of {@code PUT}: {@code ALLOCATION} or {@code USAGE}, and ratios per resource ({@code "memoryMiB": "2.0"}). */
-    public record TermsRequest(String wholesale, Map<String, String> oversell) {
+    public record TermsRequest(String wholesale, Map<String, String> oversell, Boolean firstOrderApproval) {
     }
 
     /** One resource: what the reseller's own plans allocate it, the ratio, what it may sell, what it sold. Null: open. */
     public record Capacity(String resource, Long allocated, String ratio, Long sellable, Long sold) {
     }
 
-    public record TermsView(UUID reseller, String wholesale, Map<String, String> oversell, List<Capacity> capacity) {
+    public record TermsView(UUID reseller, String wholesale, Map<String, String> oversell, List<Capacity> capacity, boolean firstOrderApproval) {
     }
 
     private static final Set<String> WHOLESALE = Set.of(ResellerTermsEntity.ALLOCATION, ResellerTermsEntity.USAGE);
@@ -84,7 +84,7 @@ public final class ResellersResource {
         if (reseller.toString().equals(Caller.of(security).tenantId())) {
             throw new ProblemException(403, "forbidden", "Not yours to set", "A reseller's terms are set by its seller.");
         }
-        TermsRequest r = body == null ? new TermsRequest(null, null) : body;
+        TermsRequest r = body == null ? new TermsRequest(null, null, null) : body;
         List<Problem.FieldError> errors = new ArrayList<>();
         String wholesale = r.wholesale() == null ? ResellerTermsEntity.ALLOCATION : r.wholesale().strip().toUpperCase(java.util.Locale.ROOT);
         if (!WHOLESALE.contains(wholesale)) {
@@ -121,6 +121,9 @@ public final class ResellersResource {
             }
             terms.wholesale = wholesale;
             terms.oversell = Resellers.write(ratios);
+            if (r.firstOrderApproval() != null) {
+                terms.firstOrderApproval = r.firstOrderApproval();
+            }
             terms.updatedAt = clock.instant();
             if (fresh) {
                 em.persist(terms); // after its fields are set: the insert takes the state at persist
@@ -152,6 +155,7 @@ public final class ResellersResource {
         }
         Map<String, String> shown = new LinkedHashMap<>();
         ratios.forEach((k, v) -> shown.put(k, v.toPlainString()));
-        return new TermsView(reseller, terms == null ? ResellerTermsEntity.ALLOCATION : terms.wholesale, shown, capacity);
+        return new TermsView(reseller, terms == null ? ResellerTermsEntity.ALLOCATION : terms.wholesale, shown, capacity,
+                terms != null && terms.firstOrderApproval);
     }
 }

@@ -4,9 +4,9 @@
 // amounts stay the API's decimal strings.
 export async function render(container, ctx) {
   const { api, el, say, ask } = ctx;
-  const [orders, tenants, plans, revenue, dunning] = await Promise.all([api('GET', '/billing/orders?state=PENDING').catch(() => []),
+  const [orders, tenants, plans, revenue, dunning, pools] = await Promise.all([api('GET', '/billing/orders?state=PENDING').catch(() => []),
     api('GET', '/tenants').catch(() => []), api('GET', '/billing/plans').catch(() => []), api('GET', '/billing/revenue?months=12').catch(() => []),
-    api('GET', '/billing/dunning').catch(() => [])]);
+    api('GET', '/billing/dunning').catch(() => []), api('GET', '/ip-pools').catch(() => [])]);
   const names = new Map(tenants.map(t => [t.id, t.name]));
   const customer = id => names.get(id) || id;
   const redraw = () => render(container, ctx);
@@ -98,13 +98,14 @@ export async function render(container, ctx) {
   const ordering = (p, change, label) => act(api('PUT', '/billing/plans/' + p.id + '/ordering', change), label);
   const plansCard = el('div', { class: 'card', id: 'admin-plan-ordering' }, el('h2', {}, 'Ordering in the portal'),
     plans.filter(p => !p.retiredAt).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'Customers order it'),
-      el('th', {}, 'First order needs approval'))),
+      el('th', {}, 'First order needs approval'), el('th', { class: 'optional' }, 'Address from'))),
     el('tbody', {}, plans.filter(p => !p.retiredAt).map(p => el('tr', { 'data-plan': p.code }, el('td', {}, p.definition.name + ' (' + p.definition.price + ' '
       + p.definition.currency + ')'),
       el('td', {}, toggle(p.orderable, 'Customers order ' + p.code,
         on => ordering(p, { orderable: on }, p.code + (on ? ' can be ordered.' : ' is not offered for ordering.')))),
       el('td', {}, toggle(p.firstOrderApproval, 'First order of ' + p.code + ' needs approval',
-        on => ordering(p, { firstOrderApproval: on }, on ? 'First orders of ' + p.code + ' wait for approval.' : 'Orders of ' + p.code + ' are made at once.')))))))
+        on => ordering(p, { firstOrderApproval: on }, on ? 'First orders of ' + p.code + ' wait for approval.' : 'Orders of ' + p.code + ' are made at once.'))),
+      el('td', { class: 'optional' }, poolChoice(p))))))
     : el('p', { class: 'muted' }, 'No plans yet.'));
 
   // ---- revenue: one card per currency ----
@@ -124,6 +125,15 @@ export async function render(container, ctx) {
     el('div', { class: 'card' }, el('h2', {}, 'Invoices and credit notes'), filter, exports, table),
     plansCard);
   await drawInvoices();
+
+  // the pool an ordered VE's first address comes from (empty: the seller's first pool with a free address)
+  function poolChoice(p) {
+    const choice = el('select', { 'aria-label': 'Address pool of ' + p.code }, el('option', { value: '' }, 'first free pool'),
+      pools.map(pool => el('option', { value: pool.name, selected: pool.name === p.orderIpPool }, pool.name + ' (' + pool.cidr + ')')));
+    choice.addEventListener('change', () => ordering(p, { ipPool: choice.value }, 'Servers ordered on ' + p.code + ' get their address from '
+      + (choice.value || 'the first pool with a free address') + '.'));
+    return choice;
+  }
 
   function toggle(on, label, changed) {
     const box = el('input', { type: 'checkbox', checked: on, 'aria-label': label });

@@ -73,6 +73,21 @@ class BillingOrdersIT {
             JsonNode rivalSubscription = other.get("/api/v1/billing/subscriptions").json().get(0);
             assertEquals("Vetted VPS", rivalSubscription.get("planName").asText());
             assertEquals(rival, panel.get("/api/v1/ves/" + rivalSubscription.get("ve").asInt()).json().get("owner").asText(), "the VE is the customer's");
+            assertEquals("[]", panel.get("/api/v1/ves/" + rivalSubscription.get("ve").asInt() + "/ips").json().toString(), "the seller has no pool yet");
+
+            // the plan's address pool: an ordered VE gets its first address from it; another seller's pool is refused
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"shop-nat\",\"cidr\":\"10.231.41.0/24\",\"mode\":\"NAT\"}").status());
+            assertEquals("ipPool", BillingApi.put(panel, "/api/v1/billing/plans/" + vetted + "/ordering", "{\"ipPool\":\"no-such-pool\"}").json()
+                    .at("/errors/0/field").asText());
+            assertEquals("shop-nat", BillingApi.put(panel, "/api/v1/billing/plans/" + vetted + "/ordering", "{\"ipPool\":\"shop-nat\"}").json()
+                    .get("orderIpPool").asText());
+            PanelProcess.Response withAddress = other.post("/api/v1/billing/orders", "{\"plan\":\"" + vetted + "\",\"template\":\"busybox\"}");
+            assertEquals(202, withAddress.status(), "no longer a first order: " + withAddress);
+            VeLifecycleIT.awaitOperation(panel, withAddress);
+            JsonNode all = other.get("/api/v1/billing/subscriptions").json();
+            int addressed = all.get(all.size() - 1).get("ve").asInt();
+            assertTrue(panel.get("/api/v1/ves/" + addressed + "/ips").json().get(0).get("address").asText().startsWith("10.231.41."),
+                    "an address from the plan's pool");
 
             WebDriver phone = chromium(390, 844);
             try {

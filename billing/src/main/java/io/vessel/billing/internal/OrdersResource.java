@@ -308,7 +308,7 @@ public final class OrdersResource implements ObjectOwnership {
         Response made;
         try {
             made = subscriptions.subscribe(order.tenantId, order.planId, order.planVersion, null,
-                    new SubscriptionsResource.NewVe(order.template, order.hostname, null), order.placedBy);
+                    new SubscriptionsResource.NewVe(order.template, order.hostname, poolFor(order)), order.placedBy);
         } catch (ProblemException e) {
             database.run(em -> {
                 OrderEntity o = em.find(OrderEntity.class, order.id);
@@ -331,6 +331,30 @@ public final class OrdersResource implements ObjectOwnership {
         });
         LOG.info("Order made order={} tenant={} operation={}", order.id, order.tenantId, location);
         return made;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.NetworkService network;
+
+    /**
+     * The address pool the ordered VE's first address comes from: the plan's, else the seller's first pool with a
+     * free address (a plan granting no IPv4 address gets none); null when the seller has no such pool.
+     */
+    private String poolFor(OrderEntity order) {
+        io.vessel.kernel.api.NetworkService net = network;
+        return database.inTransaction(em -> {
+            PlanEntity plan = em.find(PlanEntity.class, order.planId);
+            if (plan.orderIpPool != null) {
+                return plan.orderIpPool;
+            }
+            Long ipv4 = PlanJson.read(PlansResource.version(em, plan, order.planVersion)).quotas().ipv4();
+            if (net == null || ipv4 != null && ipv4 == 0) {
+                return null;
+            }
+            boolean provider = identity.provider().id().equals(order.sellerTenant);
+            return net.pools().stream().filter(p -> p.owner() == null ? provider : p.owner().equals(order.sellerTenant.toString()))
+                    .filter(p -> p.allocated() < p.capacity()).map(io.vessel.kernel.api.IpPool::name).sorted().findFirst().orElse(null);
+        });
     }
 
     /** The subscription the order made: the newest of the tenant on that plan. */

@@ -22,6 +22,9 @@ public class PlanEntity {
     /** Whether a customer's first order of it waits for the seller's approval. */
     @Column(name = "first_order_approval")
     boolean firstOrderApproval;
+    /** The pool a VE ordered on the plan in the portal gets its address from; null: the seller's first with a free address. */
+    @Column(name = "order_ip_pool")
+    String orderIpPool;
     @Column(name = "retired_at")
     Instant retiredAt;
     @Column(name = "created_at")

@@ -57,11 +57,12 @@ public final class PlansResource implements ObjectOwnership {
 
     /** A plan at one version: who sells it, its code, the version shown and the newest, and the version's definition. */
     public record PlanView(UUID id, String code, String seller, int version, int latestVersion, Instant createdAt, Instant versionCreatedAt,
-                           String versionCreatedBy, Instant retiredAt, PlanJson.PlanRequest definition, boolean orderable, boolean firstOrderApproval) {
+                           String versionCreatedBy, Instant retiredAt, PlanJson.PlanRequest definition, boolean orderable, boolean firstOrderApproval,
+                           String orderIpPool) {
     }
 
     /** Body of {@code PUT …/ordering}: whether customers order the plan themselves, and whether a first order waits for approval. */
-    public record Ordering(Boolean orderable, Boolean firstOrderApproval) {
+    public record Ordering(Boolean orderable, Boolean firstOrderApproval, String ipPool) {
     }
 
     /** A version in a plan's history. */
@@ -234,10 +235,28 @@ public final class PlansResource implements ObjectOwnership {
             if (body != null && body.firstOrderApproval() != null) {
                 plan.firstOrderApproval = body.firstOrderApproval();
             }
+            if (body != null && body.ipPool() != null) {
+                plan.orderIpPool = body.ipPool().isBlank() ? null : sellersPool(body.ipPool().strip(), plan.ownerTenant);
+            }
             LOG.info("Plan ordering set plan={} orderable={} firstOrderApproval={} by={}", plan.code, plan.orderable, plan.firstOrderApproval,
                     caller.getName());
             return view(plan, version(em, plan, plan.latestVersion));
         });
+    }
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.NetworkService network;
+
+    /** {@code name} if it is one of the seller's address pools (the provider's own have no owner), else 422 naming {@code ipPool}. */
+    private String sellersPool(String name, UUID seller) {
+        io.vessel.kernel.api.NetworkService net = network;
+        boolean provider = identity.provider().id().equals(seller);
+        boolean ours = net != null && net.pool(name).map(p -> p.owner() == null ? provider : p.owner().equals(seller.toString())).orElse(false);
+        if (!ours) {
+            throw unprocessable("You have no address pool '" + name + "'.", List.of(new Problem.FieldError("ipPool", "one of your address pools")));
+        }
+        return name;
     }
 
     /** No new subscriptions to the plan; existing ones keep running on their versions. */
@@ -307,7 +326,7 @@ public final class PlansResource implements ObjectOwnership {
     private PlanView view(PlanEntity plan, PlanVersionEntity version) {
         String seller = owner(plan);
         return new PlanView(plan.id, plan.code, seller, version.version, plan.latestVersion, plan.createdAt, version.createdAt, version.createdBy,
-                plan.retiredAt, PlanJson.stored(version), plan.orderable, plan.firstOrderApproval);
+                plan.retiredAt, PlanJson.stored(version), plan.orderable, plan.firstOrderApproval, plan.orderIpPool);
     }
 
     /** A request that parses but cannot be used: 422, each wrong field named. */

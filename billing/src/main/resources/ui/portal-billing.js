@@ -100,7 +100,8 @@ export async function render(container, ctx) {
     dialog.showModal();
   };
 
-  const orderCard = offered ? ordering(ctx, offered, orders, () => render(container, ctx)) : '';
+  // held for what is overdue: nothing new is ordered until it is paid (the API refuses it too)
+  const orderCard = offered && !held ? ordering(ctx, offered, orders, () => render(container, ctx)) : '';
   // another plan: the prorated price as the next billing run will charge it, shown before anything changes
   const changePlan = async subscription => {
     const choices = offered.filter(p => p.id !== subscription.plan);
@@ -157,7 +158,7 @@ export async function render(container, ctx) {
         el('td', {}, s.ve != null ? el('a', { href: '#/ves/' + s.ve }, 'VE ' + s.ve) : '–'),
         el('td', {}, s.state.toLowerCase() + (s.cancelAt ? ', ends ' + new Date(s.cancelAt).toLocaleDateString() : '')),
         el('td', { class: 'optional' }, new Date(s.startedAt).toLocaleDateString()),
-        el('td', {}, offered && !s.endedAt && !s.cancelAt && s.state !== 'CANCELLED' ? el('div', { class: 'actions' },
+        el('td', {}, offered && !held && !s.endedAt && !s.cancelAt && s.state !== 'CANCELLED' ? el('div', { class: 'actions' },
           el('button', { type: 'button', 'aria-label': 'Change plan of ' + s.planName, onclick: () => changePlan(s) }, 'Plan…'),
           el('button', { type: 'button', class: 'danger', 'aria-label': 'Cancel ' + s.planName, onclick: () => cancel(s) }, 'Cancel')) : ''))))) : el('p', { class: 'muted' }, 'No subscriptions.')),
     el('div', { class: 'card' }, el('h2', {}, 'Invoices'), invoices.length ? el('table', { id: 'billing-invoices' },

@@ -58,6 +58,8 @@ class BillingDunningIT {
             assertEquals(409, resumed.status(), resumed.toString());
             assertTrue(resumed.json().get("detail").asText().contains("overdue invoice"), resumed.toString());
             assertEquals(409, late.post("/api/v1/ves/" + web + "/restart", "").status());
+            PanelProcess.Response order = late.post("/api/v1/billing/orders", "{\"plan\":\"" + plan + "\",\"template\":\"busybox\"}");
+            assertEquals(409, order.status(), "no new server before paying: " + order);
             assertEquals("SUSPENDED", state(panel, web));
 
             // paying what is due runs the VE again at once; the administrator's suspension stays

@@ -161,6 +161,7 @@ public final class OrdersResource implements ObjectOwnership {
         UUID seller = accounts.sellerOf(customer);
         String hostname = body.hostname() == null || body.hostname().isBlank() ? null : body.hostname().strip();
         OrderEntity order = database.inTransaction(em -> {
+            refuseWhileHeld(em, customer);
             PlanEntity p = onOffer(em, plan, seller);
             OrderEntity o = new OrderEntity(customer, seller, plan, p.latestVersion, body.template().strip(), hostname, caller.getName(), clock.instant());
             if (!(needsApproval(em, p) && firstOrder(em, customer))) {
@@ -269,6 +270,7 @@ public final class OrdersResource implements ObjectOwnership {
         UUID seller = accounts.sellerOf(customer);
         database.inTransaction(em -> {
             own(em, customer, subscriptionId);
+            refuseWhileHeld(em, customer);
             return onOffer(em, planId, seller);
         });
         return subscriptions.change(subscriptionId, planId, null, caller.getName());
@@ -398,6 +400,14 @@ public final class OrdersResource implements ObjectOwnership {
         }
         ResellerTermsEntity terms = em.find(ResellerTermsEntity.class, plan.ownerTenant);
         return terms != null && terms.firstOrderApproval;
+    }
+
+    /** A customer whose servers billing holds for what is overdue orders nothing and changes no plan until it has paid (409). */
+    private static void refuseWhileHeld(EntityManager em, UUID customer) {
+        AccountEntity account = em.find(AccountEntity.class, customer);
+        if (account != null && !Dunning.state(em, account).heldVes().isEmpty()) {
+            throw ProblemException.conflict("Your servers are suspended for an overdue invoice: pay what is due first (Billing page), then order.");
+        }
     }
 
     /** A customer's first order: it has never had a subscription nor an order that was made. */

@@ -304,16 +304,8 @@ final class BillingBench {
             List<Double> drawn = new ArrayList<>();
             double bytes = 0;
             for (int run = 0; run < 5; run++) {
-                org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
-                options.setBinary("/usr/bin/chromium");
-                options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800");
-                org.openqa.selenium.chrome.ChromeDriver browser = new org.openqa.selenium.chrome.ChromeDriver(
-                        new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
-                                .usingAnyFreePort().build(), options);
+                org.openqa.selenium.chrome.ChromeDriver browser = VeBench.firstVisit(panel, session, "/portal/#/plugin/io.vessel.billing/billing");
                 try {
-                    browser.get("http://127.0.0.1:" + panel.port + "/api/v1/health"); // the cookie needs a page of the origin
-                    browser.manage().addCookie(new org.openqa.selenium.Cookie("vessel_session", session));
-                    browser.get("http://127.0.0.1:" + panel.port + "/portal/#/plugin/io.vessel.billing/billing");
                     new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30))
                             .until(d -> ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return window.vesselBillingDrawnAt") != null);
                     if (browser.findElements(org.openqa.selenium.By.cssSelector("#billing-invoices tbody tr")).size() < 12) {

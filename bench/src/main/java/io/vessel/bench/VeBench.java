@@ -390,16 +390,8 @@ final class VeBench {
             List<Double> live = new ArrayList<>();
             double bytes = 0;
             for (int run = 0; run < 5; run++) {
-                org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
-                options.setBinary("/usr/bin/chromium");
-                options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800");
-                org.openqa.selenium.chrome.ChromeDriver browser = new org.openqa.selenium.chrome.ChromeDriver(
-                        new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
-                                .usingAnyFreePort().build(), options);
+                org.openqa.selenium.chrome.ChromeDriver browser = firstVisit(panel, session, "/portal/#/ves/4000");
                 try {
-                    browser.get("http://127.0.0.1:" + panel.port + "/api/v1/health"); // the cookie needs a page of the origin
-                    browser.manage().addCookie(new org.openqa.selenium.Cookie("vessel_session", session));
-                    browser.get("http://127.0.0.1:" + panel.port + "/portal/#/ves/4000");
                     org.openqa.selenium.support.ui.WebDriverWait wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
                     wait.until(d -> !d.findElements(org.openqa.selenium.By.cssSelector("h1 [data-ve-state='4000']")).isEmpty());
                     wait.until(d -> "true".equals(d.findElement(org.openqa.selenium.By.tagName("body")).getDomAttribute("data-live")));
@@ -420,6 +412,23 @@ final class VeBench {
                     new Row("portal VE page, first visit: live state (median of 5)", "ms", live.get(2), "-", 0, "<= 1000 ms"),
                     new Row("portal VE page, first visit: bytes transferred", "kB", bytes / 1000, "-", 0, "<= 300 kB"));
         }
+    }
+
+    /**
+     * A fresh headless Chromium (nothing cached: a first visit) logged in with {@code session}, opening {@code page}
+     * of the panel; the caller quits it.
+     */
+    static org.openqa.selenium.chrome.ChromeDriver firstVisit(Panel panel, String session, String page) {
+        org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800");
+        org.openqa.selenium.chrome.ChromeDriver browser = new org.openqa.selenium.chrome.ChromeDriver(
+                new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                        .usingAnyFreePort().build(), options);
+        browser.get("http://127.0.0.1:" + panel.port + "/api/v1/health"); // the cookie needs a page of the origin
+        browser.manage().addCookie(new org.openqa.selenium.Cookie("vessel_session", session));
+        browser.get("http://127.0.0.1:" + panel.port + page);
+        return browser;
     }
 
     /** Runs wrk (2 threads, 16 connections); returns requests per second and the p99 latency in ms. */

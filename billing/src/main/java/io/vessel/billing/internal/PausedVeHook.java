@@ -40,8 +40,12 @@ public final class PausedVeHook implements VeLifecycleHook {
             if (dunned) {
                 return "VE " + ve + " is held for an overdue invoice; it runs again once what is due is paid";
             }
-            return em.createQuery("select r.suspendReason from BillingProvisionedService r where r.veId = :v and r.state = :s", String.class)
-                    .setParameter("v", ve).setParameter("s", ProvisionedServiceEntity.SUSPENDED).setMaxResults(1).getResultStream().findFirst()
+            if (event.owner() == null) {
+                return null; // the provider's own VEs are never provisioned services
+            }
+            return em.createQuery("select r.suspendReason from BillingProvisionedService r where r.veId = :v and r.tenantId = :t and r.state = :s",
+                            String.class).setParameter("v", ve).setParameter("t", java.util.UUID.fromString(event.owner()))
+                    .setParameter("s", ProvisionedServiceEntity.SUSPENDED).setMaxResults(1).getResultStream().findFirst()
                     .map(reason -> "VE " + ve + " is suspended by your provider: " + reason).orElse(null);
         });
         if (why != null) {

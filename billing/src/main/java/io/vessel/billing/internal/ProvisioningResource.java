@@ -428,15 +428,26 @@ public final class ProvisioningResource {
             } else if (state == OperationState.FAILED || state == null) {
                 fail(s, "the VE was not made: " + op.map(Operation::error).orElse("its operation was lost"), "provisioning");
             }
-        } else if (ProvisionedServiceEntity.TERMINATING.equals(s.state) && s.veId != null && ves != null && ves.find(s.veId).isEmpty()) {
+        } else if (ProvisionedServiceEntity.TERMINATING.equals(s.state) && ves != null && ve(s).isEmpty()) {
             update(s, r -> r.state = ProvisionedServiceEntity.TERMINATED);
         }
         return s;
     }
 
     private boolean veIn(ProvisionedServiceEntity s, VeState... states) {
+        return ve(s).map(v -> List.of(states).contains(v.state())).orElse(false);
+    }
+
+    /**
+     * The service's VE while it is still its customer's: an id the service remembers may have been given to
+     * another tenant's VE after this one was destroyed elsewhere, and nothing here may touch that one.
+     */
+    private Optional<VirtualEnvironment> ve(ProvisionedServiceEntity s) {
         VeService kernel = ves;
-        return s.veId != null && kernel != null && kernel.find(s.veId).map(v -> List.of(states).contains(v.state())).orElse(false);
+        if (s.veId == null || s.tenantId == null || kernel == null) {
+            return Optional.empty();
+        }
+        return kernel.find(s.veId).filter(v -> s.tenantId.toString().equals(v.owner()));
     }
 
     // ---- suspend, unsuspend, terminate ------------------------------------------------------------------------
@@ -499,7 +510,7 @@ public final class ProvisioningResource {
             VeService kernel = ves;
             if (s.resumeOnUnsuspend && kernel != null && s.veId != null) {
                 try {
-                    VeState now = kernel.find(s.veId).map(VirtualEnvironment::state).orElse(null);
+                    VeState now = ve(s).map(VirtualEnvironment::state).orElse(null);
                     if (now == VeState.SUSPENDED) {
                         kernel.resume(s.veId);
                     } else if (now == VeState.STOPPED) {
@@ -562,9 +573,9 @@ public final class ProvisioningResource {
         }
         Operation operation = tracked.submit("provisioning.terminate", ve == null ? "provisioning/" + serviceId : "ve/" + ve,
                 s.tenantId == null ? null : s.tenantId.toString(), progress -> {
-                    if (ve != null && kernel.find(ve).isPresent()) {
+                    if (ve(s).isPresent()) {
                         progress.update(10, "stopping VE " + ve);
-                        if (kernel.find(ve).map(v -> v.state() == VeState.RUNNING || v.state() == VeState.SUSPENDED).orElse(false)) {
+                        if (veIn(s, VeState.RUNNING, VeState.SUSPENDED)) {
                             kernel.kill(ve);
                         }
                         progress.update(50, "destroying VE " + ve);
@@ -635,8 +646,11 @@ public final class ProvisioningResource {
                 throw PlansResource.unprocessable("The limits are not valid.", errors);
             }
             VeService kernel = ves;
-            if (kernel == null || s.veId == null) {
+            if (kernel == null) {
                 throw new ProblemException(503, "unavailable", "VEs unavailable", "The VE's limits cannot be changed on this panel now.");
+            }
+            if (ve(s).isEmpty()) {
+                throw ProblemException.conflict("Service " + s.externalId + " has no VE any more; terminate it, or order it again.");
             }
             try {
                 kernel.update(s.veId, null, SubscriptionsResource.limits(new PlanQuotas(l.memoryMiB(), l.swapMiB(), l.diskGiB(), l.cpuWeight(),
@@ -754,7 +768,7 @@ public final class ProvisioningResource {
         });
         Long diskLimit = quotas.diskGiB() == null ? null : quotas.diskGiB() * 1024;
         Long trafficLimit = quotas.trafficGiB() == null ? null : quotas.trafficGiB() * 1024;
-        if (meter == null || s.veId == null) {
+        if (meter == null || ve(s).isEmpty()) {
             return new Usage(s.externalId, from, to, null, diskLimit, null, trafficLimit, Map.of(), null);
         }
         Optional<UsageSample> base = meter.storedAtOrBefore(s.veId, from);
@@ -933,10 +947,7 @@ public final class ProvisioningResource {
             PlanEntity plan = em.find(PlanEntity.class, s.planId);
             String name = plan == null ? null : PlanJson.stored(PlansResource.version(em, plan, plan.latestVersion)).name();
             String hostname = s.hostname;
-            VeService kernel = ves;
-            if (s.veId != null && kernel != null) {
-                hostname = kernel.find(s.veId).map(VirtualEnvironment::hostname).orElse(hostname);
-            }
+            hostname = ve(s).map(VirtualEnvironment::hostname).orElse(hostname);
             return new ServiceView(s.externalId, s.clientId, s.state, s.error, s.tenantId, s.username, withPassword ? s.pendingPassword : null, s.veId,
                     hostname, plan == null ? null : plan.code, name, s.suspendReason, s.operationId, s.createdAt, s.updatedAt);
         });

@@ -141,20 +141,7 @@ public final class IdentityManager implements IdentityService {
             throw LoginRefused.wrongCredentials();
         }
         AccountEntity entity = account.get();
-        Optional<String> suspended = tenancy.suspension(entity.tenantId());
-        if (suspended.isPresent()) {
-            audit.security("login.failed", entity.id(), entity.username(), entity.tenantId(), source, 403, "tenant suspended");
-            throw LoginRefused.suspended(suspended.get());
-        }
-        if (entity.totpEnabled()) {
-            if (totp == null || totp.isBlank()) {
-                throw LoginRefused.totpRequired();
-            }
-            if (!twoFactor.verifyAtLogin(entity.id(), totp, source)) {
-                refuse(username, source, entity, "wrong two-factor code");
-                throw LoginRefused.totpWrong();
-            }
-        }
+        admit(entity, totp, source, "");
         throttle.succeeded(username, source);
         String token = newSecret();
         Account loggedIn = startSession(entity.id(), null, token, sourceIp);
@@ -170,9 +157,19 @@ public final class IdentityManager implements IdentityService {
     Login loginByLink(UUID accountId, String totp, String sourceIp, String issuedBy) {
         String source = sourceIp == null ? "unknown" : sourceIp;
         AccountEntity entity = entity(accountId).orElseThrow(LoginRefused::wrongCredentials);
+        admit(entity, totp, source, " (login link)");
+        String token = newSecret();
+        Account loggedIn = startSession(entity.id(), null, token, sourceIp);
+        audit.security("login.link", entity.id(), entity.username(), entity.tenantId(), source, 200, "link made by " + issuedBy);
+        LOG.info("Login by link username={} ip={} issuedBy={}", entity.username(), source, issuedBy);
+        return new Login(loggedIn, token);
+    }
+
+    /** What every way of logging in checks once the account is known: its tenant not suspended, its second factor given. */
+    private void admit(AccountEntity entity, String totp, String source, String how) {
         Optional<String> suspended = tenancy.suspension(entity.tenantId());
         if (suspended.isPresent()) {
-            audit.security("login.failed", entity.id(), entity.username(), entity.tenantId(), source, 403, "tenant suspended (login link)");
+            audit.security("login.failed", entity.id(), entity.username(), entity.tenantId(), source, 403, "tenant suspended" + how);
             throw LoginRefused.suspended(suspended.get());
         }
         if (entity.totpEnabled()) {
@@ -180,15 +177,10 @@ public final class IdentityManager implements IdentityService {
                 throw LoginRefused.totpRequired();
             }
             if (!twoFactor.verifyAtLogin(entity.id(), totp, source)) {
-                refuse(entity.username(), source, entity, "wrong two-factor code (login link)");
+                refuse(entity.username(), source, entity, "wrong two-factor code" + how);
                 throw LoginRefused.totpWrong();
             }
         }
-        String token = newSecret();
-        Account loggedIn = startSession(entity.id(), null, token, sourceIp);
-        audit.security("login.link", entity.id(), entity.username(), entity.tenantId(), source, 200, "link made by " + issuedBy);
-        LOG.info("Login by link username={} ip={} issuedBy={}", entity.username(), source, issuedBy);
-        return new Login(loggedIn, token);
     }
 
     private void refuse(String username, String source, AccountEntity account, String why) {

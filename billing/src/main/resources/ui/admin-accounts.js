@@ -64,6 +64,17 @@ export async function render(container, ctx) {
     field('subscribe-hostname', 'Its hostname', el('input', { id: 'subscribe-hostname' })),
     el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', disabled: !planOptions.length }, 'Subscribe')));
 
+    // the upcoming invoice issued now (not at the period's end): what is due and the period's usage so far; the
+    // rest of the period is later priced on top of it. The operation is waited for.
+    const billNow = async () => {
+      try {
+        const op = await api('POST', '/billing/runs?tenant=' + tenant + '&usageSoFar=true');
+        let state = op.state;
+        for (let i = 0; i < 60 && !['SUCCEEDED', 'FAILED'].includes(state); i++) state = (await api('GET', '/operations/' + op.id + '?wait=5')).state;
+        say(state === 'SUCCEEDED' ? 'Invoiced what was due; the customer is told of new invoices.' : 'The invoicing did not finish: ' + state + '.');
+        await again();
+      } catch (e) { say(e.message); }
+    };
     const topUp = () => ask('Top up the balance of ' + name, [['amount', 'Amount (' + account.currency + ')', 'text', { inputmode: 'decimal' }],
       ['method', 'Received by', 'select', { options: [['BANK_TRANSFER', 'bank transfer'], ['CASH', 'cash'], ['CARD', 'card'], ['OTHER', 'other']] }],
       ['reference', 'Reference', 'text', { required: false }]], 'Record top-up')
@@ -84,7 +95,8 @@ export async function render(container, ctx) {
           el('div', {}, el('strong', {}, 'Dunning'), el('div', {}, account.dunningStep ? 'step ' + account.dunningStep + ' since '
             + new Date(account.overdueSince).toLocaleDateString() : 'nothing overdue')),
           el('div', {}, el('strong', {}, 'Period'), el('div', {}, 'from day ' + account.anchorDay + ' (' + account.timeZone + ')'))),
-        el('div', { class: 'actions' }, el('button', { type: 'button', class: 'primary', id: 'account-top-up', onclick: topUp }, 'Top up balance…'))),
+        el('div', { class: 'actions' }, el('button', { type: 'button', class: 'primary', id: 'account-top-up', onclick: topUp }, 'Top up balance…'),
+          account.externalBilling ? '' : el('button', { type: 'button', id: 'account-bill-now', onclick: billNow }, 'Issue the upcoming invoice now'))),
       el('div', { class: 'card' }, el('h2', {}, 'Subscriptions'),
         subscriptions.length ? el('table', { id: 'account-subscriptions' }, el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'State'),
           el('th', { class: 'optional' }, 'VE'), el('th', { class: 'optional' }, 'Since'), el('th', {}, 'Actions'))), el('tbody', {}, subscriptionRows))

@@ -3,7 +3,7 @@
 // cancel), invoices (viewed in the page, as PDF), payments, spending limit. Served from the billing bundle as a UI
 // contribution; amounts stay the API's decimal strings (never parsed into floating point).
 export async function render(container, ctx) {
-  const { api, el, say, form, me, onLeave } = ctx;
+  const { api, el, say, form, me, onLeave, size } = ctx;
   const tenant = me.tenant.id;
   let account;
   try {
@@ -100,6 +100,22 @@ export async function render(container, ctx) {
     dialog.showModal();
   };
 
+  // what each plan grants beside what its server uses: memory and disk from the VE's latest sample, traffic from
+  // this period's cost when the plan meters it
+  const veUsage = new Map(await Promise.all(subscriptions.filter(s => s.ve != null && !s.endedAt)
+    .map(s => api('GET', '/ves/' + s.ve).then(v => [s.ve, v.usage], () => [s.ve, null]))));
+  const grants = s => {
+    const q = s.quotas || {};
+    const used = veUsage.get(s.ve) || null;
+    const traffic = cost && cost.lines.find(l => l.ve === s.ve && l.meter === 'network.egress.gib');
+    const parts = [];
+    if (q.memoryMiB != null) parts.push('Memory ' + (used && used.memoryBytes != null ? size(used.memoryBytes) + ' of ' : '') + size(q.memoryMiB * 1048576));
+    if (q.diskGiB != null) parts.push('Disk ' + (used && used.diskBytes != null ? size(used.diskBytes) + ' of ' : '') + size(q.diskGiB * 1073741824));
+    if (q.cpuCapPercent != null) parts.push('CPU ' + q.cpuCapPercent + ' % of a core');
+    if (q.trafficGiB != null) parts.push('Traffic ' + (traffic ? traffic.used + ' of ' : '') + q.trafficGiB + ' GiB a month');
+    if (q.ipv4 != null) parts.push(q.ipv4 + ' IPv4');
+    return parts.length ? el('div', { class: 'muted', 'data-quotas': s.id }, parts.join(' · ')) : '';
+  };
   // held for what is overdue: nothing new is ordered until it is paid (the API refuses it too)
   const orderCard = offered && !held ? ordering(ctx, offered, orders, () => render(container, ctx)) : '';
   // another plan: the prorated price as the next billing run will charge it, shown before anything changes
@@ -154,7 +170,7 @@ export async function render(container, ctx) {
     el('div', { class: 'card' }, el('h2', {}, 'Subscriptions'), subscriptions.length ? el('table', { id: 'billing-subscriptions' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Plan'), el('th', {}, 'Server'), el('th', {}, 'State'), el('th', { class: 'optional' }, 'Since'),
         el('th', {}, 'Change'))),
-      el('tbody', {}, subscriptions.map(s => el('tr', { 'data-subscription': s.id }, el('td', {}, s.planName),
+      el('tbody', {}, subscriptions.map(s => el('tr', { 'data-subscription': s.id }, el('td', {}, s.planName, grants(s)),
         el('td', {}, s.ve != null ? el('a', { href: '#/ves/' + s.ve }, 'VE ' + s.ve) : '–'),
         el('td', {}, s.state.toLowerCase() + (s.cancelAt ? ', ends ' + new Date(s.cancelAt).toLocaleDateString() : '')),
         el('td', { class: 'optional' }, new Date(s.startedAt).toLocaleDateString()),

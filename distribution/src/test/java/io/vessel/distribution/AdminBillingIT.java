@@ -216,6 +216,14 @@ class AdminBillingIT {
                 phone.findElement(By.cssSelector("#dialog-form input[name=reason]")).sendKeys("asked back");
                 jsClick(phone, phone.findElement(By.cssSelector("#dialog-form button[type=submit]")));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("account-payments"), "refunded 20.00"));
+                // the upcoming invoice issued now rather than at the period's end: the rest of this month's price (the
+                // subscription began today), paid at once from the balance
+                jsClick(phone, phone.findElement(By.id("account-bill-now")));
+                PanelProcess.poll(Duration.ofSeconds(30), () -> panel.get("/api/v1/billing/invoices?tenant=" + bakery).json().size() == 1, "an invoice");
+                JsonNode issued = panel.get("/api/v1/billing/invoices?tenant=" + bakery).json().get(0);
+                assertEquals("0.00", issued.get("amountDue").asText(), "paid from the balance: " + issued);
+                String left = new java.math.BigDecimal("30.00").subtract(new java.math.BigDecimal(issued.get("total").asText())).toPlainString();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("account-balance"), left + " EUR"));
 
                 // a reseller's terms: billed for its customers' usage, and its customers' first orders wait for it
                 String reseller = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Resale Ltd\",\"kind\":\"RESELLER\"}"));

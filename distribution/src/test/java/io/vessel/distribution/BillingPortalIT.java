@@ -41,7 +41,7 @@ class BillingPortalIT {
             int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"shop\",\"owner\":\"" + customer + "\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"shop\",\"name\":\"Shop VPS\",\"currency\":\"EUR\","
-                    + "\"period\":\"MONTH\",\"price\":\"10.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"price\":{\"model\":\"perUnit\","
+                    + "\"period\":\"MONTH\",\"price\":\"10.00\",\"quotas\":{\"memoryMiB\":1024,\"trafficGiB\":50,\"trafficPolicy\":\"BILL\"},\"charges\":[{\"meter\":\"cpu.seconds\",\"price\":{\"model\":\"perUnit\","
                     + "\"unitPrice\":\"0.10\"}}]}"));
             assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\",\"ve\":" + ve + "}")
                     .status());
@@ -60,6 +60,9 @@ class BillingPortalIT {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "open"));
                 assertEquals("0.00 EUR", phone.findElement(By.id("billing-balance")).getText());
                 assertTrue(phone.findElement(By.id("billing-subscriptions")).getText().contains("Shop VPS"));
+                // what the plan grants beside what the server uses now
+                String grants = phone.findElement(By.cssSelector("#billing-subscriptions [data-quotas]")).getText();
+                assertTrue(grants.matches("Memory ([0-9.]+ [KMG]?i?B of )?1\\.0 GiB · Traffic 50 GiB a month"), grants);
                 AdminPanelIT.assertFitsAndLabelled(phone, "billing page");
                 screenshot(phone, "portal-billing");
                 click(wait, By.cssSelector("[aria-label='Show invoice " + numbers.get(0) + "']"));

@@ -158,6 +158,54 @@ class BillingUsageIT {
     }
 
     /**
+     * The upcoming invoice issued now, twice in one period (an administrator invoicing a customer at once): the second
+     * part is priced on top of the first, so the included units count once per period, not once per invoice.
+     */
+    @Test
+    void usageInvoicedInPartsCountsIncludedUnitsOncePerPeriod() throws Exception {
+        Path work = PanelProcess.passableWorkDir("vessel-usage-parts");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.accounting.interval = 2\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"parts\",\"name\":\"Parts\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"1.00\",\"charges\":[{\"meter\":\"cpu.seconds\",\"included\":\"2\","
+                    + "\"price\":{\"model\":\"perUnit\",\"unitPrice\":\"1.00\"}}]}"));
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"In parts\",\"kind\":\"CUSTOMER\"}"));
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"parts\",\"owner\":\"" + customer + "\"}");
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\",\"ve\":" + ve + "}")
+                    .status());
+
+            burnUntilUsed(panel, ve, 1.0);
+            JsonNode first = usageLine(panel, customer);
+            burnUntilUsed(panel, ve, 3.2);
+            JsonNode second = usageLine(panel, customer);
+            BigDecimal q1 = new BigDecimal(first.get("quantity").asText());
+            BigDecimal q2 = new BigDecimal(second.get("quantity").asText());
+            BigDecimal included = new BigDecimal("2");
+            BigDecimal firstExpected = q1.subtract(included).max(BigDecimal.ZERO).setScale(2, java.math.RoundingMode.HALF_UP);
+            BigDecimal bothExpected = q1.add(q2).subtract(included).max(BigDecimal.ZERO).setScale(2, java.math.RoundingMode.HALF_UP);
+            assertEquals(firstExpected.toPlainString(), first.get("amount").asText(), first.toString());
+            assertEquals(bothExpected.subtract(firstExpected).toPlainString(), second.get("amount").asText(), "priced on top of the first part: " + second);
+            assertTrue(second.get("description").asText().contains("on top of"), second.toString());
+        } finally {
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    /** Issues the customer's upcoming invoice now (with its usage so far) and answers the newest document's CPU line. */
+    private static JsonNode usageLine(PanelProcess panel, String customer) {
+        VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/billing/runs?tenant=" + customer + "&usageSoFar=true", ""));
+        JsonNode documents = panel.get("/api/v1/billing/invoices?tenant=" + customer).json();
+        JsonNode newest = panel.get("/api/v1/billing/invoices/" + documents.get(documents.size() - 1).get("id").asText()).json();
+        for (JsonNode line : newest.get("lines")) {
+            if (line.get("kind").asText().equals("usage")) {
+                return line;
+            }
+        }
+        throw new AssertionError("no usage line in " + newest);
+    }
+
+    /**
      * Burns CPU in half-second bursts until the stored counter says {@code seconds} were used: a busy VE on a loaded
      * machine gets less CPU than wall-clock time, so burning "4.6 s" by the clock may not reach the 80 % mark.
      */

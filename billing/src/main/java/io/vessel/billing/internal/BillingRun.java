@@ -126,6 +126,14 @@ public final class BillingRun implements ScheduledTask {
      * again one account at a time, so one broken account holds up nobody else.
      */
     Result run(Predicate<UUID> visible, UUID runId, Progress progress) {
+        return run(visible, runId, progress, false);
+    }
+
+    /**
+     * A run; with {@code usageSoFar}, the metered usage of the period so far is invoiced now too (an administrator
+     * invoicing a customer at once), and the rest of the period is later priced on top of it.
+     */
+    Result run(Predicate<UUID> visible, UUID runId, Progress progress, boolean usageSoFar) {
         List<String> documents = new ArrayList<>();
         List<UUID> failed = new ArrayList<>();
         try {
@@ -141,12 +149,12 @@ public final class BillingRun implements ScheduledTask {
             for (int from = 0; from < tenants.size(); from += size) {
                 List<UUID> chunk = tenants.subList(from, Math.min(tenants.size(), from + size));
                 try {
-                    documents.addAll(database.inTransaction(em -> bill(em, chunk, runId)));
+                    documents.addAll(database.inTransaction(em -> bill(em, chunk, runId, usageSoFar)));
                 } catch (RuntimeException e) {
                     LOG.warn("Billing a chunk of accounts failed, billing them one at a time accounts={}: {}", chunk.size(), e.toString());
                     for (UUID tenant : chunk) {
                         try {
-                            billAccount(tenant, runId).ifPresent(documents::add);
+                            billAccount(tenant, runId, usageSoFar).ifPresent(documents::add);
                         } catch (RuntimeException single) {
                             // its document waits for the next run; the others are billed
                             LOG.warn("Billing an account failed, its document waits for the next run tenant={}: {}", tenant,
@@ -189,9 +197,13 @@ public final class BillingRun implements ScheduledTask {
 
     /** Bills one account; the number of the document made, if anything was due. Retried once when two runs raced for a new series. */
     Optional<String> billAccount(UUID tenant, UUID runId) {
+        return billAccount(tenant, runId, false);
+    }
+
+    private Optional<String> billAccount(UUID tenant, UUID runId, boolean usageSoFar) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return database.inTransaction(em -> bill(em, List.of(tenant), runId)).stream().findFirst();
+                return database.inTransaction(em -> bill(em, List.of(tenant), runId, usageSoFar)).stream().findFirst();
             } catch (PersistenceException e) {
                 if (attempt >= 3) {
                     throw e;
@@ -225,7 +237,7 @@ public final class BillingRun implements ScheduledTask {
                     Optional<Draft> draft;
                     String currency = account.currency;
                     try {
-                        draft = draft(em, account, subscriptions, at, new HashMap<>(), usage, held);
+                        draft = draft(em, account, subscriptions, at, new HashMap<>(), usage, held, false);
                     } catch (TaxEngines.TaxUndecided e) {
                         throw new io.vessel.web.api.ProblemException(502, "tax-engine", "Tax engine failed", "The tax of the next invoice cannot be"
                                 + " decided now: " + e.getMessage() + ".");
@@ -256,7 +268,7 @@ public final class BillingRun implements ScheduledTask {
     }
 
     /** Bills the accounts of {@code tenants} in the caller's transaction; answers the numbers of the documents made. */
-    private List<String> bill(EntityManager em, List<UUID> tenants, UUID runId) {
+    private List<String> bill(EntityManager em, List<UUID> tenants, UUID runId, boolean usageSoFar) {
         Instant now = clock.instant();
         List<AccountEntity> accounts = em.createQuery("select a from BillingAccount a where a.tenantId in :ids order by a.createdAt, a.tenantId", AccountEntity.class)
                 .setParameter("ids", tenants).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
@@ -290,7 +302,7 @@ public final class BillingRun implements ScheduledTask {
             if (account.externalBilling) {
                 continue; // an external billing system invoices it: its usage is only metered, and reported through provisioning
             }
-            draft(em, account, subscriptions.getOrDefault(account.tenantId, List.of()), now, taxes, samples, held).ifPresent(drafts::add);
+            draft(em, account, subscriptions.getOrDefault(account.tenantId, List.of()), now, taxes, samples, held, usageSoFar).ifPresent(drafts::add);
         }
         // numbers: one block per series for the whole chunk (gapless: the chunk commits or rolls back whole)
         Map<String, List<Draft>> bySeries = new java.util.LinkedHashMap<>();
@@ -340,7 +352,7 @@ public final class BillingRun implements ScheduledTask {
      * within included units or a free tier, a free plan): no document of nothing, and what it covered is done with.
      */
     private Optional<Draft> draft(EntityManager em, AccountEntity account, List<SubscriptionEntity> subscriptions, Instant now,
-                                  Map<String, Taxes.Treatment> taxes, UsageService usage, HeldTimes held) {
+                                  Map<String, Taxes.Treatment> taxes, UsageService usage, HeldTimes held, boolean usageSoFar) {
         UUID tenant = account.tenantId;
         UUID invoiceId = UUID.randomUUID();
         List<InvoiceLineEntity> lines = new ArrayList<>();
@@ -359,7 +371,9 @@ public final class BillingRun implements ScheduledTask {
             if (s.veId == null && reseller(tenant) && wholesaleByUsage(em, tenant)) {
                 charges.addAll(UsageCharges.dueAcross(em, usage, s, plan, cutoff, resellerVes(tenant)));
             } else {
-                charges.addAll(UsageCharges.due(em, usage, s, plan, cutoff));
+                // so far: up to now, unless the subscription ended before (its usage stops there)
+                charges.addAll(UsageCharges.due(em, usage, s, plan, usageSoFar && !(s.endedAt != null && s.endedAt.isBefore(now)) ? now : cutoff,
+                        AccountsResource.calendar(account)));
             }
             for (RecurringCharges.Charge c : charges) {
                 lines.add(new InvoiceLineEntity(invoiceId, lines.size() + 1, c.kind(), c.description(), s.id, c.quantity(), c.unitPrice(), c.amount(),

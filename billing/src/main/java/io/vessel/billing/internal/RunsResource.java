@@ -63,17 +63,35 @@ public final class RunsResource implements ObjectOwnership {
         this.operations = operations;
     }
 
-    /** Bills the caller's customers (what is due; what was billed is never billed again), as a tracked operation. */
+    /**
+     * Bills the caller's customers (what is due; what was billed is never billed again), as a tracked operation;
+     * with {@code tenant}, that one customer only (an administrator invoicing a customer now rather than at the next
+     * hourly run, e.g. after ending its subscription), and with {@code usageSoFar} also the metered usage of the
+     * current period so far (the upcoming invoice, issued now; the rest of the period is priced on top of it).
+     */
     @POST
     @RequiresPermission(AccountsResource.MANAGE)
-    public Response startRun(@Context SecurityContext security) {
+    public Response startRun(@QueryParam("tenant") String tenant, @QueryParam("usageSoFar") boolean usageSoFar, @Context SecurityContext security) {
         Caller caller = Caller.of(security);
         Predicate<UUID> customers = AccountsResource.customersOf(caller);
+        if (tenant != null) {
+            UUID only;
+            try {
+                only = UUID.fromString(tenant.strip());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest("tenant is a customer's id.");
+            }
+            if (!customers.test(only)) {
+                throw ProblemException.notFound("There is no customer " + tenant + " of yours.");
+            }
+            customers = only::equals;
+        }
+        Predicate<UUID> billed = customers;
         UUID id = run.record(UUID.fromString(caller.tenantId()), caller.getName());
         Operation operation = operations.submit("billing.run", "billing-run/" + id, caller.tenantId(), progress -> {
             progress.update(1, "finding the accounts to bill");
-            BillingRun.Result result = run.run(customers, id, (done, of) -> progress.update(Math.max(1, Math.min(99, 100 * done / Math.max(1, of))),
-                    "billed " + done + " of " + of + " accounts"));
+            BillingRun.Result result = run.run(billed, id, (done, of) -> progress.update(Math.max(1, Math.min(99, 100 * done / Math.max(1, of))),
+                    "billed " + done + " of " + of + " accounts"), usageSoFar && tenant != null);
             progress.update(100, result.documents().size() + " documents issued" + (result.failed().isEmpty() ? ""
                     : ", " + result.failed().size() + " accounts wait for the next run"));
             return "/api/v1/billing/runs/" + id;

@@ -64,9 +64,13 @@ public final class SubscriptionsResource implements ObjectOwnership {
     public record Cancellation(String when) {
     }
 
-    /** A subscription; {@code ve} is the VE whose metered usage its plan charges, if any. */
+    /**
+     * A subscription; {@code ve} is the VE whose metered usage its plan charges, if any; {@code quotas} what its plan
+     * version grants (for showing beside what is used).
+     */
     public record SubscriptionView(UUID id, UUID tenant, UUID plan, String planCode, int planVersion, String planName, String state,
-                                   Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, String createdBy, Integer ve) {
+                                   Instant startedAt, Instant trialEndsAt, Instant cancelAt, Instant endedAt, String createdBy, Integer ve,
+                                   PlanJson.Quotas quotas) {
     }
 
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
@@ -395,12 +399,14 @@ public final class SubscriptionsResource implements ObjectOwnership {
 
     private SubscriptionView view(jakarta.persistence.EntityManager em, SubscriptionEntity s) {
         PlanEntity plan = em.find(PlanEntity.class, s.planId);
-        PlanDefinition d = PlanJson.read(PlansResource.version(em, plan, s.planVersion));
+        PlanVersionEntity version = PlansResource.version(em, plan, s.planVersion);
+        PlanDefinition d = PlanJson.read(version);
         Instant now = clock.instant();
         String state = PAUSED.equals(s.state) || RESUMED.equals(s.state) ? s.state : s.endedAt != null || s.cancelAt != null && !now.isBefore(s.cancelAt) ? "CANCELLED"
                 : s.trialEndsAt != null && now.isBefore(s.trialEndsAt) ? "TRIAL" : "ACTIVE";
         return new SubscriptionView(s.id, s.tenantId, s.planId, plan.code, s.planVersion, d.name(), state, s.startedAt, s.trialEndsAt, s.cancelAt,
-                s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy, s.veId);
+                s.endedAt != null ? s.endedAt : s.cancelAt != null && !now.isBefore(s.cancelAt) ? s.cancelAt : null, s.createdBy, s.veId,
+                PlanJson.stored(version).quotas());
     }
 
     private static UUID uuid(String field, String text) {

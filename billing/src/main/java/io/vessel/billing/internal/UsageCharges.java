@@ -118,6 +118,16 @@ final class UsageCharges {
     }
 
     static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff) {
+        return due(em, usage, s, plan, cutoff, null);
+    }
+
+    /**
+     * The usage lines of a subscription up to {@code cutoff}. With {@code calendar}, a period may be invoiced in parts
+     * (up to a cutoff inside it, then the rest): each part is priced on top of what the period had already invoiced
+     * — cost(before + part) − cost(before) — so tiers and included units count once per period.
+     */
+    static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff,
+                                             io.vessel.billing.api.BillingCalendar calendar) {
         List<RecurringCharges.Charge> charges = new ArrayList<>();
         if (usage == null || s.veId == null) {
             return charges;
@@ -140,10 +150,20 @@ final class UsageCharges {
             Instant from = mark.sampleAt;
             mark.sampleAt = sample.at();
             mark.counter = BigDecimal.valueOf(counter.value().apply(sample));
+            BigDecimal before = BigDecimal.ZERO;
+            if (calendar != null) {
+                // the period this part ends in (a watermark's start may lie long before, e.g. a VE sampled before it was billed)
+                io.vessel.billing.api.BillingCalendar.Period period = calendar.containing(sample.at(), io.vessel.billing.api.BillingPeriod.MONTH);
+                before = period.start().equals(mark.periodStart) ? mark.periodQuantity : BigDecimal.ZERO;
+                boolean partOfPeriod = cutoff.isBefore(period.end()); // the cutoff lies inside it: the rest comes later
+                mark.periodStart = partOfPeriod ? period.start() : null;
+                mark.periodQuantity = partOfPeriod ? before.add(quantity) : BigDecimal.ZERO;
+            }
             if (quantity.signum() == 0) {
                 continue;
             }
-            charges.add(line(charge, counter.description(), plan, quantity, from, sample.at()));
+            charges.add(before.signum() == 0 ? line(charge, counter.description(), plan, quantity, from, sample.at())
+                    : lineOnTop(charge, counter.description(), plan, before, quantity, from, sample.at()));
         }
         return charges;
     }
@@ -202,6 +222,15 @@ final class UsageCharges {
     /** What {@code quantity} of a meter costs once its included units are taken off, rounded to the currency. */
     static BigDecimal amount(MeterCharge charge, PlanDefinition plan, BigDecimal quantity) {
         return new Money(cost(charge, quantity), plan.currency()).rounded(RoundingMode.HALF_UP).amount();
+    }
+
+    /** The line for {@code quantity} more of a meter in a period that had {@code before} invoiced already. */
+    static RecurringCharges.Charge lineOnTop(MeterCharge charge, String description, PlanDefinition plan, BigDecimal before, BigDecimal quantity,
+                                             Instant from, Instant to) {
+        BigDecimal amount = amount(charge, plan, before.add(quantity)).subtract(amount(charge, plan, before));
+        BigDecimal unitPrice = amount.divide(quantity, 6, RoundingMode.HALF_UP);
+        return new RecurringCharges.Charge("usage", description + ", on top of " + before.stripTrailingZeros().toPlainString()
+                + " invoiced this period", quantity.stripTrailingZeros(), unitPrice, amount, from, to);
     }
 
     /**

@@ -24,6 +24,11 @@ public class UsageMarkEntity {
     @Column(name = "sample_at")
     Instant sampleAt;
     BigDecimal counter;
+    /** The usage period whose part up to {@link #sampleAt} was invoiced early, and how much of it (in the meter's unit). */
+    @Column(name = "period_start")
+    Instant periodStart;
+    @Column(name = "period_quantity")
+    BigDecimal periodQuantity = BigDecimal.ZERO;
 
     protected UsageMarkEntity() {
     }

@@ -1,0 +1,260 @@
+package io.vessel.backup.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vessel.backup.api.BackupTarget;
+import io.vessel.backup.api.Snapshot;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Drives the {@code restic} command (Debian's 0.14) as the kernel layer drives runc: one process per call, the
+ * repository password in its environment (never on a command line, which every user of the host can read), a
+ * bounded cache directory of its own per repository, and a time limit after which the process is killed.
+ *
+ * <p>What 0.14 offers as JSON — {@code backup --json} (status and summary lines), {@code snapshots --json},
+ * {@code stats --json} — is parsed; everything else it prints is text for the logs, never a basis for decisions.
+ * Its exit codes: 0 done, 3 a backup that could not read some files (the snapshot exists but is incomplete),
+ * anything else failed. A locked repository has no exit code of its own, which is why callers serialize every
+ * operation on a repository themselves instead of relying on restic's locks.
+ */
+final class Restic {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lines of restic's error output kept for the message of a failure. */
+    private static final int TAIL = 20;
+
+    /** What a backup did, from restic's summary line. */
+    record Summary(String snapshotId, long filesNew, long filesChanged, long filesUnmodified, long dataAdded, long totalFiles, long totalBytes,
+                   Duration took, boolean complete) {
+    }
+
+    /** How far a backup is, from restic's status lines. */
+    record Progress(double fraction, long totalFiles, long filesDone, long totalBytes, long bytesDone, Long secondsRemaining) {
+    }
+
+    /** restic failed: its exit status and the end of what it said. */
+    static final class ResticException extends IOException {
+        private static final long serialVersionUID = 1L;
+        final int exit;
+
+        ResticException(String what, int exit, String said) {
+            super(what + " failed (restic exit " + exit + ")" + (said.isBlank() ? "" : ": " + said.strip()));
+            this.exit = exit;
+        }
+    }
+
+    private final String binary;
+    private final Path caches;
+    private final Duration limit;
+
+    /**
+     * @param caches a directory of restic caches, one per repository below it (restic keeps its index there; a
+     *               lost cache is rebuilt, so it is not backed up)
+     */
+    Restic(String binary, Path caches, Duration limit) {
+        this.binary = binary;
+        this.caches = caches;
+        this.limit = limit;
+    }
+
+    /** Makes a repository (format 2: compressed) protected by {@code password}. */
+    void init(BackupTarget.Repository repository, String password) throws IOException {
+        run("init", repository, password, List.of("init", "--repository-version", "2"), line -> { });
+    }
+
+    /**
+     * Adds a second key (the provider's recovery key): whoever holds either password opens the repository, so a
+     * tenant's backups can be restored with plain restic when the panel and its master key are lost.
+     */
+    void addKey(BackupTarget.Repository repository, String password, String newPassword) throws IOException {
+        Path file = Files.createTempFile(caches, "key-", ".txt", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(file, newPassword);
+            run("key add", repository, password, List.of("key", "add", "--new-password-file", file.toString()), line -> { });
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * Backs {@code source} up (a directory; restic records the path it is given, so callers give a stable one) and
+     * answers restic's summary. A source that could not be read in part still makes a snapshot, marked incomplete.
+     */
+    Summary backup(BackupTarget.Repository repository, String password, Path source, String host, List<String> tags, Consumer<Progress> progress)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host, "--compression", "auto", "--one-file-system"));
+        for (String tag : tags) {
+            args.add("--tag");
+            args.add(tag);
+        }
+        args.add(source.toString());
+        Summary[] summary = new Summary[1];
+        int exit = run("backup", repository, password, args, line -> {
+            JsonNode message = parse(line);
+            switch (message.path("message_type").asText()) {
+                case "status" -> progress.accept(new Progress(message.path("percent_done").asDouble(), message.path("total_files").asLong(),
+                        message.path("files_done").asLong(), message.path("total_bytes").asLong(), message.path("bytes_done").asLong(),
+                        message.has("seconds_remaining") ? message.get("seconds_remaining").asLong() : null));
+                case "summary" -> summary[0] = new Summary(message.path("snapshot_id").asText(), message.path("files_new").asLong(),
+                        message.path("files_changed").asLong(), message.path("files_unmodified").asLong(), message.path("data_added").asLong(),
+                        message.path("total_files_processed").asLong(), message.path("total_bytes_processed").asLong(),
+                        Duration.ofMillis(Math.round(message.path("total_duration").asDouble() * 1000)), true);
+                default -> { }
+            }
+        }, 3);
+        if (summary[0] == null) {
+            throw new ResticException("backup of " + source, exit, "no summary");
+        }
+        // 0.14's summary names the snapshot by its short id; the full one is what every later call should use
+        Summary s = summary[0];
+        String id = fullId(repository, password, s.snapshotId());
+        return new Summary(id, s.filesNew(), s.filesChanged(), s.filesUnmodified(), s.dataAdded(), s.totalFiles(), s.totalBytes(), s.took(), exit != 3);
+    }
+
+    private String fullId(BackupTarget.Repository repository, String password, String shortId) throws IOException {
+        if (shortId.length() == 64) {
+            return shortId;
+        }
+        StringBuilder out = new StringBuilder();
+        run("snapshots", repository, password, List.of("snapshots", "--json", shortId), out::append);
+        JsonNode found = parse(out.toString());
+        if (found.size() != 1) {
+            throw new ResticException("finding snapshot " + shortId, 0, "it is not in the repository");
+        }
+        return found.get(0).path("id").asText();
+    }
+
+    /** The repository's snapshots with all of {@code tags} (none: all), oldest first. */
+    List<Snapshot> snapshots(BackupTarget.Repository repository, String password, List<String> tags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("snapshots", "--json"));
+        if (!tags.isEmpty()) {
+            args.add("--tag");
+            args.add(String.join(",", tags)); // one --tag with a comma list: snapshots with all of them
+        }
+        StringBuilder out = new StringBuilder();
+        run("snapshots", repository, password, args, out::append);
+        List<Snapshot> snapshots = new ArrayList<>();
+        for (JsonNode s : parse(out.toString())) {
+            snapshots.add(new Snapshot(s.path("id").asText(), Instant.parse(s.path("time").asText()), s.path("hostname").asText(),
+                    strings(s.path("paths")), strings(s.path("tags"))));
+        }
+        return snapshots;
+    }
+
+    /** Bytes the repository's packs take, as restic counts them ({@code stats --mode raw-data}). */
+    long storedBytes(BackupTarget.Repository repository, String password) throws IOException {
+        StringBuilder out = new StringBuilder();
+        run("stats", repository, password, List.of("stats", "--json", "--mode", "raw-data"), out::append);
+        return parse(out.toString()).path("total_size").asLong();
+    }
+
+    /** Forgets snapshots and reclaims the space only they held (prune: an exclusive lock on the repository meanwhile). */
+    void forget(BackupTarget.Repository repository, String password, List<String> snapshotIds) throws IOException {
+        List<String> args = new ArrayList<>(List.of("forget", "--prune"));
+        args.addAll(snapshotIds);
+        run("forget", repository, password, args, line -> { });
+    }
+
+    /** Runs restic; each line of its output goes to {@code lines}; answers the exit status (0, or one of {@code alsoFine}). */
+    private int run(String what, BackupTarget.Repository repository, String password, List<String> args, Consumer<String> lines, int... alsoFine)
+            throws IOException {
+        Path cache = caches.resolve(cacheName(repository.location()));
+        Files.createDirectories(cache);
+        List<String> command = new ArrayList<>(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
+        command.addAll(repository.options());
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("RESTIC_") || k.startsWith("AWS_") || k.startsWith("B2_"));
+        env.putAll(repository.environment());
+        env.put("RESTIC_PASSWORD", password);
+        env.put("RESTIC_PROGRESS_FPS", "1"); // one status line a second is plenty for progress
+        Process process = builder.start();
+        process.getOutputStream().close();
+        Deque<String> said = new ArrayDeque<>();
+        Thread errors = new Thread(() -> {
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = err.readLine()) != null; ) {
+                    synchronized (said) {
+                        said.addLast(line);
+                        if (said.size() > TAIL) {
+                            said.removeFirst();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "restic-stderr");
+        errors.setDaemon(true);
+        errors.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    lines.accept(line);
+                }
+            }
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new ResticException(what, -1, "did not finish within " + limit.toMinutes() + " minutes");
+            }
+            errors.join(5000);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(what + " interrupted");
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        int exit = process.exitValue();
+        if (exit != 0 && java.util.Arrays.stream(alsoFine).noneMatch(ok -> ok == exit)) {
+            String tail;
+            synchronized (said) {
+                tail = String.join("\n", said);
+            }
+            throw new ResticException(what, exit, tail.replace(password, "********"));
+        }
+        return exit;
+    }
+
+    /** A cache directory's name for a repository: a digest of its location (locations may hold any character). */
+    static String cacheName(String location) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(location.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            // not JSON: restic 0.14 prints some messages as text even with --json; they are for the logs only
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

@@ -104,4 +104,18 @@ public interface VeService {
 
     /** Throws when the action is not allowed in the VE's current state, so an API can refuse before queuing it. */
     void checkTransition(int id, VeState target);
+
+    /**
+     * A consistent read-only copy of the VE's file system for a backup: the pool's caches written out first, then,
+     * if the VE runs, its processes frozen only for the instant of the snapshot and thawed at once (a suspended VE
+     * stays suspended, a stopped one is not touched). Held until {@link #releaseSnapshot}; snapshots left by a
+     * crash are deleted when the kernel layer starts. @since 2.8
+     */
+    default VeSnapshot snapshot(int id) {
+        throw new VeException(VeException.Kind.FAILED, null, "this node cannot snapshot VEs", null);
+    }
+
+    /** Deletes a snapshot {@link #snapshot} made; nothing when it is gone. @since 2.8 */
+    default void releaseSnapshot(VeSnapshot snapshot) {
+    }
 }

@@ -1073,6 +1073,79 @@ final class VeManager implements VeService {
         return OptionalInt.empty();
     }
 
+    // ---- snapshots for backups ---------------------------------------------------------------------------------
+
+    @Override
+    public io.vessel.kernel.api.VeSnapshot snapshot(int id) {
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            VeState state = ve.state();
+            if (state != VeState.RUNNING && state != VeState.STOPPED && state != VeState.SUSPENDED) {
+                throw conflict(id, state, "snapshot");
+            }
+            String name = id + "-" + System.currentTimeMillis();
+            try {
+                storage.flush(); // outside the frozen instant: what is cached goes to disk while the VE still runs
+                boolean freeze = state == VeState.RUNNING;
+                Path marker = bundles.resolve(id + ".frozen-for-snapshot");
+                long started = System.nanoTime();
+                Path path;
+                if (freeze) {
+                    Files.writeString(marker, cgroupsPath(id)); // a crash while frozen is thawed by the next reconcile
+                    cgroups.freeze(cgroupsPath(id), true);
+                }
+                try {
+                    path = storage.snapshotPrivateArea(id, name);
+                } finally {
+                    if (freeze) {
+                        cgroups.freeze(cgroupsPath(id), false);
+                        Files.deleteIfExists(marker);
+                    }
+                }
+                java.time.Duration frozen = freeze ? java.time.Duration.ofNanos(System.nanoTime() - started) : java.time.Duration.ZERO;
+                LOG.info("VE snapshot taken ve={} snapshot={} state={} frozenMs={}", id, name, state, frozen.toMillis());
+                return new io.vessel.kernel.api.VeSnapshot(id, name, path, java.time.Instant.now(), state, frozen);
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "snapshot of VE " + id + " failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public void releaseSnapshot(io.vessel.kernel.api.VeSnapshot snapshot) {
+        try {
+            storage.deleteSnapshot(snapshot.name());
+            LOG.info("VE snapshot released ve={} snapshot={}", snapshot.veId(), snapshot.name());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "releasing snapshot " + snapshot.name() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * After a crash: VEs frozen for a snapshot are thawed (their marker names the cgroup), and snapshots nobody holds
+     * any more are deleted (a backup that was reading one died with the panel).
+     */
+    private void releaseLeftSnapshots() throws IOException {
+        try (java.nio.file.DirectoryStream<Path> markers = Files.newDirectoryStream(bundles, "*.frozen-for-snapshot")) {
+            for (Path marker : markers) {
+                String group = Files.readString(marker).strip();
+                try {
+                    cgroups.freeze(group, false);
+                    LOG.warn("Reconcile: thawed a VE frozen for a snapshot when the panel stopped cgroup={}", group);
+                } catch (IOException e) {
+                    LOG.warn("Reconcile: could not thaw cgroup={} (gone with its VE?): {}", group, e.getMessage());
+                }
+                Files.deleteIfExists(marker);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no bundles yet
+        }
+        for (String name : storage.snapshots()) {
+            storage.deleteSnapshot(name);
+            LOG.warn("Reconcile: deleted snapshot left by a stop snapshot={}", name);
+        }
+    }
+
     // ---- reconcile -------------------------------------------------------------------------------------------
 
     /**
@@ -1080,6 +1153,7 @@ final class VeManager implements VeService {
      * stopped containers, half-created VEs, orphans. Logs every correction.
      */
     void reconcile() throws IOException {
+        releaseLeftSnapshots();
         java.util.Map<String, RuncRuntime.State> states = runtime.states();
         Set<String> containers = new HashSet<>(states.keySet());
         for (VirtualEnvironment ve : list()) {

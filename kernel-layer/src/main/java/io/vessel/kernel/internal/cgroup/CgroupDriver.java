@@ -33,6 +33,12 @@ public interface CgroupDriver {
     CgroupStats read(String group) throws IOException;
 
     /**
+     * Freezes every process of the group (or thaws them), and answers once the kernel says they are (frozen
+     * processes take no CPU and make no system calls: what they wrote is on disk as far as it will be).
+     */
+    void freeze(String group, boolean frozen) throws IOException;
+
+    /**
      * What systemd, as a VE's init, needs of the cgroup file system: a subtree of its own it may write (systemd
      * tracks every service in a cgroup), while the controllers that hold the VE's limits stay out of its reach.
      *

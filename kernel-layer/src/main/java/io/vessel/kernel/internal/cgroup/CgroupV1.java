@@ -190,6 +190,21 @@ final class CgroupV1 implements CgroupDriver {
 
     static final String SYSTEMD_HIERARCHY = "systemd";
 
+    @Override
+    public void freeze(String group, boolean frozen) throws IOException {
+        Path state = dir("freezer", group).resolve("freezer.state");
+        Files.writeString(state, frozen ? "FROZEN" : "THAWED");
+        // FREEZING until every task stopped; a task in an uninterruptible sleep may take a moment
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String want = frozen ? "FROZEN" : "THAWED";
+        while (!Files.readString(state).strip().equals(want)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("cgroup " + group + " did not become " + want.toLowerCase(java.util.Locale.ROOT) + " within 10 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a fraction of a millisecond: frozen time is what the snapshot costs
+        }
+    }
+
     private Path dir(String controller, String group) {
         return root.resolve(controller).resolve(group.replaceFirst("^/+", ""));
     }

@@ -150,6 +150,20 @@ final class CgroupV2 implements CgroupDriver {
         return value == null || value <= 0 ? "max" : String.valueOf(value);
     }
 
+    @Override
+    public void freeze(String group, boolean frozen) throws IOException {
+        Path dir = dir(group);
+        Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String want = "frozen " + (frozen ? "1" : "0");
+        while (Files.readAllLines(dir.resolve("cgroup.events")).stream().noneMatch(want::equals)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("cgroup " + group + " did not become " + (frozen ? "frozen" : "thawed") + " within 10 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a fraction of a millisecond: frozen time is what the snapshot costs
+        }
+    }
+
     private Path dir(String group) {
         return root.resolve(group.replaceFirst("^/+", ""));
     }

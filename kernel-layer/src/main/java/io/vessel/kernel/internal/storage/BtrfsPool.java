@@ -30,6 +30,8 @@ public final class BtrfsPool implements StorageDriver {
     private final Path root;
     private final Path templates;
     private final Path ves;
+    /** Read-only snapshots of private areas, held while a backup reads them. */
+    private final Path snapshots;
     /** This pool was mounted by {@link #onImage} (not found mounted already). */
     private boolean mountedWhenOpened;
 
@@ -37,9 +39,10 @@ public final class BtrfsPool implements StorageDriver {
         this.root = root;
         this.templates = Files.createDirectories(root.resolve("templates"));
         this.ves = Files.createDirectories(root.resolve("ves"));
+        this.snapshots = Files.createDirectories(root.resolve("snapshots"));
         // Root's alone: VEs reach their private areas through bind mounts under the node's runtime root
         // (VeRootMounts), never through the pool, so no VE uid can pass into another VE's area here.
-        for (Path dir : List.of(root, templates, ves)) {
+        for (Path dir : List.of(root, templates, ves, snapshots)) {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
     }
@@ -319,6 +322,38 @@ public final class BtrfsPool implements StorageDriver {
         }
         Btrfs.snapshot(templatePath(templateId), ves, String.valueOf(veId), false);
         return privateArea(veId);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        Btrfs.sync(root);
+    }
+
+    @Override
+    public Path snapshotPrivateArea(int veId, String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IOException("not a snapshot name: " + name);
+        }
+        Btrfs.snapshot(privateArea(veId), snapshots, name, true);
+        return snapshots.resolve(name);
+    }
+
+    @Override
+    public void deleteSnapshot(String name) throws IOException {
+        Path path = snapshots.resolve(name);
+        if (name.matches("[A-Za-z0-9-]{1,64}") && Files.exists(path)) {
+            deleteWithNested(path);
+        }
+    }
+
+    @Override
+    public List<String> snapshots() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(snapshots)) {
+            dir.forEach(p -> names.add(p.getFileName().toString()));
+        }
+        names.sort(null);
+        return names;
     }
 
     @Override

@@ -78,6 +78,27 @@ public interface StorageDriver {
     /** Ids of all private areas present, for reconciling with the database. */
     List<Integer> privateAreas() throws IOException;
 
+    /** Writes out what the pool's file system caches, so that a snapshot taken next commits quickly. */
+    default void flush() throws IOException {
+    }
+
+    /**
+     * A read-only snapshot of a VE's private area named {@code name} (atomic: the file system as of one instant).
+     * Drivers that cannot snapshot refuse.
+     */
+    default Path snapshotPrivateArea(int veId, String name) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot snapshot a VE");
+    }
+
+    /** Deletes a snapshot made by {@link #snapshotPrivateArea}; nothing when it is gone. */
+    default void deleteSnapshot(String name) throws IOException {
+    }
+
+    /** The snapshots present (left by a crash, when the panel starts). */
+    default List<String> snapshots() throws IOException {
+        return List.of();
+    }
+
     /**
      * Why disk quotas are not enforced right now, if they are not (e.g. btrfs quota accounting marked inconsistent);
      * a driver that can repair it starts the repair. Empty: every VE's quota holds.

@@ -63,6 +63,51 @@ class RuncRuntimeIT {
         }
     }
 
+    /**
+     * A consistent snapshot of a busy VE for a backup: its processes frozen only around the snapshot (nothing they
+     * write lands meanwhile), thawed at once, and the snapshot a read-only copy as of that instant.
+     */
+    @Test
+    void aBusyVeIsFrozenOnlyForTheInstantOfItsSnapshot() throws Exception {
+        Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);
+        // the VE's init itself writes a counter as fast as it can (and ends on SIGTERM like an init)
+        Path writer = rootfs.resolve("writer");
+        Files.writeString(writer, "#!/bin/sh\ntrap 'exit 0' TERM\ni=0\nwhile :; do i=$((i+1)); echo $i > /root/counter; done\n");
+        Files.setPosixFilePermissions(writer, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        int base = OciBundle.idBase(veId);
+        IdShift.shift(rootfs, base);
+        Path mounted = roots.prepare(veId, rootfs, base, base);
+        String group = "/" + cgroupParent + "/" + container;
+        runtime.run(container, work.resolve("bundles").resolve(container), OciBundle.config(new OciBundle.Spec(veId, "busy" + veId, mounted.toString(),
+                false, base, group, Map.of("pids", Map.of("limit", 64)), "/writer")));
+        Path counter = rootfs.resolve("root/counter");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.exists(counter) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        io.vessel.kernel.internal.cgroup.CgroupDriver cgroups = io.vessel.kernel.internal.cgroup.CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
+
+        cgroups.freeze(group, true);
+        try {
+            String frozen = Files.readString(counter);
+            Thread.sleep(300);
+            assertEquals(frozen, Files.readString(counter), "nothing is written while frozen");
+            pool.flush();
+            Path snapshot = pool.snapshotPrivateArea(veId, "backup-1");
+            assertEquals(frozen, Files.readString(snapshot.resolve("root/counter")), "the snapshot is the VE as of the frozen instant");
+            assertTrue(io.vessel.kernel.internal.linux.Btrfs.isReadOnly(snapshot), "read-only");
+        } finally {
+            cgroups.freeze(group, false);
+        }
+        String after = Files.readString(counter);
+        Thread.sleep(300);
+        assertTrue(!after.equals(Files.readString(counter)), "running again once thawed");
+        assertEquals(List.of("backup-1"), pool.snapshots());
+        pool.deleteSnapshot("backup-1");
+        assertEquals(List.of(), pool.snapshots(), "released");
+        stop();
+    }
+
     @Test
     void unprivilegedVeRunsItsOwnInitAndKeepsItsFilesAcrossRestart() throws Exception {
         Path rootfs = pool.createPrivateArea(veId, "busybox@" + BusyboxTemplate.VERSION);

@@ -44,6 +44,46 @@ class BtrfsPoolIT {
         assertTrue(Mounts.find(mountPoint).isEmpty(), "pool unmounted");
     }
 
+    /**
+     * A VE's snapshot read and a restore written through an idmapped mount: the VE's own owners (0…65535) instead of
+     * the host's shifted ids, both ways, read-only when asked; symlinks are not followed out of the tree.
+     */
+    @Test
+    void anIdmappedMountShowsAndWritesTheVesOwnIds() throws Exception {
+        long base = 100_000L * 7;
+        Path template = pool.beginTemplate("owned-1");
+        Files.writeString(template.resolve("hosts"), "127.0.0.1 localhost\n");
+        io.vessel.kernel.internal.linux.LibC.INSTANCE.fchownat(io.vessel.kernel.internal.linux.LibC.AT_FDCWD, template.resolve("hosts").toString(),
+                (int) base + 5, (int) base + 7, 0);
+        Files.createSymbolicLink(template.resolve("escape"), Path.of("/etc"));
+        pool.sealTemplate("owned-1");
+        Path area = pool.createPrivateArea(107, "owned-1");
+        Path snapshot = pool.snapshotPrivateArea(107, "107-1");
+        Path view = Files.createDirectories(work.resolve("view"));
+        io.vessel.kernel.internal.linux.IdmappedMount.mount(snapshot, view, base, 65536, true);
+        try {
+            assertEquals(5, Files.getAttribute(view.resolve("hosts"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            assertEquals(7, Files.getAttribute(view.resolve("hosts"), "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            assertEquals(Path.of("/etc"), Files.readSymbolicLink(view.resolve("escape")), "a symlink stays a symlink");
+            assertThrows(IOException.class, () -> Files.writeString(view.resolve("new"), "x"), "read-only");
+        } finally {
+            io.vessel.kernel.internal.linux.Mounts.unmount(view, false);
+        }
+        // a VE's tree is shifted whole (its root directory too), as IdShift leaves it
+        io.vessel.kernel.internal.linux.LibC.INSTANCE.fchownat(io.vessel.kernel.internal.linux.LibC.AT_FDCWD, area.toString(), (int) base, (int) base, 0);
+        io.vessel.kernel.internal.linux.IdmappedMount.mount(area, view, base, 65536, false);
+        try {
+            Path written = Files.writeString(view.resolve("restored"), "from a backup");
+            io.vessel.kernel.internal.linux.LibC.INSTANCE.fchownat(io.vessel.kernel.internal.linux.LibC.AT_FDCWD, written.toString(), 33, 33, 0);
+        } finally {
+            io.vessel.kernel.internal.linux.Mounts.unmount(view, false);
+        }
+        assertEquals((int) base + 33, Files.getAttribute(area.resolve("restored"), "unix:uid"), "on disk: the host's shifted id");
+        pool.deleteSnapshot("107-1");
+        pool.deletePrivateArea(107);
+        pool.deleteTemplate("owned-1");
+    }
+
     @Test
     void filesAreCountedFromTheSubvolumeTreeWithoutWalkingIt() throws Exception {
         Path template = pool.beginTemplate("counted-1");

@@ -154,10 +154,22 @@ class ProvisioningIT {
     @Test
     void badOrdersLeaveNothingAndSellersStayApart() throws Exception {
         Path work = PanelProcess.passableWorkDir("vessel-provisioning-apart");
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+        // HTTPS off: plain HTTP from the network reaches the API, and provisioning must refuse it by itself
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_HTTPS_PORT", "0")).start()) {
             plan(panel, "small", "Small VPS", "5.00", 256, 100);
             String token = panel.post("/api/v1/me/tokens", "{\"name\":\"whmcs\",\"permissions\":[\"provisioning\"]}").json().get("secret").asText();
             PanelProcess.As whmcs = PanelProcess.As.bearer(panel, token);
+            assertEquals(200, whmcs.get("/api/v1/provisioning/test").status(), "from the machine itself, plain HTTP will do");
+            java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                    .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).findFirst().orElse(null);
+            if (outside != null) {
+                java.net.http.HttpResponse<String> plain = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                java.net.URI.create("http://" + outside.getHostAddress() + ":" + panel.port + "/api/v1/provisioning/test"))
+                        .header("Authorization", "Bearer " + token).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(403, plain.statusCode(), plain.body());
+                assertTrue(plain.body().contains("https-required"), plain.body());
+            }
             int tenantsBefore = panel.get("/api/v1/tenants").json().size();
 
             // incomplete or wrong orders are refused naming the fields

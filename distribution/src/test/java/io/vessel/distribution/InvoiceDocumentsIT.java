@@ -157,7 +157,8 @@ class InvoiceDocumentsIT {
             return List.of();
         }
         try (java.util.stream.Stream<Path> files = Files.list(outbox)) {
-            return files.map(f -> {
+            // a message being written is a dot file until it is complete
+            return files.filter(f -> !f.getFileName().toString().startsWith(".")).map(f -> {
                 try (java.io.InputStream in = Files.newInputStream(f)) {
                     return new jakarta.mail.internet.MimeMessage(jakarta.mail.Session.getInstance(new java.util.Properties()), in);
                 } catch (java.io.IOException | jakarta.mail.MessagingException e) {

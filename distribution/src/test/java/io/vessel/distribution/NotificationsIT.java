@@ -180,7 +180,8 @@ class NotificationsIT {
 
     private static List<String> mails(Path outbox) {
         try (var files = Files.list(outbox)) {
-            return files.map(f -> {
+            // a message being written is a dot file until it is complete
+            return files.filter(f -> !f.getFileName().toString().startsWith(".")).map(f -> {
                 try {
                     return Files.readString(f);
                 } catch (java.io.IOException e) {

@@ -24,9 +24,7 @@ final class Outbox {
 
     /** A MIME message (one with attachments) as it would go over SMTP. */
     Path write(jakarta.mail.internet.MimeMessage message) throws IOException, jakarta.mail.MessagingException {
-        Files.createDirectories(dir);
-        Path file = dir.resolve(Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Path file = begin();
         try (java.io.OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
             ClassLoader previous = Thread.currentThread().getContextClassLoader();
             // Jakarta Activation finds its content handlers through the context class loader: this bundle's
@@ -37,16 +35,29 @@ final class Outbox {
                 Thread.currentThread().setContextClassLoader(previous);
             }
         }
-        return file;
+        return publish(file);
     }
 
     Path write(String from, String to, String subject, String text) throws IOException {
-        Files.createDirectories(dir);
         String message = "To: " + to + "\r\nFrom: " + from + "\r\nSubject: " + subject + "\r\nDate: "
                 + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()) + "\r\n\r\n" + text.replace("\r\n", "\n").replace("\n", "\r\n");
-        Path file = dir.resolve(Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Path file = begin();
         Files.writeString(file, message, StandardOpenOption.WRITE);
+        return publish(file);
+    }
+
+    /** A new message file, root's alone, under a name that marks it unfinished (readers skip dot files). */
+    private Path begin() throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(".writing-" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         return file;
+    }
+
+    /** The finished message under its real name, in one step: nobody reads a message half written. */
+    private static Path publish(Path file) throws IOException {
+        Path done = file.resolveSibling(file.getFileName().toString().substring(".writing-".length()));
+        Files.move(file, done, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return done;
     }
 }

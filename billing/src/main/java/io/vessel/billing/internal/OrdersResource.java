@@ -58,6 +58,8 @@ public final class OrdersResource implements ObjectOwnership {
     private static final Logger LOG = LoggerFactory.getLogger(OrdersResource.class);
     static final String KIND = "billing-order";
     static final String ORDER = Permissions.BILLING_ORDER;
+    /** A host name as a customer or billing system may ask for one (the kernel checks it again when the VE is made). */
+    static final String HOSTNAME = "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
     /** A plan as a customer chooses it: what it costs and what it gives. Amounts are decimal strings. */
     public record OfferedPlan(UUID id, String code, String name, int version, String currency, String period, String price, String setupFee,
@@ -151,7 +153,7 @@ public final class OrdersResource implements ObjectOwnership {
             errors.add(new Problem.FieldError("template", "required, e.g. debian-12"));
         }
         if (body != null && body.hostname() != null && !body.hostname().isBlank()
-                && !body.hostname().strip().matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+                && !body.hostname().strip().matches(HOSTNAME)) {
             errors.add(new Problem.FieldError("hostname", "letters, digits and hyphens, dot-separated, e.g. web1.example.com"));
         }
         if (!errors.isEmpty()) {
@@ -354,7 +356,7 @@ public final class OrdersResource implements ObjectOwnership {
                 return null;
             }
             boolean provider = identity.provider().id().equals(order.sellerTenant);
-            return net.pools().stream().filter(p -> p.owner() == null ? provider : p.owner().equals(order.sellerTenant.toString()))
+            return net.pools().stream().filter(p -> PlansResource.sellersPool(p, order.sellerTenant, provider))
                     .filter(p -> p.allocated() < p.capacity()).map(io.vessel.kernel.api.IpPool::name).sorted().findFirst().orElse(null);
         });
     }

@@ -252,11 +252,16 @@ public final class PlansResource implements ObjectOwnership {
     private String sellersPool(String name, UUID seller) {
         io.vessel.kernel.api.NetworkService net = network;
         boolean provider = identity.provider().id().equals(seller);
-        boolean ours = net != null && net.pool(name).map(p -> p.owner() == null ? provider : p.owner().equals(seller.toString())).orElse(false);
+        boolean ours = net != null && net.pool(name).map(p -> sellersPool(p, seller, provider)).orElse(false);
         if (!ours) {
             throw unprocessable("You have no address pool '" + name + "'.", List.of(new Problem.FieldError("ipPool", "one of your address pools")));
         }
         return name;
+    }
+
+    /** Whether the pool is the seller's: its own, or with no owner when the seller is the provider. */
+    static boolean sellersPool(io.vessel.kernel.api.IpPool pool, UUID seller, boolean provider) {
+        return pool.owner() == null ? provider : pool.owner().equals(seller.toString());
     }
 
     /** No new subscriptions to the plan; existing ones keep running on their versions. */

@@ -91,7 +91,6 @@ public final class ProvisioningResource {
     /** A create that has made no progress for this long was interrupted (a crash): sending it again finishes it. */
     static final Duration STALLED = Duration.ofMinutes(2);
     private static final String EXTERNAL_ID = "[A-Za-z0-9][A-Za-z0-9._:-]{0,99}";
-    private static final String HOSTNAME = "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
     /**
      * Body of a create: the external ids of the service and (optional) of its customer — services of one customer
@@ -905,7 +904,7 @@ public final class ProvisioningResource {
             errors.add(new Problem.FieldError("template", "required, e.g. debian-12"));
         }
         String hostname = trim(b.hostname());
-        if (hostname != null && (hostname.length() > 253 || !hostname.matches(HOSTNAME))) {
+        if (hostname != null && (hostname.length() > 253 || !hostname.matches(OrdersResource.HOSTNAME))) {
             errors.add(new Problem.FieldError("hostname", "letters, digits and hyphens, dot-separated, e.g. web1.example.com"));
         }
         String username = trim(b.username());

@@ -117,10 +117,6 @@ final class UsageCharges {
         }
     }
 
-    static List<RecurringCharges.Charge> due(EntityManager em, UsageService usage, SubscriptionEntity s, PlanDefinition plan, Instant cutoff) {
-        return due(em, usage, s, plan, cutoff, null);
-    }
-
     /**
      * The usage lines of a subscription up to {@code cutoff}. With {@code calendar}, a period may be invoiced in parts
      * (up to a cutoff inside it, then the rest): each part is priced on top of what the period had already invoiced

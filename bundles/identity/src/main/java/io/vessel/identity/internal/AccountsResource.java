@@ -39,7 +39,7 @@ import org.osgi.service.component.annotations.Reference;
 @Produces(MediaType.APPLICATION_JSON)
 public final class AccountsResource {
 
-    private static final String EMAIL = "[^@\\s]{1,64}@[^@\\s]{1,189}";
+    static final String EMAIL = "[^@\\s]{1,64}@[^@\\s]{1,189}";
 
     private final IdentityManager identity;
     private final Tenancy tenancy;

@@ -1,6 +1,5 @@
 package io.vessel.identity.internal;
 
-import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.identity.api.Tenant;
@@ -22,7 +21,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -38,14 +36,12 @@ import org.osgi.service.component.annotations.Reference;
 public final class TenantsResource {
 
     private final Tenancy tenancy;
-    private final IdentityManager identity;
-    private final AccessControl access;
+    private final IdentityAdministrator administration;
 
     @Activate
-    public TenantsResource(@Reference Tenancy tenancy, @Reference IdentityManager identity, @Reference AccessControl access) {
+    public TenantsResource(@Reference Tenancy tenancy, @Reference IdentityAdministrator administration) {
         this.tenancy = tenancy;
-        this.identity = identity;
-        this.access = access;
+        this.administration = administration;
     }
 
     /** Body of {@code POST /api/v1/tenants}; {@code parentId} defaults to the caller's tenant. */
@@ -147,15 +143,11 @@ public final class TenantsResource {
         if (tenant.equals(caller.tenant())) {
             throw new ProblemException(403, "forbidden", "Not allowed", "You cannot delete your own tenant.");
         }
-        for (Map.Entry<String, ObjectOwnership> kind : access.ownerships().entrySet()) {
-            long owned = kind.getValue().countOwnedBy(id);
-            if (owned > 0) {
-                throw ProblemException.conflict("The tenant still owns " + owned + " " + kind.getKey() + "(s); remove them first.");
-            }
-        }
+        administration.stillOwned(tenant).ifPresent(owned -> {
+            throw ProblemException.conflict("The tenant still owns " + owned + "; remove them first.");
+        });
         try {
-            identity.accountsIn(List.of(tenant)).forEach(a -> identity.deleteAccount(a.id()));
-            tenancy.delete(tenant);
+            administration.deleteOwningNothing(tenant);
         } catch (IllegalStateException e) {
             throw ProblemException.conflict("The tenant was not deleted: " + e.getMessage() + ".");
         }

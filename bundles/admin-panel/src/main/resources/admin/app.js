@@ -384,6 +384,8 @@ async function showPlugins() {
         : el('button', { type: 'button', 'aria-label': 'Disable ' + p.name, onclick: () => act(api('POST', '/plugins/' + p.name + '/disable', {}), p.name + ' disabled.') }, 'Disable'),
       p.kind !== 'library' && (p.state === 'ACTIVE' || p.state === 'FAILED')
         ? el('button', { type: 'button', 'aria-label': 'Settings of ' + p.name, onclick: () => editPluginSettings(p) }, 'Settings') : '',
+      ((p.contributes || {}).hooks || []).length || p.hookTimeLimitMs != null
+        ? el('button', { type: 'button', 'aria-label': 'Hook time limit of ' + p.name, onclick: () => editHookTimeLimit(p) }, 'Time limit') : '',
       el('button', { type: 'button', 'aria-label': 'Upgrade ' + p.name, onclick: () => uploadPlugin(p.name) }, 'Upgrade'),
       el('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + p.name, onclick: () => removePlugin(p) }, 'Remove')))));
   const taskRows = tasks.map(t => el('tr', { 'data-task': t.name },
@@ -430,7 +432,8 @@ function contributions(p) {
   const c = p.contributes || {};
   const parts = [];
   if ((c.resources || []).length) parts.push('API ' + c.resources.join(', '));
-  if ((c.hooks || []).length) parts.push('hooks: ' + c.hooks.join(', '));
+  if ((c.hooks || []).length) parts.push('hooks: ' + c.hooks.join(', ')
+    + (p.hookTimeLimitMs != null ? ' (time limit set to ' + p.hookTimeLimitMs + ' ms)' : ''));
   if ((c.pages || []).length) parts.push('pages: ' + c.pages.join(', '));
   if ((c.tasks || []).length) parts.push('tasks: ' + c.tasks.join(', '));
   if ((c.permissions || []).length) parts.push('permissions: ' + c.permissions.join(', '));
@@ -479,6 +482,16 @@ async function editPluginSettings(p) {
     });
     if (saved) say('Settings of ' + (p.title || p.name) + ' saved.');
   }
+}
+
+/** The provider's time limit for the plugin's VE hooks; empty gives the hooks the limits they declare. */
+async function editHookTimeLimit(p) {
+  const saved = await ask('Hook time limit of ' + (p.title || p.name), [['milliseconds',
+    'Milliseconds each of its VE hooks may take (10 to 60000; empty: what the plugin declares)', 'number',
+    { required: false, min: 10, max: 60000, value: p.hookTimeLimitMs ?? '' }]], 'Save', async f => {
+    await api('PUT', '/plugins/' + p.name + '/hook-time-limit', { milliseconds: f.milliseconds.value === '' ? null : Number(f.milliseconds.value) });
+  });
+  if (saved) done('Hook time limit of ' + (p.title || p.name) + ' saved.');
 }
 
 async function removePlugin(p) {

@@ -50,7 +50,7 @@ class AuthorizationMatrixIT {
             EXPECTED.put(self, "PROMA");
         }
         // plugins run as root: only the provider's administrators see or manage them
-        for (String plugins : List.of("GET /plugins", "POST /plugins", "PUT /plugins/{name}", "GET /plugins/{name}", "POST /plugins/{name}/disable", "POST /plugins/{name}/enable",
+        for (String plugins : List.of("GET /plugins", "POST /plugins", "PUT /plugins/{name}", "GET /plugins/{name}", "POST /plugins/{name}/disable", "POST /plugins/{name}/enable", "PUT /plugins/{name}/hook-time-limit",
                 "DELETE /plugins/{name}", "GET /plugins/{name}/settings", "PUT /plugins/{name}/settings/{pid}", "GET /scheduled-tasks", "POST /scheduled-tasks/{name}/run",
                 "GET /plugins/catalogue", "POST /plugins/catalogue/{name}/install")) {
             EXPECTED.put(plugins, "P");

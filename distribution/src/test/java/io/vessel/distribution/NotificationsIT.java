@@ -136,6 +136,7 @@ class NotificationsIT {
                     assertValidSignature(secret, call[1], call[2]);
                 }
                 assertEquals(calls.get(0)[2], calls.get(1)[2], "a retry sends the same delivery");
+                assertEquals(List.of(), PluginsIT.filesContaining(work, secret), "the signing secret is kept sealed, nowhere on disk in clear");
 
                 // hank also wants VE events by e-mail (no SMTP server here: they land in the outbox)
                 String hankId = null;

@@ -76,6 +76,12 @@ class PluginUiIT {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("toast"), "saved"));
                 PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/sample/settings").body().contains("Ahoy"), "the plugin got the setting");
                 assertTrue(panel.get("/api/v1/sample/settings").json().get("apiKeySet").asBoolean());
+                // the provider's time limit for its hooks
+                click(wait, By.cssSelector("[aria-label='Hook time limit of io.vessel.sample']"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("dialog-form-milliseconds"))).sendKeys("750");
+                browser.findElement(By.cssSelector("#dialog-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-plugin='io.vessel.sample']"), "time limit set to 750 ms"));
+                assertEquals(750, panel.get("/api/v1/plugins/io.vessel.sample").json().get("hookTimeLimitMs").asInt());
                 click(wait, By.cssSelector("[aria-label='Run sample.greeting-cleanup now']"));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-task='sample.greeting-cleanup']"), "SUCCEEDED"));
                 screenshot(browser, "plugins-page");

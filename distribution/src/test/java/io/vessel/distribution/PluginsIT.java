@@ -97,13 +97,26 @@ class PluginsIT {
             PanelProcess.poll(Duration.ofSeconds(10), () -> read(afterLog).contains("START " + fine), "the after-hook told of the start");
             assertFalse(read(afterLog).contains("START " + crashing), "the after-hook of the crashing start threw");
 
-            // a fail-closed hook that hangs: refused after its 500 ms, the VE stays as it was, no operation queued
+            // the provider sets the plugin's hook time limit (here shorter than the 500 ms it declares); nonsense is refused
+            PanelProcess.Response tooShort = hookTimeLimit(panel, "io.vessel.misbehaving", "{\"milliseconds\":5}");
+            assertProblem(tooShort, 400, null);
+            assertTrue(tooShort.json().get("detail").asText().contains("between 10 ms and 60 s"), tooShort.body());
+            assertProblem(hookTimeLimit(panel, "io.vessel.nobody", "{\"milliseconds\":500}"), 404, null);
+            PanelProcess.Response limited = hookTimeLimit(panel, "io.vessel.misbehaving", "{\"milliseconds\":250}");
+            assertEquals(200, limited.status(), limited.body());
+            assertEquals(250, limited.json().get("hookTimeLimitMs").asInt());
+            // a fail-closed hook that hangs: refused after its limit, the VE stays as it was, no operation queued
             for (int i = 0; i < 4; i++) {
+                if (i == 1) {
+                    PanelProcess.Response reset = hookTimeLimit(panel, "io.vessel.misbehaving", "{\"milliseconds\":null}");
+                    assertTrue(reset.json().path("hookTimeLimitMs").isMissingNode(), reset.body());
+                }
                 long t0 = System.nanoTime();
                 PanelProcess.Response refused = panel.post("/api/v1/ves/" + stuck + "/start", "");
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertProblem(refused, 503, null);
-                assertTrue(refused.json().get("detail").asText().startsWith("Plugin stubborn-policy did not answer within 500 ms"), refused.body());
+                String limit = i == 0 ? "250 ms" : "500 ms";
+                assertTrue(refused.json().get("detail").asText().startsWith("Plugin stubborn-policy did not answer within " + limit), refused.body());
                 assertTrue(ms < 5000, "answered after " + ms + " ms");
             }
             assertEquals("STOPPED", panel.get("/api/v1/ves/" + stuck).json().get("state").asText());
@@ -353,7 +366,7 @@ class PluginsIT {
     }
 
     /** Files under {@code dir} whose bytes contain {@code text}. */
-    private static List<Path> filesContaining(Path dir, String text) throws IOException {
+    static List<Path> filesContaining(Path dir, String text) throws IOException {
         byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         List<Path> found = new ArrayList<>();
         try (var paths = Files.walk(dir)) {
@@ -424,6 +437,11 @@ class PluginsIT {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; last: " + last[0], e);
         }
+    }
+
+    private static PanelProcess.Response hookTimeLimit(PanelProcess panel, String plugin, String body) {
+        return panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/plugins/" + plugin + "/hook-time-limit"))
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
 
     /** A copy of a plugin jar with its manifest changed. */

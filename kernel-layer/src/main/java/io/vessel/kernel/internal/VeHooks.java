@@ -103,11 +103,13 @@ final class VeHooks {
     private void ask(Hook hook, VeLifecycleEvent event) {
         PluginCalls platform = calls.get();
         String what = "hook " + hook.name() + " before " + event.action() + " of VE " + event.veId();
+        Duration limit = hook.timeLimit();
         try {
             if (platform == null) {
                 throw new PluginCallException(PluginCallException.Reason.UNAVAILABLE, "the plugin platform is not running", null);
             }
-            platform.call(hook.bundleId(), what, hook.timeLimit(), () -> {
+            limit = platform.hookTimeLimit(hook.bundleId(), hook.timeLimit());
+            platform.call(hook.bundleId(), what, limit, () -> {
                 hook.hook().before(event);
                 return null;
             });
@@ -118,7 +120,7 @@ final class VeHooks {
                         "plugin " + hook.name() + " refused: " + veto.getMessage());
             }
             String failure = switch (e.reason()) {
-                case TIMED_OUT -> "did not answer within " + hook.timeLimit().toMillis() + " ms";
+                case TIMED_OUT -> "did not answer within " + limit.toMillis() + " ms";
                 // the exception's message only: class names stay in the log, out of answers to callers
                 case FAILED -> "failed (" + (e.getCause() == null || e.getCause().getMessage() == null ? "it gave no reason" : e.getCause().getMessage()) + ")";
                 case UNAVAILABLE -> "could not be asked (" + e.getMessage() + ")";

@@ -26,4 +26,15 @@ public interface PluginCalls {
      * notifications after the fact, which must never hold up what they report.
      */
     void tell(long bundleId, String what, Runnable work);
+
+    /**
+     * The time limit for a VE hook of the plugin bundle {@code bundleId}: what the provider set for that plugin, or
+     * else {@code declared} (what the hook itself declares). Asked by the bundles that call hooks, at each call, so
+     * a changed limit applies at once.
+     *
+     * @since 1.1.0
+     */
+    default Duration hookTimeLimit(long bundleId, Duration declared) {
+        return declared;
+    }
 }

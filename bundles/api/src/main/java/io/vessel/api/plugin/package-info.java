@@ -3,5 +3,5 @@
  * bounded threads, with a time limit ({@link io.vessel.api.plugin.PluginCalls}). Plugins themselves implement the
  * extension points of the bundles they extend (VE lifecycle hooks in {@code io.vessel.kernel.api.hook}, ...).
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.vessel.api.plugin;

@@ -63,6 +63,7 @@ public final class Webhooks {
     }
 
     private final Database database;
+    private final io.vessel.api.security.SecretSealer sealer;
     private final AddressGuard guard;
     private final Duration retryBase;
     private final Clock clock = Clock.systemUTC();
@@ -73,14 +74,45 @@ public final class Webhooks {
 
     @Activate
     public Webhooks(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + NotificationsPersistence.MODULE + ")") Database database,
-                    Config config) {
+                    @Reference io.vessel.api.security.SecretSealer sealer, Config config) {
         this.database = database;
+        this.sealer = sealer;
         this.guard = AddressGuard.allowing(config.webhook_allow());
         this.retryBase = MailSender.duration(config.webhook_retry());
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vessel-webhooks"));
         this.senders = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> daemon(r, "vessel-webhook-send"));
         senders.allowCoreThreadTimeOut(true);
+        dispatcher.execute(this::sealSecretsKeptInClear);
         dispatcher.scheduleWithFixedDelay(this::dispatch, 2, 1, TimeUnit.SECONDS);
+    }
+
+    /** A signing secret as stored: sealed, so that a copy of the database alone cannot forge deliveries. */
+    String seal(String secret) {
+        return sealer.seal(secret);
+    }
+
+    /** The signing secret of a webhook; ones made before secrets were sealed are still in clear until sealed at start. */
+    private String secretOf(WebhookEntity hook) {
+        return hook.secret.startsWith(PLAIN_SECRET) ? hook.secret : sealer.open(hook.secret);
+    }
+
+    private static final String PLAIN_SECRET = "whsec_";
+
+    /** Webhooks made by versions that kept secrets in clear get them sealed, once. */
+    private void sealSecretsKeptInClear() {
+        try {
+            int sealed = database.inTransaction(em -> {
+                List<WebhookEntity> plain = em.createQuery("select w from WebhookEntity w where w.secret like :p", WebhookEntity.class)
+                        .setParameter("p", PLAIN_SECRET + "%").getResultList();
+                plain.forEach(w -> w.secret = sealer.seal(w.secret));
+                return plain.size();
+            });
+            if (sealed > 0) {
+                LOG.info("Webhook secrets kept in clear are sealed now count={}", sealed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Webhook secrets could not be sealed yet: {}", e.toString());
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -181,7 +213,7 @@ public final class Webhooks {
                     .header("User-Agent", "Vessel-Webhooks/1")
                     .header("Vessel-Event", delivery.event)
                     .header("Vessel-Delivery", delivery.id.toString())
-                    .header("Vessel-Signature", "t=" + t + ",v1=" + sign(hook.secret, t, delivery.body))
+                    .header("Vessel-Signature", "t=" + t + ",v1=" + sign(secretOf(hook), t, delivery.body))
                     .POST(HttpRequest.BodyPublishers.ofString(delivery.body, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.discarding());
             int status = response.statusCode();
             record(delivery, status, status / 100 == 2 ? null : "answered " + status, false);

@@ -73,7 +73,7 @@ public final class WebhooksResource implements ObjectOwnership {
     public List<WebhookView> listWebhooks(@Context SecurityContext security) {
         Caller caller = Caller.of(security);
         return database.inTransaction(em -> em.createQuery("select w from WebhookEntity w order by w.createdAt", WebhookEntity.class).getResultList())
-                .stream().filter(w -> caller.sees(w.tenantId == null ? null : w.tenantId.toString())).map(w -> view(w, false)).toList();
+                .stream().filter(w -> caller.sees(w.tenantId == null ? null : w.tenantId.toString())).map(w -> view(w, null)).toList();
     }
 
     @POST
@@ -111,9 +111,10 @@ public final class WebhooksResource implements ObjectOwnership {
         RANDOM.nextBytes(key);
         String secret = "whsec_" + HexFormat.of().formatHex(key);
         UUID tenant = caller.tenantId() == null || caller.sees(null) ? null : UUID.fromString(caller.tenantId());
-        WebhookEntity entity = new WebhookEntity(UUID.randomUUID(), tenant, url.toString(), String.join(",", events), description, secret, Instant.now());
+        WebhookEntity entity = new WebhookEntity(UUID.randomUUID(), tenant, url.toString(), String.join(",", events), description,
+                webhooks.seal(secret), Instant.now());
         database.run(em -> em.persist(entity));
-        return Response.created(URI.create("/api/v1/webhooks/" + entity.id)).entity(view(entity, true)).build();
+        return Response.created(URI.create("/api/v1/webhooks/" + entity.id)).entity(view(entity, secret)).build();
     }
 
     @DELETE
@@ -176,8 +177,8 @@ public final class WebhooksResource implements ObjectOwnership {
                 .setParameter("t", UUID.fromString(tenantId)).getSingleResult());
     }
 
-    private static WebhookView view(WebhookEntity w, boolean withSecret) {
+    private static WebhookView view(WebhookEntity w, String secret) {
         return new WebhookView(w.id, w.tenantId == null ? null : w.tenantId.toString(), w.url, Arrays.asList(w.events.split(",")), w.description,
-                w.createdAt, withSecret ? w.secret : null);
+                w.createdAt, secret);
     }
 }

@@ -70,6 +70,8 @@ public final class PluginPlatform implements PluginCalls {
 
     private final PluginDirectory directory;
     private final PluginPools pools;
+    private final HookTimeLimits hookLimits;
+    private final BundleContext context;
     private final ServiceRegistration<PluginsResource> resource;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -105,6 +107,9 @@ public final class PluginPlatform implements PluginCalls {
         this.pools = new PluginPools(settings, id -> directoryName(context, id), this::disableAutomatically);
         this.directory = new PluginDirectory(context, dir, pools::forget, (what, plugin) -> post(what, plugin, null));
         directory.open();
+        this.context = context;
+        this.hookLimits = new HookTimeLimits(dir);
+        hookLimits.load();
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ApiWhiteboard.RESOURCE, "true");
         String signature = config.signature().strip().toLowerCase(java.util.Locale.ROOT);
@@ -115,13 +120,19 @@ public final class PluginPlatform implements PluginCalls {
                 config.trust().isBlank() ? null : Path.of(config.trust().strip()), Math.max(1, config.max_size()) * 1024L * 1024L);
         this.resource = context.registerService(PluginsResource.class, new PluginsResource(directory, pools, () -> components, this::post,
                 install, () -> secondFactor, () -> modulePurge, () -> apiRefusals, new PluginCatalogue(config.catalogue(), install.maxBytes()),
-                context, () -> resolver, () -> persistenceRefusals), properties);
+                context, () -> resolver, () -> persistenceRefusals, hookLimits), properties);
         LOG.info("Plugin platform ready dir={} threadsPerPlugin={} exhaustedGraceS={}", dir, settings.threads(), settings.exhaustedGrace().toSeconds());
     }
 
     @Override
     public <T> T call(long bundleId, String what, Duration timeLimit, Callable<T> work) throws PluginCallException {
         return pools.call(bundleId, what, timeLimit, work);
+    }
+
+    @Override
+    public Duration hookTimeLimit(long bundleId, Duration declared) {
+        var bundle = context.getBundle(bundleId);
+        return hookLimits.of(bundle == null ? null : bundle.getSymbolicName()).orElse(declared);
     }
 
     @Override

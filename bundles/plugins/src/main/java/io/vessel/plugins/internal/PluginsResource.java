@@ -41,7 +41,15 @@ public final class PluginsResource {
      * it; {@code usedBy} names the bundles that use a library.
      */
     public record PluginView(String name, String title, String version, String vendor, String state, String reason,
-                             List<String> requires, Contributions contributes, String file, int stuckCalls, String kind, List<String> usedBy) {
+                             List<String> requires, Contributions contributes, String file, int stuckCalls, String kind, List<String> usedBy,
+                             Long hookTimeLimitMs) {
+    }
+
+    /**
+     * Body of {@code PUT /api/v1/plugins/{name}/hook-time-limit}: how long each of the plugin's VE hooks may take, in
+     * milliseconds (10 to 60,000), whatever the plugin declares; {@code null} gives the hooks their own limits back.
+     */
+    public record HookTimeLimitRequest(Long milliseconds) {
     }
 
     /**
@@ -96,16 +104,18 @@ public final class PluginsResource {
     private final org.osgi.framework.BundleContext context;
     private final Supplier<org.osgi.service.resolver.Resolver> resolver;
     private final Supplier<io.vessel.persistence.api.PersistenceRefusals> persistenceRefusals;
+    private final HookTimeLimits hookLimits;
 
     @SuppressWarnings("checkstyle:ParameterNumber")
     PluginsResource(PluginDirectory directory, PluginPools pools, Supplier<ServiceComponentRuntime> components, Events events,
                     PluginInstaller.Settings install, Supplier<io.vessel.api.security.SecondFactor> secondFactor,
                     Supplier<io.vessel.persistence.api.ModulePurge> modulePurge, Supplier<io.vessel.web.api.ApiRefusals> refusals,
                     PluginCatalogue catalogue, org.osgi.framework.BundleContext context, Supplier<org.osgi.service.resolver.Resolver> resolver,
-                    Supplier<io.vessel.persistence.api.PersistenceRefusals> persistenceRefusals)
+                    Supplier<io.vessel.persistence.api.PersistenceRefusals> persistenceRefusals, HookTimeLimits hookLimits)
             throws java.io.IOException,
             java.security.cert.CertificateException {
         this.persistenceRefusals = persistenceRefusals;
+        this.hookLimits = hookLimits;
         this.catalogue = catalogue;
         this.context = context;
         this.resolver = resolver;
@@ -292,6 +302,35 @@ public final class PluginsResource {
     }
 
     /**
+     * Sets how long the plugin's VE hooks may take before a start, create, ... goes on without them (a fail-open
+     * hook) or is refused (a fail-closed one), overriding what the plugin declares; applies to the next call.
+     */
+    @jakarta.ws.rs.PUT
+    @Path("{name}/hook-time-limit")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(MANAGE)
+    public PluginView setHookTimeLimit(@PathParam("name") String name, HookTimeLimitRequest body, @Context SecurityContext security) {
+        Caller caller = providerOnly(security);
+        PluginDirectory.Entry entry = require(name);
+        if (entry.library()) {
+            throw ProblemException.conflict(name + " is a library: it has no hooks of its own.");
+        }
+        java.time.Duration limit = body == null || body.milliseconds() == null ? null : java.time.Duration.ofMillis(body.milliseconds());
+        try {
+            io(() -> {
+                hookLimits.set(name, limit);
+                return null;
+            });
+        } catch (IllegalArgumentException e) {
+            String message = "The " + e.getMessage() + ", or null for the hooks' own limits.";
+            throw ProblemException.invalid(message, List.of(new io.vessel.web.api.Problem.FieldError("milliseconds", message)));
+        }
+        events.post("CHANGED", name, limit == null ? "hook time limit reset by " + caller.getName()
+                : "hook time limit set to " + limit.toMillis() + " ms by " + caller.getName());
+        return view(require(name));
+    }
+
+    /**
      * Uninstalls the plugin. The tables it made stay (a later version finds its data) unless {@code purge=true}:
      * then, once the plugin is gone, the tables its migrations created are dropped and its migrations forgotten.
      */
@@ -315,6 +354,7 @@ public final class PluginsResource {
         }
         io(() -> {
             directory.remove(entry);
+            hookLimits.set(name, null);
             for (PluginDirectory.Entry library : libraries) {
                 directory.remove(library);
             }
@@ -371,16 +411,16 @@ public final class PluginsResource {
         String kind = entry.library() ? "library" : "plugin";
         if (entry.disabled()) {
             return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "DISABLED", entry.reason(), d.imports(), Contributions.NONE, file, 0,
-                    kind, List.of());
+                    kind, List.of(), limitOf(d));
         }
         if (!d.bundle()) {
             return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "FAILED",
-                    "not an OSGi bundle: its manifest has no Bundle-SymbolicName", d.imports(), Contributions.NONE, file, 0, kind, List.of());
+                    "not an OSGi bundle: its manifest has no Bundle-SymbolicName", d.imports(), Contributions.NONE, file, 0, kind, List.of(), null);
         }
         Bundle bundle = entry.bundle();
         if (bundle == null) {
             return new PluginView(d.symbolicName(), d.name(), d.version(), d.vendor(), "INSTALLED", "being installed (plugins/ is read every second)",
-                    d.imports(), Contributions.NONE, file, 0, kind, List.of());
+                    d.imports(), Contributions.NONE, file, 0, kind, List.of(), limitOf(d));
         }
         String failure = directory.failure(bundle.getBundleId());
         String state;
@@ -404,7 +444,12 @@ public final class PluginsResource {
             default -> state = failure != null ? "FAILED" : "RESOLVED";
         }
         return new PluginView(d.symbolicName(), d.name(), bundle.getVersion().toString(), d.vendor(), state, reason, d.imports(),
-                contributions(bundle), file, pools.stuck(bundle.getBundleId()), kind, entry.library() ? PluginDirectory.usedBy(bundle) : List.of());
+                contributions(bundle), file, pools.stuck(bundle.getBundleId()), kind, entry.library() ? PluginDirectory.usedBy(bundle) : List.of(),
+                limitOf(d));
+    }
+
+    private Long limitOf(PluginDirectory.Descriptor d) {
+        return hookLimits.of(d.symbolicName()).map(java.time.Duration::toMillis).orElse(null);
     }
 
     /** Components of the plugin whose activation threw, in one sentence. */

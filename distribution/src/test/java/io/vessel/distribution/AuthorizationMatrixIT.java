@@ -91,6 +91,11 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /ves/{id}/reinstall", "PRO");
         EXPECTED.put("POST /ves/{id}/password", "PRO");
         EXPECTED.put("GET /ves/{id}/usage", "PROMA");
+        EXPECTED.put("GET /ves/{id}/backups", "PROMA");
+        EXPECTED.put("GET /ves/{id}/backups/{backup}", "PROMA");
+        EXPECTED.put("POST /ves/{id}/backups", "PRO");
+        EXPECTED.put("DELETE /ves/{id}/backups/{backup}", "PRO");
+        EXPECTED.put("GET /backup-targets", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");
         EXPECTED.put("DELETE /ves/{id}/ssh-keys/{keyId}", "PRO");

@@ -115,7 +115,17 @@ public interface VeService {
         throw new VeException(VeException.Kind.FAILED, null, "this node cannot snapshot VEs", null);
     }
 
-    /** Deletes a snapshot {@link #snapshot} made; nothing when it is gone. @since 2.8 */
+    /** Deletes a snapshot {@link #snapshot} made (and its {@link #viewAsVeSees view}); nothing when it is gone. @since 2.8 */
     default void releaseSnapshot(VeSnapshot snapshot) {
+    }
+
+    /**
+     * Shows a snapshot as the VE sees its own files, read-only: owners and groups as inside the VE (0…65535), not
+     * the host's shifted ids, so what a backup stores restores into any VE. Always at the same path for the same VE
+     * (a backup tool finds the previous backup of that path and reads only what changed). Gone with
+     * {@link #releaseSnapshot}; views left by a crash are detached when the kernel layer starts. @since 2.9
+     */
+    default java.nio.file.Path viewAsVeSees(VeSnapshot snapshot) {
+        throw new VeException(VeException.Kind.FAILED, null, "this node cannot show snapshots", null);
     }
 }

@@ -1112,8 +1112,45 @@ final class VeManager implements VeService {
     }
 
     @Override
+    public Path viewAsVeSees(io.vessel.kernel.api.VeSnapshot snapshot) {
+        VeEntity ve = load(snapshot.veId());
+        Path view = snapshotViews().resolve(Integer.toString(snapshot.veId()));
+        try {
+            Files.createDirectories(view.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(view);
+            detachView(view); // one left by a backup that failed half-way
+            int base = hostRootId(ve);
+            if (base == 0) {
+                // a privileged VE's files carry the host's own ids: a plain bind of the (read-only) snapshot
+                io.vessel.kernel.internal.linux.Mounts.mount(snapshot.path().toString(), view, null, MS_BIND, null);
+            } else {
+                io.vessel.kernel.internal.linux.IdmappedMount.mount(snapshot.path(), view, base, 65536, true);
+            }
+            LOG.info("VE snapshot shown as the VE sees it ve={} snapshot={} view={}", snapshot.veId(), snapshot.name(), view);
+            return view;
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "showing snapshot " + snapshot.name() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final long MS_BIND = 4096;
+
+    /** Where snapshots are shown as their VEs see them, one directory per VE: {@code <data>/run/snapshot-views/<ve>}. */
+    private Path snapshotViews() {
+        return bundles.resolveSibling("snapshot-views");
+    }
+
+    private static void detachView(Path view) throws IOException {
+        while (io.vessel.kernel.internal.linux.Mounts.find(view).isPresent()) {
+            io.vessel.kernel.internal.linux.Mounts.unmount(view, true);
+        }
+    }
+
+    @Override
     public void releaseSnapshot(io.vessel.kernel.api.VeSnapshot snapshot) {
         try {
+            detachView(snapshotViews().resolve(Integer.toString(snapshot.veId())));
             storage.deleteSnapshot(snapshot.name());
             LOG.info("VE snapshot released ve={} snapshot={}", snapshot.veId(), snapshot.name());
         } catch (IOException e) {
@@ -1139,6 +1176,12 @@ final class VeManager implements VeService {
             }
         } catch (java.nio.file.NoSuchFileException e) {
             // no bundles yet
+        }
+        if (Files.isDirectory(snapshotViews())) {
+            for (Path view : io.vessel.kernel.internal.linux.Mounts.under(snapshotViews())) {
+                io.vessel.kernel.internal.linux.Mounts.unmount(view, true);
+                LOG.warn("Reconcile: detached a snapshot view left by a stop view={}", view);
+            }
         }
         for (String name : storage.snapshots()) {
             storage.deleteSnapshot(name);

@@ -63,6 +63,15 @@ public final class Permissions {
      */
     public static final String PROVISIONING = "provisioning";
 
+    /** A VE's backups: list them, browse their files. @since 1.7 */
+    public static final String BACKUP_READ = "backup.read";
+    /** Make and delete a VE's backups. @since 1.7 */
+    public static final String BACKUP_MANAGE = "backup.manage";
+    /** Restore a VE, or files of it, from its backups. @since 1.7 */
+    public static final String BACKUP_RESTORE = "backup.restore";
+    /** Where backups go (targets, their health and free space): the provider's business. @since 1.7 */
+    public static final String BACKUP_TARGETS = "backup.targets";
+
     private Permissions() {
     }
 }

@@ -102,9 +102,15 @@ final class Restic {
             args.add("--tag");
             args.add(tag);
         }
-        args.add(source.toString());
+        // "." from inside the source: the snapshot's tree starts at the VE's root, so a restore (also with plain
+        // restic, whose 0.14 cannot restore a sub-folder) puts the VE's files right into its target; restic still
+        // records the absolute path, by which the next backup finds this one as its parent
+        if (!Files.isDirectory(source)) {
+            throw new ResticException("backup of " + source, -1, "there is no such directory");
+        }
+        args.add(".");
         Summary[] summary = new Summary[1];
-        int exit = run("backup", repository, password, args, line -> {
+        int exit = run("backup", repository, password, args, source, line -> {
             JsonNode message = parse(line);
             switch (message.path("message_type").asText()) {
                 case "status" -> progress.accept(new Progress(message.path("percent_done").asDouble(), message.path("total_files").asLong(),
@@ -163,6 +169,16 @@ final class Restic {
         return parse(out.toString()).path("total_size").asLong();
     }
 
+    /**
+     * Removes the repository's locks. Only for a repository no restic can still be working on (after the panel's
+     * start killed the ones a crash left): a lock removed under a live restic lets a second one in beside it.
+     */
+    void unlock(BackupTarget.Repository repository, String password) throws IOException {
+        run("unlock", repository, password, List.of("unlock", "--remove-all"), line -> { });
+    }
+
+    private static final boolean SETPRIV = Files.isExecutable(Path.of("/usr/bin/setpriv"));
+
     /** Forgets snapshots and reclaims the space only they held (prune: an exclusive lock on the repository meanwhile). */
     void forget(BackupTarget.Repository repository, String password, List<String> snapshotIds) throws IOException {
         List<String> args = new ArrayList<>(List.of("forget", "--prune"));
@@ -173,12 +189,25 @@ final class Restic {
     /** Runs restic; each line of its output goes to {@code lines}; answers the exit status (0, or one of {@code alsoFine}). */
     private int run(String what, BackupTarget.Repository repository, String password, List<String> args, Consumer<String> lines, int... alsoFine)
             throws IOException {
+        return run(what, repository, password, args, null, lines, alsoFine);
+    }
+
+    private int run(String what, BackupTarget.Repository repository, String password, List<String> args, Path workingDirectory,
+                    Consumer<String> lines, int... alsoFine) throws IOException {
         Path cache = caches.resolve(cacheName(repository.location()));
         Files.createDirectories(cache);
-        List<String> command = new ArrayList<>(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
+        List<String> command = new ArrayList<>();
+        if (SETPRIV) {
+            // dies with the panel: a kill -9 of the panel must not leave a restic writing to a repository
+            command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        }
+        command.addAll(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
         command.addAll(repository.options());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("RESTIC_") || k.startsWith("AWS_") || k.startsWith("B2_"));
         env.putAll(repository.environment());

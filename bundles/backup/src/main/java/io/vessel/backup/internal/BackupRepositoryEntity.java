@@ -1,0 +1,53 @@
+package io.vessel.backup.internal;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A tenant's restic repository in one target. */
+@Entity(name = "BackupRepositoryEntity")
+@Table(name = "backup_repository")
+public class BackupRepositoryEntity {
+    @Id
+    UUID id;
+    @Column(name = "tenant_id")
+    UUID tenantId;
+    String target;
+    String location;
+    @Column(name = "sealed_password")
+    String sealedPassword;
+    /** Whether {@code restic init} made the repository (the row comes first, so two first backups make one). */
+    boolean initialized;
+    @Column(name = "created_at")
+    Instant createdAt;
+    @Column(name = "busy_by")
+    UUID busyBy;
+    @Column(name = "busy_what")
+    String busyWhat;
+    @Column(name = "busy_until")
+    Instant busyUntil;
+    @Column(name = "stored_bytes")
+    Long storedBytes;
+    @Column(name = "stored_at")
+    Instant storedAt;
+
+    protected BackupRepositoryEntity() {
+    }
+
+    BackupRepositoryEntity(UUID id, UUID tenantId, String target, String location, String sealedPassword, Instant createdAt) {
+        this.id = id;
+        this.tenantId = tenantId;
+        this.target = target;
+        this.location = location;
+        this.sealedPassword = sealedPassword;
+        this.createdAt = createdAt;
+    }
+
+    /** What the sealed password is bound to: a sealed password copied to another repository's row does not open. */
+    String sealingName() {
+        return target + "/" + (tenantId == null ? "provider" : tenantId) + "/" + id;
+    }
+}

@@ -1,0 +1,481 @@
+package io.vessel.backup.internal;
+
+import io.vessel.api.operation.Operation;
+import io.vessel.api.operation.OperationFailure;
+import io.vessel.api.operation.OperationService;
+import io.vessel.backup.api.BackupTarget;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeService;
+import io.vessel.kernel.api.VeSnapshot;
+import io.vessel.kernel.api.VeState;
+import io.vessel.kernel.api.VirtualEnvironment;
+import io.vessel.persistence.api.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backups of VEs as tracked operations: a consistent snapshot of the VE (frozen only for its instant), shown with the
+ * VE's own owners at a path that stays the same for the VE, read by restic into the tenant's own repository in the
+ * chosen target; the snapshot released afterwards whatever happened. One backup per VE at a time, at most
+ * {@code backup.concurrency} on this node, one restic per repository (a lease in the database).
+ */
+@Component(service = BackupService.class, configurationPid = "io.vessel.backup", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = BackupService.Config.class)
+public final class BackupService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackupService.class);
+    /** The restic host name of every snapshot: with the VE's stable path, how restic finds the previous backup. */
+    static final String HOST = "vessel";
+    static final String LOCAL = "local";
+
+    @ObjectClassDefinition(name = "Vessel backups")
+    public @interface Config {
+        @AttributeDefinition(description = "Directory of the built-in local target (empty: <data>/backups)")
+        String directory() default "";
+
+        @AttributeDefinition(description = "Backups and restores running at once on this node")
+        int concurrency() default 2;
+
+        @AttributeDefinition(description = "The restic program")
+        String restic() default "restic";
+
+        @AttributeDefinition(description = "How long one backup may take before it is stopped (e.g. 12h)")
+        String time_limit() default "12h";
+    }
+
+    /** A backup as the API shows it. */
+    public record BackupView(UUID id, int ve, String state, String target, String note, String madeBy, Instant createdAt, Instant startedAt,
+                             Instant finishedAt, Long files, Long bytesTotal, Long bytesAdded, Long durationMs, Long frozenMs, String error,
+                             UUID operation) {
+        static BackupView of(BackupEntity b) {
+            return new BackupView(b.id, b.veId, b.state.name(), b.target, b.note, b.madeBy, b.createdAt, b.startedAt, b.finishedAt, b.files,
+                    b.bytesTotal, b.bytesAdded, b.durationMs, b.frozenMs, b.error, b.operationId);
+        }
+    }
+
+    /** A target as the provider sees it. */
+    public record TargetView(String id, String description, boolean reachable, String health, Long freeBytes) {
+    }
+
+    private final Database database;
+    private final VeService ves;
+    private final OperationService operations;
+    private final Restic restic;
+    private final RepositoryKeys keys;
+    private final String recoveryPassword;
+    private final RepositoryLeases leases;
+    private final Semaphore slots;
+    private final Duration timeLimit;
+    private final Path caches;
+    private final BackupTarget local;
+    private final Clock clock = Clock.systemUTC();
+    private final Map<String, BackupTarget> targets = new ConcurrentHashMap<>();
+    /** VEs with a backup (or restore) queued or running here: one at a time per VE. */
+    private final Set<Integer> busyVes = ConcurrentHashMap.newKeySet();
+
+    @Activate
+    public BackupService(BundleContext context, @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BackupPersistence.MODULE + ")") Database database,
+                         @Reference VeService ves, @Reference OperationService operations, Config config) throws IOException {
+        this.database = database;
+        this.ves = ves;
+        this.operations = operations;
+        String dataProperty = context.getProperty("vessel.data.dir");
+        Path data = Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
+        this.caches = data.resolve("cache/restic");
+        Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        this.timeLimit = duration(config.time_limit());
+        this.restic = new Restic(config.restic(), caches, timeLimit);
+        this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
+        this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
+        this.leases = new RepositoryLeases(database, clock);
+        this.slots = new Semaphore(Math.max(1, config.concurrency()), true);
+        Path directory = config.directory().isBlank() ? data.resolve("backups") : Path.of(config.directory().strip()).toAbsolutePath();
+        this.local = new LocalDirectoryTarget(LOCAL, directory, data.resolve("storage"));
+        targets.put(LOCAL, local);
+        recoverFromStop();
+        LOG.info("Backups ready localTarget={} concurrency={} timeLimitH={}", directory, slots.availablePermits(), timeLimit.toHours());
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeTarget")
+    void addTarget(BackupTarget target) {
+        if (!target.id().matches("[a-z0-9][a-z0-9-]{0,63}") || LOCAL.equals(target.id())) {
+            LOG.warn("Backup target ignored: its id must be letters, digits and dashes, and not '{}' id={}", LOCAL, target.id());
+            return;
+        }
+        targets.put(target.id(), target);
+    }
+
+    void removeTarget(BackupTarget target) {
+        targets.remove(target.id(), target);
+    }
+
+    @Deactivate
+    void deactivate() {
+        leases.close();
+    }
+
+    // ---- what the API asks -------------------------------------------------------------------------------------
+
+    List<BackupView> list(int ve) {
+        return database.inTransaction(em -> em.createQuery("select b from BackupEntity b where b.veId = :ve order by b.createdAt desc",
+                BackupEntity.class).setParameter("ve", ve).getResultList()).stream().map(BackupView::of).toList();
+    }
+
+    Optional<BackupView> find(int ve, UUID id) {
+        return Optional.ofNullable(database.inTransaction(em -> {
+            BackupEntity b = em.find(BackupEntity.class, id);
+            return b == null || b.veId != ve ? null : BackupView.of(b);
+        }));
+    }
+
+    List<TargetView> targets() {
+        return targets.values().stream().sorted(java.util.Comparator.comparing(BackupTarget::id)).map(t -> {
+            BackupTarget.Health health = t.health();
+            return new TargetView(t.id(), t.describe(), health.reachable(), health.detail(), t.freeBytes().orElse(null));
+        }).toList();
+    }
+
+    /** Queues a backup of VE {@code veId}; answers its operation (whose result is the backup). */
+    Operation backup(int veId, String targetId, String note, String madeBy) {
+        VirtualEnvironment ve = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
+        if (ve.state() != VeState.RUNNING && ve.state() != VeState.STOPPED && ve.state() != VeState.SUSPENDED) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is " + ve.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + "; it can be backed up when it is running, stopped or suspended.");
+        }
+        BackupTarget target = target(targetId);
+        if (!busyVes.add(veId)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
+        }
+        try {
+            UUID tenant = ve.owner() == null ? null : UUID.fromString(ve.owner());
+            BackupEntity backup = new BackupEntity(UUID.randomUUID(), veId, tenant, target.id(), note, madeBy, clock.instant());
+            database.run(em -> em.persist(backup));
+            Operation operation = operations.submit("ve.backup", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
+                try {
+                    return run(backup.id, veId, tenant, target, progress);
+                } finally {
+                    busyVes.remove(veId);
+                }
+            });
+            database.run(em -> em.find(BackupEntity.class, backup.id).operationId = operation.id());
+            return operation;
+        } catch (RuntimeException e) {
+            busyVes.remove(veId);
+            throw e;
+        }
+    }
+
+    /** Queues the deletion of a backup (restic forget + prune: the space only it held is given back). */
+    Operation delete(int veId, UUID id) {
+        BackupEntity backup = database.inTransaction(em -> {
+            BackupEntity b = em.find(BackupEntity.class, id);
+            if (b == null || b.veId != veId) {
+                return null;
+            }
+            if (b.state == BackupEntity.State.QUEUED || b.state == BackupEntity.State.RUNNING) {
+                throw new VeException(VeException.Kind.CONFLICT, "This backup is still being made; delete it once it is done.");
+            }
+            if (b.state == BackupEntity.State.DELETING) {
+                throw new VeException(VeException.Kind.CONFLICT, "This backup is already being deleted.");
+            }
+            b.state = BackupEntity.State.DELETING;
+            return b;
+        });
+        if (backup == null) {
+            throw new VeException(VeException.Kind.NOT_FOUND, "VE " + veId + " has no backup " + id + ".");
+        }
+        return submitDeletion(backup);
+    }
+
+    private Operation submitDeletion(BackupEntity backup) {
+        String owner = backup.tenantId == null ? null : backup.tenantId.toString();
+        return operations.submit("ve.backup.delete", "ve/" + backup.veId, owner, timeLimit, progress -> {
+            if (backup.snapshotId != null && backup.repositoryId != null) {
+                BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+                BackupTarget target = target(repository.target);
+                progress.update(10, "waiting for the repository");
+                try (RepositoryLeases.Lease lease = leases.take(repository.id, "deleting a backup of VE " + backup.veId, timeLimit,
+                        busy -> progress.update(10, "waiting: the repository is busy with " + busy))) {
+                    progress.update(30, "deleting the backup and reclaiming its space");
+                    restic.forget(target.repository(tenantName(repository.tenantId)), password(repository), List.of(backup.snapshotId));
+                    refreshStoredBytes(repository, target);
+                } catch (IOException e) {
+                    database.run(em -> em.find(BackupEntity.class, backup.id).state = BackupEntity.State.DONE);
+                    throw new OperationFailure("The backup could not be deleted: " + e.getMessage(), e);
+                }
+            }
+            database.run(em -> {
+                BackupEntity b = em.find(BackupEntity.class, backup.id);
+                if (b != null) {
+                    em.remove(b);
+                }
+            });
+            LOG.info("Backup deleted ve={} backup={} snapshot={}", backup.veId, backup.id, backup.snapshotId);
+            return null;
+        });
+    }
+
+    // ---- the work ------------------------------------------------------------------------------------------------
+
+    private String run(UUID id, int veId, UUID tenant, BackupTarget target, OperationService.Progress progress) throws Exception {
+        progress.update(0, "waiting for a free backup slot on this node");
+        slots.acquire();
+        try {
+            update(id, b -> {
+                b.state = BackupEntity.State.RUNNING;
+                b.startedAt = clock.instant();
+            });
+            BackupRepositoryEntity repository = repositoryOf(tenant, target);
+            try (RepositoryLeases.Lease lease = leases.take(repository.id, "a backup of VE " + veId, timeLimit,
+                    busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
+                BackupTarget.Repository location = target.repository(tenantName(tenant));
+                String password = password(repository);
+                initialize(repository, location, password, progress);
+                progress.update(1, "taking a snapshot of VE " + veId);
+                VeSnapshot snapshot = ves.snapshot(veId);
+                Restic.Summary summary;
+                try {
+                    Path view = ves.viewAsVeSees(snapshot);
+                    progress.update(2, "reading VE " + veId + "'s files");
+                    summary = restic.backup(location, password, view, HOST, List.of("ve=" + veId, "backup=" + id),
+                            p -> progress.update(2 + (int) Math.min(95, Math.round(p.fraction() * 95)), describe(p)));
+                } finally {
+                    release(snapshot);
+                }
+                update(id, b -> {
+                    b.state = summary.complete() ? BackupEntity.State.DONE : BackupEntity.State.INCOMPLETE;
+                    b.repositoryId = repository.id;
+                    b.snapshotId = summary.snapshotId();
+                    b.finishedAt = clock.instant();
+                    b.files = summary.totalFiles();
+                    b.bytesTotal = summary.totalBytes();
+                    b.bytesAdded = summary.dataAdded();
+                    b.durationMs = summary.took().toMillis();
+                    b.frozenMs = snapshot.frozen().toMillis();
+                    b.error = summary.complete() ? null : "some files could not be read; the others are in the backup";
+                });
+                refreshStoredBytes(repository, target);
+                LOG.info("Backup made ve={} backup={} snapshot={} files={} bytesAdded={} frozenMs={} tookMs={}", veId, id, summary.snapshotId(),
+                        summary.totalFiles(), summary.dataAdded(), snapshot.frozen().toMillis(), summary.took().toMillis());
+                return "/api/v1/ves/" + veId + "/backups/" + id;
+            }
+        } catch (Exception e) {
+            String message = e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
+                    : "the backup failed (" + e.getClass().getSimpleName() + ")";
+            LOG.warn("Backup failed ve={} backup={}: {}", veId, id, e.toString());
+            update(id, b -> {
+                b.state = BackupEntity.State.FAILED;
+                b.finishedAt = clock.instant();
+                b.error = clip(message);
+            });
+            throw new OperationFailure("Backup of VE " + veId + " failed: " + message, e);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private void release(VeSnapshot snapshot) {
+        try {
+            ves.releaseSnapshot(snapshot);
+        } catch (RuntimeException e) {
+            // the kernel layer deletes snapshots nobody holds at its next start
+            LOG.error("Snapshot not released ve={} snapshot={}: {}", snapshot.veId(), snapshot.name(), e.toString());
+        }
+    }
+
+    private static String describe(Restic.Progress p) {
+        StringBuilder text = new StringBuilder("backed up ").append(size(p.bytesDone())).append(" of ").append(size(p.totalBytes()))
+                .append(", ").append(p.filesDone()).append(" of ").append(p.totalFiles()).append(" files");
+        if (p.secondsRemaining() != null && p.secondsRemaining() > 0) {
+            long s = p.secondsRemaining();
+            text.append(", about ").append(s >= 120 ? (s / 60) + " min" : s + " s").append(" left");
+        }
+        return text.toString();
+    }
+
+    static String size(long bytes) {
+        if (bytes < 1024 * 1024) {
+            return (bytes / 1024) + " KiB";
+        }
+        if (bytes < 1024L * 1024 * 1024) {
+            return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        }
+        return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / 1073741824.0);
+    }
+
+    /** The tenant's repository in the target: its row made (with a new sealed password) the first time. */
+    private BackupRepositoryEntity repositoryOf(UUID tenant, BackupTarget target) {
+        Optional<BackupRepositoryEntity> existing = findRepository(tenant, target.id());
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        UUID id = UUID.randomUUID();
+        BackupRepositoryEntity fresh = new BackupRepositoryEntity(id, tenant, target.id(), target.repository(tenantName(tenant)).location(), null,
+                clock.instant());
+        fresh.sealedPassword = keys.seal(keys.newPassword(), fresh.sealingName());
+        try {
+            database.run(em -> em.persist(fresh));
+            return fresh;
+        } catch (RuntimeException e) {
+            // another backup of the same tenant made it at the same moment (unique per target and tenant)
+            return findRepository(tenant, target.id()).orElseThrow(() -> e);
+        }
+    }
+
+    private Optional<BackupRepositoryEntity> findRepository(UUID tenant, String target) {
+        return database.inTransaction(em -> (tenant == null
+                ? em.createQuery("select r from BackupRepositoryEntity r where r.target = :t and r.tenantId is null", BackupRepositoryEntity.class)
+                : em.createQuery("select r from BackupRepositoryEntity r where r.target = :t and r.tenantId = :tenant", BackupRepositoryEntity.class)
+                .setParameter("tenant", tenant)).setParameter("t", target).getResultStream().findFirst());
+    }
+
+    /** {@code restic init} and the provider's recovery key, once, under the repository's lease. */
+    private void initialize(BackupRepositoryEntity repository, BackupTarget.Repository location, String password, OperationService.Progress progress)
+            throws IOException {
+        boolean initialized = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repository.id).initialized);
+        if (initialized) {
+            return;
+        }
+        progress.update(0, "making the tenant's backup repository");
+        restic.init(location, password);
+        restic.addKey(location, password, recoveryPassword);
+        database.run(em -> em.find(BackupRepositoryEntity.class, repository.id).initialized = true);
+        LOG.info("Backup repository made target={} tenant={} location={}", repository.target, tenantName(repository.tenantId), location.location());
+    }
+
+    private String password(BackupRepositoryEntity repository) {
+        return keys.open(repository.sealedPassword, repository.sealingName());
+    }
+
+    private void refreshStoredBytes(BackupRepositoryEntity repository, BackupTarget target) {
+        try {
+            long stored = restic.storedBytes(target.repository(tenantName(repository.tenantId)), password(repository));
+            database.run(em -> {
+                BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
+                r.storedBytes = stored;
+                r.storedAt = clock.instant();
+            });
+        } catch (IOException e) {
+            LOG.warn("Stored bytes of a backup repository not read repository={}: {}", repository.id, e.getMessage());
+        }
+    }
+
+    private BackupTarget target(String id) {
+        BackupTarget target = targets.get(id == null || id.isBlank() ? LOCAL : id.strip());
+        if (target == null) {
+            throw new VeException(VeException.Kind.INVALID, "target", "There is no backup target '" + id + "'; targets: "
+                    + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ".", null);
+        }
+        return target;
+    }
+
+    static String tenantName(UUID tenant) {
+        return tenant == null ? "provider" : tenant.toString();
+    }
+
+    private void update(UUID id, java.util.function.Consumer<BackupEntity> change) {
+        database.run(em -> {
+            BackupEntity b = em.find(BackupEntity.class, id);
+            if (b != null) {
+                change.accept(b);
+            }
+        });
+    }
+
+    // ---- after a stop ----------------------------------------------------------------------------------------------
+
+    /**
+     * What a stop (or a crash) left: restic processes of this panel's are killed before anything else (restic's
+     * parent-death signal normally took them already), then the repositories they held are unlocked, backups that
+     * were being made are marked failed (their snapshots are the kernel layer's to delete) and deletions that were
+     * under way are asked again.
+     */
+    private void recoverFromStop() throws IOException {
+        List<Long> killed = ResticProcesses.killLeftBy(caches);
+        if (!killed.isEmpty()) {
+            LOG.warn("Killed restic processes a stop of the panel left pids={}", killed);
+        }
+        // one panel per database today: every lease is this panel's own, and its restic processes are gone
+        List<BackupRepositoryEntity> held = database.inTransaction(em -> em.createQuery(
+                "select r from BackupRepositoryEntity r where r.busyBy is not null", BackupRepositoryEntity.class).getResultList());
+        for (BackupRepositoryEntity repository : held) {
+            BackupTarget target = targets.get(repository.target);
+            if (target != null && repository.initialized) {
+                try {
+                    restic.unlock(target.repository(tenantName(repository.tenantId)), password(repository));
+                } catch (IOException e) {
+                    LOG.warn("Backup repository not unlocked repository={}: {}", repository.id, e.getMessage());
+                }
+            }
+            database.run(em -> {
+                BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
+                r.busyBy = null;
+                r.busyWhat = null;
+                r.busyUntil = null;
+            });
+            LOG.warn("Backup repository lease a stop left was given back repository={} was=\"{}\"", repository.id, repository.busyWhat);
+        }
+        int failed = database.inTransaction(em -> em.createQuery("update BackupEntity b set b.state = :failed, b.error = :why, b.finishedAt = :now"
+                        + " where b.state in (:queued, :running)").setParameter("failed", BackupEntity.State.FAILED)
+                .setParameter("why", "the panel stopped while the backup was being made").setParameter("now", clock.instant())
+                .setParameter("queued", BackupEntity.State.QUEUED).setParameter("running", BackupEntity.State.RUNNING).executeUpdate());
+        if (failed > 0) {
+            LOG.warn("Backups the panel's stop interrupted are marked failed count={}", failed);
+        }
+        List<BackupEntity> deleting = database.inTransaction(em -> em.createQuery("select b from BackupEntity b where b.state = :s", BackupEntity.class)
+                .setParameter("s", BackupEntity.State.DELETING).getResultList());
+        deleting.forEach(this::submitDeletion);
+    }
+
+    private static String clip(String text) {
+        return text == null ? null : text.length() > 1900 ? text.substring(0, 1900) + "…" : text;
+    }
+
+    static Duration duration(String text) {
+        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,6})\\s*(s|m|h)?\\s*").matcher(text == null ? "" : text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("backup.time_limit must be a duration such as 12h, not '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2) == null ? "s" : m.group(2)) {
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    /** VEs whose backup or restore runs now (for the lifecycle guard). */
+    boolean busy(int veId) {
+        return busyVes.contains(veId);
+    }
+
+    List<String> targetIds() {
+        return new ArrayList<>(targets.keySet());
+    }
+}

@@ -1,0 +1,167 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Backups of real VEs with Debian's restic, against the assembled panel: made as operations by the VE's owner, with
+ * the VE's own owners (not the host's shifted ids) in the repository, readable with the provider's recovery key and
+ * plain restic; incremental; deleted again; invisible to another customer; and a {@code kill -9} of the panel during
+ * a backup leaves no restic, no snapshot, no view and no lock behind.
+ */
+class BackupsIT {
+
+    @Test
+    void aCustomerBacksUpARunningVeAsItSeesItAndNobodyElseSeesTheBackups(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Backed Up Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(tenant, "bea", "customer-owner", "Bea-Password-1");
+            String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Nosy Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(other, "nosy", "customer-owner", "Nosy-Password-1");
+            PanelProcess.As bea = panel.login("bea", "Bea-Password-1");
+            PanelProcess.As nosy = panel.login("nosy", "Nosy-Password-1");
+
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"backed\",\"owner\":\"" + tenant + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "mkdir -p /srv && echo hello > /srv/owned && chown 33:44 /srv/owned && chmod 4750 /srv/owned"
+                    + " && ln /srv/owned /srv/hard && ln -s /etc /srv/etc-link && head -c 3000000 /dev/urandom > /srv/random");
+
+            // nothing yet; a backup is an operation whose result is the backup
+            assertEquals(0, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
+            assertProblem(bea.post("/api/v1/ves/" + ve + "/backups", "{\"target\":\"elsewhere\"}"), 400, null);
+            JsonNode made = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"before the upgrade\"}"));
+            String first = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+            JsonNode backup = bea.get("/api/v1/ves/" + ve + "/backups/" + first).json();
+            assertEquals("DONE", backup.get("state").asText(), backup.toString());
+            assertEquals("before the upgrade", backup.get("note").asText());
+            assertEquals("bea", backup.get("madeBy").asText());
+            assertTrue(backup.get("files").asLong() >= 5, backup.toString());
+            assertTrue(backup.get("bytesAdded").asLong() > 1_000_000, "the random MiBs are stored: " + backup);
+            assertTrue(backup.get("frozenMs").asLong() < 5_000, backup.toString());
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "the VE runs on");
+
+            // the repository holds the VE's own owners and links, readable with plain restic and the recovery key
+            Path data = work.resolve("data");
+            Path repository = data.resolve("backups").resolve(tenant);
+            Path restored = work.resolve("restored");
+            restic(repository, data.resolve("keys/backup-recovery.key"), "restore", "latest", "--target", restored.toString());
+            Path root = restored; // the tree starts at the VE's root
+            Path owned = root.resolve("srv/owned");
+            assertTrue(Files.exists(owned), "restored: " + PanelProcess.host("find", restored.toString(), "-maxdepth", "3"));
+            assertEquals(33, Files.getAttribute(owned, "unix:uid"), "the VE's own owner, not the host's shifted id");
+            assertEquals(44, Files.getAttribute(owned, "unix:gid"));
+            assertEquals(04750, (int) Files.getAttribute(owned, "unix:mode") & 07777, "the set-uid bit is kept");
+            assertEquals(2, Files.getAttribute(owned, "unix:nlink"), "hard links stay one file");
+            assertEquals(0, Files.getAttribute(root.resolve("bin/busybox"), "unix:uid"), "root in the VE is root in the backup");
+            assertEquals(Path.of("/etc"), Files.readSymbolicLink(root.resolve("srv/etc-link")), "links are stored, never followed");
+            assertEquals(3_000_000L, Files.size(root.resolve("srv/random")));
+
+            // unchanged: the next backup stores next to nothing
+            JsonNode again = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", ""));
+            String second = again.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+            JsonNode incremental = bea.get("/api/v1/ves/" + ve + "/backups/" + second).json();
+            assertTrue(incremental.get("bytesAdded").asLong() < 200_000, "an unchanged VE adds next to nothing: " + incremental);
+            assertEquals(2, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
+
+            // another customer: not found, whatever it tries
+            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups").status());
+            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first).status());
+            assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups", "").status());
+            assertEquals(404, nosy.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null).status());
+            assertEquals(403, bea.get("/api/v1/backup-targets").status(), "targets are the provider's business");
+            JsonNode targets = panel.get("/api/v1/backup-targets").json();
+            assertEquals("local", targets.get(0).get("id").asText(), targets.toString());
+            assertTrue(targets.get(0).get("reachable").asBoolean(), targets.toString());
+
+            // deleted: gone from the list and from the repository
+            awaitOperation(panel, bea.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null));
+            JsonNode left = bea.get("/api/v1/ves/" + ve + "/backups").json();
+            assertEquals(1, left.size(), left.toString());
+            assertEquals(second, left.get(0).get("id").asText());
+            assertEquals(1, PanelProcess.JSON.readTree(restic(repository, data.resolve("keys/backup-recovery.key"), "snapshots", "--json")).size());
+            assertEquals(404, bea.get("/api/v1/ves/" + ve + "/backups/" + first).status());
+
+            // nothing of the snapshots is left on the host
+            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("snapshot-views"), "no snapshot view stays mounted");
+            assertEquals("", PanelProcess.host("sh", "-c", "ls " + data.resolve("storage/pool/snapshots") + " 2>/dev/null").strip(),
+                    "no snapshot is left");
+        }
+    }
+
+    @Test
+    void aPanelKilledDuringABackupLeavesNoResticNoSnapshotAndNoLock(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        int ve;
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"crashy\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            // enough data that the backup is still running when the panel is killed
+            exec(panel, ve, "sh", "-c", "mkdir -p /srv && for i in 1 2 3 4 5 6 7 8; do head -c 64000000 /dev/urandom > /srv/r$i; done");
+            PanelProcess.Response accepted = panel.post("/api/v1/ves/" + ve + "/backups", "");
+            assertEquals(202, accepted.status(), accepted.toString());
+            String operation = accepted.json().get("id").asText();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/operations/" + operation).json().get("message").asText()
+                    .startsWith("backed up"), "restic reading the VE");
+            assertTrue(!PanelProcess.host("pgrep", "-x", "restic").isBlank(), "restic runs");
+            panel.crash();
+        }
+        PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("sh", "-c", "pgrep -x restic || true").isBlank(),
+                "restic dies with the panel");
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            JsonNode backups = panel.get("/api/v1/ves/" + ve + "/backups").json();
+            assertEquals(1, backups.size(), backups.toString());
+            assertEquals("FAILED", backups.get(0).get("state").asText());
+            assertEquals("the panel stopped while the backup was being made", backups.get(0).get("error").asText());
+            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("snapshot-views"), "no snapshot view stays mounted");
+            assertEquals("", PanelProcess.host("sh", "-c", "ls " + work.resolve("data/storage/pool/snapshots") + " 2>/dev/null").strip(),
+                    "no snapshot is left");
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "the VE ran through it, thawed");
+            // the repository is not left locked: the next backup is made
+            JsonNode next = awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups", ""));
+            assertEquals("SUCCEEDED", next.get("state").asText(), next.toString());
+        }
+    }
+
+    private static JsonNode awaitOperationLong(PanelProcess panel, PanelProcess.Response accepted) {
+        assertEquals(202, accepted.status(), accepted.toString());
+        String id = accepted.json().get("id").asText();
+        JsonNode[] last = new JsonNode[1];
+        PanelProcess.poll(Duration.ofMinutes(5), () -> {
+            last[0] = panel.get("/api/v1/operations/" + id + "?wait=30").json();
+            return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
+        }, "operation " + id);
+        return last[0];
+    }
+
+    private static void exec(PanelProcess panel, int ve, String... argv) throws Exception {
+        PanelProcess.Response r = panel.post("/api/v1/ves/" + ve + "/exec",
+                PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv), "timeoutSeconds", 120)));
+        assertEquals(200, r.status(), r.toString());
+        assertEquals(0, r.json().get("exitCode").asInt(), r.body());
+    }
+
+    /** Plain restic, as a provider would run it with the recovery key after losing the panel. */
+    static String restic(Path repository, Path passwordFile, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("restic", "--no-cache", "-r", repository.toString(), "--password-file", passwordFile.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "restic " + String.join(" ", args));
+        return out;
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p);
+    }
+}

@@ -352,7 +352,7 @@ class AuthorizationMatrixIT {
         }
         return "/api/v1" + p.replace("{id}", node).replace("{tokenId}", UUID.randomUUID().toString()).replace("{name}", nameFor(template))
                 .replace("{version}", "999").replace("{serviceId}", "matrix-no-such-service").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999")
-                .replace("{gateway}", "testpay");
+                .replace("{gateway}", "testpay").replace("{backup}", UUID.randomUUID().toString());
     }
 
     private static String nameFor(String template) {

@@ -95,6 +95,7 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /ves/{id}/backups/{backup}", "PROMA");
         EXPECTED.put("POST /ves/{id}/backups", "PRO");
         EXPECTED.put("DELETE /ves/{id}/backups/{backup}", "PRO");
+        EXPECTED.put("POST /ves/{id}/backups/{backup}/restore", "PRO");
         EXPECTED.put("GET /backup-targets", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");

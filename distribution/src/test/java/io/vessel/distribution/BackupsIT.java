@@ -75,6 +75,17 @@ class BackupsIT {
             assertTrue(incremental.get("bytesAdded").asLong() < 200_000, "an unchanged VE adds next to nothing: " + incremental);
             assertEquals(2, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
 
+            // restored in place from the first backup: what was removed comes back, what came since goes, the VE runs on
+            exec(panel, ve, "sh", "-c", "rm /srv/owned /srv/hard && echo since > /srv/added");
+            JsonNode restoredOp = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", ""));
+            assertEquals("/api/v1/ves/" + ve, restoredOp.get("result").asText());
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "a running VE runs again");
+            assertEquals("33 44 4750 2", stdout(panel, ve, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(),
+                    "owners, set-uid bit and hard link as the VE had them");
+            assertEquals("/etc", stdout(panel, ve, "readlink", "/srv/etc-link").strip());
+            assertEquals("gone", stdout(panel, ve, "sh", "-c", "test -e /srv/added && echo there || echo gone").strip());
+            assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", "").status());
+
             // another customer: not found, whatever it tries
             assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups").status());
             assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first).status());
@@ -149,6 +160,12 @@ class BackupsIT {
                 PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv), "timeoutSeconds", 120)));
         assertEquals(200, r.status(), r.toString());
         assertEquals(0, r.json().get("exitCode").asInt(), r.body());
+    }
+
+    private static String stdout(PanelProcess panel, int ve, String... argv) throws Exception {
+        PanelProcess.Response r = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv))));
+        assertEquals(200, r.status(), r.toString());
+        return r.json().get("stdout").asText();
     }
 
     /** Plain restic, as a provider would run it with the recovery key after losing the panel. */

@@ -128,4 +128,26 @@ public interface VeService {
     default java.nio.file.Path viewAsVeSees(VeSnapshot snapshot) {
         throw new VeException(VeException.Kind.FAILED, null, "this node cannot show snapshots", null);
     }
+
+    /**
+     * Begins a restore of VE {@code id}: a fresh, empty tree limited to the VE's disk quota, writable at
+     * {@link VeRestore#path()} with the VE's own owners (written as {@code n}, stored as the VE's shifted ids), and
+     * not yet seen by the VE. {@link #finishRestore} makes it the VE's file system; {@link #abandonRestore} drops
+     * it. Restores a crash left are deleted when the kernel layer starts. @since 2.9
+     */
+    default VeRestore beginRestore(int id) {
+        throw new VeException(VeException.Kind.FAILED, null, "this node cannot restore VEs", null);
+    }
+
+    /**
+     * Makes the restored tree the VE's file system, replacing the old one in one step (a crash in between leaves the
+     * old or the new tree, never a mix); the VE must be stopped. @since 2.9
+     */
+    default VirtualEnvironment finishRestore(VeRestore restore) {
+        throw new VeException(VeException.Kind.FAILED, null, "this node cannot restore VEs", null);
+    }
+
+    /** Drops a restore that will not be finished; the VE keeps its file system. @since 2.9 */
+    default void abandonRestore(VeRestore restore) {
+    }
 }

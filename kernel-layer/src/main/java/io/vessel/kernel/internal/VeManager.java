@@ -1136,6 +1136,75 @@ final class VeManager implements VeService {
 
     private static final long MS_BIND = 4096;
 
+    @Override
+    public io.vessel.kernel.api.VeRestore beginRestore(int id) {
+        VeEntity ve = load(id);
+        String name = id + "-" + System.currentTimeMillis();
+        Path view = restoreViews().resolve(Integer.toString(id));
+        long quota = ve.limits().diskBytes();
+        try {
+            Path area = storage.beginRestore(id, name, quota);
+            try {
+                int base = hostRootId(ve);
+                // the tree's root belongs to the VE's root, as the idmapped mount requires (it maps only the VE's ids)
+                Files.setAttribute(area, "unix:uid", base);
+                Files.setAttribute(area, "unix:gid", base);
+                Files.createDirectories(view.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(view);
+                detachView(view);
+                if (base == 0) {
+                    io.vessel.kernel.internal.linux.Mounts.mount(area.toString(), view, null, MS_BIND, null);
+                } else {
+                    io.vessel.kernel.internal.linux.IdmappedMount.mount(area, view, base, 65536, false);
+                }
+            } catch (IOException | RuntimeException e) {
+                storage.deleteRestore(name);
+                throw e;
+            }
+            LOG.info("VE restore begun ve={} restore={} quotaBytes={}", id, name, quota);
+            return new io.vessel.kernel.api.VeRestore(id, name, view, quota);
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "a restore of VE " + id + " could not begin: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VirtualEnvironment finishRestore(io.vessel.kernel.api.VeRestore restore) {
+        int id = restore.veId();
+        return locked(id, () -> {
+            VeEntity ve = load(id);
+            if (ve.state() != VeState.STOPPED) {
+                throw conflict(id, ve.state(), "take a restored file system");
+            }
+            try {
+                detachView(restoreViews().resolve(Integer.toString(id)));
+                storage.swapInRestore(id, restore.name());
+                storage.setDiskQuota(id, ve.limits().diskBytes());
+                LOG.info("VE restored ve={} restore={}", id, restore.name());
+                return find(id).orElseThrow();
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "the restored file system of VE " + id + " could not be swapped in: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public void abandonRestore(io.vessel.kernel.api.VeRestore restore) {
+        try {
+            detachView(restoreViews().resolve(Integer.toString(restore.veId())));
+            storage.deleteRestore(restore.name());
+            LOG.info("VE restore abandoned ve={} restore={}", restore.veId(), restore.name());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "the restore " + restore.name() + " could not be dropped: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where restores are written as their VEs see their files: {@code <data>/run/restore-views/<ve>}. */
+    private Path restoreViews() {
+        return bundles.resolveSibling("restore-views");
+    }
+
     /** Where snapshots are shown as their VEs see them, one directory per VE: {@code <data>/run/snapshot-views/<ve>}. */
     private Path snapshotViews() {
         return bundles.resolveSibling("snapshot-views");
@@ -1177,11 +1246,18 @@ final class VeManager implements VeService {
         } catch (java.nio.file.NoSuchFileException e) {
             // no bundles yet
         }
-        if (Files.isDirectory(snapshotViews())) {
-            for (Path view : io.vessel.kernel.internal.linux.Mounts.under(snapshotViews())) {
-                io.vessel.kernel.internal.linux.Mounts.unmount(view, true);
-                LOG.warn("Reconcile: detached a snapshot view left by a stop view={}", view);
+        for (Path views : List.of(snapshotViews(), restoreViews())) {
+            if (Files.isDirectory(views)) {
+                for (Path view : io.vessel.kernel.internal.linux.Mounts.under(views)) {
+                    io.vessel.kernel.internal.linux.Mounts.unmount(view, true);
+                    LOG.warn("Reconcile: detached a view left by a stop view={}", view);
+                }
             }
+        }
+        storage.settleSwaps();
+        for (String name : storage.restores()) {
+            storage.deleteRestore(name);
+            LOG.warn("Reconcile: deleted a restore left unfinished by a stop restore={}", name);
         }
         for (String name : storage.snapshots()) {
             storage.deleteSnapshot(name);

@@ -5,6 +5,7 @@ import io.vessel.api.operation.OperationFailure;
 import io.vessel.api.operation.OperationService;
 import io.vessel.backup.api.BackupTarget;
 import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.api.VeRestore;
 import io.vessel.kernel.api.VeService;
 import io.vessel.kernel.api.VeSnapshot;
 import io.vessel.kernel.api.VeState;
@@ -239,6 +240,99 @@ public final class BackupService {
             LOG.info("Backup deleted ve={} backup={} snapshot={}", backup.veId, backup.id, backup.snapshotId);
             return null;
         });
+    }
+
+    /**
+     * Queues a restore of VE {@code veId} from one of its backups, in place: the backup is written into a fresh tree
+     * the VE does not see (limited to its disk quota), and only once that is complete is the VE stopped, the tree
+     * swapped in for its file system in one step, and the VE started again if it ran. A failed restore leaves the VE
+     * as it was.
+     */
+    Operation restore(int veId, UUID backupId) {
+        VirtualEnvironment ve = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
+        if (ve.state() != VeState.RUNNING && ve.state() != VeState.STOPPED) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is " + ve.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + "; it can be restored when it is running or stopped.");
+        }
+        BackupEntity backup = database.inTransaction(em -> {
+            BackupEntity b = em.find(BackupEntity.class, backupId);
+            return b == null || b.veId != veId ? null : b;
+        });
+        if (backup == null) {
+            throw new VeException(VeException.Kind.NOT_FOUND, "VE " + veId + " has no backup " + backupId + ".");
+        }
+        if ((backup.state != BackupEntity.State.DONE && backup.state != BackupEntity.State.INCOMPLETE) || backup.snapshotId == null) {
+            throw new VeException(VeException.Kind.CONFLICT, "This backup is " + backup.state.name().toLowerCase(java.util.Locale.ROOT)
+                    + "; only a backup that was made can be restored.");
+        }
+        Long quota = ve.limits() == null ? null : ve.limits().diskBytes();
+        if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
+            // restic 0.14 restores sparse files fully allocated: what the backup holds must fit the quota as it is
+            throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than VE " + veId
+                    + "'s disk quota of " + size(quota) + "; raise the quota first.", null);
+        }
+        if (!busyVes.add(veId)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
+        }
+        try {
+            return operations.submit("ve.restore", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
+                try {
+                    return restoreInPlace(veId, backup, progress);
+                } finally {
+                    busyVes.remove(veId);
+                }
+            });
+        } catch (RuntimeException e) {
+            busyVes.remove(veId);
+            throw e;
+        }
+    }
+
+    private String restoreInPlace(int veId, BackupEntity backup, OperationService.Progress progress) throws Exception {
+        progress.update(0, "waiting for a free backup slot on this node");
+        slots.acquire();
+        try {
+            BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+            BackupTarget target = target(repository.target);
+            VeRestore restore;
+            try (RepositoryLeases.Lease lease = leases.take(repository.id, "a restore of VE " + veId, timeLimit,
+                    busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
+                restore = ves.beginRestore(veId);
+                try (RestoreProgress watcher = new RestoreProgress(restore.path(), backup.bytesTotal == null ? 0 : backup.bytesTotal,
+                        (written, total) -> progress.update(total <= 0 ? 0 : (int) Math.min(90, written * 90 / total),
+                                "restored " + size(written) + " of " + size(total)))) {
+                    restic.restore(target.repository(tenantName(repository.tenantId)), password(repository), backup.snapshotId, restore.path());
+                } catch (IOException | RuntimeException e) {
+                    ves.abandonRestore(restore);
+                    throw e;
+                }
+            }
+            boolean wasRunning = ves.find(veId).map(v -> v.state() == VeState.RUNNING).orElse(false);
+            try {
+                if (wasRunning) {
+                    progress.update(92, "stopping VE " + veId + " to swap in its restored files");
+                    ves.stop(veId, 30);
+                }
+                progress.update(95, "swapping in the restored files");
+                ves.finishRestore(restore);
+            } catch (RuntimeException e) {
+                ves.abandonRestore(restore);
+                throw e;
+            } finally {
+                if (wasRunning) {
+                    ves.start(veId);
+                }
+            }
+            LOG.info("VE restored from a backup ve={} backup={} snapshot={}", veId, backup.id, backup.snapshotId);
+            return "/api/v1/ves/" + veId;
+        } catch (Exception e) {
+            String message = e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
+                    : "the restore failed (" + e.getClass().getSimpleName() + ")";
+            LOG.warn("Restore failed ve={} backup={}: {}", veId, backup.id, e.toString());
+            throw new OperationFailure("Restore of VE " + veId + " failed; the VE was left as it was: " + message, e);
+        } finally {
+            slots.release();
+        }
     }
 
     // ---- the work ------------------------------------------------------------------------------------------------

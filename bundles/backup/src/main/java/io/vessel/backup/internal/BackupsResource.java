@@ -86,6 +86,19 @@ public final class BackupsResource {
         return accepted(call(() -> backups.delete(ve, id)));
     }
 
+    /**
+     * Restores the VE from this backup, in place: {@code 202} with the operation. The backup is written into a fresh
+     * tree first; only then is the VE stopped, its files swapped for the restored ones, and started again if it ran.
+     */
+    @POST
+    @Path("{backup}/restore")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @RequiresPermission(value = Permissions.BACKUP_RESTORE, object = "ve")
+    public Response restoreBackup(@PathParam("id") int ve, @PathParam("backup") String backup) {
+        UUID id = uuid(ve, backup);
+        return accepted(call(() -> backups.restore(ve, id)));
+    }
+
     private static UUID uuid(int ve, String backup) {
         try {
             return UUID.fromString(backup);

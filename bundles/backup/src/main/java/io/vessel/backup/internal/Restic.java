@@ -170,6 +170,14 @@ final class Restic {
     }
 
     /**
+     * Restores snapshot {@code snapshotId} into {@code target} (an empty directory). 0.14 reports no progress a
+     * program can read, so callers watch the bytes written; any file it could not restore fails the restore (exit 1).
+     */
+    void restore(BackupTarget.Repository repository, String password, String snapshotId, Path target) throws IOException {
+        run("restore", repository, password, List.of("restore", snapshotId, "--target", target.toString()), line -> { });
+    }
+
+    /**
      * Removes the repository's locks. Only for a repository no restic can still be working on (after the panel's
      * start killed the ones a crash left): a lock removed under a live restic lets a second one in beside it.
      */

@@ -32,6 +32,8 @@ public final class BtrfsPool implements StorageDriver {
     private final Path ves;
     /** Read-only snapshots of private areas, held while a backup reads them. */
     private final Path snapshots;
+    /** Fresh trees a restore writes, swapped in for a VE's private area once complete. */
+    private final Path restores;
     /** This pool was mounted by {@link #onImage} (not found mounted already). */
     private boolean mountedWhenOpened;
 
@@ -40,9 +42,10 @@ public final class BtrfsPool implements StorageDriver {
         this.templates = Files.createDirectories(root.resolve("templates"));
         this.ves = Files.createDirectories(root.resolve("ves"));
         this.snapshots = Files.createDirectories(root.resolve("snapshots"));
+        this.restores = Files.createDirectories(root.resolve("restores"));
         // Root's alone: VEs reach their private areas through bind mounts under the node's runtime root
         // (VeRootMounts), never through the pool, so no VE uid can pass into another VE's area here.
-        for (Path dir : List.of(root, templates, ves, snapshots)) {
+        for (Path dir : List.of(root, templates, ves, snapshots, restores)) {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
     }
@@ -354,6 +357,66 @@ public final class BtrfsPool implements StorageDriver {
         }
         names.sort(null);
         return names;
+    }
+
+    @Override
+    public Path beginRestore(int veId, String name, long quotaBytes) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IOException("not a restore name: " + name);
+        }
+        Btrfs.createSubvolume(restores, name);
+        Path area = restores.resolve(name);
+        if (quotaBytes > 0) {
+            Btrfs.limitReferenced(area, quotaBytes);
+        }
+        return area;
+    }
+
+    @Override
+    public void deleteRestore(String name) throws IOException {
+        Path path = restores.resolve(name);
+        if (name.matches("[A-Za-z0-9-]{1,64}") && Files.exists(path)) {
+            deleteWithNested(path);
+        }
+    }
+
+    @Override
+    public List<String> restores() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(restores)) {
+            dir.forEach(p -> names.add(p.getFileName().toString()));
+        }
+        return names;
+    }
+
+    /**
+     * Two renames, each atomic: the old area aside as {@code <id>.old}, the restored tree in its place; then the old
+     * one deleted. A crash between them is settled by {@link #settleSwaps}: with the new area in place the old goes,
+     * without it the old comes back — the VE is either wholly old or wholly new.
+     */
+    @Override
+    public void swapInRestore(int veId, String name) throws IOException {
+        Path area = privateArea(veId);
+        Path old = ves.resolve(veId + ".old");
+        Files.move(area, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(restores.resolve(name), area, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        deleteWithNested(old);
+    }
+
+    @Override
+    public void settleSwaps() throws IOException {
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(ves, "*.old")) {
+            for (Path old : dir) {
+                Path area = ves.resolve(old.getFileName().toString().replace(".old", ""));
+                if (Files.exists(area)) {
+                    LOG.warn("A restore was swapped in when the panel stopped; deleting the old area {}", old);
+                    deleteWithNested(old);
+                } else {
+                    LOG.warn("A restore was being swapped in when the panel stopped; the old area comes back {}", area);
+                    Files.move(old, area, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
     }
 
     @Override

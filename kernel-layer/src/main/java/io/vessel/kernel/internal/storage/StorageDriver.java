@@ -100,6 +100,32 @@ public interface StorageDriver {
     }
 
     /**
+     * An empty area named {@code name} for a restore of VE {@code veId} to write, limited to {@code quotaBytes}
+     * (0: unlimited), not visible to the VE until {@link #swapInRestore}.
+     */
+    default Path beginRestore(int veId, String name, long quotaBytes) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot restore a VE");
+    }
+
+    /** Deletes an area {@link #beginRestore} made; nothing when it is gone. */
+    default void deleteRestore(String name) throws IOException {
+    }
+
+    /** The restore areas present (left by a crash, when the panel starts). */
+    default List<String> restores() throws IOException {
+        return List.of();
+    }
+
+    /** Makes the restored area VE {@code veId}'s private area and deletes the one it replaces (VE stopped). */
+    default void swapInRestore(int veId, String name) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot restore a VE");
+    }
+
+    /** After a crash: finishes or undoes a swap the stop interrupted, so each VE has its old or its new area whole. */
+    default void settleSwaps() throws IOException {
+    }
+
+    /**
      * Why disk quotas are not enforced right now, if they are not (e.g. btrfs quota accounting marked inconsistent);
      * a driver that can repair it starts the repair. Empty: every VE's quota holds.
      */

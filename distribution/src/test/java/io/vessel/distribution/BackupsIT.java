@@ -141,6 +141,23 @@ class BackupsIT {
             // the repository is not left locked: the next backup is made
             JsonNode next = awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups", ""));
             assertEquals("SUCCEEDED", next.get("state").asText(), next.toString());
+            String backup = next.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+
+            // killed again, now while a restore writes its tree: the VE keeps its files as they were
+            exec(panel, ve, "sh", "-c", "echo after > /srv/after");
+            PanelProcess.Response restoring = panel.post("/api/v1/ves/" + ve + "/backups/" + backup + "/restore", "");
+            assertEquals(202, restoring.status(), restoring.toString());
+            String restoreOperation = restoring.json().get("id").asText();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/operations/" + restoreOperation).json().get("message").asText()
+                    .startsWith("restored"), "restic writing the restored tree");
+            panel.crash();
+        }
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+            assertEquals("after", stdout(panel, ve, "cat", "/srv/after").strip(), "wholly the old file system");
+            assertEquals("", PanelProcess.host("sh", "-c", "ls " + work.resolve("data/storage/pool/restores") + " 2>/dev/null").strip(),
+                    "the unfinished restore is gone");
+            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("restore-views"), "no restore view stays mounted");
         }
     }
 

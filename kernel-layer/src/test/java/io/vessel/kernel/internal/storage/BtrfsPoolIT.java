@@ -45,6 +45,42 @@ class BtrfsPoolIT {
     }
 
     /**
+     * A restore is swapped in whole, and a stop between the two renames is settled at the next start: with the new
+     * area in place the old one goes, without it the old one comes back. A restore never finished is deleted.
+     */
+    @Test
+    void aRestoreIsSwappedInWholeAndAnInterruptedSwapIsSettled() throws Exception {
+        Path template = pool.beginTemplate("swap-1");
+        Files.writeString(template.resolve("version"), "old\n");
+        pool.sealTemplate("swap-1");
+        Path area = pool.createPrivateArea(108, "swap-1");
+        Path restored = pool.beginRestore(108, "108-1", 64 * MIB);
+        Files.writeString(restored.resolve("version"), "new\n");
+        pool.swapInRestore(108, "108-1");
+        assertEquals("new\n", Files.readString(area.resolve("version")));
+        assertEquals(List.of(), pool.restores());
+
+        // stopped after the first rename: the old area comes back
+        Path half = pool.beginRestore(108, "108-2", 0);
+        Files.writeString(half.resolve("version"), "newer\n");
+        Files.move(area, area.resolveSibling("108.old"));
+        pool.settleSwaps();
+        assertEquals("new\n", Files.readString(area.resolve("version")), "wholly the old tree");
+        // stopped after the second rename: the new area stays, the old one goes
+        Files.move(area, area.resolveSibling("108.old"));
+        Files.move(half, area);
+        pool.settleSwaps();
+        assertEquals("newer\n", Files.readString(area.resolve("version")), "wholly the new tree");
+        assertFalse(Files.exists(area.resolveSibling("108.old")));
+
+        // a restore that was never finished is deleted, its quota with it
+        pool.beginRestore(108, "108-3", 64 * MIB);
+        pool.deleteRestore("108-3");
+        assertEquals(List.of(), pool.restores());
+        assertThrows(IOException.class, () -> pool.beginRestore(108, "../escape", 0), "names, not paths");
+    }
+
+    /**
      * A VE's snapshot read and a restore written through an idmapped mount: the VE's own owners (0…65535) instead of
      * the host's shifted ids, both ways, read-only when asked; symlinks are not followed out of the tree.
      */

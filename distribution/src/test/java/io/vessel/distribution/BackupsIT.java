@@ -161,6 +161,54 @@ class BackupsIT {
         }
     }
 
+    /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
+    @Test
+    void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Tab Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(tenant, "tabby", "customer-owner", "Tabby-Password-1");
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"tabbed\",\"owner\":\"" + tenant + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "echo kept > /root/precious");
+            org.openqa.selenium.WebDriver phone = PortalIT.chromium(390, 844);
+            try {
+                var wait = new org.openqa.selenium.support.ui.WebDriverWait(phone, Duration.ofSeconds(60));
+                String base = "http://127.0.0.1:" + panel.port;
+                PortalIT.logIn(phone, base + "/portal/", "tabby", "Tabby-Password-1");
+                phone.get(base + "/portal/#/ves/" + ve);
+                click(wait, org.openqa.selenium.By.cssSelector("[data-plugin-tab='io.vessel.backup/ve-backups']"));
+                click(wait, org.openqa.selenium.By.id("backup-now"));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("dialog-form-note")))
+                        .sendKeys("from my phone");
+                phone.findElement(org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]")).click();
+                org.openqa.selenium.By done = org.openqa.selenium.By.cssSelector("#ve-backups [data-backup-state]");
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(done, "DONE"));
+                assertTrue(phone.findElement(org.openqa.selenium.By.id("ve-backups")).getText().contains("from my phone"));
+                AdminPanelIT.assertFitsAndLabelled(phone, "backups tab");
+                ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("document.getElementById('plugin-tabs').scrollIntoView()");
+                PortalIT.screenshot(phone, "portal-backups");
+
+                exec(panel, ve, "sh", "-c", "rm /root/precious");
+                // the toast of the backup may cover the button on a phone: clicked as a script would
+                ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("arguments[0].click()", wait.until(
+                        org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                                org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Restore from']"))));
+                click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                        "is restored"));
+                assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back");
+                List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                phone.quit();
+            }
+        }
+    }
+
+    private static void click(org.openqa.selenium.support.ui.WebDriverWait wait, org.openqa.selenium.By target) {
+        wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(target)).click();
+    }
+
     private static JsonNode awaitOperationLong(PanelProcess panel, PanelProcess.Response accepted) {
         assertEquals(202, accepted.status(), accepted.toString());
         String id = accepted.json().get("id").asText();

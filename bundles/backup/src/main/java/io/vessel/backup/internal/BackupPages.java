@@ -1,0 +1,25 @@
+package io.vessel.backup.internal;
+
+import io.vessel.api.security.Permissions;
+import io.vessel.web.api.UiContribution;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Backups' pages in the web UI, contributed through the plugin SPI like any plugin's (the portal knows nothing of
+ * backups): the Backups tab of each VE's page (ui/ve-backups.js), for callers who may read its backups.
+ */
+final class BackupPages {
+
+    private BackupPages() {
+    }
+
+    /** The Backups tab: the VE's backups, back up now, restore in place, delete — with the operation's progress. */
+    @Component(service = UiContribution.class, property = {
+            UiContribution.PLACEMENT + "=" + UiContribution.VE_TAB,
+            UiContribution.ID + "=ve-backups",
+            UiContribution.LABEL + "=Backups",
+            UiContribution.PERMISSION + "=" + Permissions.BACKUP_READ,
+            UiContribution.MODULE + "=ve-backups.js"})
+    public static final class VeBackupsTab implements UiContribution {
+    }
+}

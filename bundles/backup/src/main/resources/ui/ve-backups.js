@@ -1,0 +1,79 @@
+// The Backups tab on a VE's page (portal): the VE's backups with what each holds, a backup made now, a restore in place
+// and a deletion — each a tracked operation whose progress is shown while it runs.
+const STATES = { DONE: 'RUNNING', INCOMPLETE: 'CREATING', QUEUED: 'CREATING', RUNNING: 'CREATING', DELETING: 'CREATING', FAILED: 'ERROR' };
+
+export async function render(container, { api, el, say, ask, size, ve, me, onLeave }) {
+  const may = p => (me.permissions || []).includes(p) || (me.permissions || []).includes('*');
+  let left = false;
+  if (onLeave) onLeave(() => { left = true; });
+  const status = el('p', { class: 'muted', id: 'backup-progress', 'aria-live': 'polite' }, '');
+
+  // follows an operation until it ends, showing its progress; the list is drawn again afterwards
+  const follow = async (operation, done) => {
+    let op = operation;
+    while (!left && !/SUCCEEDED|FAILED/.test(op.state)) {
+      status.textContent = (op.message || 'waiting') + (op.progress ? ' (' + op.progress + ' %)' : '');
+      op = await api('GET', '/operations/' + op.id + '?wait=2');
+    }
+    status.textContent = '';
+    if (op.state === 'FAILED') say(op.error || 'It failed.');
+    else say(done);
+    if (!left) draw();
+  };
+
+  const act = async (request, done) => {
+    try {
+      await follow(await request, done);
+    } catch (e) {
+      say(e.message);
+    }
+  };
+
+  const backupNow = async () => {
+    const values = await ask('Back up server ' + ve + ' now', [['note', 'Note (optional)', 'text', { required: false, maxlength: 500 }]], 'Back up');
+    if (values) act(api('POST', '/ves/' + ve + '/backups', { note: values.note.value || null }), 'The backup is made.');
+  };
+
+  const restore = async b => {
+    const sure = await ask('Restore server ' + ve + ' to ' + new Date(b.createdAt).toLocaleString() + '?', [], 'Restore');
+    if (sure) act(api('POST', '/ves/' + ve + '/backups/' + b.id + '/restore'), 'Server ' + ve + ' is restored.');
+  };
+
+  const remove = async b => {
+    const sure = await ask('Delete the backup of ' + new Date(b.createdAt).toLocaleString() + '?', [], 'Delete');
+    if (sure) act(api('DELETE', '/ves/' + ve + '/backups/' + b.id), 'The backup is deleted.');
+  };
+
+  const row = b => el('tr', { 'data-backup': b.id },
+    el('td', {}, new Date(b.createdAt).toLocaleString(), b.note ? el('div', { class: 'muted' }, b.note) : ''),
+    el('td', {}, el('span', { class: 'badge ' + (STATES[b.state] || 'CREATING'), 'data-backup-state': b.id }, b.state),
+      b.error ? el('div', { class: 'muted' }, b.error) : ''),
+    el('td', { class: 'optional' }, b.bytesTotal != null ? size(b.bytesTotal) + ' in ' + b.files + ' files' : ''),
+    el('td', { class: 'optional' }, b.bytesAdded != null ? '+' + size(b.bytesAdded) : ''),
+    el('td', {}, el('div', { class: 'actions' },
+      may('backup.restore') && (b.state === 'DONE' || b.state === 'INCOMPLETE')
+        ? el('button', { type: 'button', 'aria-label': 'Restore from the backup of ' + b.createdAt, onclick: () => restore(b) }, 'Restore') : '',
+      may('backup.manage') && !/QUEUED|RUNNING|DELETING/.test(b.state)
+        ? el('button', { type: 'button', class: 'danger', 'aria-label': 'Delete the backup of ' + b.createdAt, onclick: () => remove(b) }, 'Delete') : '')));
+
+  const draw = async () => {
+    let backups;
+    try {
+      backups = await api('GET', '/ves/' + ve + '/backups');
+    } catch (e) {
+      container.replaceChildren(el('p', { class: 'muted', id: 've-backups' }, e.message));
+      return;
+    }
+    container.replaceChildren(el('div', { id: 've-backups' },
+      el('div', { class: 'actions' }, may('backup.manage')
+        ? el('button', { type: 'button', id: 'backup-now', onclick: backupNow }, 'Back up now') : ''),
+      status,
+      backups.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Made'), el('th', {}, 'State'),
+        el('th', { class: 'optional' }, 'Holds'), el('th', { class: 'optional' }, 'Stored'), el('th', {}, ''))),
+      el('tbody', {}, backups.map(row)))
+        : el('p', { class: 'muted' }, 'No backups of this server yet.')));
+    const running = backups.find(b => /QUEUED|RUNNING|DELETING/.test(b.state) && b.operation);
+    if (running && !status.textContent) follow({ id: running.operation, state: 'RUNNING' }, 'The backup is made.');
+  };
+  await draw();
+}

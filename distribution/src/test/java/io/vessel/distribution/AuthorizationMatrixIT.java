@@ -93,6 +93,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /ves/{id}/usage", "PROMA");
         EXPECTED.put("GET /ves/{id}/backups", "PROMA");
         EXPECTED.put("GET /ves/{id}/backups/{backup}", "PROMA");
+        EXPECTED.put("GET /ves/{id}/backups/{backup}/files", "PROMA");
+        EXPECTED.put("GET /ves/{id}/backups/{backup}/download", "PROMA");
         EXPECTED.put("POST /ves/{id}/backups", "PRO");
         EXPECTED.put("DELETE /ves/{id}/backups/{backup}", "PRO");
         EXPECTED.put("POST /ves/{id}/backups/{backup}/restore", "PRO");

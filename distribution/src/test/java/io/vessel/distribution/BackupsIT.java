@@ -86,6 +86,31 @@ class BackupsIT {
             assertEquals("gone", stdout(panel, ve, "sh", "-c", "test -e /srv/added && echo there || echo gone").strip());
             assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", "").status());
 
+            // browsed and downloaded: a directory's entries with the VE's owners, a file as it was, a directory as .tar.zst
+            String files = "/api/v1/ves/" + ve + "/backups/" + first + "/files?path=";
+            JsonNode srv = bea.get(files + "/srv").json();
+            assertEquals("/srv", srv.get("path").asText());
+            JsonNode ownedEntry = entry(srv, "owned");
+            assertEquals(33, ownedEntry.get("uid").asInt(), srv.toString());
+            assertEquals("file", ownedEntry.get("type").asText());
+            assertEquals("symlink", entry(srv, "etc-link").get("type").asText());
+            assertEquals(3_000_000L, entry(srv, "random").get("size").asLong());
+            assertTrue(bea.get(files).json().get("entries").toString().contains("\"name\":\"srv\""), "the root lists /srv");
+            assertProblem(bea.get(files + "/srv/owned"), 400, null);
+            assertProblem(bea.get(files + "/srv/../../etc"), 400, null);
+            assertProblem(bea.get(files + "/nothing-here"), 404, null);
+            var file = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned");
+            assertEquals(200, file.statusCode());
+            assertEquals("hello\n", new String(file.body(), java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(file.headers().firstValue("Content-Disposition").orElse("").contains("filename=\"owned\""));
+            var tree = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv");
+            assertEquals(200, tree.statusCode());
+            Path archive = Files.write(work.resolve("srv.tar.zst"), tree.body());
+            String listing = PanelProcess.host("sh", "-c", "zstd -dc " + archive + " | tar -tv");
+            assertTrue(listing.contains("srv/owned") && listing.contains("srv/etc-link -> /etc"), listing);
+            assertEquals(404, nosy.get(files + "/srv").status());
+            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned").status());
+
             // another customer: not found, whatever it tries
             assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups").status());
             assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first).status());
@@ -225,6 +250,15 @@ class BackupsIT {
                 PanelProcess.JSON.writeValueAsString(Map.of("command", List.of(argv), "timeoutSeconds", 120)));
         assertEquals(200, r.status(), r.toString());
         assertEquals(0, r.json().get("exitCode").asInt(), r.body());
+    }
+
+    private static JsonNode entry(JsonNode listing, String name) {
+        for (JsonNode e : listing.get("entries")) {
+            if (e.get("name").asText().equals(name)) {
+                return e;
+            }
+        }
+        throw new AssertionError(name + " is not in " + listing);
     }
 
     private static String stdout(PanelProcess panel, int ve, String... argv) throws Exception {

@@ -254,17 +254,7 @@ public final class BackupService {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is " + ve.state().name().toLowerCase(java.util.Locale.ROOT)
                     + "; it can be restored when it is running or stopped.");
         }
-        BackupEntity backup = database.inTransaction(em -> {
-            BackupEntity b = em.find(BackupEntity.class, backupId);
-            return b == null || b.veId != veId ? null : b;
-        });
-        if (backup == null) {
-            throw new VeException(VeException.Kind.NOT_FOUND, "VE " + veId + " has no backup " + backupId + ".");
-        }
-        if ((backup.state != BackupEntity.State.DONE && backup.state != BackupEntity.State.INCOMPLETE) || backup.snapshotId == null) {
-            throw new VeException(VeException.Kind.CONFLICT, "This backup is " + backup.state.name().toLowerCase(java.util.Locale.ROOT)
-                    + "; only a backup that was made can be restored.");
-        }
+        BackupEntity backup = restorable(veId, backupId);
         Long quota = ve.limits() == null ? null : ve.limits().diskBytes();
         if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
             // restic 0.14 restores sparse files fully allocated: what the backup holds must fit the quota as it is
@@ -333,6 +323,98 @@ public final class BackupService {
         } finally {
             slots.release();
         }
+    }
+
+    /** A directory of a backup: its entries, with the owners as the VE sees them. */
+    public record Listing(String path, List<Restic.Entry> entries) {
+    }
+
+    /** A file of a backup as it is downloaded, or a directory as a {@code .tar.zst}. */
+    record Download(String filename, String type, long size, List<Process> processes) {
+    }
+
+    /** What is in directory {@code path} of a backup (browsing never takes the repository's lease: it only reads). */
+    Listing files(int veId, UUID backupId, String path) {
+        String dir = checkedPath(path);
+        BackupEntity backup = restorable(veId, backupId);
+        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+        BackupTarget.Repository location = target(repository.target).repository(tenantName(repository.tenantId));
+        try {
+            if (!dir.equals("/")) {
+                Restic.Entry self = entry(location, password(repository), backup.snapshotId, dir);
+                if (!"dir".equals(self.type())) {
+                    throw new VeException(VeException.Kind.INVALID, "path", dir + " is a " + self.type() + ", not a directory; download it instead.", null);
+                }
+            }
+            return new Listing(dir, restic.list(location, password(repository), backup.snapshotId, dir));
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    /** A file of a backup, or a directory as {@code .tar.zst}, streamed from restic. */
+    Download download(int veId, UUID backupId, String path) {
+        String file = checkedPath(path);
+        BackupEntity backup = restorable(veId, backupId);
+        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+        BackupTarget.Repository location = target(repository.target).repository(tenantName(repository.tenantId));
+        try {
+            boolean directory = file.equals("/") || "dir".equals(entry(location, password(repository), backup.snapshotId, file).type());
+            long size = directory ? -1 : entry(location, password(repository), backup.snapshotId, file).size();
+            String name = file.equals("/") ? "ve-" + veId : file.substring(file.lastIndexOf('/') + 1);
+            List<Process> processes = restic.dump(location, password(repository), backup.snapshotId, file, directory);
+            LOG.info("Backup download ve={} backup={} path={} directory={}", veId, backupId, file, directory);
+            return directory ? new Download(name + ".tar.zst", "application/zstd", -1, processes)
+                    : new Download(name, "application/octet-stream", size, processes);
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    private Restic.Entry entry(BackupTarget.Repository location, String password, String snapshot, String path) throws IOException {
+        String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return restic.list(location, password, snapshot, parent).stream().filter(e -> e.name().equals(name)).findFirst()
+                .orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "The backup holds no " + path + "."));
+    }
+
+    private static VeException readFailure(IOException e) {
+        // e.g. a prune holding the repository's exclusive lock: reading works again once it is done
+        return new VeException(VeException.Kind.UNAVAILABLE, "The backup cannot be read right now (" + e.getMessage() + "); try again shortly.");
+    }
+
+    private BackupEntity restorable(int veId, UUID backupId) {
+        BackupEntity backup = database.inTransaction(em -> {
+            BackupEntity b = em.find(BackupEntity.class, backupId);
+            return b == null || b.veId != veId ? null : b;
+        });
+        if (backup == null) {
+            throw new VeException(VeException.Kind.NOT_FOUND, "VE " + veId + " has no backup " + backupId + ".");
+        }
+        if ((backup.state != BackupEntity.State.DONE && backup.state != BackupEntity.State.INCOMPLETE) || backup.snapshotId == null) {
+            throw new VeException(VeException.Kind.CONFLICT, "This backup is " + backup.state.name().toLowerCase(java.util.Locale.ROOT)
+                    + "; only a backup that was made can be read or restored.");
+        }
+        return backup;
+    }
+
+    /** An absolute path inside the VE, normalized: no {@code .} or {@code ..}, no empty or control characters. */
+    static String checkedPath(String path) {
+        String p = path == null || path.isBlank() ? "/" : path.strip();
+        if (!p.startsWith("/") || p.length() > 4096 || p.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new VeException(VeException.Kind.INVALID, "path", "A path in the backup starts with / (like /etc/hosts).", null);
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                throw new VeException(VeException.Kind.INVALID, "path", "A path in the backup has no '..' in it.", null);
+            }
+            parts.add(part);
+        }
+        return "/" + String.join("/", parts);
     }
 
     // ---- the work ------------------------------------------------------------------------------------------------

@@ -99,6 +99,41 @@ public final class BackupsResource {
         return accepted(call(() -> backups.restore(ve, id)));
     }
 
+    /** The entries of a directory in a backup ({@code path}, {@code /} when absent), owners as the VE sees them. */
+    @GET
+    @Path("{backup}/files")
+    @RequiresPermission(value = Permissions.BACKUP_READ, object = "ve")
+    public BackupService.Listing listBackupFiles(@PathParam("id") int ve, @PathParam("backup") String backup,
+                                                 @jakarta.ws.rs.QueryParam("path") String path) {
+        UUID id = uuid(ve, backup);
+        return call(() -> backups.files(ve, id, path));
+    }
+
+    /** Downloads a file of a backup as it was, or a directory as a {@code .tar.zst} (tar, compressed with zstd). */
+    @GET
+    @Path("{backup}/download")
+    @Produces(MediaType.WILDCARD)
+    @RequiresPermission(value = Permissions.BACKUP_READ, object = "ve")
+    public Response downloadBackupFile(@PathParam("id") int ve, @PathParam("backup") String backup, @jakarta.ws.rs.QueryParam("path") String path) {
+        UUID id = uuid(ve, backup);
+        BackupService.Download download = call(() -> backups.download(ve, id, path));
+        jakarta.ws.rs.core.StreamingOutput body = out -> {
+            List<Process> processes = download.processes();
+            Process last = processes.get(processes.size() - 1);
+            try (java.io.InputStream in = last.getInputStream()) {
+                in.transferTo(out);
+            } finally {
+                processes.forEach(Process::destroy); // a client that went away stops restic too
+            }
+        };
+        Response.ResponseBuilder response = Response.ok(body, download.type()).header("Content-Disposition",
+                "attachment; filename=\"" + download.filename().replaceAll("[^A-Za-z0-9._-]", "_") + "\"");
+        if (download.size() >= 0) {
+            response.header("Content-Length", download.size());
+        }
+        return response.build();
+    }
+
     private static UUID uuid(int ve, String backup) {
         try {
             return UUID.fromString(backup);

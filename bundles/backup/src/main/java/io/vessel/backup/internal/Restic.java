@@ -177,6 +177,38 @@ final class Restic {
         run("restore", repository, password, List.of("restore", snapshotId, "--target", target.toString()), line -> { });
     }
 
+    /** One entry of a directory in a snapshot, as {@code ls --json} describes it. */
+    record Entry(String name, String type, String path, long size, String permissions, int uid, int gid, Instant modified) {
+    }
+
+    /** The entries directly in directory {@code dir} of a snapshot (its tree starts at the VE's root). */
+    List<Entry> list(BackupTarget.Repository repository, String password, String snapshotId, String dir) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        run("ls", repository, password, List.of("ls", "--json", snapshotId, dir), line -> {
+            JsonNode n = parse(line);
+            if ("node".equals(n.path("struct_type").asText()) && !n.path("path").asText().equals(dir)) {
+                entries.add(new Entry(n.path("name").asText(), n.path("type").asText(), n.path("path").asText(), n.path("size").asLong(),
+                        n.path("permissions").asText(), n.path("uid").asInt(), n.path("gid").asInt(),
+                        n.hasNonNull("mtime") ? Instant.parse(n.get("mtime").asText()) : null));
+            }
+        });
+        return entries;
+    }
+
+    /**
+     * Starts {@code restic dump} of {@code path} in a snapshot: a file's bytes, or a directory as a tar stream;
+     * {@code compress} pipes it through {@code zstd}. The caller reads the last process's output and waits for all.
+     */
+    List<Process> dump(BackupTarget.Repository repository, String password, String snapshotId, String path, boolean compress) throws IOException {
+        ProcessBuilder dump = builder(repository, password, List.of("dump", snapshotId, path), null);
+        dump.redirectError(ProcessBuilder.Redirect.DISCARD);
+        if (!compress) {
+            return List.of(dump.start());
+        }
+        ProcessBuilder zstd = new ProcessBuilder("zstd", "-3", "-q", "-c").redirectError(ProcessBuilder.Redirect.DISCARD);
+        return ProcessBuilder.startPipeline(List.of(dump, zstd));
+    }
+
     /**
      * Removes the repository's locks. Only for a repository no restic can still be working on (after the panel's
      * start killed the ones a crash left): a lock removed under a live restic lets a second one in beside it.
@@ -202,25 +234,7 @@ final class Restic {
 
     private int run(String what, BackupTarget.Repository repository, String password, List<String> args, Path workingDirectory,
                     Consumer<String> lines, int... alsoFine) throws IOException {
-        Path cache = caches.resolve(cacheName(repository.location()));
-        Files.createDirectories(cache);
-        List<String> command = new ArrayList<>();
-        if (SETPRIV) {
-            // dies with the panel: a kill -9 of the panel must not leave a restic writing to a repository
-            command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
-        }
-        command.addAll(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
-        command.addAll(repository.options());
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        if (workingDirectory != null) {
-            builder.directory(workingDirectory.toFile());
-        }
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("RESTIC_") || k.startsWith("AWS_") || k.startsWith("B2_"));
-        env.putAll(repository.environment());
-        env.put("RESTIC_PASSWORD", password);
-        env.put("RESTIC_PROGRESS_FPS", "1"); // one status line a second is plenty for progress
+        ProcessBuilder builder = builder(repository, password, args, workingDirectory);
         Process process = builder.start();
         process.getOutputStream().close();
         Deque<String> said = new ArrayDeque<>();
@@ -268,6 +282,30 @@ final class Restic {
             throw new ResticException(what, exit, tail.replace(password, "********"));
         }
         return exit;
+    }
+
+    /** restic for one call: the repository, its cache, the password in the environment only, dying with the panel. */
+    private ProcessBuilder builder(BackupTarget.Repository repository, String password, List<String> args, Path workingDirectory) throws IOException {
+        Path cache = caches.resolve(cacheName(repository.location()));
+        Files.createDirectories(cache);
+        List<String> command = new ArrayList<>();
+        if (SETPRIV) {
+            // dies with the panel: a kill -9 of the panel must not leave a restic writing to a repository
+            command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        }
+        command.addAll(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
+        command.addAll(repository.options());
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("RESTIC_") || k.startsWith("AWS_") || k.startsWith("B2_"));
+        env.putAll(repository.environment());
+        env.put("RESTIC_PASSWORD", password);
+        env.put("RESTIC_PROGRESS_FPS", "1"); // one status line a second is plenty for progress
+        return builder;
     }
 
     /** A cache directory's name for a repository: a digest of its location (locations may hold any character). */

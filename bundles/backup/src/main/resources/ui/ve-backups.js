@@ -44,6 +44,31 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
     if (sure) act(api('DELETE', '/ves/' + ve + '/backups/' + b.id), 'The backup is deleted.');
   };
 
+  // a backup's files: directories to open, files (and directories, as .tar.zst) to download with the session's cookie
+  const browser = el('div', { id: 'backup-files' });
+  const browse = async (b, path) => {
+    let listing;
+    try {
+      listing = await api('GET', '/ves/' + ve + '/backups/' + b.id + '/files?path=' + encodeURIComponent(path));
+    } catch (e) {
+      say(e.message);
+      return;
+    }
+    const download = p => '/api/v1/ves/' + ve + '/backups/' + b.id + '/download?path=' + encodeURIComponent(p);
+    const up = path === '/' ? null : path.substring(0, path.lastIndexOf('/')) || '/';
+    browser.replaceChildren(el('h3', {}, 'Files of ' + new Date(b.createdAt).toLocaleString() + ': ' + path),
+      el('div', { class: 'actions' },
+        up ? el('button', { type: 'button', onclick: () => browse(b, up) }, 'Up') : '',
+        el('a', { href: download(path), download: '', 'data-download': path }, 'Download ' + (path === '/' ? 'everything' : 'this folder') + ' (.tar.zst)'),
+        el('button', { type: 'button', onclick: () => browser.replaceChildren() }, 'Close')),
+      el('table', {}, el('tbody', {}, listing.entries.map(f => el('tr', { 'data-file': f.path },
+        el('td', {}, f.type === 'dir'
+          ? el('button', { type: 'button', class: 'link', onclick: () => browse(b, f.path) }, f.name + '/')
+          : f.type === 'file' ? el('a', { href: download(f.path), download: f.name }, f.name) : f.name + (f.type === 'symlink' ? ' (link)' : '')),
+        el('td', { class: 'optional' }, f.permissions + ' ' + f.uid + ':' + f.gid),
+        el('td', {}, f.type === 'file' ? size(f.size) : ''))))));
+  };
+
   const row = b => el('tr', { 'data-backup': b.id },
     el('td', {}, new Date(b.createdAt).toLocaleString(), b.note ? el('div', { class: 'muted' }, b.note) : ''),
     el('td', {}, el('span', { class: 'badge ' + (STATES[b.state] || 'CREATING'), 'data-backup-state': b.id }, b.state),
@@ -51,6 +76,8 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
     el('td', { class: 'optional' }, b.bytesTotal != null ? size(b.bytesTotal) + ' in ' + b.files + ' files' : ''),
     el('td', { class: 'optional' }, b.bytesAdded != null ? '+' + size(b.bytesAdded) : ''),
     el('td', {}, el('div', { class: 'actions' },
+      b.state === 'DONE' || b.state === 'INCOMPLETE'
+        ? el('button', { type: 'button', 'aria-label': 'Files of the backup of ' + b.createdAt, onclick: () => browse(b, '/') }, 'Files') : '',
       may('backup.restore') && (b.state === 'DONE' || b.state === 'INCOMPLETE')
         ? el('button', { type: 'button', 'aria-label': 'Restore from the backup of ' + b.createdAt, onclick: () => restore(b) }, 'Restore') : '',
       may('backup.manage') && !/QUEUED|RUNNING|DELETING/.test(b.state)
@@ -71,7 +98,7 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
       backups.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Made'), el('th', {}, 'State'),
         el('th', { class: 'optional' }, 'Holds'), el('th', { class: 'optional' }, 'Stored'), el('th', {}, ''))),
       el('tbody', {}, backups.map(row)))
-        : el('p', { class: 'muted' }, 'No backups of this server yet.')));
+        : el('p', { class: 'muted' }, 'No backups of this server yet.'), browser));
     const running = backups.find(b => /QUEUED|RUNNING|DELETING/.test(b.state) && b.operation);
     if (running && !status.textContent) follow({ id: running.operation, state: 'RUNNING' }, 'The backup is made.');
   };

@@ -213,6 +213,19 @@ class BackupsIT {
                 ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("document.getElementById('plugin-tabs').scrollIntoView()");
                 PortalIT.screenshot(phone, "portal-backups");
 
+                // its files: open /root, and the file's download link gives the file as it was
+                var js = (org.openqa.selenium.JavascriptExecutor) phone;
+                js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Files of']")));
+                js.executeScript("arguments[0].click()", wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                        org.openqa.selenium.By.cssSelector("[data-file='/root'] button"))));
+                org.openqa.selenium.WebElement link = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                        org.openqa.selenium.By.cssSelector("a[download='precious']")));
+                Object fetched = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                        + "fetch(arguments[0], { credentials: 'same-origin' }).then(r => r.text()).then(done, e => done('failed ' + e));",
+                        link.getAttribute("href"));
+                assertEquals("kept\n", fetched);
+                PortalIT.screenshot(phone, "portal-backup-files");
+
                 exec(panel, ve, "sh", "-c", "rm /root/precious");
                 // the toast of the backup may cover the button on a phone: clicked as a script would
                 ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("arguments[0].click()", wait.until(

@@ -98,6 +98,9 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /ves/{id}/backups", "PRO");
         EXPECTED.put("DELETE /ves/{id}/backups/{backup}", "PRO");
         EXPECTED.put("POST /ves/{id}/backups/{backup}/restore", "PRO");
+        EXPECTED.put("GET /ves/{id}/backup-schedule", "PROMA");
+        EXPECTED.put("PUT /ves/{id}/backup-schedule", "PRO");
+        EXPECTED.put("DELETE /ves/{id}/backup-schedule", "PRO");
         EXPECTED.put("GET /backup-targets", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");

@@ -22,6 +22,6 @@ public final class BackupPersistence implements PersistenceContribution {
 
     @Override
     public List<Class<?>> entityClasses() {
-        return List.of(BackupRepositoryEntity.class, BackupEntity.class);
+        return List.of(BackupRepositoryEntity.class, BackupEntity.class, BackupScheduleEntity.class);
     }
 }

@@ -68,6 +68,9 @@ public final class BackupService {
 
         @AttributeDefinition(description = "How long one backup may take before it is stopped (e.g. 12h)")
         String time_limit() default "12h";
+
+        @AttributeDefinition(description = "Shortest time between two scheduled backups of a VE that a customer or reseller may set (e.g. 1h)")
+        String schedule_min_interval() default "1h";
     }
 
     /** A backup as the API shows it. */
@@ -93,6 +96,7 @@ public final class BackupService {
     private final RepositoryLeases leases;
     private final Semaphore slots;
     private final Duration timeLimit;
+    private final Duration minScheduleInterval;
     private final Path caches;
     private final BackupTarget local;
     private final Clock clock = Clock.systemUTC();
@@ -111,6 +115,7 @@ public final class BackupService {
         this.caches = data.resolve("cache/restic");
         Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         this.timeLimit = duration(config.time_limit());
+        this.minScheduleInterval = duration(config.schedule_min_interval());
         this.restic = new Restic(config.restic(), caches, timeLimit);
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
@@ -164,6 +169,11 @@ public final class BackupService {
 
     /** Queues a backup of VE {@code veId}; answers its operation (whose result is the backup). */
     Operation backup(int veId, String targetId, String note, String madeBy) {
+        return backup(veId, targetId, note, madeBy, null);
+    }
+
+    /** As above; afterwards {@code keep} (a schedule's retention, or null) decides which of the VE's backups stay. */
+    Operation backup(int veId, String targetId, String note, String madeBy, Retention keep) {
         VirtualEnvironment ve = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
         if (ve.state() != VeState.RUNNING && ve.state() != VeState.STOPPED && ve.state() != VeState.SUSPENDED) {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is " + ve.state().name().toLowerCase(java.util.Locale.ROOT)
@@ -179,7 +189,7 @@ public final class BackupService {
             database.run(em -> em.persist(backup));
             Operation operation = operations.submit("ve.backup", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
                 try {
-                    return run(backup.id, veId, tenant, target, progress);
+                    return run(backup.id, veId, tenant, target, keep, progress);
                 } finally {
                     busyVes.remove(veId);
                 }
@@ -419,7 +429,7 @@ public final class BackupService {
 
     // ---- the work ------------------------------------------------------------------------------------------------
 
-    private String run(UUID id, int veId, UUID tenant, BackupTarget target, OperationService.Progress progress) throws Exception {
+    private String run(UUID id, int veId, UUID tenant, BackupTarget target, Retention keep, OperationService.Progress progress) throws Exception {
         progress.update(0, "waiting for a free backup slot on this node");
         slots.acquire();
         try {
@@ -456,6 +466,10 @@ public final class BackupService {
                     b.frozenMs = snapshot.frozen().toMillis();
                     b.error = summary.complete() ? null : "some files could not be read; the others are in the backup";
                 });
+                if (keep != null && !keep.keepsAll()) {
+                    progress.update(98, "keeping the backups the schedule keeps, deleting the others");
+                    forgetAllBut(veId, repository.id, restic.forget(location, password, List.of("ve=" + veId), keep));
+                }
                 refreshStoredBytes(repository, target);
                 LOG.info("Backup made ve={} backup={} snapshot={} files={} bytesAdded={} frozenMs={} tookMs={}", veId, id, summary.snapshotId(),
                         summary.totalFiles(), summary.dataAdded(), snapshot.frozen().toMillis(), summary.took().toMillis());
@@ -473,6 +487,27 @@ public final class BackupService {
             throw new OperationFailure("Backup of VE " + veId + " failed: " + message, e);
         } finally {
             slots.release();
+        }
+    }
+
+    /** The VE's backups in the repository whose snapshots the retention forgot leave the list too. */
+    private void forgetAllBut(int veId, UUID repository, List<String> left) {
+        int forgotten = database.inTransaction(em -> {
+            List<BackupEntity> made = em.createQuery("select b from BackupEntity b where b.veId = :ve and b.repositoryId = :r"
+                    + " and b.snapshotId is not null and b.state in (:done, :incomplete)", BackupEntity.class).setParameter("ve", veId)
+                    .setParameter("r", repository).setParameter("done", BackupEntity.State.DONE)
+                    .setParameter("incomplete", BackupEntity.State.INCOMPLETE).getResultList();
+            int n = 0;
+            for (BackupEntity b : made) {
+                if (!left.contains(b.snapshotId)) {
+                    em.remove(b);
+                    n++;
+                }
+            }
+            return n;
+        });
+        if (forgotten > 0) {
+            LOG.info("Backups past the schedule's retention deleted ve={} count={}", veId, forgotten);
         }
     }
 
@@ -644,6 +679,10 @@ public final class BackupService {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofSeconds(n);
         };
+    }
+
+    Duration minScheduleInterval() {
+        return minScheduleInterval;
     }
 
     /** VEs whose backup or restore runs now (for the lifecycle guard). */

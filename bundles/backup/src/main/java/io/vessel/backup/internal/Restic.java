@@ -219,6 +219,19 @@ final class Restic {
 
     private static final boolean SETPRIV = Files.isExecutable(Path.of("/usr/bin/setpriv"));
 
+    /**
+     * Applies a retention policy to the snapshots with all of {@code tags} (one VE's) and reclaims the space of those
+     * it forgets; answers the ids of the snapshots with those tags that are left.
+     */
+    List<String> forget(BackupTarget.Repository repository, String password, List<String> tags, Retention keep) throws IOException {
+        if (!keep.keepsAll()) {
+            List<String> args = new ArrayList<>(List.of("forget", "--tag", String.join(",", tags), "--prune"));
+            args.addAll(keep.options());
+            run("forget", repository, password, args, line -> { });
+        }
+        return snapshots(repository, password, tags).stream().map(Snapshot::id).toList();
+    }
+
     /** Forgets snapshots and reclaims the space only they held (prune: an exclusive lock on the repository meanwhile). */
     void forget(BackupTarget.Repository repository, String password, List<String> snapshotIds) throws IOException {
         List<String> args = new ArrayList<>(List.of("forget", "--prune"));

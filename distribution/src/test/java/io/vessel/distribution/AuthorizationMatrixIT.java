@@ -102,6 +102,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("PUT /ves/{id}/backup-schedule", "PRO");
         EXPECTED.put("DELETE /ves/{id}/backup-schedule", "PRO");
         EXPECTED.put("GET /backup-targets", "P");
+        EXPECTED.put("GET /backup-repositories", "P");
+        EXPECTED.put("POST /backup-repositories/{repository}/check", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");
         EXPECTED.put("DELETE /ves/{id}/ssh-keys/{keyId}", "PRO");
@@ -358,7 +360,8 @@ class AuthorizationMatrixIT {
         }
         return "/api/v1" + p.replace("{id}", node).replace("{tokenId}", UUID.randomUUID().toString()).replace("{name}", nameFor(template))
                 .replace("{version}", "999").replace("{serviceId}", "matrix-no-such-service").replace("{pid}", "no.such.pid").replace("{keyId}", "0".repeat(64)).replace("{address}", "10.99.99.99").replace("{protocol}", "tcp").replace("{hostPort}", "9999")
-                .replace("{gateway}", "testpay").replace("{backup}", UUID.randomUUID().toString());
+                .replace("{gateway}", "testpay").replace("{backup}", UUID.randomUUID().toString())
+                .replace("{repository}", UUID.randomUUID().toString());
     }
 
     private static String nameFor(String template) {

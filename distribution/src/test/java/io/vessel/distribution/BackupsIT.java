@@ -237,6 +237,58 @@ class BackupsIT {
         }
     }
 
+    /**
+     * Verification: a repository's check passes, then, with a byte of a pack file changed on the disk, a check of all
+     * its data finds the damage, marks its backups and mails the provider.
+     */
+    @Test
+    void aDamagedRepositoryIsFoundByItsCheckAndTheProviderIsTold(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String provider = panel.get("/api/v1/me").json().at("/tenant/id").asText();
+            String admin = panel.createAccount(provider, "ops", "provider-admin", "Ops-Password-123");
+            assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/accounts/" + admin)).header("Content-Type", "application/json")
+                    .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"email\":\"ops@provider.test\"}"))).status());
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"checked\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "head -c 2000000 /dev/urandom > /root/data");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/backups", ""));
+            JsonNode repositories = panel.get("/api/v1/backup-repositories").json();
+            assertEquals(1, repositories.size(), repositories.toString());
+            String repository = repositories.get(0).get("id").asText();
+            assertEquals("provider", repositories.get(0).get("tenant").asText());
+            assertTrue(repositories.get(0).get("storedBytes").asLong() > 1_000_000, repositories.toString());
+            awaitOperation(panel, panel.post("/api/v1/backup-repositories/" + repository + "/check", ""));
+            assertTrue(panel.get("/api/v1/backup-repositories").json().get(0).get("checkOk").asBoolean());
+
+            // a byte changed in the biggest pack file (where the random data went)
+            Path packs = work.resolve("data/backups/provider/data");
+            Path biggest;
+            try (var files = Files.walk(packs)) {
+                biggest = files.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+            }
+            try (var file = new java.io.RandomAccessFile(biggest.toFile(), "rw")) {
+                long at = file.length() / 2;
+                file.seek(at);
+                int b = file.read();
+                file.seek(at);
+                file.write(b ^ 0xff);
+            }
+            PanelProcess.Response checking = panel.post("/api/v1/backup-repositories/" + repository + "/check", "{\"all\":true}");
+            assertEquals(202, checking.status(), checking.toString());
+            String operation = checking.json().get("id").asText();
+            JsonNode[] op = new JsonNode[1];
+            PanelProcess.poll(Duration.ofSeconds(120), () -> (op[0] = panel.get("/api/v1/operations/" + operation + "?wait=20").json())
+                    .get("state").asText().matches("SUCCEEDED|FAILED"), "the check");
+            assertEquals("FAILED", op[0].get("state").asText(), op[0].toString());
+            JsonNode checked = panel.get("/api/v1/backup-repositories").json().get(0);
+            assertFalse(checked.get("checkOk").asBoolean(), checked.toString());
+            assertTrue(panel.get("/api/v1/ves/" + ve + "/backups").json().get(0).get("damaged").asBoolean(), "its backups are marked");
+            Path outbox = work.resolve("data/outbox");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> NotificationsIT.mails(outbox).stream().anyMatch(m -> m.contains("To: ops@provider.test")
+                    && m.contains("A backup repository is damaged")), "the provider's mail about the damage");
+        }
+    }
+
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
     void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {

@@ -179,7 +179,7 @@ class NotificationsIT {
         }
     }
 
-    private static List<String> mails(Path outbox) {
+    static List<String> mails(Path outbox) {
         try (var files = Files.list(outbox)) {
             // a message being written is a dot file until it is complete
             return files.filter(f -> !f.getFileName().toString().startsWith(".")).map(f -> {

@@ -33,6 +33,15 @@ public class BackupRepositoryEntity {
     Long storedBytes;
     @Column(name = "stored_at")
     Instant storedAt;
+    /** The slice of the data the next scheduled check reads (1 to {@link BackupService#CHECK_SLICES}). */
+    @Column(name = "check_slice")
+    Integer checkSlice;
+    @Column(name = "checked_at")
+    Instant checkedAt;
+    @Column(name = "check_ok")
+    Boolean checkOk;
+    @Column(name = "check_error")
+    String checkError;
 
     protected BackupRepositoryEntity() {
     }

@@ -74,13 +74,20 @@ public final class BackupService {
     }
 
     /** A backup as the API shows it. */
+    /** {@code damaged}: the last check of the backup's repository found damage (restic 0.14 cannot say which backups it hit). */
     public record BackupView(UUID id, int ve, String state, String target, String note, String madeBy, Instant createdAt, Instant startedAt,
                              Instant finishedAt, Long files, Long bytesTotal, Long bytesAdded, Long durationMs, Long frozenMs, String error,
-                             UUID operation) {
-        static BackupView of(BackupEntity b) {
+                             UUID operation, boolean damaged) {
+        static BackupView of(BackupEntity b, java.util.Set<UUID> damagedRepositories) {
             return new BackupView(b.id, b.veId, b.state.name(), b.target, b.note, b.madeBy, b.createdAt, b.startedAt, b.finishedAt, b.files,
-                    b.bytesTotal, b.bytesAdded, b.durationMs, b.frozenMs, b.error, b.operationId);
+                    b.bytesTotal, b.bytesAdded, b.durationMs, b.frozenMs, b.error, b.operationId,
+                    b.repositoryId != null && damagedRepositories.contains(b.repositoryId));
         }
+    }
+
+    /** A tenant's repository as the provider sees it: where, how much it stores, and what its last check found. */
+    public record RepositoryView(UUID id, String tenant, String target, String location, Long storedBytes, Instant storedAt, long backups,
+                                 Instant checkedAt, Boolean checkOk, String checkError, String busyWith) {
     }
 
     /** A target as the provider sees it. */
@@ -128,6 +135,9 @@ public final class BackupService {
         LOG.info("Backups ready localTarget={} concurrency={} timeLimitH={}", directory, slots.availablePermits(), timeLimit.toHours());
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.notify.Notifier notifier;
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeTarget")
     void addTarget(BackupTarget target) {
         if (!target.id().matches("[a-z0-9][a-z0-9-]{0,63}") || LOCAL.equals(target.id())) {
@@ -149,15 +159,111 @@ public final class BackupService {
     // ---- what the API asks -------------------------------------------------------------------------------------
 
     List<BackupView> list(int ve) {
+        java.util.Set<UUID> damaged = damagedRepositories();
         return database.inTransaction(em -> em.createQuery("select b from BackupEntity b where b.veId = :ve order by b.createdAt desc",
-                BackupEntity.class).setParameter("ve", ve).getResultList()).stream().map(BackupView::of).toList();
+                BackupEntity.class).setParameter("ve", ve).getResultList()).stream().map(b -> BackupView.of(b, damaged)).toList();
     }
 
     Optional<BackupView> find(int ve, UUID id) {
+        java.util.Set<UUID> damaged = damagedRepositories();
         return Optional.ofNullable(database.inTransaction(em -> {
             BackupEntity b = em.find(BackupEntity.class, id);
-            return b == null || b.veId != ve ? null : BackupView.of(b);
+            return b == null || b.veId != ve ? null : BackupView.of(b, damaged);
         }));
+    }
+
+    private java.util.Set<UUID> damagedRepositories() {
+        return new java.util.HashSet<>(database.inTransaction(em -> em.createQuery(
+                "select r.id from BackupRepositoryEntity r where r.checkOk = false", UUID.class).getResultList()));
+    }
+
+    List<RepositoryView> repositories() {
+        return database.inTransaction(em -> {
+            java.util.Map<UUID, Long> counts = new java.util.HashMap<>();
+            for (Object[] row : em.createQuery("select b.repositoryId, count(b) from BackupEntity b where b.repositoryId is not null"
+                    + " group by b.repositoryId", Object[].class).getResultList()) {
+                counts.put((UUID) row[0], (Long) row[1]);
+            }
+            return em.createQuery("select r from BackupRepositoryEntity r order by r.createdAt", BackupRepositoryEntity.class).getResultList()
+                    .stream().map(r -> new RepositoryView(r.id, tenantName(r.tenantId), r.target, r.location, r.storedBytes, r.storedAt,
+                            counts.getOrDefault(r.id, 0L), r.checkedAt, r.checkOk, r.checkError, r.busyWhat)).toList();
+        });
+    }
+
+    /** The data of each repository is read once in this many checks (a different slice each time). */
+    static final int CHECK_SLICES = 30;
+
+    /**
+     * Checks a repository as an operation: its structure always, and a slice of its data ({@code all}: every byte). A
+     * failure marks its backups as possibly damaged and tells the provider.
+     */
+    Operation check(UUID repositoryId, boolean all) {
+        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repositoryId));
+        if (repository == null || !repository.initialized) {
+            throw new VeException(VeException.Kind.NOT_FOUND, "There is no backup repository " + repositoryId + ".");
+        }
+        BackupTarget target = target(repository.target);
+        return operations.submit("backup.check", "backup-repository/" + repositoryId, null, timeLimit, progress -> {
+            try (RepositoryLeases.Lease lease = leases.take(repositoryId, "a check", timeLimit,
+                    busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
+                int slice = repository.checkSlice == null ? 1 : repository.checkSlice;
+                String readData = all ? "100%" : slice + "/" + CHECK_SLICES;
+                progress.update(5, "checking the repository and reading " + (all ? "all of its data" : "slice " + readData + " of its data"));
+                String error = null;
+                try {
+                    restic.check(target.repository(tenantName(repository.tenantId)), password(repository), readData);
+                } catch (IOException e) {
+                    error = clip(e.getMessage());
+                }
+                String found = error;
+                database.run(em -> {
+                    BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repositoryId);
+                    r.checkedAt = clock.instant();
+                    r.checkOk = found == null;
+                    r.checkError = found;
+                    if (!all) {
+                        r.checkSlice = slice % CHECK_SLICES + 1;
+                    }
+                });
+                if (found != null) {
+                    LOG.error("Backup repository check found damage repository={} tenant={}: {}", repositoryId, tenantName(repository.tenantId), found);
+                    tell(null, new io.vessel.api.notify.Notification("backup.check.failed", "A backup repository is damaged",
+                            "Checking the backup repository of " + tenantName(repository.tenantId) + " in target " + repository.target
+                                    + " found damage:\n\n" + found + "\n\nIts backups are marked as possibly damaged. Make new backups of its VEs, and see"
+                                    + " docs/backups.md (repair) before restoring from it.", Map.of("repository", repositoryId.toString(),
+                                    "tenant", tenantName(repository.tenantId))));
+                    throw new OperationFailure("The check found damage: " + found);
+                }
+                LOG.info("Backup repository checked repository={} read={}", repositoryId, readData);
+                return null;
+            }
+        });
+    }
+
+    /** To the provider ({@code tenant} null) or a tenant; nothing when notifications are not running. */
+    private void tell(UUID tenant, io.vessel.api.notify.Notification notification) {
+        io.vessel.api.notify.Notifier n = notifier;
+        if (n == null) {
+            return;
+        }
+        if (tenant == null) {
+            n.notifyProvider(notification);
+        } else {
+            n.notifyTenant(tenant, notification);
+        }
+    }
+
+    /** Scheduled: every initialized repository is checked, each its next slice. */
+    void checkAll() {
+        List<UUID> ids = database.inTransaction(em -> em.createQuery("select r.id from BackupRepositoryEntity r where r.initialized = true",
+                UUID.class).getResultList());
+        for (UUID id : ids) {
+            try {
+                check(id, false);
+            } catch (RuntimeException e) {
+                LOG.warn("Backup repository check not started repository={}: {}", id, e.toString());
+            }
+        }
     }
 
     List<TargetView> targets() {
@@ -479,6 +585,11 @@ public final class BackupService {
             String message = e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
                     : "the backup failed (" + e.getClass().getSimpleName() + ")";
             LOG.warn("Backup failed ve={} backup={}: {}", veId, id, e.toString());
+            if (keep != null) { // a scheduled one: nobody is watching it
+                tell(tenant, new io.vessel.api.notify.Notification("backup.failed", "The scheduled backup of VE " + veId + " failed",
+                        "The scheduled backup of VE " + veId + " failed: " + message + "\n\nThe next one runs at its next scheduled time.",
+                        Map.of("ve", veId, "backup", id.toString())));
+            }
             update(id, b -> {
                 b.state = BackupEntity.State.FAILED;
                 b.finishedAt = clock.instant();

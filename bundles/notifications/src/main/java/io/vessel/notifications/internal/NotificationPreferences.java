@@ -28,7 +28,9 @@ public final class NotificationPreferences {
             new Kind("ve.suspended", "A VE was suspended", false),
             new Kind("ve.error", "A VE failed", false),
             new Kind("ve.destroyed", "A VE was destroyed", false),
-            new Kind("billing.invoice.issued", "An invoice or credit note was issued (its PDF attached)", true));
+            new Kind("billing.invoice.issued", "An invoice or credit note was issued (its PDF attached)", true),
+            new Kind("backup.failed", "A scheduled backup of a VE failed", true),
+            new Kind("backup.check.failed", "Verifying a backup repository found damage (provider administrators)", true));
 
     private final Database database;
 

@@ -86,6 +86,18 @@ class BackupsIT {
             assertEquals("gone", stdout(panel, ve, "sh", "-c", "test -e /srv/added && echo there || echo gone").strip());
             assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", "").status());
 
+            // into a new VE with another id (so another range of host ids): made by whoever may make VEs, owned by the tenant
+            String intoNew = "/api/v1/ves/" + ve + "/backups/" + first + "/restore";
+            assertProblem(bea.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"), 403, null);
+            JsonNode copied = awaitOperation(panel, panel.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"));
+            int copy = Integer.parseInt(copied.get("result").asText().replace("/api/v1/ves/", ""));
+            JsonNode copyVe = bea.get("/api/v1/ves/" + copy).json();
+            assertEquals("copy", copyVe.get("hostname").asText());
+            assertEquals("STOPPED", copyVe.get("state").asText());
+            awaitOperation(panel, panel.post("/api/v1/ves/" + copy + "/start", ""));
+            assertEquals("33 44 4750 2", stdout(panel, copy, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(), "the VE's own ids, in another VE");
+            assertEquals(3_000_000L, Long.parseLong(stdout(panel, copy, "stat", "-c", "%s", "/srv/random").strip()));
+
             // browsed and downloaded: a directory's entries with the VE's owners, a file as it was, a directory as .tar.zst
             String files = "/api/v1/ves/" + ve + "/backups/" + first + "/files?path=";
             JsonNode srv = bea.get(files + "/srv").json();

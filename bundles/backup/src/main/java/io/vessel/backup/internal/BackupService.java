@@ -394,6 +394,55 @@ public final class BackupService {
         }
     }
 
+    /**
+     * Queues a restore of a backup into a new VE made like the backed-up one (its template, limits, owner and
+     * features; {@code hostname}, or the old one): created, then given the backup's files the way an in-place restore
+     * does, and left stopped. A failure destroys the new VE again: nothing half-made stays.
+     */
+    Operation restoreAsNewVe(int veId, UUID backupId, String hostname) {
+        VirtualEnvironment source = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
+        BackupEntity backup = restorable(veId, backupId);
+        Long quota = source.limits() == null ? null : source.limits().diskBytes();
+        if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
+            throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than the new VE's"
+                    + " disk quota of " + size(quota) + ".", null);
+        }
+        VirtualEnvironment prepared = ves.prepare(new io.vessel.kernel.api.NewVe(source.template(), null, null,
+                hostname == null || hostname.isBlank() ? source.hostname() : hostname.strip(), source.owner(), source.privileged(), source.limits(),
+                source.features()));
+        int newId = prepared.id();
+        busyVes.add(newId);
+        try {
+            return operations.submit("ve.restore", "ve/" + newId, source.owner(), timeLimit.plusMinutes(10), progress -> {
+                try {
+                    progress.update(0, "creating VE " + newId + " like VE " + veId);
+                    try {
+                        ves.create(newId);
+                    } catch (VeException e) {
+                        throw new OperationFailure("VE " + newId + " could not be created: " + e.getMessage(), e);
+                    }
+                    try {
+                        restoreInPlace(newId, backup, progress);
+                    } catch (Exception e) {
+                        try {
+                            ves.destroy(newId);
+                        } catch (RuntimeException gone) {
+                            LOG.error("A VE made for a failed restore was not destroyed ve={}: {}", newId, gone.toString());
+                        }
+                        throw e;
+                    }
+                    LOG.info("Backup restored into a new VE from={} ve={} backup={}", veId, newId, backup.id);
+                    return "/api/v1/ves/" + newId;
+                } finally {
+                    busyVes.remove(newId);
+                }
+            });
+        } catch (RuntimeException e) {
+            busyVes.remove(newId);
+            throw e;
+        }
+    }
+
     private String restoreInPlace(int veId, BackupEntity backup, OperationService.Progress progress) throws Exception {
         progress.update(0, "waiting for a free backup slot on this node");
         slots.acquire();

@@ -94,9 +94,25 @@ public final class BackupsResource {
     @Path("{backup}/restore")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RequiresPermission(value = Permissions.BACKUP_RESTORE, object = "ve")
-    public Response restoreBackup(@PathParam("id") int ve, @PathParam("backup") String backup) {
+    public Response restoreBackup(@PathParam("id") int ve, @PathParam("backup") String backup, RestoreRequest body,
+                                  @Context SecurityContext security) {
         UUID id = uuid(ve, backup);
+        if (body != null && body.newVe() != null) {
+            if (!Caller.of(security).may(Permissions.VE_CREATE)) {
+                throw new ProblemException(403, "forbidden", "Forbidden", "Restoring into a new VE makes a VE, which your role may not do.");
+            }
+            String hostname = body.newVe().hostname();
+            return accepted(call(() -> backups.restoreAsNewVe(ve, id, hostname)));
+        }
         return accepted(call(() -> backups.restore(ve, id)));
+    }
+
+    /** Body of {@code POST …/restore} (optional): {@code newVe} restores into a new VE made like this one instead of in place. */
+    public record RestoreRequest(NewVeRequest newVe) {
+    }
+
+    /** The new VE of a restore: its host name (the backed-up VE's when absent). */
+    public record NewVeRequest(String hostname) {
     }
 
     /** The entries of a directory in a backup ({@code path}, {@code /} when absent), owners as the VE sees them. */

@@ -301,6 +301,77 @@ class BackupsIT {
         }
     }
 
+    /**
+     * The SFTP target against a real OpenSSH server on 127.0.0.1: with an impostor's host key pinned nothing is sent
+     * and the backup fails saying why; with the server's own key the backup lands in its directory, as a repository
+     * plain restic opens with the recovery key.
+     */
+    @Test
+    void backupsGoToAnSftpServerWhoseHostKeyIsPinnedAndAnImpostorIsRefused(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path ssh = Files.createDirectories(work.resolve("ssh"));
+        for (String key : List.of("host", "impostor", "panel")) {
+            PanelProcess.host("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", ssh.resolve(key).toString());
+        }
+        Files.copy(ssh.resolve("panel.pub"), ssh.resolve("authorized_keys"));
+        Path store = Files.createDirectories(work.resolve("store"));
+        Files.createDirectories(Path.of("/run/sshd"));
+        int port = PanelProcess.freePort();
+        Path config = Files.writeString(ssh.resolve("sshd_config"), String.join("\n", "Port " + port, "ListenAddress 127.0.0.1",
+                "HostKey " + ssh.resolve("host"), "AuthorizedKeysFile " + ssh.resolve("authorized_keys"), "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "StrictModes no", "UsePAM no",
+                "Subsystem sftp internal-sftp", "PidFile " + ssh.resolve("sshd.pid"), ""));
+        Process sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("sshd.log").toFile()).start();
+        try {
+            PanelProcess.poll(Duration.ofSeconds(10), () -> {
+                try (var socket = new java.net.Socket("127.0.0.1", port)) {
+                    return true;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "sshd listening");
+            java.util.function.Function<String, String> conf = hostKey -> String.join("\n", "backup.default.target = sftp",
+                    "backup.sftp.host = 127.0.0.1", "backup.sftp.port = " + port, "backup.sftp.user = root", "backup.sftp.path = " + store,
+                    "backup.sftp.key = " + ssh.resolve("panel"), "backup.sftp.host.key = " + hostKey, "");
+            Path vesselConf = work.resolve("vessel.conf");
+            Files.writeString(vesselConf, conf.apply(Files.readString(ssh.resolve("impostor.pub")).strip()));
+            int ve;
+            try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", vesselConf.toString())).start()) {
+                ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"offsite\"}");
+                JsonNode sftp = null;
+                for (JsonNode t : panel.get("/api/v1/backup-targets").json()) {
+                    sftp = t.get("id").asText().equals("sftp") ? t : sftp;
+                }
+                assertFalse(sftp.get("reachable").asBoolean(), "an impostor's server is not reachable: " + sftp);
+                PanelProcess.Response accepted = panel.post("/api/v1/ves/" + ve + "/backups", "");
+                JsonNode op = awaitOperationLong(panel, accepted);
+                assertEquals("FAILED", op.get("state").asText(), op.toString());
+                assertTrue(op.get("error").asText().contains("did not present the pinned host key"), op.toString());
+                assertTrue(sftp.get("health").asText().contains("did not present the pinned host key"), sftp.toString());
+                assertFalse(Files.exists(store.resolve("provider")), "nothing was sent");
+                panel.stop();
+            }
+            Files.writeString(vesselConf, conf.apply(Files.readString(ssh.resolve("host.pub")).strip()));
+            try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", vesselConf.toString())).start()) {
+                JsonNode sftp = null;
+                for (JsonNode t : panel.get("/api/v1/backup-targets").json()) {
+                    sftp = t.get("id").asText().equals("sftp") ? t : sftp;
+                }
+                assertTrue(sftp.get("reachable").asBoolean(), sftp.toString());
+                assertTrue(sftp.get("freeBytes").asLong() > 0, sftp.toString());
+                JsonNode op = awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"offsite\"}"));
+                assertEquals("SUCCEEDED", op.get("state").asText(), op.toString());
+                JsonNode made = panel.get(op.get("result").asText()).json();
+                assertEquals("sftp", made.get("target").asText());
+                assertEquals(1, PanelProcess.JSON.readTree(restic(store.resolve("provider"), work.resolve("data/keys/backup-recovery.key"),
+                        "snapshots", "--json")).size(), "the repository is on the server, opened by the recovery key");
+            }
+        } finally {
+            sshd.destroy();
+            sshd.waitFor();
+        }
+    }
+
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
     void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {

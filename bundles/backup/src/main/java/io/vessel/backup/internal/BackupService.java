@@ -71,6 +71,27 @@ public final class BackupService {
 
         @AttributeDefinition(description = "Shortest time between two scheduled backups of a VE that a customer or reseller may set (e.g. 1h)")
         String schedule_min_interval() default "1h";
+
+        @AttributeDefinition(description = "The target backups go to unless the provider names another (local, sftp, or a plugin's)")
+        String default_target() default LOCAL;
+
+        @AttributeDefinition(description = "SFTP target: the server (empty: no SFTP target)")
+        String sftp_host() default "";
+
+        @AttributeDefinition(description = "SFTP target: the server's SSH port")
+        int sftp_port() default 22;
+
+        @AttributeDefinition(description = "SFTP target: the login on the server")
+        String sftp_user() default "";
+
+        @AttributeDefinition(description = "SFTP target: the directory on the server holding the repositories")
+        String sftp_path() default "";
+
+        @AttributeDefinition(description = "SFTP target: the panel's private key file (mode 0600)")
+        String sftp_key() default "";
+
+        @AttributeDefinition(description = "SFTP target: the server's public host key, pinned (a line of ssh-keyscan's output without the host)")
+        String sftp_host_key() default "";
     }
 
     /** A backup as the API shows it. */
@@ -104,6 +125,7 @@ public final class BackupService {
     private final Semaphore slots;
     private final Duration timeLimit;
     private final Duration minScheduleInterval;
+    private final String defaultTarget;
     private final Path caches;
     private final BackupTarget local;
     private final Clock clock = Clock.systemUTC();
@@ -131,6 +153,11 @@ public final class BackupService {
         Path directory = config.directory().isBlank() ? data.resolve("backups") : Path.of(config.directory().strip()).toAbsolutePath();
         this.local = new LocalDirectoryTarget(LOCAL, directory, data.resolve("storage"));
         targets.put(LOCAL, local);
+        if (!config.sftp_host().isBlank()) {
+            targets.put(SftpTarget.ID, new SftpTarget(config.sftp_host().strip(), config.sftp_port(), config.sftp_user().strip(),
+                    config.sftp_path().strip(), Path.of(config.sftp_key().strip()), config.sftp_host_key(), data.resolve("run/backup")));
+        }
+        this.defaultTarget = config.default_target().isBlank() ? LOCAL : config.default_target().strip();
         recoverFromStop();
         LOG.info("Backups ready localTarget={} concurrency={} timeLimitH={}", directory, slots.availablePermits(), timeLimit.toHours());
     }
@@ -140,8 +167,8 @@ public final class BackupService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeTarget")
     void addTarget(BackupTarget target) {
-        if (!target.id().matches("[a-z0-9][a-z0-9-]{0,63}") || LOCAL.equals(target.id())) {
-            LOG.warn("Backup target ignored: its id must be letters, digits and dashes, and not '{}' id={}", LOCAL, target.id());
+        if (!target.id().matches("[a-z0-9][a-z0-9-]{0,63}") || LOCAL.equals(target.id()) || SftpTarget.ID.equals(target.id())) {
+            LOG.warn("Backup target ignored: its id must be letters, digits and dashes, and not a built-in one's id={}", target.id());
             return;
         }
         targets.put(target.id(), target);
@@ -592,6 +619,10 @@ public final class BackupService {
                 b.state = BackupEntity.State.RUNNING;
                 b.startedAt = clock.instant();
             });
+            BackupTarget.Health health = target.health();
+            if (!health.reachable()) {
+                throw new IllegalStateException("the backup target " + target.id() + " cannot be used: " + health.detail());
+            }
             BackupRepositoryEntity repository = repositoryOf(tenant, target);
             try (RepositoryLeases.Lease lease = leases.take(repository.id, "a backup of VE " + veId, timeLimit,
                     busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
@@ -758,7 +789,7 @@ public final class BackupService {
     }
 
     private BackupTarget target(String id) {
-        BackupTarget target = targets.get(id == null || id.isBlank() ? LOCAL : id.strip());
+        BackupTarget target = targets.get(id == null || id.isBlank() ? defaultTarget : id.strip());
         if (target == null) {
             throw new VeException(VeException.Kind.INVALID, "target", "There is no backup target '" + id + "'; targets: "
                     + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ".", null);

@@ -103,6 +103,8 @@ class AuthorizationMatrixIT {
         EXPECTED.put("DELETE /ves/{id}/backup-schedule", "PRO");
         EXPECTED.put("GET /backup-targets", "P");
         EXPECTED.put("GET /backup-repositories", "P");
+        EXPECTED.put("GET /panel-backups", "P");
+        EXPECTED.put("POST /panel-backups", "P");
         EXPECTED.put("POST /backup-repositories/{repository}/check", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");

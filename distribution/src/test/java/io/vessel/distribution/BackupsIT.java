@@ -372,6 +372,59 @@ class BackupsIT {
         }
     }
 
+    /**
+     * The host is lost: the panel's own backup (database, keys, configuration), restored by the documented procedure
+     * with plain restic and the recovery key into a fresh data directory, brings back the customer's login, its VE and
+     * the audit log — and, since the backup master key came back too, the VE's own backup restores its files.
+     */
+    @Test
+    void thePanelsOwnBackupRestoresIntoAFreshDataDirectoryAfterTheHostIsLost(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path lost = Files.createDirectories(work.resolve("lost-host"));
+        Path offsite = Files.createDirectories(work.resolve("offsite"));
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "backup.directory = " + offsite + "\n");
+        Path recovery = work.resolve("recovery.key");
+        int ve;
+        String tenant;
+        try (PanelProcess panel = new PanelProcess(lost, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Survivor Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(tenant, "dora", "customer-owner", "Dora-Password-12");
+            ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"survivor\",\"owner\":\"" + tenant + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "echo irreplaceable > /root/thesis");
+            awaitOperation(panel, panel.login("dora", "Dora-Password-12").post("/api/v1/ves/" + ve + "/backups", ""));
+            awaitOperation(panel, panel.post("/api/v1/panel-backups", ""));
+            JsonNode panelBackups = panel.get("/api/v1/panel-backups").json();
+            assertEquals(1, panelBackups.size(), panelBackups.toString());
+            assertEquals("", PanelProcess.host("sh", "-c", "ls " + lost.resolve("data/run/panel-backup") + " 2>/dev/null").strip(),
+                    "the staging directory (keys in clear) is gone");
+            // what the provider keeps off the machine
+            Files.copy(lost.resolve("data/keys/backup-recovery.key"), recovery);
+        }
+        PanelProcess.host("rm", "-rf", lost.toString()); // the host is gone: its data directory and the VEs' storage with it
+
+        // the procedure of docs/backups.md, with plain tools
+        Path fresh = Files.createDirectories(work.resolve("new-host"));
+        Path unpacked = work.resolve("panel-restore");
+        restic(offsite.resolve("panel"), recovery, "restore", "latest", "--tag", "panel", "--target", unpacked.toString());
+        assertTrue(Files.readString(unpacked.resolve("FORMAT")).contains("database=h2-backup-zip"));
+        Path data = Files.createDirectories(fresh.resolve("data/db"));
+        PanelProcess.host("unzip", "-q", unpacked.resolve("database").toString(), "-d", data.toString());
+        PanelProcess.host("cp", "-a", unpacked.resolve("keys").toString(), unpacked.resolve("node-id").toString(), fresh.resolve("data").toString());
+
+        try (PanelProcess panel = new PanelProcess(fresh, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            PanelProcess.As dora = panel.login("dora", "Dora-Password-12");
+            JsonNode restoredVe = dora.get("/api/v1/ves/" + ve).json();
+            assertEquals("survivor", restoredVe.get("hostname").asText(), "the customer, its login and its VE are back");
+            assertTrue(panel.get("/api/v1/audit").body().contains("\"actor\":\"dora\""), "the audit log is back (dora's backup before the loss)");
+            JsonNode backups = dora.get("/api/v1/ves/" + ve + "/backups").json();
+            assertEquals(1, backups.size(), backups.toString());
+            // the VE's files were lost with the host; its backup opens with the restored master key
+            awaitOperation(panel, dora.post("/api/v1/ves/" + ve + "/backups/" + backups.get(0).get("id").asText() + "/restore", ""));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            assertEquals("irreplaceable", stdout(panel, ve, "cat", "/root/thesis").strip());
+        }
+    }
+
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
     void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {

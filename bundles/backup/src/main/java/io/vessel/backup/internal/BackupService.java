@@ -267,6 +267,115 @@ public final class BackupService {
         });
     }
 
+    /** The owner recorded for the panel's own repository (no tenant has this id): its directory is {@code panel}. */
+    static final UUID PANEL = new UUID(0, 0);
+
+    /** A backup of the panel itself. */
+    public record PanelBackupView(String id, Instant time, String target) {
+    }
+
+    /** How the panel's backups are kept: two weeks of days, two months of weeks, a year of months. */
+    private static final Retention PANEL_RETENTION = new Retention(0, 0, 14, 8, 12, 0);
+
+    /**
+     * Backs the panel itself up as an operation: the database copied consistently ({@code dump}), the keys, the
+     * configuration {@code conf}, the node identity and certificates gathered in a private directory, read by restic
+     * into the repository {@code panel} of the default target, and the directory removed again whatever happened.
+     */
+    Operation backupPanel(io.vessel.persistence.api.DatabaseDump dump, Path data, Path conf) {
+        BackupTarget target = target(null);
+        return operations.submit("panel.backup", "panel", null, timeLimit, progress -> {
+            Path staging = data.resolve("run/panel-backup");
+            try {
+                deleteTree(staging);
+                Files.createDirectories(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                progress.update(5, "copying the database");
+                String format = dump.dumpTo(staging.resolve("database"));
+                copyTree(data.resolve("keys"), staging.resolve("keys"));
+                copyTree(data.resolve("tls"), staging.resolve("tls"));
+                for (String file : List.of("node-id")) {
+                    if (Files.exists(data.resolve(file))) {
+                        Files.copy(data.resolve(file), staging.resolve(file));
+                    }
+                }
+                if (Files.exists(conf)) {
+                    Files.copy(conf, staging.resolve("vessel.conf"));
+                }
+                Files.writeString(staging.resolve("FORMAT"), "database=" + format + "\nmade=" + clock.instant() + "\n");
+                BackupRepositoryEntity repository = repositoryOf(PANEL, target);
+                try (RepositoryLeases.Lease lease = leases.take(repository.id, "the panel's backup", timeLimit,
+                        busy -> progress.update(10, "waiting: the repository is busy with " + busy))) {
+                    BackupTarget.Repository location = target.repository(tenantName(PANEL));
+                    String password = password(repository);
+                    initialize(repository, location, password, progress);
+                    progress.update(20, "storing the panel's database, keys and configuration");
+                    Restic.Summary summary = restic.backup(location, password, staging, HOST, List.of("panel"),
+                            p -> progress.update(20 + (int) Math.min(70, Math.round(p.fraction() * 70)), describe(p)));
+                    progress.update(95, "keeping two weeks of days, two months of weeks and a year of months");
+                    restic.forget(location, password, List.of("panel"), PANEL_RETENTION);
+                    LOG.info("Panel backed up target={} snapshot={} bytes={} database={}", target.id(), summary.snapshotId(), summary.totalBytes(), format);
+                    return null;
+                }
+            } catch (java.io.IOException e) {
+                LOG.error("Panel backup failed: {}", e.getMessage());
+                tell(null, new io.vessel.api.notify.Notification("backup.panel.failed", "The panel's own backup failed",
+                        "The backup of the panel's database, keys and configuration failed: " + e.getMessage(), Map.of()));
+                throw new OperationFailure("The panel's backup failed: " + e.getMessage(), e);
+            } finally {
+                deleteTree(staging); // it holds the keys in clear: never left behind
+            }
+        });
+    }
+
+    /** The panel's backups, newest first. */
+    List<PanelBackupView> panelBackups() {
+        BackupTarget target = target(null);
+        Optional<BackupRepositoryEntity> repository = findRepository(PANEL, target.id());
+        if (repository.isEmpty() || !repository.get().initialized) {
+            return List.of();
+        }
+        try {
+            List<io.vessel.backup.api.Snapshot> snapshots = restic.snapshots(target.repository(tenantName(PANEL)), password(repository.get()),
+                    List.of("panel"));
+            List<PanelBackupView> out = new ArrayList<>();
+            for (int i = snapshots.size() - 1; i >= 0; i--) {
+                out.add(new PanelBackupView(snapshots.get(i).id(), snapshots.get(i).time(), target.id()));
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(target);
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            LOG.error("Panel backup staging not removed dir={}: {}", dir, e.getMessage());
+        }
+    }
+
     /** To the provider ({@code tenant} null) or a tenant; nothing when notifications are not running. */
     private void tell(UUID tenant, io.vessel.api.notify.Notification notification) {
         io.vessel.api.notify.Notifier n = notifier;
@@ -798,7 +907,7 @@ public final class BackupService {
     }
 
     static String tenantName(UUID tenant) {
-        return tenant == null ? "provider" : tenant.toString();
+        return tenant == null ? "provider" : PANEL.equals(tenant) ? "panel" : tenant.toString();
     }
 
     private void update(UUID id, java.util.function.Consumer<BackupEntity> change) {

@@ -83,6 +83,7 @@ public final class PersistenceComponent {
     });
     private volatile PersistenceEngine engine;
     private ServiceRegistration<io.vessel.persistence.api.ModulePurge> purgeRegistration;
+    private ServiceRegistration<io.vessel.persistence.api.DatabaseDump> dumpRegistration;
     private ScheduledFuture<?> pendingRebuild;
     private ServiceRegistration<Database> databaseRegistration;
     private ServiceRegistration<HealthCheck> healthRegistration;
@@ -257,6 +258,7 @@ public final class PersistenceComponent {
             healthProps.put(HealthCheck.NAME_PROPERTY, "database");
             healthRegistration = context.registerService(HealthCheck.class, this::health, healthProps);
             purgeRegistration = context.registerService(io.vessel.persistence.api.ModulePurge.class, (module, tables) -> engine.purge(module, tables), null);
+            dumpRegistration = context.registerService(io.vessel.persistence.api.DatabaseDump.class, engine::dumpTo, null);
             refusalsRegistration = context.registerService(io.vessel.persistence.api.PersistenceRefusals.class, () -> refused, null);
         } else {
             databaseRegistration.setProperties(props);
@@ -311,6 +313,8 @@ public final class PersistenceComponent {
             unregister(databaseRegistration);
             unregister(failureRegistration);
             unregister(purgeRegistration);
+            unregister(dumpRegistration);
+            dumpRegistration = null;
             unregister(refusalsRegistration);
             refusalsRegistration = null;
             purgeRegistration = null;

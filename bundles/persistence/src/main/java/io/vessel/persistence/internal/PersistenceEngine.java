@@ -145,6 +145,43 @@ final class PersistenceEngine implements Database, AutoCloseable {
         }
     }
 
+    /**
+     * A consistent copy of the database in {@code file}: H2's online {@code BACKUP TO} (a zip of the database file,
+     * taken while it serves), or {@code pg_dump --format=custom} with the password in its environment only.
+     */
+    String dumpTo(java.nio.file.Path file) throws java.io.IOException {
+        java.nio.file.Files.deleteIfExists(file);
+        if (!settings.isPostgres()) {
+            try (java.sql.Connection c = pool.connection(); java.sql.Statement s = c.createStatement()) {
+                s.execute("BACKUP TO '" + file.toAbsolutePath().toString().replace("'", "''") + "'");
+            } catch (java.sql.SQLException e) {
+                throw new java.io.IOException("the embedded database could not be backed up: " + e.getMessage(), e);
+            }
+            return "h2-backup-zip";
+        }
+        java.net.URI uri = java.net.URI.create(settings.url().substring("jdbc:".length()));
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("pg_dump", "--format=custom", "--no-owner",
+                "--file=" + file.toAbsolutePath(), "--host=" + uri.getHost(), "--port=" + (uri.getPort() > 0 ? uri.getPort() : 5432),
+                "--username=" + settings.user(), "--dbname=" + uri.getPath().substring(1)));
+        if (settings.schema() != null) {
+            command.add("--schema=" + settings.schema());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PGPASSWORD", settings.password());
+        Process p = builder.start();
+        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) {
+                throw new java.io.IOException("pg_dump failed: " + said.strip());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("pg_dump interrupted");
+        }
+        return "pg-dump-custom";
+    }
+
     @Override
     public DatabaseInfo info() {
         return info;

@@ -397,6 +397,11 @@ public final class BtrfsPool implements StorageDriver {
     @Override
     public void swapInRestore(int veId, String name) throws IOException {
         Path area = privateArea(veId);
+        if (!Files.exists(area)) {
+            // a VE whose files were lost with their disk (the panel restored from its own backup): nothing to replace
+            Files.move(restores.resolve(name), area, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
         Path old = ves.resolve(veId + ".old");
         Files.move(area, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Files.move(restores.resolve(name), area, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -104,6 +104,9 @@ class AuthorizationMatrixIT {
         EXPECTED.put("GET /backup-targets", "P");
         EXPECTED.put("GET /backup-repositories", "P");
         EXPECTED.put("GET /panel-backups", "P");
+        EXPECTED.put("GET /backups", "PROMA");
+        EXPECTED.put("DELETE /backups/{backup}", "PRO");
+        EXPECTED.put("POST /backups/{backup}/restore", "PR");
         EXPECTED.put("POST /panel-backups", "P");
         EXPECTED.put("POST /backup-repositories/{repository}/check", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");

@@ -141,6 +141,25 @@ class BackupsIT {
             assertEquals(1, PanelProcess.JSON.readTree(restic(repository, data.resolve("keys/backup-recovery.key"), "snapshots", "--json")).size());
             assertEquals(404, bea.get("/api/v1/ves/" + ve + "/backups/" + first).status());
 
+            // the VE destroyed: its backup stays in the tenant's list and comes back as a new VE made like it
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
+            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+            JsonNode mine = bea.get("/api/v1/backups").json();
+            JsonNode orphan = null;
+            for (JsonNode b : mine) {
+                orphan = b.at("/backup/id").asText().equals(second) ? b : orphan;
+            }
+            assertFalse(orphan.get("veExists").asBoolean(), mine.toString());
+            assertEquals("backed", orphan.get("hostname").asText());
+            assertEquals(0, nosy.get("/api/v1/backups").json().size(), "another customer sees none of them");
+            assertEquals(404, nosy.send("DELETE", "/api/v1/backups/" + second, null).status());
+            assertProblem(bea.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{}}"), 403, null); // customers do not make VEs
+            JsonNode reborn = awaitOperation(panel, panel.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{\"hostname\":\"reborn\"}}"));
+            int rebornId = Integer.parseInt(reborn.get("result").asText().replace("/api/v1/ves/", ""));
+            assertEquals(tenant, bea.get("/api/v1/ves/" + rebornId).json().get("owner").asText(), "it is the customer's again");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + rebornId + "/start", ""));
+            assertEquals("hello", stdout(panel, rebornId, "cat", "/srv/owned").strip());
+
             // nothing of the snapshots is left on the host
             assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("snapshot-views"), "no snapshot view stays mounted");
             assertEquals("", PanelProcess.host("sh", "-c", "ls " + data.resolve("storage/pool/snapshots") + " 2>/dev/null").strip(),

@@ -60,6 +60,15 @@ public class BackupEntity {
     @Column(name = "frozen_ms")
     Long frozenMs;
     String error;
+    @Column(name = "ve_hostname")
+    String veHostname;
+    @Column(name = "ve_template")
+    String veTemplate;
+    /** The VE's limits as JSON ({@link io.vessel.kernel.api.VeLimits}). */
+    @Column(name = "ve_limits")
+    String veLimits;
+    @Column(name = "ve_privileged")
+    Boolean vePrivileged;
 
     protected BackupEntity() {
     }

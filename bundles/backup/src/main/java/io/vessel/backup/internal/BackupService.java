@@ -66,6 +66,9 @@ public final class BackupService {
         @AttributeDefinition(description = "The restic program")
         String restic() default "restic";
 
+        @AttributeDefinition(description = "CPUs one backup or restore may keep busy (0: all)")
+        int cpus() default 1;
+
         @AttributeDefinition(description = "How long one backup may take before it is stopped (e.g. 12h)")
         String time_limit() default "12h";
 
@@ -145,7 +148,7 @@ public final class BackupService {
         Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         this.timeLimit = duration(config.time_limit());
         this.minScheduleInterval = duration(config.schedule_min_interval());
-        this.restic = new Restic(config.restic(), caches, timeLimit);
+        this.restic = new Restic(config.restic(), caches, timeLimit, Math.max(0, config.cpus()));
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
         this.leases = new RepositoryLeases(database, clock);
@@ -265,6 +268,49 @@ public final class BackupService {
                 return null;
             }
         });
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static String limitsJson(io.vessel.kernel.api.VeLimits limits) {
+        try {
+            return limits == null ? null : JSON.writeValueAsString(limits);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    static io.vessel.kernel.api.VeLimits limitsOf(String json) {
+        try {
+            return json == null ? null : JSON.readValue(json, io.vessel.kernel.api.VeLimits.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null; // the new VE gets the defaults
+        }
+    }
+
+    /** A backup in a tenant's list: also of VEs destroyed since, with what the VE was. */
+    public record TenantBackupView(BackupView backup, String tenant, String hostname, String template, boolean veExists) {
+    }
+
+    /** Every backup of the tenants {@code visible} accepts (by tenant id; null: the provider's own), newest first. */
+    List<TenantBackupView> tenantBackups(java.util.function.Predicate<String> visible, String onlyTenant) {
+        java.util.Set<UUID> damaged = damagedRepositories();
+        java.util.Set<Integer> existing = new java.util.HashSet<>();
+        ves.list().forEach(v -> existing.add(v.id()));
+        return database.inTransaction(em -> em.createQuery("select b from BackupEntity b order by b.createdAt desc", BackupEntity.class)
+                .getResultList()).stream()
+                .filter(b -> visible.test(b.tenantId == null ? null : b.tenantId.toString()))
+                .filter(b -> onlyTenant == null || onlyTenant.equals(b.tenantId == null ? null : b.tenantId.toString()))
+                .map(b -> new TenantBackupView(BackupView.of(b, damaged), b.tenantId == null ? null : b.tenantId.toString(), b.veHostname,
+                        b.veTemplate, existing.contains(b.veId) && ves.find(b.veId).map(v -> java.util.Objects.equals(v.owner(),
+                        b.tenantId == null ? null : b.tenantId.toString())).orElse(false)))
+                .toList();
+    }
+
+    /** A backup by id if {@code visible} accepts its tenant; else empty (a backup of another tenant is not found). */
+    Optional<BackupEntity> visibleBackup(UUID id, java.util.function.Predicate<String> visible) {
+        return Optional.ofNullable(database.inTransaction(em -> em.find(BackupEntity.class, id)))
+                .filter(b -> visible.test(b.tenantId == null ? null : b.tenantId.toString()));
     }
 
     /** The owner recorded for the panel's own repository (no tenant has this id): its directory is {@code panel}. */
@@ -428,6 +474,10 @@ public final class BackupService {
         try {
             UUID tenant = ve.owner() == null ? null : UUID.fromString(ve.owner());
             BackupEntity backup = new BackupEntity(UUID.randomUUID(), veId, tenant, target.id(), note, madeBy, clock.instant());
+            backup.veHostname = ve.hostname();
+            backup.veTemplate = ve.template();
+            backup.veLimits = limitsJson(ve.limits());
+            backup.vePrivileged = ve.privileged();
             database.run(em -> em.persist(backup));
             Operation operation = operations.submit("ve.backup", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
                 try {
@@ -536,20 +586,35 @@ public final class BackupService {
      * does, and left stopped. A failure destroys the new VE again: nothing half-made stays.
      */
     Operation restoreAsNewVe(int veId, UUID backupId, String hostname) {
-        VirtualEnvironment source = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
-        BackupEntity backup = restorable(veId, backupId);
-        Long quota = source.limits() == null ? null : source.limits().diskBytes();
+        return restoreAsNewVe(restorable(veId, backupId), hostname);
+    }
+
+    /** As above for any backup the caller may see, also one of a VE destroyed since: made like what the backup recorded. */
+    Operation restoreAsNewVe(BackupEntity given, String hostname) {
+        BackupEntity backup = restorable(given.veId, given.id);
+        int veId = backup.veId;
+        Optional<VirtualEnvironment> source = ves.find(veId).filter(v -> java.util.Objects.equals(v.owner(), backup.tenantId == null ? null
+                : backup.tenantId.toString()));
+        String template = source.map(VirtualEnvironment::template).orElse(backup.veTemplate);
+        io.vessel.kernel.api.VeLimits limits = source.map(VirtualEnvironment::limits).orElseGet(() -> limitsOf(backup.veLimits));
+        if (template == null) {
+            throw new VeException(VeException.Kind.CONFLICT, "This backup does not say what its VE was made from (made before Vessel kept"
+                    + " that); restore it into an existing VE instead.");
+        }
+        Long quota = limits == null ? null : limits.diskBytes();
         if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
             throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than the new VE's"
                     + " disk quota of " + size(quota) + ".", null);
         }
-        VirtualEnvironment prepared = ves.prepare(new io.vessel.kernel.api.NewVe(source.template(), null, null,
-                hostname == null || hostname.isBlank() ? source.hostname() : hostname.strip(), source.owner(), source.privileged(), source.limits(),
-                source.features()));
+        String owner = backup.tenantId == null ? null : backup.tenantId.toString();
+        String name = hostname == null || hostname.isBlank() ? source.map(VirtualEnvironment::hostname).orElse(backup.veHostname) : hostname.strip();
+        VirtualEnvironment prepared = ves.prepare(new io.vessel.kernel.api.NewVe(template, null, null, name, owner,
+                source.map(VirtualEnvironment::privileged).orElse(Boolean.TRUE.equals(backup.vePrivileged)), limits,
+                source.map(VirtualEnvironment::features).orElse(null)));
         int newId = prepared.id();
         busyVes.add(newId);
         try {
-            return operations.submit("ve.restore", "ve/" + newId, source.owner(), timeLimit.plusMinutes(10), progress -> {
+            return operations.submit("ve.restore", "ve/" + newId, owner, timeLimit.plusMinutes(10), progress -> {
                 try {
                     progress.update(0, "creating VE " + newId + " like VE " + veId);
                     try {

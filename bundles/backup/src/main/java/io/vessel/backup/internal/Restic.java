@@ -67,10 +67,23 @@ final class Restic {
      *               lost cache is rebuilt, so it is not backed up)
      */
     Restic(String binary, Path caches, Duration limit) {
+        this(binary, caches, limit, 0);
+    }
+
+    /**
+     * @param cpus how many CPUs one restic may keep busy ({@code GOMAXPROCS}; 0: all). restic also runs at a lower
+     *             CPU priority and the lowest best-effort I/O priority, so tenants' own work goes first. Only this
+     *             much is capped today: restic in a cgroup of its own (CPU and I/O bandwidth caps) is not there yet
+     *             — and on cgroup v1, blkio would not throttle its buffered writes anyway.
+     */
+    Restic(String binary, Path caches, Duration limit, int cpus) {
         this.binary = binary;
         this.caches = caches;
         this.limit = limit;
+        this.cpus = cpus;
     }
+
+    private final int cpus;
 
     /** Makes a repository (format 2: compressed) protected by {@code password}. */
     void init(BackupTarget.Repository repository, String password) throws IOException {
@@ -232,6 +245,7 @@ final class Restic {
     }
 
     private static final boolean SETPRIV = Files.isExecutable(Path.of("/usr/bin/setpriv"));
+    private static final boolean NICE = Files.isExecutable(Path.of("/usr/bin/nice")) && Files.isExecutable(Path.of("/usr/bin/ionice"));
 
     /**
      * Applies a retention policy to the snapshots with all of {@code tags} (one VE's) and reclaims the space of those
@@ -316,6 +330,9 @@ final class Restic {
         Path cache = caches.resolve(cacheName(repository.location()));
         Files.createDirectories(cache);
         List<String> command = new ArrayList<>();
+        if (NICE) {
+            command.addAll(List.of("nice", "-n", "10", "ionice", "-c", "2", "-n", "7"));
+        }
         if (SETPRIV) {
             // dies with the panel: a kill -9 of the panel must not leave a restic writing to a repository
             command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
@@ -331,6 +348,9 @@ final class Restic {
         env.keySet().removeIf(k -> k.startsWith("RESTIC_") || k.startsWith("AWS_") || k.startsWith("B2_"));
         env.putAll(repository.environment());
         env.put("RESTIC_PASSWORD", password);
+        if (cpus > 0) {
+            env.put("GOMAXPROCS", Integer.toString(cpus));
+        }
         env.put("RESTIC_PROGRESS_FPS", "1"); // one status line a second is plenty for progress
         return builder;
     }

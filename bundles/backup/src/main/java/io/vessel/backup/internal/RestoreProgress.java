@@ -27,7 +27,7 @@ final class RestoreProgress implements AutoCloseable {
     });
 
     RestoreProgress(Path tree, long total, Listener listener) {
-        timer.scheduleWithFixedDelay(() -> listener.written(bytesIn(tree), total), 2, 3, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(() -> listener.written(bytesIn(tree), total), 0, 3, TimeUnit.SECONDS);
     }
 
     static long bytesIn(Path tree) {

@@ -317,6 +317,26 @@ class BackupsIT {
             Path outbox = work.resolve("data/outbox");
             PanelProcess.poll(Duration.ofSeconds(20), () -> NotificationsIT.mails(outbox).stream().anyMatch(m -> m.contains("To: ops@provider.test")
                     && m.contains("A backup repository is damaged")), "the provider's mail about the damage");
+
+            // the admin panel's Backups page (the backup bundle's, through the UI SPI) shows it, and backs the panel up
+            org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 900);
+            try {
+                var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(60));
+                String base = "http://127.0.0.1:" + panel.port;
+                PortalIT.logIn(browser, base + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                browser.get(base + "/admin/#/plugin/io.vessel.backup/backups-admin");
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(
+                        org.openqa.selenium.By.cssSelector("[data-check='" + repository + "']"), "damaged"));
+                assertTrue(browser.findElement(org.openqa.selenium.By.cssSelector("[data-target='local']")).getText().contains("reachable"));
+                click(wait, org.openqa.selenium.By.id("backup-panel-now"));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                        org.openqa.selenium.By.cssSelector("[data-panel-backup]")));
+                PortalIT.screenshot(browser, "admin-backups");
+                List<String> errors = PortalIT.consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                browser.quit();
+            }
         }
     }
 

@@ -359,6 +359,7 @@ public final class BackupService {
                             p -> progress.update(20 + (int) Math.min(70, Math.round(p.fraction() * 70)), describe(p)));
                     progress.update(95, "keeping two weeks of days, two months of weeks and a year of months");
                     restic.forget(location, password, List.of("panel"), PANEL_RETENTION);
+                    refreshStoredBytes(repository, target);
                     LOG.info("Panel backed up target={} snapshot={} bytes={} database={}", target.id(), summary.snapshotId(), summary.totalBytes(), format);
                     return null;
                 }

@@ -464,6 +464,31 @@ class BackupsIT {
         }
     }
 
+    /**
+     * A plan's backup slots (billing answers the backup bundle's BackupQuota): a backup past them is refused naming
+     * the limit, a schedule keeping more than them is refused, and deleting one makes room.
+     */
+    @Test
+    void aPlansBackupSlotsLimitHowManyBackupsACustomerKeeps(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String tenant = BillingApi.customerWithOwner(panel, "Slotted Ltd", "slotty");
+            PanelProcess.As slotty = panel.login("slotty", "Owner-Password-1");
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"two-backups\",\"name\":\"Two backups\","
+                    + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"5.00\",\"quotas\":{\"backupSlots\":2}}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"slotted\",\"owner\":\"" + tenant + "\"}");
+            String backups = "/api/v1/ves/" + ve + "/backups";
+            awaitOperation(panel, slotty.post(backups, ""));
+            String second = awaitOperation(panel, slotty.post(backups, "")).get("result").asText();
+            PanelProcess.Response third = slotty.post(backups, "");
+            assertProblem(third, 409, "The plan keeps at most 2 backups and 2 are kept; delete one first, or change the plan.");
+            assertProblem(slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":7}}"), 422, null);
+            assertEquals(200, slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"last\":2}}").status());
+            awaitOperation(panel, slotty.send("DELETE", second, null));
+            awaitOperation(panel, slotty.post(backups, ""));
+        }
+    }
+
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
     void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {

@@ -89,6 +89,12 @@ public final class BackupSchedules implements ScheduledTask {
             throw new VeException(VeException.Kind.UNPROCESSABLE, "cron", "'" + expression + "' backs up more often than this panel allows: at most"
                     + " every " + describe(minInterval) + ".", null);
         }
+        java.util.OptionalLong slots = backups.slots(ve.owner());
+        int mostKept = keep.last() + keep.hourly() + keep.daily() + keep.weekly() + keep.monthly() + keep.yearly();
+        if (slots.isPresent() && (keep.keepsAll() || mostKept > slots.getAsLong())) {
+            throw new VeException(VeException.Kind.UNPROCESSABLE, "keep", "This schedule would keep " + (keep.keepsAll() ? "every backup"
+                    : "up to " + mostKept + " backups") + ", and the plan keeps at most " + slots.getAsLong() + ": keep fewer.", null);
+        }
         Instant next = first.plusSeconds(spread(spreadMinutes));
         UUID tenant = ve.owner() == null ? null : UUID.fromString(ve.owner());
         return database.inTransaction(em -> {

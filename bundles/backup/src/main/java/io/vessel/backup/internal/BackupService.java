@@ -168,6 +168,10 @@ public final class BackupService {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.api.notify.Notifier notifier;
 
+    /** What the tenants' plans allow (billing answers it); none: no limit. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.backup.api.BackupQuota quota;
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeTarget")
     void addTarget(BackupTarget target) {
         if (!target.id().matches("[a-z0-9][a-z0-9-]{0,63}") || LOCAL.equals(target.id()) || SftpTarget.ID.equals(target.id())) {
@@ -469,6 +473,8 @@ public final class BackupService {
                     + "; it can be backed up when it is running, stopped or suspended.");
         }
         BackupTarget target = target(targetId);
+        // a scheduled backup may pass the slots by one for the instant before its retention (at most the slots) trims
+        checkSlots(ve.owner(), keep == null ? 1 : 0);
         if (!busyVes.add(veId)) {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
         }
@@ -492,6 +498,27 @@ public final class BackupService {
         } catch (RuntimeException e) {
             busyVes.remove(veId);
             throw e;
+        }
+    }
+
+    /** The backup slots of the tenant ({@code owner}) as its plans say; empty: no limit. */
+    java.util.OptionalLong slots(String owner) {
+        io.vessel.backup.api.BackupQuota q = quota;
+        return owner == null || q == null ? java.util.OptionalLong.empty() : q.slots(owner);
+    }
+
+    /** Refuses when {@code more} backups would take the tenant past its plans' backup slots. */
+    void checkSlots(String owner, int more) {
+        java.util.OptionalLong slots = slots(owner);
+        if (slots.isEmpty()) {
+            return;
+        }
+        UUID tenant = UUID.fromString(owner);
+        long kept = database.inTransaction(em -> em.createQuery("select count(b) from BackupEntity b where b.tenantId = :t and b.state <> :failed",
+                Long.class).setParameter("t", tenant).setParameter("failed", BackupEntity.State.FAILED).getSingleResult());
+        if (kept + more > slots.getAsLong()) {
+            throw new VeException(VeException.Kind.CONFLICT, "The plan keeps at most " + slots.getAsLong() + " backup" + (slots.getAsLong() == 1 ? "" : "s")
+                    + " and " + kept + (kept == 1 ? " is" : " are") + " kept; delete one first, or change the plan.");
         }
     }
 

@@ -489,6 +489,48 @@ class BackupsIT {
         }
     }
 
+    /**
+     * Backup storage as a billing meter: the bytes a tenant's backups take, held over time, billed in GiB-hours by a
+     * plan that charges for {@code backup.storage.gib-hours} (the backup bundle announces, billing records).
+     */
+    @Test
+    void backupStorageIsBilledInGibHours(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "billing.test.clock = true\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String tenant = BillingApi.customerWithOwner(panel, "Hoarder Ltd", "hoarder");
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"stored\",\"name\":\"Stored\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"1.00\",\"charges\":[{\"meter\":\"backup.storage.gib-hours\",\"price\":{\"model\":\"perUnit\","
+                    + "\"unitPrice\":\"10.00\"}}]}"));
+            java.time.ZonedDateTime monthStart = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).withDayOfMonth(1).toLocalDate()
+                    .atStartOfDay(java.time.ZoneOffset.UTC);
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"hoard\",\"owner\":\"" + tenant + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "head -c 40000000 /dev/urandom > /root/hoard");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/backups", ""));
+            BillingApi.move(panel, monthStart.plusMonths(1).plusHours(1).toInstant().toString());
+            PanelProcess.poll(Duration.ofSeconds(30), () -> {
+                BillingApi.run(panel);
+                JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + tenant).json();
+                for (JsonNode i : list) {
+                    if (panel.get("/api/v1/billing/invoices/" + i.get("id").asText()).body().contains("Backup storage (GiB-hours)")) {
+                        return true;
+                    }
+                }
+                return false;
+            }, "an invoice line for backup storage");
+            JsonNode list = panel.get("/api/v1/billing/invoices?tenant=" + tenant).json();
+            JsonNode storage = null;
+            for (JsonNode i : list) {
+                for (JsonNode line : panel.get("/api/v1/billing/invoices/" + i.get("id").asText()).json().get("lines")) {
+                    storage = line.get("description").asText().startsWith("Backup storage") ? line : storage;
+                }
+            }
+            assertTrue(new java.math.BigDecimal(storage.get("quantity").asText()).signum() > 0, storage.toString());
+            assertTrue(new java.math.BigDecimal(storage.get("amount").asText()).signum() >= 0, storage.toString());
+        }
+    }
+
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
     void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {

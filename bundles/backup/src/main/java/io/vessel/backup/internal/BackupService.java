@@ -168,6 +168,9 @@ public final class BackupService {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.api.notify.Notifier notifier;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.event.EventAdmin events;
+
     /** What the tenants' plans allow (billing answers it); none: no limit. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile io.vessel.backup.api.BackupQuota quota;
@@ -980,11 +983,22 @@ public final class BackupService {
     private void refreshStoredBytes(BackupRepositoryEntity repository, BackupTarget target) {
         try {
             long stored = restic.storedBytes(target.repository(tenantName(repository.tenantId)), password(repository));
-            database.run(em -> {
+            Instant now = clock.instant();
+            long total = database.inTransaction(em -> {
                 BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
                 r.storedBytes = stored;
-                r.storedAt = clock.instant();
+                r.storedAt = now;
+                em.flush();
+                return r.tenantId == null ? 0L : em.createQuery("select coalesce(sum(x.storedBytes), 0) from BackupRepositoryEntity x"
+                        + " where x.tenantId = :t", Long.class).setParameter("t", r.tenantId).getSingleResult();
             });
+            org.osgi.service.event.EventAdmin admin = events;
+            if (admin != null && repository.tenantId != null && !PANEL.equals(repository.tenantId)) {
+                // billing meters it (backup storage over time); anybody else may follow it too
+                admin.postEvent(new org.osgi.service.event.Event(io.vessel.backup.api.BackupEvents.STORED, Map.of(
+                        io.vessel.backup.api.BackupEvents.TENANT, repository.tenantId.toString(), io.vessel.backup.api.BackupEvents.BYTES, total,
+                        io.vessel.backup.api.BackupEvents.AT, now.toEpochMilli())));
+            }
         } catch (IOException e) {
             LOG.warn("Stored bytes of a backup repository not read repository={}: {}", repository.id, e.getMessage());
         }

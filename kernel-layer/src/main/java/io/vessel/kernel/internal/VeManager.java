@@ -1120,13 +1120,7 @@ final class VeManager implements VeService {
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             Files.createDirectories(view);
             detachView(view); // one left by a backup that failed half-way
-            int base = hostRootId(ve);
-            if (base == 0) {
-                // a privileged VE's files carry the host's own ids: a plain bind of the (read-only) snapshot
-                io.vessel.kernel.internal.linux.Mounts.mount(snapshot.path().toString(), view, null, MS_BIND, null);
-            } else {
-                io.vessel.kernel.internal.linux.IdmappedMount.mount(snapshot.path(), view, base, 65536, true);
-            }
+            mountAsVeSees(snapshot.path(), view, hostRootId(ve), true);
             LOG.info("VE snapshot shown as the VE sees it ve={} snapshot={} view={}", snapshot.veId(), snapshot.name(), view);
             return view;
         } catch (IOException e) {
@@ -1135,6 +1129,18 @@ final class VeManager implements VeService {
     }
 
     private static final long MS_BIND = 4096;
+
+    /**
+     * {@code source} at {@code view} with owners as the VE sees them: an idmapped mount of the VE's range, or for a
+     * privileged VE (whose files carry the host's own ids) a plain bind — read-only then by the snapshot itself.
+     */
+    private static void mountAsVeSees(Path source, Path view, int base, boolean readOnly) throws IOException {
+        if (base == 0) {
+            io.vessel.kernel.internal.linux.Mounts.mount(source.toString(), view, null, MS_BIND, null);
+        } else {
+            io.vessel.kernel.internal.linux.IdmappedMount.mount(source, view, base, 65536, readOnly);
+        }
+    }
 
     @Override
     public io.vessel.kernel.api.VeRestore beginRestore(int id) {
@@ -1153,11 +1159,7 @@ final class VeManager implements VeService {
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
                 Files.createDirectories(view);
                 detachView(view);
-                if (base == 0) {
-                    io.vessel.kernel.internal.linux.Mounts.mount(area.toString(), view, null, MS_BIND, null);
-                } else {
-                    io.vessel.kernel.internal.linux.IdmappedMount.mount(area, view, base, 65536, false);
-                }
+                mountAsVeSees(area, view, base, false);
             } catch (IOException | RuntimeException e) {
                 storage.deleteRestore(name);
                 throw e;

@@ -2,7 +2,6 @@ package io.vessel.backup.internal;
 
 import io.vessel.api.schedule.ScheduledTask;
 import io.vessel.api.schedule.TaskRun;
-import io.vessel.api.security.Caller;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
@@ -48,7 +47,7 @@ public final class BackupRepositoriesResource implements ScheduledTask {
     @GET
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public List<BackupService.RepositoryView> listBackupRepositories(@Context SecurityContext security) {
-        providerOnly(security);
+        BackupsResource.providerOnly(security);
         return backups.repositories();
     }
 
@@ -57,7 +56,7 @@ public final class BackupRepositoriesResource implements ScheduledTask {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public Response checkBackupRepository(@PathParam("repository") String repository, CheckRequest body, @Context SecurityContext security) {
-        providerOnly(security);
+        BackupsResource.providerOnly(security);
         UUID id;
         try {
             id = UUID.fromString(repository);
@@ -73,9 +72,4 @@ public final class BackupRepositoriesResource implements ScheduledTask {
         backups.checkAll();
     }
 
-    private static void providerOnly(SecurityContext security) {
-        if (!Caller.of(security).sees(null)) {
-            throw ProblemException.notFound("There is no such resource.");
-        }
-    }
 }

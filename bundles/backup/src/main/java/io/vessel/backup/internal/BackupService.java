@@ -588,12 +588,7 @@ public final class BackupService {
                     + "; it can be restored when it is running or stopped.");
         }
         BackupEntity backup = restorable(veId, backupId);
-        Long quota = ve.limits() == null ? null : ve.limits().diskBytes();
-        if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
-            // restic 0.14 restores sparse files fully allocated: what the backup holds must fit the quota as it is
-            throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than VE " + veId
-                    + "'s disk quota of " + size(quota) + "; raise the quota first.", null);
-        }
+        checkFits(backup, ve.limits(), "VE " + veId + "'s disk quota", "; raise the quota first");
         if (!busyVes.add(veId)) {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
         }
@@ -632,11 +627,7 @@ public final class BackupService {
             throw new VeException(VeException.Kind.CONFLICT, "This backup does not say what its VE was made from (made before Vessel kept"
                     + " that); restore it into an existing VE instead.");
         }
-        Long quota = limits == null ? null : limits.diskBytes();
-        if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
-            throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than the new VE's"
-                    + " disk quota of " + size(quota) + ".", null);
-        }
+        checkFits(backup, limits, "the new VE's disk quota", "");
         String owner = backup.tenantId == null ? null : backup.tenantId.toString();
         String name = hostname == null || hostname.isBlank() ? source.map(VirtualEnvironment::hostname).orElse(backup.veHostname) : hostname.strip();
         VirtualEnvironment prepared = ves.prepare(new io.vessel.kernel.api.NewVe(template, null, null, name, owner,
@@ -673,6 +664,21 @@ public final class BackupService {
             busyVes.remove(newId);
             throw e;
         }
+    }
+
+    /** restic 0.14 restores sparse files fully allocated: what the backup holds must fit the quota as it is. */
+    private static void checkFits(BackupEntity backup, io.vessel.kernel.api.VeLimits limits, String quotaName, String advice) {
+        Long quota = limits == null ? null : limits.diskBytes();
+        if (quota != null && quota > 0 && backup.bytesTotal != null && backup.bytesTotal > quota) {
+            throw new VeException(VeException.Kind.UNPROCESSABLE, "disk", "The backup holds " + size(backup.bytesTotal) + ", more than " + quotaName
+                    + " of " + size(quota) + advice + ".", null);
+        }
+    }
+
+    /** What a failure says to the user: our own exceptions' sentences, only the kind of anything else (its details go to the log). */
+    private static String userMessage(Exception e, String what) {
+        return e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
+                : what + " failed (" + e.getClass().getSimpleName() + ")";
     }
 
     private String restoreInPlace(int veId, BackupEntity backup, OperationService.Progress progress) throws Exception {
@@ -713,8 +719,7 @@ public final class BackupService {
             LOG.info("VE restored from a backup ve={} backup={} snapshot={}", veId, backup.id, backup.snapshotId);
             return "/api/v1/ves/" + veId;
         } catch (Exception e) {
-            String message = e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
-                    : "the restore failed (" + e.getClass().getSimpleName() + ")";
+            String message = userMessage(e, "the restore");
             LOG.warn("Restore failed ve={} backup={}: {}", veId, backup.id, e.toString());
             throw new OperationFailure("Restore of VE " + veId + " failed; the VE was left as it was: " + message, e);
         } finally {
@@ -867,8 +872,7 @@ public final class BackupService {
                 return "/api/v1/ves/" + veId + "/backups/" + id;
             }
         } catch (Exception e) {
-            String message = e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
-                    : "the backup failed (" + e.getClass().getSimpleName() + ")";
+            String message = userMessage(e, "the backup");
             LOG.warn("Backup failed ve={} backup={}: {}", veId, id, e.toString());
             if (keep != null) { // a scheduled one: nobody is watching it
                 tell(tenant, new io.vessel.api.notify.Notification("backup.failed", "The scheduled backup of VE " + veId + " failed",

@@ -1,10 +1,8 @@
 package io.vessel.backup.internal;
 
-import io.vessel.api.security.Caller;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
-import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -32,9 +30,7 @@ public final class BackupTargetsResource {
     @GET
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public List<BackupService.TargetView> listBackupTargets(@Context SecurityContext security) {
-        if (!Caller.of(security).sees(null)) {
-            throw ProblemException.notFound("There is no such resource.");
-        }
+        BackupsResource.providerOnly(security);
         return backups.targets();
     }
 }

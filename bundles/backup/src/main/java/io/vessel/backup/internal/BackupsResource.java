@@ -162,6 +162,13 @@ public final class BackupsResource {
         return Response.accepted(operation).location(URI.create("/api/v1/operations/" + operation.id())).build();
     }
 
+    /** Targets, repositories and the panel's own backups are the provider's business: anybody else finds nothing. */
+    static void providerOnly(SecurityContext security) {
+        if (!Caller.of(security).sees(null)) {
+            throw ProblemException.notFound("There is no such resource.");
+        }
+    }
+
     /** A refusal of the backup service as a problem (its messages are whole sentences). */
     static <T> T call(Supplier<T> action) {
         try {

@@ -3,12 +3,10 @@ package io.vessel.backup.internal;
 import io.vessel.api.operation.Operation;
 import io.vessel.api.schedule.ScheduledTask;
 import io.vessel.api.schedule.TaskRun;
-import io.vessel.api.security.Caller;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.persistence.api.DatabaseDump;
 import io.vessel.web.api.ApiWhiteboard;
-import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -57,7 +55,7 @@ public final class PanelBackups implements ScheduledTask {
     @GET
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public List<BackupService.PanelBackupView> listPanelBackups(@Context SecurityContext security) {
-        providerOnly(security);
+        BackupsResource.providerOnly(security);
         return BackupsResource.call(backups::panelBackups);
     }
 
@@ -65,7 +63,7 @@ public final class PanelBackups implements ScheduledTask {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public Response makePanelBackup(@Context SecurityContext security) {
-        providerOnly(security);
+        BackupsResource.providerOnly(security);
         return BackupsResource.accepted(start());
     }
 
@@ -78,9 +76,4 @@ public final class PanelBackups implements ScheduledTask {
         return backups.backupPanel(dump, data, conf);
     }
 
-    private static void providerOnly(SecurityContext security) {
-        if (!Caller.of(security).sees(null)) {
-            throw ProblemException.notFound("There is no such resource.");
-        }
-    }
 }

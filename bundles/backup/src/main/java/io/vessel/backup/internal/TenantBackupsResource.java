@@ -60,10 +60,10 @@ public final class TenantBackupsResource {
     @POST
     @Path("{backup}/restore")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-    @RequiresPermission(Permissions.BACKUP_RESTORE)
+    @RequiresPermission(Permissions.VE_CREATE) // it makes a VE: checked first, before the body is read
     public Response restoreTenantBackup(@PathParam("backup") String backup, BackupsResource.RestoreRequest body, @Context SecurityContext security) {
-        if (!Caller.of(security).may(Permissions.VE_CREATE)) {
-            throw new ProblemException(403, "forbidden", "Forbidden", "Restoring into a new VE makes a VE, which your role may not do.");
+        if (!Caller.of(security).may(Permissions.BACKUP_RESTORE)) {
+            throw new ProblemException(403, "forbidden", "Forbidden", "Your role may not restore backups.");
         }
         BackupEntity b = visible(backup, security);
         String hostname = body == null || body.newVe() == null ? null : body.newVe().hostname();

@@ -55,7 +55,9 @@ final class HookTimeLimits {
     /** Sets the plugin's limit, or forgets it ({@code null}): its hooks' own limits apply again. */
     synchronized void set(String plugin, Duration limit) throws IOException {
         if (limit == null) {
-            limits.remove(plugin);
+            if (limits.remove(plugin) == null) {
+                return; // nothing set: nothing to write (a removed plugin leaves no file behind)
+            }
         } else {
             if (limit.compareTo(SHORTEST) < 0 || limit.compareTo(LONGEST) > 0) {
                 throw new IllegalArgumentException("a hook time limit must be between " + SHORTEST.toMillis() + " ms and "
@@ -67,6 +69,10 @@ final class HookTimeLimits {
     }
 
     private void save() throws IOException {
+        if (limits.isEmpty()) {
+            Files.deleteIfExists(file);
+            return;
+        }
         Properties out = new Properties();
         limits.forEach((name, limit) -> out.setProperty(name, Long.toString(limit.toMillis())));
         StringWriter text = new StringWriter();

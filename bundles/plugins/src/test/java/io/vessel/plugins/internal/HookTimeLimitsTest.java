@@ -27,6 +27,9 @@ class HookTimeLimitsTest {
         HookTimeLimits again = new HookTimeLimits(dir);
         again.load();
         assertEquals(Optional.empty(), again.of("io.vessel.sample"));
+        assertTrue(Files.notExists(dir.resolve(HookTimeLimits.FILE)), "no limits, no file in plugins/");
+        again.set("io.vessel.gone", null);
+        assertTrue(Files.notExists(dir.resolve(HookTimeLimits.FILE)), "forgetting what was never set writes nothing");
     }
 
     @Test

@@ -343,17 +343,27 @@ public final class BtrfsPool implements StorageDriver {
 
     @Override
     public void deleteSnapshot(String name) throws IOException {
-        Path path = snapshots.resolve(name);
+        deleteNamed(snapshots, name);
+    }
+
+    @Override
+    public List<String> snapshots() throws IOException {
+        return names(snapshots);
+    }
+
+    /** Deletes the subvolume {@code name} (a name, never a path) in {@code dir}; nothing when it is gone. */
+    private void deleteNamed(Path dir, String name) throws IOException {
+        Path path = dir.resolve(name);
         if (name.matches("[A-Za-z0-9-]{1,64}") && Files.exists(path)) {
             deleteWithNested(path);
         }
     }
 
-    @Override
-    public List<String> snapshots() throws IOException {
+    /** The names in {@code dir}, sorted. */
+    private static List<String> names(Path dir) throws IOException {
         List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(snapshots)) {
-            dir.forEach(p -> names.add(p.getFileName().toString()));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(p -> names.add(p.getFileName().toString()));
         }
         names.sort(null);
         return names;
@@ -374,19 +384,12 @@ public final class BtrfsPool implements StorageDriver {
 
     @Override
     public void deleteRestore(String name) throws IOException {
-        Path path = restores.resolve(name);
-        if (name.matches("[A-Za-z0-9-]{1,64}") && Files.exists(path)) {
-            deleteWithNested(path);
-        }
+        deleteNamed(restores, name);
     }
 
     @Override
     public List<String> restores() throws IOException {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(restores)) {
-            dir.forEach(p -> names.add(p.getFileName().toString()));
-        }
-        return names;
+        return names(restores);
     }
 
     /**

@@ -259,7 +259,20 @@ public final class PluginsResource {
     @RequiresPermission(READ)
     public List<PluginView> listPlugins(@Context SecurityContext security) {
         providerOnly(security);
-        return io(() -> directory.list().stream().map(this::view).toList());
+        return io(() -> directory.list().stream().map(this::viewWhileChanging).toList());
+    }
+
+    /**
+     * A plugin's view while plugins may be changing under the list (an install or upgrade replaces a bundle between
+     * reading the directory and asking the bundle): a bundle uninstalled meanwhile is shown as being installed
+     * rather than failing the whole list with a 500.
+     */
+    private PluginView viewWhileChanging(PluginDirectory.Entry entry) {
+        try {
+            return view(entry);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return view(new PluginDirectory.Entry(entry.file(), entry.descriptor(), null, entry.disabled(), entry.reason(), entry.installedFor()));
+        }
     }
 
     @GET

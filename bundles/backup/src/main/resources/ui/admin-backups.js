@@ -2,25 +2,11 @@
 // tenant's repository with what it stores and what its last check found (check now), and the panel's own backups
 // (back up the panel now). Long actions are operations; their progress shows while they run. Served from the
 // backup bundle through the UI SPI.
+import { follower } from './operations.js';
+
 export async function render(container, { api, el, say, size }) {
   const status = el('p', { class: 'muted', id: 'admin-backup-progress', 'aria-live': 'polite' }, '');
-  const follow = async (operation, done) => {
-    let op = operation;
-    while (!/SUCCEEDED|FAILED/.test(op.state) && container.isConnected) {
-      status.textContent = (op.message || 'waiting') + (op.progress ? ' (' + op.progress + ' %)' : '');
-      op = await api('GET', '/operations/' + op.id + '?wait=2');
-    }
-    status.textContent = '';
-    say(op.state === 'FAILED' ? (op.error || 'It failed.') : done);
-    if (container.isConnected) draw();
-  };
-  const act = async (request, done) => {
-    try {
-      await follow(await request, done);
-    } catch (e) {
-      say(e.message);
-    }
-  };
+  const { act } = follower(api, say, status, () => draw(), () => container.isConnected);
   const when = t => t ? new Date(t).toLocaleString() : 'never';
 
   const draw = async () => {

@@ -1,5 +1,7 @@
 // The Backups tab on a VE's page (portal): the VE's backups with what each holds, a backup made now, a restore in place
 // and a deletion — each a tracked operation whose progress is shown while it runs.
+import { follower } from './operations.js';
+
 const STATES = { DONE: 'RUNNING', INCOMPLETE: 'CREATING', QUEUED: 'CREATING', RUNNING: 'CREATING', DELETING: 'CREATING', FAILED: 'ERROR' };
 
 export async function render(container, { api, el, say, ask, size, ve, me, onLeave }) {
@@ -8,26 +10,7 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
   if (onLeave) onLeave(() => { left = true; });
   const status = el('p', { class: 'muted', id: 'backup-progress', 'aria-live': 'polite' }, '');
 
-  // follows an operation until it ends, showing its progress; the list is drawn again afterwards
-  const follow = async (operation, done) => {
-    let op = operation;
-    while (!left && !/SUCCEEDED|FAILED/.test(op.state)) {
-      status.textContent = (op.message || 'waiting') + (op.progress ? ' (' + op.progress + ' %)' : '');
-      op = await api('GET', '/operations/' + op.id + '?wait=2');
-    }
-    status.textContent = '';
-    if (op.state === 'FAILED') say(op.error || 'It failed.');
-    else say(done);
-    if (!left) draw();
-  };
-
-  const act = async (request, done) => {
-    try {
-      await follow(await request, done);
-    } catch (e) {
-      say(e.message);
-    }
-  };
+  const { follow, act } = follower(api, say, status, () => draw(), () => !left);
 
   const backupNow = async () => {
     const values = await ask('Back up server ' + ve + ' now', [['note', 'Note (optional)', 'text', { required: false, maxlength: 500 }]], 'Back up');

@@ -167,6 +167,82 @@ class BackupsIT {
         }
     }
 
+    /**
+     * Single files and directories come back into the running VE, which runs on, written by an extractor inside the
+     * VE's own namespaces: a directory the tenant swapped for a symbolic link to {@code /etc}, or a FIFO where a file
+     * goes, can only ever touch the VE's own files. The VE's pre-backup script runs before the snapshot, and one that
+     * fails fails the backup.
+     */
+    @Test
+    void singleFilesComeBackIntoTheRunningVeAndAPlantedLinkNeverLeavesIt(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
+            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Files Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(tenant, "fay", "customer-owner", "Fay-Password-1");
+            String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Other Ltd\",\"kind\":\"CUSTOMER\"}"));
+            panel.createAccount(other, "otto", "customer-owner", "Otto-Password-1");
+            PanelProcess.As fay = panel.login("fay", "Fay-Password-1");
+            PanelProcess.As otto = panel.login("otto", "Otto-Password-1");
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"files\",\"owner\":\"" + tenant + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(panel, ve, "sh", "-c", "mkdir -p /srv/site/css /etc/vessel && echo '<h1>home</h1>' > /srv/site/index.html"
+                    + " && echo 'body{}' > /srv/site/css/main.css && chown -R 33:33 /srv/site && chmod 0640 /srv/site/css/main.css"
+                    + " && echo secret > /srv/note && chown 5:6 /srv/note && chmod 4750 /srv/note"
+                    + " && printf '#!/bin/sh\\necho flushed for $VESSEL_BACKUP > /srv/flushed\\n' > /etc/vessel/pre-backup"
+                    + " && chmod 755 /etc/vessel/pre-backup");
+            JsonNode made = awaitOperation(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
+            assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
+            String backup = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+            assertTrue(stdout(panel, ve, "cat", "/srv/flushed").contains("flushed for " + backup), "the pre-backup script ran with the backup's id");
+            String files = "/api/v1/ves/" + ve + "/backups/" + backup + "/files?path=/srv";
+            assertEquals("file", entry(fay.get(files).json(), "flushed").get("type").asText(), "it ran before the snapshot");
+
+            // lost and changed since; a process of the tenant's runs throughout
+            exec(panel, ve, "sh", "-c", "rm -rf /srv/site && echo changed > /srv/note && echo later > /srv/later"
+                    + " && (sleep 1000 > /dev/null 2>&1 &) && true");
+            String sleeper = stdout(panel, ve, "pidof", "sleep").strip();
+            String restore = "/api/v1/ves/" + ve + "/backups/" + backup + "/restore";
+            JsonNode back = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\"]}"));
+            assertEquals("SUCCEEDED", back.get("state").asText(), back.toString());
+            assertEquals("/api/v1/ves/" + ve, back.get("result").asText());
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+            assertEquals(sleeper, stdout(panel, ve, "pidof", "sleep").strip(), "the VE ran on: the tenant's process is the same");
+            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/srv/site/index.html").strip());
+            assertEquals("33 33 640", stdout(panel, ve, "stat", "-c", "%u %g %a", "/srv/site/css/main.css").strip(), "owners and mode as they were");
+            assertEquals("5 6 4750 secret", stdout(panel, ve, "sh", "-c", "stat -c '%u %g %a' /srv/note | tr '\\n' ' '; cat /srv/note").strip(),
+                    "a single file with its owner, set-uid bit and content");
+            assertEquals("later", stdout(panel, ve, "cat", "/srv/later").strip(), "what is not restored stays");
+
+            // somewhere else in the VE, beside what is there now
+            awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\"],\"into\":\"/root/restored\"}"));
+            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/root/restored/srv/site/index.html").strip());
+
+            // the tenant plants a link to /etc where the directory goes and a FIFO where the file goes: its own /etc only
+            exec(panel, ve, "sh", "-c", "rm -rf /srv/site && ln -s /etc /srv/site && rm /srv/note && mkfifo /srv/note");
+            JsonNode attacked = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\"]}"));
+            assertEquals("SUCCEEDED", attacked.get("state").asText(), attacked.toString());
+            assertFalse(Files.exists(Path.of("/etc/index.html")), "no host file is written through the tenant's link");
+            assertFalse(Files.exists(Path.of("/etc/css/main.css")));
+            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/etc/index.html").strip(), "the link led into the VE's own /etc");
+            assertEquals("secret", stdout(panel, ve, "cat", "/srv/note").strip(), "the FIFO was replaced, never written through");
+
+            // refused before anything happens
+            assertProblem(fay.post(restore, "{\"paths\":[\"/srv/../etc\"]}"), 400, null);
+            assertProblem(fay.post(restore, "{\"paths\":[]}"), 400, null);
+            assertProblem(fay.post(restore, "{\"paths\":[\"/\"]}"), 400, null);
+            assertProblem(fay.post(restore, "{\"paths\":[\"/not/there\"]}"), 404, null);
+            assertEquals(404, otto.post(restore, "{\"paths\":[\"/srv/site\"]}").status(), "another customer finds nothing");
+
+            // a pre-backup script that fails fails the backup and says why
+            exec(panel, ve, "sh", "-c", "printf '#!/bin/sh\\necho database is locked >&2\\nexit 3\\n' > /etc/vessel/pre-backup");
+            JsonNode refused = awaitOperationLong(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
+            assertEquals("FAILED", refused.get("state").asText(), refused.toString());
+            assertTrue(refused.path("error").toString().contains("exited with status 3: database is locked"), refused.toString());
+
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
+            assertProblem(fay.post(restore, "{\"paths\":[\"/srv/site\"]}"), 409, null);
+        }
+    }
+
     @Test
     void aPanelKilledDuringABackupLeavesNoResticNoSnapshotAndNoLock(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
         int ve;
@@ -181,6 +257,8 @@ class BackupsIT {
             PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/operations/" + operation).json().path("message").asText()
                     .startsWith("backed up"), "restic reading the VE");
             assertTrue(!PanelProcess.host("pgrep", "-x", "restic").isBlank(), "restic runs");
+            String cgroup = PanelProcess.host("sh", "-c", "cat /proc/$(pgrep -x restic | head -1)/cgroup");
+            assertTrue(cgroup.contains("/work-backup"), "restic runs in the backups' own cgroup: " + cgroup);
             panel.crash();
         }
         PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("sh", "-c", "pgrep -x restic || true").isBlank(),

@@ -407,6 +407,11 @@ final class PanelProcess implements AutoCloseable {
                 for (String controller : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "systemd", "unified"}) {
                     Path dir = Path.of("/sys/fs/cgroup", controller, "vessel", node);
                     if (Files.isDirectory(dir)) {
+                        try (var work = Files.newDirectoryStream(dir, "work-*")) { // the panel's own work groups (backups)
+                            for (Path group : work) {
+                                host("rmdir", group.toString());
+                            }
+                        }
                         host("rmdir", dir.toString());
                     }
                 }

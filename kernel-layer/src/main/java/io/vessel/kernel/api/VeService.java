@@ -150,4 +150,25 @@ public interface VeService {
     /** Drops a restore that will not be finished; the VE keeps its file system. @since 2.9 */
     default void abandonRestore(VeRestore restore) {
     }
+
+    /**
+     * Extracts the tar stream {@code archive} into running VE {@code id} below its directory {@code directory}
+     * (made when missing), as the VE's own root would: the host's static busybox {@code tar}, never a program of the
+     * VE's, runs inside the VE's user and mount namespaces and cgroups with only the capabilities files need. Every
+     * path resolves inside the VE's root, also a symbolic link the tenant plants or swaps while it runs, so the worst
+     * a hostile tenant can do is to its own files; what it writes counts against the VE's quota. Files are replaced
+     * (unlinked, never written through), owners kept as numbers. The result carries tar's exit status and what it
+     * said; {@code timeout} ends it. The VE must be running. @since 2.10
+     */
+    default ExecResult extractInto(int id, String directory, java.io.InputStream archive, java.time.Duration timeout) {
+        throw new VeException(VeException.Kind.FAILED, null, "this node cannot extract into VEs", null);
+    }
+
+    /**
+     * Whether {@code path} in the VE's file system is a regular file with an execute bit, symbolic links followed
+     * as inside the VE (never out of it); read from the host, nothing of the VE's runs. @since 2.10
+     */
+    default boolean isExecutableFile(int id, String path) {
+        return false;
+    }
 }

@@ -237,6 +237,15 @@ public final class KernelComponent {
             }
             java.util.Optional<io.vessel.kernel.internal.ve.StatfsAgent> statfs = io.vessel.kernel.internal.ve.StatfsAgent.unpack(dataDir.resolve("run/bin"));
             statfs.ifPresentOrElse(manager::useStatfsAgent, () -> LOG.warn("No statfs helper for this architecture: df inside VEs shows the storage pool"));
+            java.util.Optional<Path> vesselRun = io.vessel.kernel.internal.linux.NativeHelper.unpack(dataDir.resolve("run/bin"), "vessel-run");
+            if (vesselRun.isPresent()) {
+                io.vessel.kernel.internal.ve.HostTools tools = io.vessel.kernel.internal.ve.HostTools.onThisHost(vesselRun.get());
+                manager.useHostTools(tools);
+                workGroups = new HostWorkGroups(cgroups, manager.nodeCgroup(), storage.blockDevice(), tools);
+                registrations.add(context.registerService(io.vessel.kernel.api.HostWork.class, workGroups, null));
+            } else {
+                LOG.warn("No vessel-run helper for this architecture: files cannot be restored into running VEs, backups run uncapped");
+            }
             manager.reconcile();
             views = new ResourceViews(io.vessel.kernel.internal.ve.Lxcfs.onThisHost(RUNTIME_ROOT), ves::restoreResourceViews,
                     ves::reviveStatfsHelpers, ves::lostStatfsHelpers);
@@ -521,6 +530,9 @@ public final class KernelComponent {
     /** Keeps LXCFS, and so each VE's own view of its resources, alive. */
     private ResourceViews views;
 
+    /** The cgroups of the panel's own work (backups). */
+    private volatile HostWorkGroups workGroups;
+
     @Deactivate
     void deactivate() {
         try {
@@ -546,6 +558,9 @@ public final class KernelComponent {
             } catch (IllegalStateException alreadyGone) {
                 // framework stopping
             }
+        }
+        if (workGroups != null) {
+            workGroups.close(); // after the services went: their users (backups) have stopped their work
         }
         // The pool stays mounted and VEs keep running: the panel stopping is not the node stopping.
     }

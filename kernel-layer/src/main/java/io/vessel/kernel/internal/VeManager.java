@@ -918,6 +918,55 @@ final class VeManager implements VeService {
     }
 
     @Override
+    public boolean isExecutableFile(int id, String path) {
+        if (path == null || !path.startsWith("/") || path.indexOf('\0') >= 0) {
+            throw new VeException(Kind.INVALID, "path", "the path is an absolute path in the VE", null);
+        }
+        boolean[] executable = {false};
+        insideFiles(load(id), "looking at " + path + " of VE " + id, files -> executable[0] = files.isExecutable(path));
+        return executable[0];
+    }
+
+    private volatile io.vessel.kernel.internal.ve.HostTools hostTools;
+
+    void useHostTools(io.vessel.kernel.internal.ve.HostTools tools) {
+        this.hostTools = tools;
+    }
+
+    @Override
+    public ExecResult extractInto(int id, String directory, java.io.InputStream archive, Duration timeout) {
+        if (directory == null || !directory.startsWith("/") || directory.indexOf('\0') >= 0 || directory.length() > 4096) {
+            throw new VeException(Kind.INVALID, "directory", "the directory is an absolute path in the VE", null);
+        }
+        VeEntity ve = load(id);
+        if (ve.state() != VeState.RUNNING) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + "; files are restored into a running VE");
+        }
+        io.vessel.kernel.internal.ve.HostTools tools = hostTools;
+        if (tools == null) {
+            throw new VeException(Kind.UNAVAILABLE, "this node has no helper to write into VEs for this architecture");
+        }
+        try {
+            String container = container(id);
+            long pid = runtime.state(container).filter(st -> st.pid() > 0).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
+            List<Path> cgroupsOfInit = cgroups.procsFilesOf(pid);
+            String group = cgroupsPath(id);
+            io.vessel.kernel.internal.ve.HostTools.Outcome made = tools.inVe(pid, group, cgroupsOfInit, List.of("mkdir", "-p", directory),
+                    null, Duration.ofSeconds(30));
+            if (made.exitCode() != 0) {
+                return new ExecResult(made.exitCode(), "", made.messages(), made.timedOut());
+            }
+            // numeric owners: a name lookup would read the VE's /etc/passwd through a static glibc that may load its libraries
+            io.vessel.kernel.internal.ve.HostTools.Outcome outcome = tools.inVe(pid, group, cgroupsOfInit,
+                    List.of("tar", "-x", "-f", "-", "-C", directory, "--numeric-owner"), archive, timeout);
+            LOG.info("Extracted an archive into a VE ve={} directory={} exit={} timedOut={}", id, directory, outcome.exitCode(), outcome.timedOut());
+            return new ExecResult(outcome.exitCode(), "", outcome.messages(), outcome.timedOut());
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "writing into VE " + id + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public VeConsole enter(int id, int columns, int rows) {
         if (columns < 1 || rows < 1 || columns > 1000 || rows > 1000) {
             throw new VeException(Kind.INVALID, "columns", "a terminal is 1 to 1000 columns and rows", null);
@@ -1556,7 +1605,12 @@ final class VeManager implements VeService {
     }
 
     String cgroupsPath(int id) {
-        return "/vessel/" + node.shortId() + "/ve-" + id;
+        return nodeCgroup() + "/ve-" + id;
+    }
+
+    /** The cgroup the node's VEs (and the panel's own work groups) are made in. */
+    String nodeCgroup() {
+        return "/vessel/" + node.shortId();
     }
 
     private static void deleteTree(Path dir) throws IOException {

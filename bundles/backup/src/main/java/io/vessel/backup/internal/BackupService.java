@@ -12,6 +12,7 @@ import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -68,6 +69,15 @@ public final class BackupService {
 
         @AttributeDefinition(description = "CPUs one backup or restore may keep busy (0: all)")
         int cpus() default 1;
+
+        @AttributeDefinition(description = "MiB per second restic may read from the storage pool's disk (0: no cap)")
+        int io_read_mib() default 0;
+
+        @AttributeDefinition(description = "MiB per second restic may write to the storage pool's disk (0: no cap; cgroup v1 caps direct writes only)")
+        int io_write_mib() default 0;
+
+        @AttributeDefinition(description = "How long a VE's /etc/vessel/pre-backup may run before the backup fails (e.g. 5m)")
+        String pre_backup_timeout() default "5m";
 
         @AttributeDefinition(description = "How long one backup may take before it is stopped (e.g. 12h)")
         String time_limit() default "12h";
@@ -132,13 +142,20 @@ public final class BackupService {
     private final Path caches;
     private final BackupTarget local;
     private final Clock clock = Clock.systemUTC();
+    /** The kernel's cgroups for the panel's own work; null where the node has none. */
+    private final io.vessel.kernel.api.HostWork work;
+    private final Duration preBackupTimeout;
+    /** The work group every restic of this node runs in. */
+    static final String WORK_GROUP = "backup";
     private final Map<String, BackupTarget> targets = new ConcurrentHashMap<>();
     /** VEs with a backup (or restore) queued or running here: one at a time per VE. */
     private final Set<Integer> busyVes = ConcurrentHashMap.newKeySet();
 
     @Activate
     public BackupService(BundleContext context, @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + BackupPersistence.MODULE + ")") Database database,
-                         @Reference VeService ves, @Reference OperationService operations, Config config) throws IOException {
+                         @Reference VeService ves, @Reference OperationService operations,
+                         @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+                         io.vessel.kernel.api.HostWork work, Config config) throws IOException {
         this.database = database;
         this.ves = ves;
         this.operations = operations;
@@ -149,6 +166,16 @@ public final class BackupService {
         this.timeLimit = duration(config.time_limit());
         this.minScheduleInterval = duration(config.schedule_min_interval());
         this.restic = new Restic(config.restic(), caches, timeLimit, Math.max(0, config.cpus()));
+        this.work = work;
+        if (work != null) {
+            io.vessel.kernel.api.HostWork.Caps caps = new io.vessel.kernel.api.HostWork.Caps(
+                    config.cpus() > 0 ? java.math.BigDecimal.valueOf(config.cpus()) : null,
+                    Math.max(0, (long) config.io_read_mib()) << 20, Math.max(0, (long) config.io_write_mib()) << 20);
+            restic.confine(() -> work.commandIn(WORK_GROUP, caps));
+        } else {
+            LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
+        }
+        this.preBackupTimeout = duration(config.pre_backup_timeout());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
         this.leases = new RepositoryLeases(database, clock);
@@ -727,6 +754,148 @@ public final class BackupService {
         }
     }
 
+    /** At most this many files and directories in one restore of single files. */
+    static final int MAX_RESTORED_PATHS = 64;
+
+    /**
+     * Queues a restore of single files and directories of a backup into running VE {@code veId}, which runs on: each
+     * is streamed from {@code restic dump} into an extractor inside the VE's namespaces with its own credentials
+     * (see {@link VeService#extractInto}), at its old place or below directory {@code into}. What is there is
+     * replaced; what is not in the backup stays. The VE's quota holds.
+     */
+    Operation restoreFiles(int veId, UUID backupId, List<String> paths, String into) {
+        if (paths.isEmpty() || paths.size() > MAX_RESTORED_PATHS) {
+            throw new VeException(VeException.Kind.INVALID, "paths", "Name 1 to " + MAX_RESTORED_PATHS + " files or directories to restore.", null);
+        }
+        List<String> wanted = new ArrayList<>(new java.util.LinkedHashSet<>(paths.stream().map(BackupService::checkedPath).toList()));
+        if (wanted.contains("/")) {
+            throw new VeException(VeException.Kind.INVALID, "paths", "The whole VE is restored without paths; name files or directories in it.", null);
+        }
+        String directory = into == null || into.isBlank() ? "/" : checkedPath(into);
+        VirtualEnvironment ve = ves.find(veId).orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "There is no VE " + veId + "."));
+        if (ve.state() != VeState.RUNNING) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is " + ve.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + "; single files are restored into a running VE. Start it, or restore the whole VE.");
+        }
+        BackupEntity backup = restorable(veId, backupId);
+        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+        BackupTarget.Repository location = target(repository.target).repository(tenantName(repository.tenantId));
+        List<Restic.Entry> entries = new ArrayList<>();
+        try {
+            for (String path : wanted) {
+                Restic.Entry entry = entry(location, password(repository), backup.snapshotId, path);
+                if (!"dir".equals(entry.type()) && !"file".equals(entry.type())) {
+                    throw new VeException(VeException.Kind.UNPROCESSABLE, "paths", path + " is a " + entry.type()
+                            + "; files and directories are restored one by one, anything else with the directory that holds it.", null);
+                }
+                entries.add(entry);
+            }
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+        if (!busyVes.add(veId)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
+        }
+        try {
+            return operations.submit("ve.restore-files", "ve/" + veId, ve.owner(), timeLimit, progress -> {
+                try {
+                    return restoreFilesNow(veId, backup, location, password(repository), wanted, entries, directory, progress);
+                } finally {
+                    busyVes.remove(veId);
+                }
+            });
+        } catch (RuntimeException e) {
+            busyVes.remove(veId);
+            throw e;
+        }
+    }
+
+    private String restoreFilesNow(int veId, BackupEntity backup, BackupTarget.Repository location, String password, List<String> paths,
+                                   List<Restic.Entry> entries, String directory, OperationService.Progress progress) throws Exception {
+        progress.update(0, "waiting for a free backup slot on this node");
+        slots.acquire();
+        long[] written = {0};
+        try {
+            for (int i = 0; i < paths.size(); i++) {
+                String path = paths.get(i);
+                Restic.Entry entry = entries.get(i);
+                int done = i * 100 / paths.size();
+                progress.update(done, "restoring " + path);
+                Process dump = restic.dump(location, password, backup.snapshotId, path, false).get(0);
+                try (InputStream counted = new CountingStream(dump.getInputStream(), n -> {
+                    written[0] += n;
+                    progress.update(done, "restoring " + path + ": " + size(written[0]) + " written");
+                })) {
+                    InputStream archive = "dir".equals(entry.type()) ? counted : SingleFileTar.of(path, entry, counted);
+                    io.vessel.kernel.api.ExecResult extracted = ves.extractInto(veId, directory, archive, timeLimit);
+                    if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0 && extracted.exitCode() == 0) {
+                        throw new IOException("restic could not read " + path + " from the backup (exit status " + dump.exitValue() + ")");
+                    }
+                    if (extracted.timedOut()) {
+                        throw new IOException("restoring " + path + " took longer than " + timeLimit.toHours() + " h");
+                    }
+                    if (extracted.exitCode() != 0) {
+                        throw new IOException("writing " + path + " into the VE failed: " + clip(extracted.stderr().isBlank()
+                                ? "exit status " + extracted.exitCode() : extracted.stderr()));
+                    }
+                } finally {
+                    dump.destroy();
+                }
+            }
+            String where = directory.equals("/") ? "" : " below " + directory;
+            LOG.info("Files restored into a VE ve={} backup={} paths={} into={} bytes={}", veId, backup.id, paths, directory, written[0]);
+            progress.update(100, "restored " + String.join(", ", paths) + where + " (" + size(written[0]) + ")");
+            return "/api/v1/ves/" + veId;
+        } catch (Exception e) {
+            String message = userMessage(e, "the restore");
+            LOG.warn("Restore of files failed ve={} backup={} paths={}: {}", veId, backup.id, paths, e.toString());
+            throw new OperationFailure("Restoring files into VE " + veId + " failed: " + message
+                    + " Files restored before the failure stay restored.", e);
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** A stream that tells how many bytes went through, at most every 4 MiB. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private final java.util.function.LongConsumer counted;
+        private long pending;
+
+        CountingStream(InputStream in, java.util.function.LongConsumer counted) {
+            super(in);
+            this.counted = counted;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            add(b < 0 ? 0 : 1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            add(Math.max(0, n));
+            return n;
+        }
+
+        private void add(long n) {
+            pending += n;
+            if (pending >= 4 << 20) {
+                counted.accept(pending);
+                pending = 0;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            counted.accept(pending);
+            pending = 0;
+            super.close();
+        }
+    }
+
     /** A directory of a backup: its entries, with the owners as the VE sees them. */
     public record Listing(String path, List<Restic.Entry> entries) {
     }
@@ -839,6 +1008,7 @@ public final class BackupService {
                 BackupTarget.Repository location = target.repository(tenantName(tenant));
                 String password = password(repository);
                 initialize(repository, location, password, progress);
+                preBackup(veId, id, progress);
                 progress.update(1, "taking a snapshot of VE " + veId);
                 VeSnapshot snapshot = ves.snapshot(veId);
                 Restic.Summary summary;
@@ -888,6 +1058,35 @@ public final class BackupService {
         } finally {
             slots.release();
         }
+    }
+
+    /** Where a VE keeps the script that readies its files for a backup (flushes a database, say). */
+    static final String PRE_BACKUP = "/etc/vessel/pre-backup";
+
+    /**
+     * Runs the VE's own {@value #PRE_BACKUP}, when it has one and runs: as any command run in the VE ({@code runc
+     * exec}), so with exactly the VE's own privileges, limits and view, never more. A script that fails or overruns
+     * fails the backup: the tenant said its files are not ready.
+     */
+    private void preBackup(int veId, UUID backupId, OperationService.Progress progress) throws IOException {
+        boolean running = ves.find(veId).map(v -> v.state() == VeState.RUNNING).orElse(false);
+        if (!running || !ves.isExecutableFile(veId, PRE_BACKUP)) {
+            return;
+        }
+        progress.update(1, "running the VE's " + PRE_BACKUP);
+        long started = System.nanoTime();
+        io.vessel.kernel.api.ExecResult result = ves.exec(veId, new io.vessel.kernel.api.ExecRequest(List.of(PRE_BACKUP),
+                Map.of("VESSEL_BACKUP", backupId.toString()), null, (int) Math.max(1, Math.min(3600, preBackupTimeout.toSeconds()))));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        if (result.timedOut()) {
+            throw new IOException("the VE's " + PRE_BACKUP + " did not finish within " + preBackupTimeout.toSeconds() + " s");
+        }
+        if (result.exitCode() != 0) {
+            String said = result.stderr().isBlank() ? result.stdout() : result.stderr();
+            throw new IOException("the VE's " + PRE_BACKUP + " exited with status " + result.exitCode()
+                    + (said.isBlank() ? "" : ": " + clip(said.strip().length() > 300 ? said.strip().substring(0, 300) : said.strip())));
+        }
+        LOG.info("Pre-backup script ran ve={} backup={} tookMs={}", veId, backupId, tookMs);
     }
 
     /** The VE's backups in the repository whose snapshots the retention forgot leave the list too. */
@@ -1039,6 +1238,9 @@ public final class BackupService {
      * under way are asked again.
      */
     private void recoverFromStop() throws IOException {
+        if (work != null) {
+            work.killAll(WORK_GROUP); // restic and its children (ssh), wherever they were started from
+        }
         List<Long> killed = ResticProcesses.killLeftBy(caches);
         if (!killed.isEmpty()) {
             LOG.warn("Killed restic processes a stop of the panel left pids={}", killed);

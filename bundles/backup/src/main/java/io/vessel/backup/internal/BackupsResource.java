@@ -89,6 +89,8 @@ public final class BackupsResource {
     /**
      * Restores the VE from this backup, in place: {@code 202} with the operation. The backup is written into a fresh
      * tree first; only then is the VE stopped, its files swapped for the restored ones, and started again if it ran.
+     * With {@code paths}, only those files and directories are put back into the running VE (below {@code into},
+     * {@code /} when absent), which runs on; with {@code newVe}, the backup becomes a new VE.
      */
     @POST
     @Path("{backup}/restore")
@@ -104,11 +106,18 @@ public final class BackupsResource {
             String hostname = body.newVe().hostname();
             return accepted(call(() -> backups.restoreAsNewVe(ve, id, hostname)));
         }
+        if (body != null && body.paths() != null) {
+            return accepted(call(() -> backups.restoreFiles(ve, id, body.paths(), body.into())));
+        }
         return accepted(call(() -> backups.restore(ve, id)));
     }
 
-    /** Body of {@code POST …/restore} (optional): {@code newVe} restores into a new VE made like this one instead of in place. */
-    public record RestoreRequest(NewVeRequest newVe) {
+    /**
+     * Body of {@code POST …/restore} (optional): {@code newVe} restores into a new VE made like this one instead of in
+     * place; {@code paths} (absolute, as in the VE) restores only those files and directories into the running VE,
+     * at their places or below directory {@code into}.
+     */
+    public record RestoreRequest(NewVeRequest newVe, List<String> paths, String into) {
     }
 
     /** The new VE of a restore: its host name (the backed-up VE's when absent). */

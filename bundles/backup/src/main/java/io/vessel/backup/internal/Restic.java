@@ -72,9 +72,8 @@ final class Restic {
 
     /**
      * @param cpus how many CPUs one restic may keep busy ({@code GOMAXPROCS}; 0: all). restic also runs at a lower
-     *             CPU priority and the lowest best-effort I/O priority, so tenants' own work goes first. Only this
-     *             much is capped today: restic in a cgroup of its own (CPU and I/O bandwidth caps) is not there yet
-     *             — and on cgroup v1, blkio would not throttle its buffered writes anyway.
+     *             CPU priority and the lowest best-effort I/O priority, so tenants' own work goes first; the caps
+     *             proper come from the cgroup {@link #confine} puts it in.
      */
     Restic(String binary, Path caches, Duration limit, int cpus) {
         this.binary = binary;
@@ -84,6 +83,31 @@ final class Restic {
     }
 
     private final int cpus;
+
+    /** The command prefix that starts a program in the backups' cgroup, made anew for each call; null: none. */
+    private volatile java.util.function.Supplier<List<String>> confinement;
+
+    /**
+     * Runs every restic from now on in a cgroup (CPU and disk caps, killed as a whole after a crash): {@code prefix}
+     * answers the command prefix that starts a program there, {@code [program, argv0, args...]} following it.
+     */
+    void confine(java.util.function.Supplier<List<String>> prefix) {
+        this.confinement = prefix;
+    }
+
+    /** The program's absolute path (a cgroup's starter does not search {@code PATH}). */
+    private String absoluteBinary() {
+        if (binary.contains("/")) {
+            return Path.of(binary).toAbsolutePath().toString();
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, binary);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath().toString();
+            }
+        }
+        return binary;
+    }
 
     /** Makes a repository (format 2: compressed) protected by {@code password}. */
     void init(BackupTarget.Repository repository, String password) throws IOException {
@@ -337,7 +361,14 @@ final class Restic {
             // dies with the panel: a kill -9 of the panel must not leave a restic writing to a repository
             command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
         }
-        command.addAll(List.of(binary, "--repo", repository.location(), "--cache-dir", cache.toString()));
+        java.util.function.Supplier<List<String>> prefix = confinement;
+        if (prefix != null) {
+            command.addAll(prefix.get());
+            command.addAll(List.of(absoluteBinary(), "restic"));
+        } else {
+            command.add(binary);
+        }
+        command.addAll(List.of("--repo", repository.location(), "--cache-dir", cache.toString()));
         command.addAll(repository.options());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);

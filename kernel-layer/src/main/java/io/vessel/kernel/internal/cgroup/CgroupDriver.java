@@ -4,6 +4,7 @@ import io.vessel.kernel.api.VeLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -62,6 +63,64 @@ public interface CgroupDriver {
      * before the VE's init runs.
      */
     void delegate(String group, int uid, int gid, boolean nesting) throws IOException;
+
+    /**
+     * The {@code cgroup.procs} files of every cgroup process {@code pid} is in, below the hierarchies' roots: writing
+     * {@code 0} to each puts the writer where that process is (the VE's init: its limits and accounting).
+     */
+    List<Path> procsFilesOf(long pid) throws IOException;
+
+    /**
+     * Makes (or updates) cgroup {@code group} for work the panel does itself on the host (restic): at most
+     * {@code cpus} cores (null: no cap) and, on {@code device} ({@code major:minor}, empty: none), at most the given
+     * bytes per second (0: no cap). Returns the {@code cgroup.procs} files that put a process into it.
+     */
+    List<Path> workGroup(String group, java.math.BigDecimal cpus, Optional<String> device, long readBytesPerSecond,
+                         long writeBytesPerSecond) throws IOException;
+
+    /**
+     * Kills every process in {@code group} and waits until none is left (frozen first where the host can, so none
+     * forks away meanwhile); nothing when the group does not exist. Returns how many were killed.
+     */
+    int killAll(String group) throws IOException;
+
+    /** Removes {@code group} where no process is left in it (a busy one stays); nothing when it does not exist. */
+    void removeIfEmpty(String group);
+
+    /** Removes a cgroup directory (rmdir; the kernel refuses one with processes or children, which then stays). */
+    static void removeQuietly(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException busy) {
+            // processes or children left: it stays until they are gone
+        }
+    }
+
+    /** The pids in a {@code cgroup.procs} file; none when it is gone. */
+    static List<Long> pids(Path procs) throws IOException {
+        try {
+            return Files.readAllLines(procs).stream().map(String::strip).filter(l -> !l.isEmpty()).map(Long::parseLong).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        }
+    }
+
+    /** SIGKILLs the processes in {@code procs} until it is empty (10 s at most); how many were killed. */
+    static int killUntilEmpty(Path procs) throws IOException {
+        java.util.Set<Long> killed = new java.util.HashSet<>();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (List<Long> left = pids(procs); !left.isEmpty(); left = pids(procs)) {
+            for (long pid : left) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                killed.add(pid);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("processes " + left + " of " + procs.getParent() + " did not end within 10 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        return killed.size();
+    }
 
     /** A number from a cgroup file; "max" and missing files read as null. */
     static Long number(Path file) throws IOException {

@@ -205,6 +205,77 @@ final class CgroupV1 implements CgroupDriver {
         }
     }
 
+    @Override
+    public java.util.List<Path> procsFilesOf(long pid) throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            String[] parts = line.split(":", 3); // id:controllers:path
+            if (parts.length < 3 || parts[2].equals("/")) {
+                continue;
+            }
+            String hierarchy = parts[1].isEmpty() ? "unified" : parts[1].startsWith("name=") ? parts[1].substring(5) : parts[1];
+            Path procs = dir(hierarchy, parts[2]).resolve("cgroup.procs");
+            if (Files.exists(procs)) {
+                files.add(procs);
+            }
+        }
+        return files;
+    }
+
+    /** The v1 hierarchies the panel's own work is held in: CPU and disk caps, freezing and counting it for a kill. */
+    private static final java.util.List<String> WORK_CONTROLLERS = java.util.List.of("cpu", "blkio", "pids", "freezer");
+
+    @Override
+    public java.util.List<Path> workGroup(String group, java.math.BigDecimal cpus, Optional<String> device, long readBytesPerSecond,
+                                          long writeBytesPerSecond) throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        for (String controller : WORK_CONTROLLERS) {
+            if (Files.isDirectory(root.resolve(controller))) {
+                files.add(Files.createDirectories(dir(controller, group)).resolve("cgroup.procs"));
+            }
+        }
+        Path cpu = dir("cpu", group);
+        if (Files.isDirectory(cpu)) {
+            CgroupV2.write(cpu, "cpu.cfs_period_us", String.valueOf(CPU_PERIOD_US));
+            CgroupV2.write(cpu, "cpu.cfs_quota_us", String.valueOf(CgroupDriver.quota(cpus)));
+        }
+        Path blkio = dir("blkio", group);
+        if (device.isPresent() && Files.isDirectory(blkio)) {
+            CgroupV2.write(blkio, "blkio.throttle.read_bps_device", device.get() + " " + readBytesPerSecond);
+            CgroupV2.write(blkio, "blkio.throttle.write_bps_device", device.get() + " " + writeBytesPerSecond);
+        }
+        return files;
+    }
+
+    @Override
+    public void removeIfEmpty(String group) {
+        for (String controller : WORK_CONTROLLERS) {
+            CgroupDriver.removeQuietly(dir(controller, group));
+        }
+    }
+
+    @Override
+    public int killAll(String group) throws IOException {
+        Path procs = dir("pids", group).resolve("cgroup.procs");
+        if (!Files.exists(procs)) {
+            procs = dir("cpu", group).resolve("cgroup.procs");
+        }
+        if (!Files.exists(procs)) {
+            return 0;
+        }
+        boolean frozen = Files.exists(dir("freezer", group).resolve("freezer.state"));
+        if (frozen) {
+            freeze(group, true); // nothing forks away between reading the list and the kill
+        }
+        try {
+            return CgroupDriver.killUntilEmpty(procs); // SIGKILL reaches frozen tasks too
+        } finally {
+            if (frozen) {
+                freeze(group, false);
+            }
+        }
+    }
+
     private Path dir(String controller, String group) {
         return root.resolve(controller).resolve(group.replaceFirst("^/+", ""));
     }

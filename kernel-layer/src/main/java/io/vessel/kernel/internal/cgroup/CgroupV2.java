@@ -164,6 +164,68 @@ final class CgroupV2 implements CgroupDriver {
         }
     }
 
+    @Override
+    public java.util.List<Path> procsFilesOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            if (line.startsWith("0::") && !line.equals("0::/")) {
+                return java.util.List.of(dir(line.substring(3)).resolve("cgroup.procs"));
+            }
+        }
+        return java.util.List.of();
+    }
+
+    @Override
+    public java.util.List<Path> workGroup(String group, java.math.BigDecimal cpus, Optional<String> device, long readBytesPerSecond,
+                                          long writeBytesPerSecond) throws IOException {
+        Path dir = Files.createDirectories(dir(group));
+        // the parent hands the controllers down (runc did so for the VEs beside it; the first work group may come first)
+        String wanted = Files.readString(dir.getParent().resolve("cgroup.controllers")).strip();
+        for (String controller : new String[] {"cpu", "io", "pids"}) {
+            if (java.util.List.of(wanted.split("\\s+")).contains(controller) && !Files.exists(dir.resolve(controller + ".max"))) {
+                write(dir.getParent(), "cgroup.subtree_control", "+" + controller);
+            }
+        }
+        long quota = CgroupDriver.quota(cpus);
+        if (Files.exists(dir.resolve("cpu.max"))) {
+            write(dir, "cpu.max", (quota < 0 ? "max" : String.valueOf(quota)) + " " + CPU_PERIOD_US);
+        }
+        if (device.isPresent() && Files.exists(dir.resolve("io.max"))) {
+            write(dir, "io.max", device.get() + " rbps=" + (readBytesPerSecond > 0 ? readBytesPerSecond : "max")
+                    + " wbps=" + (writeBytesPerSecond > 0 ? writeBytesPerSecond : "max"));
+        }
+        return java.util.List.of(dir.resolve("cgroup.procs"));
+    }
+
+    @Override
+    public void removeIfEmpty(String group) {
+        CgroupDriver.removeQuietly(dir(group));
+    }
+
+    @Override
+    public int killAll(String group) throws IOException {
+        Path dir = dir(group);
+        Path procs = dir.resolve("cgroup.procs");
+        if (!Files.exists(procs)) {
+            return 0;
+        }
+        int count = CgroupDriver.pids(procs).size();
+        if (Files.exists(dir.resolve("cgroup.kill"))) {
+            Files.writeString(dir.resolve("cgroup.kill"), "1"); // the kernel kills the whole group at once (5.14 on)
+        } else {
+            freeze(group, true);
+            try {
+                count = CgroupDriver.killUntilEmpty(procs);
+            } finally {
+                freeze(group, false);
+            }
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!CgroupDriver.pids(procs).isEmpty() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        return count;
+    }
+
     private Path dir(String group) {
         return root.resolve(group.replaceFirst("^/+", ""));
     }

@@ -1,15 +1,9 @@
 package io.vessel.kernel.internal.ve;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,36 +27,9 @@ public final class StatfsAgent {
         this.binary = binary;
     }
 
-    /**
-     * Unpacks the helper this bundle carries for the host's architecture into {@code binDir} under a name that
-     * includes its digest: a helper of an earlier version still running keeps its file. Empty when the bundle
-     * carries none for this architecture.
-     */
+    /** The helper this bundle carries, unpacked into {@code binDir}; empty when none is built for this architecture. */
     public static Optional<StatfsAgent> unpack(Path binDir) throws IOException {
-        byte[] content;
-        try (InputStream in = StatfsAgent.class.getResourceAsStream("/native/" + System.getProperty("os.arch") + "/" + NAME)) {
-            if (in == null) {
-                return Optional.empty();
-            }
-            content = in.readAllBytes();
-        }
-        Files.createDirectories(binDir);
-        Path target = binDir.resolve(NAME + "-" + digest(content));
-        if (!Files.exists(target) || Files.size(target) != content.length) {
-            Path partial = Files.createTempFile(binDir, NAME, ".new");
-            Files.write(partial, content);
-            Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return Optional.of(new StatfsAgent(target));
-    }
-
-    private static String digest(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.vessel.kernel.internal.linux.NativeHelper.unpack(binDir, NAME).map(StatfsAgent::new);
     }
 
     /**

@@ -113,6 +113,18 @@ public final class VeRootFiles implements AutoCloseable {
         }
     }
 
+    /** Whether {@code path} is a regular file with an execute bit (links followed inside the VE's root). */
+    public boolean isExecutable(String path) throws IOException {
+        Optional<Fd> found = resolveOptional(path, LibC.O_PATH);
+        if (found.isEmpty()) {
+            return false;
+        }
+        try (Fd handle = found.get()) {
+            Stat stat = stat(handle, path);
+            return stat.type() == S_IFREG && (stat.mode() & 0111) != 0;
+        }
+    }
+
     /** Text of a regular file, as UTF-8. */
     public Optional<String> readText(String path, int maxBytes) throws IOException {
         return read(path, maxBytes).map(b -> new String(b, StandardCharsets.UTF_8));

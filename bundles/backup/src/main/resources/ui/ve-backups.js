@@ -1,5 +1,5 @@
-// The Backups tab on a VE's page (portal): the VE's backups with what each holds, a backup made now, a restore in place
-// and a deletion — each a tracked operation whose progress is shown while it runs.
+// The Backups tab on a VE's page (portal): the VE's backups with what each holds, a backup made now, a restore in place,
+// files and folders browsed, downloaded or put back into the running server, and a deletion — each a tracked operation whose progress is shown while it runs.
 import { follower } from './operations.js';
 
 const STATES = { DONE: 'RUNNING', INCOMPLETE: 'CREATING', QUEUED: 'CREATING', RUNNING: 'CREATING', DELETING: 'CREATING', FAILED: 'ERROR' };
@@ -27,6 +27,17 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
     if (sure) act(api('DELETE', '/ves/' + ve + '/backups/' + b.id), 'The backup is deleted.');
   };
 
+  // a file or folder of a backup put back into the running server, at its place or in a folder named
+  const putBack = async (b, path) => {
+    const values = await ask('Put ' + path + ' back into server ' + ve + '?', [['into',
+      'Into folder (empty: where it was; what is there now is replaced)', 'text', { required: false, maxlength: 4096, placeholder: '/root/restored' }]],
+    'Put back');
+    if (values) {
+      act(api('POST', '/ves/' + ve + '/backups/' + b.id + '/restore', { paths: [path], into: values.into.value || null }),
+        path + ' is back in server ' + ve + '.');
+    }
+  };
+
   // a backup's files: directories to open, files (and directories, as .tar.zst) to download with the session's cookie
   const browser = el('div', { id: 'backup-files' });
   const browse = async (b, path) => {
@@ -43,13 +54,17 @@ export async function render(container, { api, el, say, ask, size, ve, me, onLea
       el('div', { class: 'actions' },
         up ? el('button', { type: 'button', onclick: () => browse(b, up) }, 'Up') : '',
         el('a', { href: download(path), download: '', 'data-download': path }, 'Download ' + (path === '/' ? 'everything' : 'this folder') + ' (.tar.zst)'),
+        path !== '/' && may('backup.restore')
+          ? el('button', { type: 'button', 'data-put-back': path, onclick: () => putBack(b, path) }, 'Put this folder back') : '',
         el('button', { type: 'button', onclick: () => browser.replaceChildren() }, 'Close')),
       el('table', {}, el('tbody', {}, listing.entries.map(f => el('tr', { 'data-file': f.path },
         el('td', {}, f.type === 'dir'
           ? el('button', { type: 'button', class: 'link', onclick: () => browse(b, f.path) }, f.name + '/')
           : f.type === 'file' ? el('a', { href: download(f.path), download: f.name }, f.name) : f.name + (f.type === 'symlink' ? ' (link)' : '')),
         el('td', { class: 'optional' }, f.permissions + ' ' + f.uid + ':' + f.gid),
-        el('td', {}, f.type === 'file' ? size(f.size) : ''))))));
+        el('td', {}, f.type === 'file' ? size(f.size) : ''),
+        el('td', {}, may('backup.restore') && (f.type === 'file' || f.type === 'dir')
+          ? el('button', { type: 'button', 'aria-label': 'Put ' + f.path + ' back', onclick: () => putBack(b, f.path) }, 'Put back') : ''))))));
   };
 
   const row = b => el('tr', { 'data-backup': b.id },

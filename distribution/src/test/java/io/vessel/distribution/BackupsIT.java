@@ -649,6 +649,15 @@ class BackupsIT {
                 assertEquals("kept\n", fetched);
                 PortalIT.screenshot(phone, "portal-backup-files");
 
+                // put back into the running server from the file list
+                exec(panel, ve, "sh", "-c", "rm /root/precious");
+                js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("button[aria-label='Put /root/precious back']")));
+                click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                        "is back in server"));
+                assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back, the server ran on");
+                assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+
                 exec(panel, ve, "sh", "-c", "rm /root/precious");
                 // the toast of the backup may cover the button on a phone: clicked as a script would
                 ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("arguments[0].click()", wait.until(

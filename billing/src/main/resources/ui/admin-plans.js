@@ -6,7 +6,7 @@
 const QUOTAS = [['memoryMiB', 'Memory (MiB)'], ['swapMiB', 'Swap (MiB)'], ['diskGiB', 'Disk (GiB)'], ['cpuCapPercent', 'CPU cap (% of a core)'],
   ['cpuWeight', 'CPU weight'], ['processes', 'Processes'], ['ioReadMBps', 'Disk read (MB/s)'], ['ioWriteMBps', 'Disk write (MB/s)'],
   ['bandwidthMbit', 'Bandwidth (Mbit/s)'], ['trafficGiB', 'Traffic per month (GiB)'], ['throttleMbit', 'Throttled to (Mbit/s)'],
-  ['ipv4', 'IPv4 addresses'], ['ipv6', 'IPv6 addresses'], ['ves', 'VEs'], ['backupSlots', 'Backups kept']];
+  ['ipv4', 'IPv4 addresses'], ['ipv6', 'IPv6 addresses'], ['ves', 'VEs'], ['backupSlots', 'Backups kept'], ['backupGiB', 'Backup storage (GiB)']];
 const MODELS = [['perUnit', 'per unit'], ['graduated', 'graduated tiers'], ['volume', 'volume tiers'], ['package', 'per package']];
 
 let charges = 0; // numbers the usage-charge rows, so their fields' ids stay unique across redraws
@@ -86,6 +86,8 @@ export async function render(container, ctx) {
     el('h3', {}, 'Quotas (empty: not limited)'),
     el('div', { class: 'grid' }, QUOTAS.map(([key, text]) => input('q-' + key, text, q[key], { type: 'number', min: 0 })),
       select('q-trafficPolicy', 'Beyond the traffic', q.trafficPolicy || 'BILL', [['BILL', 'bill the overage'], ['THROTTLE', 'throttle'], ['SUSPEND', 'suspend']])),
+    el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'plan-backupsWhileSuspended', checked: q.backupsWhileSuspended !== false }),
+      ' Scheduled backups go on while a VE is suspended'),
     el('h3', {}, 'Usage charges'),
     el('datalist', { id: 'plan-meters' }, meters.map(m => el('option', { value: m.name }, m.description))),
     charges,
@@ -150,6 +152,7 @@ export async function render(container, ctx) {
     const quotas = {};
     QUOTAS.forEach(([key]) => { if (value('q-' + key) !== null) quotas[key] = number('q-' + key); });
     if (quotas.trafficGiB !== undefined) quotas.trafficPolicy = value('q-trafficPolicy');
+    if (!node.querySelector('#plan-backupsWhileSuspended').checked) quotas.backupsWhileSuspended = false;
     const charges = [...node.querySelectorAll('.plan-charge')].map(row => {
       const part = name => { const v = row.querySelector('[data-charge="' + name + '"]'); return v && v.value.trim() !== '' ? v.value.trim() : null; };
       const model = part('model');

@@ -547,7 +547,7 @@ class BackupsIT {
      * the limit, a schedule keeping more than them is refused, and deleting one makes room.
      */
     @Test
-    void aPlansBackupSlotsLimitHowManyBackupsACustomerKeeps(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+    void aPlanLimitsTheBackupsKeptTheirStorageAndThoseOfSuspendedVes(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
             String tenant = BillingApi.customerWithOwner(panel, "Slotted Ltd", "slotty");
             PanelProcess.As slotty = panel.login("slotty", "Owner-Password-1");
@@ -564,6 +564,28 @@ class BackupsIT {
             assertEquals(200, slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"last\":2}}").status());
             awaitOperation(panel, slotty.send("DELETE", second, null));
             awaitOperation(panel, slotty.post(backups, ""));
+
+            // another customer's plan includes no backup storage, and no backups of suspended VEs
+            String frugal = BillingApi.customerWithOwner(panel, "Frugal Ltd", "frugal");
+            PanelProcess.As frugalOwner = panel.login("frugal", "Owner-Password-1");
+            String noStorage = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"no-storage\",\"name\":\"No storage\","
+                    + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"3.00\",\"quotas\":{\"backupGiB\":0,\"backupsWhileSuspended\":false}}"));
+            assertEquals(false, panel.get("/api/v1/billing/plans/" + noStorage).json().at("/definition/quotas/backupsWhileSuspended").asBoolean(true),
+                    "the plan keeps what it says");
+            int frugalVe = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"frugal\",\"owner\":\"" + frugal + "\"}");
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + frugal + "\",\"plan\":\"" + noStorage
+                    + "\",\"ve\":" + frugalVe + "}").status());
+            assertProblem(frugalOwner.post("/api/v1/ves/" + frugalVe + "/backups", ""), 409,
+                    "The plan stores at most 0 GiB of backups and 0 KiB are stored; delete backups first, or change the plan.");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/start", ""));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/suspend", ""));
+            String frugalSchedule = "/api/v1/ves/" + frugalVe + "/backup-schedule";
+            assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(frugalSchedule)).header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}"))).status());
+            JsonNode[] skipped = new JsonNode[1];
+            PanelProcess.poll(Duration.ofSeconds(60), () -> (skipped[0] = panel.get(frugalSchedule).json()).path("lastOutcome").asText()
+                    .equals("SKIPPED"), "a scheduled time passing");
+            assertEquals("VE " + frugalVe + " is suspended, and its plan backs up no suspended VE.", skipped[0].get("lastError").asText());
         }
     }
 

@@ -3,5 +3,5 @@
  * So far: exact money ({@link io.vessel.billing.api.Money}) and the price models meters are rated with
  * ({@link io.vessel.billing.api.PriceModel}); plans, meters, invoices and dunning follow.
  */
-@org.osgi.annotation.versioning.Version("0.5.0")
+@org.osgi.annotation.versioning.Version("0.6.0")
 package io.vessel.billing.api;

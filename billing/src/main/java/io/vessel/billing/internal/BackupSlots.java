@@ -13,7 +13,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The backup slots a tenant's plans grant (the sum of its running subscriptions' {@code backupSlots}), for the backup
  * bundle through its {@link BackupQuota} SPI — billing never reaches into backups, it only answers. A tenant without
- * subscriptions, or with one whose plan sets no limit, has none.
+ * subscriptions, or with one whose plan sets no limit, has none. Likewise the backup storage its plans grant
+ * ({@code backupGiB}), and whether a VE's plan lets its scheduled backups go on while it is suspended.
  */
 @Component(service = BackupQuota.class)
 public final class BackupSlots implements BackupQuota {
@@ -30,14 +31,48 @@ public final class BackupSlots implements BackupQuota {
 
     @Override
     public OptionalLong slots(String tenant) {
-        UUID id;
-        try {
-            id = UUID.fromString(tenant);
-        } catch (IllegalArgumentException | NullPointerException e) {
+        UUID id = tenantId(tenant);
+        if (id == null) {
             return OptionalLong.empty();
         }
-        List<PlanQuotas> quotas = database.inTransaction(em -> Resellers.activeQuotas(em, id, clock.instant()));
-        Long sum = quotas.isEmpty() ? null : Resellers.sum(quotas, PlanQuotas::backupSlots);
+        return sum(id, PlanQuotas::backupSlots);
+    }
+
+    @Override
+    public OptionalLong storedBytes(String tenant) {
+        UUID id = tenantId(tenant);
+        if (id == null) {
+            return OptionalLong.empty();
+        }
+        OptionalLong gib = sum(id, PlanQuotas::backupGiB);
+        return gib.isEmpty() ? gib : OptionalLong.of(gib.getAsLong() << 30);
+    }
+
+    @Override
+    public boolean backsUpWhileSuspended(String tenant, int ve) {
+        UUID id = tenantId(tenant);
+        if (id == null) {
+            return true;
+        }
+        java.time.Instant now = clock.instant();
+        return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s where s.tenantId = :t and s.veId = :ve"
+                        + " and s.endedAt is null", SubscriptionEntity.class).setParameter("t", id).setParameter("ve", ve).getResultList().stream()
+                .filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
+                .map(s -> Subscriptions.plan(em, s).quotas().backupsWhileSuspended())
+                .noneMatch(Boolean.FALSE::equals));
+    }
+
+    private OptionalLong sum(UUID tenant, java.util.function.Function<PlanQuotas, Long> quota) {
+        List<PlanQuotas> quotas = database.inTransaction(em -> Resellers.activeQuotas(em, tenant, clock.instant()));
+        Long sum = quotas.isEmpty() ? null : Resellers.sum(quotas, quota);
         return sum == null ? OptionalLong.empty() : OptionalLong.of(sum);
+    }
+
+    private static UUID tenantId(String tenant) {
+        try {
+            return UUID.fromString(tenant);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return null;
+        }
     }
 }

@@ -32,7 +32,7 @@ public final class PlanJson {
     /** {@link PlanQuotas} as JSON; {@code trafficPolicy} is BILL, THROTTLE or SUSPEND. */
     public record Quotas(Long memoryMiB, Long swapMiB, Long diskGiB, Long cpuWeight, Long cpuCapPercent, Long processes, Long ioReadMBps,
                          Long ioWriteMBps, Long bandwidthMbit, Long trafficGiB, String trafficPolicy, Long throttleMbit, Long ipv4, Long ipv6,
-                         Long ves, Long backupSlots) {
+                         Long ves, Long backupSlots, Long backupGiB, Boolean backupsWhileSuspended) {
     }
 
     /** What a plan charges for one meter. */
@@ -96,7 +96,7 @@ public final class PlanJson {
         Object[][] counts = {{"memoryMiB", q.memoryMiB()}, {"swapMiB", q.swapMiB()}, {"diskGiB", q.diskGiB()}, {"cpuWeight", q.cpuWeight()},
             {"cpuCapPercent", q.cpuCapPercent()}, {"processes", q.processes()}, {"ioReadMBps", q.ioReadMBps()}, {"ioWriteMBps", q.ioWriteMBps()},
             {"bandwidthMbit", q.bandwidthMbit()}, {"trafficGiB", q.trafficGiB()}, {"throttleMbit", q.throttleMbit()}, {"ipv4", q.ipv4()},
-            {"ipv6", q.ipv6()}, {"ves", q.ves()}, {"backupSlots", q.backupSlots()}};
+            {"ipv6", q.ipv6()}, {"ves", q.ves()}, {"backupSlots", q.backupSlots()}, {"backupGiB", q.backupGiB()}};
         for (Object[] count : counts) {
             if (count[1] != null && (Long) count[1] < 0) {
                 errors.add(new Problem.FieldError("quotas." + count[0], "must be 0 or more"));
@@ -113,7 +113,8 @@ public final class PlanJson {
             errors.add(new Problem.FieldError("quotas.throttleMbit", "required (1 or more) when the traffic policy is THROTTLE"));
         }
         return new PlanQuotas(q.memoryMiB(), q.swapMiB(), q.diskGiB(), q.cpuWeight(), q.cpuCapPercent(), q.processes(), q.ioReadMBps(),
-                q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), policy, q.throttleMbit(), q.ipv4(), q.ipv6(), q.ves(), q.backupSlots());
+                q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), policy, q.throttleMbit(), q.ipv4(), q.ipv6(), q.ves(), q.backupSlots(),
+                q.backupGiB(), q.backupsWhileSuspended());
     }
 
     private static List<MeterCharge> charges(List<Charge> charges, Set<String> meters, List<Problem.FieldError> errors) {
@@ -265,7 +266,7 @@ public final class PlanJson {
         PlanQuotas q = d.quotas();
         Quotas quotas = new Quotas(q.memoryMiB(), q.swapMiB(), q.diskGiB(), q.cpuWeight(), q.cpuCapPercent(), q.processes(), q.ioReadMBps(),
                 q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), q.trafficPolicy() == null ? null : q.trafficPolicy().name(), q.throttleMbit(),
-                q.ipv4(), q.ipv6(), q.ves(), q.backupSlots());
+                q.ipv4(), q.ipv6(), q.ves(), q.backupSlots(), q.backupGiB(), q.backupsWhileSuspended());
         List<Charge> charges = d.charges().stream().map(c -> new Charge(c.meter(), plain(c.included()), price(c.price()))).toList();
         return new PlanRequest(null, d.name(), d.currency().getCurrencyCode(), d.period().name(), plain(d.price()), plain(d.monthlyCap()),
                 plain(d.setupFee()), d.trialDays(), d.suspendedAccrues(), quotas, charges);

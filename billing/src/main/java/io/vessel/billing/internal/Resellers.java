@@ -38,7 +38,8 @@ final class Resellers {
             new Resource("ipv4", "IPv4 addresses", "", PlanQuotas::ipv4),
             new Resource("ipv6", "IPv6 addresses", "", PlanQuotas::ipv6),
             new Resource("trafficGiB", "traffic", " GiB a month", PlanQuotas::trafficGiB),
-            new Resource("backupSlots", "backup slots", "", PlanQuotas::backupSlots));
+            new Resource("backupSlots", "backup slots", "", PlanQuotas::backupSlots),
+            new Resource("backupGiB", "backup storage", " GiB", PlanQuotas::backupGiB));
 
     private Resellers() {
     }

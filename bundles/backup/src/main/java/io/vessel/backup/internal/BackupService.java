@@ -503,8 +503,12 @@ public final class BackupService {
                     + "; it can be backed up when it is running, stopped or suspended.");
         }
         BackupTarget target = target(targetId);
+        if (keep != null && ve.state() == VeState.SUSPENDED && !backsUpWhileSuspended(ve.owner(), veId)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is suspended, and its plan backs up no suspended VE.");
+        }
         // a scheduled backup may pass the slots by one for the instant before its retention (at most the slots) trims
         checkSlots(ve.owner(), keep == null ? 1 : 0);
+        checkStorage(ve.owner());
         if (!busyVes.add(veId)) {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
         }
@@ -549,6 +553,32 @@ public final class BackupService {
         if (kept + more > slots.getAsLong()) {
             throw new VeException(VeException.Kind.CONFLICT, "The plan keeps at most " + slots.getAsLong() + " backup" + (slots.getAsLong() == 1 ? "" : "s")
                     + " and " + kept + (kept == 1 ? " is" : " are") + " kept; delete one first, or change the plan.");
+        }
+    }
+
+    private boolean backsUpWhileSuspended(String owner, int veId) {
+        io.vessel.backup.api.BackupQuota q = quota;
+        return owner == null || q == null || q.backsUpWhileSuspended(owner, veId);
+    }
+
+    /**
+     * Refuses a backup while the tenant's repositories already hold what its plans allow ({@code backupGiB}): what a
+     * backup will add is known only afterwards, so the one that crosses the limit is kept, and the next is refused.
+     */
+    void checkStorage(String owner) {
+        io.vessel.backup.api.BackupQuota q = quota;
+        java.util.OptionalLong allowed = owner == null || q == null ? java.util.OptionalLong.empty() : q.storedBytes(owner);
+        if (allowed.isEmpty()) {
+            return;
+        }
+        UUID tenant = UUID.fromString(owner);
+        long stored = database.inTransaction(em -> em.createQuery("select coalesce(sum(r.storedBytes), 0) from BackupRepositoryEntity r"
+                + " where r.tenantId = :t", Long.class).setParameter("t", tenant).getSingleResult());
+        if (stored >= allowed.getAsLong()) {
+            long limit = allowed.getAsLong();
+            throw new VeException(VeException.Kind.CONFLICT, "The plan stores at most " + (limit % (1L << 30) == 0 ? (limit >> 30) + " GiB" : size(limit))
+                    + " of backups and "
+                    + size(stored) + " are stored; delete backups first, or change the plan.");
         }
     }
 

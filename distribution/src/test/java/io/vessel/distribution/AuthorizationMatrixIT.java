@@ -109,6 +109,7 @@ class AuthorizationMatrixIT {
         EXPECTED.put("POST /backups/{backup}/restore", "PR");
         EXPECTED.put("POST /panel-backups", "P");
         EXPECTED.put("POST /backup-repositories/{repository}/check", "P");
+        EXPECTED.put("DELETE /backup-repositories/{repository}", "P");
         EXPECTED.put("GET /ves/{id}/ssh-keys", "PROMA");
         EXPECTED.put("POST /ves/{id}/ssh-keys", "PRO");
         EXPECTED.put("DELETE /ves/{id}/ssh-keys/{keyId}", "PRO");

@@ -590,6 +590,83 @@ class BackupsIT {
     }
 
     /**
+     * A terminated customer's backups go: once it owns no VE, it is told the date, and after the retention its
+     * repository is erased; a customer with a VE keeps its backups, and the provider erases one on request.
+     */
+    @Test
+    void aTerminatedCustomersBackupsGoAfterTheRetentionAndOnRequest(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "backup.terminated.retention = 3s\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String gone = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Gone Ltd\",\"kind\":\"CUSTOMER\"}"));
+            String goneOwner = panel.createAccount(gone, "gone", "customer-owner", "Gone-Password-1");
+            assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/accounts/" + goneOwner)).header("Content-Type",
+                    "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"email\":\"gone@customer.test\"}"))).status());
+            String staying = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Staying Ltd\",\"kind\":\"CUSTOMER\"}"));
+            int goneVe = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"gone\",\"owner\":\"" + gone + "\"}");
+            int stayingVe = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"staying\",\"owner\":\"" + staying + "\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + goneVe + "/backups", ""));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + stayingVe + "/backups", ""));
+            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + goneVe)).DELETE()));
+            Path repositories = work.resolve("data/backups");
+            assertTrue(Files.isDirectory(repositories.resolve(gone)), "the destroyed VE's backup stays for now");
+
+            // the nightly task: the customer without a VE is told, its backups kept for the retention
+            String task = "/api/v1/scheduled-tasks/backup.retention/run";
+            assertTrue(panel.post(task, "").status() / 100 == 2);
+            PanelProcess.poll(Duration.ofSeconds(20), () -> NotificationsIT.mails(work.resolve("data/outbox")).stream()
+                    .anyMatch(m -> m.contains("To: gone@customer.test") && m.contains("Your backups will be deleted on")), "the customer's mail");
+            JsonNode marked = repositoryOf(panel, gone);
+            assertTrue(marked.hasNonNull("orphanedSince"), marked.toString());
+            assertFalse(repositoryOf(panel, staying).hasNonNull("orphanedSince"), "a customer with a VE keeps its backups");
+
+            // after the retention: erased, the repository's directory with it
+            Thread.sleep(3_500);
+            assertTrue(panel.post(task, "").status() / 100 == 2);
+            PanelProcess.poll(Duration.ofSeconds(60), () -> !Files.exists(repositories.resolve(gone)), "the repository erased");
+            PanelProcess.poll(Duration.ofSeconds(10), () -> repositoryOrNull(panel, gone) == null, "its record gone");
+            assertEquals(0, panel.get("/api/v1/backups?tenant=" + gone).json().size(), "no backup of it is listed");
+            assertEquals(1, panel.get("/api/v1/ves/" + stayingVe + "/backups").json().size(), "the other customer's backup stays");
+
+            // erasure on request: the provider erases the other customer's repository on the admin panel's Backups page
+            String repository = repositoryOf(panel, staying).get("id").asText();
+            org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 900);
+            try {
+                var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(60));
+                PortalIT.logIn(browser, "http://127.0.0.1:" + panel.port + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                browser.get("http://127.0.0.1:" + panel.port + "/admin/#/plugin/io.vessel.backup/backups-admin");
+                click(wait, org.openqa.selenium.By.cssSelector("button[aria-label='Erase the repository of " + staying + "']"));
+                click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                        "are erased"));
+                List<String> errors = PortalIT.consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
+                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+            } finally {
+                browser.quit();
+            }
+            PanelProcess.poll(Duration.ofSeconds(30), () -> !Files.exists(repositories.resolve(staying)), "the repository erased");
+            assertEquals(0, panel.get("/api/v1/ves/" + stayingVe + "/backups").json().size());
+            assertProblem(panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/backup-repositories/" + repository)).DELETE()), 404, null);
+            // a new backup makes a new repository
+            assertEquals("SUCCEEDED", awaitOperation(panel, panel.post("/api/v1/ves/" + stayingVe + "/backups", "")).get("state").asText());
+        }
+    }
+
+    private static JsonNode repositoryOf(PanelProcess panel, String tenant) {
+        JsonNode found = repositoryOrNull(panel, tenant);
+        assertTrue(found != null, "no repository of " + tenant + " in " + panel.get("/api/v1/backup-repositories").body());
+        return found;
+    }
+
+    private static JsonNode repositoryOrNull(PanelProcess panel, String tenant) {
+        for (JsonNode r : panel.get("/api/v1/backup-repositories").json()) {
+            if (r.get("tenant").asText().equals(tenant)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Backup storage as a billing meter: the bytes a tenant's backups take, held over time, billed in GiB-hours by a
      * plan that charges for {@code backup.storage.gib-hours} (the backup bundle announces, billing records).
      */

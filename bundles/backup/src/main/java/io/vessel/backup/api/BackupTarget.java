@@ -27,6 +27,15 @@ public interface BackupTarget {
     /** Whether the target can be reached now, and if not why, in a sentence an administrator can act on. */
     Health health();
 
+    /**
+     * Deletes {@code tenant}'s repository with everything in it (an erasure the customer asked for, or the end of a
+     * terminated customer's retention), when the target can delete files; false when it cannot — Vessel has then
+     * forgotten every snapshot and pruned, so no data is left, only the repository's empty structure. @since 0.3
+     */
+    default boolean deleteRepository(String tenant) throws java.io.IOException {
+        return false;
+    }
+
     /** A repository location and what restic needs besides its password. */
     record Repository(String location, Map<String, String> environment, java.util.List<String> options) {
     }

@@ -7,6 +7,7 @@ import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -24,7 +25,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/backup-repositories}: every tenant's repository with what it stores and what its last check found,
- * and a check on demand — the provider's administrators only. Also the nightly check of every repository (task
+ * a check on demand, and the erasure of one (a customer's request) — the provider's administrators only. Also the nightly check of every repository (task
  * {@code backup.verify}, 04:00 UTC), each time a different thirtieth of its data.
  */
 @Component(service = {BackupRepositoriesResource.class, ScheduledTask.class}, property = {ApiWhiteboard.RESOURCE + "=true",
@@ -57,14 +58,31 @@ public final class BackupRepositoriesResource implements ScheduledTask {
     @RequiresPermission(Permissions.BACKUP_TARGETS)
     public Response checkBackupRepository(@PathParam("repository") String repository, CheckRequest body, @Context SecurityContext security) {
         BackupsResource.providerOnly(security);
-        UUID id;
+        UUID id = id(repository);
+        boolean all = body != null && Boolean.TRUE.equals(body.all());
+        return BackupsResource.accepted(BackupsResource.call(() -> backups.check(id, all)));
+    }
+
+    /**
+     * Erases a tenant's repository — every backup in it and the repository itself — as an operation: the erasure a
+     * customer may ask for. {@code 202} with the operation.
+     */
+    @DELETE
+    @Path("{repository}")
+    @RequiresPermission(Permissions.BACKUP_TARGETS)
+    public Response eraseBackupRepository(@PathParam("repository") String repository, @Context SecurityContext security) {
+        BackupsResource.providerOnly(security);
+        UUID id = id(repository);
+        return BackupsResource.accepted(BackupsResource.call(() -> backups.erase(id, "erased on request by "
+                + io.vessel.api.security.Caller.of(security).getName())));
+    }
+
+    private static UUID id(String repository) {
         try {
-            id = UUID.fromString(repository);
+            return UUID.fromString(repository);
         } catch (IllegalArgumentException e) {
             throw ProblemException.notFound("There is no backup repository " + repository + ".");
         }
-        boolean all = body != null && Boolean.TRUE.equals(body.all());
-        return BackupsResource.accepted(BackupsResource.call(() -> backups.check(id, all)));
     }
 
     @Override

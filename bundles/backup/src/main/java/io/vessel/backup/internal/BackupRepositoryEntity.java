@@ -42,6 +42,9 @@ public class BackupRepositoryEntity {
     Boolean checkOk;
     @Column(name = "check_error")
     String checkError;
+    /** Since when the tenant owns no VE (a terminated customer); null while it owns one. */
+    @Column(name = "orphaned_since")
+    Instant orphanedSince;
 
     protected BackupRepositoryEntity() {
     }

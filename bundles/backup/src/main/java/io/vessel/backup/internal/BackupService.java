@@ -79,6 +79,9 @@ public final class BackupService {
         @AttributeDefinition(description = "How long a VE's /etc/vessel/pre-backup may run before the backup fails (e.g. 5m)")
         String pre_backup_timeout() default "5m";
 
+        @AttributeDefinition(description = "How long a customer's backups stay once it owns no VE any more (e.g. 30d; off: until deleted by hand)")
+        String terminated_retention() default "30d";
+
         @AttributeDefinition(description = "How long one backup may take before it is stopped (e.g. 12h)")
         String time_limit() default "12h";
 
@@ -121,7 +124,7 @@ public final class BackupService {
 
     /** A tenant's repository as the provider sees it: where, how much it stores, and what its last check found. */
     public record RepositoryView(UUID id, String tenant, String target, String location, Long storedBytes, Instant storedAt, long backups,
-                                 Instant checkedAt, Boolean checkOk, String checkError, String busyWith) {
+                                 Instant checkedAt, Boolean checkOk, String checkError, String busyWith, Instant orphanedSince) {
     }
 
     /** A target as the provider sees it. */
@@ -145,6 +148,8 @@ public final class BackupService {
     /** The kernel's cgroups for the panel's own work; null where the node has none. */
     private final io.vessel.kernel.api.HostWork work;
     private final Duration preBackupTimeout;
+    /** How long a terminated customer's backups stay; null: until deleted by hand. */
+    private final Duration terminatedRetention;
     /** The work group every restic of this node runs in. */
     static final String WORK_GROUP = "backup";
     private final Map<String, BackupTarget> targets = new ConcurrentHashMap<>();
@@ -176,6 +181,8 @@ public final class BackupService {
             LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
         }
         this.preBackupTimeout = duration(config.pre_backup_timeout());
+        this.terminatedRetention = config.terminated_retention().isBlank() || config.terminated_retention().strip().equals("off") ? null
+                : duration(config.terminated_retention());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
         this.leases = new RepositoryLeases(database, clock);
@@ -250,7 +257,49 @@ public final class BackupService {
             }
             return em.createQuery("select r from BackupRepositoryEntity r order by r.createdAt", BackupRepositoryEntity.class).getResultList()
                     .stream().map(r -> new RepositoryView(r.id, tenantName(r.tenantId), r.target, r.location, r.storedBytes, r.storedAt,
-                            counts.getOrDefault(r.id, 0L), r.checkedAt, r.checkOk, r.checkError, r.busyWhat)).toList();
+                            counts.getOrDefault(r.id, 0L), r.checkedAt, r.checkOk, r.checkError, r.busyWhat, r.orphanedSince)).toList();
+        });
+    }
+
+    /**
+     * Erases a repository as an operation: every backup in it, and the repository itself where the target can delete
+     * it (else every snapshot is forgotten and pruned: no data stays), then its records and its sealed password, so
+     * nothing of it opens again — also with the recovery key, where the target deleted it. {@code why} is logged.
+     */
+    Operation erase(UUID repositoryId, String why) {
+        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repositoryId));
+        if (repository == null || PANEL.equals(repository.tenantId)) {
+            throw new VeException(VeException.Kind.NOT_FOUND, "There is no backup repository " + repositoryId + ".");
+        }
+        BackupTarget target = target(repository.target);
+        String tenant = tenantName(repository.tenantId);
+        return operations.submit("backup.erase", "backup-repository/" + repositoryId, null, timeLimit, progress -> {
+            try (RepositoryLeases.Lease lease = leases.take(repositoryId, "an erasure", timeLimit,
+                    busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
+                BackupTarget.Repository location = target.repository(tenant);
+                if (repository.initialized) {
+                    progress.update(10, "forgetting every backup of " + tenant + " and pruning its data");
+                    List<String> all = restic.snapshots(location, password(repository), List.of()).stream().map(io.vessel.backup.api.Snapshot::id).toList();
+                    if (!all.isEmpty()) {
+                        restic.forget(location, password(repository), all);
+                    }
+                }
+                progress.update(80, "deleting the repository");
+                boolean deleted = target.deleteRepository(tenant);
+                deleteTree(caches.resolve(Restic.cacheName(location.location())));
+                database.run(em -> {
+                    em.createQuery("delete from BackupEntity b where b.repositoryId = :r").setParameter("r", repositoryId).executeUpdate();
+                    BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repositoryId);
+                    if (r != null) {
+                        em.remove(r);
+                    }
+                });
+                LOG.warn("Backup repository erased repository={} tenant={} target={} deletedWhole={} why=\"{}\"", repositoryId, tenant,
+                        repository.target, deleted, why);
+                return null;
+            } catch (IOException e) {
+                throw new OperationFailure("The repository of " + tenant + " could not be erased: " + e.getMessage(), e);
+            }
         });
     }
 
@@ -453,12 +502,12 @@ public final class BackupService {
                 Files.deleteIfExists(p);
             }
         } catch (java.io.IOException e) {
-            LOG.error("Panel backup staging not removed dir={}: {}", dir, e.getMessage());
+            LOG.error("Directory not removed dir={}: {}", dir, e.getMessage());
         }
     }
 
     /** To the provider ({@code tenant} null) or a tenant; nothing when notifications are not running. */
-    private void tell(UUID tenant, io.vessel.api.notify.Notification notification) {
+    void tell(UUID tenant, io.vessel.api.notify.Notification notification) {
         io.vessel.api.notify.Notifier n = notifier;
         if (n == null) {
             return;
@@ -1312,7 +1361,7 @@ public final class BackupService {
     }
 
     static Duration duration(String text) {
-        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,6})\\s*(s|m|h)?\\s*").matcher(text == null ? "" : text);
+        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,6})\\s*(s|m|h|d)?\\s*").matcher(text == null ? "" : text);
         if (!m.matches()) {
             throw new IllegalArgumentException("backup.time_limit must be a duration such as 12h, not '" + text + "'");
         }
@@ -1320,8 +1369,13 @@ public final class BackupService {
         return switch (m.group(2) == null ? "s" : m.group(2)) {
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
+    }
+
+    java.util.Optional<Duration> terminatedRetention() {
+        return java.util.Optional.ofNullable(terminatedRetention);
     }
 
     Duration minScheduleInterval() {

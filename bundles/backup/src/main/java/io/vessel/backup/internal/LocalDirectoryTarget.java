@@ -45,6 +45,22 @@ final class LocalDirectoryTarget implements BackupTarget {
     }
 
     @Override
+    public boolean deleteRepository(String tenant) throws IOException {
+        Path repository = Path.of(repository(tenant).location());
+        if (Files.isSymbolicLink(repository) || !Files.isDirectory(repository)) {
+            Files.deleteIfExists(repository);
+            return true;
+        }
+        // restic's own files (written by the panel as root): walked without following links, children first
+        try (var tree = Files.walk(repository)) {
+            for (Path path : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+        return true;
+    }
+
+    @Override
     public Optional<Long> freeBytes() {
         try {
             return Optional.of(Files.getFileStore(existing(directory)).getUsableSpace());

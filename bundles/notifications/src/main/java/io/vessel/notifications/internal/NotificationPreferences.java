@@ -31,7 +31,8 @@ public final class NotificationPreferences {
             new Kind("billing.invoice.issued", "An invoice or credit note was issued (its PDF attached)", true),
             new Kind("backup.failed", "A scheduled backup of a VE failed", true),
             new Kind("backup.check.failed", "Verifying a backup repository found damage (provider administrators)", true),
-            new Kind("backup.panel.failed", "The panel's own backup failed (provider administrators)", true));
+            new Kind("backup.panel.failed", "The panel's own backup failed (provider administrators)", true),
+            new Kind("backup.retention", "Your backups will be deleted on a date: you have no VE any more", true));
 
     private final Database database;
 

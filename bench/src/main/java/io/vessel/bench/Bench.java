@@ -58,6 +58,7 @@ public final class Bench {
         all.put("billing", billing::run);
         all.put("invoice-pdf", billing::pdf);
         all.put("portal-billing", billing::portalPage);
+        all.put("backup", new BackupBench(ves)::run);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * own memory, swap, CPUs and uptime (LXCFS), its disk quota in {@code df} (vessel-statfs), systemd as init with a
  * service installed with apt, reboot and a clean stop, all surviving a panel crash and the death of LXCFS; and, for
  * a VE the provider granted nesting, Podman and Docker running containers inside it while nothing of the host
- * becomes writable. Real Debian 12 VEs with systemd 252 on this hybrid cgroup v1 host.
+ * becomes writable; a backup taken while the server writes restores as at one instant. Real Debian 12 VEs with
+ * systemd 252 on this hybrid cgroup v1 host.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -304,6 +305,54 @@ class StandaloneServerIT {
         assertFalse(Files.exists(helpers.resolve(small + ".pid")));
         VeLifecycleIT.awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + small)).DELETE()));
         assertFalse(Files.exists(helpers.resolve(small + ".log")), "its log goes with the VE");
+    }
+
+    /**
+     * A Debian server backed up while a program writes to it restores as it was at one instant: a log appended to
+     * and a counter file replaced in lockstep agree, no line is torn. The restored copy boots (systemd) in a VE with
+     * another id, set-uid programs intact; a second VE from the same template adds next to nothing to the repository.
+     */
+    @Test
+    @Order(8)
+    void aDebianServerBackedUpWhileItWritesComesBackAsAtOneInstant() throws Exception {
+        run(server, "sh", "-c", "rm -f /root/log /root/last /root/stop; nohup sh -c 'i=0; while [ ! -e /root/stop ]; do i=$((i+1));"
+                + " echo $i >> /root/log; echo $i > /root/last.tmp; mv /root/last.tmp /root/last; done' > /dev/null 2>&1 &");
+        PanelProcess.poll(Duration.ofSeconds(20), () -> quietly(server, "test", "-s", "/root/last").ok(), "the writer to start");
+        JsonNode made = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + server + "/backups", "{\"note\":\"while writing\"}"));
+        String backup = made.get("result").asText().replace("/api/v1/ves/" + server + "/backups/", "");
+        run(server, "touch", "/root/stop");
+        JsonNode first = panel.get("/api/v1/ves/" + server + "/backups/" + backup).json();
+        assertEquals("DONE", first.get("state").asText(), first.toString());
+
+        // a VE of the same template, never started: its files are in the repository already
+        int twin = createVe("{\"template\":\"debian-12\",\"hostname\":\"twin\"}");
+        JsonNode twinMade = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + twin + "/backups", ""));
+        JsonNode twinBackup = panel.get(twinMade.get("result").asText()).json();
+        assertTrue(twinBackup.get("bytesAdded").asLong() * 20 < twinBackup.get("bytesTotal").asLong(),
+                "deduplicated against the other VE's backup: " + twinBackup);
+
+        // restored as a new VE (another id, so other host ids): it boots, and the writer's files agree
+        JsonNode copied = VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + server + "/backups/" + backup + "/restore",
+                "{\"newVe\":{\"hostname\":\"copy\"}}"));
+        int copy = Integer.parseInt(copied.get("result").asText().replace("/api/v1/ves/", ""));
+        VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + copy + "/start", ""));
+        PanelProcess.poll(Duration.ofSeconds(90), () -> quietly(copy, "systemctl", "is-system-running").stdout().strip().matches("running|degraded"),
+                "systemd in the restored VE: " + quietly(copy, "systemctl", "--failed", "--no-pager").stdout());
+        assertEquals("4755 0 0", run(copy, "stat", "-c", "%a %u %g", "/usr/bin/passwd").stdout().strip(), "set-uid root, as the VE's root");
+        long last = Long.parseLong(run(copy, "cat", "/root/last").stdout().strip());
+        String log = run(copy, "sh", "-c", "wc -l < /root/log; tail -c 1 /root/log | od -An -c; tail -n 1 /root/log; awk 'NR != $1 { print \"gap at \" NR; exit }' /root/log")
+                .stdout();
+        String[] lines = log.strip().split("\n");
+        long count = Long.parseLong(lines[0].strip());
+        assertTrue(lines[1].contains("\\n"), "the log ends with a whole line: " + log);
+        assertEquals(count, Long.parseLong(lines[2].strip()), "lines 1 to n, none missing: " + log);
+        assertEquals(3, lines.length, "no gap: " + log);
+        assertTrue(count - last == 0 || count - last == 1, "the log and the counter file at one instant: log " + count + ", counter " + last);
+        assertTrue(count > 10, "the writer had written: " + count);
+        VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + copy + "/stop?timeout=20", ""));
+        for (int ve : List.of(copy, twin)) {
+            VeLifecycleIT.awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------

@@ -83,4 +83,89 @@ class ResticTest {
         assertThrows(IllegalArgumentException.class, () -> target.repository("a/b"));
         assertTrue(target.health().reachable());
     }
+
+    /** Each tenant's repository has a password of its own: one tenant's does not open another's (the provider's recovery key opens both). */
+    @Test
+    void oneTenantsKeyDoesNotOpenAnothersRepository() throws Exception {
+        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
+        RepositoryKeys keys = RepositoryKeys.at(work.resolve("keys/backup-master.key"));
+        LocalDirectoryTarget target = new LocalDirectoryTarget("local", work.resolve("repos"), null);
+        BackupTarget.Repository a = target.repository("tenant-a");
+        BackupTarget.Repository b = target.repository("tenant-b");
+        String passwordA = keys.newPassword();
+        String passwordB = keys.newPassword();
+        for (var repo : List.of(java.util.Map.entry(a, passwordA), java.util.Map.entry(b, passwordB))) {
+            restic.init(repo.getKey(), repo.getValue());
+            restic.addKey(repo.getKey(), repo.getValue(), "the-providers-recovery-key");
+        }
+        Files.writeString(Files.createDirectories(work.resolve("ve-b")).resolve("secret"), "b's data");
+        restic.backup(b, passwordB, work.resolve("ve-b"), "vessel", List.of("ve=2"), p -> { });
+        Restic.ResticException refused = assertThrows(Restic.ResticException.class, () -> restic.snapshots(b, passwordA, List.of()));
+        assertTrue(refused.getMessage().contains("wrong password"), refused.getMessage());
+        assertEquals(1, restic.snapshots(b, "the-providers-recovery-key", List.of()).size());
+        assertEquals(0, restic.snapshots(a, passwordA, List.of()).size());
+    }
+
+    /**
+     * A schedule's retention over a simulated year: snapshots every 15 days through 2025 (and three on its last day),
+     * made with restic's own clock option, then forgotten by the policy "7 daily, 4 weekly, 12 monthly, 2 yearly".
+     * What stays is what restic's documented rules keep (the newest in each of the last n days, ISO weeks, months,
+     * years that have one, each rule on its own), worked out here independently.
+     */
+    @Test
+    void aYearOfBackupsKeepsWhatTheRetentionSays() throws Exception {
+        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
+        BackupTarget.Repository repository = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-y");
+        String password = "a-year-of-backups-password";
+        restic.init(repository, password);
+        Path tree = Files.createDirectories(work.resolve("ve"));
+        List<java.time.LocalDateTime> times = new ArrayList<>();
+        for (java.time.LocalDateTime t = java.time.LocalDateTime.of(2025, 1, 1, 12, 0); t.getYear() == 2025; t = t.plusDays(15)) {
+            times.add(t);
+        }
+        java.time.LocalDate lastDay = times.get(times.size() - 1).toLocalDate();
+        for (int hour : new int[] {13, 14, 15}) {
+            times.add(lastDay.atTime(hour, 0));
+        }
+        java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+        for (java.time.LocalDateTime t : times) {
+            Files.writeString(tree.resolve("day"), t.toString());
+            ProcessBuilder made = new ProcessBuilder("restic", "--repo", repository.location(), "--no-cache", "backup", "--quiet", "--tag", "ve=7",
+                    "--host", "vessel", "--time", t.format(format), ".").directory(tree.toFile()).redirectErrorStream(true);
+            made.environment().put("RESTIC_PASSWORD", password);
+            Process p = made.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), out);
+        }
+        Retention keep = new Retention(0, 0, 7, 4, 12, 2);
+        List<String> left = restic.forget(repository, password, List.of("ve=7"), keep);
+
+        java.util.Set<String> kept = new java.util.TreeSet<>();
+        for (Snapshot s : restic.snapshots(repository, password, List.of("ve=7"))) {
+            assertTrue(left.contains(s.id()));
+            kept.add(java.time.LocalDateTime.ofInstant(s.time(), java.time.ZoneId.systemDefault()).format(format));
+        }
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        List<java.time.LocalDateTime> newestFirst = new ArrayList<>(times);
+        java.util.Collections.reverse(newestFirst);
+        keepNewestPerBucket(newestFirst, 7, t -> t.toLocalDate().toString(), expected, format);
+        keepNewestPerBucket(newestFirst, 4, t -> t.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR) + "-"
+                + t.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR), expected, format);
+        keepNewestPerBucket(newestFirst, 12, t -> t.getYear() + "-" + t.getMonthValue(), expected, format);
+        keepNewestPerBucket(newestFirst, 2, t -> Integer.toString(t.getYear()), expected, format);
+        assertEquals(expected, kept);
+    }
+
+    private static void keepNewestPerBucket(List<java.time.LocalDateTime> newestFirst, int n, java.util.function.Function<java.time.LocalDateTime, String> bucket,
+                                            java.util.Set<String> kept, java.time.format.DateTimeFormatter format) {
+        String last = null;
+        for (java.time.LocalDateTime t : newestFirst) {
+            String b = bucket.apply(t);
+            if (n > 0 && !b.equals(last)) {
+                kept.add(t.format(format));
+                last = b;
+                n--;
+            }
+        }
+    }
 }

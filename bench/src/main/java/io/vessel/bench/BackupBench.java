@@ -1,0 +1,171 @@
+package io.vessel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vessel.bench.Bench.Row;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bench/run backup}: Vessel's backups (restic 0.14 in the backups' cgroup, through the API: snapshot, view,
+ * restic) against <b>borgbackup</b> (Debian's 1.2: it also chunks, deduplicates, compresses and encrypts — the fair
+ * peer), with {@code tar -c | zstd -1} as the floor (no chunking, no encryption), all on the same tree of about
+ * 1 GiB in the same run: the host's {@code /usr/share} (a distribution's files, owned as in a VE), plus
+ * incompressible (random) and compressible (text) data. Page caches are dropped before every full read. Figures:
+ * first backup throughput, an unchanged VE's next backup, a 10 MB change, a full restore, the VE's frozen time,
+ * and another tenant's disk latency while a backup runs. Needs {@code apt-get install borgbackup}.
+ */
+final class BackupBench {
+
+    private static final long RANDOM_MIB = 200;
+    private static final long TEXT_LINES = 20_000_000; // about 150 MB of numbers, one per line
+    private static final int PROBES = 40;
+
+    private final VeBench ves;
+
+    BackupBench(VeBench ves) {
+        this.ves = ves;
+    }
+
+    List<Row> run() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        Path borg = Bench.tempDir();
+        Path conf = Files.writeString(borg.resolve("vessel.conf"), "# as shipped: backup.cpus = 1\n");
+        try (VeBench.Panel panel = ves.new Panel(conf)) {
+            String limits = "\"limits\":{\"diskBytes\":" + (6L << 30) + ",\"memoryBytes\":" + (512L << 20) + "}";
+            int ve = create(panel, "{\"template\":\"busybox\",\"hostname\":\"data\"," + limits + "}");
+            int other = create(panel, "{\"template\":\"busybox\",\"hostname\":\"neighbour\"," + limits + "}");
+            Path area = panel.data.resolve("storage/pool/ves/" + ve);
+            fill(area);
+            long bytes = Long.parseLong(VeBench.sh("du -sb " + area + " | cut -f1").strip());
+            double mib = bytes / 1048576.0;
+            panel.timed("POST", "/api/v1/ves/" + ve + "/start", null);
+            panel.timed("POST", "/api/v1/ves/" + other + "/start", null);
+            panel.exec(other, "head -c 268435456 /dev/urandom > /probe-read && sync");
+
+            // first backup: ours through the API, borg and the tar|zstd floor on the same tree, caches dropped before each
+            dropCaches();
+            double oursFirst = panel.timed("POST", "/api/v1/ves/" + ve + "/backups", "{}");
+            JsonNode first = lastBackup(panel, ve);
+            dropCaches();
+            Path repo = borg.resolve("borg");
+            borg("init --encryption=repokey-blake2 " + repo);
+            double borgFirst = timed(() -> borg("create --compression zstd,3 " + repo + "::first " + area));
+            dropCaches();
+            double tarFirst = timed(() -> VeBench.sh("tar -C " + area + " -cf - . | zstd -1 -q -T1 -o " + borg.resolve("floor.tar.zst")));
+            rows.add(new Row("first backup of a " + Math.round(mib) + " MiB VE: throughput, ours vs borg 1.2", "MiB/s",
+                    mib / (oursFirst / 1000), "borg zstd,3 + enc", mib / (borgFirst / 1000), ">= 1.5x"));
+            rows.add(new Row("first backup: throughput, ours vs tar | zstd -1 (floor)", "MiB/s",
+                    mib / (oursFirst / 1000), "tar|zstd -1", mib / (tarFirst / 1000), "-"));
+            rows.add(new Row("first backup: stored, ours vs borg", "MiB", first.path("bytesAdded").asLong() / 1048576.0,
+                    "borg", Long.parseLong(VeBench.sh("du -sb " + repo + " | cut -f1").strip()) / 1048576.0, "-"));
+            rows.add(new Row("first backup: the VE frozen for its snapshot", "ms", first.path("frozenMs").asDouble(), "-", 0, "<= 50 ms"));
+
+            // unchanged: the next backup reads only metadata
+            double oursAgain = panel.timed("POST", "/api/v1/ves/" + ve + "/backups", "{}");
+            double borgAgain = timed(() -> borg("create --compression zstd,3 " + repo + "::again " + area));
+            rows.add(new Row("unchanged VE: next backup, ours vs borg", "s", oursAgain / 1000, "borg", borgAgain / 1000, "<= 3 s"));
+
+            // a 10 MB change (in the VE, as its tenant would)
+            panel.exec(ve, "head -c 10485760 /dev/urandom > /data/changed && sync");
+            double oursChange = panel.timed("POST", "/api/v1/ves/" + ve + "/backups", "{}");
+            JsonNode changed = lastBackup(panel, ve);
+            double borgChange = timed(() -> borg("create --compression zstd,3 " + repo + "::changed " + area));
+            rows.add(new Row("10 MB changed: incremental backup, ours vs borg", "s", oursChange / 1000, "borg", borgChange / 1000, "<= 5 s"));
+            rows.add(new Row("10 MB changed: stored by the incremental backup", "MB", changed.path("bytesAdded").asLong() / 1e6, "-", 0,
+                    "<= 15 MB"));
+
+            // another tenant's disk latency: 40 fsync'd 4 KiB writes and 40 direct 4 KiB reads, idle and during a backup
+            double idle = probe(panel, other);
+            Thread during = new Thread(() -> {
+                try {
+                    panel.timed("POST", "/api/v1/ves/" + ve + "/backups", "{}");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            panel.exec(ve, "head -c 314572800 /dev/urandom > /data/fresh && sync"); // new data: the backup reads and writes
+            dropCaches();
+            during.start();
+            Thread.sleep(1500);
+            double busy = probe(panel, other);
+            during.join();
+            rows.add(new Row("another VE's " + PROBES + " fsync'd writes + " + PROBES + " direct reads, during a backup vs idle", "ms",
+                    busy, "idle", idle, "-"));
+
+            // full restore: ours in place (VE stopped), borg extract, zstd -d | tar -x
+            panel.timed("POST", "/api/v1/ves/" + ve + "/stop?timeout=10", null);
+            dropCaches();
+            double oursRestore = panel.timed("POST", "/api/v1/ves/" + ve + "/backups/" + first.path("id").asText() + "/restore", "{}");
+            Path extracted = Files.createDirectories(borg.resolve("extracted"));
+            dropCaches();
+            double borgRestore = timed(() -> VeBench.sh("cd " + extracted + " && BORG_PASSPHRASE=bench borg extract " + repo + "::first"));
+            Path untarred = Files.createDirectories(borg.resolve("untarred"));
+            dropCaches();
+            double tarRestore = timed(() -> VeBench.sh("zstd -dc -q " + borg.resolve("floor.tar.zst") + " | tar -C " + untarred + " -xf -"));
+            rows.add(new Row("full restore: throughput, ours (in place) vs borg extract", "MiB/s", mib / (oursRestore / 1000),
+                    "borg extract", mib / (borgRestore / 1000), "-"));
+            rows.add(new Row("full restore: throughput, ours vs zstd -d | tar -x (floor)", "MiB/s", mib / (oursRestore / 1000),
+                    "zstd|tar -x", mib / (tarRestore / 1000), "-"));
+        } finally {
+            VeBench.sh("rm -rf " + borg);
+        }
+        return rows;
+    }
+
+    /** The tree: /usr/share as a distribution's files owned by the VE's root, random and text data. */
+    private static void fill(Path area) throws Exception {
+        String owner = VeBench.sh("stat -c %u:%g " + area.resolve("bin")).strip();
+        VeBench.sh("mkdir -p " + area.resolve("data") + " && cp -a /usr/share " + area.resolve("data/usr-share")
+                + " && head -c " + (RANDOM_MIB << 20) + " /dev/urandom > " + area.resolve("data/random")
+                + " && seq 1 " + TEXT_LINES + " > " + area.resolve("data/numbers")
+                + " && chown -R --no-dereference " + owner + " " + area.resolve("data") + " && sync");
+    }
+
+    private static int create(VeBench.Panel panel, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(panel.uri("/api/v1/ves")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        JsonNode accepted = new com.fasterxml.jackson.databind.ObjectMapper().readTree(panel.send(request).body());
+        int id = Integer.parseInt(accepted.get("target").asText().replace("ve/", ""));
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!panel.get("/api/v1/ves/" + id).path("state").asText().equals("STOPPED")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("VE " + id + " was not created");
+            }
+            Thread.sleep(50);
+        }
+        return id;
+    }
+
+    private static JsonNode lastBackup(VeBench.Panel panel, int ve) throws Exception {
+        return panel.get("/api/v1/ves/" + ve + "/backups").get(0);
+    }
+
+    /** Milliseconds for the probes in a VE: fsync'd 4 KiB writes, then direct 4 KiB reads at random places. */
+    private static double probe(VeBench.Panel panel, int ve) throws Exception {
+        long started = System.nanoTime();
+        panel.exec(ve, "i=0; while [ $i -lt " + PROBES + " ]; do dd if=/dev/zero of=/probe-write bs=4096 count=1 conv=fsync 2>/dev/null;"
+                + " dd if=/probe-read of=/dev/null bs=4096 count=1 skip=$(( (i * 7919) % 65536 )) iflag=direct 2>/dev/null; i=$((i+1)); done");
+        return (System.nanoTime() - started) / 1e6;
+    }
+
+    private static String borg(String args) throws Exception {
+        return VeBench.sh("BORG_PASSPHRASE=bench BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes borg " + args);
+    }
+
+    private static void dropCaches() throws Exception {
+        VeBench.sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+    }
+
+    interface Action {
+        Object run() throws Exception;
+    }
+
+    private static double timed(Action action) throws Exception {
+        long started = System.nanoTime();
+        action.run();
+        return (System.nanoTime() - started) / 1e6;
+    }
+}

@@ -118,6 +118,9 @@ final class VeBench {
             String id = JSON.readTree(accepted.body()).get("id").asText();
             while (true) {
                 JsonNode op = get("/api/v1/operations/" + id + "?wait=60"); // answers once finished, no polling
+                if (!op.hasNonNull("state")) {
+                    throw new IllegalStateException(method + " " + path + ": its operation " + id + " answered " + op);
+                }
                 String state = op.get("state").asText();
                 if (state.equals("SUCCEEDED")) {
                     return (System.nanoTime() - started) / 1e6;

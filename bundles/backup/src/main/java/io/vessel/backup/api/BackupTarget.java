@@ -36,6 +36,14 @@ public interface BackupTarget {
         return false;
     }
 
+    /**
+     * Bytes {@code tenant}'s repository takes (its pack files), when the target can count them cheaply; empty: Vessel
+     * asks restic ({@code stats}, which reads the whole index). @since 0.3
+     */
+    default java.util.OptionalLong storedBytes(String tenant) {
+        return java.util.OptionalLong.empty();
+    }
+
     /** A repository location and what restic needs besides its password. */
     record Repository(String location, Map<String, String> environment, java.util.List<String> options) {
     }

@@ -1264,7 +1264,9 @@ public final class BackupService {
 
     private void refreshStoredBytes(BackupRepositoryEntity repository, BackupTarget target) {
         try {
-            long stored = restic.storedBytes(target.repository(tenantName(repository.tenantId)), password(repository));
+            java.util.OptionalLong counted = target.storedBytes(tenantName(repository.tenantId));
+            long stored = counted.isPresent() ? counted.getAsLong() : restic.storedBytes(target.repository(tenantName(repository.tenantId)),
+                    password(repository));
             Instant now = clock.instant();
             long total = database.inTransaction(em -> {
                 BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);

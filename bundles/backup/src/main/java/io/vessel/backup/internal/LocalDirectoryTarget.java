@@ -44,6 +44,21 @@ final class LocalDirectoryTarget implements BackupTarget {
         return new Repository(directory.resolve(tenant).toString(), Map.of(), List.of());
     }
 
+    /** The sizes of the repository's pack files ({@code data/}), read from the directory: no restic needed. */
+    @Override
+    public java.util.OptionalLong storedBytes(String tenant) {
+        Path packs = Path.of(repository(tenant).location()).resolve("data");
+        if (!Files.isDirectory(packs)) {
+            return java.util.OptionalLong.empty();
+        }
+        try (var files = Files.walk(packs)) {
+            return java.util.OptionalLong.of(files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .mapToLong(f -> f.toFile().length()).sum());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return java.util.OptionalLong.empty(); // a prune removing packs meanwhile: restic counts instead
+        }
+    }
+
     @Override
     public boolean deleteRepository(String tenant) throws IOException {
         Path repository = Path.of(repository(tenant).location());

@@ -34,6 +34,9 @@ import java.util.function.Consumer;
  */
 final class Restic {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Restic.class);
+
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Lines of restic's error output kept for the message of a failure. */
     private static final int TAIL = 20;
@@ -173,6 +176,19 @@ final class Restic {
         if (shortId.length() == 64) {
             return shortId;
         }
+        // a repository on a local path names each snapshot file by its full id: no second restic (a second key
+        // derivation and index load, a second or more) to look it up
+        if (!repository.location().contains(":") && shortId.matches("[0-9a-f]{8,63}")) {
+            Path snapshots = Path.of(repository.location(), "snapshots");
+            try (var files = Files.list(snapshots)) {
+                List<String> found = files.map(f -> f.getFileName().toString()).filter(n -> n.length() == 64 && n.startsWith(shortId)).toList();
+                if (found.size() == 1) {
+                    return found.get(0);
+                }
+            } catch (IOException notReadable) {
+                // restic is asked below
+            }
+        }
         StringBuilder out = new StringBuilder();
         run("snapshots", repository, password, List.of("snapshots", "--json", shortId), out::append);
         JsonNode found = parse(out.toString());
@@ -300,6 +316,7 @@ final class Restic {
     private int run(String what, BackupTarget.Repository repository, String password, List<String> args, Path workingDirectory,
                     Consumer<String> lines, int... alsoFine) throws IOException {
         ProcessBuilder builder = builder(repository, password, args, workingDirectory);
+        long started = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
         Deque<String> said = new ArrayDeque<>();
@@ -339,6 +356,7 @@ final class Restic {
             throw e;
         }
         int exit = process.exitValue();
+        LOG.debug("restic ran what={} exit={} tookMs={}", what, exit, (System.nanoTime() - started) / 1_000_000);
         if (exit != 0 && java.util.Arrays.stream(alsoFine).noneMatch(ok -> ok == exit)) {
             String tail;
             synchronized (said) {

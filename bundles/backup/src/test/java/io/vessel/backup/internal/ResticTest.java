@@ -107,7 +107,7 @@ class ResticTest {
     }
 
     /**
-     * A schedule's retention over a simulated year: snapshots every 15 days through 2025 (and three on its last day),
+     * A schedule's retention over a simulated year: snapshots every 29 days through 2025 (and three on its last day),
      * made with restic's own clock option, then forgotten by the policy "7 daily, 4 weekly, 12 monthly, 2 yearly".
      * What stays is what restic's documented rules keep (the newest in each of the last n days, ISO weeks, months,
      * years that have one, each rule on its own), worked out here independently.
@@ -120,7 +120,7 @@ class ResticTest {
         restic.init(repository, password);
         Path tree = Files.createDirectories(work.resolve("ve"));
         List<java.time.LocalDateTime> times = new ArrayList<>();
-        for (java.time.LocalDateTime t = java.time.LocalDateTime.of(2025, 1, 1, 12, 0); t.getYear() == 2025; t = t.plusDays(15)) {
+        for (java.time.LocalDateTime t = java.time.LocalDateTime.of(2025, 1, 1, 12, 0); t.getYear() == 2025; t = t.plusDays(29)) {
             times.add(t);
         }
         java.time.LocalDate lastDay = times.get(times.size() - 1).toLocalDate();

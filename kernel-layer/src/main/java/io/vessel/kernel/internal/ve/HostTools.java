@@ -52,11 +52,17 @@ public final class HostTools {
 
     /** The command prefix that runs a program in the cgroups whose {@code cgroup.procs} files are given. */
     public List<String> inCgroups(List<Path> procsFiles) {
+        List<String> command = starter(procsFiles);
+        command.add("--");
+        return command;
+    }
+
+    /** {@code vessel-run} joining the cgroups whose {@code cgroup.procs} files are given. */
+    private List<String> starter(List<Path> procsFiles) {
         List<String> command = new ArrayList<>(List.of(vesselRun.toString()));
         for (Path procs : procsFiles) {
             command.addAll(List.of("--cgroup", procs.toString()));
         }
-        command.add("--");
         return command;
     }
 
@@ -67,10 +73,7 @@ public final class HostTools {
     public Outcome inVe(long pid, String group, List<Path> procsFiles, List<String> argv, InputStream stdin, Duration timeout)
             throws IOException {
         Path tool = busybox.orElseThrow(() -> new IOException("the host has no statically linked busybox (Debian package busybox-static)"));
-        List<String> command = new ArrayList<>(List.of(vesselRun.toString()));
-        for (Path procs : procsFiles) {
-            command.addAll(List.of("--cgroup", procs.toString()));
-        }
+        List<String> command = starter(procsFiles);
         command.addAll(List.of("--ve", Long.toString(pid), group, "--", tool.toString()));
         command.addAll(argv);
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -159,6 +159,8 @@ class AdminBillingIT {
                 type(phone, "plan-price", "nine");
                 type(phone, "plan-q-memoryMiB", "512");
                 type(phone, "plan-q-trafficGiB", "100");
+                type(phone, "plan-q-backupGiB", "20");
+                jsClick(phone, phone.findElement(By.id("plan-backupsWhileSuspended"))); // no backups of suspended VEs
                 jsClick(phone, phone.findElement(By.id("plan-add-charge")));
                 WebElement charge = phone.findElement(By.cssSelector(".plan-charge"));
                 charge.findElement(By.cssSelector("[data-charge=meter]")).sendKeys("network.egress.gib");
@@ -180,6 +182,8 @@ class AdminBillingIT {
                 assertEquals("graduated", tiers.get("model").asText(), web.toString());
                 assertEquals("0.05 0.02", tiers.at("/tiers/0/unitPrice").asText() + " " + tiers.at("/tiers/1/unitPrice").asText());
                 assertEquals(512, web.at("/definition/quotas/memoryMiB").asInt());
+                assertEquals(20, web.at("/definition/quotas/backupGiB").asInt());
+                assertFalse(web.at("/definition/quotas/backupsWhileSuspended").asBoolean(true), web.toString());
 
                 // a new version: the price changes, both versions are listed
                 jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Edit web']"))));

@@ -7,6 +7,7 @@ const QUOTAS = [['memoryMiB', 'Memory (MiB)'], ['swapMiB', 'Swap (MiB)'], ['disk
   ['cpuWeight', 'CPU weight'], ['processes', 'Processes'], ['ioReadMBps', 'Disk read (MB/s)'], ['ioWriteMBps', 'Disk write (MB/s)'],
   ['bandwidthMbit', 'Bandwidth (Mbit/s)'], ['trafficGiB', 'Traffic per month (GiB)'], ['throttleMbit', 'Throttled to (Mbit/s)'],
   ['ipv4', 'IPv4 addresses'], ['ipv6', 'IPv6 addresses'], ['ves', 'VEs'], ['backupSlots', 'Backups kept'], ['backupGiB', 'Backup storage (GiB)']];
+const KEEP = [['last', 'Keep the last'], ['daily', 'Keep daily'], ['weekly', 'Keep weekly'], ['monthly', 'Keep monthly']];
 const MODELS = [['perUnit', 'per unit'], ['graduated', 'graduated tiers'], ['volume', 'volume tiers'], ['package', 'per package']];
 
 let charges = 0; // numbers the usage-charge rows, so their fields' ids stay unique across redraws
@@ -53,6 +54,7 @@ export async function render(container, ctx) {
   function planForm(plan) {
     const d = plan ? plan.definition : { currency: 'EUR', period: 'MONTH', quotas: {}, charges: [] };
     const q = d.quotas || {};
+    const b = d.backupSchedule || {};
     const error = el('div', { class: 'error', role: 'alert', id: 'plan-error' });
     const charges = el('div', { id: 'plan-charges' });
     (d.charges || []).forEach(c => charges.append(chargeRow(c)));
@@ -88,6 +90,12 @@ export async function render(container, ctx) {
       select('q-trafficPolicy', 'Beyond the traffic', q.trafficPolicy || 'BILL', [['BILL', 'bill the overage'], ['THROTTLE', 'throttle'], ['SUSPEND', 'suspend']])),
     el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'plan-backupsWhileSuspended', checked: q.backupsWhileSuspended !== false }),
       ' Scheduled backups go on while a VE is suspended'),
+    el('h3', {}, 'Backup schedule of its VEs (empty: only as their owners schedule)'),
+    el('div', { class: 'grid' },
+      input('b-cron', 'When (cron, e.g. 0 3 * * *)', b.cron, { maxlength: 100 }),
+      input('b-timeZone', 'Time zone', b.timeZone || 'UTC', { maxlength: 64 }),
+      input('b-spreadMinutes', 'Spread (minutes)', b.spreadMinutes, { type: 'number', min: 0, max: 1440 }),
+      ...KEEP.map(([key, text]) => input('b-keep-' + key, text, (b.keep || {})[key] || null, { type: 'number', min: 0, max: 1000 }))),
     el('h3', {}, 'Usage charges'),
     el('datalist', { id: 'plan-meters' }, meters.map(m => el('option', { value: m.name }, m.description))),
     charges,
@@ -153,6 +161,10 @@ export async function render(container, ctx) {
     QUOTAS.forEach(([key]) => { if (value('q-' + key) !== null) quotas[key] = number('q-' + key); });
     if (quotas.trafficGiB !== undefined) quotas.trafficPolicy = value('q-trafficPolicy');
     if (!node.querySelector('#plan-backupsWhileSuspended').checked) quotas.backupsWhileSuspended = false;
+    const keep = {};
+    KEEP.forEach(([key]) => { if (value('b-keep-' + key) !== null) keep[key] = number('b-keep-' + key); });
+    const backupSchedule = value('b-cron') === null ? null
+      : { cron: value('b-cron'), timeZone: value('b-timeZone'), spreadMinutes: number('b-spreadMinutes'), keep };
     const charges = [...node.querySelectorAll('.plan-charge')].map(row => {
       const part = name => { const v = row.querySelector('[data-charge="' + name + '"]'); return v && v.value.trim() !== '' ? v.value.trim() : null; };
       const model = part('model');
@@ -165,6 +177,6 @@ export async function render(container, ctx) {
     });
     return { code: plan ? plan.code : value('code'), name: value('name'), currency: (value('currency') || '').toUpperCase(), period: value('period'),
       price: value('price'), monthlyCap: value('monthlyCap'), setupFee: value('setupFee'), trialDays: number('trialDays'),
-      suspendedAccrues: node.querySelector('#plan-suspendedAccrues').checked, quotas, charges };
+      suspendedAccrues: node.querySelector('#plan-suspendedAccrues').checked, quotas, charges, backupSchedule };
   }
 }

@@ -34,13 +34,20 @@ final class BackupBench {
         Path borg = Bench.tempDir();
         // BENCH_BACKUP_CPUS: restic's CPU cap (backup.cpus; shipped: 1, 0: every CPU)
         String cpus = System.getenv().getOrDefault("BENCH_BACKUP_CPUS", "1");
-        Path conf = Files.writeString(borg.resolve("vessel.conf"), "backup.cpus = " + cpus + "\n");
+        // BENCH_BACKUP_TREE: "debian" (default: a Debian 12 VE from debootstrap, as the data set) or "usr-share"
+        boolean debian = !"usr-share".equals(System.getenv().getOrDefault("BENCH_BACKUP_TREE", "debian"));
+        Path debs = ves.repo().resolve("distribution/target/debootstrap-cache"); // the ITs' package cache, when there is one
+        Path conf = Files.writeString(borg.resolve("vessel.conf"), "backup.cpus = " + cpus + "\n"
+                + (Files.isDirectory(debs) ? "kernel.debian.cache = " + debs + "\n" : ""));
         try (VeBench.Panel panel = ves.new Panel(conf)) {
             String limits = "\"limits\":{\"diskBytes\":" + (6L << 30) + ",\"memoryBytes\":" + (512L << 20) + "}";
-            int ve = create(panel, "{\"template\":\"busybox\",\"hostname\":\"data\"," + limits + "}");
+            if (debian) {
+                panel.timed("POST", "/api/v1/templates", "{\"name\":\"debian-12\",\"source\":\"debootstrap\",\"suite\":\"bookworm\"}");
+            }
+            int ve = create(panel, "{\"template\":\"" + (debian ? "debian-12" : "busybox") + "\",\"hostname\":\"data\"," + limits + "}");
             int other = create(panel, "{\"template\":\"busybox\",\"hostname\":\"neighbour\"," + limits + "}");
             Path area = panel.data.resolve("storage/pool/ves/" + ve);
-            fill(area);
+            fill(area, debian);
             long bytes = Long.parseLong(VeBench.sh("du -sb " + area + " | cut -f1").strip());
             double mib = bytes / 1048576.0;
             panel.timed("POST", "/api/v1/ves/" + ve + "/start", null);
@@ -127,11 +134,16 @@ final class BackupBench {
         return rows;
     }
 
-    /** The tree: /usr/share as a distribution's files owned by the VE's root, random and text data. */
-    private static void fill(Path area) throws Exception {
+    /**
+     * The tree: a Debian rootfs (or the host's /usr/share owned by the VE's root: a denser one), random and text data
+     * up to about 1 GiB.
+     */
+    private static void fill(Path area, boolean debian) throws Exception {
         String owner = VeBench.sh("stat -c %u:%g " + area.resolve("bin")).strip();
-        VeBench.sh("mkdir -p " + area.resolve("data") + " && cp -a /usr/share " + area.resolve("data/usr-share")
-                + " && head -c " + (RANDOM_MIB << 20) + " /dev/urandom > " + area.resolve("data/random")
+        long rootfs = Long.parseLong(VeBench.sh("du -sb " + area + " | cut -f1").strip()) >> 20;
+        long random = debian ? Math.max(200, 1024 - rootfs - 150) : RANDOM_MIB;
+        VeBench.sh("mkdir -p " + area.resolve("data") + (debian ? "" : " && cp -a /usr/share " + area.resolve("data/usr-share"))
+                + " && head -c " + (random << 20) + " /dev/urandom > " + area.resolve("data/random")
                 + " && seq 1 " + TEXT_LINES + " > " + area.resolve("data/numbers")
                 + " && chown -R --no-dereference " + owner + " " + area.resolve("data") + " && sync");
     }

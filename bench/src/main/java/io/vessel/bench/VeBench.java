@@ -36,6 +36,11 @@ final class VeBench {
 
     private final Path repo;
 
+    /** The project's checkout (the distribution and the ITs' caches are below it). */
+    Path repo() {
+        return repo;
+    }
+
     VeBench(Path repo) {
         this.repo = repo;
     }

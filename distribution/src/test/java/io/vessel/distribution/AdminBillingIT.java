@@ -161,6 +161,8 @@ class AdminBillingIT {
                 type(phone, "plan-q-trafficGiB", "100");
                 type(phone, "plan-q-backupGiB", "20");
                 jsClick(phone, phone.findElement(By.id("plan-backupsWhileSuspended"))); // no backups of suspended VEs
+                type(phone, "plan-b-cron", "0 2 * * *");
+                type(phone, "plan-b-keep-daily", "7");
                 jsClick(phone, phone.findElement(By.id("plan-add-charge")));
                 WebElement charge = phone.findElement(By.cssSelector(".plan-charge"));
                 charge.findElement(By.cssSelector("[data-charge=meter]")).sendKeys("network.egress.gib");
@@ -184,6 +186,8 @@ class AdminBillingIT {
                 assertEquals(512, web.at("/definition/quotas/memoryMiB").asInt());
                 assertEquals(20, web.at("/definition/quotas/backupGiB").asInt());
                 assertFalse(web.at("/definition/quotas/backupsWhileSuspended").asBoolean(true), web.toString());
+                assertEquals("0 2 * * * UTC 7", web.at("/definition/backupSchedule/cron").asText() + " " + web.at("/definition/backupSchedule/timeZone")
+                        .asText() + " " + web.at("/definition/backupSchedule/keep/daily").asInt(), web.toString());
 
                 // a new version: the price changes, both versions are listed
                 jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Edit web']"))));

@@ -590,6 +590,42 @@ class BackupsIT {
     }
 
     /**
+     * A plan's backup schedule backs up the VEs on it, until a VE's owner sets a schedule of its own; the schedule
+     * follows the plan (a VE without a subscription has none).
+     */
+    @Test
+    void aPlansScheduleBacksUpItsVesUntilTheOwnerSetsItsOwn(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "backup.plan.schedule.sync = 2s\n");
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            String tenant = BillingApi.customerWithOwner(panel, "Planned Ltd", "planned");
+            PanelProcess.As owner = panel.login("planned", "Owner-Password-1");
+            assertProblem(panel.post("/api/v1/billing/plans", "{\"code\":\"bad\",\"name\":\"Bad\",\"currency\":\"EUR\",\"period\":\"MONTH\","
+                    + "\"price\":\"1.00\",\"backupSchedule\":{\"cron\":\"every night\",\"timeZone\":\"Mars/Olympus\"}}"), 422, null);
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"nightly\",\"name\":\"Nightly\",\"currency\":\"EUR\","
+                    + "\"period\":\"MONTH\",\"price\":\"4.00\",\"backupSchedule\":{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}}"));
+            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"planned\",\"owner\":\"" + tenant + "\"}");
+            int unplanned = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"unplanned\",\"owner\":\"" + tenant + "\"}");
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\",\"ve\":" + ve + "}")
+                    .status());
+            String schedule = "/api/v1/ves/" + ve + "/backup-schedule";
+            JsonNode[] followed = new JsonNode[1];
+            PanelProcess.poll(Duration.ofSeconds(30), () -> owner.get(schedule).status() == 200
+                    && (followed[0] = owner.get(schedule).json()).path("fromPlan").asBoolean(), "the plan's schedule on the VE");
+            assertEquals("*/5 * * * * *", followed[0].get("cron").asText());
+            assertEquals(2, followed[0].at("/keep/last").asInt());
+            assertEquals(404, owner.get("/api/v1/ves/" + unplanned + "/backup-schedule").status(), "a VE on no plan has no schedule");
+            PanelProcess.poll(Duration.ofSeconds(90), () -> owner.get("/api/v1/ves/" + ve + "/backups").json().size() >= 2,
+                    "backups made by the plan's schedule");
+
+            // the owner's own schedule replaces the plan's, and stays
+            JsonNode own = owner.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":7}}").json();
+            assertFalse(own.get("fromPlan").asBoolean(), own.toString());
+            Thread.sleep(4_000);
+            assertEquals("0 3 * * *", owner.get(schedule).json().get("cron").asText(), "the plan does not take it back");
+        }
+    }
+
+    /**
      * A terminated customer's backups go: once it owns no VE, it is told the date, and after the retention its
      * repository is erased; a customer with a VE keeps its backups, and the provider erases one on request.
      */

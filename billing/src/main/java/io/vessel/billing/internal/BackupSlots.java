@@ -14,7 +14,8 @@ import org.osgi.service.component.annotations.Reference;
  * The backup slots a tenant's plans grant (the sum of its running subscriptions' {@code backupSlots}), for the backup
  * bundle through its {@link BackupQuota} SPI — billing never reaches into backups, it only answers. A tenant without
  * subscriptions, or with one whose plan sets no limit, has none. Likewise the backup storage its plans grant
- * ({@code backupGiB}), and whether a VE's plan lets its scheduled backups go on while it is suspended.
+ * ({@code backupGiB}), whether a VE's plan lets its scheduled backups go on while it is suspended, and when the plan
+ * has its VEs backed up.
  */
 @Component(service = BackupQuota.class)
 public final class BackupSlots implements BackupQuota {
@@ -60,6 +61,21 @@ public final class BackupSlots implements BackupQuota {
                 .filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
                 .map(s -> Subscriptions.plan(em, s).quotas().backupsWhileSuspended())
                 .noneMatch(Boolean.FALSE::equals));
+    }
+
+    @Override
+    public java.util.Optional<PlanSchedule> planSchedule(String tenant, int ve) {
+        UUID id = tenantId(tenant);
+        if (id == null) {
+            return java.util.Optional.empty();
+        }
+        java.time.Instant now = clock.instant();
+        return database.inTransaction(em -> em.createQuery("select s from BillingSubscription s where s.tenantId = :t and s.veId = :ve"
+                        + " and s.endedAt is null order by s.startedAt", SubscriptionEntity.class).setParameter("t", id).setParameter("ve", ve)
+                .getResultList().stream().filter(s -> s.cancelAt == null || now.isBefore(s.cancelAt))
+                .map(s -> Subscriptions.plan(em, s).backupSchedule()).filter(java.util.Objects::nonNull).findFirst()
+                .map(b -> new PlanSchedule(b.cron(), b.timeZone(), b.spreadMinutes(), b.keepLast(), b.keepHourly(), b.keepDaily(), b.keepWeekly(),
+                        b.keepMonthly(), b.keepYearly())));
     }
 
     private OptionalLong sum(UUID tenant, java.util.function.Function<PlanQuotas, Long> quota) {

@@ -5,6 +5,7 @@ import io.vessel.billing.api.InvalidPriceException;
 import io.vessel.billing.api.MeterCharge;
 import io.vessel.billing.api.Meters;
 import io.vessel.billing.api.Money;
+import io.vessel.billing.api.PlanBackupSchedule;
 import io.vessel.billing.api.PlanDefinition;
 import io.vessel.billing.api.PlanQuotas;
 import io.vessel.billing.api.PriceModel;
@@ -26,7 +27,14 @@ public final class PlanJson {
 
     /** Body of {@code POST /api/v1/billing/plans} ({@code code} is the plan's; {@code PUT} ignores it) and a version's stored form. */
     public record PlanRequest(String code, String name, String currency, String period, String price, String monthlyCap, String setupFee,
-                              Integer trialDays, Boolean suspendedAccrues, Quotas quotas, List<Charge> charges) {
+                              Integer trialDays, Boolean suspendedAccrues, Quotas quotas, List<Charge> charges, BackupScheduleJson backupSchedule) {
+    }
+
+    /** {@link PlanBackupSchedule} as JSON: {@code keep} names restic's rules ({@code last}, {@code daily}, …). */
+    public record BackupScheduleJson(String cron, String timeZone, Integer spreadMinutes, Keep keep) {
+    }
+
+    public record Keep(Integer last, Integer hourly, Integer daily, Integer weekly, Integer monthly, Integer yearly) {
     }
 
     /** {@link PlanQuotas} as JSON; {@code trafficPolicy} is BILL, THROTTLE or SUSPEND. */
@@ -82,11 +90,12 @@ public final class PlanJson {
         }
         PlanQuotas quotas = quotas(r.quotas(), errors);
         List<MeterCharge> charges = charges(r.charges(), meters, errors);
+        PlanBackupSchedule backupSchedule = backupSchedule(r.backupSchedule(), errors);
         if (errors.size() > before) {
             return null;
         }
         return new PlanDefinition(name, currency, period, price, monthlyCap, setupFee == null ? BigDecimal.ZERO : setupFee, trialDays,
-                r.suspendedAccrues() == null || r.suspendedAccrues(), quotas, charges);
+                r.suspendedAccrues() == null || r.suspendedAccrues(), quotas, charges, backupSchedule);
     }
 
     private static PlanQuotas quotas(Quotas q, List<Problem.FieldError> errors) {
@@ -115,6 +124,42 @@ public final class PlanJson {
         return new PlanQuotas(q.memoryMiB(), q.swapMiB(), q.diskGiB(), q.cpuWeight(), q.cpuCapPercent(), q.processes(), q.ioReadMBps(),
                 q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), policy, q.throttleMbit(), q.ipv4(), q.ipv6(), q.ves(), q.backupSlots(),
                 q.backupGiB(), q.backupsWhileSuspended());
+    }
+
+    /** A cron expression's shape: five or six fields of digits, names and cron's operators (the backup bundle reads it). */
+    private static final java.util.regex.Pattern CRON = java.util.regex.Pattern.compile("[0-9A-Za-z*/,?#LW-]+(\\s+[0-9A-Za-z*/,?#LW-]+){4,5}");
+
+    private static PlanBackupSchedule backupSchedule(BackupScheduleJson b, List<Problem.FieldError> errors) {
+        if (b == null) {
+            return null;
+        }
+        String cron = b.cron() == null ? "" : b.cron().strip().replaceAll("\\s+", " ");
+        if (!CRON.matcher(cron).matches()) {
+            errors.add(new Problem.FieldError("backupSchedule.cron", "a cron expression of five fields (or six, seconds first), e.g. 0 3 * * *"));
+        }
+        String zone = b.timeZone() == null || b.timeZone().isBlank() ? "UTC" : b.timeZone().strip();
+        try {
+            java.time.ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            errors.add(new Problem.FieldError("backupSchedule.timeZone", "'" + zone + "' is not a time zone such as Europe/Berlin"));
+        }
+        int spread = b.spreadMinutes() == null ? 0 : b.spreadMinutes();
+        if (spread < 0 || spread > 1440) {
+            errors.add(new Problem.FieldError("backupSchedule.spreadMinutes", "from 0 to 1440"));
+        }
+        Keep k = b.keep() == null ? new Keep(null, null, null, null, null, null) : b.keep();
+        int[] keep = {n(k.last()), n(k.hourly()), n(k.daily()), n(k.weekly()), n(k.monthly()), n(k.yearly())};
+        for (int n : keep) {
+            if (n < 0 || n > 1000) {
+                errors.add(new Problem.FieldError("backupSchedule.keep", "each rule keeps 0 to 1000 backups"));
+                break;
+            }
+        }
+        return new PlanBackupSchedule(cron, zone, spread, keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]);
+    }
+
+    private static int n(Integer value) {
+        return value == null ? 0 : value;
     }
 
     private static List<MeterCharge> charges(List<Charge> charges, Set<String> meters, List<Problem.FieldError> errors) {
@@ -268,8 +313,11 @@ public final class PlanJson {
                 q.ioWriteMBps(), q.bandwidthMbit(), q.trafficGiB(), q.trafficPolicy() == null ? null : q.trafficPolicy().name(), q.throttleMbit(),
                 q.ipv4(), q.ipv6(), q.ves(), q.backupSlots(), q.backupGiB(), q.backupsWhileSuspended());
         List<Charge> charges = d.charges().stream().map(c -> new Charge(c.meter(), plain(c.included()), price(c.price()))).toList();
+        PlanBackupSchedule b = d.backupSchedule();
+        BackupScheduleJson schedule = b == null ? null : new BackupScheduleJson(b.cron(), b.timeZone(), b.spreadMinutes(),
+                new Keep(b.keepLast(), b.keepHourly(), b.keepDaily(), b.keepWeekly(), b.keepMonthly(), b.keepYearly()));
         return new PlanRequest(null, d.name(), d.currency().getCurrencyCode(), d.period().name(), plain(d.price()), plain(d.monthlyCap()),
-                plain(d.setupFee()), d.trialDays(), d.suspendedAccrues(), quotas, charges);
+                plain(d.setupFee()), d.trialDays(), d.suspendedAccrues(), quotas, charges, schedule);
     }
 
     private static Price price(PriceModel model) {

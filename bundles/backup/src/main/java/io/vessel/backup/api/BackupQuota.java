@@ -20,6 +20,20 @@ public interface BackupQuota {
         return OptionalLong.empty();
     }
 
+    /**
+     * When VE {@code ve} is backed up as its plan says, unless the VE has a schedule of its own: a cron expression
+     * (five fields, or six with seconds first) in {@code timeZone}, spread by up to {@code spreadMinutes}, and
+     * restic's keep rules (0: not used). @since 0.3
+     */
+    record PlanSchedule(String cron, String timeZone, int spreadMinutes, int keepLast, int keepHourly, int keepDaily, int keepWeekly,
+                        int keepMonthly, int keepYearly) {
+    }
+
+    /** VE {@code ve}'s schedule as its plan says; empty when its plan has none. @since 0.3 */
+    default java.util.Optional<PlanSchedule> planSchedule(String tenant, int ve) {
+        return java.util.Optional.empty();
+    }
+
     /** Whether VE {@code ve}'s scheduled backups go on while it is suspended; true unless its plan says no. @since 0.3 */
     default boolean backsUpWhileSuspended(String tenant, int ve) {
         return true;

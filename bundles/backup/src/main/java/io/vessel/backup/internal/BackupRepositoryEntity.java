@@ -42,6 +42,9 @@ public class BackupRepositoryEntity {
     Boolean checkOk;
     @Column(name = "check_error")
     String checkError;
+    /** The id of Vessel's key of the repository (restic is told to try it first); null: not known. */
+    @Column(name = "key_id")
+    String keyId;
     /** Since when the tenant owns no VE (a terminated customer); null while it owns one. */
     @Column(name = "orphaned_since")
     Instant orphanedSince;

@@ -43,6 +43,9 @@ public class BackupScheduleEntity {
     String lastError;
     @Column(name = "updated_at")
     Instant updatedAt;
+    /** Set from the VE's plan (and kept in step with it), not by the VE's owner. */
+    @Column(name = "from_plan")
+    boolean fromPlan;
 
     protected BackupScheduleEntity() {
     }

@@ -36,9 +36,10 @@ public final class BackupSchedules implements ScheduledTask {
 
     /** A schedule as the API shows and takes it. */
     public record ScheduleView(int ve, String cron, String timeZone, int spreadMinutes, Retention keep, Instant nextRunAt, Instant lastRunAt,
-                               String lastOutcome, String lastError) {
+                               String lastOutcome, String lastError, boolean fromPlan) {
         static ScheduleView of(BackupScheduleEntity s) {
-            return new ScheduleView(s.veId, s.cron, s.timeZone, s.spreadMinutes, s.retention(), s.nextRunAt, s.lastRunAt, s.lastOutcome, s.lastError);
+            return new ScheduleView(s.veId, s.cron, s.timeZone, s.spreadMinutes, s.retention(), s.nextRunAt, s.lastRunAt, s.lastOutcome, s.lastError,
+                    s.fromPlan);
         }
     }
 
@@ -107,6 +108,7 @@ public final class BackupSchedules implements ScheduledTask {
             s.retention(keep);
             s.nextRunAt = next;
             s.updatedAt = now;
+            s.fromPlan = false; // the owner's own, from now on: the plan's no longer applies to this VE
             if (existing == null) {
                 em.persist(s); // whole: the row is written at once, and every column is required
             }
@@ -125,10 +127,21 @@ public final class BackupSchedules implements ScheduledTask {
         });
     }
 
-    /** Every ten seconds: the schedules that are due make their backups. */
+    /** When the plans' schedules were last brought into the VEs' schedules. */
+    private volatile Instant plansSynced = Instant.EPOCH;
+
+    /** Every ten seconds: the schedules that are due make their backups (and now and then, the plans' are followed). */
     @Override
     public void run(TaskRun run) {
         Instant now = clock.instant();
+        if (!now.isBefore(plansSynced.plus(backups.planScheduleSync()))) {
+            plansSynced = now;
+            try {
+                followPlans(now);
+            } catch (RuntimeException e) {
+                LOG.warn("Plans' backup schedules not followed: {}", e.toString());
+            }
+        }
         List<BackupScheduleEntity> due = database.inTransaction(em -> em.createQuery(
                 "select s from BackupScheduleEntity s where s.nextRunAt <= :now order by s.nextRunAt", BackupScheduleEntity.class)
                 .setParameter("now", now).setMaxResults(200).getResultList());
@@ -163,6 +176,66 @@ public final class BackupSchedules implements ScheduledTask {
                     s.lastError = finalError;
                 }
             });
+        }
+    }
+
+    /**
+     * Gives every VE whose plan has a backup schedule that schedule, unless its owner set one of its own, keeps it in
+     * step when the plan (or the VE's subscription) changes, and removes it when the plan has none any more.
+     */
+    void followPlans(Instant now) {
+        io.vessel.backup.api.BackupQuota quota = backups.quota();
+        if (quota == null) {
+            return;
+        }
+        java.util.Map<Integer, BackupScheduleEntity> schedules = new java.util.HashMap<>();
+        database.inTransaction(em -> em.createQuery("select s from BackupScheduleEntity s", BackupScheduleEntity.class).getResultList())
+                .forEach(s -> schedules.put(s.veId, s));
+        for (VirtualEnvironment ve : ves.list()) {
+            BackupScheduleEntity current = schedules.get(ve.id());
+            if (ve.owner() == null || (current != null && !current.fromPlan)) {
+                continue;
+            }
+            Optional<io.vessel.backup.api.BackupQuota.PlanSchedule> planned = quota.planSchedule(ve.owner(), ve.id());
+            if (planned.isEmpty()) {
+                if (current != null) {
+                    delete(ve.id());
+                    LOG.info("Backup schedule of a plan removed ve={}", ve.id());
+                }
+                continue;
+            }
+            io.vessel.backup.api.BackupQuota.PlanSchedule p = planned.get();
+            Retention keep = new Retention(p.keepLast(), p.keepHourly(), p.keepDaily(), p.keepWeekly(), p.keepMonthly(), p.keepYearly());
+            if (current != null && current.cron.equals(p.cron()) && current.timeZone.equals(p.timeZone())
+                    && current.spreadMinutes == p.spreadMinutes() && current.retention().equals(keep)) {
+                continue;
+            }
+            Instant next;
+            try {
+                next = cron.next(p.cron(), p.timeZone(), now).map(t -> t.plusSeconds(spread(p.spreadMinutes())))
+                        .orElseThrow(() -> new IllegalArgumentException("it never comes again"));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("A plan's backup schedule cannot be followed ve={} cron=\"{}\": {}", ve.id(), p.cron(), e.getMessage());
+                continue;
+            }
+            UUID tenant = UUID.fromString(ve.owner());
+            database.run(em -> {
+                BackupScheduleEntity s = em.find(BackupScheduleEntity.class, ve.id());
+                boolean made = s == null;
+                s = made ? new BackupScheduleEntity(ve.id(), tenant) : s;
+                s.tenantId = tenant;
+                s.cron = p.cron();
+                s.timeZone = p.timeZone();
+                s.spreadMinutes = p.spreadMinutes();
+                s.retention(keep);
+                s.nextRunAt = next;
+                s.updatedAt = now;
+                s.fromPlan = true;
+                if (made) {
+                    em.persist(s);
+                }
+            });
+            LOG.info("Backup schedule of a plan followed ve={} cron=\"{}\" zone={} next={}", ve.id(), p.cron(), p.timeZone(), next);
         }
     }
 

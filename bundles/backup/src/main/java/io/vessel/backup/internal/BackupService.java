@@ -79,6 +79,9 @@ public final class BackupService {
         @AttributeDefinition(description = "How long a VE's /etc/vessel/pre-backup may run before the backup fails (e.g. 5m)")
         String pre_backup_timeout() default "5m";
 
+        @AttributeDefinition(description = "How often the plans' backup schedules are brought into their VEs' schedules (e.g. 5m)")
+        String plan_schedule_sync() default "5m";
+
         @AttributeDefinition(description = "How long a customer's backups stay once it owns no VE any more (e.g. 30d; off: until deleted by hand)")
         String terminated_retention() default "30d";
 
@@ -148,6 +151,7 @@ public final class BackupService {
     /** The kernel's cgroups for the panel's own work; null where the node has none. */
     private final io.vessel.kernel.api.HostWork work;
     private final Duration preBackupTimeout;
+    private final Duration planScheduleSync;
     /** How long a terminated customer's backups stay; null: until deleted by hand. */
     private final Duration terminatedRetention;
     /** The work group every restic of this node runs in. */
@@ -181,6 +185,7 @@ public final class BackupService {
             LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
         }
         this.preBackupTimeout = duration(config.pre_backup_timeout());
+        this.planScheduleSync = duration(config.plan_schedule_sync());
         this.terminatedRetention = config.terminated_retention().isBlank() || config.terminated_retention().strip().equals("off") ? null
                 : duration(config.terminated_retention());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
@@ -1253,12 +1258,19 @@ public final class BackupService {
         }
         progress.update(0, "making the tenant's backup repository");
         restic.init(location, password);
+        String keyId = restic.keyId(location, password); // the only key yet: Vessel's own
+        restic.hintKey(location.location(), keyId);
         restic.addKey(location, password, recoveryPassword);
-        database.run(em -> em.find(BackupRepositoryEntity.class, repository.id).initialized = true);
+        database.run(em -> {
+            BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
+            r.initialized = true;
+            r.keyId = keyId;
+        });
         LOG.info("Backup repository made target={} tenant={} location={}", repository.target, tenantName(repository.tenantId), location.location());
     }
 
     private String password(BackupRepositoryEntity repository) {
+        restic.hintKey(repository.location, repository.keyId);
         return keys.open(repository.sealedPassword, repository.sealingName());
     }
 
@@ -1374,6 +1386,15 @@ public final class BackupService {
             case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
+    }
+
+    Duration planScheduleSync() {
+        return planScheduleSync;
+    }
+
+    /** What the tenants' plans allow (billing answers); null when nothing answers. */
+    io.vessel.backup.api.BackupQuota quota() {
+        return quota;
     }
 
     java.util.Optional<Duration> terminatedRetention() {

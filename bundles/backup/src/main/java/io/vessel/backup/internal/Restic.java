@@ -121,6 +121,31 @@ final class Restic {
      * Adds a second key (the provider's recovery key): whoever holds either password opens the repository, so a
      * tenant's backups can be restored with plain restic when the panel and its master key are lost.
      */
+    /** Repository locations and the id of the key Vessel opens each with. */
+    private final Map<String, String> keyHints = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Tells every later call on the repository at {@code location} which key opens it: restic tries a repository's
+     * keys one by one, each costing a key derivation (half a second by design), unless told which to try first.
+     */
+    void hintKey(String location, String keyId) {
+        if (keyId != null && keyId.matches("[0-9a-f]{8,64}")) {
+            keyHints.put(location, keyId);
+        }
+    }
+
+    /** The id of the key {@code password} opens the repository with. */
+    String keyId(BackupTarget.Repository repository, String password) throws IOException {
+        StringBuilder out = new StringBuilder();
+        run("key list", repository, password, List.of("key", "list", "--json"), out::append);
+        for (JsonNode key : parse(out.toString())) {
+            if (key.path("current").asBoolean()) {
+                return key.path("id").asText();
+            }
+        }
+        throw new ResticException("key list", 0, "no key is marked as the one in use");
+    }
+
     void addKey(BackupTarget.Repository repository, String password, String newPassword) throws IOException {
         Path file = Files.createTempFile(caches, "key-", ".txt", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
@@ -387,6 +412,10 @@ final class Restic {
             command.add(binary);
         }
         command.addAll(List.of("--repo", repository.location(), "--cache-dir", cache.toString()));
+        String keyHint = keyHints.get(repository.location());
+        if (keyHint != null) {
+            command.addAll(List.of("--key-hint", keyHint));
+        }
         command.addAll(repository.options());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);

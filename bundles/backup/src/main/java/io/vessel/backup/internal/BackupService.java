@@ -1001,7 +1001,7 @@ public final class BackupService {
                     throw new VeException(VeException.Kind.INVALID, "path", dir + " is a " + self.type() + ", not a directory; download it instead.", null);
                 }
             }
-            return new Listing(dir, restic.list(location, password(repository), backup.snapshotId, dir));
+            return new Listing(dir, listing(location, password(repository), backup.snapshotId, dir));
         } catch (IOException e) {
             throw readFailure(e);
         }
@@ -1029,8 +1029,33 @@ public final class BackupService {
     private Restic.Entry entry(BackupTarget.Repository location, String password, String snapshot, String path) throws IOException {
         String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
         String name = path.substring(path.lastIndexOf('/') + 1);
-        return restic.list(location, password, snapshot, parent).stream().filter(e -> e.name().equals(name)).findFirst()
+        return listing(location, password, snapshot, parent).stream().filter(e -> e.name().equals(name)).findFirst()
                 .orElseThrow(() -> new VeException(VeException.Kind.NOT_FOUND, "The backup holds no " + path + "."));
+    }
+
+    /**
+     * Directories of snapshots as listed (at most 512 of up to 5,000 entries each): a snapshot never changes, so
+     * browsing back and forth asks restic once.
+     */
+    private final java.util.Map<String, List<Restic.Entry>> listings = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, List<Restic.Entry>> eldest) {
+                    return size() > 512;
+                }
+            });
+
+    private List<Restic.Entry> listing(BackupTarget.Repository location, String password, String snapshot, String dir) throws IOException {
+        String key = location.location() + "\n" + snapshot + "\n" + dir;
+        List<Restic.Entry> known = listings.get(key);
+        if (known != null) {
+            return known;
+        }
+        List<Restic.Entry> read = List.copyOf(restic.list(location, password, snapshot, dir));
+        if (read.size() <= 5000) { // a huge directory is listed again rather than held
+            listings.put(key, read);
+        }
+        return read;
     }
 
     private static VeException readFailure(IOException e) {

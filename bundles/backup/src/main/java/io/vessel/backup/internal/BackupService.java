@@ -912,7 +912,9 @@ public final class BackupService {
                 })) {
                     InputStream archive = "dir".equals(entry.type()) ? counted : SingleFileTar.of(path, entry, counted);
                     io.vessel.kernel.api.ExecResult extracted = ves.extractInto(veId, directory, archive, timeLimit);
-                    if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0 && extracted.exitCode() == 0) {
+                    if (extracted.exitCode() != 0) {
+                        dump.destroy(); // nobody reads what restic still writes
+                    } else if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0) {
                         throw new IOException("restic could not read " + path + " from the backup (exit status " + dump.exitValue() + ")");
                     }
                     if (extracted.timedOut()) {

@@ -1124,6 +1124,9 @@ final class VeManager implements VeService {
 
     // ---- snapshots for backups ---------------------------------------------------------------------------------
 
+    /** How long a VE may take to freeze for its snapshot before the snapshot is taken without freezing it. */
+    static final java.time.Duration SNAPSHOT_FREEZE_LIMIT = java.time.Duration.ofSeconds(2);
+
     @Override
     public io.vessel.kernel.api.VeSnapshot snapshot(int id) {
         return locked(id, () -> {
@@ -1141,7 +1144,14 @@ final class VeManager implements VeService {
                 Path path;
                 if (freeze) {
                     Files.writeString(marker, cgroupsPath(id)); // a crash while frozen is thawed by the next reconcile
-                    cgroups.freeze(cgroupsPath(id), true);
+                    // the btrfs snapshot is atomic by itself (consistent as after a power cut); freezing only lets every
+                    // system call under way finish first, so a VE that does not freeze at once is snapshotted running
+                    freeze = cgroups.freezeWithin(cgroupsPath(id), SNAPSHOT_FREEZE_LIMIT);
+                    if (!freeze) {
+                        Files.deleteIfExists(marker);
+                        LOG.warn("VE not frozen for its snapshot within {} ms (a process waiting on the disk, or forking hard): snapshot taken"
+                                + " while it runs ve={}", SNAPSHOT_FREEZE_LIMIT.toMillis(), id);
+                    }
                 }
                 try {
                     path = storage.snapshotPrivateArea(id, name);

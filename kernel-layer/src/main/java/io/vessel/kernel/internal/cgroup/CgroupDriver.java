@@ -35,9 +35,38 @@ public interface CgroupDriver {
 
     /**
      * Freezes every process of the group (or thaws them), and answers once the kernel says they are (frozen
-     * processes take no CPU and make no system calls: what they wrote is on disk as far as it will be).
+     * processes take no CPU and make no system calls: what they wrote is on disk as far as it will be); at most 10 s.
      */
-    void freeze(String group, boolean frozen) throws IOException;
+    default void freeze(String group, boolean frozen) throws IOException {
+        freeze(group, frozen, java.time.Duration.ofSeconds(10));
+    }
+
+    /** As {@link #freeze(String, boolean)}, waiting at most {@code limit}; {@link NotInTime} when that passed. */
+    void freeze(String group, boolean frozen, java.time.Duration limit) throws IOException;
+
+    /**
+     * Freezes the group if the kernel manages within {@code limit}; otherwise thaws it again (a group left half-frozen
+     * would hang the VE) and answers false. A task in an uninterruptible sleep — waiting on a slow disk — or a storm
+     * of forks can hold a freeze up.
+     */
+    default boolean freezeWithin(String group, java.time.Duration limit) throws IOException {
+        try {
+            freeze(group, true, limit);
+            return true;
+        } catch (NotInTime e) {
+            freeze(group, false);
+            return false;
+        }
+    }
+
+    /** The kernel did not finish freezing or thawing a group in the time given. */
+    final class NotInTime extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public NotInTime(String message) {
+            super(message);
+        }
+    }
 
     /**
      * What systemd, as a VE's init, needs of the cgroup file system: a subtree of its own it may write (systemd

@@ -191,15 +191,16 @@ final class CgroupV1 implements CgroupDriver {
     static final String SYSTEMD_HIERARCHY = "systemd";
 
     @Override
-    public void freeze(String group, boolean frozen) throws IOException {
+    public void freeze(String group, boolean frozen, java.time.Duration limit) throws IOException {
         Path state = dir("freezer", group).resolve("freezer.state");
         Files.writeString(state, frozen ? "FROZEN" : "THAWED");
         // FREEZING until every task stopped; a task in an uninterruptible sleep may take a moment
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + limit.toNanos();
         String want = frozen ? "FROZEN" : "THAWED";
         while (!Files.readString(state).strip().equals(want)) {
             if (System.nanoTime() > deadline) {
-                throw new IOException("cgroup " + group + " did not become " + want.toLowerCase(java.util.Locale.ROOT) + " within 10 s");
+                throw new NotInTime("cgroup " + group + " did not become " + want.toLowerCase(java.util.Locale.ROOT) + " within "
+                        + limit.toMillis() + " ms");
             }
             java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a fraction of a millisecond: frozen time is what the snapshot costs
         }

@@ -151,14 +151,14 @@ final class CgroupV2 implements CgroupDriver {
     }
 
     @Override
-    public void freeze(String group, boolean frozen) throws IOException {
+    public void freeze(String group, boolean frozen, java.time.Duration limit) throws IOException {
         Path dir = dir(group);
         Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + limit.toNanos();
         String want = "frozen " + (frozen ? "1" : "0");
         while (Files.readAllLines(dir.resolve("cgroup.events")).stream().noneMatch(want::equals)) {
             if (System.nanoTime() > deadline) {
-                throw new IOException("cgroup " + group + " did not become " + (frozen ? "frozen" : "thawed") + " within 10 s");
+                throw new NotInTime("cgroup " + group + " did not become " + (frozen ? "frozen" : "thawed") + " within " + limit.toMillis() + " ms");
             }
             java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a fraction of a millisecond: frozen time is what the snapshot costs
         }

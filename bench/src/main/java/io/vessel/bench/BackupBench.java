@@ -37,7 +37,9 @@ final class BackupBench {
         // BENCH_BACKUP_TREE: "debian" (default: a Debian 12 VE from debootstrap, as the data set) or "usr-share"
         boolean debian = !"usr-share".equals(System.getenv().getOrDefault("BENCH_BACKUP_TREE", "debian"));
         Path debs = ves.repo().resolve("distribution/target/debootstrap-cache"); // the ITs' package cache, when there is one
-        Path conf = Files.writeString(borg.resolve("vessel.conf"), "backup.cpus = " + cpus + "\n"
+        // BENCH_BACKUP_IO_READ: restic's read cap in MiB/s on the pool's disk (backup.io.read.mib; 0: none)
+        String ioRead = System.getenv().getOrDefault("BENCH_BACKUP_IO_READ", "0");
+        Path conf = Files.writeString(borg.resolve("vessel.conf"), "backup.cpus = " + cpus + "\nbackup.io.read.mib = " + ioRead + "\n"
                 + (Files.isDirectory(debs) ? "kernel.debian.cache = " + debs + "\n" : ""));
         try (VeBench.Panel panel = ves.new Panel(conf)) {
             String limits = "\"limits\":{\"diskBytes\":" + (6L << 30) + ",\"memoryBytes\":" + (512L << 20) + "}";
@@ -111,7 +113,8 @@ final class BackupBench {
             Thread.sleep(1500);
             double busy = probe(panel, other);
             during.join();
-            rows.add(new Row("another VE's " + PROBES + " fsync'd writes + " + PROBES + " direct reads, during a backup vs idle", "ms",
+            rows.add(new Row("another VE's " + PROBES + " fsync'd writes + " + PROBES + " direct reads, during a backup (io.read.mib "
+                    + ioRead + ") vs idle", "ms",
                     busy, "idle", idle, "-"));
 
             // full restore: ours in place (VE stopped), borg extract, zstd -d | tar -x

@@ -32,8 +32,9 @@ final class HostWorkGroups implements HostWork {
     @Override
     public List<String> commandIn(String name, Caps caps) {
         try {
-            made.add(group(name));
-            return tools.inCgroups(cgroups.workGroup(group(name), caps.cpus(), device, caps.readBytesPerSecond(), caps.writeBytesPerSecond()));
+            String group = group(name);
+            made.add(group);
+            return tools.inCgroups(cgroups.workGroup(group, caps.cpus(), device, caps.readBytesPerSecond(), caps.writeBytesPerSecond()));
         } catch (IOException e) {
             throw new VeException(VeException.Kind.FAILED, null, "making work group " + name + " failed: " + e.getMessage(), e);
         }

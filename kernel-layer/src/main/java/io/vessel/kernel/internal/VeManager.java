@@ -832,13 +832,18 @@ final class VeManager implements VeService {
      */
     private Fd initOf(int id) throws IOException {
         String container = container(id);
-        int pid = runtime.state(container).filter(s -> s.pid() > 0).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
+        int pid = initPid(container);
         Fd pidfd = VeNamespaces.pidfd(pid);
         if (runtime.state(container).map(RuncRuntime.State::pid).orElse(-1) != pid) {
             pidfd.close();
             throw new IOException("the VE's init ended meanwhile");
         }
         return pidfd;
+    }
+
+    /** The pid of the container's init, as runc reports it. */
+    private int initPid(String container) throws IOException {
+        return runtime.state(container).filter(s -> s.pid() > 0).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
     }
 
     @Override
@@ -946,18 +951,11 @@ final class VeManager implements VeService {
         if (tools == null) {
             throw new VeException(Kind.UNAVAILABLE, "this node has no helper to write into VEs for this architecture");
         }
+        insideFiles(ve, "making " + directory + " in VE " + id, files -> files.mkdirs(directory, 0, 0, 0755));
         try {
-            String container = container(id);
-            long pid = runtime.state(container).filter(st -> st.pid() > 0).orElseThrow(() -> new IOException("the VE's container is gone")).pid();
-            List<Path> cgroupsOfInit = cgroups.procsFilesOf(pid);
-            String group = cgroupsPath(id);
-            io.vessel.kernel.internal.ve.HostTools.Outcome made = tools.inVe(pid, group, cgroupsOfInit, List.of("mkdir", "-p", directory),
-                    null, Duration.ofSeconds(30));
-            if (made.exitCode() != 0) {
-                return new ExecResult(made.exitCode(), "", made.messages(), made.timedOut());
-            }
+            int pid = initPid(container(id));
             // numeric owners: a name lookup would read the VE's /etc/passwd through a static glibc that may load its libraries
-            io.vessel.kernel.internal.ve.HostTools.Outcome outcome = tools.inVe(pid, group, cgroupsOfInit,
+            io.vessel.kernel.internal.ve.HostTools.Outcome outcome = tools.inVe(pid, cgroupsPath(id), cgroups.procsFilesOf(pid),
                     List.of("tar", "-x", "-f", "-", "-C", directory, "--numeric-owner"), archive, timeout);
             LOG.info("Extracted an archive into a VE ve={} directory={} exit={} timedOut={}", id, directory, outcome.exitCode(), outcome.timedOut());
             return new ExecResult(outcome.exitCode(), "", outcome.messages(), outcome.timedOut());

@@ -3,6 +3,7 @@ package io.vessel.backup.internal;
 import io.vessel.api.operation.Operation;
 import io.vessel.api.operation.OperationFailure;
 import io.vessel.api.operation.OperationService;
+import io.vessel.api.platform.SettingDurations;
 import io.vessel.backup.api.BackupTarget;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeRestore;
@@ -172,8 +173,8 @@ public final class BackupService {
         Path data = Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
         this.caches = data.resolve("cache/restic");
         Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        this.timeLimit = duration(config.time_limit());
-        this.minScheduleInterval = duration(config.schedule_min_interval());
+        this.timeLimit = SettingDurations.parse("backup.time.limit", config.time_limit());
+        this.minScheduleInterval = SettingDurations.parse("backup.schedule.min.interval", config.schedule_min_interval());
         this.restic = new Restic(config.restic(), caches, timeLimit, Math.max(0, config.cpus()));
         this.work = work;
         if (work != null) {
@@ -184,10 +185,10 @@ public final class BackupService {
         } else {
             LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
         }
-        this.preBackupTimeout = duration(config.pre_backup_timeout());
-        this.planScheduleSync = duration(config.plan_schedule_sync());
+        this.preBackupTimeout = SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
+        this.planScheduleSync = SettingDurations.parse("backup.plan.schedule.sync", config.plan_schedule_sync());
         this.terminatedRetention = config.terminated_retention().isBlank() || config.terminated_retention().strip().equals("off") ? null
-                : duration(config.terminated_retention());
+                : SettingDurations.parse("backup.terminated.retention", config.terminated_retention());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
         this.leases = new RepositoryLeases(database, clock);
@@ -563,26 +564,37 @@ public final class BackupService {
         // a scheduled backup may pass the slots by one for the instant before its retention (at most the slots) trims
         checkSlots(ve.owner(), keep == null ? 1 : 0);
         checkStorage(ve.owner());
-        if (!busyVes.add(veId)) {
-            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
-        }
-        try {
-            UUID tenant = ve.owner() == null ? null : UUID.fromString(ve.owner());
-            BackupEntity backup = new BackupEntity(UUID.randomUUID(), veId, tenant, target.id(), note, madeBy, clock.instant());
+        UUID tenant = ve.owner() == null ? null : UUID.fromString(ve.owner());
+        BackupEntity backup = new BackupEntity(UUID.randomUUID(), veId, tenant, target.id(), note, madeBy, clock.instant());
+        Operation operation = claimed(veId, "ve.backup", ve.owner(), timeLimit.plusMinutes(10), () -> {
             backup.veHostname = ve.hostname();
             backup.veTemplate = ve.template();
             backup.veLimits = limitsJson(ve.limits());
             backup.vePrivileged = ve.privileged();
             database.run(em -> em.persist(backup));
-            Operation operation = operations.submit("ve.backup", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
+            return progress -> run(backup.id, veId, tenant, target, keep, progress);
+        });
+        database.run(em -> em.find(BackupEntity.class, backup.id).operationId = operation.id());
+        return operation;
+    }
+
+    /**
+     * Submits an operation on VE {@code veId} while holding the VE (one backup or restore per VE at a time, else
+     * {@code 409}) until the operation ends: {@code prepare} runs first under the hold and answers the work.
+     */
+    private Operation claimed(int veId, String kind, String owner, Duration limit, java.util.function.Supplier<OperationService.Work> prepare) {
+        if (!busyVes.add(veId)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
+        }
+        try {
+            OperationService.Work work = prepare.get();
+            return operations.submit(kind, "ve/" + veId, owner, limit, progress -> {
                 try {
-                    return run(backup.id, veId, tenant, target, keep, progress);
+                    return work.run(progress);
                 } finally {
                     busyVes.remove(veId);
                 }
             });
-            database.run(em -> em.find(BackupEntity.class, backup.id).operationId = operation.id());
-            return operation;
         } catch (RuntimeException e) {
             busyVes.remove(veId);
             throw e;
@@ -700,21 +712,7 @@ public final class BackupService {
         }
         BackupEntity backup = restorable(veId, backupId);
         checkFits(backup, ve.limits(), "VE " + veId + "'s disk quota", "; raise the quota first");
-        if (!busyVes.add(veId)) {
-            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
-        }
-        try {
-            return operations.submit("ve.restore", "ve/" + veId, ve.owner(), timeLimit.plusMinutes(10), progress -> {
-                try {
-                    return restoreInPlace(veId, backup, progress);
-                } finally {
-                    busyVes.remove(veId);
-                }
-            });
-        } catch (RuntimeException e) {
-            busyVes.remove(veId);
-            throw e;
-        }
+        return claimed(veId, "ve.restore", ve.owner(), timeLimit.plusMinutes(10), () -> progress -> restoreInPlace(veId, backup, progress));
     }
 
     /**
@@ -745,36 +743,26 @@ public final class BackupService {
                 source.map(VirtualEnvironment::privileged).orElse(Boolean.TRUE.equals(backup.vePrivileged)), limits,
                 source.map(VirtualEnvironment::features).orElse(null)));
         int newId = prepared.id();
-        busyVes.add(newId);
-        try {
-            return operations.submit("ve.restore", "ve/" + newId, owner, timeLimit.plusMinutes(10), progress -> {
+        return claimed(newId, "ve.restore", owner, timeLimit.plusMinutes(10), () -> progress -> {
+            progress.update(0, "creating VE " + newId + " like VE " + veId);
+            try {
+                ves.create(newId);
+            } catch (VeException e) {
+                throw new OperationFailure("VE " + newId + " could not be created: " + e.getMessage(), e);
+            }
+            try {
+                restoreInPlace(newId, backup, progress);
+            } catch (Exception e) {
                 try {
-                    progress.update(0, "creating VE " + newId + " like VE " + veId);
-                    try {
-                        ves.create(newId);
-                    } catch (VeException e) {
-                        throw new OperationFailure("VE " + newId + " could not be created: " + e.getMessage(), e);
-                    }
-                    try {
-                        restoreInPlace(newId, backup, progress);
-                    } catch (Exception e) {
-                        try {
-                            ves.destroy(newId);
-                        } catch (RuntimeException gone) {
-                            LOG.error("A VE made for a failed restore was not destroyed ve={}: {}", newId, gone.toString());
-                        }
-                        throw e;
-                    }
-                    LOG.info("Backup restored into a new VE from={} ve={} backup={}", veId, newId, backup.id);
-                    return "/api/v1/ves/" + newId;
-                } finally {
-                    busyVes.remove(newId);
+                    ves.destroy(newId);
+                } catch (RuntimeException gone) {
+                    LOG.error("A VE made for a failed restore was not destroyed ve={}: {}", newId, gone.toString());
                 }
-            });
-        } catch (RuntimeException e) {
-            busyVes.remove(newId);
-            throw e;
-        }
+                throw e;
+            }
+            LOG.info("Backup restored into a new VE from={} ve={} backup={}", veId, newId, backup.id);
+            return "/api/v1/ves/" + newId;
+        });
     }
 
     /** restic 0.14 restores sparse files fully allocated: what the backup holds must fit the quota as it is. */
@@ -877,21 +865,8 @@ public final class BackupService {
         } catch (IOException e) {
             throw readFailure(e);
         }
-        if (!busyVes.add(veId)) {
-            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is being backed up or restored; wait until that has finished.");
-        }
-        try {
-            return operations.submit("ve.restore-files", "ve/" + veId, ve.owner(), timeLimit, progress -> {
-                try {
-                    return restoreFilesNow(veId, backup, location, password(repository), wanted, entries, directory, progress);
-                } finally {
-                    busyVes.remove(veId);
-                }
-            });
-        } catch (RuntimeException e) {
-            busyVes.remove(veId);
-            throw e;
-        }
+        return claimed(veId, "ve.restore-files", ve.owner(), timeLimit,
+                () -> progress -> restoreFilesNow(veId, backup, location, password(repository), wanted, entries, directory, progress));
     }
 
     private String restoreFilesNow(int veId, BackupEntity backup, BackupTarget.Repository location, String password, List<String> paths,
@@ -912,11 +887,6 @@ public final class BackupService {
                 })) {
                     InputStream archive = "dir".equals(entry.type()) ? counted : SingleFileTar.of(path, entry, counted);
                     io.vessel.kernel.api.ExecResult extracted = ves.extractInto(veId, directory, archive, timeLimit);
-                    if (extracted.exitCode() != 0) {
-                        dump.destroy(); // nobody reads what restic still writes
-                    } else if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0) {
-                        throw new IOException("restic could not read " + path + " from the backup (exit status " + dump.exitValue() + ")");
-                    }
                     if (extracted.timedOut()) {
                         throw new IOException("restoring " + path + " took longer than " + timeLimit.toHours() + " h");
                     }
@@ -924,8 +894,11 @@ public final class BackupService {
                         throw new IOException("writing " + path + " into the VE failed: " + clip(extracted.stderr().isBlank()
                                 ? "exit status " + extracted.exitCode() : extracted.stderr()));
                     }
+                    if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0) {
+                        throw new IOException("restic could not read " + path + " from the backup (exit status " + dump.exitValue() + ")");
+                    }
                 } finally {
-                    dump.destroy();
+                    dump.destroy(); // at once when the extraction failed: nobody reads what restic still writes
                 }
             }
             String where = directory.equals("/") ? "" : " below " + directory;
@@ -1194,8 +1167,8 @@ public final class BackupService {
         }
         if (result.exitCode() != 0) {
             String said = result.stderr().isBlank() ? result.stdout() : result.stderr();
-            throw new IOException("the VE's " + PRE_BACKUP + " exited with status " + result.exitCode()
-                    + (said.isBlank() ? "" : ": " + clip(said.strip().length() > 300 ? said.strip().substring(0, 300) : said.strip())));
+            String first = said.strip().length() > 300 ? said.strip().substring(0, 300) : said.strip();
+            throw new IOException("the VE's " + PRE_BACKUP + " exited with status " + result.exitCode() + (first.isEmpty() ? "" : ": " + first));
         }
         LOG.info("Pre-backup script ran ve={} backup={} tookMs={}", veId, backupId, tookMs);
     }
@@ -1296,6 +1269,7 @@ public final class BackupService {
         LOG.info("Backup repository made target={} tenant={} location={}", repository.target, tenantName(repository.tenantId), location.location());
     }
 
+    /** The repository's password; restic is also told, from here on, which of its keys that password opens. */
     private String password(BackupRepositoryEntity repository) {
         restic.hintKey(repository.location, repository.keyId);
         return keys.open(repository.sealedPassword, repository.sealingName());
@@ -1399,20 +1373,6 @@ public final class BackupService {
 
     private static String clip(String text) {
         return text == null ? null : text.length() > 1900 ? text.substring(0, 1900) + "…" : text;
-    }
-
-    static Duration duration(String text) {
-        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,6})\\s*(s|m|h|d)?\\s*").matcher(text == null ? "" : text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("backup.time_limit must be a duration such as 12h, not '" + text + "'");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2) == null ? "s" : m.group(2)) {
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 
     Duration planScheduleSync() {

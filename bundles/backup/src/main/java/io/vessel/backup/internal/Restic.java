@@ -35,8 +35,6 @@ import java.util.function.Consumer;
 final class Restic {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Restic.class);
-
-
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Lines of restic's error output kept for the message of a failure. */
     private static final int TAIL = 20;
@@ -117,10 +115,6 @@ final class Restic {
         run("init", repository, password, List.of("init", "--repository-version", "2"), line -> { });
     }
 
-    /**
-     * Adds a second key (the provider's recovery key): whoever holds either password opens the repository, so a
-     * tenant's backups can be restored with plain restic when the panel and its master key are lost.
-     */
     /** Repository locations and the id of the key Vessel opens each with. */
     private final Map<String, String> keyHints = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -146,6 +140,10 @@ final class Restic {
         throw new ResticException("key list", 0, "no key is marked as the one in use");
     }
 
+    /**
+     * Adds a second key (the provider's recovery key): whoever holds either password opens the repository, so a
+     * tenant's backups can be restored with plain restic when the panel and its master key are lost.
+     */
     void addKey(BackupTarget.Repository repository, String password, String newPassword) throws IOException {
         Path file = Files.createTempFile(caches, "key-", ".txt", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {

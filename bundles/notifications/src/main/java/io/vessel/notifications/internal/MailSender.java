@@ -2,7 +2,6 @@ package io.vessel.notifications.internal;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -72,7 +71,7 @@ public final class MailSender {
         }
         this.transport = config.host().isBlank() ? null : new MailTransport(new MailTransport.Settings(config.host().strip(), config.port(),
                 config.username().isBlank() ? null : config.username(), config.password(), from, security,
-                config.trust().isBlank() ? null : Path.of(config.trust().strip()), duration(config.timeout())));
+                config.trust().isBlank() ? null : Path.of(config.trust().strip()), io.vessel.api.platform.SettingDurations.parse("mail.timeout", config.timeout())));
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000), r -> {
             Thread t = new Thread(r, "vessel-mail");
             t.setDaemon(true);
@@ -151,15 +150,6 @@ public final class MailSender {
         } catch (java.net.UnknownHostException e) {
             return "localhost";
         }
-    }
-
-    static Duration duration(String text) {
-        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,6})\\s*(ms|s|m)?\\s*").matcher(text == null ? "" : text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("a duration such as 20s, not '" + text + "'");
-        }
-        long n = Long.parseLong(m.group(1));
-        return "ms".equals(m.group(2)) ? Duration.ofMillis(n) : "m".equals(m.group(2)) ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
     }
 
     @Deactivate

@@ -78,7 +78,7 @@ public final class Webhooks {
         this.database = database;
         this.sealer = sealer;
         this.guard = AddressGuard.allowing(config.webhook_allow());
-        this.retryBase = MailSender.duration(config.webhook_retry());
+        this.retryBase = io.vessel.api.platform.SettingDurations.parse("notifications.webhook.retry", config.webhook_retry());
         this.dispatcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vessel-webhooks"));
         this.senders = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> daemon(r, "vessel-webhook-send"));
         senders.allowCoreThreadTimeOut(true);

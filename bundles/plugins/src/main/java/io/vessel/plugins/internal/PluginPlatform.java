@@ -103,7 +103,7 @@ public final class PluginPlatform implements PluginCalls {
     public PluginPlatform(BundleContext context, Config config) throws IOException, java.security.cert.CertificateException {
         Path dir = PluginDirectory.configuredDir(context);
         PluginPools.Settings settings = new PluginPools.Settings(Math.max(1, config.threads()), Math.max(1, config.queue()),
-                duration(config.exhausted_grace()));
+                io.vessel.api.platform.SettingDurations.parse("plugins.exhausted.grace", config.exhausted_grace()));
         this.pools = new PluginPools(settings, id -> directoryName(context, id), this::disableAutomatically);
         this.directory = new PluginDirectory(context, dir, pools::forget, (what, plugin) -> post(what, plugin, null));
         directory.open();
@@ -189,21 +189,5 @@ public final class PluginPlatform implements PluginCalls {
         }
         directory.close();
         pools.close();
-    }
-
-    /** {@code 30s}, {@code 2m}, {@code 500ms} or plain seconds. */
-    static Duration duration(String text) {
-        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|h)?\\s*").matcher(text == null ? "" : text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("plugins.exhausted_grace must be a duration such as 30s, not '" + text + "'");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 }

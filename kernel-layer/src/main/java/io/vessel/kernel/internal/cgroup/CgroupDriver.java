@@ -59,6 +59,9 @@ public interface CgroupDriver {
         }
     }
 
+    /** How long {@link #killAll} waits for a group to freeze before it kills it unfrozen. */
+    java.time.Duration KILL_FREEZE_LIMIT = java.time.Duration.ofSeconds(2);
+
     /** The kernel did not finish freezing or thawing a group in the time given. */
     final class NotInTime extends IOException {
         private static final long serialVersionUID = 1L;

@@ -264,10 +264,8 @@ final class CgroupV1 implements CgroupDriver {
         if (!Files.exists(procs)) {
             return 0;
         }
-        boolean frozen = Files.exists(dir("freezer", group).resolve("freezer.state"));
-        if (frozen) {
-            freeze(group, true); // nothing forks away between reading the list and the kill
-        }
+        // frozen first where it can be, so nothing forks away between reading the list and the kill; killed either way
+        boolean frozen = Files.exists(dir("freezer", group).resolve("freezer.state")) && freezeWithin(group, KILL_FREEZE_LIMIT);
         try {
             return CgroupDriver.killUntilEmpty(procs); // SIGKILL reaches frozen tasks too
         } finally {

@@ -212,11 +212,13 @@ final class CgroupV2 implements CgroupDriver {
         if (Files.exists(dir.resolve("cgroup.kill"))) {
             Files.writeString(dir.resolve("cgroup.kill"), "1"); // the kernel kills the whole group at once (5.14 on)
         } else {
-            freeze(group, true);
+            boolean frozen = freezeWithin(group, KILL_FREEZE_LIMIT);
             try {
                 count = CgroupDriver.killUntilEmpty(procs);
             } finally {
-                freeze(group, false);
+                if (frozen) {
+                    freeze(group, false);
+                }
             }
         }
         long deadline = System.nanoTime() + 10_000_000_000L;

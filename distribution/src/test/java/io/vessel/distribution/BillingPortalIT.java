@@ -36,7 +36,7 @@ class BillingPortalIT {
             String base = "http://127.0.0.1:" + panel.port;
             String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Corner Shop\",\"kind\":\"CUSTOMER\"}"));
             assertEquals(200, BillingApi.put(panel, "/api/v1/billing/accounts/" + customer,
-                    "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}").status());
+                    "{\"currency\":\"EUR\",\"timeZone\":\"UTC\"}").status()); // anchored on today: a whole period in advance, whatever the date
             panel.createAccount(customer, "shopowner", "customer-owner", "Shop-Password-1");
             int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"shop\",\"owner\":\"" + customer + "\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));

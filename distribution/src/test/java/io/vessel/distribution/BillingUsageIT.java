@@ -10,7 +10,6 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +37,7 @@ class BillingUsageIT {
             String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Cruncher\",\"kind\":\"CUSTOMER\"}"));
             assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/billing/accounts/" + customer))
                     .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
-                            "{\"currency\":\"EUR\",\"anchorDay\":1,\"timeZone\":\"UTC\"}"))).status());
+                            "{\"currency\":\"EUR\",\"timeZone\":\"UTC\"}"))).status()); // anchored on today: a whole period in advance, whatever the date
             int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"cruncher\",\"ipPool\":\"lan\",\"owner\":\"" + customer + "\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
             PanelProcess.Response subscribed = panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan
@@ -85,8 +84,8 @@ class BillingUsageIT {
             double ranSeconds = (System.nanoTime() - subscribedAt) / 1e9;
 
             // the month is over: its usage is billed in arrears with next month's price in advance
-            YearMonth next = YearMonth.now(ZoneOffset.UTC).plusMonths(1);
-            moveClockTo(panel, next);
+            java.time.Instant periodEnd = java.time.Instant.parse(upcoming.get("periodEnd").asText());
+            moveClockTo(panel, periodEnd.plus(Duration.ofHours(1)));
             assertEquals(1, run(panel).size());
             Map<String, JsonNode> usage = usageLines(panel, customer, 1);
             BigDecimal seconds = new BigDecimal(usage.get("CPU time (seconds)").get("quantity").asText());
@@ -107,7 +106,8 @@ class BillingUsageIT {
             long destroyedAfter = System.nanoTime();
             VeLifecycleIT.awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
             double stoppedSeconds = (destroyedAfter - subscribedAt) / 1e9 - ranSeconds;
-            moveClockTo(panel, next.plusMonths(1));
+            // into the period after (periods are 28 to 31 days long, so a month and four days past one period's end is inside the next but one)
+            moveClockTo(panel, periodEnd.atZone(ZoneOffset.UTC).plusMonths(1).plusDays(4).toInstant());
             assertEquals(1, run(panel).size());
             Map<String, JsonNode> held = usageLines(panel, customer, 2);
             assertTrue(!held.containsKey("Running time (hours)") && !held.containsKey("CPU time (seconds)"), "nothing ran: " + held.keySet());
@@ -245,9 +245,8 @@ class BillingUsageIT {
         return seen;
     }
 
-    private static void moveClockTo(PanelProcess panel, YearMonth month) {
-        assertEquals(200, panel.post("/api/v1/billing/clock", "{\"to\":\"" + month.atDay(1).atStartOfDay(ZoneOffset.UTC).plusHours(1).toInstant()
-                + "\"}").status());
+    private static void moveClockTo(PanelProcess panel, java.time.Instant to) {
+        assertEquals(200, panel.post("/api/v1/billing/clock", "{\"to\":\"" + to + "\"}").status());
     }
 
     /** The usage lines of the customer's {@code index}th invoice (oldest first), by description. */

@@ -39,7 +39,9 @@ public final class PlainHttpRedirect implements Filter {
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
-        if (httpsPort <= 0 || request.isSecure() || loopbackPlain && loopback(request.getRemoteAddr())) {
+        // the host's local socket is not the network: nothing on it travels where TLS would protect it
+        boolean local = request.getAttribute(io.vessel.api.platform.LocalPeer.ATTRIBUTE) != null;
+        if (httpsPort <= 0 || request.isSecure() || local || loopbackPlain && loopback(request.getRemoteAddr())) {
             chain.doFilter(request, response);
             return;
         }

@@ -2,6 +2,7 @@ package io.vessel.identity.internal;
 
 import io.vessel.api.platform.HealthCheck;
 import io.vessel.api.platform.HealthReport;
+import io.vessel.api.platform.LocalPeer;
 import io.vessel.api.security.ObjectOwnership;
 import io.vessel.api.security.PublicEndpoint;
 import io.vessel.api.security.RequiresPermission;
@@ -136,13 +137,14 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
         public void filter(jakarta.ws.rs.container.ContainerRequestContext request) {
             String authorization = request.getHeaderString("Authorization");
             jakarta.ws.rs.core.Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
-            if (authorization == null && cookie == null) {
+            Optional<LocalPeer> peer = LocalPeer.of(request.getProperty(LocalPeer.ATTRIBUTE));
+            if (authorization == null && cookie == null && !peer.map(LocalPeer::root).orElse(false)) {
                 return;
             }
             Object address = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
             try {
                 AuthenticatedCaller caller = control.authenticate(authorization, cookie == null ? null : cookie.getValue(),
-                        address == null ? "unknown" : address.toString());
+                        address == null ? "unknown" : address.toString(), peer);
                 boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
                 request.setSecurityContext(new AccessFilter.CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
             } catch (ProblemException notAuthenticated) {
@@ -175,10 +177,14 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
     }
 
     /**
-     * The caller behind an {@code Authorization: Bearer} header or, without one, a session cookie; 401 otherwise. Whether a
-     * cookie may be used for the request (cross-site) is the caller's to check: it knows the request.
+     * The caller behind an {@code Authorization: Bearer} header or, without one, a session cookie; without either, root on
+     * the host through the local socket ({@link IdentityManager#hostRoot}); 401 otherwise. Whether a cookie may be used
+     * for the request (cross-site) is the caller's to check: it knows the request.
      */
-    AuthenticatedCaller authenticate(String authorization, String sessionToken, String ip) {
+    AuthenticatedCaller authenticate(String authorization, String sessionToken, String ip, Optional<LocalPeer> localPeer) {
+        if (authorization == null && sessionToken == null && localPeer.map(LocalPeer::root).orElse(false)) {
+            return identity.hostRoot();
+        }
         if (authorization != null) {
             if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 throw new ProblemException(401, "unauthorized", "Not authenticated", "Send API tokens as Authorization: Bearer vsl_….");

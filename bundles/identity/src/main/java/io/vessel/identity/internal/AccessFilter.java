@@ -1,5 +1,6 @@
 package io.vessel.identity.internal;
 
+import io.vessel.api.platform.LocalPeer;
 import io.vessel.api.security.Permissions;
 import io.vessel.api.security.RequiresPermission;
 import io.vessel.web.api.ApiWhiteboard;
@@ -10,6 +11,7 @@ import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.SecurityContext;
 import java.security.Principal;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -36,8 +38,10 @@ final class AccessFilter implements ContainerRequestFilter {
         Object address = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
         String ip = address == null ? "unknown" : address.toString();
         Cookie cookie = request.getCookies().get(AuthResource.COOKIE);
-        AuthenticatedCaller caller = control.authenticate(request.getHeaderString("Authorization"), cookie == null ? null : cookie.getValue(), ip);
-        if (caller.tokenId() == null && !SAFE_METHODS.contains(request.getMethod()) && !SameOrigin.check(request.getHeaderString("Origin"),
+        Optional<LocalPeer> peer = LocalPeer.of(request.getProperty(LocalPeer.ATTRIBUTE));
+        AuthenticatedCaller caller = control.authenticate(request.getHeaderString("Authorization"), cookie == null ? null : cookie.getValue(), ip, peer);
+        // no browser reaches the host's local socket, so nothing there can be a forged cross-site request
+        if (caller.tokenId() == null && peer.isEmpty() && !SAFE_METHODS.contains(request.getMethod()) && !SameOrigin.check(request.getHeaderString("Origin"),
                 request.getHeaderString("Sec-Fetch-Site"), request.getUriInfo().getBaseUri())) {
             throw new ProblemException(403, "forbidden", "Cross-site request refused",
                     "A state-changing request with the session cookie must come from the panel's own pages.");

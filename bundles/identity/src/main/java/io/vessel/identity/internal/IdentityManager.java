@@ -1,9 +1,11 @@
 package io.vessel.identity.internal;
 
+import io.vessel.api.platform.LocalPeer;
 import io.vessel.identity.api.Account;
 import io.vessel.identity.api.IdentityService;
 import io.vessel.identity.api.Tenant;
 import io.vessel.persistence.api.Database;
+import io.vessel.web.api.ProblemException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,6 +52,10 @@ public final class IdentityManager implements IdentityService {
     /** A session as loaded from the database: what a request needs to rebuild its caller. */
     private record SessionSnapshot(AccountEntity account, String impersonator, Instant expiresAt) {
     }
+
+    /** The host root's account as last looked up, and the credential generation it was looked up in. */
+    private volatile AccountEntity hostRoot;
+    private volatile long hostRootGeneration = -1;
 
     /** Compared against when the username is unknown, so a wrong username takes as long as a wrong password. */
     private volatile String decoyHash;
@@ -262,6 +268,36 @@ public final class IdentityManager implements IdentityService {
                 roles.permissions(account.role(), account.tenantId()), tokenScope, tokenId, impersonator, mustEnrol, tenancy);
     }
 
+    /**
+     * Root on the host, through the panel's local socket: the provider administrator {@code root@host}, an account made
+     * on first use with no password (no login can match it) so that audit entries, tokens and everything else that
+     * names an account work as for anyone. Never asked for a second factor: whoever is root on the host already holds
+     * everything the panel guards. The name is reserved ({@link #createAccount}), and an account of that name that is
+     * not the provider's administrator is refused rather than used.
+     */
+    AuthenticatedCaller hostRoot() {
+        AccountEntity account = hostRoot;
+        if (account == null || changes.counter().get() != hostRootGeneration) {
+            long generation = changes.counter().get();
+            account = database.inTransaction(em -> em.createQuery("select a from AccountEntity a where a.username = :u", AccountEntity.class)
+                    .setParameter("u", LocalPeer.HOST_ROOT).getResultStream().findFirst().orElseGet(() -> {
+                        AccountEntity made = new AccountEntity(LocalPeer.HOST_ROOT, null, "!", tenancy.provider().id(),
+                                BuiltInRole.PROVIDER_ADMIN.roleName, Tenancy.now());
+                        em.persist(made);
+                        LOG.info("Account created username={} for root on the host (local socket, no password)", LocalPeer.HOST_ROOT);
+                        return made;
+                    }));
+            if (!account.tenantId().equals(tenancy.provider().id()) || !BuiltInRole.PROVIDER_ADMIN.roleName.equals(account.role())) {
+                throw new ProblemException(403, "forbidden", "Not allowed", "The account " + LocalPeer.HOST_ROOT
+                        + " is not the provider's administrator; root on the host does not act as it.");
+            }
+            hostRoot = account;
+            hostRootGeneration = generation;
+        }
+        return new AuthenticatedCaller(account.id(), account.username(), account.tenantId(), account.role(),
+                roles.permissions(account.role(), account.tenantId()), null, null, null, false, tenancy);
+    }
+
     /** Called after any change to accounts, sessions or tokens: cached credentials are looked up again. */
     void changed() {
         changes.bump();
@@ -334,6 +370,9 @@ public final class IdentityManager implements IdentityService {
     Account createAccount(UUID tenant, String username, String email, String role, String password) {
         if (username == null || !username.matches(USERNAME_PATTERN)) {
             throw new IllegalArgumentException("username: 2 to 64 letters, digits, dots, dashes, underscores or @");
+        }
+        if (username.equalsIgnoreCase(LocalPeer.HOST_ROOT)) {
+            throw new IllegalArgumentException("username: " + LocalPeer.HOST_ROOT + " is the host's root, reserved");
         }
         checkPassword(password);
         if (!roles.assignable(role, tenant)) {

@@ -1,5 +1,6 @@
 package io.vessel.identity.internal;
 
+import io.vessel.api.platform.LocalPeer;
 import io.vessel.api.security.Caller;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.ProblemException;
@@ -38,8 +39,9 @@ public final class ServletAuthenticator implements RequestAuthenticator {
                 session = cookie.getValue();
             }
         }
-        AuthenticatedCaller caller = access.authenticate(request.getHeader("Authorization"), session, ip);
-        if (caller.tokenId() == null && !SameOrigin.check(request.getHeader("Origin"), request.getHeader("Sec-Fetch-Site"), self(request))) {
+        java.util.Optional<LocalPeer> peer = LocalPeer.of(request.getAttribute(LocalPeer.ATTRIBUTE));
+        AuthenticatedCaller caller = access.authenticate(request.getHeader("Authorization"), session, ip, peer);
+        if (caller.tokenId() == null && peer.isEmpty() && !SameOrigin.check(request.getHeader("Origin"), request.getHeader("Sec-Fetch-Site"), self(request))) {
             throw new ProblemException(403, "forbidden", "Cross-site request refused", "The console opens only from the panel's own pages.");
         }
         AccessControl.refuseIfSuspended(caller);

@@ -111,7 +111,9 @@ final class ApiServlet extends HttpServlet {
             starting(request, response);
             return;
         }
-        request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, request.getRemoteAddr());
+        // through the host's local socket there is no network address: the peer's user stands in for it (audit, throttling)
+        request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, io.vessel.api.platform.LocalPeer.of(request.getAttribute(io.vessel.api.platform.LocalPeer.ATTRIBUTE))
+                .map(peer -> "local:" + peer.user()).orElseGet(request::getRemoteAddr));
         generation.inFlight.incrementAndGet();
         ClassLoader previous = swapContextLoader();
         try {

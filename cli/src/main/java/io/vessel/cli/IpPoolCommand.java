@@ -1,0 +1,91 @@
+package io.vessel.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vesselctl ip-pool …}: the address pools VEs take their addresses from. */
+@Command(name = "ip-pool", description = "IP address pools: list, show, create, delete.",
+        subcommands = {IpPoolCommand.ListPools.class, IpPoolCommand.Show.class, IpPoolCommand.Create.class, IpPoolCommand.Delete.class})
+final class IpPoolCommand {
+
+    static final List<Output.Column> COLUMNS = List.of(Output.Column.of("NAME", "/name"), Output.Column.of("CIDR", "/cidr"),
+            Output.Column.of("GATEWAY", "/gateway"), Output.Column.of("MODE", "/mode"), Output.Column.of("USED", "/allocated"),
+            Output.Column.of("SIZE", "/capacity"), Output.Column.of("OWNER", "/owner"));
+
+    private IpPoolCommand() {
+    }
+
+    @Command(name = "list", aliases = "ls", description = "List pools.")
+    static final class ListPools extends ApiCommand {
+        @Override
+        int run() {
+            out().list(client().call("GET", "api/v1/ip-pools", null).json(), "/name", COLUMNS);
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show a pool and its addresses.")
+    static final class Show extends ApiCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run() {
+            out().object(client().call("GET", "api/v1/ip-pools/" + encode(name), null).json(), "/name");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "create", description = "Create a pool, e.g. vesselctl ip-pool create lan 10.20.0.0/24 --mode NAT.")
+    static final class Create extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @Parameters(index = "1", paramLabel = "CIDR")
+        String cidr;
+        @Option(names = "--gateway", paramLabel = "ADDRESS")
+        String gateway;
+        @Option(names = "--mode", paramLabel = "MODE", description = "NAT or ROUTED.")
+        String mode;
+        @Option(names = "--exclude", split = ",", paramLabel = "ADDRESS", description = "Addresses never handed out.")
+        List<String> excluded;
+        @Option(names = "--dns", split = ",", paramLabel = "ADDRESS", description = "Resolvers VEs are given.")
+        List<String> dns;
+        @Option(names = "--owner", paramLabel = "TENANT", description = "A reseller's or customer's own pool.")
+        String owner;
+
+        @Override
+        int run() {
+            ObjectNode body = object().put("name", name).put("cidr", cidr);
+            VeCommand.putIfSet(body, "gateway", gateway);
+            VeCommand.putIfSet(body, "mode", mode);
+            VeCommand.putIfSet(body, "owner", owner);
+            if (excluded != null) {
+                ArrayNode list = body.putArray("excluded");
+                excluded.forEach(list::add);
+            }
+            if (dns != null) {
+                ArrayNode list = body.putArray("dns");
+                dns.forEach(list::add);
+            }
+            out().object(client().call("POST", "api/v1/ip-pools", body).json(), "/name");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "delete", aliases = "rm", description = "Delete a pool no VE uses.")
+    static final class Delete extends ApiCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run() {
+            client().call("DELETE", "api/v1/ip-pools/" + encode(name), null);
+            out().note("IP pool " + name + " deleted.");
+            return ExitCode.OK;
+        }
+    }
+}

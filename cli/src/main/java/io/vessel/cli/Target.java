@@ -1,0 +1,81 @@
+package io.vessel.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which panel a command talks to, and as whom: a URL with a token (options, then {@code VESSEL_URL}/{@code
+ * VESSEL_TOKEN}, then the profile), or, without a URL, the panel's local socket on this host — found under {@code
+ * /run/vessel/<node>/panel.sock} when exactly one panel runs here — where root needs no token.
+ */
+record Target(URI base, Path socket, String token, String fingerprint) {
+
+    static final Path RUNTIME_ROOT = Path.of("/run/vessel");
+
+    static Target resolve(String url, String socket, String token, String fingerprint, Profile profile) {
+        String chosenToken = first(token, System.getenv("VESSEL_TOKEN"), profile.token());
+        String chosenFingerprint = first(fingerprint, System.getenv("VESSEL_FINGERPRINT"), profile.fingerprint());
+        String chosenSocket = first(socket, System.getenv("VESSEL_SOCKET"));
+        String chosenUrl = chosenSocket != null ? null : first(url, System.getenv("VESSEL_URL"), profile.url());
+        if (chosenUrl != null) {
+            return new Target(base(chosenUrl), null, chosenToken, chosenFingerprint);
+        }
+        Path path = chosenSocket != null ? Path.of(chosenSocket) : findSocket();
+        return new Target(URI.create("http://localhost/"), path, chosenToken, null);
+    }
+
+    private static URI base(String url) {
+        try {
+            URI uri = URI.create(url.endsWith("/") ? url : url + "/");
+            if (uri.getScheme() == null || !List.of("http", "https").contains(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--url: \"" + url + "\" is not a panel URL (e.g. https://panel.example.net:8443)");
+        }
+    }
+
+    private static Path findSocket() {
+        List<Path> found = new ArrayList<>();
+        if (Files.isDirectory(RUNTIME_ROOT)) {
+            try (DirectoryStream<Path> nodes = Files.newDirectoryStream(RUNTIME_ROOT)) {
+                for (Path node : nodes) {
+                    Path candidate = node.resolve("panel.sock");
+                    if (Files.exists(candidate)) {
+                        found.add(candidate);
+                    }
+                }
+            } catch (IOException e) {
+                throw new CliException(ExitCode.ERROR, "cannot look for the panel's socket in " + RUNTIME_ROOT + ": " + e.getMessage());
+            }
+        }
+        if (found.isEmpty()) {
+            throw new CliException(ExitCode.ERROR, "no panel runs on this host (no " + RUNTIME_ROOT + "/*/panel.sock): give --url and --token,"
+                    + " or run vesselctl login");
+        }
+        if (found.size() > 1) {
+            throw new CliException(ExitCode.USAGE, "several panels run on this host; choose one with --socket: " + found);
+        }
+        return found.get(0);
+    }
+
+    private static String first(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** How the target reads in messages. */
+    String describe() {
+        return socket != null ? socket.toString() : base.toString();
+    }
+}

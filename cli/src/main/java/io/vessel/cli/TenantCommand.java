@@ -1,0 +1,76 @@
+package io.vessel.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vesselctl tenant …}: resellers and customers. */
+@Command(name = "tenant", description = "Tenants (resellers and customers): list, show, create, delete.",
+        subcommands = {TenantCommand.ListTenants.class, TenantCommand.Show.class, TenantCommand.Create.class, TenantCommand.Delete.class})
+final class TenantCommand {
+
+    static final List<Output.Column> COLUMNS = List.of(Output.Column.of("ID", "/id"), Output.Column.of("KIND", "/kind"),
+            Output.Column.of("NAME", "/name"), Output.Column.of("PARENT", "/parentId"), Output.Column.of("SUSPENDED", "/suspendedReason"));
+
+    private TenantCommand() {
+    }
+
+    @Command(name = "list", aliases = "ls", description = "List the tenants you can see.")
+    static final class ListTenants extends ApiCommand {
+        @Override
+        int run() {
+            out().list(client().call("GET", "api/v1/tenants", null).json(), "/id", COLUMNS);
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show a tenant.")
+    static final class Show extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run() {
+            out().object(client().call("GET", "api/v1/tenants/" + encode(id), null).json(), "/id");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "create", description = "Create a customer (or with --kind RESELLER a reseller).")
+    static final class Create extends ApiCommand {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--kind", defaultValue = "CUSTOMER", paramLabel = "KIND", description = "CUSTOMER (default) or RESELLER.")
+        String kind;
+        @Option(names = "--parent", paramLabel = "TENANT", description = "The reseller it belongs to.")
+        String parent;
+        @Option(names = "--require-2fa", description = "Its accounts must use two-factor authentication.")
+        boolean require2fa;
+
+        @Override
+        int run() {
+            ObjectNode body = object().put("name", name).put("kind", kind.toUpperCase(java.util.Locale.ROOT));
+            VeCommand.putIfSet(body, "parentId", parent);
+            if (require2fa) {
+                body.put("require2fa", true);
+            }
+            out().object(client().call("POST", "api/v1/tenants", body).json(), "/id");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "delete", aliases = "rm", description = "Delete a tenant that owns nothing any more.")
+    static final class Delete extends ApiCommand {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run() {
+            client().call("DELETE", "api/v1/tenants/" + encode(id), null);
+            out().note("Tenant " + id + " deleted.");
+            return ExitCode.OK;
+        }
+    }
+}

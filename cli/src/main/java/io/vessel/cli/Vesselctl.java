@@ -1,0 +1,154 @@
+package io.vessel.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code vesselctl}: the panel from a shell. Every verb is a call of the REST API under {@code /api/v1} — nothing
+ * here reaches the panel any other way — over the host's local socket (root needs no token) or over HTTP(S) with
+ * an API token.
+ */
+@Command(name = "vesselctl", mixinStandardHelpOptions = true, versionProvider = Vesselctl.Version.class, sortOptions = false,
+        description = {"Manage Vessel VEs, templates, tenants and the rest of the panel from a shell.", "",
+                "On the panel's host, root reaches the panel through its local socket without a token. Elsewhere, or as another user, give"
+                        + " --url and --token, or store them once with 'vesselctl login'."},
+        subcommands = {VeCommand.class, TemplateCommand.class, IpPoolCommand.class, TenantCommand.class, AccountCommand.class,
+                TokenCommand.class, OperationCommand.class, NodeCommand.class, PluginCommand.class, BackupCommand.class, BillingCommand.class,
+                LoginCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:error (the panel unreachable, or an error of its own)", "2:usage (wrong command line or invalid input)",
+                "3:not found", "4:refused (no permission, not logged in, a conflict with the object's state, a quota)",
+                "5:the long operation failed"})
+public final class Vesselctl implements Runnable {
+
+    @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",
+            description = "The panel, e.g. https://panel.example.net:8443 (default: VESSEL_URL, the profile, else this host's local socket).")
+    String url;
+
+    @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN", description = "API token (default: VESSEL_TOKEN, the profile).")
+    String token;
+
+    @Option(names = "--socket", scope = ScopeType.INHERIT, paramLabel = "PATH",
+            description = "The panel's local socket (default: VESSEL_SOCKET, else the one under /run/vessel).")
+    String socket;
+
+    @Option(names = "--fingerprint", scope = ScopeType.INHERIT, paramLabel = "SHA256",
+            description = "Trust only the panel certificate with this SHA-256 fingerprint, as the panel prints it (self-signed certificates).")
+    String fingerprint;
+
+    @Option(names = "--profile", scope = ScopeType.INHERIT, paramLabel = "FILE", description = "Profile file (default: ~/.config/vessel/cli.conf).")
+    Path profile;
+
+    @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table (default), json (the API's JSON) or yaml.")
+    String format;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only ids, one per line.")
+    boolean quiet;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+    private PanelClient client;
+    private Output output;
+
+    Vesselctl(PrintStream out, PrintStream err, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "say what to do, e.g. vesselctl ve list (vesselctl help lists it all)");
+    }
+
+    PanelClient client() {
+        if (client == null) {
+            client = new PanelClient(Target.resolve(url, socket, token, fingerprint, Profile.read(profilePath())));
+        }
+        return client;
+    }
+
+    Path profilePath() {
+        return profile != null ? profile : Profile.defaultPath();
+    }
+
+    Output output() {
+        if (output == null) {
+            Output.Format chosen = switch (format.toLowerCase(java.util.Locale.ROOT)) {
+                case "table" -> Output.Format.TABLE;
+                case "json" -> Output.Format.JSON;
+                case "yaml" -> Output.Format.YAML;
+                default -> throw new CliException(ExitCode.USAGE, "-o: \"" + format + "\" is not an output format (table, json, yaml)");
+            };
+            output = new Output(chosen, quiet, out);
+        }
+        return output;
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    PrintStream err() {
+        return err;
+    }
+
+    boolean terminal() {
+        return terminal;
+    }
+
+    void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /** The command line as a program: runs it and answers the exit code. */
+    public static int execute(PrintStream out, PrintStream err, boolean terminal, String... args) {
+        Vesselctl root = new Vesselctl(out, err, terminal);
+        CommandLine line = commandLine(root);
+        line.setOut(new java.io.PrintWriter(out, true));
+        line.setErr(new java.io.PrintWriter(err, true));
+        line.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CliException failure) {
+                err.println("vesselctl: " + failure.getMessage());
+                return failure.exitCode();
+            }
+            err.println("vesselctl: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return ExitCode.ERROR;
+        });
+        try {
+            return line.execute(args);
+        } finally {
+            root.close();
+        }
+    }
+
+    static CommandLine commandLine(Vesselctl root) {
+        CommandLine line = new CommandLine(root);
+        line.setCaseInsensitiveEnumValuesAllowed(true);
+        line.setUsageHelpAutoWidth(true);
+        return line;
+    }
+
+    public static void main(String[] args) {
+        int code = execute(System.out, System.err, System.console() != null, args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** The version the build stamped into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Vesselctl.class.getPackage().getImplementationVersion();
+            return new String[] {"vesselctl " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -28,8 +28,11 @@ final class Output {
         }
     }
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    /** Made on first use: most commands never print YAML, and SnakeYAML's start is not free. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    }
 
     private final Format format;
     private final boolean quiet;
@@ -94,7 +97,7 @@ final class Output {
 
     void structured(JsonNode node) {
         try {
-            out.print(format == Format.YAML ? YAML.writeValueAsString(node)
+            out.print(format == Format.YAML ? Yaml.MAPPER.writeValueAsString(node)
                     : PanelClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + System.lineSeparator());
         } catch (JsonProcessingException e) {
             throw new CliException(ExitCode.ERROR, e.getMessage());

@@ -51,19 +51,42 @@ final class PanelClient implements AutoCloseable {
 
     PanelClient(Target target) {
         this.target = target;
-        ClientConnector connector = target.socket() != null ? ClientConnector.forUnixDomain(target.socket()) : new ClientConnector();
+        ClientConnector connector = target.socket() != null ? unixDomain(target.socket()) : new ClientConnector();
         if ("https".equals(target.base().getScheme())) {
             connector.setSslContextFactory(tls(target.fingerprint()));
+        } else {
+            // Without a factory of its own the connector makes one at start and loads the JDK's ~150 CA certificates
+            // into it: a quarter of a second of every short command, for TLS it never speaks. This one is never
+            // started, so anything that tried TLS over this client would fail rather than go unchecked.
+            SslContextFactory.Client unused = new SslContextFactory.Client();
+            connector.setSslContextFactory(unused);
+            connector.unmanage(unused);
         }
         connector.setConnectTimeout(java.time.Duration.ofSeconds(10));
+        // one command, one connection or two: a handful of threads, started as needed (Jetty's default starts eight)
+        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(8, 1);
+        threads.setName("vesselctl");
+        threads.setDaemon(true);
+        connector.setExecutor(threads);
         this.http = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        http.setExecutor(threads);
         http.setFollowRedirects(false);
+        // a 401 is the panel's answer to show, not a challenge for the client to take up (nor, without a
+        // WWW-Authenticate header, a protocol violation)
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
         http.setUserAgentField(new org.eclipse.jetty.http.HttpField(org.eclipse.jetty.http.HttpHeader.USER_AGENT, "vesselctl"));
         try {
             http.start();
         } catch (Exception e) {
             throw new CliException(ExitCode.ERROR, "cannot start the HTTP client: " + e.getMessage());
         }
+    }
+
+    /** Jetty 12.0's way to a Unix domain socket for both the HTTP and the WebSocket client. */
+    @SuppressWarnings("removal")
+    private static ClientConnector unixDomain(java.nio.file.Path socket) {
+        return ClientConnector.forUnixDomain(socket);
     }
 
     HttpClient http() {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "enter", description = {"An interactive shell in a running VE; exits with the shell's status.",
         "The session ends when the shell exits (type exit or press Ctrl-D)."})
-final class VeConsole extends ApiCommand {
+public final class VeConsole extends ApiCommand {
 
     @Parameters(paramLabel = "ID")
     int id;
@@ -131,7 +131,7 @@ final class VeConsole extends ApiCommand {
     }
 
     /** The shell's side: output to the screen, and the exit status when it ends. */
-    static final class Shell implements Session.Listener.AutoDemanding {
+    public static final class Shell implements Session.Listener.AutoDemanding {
         final CompletableFuture<Integer> exit = new CompletableFuture<>();
         volatile OutputStream screen;
         private final java.io.ByteArrayOutputStream early = new java.io.ByteArrayOutputStream();

@@ -16,14 +16,16 @@ import picocli.CommandLine.ScopeType;
         description = {"Manage Vessel VEs, templates, tenants and the rest of the panel from a shell.", "",
                 "On the panel's host, root reaches the panel through its local socket without a token. Elsewhere, or as another user, give"
                         + " --url and --token, or store them once with 'vesselctl login'."},
-        subcommands = {VeCommand.class, TemplateCommand.class, IpPoolCommand.class, TenantCommand.class, AccountCommand.class,
-                TokenCommand.class, OperationCommand.class, NodeCommand.class, PluginCommand.class, BackupCommand.class, BillingCommand.class,
-                LoginCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:error (the panel unreachable, or an error of its own)", "2:usage (wrong command line or invalid input)",
                 "3:not found", "4:refused (no permission, not logged in, a conflict with the object's state, a quota)",
                 "5:the long operation failed"})
 public final class Vesselctl implements Runnable {
+
+    /** The nouns, in the order help lists them. */
+    static final java.util.List<Class<?>> NOUNS = java.util.List.of(VeCommand.class, TemplateCommand.class, IpPoolCommand.class,
+            TenantCommand.class, AccountCommand.class, TokenCommand.class, OperationCommand.class, NodeCommand.class, PluginCommand.class,
+            BackupCommand.class, BillingCommand.class, LoginCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
 
     @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "The panel, e.g. https://panel.example.net:8443 (default: VESSEL_URL, the profile, else this host's local socket).")
@@ -112,7 +114,7 @@ public final class Vesselctl implements Runnable {
     /** The command line as a program: runs it and answers the exit code. */
     public static int execute(PrintStream out, PrintStream err, boolean terminal, String... args) {
         Vesselctl root = new Vesselctl(out, err, terminal);
-        CommandLine line = commandLine(root);
+        CommandLine line = commandLine(root, nounOf(args));
         line.setOut(new java.io.PrintWriter(out, true));
         line.setErr(new java.io.PrintWriter(err, true));
         line.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -130,12 +132,51 @@ public final class Vesselctl implements Runnable {
         }
     }
 
-    static CommandLine commandLine(Vesselctl root) {
+    /**
+     * The command model: every noun, or only {@code noun} when the command line names one. picocli builds its model
+     * by reflection over every option of every verb it is given — a third of a second for all of them, most of a
+     * short command's run — so {@code vesselctl ve list} builds the {@code ve} branch only; help, completion and
+     * anything unrecognised get the whole tree.
+     */
+    static CommandLine commandLine(Vesselctl root, Class<?> noun) {
         CommandLine line = new CommandLine(root);
+        for (Class<?> type : noun == null ? NOUNS : java.util.List.of(noun)) {
+            line.addSubcommand(new CommandLine(type));
+        }
         line.setCaseInsensitiveEnumValuesAllowed(true);
         line.setUsageHelpAutoWidth(true);
         return line;
     }
+
+    static CommandLine commandLine(Vesselctl root) {
+        return commandLine(root, null);
+    }
+
+    /** The noun the first word that is not an option names (by name or alias), or null. */
+    static Class<?> nounOf(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.startsWith("-")) {
+                if (!arg.contains("=") && OPTIONS_WITH_VALUES.contains(arg)) {
+                    i++;
+                }
+                continue;
+            }
+            for (Class<?> type : NOUNS) {
+                Command command = type.getAnnotation(Command.class);
+                if (command != null && type != CommandLine.HelpCommand.class && type != CompletionCommand.class
+                        && (command.name().equals(arg) || java.util.Arrays.asList(command.aliases()).contains(arg))) {
+                    return type;
+                }
+            }
+            return null;
+        }
+        return null;
+    }
+
+    /** The root's options that take a value, so the value is not mistaken for a noun. */
+    private static final java.util.Set<String> OPTIONS_WITH_VALUES = java.util.Set.of("--url", "--token", "--socket", "--fingerprint", "--profile",
+            "-o", "--output");
 
     public static void main(String[] args) {
         int code = execute(System.out, System.err, System.console() != null, args);

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * kernel reports it for the connection ({@code SO_PEERCRED}, read per request from the accepted channel) in the
  * {@link LocalPeer} attribute: root needs no token, anyone else authenticates as over the network.
  *
- * <p>Who may connect at all is the file's business: mode 0660 with group {@code vessel} when the host has that group
- * (the Debian package makes it), 0600 otherwise; the directories above are root's, 0711. The socket is bound before
+ * <p>Who may connect at all is the file's business: mode 0660 with group {@code local.socket.group} ({@code vessel},
+ * which the Debian package makes) when the host has that group, 0600 otherwise; the directories above are root's, 0711. The socket is bound before
  * its mode is set, so for that instant it has the process's default mode — 0755 under root's usual umask, which
  * lets nobody else connect (connecting needs write permission).
  *
@@ -50,21 +50,22 @@ import org.slf4j.LoggerFactory;
  * Jetty 12.0.31, as Maven Central has no build of it for the 12.0.30 inside the Felix Jetty bundle and it only uses
  * Jetty's stable connector API.
  */
-@Component(immediate = true, service = {})
+@Component(immediate = true, service = {}, configurationPid = LocalSocketConfig.PID)
+@org.osgi.service.metatype.annotations.Designate(ocd = LocalSocketConfig.class)
 public final class LocalSocketConnector implements ConnectorFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalSocketConnector.class);
     static final Path RUNTIME_ROOT = Path.of("/run/vessel");
-    static final String GROUP = "vessel";
 
     private final Path socket;
+    private final String group;
     private final ServiceRegistration<ConnectorFactory> registration;
 
     @Activate
-    public LocalSocketConnector(BundleContext context, @Reference NodeService nodes) throws IOException {
-        String configured = context.getProperty("vessel.local.socket");
-        this.socket = configured == null || configured.isBlank() ? RUNTIME_ROOT.resolve(nodes.localNode().id().toString()).resolve("panel.sock")
-                : Path.of(configured);
+    public LocalSocketConnector(BundleContext context, @Reference NodeService nodes, LocalSocketConfig config) throws IOException {
+        this.socket = config.socket_path().isBlank() ? RUNTIME_ROOT.resolve(nodes.localNode().id().toString()).resolve("panel.sock")
+                : Path.of(config.socket_path());
+        this.group = config.socket_group();
         prepareDirectory(socket.getParent());
         removeStale(socket);
         Hashtable<String, Object> properties = new Hashtable<>();
@@ -84,7 +85,7 @@ public final class LocalSocketConnector implements ConnectorFactory {
         connector.addEventListener(new LifeCycle.Listener() {
             @Override
             public void lifeCycleStarted(LifeCycle started) {
-                restrict(socket);
+                restrict(socket, group);
             }
         });
         LOG.info("Local API socket path={}", socket);
@@ -136,9 +137,9 @@ public final class LocalSocketConnector implements ConnectorFactory {
         return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
-    static void restrict(Path socket) {
+    static void restrict(Path socket, String groupName) {
         try {
-            Optional<GroupPrincipal> group = vesselGroup();
+            Optional<GroupPrincipal> group = group(groupName);
             if (group.isPresent()) {
                 Files.getFileAttributeView(socket, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group.get());
                 Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
@@ -150,9 +151,12 @@ public final class LocalSocketConnector implements ConnectorFactory {
         }
     }
 
-    private static Optional<GroupPrincipal> vesselGroup() throws IOException {
+    private static Optional<GroupPrincipal> group(String name) throws IOException {
+        if (name.isBlank()) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(GROUP));
+            return Optional.of(java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(name));
         } catch (UserPrincipalNotFoundException none) {
             return Optional.empty();
         }

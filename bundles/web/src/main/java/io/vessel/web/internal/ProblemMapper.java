@@ -44,6 +44,10 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
         if (exception instanceof ProblemException pe && pe.retryAfterSeconds() > 0) {
             response.header("Retry-After", pe.retryAfterSeconds());
         }
+        if (problem.status() == 401) {
+            // RFC 9110 asks every 401 to name a scheme; Bearer, so browsers show no password dialog of their own
+            response.header("WWW-Authenticate", "Bearer realm=\"vessel\"");
+        }
         return response.build();
     }
 

@@ -1,0 +1,94 @@
+package io.vessel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VesselctlTest {
+
+    @Test
+    void sizesReadAsPeopleWriteThem() {
+        assertEquals(512L << 20, Sizes.parse("--memory", "512M"));
+        assertEquals(1L << 30, Sizes.parse("--memory", "1G"));
+        assertEquals(3L << 29, Sizes.parse("--memory", "1.5GiB"));
+        assertEquals(20L << 30, Sizes.parse("--disk", "20g"));
+        assertEquals(4096, Sizes.parse("--disk", "4096"));
+        CliException bad = assertThrows(CliException.class, () -> Sizes.parse("--memory", "lots"));
+        assertEquals(ExitCode.USAGE, bad.exitCode());
+        assertThrows(CliException.class, () -> Sizes.parse("--memory", "-1G"));
+        assertEquals("512M", Sizes.format(512L << 20));
+        assertEquals("1.5G", Sizes.format(3L << 29));
+    }
+
+    @Test
+    void answersMapToTheDocumentedExitCodes() {
+        assertEquals(ExitCode.NOT_FOUND, ExitCode.ofStatus(404));
+        assertEquals(ExitCode.REFUSED, ExitCode.ofStatus(403));
+        assertEquals(ExitCode.REFUSED, ExitCode.ofStatus(409));
+        assertEquals(ExitCode.REFUSED, ExitCode.ofStatus(401));
+        assertEquals(ExitCode.USAGE, ExitCode.ofStatus(422));
+        assertEquals(ExitCode.ERROR, ExitCode.ofStatus(500));
+    }
+
+    @Test
+    void aProblemBecomesOneLineWithItsFields() {
+        PanelClient.Answer answer = new PanelClient.Answer(422, PanelClient.parse("{\"status\":422,\"detail\":\"The VE was not created.\","
+                + "\"errors\":[{\"field\":\"limits.memoryBytes\",\"message\":\"at least 64 MiB\"}]}"), "", null);
+        CliException failure = PanelClient.failure(answer);
+        assertEquals(ExitCode.USAGE, failure.exitCode());
+        assertEquals("The VE was not created.\n  limits.memoryBytes: at least 64 MiB", failure.getMessage());
+    }
+
+    @Test
+    void fingerprintsAreReadAsThePanelPrintsThem() {
+        String printed = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+        assertEquals(printed.replace(":", ""), PanelClient.normalise(printed));
+        assertEquals(printed.replace(":", ""), PanelClient.normalise("sha256:" + printed.toLowerCase()));
+        assertEquals(ExitCode.USAGE, assertThrows(CliException.class, () -> PanelClient.normalise("AB:CD")).exitCode());
+    }
+
+    @Test
+    void theNounOnTheCommandLineIsTheOnlyBranchBuilt() {
+        assertEquals(VeCommand.class, Vesselctl.nounOf(new String[] {"--socket", "/run/x.sock", "ve", "list"}));
+        assertEquals(OperationCommand.class, Vesselctl.nounOf(new String[] {"-o", "json", "op", "list"}));
+        assertNull(Vesselctl.nounOf(new String[] {"help"}));
+        assertNull(Vesselctl.nounOf(new String[] {"completion", "bash"}));
+        assertNull(Vesselctl.nounOf(new String[] {"--help"}));
+    }
+
+    @Test
+    void usageErrorsExitWith2AndHelpListsEveryNoun() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Vesselctl.execute(new PrintStream(out, true), new PrintStream(err, true), false, "ve", "frobnicate");
+        assertEquals(ExitCode.USAGE, code, err.toString(StandardCharsets.UTF_8));
+        out.reset();
+        assertEquals(0, Vesselctl.execute(new PrintStream(out, true), new PrintStream(err, true), false, "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String noun : new String[] {"ve", "template", "ip-pool", "tenant", "account", "token", "operation", "node", "plugin", "backup", "billing"}) {
+            assertTrue(help.contains("\n  " + noun + " ") || help.contains("\n  " + noun + ","), noun + " in " + help);
+        }
+        assertTrue(help.contains("Exit codes:"), help);
+    }
+
+    @Test
+    void theProfileIsPrivateAndWholeOrAbsent(@TempDir Path home) throws Exception {
+        Path file = home.resolve("vessel/cli.conf");
+        new Profile("https://panel:8443/", "vsl_secret", "AB").write(file);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+        assertEquals(new Profile("https://panel:8443/", "vsl_secret", "AB"), Profile.read(file));
+        assertEquals(Profile.NONE, Profile.read(home.resolve("missing.conf")));
+        assertTrue(Files.list(file.getParent()).allMatch(p -> p.equals(file)), "no temporary file left");
+    }
+}

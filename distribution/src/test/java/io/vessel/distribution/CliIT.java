@@ -1,0 +1,328 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * vesselctl against the assembled panel, as a provider uses it from a shell: root on the host through the panel's
+ * local socket without a token, another user with one, over HTTPS trusting the self-signed certificate by its
+ * fingerprint, {@code ve enter} in a real pseudo-terminal, and the exit codes scripts branch on. JSON output is
+ * compared with what the API itself answers.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliIT {
+
+    static final Path VESSELCTL = PanelProcess.DIST.resolve("bin/vesselctl");
+
+    private Path work;
+    private PanelProcess panel;
+    private String socket;
+    private String bridge;
+
+    /** A vesselctl run: its exit status and what it printed. */
+    record Run(int code, String out, String err) {
+        JsonNode json() {
+            try {
+                return PanelProcess.JSON.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + this, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\nstdout: " + out + "\nstderr: " + err;
+        }
+    }
+
+    @BeforeAll
+    void startPanel() throws Exception {
+        work = PanelProcess.passableWorkDir("vessel-cli");
+        bridge = "vcl" + (System.nanoTime() % 100000);
+        // the group that may connect to the socket: nobody's own, so the test needs no group of its own on the host
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nlocal.socket.group = nogroup\n");
+        panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start();
+        String node = panel.get("/api/v1/nodes").json().get(0).at("/node/id").asText();
+        socket = "/run/vessel/" + node + "/panel.sock";
+    }
+
+    @AfterAll
+    void stopPanel() throws Exception {
+        try {
+            if (panel != null) {
+                panel.close();
+            }
+        } finally {
+            PanelProcess.host("ip", "link", "del", bridge);
+            PluginsIT.deleteTree(work);
+        }
+    }
+
+    @Test
+    void rootOnTheHostManagesVesWithoutAToken() throws Exception {
+        assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.41.0/24\",\"mode\":\"NAT\"}").status());
+        Run created = root("ve", "create", "--template", "busybox", "--hostname", "shell", "--memory", "256M", "--disk", "1G", "--ip-pool", "lan",
+                "--start", "-o", "json");
+        assertEquals(0, created.code(), created.toString());
+        int ve = created.json().get("id").asInt();
+        JsonNode api = panel.get("/api/v1/ves/" + ve).json();
+        assertEquals("RUNNING", api.get("state").asText(), "created and started: " + api);
+        assertEquals(256L << 20, api.at("/limits/memoryBytes").asLong());
+        assertEquals(1L << 30, api.at("/limits/diskBytes").asLong());
+
+        // the list is the API's list, as JSON, as ids, and as a table
+        Run listed = root("ve", "list", "-o", "json");
+        assertEquals(ids(panel.get("/api/v1/ves").json()), ids(listed.json()), listed.toString());
+        Set<Integer> quiet = new HashSet<>();
+        root("ve", "list", "-q").out().lines().forEach(line -> quiet.add(Integer.parseInt(line)));
+        assertEquals(ids(panel.get("/api/v1/ves").json()), quiet, "ids, one per line");
+        Run table = root("ve", "list");
+        assertTrue(table.out().startsWith("ID") && table.out().contains("RUNNING") && table.out().contains("256M"), table.toString());
+        Run yaml = root("ve", "show", String.valueOf(ve), "-o", "yaml");
+        assertTrue(yaml.out().contains("hostname: shell"), yaml.toString());
+
+        // limits changed live
+        Run set = root("ve", "set", String.valueOf(ve), "--memory", "512M", "--cpus", "1.5", "-o", "json");
+        assertEquals(0, set.code(), set.toString());
+        assertEquals(512L << 20, panel.get("/api/v1/ves/" + ve).json().at("/limits/memoryBytes").asLong());
+        assertEquals(1.5, panel.get("/api/v1/ves/" + ve).json().at("/limits/cpus").asDouble());
+
+        // a command's output streams, and its exit status is vesselctl's
+        Run exec = root("ve", "exec", String.valueOf(ve), "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+        assertEquals(7, exec.code(), exec.toString());
+        assertEquals("out\n", exec.out());
+        assertTrue(exec.err().contains("err"), exec.toString());
+        Run big = root("ve", "exec", String.valueOf(ve), "--", "sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x");
+        assertEquals(0, big.code());
+        assertEquals(3_000_000, big.out().length(), "more than the buffered exec's cap, streamed whole");
+
+        // exit codes: not found, usage, refused
+        assertEquals(3, root("ve", "show", "9999").code());
+        Run unknown = root("ve", "frobnicate");
+        assertEquals(2, unknown.code(), unknown.toString());
+        Run badSize = root("ve", "set", String.valueOf(ve), "--memory", "lots");
+        assertEquals(2, badSize.code());
+        assertTrue(badSize.err().contains("--memory: \"lots\" is not a size"), badSize.toString());
+        Run stopped = root("ve", "stop", String.valueOf(ve));
+        assertEquals(0, stopped.code(), stopped.toString());
+        assertEquals("STOPPED", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+        Run notRunning = root("ve", "exec", String.valueOf(ve), "--", "true");
+        assertEquals(4, notRunning.code(), "a stopped VE runs nothing: " + notRunning);
+
+        // the audit log names root on the host
+        JsonNode audit = panel.get("/api/v1/audit?limit=50").json();
+        boolean byRoot = false;
+        for (JsonNode entry : audit) {
+            byRoot |= "root@host".equals(entry.path("actor").asText()) && "local:root".equals(entry.path("sourceIp").asText());
+        }
+        assertTrue(byRoot, "changes through the socket are root@host's: " + audit);
+
+        // the other nouns answer what the API answers
+        assertEquals(names(panel.get("/api/v1/templates").json()), names(root("template", "list", "-o", "json").json()));
+        assertEquals("lan", root("ip-pool", "list", "-q").out().strip());
+        Run tenant = root("tenant", "create", "Scripted Customer", "-o", "json");
+        assertEquals("CUSTOMER", tenant.json().get("kind").asText(), tenant.toString());
+        assertEquals(200, panel.get("/api/v1/tenants/" + tenant.json().get("id").asText()).status());
+        Run operations = root("operation", "list", "-o", "json");
+        assertTrue(operations.json().size() >= 3, "create, start, stop: " + operations);
+        String firstOperation = operations.json().get(0).get("id").asText();
+        assertEquals(0, root("operation", "wait", firstOperation).code());
+        assertTrue(root("node", "show", "-o", "json").json().get("local").asBoolean());
+        assertEquals(0, root("plugin", "list").code());
+        Run destroyed = root("ve", "destroy", String.valueOf(ve));
+        assertEquals(0, destroyed.code(), destroyed.toString());
+        assertEquals(404, panel.get("/api/v1/ves/" + ve).status());
+        assertEquals(5, root("operation", "wait", failedOperation()).code(), "a failed operation is exit 5");
+    }
+
+    /** An operation that failed: a VE made from a template that breaks at start. */
+    private String failedOperation() throws Exception {
+        Run created = root("ve", "create", "--template", "busybox", "--hostname", "broken", "-o", "json");
+        int ve = created.json().get("id").asInt();
+        // its init is gone: starting it fails
+        assertEquals(0, root("ve", "start", String.valueOf(ve)).code());
+        assertEquals(0, root("ve", "exec", String.valueOf(ve), "--", "rm", "-f", "/sbin/init").code());
+        assertEquals(0, root("ve", "kill", String.valueOf(ve)).code());
+        Run start = root("ve", "start", String.valueOf(ve), "--no-wait", "-o", "json");
+        String operation = start.json().get(0).get("id").asText();
+        Run waited = root("operation", "wait", operation);
+        assertEquals(5, waited.code(), waited.toString());
+        root("ve", "destroy", String.valueOf(ve));
+        return operation;
+    }
+
+    @Test
+    void anotherUserOnTheHostNeedsAToken() throws Exception {
+        String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Shell Customer\",\"kind\":\"CUSTOMER\"}"));
+        int own = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"own\",\"owner\":\"" + customer + "\"}");
+        int others = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"others\"}");
+        panel.createAccount(customer, "shellowner", "customer-owner", "Shell-Password-1");
+        PanelProcess.As owner = panel.login("shellowner", "Shell-Password-1");
+        String token = owner.post("/api/v1/me/tokens", "{\"name\":\"cli\",\"permissions\":[\"ve.read\",\"ve.power\"]}").json().get("secret").asText();
+
+        Run anonymous = as("nobody", List.of(), "ve", "list");
+        assertEquals(4, anonymous.code(), "uid 65534 without a token: " + anonymous);
+        assertTrue(anonymous.err().contains("Not logged in") || anonymous.err().contains("Log in"), anonymous.toString());
+        Run withToken = as("nobody", List.of("--token", token), "ve", "list", "-o", "json");
+        assertEquals(0, withToken.code(), withToken.toString());
+        assertEquals(Set.of(own), ids(withToken.json()), "the customer's own VE only, not VE " + others);
+        assertEquals(3, as("nobody", List.of("--token", token), "ve", "show", String.valueOf(others)).code(), "another tenant's VE does not exist");
+        assertEquals(4, as("nobody", List.of("--token", token), "ve", "destroy", String.valueOf(own)).code(), "outside the token's scope");
+    }
+
+    @Test
+    void enterIsAShellInAPseudoTerminal() throws Exception {
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"enter\"}");
+        VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+        Path driver = Path.of("src/test/resources/pty-drive.py").toAbsolutePath();
+        Process p = new ProcessBuilder("python3", driver.toString(), VESSELCTL.toString(), "--socket", socket, "ve", "enter", String.valueOf(ve))
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the session ended");
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(printed.contains("typed: ok"), printed);
+        assertTrue(printed.contains("resized: ok"), "the window size reaches the VE's terminal: " + printed);
+        assertTrue(printed.contains("exit status 3"), "the shell's exit status is vesselctl's: " + printed);
+        Run missing = root("ve", "enter", "9999");
+        assertEquals(3, missing.code(), "no such VE: " + missing);
+    }
+
+    @Test
+    void bashCompletesVerbsFromTheCommandModel() throws Exception {
+        Path script = work.resolve("completion.bash");
+        Files.writeString(script, root("completion", "bash").out());
+        Process p = new ProcessBuilder("bash", "-c", "source " + script + " && COMP_WORDS=(vesselctl ve st) && COMP_CWORD=2 && COMP_LINE='vesselctl ve st'"
+                + " && COMP_POINT=${#COMP_LINE}; _complete_vesselctl 2>/dev/null; echo \"${COMPREPLY[@]}\"").redirectErrorStream(true).start();
+        String completed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), completed);
+        assertTrue(completed.contains("start") && completed.contains("stop") && !completed.contains("list"), completed);
+    }
+
+    @Test
+    void overHttpsTheSelfSignedCertificateIsTrustedByItsFingerprintOnly() throws Exception {
+        Matcher printed = Pattern.compile("SHA-256 fingerprint ([0-9A-F:]{95})").matcher(panel.output());
+        assertTrue(printed.find(), panel.output());
+        String fingerprint = printed.group(1);
+        String url = "https://127.0.0.1:" + panel.httpsPort;
+        Path profile = work.resolve("home/.config/vessel/cli.conf");
+
+        Run untrusted = remote(List.of("--url", url, "--profile", profile.toString()), "ve", "list");
+        assertEquals(1, untrusted.code(), untrusted.toString());
+        assertTrue(untrusted.err().contains("--fingerprint"), "says how to trust it: " + untrusted);
+        String wrong = fingerprint.substring(0, fingerprint.length() - 2) + (fingerprint.endsWith("00") ? "11" : "00");
+        Run pinnedWrong = remote(List.of("--url", url, "--fingerprint", wrong, "--profile", profile.toString()), "ve", "list");
+        assertEquals(1, pinnedWrong.code(), pinnedWrong.toString());
+
+        // login: a token made for this machine, kept with the URL and fingerprint in a file only its owner reads
+        Run login = login(url, fingerprint, PanelProcess.ADMIN_PASSWORD, profile);
+        assertEquals(0, login.code(), login.toString());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(profile)));
+        assertTrue(Files.readString(profile).contains("token=vsl_"), "the token, not the password");
+        assertTrue(!Files.readString(profile).contains(PanelProcess.ADMIN_PASSWORD));
+
+        Run listed = remote(List.of("--profile", profile.toString()), "ve", "list", "-o", "json");
+        assertEquals(0, listed.code(), listed.toString());
+        assertEquals(ids(panel.get("/api/v1/ves").json()), ids(listed.json()));
+        Path other = work.resolve("other.conf");
+        Run wrongPassword = login(url, fingerprint, "not-the-password", other);
+        assertEquals(4, wrongPassword.code(), wrongPassword.toString());
+        assertTrue(wrongPassword.err().contains("Wrong username or password"), wrongPassword.toString());
+        assertTrue(!Files.exists(other), "nothing stored");
+    }
+
+    private Run login(String url, String fingerprint, String password, Path profile) throws Exception {
+        Path input = Files.writeString(work.resolve("password.txt"), password + "\n");
+        try {
+            return run(List.of(VESSELCTL.toString(), "login", "--url", url, "--fingerprint", fingerprint, "--username", "admin", "--password-stdin",
+                    "--profile", profile.toString()), input);
+        } finally {
+            Files.delete(input);
+        }
+    }
+
+    // --- running vesselctl ---
+
+    private Run root(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(VESSELCTL.toString(), "--socket", socket));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private Run remote(List<String> options, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(VESSELCTL.toString()));
+        command.addAll(options);
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /** vesselctl as another user of the host (uid and gid 65534, nobody/nogroup), with its own empty home. */
+    private Run as(String user, List<String> options, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", VESSELCTL.toString(),
+                "--socket", socket));
+        command.addAll(options);
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private Run run(List<String> command) throws Exception {
+        return run(command, Path.of("/dev/null"));
+    }
+
+    private Run run(List<String> command, Path stdin) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(stdin.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("VESSEL"));
+        Path home = work.resolve("home");
+        Files.createDirectories(home);
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwx"));
+        env.put("HOME", home.toString());
+        env.remove("XDG_CONFIG_HOME");
+        Path out = Files.createTempFile(work, "cli", ".out");
+        Path err = Files.createTempFile(work, "cli", ".err");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(command + " did not end");
+        }
+        try {
+            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static Set<Integer> ids(JsonNode list) {
+        Set<Integer> ids = new HashSet<>();
+        list.forEach(n -> ids.add(n.get("id").asInt()));
+        return ids;
+    }
+
+    private static Set<String> names(JsonNode list) {
+        Set<String> names = new HashSet<>();
+        list.forEach(n -> names.add(n.get("name").asText() + "@" + n.get("version").asText()));
+        return names;
+    }
+}

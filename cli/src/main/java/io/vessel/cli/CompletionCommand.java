@@ -21,8 +21,10 @@ final class CompletionCommand extends ApiCommand {
         if (!shell.equals("bash") && !shell.equals("zsh")) {
             throw new CliException(ExitCode.USAGE, "completion for bash or zsh, not " + shell);
         }
-        // picocli's script serves both: zsh runs it through bashcompinit
-        root().out().print(AutoComplete.bash("vesselctl", Vesselctl.commandLine(new Vesselctl(root().out(), root().err(), false))));
+        // picocli's script serves both: zsh runs it through bashcompinit. It is sourced, never run: no #! line
+        // (bash-completion's loader and Debian policy expect none)
+        String script = AutoComplete.bash("vesselctl", Vesselctl.commandLine(new Vesselctl(root().out(), root().err(), false)));
+        root().out().print(script.startsWith("#!") ? script.substring(script.indexOf('\n') + 1) : script);
         root().out().flush();
         return ExitCode.OK;
     }

@@ -277,14 +277,29 @@ final class VeCommand {
         String done() { return "resumed"; }
     }
 
-    @Command(name = "destroy", aliases = "rm", description = "Destroy VEs and their data (stopped first).")
+    @Command(name = "destroy", aliases = "rm", description = "Destroy stopped VEs and their data (--force: stop running ones at once first).")
     static final class Destroy extends Power {
+        @Option(names = {"-f", "--force"}, description = "Kill a running VE first instead of refusing.")
+        boolean force;
+
         String action() { return "destroy"; }
         String done() { return "destroyed"; }
         @Override
         String method() { return "DELETE"; }
+
         @Override
-        String pathOf(int id) { return path(id); }
+        String pathOf(int id) {
+            if (force) {
+                String state = client().call("GET", path(id), null).json().path("state").asText();
+                if (!state.equals("STOPPED")) {
+                    JsonNode killed = follow(client().call("POST", path(id) + "/kill", null));
+                    if (!waitForIt && !OperationWaiter.finished(killed)) {
+                        new OperationWaiter(client(), root().err(), root().terminal()).await(killed, false);
+                    }
+                }
+            }
+            return path(id);
+        }
     }
 
     @Command(name = "reinstall", description = "Reinstall VEs from a template (their data is replaced).")

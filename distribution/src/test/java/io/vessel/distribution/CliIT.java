@@ -204,6 +204,10 @@ class CliIT {
         assertTrue(printed.contains("exit status 3"), "the shell's exit status is vesselctl's: " + printed);
         Run missing = root("ve", "enter", "9999");
         assertEquals(3, missing.code(), "no such VE: " + missing);
+        assertEquals(4, root("ve", "destroy", String.valueOf(ve)).code(), "a running VE is not destroyed");
+        Run forced = root("ve", "destroy", "--force", String.valueOf(ve));
+        assertEquals(0, forced.code(), forced.toString());
+        assertEquals(404, panel.get("/api/v1/ves/" + ve).status());
     }
 
     @Test

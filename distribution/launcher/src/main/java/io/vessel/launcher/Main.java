@@ -106,9 +106,14 @@ public final class Main {
                 out.println("  login:   admin, with VESSEL_ADMIN_PASSWORD or the password printed above at the first start");
                 out.println("Stop with Ctrl-C.");
                 out.flush();
+                if (framework.notifyServiceManager("READY=1\nSTATUS=Ready at " + url(settings))) {
+                    log.info("Service manager told: ready");
+                }
+                ServiceWatchdog.start(environment, framework, settings.httpPort());
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     // SIGTERM/SIGINT: stop every bundle (connections closed, database flushed), then exit 0 as
                     // init systems expect from a clean stop instead of the JVM's 143.
+                    framework.notifyServiceManager("STOPPING=1");
                     log.info("Stopping Vessel (signal)");
                     framework.stop();
                     log.info("Vessel stopped");

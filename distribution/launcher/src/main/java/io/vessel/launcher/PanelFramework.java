@@ -296,6 +296,35 @@ final class PanelFramework {
         }
     }
 
+    /**
+     * Tells the service manager (systemd) {@code state}, e.g. {@code READY=1}, through the notifier the kernel layer
+     * registers when the panel runs under one (a {@code Consumer<String>} with {@code vessel.service.manager}: a JRE
+     * type, so the launcher needs no class of a bundle). False when there is none: not under systemd.
+     */
+    @SuppressWarnings("unchecked")
+    boolean notifyServiceManager(String state) {
+        Framework running = framework;
+        if (running == null || running.getBundleContext() == null) {
+            return false;
+        }
+        try {
+            BundleContext context = running.getBundleContext();
+            ServiceReference<?>[] notifiers = context.getServiceReferences(java.util.function.Consumer.class.getName(), "(vessel.service.manager=*)");
+            if (notifiers == null) {
+                return false;
+            }
+            Object notifier = context.getService(notifiers[0]);
+            try {
+                ((java.util.function.Consumer<String>) notifier).accept(state);
+                return true;
+            } finally {
+                context.ungetService(notifiers[0]);
+            }
+        } catch (InvalidSyntaxException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static CompletableFuture<Outcome> watchForVerdict(BundleContext context) throws InvalidSyntaxException {
         CompletableFuture<Outcome> verdict = new CompletableFuture<>();
         String filter = "(|(objectClass=" + PANEL_READY + ")(objectClass=" + STARTUP_FAILURE + "))";

@@ -73,7 +73,24 @@ public final class IdentityManager implements IdentityService {
         this.twoFactor = twoFactor;
         this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
                 Duration.ofSeconds(config.lockout_seconds()));
-        createFirstAdmin(System.getenv("VESSEL_ADMIN_PASSWORD"));
+        createFirstAdmin(firstAdminPassword());
+    }
+
+    /**
+     * The first admin's password as the installation chose it: {@code VESSEL_ADMIN_PASSWORD}, or the first line of the
+     * file {@code VESSEL_ADMIN_PASSWORD_FILE} names (the Debian package's postinst writes one, 0600, so no password is
+     * ever in a process environment or a log); null for a random one.
+     */
+    static String firstAdminPassword() {
+        String file = System.getenv("VESSEL_ADMIN_PASSWORD_FILE");
+        if (file != null && !file.isBlank() && java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+            try {
+                return java.nio.file.Files.readAllLines(java.nio.file.Path.of(file)).stream().findFirst().map(String::strip).orElse(null);
+            } catch (java.io.IOException e) {
+                LOG.warn("First admin password file not read path={}: {}", file, e.getMessage());
+            }
+        }
+        return System.getenv("VESSEL_ADMIN_PASSWORD");
     }
 
     private void createFirstAdmin(String configured) {
@@ -91,7 +108,8 @@ public final class IdentityManager implements IdentityService {
             LOG.warn("First admin account created: username={} password={} (shown once; set VESSEL_ADMIN_PASSWORD to choose it)",
                     FIRST_ADMIN, password);
         } else {
-            LOG.info("First admin account created username={} password=from VESSEL_ADMIN_PASSWORD", FIRST_ADMIN);
+            LOG.info("First admin account created username={} password=from {}", FIRST_ADMIN,
+                    System.getenv("VESSEL_ADMIN_PASSWORD_FILE") != null ? System.getenv("VESSEL_ADMIN_PASSWORD_FILE") : "VESSEL_ADMIN_PASSWORD");
         }
     }
 

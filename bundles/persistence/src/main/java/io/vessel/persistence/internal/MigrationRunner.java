@@ -41,6 +41,7 @@ final class MigrationRunner {
             try {
                 ensureHistoryTable(c);
                 Map<Integer, String> applied = appliedChecksums(c, module);
+                refuseDowngrade(module, applied, scripts);
                 int count = 0;
                 for (MigrationScript script : scripts) {
                     String checksum = applied.get(script.version());
@@ -61,6 +62,20 @@ final class MigrationRunner {
         } catch (SQLException e) {
             throw new DatabaseUnavailableException("cannot migrate module '" + module + "': "
                     + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * A database a newer Vessel migrated is refused rather than used: this version's code does not know the tables
+     * it would write, and nothing it did could be undone by migrating back.
+     */
+    static void refuseDowngrade(String module, Map<Integer, String> applied, List<MigrationScript> scripts) {
+        int known = scripts.stream().mapToInt(MigrationScript::version).max().orElse(0);
+        int newest = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (newest > known) {
+            throw new DatabaseUnavailableException("the database was migrated by a newer Vessel (module " + module + " is at V" + newest
+                    + ", this version knows up to V" + known + "); downgrades are not supported: install the newer version again, or restore"
+                    + " the database backup made before the upgrade");
         }
     }
 

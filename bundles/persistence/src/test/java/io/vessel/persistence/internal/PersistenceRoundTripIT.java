@@ -132,6 +132,33 @@ class PersistenceRoundTripIT {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void aDatabaseOfANewerVersionIsRefused(ConnectionSettings settings) throws Exception {
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            history(settings, "INSERT INTO %s (module, version, description, checksum, applied_at) VALUES ('roundtrip', 99, 'from the future',"
+                    + " 'x', CURRENT_TIMESTAMP)");
+            try {
+                DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class,
+                        () -> engine.apply(List.of(new RoundTripEntities())));
+                assertTrue(e.getMessage().startsWith("the database was migrated by a newer Vessel (module roundtrip is at V99"), e.getMessage());
+                assertTrue(e.getMessage().contains("downgrades are not supported"), e.getMessage());
+            } finally {
+                history(settings, "DELETE FROM %s WHERE module = 'roundtrip' AND version = 99");
+            }
+        }
+    }
+
+    private static void history(ConnectionSettings settings, String statement) throws Exception {
+        try (Connection c = settings.embedded()
+                ? DriverManager.getConnection(settings.url(), settings.user(), "")
+                : DriverManager.getConnection(PG_URL, PG_USER, "");
+             Statement s = c.createStatement()) {
+            s.executeUpdate(String.format(statement, settings.schema() == null ? "vessel_schema_history" : settings.schema() + ".vessel_schema_history"));
+        }
+    }
+
     private static void setChecksumOfFirstMigration(ConnectionSettings settings, String checksum) throws Exception {
         try (Connection c = settings.embedded()
                 ? DriverManager.getConnection(settings.url(), settings.user(), "")

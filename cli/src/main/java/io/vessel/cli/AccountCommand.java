@@ -19,11 +19,9 @@ final class AccountCommand {
     }
 
     @Command(name = "list", aliases = "ls", description = "List the accounts you can see.")
-    static final class ListAccounts extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/accounts", null).json(), "/id", COLUMNS);
-            return ExitCode.OK;
+    static final class ListAccounts extends ApiCommand.Lister {
+        ListAccounts() {
+            super("api/v1/accounts", "/id", COLUMNS);
         }
     }
 
@@ -51,15 +49,17 @@ final class AccountCommand {
     }
 
     @Command(name = "delete", aliases = "rm", description = "Delete an account.")
-    static final class Delete extends ApiCommand {
+    static final class Delete extends ApiCommand.Deleter {
         @Parameters(paramLabel = "ID")
         String id;
 
+        Delete() {
+            super("api/v1/accounts", "Account");
+        }
+
         @Override
-        int run() {
-            client().call("DELETE", "api/v1/accounts/" + encode(id), null);
-            out().note("Account " + id + " deleted.");
-            return ExitCode.OK;
+        String key() {
+            return id;
         }
     }
 }

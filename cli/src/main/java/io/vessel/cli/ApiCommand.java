@@ -40,6 +40,64 @@ abstract class ApiCommand implements Callable<Integer> {
         return java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /** {@code list}: a collection of the API as a table (or JSON, YAML, ids). */
+    abstract static class Lister extends ApiCommand {
+        private final String path;
+        private final String idPointer;
+        private final java.util.List<Output.Column> columns;
+
+        Lister(String path, String idPointer, java.util.List<Output.Column> columns) {
+            this.path = path;
+            this.idPointer = idPointer;
+            this.columns = columns;
+        }
+
+        @Override
+        int run() {
+            out().list(client().call("GET", path, null).json(), idPointer, columns);
+            return ExitCode.OK;
+        }
+    }
+
+    /** {@code show}: one object of the API, by the key the subclass's parameter holds. */
+    abstract static class Shower extends ApiCommand {
+        private final String path;
+        private final String idPointer;
+
+        Shower(String path, String idPointer) {
+            this.path = path;
+            this.idPointer = idPointer;
+        }
+
+        abstract String key();
+
+        @Override
+        int run() {
+            out().object(client().call("GET", path + "/" + encode(key()), null).json(), idPointer);
+            return ExitCode.OK;
+        }
+    }
+
+    /** {@code delete}: one object of the API gone, said in a line. */
+    abstract static class Deleter extends ApiCommand {
+        private final String path;
+        private final String what;
+
+        Deleter(String path, String what) {
+            this.path = path;
+            this.what = what;
+        }
+
+        abstract String key();
+
+        @Override
+        int run() {
+            client().call("DELETE", path + "/" + encode(key()), null);
+            out().note(what + " " + key() + " deleted.");
+            return ExitCode.OK;
+        }
+    }
+
     /** A verb that starts a long operation, waited for unless {@code --no-wait}. */
     abstract static class Operation extends ApiCommand {
 

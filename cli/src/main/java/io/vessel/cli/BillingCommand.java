@@ -42,26 +42,32 @@ final class BillingCommand {
     }
 
     @Command(name = "invoice", description = "Show an invoice with its lines.")
-    static final class Invoice extends ApiCommand {
+    static final class Invoice extends ApiCommand.Shower {
         @Parameters(paramLabel = "ID")
         String id;
 
+        Invoice() {
+            super("api/v1/billing/invoices", "/id");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/billing/invoices/" + encode(id), null).json(), "/id");
-            return ExitCode.OK;
+        String key() {
+            return id;
         }
     }
 
     @Command(name = "account", description = "Show a customer's billing account: balance, currency, dunning.")
-    static final class Account extends ApiCommand {
+    static final class Account extends ApiCommand.Shower {
         @Parameters(paramLabel = "TENANT")
         String tenant;
 
+        Account() {
+            super("api/v1/billing/accounts", "/tenant");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/billing/accounts/" + encode(tenant), null).json(), "/tenant");
-            return ExitCode.OK;
+        String key() {
+            return tenant;
         }
     }
 }

@@ -20,23 +20,24 @@ final class IpPoolCommand {
     }
 
     @Command(name = "list", aliases = "ls", description = "List pools.")
-    static final class ListPools extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/ip-pools", null).json(), "/name", COLUMNS);
-            return ExitCode.OK;
+    static final class ListPools extends ApiCommand.Lister {
+        ListPools() {
+            super("api/v1/ip-pools", "/name", COLUMNS);
         }
     }
 
     @Command(name = "show", description = "Show a pool and its addresses.")
-    static final class Show extends ApiCommand {
+    static final class Show extends ApiCommand.Shower {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        Show() {
+            super("api/v1/ip-pools", "/name");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/ip-pools/" + encode(name), null).json(), "/name");
-            return ExitCode.OK;
+        String key() {
+            return name;
         }
     }
 
@@ -77,15 +78,17 @@ final class IpPoolCommand {
     }
 
     @Command(name = "delete", aliases = "rm", description = "Delete a pool no VE uses.")
-    static final class Delete extends ApiCommand {
+    static final class Delete extends ApiCommand.Deleter {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        Delete() {
+            super("api/v1/ip-pools", "IP pool");
+        }
+
         @Override
-        int run() {
-            client().call("DELETE", "api/v1/ip-pools/" + encode(name), null);
-            out().note("IP pool " + name + " deleted.");
-            return ExitCode.OK;
+        String key() {
+            return name;
         }
     }
 }

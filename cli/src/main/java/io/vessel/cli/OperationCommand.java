@@ -31,14 +31,17 @@ final class OperationCommand {
     }
 
     @Command(name = "show", description = "Show an operation.")
-    static final class Show extends ApiCommand {
+    static final class Show extends ApiCommand.Shower {
         @Parameters(paramLabel = "ID")
         String id;
 
+        Show() {
+            super("api/v1/operations", "/id");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/operations/" + encode(id), null).json(), "/id");
-            return ExitCode.OK;
+        String key() {
+            return id;
         }
     }
 

@@ -22,23 +22,24 @@ final class PluginCommand {
     }
 
     @Command(name = "list", aliases = "ls", description = "List plugins and their state.")
-    static final class ListPlugins extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/plugins", null).json(), "/name", COLUMNS);
-            return ExitCode.OK;
+    static final class ListPlugins extends ApiCommand.Lister {
+        ListPlugins() {
+            super("api/v1/plugins", "/name", COLUMNS);
         }
     }
 
     @Command(name = "show", description = "Show a plugin.")
-    static final class Show extends ApiCommand {
+    static final class Show extends ApiCommand.Shower {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        Show() {
+            super("api/v1/plugins", "/name");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/plugins/" + encode(name), null).json(), "/name");
-            return ExitCode.OK;
+        String key() {
+            return name;
         }
     }
 
@@ -106,15 +107,17 @@ final class PluginCommand {
     }
 
     @Command(name = "remove", aliases = "rm", description = "Uninstall a plugin.")
-    static final class Remove extends ApiCommand {
+    static final class Remove extends ApiCommand.Deleter {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        Remove() {
+            super("api/v1/plugins", "Plugin");
+        }
+
         @Override
-        int run() {
-            client().call("DELETE", "api/v1/plugins/" + encode(name), null);
-            out().note("Plugin " + name + " removed.");
-            return ExitCode.OK;
+        String key() {
+            return name;
         }
     }
 }

@@ -26,23 +26,24 @@ final class TemplateCommand {
     }
 
     @Command(name = "list", aliases = "ls", description = "List templates.")
-    static final class ListTemplates extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/templates", null).json(), "/name", COLUMNS);
-            return ExitCode.OK;
+    static final class ListTemplates extends ApiCommand.Lister {
+        ListTemplates() {
+            super("api/v1/templates", "/name", COLUMNS);
         }
     }
 
     @Command(name = "show", description = "Show a template.")
-    static final class Show extends ApiCommand {
+    static final class Show extends ApiCommand.Shower {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        Show() {
+            super("api/v1/templates", "/name");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/templates/" + encode(name), null).json(), "/name");
-            return ExitCode.OK;
+        String key() {
+            return name;
         }
     }
 

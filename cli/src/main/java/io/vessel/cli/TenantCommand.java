@@ -18,23 +18,24 @@ final class TenantCommand {
     }
 
     @Command(name = "list", aliases = "ls", description = "List the tenants you can see.")
-    static final class ListTenants extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/tenants", null).json(), "/id", COLUMNS);
-            return ExitCode.OK;
+    static final class ListTenants extends ApiCommand.Lister {
+        ListTenants() {
+            super("api/v1/tenants", "/id", COLUMNS);
         }
     }
 
     @Command(name = "show", description = "Show a tenant.")
-    static final class Show extends ApiCommand {
+    static final class Show extends ApiCommand.Shower {
         @Parameters(paramLabel = "ID")
         String id;
 
+        Show() {
+            super("api/v1/tenants", "/id");
+        }
+
         @Override
-        int run() {
-            out().object(client().call("GET", "api/v1/tenants/" + encode(id), null).json(), "/id");
-            return ExitCode.OK;
+        String key() {
+            return id;
         }
     }
 
@@ -62,15 +63,17 @@ final class TenantCommand {
     }
 
     @Command(name = "delete", aliases = "rm", description = "Delete a tenant that owns nothing any more.")
-    static final class Delete extends ApiCommand {
+    static final class Delete extends ApiCommand.Deleter {
         @Parameters(paramLabel = "ID")
         String id;
 
+        Delete() {
+            super("api/v1/tenants", "Tenant");
+        }
+
         @Override
-        int run() {
-            client().call("DELETE", "api/v1/tenants/" + encode(id), null);
-            out().note("Tenant " + id + " deleted.");
-            return ExitCode.OK;
+        String key() {
+            return id;
         }
     }
 }

@@ -14,17 +14,16 @@ import picocli.CommandLine.Parameters;
 final class TokenCommand {
 
     static final List<Output.Column> COLUMNS = List.of(Output.Column.of("ID", "/id"), Output.Column.of("NAME", "/name"),
-            Output.Column.of("PERMISSIONS", "/permissions"), Output.Column.of("EXPIRES", "/expiresAt"), Output.Column.of("LAST USED", "/lastUsedAt"));
+            Output.Column.of("PERMISSIONS", "/permissions"), Output.Column.of("EXPIRES", "/expiresAt"), Output.Column.of("LAST USED", "/lastUsedAt"),
+            Output.Column.of("REVOKED", "/revokedAt"));
 
     private TokenCommand() {
     }
 
     @Command(name = "list", aliases = "ls", description = "List your tokens (never their secrets).")
-    static final class ListTokens extends ApiCommand {
-        @Override
-        int run() {
-            out().list(client().call("GET", "api/v1/me/tokens", null).json(), "/id", COLUMNS);
-            return ExitCode.OK;
+    static final class ListTokens extends ApiCommand.Lister {
+        ListTokens() {
+            super("api/v1/me/tokens", "/id", COLUMNS);
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,7 +61,8 @@ class CliIT {
         work = PanelProcess.passableWorkDir("vessel-cli");
         bridge = "vcl" + (System.nanoTime() % 100000);
         // the group that may connect to the socket: nobody's own, so the test needs no group of its own on the host
-        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nlocal.socket.group = nogroup\n");
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "kernel.network.bridge = " + bridge + "\nlocal.socket.group = nogroup\n"
+                + "plugins.upload = true\nplugins.signature = off\n");
         panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start();
         String node = panel.get("/api/v1/nodes").json().get(0).at("/node/id").asText();
         socket = "/run/vessel/" + node + "/panel.sock";
@@ -169,6 +171,111 @@ class CliIT {
         assertEquals(5, waited.code(), waited.toString());
         root("ve", "destroy", String.valueOf(ve));
         return operation;
+    }
+
+    /** The verbs the first test does not reach, each against what the API then says. */
+    @Test
+    void everyOtherVerbDoesWhatTheApiSays() throws Exception {
+        int ve = root("ve", "create", "-t", "busybox", "--hostname", "verbs", "--start", "-o", "json").json().get("id").asInt();
+        String id = String.valueOf(ve);
+        assertEquals(0, root("ve", "restart", id).code());
+        assertEquals(0, root("ve", "suspend", id).code());
+        assertEquals("SUSPENDED", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+        assertEquals(0, root("ve", "resume", id).code());
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+        // the usage the accounting sweep sampled last (every 10 s): "none yet" is exit 3 until the first
+        PanelProcess.poll(Duration.ofSeconds(30), () -> {
+            try {
+                return root("ve", "usage", id).code() == 0;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, "a usage sample");
+        Run usage = root("ve", "usage", id, "-o", "json");
+        assertEquals(ve, usage.json().get("veId").asInt(), usage.toString());
+        assertTrue(usage.json().get("memoryBytes").asLong() > 0, usage.toString());
+        Path password = Files.writeString(work.resolve("ve-password.txt"), "Root-Password-9\n");
+        Run changed = run(List.of(VESSELCTL.toString(), "--socket", socket, "ve", "password", id, "--stdin"), password);
+        assertEquals(0, changed.code(), changed.toString());
+        assertTrue(root("ve", "exec", id, "--", "cat", "/etc/shadow").out().contains("root:$"), "a hashed password for root");
+        String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHvm4pGq0iGAgvbf8TaxQy2iF0DxkPvZ4YQ0KXyqWcxd cli@test";
+        Run added = root("ve", "ssh-key", "add", id, key, "-o", "json");
+        assertEquals(0, added.code(), added.toString());
+        String keyId = added.json().get("id").asText();
+        assertEquals(keyId, root("ve", "ssh-key", "list", id, "-q").out().strip());
+        assertEquals(0, root("ve", "ssh-key", "remove", id, keyId).code());
+        assertEquals(0, panel.get("/api/v1/ves/" + ve + "/ssh-keys").json().size());
+        assertEquals(4, root("ve", "reinstall", id).code(), "a running VE is not reinstalled");
+        assertEquals(0, root("ve", "stop", id).code());
+        Run reinstalled = root("ve", "reinstall", id);
+        assertEquals(0, reinstalled.code(), reinstalled.toString());
+        assertEquals(0, root("ve", "start", id).code());
+
+        // backups: made, listed, a file put back, deleted
+        assertEquals(0, root("ve", "exec", id, "--", "sh", "-c", "echo precious > /root/note").code());
+        Run backup = root("backup", "create", id, "--note", "from the shell", "-o", "json");
+        assertEquals(0, backup.code(), backup.toString());
+        String backupId = backup.json().get("id").asText();
+        assertEquals(backupId, root("backup", "list", "--ve", id, "-q").out().strip());
+        assertEquals(0, root("ve", "exec", id, "--", "rm", "/root/note").code());
+        Run restored = root("backup", "restore", id, backupId, "--path", "/root/note");
+        assertEquals(0, restored.code(), restored.toString());
+        assertEquals("precious\n", root("ve", "exec", id, "--", "cat", "/root/note").out());
+        assertEquals(0, root("backup", "delete", id, backupId).code());
+        assertEquals(0, panel.get("/api/v1/ves/" + ve + "/backups").json().size());
+        assertEquals(0, root("ve", "destroy", "--force", id).code());
+
+        // templates: imported from a tarball, shown, retired and offered again
+        Path rootfs = Files.createDirectories(work.resolve("rootfs/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+        Files.createSymbolicLink(rootfs.resolve("sh"), Path.of("busybox"));
+        Files.writeString(Files.createDirectories(work.resolve("rootfs/etc")).resolve("os-release"), "PRETTY_NAME=\"Shell Linux\"\n");
+        Path tarball = work.resolve("rootfs.tar.gz");
+        PanelProcess.host("tar", "--numeric-owner", "-C", work.resolve("rootfs").toString(), "-czf", tarball.toString(), ".");
+        Run imported = root("template", "import", "shelled", tarball.toString(), "--init", "/bin/sh", "-o", "json");
+        assertEquals(0, imported.code(), imported.toString());
+        assertEquals("READY", root("template", "show", "shelled", "-o", "json").json().get(0).get("state").asText());
+        assertEquals(0, root("template", "retire", "shelled").code());
+        assertTrue(panel.get("/api/v1/templates/shelled").json().get(0).get("retired").asBoolean());
+        assertEquals(0, root("template", "retire", "shelled", "--undo").code());
+
+        // IP pools, accounts, tokens
+        assertEquals(0, root("ip-pool", "create", "spare", "10.231.42.0/24", "--mode", "NAT").code());
+        assertEquals("10.231.42.0/24", root("ip-pool", "show", "spare", "-o", "json").json().get("cidr").asText());
+        assertEquals(0, root("ip-pool", "delete", "spare").code());
+        assertEquals(404, panel.get("/api/v1/ip-pools/spare").status());
+        String tenant = root("tenant", "create", "Verbs Ltd", "-o", "json").json().get("id").asText();
+        Path accountPassword = Files.writeString(work.resolve("account-password.txt"), "Verbs-Password-1\n");
+        Run account = run(List.of(VESSELCTL.toString(), "--socket", socket, "account", "create", "verbsowner", "--tenant", tenant, "--role",
+                "customer-owner", "--password-stdin", "-o", "json"), accountPassword);
+        assertEquals(0, account.code(), account.toString());
+        assertEquals(200, panel.login("verbsowner", "Verbs-Password-1").get("/api/v1/me").status(), "the account logs in");
+        assertEquals(0, root("account", "delete", account.json().get("id").asText()).code());
+        assertEquals(0, root("tenant", "delete", tenant).code());
+        Run token = root("token", "create", "scripted", "--permissions", "ve.read", "-o", "json");
+        assertTrue(token.json().get("secret").asText().startsWith("vsl_"), token.toString());
+        String tokenId = token.json().at("/token/id").asText();
+        assertTrue(root("token", "list", "-q").out().contains(tokenId));
+        assertEquals(0, root("token", "revoke", tokenId).code());
+        boolean revoked = false;
+        for (JsonNode listed : root("token", "list", "-o", "json").json()) {
+            revoked |= listed.get("id").asText().equals(tokenId) && listed.hasNonNull("revokedAt");
+        }
+        assertTrue(revoked, "listed as revoked");
+
+        // plugins: installed from a jar, disabled, enabled, removed
+        Run installed = root("plugin", "install", HotDeployIT.PLUGIN.toAbsolutePath().toString(), "-o", "json");
+        assertEquals(0, installed.code(), installed.toString());
+        String plugin = installed.json().get("name").asText();
+        assertEquals(0, root("plugin", "disable", plugin).code());
+        assertEquals("DISABLED", panel.get("/api/v1/plugins/" + plugin).json().get("state").asText());
+        assertEquals(0, root("plugin", "enable", plugin).code());
+        assertEquals(0, root("plugin", "remove", plugin).code());
+        assertEquals(404, panel.get("/api/v1/plugins/" + plugin).status());
+
+        // billing: read as the API answers it
+        assertEquals(0, root("billing", "plans").code());
+        assertEquals(panel.get("/api/v1/billing/invoices").json().size(), root("billing", "invoices", "-o", "json").json().size());
     }
 
     @Test

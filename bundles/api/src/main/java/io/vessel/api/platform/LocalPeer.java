@@ -20,6 +20,13 @@ public record LocalPeer(String user, boolean root) {
     /** The account name root on the host acts under, as audit entries show it. */
     public static final String HOST_ROOT = "root@host";
 
+    /**
+     * {@code SecurityContext.getAuthenticationScheme()} of a request made by root on the host through the local socket:
+     * who already holds the machine, so confirmations meant to keep a stolen session from taking it (a second factor
+     * before installing code that runs as root) do not apply.
+     */
+    public static final String HOST_ROOT_SCHEME = "LocalPeer";
+
     /** The local peer of a request, from its attribute value; empty when it came over the network. */
     public static Optional<LocalPeer> of(Object attribute) {
         return attribute instanceof LocalPeer peer ? Optional.of(peer) : Optional.empty();

@@ -145,8 +145,7 @@ public final class AccessControl implements DynamicFeature, HealthCheck {
             try {
                 AuthenticatedCaller caller = control.authenticate(authorization, cookie == null ? null : cookie.getValue(),
                         address == null ? "unknown" : address.toString(), peer);
-                boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
-                request.setSecurityContext(new AccessFilter.CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
+                request.setSecurityContext(AccessFilter.CallerContext.of(caller, request, peer));
             } catch (ProblemException notAuthenticated) {
                 // an expired session or a wrong token: answered as to anyone
             }

@@ -47,8 +47,7 @@ final class AccessFilter implements ContainerRequestFilter {
                     "A state-changing request with the session cookie must come from the panel's own pages.");
         }
         AccessControl.refuseIfSuspended(caller);
-        boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme());
-        request.setSecurityContext(new CallerContext(caller, tls, caller.tokenId() != null ? "Bearer" : "Session"));
+        request.setSecurityContext(CallerContext.of(caller, request, peer));
         if (requirement == null) {
             throw new ProblemException(403, "forbidden", "Not allowed", "The endpoint " + template + " declares no permission and stays closed.");
         }
@@ -80,6 +79,15 @@ final class AccessFilter implements ContainerRequestFilter {
 
     /** Hands the caller to resources through the standard JAX-RS interface. */
     record CallerContext(AuthenticatedCaller caller, boolean secure, String scheme) implements SecurityContext {
+
+        /** How the caller came: a token, a session, or root on the host (the local socket, which is as private as TLS). */
+        static CallerContext of(AuthenticatedCaller caller, ContainerRequestContext request, Optional<LocalPeer> peer) {
+            boolean tls = "https".equalsIgnoreCase(request.getUriInfo().getBaseUri().getScheme()) || peer.isPresent();
+            String scheme = caller.tokenId() != null ? "Bearer" : LocalPeer.HOST_ROOT.equals(caller.username()) && peer.map(LocalPeer::root).orElse(false)
+                    && request.getHeaderString("Authorization") == null ? LocalPeer.HOST_ROOT_SCHEME : "Session";
+            return new CallerContext(caller, tls, scheme);
+        }
+
         @Override
         public Principal getUserPrincipal() {
             return caller;

@@ -24,7 +24,8 @@ final class Output {
     record Column(String heading, Function<JsonNode, String> cell) {
 
         static Column of(String heading, String pointer) {
-            return new Column(heading, row -> text(row.at(pointer)));
+            com.fasterxml.jackson.core.JsonPointer compiled = com.fasterxml.jackson.core.JsonPointer.compile(pointer); // once, not per row
+            return new Column(heading, row -> text(row.at(compiled)));
         }
     }
 
@@ -55,7 +56,11 @@ final class Output {
     /** A list: one row per element, {@code id} picks what {@code --quiet} prints. */
     void list(JsonNode items, String idPointer, List<Column> columns) {
         if (quiet) {
-            items.forEach(item -> out.println(text(item.at(idPointer))));
+            com.fasterxml.jackson.core.JsonPointer id = com.fasterxml.jackson.core.JsonPointer.compile(idPointer);
+            StringBuilder ids = new StringBuilder();
+            items.forEach(item -> ids.append(text(item.at(id))).append('\n'));
+            out.print(ids);
+            out.flush();
             return;
         }
         if (format != Format.TABLE) {
@@ -113,13 +118,16 @@ final class Output {
                 widths[i] = Math.max(widths[i], row[i].length());
             }
         }
+        // one write for the whole table: a thousand println calls on an autoflushing stream are a thousand syscalls
+        StringBuilder table = new StringBuilder();
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < columns; i++) {
                 line.append(i == columns - 1 ? row[i] : pad(row[i], widths[i]) + "  ");
             }
-            out.println(line.toString().stripTrailing());
+            table.append(line.toString().stripTrailing()).append('\n');
         }
+        out.print(table);
         out.flush();
     }
 

@@ -200,8 +200,15 @@ final class PanelClient implements AutoCloseable {
     }
 
     private static Answer answer(ContentResponse response) {
-        String body = response.getContentAsString();
-        return new Answer(response.getStatus(), parse(body), body, response.getHeaders().get("Location"));
+        byte[] content = response.getContent();
+        JsonNode json;
+        try {
+            json = content.length == 0 ? NullNode.getInstance() : JSON.readTree(content); // from the bytes: no String of it first
+        } catch (IOException notJson) {
+            json = NullNode.getInstance();
+        }
+        return new Answer(response.getStatus(), json, json.isNull() ? new String(content, StandardCharsets.UTF_8) : null,
+                response.getHeaders().get("Location"));
     }
 
     static JsonNode parse(String body) {

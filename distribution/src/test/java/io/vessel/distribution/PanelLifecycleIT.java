@@ -88,6 +88,31 @@ class PanelLifecycleIT {
         return panel.get("/api/v1/nodes").json();
     }
 
+    /** A downgrade: the panel refuses a database a newer Vessel migrated, in one line, and touches nothing. */
+    @Test
+    void aDatabaseANewerVersionMigratedStopsTheStartInOneLine(@TempDir Path work) throws Exception {
+        String schema = "it_newer_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> database = env("VESSEL_DB_URL", PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        try {
+            try (PanelProcess panel = new PanelProcess(work, database).start()) {
+                assertEquals(0, panel.stop(), "a clean stop");
+            }
+            try (Connection c = DriverManager.getConnection(PG_URL, "postgres", ""); Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO " + schema + ".vessel_schema_history (module, version, description, checksum, applied_at)"
+                        + " VALUES ('identity', 999, 'from the future', 'x', CURRENT_TIMESTAMP)");
+            }
+            try (PanelProcess older = new PanelProcess(work, database)) {
+                assertEquals(3, older.startExpectingExit(java.time.Duration.ofSeconds(90)), older.output());
+                assertTrue(older.output().contains("the database was migrated by a newer Vessel (module identity is at V999"), older.output());
+                assertTrue(older.output().contains("downgrades are not supported"), older.output());
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(PG_URL, "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
     @Test
     void everyErrorIsProblemJson(@TempDir Path work) throws Exception {
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {

@@ -66,14 +66,16 @@ final class MigrationRunner {
     }
 
     /**
-     * A database a newer Vessel migrated is refused rather than used: this version's code does not know the tables
-     * it would write, and nothing it did could be undone by migrating back.
+     * A database a newer Vessel (or a newer version of a plugin) migrated is refused rather than used: this version's
+     * code does not know the tables it would write, and nothing it did could be undone by migrating back.
      */
     static void refuseDowngrade(String module, Map<Integer, String> applied, List<MigrationScript> scripts) {
         int known = scripts.stream().mapToInt(MigrationScript::version).max().orElse(0);
         int newest = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
         if (newest > known) {
-            throw new DatabaseUnavailableException("the database was migrated by a newer Vessel (module " + module + " is at V" + newest
+            // not a database outage: a module failure, so a downgraded plugin is left out and the rest maps, while the
+            // panel's own modules stop the start with this message
+            throw new IllegalStateException("the database was migrated by a newer Vessel (module " + module + " is at V" + newest
                     + ", this version knows up to V" + known + "); downgrades are not supported: install the newer version again, or restore"
                     + " the database backup made before the upgrade");
         }

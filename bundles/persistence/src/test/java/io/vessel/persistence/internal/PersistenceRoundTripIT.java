@@ -140,9 +140,10 @@ class PersistenceRoundTripIT {
             history(settings, "INSERT INTO %s (module, version, description, checksum, applied_at) VALUES ('roundtrip', 99, 'from the future',"
                     + " 'x', CURRENT_TIMESTAMP)");
             try {
-                DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class,
+                PersistenceEngine.ModuleFailure e = assertThrows(PersistenceEngine.ModuleFailure.class,
                         () -> engine.apply(List.of(new RoundTripEntities())));
-                assertTrue(e.getMessage().startsWith("the database was migrated by a newer Vessel (module roundtrip is at V99"), e.getMessage());
+                assertTrue(e.getMessage().startsWith("migrations of module roundtrip failed: the database was migrated by a newer Vessel"
+                        + " (module roundtrip is at V99"), e.getMessage());
                 assertTrue(e.getMessage().contains("downgrades are not supported"), e.getMessage());
             } finally {
                 history(settings, "DELETE FROM %s WHERE module = 'roundtrip' AND version = 99");

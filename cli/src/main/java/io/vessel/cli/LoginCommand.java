@@ -62,8 +62,8 @@ final class LoginCommand extends ApiCommand {
             throw PanelClient.failure(made);
         }
         JsonNode token = made.json();
-        new Profile(base.toString(), token.path("secret").asText(), root.fingerprint == null ? null : PanelClient.normalise(root.fingerprint))
-                .write(root.profilePath());
+        new Profile(base.toString(), token.path("secret").asText(), root.fingerprint == null ? null : PanelClient.normalise(root.fingerprint),
+                token.at("/token/id").asText()).write(root.profilePath());
         client.send("POST", "api/v1/auth/logout", null);
         out().note("Logged in to " + base + " as " + username + "; token " + token.at("/token/id").asText() + " stored in " + root.profilePath() + ".");
         return ExitCode.OK;

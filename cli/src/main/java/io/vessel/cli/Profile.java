@@ -14,9 +14,9 @@ import java.util.Properties;
  * the certificate fingerprint it was told to trust. Written 0600 in a 0700 directory (the token is a credential),
  * through a new file moved into place, so a crash never leaves half a profile.
  */
-record Profile(String url, String token, String fingerprint) {
+record Profile(String url, String token, String fingerprint, String tokenId) {
 
-    static final Profile NONE = new Profile(null, null, null);
+    static final Profile NONE = new Profile(null, null, null, null);
 
     static Path defaultPath() {
         String config = System.getenv("XDG_CONFIG_HOME");
@@ -34,7 +34,8 @@ record Profile(String url, String token, String fingerprint) {
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, "cannot read " + file + ": " + e.getMessage());
         }
-        return new Profile(blankToNull(p.getProperty("url")), blankToNull(p.getProperty("token")), blankToNull(p.getProperty("fingerprint")));
+        return new Profile(blankToNull(p.getProperty("url")), blankToNull(p.getProperty("token")), blankToNull(p.getProperty("fingerprint")),
+                blankToNull(p.getProperty("token.id")));
     }
 
     void write(Path file) {
@@ -47,6 +48,9 @@ record Profile(String url, String token, String fingerprint) {
         }
         if (fingerprint != null) {
             p.setProperty("fingerprint", fingerprint);
+        }
+        if (tokenId != null) {
+            p.setProperty("token.id", tokenId);
         }
         try {
             Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -25,7 +25,8 @@ public final class Vesselctl implements Runnable {
     /** The nouns, in the order help lists them. */
     static final java.util.List<Class<?>> NOUNS = java.util.List.of(VeCommand.class, TemplateCommand.class, IpPoolCommand.class,
             TenantCommand.class, AccountCommand.class, TokenCommand.class, OperationCommand.class, NodeCommand.class, PluginCommand.class,
-            BackupCommand.class, BillingCommand.class, LoginCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+            BackupCommand.class, BillingCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "The panel, e.g. https://panel.example.net:8443 (default: VESSEL_URL, the profile, else this host's local socket).")

@@ -84,10 +84,10 @@ class VesselctlTest {
     @Test
     void theProfileIsPrivateAndWholeOrAbsent(@TempDir Path home) throws Exception {
         Path file = home.resolve("vessel/cli.conf");
-        new Profile("https://panel:8443/", "vsl_secret", "AB").write(file);
+        new Profile("https://panel:8443/", "vsl_secret", "AB", "id-1").write(file);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
-        assertEquals(new Profile("https://panel:8443/", "vsl_secret", "AB"), Profile.read(file));
+        assertEquals(new Profile("https://panel:8443/", "vsl_secret", "AB", "id-1"), Profile.read(file));
         assertEquals(Profile.NONE, Profile.read(home.resolve("missing.conf")));
         assertTrue(Files.list(file.getParent()).allMatch(p -> p.equals(file)), "no temporary file left");
     }

@@ -353,6 +353,18 @@ class CliIT {
         Run listed = remote(List.of("--profile", profile.toString()), "ve", "list", "-o", "json");
         assertEquals(0, listed.code(), listed.toString());
         assertEquals(ids(panel.get("/api/v1/ves").json()), ids(listed.json()));
+        // logout: the token revoked on the panel, the profile gone
+        String tokenId = Files.readAllLines(profile).stream().filter(l -> l.startsWith("token.id=")).findFirst().orElseThrow().substring(9);
+        Run logout = remote(List.of("--profile", profile.toString()), "logout");
+        assertEquals(0, logout.code(), logout.toString());
+        assertTrue(!Files.exists(profile), "the profile deleted");
+        boolean revoked = false;
+        for (JsonNode token : panel.get("/api/v1/me/tokens").json()) {
+            revoked |= token.get("id").asText().equals(tokenId) && token.hasNonNull("revokedAt");
+        }
+        assertTrue(revoked, "the token revoked");
+        assertEquals(3, remote(List.of("--profile", profile.toString()), "logout").code(), "not logged in any more");
+
         Path other = work.resolve("other.conf");
         Run wrongPassword = login(url, fingerprint, "not-the-password", other);
         assertEquals(4, wrongPassword.code(), wrongPassword.toString());

@@ -3,7 +3,6 @@ package io.vessel.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
-import org.eclipse.jetty.client.BytesRequestContent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,21 +46,7 @@ final class LoginCommand extends ApiCommand {
         VeCommand.putIfSet(body, "totp", totp);
         client.call("POST", "api/v1/auth/login", body);
         URI base = client.target().base();
-        String origin = base.getScheme() + "://" + base.getRawAuthority();
-        var request = client.request("POST", "api/v1/me/tokens").headers(h -> h.put("Origin", origin));
-        var tokenBody = object().put("name", tokenName != null ? tokenName : "vesselctl@" + hostName());
-        var permissions = tokenBody.putArray("permissions");
-        client.call("GET", "api/v1/me", null).json().path("permissions").forEach(permissions::add);
-        try {
-            request.body(new BytesRequestContent("application/json", PanelClient.JSON.writeValueAsBytes(tokenBody)));
-        } catch (IOException e) {
-            throw new CliException(ExitCode.ERROR, e.getMessage());
-        }
-        PanelClient.Answer made = client.exchange(request);
-        if (made.status() >= 300) {
-            throw PanelClient.failure(made);
-        }
-        JsonNode token = made.json();
+        JsonNode token = TokenCommand.create(client, tokenName != null ? tokenName : "vesselctl@" + hostName(), null, null, null);
         new Profile(base.toString(), token.path("secret").asText(), root.fingerprint == null ? null : PanelClient.normalise(root.fingerprint),
                 token.at("/token/id").asText()).write(root.profilePath());
         client.send("POST", "api/v1/auth/logout", null);

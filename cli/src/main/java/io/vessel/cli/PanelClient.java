@@ -45,8 +45,8 @@ final class PanelClient implements AutoCloseable {
     private final Target target;
     private final HttpClient http;
 
-    /** An API answer: status, the body as JSON (NullNode when empty or not JSON), the raw body. */
-    record Answer(int status, JsonNode json, String body, String location) {
+    /** An API answer: status, the body as JSON (NullNode when empty or not JSON). */
+    record Answer(int status, JsonNode json, String location) {
     }
 
     PanelClient(Target target) {
@@ -147,7 +147,7 @@ final class PanelClient implements AutoCloseable {
             InputStream in = listener.getInputStream();
             if (response.getStatus() >= 300) {
                 String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                throw failure(new Answer(response.getStatus(), parse(text), text, null));
+                throw failure(new Answer(response.getStatus(), parse(text), null));
             }
             return in;
         } catch (InterruptedException e) {
@@ -161,17 +161,14 @@ final class PanelClient implements AutoCloseable {
     }
 
     Request request(String method, String path) {
+        // the panel's own origin: a command line is no browser, and login's session cookie must pass the CSRF check
+        String origin = target.base().getScheme() + "://" + target.base().getRawAuthority();
         Request request = http.newRequest(uri(path)).method(method).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .headers(h -> h.put("Accept", "application/json"));
+                .headers(h -> h.put("Accept", "application/json").put("Origin", origin));
         if (target.token() != null) {
             request.headers(h -> h.put("Authorization", "Bearer " + target.token()));
         }
         return request;
-    }
-
-    /** Sends a request made with {@link #request} and extra headers, answering as {@link #send}. */
-    Answer exchange(Request request) {
-        return answer(execute(request));
     }
 
     private ContentResponse execute(Request request) {
@@ -207,8 +204,7 @@ final class PanelClient implements AutoCloseable {
         } catch (IOException notJson) {
             json = NullNode.getInstance();
         }
-        return new Answer(response.getStatus(), json, json.isNull() ? new String(content, StandardCharsets.UTF_8) : null,
-                response.getHeaders().get("Location"));
+        return new Answer(response.getStatus(), json, response.getHeaders().get("Location"));
     }
 
     static JsonNode parse(String body) {

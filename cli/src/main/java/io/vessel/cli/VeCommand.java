@@ -222,6 +222,7 @@ final class VeCommand {
         int run() {
             ArrayNode operations = PanelClient.JSON.createArrayNode();
             for (int id : ids) {
+                prepare(id);
                 JsonNode operation = follow(client().call(method(), pathOf(id), body()));
                 operations.add(operation);
                 if (out().quiet()) {
@@ -238,6 +239,10 @@ final class VeCommand {
 
         JsonNode body() {
             return null;
+        }
+
+        /** What must happen to a VE before its operation is asked for; nothing by default. */
+        void prepare(int id) {
         }
     }
 
@@ -289,16 +294,18 @@ final class VeCommand {
 
         @Override
         String pathOf(int id) {
-            if (force) {
-                String state = client().call("GET", path(id), null).json().path("state").asText();
-                if (!state.equals("STOPPED")) {
-                    JsonNode killed = follow(client().call("POST", path(id) + "/kill", null));
-                    if (!waitForIt && !OperationWaiter.finished(killed)) {
-                        new OperationWaiter(client(), root().err(), root().terminal()).await(killed, false);
-                    }
+            return path(id);
+        }
+
+        /** With --force a VE that is not stopped is killed first, and waited for even with --no-wait. */
+        @Override
+        void prepare(int id) {
+            if (force && !client().call("GET", path(id), null).json().path("state").asText().equals("STOPPED")) {
+                JsonNode killed = client().call("POST", path(id) + "/kill", null).json();
+                if (!OperationWaiter.finished(killed)) {
+                    new OperationWaiter(client(), root().err(), root().terminal()).await(killed, false);
                 }
             }
-            return path(id);
         }
     }
 

@@ -43,7 +43,7 @@ class VesselctlTest {
     @Test
     void aProblemBecomesOneLineWithItsFields() {
         PanelClient.Answer answer = new PanelClient.Answer(422, PanelClient.parse("{\"status\":422,\"detail\":\"The VE was not created.\","
-                + "\"errors\":[{\"field\":\"limits.memoryBytes\",\"message\":\"at least 64 MiB\"}]}"), "", null);
+                + "\"errors\":[{\"field\":\"limits.memoryBytes\",\"message\":\"at least 64 MiB\"}]}"), null);
         CliException failure = PanelClient.failure(answer);
         assertEquals(ExitCode.USAGE, failure.exitCode());
         assertEquals("The VE was not created.\n  limits.memoryBytes: at least 64 MiB", failure.getMessage());

@@ -57,6 +57,9 @@ public final class LocalSocketConnector implements ConnectorFactory {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSocketConnector.class);
     static final Path RUNTIME_ROOT = Path.of("/run/vessel");
 
+    /** uid 0 as a principal, looked up once rather than per request. */
+    private static final UserPrincipal ROOT = rootPrincipal();
+
     private final Path socket;
     private final String group;
     private final ServiceRegistration<ConnectorFactory> registration;
@@ -104,12 +107,19 @@ public final class LocalSocketConnector implements ConnectorFactory {
     static Optional<LocalPeer> peerOf(SocketChannel channel) {
         try {
             UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            UserPrincipal root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("root");
             // principals compare by user id, so this is "uid 0", whatever the name says
-            return Optional.of(new LocalPeer(peer.user().getName(), peer.user().equals(root)));
+            return Optional.of(new LocalPeer(peer.user().getName(), peer.user().equals(ROOT)));
         } catch (IOException | UnsupportedOperationException e) {
             LOG.warn("Local API peer not identified: {}", e.getMessage());
             return Optional.empty();
+        }
+    }
+
+    private static UserPrincipal rootPrincipal() {
+        try {
+            return java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("root");
+        } catch (IOException e) {
+            throw new IllegalStateException("no user root on this host: " + e.getMessage(), e);
         }
     }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * peak of a known allocation, disk use of a written file, counters that never go backwards across a VE restart
  * and a panel crash, the usage series API and the Prometheus endpoint.
  */
+@org.junit.jupiter.api.parallel.Isolated("counts the CPU time a VE spins for 3 s, which another class's load would take away")
 class AccountingIT {
 
     @TempDir

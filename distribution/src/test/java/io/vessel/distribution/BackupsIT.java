@@ -161,7 +161,7 @@ class BackupsIT {
             assertEquals("hello", stdout(panel, rebornId, "cat", "/srv/owned").strip());
 
             // nothing of the snapshots is left on the host
-            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("snapshot-views"), "no snapshot view stays mounted");
+            assertFalse(mounted(work, "snapshot-views"), "no snapshot view stays mounted");
             assertEquals("", PanelProcess.host("sh", "-c", "ls " + data.resolve("storage/pool/snapshots") + " 2>/dev/null").strip(),
                     "no snapshot is left");
         }
@@ -256,19 +256,20 @@ class BackupsIT {
             String operation = accepted.json().get("id").asText();
             PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/operations/" + operation).json().path("message").asText()
                     .startsWith("backed up"), "restic reading the VE");
-            assertTrue(!PanelProcess.host("pgrep", "-x", "restic").isBlank(), "restic runs");
-            String cgroup = PanelProcess.host("sh", "-c", "cat /proc/$(pgrep -x restic | head -1)/cgroup");
+            List<ProcessHandle> restic = restics(work);
+            assertFalse(restic.isEmpty(), "restic runs");
+            String cgroup = Files.readString(Path.of("/proc/" + restic.get(0).pid() + "/cgroup"));
             assertTrue(cgroup.contains("/work-backup"), "restic runs in the backups' own cgroup: " + cgroup);
             panel.crash();
         }
-        PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("sh", "-c", "pgrep -x restic || true").isBlank(),
+        PanelProcess.poll(Duration.ofSeconds(10), () -> restics(work).isEmpty(),
                 "restic dies with the panel");
         try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
             JsonNode backups = panel.get("/api/v1/ves/" + ve + "/backups").json();
             assertEquals(1, backups.size(), backups.toString());
             assertEquals("FAILED", backups.get(0).get("state").asText());
             assertEquals("the panel stopped while the backup was being made", backups.get(0).get("error").asText());
-            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("snapshot-views"), "no snapshot view stays mounted");
+            assertFalse(mounted(work, "snapshot-views"), "no snapshot view stays mounted");
             assertEquals("", PanelProcess.host("sh", "-c", "ls " + work.resolve("data/storage/pool/snapshots") + " 2>/dev/null").strip(),
                     "no snapshot is left");
             assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "the VE ran through it, thawed");
@@ -291,7 +292,7 @@ class BackupsIT {
             assertEquals("after", stdout(panel, ve, "cat", "/srv/after").strip(), "wholly the old file system");
             assertEquals("", PanelProcess.host("sh", "-c", "ls " + work.resolve("data/storage/pool/restores") + " 2>/dev/null").strip(),
                     "the unfinished restore is gone");
-            assertFalse(PanelProcess.host("cat", "/proc/self/mountinfo").contains("restore-views"), "no restore view stays mounted");
+            assertFalse(mounted(work, "restore-views"), "no restore view stays mounted");
         }
     }
 
@@ -823,6 +824,17 @@ class BackupsIT {
             return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
         }, "operation " + id);
         return last[0];
+    }
+
+    /** Whether one of the {@code kind} views (snapshot-views, restore-views) of the panel in {@code work} is mounted. */
+    private static boolean mounted(Path work, String kind) {
+        return PanelProcess.host("cat", "/proc/self/mountinfo").lines().anyMatch(l -> l.contains(kind) && l.contains(work.toString()));
+    }
+
+    /** The restic processes working on the repositories of the panel in {@code work} (other tests' panels may run theirs). */
+    private static List<ProcessHandle> restics(Path work) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/restic")).orElse(false))
+                .filter(p -> String.join(" ", p.info().arguments().orElse(new String[0])).contains(work.toString())).toList();
     }
 
     private static void exec(PanelProcess panel, int ve, String... argv) throws Exception {

@@ -17,7 +17,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,11 +30,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BillingRunCrashIT {
 
     private static final int ACCOUNTS = 300;
-
-    @AfterAll
-    static void dropSchemas() throws Exception {
-        BillingPlansIT.dropSchemas();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.vessel.distribution.BillingPlansIT#databases")

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,11 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * its own customer in its own series. Every document is exact to the cent and the numbers have no gap.
  */
 class BillingSimulationIT {
-
-    @AfterAll
-    static void dropSchemas() throws Exception {
-        BillingPlansIT.dropSchemas();
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.vessel.distribution.BillingPlansIT#databases")

@@ -82,7 +82,7 @@ class CliIT {
 
     @Test
     void rootOnTheHostManagesVesWithoutAToken() throws Exception {
-        assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.41.0/24\",\"mode\":\"NAT\"}").status());
+        assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.43.0/24\",\"mode\":\"NAT\"}").status());
         Run created = root("ve", "create", "--template", "busybox", "--hostname", "shell", "--memory", "256M", "--disk", "1G", "--ip-pool", "lan",
                 "--start", "-o", "json");
         assertEquals(0, created.code(), created.toString());

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bridge): two VEs reach each other and the host, get their name servers, cannot impersonate a neighbour's IP or
  * use a foreign MAC, and leave no interface or rule behind.
  */
+@org.junit.jupiter.api.parallel.Isolated("joins an uplink to its bridge and sets and restores the host's IPv4 forwarding")
 class NetworkIT {
 
     @TempDir

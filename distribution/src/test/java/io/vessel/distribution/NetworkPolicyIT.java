@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the host, rogue router advertisements and made-up link-local addresses, and DNS.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.parallel.Isolated("adds an outside world to the host's networks, which every panel denies its VEs as local networks")
 class NetworkPolicyIT {
 
     @TempDir

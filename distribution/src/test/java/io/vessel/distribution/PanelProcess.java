@@ -51,11 +51,7 @@ final class PanelProcess implements AutoCloseable {
         this.logDir = workDir.resolve("logs");
         this.output = workDir.resolve("console-" + System.nanoTime() + ".txt");
         this.port = freePort();
-        int tls = freePort();
-        while (tls == port) { // the kernel may hand the same free port out twice in a row
-            tls = freePort();
-        }
-        this.httpsPort = tls;
+        this.httpsPort = freePort();
         this.extraEnv = extraEnv;
     }
 
@@ -119,6 +115,7 @@ final class PanelProcess implements AutoCloseable {
         env.put("VESSEL_START_TIMEOUT", "60");
         env.put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(extraEnv);
+        env.put("VESSEL_CONF", confWithBridge().toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(output.toFile());
         try {
@@ -360,11 +357,18 @@ final class PanelProcess implements AutoCloseable {
         }
     }
 
+    /** Ports handed out in this run: test classes run side by side, and the kernel may offer a just-closed port again. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -451,19 +455,43 @@ final class PanelProcess implements AutoCloseable {
      * The VE bridge and the nftables tables a panel leaves by design (the VEs' network outlives the panel): a test's
      * panel takes them along, so the next test starts from a clean host.
      */
-    private void removeNetwork() {
-        String bridge = "vsbr0";
-        String conf = extraEnv.get("VESSEL_CONF");
-        if (conf != null) {
-            try {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^kernel\\.network\\.bridge\\s*=\\s*(\\S+)").matcher(Files.readString(Path.of(conf)));
-                if (m.find()) {
-                    bridge = m.group(1);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    private static final java.util.regex.Pattern BRIDGE_SETTING = java.util.regex.Pattern.compile("(?m)^kernel\\.network\\.bridge\\s*=\\s*(\\S+)");
+
+    /**
+     * The configuration the panel starts with: the test's own ({@code VESSEL_CONF}), naming a bridge of this data
+     * directory's own where the test names none. Test classes run side by side, and two panels on one bridge would
+     * take each other's rules and addresses away.
+     */
+    private Path confWithBridge() {
+        try {
+            String given = extraEnv.get("VESSEL_CONF");
+            Path conf = given != null ? Path.of(given) : dataDir.resolveSibling("vessel-test.conf");
+            String text = Files.exists(conf) ? Files.readString(conf) : "";
+            if (!BRIDGE_SETTING.matcher(text).find()) {
+                Files.writeString(conf, text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "kernel.network.bridge = " + bridge() + "\n");
             }
+            return conf;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** The bridge this panel's VEs are on: the test's, or one named after the data directory (the same across restarts). */
+    String bridge() {
+        String conf = extraEnv.get("VESSEL_CONF");
+        try {
+            java.util.regex.Matcher m = BRIDGE_SETTING.matcher(conf != null && Files.exists(Path.of(conf)) ? Files.readString(Path.of(conf)) : "");
+            if (m.find()) {
+                return m.group(1);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "vt" + Integer.toHexString(dataDir.toAbsolutePath().toString().hashCode() & 0xfffffff);
+    }
+
+    private void removeNetwork() {
+        String bridge = bridge();
         // the VEs' DNS resolver of this bridge runs detached from the panel by design; a test's panel takes it along
         Path pid = Path.of("/run/vessel/dnsmasq-" + bridge + ".pid");
         try {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.parallel.Isolated("kills the host's one LXCFS, which every panel's VEs read their /proc views from")
 class StandaloneServerIT {
 
     private static final long MEMORY = 512L << 20;

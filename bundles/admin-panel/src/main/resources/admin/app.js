@@ -90,6 +90,11 @@ function nodeCard(n) {
   const id = n.node.id.slice(0, 8);
   const facts = el('div', { class: 'muted' }, 'kernel ' + ((n.capabilities && n.capabilities.kernelRelease) || '') +
     (n.local ? ' · this server' : '') + (s ? ' · up ' + duration(s.uptimeSeconds) : ''));
+  if (n.node.health === 'UNREACHABLE') return el('div', { class: 'card', 'data-node': n.node.id },
+    el('h2', {}, 'Node ' + n.node.hostname, ' ', el('span', { class: 'badge ERROR', 'data-node-health': n.node.id }, 'unreachable')),
+    el('p', {}, 'Not heard from since ' + new Date(n.node.lastHeartbeatAt).toLocaleString() + '. Its VEs show as UNKNOWN until it is back.'));
+  if (!s && !n.local) return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
+    el('p', {}, 'Online; last heard from ' + new Date(n.node.lastHeartbeatAt).toLocaleString() + '.'));
   if (!s) return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
     el('p', {}, 'No figures: VEs are unavailable on this node (see the kernel check above).'));
   const memoryUsed = s.memoryTotalBytes - s.memoryAvailableBytes;

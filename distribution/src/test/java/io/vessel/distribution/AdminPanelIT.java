@@ -25,6 +25,7 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** The provider's admin panel in headless Chromium: a customer, its account and its VE, made by clicking. */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class AdminPanelIT {
 
     @TempDir

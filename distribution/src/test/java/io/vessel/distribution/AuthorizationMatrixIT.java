@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       where an endpoint takes one, so nothing is changed; deletions get a fresh object of their own).</li>
  * </ul>
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class AuthorizationMatrixIT {
 
     /** P provider admin, R reseller admin, O customer owner, M customer member, A auditor (provider level). */

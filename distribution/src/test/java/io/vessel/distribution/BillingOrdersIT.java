@@ -24,6 +24,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and made at once, another plan with the prorated price shown before and equal to what the API says, and a
  * cancellation at the period's end; nobody touches another customer's subscriptions.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class BillingOrdersIT {
 
     @Test

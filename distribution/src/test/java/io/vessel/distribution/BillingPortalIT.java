@@ -93,7 +93,7 @@ class BillingPortalIT {
                 BigDecimal before = amount(phone.findElement(soFar).getText());
                 ((JavascriptExecutor) phone).executeScript("window.notReloaded = true;");
                 PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
-                        List.of("timeout", "3", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
+                        List.of("timeout", "8", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20))); // 2 s of CPU at least, however loaded
                 assertEquals(200, burn.status(), burn.toString());
                 new WebDriverWait(phone, Duration.ofSeconds(40)).until(d -> amount(d.findElement(soFar).getText())
                         .compareTo(before.add(new BigDecimal("0.20"))) >= 0);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * than its plan includes this month, THROTTLE caps its bandwidth at the plan's rate and SUSPEND suspends it; when the
  * month is over, exactly that is undone.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class BillingTrafficIT {
 
     @Test

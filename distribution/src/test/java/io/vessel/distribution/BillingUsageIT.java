@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * time-weighted meters (running hours, memory GiB-hours, disk GiB-months, address-hours) come from the kernel's time
  * integrals: running time as measured, and disk and addresses, held while the VE is stopped too, up to its destruction.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class BillingUsageIT {
 
     @Test
@@ -58,9 +59,10 @@ class BillingUsageIT {
             panel.createAccount(customer, "crunchmember", "customer-member", "Member-Password-1");
             EventStream memberStream = EventStream.open(panel.login("crunchmember", "Member-Password-1"), "/api/v1/events?ve=" + ve);
 
-            // three seconds of CPU, then wait until a stored sample has them, and stop the VE so its counters rest
+            // eight seconds of spinning (well over 2.5 s of CPU even while other test classes load both cores), then wait
+            // until a stored sample has them, and stop the VE so its counters rest
             PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
-                    List.of("timeout", "3", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
+                    List.of("timeout", "8", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20)));
             assertEquals(200, burn.status(), burn.toString());
             PanelProcess.poll(Duration.ofSeconds(45), () -> panel.get("/api/v1/ves/" + ve).json().at("/usage/cpuNanosTotal").asLong() > 2_500_000_000L,
                     "the CPU time in the VE's usage");

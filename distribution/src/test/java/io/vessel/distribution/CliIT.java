@@ -31,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * compared with what the API itself answers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class CliIT {
 
     static final Path VESSELCTL = PanelProcess.DIST.resolve("bin/vesselctl");

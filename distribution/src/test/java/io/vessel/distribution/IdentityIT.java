@@ -112,6 +112,49 @@ class IdentityIT {
         }
     }
 
+    /**
+     * The failure counts live in the database: a restart of the panel does not wipe a lockout (nor would another
+     * panel process on the same database). A client cannot escape it by writing its own X-Forwarded-For; behind a
+     * load balancer the provider trusts ({@code web.trusted.proxies}), the header names the client, so one client's
+     * lockout is not everyone's and the audit log names who it was.
+     */
+    @Test
+    void aLockoutOutlivesARestartAndOnlyATrustedProxyNamesTheClient() throws Exception {
+        Path conf = Files.writeString(work.resolve("vessel.conf"), "identity.lockout.seconds = 300\n");
+        String right = "{\"username\":\"admin\",\"password\":\"" + PanelProcess.ADMIN_PASSWORD + "\"}";
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            panel.createAccount(panel.get("/api/v1/me").json().at("/tenant/id").asText(), "bob", "provider-admin", "Bob-Password-1");
+            for (int i = 0; i < 5; i++) { // a new "client address" each time: nobody trusted said so
+                assertProblem(loginFrom(panel, "198.51.100." + (10 + i), "{\"username\":\"admin\",\"password\":\"guess" + i + "\"}"), 401, null);
+            }
+            assertProblem(loginFrom(panel, "198.51.100.99", right), 429, null);
+            assertEquals(0, panel.stop(), panel.output());
+        }
+        Files.writeString(conf, "web.trusted.proxies = 127.0.0.1\n", java.nio.file.StandardOpenOption.APPEND);
+        try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", conf.toString())).start()) {
+            assertProblem(panel.post("/api/v1/auth/login", right), 429, null); // still 127.0.0.1, still locked: the count outlived the restart
+            // now 127.0.0.1 is the provider's load balancer, and names its clients
+            String bob = "{\"username\":\"bob\",\"password\":\"Bob-Password-1\"}";
+            for (int i = 0; i < 5; i++) {
+                assertProblem(loginFrom(panel, "203.0.113.7", "{\"username\":\"bob\",\"password\":\"guess" + i + "\"}"), 401, null);
+            }
+            assertProblem(loginFrom(panel, "203.0.113.7", bob), 429, null);
+            assertEquals(200, loginFrom(panel, "203.0.113.8", bob).status(), "another client behind the same balancer is not locked out");
+            PanelProcess.Response admitted = loginFrom(panel, "192.0.2.66, 203.0.113.8", bob);
+            assertEquals(200, admitted.status(), "what a client wrote itself is not believed");
+            // (the panel's own admin session could not be made: admin is still locked out of 127.0.0.1)
+            PanelProcess.As asBob = new PanelProcess.As(panel, "Cookie", sessionOf(admitted));
+            com.fasterxml.jackson.databind.JsonNode failed = asBob.get("/api/v1/audit?action=login.failed&actor=bob").json();
+            assertEquals(5, failed.size(), failed.toString());
+            assertEquals("203.0.113.7", failed.get(0).get("sourceIp").asText(), "the audit log names the client, not the balancer");
+        }
+    }
+
+    private static PanelProcess.Response loginFrom(PanelProcess panel, String forwardedFor, String credentials) {
+        return panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/auth/login")).header("Content-Type", "application/json")
+                .header("X-Forwarded-For", forwardedFor).POST(HttpRequest.BodyPublishers.ofString(credentials)));
+    }
+
     private static PanelProcess.Response change(PanelProcess panel, String session, String current, String next) {
         return panel.anonymous(HttpRequest.newBuilder(panel.uri("/api/v1/me/password")).header("Cookie", session)
                 .header("Content-Type", "application/json")

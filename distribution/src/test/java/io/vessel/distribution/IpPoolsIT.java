@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bad addresses are refused with the right status, and a destroyed VE's addresses return to the pool.
  * (Addresses are only recorded here; no traffic is sent.)
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class IpPoolsIT {
 
     @TempDir

@@ -25,6 +25,12 @@ import java.util.function.BooleanSupplier;
 final class PanelProcess implements AutoCloseable {
 
     static final Path DIST = Path.of(System.getProperty("vessel.dist", "target/vessel"));
+    /**
+     * The lock of test classes whose VEs get addresses: a VE's host-side interfaces are named by its id ({@code vh101},
+     * {@code vi101}), one set per host, as a host runs one node. Two panels side by side each have a VE 101, so
+     * such classes take turns (classes whose VEs have no address run beside them).
+     */
+    static final String VE_INTERFACES = "host interfaces of VEs with addresses";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -87,6 +93,12 @@ final class PanelProcess implements AutoCloseable {
         String cookie = login.header("Set-Cookie");
         session = login.status() == 200 && cookie != null ? cookie.substring(0, cookie.indexOf(';')) : null;
         return this;
+    }
+
+    /** Starts the panel once {@code before} has run (a condition another panel must meet first). */
+    PanelProcess startAfter(Runnable before) {
+        before.run();
+        return start();
     }
 
     /** Starts the panel and returns its exit code, expecting it to give up by itself. */

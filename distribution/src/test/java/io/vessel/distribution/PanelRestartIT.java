@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the host's rules and queueing disciplines for the VE are left exactly as they were (same nftables rule handles,
  * same qdiscs), not re-created; accounting has no gap longer than one interval.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class PanelRestartIT {
 
     private static final int ACCOUNTING_SECONDS = 10;

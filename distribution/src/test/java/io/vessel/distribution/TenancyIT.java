@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Tenants never see or touch each other; resellers only reach their own customers; credentials (tokens, 2FA,
  * reset links) are refused whenever they should be; everything lands in the audit log and no secret in the logs.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class TenancyIT {
 
     private static final String PASSWORD = "Tenant-Password-1";

@@ -63,6 +63,7 @@ public final class Main {
             for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
                 createDirectory(dir);
             }
+            NodeIdentity.ensure(settings.dataDir());
             checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
             if (settings.httpsPort() > 0) {
                 checkPortFree(settings, settings.httpsPort(), "https.port or VESSEL_HTTPS_PORT (0: no HTTPS)");

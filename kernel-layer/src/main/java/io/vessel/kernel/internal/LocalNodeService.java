@@ -2,6 +2,7 @@ package io.vessel.kernel.internal;
 
 import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.Node;
+import io.vessel.kernel.api.NodeHealth;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
@@ -24,15 +25,31 @@ import org.slf4j.LoggerFactory;
 /**
  * This node: its identity (kept in {@code data/node-id} so it survives a database move), its record in the
  * database (updated at every start), and what its kernel can do.
+ *
+ * <p>It also keeps the nodes' health: every {@link NodeHealth#HEARTBEAT} it writes this node's heartbeat and looks
+ * for other nodes silent for {@link NodeHealth#SILENCE}. The first process to see one marks it out of reach in a
+ * conditional update, so the provider is told once however many panels watch; the node's own next heartbeat clears
+ * the mark. Times are the writers' clocks: nodes of one cluster keep them synchronised (NTP), as TLS needs anyway.
  */
 @Component(service = NodeService.class)
 public final class LocalNodeService implements NodeService {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalNodeService.class);
+    /** How long a read of every node's record serves (VE lists consult it on every read). */
+    private static final java.time.Duration NODES_FRESH = java.time.Duration.ofSeconds(1);
 
     private final Database database;
     private final HostCapabilities capabilities;
     private final UUID nodeId;
+    private final java.util.concurrent.ScheduledExecutorService heartbeat;
+    private volatile Snapshot snapshot;
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.notify.Notifier notifier;
+
+    private record Snapshot(long readAt, List<Node> nodes) {
+    }
 
     @Activate
     public LocalNodeService(BundleContext context, @Reference HostCapabilitiesProbe probe,
@@ -41,6 +58,13 @@ public final class LocalNodeService implements NodeService {
         this.capabilities = probe.capabilities();
         this.nodeId = readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
         Node node = recordStart();
+        this.heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vessel-node-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = NodeHealth.HEARTBEAT.toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beat, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
         LOG.info("Node started id={} hostname={} startCount={} kernel={} cgroups={} runtimes={} filesystems={} root={}",
                 node.id(), node.hostname(), node.startCount(), capabilities.kernelRelease(), capabilities.cgroupLayout(),
                 capabilities.runtimes().stream().map(HostCapabilities.OciRuntime::name).toList(),
@@ -57,8 +81,63 @@ public final class LocalNodeService implements NodeService {
                 em.persist(entity);
             }
             entity.recordStart(hostname, now);
-            return entity.toNode();
+            return entity.toNode(now);
         });
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void stop() {
+        heartbeat.shutdownNow();
+    }
+
+    /** This node's heartbeat, then a look for nodes gone silent. A failure (the database away) is logged and retried. */
+    void beat() {
+        try {
+            Instant now = now();
+            Instant wasUnreachable = database.inTransaction(em -> em.find(NodeEntity.class, nodeId).heartbeat(now));
+            if (wasUnreachable != null) {
+                LOG.warn("This node is heard from again node={} unreachableSince={}", nodeId, wasUnreachable);
+                tell(new io.vessel.api.notify.Notification("node.reachable", "Node " + hostname() + " is back",
+                        "Node " + hostname() + " (" + nodeId + ") is heard from again after being out of reach since " + wasUnreachable
+                                + ". Its VEs show their real state again.", java.util.Map.of("node", nodeId.toString(), "hostname", hostname())));
+            }
+            markSilentNodes(now);
+        } catch (RuntimeException e) {
+            LOG.warn("Node heartbeat not written node={}: {}", nodeId, e.getMessage());
+        }
+    }
+
+    private void markSilentNodes(Instant now) {
+        Instant cutoff = now.minus(NodeHealth.SILENCE);
+        List<NodeEntity> silent = database.inTransaction(em -> em.createQuery("select n from NodeEntity n where n.id <> :me"
+                + " and n.lastHeartbeatAt < :cutoff and n.unreachableSince is null", NodeEntity.class)
+                .setParameter("me", nodeId).setParameter("cutoff", cutoff).getResultList());
+        for (NodeEntity candidate : silent) {
+            Node node = candidate.toNode(now);
+            int marked = database.inTransaction(em -> em.createQuery("update NodeEntity n set n.unreachableSince = :since"
+                    + " where n.id = :id and n.unreachableSince is null and n.lastHeartbeatAt < :cutoff")
+                    .setParameter("since", node.unreachableSince()).setParameter("id", node.id()).setParameter("cutoff", cutoff).executeUpdate());
+            if (marked == 1) { // this process saw it first: it alone tells the provider
+                snapshot = null;
+                LOG.error("Node out of reach node={} hostname={} lastHeartbeatAt={}: its VEs show as UNKNOWN until it is heard from again",
+                        node.id(), node.hostname(), node.lastHeartbeatAt());
+                tell(new io.vessel.api.notify.Notification("node.unreachable", "Node " + node.hostname() + " is out of reach",
+                        "Node " + node.hostname() + " (" + node.id() + ") has not been heard from since " + node.lastHeartbeatAt()
+                                + ". Its VEs show as UNKNOWN until it is back; check the server, its network and its Vessel service.",
+                        java.util.Map.of("node", node.id().toString(), "hostname", node.hostname(), "lastHeartbeatAt", node.lastHeartbeatAt().toString())));
+            }
+        }
+    }
+
+    private void tell(io.vessel.api.notify.Notification notification) {
+        io.vessel.api.notify.Notifier n = notifier;
+        if (n != null) {
+            n.notifyProvider(notification);
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     static UUID readOrCreateNodeId(Path dataDir) {
@@ -80,13 +159,22 @@ public final class LocalNodeService implements NodeService {
 
     @Override
     public Node localNode() {
-        return database.inTransaction(em -> em.find(NodeEntity.class, nodeId).toNode());
+        return database.inTransaction(em -> em.find(NodeEntity.class, nodeId).toNode(now()));
     }
 
+    /** Every node with its health, read at most a second ago. */
     @Override
     public List<Node> nodes() {
-        return database.inTransaction(em -> em.createQuery("select n from NodeEntity n order by n.hostname, n.id", NodeEntity.class)
-                .getResultList().stream().map(NodeEntity::toNode).toList());
+        Snapshot last = snapshot;
+        long at = System.nanoTime();
+        if (last != null && at - last.readAt() < NODES_FRESH.toNanos()) {
+            return last.nodes();
+        }
+        Instant now = now();
+        List<Node> nodes = database.inTransaction(em -> em.createQuery("select n from NodeEntity n order by n.hostname, n.id", NodeEntity.class)
+                .getResultList().stream().map(n -> n.toNode(now)).toList());
+        snapshot = new Snapshot(at, nodes);
+        return nodes;
     }
 
     @Override

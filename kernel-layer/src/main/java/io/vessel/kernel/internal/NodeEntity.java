@@ -1,6 +1,7 @@
 package io.vessel.kernel.internal;
 
 import io.vessel.kernel.api.Node;
+import io.vessel.kernel.api.NodeHealth;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -27,6 +28,12 @@ public class NodeEntity {
     @Column(name = "start_count", nullable = false)
     private long startCount;
 
+    @Column(name = "last_heartbeat_at")
+    private Instant lastHeartbeatAt;
+
+    @Column(name = "unreachable_since")
+    private Instant unreachableSince;
+
     protected NodeEntity() {
     }
 
@@ -41,9 +48,21 @@ public class NodeEntity {
         hostname = currentHostname;
         lastStartedAt = now;
         startCount++;
+        lastHeartbeatAt = now;
     }
 
-    Node toNode() {
-        return new Node(id, hostname, firstSeenAt, lastStartedAt, startCount);
+    /** Records a heartbeat at {@code now}; answers since when the node had been marked out of reach (null: it was not). */
+    Instant heartbeat(Instant now) {
+        Instant was = unreachableSince;
+        lastHeartbeatAt = now;
+        unreachableSince = null;
+        return was;
+    }
+
+    /** This node as seen at {@code now}: out of reach when silent for longer than {@link NodeHealth#SILENCE}. */
+    Node toNode(Instant now) {
+        boolean silent = lastHeartbeatAt != null && lastHeartbeatAt.plus(NodeHealth.SILENCE).isBefore(now);
+        return new Node(id, hostname, firstSeenAt, lastStartedAt, startCount, silent ? NodeHealth.UNREACHABLE : NodeHealth.ONLINE,
+                lastHeartbeatAt, silent ? unreachableSince == null ? lastHeartbeatAt.plus(NodeHealth.SILENCE) : unreachableSince : null);
     }
 }

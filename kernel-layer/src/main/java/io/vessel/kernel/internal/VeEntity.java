@@ -160,7 +160,11 @@ public class VeEntity {
 
     VirtualEnvironment toVe() {
         return new VirtualEnvironment(id, name, hostname, template, templateVersion, owner, state, stateReason, privileged, limits(),
-                createdAt, updatedAt, null, features());
+                createdAt, updatedAt, null, features(), nodeId);
+    }
+
+    java.util.UUID nodeId() {
+        return nodeId;
     }
 
     io.vessel.kernel.api.VeFeatures features() {

@@ -3,6 +3,8 @@ package io.vessel.kernel.internal;
 import io.vessel.kernel.api.ExecRequest;
 import io.vessel.kernel.api.ExecResult;
 import io.vessel.kernel.api.NewVe;
+import io.vessel.kernel.api.Node;
+import io.vessel.kernel.api.NodeHealth;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.VeConsole;
 import io.vessel.kernel.api.SshKey;
@@ -87,6 +89,8 @@ final class VeManager implements VeService {
     private final BitSet hostCpus;
     private final boolean ioWeightSupported;
     private final Map<Integer, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Every node's health, for what VEs on other nodes are reported as. */
+    private final NodeService nodes;
 
     /** The node's id and its short form used in container and cgroup names. */
     record UUID8(java.util.UUID id) {
@@ -220,6 +224,7 @@ final class VeManager implements VeService {
         this.reads = database;
         this.database = cache.writes(database);
         this.node = new UUID8(nodes.localNode().id());
+        this.nodes = nodes;
         this.storage = storage;
         this.runtime = runtime;
         this.bundles = bundles;
@@ -231,22 +236,60 @@ final class VeManager implements VeService {
 
     // ---- queries ---------------------------------------------------------------------------------------------
 
+    /** Every node's VEs; those of a node out of reach as {@link VeState#UNKNOWN}. */
     @Override
     public List<VirtualEnvironment> list() {
-        return cache.list(() -> reads.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
-                .getResultList().stream().map(VeEntity::toVe).toList()));
+        Map<java.util.UUID, Node> away = unreachableNodes();
+        List<VirtualEnvironment> all = recorded();
+        return away.isEmpty() ? all : all.stream().map(ve -> asReachable(ve, away)).toList();
     }
 
     @Override
     public Optional<VirtualEnvironment> find(int id) {
-        return cache.find(id, veId -> reads.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, veId)).map(VeEntity::toVe)));
+        Map<java.util.UUID, Node> away = unreachableNodes();
+        Optional<VirtualEnvironment> found = cache.find(id, veId -> reads.inTransaction(em -> Optional.ofNullable(em.find(VeEntity.class, veId))
+                .map(VeEntity::toVe)));
+        return found.map(ve -> asReachable(ve, away));
+    }
+
+    /** Every VE as recorded, of every node. */
+    private List<VirtualEnvironment> recorded() {
+        return cache.list(() -> reads.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
+                .getResultList().stream().map(VeEntity::toVe).toList()));
+    }
+
+    /**
+     * This node's VEs as recorded: all that reconciling, accounting and the host's network rules act on. Another
+     * node's VEs are that node's business, whatever this panel's database says of them.
+     */
+    private List<VirtualEnvironment> local() {
+        return recorded().stream().filter(ve -> node.id().equals(ve.node())).toList();
+    }
+
+    private Map<java.util.UUID, Node> unreachableNodes() {
+        Map<java.util.UUID, Node> away = new java.util.HashMap<>();
+        List<Node> all = nodes.nodes();
+        cache.shared(all.size() > 1);
+        for (Node n : all) {
+            if (n.health() == NodeHealth.UNREACHABLE && !n.id().equals(node.id())) {
+                away.put(n.id(), n);
+            }
+        }
+        return away;
+    }
+
+    private static VirtualEnvironment asReachable(VirtualEnvironment ve, Map<java.util.UUID, Node> away) {
+        Node n = ve.node() == null ? null : away.get(ve.node());
+        return n == null ? ve : ve.unknownBecause("its node " + n.hostname() + " has not been heard from since " + n.lastHeartbeatAt()
+                + "; last recorded " + ve.state());
     }
 
     // ---- create ----------------------------------------------------------------------------------------------
 
     /**
      * Synchronized: two requests without an id must not both pick max+1 (the loser would hit the primary key).
-     * One panel owns a node's VEs today; multi-node placement will reserve ids in the database instead.
+     * Another node on the database may still take the same id first: the primary key refuses the second, which
+     * then takes the next (see {@link #reserve}).
      */
     /**
      * Reserves the VE's record, then asks the plugins' hooks with its real id: a refusal removes the record again,
@@ -294,19 +337,42 @@ final class VeManager implements VeService {
         VeFeatures features = validFeatures(request.features() == null ? VeFeatures.NONE : request.features().over(VeFeatures.NONE),
                 Boolean.TRUE.equals(request.privileged()));
         Instant now = now();
-        return database.inTransaction(em -> {
-            int id = request.id() != null ? request.id() : nextFreeId(em);
-            if (em.find(VeEntity.class, id) != null) {
-                throw new VeException(Kind.CONFLICT, "id", "VE " + id + " exists already", null);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return database.inTransaction(em -> {
+                    int id = request.id() != null ? request.id() : nextFreeId(em);
+                    if (em.find(VeEntity.class, id) != null) {
+                        throw new VeException(Kind.CONFLICT, "id", "VE " + id + " exists already", null);
+                    }
+                    String hostname = request.hostname() != null ? request.hostname() : "ve" + id;
+                    String name = request.name() != null ? request.name() : hostname;
+                    VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), node.id(),
+                            Boolean.TRUE.equals(request.privileged()), limits, now);
+                    entity.setFeatures(features, now);
+                    em.persist(entity);
+                    return entity.toVe();
+                });
+            } catch (RuntimeException e) {
+                // another node took the same next id between our read and our commit (this lock is this process's only)
+                if (!duplicateKey(e)) {
+                    throw e;
+                }
+                if (request.id() != null || attempt == 5) {
+                    throw new VeException(Kind.CONFLICT, "id", request.id() != null ? "VE " + request.id() + " exists already"
+                            : "no VE id could be reserved: other nodes took each one first; try again", e);
+                }
             }
-            String hostname = request.hostname() != null ? request.hostname() : "ve" + id;
-            String name = request.name() != null ? request.name() : hostname;
-            VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), node.id(),
-                    Boolean.TRUE.equals(request.privileged()), limits, now);
-            entity.setFeatures(features, now);
-            em.persist(entity);
-            return entity.toVe();
-        });
+        }
+    }
+
+    /** A unique key violated (SQLSTATE 23505, in PostgreSQL and H2 alike) somewhere in {@code e}'s causes. */
+    static boolean duplicateKey(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int nextFreeId(jakarta.persistence.EntityManager em) {
@@ -1334,7 +1400,7 @@ final class VeManager implements VeService {
         releaseLeftSnapshots();
         java.util.Map<String, RuncRuntime.State> states = runtime.states();
         Set<String> containers = new HashSet<>(states.keySet());
-        for (VirtualEnvironment ve : list()) {
+        for (VirtualEnvironment ve : local()) {
             String container = container(ve.id());
             Optional<RuncRuntime.State> state = Optional.ofNullable(states.get(container));
             containers.remove(container);
@@ -1373,7 +1439,7 @@ final class VeManager implements VeService {
             statfs.recorded().stream().filter(id -> !active.contains(id)).forEach(id -> releaseRuntime(id, false));
         }
         Set<Integer> known = new HashSet<>();
-        list().forEach(v -> known.add(v.id()));
+        local().forEach(v -> known.add(v.id()));
         for (int area : storage.privateAreas()) {
             if (!known.contains(area)) {
                 LOG.warn("Reconcile: private area without a VE record ve={} (left alone)", area);
@@ -1408,8 +1474,9 @@ final class VeManager implements VeService {
         }
     }
 
+    /** The VE's record, for an action on it: only a VE of this node can be acted on here. */
     private VeEntity load(int id) {
-        return database.inTransaction(em -> {
+        VeEntity found = database.inTransaction(em -> {
             VeEntity ve = em.find(VeEntity.class, id);
             if (ve == null) {
                 throw new VeException(Kind.NOT_FOUND, "there is no VE " + id);
@@ -1417,6 +1484,13 @@ final class VeManager implements VeService {
             em.detach(ve);
             return ve;
         });
+        if (!node.id().equals(found.nodeId())) {
+            Node other = nodes.nodes().stream().filter(n -> n.id().equals(found.nodeId())).findFirst().orElse(null);
+            String where = other == null ? "node " + found.nodeId() : "node " + other.hostname() + " (" + other.id() + ")"
+                    + (other.health() == NodeHealth.UNREACHABLE ? ", which is out of reach" : "");
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is on " + where + "; it is managed there, not by this node");
+        }
+        return found;
     }
 
     /** The VE, when it is in a state whose files and settings may be changed. */
@@ -1494,7 +1568,7 @@ final class VeManager implements VeService {
 
     private List<String> smtpAddresses() {
         List<String> smtp = new ArrayList<>();
-        for (VirtualEnvironment ve : list()) {
+        for (VirtualEnvironment ve : local()) {
             if (Boolean.TRUE.equals(ve.limits().smtp())) {
                 pools.interfaceAddresses(ve.id()).forEach(a -> smtp.add(a.address()));
             }
@@ -1554,8 +1628,8 @@ final class VeManager implements VeService {
 
     /** VEs whose processes exist (running or frozen): what accounting samples. */
     List<Integer> activeIds() {
-        return database.inTransaction(em -> em.createQuery("select v.id from VeEntity v where v.state in :states order by v.id", Integer.class)
-                .setParameter("states", List.of(VeState.RUNNING, VeState.SUSPENDED)).getResultList());
+        return database.inTransaction(em -> em.createQuery("select v.id from VeEntity v where v.state in :states and v.nodeId = :node order by v.id",
+                Integer.class).setParameter("states", List.of(VeState.RUNNING, VeState.SUSPENDED)).setParameter("node", node.id()).getResultList());
     }
 
     private boolean awaitStopped(String container, Duration timeout) throws IOException {

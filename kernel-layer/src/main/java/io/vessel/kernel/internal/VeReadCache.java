@@ -18,14 +18,35 @@ import java.util.function.Supplier;
  * Correct because {@link VeManager} is the only writer of its node's VE records and reaches the database only
  * through {@link #writes(Database)}, which forgets everything after each of its transactions; a copy is kept only
  * when no such transaction finished while it was being read.
+ *
+ * <p>With other nodes on the database, their VE records change without this process knowing: then copies serve for
+ * {@link #SHARED_MAX_AGE} at most ({@link #shared}), so another node's change shows within that.
  */
 final class VeReadCache {
+
+    /** How long a copy serves while other nodes write VE records too. */
+    static final java.time.Duration SHARED_MAX_AGE = java.time.Duration.ofSeconds(1);
 
     private final Map<Integer, VirtualEnvironment> byId = new ConcurrentHashMap<>();
     private volatile List<VirtualEnvironment> all;
     private long generation;
+    private volatile boolean shared;
+    /** When the copies were last all forgotten (System.nanoTime()). */
+    private volatile long forgottenAt = System.nanoTime();
+
+    /** Whether other writers (other nodes' agents) share the VE records: copies then expire. */
+    void shared(boolean others) {
+        shared = others;
+    }
+
+    private void expire() {
+        if (shared && System.nanoTime() - forgottenAt > SHARED_MAX_AGE.toNanos()) {
+            forget();
+        }
+    }
 
     Optional<VirtualEnvironment> find(int id, IntFunction<Optional<VirtualEnvironment>> load) {
+        expire();
         VirtualEnvironment hit = byId.get(id);
         if (hit != null) {
             return Optional.of(hit);
@@ -38,6 +59,7 @@ final class VeReadCache {
     }
 
     List<VirtualEnvironment> list(Supplier<List<VirtualEnvironment>> load) {
+        expire();
         List<VirtualEnvironment> hit = all;
         if (hit != null) {
             return hit;
@@ -49,6 +71,7 @@ final class VeReadCache {
     }
 
     synchronized void forget() {
+        forgottenAt = System.nanoTime();
         generation++;
         all = null;
         byId.clear();

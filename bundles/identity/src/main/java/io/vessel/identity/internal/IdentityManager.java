@@ -72,7 +72,7 @@ public final class IdentityManager implements IdentityService {
         this.audit = audit;
         this.twoFactor = twoFactor;
         this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
-                Duration.ofSeconds(config.lockout_seconds()));
+                Duration.ofSeconds(config.lockout_seconds()), new LoginFailures(database));
         createFirstAdmin(firstAdminPassword());
     }
 

@@ -23,6 +23,7 @@ public final class IdentityPersistence implements PersistenceContribution {
     @Override
     public List<Class<?>> entityClasses() {
         return List.of(AccountEntity.class, SessionEntity.class, TenantEntity.class, CustomRoleEntity.class, TokenEntity.class,
-                RecoveryCodeEntity.class, PasswordResetEntity.class, AuditEventEntity.class, LoginLinkEntity.class);
+                RecoveryCodeEntity.class, PasswordResetEntity.class, AuditEventEntity.class, LoginLinkEntity.class,
+                LoginFailureEntity.class);
     }
 }

@@ -40,13 +40,20 @@ public class OperationEntity {
     private Instant finishedAt;
     @Column(length = 64)
     private String owner;
+    /** The node running it while it is open. */
+    @Column(length = 64)
+    private String runner;
+    @Column(name = "lease_until")
+    private Instant leaseUntil;
 
     protected OperationEntity() {
     }
 
-    OperationEntity(UUID id, String kind, String target, String owner, Instant now) {
+    OperationEntity(UUID id, String kind, String target, String owner, String runner, Instant leaseUntil, Instant now) {
         this.id = id;
         this.owner = owner;
+        this.runner = runner;
+        this.leaseUntil = leaseUntil;
         this.kind = kind;
         this.target = target;
         this.state = OperationState.QUEUED;

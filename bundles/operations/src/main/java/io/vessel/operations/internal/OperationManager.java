@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * Runs operations on a small thread pool and records every state change, so a client can poll and the history
  * survives restarts. Operations that were running when the panel died are marked failed at the next start: their
  * owners (e.g. the VE lifecycle) reconcile what was half done.
+ *
+ * <p>Several panel processes may share the database (one per node): each open operation names its runner (the
+ * node, from {@code data/node-id}) and holds a lease the runner renews every {@link #RENEW}. A process starting
+ * fails only its own node's open operations and those whose lease ran out, never another live node's; and every
+ * process fails the operations whose lease ran out later (their runner died without a restart), with the reason.
  */
 @Component(service = OperationService.class)
 public final class OperationManager implements OperationService {
@@ -46,6 +51,13 @@ public final class OperationManager implements OperationService {
 
     /** Operations running at once; one tenant holds at most half of them while others wait. */
     static final int WORKERS = 4;
+    /** How long an open operation's lease holds without renewal: three renewals missed. */
+    static final Duration LEASE = Duration.ofSeconds(30);
+    /** How often the runner renews its open operations' leases, and looks for lapsed ones. */
+    static final Duration RENEW = Duration.ofSeconds(10);
+
+    /** The node this process runs operations for (its node id), as recorded on every operation it runs. */
+    private final String runner;
 
     private final Database database;
     /** New threads when none is idle: a thread stuck past its operation's time limit is never handed new work. */
@@ -59,8 +71,10 @@ public final class OperationManager implements OperationService {
     private final Map<UUID, CompletableFuture<Void>> unfinished = new ConcurrentHashMap<>();
 
     @Activate
-    public OperationManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
+    public OperationManager(org.osgi.framework.BundleContext context,
+                            @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
         this.database = database;
+        this.runner = runnerOf(context.getProperty("vessel.data.dir"));
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vessel-operation-" + n.incrementAndGet());
@@ -73,15 +87,58 @@ public final class OperationManager implements OperationService {
             t.setDaemon(true);
             return t;
         });
+        Instant started = now();
         this.interrupted = database.inTransaction(em -> em.createQuery(
-                "select o from OperationEntity o where o.state in :open", OperationEntity.class)
-                .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING))
+                "select o from OperationEntity o where o.state in :open and (o.runner is null or o.runner = :me or o.leaseUntil < :now)",
+                OperationEntity.class)
+                .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).setParameter("me", runner)
+                .setParameter("now", started)
                 .getResultList().stream().map(o -> {
-                    o.fail("Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", now());
+                    o.fail("Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", started);
                     return o.toOperation();
                 }).toList());
         if (!interrupted.isEmpty()) {
             LOG.warn("Marked interrupted operations as failed count={}", interrupted.size());
+        }
+        watchdog.scheduleWithFixedDelay(this::renewLeases, RENEW.toMillis(), RENEW.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The node id kept in the data directory; a random one where there is none yet (a first start: nothing to find). */
+    static String runnerOf(String dataDir) {
+        java.nio.file.Path file = java.nio.file.Path.of(dataDir == null || dataDir.isBlank() ? "data" : dataDir, "node-id");
+        try {
+            if (java.nio.file.Files.isRegularFile(file)) {
+                return java.nio.file.Files.readString(file).strip();
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("Node id not read path={}: {}", file, e.getMessage());
+        }
+        return "process-" + UUID.randomUUID();
+    }
+
+    /**
+     * Keeps this runner's open operations leased, and fails the open operations whose lease ran out: their runner
+     * died and did not come back to reconcile them.
+     */
+    void renewLeases() {
+        try {
+            Instant now = now();
+            database.run(em -> em.createQuery("update OperationEntity o set o.leaseUntil = :until where o.runner = :me and o.state in :open")
+                    .setParameter("until", now.plus(LEASE)).setParameter("me", runner)
+                    .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).executeUpdate());
+            List<Operation> lapsed = database.inTransaction(em -> em.createQuery(
+                    "select o from OperationEntity o where o.state in :open and o.runner <> :me and o.leaseUntil < :now", OperationEntity.class)
+                    .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).setParameter("me", runner)
+                    .setParameter("now", now).getResultList().stream().map(o -> {
+                        o.fail("Interrupted: the node running this operation stopped answering. Check the target's state and retry.", now);
+                        return o.toOperation();
+                    }).toList());
+            for (Operation o : lapsed) {
+                LOG.warn("Operation failed, its runner's lease lapsed id={} kind={} target={}", o.id(), o.kind(), o.target());
+                post(o);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Operation leases not renewed: {}", e.getMessage());
         }
     }
 
@@ -92,7 +149,8 @@ public final class OperationManager implements OperationService {
         }
         UUID id = UUID.randomUUID();
         Operation queued = database.inTransaction(em -> {
-            OperationEntity entity = new OperationEntity(id, kind, target, owner, now());
+            Instant now = now();
+            OperationEntity entity = new OperationEntity(id, kind, target, owner, runner, now.plus(LEASE), now);
             em.persist(entity);
             return entity.toOperation();
         });

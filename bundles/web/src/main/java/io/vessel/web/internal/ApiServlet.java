@@ -43,6 +43,7 @@ final class ApiServlet extends HttpServlet {
 
     private final transient ScheduledExecutorService retirer;
     private final transient ObjectMapper mapper;
+    private final transient ClientAddresses clients;
     private transient volatile boolean initialized;
     private transient volatile Generation current;
 
@@ -50,9 +51,10 @@ final class ApiServlet extends HttpServlet {
      * Serves nothing but "starting" (503) until the first {@link #replace}: at start-up the whiteboard builds
      * Jersey once, after the burst of bundles registering their resources, instead of once per arrival.
      */
-    ApiServlet(ObjectMapper mapper, ScheduledExecutorService retirer) {
+    ApiServlet(ObjectMapper mapper, ScheduledExecutorService retirer, ClientAddresses clients) {
         this.mapper = mapper;
         this.retirer = retirer;
+        this.clients = clients;
     }
 
     @Override
@@ -113,7 +115,7 @@ final class ApiServlet extends HttpServlet {
         }
         // through the host's local socket there is no network address: the peer's user stands in for it (audit, throttling)
         request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, io.vessel.api.platform.LocalPeer.of(request.getAttribute(io.vessel.api.platform.LocalPeer.ATTRIBUTE))
-                .map(peer -> "local:" + peer.user()).orElseGet(request::getRemoteAddr));
+                .map(peer -> "local:" + peer.user()).orElseGet(() -> clients.clientOf(request.getRemoteAddr(), request.getHeaders("X-Forwarded-For"))));
         generation.inFlight.incrementAndGet();
         ClassLoader previous = swapContextLoader();
         try {

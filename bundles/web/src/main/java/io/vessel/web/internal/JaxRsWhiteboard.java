@@ -102,7 +102,11 @@ public final class JaxRsWhiteboard implements io.vessel.web.api.ApiRefusals {
         errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "vessel-error-page");
         errorPage.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ERROR_PAGE, new String[] {"4xx", "5xx"});
         this.errorPageRegistration = context.registerService(Servlet.class, new ErrorPageServlet(mapper), errorPage);
-        this.servlet = new ApiServlet(mapper, reloader);
+        ClientAddresses clients = ClientAddresses.trusting(config.trusted_proxies());
+        if (clients.trustsAnyone()) {
+            LOG.info("Client addresses taken from X-Forwarded-For of trusted proxies={}", String.join(",", config.trusted_proxies()));
+        }
+        this.servlet = new ApiServlet(mapper, reloader, clients);
         this.apiRegistration = context.registerService(Servlet.class, servlet, servletProperties("vessel-api", ApiWhiteboard.BASE_PATH + "/*", true));
         this.resourceTracker = track(ApiWhiteboard.RESOURCE, resources);
         this.extensionTracker = track(ApiWhiteboard.EXTENSION, extensions);

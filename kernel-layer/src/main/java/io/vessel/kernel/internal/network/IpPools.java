@@ -286,8 +286,9 @@ public final class IpPools implements NetworkService {
 
     /** Every forward of this node, for writing the rules. */
     public List<io.vessel.kernel.api.PortForward> allForwards() {
-        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f order by f.id", PortForwardEntity.class)
-                .getResultList().stream().map(PortForwardEntity::toForward).toList());
+        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f where f.veId in"
+                + " (select v.id from VeEntity v where v.nodeId = :node) order by f.id", PortForwardEntity.class)
+                .setParameter("node", node).getResultList().stream().map(PortForwardEntity::toForward).toList());
     }
 
     @Override

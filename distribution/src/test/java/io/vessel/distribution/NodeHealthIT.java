@@ -1,0 +1,126 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.PanelLifecycleIT.assertProblem;
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes on one PostgreSQL, as a provider's first cluster: two Vessel processes on this machine, each with its own
+ * data directory, storage pool, bridge, cgroups and runtime root (each is a node; the web tier runs in both), one
+ * database. Each runs its own VEs and leaves the other's alone; each shows both nodes and every VE with its node.
+ * When one node is killed ({@code kill -9}: its VEs keep running), the other shows it out of reach within 35 s,
+ * its VEs as UNKNOWN rather than a made-up state, and tells the provider once; when it is started again it
+ * reconciles, and the truth is back.
+ */
+class NodeHealthIT {
+
+    @Test
+    void aKilledNodeIsUnreachableItsVesUnknownAndTheProviderToldUntilItIsBack(@TempDir Path work) throws Exception {
+        String schema = "it_nodes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> env = PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        java.nio.file.Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = java.nio.file.Files.createDirectory(work.resolve("one"), passable());
+        Path two = java.nio.file.Files.createDirectory(work.resolve("two"), passable());
+        // one after the other, each with its built-in template made: templates are still one catalogue for the
+        // database (per-node copies are the next step, docs/multi-node.md), so two first builds must not race
+        try (PanelProcess a = new PanelProcess(one, env).start();
+             PanelProcess b = new PanelProcess(two, env).startAfter(() -> a.awaitOutput("Template ready template=busybox", Duration.ofSeconds(60)))) {
+            String provider = a.get("/api/v1/me").json().at("/tenant/id").asText();
+            String ops = a.createAccount(provider, "ops", "provider-admin", "Ops-Password-123");
+            assertEquals(200, a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/accounts/" + ops)).header("Content-Type", "application/json")
+                    .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"email\":\"ops@provider.test\"}"))).status());
+            String nodeA = localNode(a);
+            String nodeB = localNode(b);
+            assertTrue(!nodeA.equals(nodeB), "two nodes");
+            b.awaitOutput("Template ready template=busybox", Duration.ofSeconds(60));
+            int near = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"near\"}");
+            awaitOperation(a, a.post("/api/v1/ves/" + near + "/start", ""));
+            int far = NetworkIT.createVe(b, "{\"template\":\"busybox\",\"hostname\":\"far\"}");
+            awaitOperation(b, b.post("/api/v1/ves/" + far + "/start", ""));
+
+            // each node sees both, and every VE with its node; it acts on its own only
+            JsonNode nodes = a.get("/api/v1/nodes").json();
+            assertEquals(2, nodes.size(), nodes.toString());
+            assertEquals("ONLINE", node(nodes, nodeB).at("/node/health").asText(), nodes.toString());
+            assertFalse(node(nodes, nodeB).get("local").asBoolean());
+            JsonNode farSeen = a.get("/api/v1/ves/" + far).json();
+            assertEquals(nodeB, farSeen.get("node").asText(), farSeen.toString());
+            PanelProcess.poll(Duration.ofSeconds(5), () -> "RUNNING".equals(a.get("/api/v1/ves/" + far).json().get("state").asText()),
+                    "node b's VE as b records it");
+            PanelProcess.Response refused = a.post("/api/v1/ves/" + far + "/stop", "");
+            assertProblem(refused, 409, null);
+            assertTrue(refused.json().get("detail").asText().contains(nodeB), refused.body());
+            assertEquals(nodeA, b.get("/api/v1/ves/" + near).json().get("node").asText());
+
+            // node b dies; its VE runs on, unseen
+            b.crash();
+            long killedAt = System.nanoTime();
+            PanelProcess.poll(Duration.ofSeconds(45), () -> "UNREACHABLE".equals(node(a.get("/api/v1/nodes").json(), nodeB).at("/node/health").asText()),
+                    "node b to be out of reach");
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
+            assertTrue(seconds <= 35, "out of reach within 35 s of its last heartbeat: " + seconds + " s");
+            JsonNode unknown = a.get("/api/v1/ves/" + far).json();
+            assertEquals("UNKNOWN", unknown.get("state").asText(), unknown.toString());
+            assertTrue(unknown.get("stateReason").asText().contains("has not been heard from"), unknown.toString());
+            assertEquals("RUNNING", a.get("/api/v1/ves/" + near).json().get("state").asText(), "node a's own VE is as it is");
+            for (JsonNode ve : a.get("/api/v1/ves").json()) {
+                assertEquals(ve.get("id").asInt() == far ? "UNKNOWN" : "RUNNING", ve.get("state").asText(), ve.toString());
+            }
+            Path outbox = one.resolve("data/outbox");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> NotificationsIT.mails(outbox).stream()
+                    .anyMatch(m -> m.contains("To: ops@provider.test") && m.contains("is out of reach")), "the provider told");
+            Thread.sleep(6_000); // the watcher looks again: still told once
+            assertEquals(1, NotificationsIT.mails(outbox).stream().filter(m -> m.contains("is out of reach") && m.contains("To: ops@provider.test"))
+                    .count(), "told once");
+
+            // node b is started again: it reconciles, its VE ran through it, and the truth is back
+            try (PanelProcess again = new PanelProcess(two, env).start()) {
+                PanelProcess.poll(Duration.ofSeconds(15), () -> "RUNNING".equals(a.get("/api/v1/ves/" + far).json().get("state").asText()),
+                        "node b's VE as it is");
+                assertEquals("ONLINE", node(a.get("/api/v1/nodes").json(), nodeB).at("/node/health").asText());
+                assertEquals("RUNNING", again.get("/api/v1/ves/" + far).json().get("state").asText(), "its VE survived the kill");
+                assertEquals(200, again.post("/api/v1/ves/" + far + "/exec", "{\"command\":[\"true\"]}").status(), "and is its own again");
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private static java.nio.file.attribute.FileAttribute<?> passable() {
+        return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+
+    private static String localNode(PanelProcess panel) {
+        for (JsonNode n : panel.get("/api/v1/nodes").json()) {
+            if (n.get("local").asBoolean()) {
+                return n.at("/node/id").asText();
+            }
+        }
+        throw new AssertionError("no local node");
+    }
+
+    private static JsonNode node(JsonNode nodes, String id) {
+        for (JsonNode n : nodes) {
+            if (n.at("/node/id").asText().equals(id)) {
+                return n;
+            }
+        }
+        throw new AssertionError("no node " + id + " in " + nodes);
+    }
+}

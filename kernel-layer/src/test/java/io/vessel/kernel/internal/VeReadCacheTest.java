@@ -62,6 +62,20 @@ class VeReadCacheTest {
         assertEquals(2, loads.get());
     }
 
+    @Test
+    void whileOtherNodesShareTheRecordsACopyServesASecondAtMost() throws InterruptedException {
+        cache.shared(true);
+        assertEquals(VeState.STOPPED, find().state());
+        assertEquals(VeState.STOPPED, find().state(), "kept for a moment");
+        stored = VeState.RUNNING; // another node's write: no transaction of this process saw it
+        Thread.sleep(VeReadCache.SHARED_MAX_AGE.toMillis() + 100);
+        assertEquals(VeState.RUNNING, find().state(), "read again once the copy is a second old");
+        cache.shared(false);
+        stored = VeState.STOPPED;
+        Thread.sleep(VeReadCache.SHARED_MAX_AGE.toMillis() + 100);
+        assertEquals(VeState.RUNNING, find().state(), "alone on the database, a copy serves until a write of its own");
+    }
+
     private VirtualEnvironment find() {
         return cache.find(101, id -> {
             loads.incrementAndGet();

@@ -65,4 +65,18 @@ class LoginThrottleTest {
         assertTrue(throttle.waitFor("carol", "203.0.113.50", t0.plusSeconds(14 + 61)).isEmpty(), "after the delay the user may try");
         assertTrue(throttle.waitFor("carol", "203.0.113.50", true, t0.plusSeconds(14)).isEmpty(), "with a second factor, at once");
     }
+
+    @Test
+    void panelsSharingOneStoreCountTheSameFailures() {
+        LoginThrottle.Failures shared = new LoginThrottle.InMemory();
+        LoginThrottle first = new LoginThrottle(5, 20, Duration.ofMinutes(15), shared);
+        LoginThrottle second = new LoginThrottle(5, 20, Duration.ofMinutes(15), shared);
+        for (int i = 0; i < 5; i++) { // spread over the panels behind one balancer
+            (i % 2 == 0 ? first : second).failed("dave", "198.51.100.7", t0.plusSeconds(i));
+        }
+        assertTrue(first.waitFor("dave", "198.51.100.7", t0.plusSeconds(10)).isPresent());
+        assertTrue(second.waitFor("dave", "198.51.100.7", t0.plusSeconds(10)).isPresent(), "locked on every panel");
+        second.succeeded("dave", "198.51.100.7");
+        assertTrue(first.waitFor("dave", "198.51.100.7", t0.plusSeconds(11)).isEmpty(), "and a success on one clears it on all");
+    }
 }

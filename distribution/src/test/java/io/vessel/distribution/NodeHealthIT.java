@@ -35,21 +35,34 @@ class NodeHealthIT {
         java.nio.file.Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = java.nio.file.Files.createDirectory(work.resolve("one"), passable());
         Path two = java.nio.file.Files.createDirectory(work.resolve("two"), passable());
-        // one after the other, each with its built-in template made: templates are still one catalogue for the
-        // database (per-node copies are the next step, docs/multi-node.md), so two first builds must not race
-        try (PanelProcess a = new PanelProcess(one, env).start();
-             PanelProcess b = new PanelProcess(two, env).startAfter(() -> a.awaitOutput("Template ready template=busybox", Duration.ofSeconds(60)))) {
+        // the second node starts while the first may still build the built-in template: it waits for that build and
+        // makes its own copy, leaving the shared record as it is
+        try (PanelProcess a = new PanelProcess(one, env).start(); PanelProcess b = new PanelProcess(two, env).start()) {
             String provider = a.get("/api/v1/me").json().at("/tenant/id").asText();
             String ops = a.createAccount(provider, "ops", "provider-admin", "Ops-Password-123");
             assertEquals(200, a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/accounts/" + ops)).header("Content-Type", "application/json")
                     .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"email\":\"ops@provider.test\"}"))).status());
+            // one session, two panels: a logout on one is honoured by the other within a second or so
+            PanelProcess.Response login = a.anonymous(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/auth/login"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"username\":\"ops\",\"password\":\"Ops-Password-123\"}")));
+            assertEquals(200, login.status(), login.toString());
+            String cookie = login.header("Set-Cookie").substring(0, login.header("Set-Cookie").indexOf(';'));
+            assertEquals(200, me(b, cookie), "the session made on one panel works on the other");
+            assertEquals(204, a.anonymous(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/auth/logout")).header("Cookie", cookie)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())).status());
+            long loggedOut = System.nanoTime();
+            PanelProcess.poll(Duration.ofSeconds(5), () -> me(b, cookie) == 401, "the other panel to refuse the ended session");
+            assertTrue(System.nanoTime() - loggedOut < Duration.ofSeconds(3).toNanos(), "well before its cache's 10 s");
+
             String nodeA = localNode(a);
             String nodeB = localNode(b);
             assertTrue(!nodeA.equals(nodeB), "two nodes");
-            b.awaitOutput("Template ready template=busybox", Duration.ofSeconds(60));
             int near = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"near\"}");
             awaitOperation(a, a.post("/api/v1/ves/" + near + "/start", ""));
             int far = NetworkIT.createVe(b, "{\"template\":\"busybox\",\"hostname\":\"far\"}");
+            assertTrue(b.output().contains("copy=this node"), "node b made its own copy of the built-in template: " + b.output());
+            assertEquals(1, a.get("/api/v1/templates").json().size(), "one built-in template, recorded once");
             awaitOperation(b, b.post("/api/v1/ves/" + far + "/start", ""));
 
             // each node sees both, and every VE with its node; it acts on its own only
@@ -104,6 +117,10 @@ class NodeHealthIT {
 
     private static java.nio.file.attribute.FileAttribute<?> passable() {
         return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+
+    private static int me(PanelProcess panel, String cookie) {
+        return panel.anonymous(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", cookie).GET()).status();
     }
 
     private static String localNode(PanelProcess panel) {

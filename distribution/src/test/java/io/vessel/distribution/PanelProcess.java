@@ -95,12 +95,6 @@ final class PanelProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the panel once {@code before} has run (a condition another panel must meet first). */
-    PanelProcess startAfter(Runnable before) {
-        before.run();
-        return start();
-    }
-
     /** Starts the panel and returns its exit code, expecting it to give up by itself. */
     int startExpectingExit(Duration timeout) {
         launch();

@@ -38,6 +38,8 @@ final class ResourceViews implements AutoCloseable {
     private volatile String problem;
     /** Whether VEs have been looked at since the panel started (an LXCFS may have died while it was down). */
     private boolean restoredOnce;
+    /** The LXCFS instance this panel's VEs were last given mounts of. */
+    private String restoredFor = "";
 
     ResourceViews(Optional<Lxcfs> lxcfs, Restorer restorer, Runnable reviveHelpers,
                   java.util.function.Supplier<java.util.Set<Integer>> lostHelpers) {
@@ -95,12 +97,16 @@ final class ResourceViews implements AutoCloseable {
         }
         Lxcfs fs = lxcfs.get();
         try {
-            if (fs.state() == Lxcfs.State.LIVE && problem == null && restoredOnce) {
+            if (fs.state() == Lxcfs.State.LIVE && problem == null && restoredOnce && fs.instance().equals(restoredFor)) {
                 return;
             }
             boolean restarted = fs.ensureRunning();
-            List<Integer> failed = restarted || problem != null || !restoredOnce ? restorer.restore(fs) : List.of();
+            String serving = fs.instance();
+            // a new LXCFS, whoever started it (another panel of the host may have been quicker): this panel's VEs need it
+            boolean replaced = restarted || !serving.equals(restoredFor);
+            List<Integer> failed = replaced || problem != null || !restoredOnce ? restorer.restore(fs) : List.of();
             restoredOnce = true;
+            restoredFor = serving;
             problem = failed.isEmpty() ? null
                     : "VEs " + failed + " lost their own view of memory, CPUs and uptime when LXCFS died and could not be given it again; restart them";
         } catch (IOException | RuntimeException e) {

@@ -127,6 +127,15 @@ final class TemplateCatalog implements TemplateService {
         if (found.get().retired()) {
             throw new VeException(Kind.CONFLICT, "template", "template '" + reference + "' is retired; available: " + available(), null);
         }
+        if (!storage.templateExists(found.get().reference())) {
+            // made on another node of the database: its files are there, not here (copying templates between nodes
+            // comes with migration; the built-in one each node makes itself, above)
+            boolean here = database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, found.get().reference()))
+                    .map(t -> node.equals(t.nodeId())).orElse(true));
+            throw new VeException(Kind.CONFLICT, "template", "template '" + found.get().reference() + (here
+                    ? "' has lost its files from this node's storage pool; build it again"
+                    : "' was made on another node and has no copy on this one; make the VE on that node, or build the template here too"), null);
+        }
         return found.get();
     }
 
@@ -160,11 +169,32 @@ final class TemplateCatalog implements TemplateService {
 
     // ---- the built-in template -------------------------------------------------------------------------------
 
-    /** Makes sure the current busybox version is recorded and in the pool; builds it when not. */
+    /** How long a node waits for another node's build of the built-in template before it builds its own record. */
+    private static final java.time.Duration OTHER_NODES_BUILD = java.time.Duration.ofSeconds(60);
+
+    /**
+     * Makes sure the current busybox version is recorded and in the pool; builds it when not. Several nodes share
+     * the record: the first to build it records it, each other node makes its own copy in its own pool and leaves
+     * the record as it is (waiting for the first node's build to end when it comes upon one under way).
+     */
     synchronized void ensureBuiltin() {
         String id = TemplateEntity.storageId(BusyboxTemplate.NAME, BusyboxTemplate.VERSION);
         TemplateEntity row = database.inTransaction(em -> em.find(TemplateEntity.class, id));
+        long deadline = System.nanoTime() + OTHER_NODES_BUILD.toNanos();
+        while (row != null && row.state() == TemplateState.BUILDING && !node.equals(row.nodeId()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            row = database.inTransaction(em -> em.find(TemplateEntity.class, id));
+        }
         if (row != null && row.state() == TemplateState.READY && storage.templateExists(id)) {
+            return;
+        }
+        if (row != null && row.state() == TemplateState.READY && !node.equals(row.nodeId())) {
+            copyBuiltinHere(id);
             return;
         }
         database.run(em -> {
@@ -178,6 +208,27 @@ final class TemplateCatalog implements TemplateService {
                     "/sbin/init", node, now(), null));
         });
         build(BusyboxTemplate.NAME, BusyboxTemplate.VERSION, Progress.NONE);
+    }
+
+    /** This node's copy of the built-in template another node recorded: built here alike, the record untouched. */
+    private void copyBuiltinHere(String id) {
+        long started = System.nanoTime();
+        try {
+            if (storage.templateExists(id)) {
+                storage.deleteTemplate(id); // an unsealed one of a copy cut short
+            }
+            Path area = storage.beginTemplate(id);
+            BusyboxTemplate.build(area, settings.busybox());
+            storage.sealTemplate(id);
+            LOG.info("Template ready template={} copy=this node (recorded by another) tookMs={}", id, (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            try {
+                storage.deleteTemplate(id);
+            } catch (IOException cleanup) {
+                LOG.error("Could not remove the area of template={}: {}", id, cleanup.getMessage());
+            }
+            throw new VeException(Kind.FAILED, null, "making this node's copy of template " + id + " failed: " + e.getMessage(), e);
+        }
     }
 
     // ---- prepare ---------------------------------------------------------------------------------------------
@@ -499,8 +550,11 @@ final class TemplateCatalog implements TemplateService {
 
     /** After a crash: builds that were cut short fail, their areas and uploads go; unknown areas are reported. */
     void reconcile() throws IOException {
+        // this node's builds only: another node's build under way is that node's
+        List<String> ownBuilding = database.inTransaction(em -> em.createQuery("select t from TemplateEntity t where t.nodeId = :node",
+                TemplateEntity.class).setParameter("node", node).getResultList().stream().map(TemplateEntity::id).toList());
         for (Template t : list()) {
-            if (t.state() == TemplateState.BUILDING && t.source() != TemplateSource.BUILTIN) {
+            if (t.state() == TemplateState.BUILDING && t.source() != TemplateSource.BUILTIN && ownBuilding.contains(t.reference())) {
                 String id = t.reference();
                 LOG.warn("Reconcile: template build was interrupted template={}", id);
                 storage.deleteTemplate(id);

@@ -147,4 +147,9 @@ public class TemplateEntity {
         return new Template(name, version, source, state, description, origin, osName, init, sizeBytes, retired,
                 vesUsing, error, createdAt, updatedAt, owner, initSystem, systemdVersion);
     }
+
+    /** The node that built it (its record's node; other nodes keep copies of their own, see TemplateCatalog). */
+    UUID nodeId() {
+        return nodeId;
+    }
 }

@@ -9,8 +9,9 @@ import java.util.function.Supplier;
 /**
  * What a session cookie or an API token resolves to, kept for a few seconds so a busy script does not cost two
  * database reads per request. Any change to accounts, sessions or tokens (logout, revocation, password, role,
- * 2FA, deletion) empties it at once, so a revoked credential is never honoured after the change returns; the
- * time limit covers changes made by another panel on the same database.
+ * 2FA, deletion) empties it at once, so a revoked credential is never honoured after the change returns; another
+ * panel on the same database empties its own within a second ({@link CredentialChanges}), and the time limit bounds
+ * what that panel could miss if the database could not be read.
  */
 final class CredentialCache<T> {
 

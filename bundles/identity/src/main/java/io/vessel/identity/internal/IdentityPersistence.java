@@ -24,6 +24,6 @@ public final class IdentityPersistence implements PersistenceContribution {
     public List<Class<?>> entityClasses() {
         return List.of(AccountEntity.class, SessionEntity.class, TenantEntity.class, CustomRoleEntity.class, TokenEntity.class,
                 RecoveryCodeEntity.class, PasswordResetEntity.class, AuditEventEntity.class, LoginLinkEntity.class,
-                LoginFailureEntity.class);
+                LoginFailureEntity.class, CredentialGenerationEntity.class);
     }
 }

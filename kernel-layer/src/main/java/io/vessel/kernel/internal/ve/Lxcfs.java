@@ -44,12 +44,15 @@ public final class Lxcfs {
     private final Path mountPoint;
     private final Path pidFile;
     private final Path log;
+    /** Held while one process looks at LXCFS and starts it: the host has one, whichever of its panels starts it. */
+    private final Path lock;
 
     Lxcfs(Path binary, Path runtimeRoot) {
         this.binary = binary;
         this.mountPoint = runtimeRoot.resolve("lxcfs");
         this.pidFile = runtimeRoot.resolve("lxcfs.pid");
         this.log = runtimeRoot.resolve("lxcfs.log");
+        this.lock = runtimeRoot.resolve("lxcfs.lock");
     }
 
     /** This host's LXCFS under {@code runtimeRoot} (shared by every panel of the host), if the package is installed. */
@@ -79,7 +82,29 @@ public final class Lxcfs {
      * Adopts the running LXCFS, or starts one: after a dead one's mount is detached (VEs keep theirs until they are
      * given new ones). Returns whether a new one was started.
      */
+    /**
+     * Which LXCFS serves now (its pid, from its pid file): another panel of the host may have replaced a dead one,
+     * and this panel's VEs then need fresh mounts as much as if it had done so itself.
+     */
+    public String instance() {
+        try {
+            return Files.exists(pidFile) ? Files.readString(pidFile).strip() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     public synchronized boolean ensureRunning() throws IOException {
+        // two processes finding it absent at once would each start one, stacked on one mount point: the pid file
+        // then names one, the VEs may read through the other, and a death of either is never repaired
+        Files.createDirectories(lock.getParent());
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock held = channel.lock()) {
+            return ensureRunningLocked();
+        }
+    }
+
+    private boolean ensureRunningLocked() throws IOException {
         State state = state();
         if (state == State.LIVE) {
             return false;

@@ -126,9 +126,22 @@ final class PanelProcess implements AutoCloseable {
         pb.redirectOutput(output.toFile());
         try {
             process = pb.start();
+            LAUNCHED.add(process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Every panel started in this run: one a failed test left running would go on acting on the host (its exit
+     * watcher tearing down interfaces named like other tests' VEs, its LXCFS watch restarting LXCFS), so the run's
+     * end kills whatever is still alive.
+     */
+    private static final java.util.Set<Process> LAUNCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LAUNCHED.stream().filter(Process::isAlive).forEach(Process::destroyForcibly),
+                "kill-left-panels"));
     }
 
     void awaitOutput(String text, Duration timeout) {

@@ -46,7 +46,9 @@ class PanelRestartIT {
         int ve;
         String before;
         Instant stopped;
-        try (Socket socket = new Socket()) {
+        // a failure before the first panel's clean stop must not leave it running on the host (its exit watcher would
+        // later tear down interfaces named like other tests' VEs)
+        try (AutoCloseable firstGuard = () -> { if (first.isAlive()) { first.close(); } }; Socket socket = new Socket()) {
             assertEquals(201, first.post("/api/v1/ip-pools", "{\"name\":\"lan\",\"cidr\":\"10.231.12.0/24\",\"mode\":\"NAT\"}").status());
             ve = NetworkIT.createVe(first, "{\"template\":\"busybox\",\"ipPool\":\"lan\"}");
             VeLifecycleIT.awaitOperation(first, first.post("/api/v1/ves/" + ve + "/start", ""));

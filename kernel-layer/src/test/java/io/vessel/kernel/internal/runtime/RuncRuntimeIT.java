@@ -99,13 +99,14 @@ class RuncRuntimeIT {
         } finally {
             cgroups.freeze(group, false);
         }
-        // running again once thawed: the counter moves (within seconds, however loaded the machine)
-        String after = Files.readString(counter);
+        // running again once thawed: the counter moves (within seconds, however loaded the machine). The writer
+        // truncates the file before each number, so a read may find it empty: only numbers are compared
+        String after = number(counter);
         long thawDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (after.equals(Files.readString(counter)) && System.nanoTime() < thawDeadline) {
+        while (after.equals(number(counter)) && System.nanoTime() < thawDeadline) {
             Thread.sleep(50);
         }
-        assertTrue(!after.equals(Files.readString(counter)), "running again once thawed");
+        assertTrue(!after.equals(number(counter)), "running again once thawed");
         assertEquals(List.of("backup-1"), pool.snapshots());
         pool.deleteSnapshot("backup-1");
         assertEquals(List.of(), pool.snapshots(), "released");
@@ -237,5 +238,16 @@ class RuncRuntimeIT {
         runtime.delete(container, false);
         assertTrue(runtime.state(container).isEmpty());
         assertTrue(runtime.states().isEmpty(), "none left, and runc's 'null' for none is an empty map");
+    }
+
+    /** The counter's number, read again while the writer has just truncated the file (for a second at most). */
+    private static String number(Path counter) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        String text = Files.readString(counter).strip();
+        while (text.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+            text = Files.readString(counter).strip();
+        }
+        return text;
     }
 }

@@ -95,10 +95,12 @@ class BillingPortalIT {
                 PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
                         List.of("timeout", "8", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20))); // 2 s of CPU at least, however loaded
                 assertEquals(200, burn.status(), burn.toString());
-                new WebDriverWait(phone, Duration.ofSeconds(40)).until(d -> amount(d.findElement(soFar).getText())
-                        .compareTo(before.add(new BigDecimal("0.20"))) >= 0);
+                // the cost lines are drawn anew with every sample: an element found may be replaced before it is read
+                new WebDriverWait(phone, Duration.ofSeconds(40)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> amount(d.findElement(soFar).getText()).compareTo(before.add(new BigDecimal("0.20"))) >= 0);
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) phone).executeScript("return window.notReloaded === true;"), "updated in place");
-                assertTrue(phone.findElement(By.cssSelector("[data-cost-line='cpu.seconds']")).getText().contains("used"));
+                new WebDriverWait(phone, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> d.findElement(By.cssSelector("[data-cost-line='cpu.seconds']")).getText().contains("used"));
                 // the cost per day: the days of the period so far, as the API counts them
                 JsonNode daily = panel.get("/api/v1/billing/ves/" + ve + "/cost/daily").json();
                 assertTrue(daily.get("days").size() >= 1, daily.toString());

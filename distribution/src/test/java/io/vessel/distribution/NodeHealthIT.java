@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +100,22 @@ class NodeHealthIT {
             Thread.sleep(6_000); // the watcher looks again: still told once
             assertEquals(1, NotificationsIT.mails(outbox).stream().filter(m -> m.contains("is out of reach") && m.contains("To: ops@provider.test"))
                     .count(), "told once");
+
+            // the provider's dashboard says so too
+            org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 800);
+            try {
+                PortalIT.logIn(browser, "http://127.0.0.1:" + a.port + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(
+                        org.openqa.selenium.By.cssSelector("[data-node-health='" + nodeB + "']"), "unreachable"));
+                String card = browser.findElement(org.openqa.selenium.By.cssSelector("[data-node='" + nodeB + "']")).getText();
+                assertTrue(card.contains("Not heard from since") && card.contains("UNKNOWN"), card);
+                assertTrue(browser.findElement(org.openqa.selenium.By.id("ve-counts")).getText().contains("1 unknown"),
+                        browser.findElement(org.openqa.selenium.By.id("ve-counts")).getText());
+                assertEquals(List.of(), PortalIT.consoleErrors(browser));
+            } finally {
+                browser.quit();
+            }
 
             // node b is started again: it reconciles, its VE ran through it, and the truth is back
             try (PanelProcess again = new PanelProcess(two, env).start()) {

@@ -40,7 +40,13 @@ class BillingTrafficIT {
 
             // external traffic (to the host; what VEs send each other does not count, see NetworkIT): both go over 0 GiB
             for (int ve : List.of(slow, stopped)) {
-                assertEquals(0, exec(panel, ve, "ping", "-c", "10", "-i", "0.2", "-s", "1000", "-W", "2", "10.231.29.1"));
+                // a few rounds at most: twice, next to another class's panel starting, a VE started a moment before got
+                // no answer in its first two seconds (see the session note of 2026-12-01)
+                int answered = 1;
+                for (int round = 0; round < 3 && answered != 0; round++) {
+                    answered = exec(panel, ve, "ping", "-c", "10", "-i", "0.2", "-s", "1000", "-W", "2", "10.231.29.1");
+                }
+                assertEquals(0, answered, "VE " + ve + " reaches its gateway");
             }
             Thread.sleep(2_500);
             List<String> taken = actions(panel);

@@ -58,12 +58,13 @@ public final class Main {
         Path confFile = environment.containsKey("VESSEL_CONF") ? Path.of(environment.get("VESSEL_CONF"))
                 : home.resolve("conf").resolve("vessel.conf");
         Settings settings;
+        String nodeId;
         try {
             settings = Settings.load(home, confFile, environment);
             for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
                 createDirectory(dir);
             }
-            NodeIdentity.ensure(settings.dataDir());
+            nodeId = NodeIdentity.ensure(settings.dataDir());
             checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
             if (settings.httpsPort() > 0) {
                 checkPortFree(settings, settings.httpsPort(), "https.port or VESSEL_HTTPS_PORT (0: no HTTPS)");
@@ -84,7 +85,7 @@ public final class Main {
             err.println("vessel: cannot make the self-signed TLS certificate under " + settings.dataDir() + ": " + e.getMessage());
             return EXIT_CONFIG;
         }
-        PanelFramework framework = new PanelFramework(home, settings, version);
+        PanelFramework framework = new PanelFramework(home, settings, version, nodeId);
         PanelFramework.Outcome outcome = framework.start(startTimeoutSeconds());
         switch (outcome.kind()) {
             case READY -> {

@@ -7,26 +7,30 @@ import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
- * The node's identity, {@code data/node-id}, made before any bundle starts: the kernel layer records its node under
- * it, and the operations bundle names it as the runner of every operation, so both must read the same id from the
- * very first start (the kernel layer makes it the same way where the launcher did not run, e.g. in its own tests).
+ * The node's identity, {@code data/node-id}, made before any bundle starts and handed to them as the framework
+ * property {@code vessel.node.id}: the kernel layer records its node under it, and the operations bundle names it as
+ * the runner of every operation, so both have the same id from the very first start (the kernel layer makes the file
+ * the same way where the launcher did not run, e.g. in its own tests).
  */
 final class NodeIdentity {
 
     private NodeIdentity() {
     }
 
-    static void ensure(Path dataDir) throws ConfigException {
+    /** The node's id, made on the first start. */
+    static String ensure(Path dataDir) throws ConfigException {
         Path file = dataDir.resolve("node-id");
-        if (Files.exists(file)) {
-            return;
-        }
         try {
+            if (Files.exists(file)) {
+                return UUID.fromString(Files.readString(file).strip()).toString();
+            }
+            String id = UUID.randomUUID().toString();
             Path tmp = dataDir.resolve("node-id.tmp");
-            Files.writeString(tmp, UUID.randomUUID() + "\n");
+            Files.writeString(tmp, id + "\n");
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new ConfigException("cannot write the node identity " + file + ": " + e.getMessage());
+            return id;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot read or write the node identity " + file + ": " + e.getMessage());
         }
     }
 }

@@ -52,15 +52,17 @@ final class PanelFramework {
 
     private final Path home;
     private final Settings settings;
+    private final String nodeId;
     private final String version;
     private Framework framework;
     /** How long each bundle's start() took on the starting thread, in start order (work it hands to threads not counted). */
     private final Map<String, Long> startMillis = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
-    PanelFramework(Path home, Settings settings, String version) {
+    PanelFramework(Path home, Settings settings, String version, String nodeId) {
         this.home = home;
         this.settings = settings;
         this.version = version;
+        this.nodeId = nodeId;
     }
 
     Outcome start(int timeoutSeconds) {
@@ -142,6 +144,7 @@ final class PanelFramework {
         p.put("ds.loglevel", "warn");
         p.put("vessel.home", home.toString());
         p.put("vessel.data.dir", settings.dataDir().toString());
+        p.put("vessel.node.id", nodeId); // see NodeIdentity
         p.put("vessel.plugins.dir", settings.pluginsDir().toString());
         p.put("vessel.version", version);
         return p;

@@ -56,7 +56,9 @@ public final class LocalNodeService implements NodeService {
                             @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + KernelPersistence.MODULE + ")") Database database) {
         this.database = database;
         this.capabilities = probe.capabilities();
-        this.nodeId = readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
+        String given = context.getProperty("vessel.node.id"); // the launcher made data/node-id already (NodeIdentity)
+        this.nodeId = given != null && !given.isBlank() ? UUID.fromString(given)
+                : readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
         Node node = recordStart();
         this.heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vessel-node-heartbeat");

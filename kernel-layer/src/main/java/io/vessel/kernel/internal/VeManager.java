@@ -266,6 +266,7 @@ final class VeManager implements VeService {
         return recorded().stream().filter(ve -> node.id().equals(ve.node())).toList();
     }
 
+    /** The other nodes out of reach now; also tells the read cache whether other nodes share the VE records. */
     private Map<java.util.UUID, Node> unreachableNodes() {
         Map<java.util.UUID, Node> away = new java.util.HashMap<>();
         List<Node> all = nodes.nodes();

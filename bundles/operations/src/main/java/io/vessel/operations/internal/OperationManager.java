@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * owners (e.g. the VE lifecycle) reconcile what was half done.
  *
  * <p>Several panel processes may share the database (one per node): each open operation names its runner (the
- * node, from {@code data/node-id}) and holds a lease the runner renews every {@link #RENEW}. A process starting
+ * node, framework property {@code vessel.node.id}) and holds a lease the runner renews every {@link #RENEW}. A process starting
  * fails only its own node's open operations and those whose lease ran out, never another live node's; and every
  * process fails the operations whose lease ran out later (their runner died without a restart), with the reason.
  */
@@ -74,7 +74,9 @@ public final class OperationManager implements OperationService {
     public OperationManager(org.osgi.framework.BundleContext context,
                             @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + OperationsPersistence.MODULE + ")") Database database) {
         this.database = database;
-        this.runner = runnerOf(context.getProperty("vessel.data.dir"));
+        String node = context.getProperty("vessel.node.id");
+        // without the launcher (no node id given), this process alone: its operations are its own
+        this.runner = node == null || node.isBlank() ? "process-" + UUID.randomUUID() : node;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vessel-operation-" + n.incrementAndGet());
@@ -101,19 +103,6 @@ public final class OperationManager implements OperationService {
             LOG.warn("Marked interrupted operations as failed count={}", interrupted.size());
         }
         watchdog.scheduleWithFixedDelay(this::renewLeases, RENEW.toMillis(), RENEW.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** The node id kept in the data directory; a random one where there is none yet (a first start: nothing to find). */
-    static String runnerOf(String dataDir) {
-        java.nio.file.Path file = java.nio.file.Path.of(dataDir == null || dataDir.isBlank() ? "data" : dataDir, "node-id");
-        try {
-            if (java.nio.file.Files.isRegularFile(file)) {
-                return java.nio.file.Files.readString(file).strip();
-            }
-        } catch (java.io.IOException e) {
-            LOG.warn("Node id not read path={}: {}", file, e.getMessage());
-        }
-        return "process-" + UUID.randomUUID();
     }
 
     /**

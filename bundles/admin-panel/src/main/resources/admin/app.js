@@ -37,7 +37,8 @@ function listen() {
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);
     if (op.state === 'FAILED') say(op.error || 'An action failed.');
-    if (op.state === 'SUCCEEDED' && op.kind === 've.create' && location.hash === '#/ves') route();
+    if (op.state === 'SUCCEEDED' && (op.kind === 've.create' || op.kind === 've.migrate') && location.hash === '#/ves') route();
+    if (op.state === 'SUCCEEDED' && op.kind === 'node.drain') say(op.message || 'The node is drained.');
     const bar = document.getElementById('progress-' + op.id);
     if (bar) {
       bar.value = op.progress;
@@ -71,7 +72,9 @@ async function showDashboard() {
         el('div', { class: 'muted' }, check.summary || check.message || '')))),
     el('div', { class: 'card' }, el('strong', {}, 'VEs'), el('div', { id: 've-counts' }, ves.length + ' in all' +
       Object.entries(counts).map(([state, n]) => ', ' + n + ' ' + state.toLowerCase()).join(''))),
-    ...nodes.map(nodeCard));
+    mixedVersions(nodes),
+    ...nodes.map(nodeCard),
+    me.permissions.includes('node.manage') ? addServerCard() : '');
   // load, memory and the pool move by themselves: refreshed while the dashboard is open
   const timer = setInterval(async () => {
     const fresh = await api('GET', '/nodes').catch(() => null);
@@ -84,11 +87,21 @@ async function showDashboard() {
   onLeave(() => clearInterval(timer));
 }
 
+/** During a rolling upgrade: which nodes run which Vessel, so the provider sees what is left to upgrade. */
+function mixedVersions(nodes) {
+  const versions = {};
+  nodes.filter(n => n.node.version).forEach(n => { (versions[n.node.version] = versions[n.node.version] || []).push(n.node.hostname); });
+  if (Object.keys(versions).length < 2) return '';
+  return el('div', { class: 'card', id: 'mixed-versions' }, el('strong', {}, 'Nodes run different Vessel versions'), ' — a rolling upgrade ' +
+    'is under way: ' + Object.entries(versions).map(([v, hosts]) => v + ' on ' + hosts.join(', ')).join('; ') + '.');
+}
+
 /** A node's capacity: load against its processors, memory, the storage pool and its VEs. */
 function nodeCard(n) {
   const s = n.status;
   const id = n.node.id.slice(0, 8);
-  const facts = el('div', { class: 'muted' }, 'kernel ' + ((n.capabilities && n.capabilities.kernelRelease) || '') +
+  const facts = el('div', { class: 'muted', 'data-node-version': n.node.id }, (n.node.version ? 'Vessel ' + n.node.version + ' · ' : '') +
+    'kernel ' + ((n.capabilities && n.capabilities.kernelRelease) || '') +
     (n.local ? ' · this server' : '') + (s ? ' · up ' + duration(s.uptimeSeconds) : ''));
   if (n.node.health === 'UNREACHABLE') return el('div', { class: 'card', 'data-node': n.node.id },
     el('h2', {}, 'Node ' + n.node.hostname, ' ', el('span', { class: 'badge ERROR', 'data-node-health': n.node.id }, 'unreachable')),
@@ -99,12 +112,89 @@ function nodeCard(n) {
     el('p', {}, 'No figures: VEs are unavailable on this node (see the kernel check above).'));
   const memoryUsed = s.memoryTotalBytes - s.memoryAvailableBytes;
   const storageUsed = s.storageTotalBytes - s.storageFreeBytes;
-  return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
+  return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts, placementLine(n),
     el('div', { class: 'grid' },
       gauge('load-' + id, 'Load', s.load1, s.cpus, s.load1.toFixed(2) + ' / ' + s.load5.toFixed(2) + ' / ' + s.load15.toFixed(2) + ' on ' + s.cpus + ' CPUs'),
       gauge('memory-' + id, 'Memory', memoryUsed, s.memoryTotalBytes, size(memoryUsed) + ' of ' + size(s.memoryTotalBytes)),
       gauge('storage-' + id, 'Storage pool', storageUsed, s.storageTotalBytes, size(storageUsed) + ' of ' + size(s.storageTotalBytes)),
       gauge('ves-' + id, 'Running VEs', s.runningVes, Math.max(s.ves, 1), s.runningVes + ' of ' + s.ves)));
+}
+
+/**
+ * Another server into the installation: a one-time token (an hour) and the command to run there, shown once. The
+ * server then joins by itself; its card appears here when it starts.
+ */
+function addServerCard() {
+  const out = el('div', { id: 'enrolment' });
+  const enrol = async () => {
+    try {
+      const e = await api('POST', '/nodes/enrolments', {});
+      out.replaceChildren(el('p', {}, 'Run this as root on the new server before ' + new Date(e.expiresAt).toLocaleTimeString() +
+        ' (the token works once and is not shown again):'), el('pre', { id: 'join-command' }, el('code', {}, e.command)));
+    } catch (err) { say(err.message); }
+  };
+  return el('div', { class: 'card' }, el('h2', {}, 'Add a server'),
+    el('p', { class: 'muted' }, 'Vessel installs on the new server as here; it then joins this installation with a one-time token ' +
+      'and shares its PostgreSQL database.'),
+    el('button', { type: 'button', id: 'add-server', onclick: enrol }, 'Add a server…'), out);
+}
+
+/** What placement weighs on the node (labels, overcommit ratios), and the button to change it. */
+function placementLine(n) {
+  const labels = Object.entries(n.node.labels || {}).map(([k, v]) => k + '=' + v);
+  const o = n.node.overcommit || {};
+  const ratios = ['cpu', 'memory', 'disk'].filter(r => o[r] != null).map(r => r + ' ×' + o[r]);
+  return el('div', { class: 'muted', 'data-node-placement': n.node.id },
+    (n.node.acceptsNewVes === false ? 'Takes no new VEs · ' : '') +
+    'Labels: ' + (labels.length ? labels.join(', ') : 'none') + ' · overcommit: ' + (ratios.length ? ratios.join(', ') : 'no caps') + ' ',
+    el('button', { type: 'button', 'aria-label': 'Placement of ' + n.node.hostname, onclick: () => editPlacement(n) }, 'Placement…'), ' ',
+    el('button', { type: 'button', 'aria-label': 'Drain ' + n.node.hostname, onclick: () => drainNode(n) }, 'Drain…'));
+}
+
+/** Maintenance: every VE of the node moved to the others; new VEs stay off it until the provider lets them back. */
+async function drainNode(n) {
+  const sure = await ask('Drain ' + n.node.hostname, [['confirm', 'Move every VE of ' + n.node.hostname + ' to the other nodes (running ones are ' +
+    'stopped for the move and started there). New VEs stay off this node until you tick "Takes new VEs" under Placement.', 'checkbox']],
+  'Drain', () => api('POST', '/nodes/' + n.node.id + '/drain'));
+  if (sure) done('Draining ' + n.node.hostname + '…');
+}
+
+/** A node as people tell them apart: its host name and the start of its id (two nodes may share a host name). */
+function nodeName(nodes, id) {
+  const n = nodes.find(x => x.node.id === id);
+  return (n ? n.node.hostname : '?') + ' (' + String(id).slice(0, 8) + ')';
+}
+
+/** Moves a VE to another node, cold: stopped for the move if it runs, started there again. */
+async function moveVe(ve, nodes) {
+  const others = nodes.filter(n => n.node.id !== ve.node);
+  const moved = await ask('Move ' + ve.name + ' to another node', [['node', 'To node (its files go with it; a running VE is stopped for the move ' +
+    'and started there)', 'select', { options: others.map(n => [n.node.id, nodeName(nodes, n.node.id) +
+      (n.node.acceptsNewVes === false ? ' — takes no new VEs' : '') + (n.node.health === 'UNREACHABLE' ? ' — out of reach' : '')]) }]],
+  'Move', values => api('POST', '/ves/' + ve.id + '/migrate', { node: values.node.value }));
+  if (moved) say('Moving ' + ve.name + ' to ' + nodeName(nodes, moved.node.value) + '…');
+}
+
+async function editPlacement(n) {
+  const o = n.node.overcommit || {};
+  const ratio = name => [name, name[0].toUpperCase() + name.slice(1) + ' overcommit ratio (empty: no cap; 1 allots no more than the node has)',
+    'number', { required: false, min: '0.1', max: '100', step: '0.05', value: o[name] == null ? '' : String(o[name]) }];
+  const saved = await ask('Placement on ' + n.node.hostname, [
+    ['labels', 'Labels, e.g. disk=ssd, zone=eu', 'text', { required: false, value: Object.entries(n.node.labels || {}).map(([k, v]) => k + '=' + v).join(', ') }],
+    ratio('cpu'), ratio('memory'), ratio('disk'),
+    ['accepts', 'Takes new VEs (untick to keep new VEs off it, e.g. before maintenance; its VEs run on)', 'checkbox',
+      { required: false, checked: n.node.acceptsNewVes !== false }]], 'Save', values => {
+    const labels = {};
+    for (const pair of values.labels.value.split(',').map(p => p.trim()).filter(p => p)) {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error('Write each label as key=value: ' + pair);
+      labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    const number = f => f.value === '' ? null : Number(f.value);
+    return api('PATCH', '/nodes/' + n.node.id, { labels, acceptsNewVes: values.accepts.checked,
+      overcommit: { cpu: number(values.cpu), memory: number(values.memory), disk: number(values.disk) } });
+  });
+  if (saved) done('Placement on ' + n.node.hostname + ' saved.');
 }
 
 function duration(seconds) {
@@ -206,8 +296,10 @@ async function deleteTenant(t) {
 let veFilters = { owner: '', state: '', text: '' };
 
 async function showVes() {
-  const [ves, tenants, templates, pools] = await Promise.all([api('GET', '/ves'), api('GET', '/tenants'), api('GET', '/templates'),
-    api('GET', '/ip-pools').catch(() => [])]);
+  const [ves, tenants, templates, pools, nodes] = await Promise.all([api('GET', '/ves'), api('GET', '/tenants'), api('GET', '/templates'),
+    api('GET', '/ip-pools').catch(() => []), api('GET', '/nodes').catch(() => [])]);
+  // with more than one node: which node each VE is on, and moving it to another
+  const cluster = nodes.length > 1;
   const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
   const tbody = el('tbody', {});
   const count = el('p', { class: 'muted', id: 've-count', role: 'status' });
@@ -219,10 +311,12 @@ async function showVes() {
     tbody.replaceChildren(...shown.map(ve => el('tr', { 'data-ve': ve.hostname },
       el('td', {}, ve.name), el('td', {}, ve.hostname), el('td', {}, names[ve.owner] || (ve.owner ? '?' : 'provider')),
       el('td', {}, badge(ve.state, ve.id)), el('td', { class: 'optional' }, size(ve.limits.memoryBytes)),
+      cluster ? el('td', { class: 'optional', 'data-ve-node': ve.hostname }, nodeName(nodes, ve.node)) : '',
       el('td', {}, el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/start').catch(e => say(e.message)) }, 'Start'),
         el('button', { type: 'button', onclick: () => api('POST', '/ves/' + ve.id + '/stop').catch(e => say(e.message)) }, 'Stop'),
-        el('button', { type: 'button', 'data-limits': ve.hostname, onclick: () => editLimits(ve) }, 'Limits'))))));
+        el('button', { type: 'button', 'data-limits': ve.hostname, onclick: () => editLimits(ve) }, 'Limits'),
+        cluster ? el('button', { type: 'button', 'data-move': ve.hostname, onclick: () => moveVe(ve, nodes) }, 'Move…') : '')))));
     count.textContent = shown.length === ves.length ? ves.length + ' VEs' : shown.length + ' of ' + ves.length + ' VEs';
   };
   const filterSelect = (key, label, options) => {
@@ -253,7 +347,7 @@ async function showVes() {
   show(el('h1', {}, 'VEs'),
     el('div', { class: 'card' }, filters, count, el('table', { id: 'ves' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Hostname'), el('th', {}, 'Customer'), el('th', {}, 'State'),
-        el('th', { class: 'optional' }, 'Memory'), el('th', {}, ''))),
+        el('th', { class: 'optional' }, 'Memory'), cluster ? el('th', { class: 'optional' }, 'Node') : '', el('th', {}, ''))),
       tbody)),
     el('div', { class: 'card' }, el('h2', {}, 'New VE'), create));
 }

@@ -60,6 +60,7 @@ public final class Bench {
         all.put("portal-billing", billing::portalPage);
         all.put("backup", new BackupBench(ves)::run);
         all.put("cli", new CliBench(ves)::run);
+        all.put("nodes", new ClusterBench(ves)::run);
         List<String> names = args.length == 0 ? List.copyOf(all.keySet()) : List.of(args);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {

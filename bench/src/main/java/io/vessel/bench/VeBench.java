@@ -63,8 +63,14 @@ final class VeBench {
 
         /** With {@code javaOpts}, the JVM runs with those options instead of the launcher's defaults. */
         Panel(Path conf, String javaOpts) throws Exception {
+            this(conf, javaOpts, java.util.Map.of());
+        }
+
+        /** With {@code env} added to the panel's environment (e.g. a PostgreSQL database several panels share). */
+        Panel(Path conf, String javaOpts, java.util.Map<String, String> env) throws Exception {
             Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
             ProcessBuilder pb = new ProcessBuilder(repo.resolve("distribution/target/vessel/bin/vessel").toString());
+            pb.environment().putAll(env);
             if (javaOpts != null) {
                 pb.environment().put("JAVA_OPTS", javaOpts);
             }

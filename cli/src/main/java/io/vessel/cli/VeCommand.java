@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {VeCommand.ListVes.class, VeCommand.Show.class, VeCommand.Create.class, VeCommand.Start.class, VeCommand.Stop.class,
                 VeCommand.Restart.class, VeCommand.Kill.class, VeCommand.Suspend.class, VeCommand.Resume.class, VeCommand.Destroy.class,
                 VeCommand.Reinstall.class, VeCommand.Exec.class, VeConsole.class, VeCommand.Set.class, VeCommand.Usage.class,
-                VeCommand.Password.class, VeSshKeyCommand.class})
+                VeCommand.Password.class, VeSshKeyCommand.class, VeCommand.Migrate.class})
 final class VeCommand {
 
     static final List<Output.Column> COLUMNS = List.of(
@@ -321,6 +321,22 @@ final class VeCommand {
         JsonNode body() {
             ObjectNode body = object();
             putIfSet(body, "template", template);
+            return body;
+        }
+    }
+
+    @Command(name = "migrate", description = "Move VEs to another node, cold: a running VE is stopped for the move and started there.")
+    static final class Migrate extends Power {
+        @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to move to (its id, or a host name only one node has).")
+        String node;
+
+        String action() { return "migrate"; }
+        String done() { return "moved to " + node; }
+
+        @Override
+        JsonNode body() {
+            ObjectNode body = object();
+            body.put("node", node);
             return body;
         }
     }

@@ -43,7 +43,8 @@ class AuthorizationMatrixIT {
 
     static {
         for (String publicEndpoint : List.of("POST /auth/login", "POST /auth/logout", "POST /auth/impersonation/end", "GET /auth/session", "POST /auth/password-reset",
-                "POST /auth/password-reset/confirm", "GET /health", "GET /openapi.json", "POST /auth/login-link", "POST /auth/login-link/peek")) {
+                "POST /auth/password-reset/confirm", "GET /health", "GET /openapi.json", "POST /auth/login-link", "POST /auth/login-link/peek",
+                "POST /nodes/join")) {
             EXPECTED.put(publicEndpoint, "public");
         }
         for (String self : List.of("GET /me", "POST /me/password", "POST /me/2fa", "POST /me/2fa/confirm", "DELETE /me/2fa",
@@ -91,6 +92,7 @@ class AuthorizationMatrixIT {
         }
         EXPECTED.put("POST /ves/{id}/reinstall", "PRO");
         EXPECTED.put("POST /ves/{id}/password", "PRO");
+        EXPECTED.put("POST /ves/{id}/migrate", "P");
         EXPECTED.put("GET /ves/{id}/usage", "PROMA");
         EXPECTED.put("GET /ves/{id}/backups", "PROMA");
         EXPECTED.put("GET /ves/{id}/backups/{backup}", "PROMA");
@@ -133,6 +135,12 @@ class AuthorizationMatrixIT {
         EXPECTED.put("DELETE /ip-pools/{name}", "P");
         EXPECTED.put("GET /nodes", "PA");
         EXPECTED.put("GET /nodes/{id}", "PA");
+        EXPECTED.put("PATCH /nodes/{id}", "P");
+        EXPECTED.put("DELETE /nodes/{id}/certificate", "P");
+        EXPECTED.put("POST /nodes/{id}/drain", "P");
+        EXPECTED.put("POST /nodes/enrolments", "P");
+        EXPECTED.put("GET /nodes/enrolments", "P");
+        EXPECTED.put("DELETE /nodes/enrolments/{id}", "P");
         EXPECTED.put("GET /metrics", "PA");
         // plans: sellers (the provider, resellers) manage their own; auditors read
         for (String read : List.of("GET /billing/plans", "GET /billing/plans/meters", "GET /billing/plans/{id}", "GET /billing/plans/{id}/versions", "GET /billing/plans/{id}/versions/{version}")) {

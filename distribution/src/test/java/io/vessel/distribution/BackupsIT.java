@@ -673,7 +673,7 @@ class BackupsIT {
                 browser.get("http://127.0.0.1:" + panel.port + "/admin/#/plugin/io.vessel.backup/backups-admin");
                 click(wait, org.openqa.selenium.By.cssSelector("button[aria-label='Erase the repository of " + staying + "']"));
                 click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                wait.until(toastSaid(
                         "are erased"));
                 List<String> errors = PortalIT.consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
                 assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
@@ -686,6 +686,14 @@ class BackupsIT {
             // a new backup makes a new repository
             assertEquals("SUCCEEDED", awaitOperation(panel, panel.post("/api/v1/ves/" + stayingVe + "/backups", "")).get("state").asText());
         }
+    }
+
+    /**
+     * The toast said {@code text}: read from its text content, which stays when the toast hides itself after 6 s —
+     * on a loaded machine the wait may look only after that.
+     */
+    private static org.openqa.selenium.support.ui.ExpectedCondition<Boolean> toastSaid(String text) {
+        return org.openqa.selenium.support.ui.ExpectedConditions.attributeContains(org.openqa.selenium.By.id("toast"), "textContent", text);
     }
 
     private static JsonNode repositoryOf(PanelProcess panel, String tenant) {
@@ -789,7 +797,7 @@ class BackupsIT {
                 exec(panel, ve, "sh", "-c", "rm /root/precious");
                 js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("button[aria-label='Put /root/precious back']")));
                 click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                wait.until(toastSaid(
                         "is back in server"));
                 assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back, the server ran on");
                 assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
@@ -800,7 +808,7 @@ class BackupsIT {
                         org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
                                 org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Restore from']"))));
                 click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(org.openqa.selenium.By.id("toast"),
+                wait.until(toastSaid(
                         "is restored"));
                 assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back");
                 List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon")).toList();
@@ -820,7 +828,7 @@ class BackupsIT {
         String id = accepted.json().get("id").asText();
         JsonNode[] last = new JsonNode[1];
         PanelProcess.poll(Duration.ofMinutes(5), () -> {
-            last[0] = panel.get("/api/v1/operations/" + id + "?wait=30").json();
+            last[0] = panel.get("/api/v1/operations/" + id + "?wait=20").json();
             return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
         }, "operation " + id);
         return last[0];

@@ -38,7 +38,7 @@ final class BillingApi {
         long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
         JsonNode state;
         do {
-            state = get.apply("/api/v1/operations/" + operation + "?wait=30").json();
+            state = get.apply("/api/v1/operations/" + operation + "?wait=20").json();
         } while (!List.of("SUCCEEDED", "FAILED").contains(state.get("state").asText()) && System.nanoTime() < deadline);
         assertEquals("SUCCEEDED", state.get("state").asText(), state.toString());
         PanelProcess.Response run = get.apply(state.get("result").asText());

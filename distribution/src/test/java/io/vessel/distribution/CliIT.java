@@ -150,7 +150,17 @@ class CliIT {
         assertTrue(operations.json().size() >= 3, "create, start, stop: " + operations);
         String firstOperation = operations.json().get(0).get("id").asText();
         assertEquals(0, root("operation", "wait", firstOperation).code());
-        assertTrue(root("node", "show", "-o", "json").json().get("local").asBoolean());
+        JsonNode local = root("node", "show", "-o", "json").json();
+        assertTrue(local.get("local").asBoolean());
+        String node = local.at("/node/id").asText();
+        // a single server: moving a VE to the node it is on, or draining the only node, is refused with the reason
+        Run here = root("ve", "migrate", String.valueOf(ve), "--node", node);
+        assertEquals(4, here.code(), here.toString());
+        assertTrue(here.err().contains("already"), here.toString());
+        Run alone = root("node", "drain", node);
+        assertEquals(4, alone.code(), alone.toString());
+        assertTrue(alone.err().contains("No other node"), alone.toString());
+        assertEquals(2, root("ve", "migrate", String.valueOf(ve)).code(), "--node is required");
         assertEquals(0, root("plugin", "list").code());
         Run destroyed = root("ve", "destroy", String.valueOf(ve));
         assertEquals(0, destroyed.code(), destroyed.toString());

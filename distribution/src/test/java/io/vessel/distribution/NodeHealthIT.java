@@ -75,7 +75,8 @@ class NodeHealthIT {
             assertEquals(nodeB, farSeen.get("node").asText(), farSeen.toString());
             PanelProcess.poll(Duration.ofSeconds(5), () -> "RUNNING".equals(a.get("/api/v1/ves/" + far).json().get("state").asText()),
                     "node b's VE as b records it");
-            PanelProcess.Response refused = a.post("/api/v1/ves/" + far + "/stop", "");
+            // commands run where the VE is: not proxied between nodes yet (power actions are dispatched: DispatchIT)
+            PanelProcess.Response refused = a.post("/api/v1/ves/" + far + "/exec", "{\"command\":[\"true\"]}");
             assertProblem(refused, 409, null);
             assertTrue(refused.json().get("detail").asText().contains(nodeB), refused.body());
             assertEquals(nodeA, b.get("/api/v1/ves/" + near).json().get("node").asText());
@@ -83,10 +84,21 @@ class NodeHealthIT {
             // node b dies; its VE runs on, unseen
             b.crash();
             long killedAt = System.nanoTime();
+            // an action dispatched to it before it is known to be gone waits for it, then fails with the reason
+            PanelProcess.Response unclaimed = a.post("/api/v1/ves/" + far + "/stop", "");
+            assertEquals(202, unclaimed.status(), unclaimed.toString());
+            String unclaimedId = unclaimed.json().get("id").asText();
             PanelProcess.poll(Duration.ofSeconds(45), () -> "UNREACHABLE".equals(node(a.get("/api/v1/nodes").json(), nodeB).at("/node/health").asText()),
                     "node b to be out of reach");
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
             assertTrue(seconds <= 35, "out of reach within 35 s of its last heartbeat: " + seconds + " s");
+            PanelProcess.poll(Duration.ofSeconds(20), () -> "FAILED".equals(a.get("/api/v1/operations/" + unclaimedId).json().get("state").asText()),
+                    "the stop its node never took up to fail");
+            assertTrue(a.get("/api/v1/operations/" + unclaimedId).json().get("error").asText().contains("did not take this operation up"),
+                    a.get("/api/v1/operations/" + unclaimedId).body());
+            PanelProcess.Response whileAway = a.post("/api/v1/ves/" + far + "/stop", "");
+            assertProblem(whileAway, 409, null);
+            assertTrue(whileAway.json().get("detail").asText().contains("out of reach since"), whileAway.body());
             JsonNode unknown = a.get("/api/v1/ves/" + far).json();
             assertEquals("UNKNOWN", unknown.get("state").asText(), unknown.toString());
             assertTrue(unknown.get("stateReason").asText().contains("has not been heard from"), unknown.toString());
@@ -132,7 +144,7 @@ class NodeHealthIT {
         }
     }
 
-    private static java.nio.file.attribute.FileAttribute<?> passable() {
+    static java.nio.file.attribute.FileAttribute<?> passable() {
         return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     }
 
@@ -140,7 +152,7 @@ class NodeHealthIT {
         return panel.anonymous(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/me")).header("Cookie", cookie).GET()).status();
     }
 
-    private static String localNode(PanelProcess panel) {
+    static String localNode(PanelProcess panel) {
         for (JsonNode n : panel.get("/api/v1/nodes").json()) {
             if (n.get("local").asBoolean()) {
                 return n.at("/node/id").asText();

@@ -106,6 +106,15 @@ class PanelLifecycleIT {
                 assertTrue(older.output().contains("the database was migrated by a newer Vessel (module identity is at V999"), older.output());
                 assertTrue(older.output().contains("downgrades are not supported"), older.output());
             }
+            // a rolling upgrade: the newer Vessel's script only expanded the schema, so this older one starts and works on it
+            try (Connection c = DriverManager.getConnection(PG_URL, "postgres", ""); Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE " + schema + ".vessel_schema_history SET expands_only = TRUE WHERE module = 'identity' AND version = 999");
+            }
+            try (PanelProcess older = new PanelProcess(work, database).start()) {
+                assertEquals(200, older.get("/api/v1/me").status());
+                assertTrue(Files.readString(older.logDir.resolve("vessel.log")).contains("every newer script only expands the schema"),
+                        "the log says the panel runs older code than its database");
+            }
         } finally {
             try (Connection c = DriverManager.getConnection(PG_URL, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

@@ -109,9 +109,50 @@ final class PanelProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** What a command printed (stdout and stderr together) and its exit code. */
+    record Ran(int exitCode, String output) {
+    }
+
+    /**
+     * Runs {@code bin/vessel} with {@code args} in this panel's installation and environment, as its own start would
+     * see them (data directory, configuration file): e.g. {@code node join} before the node's first start.
+     */
+    Ran vessel(List<String> args) {
+        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin").resolve("vessel").toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        environment(pb.environment());
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("bin/vessel " + args + " did not end: " + printed);
+            }
+            return new Ran(p.exitValue(), printed);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     private void launch() {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin").resolve("vessel").toString());
-        Map<String, String> env = pb.environment();
+        environment(pb.environment());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(output.toFile());
+        try {
+            process = pb.start();
+            LAUNCHED.add(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void environment(Map<String, String> env) {
         env.keySet().removeIf(k -> k.startsWith("VESSEL_"));
         env.put("VESSEL_HTTP_PORT", String.valueOf(port));
         env.put("VESSEL_HTTPS_PORT", String.valueOf(httpsPort));
@@ -122,14 +163,6 @@ final class PanelProcess implements AutoCloseable {
         env.put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(extraEnv);
         env.put("VESSEL_CONF", confWithBridge().toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(output.toFile());
-        try {
-            process = pb.start();
-            LAUNCHED.add(process);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -158,6 +191,27 @@ final class PanelProcess implements AutoCloseable {
             return Files.exists(output) ? Files.readString(output) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Prints every "Unhandled error" the panel logged, with its stack trace, to the test's output: a 500 in a test
+     * names only a reference, and the panel's own log goes with its temporary directory.
+     */
+    private void reportUnhandledErrors() {
+        List<String> lines = output().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("Unhandled error reference=")) {
+                // the error and each cause, with the frames of Vessel's own code (the framework's are left out)
+                List<String> shown = new java.util.ArrayList<>(List.of(lines.get(i)));
+                for (int j = i + 1; j < lines.size() && j < i + 400 && !lines.get(j).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*"); j++) {
+                    String line = lines.get(j).strip();
+                    if (!line.startsWith("at ") || line.startsWith("at io.vessel.")) {
+                        shown.add(lines.get(j));
+                    }
+                }
+                System.err.println("[panel " + port + "] " + String.join("\n[panel " + port + "] ", shown));
+            }
         }
     }
 
@@ -408,6 +462,7 @@ final class PanelProcess implements AutoCloseable {
         if (isAlive()) {
             kill9();
         }
+        reportUnhandledErrors();
         if (keepHostState) {
             return;
         }

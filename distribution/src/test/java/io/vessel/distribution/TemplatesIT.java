@@ -61,18 +61,7 @@ class TemplatesIT {
     @Test
     @Order(2)
     void tarballsInEveryCompressionBecomeTemplatesThatVesRun() throws Exception {
-        Path rootfs = Files.createDirectory(work.resolve("rootfs"));
-        for (String dir : List.of("bin", "etc", "root", "tmp", "proc", "sys", "dev")) {
-            Files.createDirectories(rootfs.resolve(dir));
-        }
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String applet : List.of("sh", "cat", "hostname", "sleep", "kill", "id", "ps", "ls", "echo")) {
-            Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
-        }
-        Files.createSymbolicLink(rootfs.resolve("sbin"), Path.of("bin")); // a merged-/usr style link Vessel's init goes through
-        Files.writeString(rootfs.resolve("etc/os-release"), "PRETTY_NAME=\"Tarball Linux 1.0\"\nID=tarball\n");
-        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-        Files.writeString(rootfs.resolve("etc/shadow"), "root:*:19000:0:99999:7:::\n");
+        Path rootfs = rootfs(work.resolve("rootfs"), "Tarball Linux 1.0");
 
         int version = 0;
         for (String[] format : List.of(new String[] {"", "tar"}, new String[] {"-z", "tar.gz"}, new String[] {"-J", "tar.xz"},
@@ -219,6 +208,23 @@ class TemplatesIT {
         assertProblem(delete("/api/v1/templates/debian-12/1"), 409, null);
         VeLifecycleIT.awaitOperation(panel, panel.send(HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
         assertEquals(204, delete("/api/v1/templates/debian-12/1").status());
+    }
+
+    /** A small root file system (busybox, a shell, os-release naming {@code prettyName}) to import as a template. */
+    static Path rootfs(Path dir, String prettyName) throws java.io.IOException {
+        Path rootfs = Files.createDirectory(dir);
+        for (String d : List.of("bin", "etc", "root", "tmp", "proc", "sys", "dev")) {
+            Files.createDirectories(rootfs.resolve(d));
+        }
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        for (String applet : List.of("sh", "cat", "hostname", "sleep", "kill", "id", "ps", "ls", "echo")) {
+            Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
+        }
+        Files.createSymbolicLink(rootfs.resolve("sbin"), Path.of("bin")); // a merged-/usr style link Vessel's init goes through
+        Files.writeString(rootfs.resolve("etc/os-release"), "PRETTY_NAME=\"" + prettyName + "\"\nID=tarball\n");
+        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        Files.writeString(rootfs.resolve("etc/shadow"), "root:*:19000:0:99999:7:::\n");
+        return rootfs;
     }
 
     private PanelProcess.Response upload(String path, Path file) throws Exception {

@@ -380,7 +380,7 @@ class TenancyIT {
         String id = accepted.json().get("id").asText();
         JsonNode[] last = new JsonNode[1];
         PanelProcess.poll(Duration.ofSeconds(60), () -> {
-            last[0] = as.get("/api/v1/operations/" + id + "?wait=30").json();
+            last[0] = as.get("/api/v1/operations/" + id + "?wait=20").json();
             return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
         }, "operation " + id);
         return last[0];

@@ -168,7 +168,11 @@ class VeLifecycleIT {
         assertEquals("http://127.0.0.1:" + panel.port + "/api/v1/operations/" + id, accepted.header("Location"));
         JsonNode[] last = new JsonNode[1];
         PanelProcess.poll(Duration.ofSeconds(60), () -> {
-            last[0] = panel.get("/api/v1/operations/" + id + "?wait=30").json(); // answers once finished
+            PanelProcess.Response answer = panel.get("/api/v1/operations/" + id + "?wait=20"); // answers once finished
+            last[0] = answer.json();
+            if (!last[0].has("state")) {
+                throw new AssertionError("operation " + id + " was answered with " + answer);
+            }
             return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
         }, "operation " + id);
         assertEquals("SUCCEEDED", last[0].get("state").asText(), last[0].toString());

@@ -14,9 +14,29 @@ import java.util.UUID;
  * @param health           whether it is heard from (see {@link NodeHealth})
  * @param lastHeartbeatAt  when it was last heard from (null: never, as before 2.11)
  * @param unreachableSince since when it has been out of reach (null while it is heard from)
+ * @param labels           the provider's labels for placement, e.g. {@code disk=ssd} (2.12)
+ * @param overcommit       how far placement may allot its resources (2.12)
+ * @param acceptsNewVes    whether placement may give it new VEs: false while the provider keeps it out (maintenance,
+ *                         before it leaves); its VEs run on (2.12)
  */
 public record Node(UUID id, String hostname, Instant firstSeenAt, Instant lastStartedAt, long startCount, NodeHealth health,
-                   Instant lastHeartbeatAt, Instant unreachableSince) {
+                   Instant lastHeartbeatAt, Instant unreachableSince, java.util.Map<String, String> labels, NodeOvercommit overcommit,
+                   boolean acceptsNewVes, String version, Integer channelProtocol) {
+
+    /** A node whose Vessel version is not recorded (as before 2.13). */
+    public Node(UUID id, String hostname, Instant firstSeenAt, Instant lastStartedAt, long startCount, NodeHealth health,
+                Instant lastHeartbeatAt, Instant unreachableSince, java.util.Map<String, String> labels, NodeOvercommit overcommit,
+                boolean acceptsNewVes) {
+        this(id, hostname, firstSeenAt, lastStartedAt, startCount, health, lastHeartbeatAt, unreachableSince, labels, overcommit,
+                acceptsNewVes, null, null);
+    }
+
+    /** A node without labels or overcommit ratios (as before 2.12). */
+    public Node(UUID id, String hostname, Instant firstSeenAt, Instant lastStartedAt, long startCount, NodeHealth health,
+                Instant lastHeartbeatAt, Instant unreachableSince) {
+        this(id, hostname, firstSeenAt, lastStartedAt, startCount, health, lastHeartbeatAt, unreachableSince, java.util.Map.of(),
+                NodeOvercommit.NONE, true);
+    }
 
     /** A node whose health is not known (as before 2.11): taken as online. */
     public Node(UUID id, String hostname, Instant firstSeenAt, Instant lastStartedAt, long startCount) {

@@ -20,6 +20,12 @@ public interface UsageService {
      * the VE's owning tenant, absent for the provider's own VEs.
      */
     String OWNER = "owner";
+    /**
+     * Property of VE state events: {@code true} when the change was made by another node on the same database (a
+     * VE running there), posted here for live views. Whatever must act once per change skips these: the VE's own
+     * node acted on it. Since 2.12.
+     */
+    String REMOTE = "remote";
 
     /** The latest sample of a running VE. */
     Optional<UsageSample> current(int veId);

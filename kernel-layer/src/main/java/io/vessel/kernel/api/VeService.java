@@ -93,6 +93,24 @@ public interface VeService {
     void checkTemplate(String template);
 
     /**
+     * Throws as {@link #update(int, String, VeLimits, VeFeatures)} would for what can be judged without the VE's node
+     * (host name, limits, features, the plugins' hooks), so a change for a VE on another node is refused at once.
+     *
+     * @since 2.12
+     */
+    default void checkUpdate(int id, String hostname, VeLimits changes, VeFeatures features) {
+    }
+
+    /**
+     * Throws unless {@code template} can be given to VE {@code id} by a reinstall, on the VE's own node.
+     *
+     * @since 2.12
+     */
+    default void checkTemplate(String template, int id) {
+        checkTemplate(template);
+    }
+
+    /**
      * Asks the plugins' lifecycle hooks ({@link io.vessel.kernel.api.hook.VeLifecycleHook}) now whether
      * {@code action} may happen to VE {@code id}, so that an API refuses at once, before it queues the action; it
      * throws as the action itself would (a refusal is UNPROCESSABLE or CONFLICT, with the plugin's reason). The

@@ -66,6 +66,8 @@ public final class KernelComponent {
     /** Set once VE support is up (or could not come up: then {@link #unavailable} says why). */
     private volatile VeManager ves;
     private volatile TemplateCatalog templates;
+    /** Mutually authenticated TLS to the other nodes; set once VE support is up. */
+    private volatile io.vessel.kernel.internal.channel.NodeChannel channel;
     private volatile String unavailable = "VE support is still starting on this node; try again in a moment";
 
     private static io.vessel.kernel.api.NetworkService network(IpPools pools) {
@@ -158,7 +160,7 @@ public final class KernelComponent {
         //
         // The REST resources are registered at once and answer 503 until VE support is up: the REST API is then
         // rebuilt while the kernel starts, not after it, and is complete the moment the kernel's health check comes.
-        registerResources(context, config, operations);
+        registerResources(context, config, operations, nodes.localNode().id());
         starter = new Thread(() -> {
             try {
                 bringUp(context, config, nodes, operations, database, storagePool);
@@ -170,13 +172,16 @@ public final class KernelComponent {
         starter.start();
     }
 
+    /** Tells other nodes' processes of this node's VE changes, and posts theirs here; null until VE support is up. */
+    private volatile VeChangeBroadcast changes;
+
     /** The thread bringing VE support up; {@link #deactivate} waits for it. */
     private final Thread starter;
 
-    private void registerResources(BundleContext context, KernelConfig config, OperationService operations) {
+    private void registerResources(BundleContext context, KernelConfig config, OperationService operations, java.util.UUID localNode) {
         Path dataDir = dataDir(context);
         VeServiceHandle handle = () -> {
-            VeService service = ves;
+            VeManager service = ves;
             if (service == null) {
                 throw new VeException(VeException.Kind.UNAVAILABLE, "VEs cannot run on this node: " + unavailable);
             }
@@ -190,7 +195,13 @@ public final class KernelComponent {
             return service;
         };
         registrations.add(context.registerService(MetricsResource.class, new MetricsResource(handle, () -> meter), resource()));
-        registrations.add(context.registerService(VesResource.class, new VesResource(handle, templateHandle, operations, () -> meter, () -> network(pools)), resource()));
+        registrations.add(context.registerService(VesResource.class, new VesResource(handle, templateHandle, operations, () -> meter, () -> network(pools),
+                localNode, () -> {
+                    VeManager manager = ves;
+                    if (manager != null) {
+                        manager.forgetCopies();
+                    }
+                }, () -> channel), resource()));
         registrations.add(context.registerService(IpPoolsResource.class, new IpPoolsResource(() -> network(pools)), resource()));
         registrations.add(context.registerService(TemplatesResource.class, new TemplatesResource(templateHandle, operations, dataDir.resolve("tmp/uploads"),
                 templateMaxSize(config)), resource()));
@@ -218,11 +229,11 @@ public final class KernelComponent {
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
             manager.useHooks(hooks);
             VeManager ves = manager;
-            IpPools addresses = new IpPools(database, nodes.localNode().id(), id -> ves.find(id).isPresent());
+            IpPools addresses = new IpPools(database, nodes.localNode().id(), ves::requireActionable);
             pools = addresses;
             manager.useNetwork(new VeNetwork(config.network_bridge(), Integer.parseInt(nodes.localNode().id().toString().substring(0, 2), 16),
                     config.network_uplink(), hostPolicy(config, context)), addresses);
-            addresses.onChange(ves::addressesChanged);
+            addresses.onChange(id -> ves.networkChanged(id, () -> ves.addressesChanged(id)));
             VeNetwork hostNetwork = ves.network();
             Runnable writeForwards = () -> {
                 try {
@@ -231,7 +242,7 @@ public final class KernelComponent {
                     throw new VeException(VeException.Kind.FAILED, null, "writing the port forwards failed: " + e.getMessage(), e);
                 }
             };
-            addresses.onForwardsChange(writeForwards);
+            addresses.onForwardsChange(id -> ves.networkChanged(id, writeForwards));
             if (!addresses.allForwards().isEmpty()) {
                 writeForwards.run(); // after a host reboot the rules are gone; the records are not
             }
@@ -279,11 +290,23 @@ public final class KernelComponent {
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
-            VeOwnership veOwners = new VeOwnership(manager);
+            VeManager opened = manager;
+            VeOwnership veOwners = new VeOwnership(manager, manager::sharedWithOtherNodes);
+            VeChangeBroadcast broadcast = new VeChangeBroadcast(database, nodes.localNode().id(), (id, state, owner) -> {
+                opened.forgetCopies(); // the next read shows the other node's change
+                if ("DESTROYED".equals(state)) {
+                    veOwners.forget(id);
+                }
+                Map<String, Object> properties = veEvent(id, state, owner);
+                properties.put(VeChangeBroadcast.REMOTE, true);
+                post(VE_TOPIC + state, properties);
+            });
+            changes = broadcast;
             manager.listen(new VeManager.Listener() {
                 @Override
                 public void changed(VirtualEnvironment ve) {
                     post(VE_TOPIC + ve.state(), veEvent(ve.id(), ve.state().name(), ve.owner()));
+                    broadcast.announce(ve.id(), ve.state().name(), ve.owner());
                 }
 
                 @Override
@@ -292,13 +315,37 @@ public final class KernelComponent {
                     usage.forget(id);
                     addresses.releaseAll(id);
                     post(VE_TOPIC + "DESTROYED", veEvent(id, "DESTROYED", owner));
+                    broadcast.announce(id, "DESTROYED", owner);
                 }
             });
             meter.start(Duration.ofSeconds(config.accounting_interval()));
             registrations.add(context.registerService(UsageService.class, meter, null));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
+            manager.useDispatch(operations);
+            ChannelFileTransport files = new ChannelFileTransport(() -> channel, storage);
+            catalog.useFetcher(files);
+            io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database,
+                    nodes.localNode().id(), dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
+                    : config.node_channel_address().strip(), config.node_channel_port(), manager::sharedWithOtherNodes);
+            nodeChannel.serve(new NodeEndpoints(manager, storage));
+            Dictionary<String, Object> signKind = new Hashtable<>();
+            signKind.put(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN);
+            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
+            nodeChannel.start();
+            channel = nodeChannel;
+            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
+            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
+                    new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
+            // before the VE service: the API dispatches VE actions to this handler as soon as it sees the service
+            Dictionary<String, Object> veKinds = new Hashtable<>();
+            veKinds.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.KINDS);
+            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class,
+                    new VeOperations(manager, () -> addresses, files, id -> {
+                        ves.addressesChanged(id);
+                        writeForwards.run();
+                    }), veKinds));
             registrations.add(context.registerService(VeService.class, manager, null));
-            registrations.add(context.registerService(HostStatus.class, new HostStatus(Path.of("/proc"), manager.storageRoot(), ves::list), null));
+            registrations.add(context.registerService(HostStatus.class, new HostStatus(Path.of("/proc"), manager.storageRoot(), manager::localVes), null));
             registerConsole(context, manager);
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
@@ -543,11 +590,17 @@ public final class KernelComponent {
         if (starter.isAlive()) {
             LOG.warn("VE support was still being brought up when the kernel stopped");
         }
+        if (channel != null) {
+            channel.close();
+        }
         if (exits != null) {
             exits.close();
         }
         if (meter != null) {
             meter.close();
+        }
+        if (changes != null) {
+            changes.close();
         }
         if (views != null) {
             views.close(); // LXCFS itself stays: running VEs read through it
@@ -572,7 +625,7 @@ public final class KernelComponent {
     /** The VE service, or why there is none. */
     @FunctionalInterface
     interface VeServiceHandle {
-        VeService get();
+        VeManager get();
     }
 
     /** The template service, or why there is none. */

@@ -28,6 +28,21 @@ public @interface KernelConfig {
             + "empty: cache/debootstrap in the data directory")
     String debian_cache() default "";
 
+    @AttributeDefinition(description = "Port of the node channel (TLS with the provider's own CA between the nodes of one installation; "
+            + "opened only once another node shares the database; 0: any free port)")
+    int node_channel_port() default 8444;
+
+    @AttributeDefinition(description = "Host name or address other nodes reach this node's channel at; empty: this host's name")
+    String node_channel_address() default "";
+
+    @AttributeDefinition(description = "Database user a server enrolled with bin/vessel node join is given; empty: the panel's own "
+            + "(database.user). Set it, with its password, to give nodes a role of their own.")
+    String node_join_database_user() default "";
+
+    @AttributeDefinition(description = "Password of node.join.database.user; empty with an empty user: the panel's own (database.password)",
+            type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+    String node_join_database_password() default "";
+
     @AttributeDefinition(description = "Name of the host bridge VEs are connected to")
     String network_bridge() default "vsbr0";
 

@@ -48,7 +48,31 @@ public final class LocalNodeService implements NodeService {
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     private volatile io.vessel.api.notify.Notifier notifier;
 
-    private record Snapshot(long readAt, List<Node> nodes) {
+    /** This host's load and capacity, reported with each heartbeat once VE support is up. */
+    private volatile HostStatus hostStatus;
+
+    /** Reported at once, so placement can weigh this node from the moment its VEs can run. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC, unbind = "forgetHostStatus")
+    void useHostStatus(HostStatus status) {
+        hostStatus = status;
+        try {
+            heartbeat.execute(() -> {
+                beat();
+                snapshot = null;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the node is stopping: nothing to report
+        }
+    }
+
+    void forgetHostStatus(HostStatus status) {
+        if (hostStatus == status) {
+            hostStatus = null;
+        }
+    }
+
+    private record Snapshot(long readAt, List<Node> nodes, java.util.Map<UUID, io.vessel.kernel.api.NodeStatus> reported) {
     }
 
     @Activate
@@ -59,6 +83,7 @@ public final class LocalNodeService implements NodeService {
         String given = context.getProperty("vessel.node.id"); // the launcher made data/node-id already (NodeIdentity)
         this.nodeId = given != null && !given.isBlank() ? UUID.fromString(given)
                 : readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
+        this.version = valueOr(context.getProperty("vessel.version"), "unknown");
         Node node = recordStart();
         this.heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vessel-node-heartbeat");
@@ -73,6 +98,9 @@ public final class LocalNodeService implements NodeService {
                 capabilities.filesystems(), capabilities.root());
     }
 
+    /** The Vessel version this node runs. */
+    private final String version;
+
     private Node recordStart() {
         String hostname = hostname();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -82,7 +110,7 @@ public final class LocalNodeService implements NodeService {
                 entity = new NodeEntity(nodeId, hostname, now);
                 em.persist(entity);
             }
-            entity.recordStart(hostname, now);
+            entity.recordStart(hostname, now, version, io.vessel.kernel.internal.channel.NodeChannel.PROTOCOL);
             return entity.toNode(now);
         });
     }
@@ -96,7 +124,15 @@ public final class LocalNodeService implements NodeService {
     void beat() {
         try {
             Instant now = now();
-            Instant wasUnreachable = database.inTransaction(em -> em.find(NodeEntity.class, nodeId).heartbeat(now));
+            HostStatus host = hostStatus;
+            io.vessel.kernel.api.NodeStatus current = host == null ? null : host.now();
+            Instant wasUnreachable = database.inTransaction(em -> {
+                NodeEntity self = em.find(NodeEntity.class, nodeId);
+                if (current != null) {
+                    self.report(current, now);
+                }
+                return self.heartbeat(now);
+            });
             if (wasUnreachable != null) {
                 LOG.warn("This node is heard from again node={} unreachableSince={}", nodeId, wasUnreachable);
                 tell(new io.vessel.api.notify.Notification("node.reachable", "Node " + hostname() + " is back",
@@ -167,16 +203,79 @@ public final class LocalNodeService implements NodeService {
     /** Every node with its health, read at most a second ago. */
     @Override
     public List<Node> nodes() {
+        return read().nodes();
+    }
+
+    @Override
+    public java.util.Optional<io.vessel.kernel.api.NodeStatus> reportedStatus(UUID node) {
+        return java.util.Optional.ofNullable(read().reported().get(node));
+    }
+
+    /** Reads every node's record again at the next look (a decision that must not act on a second-old copy). */
+    void forgetCopies() {
+        snapshot = null;
+    }
+
+    private Snapshot read() {
         Snapshot last = snapshot;
         long at = System.nanoTime();
         if (last != null && at - last.readAt() < NODES_FRESH.toNanos()) {
-            return last.nodes();
+            return last;
         }
         Instant now = now();
-        List<Node> nodes = database.inTransaction(em -> em.createQuery("select n from NodeEntity n order by n.hostname, n.id", NodeEntity.class)
-                .getResultList().stream().map(n -> n.toNode(now)).toList());
-        snapshot = new Snapshot(at, nodes);
-        return nodes;
+        Snapshot read = database.inTransaction(em -> {
+            List<NodeEntity> all = em.createQuery("select n from NodeEntity n order by n.hostname, n.id", NodeEntity.class).getResultList();
+            java.util.Map<UUID, io.vessel.kernel.api.NodeStatus> reported = new java.util.HashMap<>();
+            for (NodeEntity n : all) {
+                n.reported().ifPresent(status -> reported.put(n.toNode(now).id(), status));
+            }
+            return new Snapshot(at, all.stream().map(n -> n.toNode(now)).toList(), java.util.Map.copyOf(reported));
+        });
+        snapshot = read;
+        return read;
+    }
+
+    /** Label keys and values: short words, as in Kubernetes' labels. */
+    private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
+
+    @Override
+    public Node configure(UUID node, java.util.Map<String, String> labels, io.vessel.kernel.api.NodeOvercommit overcommit, Boolean acceptsNewVes) {
+        if (labels != null) {
+            if (labels.size() > 20) {
+                throw new io.vessel.kernel.api.VeException(io.vessel.kernel.api.VeException.Kind.INVALID, "labels", "a node has at most 20 labels", null);
+            }
+            labels.forEach((key, value) -> {
+                if (key == null || value == null || !LABEL.matcher(key).matches() || !LABEL.matcher(value).matches()) {
+                    throw new io.vessel.kernel.api.VeException(io.vessel.kernel.api.VeException.Kind.INVALID, "labels",
+                            "label " + key + "=" + value + " is not valid: keys and values are 1 to 63 letters, digits, dots, dashes"
+                                    + " and underscores, starting and ending with a letter or digit", null);
+                }
+            });
+        }
+        if (overcommit != null) {
+            ratio("overcommit.cpu", overcommit.cpu());
+            ratio("overcommit.memory", overcommit.memory());
+            ratio("overcommit.disk", overcommit.disk());
+        }
+        Instant now = now();
+        Node changed = database.inTransaction(em -> {
+            NodeEntity entity = em.find(NodeEntity.class, node);
+            if (entity == null) {
+                throw new io.vessel.kernel.api.VeException(io.vessel.kernel.api.VeException.Kind.NOT_FOUND, "there is no node " + node);
+            }
+            entity.configure(labels, overcommit, acceptsNewVes);
+            return entity.toNode(now);
+        });
+        snapshot = null;
+        LOG.info("Node configured node={} labels={} overcommit={} acceptsNewVes={}", node, changed.labels(), changed.overcommit(), changed.acceptsNewVes());
+        return changed;
+    }
+
+    private static void ratio(String field, Double value) {
+        if (value != null && (value.isNaN() || value < 0.1 || value > 100)) {
+            throw new io.vessel.kernel.api.VeException(io.vessel.kernel.api.VeException.Kind.INVALID, field,
+                    field + " must be between 0.1 and 100 (1.0: allot no more than the node has), or null for no cap", null);
+        }
     }
 
     @Override

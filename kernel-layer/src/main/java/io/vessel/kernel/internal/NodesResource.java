@@ -6,6 +6,7 @@ import io.vessel.kernel.api.HostCapabilities;
 import io.vessel.kernel.api.Node;
 import io.vessel.kernel.api.NodeService;
 import io.vessel.kernel.api.NodeStatus;
+import io.vessel.kernel.internal.channel.NodeEnrolments;
 import io.vessel.web.api.ApiWhiteboard;
 import io.vessel.web.api.ProblemException;
 import jakarta.ws.rs.GET;
@@ -22,22 +23,74 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code /api/v1/nodes}: the servers running VEs, with the local one's capabilities and current load (admins). */
-@Component(service = NodesResource.class, property = ApiWhiteboard.RESOURCE + "=true")
+@Component(service = NodesResource.class, property = ApiWhiteboard.RESOURCE + "=true", configurationPid = KernelConfig.PID)
 @Path("nodes")
 @Produces(MediaType.APPLICATION_JSON)
 public final class NodesResource {
 
-    /** A node with, for the local one, what its host can do and how it is doing (none while VEs are unavailable). */
-    public record NodeView(Node node, boolean local, HostCapabilities capabilities, NodeStatus status) {
+    /**
+     * A node with, for the local one, what its host can do, and how it is doing: the local one now (none while VEs
+     * are unavailable), another as it last reported with its heartbeat.
+     */
+    public record NodeView(Node node, boolean local, HostCapabilities capabilities, NodeStatus status,
+                           io.vessel.kernel.internal.channel.NodeChannel.State channel) {
+    }
+
+    /** Body of {@code PATCH /api/v1/nodes/{id}}: what placement weighs; absent fields stay. */
+    public record ChangeNodeRequest(java.util.Map<String, String> labels, io.vessel.kernel.api.NodeOvercommit overcommit, Boolean acceptsNewVes) {
+    }
+
+    /** Body of {@code POST /api/v1/nodes/enrolments}: the node to readmit, or none for a new server. */
+    public record EnrolRequest(String node) {
+    }
+
+    /**
+     * An enrolment; {@code token} and {@code command} (what to run on the new server) only in the answer that created
+     * it: the token is not kept.
+     */
+    public record EnrolmentView(java.util.UUID id, java.util.UUID node, String state, String createdBy, java.time.Instant createdAt,
+                                java.time.Instant expiresAt, java.time.Instant withdrawnAt, java.time.Instant usedAt, java.util.UUID usedByNode,
+                                String usedFrom, String token, String command) {
+
+        static EnrolmentView of(NodeEnrolments.Enrolment e, String token, String command) {
+            return new EnrolmentView(e.id(), e.node(), e.state(), e.createdBy(), e.createdAt(), e.expiresAt(), e.withdrawnAt(), e.usedAt(),
+                    e.usedByNode(), e.usedFrom(), token, command);
+        }
+    }
+
+    /** Body of {@code POST /api/v1/nodes/join}, sent by {@code bin/vessel node join}. */
+    public record JoinRequest(String token, String node, String request) {
+    }
+
+    /** Where a joined node's database is, and as whom it connects. */
+    public record JoinDatabase(String url, String schema, String user, String password) {
+    }
+
+    /** What a joined node gets: its certificate, the CA to trust, and the database the installation shares. */
+    public record JoinAnswer(java.util.UUID node, String certificate, String ca, String serial, java.time.Instant notAfter, JoinDatabase database) {
     }
 
     private final NodeService nodes;
+    private final org.osgi.framework.BundleContext context;
+    private final KernelConfig config;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile NodeEnrolments enrolments;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.persistence.api.Database database;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile org.osgi.service.cm.ConfigurationAdmin configurations;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile HostStatus hostStatus;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.internal.channel.NodeChannel channel;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.operation.OperationService operations;
 
     @Activate
-    public NodesResource(@Reference NodeService nodes) {
+    public NodesResource(@Reference NodeService nodes, org.osgi.framework.BundleContext context, KernelConfig config) {
         this.nodes = nodes;
+        this.context = context;
+        this.config = config;
     }
 
     @GET
@@ -51,20 +104,223 @@ public final class NodesResource {
     @Path("{id}")
     @RequiresPermission(Permissions.NODE_READ)
     public NodeView getNode(@PathParam("id") String id) {
-        UUID wanted;
-        try {
-            wanted = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.notFound("There is no node " + id + ".");
-        }
+        UUID wanted = nodeId(id);
         UUID local = nodes.localNode().id();
         return nodes.nodes().stream().filter(n -> n.id().equals(wanted)).findFirst().map(n -> view(n, local))
                 .orElseThrow(() -> ProblemException.notFound("There is no node " + id + "."));
     }
 
+    /** Labels (replacing all of them) and overcommit ratios (each null: no cap) for placement. */
+    @jakarta.ws.rs.PATCH
+    @Path("{id}")
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public NodeView changeNode(@PathParam("id") String id, ChangeNodeRequest body) {
+        if (body == null || body.labels() == null && body.overcommit() == null && body.acceptsNewVes() == null) {
+            throw ProblemException.badRequest("Send {\"labels\": {\"disk\": \"ssd\"}}, {\"overcommit\": {\"cpu\": 4, \"memory\": 1.0, \"disk\": 1.0}}"
+                    + " and/or {\"acceptsNewVes\": false}.");
+        }
+        UUID wanted = nodeId(id);
+        Node changed = VesResource.call(() -> nodes.configure(wanted, body.labels(), body.overcommit(), body.acceptsNewVes()));
+        return view(changed, nodes.localNode().id());
+    }
+
+    /**
+     * Maintenance: the node is kept free of new VEs, and every VE on it is moved to the other nodes (cold, one after
+     * the other, each where placement puts it) by an operation the node runs. Answers that operation; a VE that
+     * cannot move stays, and the operation names it. The node takes new VEs again once the provider says so
+     * ({@code PATCH} with {@code "acceptsNewVes": true}).
+     */
+    @jakarta.ws.rs.POST
+    @Path("{id}/drain")
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public jakarta.ws.rs.core.Response drain(@PathParam("id") String id) {
+        NodeView node = getNode(id);
+        if (node.node().health() == io.vessel.kernel.api.NodeHealth.UNREACHABLE) {
+            throw ProblemException.conflict("Node " + node.node().hostname() + " has been out of reach since " + node.node().unreachableSince()
+                    + "; its VEs can be moved once it is back.");
+        }
+        boolean elsewhere = nodes.nodes().stream().anyMatch(n -> !n.id().equals(node.node().id()) && n.acceptsNewVes()
+                && n.health() != io.vessel.kernel.api.NodeHealth.UNREACHABLE);
+        if (!elsewhere) {
+            throw ProblemException.conflict("No other node in reach takes new VEs: the VEs of node " + node.node().hostname()
+                    + " have nowhere to go.");
+        }
+        io.vessel.api.operation.OperationService ops = operations;
+        if (ops == null) {
+            throw new ProblemException(503, "unavailable", "Operations unavailable", "The panel is still starting; try again.");
+        }
+        VesResource.call(() -> nodes.configure(node.node().id(), null, null, false));
+        io.vessel.api.operation.Operation drain = ops.dispatch(VeOperations.DRAIN, "node/" + node.node().id(), null, node.node().id().toString(),
+                java.util.Map.of(), java.time.Duration.ofHours(12));
+        return jakarta.ws.rs.core.Response.accepted(drain).location(java.net.URI.create("/api/v1/operations/" + drain.id())).build();
+    }
+
+    /**
+     * Shuts a node out of the node channel: every certificate it has is revoked, every node refuses it at once, and
+     * it gets no new one (a node whose host was compromised, or that left for good). Its VEs keep running.
+     */
+    @jakarta.ws.rs.DELETE
+    @Path("{id}/certificate")
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public jakarta.ws.rs.core.Response shutOut(@PathParam("id") String id) {
+        NodeView node = getNode(id);
+        if (node.local()) {
+            throw ProblemException.conflict("This panel runs on node " + id + "; shut it out from another node's panel, so that the one "
+                    + "shut out is not the one deciding.");
+        }
+        io.vessel.kernel.internal.channel.NodeChannel c = channel;
+        if (c == null) {
+            throw new ProblemException(503, "unavailable", "Node channel unavailable", "VE support is still starting on this node; try again.");
+        }
+        c.shutOut(node.node().id());
+        return jakarta.ws.rs.core.Response.noContent().build();
+    }
+
+    // ---- enrolment -----------------------------------------------------------------------------------------------
+
+    /**
+     * A one-time token (valid an hour) for a new server to join with {@code bin/vessel node join}, or, naming a node,
+     * to readmit that node after it was shut out. The answer carries the token and the command to run there; neither
+     * is shown again.
+     */
+    @jakarta.ws.rs.POST
+    @Path("enrolments")
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public jakarta.ws.rs.core.Response enrol(EnrolRequest body, @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security,
+                                             @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
+        java.util.UUID node = null;
+        if (body != null && body.node() != null && !body.node().isBlank()) {
+            try {
+                node = java.util.UUID.fromString(body.node().strip());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalid("node: name the node to readmit by its id, or leave it out for a new server.",
+                        List.of(new io.vessel.web.api.Problem.FieldError("node", "not a node id")));
+            }
+        }
+        java.util.UUID readmit = node;
+        NodeEnrolments.Created created = refusing(() -> enrolments().create(io.vessel.api.security.Caller.of(security).getName(), readmit));
+        String command = JoinCommand.of(uri.getBaseUri(), context, created.token());
+        return jakarta.ws.rs.core.Response.created(java.net.URI.create("/api/v1/nodes/enrolments/" + created.enrolment().id()))
+                .entity(EnrolmentView.of(created.enrolment(), created.token(), command)).build();
+    }
+
+    @GET
+    @Path("enrolments")
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public List<EnrolmentView> listEnrolments() {
+        return enrolments().list().stream().map(e -> EnrolmentView.of(e, null, null)).toList();
+    }
+
+    /** Withdraws a token not spent yet. */
+    @jakarta.ws.rs.DELETE
+    @Path("enrolments/{id}")
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public jakarta.ws.rs.core.Response withdraw(@PathParam("id") String id) {
+        java.util.UUID enrolment;
+        try {
+            enrolment = java.util.UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("There is no enrolment " + id + ".");
+        }
+        if (!refusing(() -> enrolments().withdraw(enrolment))) {
+            throw ProblemException.notFound("There is no enrolment " + id + ".");
+        }
+        return jakarta.ws.rs.core.Response.noContent().build();
+    }
+
+    /**
+     * Spent by {@code bin/vessel node join} on a new server: the token (no login) and the node's signing request,
+     * for the node's certificate, the CA to trust and the database to use. Refused with the reason for a token that
+     * is unknown, spent, withdrawn or expired, or that does not admit this node.
+     */
+    @jakarta.ws.rs.POST
+    @Path("join")
+    @io.vessel.api.security.PublicEndpoint
+    public JoinAnswer join(JoinRequest body, @jakarta.ws.rs.core.Context jakarta.ws.rs.container.ContainerRequestContext request) {
+        if (body == null) {
+            throw ProblemException.badRequest("Send {\"token\": \"vessel-join-…\", \"node\": \"<node id>\", \"request\": \"<PKCS#10 PEM>\"}.");
+        }
+        Object from = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
+        NodeEnrolments.Joined joined = refusing(() -> enrolments().join(body.token(), body.node(), body.request(), from == null ? null : from.toString()));
+        return new JoinAnswer(joined.node(), joined.certificate(), joined.ca(), joined.serial(), joined.notAfter(), joinDatabase());
+    }
+
+    /** The database a joined node is to use: this panel's, as the provider configured it for nodes. */
+    private JoinDatabase joinDatabase() {
+        io.vessel.persistence.api.Database db = database;
+        io.vessel.persistence.api.DatabaseInfo info = db == null ? null : db.info();
+        String user = config.node_join_database_user();
+        String password = config.node_join_database_password();
+        if (user.isBlank()) {
+            java.util.Dictionary<String, Object> own = persistenceSettings();
+            user = own == null || own.get("user") == null ? "" : own.get("user").toString();
+            password = own == null || own.get("password") == null ? "" : own.get("password").toString();
+        }
+        return new JoinDatabase(info == null ? null : info.url(), info == null ? null : info.schema(), user, password);
+    }
+
+    private java.util.Dictionary<String, Object> persistenceSettings() {
+        org.osgi.service.cm.ConfigurationAdmin admin = configurations;
+        if (admin == null) {
+            return null;
+        }
+        try {
+            org.osgi.service.cm.Configuration[] found = admin.listConfigurations("(service.pid=io.vessel.persistence)");
+            return found == null || found.length == 0 ? null : found[0].getProperties();
+        } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException e) {
+            return null;
+        }
+    }
+
+    private NodeEnrolments enrolments() {
+        NodeEnrolments e = enrolments;
+        if (e == null) {
+            throw ProblemException.starting("VE support is still starting on this node; try again in a moment.");
+        }
+        return e;
+    }
+
+    private interface Refusable<T> {
+        T get() throws NodeEnrolments.Refused;
+    }
+
+    private static <T> T refusing(Refusable<T> work) {
+        try {
+            return work.get();
+        } catch (NodeEnrolments.Refused e) {
+            String kind = switch (e.status()) {
+                case 400 -> "validation";
+                case 403 -> "forbidden";
+                case 409 -> "conflict";
+                case 422 -> "unprocessable";
+                default -> "unavailable";
+            };
+            String title = switch (e.status()) {
+                case 400 -> "Invalid input";
+                case 403 -> "Enrolment refused";
+                case 409 -> "Conflict";
+                case 422 -> "Unprocessable request";
+                default -> "Unavailable";
+            };
+            throw new ProblemException(e.status(), kind, title, e.getMessage());
+        }
+    }
+
+    /** The node id in a path; an unreadable one is answered like an unknown node. */
+    private static UUID nodeId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("There is no node " + id + ".");
+        }
+    }
+
     private NodeView view(Node node, UUID local) {
         boolean isLocal = node.id().equals(local);
         HostStatus host = hostStatus;
-        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null, isLocal && host != null ? host.now() : null);
+        NodeStatus status = isLocal ? host == null ? null : host.now() : nodes.reportedStatus(node.id()).orElse(null);
+        io.vessel.kernel.internal.channel.NodeChannel c = channel;
+        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null, status, c == null ? null : c.state(node.id()));
     }
 }

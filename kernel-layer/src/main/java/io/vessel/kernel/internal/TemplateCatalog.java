@@ -108,6 +108,116 @@ final class TemplateCatalog implements TemplateService {
      * The built-in busybox template is built here on its first use.
      */
     Template forNewVe(String reference) {
+        Template found = ready(reference, true);
+        if (!storage.templateExists(found.reference()) && holdersElsewhere(found.reference()).isEmpty()) {
+            boolean here = database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, found.reference()))
+                    .map(t -> node.equals(t.nodeId())).orElse(true));
+            throw new VeException(Kind.CONFLICT, "template", "template '" + found.reference() + (here
+                    ? "' has lost its files from this node's storage pool; build it again"
+                    : "' was made on another node and no node can give this one a copy; build the template here too"), null);
+        }
+        return found; // held by another node: this one copies it before the VE is made (ensureHere)
+    }
+
+    /**
+     * The template version a new VE on another node gets for {@code reference}: as {@link #forNewVe}, where "in
+     * the pool" means the built-in template (each node makes its own copy when first asked), one that node made or
+     * holds a copy of, or one another node can copy to it.
+     */
+    Template forNewVeOn(String reference, UUID target) {
+        Template found = ready(reference, false);
+        if (!availableOn(found.reference(), target)) {
+            throw new VeException(Kind.CONFLICT, "template", "template '" + found.reference()
+                    + "' was made on another node and cannot be copied to the chosen one; choose the node that made it", null);
+        }
+        return found;
+    }
+
+    /**
+     * Whether a new VE made from {@code reference} can go to {@code target}: the built-in template goes everywhere
+     * (each node makes its copy); another one where it was made or copied, or anywhere when nodes can copy templates
+     * to each other (the node channel). An unknown reference is left to {@link #forNewVe} and {@link #forNewVeOn}.
+     */
+    boolean availableOn(String reference, UUID target) {
+        var m = reference == null ? null : REFERENCE.matcher(reference);
+        if (m == null || !m.matches() || m.group(1).equals(BusyboxTemplate.NAME)) {
+            return true;
+        }
+        Optional<Template> found = find(reference);
+        if (found.isEmpty()) {
+            return true;
+        }
+        List<UUID> holders = holders(found.get().reference());
+        return holders.isEmpty() || holders.contains(target) || fetcher != null;
+    }
+
+    /** Copies a template from another node into this node's pool (over the node channel). */
+    interface Fetcher {
+        void fetch(String storageId, UUID from) throws IOException;
+    }
+
+    private volatile Fetcher fetcher;
+
+    void useFetcher(Fetcher fetcher) {
+        this.fetcher = fetcher;
+    }
+
+    /** The nodes whose pools hold template {@code id}: the one that made it, and those that copied it. */
+    private List<UUID> holders(String id) {
+        return database.inTransaction(em -> {
+            List<UUID> holders = new java.util.ArrayList<>();
+            Optional.ofNullable(em.find(TemplateEntity.class, id)).filter(t -> t.state() == TemplateState.READY).map(TemplateEntity::nodeId)
+                    .ifPresent(holders::add);
+            for (Object copy : em.createNativeQuery("select node_id from template_copy where template_id = ?1").setParameter(1, id).getResultList()) {
+                UUID holder = copy instanceof UUID u ? u : UUID.fromString(copy.toString());
+                if (!holders.contains(holder)) {
+                    holders.add(holder);
+                }
+            }
+            return holders;
+        });
+    }
+
+    private List<UUID> holdersElsewhere(String id) {
+        Fetcher copies = fetcher;
+        return copies == null ? List.of() : holders(id).stream().filter(h -> !h.equals(node)).toList();
+    }
+
+    /**
+     * Makes sure this node's pool holds {@code name@version} before a VE is made from it here: the built-in
+     * template is made here if it is not yet; any other is copied from a node that holds it (the one that made it
+     * first), and the copy recorded.
+     */
+    synchronized void ensureHere(String name, int version) {
+        String id = TemplateEntity.storageId(name, version);
+        if (storage.templateExists(id)) {
+            return;
+        }
+        if (name.equals(BusyboxTemplate.NAME) && version == BusyboxTemplate.VERSION) {
+            ensureBuiltin();
+            return;
+        }
+        Fetcher copies = fetcher;
+        List<String> failures = new java.util.ArrayList<>();
+        for (UUID holder : holdersElsewhere(id)) {
+            long started = System.nanoTime();
+            try {
+                copies.fetch(id, holder);
+                database.run(em -> em.createNativeQuery("insert into template_copy (template_id, node_id, copied_at) values (?1, ?2, ?3)")
+                        .setParameter(1, id).setParameter(2, node).setParameter(3, now()).executeUpdate());
+                LOG.info("Template copied template={} from={} tookMs={}", id, holder, (System.nanoTime() - started) / 1_000_000);
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Template not copied template={} from={}: {}", id, holder, e.getMessage());
+                failures.add("node " + holder + ": " + e.getMessage());
+            }
+        }
+        throw new VeException(Kind.CONFLICT, "template", "template '" + id + "' has no copy on this node"
+                + (failures.isEmpty() ? "" : " and could not be copied (" + String.join("; ", failures) + ")"), null);
+    }
+
+    /** A ready, current version for {@code reference}; the built-in one built here first when {@code buildHere}. */
+    private Template ready(String reference, boolean buildHere) {
         if (reference == null || reference.isBlank()) {
             throw new VeException(Kind.INVALID, "template", "template is required; available: " + available(), null);
         }
@@ -115,7 +225,7 @@ final class TemplateCatalog implements TemplateService {
         if (!m.matches() || versions(m.group(1)).isEmpty()) {
             throw new VeException(Kind.INVALID, "template", "unknown template '" + reference + "'; available: " + available(), null);
         }
-        if (m.group(1).equals(BusyboxTemplate.NAME) && m.group(2) == null) {
+        if (buildHere && m.group(1).equals(BusyboxTemplate.NAME) && m.group(2) == null) {
             ensureBuiltin();
         }
         Optional<Template> found = find(reference);
@@ -126,15 +236,6 @@ final class TemplateCatalog implements TemplateService {
         }
         if (found.get().retired()) {
             throw new VeException(Kind.CONFLICT, "template", "template '" + reference + "' is retired; available: " + available(), null);
-        }
-        if (!storage.templateExists(found.get().reference())) {
-            // made on another node of the database: its files are there, not here (copying templates between nodes
-            // comes with migration; the built-in one each node makes itself, above)
-            boolean here = database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, found.get().reference()))
-                    .map(t -> node.equals(t.nodeId())).orElse(true));
-            throw new VeException(Kind.CONFLICT, "template", "template '" + found.get().reference() + (here
-                    ? "' has lost its files from this node's storage pool; build it again"
-                    : "' was made on another node and has no copy on this one; make the VE on that node, or build the template here too"), null);
         }
         return found.get();
     }

@@ -167,6 +167,12 @@ public class VeEntity {
         return nodeId;
     }
 
+    /** The VE now runs on {@code node} (migrated there). */
+    void moveTo(java.util.UUID node, Instant now) {
+        this.nodeId = node;
+        this.updatedAt = now;
+    }
+
     io.vessel.kernel.api.VeFeatures features() {
         return new io.vessel.kernel.api.VeFeatures(nesting);
     }

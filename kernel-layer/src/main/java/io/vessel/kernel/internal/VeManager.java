@@ -48,6 +48,8 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import io.vessel.kernel.api.NodeOvercommit;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -262,6 +264,328 @@ final class VeManager implements VeService {
      * This node's VEs as recorded: all that reconciling, accounting and the host's network rules act on. Another
      * node's VEs are that node's business, whatever this panel's database says of them.
      */
+    /** Runs actions on VEs of other nodes for callers of this service; null until VE support is up. */
+    private volatile io.vessel.api.operation.OperationService dispatch;
+
+    void useDispatch(io.vessel.api.operation.OperationService operations) {
+        dispatch = operations;
+    }
+
+    /**
+     * The action done on the VE's node when that is another one: dispatched there and awaited, so that a caller of
+     * this service (billing's order, a plugin) acts on any VE of the cluster as on one of this node; the VE as it
+     * is afterwards. Empty for this node's VEs: the caller does the work here.
+     */
+    private Optional<VirtualEnvironment> onItsNode(int id, String kind, Map<String, String> parameters) {
+        return ranOnItsNode(id, kind, parameters) ? Optional.of(find(id).orElseThrow(() -> new VeException(Kind.NOT_FOUND, "there is no VE " + id)))
+                : Optional.empty();
+    }
+
+    private boolean ranOnItsNode(int id, String kind, Map<String, String> parameters) {
+        io.vessel.api.operation.OperationService operations = dispatch;
+        VeEntity recorded = recordAnywhere(id);
+        if (operations == null || recorded.nodeId() == null || node.id().equals(recorded.nodeId())) {
+            return false;
+        }
+        io.vessel.api.operation.Operation done;
+        try {
+            done = VeOperations.dispatchAndAwait(operations, kind, recorded.toVe(), parameters, io.vessel.api.operation.OperationService.DEFAULT_TIME_LIMIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VeException(Kind.FAILED, null, "interrupted while VE " + id + "'s node ran " + kind, e);
+        } finally {
+            cache.forget();
+        }
+        if (done.state() == io.vessel.api.operation.OperationState.FAILED) {
+            throw new VeException(Kind.FAILED, null, done.error(), null);
+        }
+        if (done.state() != io.vessel.api.operation.OperationState.SUCCEEDED) {
+            throw new VeException(Kind.FAILED, null, "VE " + id + "'s node has not finished " + kind + " (operation " + done.id() + ")", null);
+        }
+        return true;
+    }
+
+    /** How long a change of a VE's addresses or forwards waits for the VE's node (another one) to apply it. */
+    static final Duration NETWORK_SYNC_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * A VE's addresses or port forwards changed in the records: applied by {@code here} when the VE is this node's
+     * (or gone), else by the VE's node, which is asked to ({@link VeOperations#NETWORK_SYNC}) and waited for a
+     * little. The records stand either way: a node that does not answer applies them when it next starts the VE or
+     * itself.
+     */
+    void networkChanged(int id, Runnable here) {
+        io.vessel.api.operation.OperationService operations = dispatch;
+        UUID where = database.inTransaction(em -> em.createQuery("select v.nodeId from VeEntity v where v.id = :id", UUID.class)
+                .setParameter("id", id).getResultStream().findFirst().orElse(null));
+        if (operations == null || where == null || node.id().equals(where)) {
+            here.run();
+            return;
+        }
+        try {
+            io.vessel.api.operation.Operation done = VeOperations.dispatchAndAwait(operations, VeOperations.NETWORK_SYNC, record(id).toVe(),
+                    Map.of(), NETWORK_SYNC_WAIT);
+            if (done.state() != io.vessel.api.operation.OperationState.SUCCEEDED) {
+                LOG.warn("Network change of ve={} not applied by its node={} yet: operation={} state={} error={}", id, where, done.id(),
+                        done.state(), done.error());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Network change of ve={} not sent to its node={}: {}", id, where, e.getMessage());
+        }
+    }
+
+    /** The VE, for a change of its records that its node applies: NOT_FOUND, or CONFLICT while that node is out of reach. */
+    void requireActionable(int id) {
+        recordAnywhere(id);
+    }
+
+    // ---- cold migration between nodes --------------------------------------------------------------------------
+
+    /**
+     * Sends a VE's read-only snapshot to another node: whole, or only what changed since {@code parent} (a snapshot
+     * sent before); the target keeps it for the next pass, or ({@code last}) makes it the VE's private area there.
+     */
+    interface FileTransport {
+        void send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException;
+    }
+
+    /**
+     * The checks a panel makes before it dispatches a migration: the target is another node in reach, taking new
+     * VEs, with room for the VE's limits under its ratios, and none of the VE's forwarded ports is taken on its host.
+     */
+    Node checkMigration(int id, String targetNamed) {
+        VeEntity ve = recordAnywhere(id);
+        if (targetNamed == null || targetNamed.isBlank()) {
+            throw new VeException(Kind.INVALID, "node", "node is required: the node to move the VE to", null);
+        }
+        Node target = targetNode(targetNamed);
+        if (target.id().equals(ve.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "node", "VE " + id + " runs on node " + target.hostname() + " already", null);
+        }
+        if (ve.state() != VeState.RUNNING && ve.state() != VeState.STOPPED) {
+            throw conflict(id, ve.state(), "move");
+        }
+        Placement.Candidate candidate = new Placement.Candidate(target, nodes.reportedStatus(target.id()),
+                allotted().getOrDefault(target.id(), Placement.Allotted.NONE), true, target.id().equals(node.id()));
+        VeLimits limits = ve.toVe().limits();
+        Placement.refusal(candidate, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()), null,
+                ve.template())).ifPresent(why -> {
+                    throw new VeException(Kind.CONFLICT, "node", "node " + target.hostname() + " cannot take VE " + id + ": " + why, null);
+                });
+        List<String> taken = database.inTransaction(em -> em.createNativeQuery("select f.protocol || '/' || f.host_port from port_forward f"
+                + " where f.node_id = ?1 and exists (select 1 from port_forward m where m.ve_id = ?2 and m.protocol = f.protocol"
+                + " and m.host_port = f.host_port)").setParameter(1, target.id()).setParameter(2, id).getResultList())
+                .stream().map(String::valueOf).toList();
+        if (!taken.isEmpty()) {
+            throw new VeException(Kind.CONFLICT, "node", "VE " + id + "'s forwarded port" + (taken.size() > 1 ? "s " : " ") + String.join(", ", taken)
+                    + (taken.size() > 1 ? " are" : " is") + " forwarded to another VE on node " + target.hostname() + "; remove the forward first", null);
+        }
+        return target;
+    }
+
+    /**
+     * Moves VE {@code id} (of this node) to node {@code target}, cold, in two passes when it runs: its files are sent
+     * whole while it runs on, then it is stopped and only what changed since is sent; the target makes that its
+     * private area, the record says the target (the commit point), this node forgets the VE (its runtime, cgroups
+     * and files here), and the VE is started there. Until the record changes the VE is this node's, whole: a
+     * failure before that leaves it here as it was (started again if it ran). The answer's message says how long
+     * the VE was stopped.
+     */
+    VirtualEnvironment migrate(int id, UUID target, FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
+        readNodesAfresh(); // the target's state as it is now, not as this node read it up to a second ago
+        Node to = nodes.nodes().stream().filter(n -> n.id().equals(target)).findFirst()
+                .orElseThrow(() -> new VeException(Kind.NOT_FOUND, "node", "there is no node " + target, null));
+        checkMigration(id, target.toString());
+        boolean wasRunning = load(id).state() == VeState.RUNNING;
+        List<String> sent = new ArrayList<>();
+        long stoppedAt = 0;
+        try {
+            io.vessel.kernel.api.VeSnapshot first = snapshot(id);
+            sent.add(first.name());
+            String parent = null;
+            if (wasRunning) {
+                progress.update(10, "sending its files to node " + to.hostname() + " while it runs");
+                transport.send(id, target, first.name(), null, false);
+                progress.update(60, "stopping it for the last changes");
+                stoppedAt = System.nanoTime();
+                stop(id, 30);
+                io.vessel.kernel.api.VeSnapshot last = snapshot(id);
+                sent.add(last.name());
+                parent = first.name();
+                progress.update(70, "sending what changed since");
+            } else {
+                progress.update(10, "sending its files to node " + to.hostname());
+            }
+            transport.send(id, target, sent.get(sent.size() - 1), parent, true);
+        } catch (IOException | RuntimeException e) {
+            if (wasRunning && load(id).state() != VeState.RUNNING) {
+                try {
+                    start(id);
+                } catch (VeException again) {
+                    LOG.warn("VE not started again after its migration failed ve={}: {}", id, again.getMessage());
+                }
+            }
+            throw new VeException(Kind.FAILED, null, "moving VE " + id + " to node " + to.hostname() + " failed while sending its files ("
+                    + e.getMessage() + "); it stays on this node" + (wasRunning ? " and runs" : ""), e);
+        } finally {
+            for (String name : sent) {
+                try {
+                    storage.deleteSnapshot(name);
+                } catch (IOException e) {
+                    LOG.warn("Migration snapshot not deleted snapshot={}: {}", name, e.getMessage());
+                }
+            }
+        }
+        progress.update(85, "handing it over to node " + to.hostname());
+        locked(id, () -> {
+            database.run(em -> {
+                em.find(VeEntity.class, id).moveTo(target, now());
+                em.createNativeQuery("update port_forward set node_id = ?1 where ve_id = ?2").setParameter(1, target).setParameter(2, id).executeUpdate();
+            });
+            try {
+                removeFromThisNode(id);
+            } catch (IOException e) {
+                LOG.warn("Leftovers of a VE moved away not removed ve={}: {}", id, e.getMessage());
+            }
+            return null;
+        });
+        cache.forget();
+        VirtualEnvironment moved = record(id).toVe();
+        listener.changed(moved);
+        if (network != null && pools != null && !pools.forwards(id).isEmpty()) {
+            try {
+                network.syncForwards(pools.allForwards()); // this host forwards the VE's ports no more; the target's does
+            } catch (IOException e) {
+                LOG.warn("Port forwards of this node not rewritten after ve={} moved away: {}", id, e.getMessage());
+            }
+            networkChanged(id, () -> { });
+        }
+        String outcome = "moved to node " + to.hostname();
+        if (wasRunning) {
+            progress.update(90, "starting it on node " + to.hostname());
+            try {
+                io.vessel.api.operation.Operation started = VeOperations.dispatchAndAwait(dispatch, VeOperations.START, moved, Map.of(),
+                        java.time.Duration.ofMinutes(5));
+                if (started.state() != io.vessel.api.operation.OperationState.SUCCEEDED) {
+                    throw new VeException(Kind.FAILED, null, "VE " + id + " moved to node " + to.hostname() + " but did not start there: "
+                            + (started.error() == null ? started.state() : started.error()), null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            long downtime = (System.nanoTime() - stoppedAt) / 1_000_000;
+            outcome += "; it was stopped for " + downtime + " ms";
+            LOG.info("VE moved ve={} from={} to={} downtimeMs={}", id, node.id(), target, downtime);
+        } else {
+            LOG.info("VE moved ve={} from={} to={} (stopped)", id, node.id(), target);
+        }
+        progress.update(95, outcome);
+        return record(id).toVe();
+    }
+
+    /**
+     * Maintenance: every VE of this node moved to the other nodes, one after the other, each where placement puts it
+     * (in reach, taking new VEs, room under its ratios), running ones started again there. A VE that cannot move
+     * (no node can take it, or its move fails) stays, and the drain goes on with the next; the answer says what
+     * stayed and why. The provider has kept the node free of new VEs first.
+     */
+    String drain(FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
+        readNodesAfresh();
+        List<VirtualEnvironment> mine = local().stream().filter(v -> v.state() != VeState.DESTROYED).toList();
+        List<String> stayed = new ArrayList<>();
+        int done = 0;
+        for (VirtualEnvironment ve : mine) {
+            progress.update(5 + 90 * done / Math.max(1, mine.size()), "moving VE " + ve.id() + " (" + (done + 1) + " of " + mine.size() + ")");
+            try {
+                if (ve.state() != VeState.RUNNING && ve.state() != VeState.STOPPED) {
+                    throw conflict(ve.id(), ve.state(), "move");
+                }
+                Node target = placeElsewhere(ve);
+                migrate(ve.id(), target.id(), transport, (percent, message) -> { });
+            } catch (VeException e) {
+                LOG.warn("VE not moved by the drain ve={}: {}", ve.id(), e.getMessage());
+                stayed.add("VE " + ve.id() + ": " + e.getMessage());
+            }
+            done++;
+        }
+        String summary = (mine.size() - stayed.size()) + " of " + mine.size() + " VEs moved to other nodes";
+        LOG.info("Node drained node={} moved={} stayed={}", node.id(), mine.size() - stayed.size(), stayed.size());
+        if (!stayed.isEmpty()) {
+            throw new VeException(Kind.CONFLICT, summary + "; stayed: " + String.join("; ", stayed));
+        }
+        return summary;
+    }
+
+    /** Where placement would put {@code ve} among the other nodes (its files travel with it: no template needed there). */
+    private Node placeElsewhere(VirtualEnvironment ve) {
+        Map<UUID, Placement.Allotted> allotted = allotted();
+        List<Placement.Candidate> candidates = nodes.nodes().stream().filter(n -> !n.id().equals(ve.node()))
+                .map(n -> new Placement.Candidate(n, nodes.reportedStatus(n.id()), allotted.getOrDefault(n.id(), Placement.Allotted.NONE), true,
+                        false)).toList();
+        if (candidates.isEmpty()) {
+            throw new VeException(Kind.CONFLICT, "there is no other node to move it to");
+        }
+        VeLimits limits = ve.limits();
+        return Placement.choose(candidates, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()), null,
+                ve.template()));
+    }
+
+    /** The nodes' records read again at the next look: a move must not act on a second-old copy. */
+    private void readNodesAfresh() {
+        if (nodes instanceof LocalNodeService local) {
+            local.forgetCopies();
+        }
+    }
+
+    /**
+     * The target's side: VE {@code id}'s files as node {@code from} (its node, and no other) sends them, made its
+     * private area here with its disk quota. Anything left by an earlier attempt is replaced.
+     */
+    void receive(int id, UUID from, String name, String parent, boolean last, java.io.InputStream stream) throws IOException {
+        VeEntity ve = record(id);
+        if (!from.equals(ve.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is not node " + from + "'s to send (its node is " + ve.nodeId() + ")");
+        }
+        if (node.id().equals(ve.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " runs on this node already");
+        }
+        if (name == null || !name.matches("[A-Za-z0-9-]{1,64}") || parent != null && !parent.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new VeException(Kind.INVALID, "not a snapshot name: " + name + (parent == null ? "" : ", " + parent));
+        }
+        locked(id, () -> {
+            try {
+                if (storage.privateAreaExists(id)) {
+                    storage.deletePrivateArea(id); // a failed attempt's: this node has no VE of that id
+                }
+                storage.receivePrivateArea(id, name, parent, last, stream);
+                if (last && ve.toVe().limits().diskBytes() > 0) {
+                    storage.setDiskQuota(id, ve.toVe().limits().diskBytes());
+                }
+            } catch (IOException e) {
+                throw new VeException(Kind.FAILED, null, "receiving VE " + id + "'s files failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
+        LOG.info("VE files received ve={} from={} name={} parent={} last={}", id, from, name, parent, last);
+    }
+
+    /** Whether other nodes share the VE records (as of the last look at the nodes). */
+    boolean sharedWithOtherNodes() {
+        return cache.isShared();
+    }
+
+    /** Forgets the VE records read so far: another node changed some (a change this panel dispatched there). */
+    void forgetCopies() {
+        cache.forget();
+    }
+
+    /** This node's VEs as recorded: what its card on the dashboard counts. */
+    List<VirtualEnvironment> localVes() {
+        return local();
+    }
+
     private List<VirtualEnvironment> local() {
         return recorded().stream().filter(ve -> node.id().equals(ve.node())).toList();
     }
@@ -319,14 +643,20 @@ final class VeManager implements VeService {
     }
 
     private synchronized VirtualEnvironment reserve(NewVe request) {
-        Template template = templates.forNewVe(request == null ? null : request.template());
-        bootable(template.name(), template.version());
+        VeLimits limits = validLimits(request.limits() == null ? VeLimits.DEFAULTS : request.limits().over(VeLimits.DEFAULTS));
+        Node target = place(request, limits);
+        Template template;
+        if (node.id().equals(target.id())) {
+            template = templates.forNewVe(request.template());
+            bootable(template.name(), template.version());
+        } else {
+            // the target node checks what only it can (its copy of the template, whether its cgroups boot it) as it makes the VE
+            template = templates.forNewVeOn(request.template(), target.id());
+        }
         if (request.id() != null && (request.id() < MIN_ID || request.id() > MAX_ID)) {
             throw new VeException(Kind.INVALID, "id", "id must be between " + MIN_ID + " and " + MAX_ID, null);
         }
-        if (request.hostname() != null && !HOSTNAME.matcher(request.hostname()).matches()) {
-            throw new VeException(Kind.INVALID, "hostname", "'" + request.hostname() + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
-        }
+        checkHostname(request.hostname());
         if (request.name() != null && (request.name().isBlank() || request.name().length() > 100)) {
             throw new VeException(Kind.INVALID, "name", "name must be 1 to 100 characters", null);
         }
@@ -334,7 +664,6 @@ final class VeManager implements VeService {
             // the API checks the caller too; this holds for every other way in (plugins, future CLIs)
             throw new VeException(Kind.UNPROCESSABLE, "owner", "a privileged VE is root on the host and stays the provider's own", null);
         }
-        VeLimits limits = validLimits(request.limits() == null ? VeLimits.DEFAULTS : request.limits().over(VeLimits.DEFAULTS));
         VeFeatures features = validFeatures(request.features() == null ? VeFeatures.NONE : request.features().over(VeFeatures.NONE),
                 Boolean.TRUE.equals(request.privileged()));
         Instant now = now();
@@ -347,7 +676,7 @@ final class VeManager implements VeService {
                     }
                     String hostname = request.hostname() != null ? request.hostname() : "ve" + id;
                     String name = request.name() != null ? request.name() : hostname;
-                    VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), node.id(),
+                    VeEntity entity = new VeEntity(id, name, hostname, template.name(), template.version(), request.owner(), target.id(),
                             Boolean.TRUE.equals(request.privileged()), limits, now);
                     entity.setFeatures(features, now);
                     em.persist(entity);
@@ -363,6 +692,69 @@ final class VeManager implements VeService {
                             : "no VE id could be reserved: other nodes took each one first; try again", e);
                 }
             }
+        }
+    }
+
+    /**
+     * The node a new VE goes to ({@link Placement}): the one the request names, if it can take it, or the best of
+     * all. A single server without labels or overcommit ratios, taking new VEs, is its own answer, as it always was.
+     */
+    private Node place(NewVe request, VeLimits limits) {
+        List<Node> all = nodes.nodes();
+        boolean labelled = request.labels() != null && !request.labels().isEmpty();
+        if (request.node() == null && !labelled && all.size() <= 1 && all.stream().allMatch(n -> NodeOvercommit.NONE.equals(n.overcommit()) && n.acceptsNewVes())) {
+            return nodes.localNode();
+        }
+        List<Node> choices = request.node() == null ? all : List.of(targetNode(request.node()));
+        Map<UUID, Placement.Allotted> allotted = allotted();
+        List<Placement.Candidate> candidates = choices.stream().map(n -> new Placement.Candidate(n, nodes.reportedStatus(n.id()),
+                allotted.getOrDefault(n.id(), Placement.Allotted.NONE), templates.availableOn(request.template(), n.id()),
+                n.id().equals(node.id()))).toList();
+        Node chosen = Placement.choose(candidates, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()),
+                request.labels(), request.template()));
+        LOG.info("VE placed node={} hostname={} named={} labels={}", chosen.id(), chosen.hostname(), request.node(), request.labels());
+        return chosen;
+    }
+
+    /** What each node has allotted to its VEs (those not destroyed). */
+    private Map<UUID, Placement.Allotted> allotted() {
+        return database.inTransaction(em -> {
+            Map<UUID, Placement.Allotted> sums = new java.util.HashMap<>();
+            for (Object[] row : em.createQuery("select v.nodeId, v.cpus, v.memoryBytes, v.diskBytes from VeEntity v where v.state <> :gone",
+                    Object[].class).setParameter("gone", VeState.DESTROYED).getResultList()) {
+                sums.merge((UUID) row[0], Placement.Allotted.of((java.math.BigDecimal) row[1], (Long) row[2], (Long) row[3]), Placement.Allotted::plus);
+            }
+            return sums;
+        });
+    }
+
+    /**
+     * The node a request names, by id or by a host name only one node has. A node out of reach takes no VE.
+     */
+    private Node targetNode(String named) {
+        List<Node> all = nodes.nodes();
+        String wanted = named.strip();
+        List<Node> matching = all.stream().filter(n -> n.id().toString().equalsIgnoreCase(wanted)).toList();
+        if (matching.isEmpty()) {
+            matching = all.stream().filter(n -> wanted.equalsIgnoreCase(n.hostname())).toList();
+        }
+        if (matching.size() > 1) {
+            throw new VeException(Kind.INVALID, "node", "several nodes are called " + wanted + "; name one by its id", null);
+        }
+        if (matching.isEmpty()) {
+            throw new VeException(Kind.INVALID, "node", "there is no node " + wanted + "; nodes: "
+                    + all.stream().map(n -> n.hostname() + " (" + n.id() + ")").toList(), null);
+        }
+        Node target = matching.get(0);
+        requireReachable(target);
+        return target;
+    }
+
+    /** An action for another node is refused at once while that node is out of reach, rather than left to time out. */
+    private void requireReachable(Node other) {
+        if (other.health() == NodeHealth.UNREACHABLE && !other.id().equals(node.id())) {
+            throw new VeException(Kind.CONFLICT, "node " + other.hostname() + " (" + other.id() + ") has been out of reach since "
+                    + other.unreachableSince() + "; try again once it is back");
         }
     }
 
@@ -423,12 +815,19 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment create(int id) {
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.CREATE, Map.of());
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         return locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() != VeState.CREATING) {
                 throw new VeException(Kind.CONFLICT, "VE " + id + " is " + ve.state() + ", not being created");
             }
             try {
+                // recorded by another node's panel for this one: its template may not be in this pool yet, nor bootable here
+                templates.ensureHere(ve.template(), ve.templateVersion());
+                bootable(ve.template(), ve.templateVersion());
                 makePrivateArea(ve, TemplateEntity.storageId(ve.template(), ve.templateVersion()));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Create failed, removing what was made ve={} reason=\"{}\"", id, e.getMessage());
@@ -460,6 +859,10 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment start(int id) {
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.START, Map.of());
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         ask(VeAction.START, id, null, null);
         return told(VeAction.START, startAsked(id));
     }
@@ -523,12 +926,17 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment stop(int id, int timeoutSeconds) {
-        return powerOff(id, true, timeoutSeconds);
+        return onItsNode(id, VeOperations.STOP, Map.of(VeOperations.TIMEOUT, Integer.toString(timeoutSeconds)))
+                .orElseGet(() -> powerOff(id, true, timeoutSeconds));
     }
 
     /** The hooks are asked about the start before the VE is stopped, so a refusal leaves it running. */
     @Override
     public VirtualEnvironment restart(int id, int timeoutSeconds) {
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.RESTART, Map.of(VeOperations.TIMEOUT, Integer.toString(timeoutSeconds)));
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         ask(VeAction.START, id, null, null);
         return told(VeAction.START, locked(id, () -> {
             VeState state = load(id).state();
@@ -541,7 +949,7 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment kill(int id) {
-        return powerOff(id, false, 0);
+        return onItsNode(id, VeOperations.KILL, Map.of()).orElseGet(() -> powerOff(id, false, 0));
     }
 
     /**
@@ -584,6 +992,10 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment suspend(int id) {
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.SUSPEND, Map.of());
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         return locked(id, () -> {
             require(id, VeState.SUSPENDED);
             onHost(id, "suspending", () -> runtime.pause(container(id)));
@@ -593,6 +1005,10 @@ final class VeManager implements VeService {
 
     @Override
     public VirtualEnvironment resume(int id) {
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.RESUME, Map.of());
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         return locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() != VeState.SUSPENDED) {
@@ -619,16 +1035,16 @@ final class VeManager implements VeService {
 
     @Override
     public void destroy(int id) {
+        if (ranOnItsNode(id, VeOperations.DESTROY, Map.of())) {
+            return;
+        }
         ask(VeAction.DESTROY, id, null, null);
         VirtualEnvironment before = find(id).orElse(null);
         locked(id, () -> {
             require(id, VeState.DESTROYED);
             String owner = find(id).map(VirtualEnvironment::owner).orElse(null);
             try {
-                runtime.delete(container(id), true);
-                releaseRuntime(id, true);
-                storage.deletePrivateArea(id);
-                deleteTree(bundles.resolve(String.valueOf(id)));
+                removeFromThisNode(id);
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "destroying VE " + id + " failed: " + e.getMessage(), e);
             }
@@ -645,9 +1061,21 @@ final class VeManager implements VeService {
         }
     }
 
+    /** The VE's container, cgroups, runtime helpers, files and bundle on this node (destroyed, or moved away). */
+    private void removeFromThisNode(int id) throws IOException {
+        runtime.delete(container(id), true);
+        releaseRuntime(id, true);
+        storage.deletePrivateArea(id);
+        deleteTree(bundles.resolve(String.valueOf(id)));
+    }
+
     @Override
     public VirtualEnvironment reinstall(int id, String template) {
         String name = template == null || template.isBlank() ? null : template.strip();
+        Optional<VirtualEnvironment> remote = onItsNode(id, VeOperations.REINSTALL, name == null ? Map.of() : Map.of(VeOperations.TEMPLATE, name));
+        if (remote.isPresent()) {
+            return remote.get();
+        }
         ask(VeAction.REINSTALL, id, name, null);
         return told(VeAction.REINSTALL, locked(id, () -> {
             VeEntity ve = load(id);
@@ -656,6 +1084,7 @@ final class VeManager implements VeService {
             }
             Template chosen = templates.forNewVe(name != null ? name : ve.template());
             bootable(chosen.name(), chosen.version());
+            templates.ensureHere(chosen.name(), chosen.version()); // copied from a node holding it, before anything is removed
             try {
                 releaseRuntime(id, false);
                 storage.deletePrivateArea(id);
@@ -682,18 +1111,36 @@ final class VeManager implements VeService {
 
     @Override
     public void setRootPassword(int id, String password) {
+        String hash = rootPasswordHash(password);
+        if (!ranOnItsNode(id, VeOperations.ROOT_PASSWORD, Map.of(VeOperations.HASH, hash))) {
+            setRootPasswordHash(id, hash);
+        }
+    }
+
+    /**
+     * The SHA-512 crypt hash of a valid root password (INVALID otherwise). The hash is made by the panel that took
+     * the password, so that a VE on another node is sent the hash, never the password.
+     */
+    static String rootPasswordHash(String password) {
         if (password == null || password.length() < 8 || password.length() > 128
                 || password.chars().anyMatch(c -> c == '\n' || c == '\r' || c == ':' || c == 0)) {
             throw new VeException(Kind.INVALID, "password", "password must be 8 to 128 characters without line breaks or colons", null);
+        }
+        return org.apache.commons.codec.digest.Sha2Crypt.sha512Crypt(password.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Puts {@code hash} (SHA-512 crypt, from {@link #rootPasswordHash}) in as root's password in the VE's /etc/shadow. */
+    void setRootPasswordHash(int id, String hash) {
+        if (hash == null || !hash.matches("\\$6\\$[./A-Za-z0-9=$]{1,200}")) {
+            throw new VeException(Kind.INVALID, "password", "not a SHA-512 crypt hash", null);
         }
         locked(id, () -> {
             VeEntity ve = load(id);
             if (ve.state() == VeState.CREATING) {
                 throw conflict(id, ve.state(), "change the root password of");
             }
-            // The hash is made here (SHA-512 crypt, commons-codec) and /etc/shadow is edited from the host through
-            // the safe writer: nothing of the VE's runs, and a link or FIFO planted there cannot redirect or block it.
-            String hash = org.apache.commons.codec.digest.Sha2Crypt.sha512Crypt(password.getBytes(StandardCharsets.UTF_8));
+            // /etc/shadow is edited from the host through the safe writer: nothing of the VE's runs, and a link or
+            // FIFO planted there cannot redirect or block it.
             insideFiles(ve, "setting the root password of VE " + id, files -> {
                 String shadow = files.readText("/etc/shadow", SHADOW_MAX_BYTES)
                         .orElseThrow(() -> new VeRootFiles.Refused("the VE has no /etc/shadow"));
@@ -708,7 +1155,7 @@ final class VeManager implements VeService {
 
     @Override
     public List<SshKey> sshKeys(int id) {
-        load(id);
+        record(id);
         return keyEntities(id).stream().map(SshKeyEntity::toKey).toList();
     }
 
@@ -815,11 +1262,31 @@ final class VeManager implements VeService {
         return features;
     }
 
-    @Override
-    public VirtualEnvironment update(int id, String hostname, VeLimits changes, VeFeatures featureChanges) {
+    /** A host name given for a VE (null: none given). */
+    private static void checkHostname(String hostname) {
         if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
             throw new VeException(Kind.INVALID, "hostname", "'" + hostname + "' is not a valid host name (at most 64 letters, digits, dashes and dots)", null);
         }
+    }
+
+    @Override
+    public void checkUpdate(int id, String hostname, VeLimits changes, VeFeatures featureChanges) {
+        checkHostname(hostname);
+        VeEntity ve = recordAnywhere(id);
+        if (ve.state() == VeState.CREATING || ve.state() == VeState.DESTROYED) {
+            throw conflict(id, ve.state(), "change");
+        }
+        VeLimits next = validLimits(changes == null ? ve.limits() : changes.over(ve.limits()));
+        validFeatures(featureChanges == null ? ve.features() : featureChanges.over(ve.features()), ve.privileged());
+        if (changes != null && !hooks.isEmpty() && !next.equals(ve.limits())) {
+            VirtualEnvironment current = ve.toVe();
+            hooks.before(new VeLifecycleEvent(VeAction.CHANGE_LIMITS, id, current.owner(), current.hostname(), current.template(), next));
+        }
+    }
+
+    @Override
+    public VirtualEnvironment update(int id, String hostname, VeLimits changes, VeFeatures featureChanges) {
+        checkHostname(hostname);
         VeLimits asked = null;
         if (changes != null && !hooks.isEmpty()) {
             VirtualEnvironment current = find(id).orElseThrow(() -> new VeException(Kind.NOT_FOUND, "there is no VE " + id));
@@ -1097,8 +1564,18 @@ final class VeManager implements VeService {
     }
 
     @Override
+    public void checkTemplate(String template, int id) {
+        VeEntity ve = recordAnywhere(id);
+        if (node.id().equals(ve.nodeId())) {
+            checkTemplate(template);
+        } else {
+            templates.forNewVeOn(template, ve.nodeId());
+        }
+    }
+
+    @Override
     public void checkTransition(int id, VeState target) {
-        VeEntity ve = load(id);
+        VeEntity ve = recordAnywhere(id);
         boolean ok = switch (target) {
             case STOPPED -> ve.state() == VeState.RUNNING || ve.state() == VeState.SUSPENDED;
             default -> ve.state().canBecome(target);
@@ -1441,11 +1918,32 @@ final class VeManager implements VeService {
         }
         Set<Integer> known = new HashSet<>();
         local().forEach(v -> known.add(v.id()));
+        Map<Integer, UUID> everywhere = database.inTransaction(em -> {
+            Map<Integer, UUID> nodeOf = new java.util.HashMap<>();
+            for (Object[] row : em.createQuery("select v.id, v.nodeId from VeEntity v", Object[].class).getResultList()) {
+                nodeOf.put((Integer) row[0], (UUID) row[1]);
+            }
+            return nodeOf;
+        });
         for (int area : storage.privateAreas()) {
-            if (!known.contains(area)) {
+            if (known.contains(area)) {
+                continue;
+            }
+            UUID owner = everywhere.get(area);
+            if (owner != null && !owner.equals(node.id())) {
+                // a migration this node took part in ended here by a crash: as the source after the hand-over (the VE
+                // is the target's now, with its files there) or as the target before it (the VE stayed at its node)
+                LOG.warn("Reconcile: removing the files of ve={} left on this node; it is node {}'s", area, owner);
+                try {
+                    removeFromThisNode(area);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Files of ve={} not removed: {}", area, e.getMessage());
+                }
+            } else {
                 LOG.warn("Reconcile: private area without a VE record ve={} (left alone)", area);
             }
         }
+        storage.sweepReceived();
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
@@ -1475,9 +1973,20 @@ final class VeManager implements VeService {
         }
     }
 
-    /** The VE's record, for an action on it: only a VE of this node can be acted on here. */
-    private VeEntity load(int id) {
-        VeEntity found = database.inTransaction(em -> {
+    /**
+     * The VE's record wherever it runs, for the checks any panel makes before it dispatches an action to the VE's
+     * node: refused at once when that node is out of reach.
+     */
+    private VeEntity recordAnywhere(int id) {
+        VeEntity found = record(id);
+        if (!node.id().equals(found.nodeId())) {
+            nodes.nodes().stream().filter(n -> n.id().equals(found.nodeId())).findFirst().ifPresent(this::requireReachable);
+        }
+        return found;
+    }
+
+    private VeEntity record(int id) {
+        return database.inTransaction(em -> {
             VeEntity ve = em.find(VeEntity.class, id);
             if (ve == null) {
                 throw new VeException(Kind.NOT_FOUND, "there is no VE " + id);
@@ -1485,6 +1994,11 @@ final class VeManager implements VeService {
             em.detach(ve);
             return ve;
         });
+    }
+
+    /** The VE's record, for an action on it: only a VE of this node can be acted on here. */
+    private VeEntity load(int id) {
+        VeEntity found = record(id);
         if (!node.id().equals(found.nodeId())) {
             Node other = nodes.nodes().stream().filter(n -> n.id().equals(found.nodeId())).findFirst().orElse(null);
             String where = other == null ? "node " + found.nodeId() : "node " + other.hostname() + " (" + other.id() + ")"
@@ -1697,16 +2211,7 @@ final class VeManager implements VeService {
     }
 
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(paths.toList());
-            all.sort(Comparator.reverseOrder());
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        }
+        io.vessel.kernel.internal.linux.FileTrees.delete(dir);
     }
 
     private static Instant now() {

@@ -9,7 +9,9 @@ import java.util.Optional;
 /**
  * A VE belongs to its owner tenant; VEs without one are the provider's. Every request on a VE asks this first, so
  * owners are kept in memory: a VE's owner is set at creation and never changes, and a destroyed VE is forgotten
- * (its id may be given to a new VE).
+ * (its id may be given to a new VE). While other nodes share the database, a VE may be destroyed there and its id
+ * given to another tenant's VE without this process taking part: then owners are not kept beyond the VE records'
+ * own short-lived copies.
  */
 final class VeOwnership implements ObjectOwnership {
 
@@ -17,10 +19,12 @@ final class VeOwnership implements ObjectOwnership {
     private static final java.util.regex.Pattern VE_ID = java.util.regex.Pattern.compile("\\d{1,9}");
 
     private final VeService ves;
+    private final java.util.function.BooleanSupplier shared;
     private final java.util.Map<Integer, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
-    VeOwnership(VeService ves) {
+    VeOwnership(VeService ves, java.util.function.BooleanSupplier shared) {
         this.ves = ves;
+        this.shared = shared;
     }
 
     @Override
@@ -30,11 +34,15 @@ final class VeOwnership implements ObjectOwnership {
         }
         int veId = Integer.parseInt(id);
         String known = owners.get(veId);
-        if (known != null) {
+        if (known != null && !shared.getAsBoolean()) {
             return Optional.of(known);
         }
         Optional<String> owner = ves.find(veId).map(ve -> ve.owner() == null ? PROVIDER : ve.owner());
-        owner.ifPresent(o -> owners.put(veId, o));
+        if (!shared.getAsBoolean()) { // asked after the read, which looks at the nodes
+            owner.ifPresent(o -> owners.put(veId, o));
+        } else {
+            owners.clear();
+        }
         return owner;
     }
 

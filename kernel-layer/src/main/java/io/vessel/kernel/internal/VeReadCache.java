@@ -39,6 +39,10 @@ final class VeReadCache {
         shared = others;
     }
 
+    boolean isShared() {
+        return shared;
+    }
+
     private void expire() {
         if (shared && System.nanoTime() - forgottenAt > SHARED_MAX_AGE.toNanos()) {
             forget();
@@ -107,6 +111,16 @@ final class VeReadCache {
             @Override
             public Set<String> modules() {
                 return database.modules();
+            }
+
+            @Override
+            public void notify(EntityManager em, String channel, String payload) {
+                database.notify(em, channel, payload);
+            }
+
+            @Override
+            public AutoCloseable listen(String channel, java.util.function.Consumer<String> listener) {
+                return database.listen(channel, listener);
             }
         };
     }

@@ -1,10 +1,8 @@
 package io.vessel.kernel.internal;
 
 import io.vessel.api.operation.Operation;
-import io.vessel.api.operation.OperationFailure;
 import io.vessel.api.operation.OperationService;
 import io.vessel.kernel.api.ExecRequest;
-import io.vessel.kernel.api.ExecResult;
 import io.vessel.kernel.api.NewVe;
 import io.vessel.kernel.api.VeException;
 import io.vessel.kernel.api.VeLimits;
@@ -36,7 +34,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
-import java.util.function.IntConsumer;
+import java.util.Map;
 
 /**
  * {@code /api/v1/ves}: create, inspect, power and run commands in VEs. Long actions answer 202 with an operation
@@ -63,7 +61,8 @@ public final class VesResource {
 
     /** Body of {@code POST /api/v1/ves}. */
     public record CreateVeRequest(String template, Integer id, String name, String hostname, Boolean privileged, VeLimits limits,
-                                  String ipPool, String owner, io.vessel.kernel.api.VeFeatures features) {
+                                  String ipPool, String owner, io.vessel.kernel.api.VeFeatures features, String node,
+                                  Map<String, String> labels) {
     }
 
     private static final int DEFAULT_STOP_TIMEOUT = 30;
@@ -74,8 +73,22 @@ public final class VesResource {
     private final java.util.function.Supplier<UsageService> usage;
     private final java.util.function.Supplier<NetworkService> network;
 
+    /** The node channel, for what runs on another node while the caller waits (exec); null until VE support is up. */
+    private final java.util.function.Supplier<io.vessel.kernel.internal.channel.NodeChannel> channel;
+    /** This node: a VE elsewhere has its changes made there ({@link #onItsNode}). */
+    private final java.util.UUID localNode;
+    /** Forgets this process's copies of VE records, once another node changed one at our request. */
+    private final Runnable forgetCopies;
+
+    /** How long a request waits for another node to make a change it asked for there. */
+    static final java.time.Duration REMOTE_WAIT = java.time.Duration.ofSeconds(30);
+
     VesResource(KernelComponent.VeServiceHandle ves, KernelComponent.TemplateServiceHandle templates, OperationService operations, java.util.function.Supplier<UsageService> usage,
-                java.util.function.Supplier<NetworkService> network) {
+                java.util.function.Supplier<NetworkService> network, java.util.UUID localNode, Runnable forgetCopies,
+                java.util.function.Supplier<io.vessel.kernel.internal.channel.NodeChannel> channel) {
+        this.localNode = localNode;
+        this.channel = channel;
+        this.forgetCopies = forgetCopies;
         this.ves = ves;
         this.templates = templates;
         this.operations = operations;
@@ -133,7 +146,16 @@ public final class VesResource {
         if (body == null || body.publicKey() == null) {
             throw ProblemException.invalid("Send {\"publicKey\": \"ssh-ed25519 AAAA… you@laptop\"}.", List.of(new Problem.FieldError("publicKey", "required")));
         }
-        io.vessel.kernel.api.SshKey key = call(() -> ves.get().addSshKey(veId, body.publicKey()));
+        VirtualEnvironment ve = requireVe(veId);
+        io.vessel.kernel.api.SshKey key;
+        if (elsewhere(ve)) {
+            SshKeys.Parsed parsed = call(() -> SshKeys.parse(body.publicKey())); // a malformed key is refused here, at once
+            onItsNode(ve, VeOperations.SSH_KEY_ADD, Map.of(VeOperations.KEY, body.publicKey()));
+            key = call(() -> ves.get().sshKeys(veId)).stream().filter(k -> k.id().equals(parsed.id())).findFirst()
+                    .orElseThrow(() -> ProblemException.conflict("The key was removed again before it could be shown."));
+        } else {
+            key = call(() -> ves.get().addSshKey(veId, body.publicKey()));
+        }
         return Response.created(URI.create("/api/v1/ves/" + veId + "/ssh-keys/" + key.id())).entity(key).build();
     }
 
@@ -144,6 +166,14 @@ public final class VesResource {
         int veId = parseId(id);
         if (keyId == null || !keyId.matches("[0-9a-f]{64}")) {
             throw ProblemException.notFound("VE " + veId + " has no SSH key " + keyId + ".");
+        }
+        VirtualEnvironment ve = requireVe(veId);
+        if (elsewhere(ve)) {
+            if (call(() -> ves.get().sshKeys(veId)).stream().noneMatch(k -> k.id().equals(keyId))) {
+                throw ProblemException.notFound("VE " + veId + " has no SSH key " + keyId + ".");
+            }
+            onItsNode(ve, VeOperations.SSH_KEY_REMOVE, Map.of(VeOperations.KEY, keyId));
+            return Response.noContent().build();
         }
         call(() -> {
             ves.get().removeSshKey(veId, keyId);
@@ -287,22 +317,17 @@ public final class VesResource {
         if (body.features() != null && body.features().nestingGranted() && !caller.may(Permissions.VE_LIMITS)) {
             throw featuresForbidden();
         }
+        if ((body.node() != null || body.labels() != null && !body.labels().isEmpty()) && !caller.may(Permissions.NODE_READ)) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider chooses the node a VE runs on (permission node.read).");
+        }
         if (body.ipPool() != null) {
             checkPoolVisible(caller, body.ipPool(), "ipPool");
         }
         checkTemplateVisible(caller, body.template());
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
-                body.hostname(), owner, body.privileged(), body.limits(), body.features())));
-        int id = prepared.id();
-        return accepted(operations.submit("ve.create", "ve/" + id, owner, progress -> {
-            progress.update(10, "creating the private area from template " + prepared.template());
-            run(() -> ves.get().create(id));
-            if (body.ipPool() != null) {
-                progress.update(90, "allocating an address from " + body.ipPool());
-                run(() -> network.get().allocate(id, body.ipPool(), null));
-            }
-            return "/api/v1/ves/" + id;
-        }));
+                body.hostname(), owner, body.privileged(), body.limits(), body.features(), body.node(), body.labels())));
+        return accepted(VeOperations.dispatch(operations, VeOperations.CREATE, prepared,
+                body.ipPool() == null ? Map.of() : Map.of(VeOperations.IP_POOL, body.ipPool())));
     }
 
     @GET
@@ -328,6 +353,25 @@ public final class VesResource {
         if (body.features() != null && !Caller.of(security).may(Permissions.VE_LIMITS)) {
             throw featuresForbidden();
         }
+        VirtualEnvironment ve = requireVe(veId);
+        if (elsewhere(ve)) {
+            call(() -> {
+                ves.get().checkUpdate(veId, body.hostname(), body.limits(), body.features());
+                return null;
+            });
+            Map<String, String> changes = new java.util.HashMap<>();
+            if (body.hostname() != null) {
+                changes.put(VeOperations.HOSTNAME, body.hostname());
+            }
+            if (body.limits() != null) {
+                changes.put(VeOperations.LIMITS, VeOperations.json(body.limits()));
+            }
+            if (body.features() != null) {
+                changes.put(VeOperations.FEATURES, VeOperations.json(body.features()));
+            }
+            onItsNode(ve, VeOperations.UPDATE, changes);
+            return withUsage(requireVe(veId));
+        }
         return call(() -> ves.get().update(veId, body.hostname(), body.limits(), body.features()));
     }
 
@@ -337,13 +381,7 @@ public final class VesResource {
     public Response destroyVe(@PathParam("id") String id) {
         int veId = checked(id, VeState.DESTROYED);
         admit(io.vessel.kernel.api.hook.VeAction.DESTROY, veId, null);
-        return accepted(operations.submit("ve.destroy", "ve/" + veId, ownerOf(veId), progress -> {
-            run(() -> {
-                ves.get().destroy(veId);
-                return null;
-            });
-            return null;
-        }));
+        return submit(VeOperations.DESTROY, veId, Map.of());
     }
 
     @POST
@@ -352,7 +390,7 @@ public final class VesResource {
     public Response startVe(@PathParam("id") String id) {
         int veId = checked(id, VeState.RUNNING);
         admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
-        return submit("start", veId, v -> ves.get().start(v));
+        return submit(VeOperations.START, veId, Map.of());
     }
 
     @POST
@@ -360,7 +398,7 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response stopVe(@PathParam("id") String id, @QueryParam("timeout") @DefaultValue("30") int timeout) {
         int seconds = stopTimeout(timeout);
-        return power(id, "stop", VeState.STOPPED, veId -> ves.get().stop(veId, seconds));
+        return submit(VeOperations.STOP, checked(id, VeState.STOPPED), Map.of(VeOperations.TIMEOUT, Integer.toString(seconds)));
     }
 
     @POST
@@ -374,21 +412,21 @@ public final class VesResource {
             throw ProblemException.conflict("cannot restart VE " + veId + ": it is " + ve.state());
         }
         admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
-        return submit("restart", veId, v -> ves.get().restart(v, seconds));
+        return submit(VeOperations.RESTART, veId, Map.of(VeOperations.TIMEOUT, Integer.toString(seconds)));
     }
 
     @POST
     @Path("{id}/kill")
     @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response killVe(@PathParam("id") String id) {
-        return power(id, "kill", VeState.STOPPED, veId -> ves.get().kill(veId));
+        return submit(VeOperations.KILL, checked(id, VeState.STOPPED), Map.of());
     }
 
     @POST
     @Path("{id}/suspend")
     @RequiresPermission(value = Permissions.VE_POWER, object = "ve")
     public Response suspendVe(@PathParam("id") String id) {
-        return power(id, "suspend", VeState.SUSPENDED, veId -> ves.get().suspend(veId));
+        return submit(VeOperations.SUSPEND, checked(id, VeState.SUSPENDED), Map.of());
     }
 
     @POST
@@ -402,7 +440,7 @@ public final class VesResource {
         }
         // a resume runs the VE again, as a start does: whatever may veto a start (billing's holds) may veto it
         admit(io.vessel.kernel.api.hook.VeAction.START, veId, null);
-        return submit("resume", veId, v -> ves.get().resume(v));
+        return submit(VeOperations.RESUME, veId, Map.of());
     }
 
     @POST
@@ -418,15 +456,32 @@ public final class VesResource {
         String template = body == null || body.template() == null || body.template().isBlank() ? null : body.template();
         checkTemplateVisible(Caller.of(security), template);
         call(() -> {
-            ves.get().checkTemplate(template != null ? template : ve.template());
+            ves.get().checkTemplate(template != null ? template : ve.template(), veId);
             return null;
         });
         admit(io.vessel.kernel.api.hook.VeAction.REINSTALL, veId, template);
-        return accepted(operations.submit("ve.reinstall", "ve/" + veId, ownerOf(veId), progress -> {
-            progress.update(10, "replacing the file system");
-            run(() -> ves.get().reinstall(veId, template));
-            return "/api/v1/ves/" + veId;
-        }));
+        return accepted(VeOperations.dispatch(operations, VeOperations.REINSTALL, ve,
+                template == null ? Map.of() : Map.of(VeOperations.TEMPLATE, template)));
+    }
+
+    /** Body of {@code POST /api/v1/ves/{id}/migrate}: the node to move the VE to (its id, or a host name only one node has). */
+    public record MigrateRequest(String node) {
+    }
+
+    /**
+     * Moves a VE to another node, cold (stopped for the move if it runs, started there again): an operation its node
+     * runs. Refused at once when the target cannot take it (out of reach, kept free of new VEs, no room under its
+     * ratios, one of the VE's forwarded ports taken there).
+     */
+    @POST
+    @Path("{id}/migrate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.NODE_MANAGE)
+    public Response migrateVe(@PathParam("id") String id, MigrateRequest body) {
+        int veId = parseId(id);
+        requireVe(veId);
+        io.vessel.kernel.api.Node target = call(() -> ves.get().checkMigration(veId, body == null ? null : body.node()));
+        return submit(VeOperations.MIGRATE, veId, Map.of(VeOperations.NODE, target.id().toString()));
     }
 
     @POST
@@ -435,15 +490,18 @@ public final class VesResource {
     @RequiresPermission(value = Permissions.VE_CONFIGURE, object = "ve")
     public Response setRootPassword(@PathParam("id") String id, PasswordRequest body) {
         int veId = parseId(id);
+        VirtualEnvironment ve = requireVe(veId);
+        if (elsewhere(ve)) {
+            String hash = call(() -> VeManager.rootPasswordHash(body == null ? null : body.password()));
+            onItsNode(ve, VeOperations.ROOT_PASSWORD, Map.of(VeOperations.HASH, hash));
+            return Response.noContent().build();
+        }
         call(() -> {
             ves.get().setRootPassword(veId, body == null ? null : body.password());
             return null;
         });
         return Response.noContent().build();
     }
-
-    /** Writes the lines of streamed execs (thread-safe once configured). */
-    private static final com.fasterxml.jackson.databind.ObjectMapper STREAM_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Media type of a streamed exec: one JSON object per line. */
     static final String NDJSON = "application/x-ndjson";
@@ -462,6 +520,10 @@ public final class VesResource {
     public Response execInVe(@PathParam("id") String id, @QueryParam("stream") @DefaultValue("false") boolean stream, ExecRequest body) {
         int veId = parseId(id);
         if (!stream) {
+            VirtualEnvironment ve = requireVe(veId);
+            if (elsewhere(ve)) {
+                return execElsewhere(ve, false, body);
+            }
             return Response.ok(call(() -> ves.get().exec(veId, body)), MediaType.APPLICATION_JSON).build();
         }
         if (body == null || body.command() == null || body.command().isEmpty()) {
@@ -471,48 +533,95 @@ public final class VesResource {
         if (ve.state() != VeState.RUNNING) {
             throw ProblemException.conflict("VE " + veId + " is " + ve.state() + "; start it to run commands.");
         }
-        jakarta.ws.rs.core.StreamingOutput output = out -> {
-            com.fasterxml.jackson.databind.ObjectMapper json = STREAM_JSON;
-            java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
-            java.util.Map<String, Object> last = new java.util.LinkedHashMap<>();
-            try {
-                ExecResult result = ves.get().exec(veId, body, (stderr, data, length) -> {
-                    byte[] line = json.writeValueAsBytes(java.util.Map.of("stream", stderr ? "stderr" : "stdout",
-                            "data", base64.encodeToString(java.util.Arrays.copyOf(data, length))));
-                    synchronized (out) {
-                        out.write(line);
-                        out.write('\n');
-                        out.flush();
-                    }
-                });
-                last.put("exitCode", result.exitCode());
-                last.put("timedOut", result.timedOut());
-                last.put("stdoutBytes", result.stdoutBytes());
-                last.put("stderrBytes", result.stderrBytes());
-            } catch (VeException e) {
-                last.put("error", capitalise(e.getMessage()) + ".");
-            }
-            synchronized (out) {
-                out.write(json.writeValueAsBytes(last));
-                out.write('\n');
-                out.flush();
-            }
-        };
+        if (elsewhere(ve)) {
+            return execElsewhere(ve, true, body);
+        }
+        jakarta.ws.rs.core.StreamingOutput output = out -> ExecStream.write(ves.get(), veId, body, out);
         return Response.ok(output, NDJSON).build();
     }
 
-    private Response power(String id, String action, VeState target, IntConsumer work) {
-        return submit(action, checked(id, target), work);
+    private static final com.fasterxml.jackson.databind.ObjectMapper CHANNEL_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Runs the command on the VE's node, over the node channel, and answers what that node answered: the result, the
+     * stream as it comes, or its kernel's refusal as this node would give it.
+     */
+    private Response execElsewhere(VirtualEnvironment ve, boolean stream, ExecRequest body) {
+        io.vessel.kernel.internal.channel.NodeChannel nodes = channel.get();
+        try {
+            if (nodes == null) {
+                throw new io.vessel.kernel.internal.channel.NodeChannel.Unavailable("VE support is still starting on this node");
+            }
+            java.net.http.HttpResponse<java.io.InputStream> answer = nodes.send(ve.node(), "POST", "/ves/" + ve.id() + "/exec"
+                    + (stream ? "?stream=true" : ""), MediaType.APPLICATION_JSON, CHANNEL_JSON.writeValueAsBytes(body));
+            if (answer.statusCode() == 422) {
+                VeException refused = NodeEndpoints.refusal(io.vessel.kernel.internal.channel.NodeChannel.text(answer));
+                return call(() -> {
+                    throw refused;
+                });
+            }
+            if (answer.statusCode() != 200) {
+                io.vessel.kernel.internal.channel.NodeChannel.text(answer);
+                throw new ProblemException(502, "node-failed", "The node failed", "VE " + ve.id() + "'s node " + ve.node() + " answered "
+                        + answer.statusCode() + " to the command.");
+            }
+            if (!stream) {
+                return Response.ok(io.vessel.kernel.internal.channel.NodeChannel.text(answer), MediaType.APPLICATION_JSON).build();
+            }
+            jakarta.ws.rs.core.StreamingOutput output = out -> {
+                try (java.io.InputStream in = answer.body()) {
+                    byte[] buffer = new byte[8192];
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        out.write(buffer, 0, n);
+                        out.flush(); // line by line as the node sends them
+                    }
+                }
+            };
+            return Response.ok(output, NDJSON).build();
+        } catch (io.vessel.kernel.internal.channel.NodeChannel.Unavailable e) {
+            throw ProblemException.conflict("VE " + ve.id() + " runs on node " + ve.node() + ", which this panel cannot reach over the node channel: "
+                    + e.getMessage() + ".");
+        } catch (java.io.IOException e) {
+            throw new ProblemException(502, "node-unreachable", "The node did not answer", "VE " + ve.id() + "'s node " + ve.node()
+                    + " did not answer over the node channel: " + e.getMessage() + ".");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProblemException(503, "interrupted", "Interrupted", "The panel stopped while VE " + ve.id() + "'s node ran the command.");
+        }
     }
 
-    private Response submit(String action, int veId, IntConsumer work) {
-        return accepted(operations.submit("ve." + action, "ve/" + veId, ownerOf(veId), progress -> {
-            run(() -> {
-                work.accept(veId);
-                return null;
-            });
-            return "/api/v1/ves/" + veId;
-        }));
+    /** Whether the VE runs on another node, where its files, cgroups and processes are. */
+    private boolean elsewhere(VirtualEnvironment ve) {
+        return ve.node() != null && !ve.node().equals(localNode);
+    }
+
+    /**
+     * Makes a change on the VE's node (another one) and waits for it, so the request answers as it would on one
+     * server: the node's refusal becomes a 409 with its reason; a node that has not finished within
+     * {@link #REMOTE_WAIT} is a 504 naming the operation, which goes on.
+     */
+    private void onItsNode(VirtualEnvironment ve, String kind, Map<String, String> parameters) {
+        io.vessel.api.operation.Operation done;
+        try {
+            done = VeOperations.dispatchAndAwait(operations, kind, ve, parameters, REMOTE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProblemException(503, "interrupted", "Interrupted", "The panel stopped while VE " + ve.id() + "'s node made the change.");
+        } finally {
+            forgetCopies.run();
+        }
+        switch (done.state()) {
+            case SUCCEEDED -> {
+            }
+            case FAILED -> throw ProblemException.conflict(capitalise(done.error()) + (done.error().endsWith(".") ? "" : "."));
+            default -> throw new ProblemException(504, "node-timeout", "The node has not answered yet", "VE " + ve.id()
+                    + "'s node has not made the change within " + REMOTE_WAIT.toSeconds() + " s; it goes on as operation " + done.id() + ".");
+        }
+    }
+
+    /** Records the action for the VE's node, which runs it (this one, or another on the same database). */
+    private Response submit(String kind, int veId, Map<String, String> parameters) {
+        return accepted(VeOperations.dispatch(operations, kind, requireVe(veId), parameters));
     }
 
     /**
@@ -576,10 +685,6 @@ public final class VesResource {
     }
 
     /** Operations on a VE belong to the VE's tenant, so its customer sees them. */
-    private String ownerOf(int veId) {
-        return call(() -> ves.get().find(veId)).map(VirtualEnvironment::owner).orElse(null);
-    }
-
     private int checked(String id, VeState target) {
         int veId = parseId(id);
         call(() -> {
@@ -609,15 +714,7 @@ public final class VesResource {
         }
     }
 
-    /** Operation work: a refused or failed VE action becomes the operation's error message. */
-    private static <T> T run(java.util.function.Supplier<T> action) throws OperationFailure {
-        try {
-            return action.get();
-        } catch (VeException e) {
-            throw new OperationFailure(e.getMessage(), e);
-        }
-    }
-
+    /** A refused VE action becomes the problem the caller gets. */
     static <T> T call(java.util.function.Supplier<T> action) {
         try {
             return action.get();
@@ -639,7 +736,7 @@ public final class VesResource {
         };
     }
 
-    private static String capitalise(String s) {
+    static String capitalise(String s) {
         return s == null || s.isEmpty() ? "" : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 }

@@ -16,7 +16,7 @@ class NodeEntityTest {
     @Test
     void aNodeIsOnlineUntilSilentForThirtySeconds() {
         NodeEntity entity = new NodeEntity(UUID.randomUUID(), "n1", t0);
-        entity.recordStart("n1", t0);
+        entity.recordStart("n1", t0, "0.1.0", 1);
         assertEquals(NodeHealth.ONLINE, entity.toNode(t0.plusSeconds(30)).health(), "30 s is still within reach");
         Node silent = entity.toNode(t0.plusSeconds(31));
         assertEquals(NodeHealth.UNREACHABLE, silent.health());
@@ -27,10 +27,20 @@ class NodeEntityTest {
     @Test
     void aHeartbeatBringsItBackAndSaysSinceWhenItWasAway() {
         NodeEntity entity = new NodeEntity(UUID.randomUUID(), "n1", t0);
-        entity.recordStart("n1", t0);
+        entity.recordStart("n1", t0, "0.1.0", 1);
         assertNull(entity.heartbeat(t0.plusSeconds(5)), "never marked away");
         Node back = entity.toNode(t0.plusSeconds(6));
         assertEquals(NodeHealth.ONLINE, back.health());
         assertNull(back.unreachableSince());
+    }
+
+    @Test
+    void aNodeSaysWhichVesselItRunsSoARollingUpgradeShowsItsProgress() {
+        NodeEntity entity = new NodeEntity(UUID.randomUUID(), "n1", t0);
+        entity.recordStart("n1", t0, "0.1.0", 1);
+        entity.recordStart("n1", t0.plusSeconds(60), "0.2.0", 2);
+        Node upgraded = entity.toNode(t0.plusSeconds(61));
+        assertEquals("0.2.0", upgraded.version());
+        assertEquals(2, upgraded.channelProtocol());
     }
 }

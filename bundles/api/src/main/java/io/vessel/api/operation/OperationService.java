@@ -1,6 +1,7 @@
 package io.vessel.api.operation;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -43,6 +44,21 @@ public interface OperationService {
     /** An operation of the provider's own. */
     default Operation submit(String kind, String target, Work work) {
         return submit(kind, target, null, work);
+    }
+
+    /**
+     * Records the operation for {@code node} to run (its node id; null or this node's: here), with the
+     * {@link OperationHandler} registered there for {@code kind}. The operation is a row with its parameters, not a
+     * closure: whichever process of that node claims it runs it, and it outlives the process that dispatched it.
+     * A node that does not take the operation up within a short while (it is down, or runs no handler for the kind)
+     * has it failed with that reason.
+     *
+     * @param parameters what the handler needs, as short strings (ids, names); together under 4000 characters
+     * @since 2.3
+     */
+    default Operation dispatch(String kind, String target, String owner, String node, Map<String, String> parameters,
+                               java.time.Duration timeLimit) {
+        throw new UnsupportedOperationException("this operation service runs operations in its own process only");
     }
 
     Optional<Operation> find(UUID id);

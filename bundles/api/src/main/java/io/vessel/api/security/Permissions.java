@@ -26,6 +26,8 @@ public final class Permissions {
     public static final String IPPOOL_READ = "ippool.read";
     public static final String IPPOOL_MANAGE = "ippool.manage";
     public static final String NODE_READ = "node.read";
+    /** A node's labels and overcommit ratios: what placement weighs. */
+    public static final String NODE_MANAGE = "node.manage";
     public static final String OPERATION_READ = "operation.read";
 
     public static final String TENANT_READ = "tenant.read";

@@ -8,5 +8,5 @@
  * is not the caller's to see, before the resource runs. Resources obtain the {@link io.vessel.api.security.Caller}
  * from JAX-RS's {@code SecurityContext#getUserPrincipal()} to filter lists and to stamp new objects with a tenant.
  */
-@org.osgi.annotation.versioning.Version("1.7.0")
+@org.osgi.annotation.versioning.Version("1.8.0")
 package io.vessel.api.security;

@@ -79,6 +79,11 @@ public final class EventsResource implements EventHandler {
     @RequiresPermission(Permissions.SELF)
     public void streamEvents(@QueryParam("ve") List<String> usageOf, @Context SseEventSink sink, @Context Sse sse,
                              @Context SecurityContext security) {
+        if (ready == null) {
+            // A page whose stream opens again refetches what it shows: before every component serves, some of that
+            // would answer "not here yet". Refused, the browser opens the stream again a moment later.
+            throw ProblemException.starting("The panel is starting; the event stream opens once every component serves.");
+        }
         AuthenticatedCaller caller = MeResource.caller(security);
         Set<Integer> ves = new HashSet<>();
         for (String id : usageOf == null ? List.<String>of() : usageOf) {
@@ -97,6 +102,9 @@ public final class EventsResource implements EventHandler {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.platform.PanelReady ready;
 
     /** What the open streams watch now, for the bundles that derive live data from those VEs' samples. */
     private final java.util.concurrent.atomic.AtomicReference<Set<Integer>> announced = new java.util.concurrent.atomic.AtomicReference<>(Set.of());

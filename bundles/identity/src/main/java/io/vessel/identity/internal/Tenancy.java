@@ -19,21 +19,78 @@ import org.slf4j.LoggerFactory;
 /**
  * The tenancy tree. Every request asks it whether an object's tenant lies below the caller's, so the whole tree is
  * kept in memory (a few thousand small records) and reloaded after each change, which all go through here.
+ *
+ * <p>Panels sharing one PostgreSQL each keep a tree: a change made by one is announced to the others
+ * ({@code NOTIFY}), which read the tree again at once (a tenant made behind one panel is seen by the next request
+ * through another; a suspension holds on every panel). Notifications can be lost, so each also reads it again every
+ * {@link #RELOAD} whatever it heard.
  */
 @Component(service = Tenancy.class)
 public final class Tenancy {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tenancy.class);
 
+    /** Channel announcing a change of the tree, with the announcing process's id (which ignores its own). */
+    static final String CHANGED = "vessel_tenancy_changed";
+    /** How often a panel on a shared database reads the tree again, in case an announcement was lost. */
+    static final java.time.Duration RELOAD = java.time.Duration.ofSeconds(30);
+
     private final Database database;
     private volatile Map<UUID, Tenant> tree = Map.of();
     private volatile Tenant provider;
+    /** This process, in its own announcements. */
+    private final String self = UUID.randomUUID().toString();
+    private final AutoCloseable listening;
+    private final java.util.concurrent.ScheduledExecutorService reloads;
 
     @Activate
     public Tenancy(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database) {
         this.database = database;
         ensureProvider();
         reload();
+        this.listening = database.listen(CHANGED, who -> {
+            if (!self.equals(who)) {
+                reloadQuietly();
+            }
+        });
+        if (database.info().embedded()) {
+            this.reloads = null; // one process alone changes the tree
+        } else {
+            this.reloads = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vessel-tenancy-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            reloads.scheduleWithFixedDelay(this::reloadQuietly, RELOAD.toSeconds(), RELOAD.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() throws Exception {
+        listening.close();
+        if (reloads != null) {
+            reloads.shutdownNow();
+        }
+    }
+
+    private void reloadQuietly() {
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            LOG.warn("Tenancy tree not read again: {}", e.getMessage());
+        }
+    }
+
+    /** Tells the other panels on the database that the tree changed. */
+    private void announce() {
+        if (reloads == null) {
+            return; // the embedded database: no other panel
+        }
+        try {
+            database.run(em -> database.notify(em, CHANGED, self));
+        } catch (RuntimeException e) {
+            LOG.warn("Tenancy change not announced to other panels: {}", e.getMessage());
+        }
     }
 
     private void ensureProvider() {
@@ -67,19 +124,25 @@ public final class Tenancy {
     }
 
     /** The tree with one tenant added or changed (committed before): a new snapshot, without reading every tenant again. */
-    private synchronized void put(Tenant tenant) {
-        Map<UUID, Tenant> next = new HashMap<>(tree);
-        next.put(tenant.id(), tenant);
-        tree = Map.copyOf(next);
-        if (tenant.kind() == TenantKind.PROVIDER) {
-            provider = tenant;
+    private void put(Tenant tenant) {
+        synchronized (this) {
+            Map<UUID, Tenant> next = new HashMap<>(tree);
+            next.put(tenant.id(), tenant);
+            tree = Map.copyOf(next);
+            if (tenant.kind() == TenantKind.PROVIDER) {
+                provider = tenant;
+            }
         }
+        announce();
     }
 
-    private synchronized void remove(UUID id) {
-        Map<UUID, Tenant> next = new HashMap<>(tree);
-        next.remove(id);
-        tree = Map.copyOf(next);
+    private void remove(UUID id) {
+        synchronized (this) {
+            Map<UUID, Tenant> next = new HashMap<>(tree);
+            next.remove(id);
+            tree = Map.copyOf(next);
+        }
+        announce();
     }
 
     Tenant provider() {

@@ -28,6 +28,9 @@ public final class VeEventBridge implements EventHandler {
 
     @Override
     public void handleEvent(Event event) {
+        if (Boolean.TRUE.equals(event.getProperty("remote"))) {
+            return; // another node's VE: that node's own process tells its tenant, once
+        }
         Object ve = event.getProperty("ve.id");
         Object state = event.getProperty("state");
         if (ve == null || state == null) {

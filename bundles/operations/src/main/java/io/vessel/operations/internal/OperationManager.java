@@ -2,6 +2,7 @@ package io.vessel.operations.internal;
 
 import io.vessel.api.operation.Operation;
 import io.vessel.api.operation.OperationFailure;
+import io.vessel.api.operation.OperationHandler;
 import io.vessel.api.operation.OperationService;
 import io.vessel.api.operation.OperationState;
 import io.vessel.persistence.api.Database;
@@ -43,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * node, framework property {@code vessel.node.id}) and holds a lease the runner renews every {@link #RENEW}. A process starting
  * fails only its own node's open operations and those whose lease ran out, never another live node's; and every
  * process fails the operations whose lease ran out later (their runner died without a restart), with the reason.
+ *
+ * <p>An operation {@link #dispatch dispatched} to another node is a row with its kind and parameters: a process of
+ * that node claims it ({@code FOR UPDATE SKIP LOCKED}, so two processes of one node never both take it) and runs it
+ * with the {@link OperationHandler} registered there for its kind. PostgreSQL's {@code NOTIFY} wakes the node at once
+ * (ids only) and tells every other process of each change, so their waiters and live views follow an operation run
+ * elsewhere; a slow poll stands behind both, since notifications can be lost.
  */
 @Component(service = OperationService.class)
 public final class OperationManager implements OperationService {
@@ -55,6 +62,19 @@ public final class OperationManager implements OperationService {
     static final Duration LEASE = Duration.ofSeconds(30);
     /** How often the runner renews its open operations' leases, and looks for lapsed ones. */
     static final Duration RENEW = Duration.ofSeconds(10);
+
+    /** Channel announcing an operation dispatched to a node (its id), to that node's processes. */
+    static final String DISPATCHED = "vessel_operation_dispatched";
+    /** Channel announcing every change of an operation (its id), to the processes not running it. */
+    static final String CHANGED = "vessel_operation_changed";
+    /** How long a node has to take up an operation dispatched to it before it is failed. */
+    static final Duration CLAIM = Duration.ofSeconds(30);
+    /** How often a node looks for operations dispatched to it, in case a notification was lost. */
+    static final Duration CLAIM_POLL = Duration.ofSeconds(2);
+    /** How often a waiter for an operation run elsewhere looks at it, in case a notification was lost. */
+    static final Duration WAIT_POLL = Duration.ofSeconds(1);
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The node this process runs operations for (its node id), as recorded on every operation it runs. */
     private final String runner;
@@ -69,6 +89,13 @@ public final class OperationManager implements OperationService {
 
     /** Completed when an operation of this panel finishes, for {@link #await}. */
     private final Map<UUID, CompletableFuture<Void>> unfinished = new ConcurrentHashMap<>();
+    /** Completed when an operation run by another process finishes, for {@link #await} here. */
+    private final Map<UUID, CompletableFuture<Void>> elsewhere = new ConcurrentHashMap<>();
+    /** What runs each kind dispatched to this node. */
+    private final Map<String, OperationHandler> handlers = new ConcurrentHashMap<>();
+    /** Whether other processes may share the database (PostgreSQL): then dispatch, claims and notifications. */
+    private final boolean shared;
+    private final List<AutoCloseable> listening = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public OperationManager(org.osgi.framework.BundleContext context,
@@ -89,20 +116,60 @@ public final class OperationManager implements OperationService {
             t.setDaemon(true);
             return t;
         });
+        this.shared = !database.info().embedded();
         Instant started = now();
+        // an operation dispatched to this node and not yet claimed is left for the claim below: nothing of it ran
         this.interrupted = database.inTransaction(em -> em.createQuery(
-                "select o from OperationEntity o where o.state in :open and (o.runner is null or o.runner = :me or o.leaseUntil < :now)",
+                "select o from OperationEntity o where o.state in :open and (o.runner = :me or o.leaseUntil < :now"
+                        + " or (o.runner is null and o.node is null))",
                 OperationEntity.class)
                 .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).setParameter("me", runner)
                 .setParameter("now", started)
                 .getResultList().stream().map(o -> {
-                    o.fail("Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", started);
+                    o.fail(o.runner() == null
+                            ? notTakenUp(o.kind())
+                            : "Interrupted: the panel stopped while this operation ran. Check the target's state and retry.", started);
                     return o.toOperation();
                 }).toList());
         if (!interrupted.isEmpty()) {
             LOG.warn("Marked interrupted operations as failed count={}", interrupted.size());
         }
         watchdog.scheduleWithFixedDelay(this::renewLeases, RENEW.toMillis(), RENEW.toMillis(), TimeUnit.MILLISECONDS);
+        if (shared) {
+            listening.add(database.listen(DISPATCHED, id -> watchdog.execute(this::claimDispatched)));
+            listening.add(database.listen(CHANGED, id -> watchdog.execute(() -> changedElsewhere(id))));
+            watchdog.scheduleWithFixedDelay(this::claimDispatched, CLAIM_POLL.toMillis(), CLAIM_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeHandler")
+    void addHandler(OperationHandler handler, Map<String, Object> properties) {
+        for (String kind : kinds(properties)) {
+            handlers.put(kind, handler);
+        }
+        if (shared) {
+            watchdog.execute(this::claimDispatched);
+        }
+    }
+
+    void removeHandler(OperationHandler handler, Map<String, Object> properties) {
+        for (String kind : kinds(properties)) {
+            handlers.remove(kind, handler);
+        }
+    }
+
+    private static List<String> kinds(Map<String, Object> properties) {
+        Object kinds = properties.get(OperationHandler.KIND);
+        if (kinds instanceof String kind) {
+            return List.of(kind);
+        }
+        if (kinds instanceof String[] many) {
+            return List.of(many);
+        }
+        if (kinds instanceof java.util.Collection<?> many) {
+            return many.stream().map(String::valueOf).toList();
+        }
+        return List.of();
     }
 
     /**
@@ -116,10 +183,14 @@ public final class OperationManager implements OperationService {
                     .setParameter("until", now.plus(LEASE)).setParameter("me", runner)
                     .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).executeUpdate());
             List<Operation> lapsed = database.inTransaction(em -> em.createQuery(
-                    "select o from OperationEntity o where o.state in :open and o.runner <> :me and o.leaseUntil < :now", OperationEntity.class)
+                    "select o from OperationEntity o where o.state in :open and (o.runner is null or o.runner <> :me) and o.leaseUntil < :now",
+                    OperationEntity.class)
                     .setParameter("open", List.of(OperationState.QUEUED, OperationState.RUNNING)).setParameter("me", runner)
                     .setParameter("now", now).getResultList().stream().map(o -> {
-                        o.fail("Interrupted: the node running this operation stopped answering. Check the target's state and retry.", now);
+                        o.fail(o.runner() == null
+                                ? notTakenUp(o.kind())
+                                : "Interrupted: the node running this operation stopped answering. Check the target's state and retry.", now);
+                        database.notify(em, CHANGED, o.id().toString());
                         return o.toOperation();
                     }).toList());
             for (Operation o : lapsed) {
@@ -136,16 +207,156 @@ public final class OperationManager implements OperationService {
         if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
             throw new IllegalArgumentException("an operation's time limit must be positive");
         }
+        Operation queued = recordHere(kind, target, owner, null, timeLimit);
+        run(queued, timeLimit, work);
+        return queued;
+    }
+
+    /** Records an operation this process runs: queued, with its lease. */
+    private Operation recordHere(String kind, String target, String owner, String parameters, Duration timeLimit) {
         UUID id = UUID.randomUUID();
         Operation queued = database.inTransaction(em -> {
             Instant now = now();
             OperationEntity entity = new OperationEntity(id, kind, target, owner, runner, now.plus(LEASE), now);
+            if (parameters != null) {
+                entity.dispatched(parameters, timeLimit.toSeconds());
+            }
             em.persist(entity);
+            database.notify(em, CHANGED, id.toString());
             return entity.toOperation();
         });
         post(queued);
+        return queued;
+    }
+
+    @Override
+    public Operation dispatch(String kind, String target, String owner, String node, Map<String, String> parameters, Duration timeLimit) {
+        if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
+            throw new IllegalArgumentException("an operation's time limit must be positive");
+        }
+        String encoded = encode(parameters);
+        if (node == null || node.equals(runner)) {
+            OperationHandler handler = handlers.get(kind);
+            if (handler == null) {
+                throw new IllegalStateException("this node runs no operations of kind " + kind);
+            }
+            Map<String, String> given = parameters == null ? Map.of() : Map.copyOf(parameters);
+            Operation queued = recordHere(kind, target, owner, encoded, timeLimit);
+            run(queued, timeLimit, progress -> handler.run(queued, given, progress));
+            return queued;
+        }
+        UUID id = UUID.randomUUID();
+        Operation queued = database.inTransaction(em -> {
+            Instant now = now();
+            OperationEntity entity = new OperationEntity(id, kind, target, owner, node, encoded, timeLimit.toSeconds(), now.plus(CLAIM), now);
+            em.persist(entity);
+            database.notify(em, DISPATCHED, id.toString());
+            database.notify(em, CHANGED, id.toString());
+            return entity.toOperation();
+        });
+        LOG.info("Operation dispatched id={} kind={} target={} node={}", id, kind, target, node);
+        post(queued);
+        return queued;
+    }
+
+    /**
+     * Takes up the operations dispatched to this node, one at a time (each claim its own short transaction, so a
+     * process of the same node polling at once skips the row this one holds), and runs them here.
+     */
+    void claimDispatched() {
+        try {
+            while (!handlers.isEmpty()) {
+                Set<String> kinds = Set.copyOf(handlers.keySet());
+                OperationEntity claimed = database.inTransaction(em -> {
+                    @SuppressWarnings("unchecked")
+                    List<OperationEntity> found = em.createNativeQuery("SELECT * FROM operation WHERE node = :me AND runner IS NULL"
+                                    + " AND state = 'QUEUED' AND kind IN (:kinds) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED", OperationEntity.class)
+                            .setParameter("me", runner).setParameter("kinds", kinds).getResultList();
+                    if (found.isEmpty()) {
+                        return null;
+                    }
+                    OperationEntity entity = found.get(0);
+                    entity.claim(runner, now().plus(LEASE));
+                    database.notify(em, CHANGED, entity.id().toString());
+                    return entity;
+                });
+                if (claimed == null) {
+                    return;
+                }
+                Operation operation = claimed.toOperation();
+                OperationHandler handler = handlers.get(operation.kind());
+                Map<String, String> parameters = decode(claimed.parameters());
+                LOG.info("Operation claimed id={} kind={} target={}", operation.id(), operation.kind(), operation.target());
+                run(operation, claimed.timeLimit(), progress -> {
+                    if (handler == null) {
+                        throw new OperationFailure("This node can no longer run operations of kind " + operation.kind() + ".");
+                    }
+                    return handler.run(operation, parameters, progress);
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Dispatched operations not claimed: {}", e.getMessage());
+        }
+    }
+
+    /** Another process changed an operation: waiters here learn if it finished, live views here see the change. */
+    private void changedElsewhere(String text) {
+        try {
+            UUID id = UUID.fromString(text);
+            if (unfinished.containsKey(id)) {
+                return; // run here: its changes were posted as they happened
+            }
+            find(id).ifPresent(operation -> {
+                post(operation);
+                if (!open(operation)) {
+                    CompletableFuture<Void> done = elsewhere.remove(id);
+                    if (done != null) {
+                        done.complete(null);
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("Operation change not followed id={}: {}", text, e.getMessage());
+        }
+    }
+
+    /** Why a dispatched operation its node never claimed failed. */
+    private static String notTakenUp(String kind) {
+        return "Its node did not take this operation up within " + CLAIM.toSeconds() + " seconds: it is down or cannot run " + kind
+                + ". Nothing was done; retry once the node is back.";
+    }
+
+    private static String encode(Map<String, String> parameters) {
+        try {
+            String json = JSON.writeValueAsString(parameters == null ? Map.of() : parameters);
+            if (json.length() > 4000) {
+                throw new IllegalArgumentException("an operation's parameters must stay under 4000 characters");
+            }
+            return json;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("an operation's parameters could not be recorded", e);
+        }
+    }
+
+    private static Map<String, String> decode(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            return Map.copyOf(JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {
+            }));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an operation's recorded parameters are not readable", e);
+        }
+    }
+
+    /** Runs a recorded operation in this process, fairly among its owner's and others'. */
+    private void run(Operation queued, Duration timeLimit, Work work) {
+        UUID id = queued.id();
+        String kind = queued.kind();
+        String target = queued.target();
         unfinished.put(id, new CompletableFuture<>());
-        scheduler.submit(owner, slot -> {
+        scheduler.submit(queued.owner(), slot -> {
             Thread worker = Thread.currentThread();
             var overrun = watchdog.schedule(() -> overran(id, kind, target, timeLimit, slot, worker), timeLimit.toMillis(), TimeUnit.MILLISECONDS);
             try {
@@ -155,7 +366,6 @@ public final class OperationManager implements OperationService {
                 finished(id);
             }
         });
-        return queued;
     }
 
     private void finished(UUID id) {
@@ -221,6 +431,7 @@ public final class OperationManager implements OperationService {
             OperationEntity entity = em.find(OperationEntity.class, id);
             if (entity != null) {
                 update.accept(entity);
+                database.notify(em, CHANGED, id.toString());
                 return entity.toOperation();
             }
             return null;
@@ -249,6 +460,7 @@ public final class OperationManager implements OperationService {
         putIfSet(properties, "result", operation.result());
         putIfSet(properties, "error", operation.error());
         putIfSet(properties, OWNER, operation.owner());
+        putIfSet(properties, "node", operation.node());
         admin.postEvent(new Event(TOPIC_PREFIX + operation.state().name(), properties));
     }
 
@@ -286,8 +498,31 @@ public final class OperationManager implements OperationService {
             } catch (TimeoutException | ExecutionException stillRunning) {
                 // answer with the operation as it is now
             }
+            return find(id);
         }
-        return find(id);
+        // run by another process (or finished): woken by its change notification, or looking each second
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Void> later = elsewhere.computeIfAbsent(id, k -> new CompletableFuture<>());
+        try {
+            while (true) {
+                Optional<Operation> now = find(id);
+                long left = deadline - System.nanoTime();
+                if (now.isEmpty() || !open(now.get()) || left <= 0 || !shared) {
+                    return now;
+                }
+                try {
+                    later.get(Math.min(left, WAIT_POLL.toNanos()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | ExecutionException notYet) {
+                    // look again
+                }
+            }
+        } finally {
+            elsewhere.remove(id, later);
+        }
+    }
+
+    private static boolean open(Operation operation) {
+        return operation.state() == OperationState.QUEUED || operation.state() == OperationState.RUNNING;
     }
 
     @Override
@@ -315,6 +550,13 @@ public final class OperationManager implements OperationService {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        for (AutoCloseable handle : listening) {
+            try {
+                handle.close();
+            } catch (Exception e) {
+                LOG.debug("Listening not stopped: {}", e.getMessage());
+            }
+        }
         watchdog.shutdownNow();
         threads.shutdown();
         if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {

@@ -7,5 +7,5 @@
  * the service property {@value io.vessel.persistence.api.Database#MODULES_PROPERTY}. A component that needs its
  * own entities therefore references {@code Database} with a target filter on its module name.
  */
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.vessel.persistence.api;

@@ -17,9 +17,11 @@ import org.postgresql.ds.PGSimpleDataSource;
 final class ConnectionPool implements AutoCloseable {
 
     private final HikariDataSource dataSource;
+    private final ConnectionSettings settings;
 
-    private ConnectionPool(HikariDataSource dataSource) {
+    private ConnectionPool(HikariDataSource dataSource, ConnectionSettings settings) {
         this.dataSource = dataSource;
+        this.settings = settings;
     }
 
     static ConnectionPool open(ConnectionSettings settings) {
@@ -40,7 +42,7 @@ final class ConnectionPool implements AutoCloseable {
             config.setSchema(settings.schema());
         }
         try {
-            return new ConnectionPool(new HikariDataSource(config));
+            return new ConnectionPool(new HikariDataSource(config), settings);
         } catch (HikariPool.PoolInitializationException e) {
             throw unavailable(settings, e.getCause() != null ? e.getCause() : e);
         } catch (RuntimeException e) {
@@ -110,6 +112,15 @@ final class ConnectionPool implements AutoCloseable {
 
     Connection connection() throws SQLException {
         return dataSource.getConnection();
+    }
+
+    /** A connection of its own, outside the pool (for {@code LISTEN}, which must stay on one connection). */
+    Connection unpooled() {
+        try {
+            return vendorDataSource(settings).getConnection();
+        } catch (SQLException e) {
+            throw unavailable(settings, e);
+        }
     }
 
     @Override

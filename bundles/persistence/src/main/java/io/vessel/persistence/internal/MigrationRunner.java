@@ -40,11 +40,11 @@ final class MigrationRunner {
             lock(c);
             try {
                 ensureHistoryTable(c);
-                Map<Integer, String> applied = appliedChecksums(c, module);
+                Map<Integer, Applied> applied = applied(c, module);
                 refuseDowngrade(module, applied, scripts);
                 int count = 0;
                 for (MigrationScript script : scripts) {
-                    String checksum = applied.get(script.version());
+                    String checksum = applied.containsKey(script.version()) ? applied.get(script.version()).checksum() : null;
                     if (checksum != null) {
                         if (!checksum.equals(script.checksum())) {
                             throw new DatabaseUnavailableException("migration " + module + " V" + script.version()
@@ -65,20 +65,34 @@ final class MigrationRunner {
         }
     }
 
+    /** A script recorded as applied: its checksum, and whether it only expanded the schema (null: recorded before that was kept). */
+    record Applied(String checksum, Boolean expandsOnly) {
+    }
+
     /**
      * A database a newer Vessel (or a newer version of a plugin) migrated is refused rather than used: this version's
-     * code does not know the tables it would write, and nothing it did could be undone by migrating back.
+     * code does not know what it would read and write, and nothing it did could be undone by migrating back. Except
+     * when every newer script only expanded the schema (a rolling upgrade: the first upgraded panel migrated, the
+     * others follow one by one): then this code still works on it, and says so.
      */
-    static void refuseDowngrade(String module, Map<Integer, String> applied, List<MigrationScript> scripts) {
+    static void refuseDowngrade(String module, Map<Integer, Applied> applied, List<MigrationScript> scripts) {
         int known = scripts.stream().mapToInt(MigrationScript::version).max().orElse(0);
-        int newest = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (newest > known) {
-            // not a database outage: a module failure, so a downgraded plugin is left out and the rest maps, while the
-            // panel's own modules stop the start with this message
-            throw new IllegalStateException("the database was migrated by a newer Vessel (module " + module + " is at V" + newest
-                    + ", this version knows up to V" + known + "); downgrades are not supported: install the newer version again, or restore"
-                    + " the database backup made before the upgrade");
+        List<Integer> newer = applied.keySet().stream().filter(v -> v > known).sorted().toList();
+        if (newer.isEmpty()) {
+            return;
         }
+        int newest = newer.get(newer.size() - 1);
+        Integer contract = newer.stream().filter(v -> !Boolean.TRUE.equals(applied.get(v).expandsOnly())).findFirst().orElse(null);
+        if (contract == null) {
+            LOG.warn("The database was migrated by a newer Vessel module={} at=V{} known=V{}: every newer script only expands the schema, so "
+                    + "this version works on it during a rolling upgrade; upgrade it soon", module, newest, known);
+            return;
+        }
+        // not a database outage: a module failure, so a downgraded plugin is left out and the rest maps, while the
+        // panel's own modules stop the start with this message
+        throw new IllegalStateException("the database was migrated by a newer Vessel (module " + module + " is at V" + newest
+                + ", this version knows up to V" + known + "; V" + contract + " changed what this version reads"
+                + "); downgrades are not supported: install the newer version again, or restore the database backup made before the upgrade");
     }
 
     private void apply(Connection c, MigrationScript script) throws SQLException {
@@ -88,12 +102,13 @@ final class MigrationRunner {
                 s.execute(sql);
             }
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + HISTORY_TABLE
-                    + " (module, version, description, checksum, applied_at) VALUES (?, ?, ?, ?, ?)")) {
+                    + " (module, version, description, checksum, applied_at, expands_only) VALUES (?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, script.module());
                 insert.setInt(2, script.version());
                 insert.setString(3, script.description());
                 insert.setString(4, script.checksum());
                 insert.setTimestamp(5, Timestamp.from(Instant.now()));
+                insert.setBoolean(6, script.expandsOnly());
                 insert.executeUpdate();
             }
             c.commit();
@@ -144,17 +159,20 @@ final class MigrationRunner {
             s.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("
                     + "module varchar(100) NOT NULL, version integer NOT NULL, description varchar(200) NOT NULL, "
                     + "checksum varchar(64) NOT NULL, applied_at timestamp NOT NULL, PRIMARY KEY (module, version))");
+            // whether older code still works after the script (expand-then-contract); unknown for rows written before
+            s.execute("ALTER TABLE " + HISTORY_TABLE + " ADD COLUMN IF NOT EXISTS expands_only boolean");
         }
         c.commit();
     }
 
-    private Map<Integer, String> appliedChecksums(Connection c, String module) throws SQLException {
-        Map<Integer, String> applied = new HashMap<>();
-        try (PreparedStatement q = c.prepareStatement("SELECT version, checksum FROM " + HISTORY_TABLE + " WHERE module = ?")) {
+    private Map<Integer, Applied> applied(Connection c, String module) throws SQLException {
+        Map<Integer, Applied> applied = new HashMap<>();
+        try (PreparedStatement q = c.prepareStatement("SELECT version, checksum, expands_only FROM " + HISTORY_TABLE + " WHERE module = ?")) {
             q.setString(1, module);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    applied.put(rs.getInt(1), rs.getString(2));
+                    boolean expands = rs.getBoolean(3);
+                    applied.put(rs.getInt(1), new Applied(rs.getString(2), rs.wasNull() ? null : expands));
                 }
             }
         }

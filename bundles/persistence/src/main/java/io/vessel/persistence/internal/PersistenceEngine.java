@@ -37,6 +37,8 @@ final class PersistenceEngine implements Database, AutoCloseable {
     private final ReadWriteLock swapLock = new ReentrantReadWriteLock();
     private volatile SessionFactory sessionFactory;
     private volatile Set<String> modules = Set.of();
+    /** Made with the first listener; PostgreSQL only. */
+    private NotificationListener notifications;
 
     private PersistenceEngine(ConnectionSettings settings, ConnectionPool pool, DatabaseInfo info) {
         this.settings = settings;
@@ -120,6 +122,49 @@ final class PersistenceEngine implements Database, AutoCloseable {
 
     @Override
     public <T> T inTransaction(Function<EntityManager, T> work) {
+        try {
+            return once(work);
+        } catch (BrokenBeforeCommit broken) {
+            // the pooled connection was broken before the work could commit (H2 closes its file when a thread is
+            // interrupted in I/O; a PostgreSQL connection may drop): nothing was committed, and the pool has evicted
+            // the connection, so the work runs once more on a fresh one. A failed commit is never run again.
+            LOG.warn("Transaction failed on a broken database connection, run again on another: {}",
+                    ConnectionPool.firstLine(broken.getCause().getMessage()));
+            try {
+                return once(work);
+            } catch (BrokenBeforeCommit again) {
+                throw (RuntimeException) again.getCause();
+            }
+        }
+    }
+
+    /** The work failed on a broken connection before its commit was asked for. */
+    private static final class BrokenBeforeCommit extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BrokenBeforeCommit(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** Whether {@code e} comes from a connection that no longer works (SQLSTATE class 08, or H2's closed database). */
+    static boolean brokenConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.hibernate.exception.JDBCConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && (sql.getSQLState() != null && sql.getSQLState().startsWith("08")
+                    || sql.getErrorCode() == 90098 || sql.getErrorCode() == 90121)) {
+                return true;
+            }
+            if (t instanceof org.hibernate.TransactionException && String.valueOf(t.getMessage()).startsWith("Unable to rollback")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private <T> T once(Function<EntityManager, T> work) {
         swapLock.readLock().lock();
         try {
             SessionFactory factory = sessionFactory;
@@ -128,14 +173,25 @@ final class PersistenceEngine implements Database, AutoCloseable {
             }
             try (EntityManager em = factory.createEntityManager()) {
                 EntityTransaction tx = em.getTransaction();
-                tx.begin();
+                boolean committing = false;
                 try {
+                    tx.begin();
                     T result = work.apply(em);
+                    committing = true;
                     tx.commit();
                     return result;
                 } catch (RuntimeException | Error e) {
-                    if (tx.isActive()) {
-                        tx.rollback();
+                    try {
+                        if (tx.isActive()) {
+                            tx.rollback();
+                        }
+                    } catch (RuntimeException rollback) {
+                        // a broken connection fails the rollback too: the work's own failure says why, so it is the one thrown
+                        e.addSuppressed(rollback);
+                    }
+                    if (!committing && e instanceof RuntimeException failure
+                            && (brokenConnection(e) || java.util.Arrays.stream(e.getSuppressed()).anyMatch(PersistenceEngine::brokenConnection))) {
+                        throw new BrokenBeforeCommit(failure);
                     }
                     throw e;
                 }
@@ -183,6 +239,43 @@ final class PersistenceEngine implements Database, AutoCloseable {
     }
 
     @Override
+    public void notify(EntityManager em, String channel, String payload) {
+        if (!settings.isPostgres()) {
+            return;
+        }
+        // pg_notify returns void, which Hibernate's native queries cannot map: a plain JDBC call in the same transaction
+        em.unwrap(org.hibernate.Session.class).doWork(c -> {
+            try (java.sql.PreparedStatement s = c.prepareStatement("SELECT 1 FROM (SELECT pg_notify(?, ?)) n")) {
+                s.setString(1, channelName(channel));
+                s.setString(2, payload);
+                s.executeQuery().close();
+            }
+        });
+    }
+
+    @Override
+    public synchronized AutoCloseable listen(String channel, java.util.function.Consumer<String> listener) {
+        if (!settings.isPostgres()) {
+            return () -> {
+            };
+        }
+        if (notifications == null) {
+            notifications = new NotificationListener(pool::unpooled);
+        }
+        return notifications.add(channelName(channel), listener);
+    }
+
+    /**
+     * The channel as PostgreSQL knows it: qualified by the schema, since channels are the whole database's and
+     * processes on other schemas (other installations, tests) must not hear each other; at most 63 characters.
+     */
+    String channelName(String channel) {
+        String name = (channel + "_" + (info.schema() == null ? "" : info.schema())).toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^a-z0-9_]", "_");
+        return name.length() <= 63 ? name : name.substring(0, 54) + "_" + Integer.toHexString(name.hashCode());
+    }
+
+    @Override
     public DatabaseInfo info() {
         return info;
     }
@@ -206,6 +299,11 @@ final class PersistenceEngine implements Database, AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (notifications != null) {
+                notifications.close();
+            }
+        }
         swapLock.writeLock().lock();
         try {
             if (sessionFactory != null) {

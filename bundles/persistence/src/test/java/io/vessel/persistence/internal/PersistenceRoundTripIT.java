@@ -151,6 +151,44 @@ class PersistenceRoundTripIT {
         }
     }
 
+    /**
+     * A rolling upgrade: the first upgraded panel migrated the database with scripts that only expand it; this older
+     * version goes on working on it (its mapping is the one it had), and a contract among the newer scripts stops it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void olderCodeWorksOnADatabaseANewerVersionOnlyExpanded(ConnectionSettings settings) throws Exception {
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            history(settings, "INSERT INTO %s (module, version, description, checksum, applied_at, expands_only) VALUES ('roundtrip', 98,"
+                    + " 'a new table', 'x', CURRENT_TIMESTAMP, TRUE)");
+            try {
+                engine.apply(List.of(new RoundTripEntities()));
+                assertEquals(Set.of("roundtrip"), engine.modules(), "this version maps its module as before");
+                history(settings, "INSERT INTO %s (module, version, description, checksum, applied_at, expands_only) VALUES ('roundtrip', 99,"
+                        + " 'a dropped column', 'x', CURRENT_TIMESTAMP, FALSE)");
+                PersistenceEngine.ModuleFailure e = assertThrows(PersistenceEngine.ModuleFailure.class,
+                        () -> engine.apply(List.of(new RoundTripEntities())));
+                assertTrue(e.getMessage().contains("(module roundtrip is at V99, this version knows up to V") && e.getMessage().contains("; V99 changed"),
+                        e.getMessage());
+            } finally {
+                history(settings, "DELETE FROM %s WHERE module = 'roundtrip' AND version > 97");
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aScriptThatSaysExpandButDropsIsRefusedBeforeItRuns() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MigrationScript.parse("m", "V2__tidy.sql",
+                "-- vessel: expand\nCREATE TABLE kept (id int);\nALTER TABLE ve DROP COLUMN owner;"));
+        assertTrue(e.getMessage().contains("ALTER TABLE ve DROP COLUMN owner"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> MigrationScript.parse("m", "V3__strict.sql",
+                "-- vessel: expand\nALTER TABLE ve ADD COLUMN note varchar(10) NOT NULL;"));
+        assertTrue(MigrationScript.parse("m", "V4__ok.sql", "-- vessel: expand\nALTER TABLE ve ADD COLUMN note varchar(10) NOT NULL DEFAULT '';\n"
+                + "CREATE INDEX ve_note ON ve (note);").expandsOnly());
+        assertTrue(!MigrationScript.parse("m", "V5__contract.sql", "ALTER TABLE ve DROP COLUMN note;").expandsOnly());
+    }
+
     private static void history(ConnectionSettings settings, String statement) throws Exception {
         try (Connection c = settings.embedded()
                 ? DriverManager.getConnection(settings.url(), settings.user(), "")
@@ -186,5 +224,39 @@ class PersistenceRoundTripIT {
             assertTrue(engine.info().embedded());
         }
         assertTrue(Files.exists(dataDir.resolve("db").resolve("vessel.mv.db")));
+    }
+
+    /**
+     * A notification reaches a listener of another engine (another panel process) once the transaction commits, and
+     * never when it rolls back; an engine on another schema (another installation on the same server) hears nothing.
+     */
+    @org.junit.jupiter.api.Test
+    void notificationsReachOtherProcessesOnCommitOnly() throws Exception {
+        ConnectionSettings here = ConnectionSettings.of(PG_URL, PG_USER, "", PG_SCHEMA, 4, dataDir);
+        ConnectionSettings elsewhere = ConnectionSettings.of(PG_URL, PG_USER, "", PG_SCHEMA + "_other", 4, dataDir);
+        try (PersistenceEngine sender = PersistenceEngine.start(here); PersistenceEngine receiver = PersistenceEngine.start(here);
+             PersistenceEngine stranger = PersistenceEngine.start(elsewhere)) {
+            sender.apply(List.of(new RoundTripEntities()));
+            stranger.apply(List.of(new RoundTripEntities()));
+            var heard = new java.util.concurrent.LinkedBlockingQueue<String>();
+            var strangerHeard = new java.util.concurrent.LinkedBlockingQueue<String>();
+            receiver.listen("vessel_test", heard::add);
+            stranger.listen("vessel_test", strangerHeard::add);
+            Thread.sleep(500); // the listening thread issues LISTEN within its first wait
+
+            assertThrows(IllegalStateException.class, () -> sender.run(em -> {
+                sender.notify(em, "vessel_test", "rolled-back");
+                throw new IllegalStateException("roll back");
+            }));
+            sender.run(em -> sender.notify(em, "vessel_test", "42"));
+
+            assertEquals("42", heard.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertNull(heard.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS), "only the committed notification is heard");
+            assertNull(strangerHeard.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS), "another schema's process hears nothing");
+        } finally {
+            try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, ""); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + PG_SCHEMA + "_other CASCADE");
+            }
+        }
     }
 }

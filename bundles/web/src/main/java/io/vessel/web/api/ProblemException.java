@@ -52,6 +52,21 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(422, "unprocessable", "Unprocessable request", detail);
     }
 
+    /**
+     * 503 with {@code Retry-After: 1}: the panel is still starting (or restarting) and this part of the API is not in
+     * service yet. Clients that retry get the real answer a moment later, instead of a 404 that reads as "gone".
+     */
+    public static ProblemException starting(String detail) {
+        return new ProblemException(503, "starting", "Starting", detail) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public long retryAfterSeconds() {
+                return 1;
+            }
+        };
+    }
+
     public int status() {
         return status;
     }

@@ -409,7 +409,7 @@ public final class JaxRsWhiteboard implements io.vessel.web.api.ApiRefusals {
                         .to(org.glassfish.jersey.servlet.spi.AsyncContextDelegateProvider.class);
             }
         });
-        config.register(new ProblemMapper());
+        config.register(new ProblemMapper(() -> readyRegistration != null));
         config.register(new AccessLogFilter());
         config.register(openApi);
         contributions.forEach(config::register);

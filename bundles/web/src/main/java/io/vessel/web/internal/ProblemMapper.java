@@ -37,8 +37,22 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
     @Context
     private UriInfo uriInfo;
 
+    /** Whether every component serves; until then a path no resource answers may just not be registered yet. */
+    private final java.util.function.BooleanSupplier ready;
+
+    ProblemMapper(java.util.function.BooleanSupplier ready) {
+        this.ready = ready;
+    }
+
+    ProblemMapper() {
+        this(() -> true);
+    }
+
     @Override
     public Response toResponse(Throwable exception) {
+        if (exception instanceof NotFoundException && !ready.getAsBoolean()) {
+            exception = ProblemException.starting("The panel is starting and " + path() + " is not in service yet; try again in a moment.");
+        }
         Problem problem = toProblem(exception, path());
         Response.ResponseBuilder response = Response.status(problem.status()).type(ApiWhiteboard.PROBLEM_JSON).entity(problem);
         if (exception instanceof ProblemException pe && pe.retryAfterSeconds() > 0) {

@@ -89,4 +89,13 @@ class ProblemMapperTest {
         assertEquals(404, p.status());
         assertEquals(List.of(), p.errors());
     }
+
+    @Test
+    void anEndpointNotInServiceWhileThePanelStartsIsUnavailableNotGone() {
+        jakarta.ws.rs.core.Response starting = new ProblemMapper(() -> false).toResponse(new NotFoundException());
+        assertEquals(503, starting.getStatus());
+        assertEquals("1", String.valueOf(starting.getHeaderString("Retry-After")));
+        assertEquals("https://vessel.dev/problems/starting", ((Problem) starting.getEntity()).type());
+        assertEquals(404, new ProblemMapper(() -> true).toResponse(new NotFoundException()).getStatus());
+    }
 }

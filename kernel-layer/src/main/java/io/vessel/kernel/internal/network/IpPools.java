@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.IntPredicate;
+import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,18 +39,19 @@ public final class IpPools implements NetworkService {
 
     private final Database database;
     private final UUID node;
-    private final IntPredicate veExists;
-    private volatile java.util.function.IntConsumer changed = id -> { };
+    /** Throws NOT_FOUND for no such VE, CONFLICT while the node of the VE is out of reach (nothing can be applied there). */
+    private final IntConsumer requireVe;
+    private volatile IntConsumer changed = id -> { };
 
     /** Told when a VE's addresses change, so a running VE's interface follows. */
-    public void onChange(java.util.function.IntConsumer listener) {
+    public void onChange(IntConsumer listener) {
         this.changed = listener;
     }
 
-    public IpPools(Database database, UUID node, IntPredicate veExists) {
+    public IpPools(Database database, UUID node, IntConsumer requireVe) {
         this.database = database;
         this.node = node;
-        this.veExists = veExists;
+        this.requireVe = requireVe;
     }
 
     @Override
@@ -159,9 +160,7 @@ public final class IpPools implements NetworkService {
 
     @Override
     public IpAssignment allocate(int veId, String poolName, String wanted) {
-        if (!veExists.test(veId)) {
-            throw new VeException(Kind.NOT_FOUND, "there is no VE " + veId);
-        }
+        requireVe.accept(veId);
         if (poolName == null) {
             throw new VeException(Kind.INVALID, "pool", "pool is required", null);
         }
@@ -222,6 +221,7 @@ public final class IpPools implements NetworkService {
 
     @Override
     public void release(int veId, String address) {
+        requireVe.accept(veId);
         InetAddress parsed = Cidr.address(address);
         String canonical = parsed == null ? address : Cidr.text(parsed);
         int forwards = database.inTransaction(em -> {
@@ -234,7 +234,7 @@ public final class IpPools implements NetworkService {
                     .setParameter("address", canonical).executeUpdate();
         });
         if (forwards > 0) {
-            forwardsChanged.run();
+            forwardsChanged.accept(veId);
         }
         LOG.info("IP address released ve={} address={}", veId, canonical);
         changed.accept(veId);
@@ -245,7 +245,7 @@ public final class IpPools implements NetworkService {
         int forwards = database.inTransaction(em -> em.createQuery("delete from PortForwardEntity f where f.veId = :ve")
                 .setParameter("ve", veId).executeUpdate());
         if (forwards > 0) {
-            forwardsChanged.run();
+            forwardsChanged.accept(veId);
         }
         int released = database.inTransaction(em -> em.createQuery("delete from IpAddressEntity a where a.veId = :ve")
                 .setParameter("ve", veId).executeUpdate());
@@ -286,16 +286,14 @@ public final class IpPools implements NetworkService {
 
     /** Every forward of this node, for writing the rules. */
     public List<io.vessel.kernel.api.PortForward> allForwards() {
-        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f where f.veId in"
-                + " (select v.id from VeEntity v where v.nodeId = :node) order by f.id", PortForwardEntity.class)
+        return database.inTransaction(em -> em.createQuery("select f from PortForwardEntity f where f.nodeId = :node order by f.id",
+                        PortForwardEntity.class)
                 .setParameter("node", node).getResultList().stream().map(PortForwardEntity::toForward).toList());
     }
 
     @Override
     public io.vessel.kernel.api.PortForward forward(int veId, String protocol, int hostPort, int port) {
-        if (!veExists.test(veId)) {
-            throw new VeException(Kind.NOT_FOUND, "there is no VE " + veId);
-        }
+        requireVe.accept(veId);
         if (!"tcp".equals(protocol) && !"udp".equals(protocol)) {
             throw new VeException(Kind.INVALID, "protocol", "protocol must be tcp or udp", null);
         }
@@ -309,35 +307,44 @@ public final class IpPools implements NetworkService {
             String address = interfaceAddressesIn(em, veId).stream().filter(a -> a.mode() == IpPoolMode.NAT && !a.network().ipv6())
                     .map(PoolAddress::address).findFirst().orElseThrow(() -> new VeException(Kind.UNPROCESSABLE, "hostPort",
                             "VE " + veId + " has no IPv4 address from a NAT pool to forward to", null));
-            if (em.find(PortForwardEntity.class, PortForwardEntity.key(protocol, hostPort)) != null) {
-                throw new VeException(Kind.CONFLICT, "hostPort", protocol + " port " + hostPort + " of the host is forwarded already", null);
+            UUID veNode = nodeOf(em, veId);
+            if (em.find(PortForwardEntity.class, PortForwardEntity.key(veNode, protocol, hostPort)) != null) {
+                throw new VeException(Kind.CONFLICT, "hostPort", protocol + " port " + hostPort + " of the host"
+                        + (veNode.equals(node) ? "" : " of node " + veNode) + " is forwarded already", null);
             }
-            PortForwardEntity entity = new PortForwardEntity(protocol, hostPort, veId, address, port, now());
+            PortForwardEntity entity = new PortForwardEntity(veNode, protocol, hostPort, veId, address, port, now());
             em.persist(entity);
             return entity.toForward();
         });
         LOG.info("Port forward added ve={} protocol={} hostPort={} to={}:{}", veId, protocol, hostPort, created.address(), port);
-        forwardsChanged.run();
+        forwardsChanged.accept(veId);
         return created;
     }
 
     @Override
     public void removeForward(int veId, String protocol, int hostPort) {
+        requireVe.accept(veId);
         database.run(em -> {
-            PortForwardEntity entity = em.find(PortForwardEntity.class, PortForwardEntity.key(protocol, hostPort));
+            PortForwardEntity entity = em.find(PortForwardEntity.class, PortForwardEntity.key(nodeOf(em, veId), protocol, hostPort));
             if (entity == null || entity.veId() != veId) {
                 throw new VeException(Kind.NOT_FOUND, "VE " + veId + " has no forward of " + protocol + " port " + hostPort);
             }
             em.remove(entity);
         });
         LOG.info("Port forward removed ve={} protocol={} hostPort={}", veId, protocol, hostPort);
-        forwardsChanged.run();
+        forwardsChanged.accept(veId);
     }
 
-    private volatile Runnable forwardsChanged = () -> { };
+    /** The node a VE is on: its port forwards are that node's host's. */
+    private UUID nodeOf(EntityManager em, int veId) {
+        return em.createQuery("select v.nodeId from VeEntity v where v.id = :ve", UUID.class).setParameter("ve", veId).getResultStream()
+                .findFirst().orElseThrow(() -> new VeException(Kind.NOT_FOUND, "there is no VE " + veId));
+    }
 
-    /** Told when forwards change, so the host's rules follow. */
-    public void onForwardsChange(Runnable listener) {
+    private volatile IntConsumer forwardsChanged = id -> { };
+
+    /** Told (with the VE's id) when forwards change, so the rules of the VE's node's host follow. */
+    public void onForwardsChange(IntConsumer listener) {
         this.forwardsChanged = listener;
     }
 

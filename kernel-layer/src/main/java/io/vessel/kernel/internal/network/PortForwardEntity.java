@@ -12,8 +12,11 @@ import java.time.Instant;
 public class PortForwardEntity {
 
     @Id
-    @Column(length = 12)
+    @Column(length = 64)
     private String id;
+    /** The node whose host forwards the port: the VE's. */
+    @Column(name = "node_id", nullable = false)
+    private java.util.UUID nodeId;
     @Column(nullable = false, length = 3)
     private String protocol;
     @Column(name = "host_port", nullable = false)
@@ -30,8 +33,9 @@ public class PortForwardEntity {
     protected PortForwardEntity() {
     }
 
-    PortForwardEntity(String protocol, int hostPort, int veId, String address, int port, Instant now) {
-        this.id = key(protocol, hostPort);
+    PortForwardEntity(java.util.UUID nodeId, String protocol, int hostPort, int veId, String address, int port, Instant now) {
+        this.id = key(nodeId, protocol, hostPort);
+        this.nodeId = nodeId;
         this.protocol = protocol;
         this.hostPort = hostPort;
         this.veId = veId;
@@ -40,9 +44,9 @@ public class PortForwardEntity {
         this.createdAt = now;
     }
 
-    /** One host port per protocol: the key makes a second forward of it impossible. */
-    static String key(String protocol, int hostPort) {
-        return protocol + "/" + hostPort;
+    /** One port per protocol of each node's host: the key makes a second forward of it there impossible. */
+    static String key(java.util.UUID nodeId, String protocol, int hostPort) {
+        return nodeId + "/" + protocol + "/" + hostPort;
     }
 
     int veId() {

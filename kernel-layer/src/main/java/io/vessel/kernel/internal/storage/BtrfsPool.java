@@ -133,6 +133,165 @@ public final class BtrfsPool implements StorageDriver {
         }
     }
 
+    /** Where btrfs-progs' {@code btrfs} is: send and receive (the kernel's stream format) are done by the maintained tool. */
+    private static String btrfs() throws IOException {
+        for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
+            if (Files.isExecutable(Path.of(dir, "btrfs"))) {
+                return dir + "/btrfs";
+            }
+        }
+        throw new IOException("btrfs not found: install btrfs-progs to move VEs between nodes");
+    }
+
+    @Override
+    public Process sendSnapshot(String name, String parent) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,64}") || !Files.isDirectory(snapshots.resolve(name))) {
+            throw new IOException("no snapshot " + name);
+        }
+        if (parent != null && (!parent.matches("[A-Za-z0-9-]{1,64}") || !Files.isDirectory(snapshots.resolve(parent)))) {
+            throw new IOException("no snapshot " + parent);
+        }
+        return send(snapshots.resolve(name), parent == null ? null : snapshots.resolve(parent), "snapshot " + name);
+    }
+
+    @Override
+    public void receivePrivateArea(int veId, String name, String parent, boolean last, java.io.InputStream stream) throws IOException {
+        if (parent != null && !parent.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IOException("not a snapshot name: " + parent);
+        }
+        Path received = receive(name, stream);
+        if (!last) {
+            return; // the first pass: the next stream names it as its parent
+        }
+        try {
+            // the received tree is read-only and marked as received; the VE gets a writable snapshot of it
+            Btrfs.snapshot(received, ves, String.valueOf(veId), false);
+        } finally {
+            deleteWithNested(received);
+            Path earlier = parent == null ? null : root.resolve("received").resolve(parent);
+            if (earlier != null && Files.exists(earlier, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                deleteWithNested(earlier);
+            }
+        }
+    }
+
+    @Override
+    public Process sendTemplate(String id) throws IOException {
+        if (!templateSealed(id)) {
+            throw new IOException("template " + id + " is not in this pool");
+        }
+        return send(templatePath(id), null, "template " + id);
+    }
+
+    @Override
+    public void receiveTemplate(String id, java.io.InputStream stream) throws IOException {
+        if (templateExists(id)) {
+            throw new IOException("template " + id + " is in this pool already");
+        }
+        Path received = receive(id, stream);
+        try {
+            // a read-only subvolume cannot be moved to another directory; a read-only snapshot of it is sealed as a
+            // template made here is, and shares its blocks
+            Btrfs.snapshot(received, templates, id, true);
+        } finally {
+            deleteWithNested(received);
+        }
+    }
+
+    @Override
+    public void sweepReceived() throws IOException {
+        Path staging = root.resolve("received");
+        if (!Files.isDirectory(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(staging)) {
+            for (Path entry : left) {
+                LOG.warn("Removing a receive cut short path={}", entry);
+                // a subvolume's root directory is inode 256 on btrfs
+                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && Long.valueOf(256).equals(Files.getAttribute(entry, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                    deleteWithNested(entry);
+                } else if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    io.vessel.kernel.internal.linux.FileTrees.delete(entry);
+                } else {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        }
+    }
+
+    /** {@code btrfs send} of a read-only subvolume; what it says on failure goes to the log. */
+    private Process send(Path subvolume, Path parent, String what) throws IOException {
+        Path log = Files.createTempFile(snapshots, ".send-", ".log");
+        List<String> command = new ArrayList<>(List.of(btrfs(), "send", "-q"));
+        if (parent != null) {
+            command.addAll(List.of("-p", parent.toString())); // only what changed since the parent the receiver holds
+        }
+        command.add(subvolume.toString());
+        Process send = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        send.onExit().thenRun(() -> {
+            try {
+                String errors = Files.readString(log).strip();
+                if (send.exitValue() != 0) {
+                    LOG.warn("btrfs send of {} failed exit={}: {}", what, send.exitValue(), errors);
+                }
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                LOG.debug("Send log not read: {}", e.getMessage());
+            }
+        });
+        return send;
+    }
+
+    /**
+     * The read-only subvolume {@code name} another node's {@code btrfs send} wrote into {@code stream}, in the staging
+     * directory; anything an earlier attempt left there is replaced.
+     */
+    private Path receive(String name, java.io.InputStream stream) throws IOException {
+        if (!name.matches("[A-Za-z0-9@._-]{1,100}") || name.startsWith(".")) {
+            throw new IOException("not a name to receive: " + name);
+        }
+        Path staging = Files.createDirectories(root.resolve("received"));
+        Path received = staging.resolve(name);
+        if (Files.exists(received, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            deleteWithNested(received); // an earlier attempt's
+        }
+        Path log = Files.createTempFile(staging, ".receive-", ".log");
+        try {
+            // -e: stop at the stream's end marker; --chroot: whatever paths the stream names, btrfs receive cannot write
+            // outside the staging directory (the stream carries the tenant's file names and links)
+            Process receive = new ProcessBuilder(btrfs(), "receive", "-e", "--chroot", staging.toString()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            try (java.io.OutputStream in = receive.getOutputStream()) {
+                stream.transferTo(in);
+            } catch (IOException e) {
+                receive.destroyForcibly();
+                throw new IOException("the stream broke off: " + e.getMessage(), e);
+            }
+            try {
+                if (!receive.waitFor(10, TimeUnit.MINUTES) || receive.exitValue() != 0) {
+                    receive.destroyForcibly();
+                    throw new IOException("btrfs receive failed: " + Files.readString(log).strip());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                receive.destroyForcibly();
+                throw new IOException("interrupted while receiving", e);
+            }
+            if (!Files.isDirectory(received, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("the stream held no tree named " + name);
+            }
+            return received;
+        } catch (IOException e) {
+            if (Files.exists(received, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                deleteWithNested(received);
+            }
+            throw e;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
     private static String mkfs() {
         for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
             if (Files.isExecutable(Path.of(dir, "mkfs.btrfs"))) {

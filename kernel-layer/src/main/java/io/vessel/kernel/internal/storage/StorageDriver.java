@@ -126,6 +126,38 @@ public interface StorageDriver {
     }
 
     /**
+     * A running send of snapshot {@code name} ({@link #snapshotPrivateArea}): its standard output is the tree as a
+     * stream another node's {@link #receivePrivateArea} makes a private area of — whole, or with {@code parent} (an
+     * earlier snapshot of the same VE that node received) only what changed since.
+     */
+    default Process sendSnapshot(String name, String parent) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot send a VE to another node");
+    }
+
+    /**
+     * A stream another node's {@link #sendSnapshot} of snapshot {@code name} wrote: kept as it is for a later
+     * stream that names it as parent ({@code last} false), or made VE {@code veId}'s private area ({@code last}
+     * true; then {@code parent}, if any, is removed too).
+     */
+    default void receivePrivateArea(int veId, String name, String parent, boolean last, java.io.InputStream stream) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot receive a VE from another node");
+    }
+
+    /** A running send of sealed template {@code id}, as {@link #sendSnapshot} (another node holds no copy yet). */
+    default Process sendTemplate(String id) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot send a template to another node");
+    }
+
+    /** Template {@code id} from a stream another node's {@link #sendTemplate} wrote: sealed, as if made here. */
+    default void receiveTemplate(String id, java.io.InputStream stream) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot receive a template from another node");
+    }
+
+    /** At start: removes what receives cut short by a crash left in the staging area. */
+    default void sweepReceived() throws IOException {
+    }
+
+    /**
      * Why disk quotas are not enforced right now, if they are not (e.g. btrfs quota accounting marked inconsistent);
      * a driver that can repair it starts the repair. Empty: every VE's quota holds.
      */

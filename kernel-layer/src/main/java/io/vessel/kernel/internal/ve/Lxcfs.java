@@ -79,10 +79,6 @@ public final class Lxcfs {
     }
 
     /**
-     * Adopts the running LXCFS, or starts one: after a dead one's mount is detached (VEs keep theirs until they are
-     * given new ones). Returns whether a new one was started.
-     */
-    /**
      * Which LXCFS serves now (its pid, from its pid file): another panel of the host may have replaced a dead one,
      * and this panel's VEs then need fresh mounts as much as if it had done so itself.
      */
@@ -94,6 +90,10 @@ public final class Lxcfs {
         }
     }
 
+    /**
+     * Adopts the running LXCFS, or starts one: after a dead one's mount is detached (VEs keep theirs until they are
+     * given new ones). Returns whether a new one was started.
+     */
     public synchronized boolean ensureRunning() throws IOException {
         // two processes finding it absent at once would each start one, stacked on one mount point: the pid file
         // then names one, the VEs may read through the other, and a death of either is never repaired
@@ -115,6 +115,9 @@ public final class Lxcfs {
         }
         Files.createDirectories(mountPoint);
         for (int attempt = 1; ; attempt++) {
+            // none serves (or the last attempt's is still not up after 10 s, on a loaded host): every LXCFS of this
+            // mount point goes first, the pid file's and any it no longer names, so no second one lives on beside
+            stopAllOfThisMount();
             start();
             if (awaitLive(Duration.ofSeconds(10))) {
                 LOG.info("LXCFS started mount={} pidFile={}", mountPoint, pidFile);
@@ -125,6 +128,46 @@ public final class Lxcfs {
             }
             // a dying instance may still hold the pid file's lock; it lets go within moments
             sleep(Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * Stops every LXCFS process whose arguments name this mount point (found in {@code /proc}: it runs detached, and
+     * its pid file is written by LXCFS itself, late or not at all when it hangs). Called with the host-wide lock held
+     * and no instance serving, so none of them is in use: one that hangs, or whose mount was detached, would otherwise
+     * live on beside the new one, holding the pid file's lock and serving only old binds.
+     */
+    private void stopAllOfThisMount() {
+        Path real;
+        try {
+            real = binary.toRealPath();
+        } catch (IOException e) {
+            return;
+        }
+        List<ProcessHandle> stale = ProcessHandle.allProcesses().filter(p -> {
+            try {
+                Path proc = Path.of("/proc", Long.toString(p.pid()));
+                // "(deleted)": the binary was replaced since it started (a package upgrade); still an LXCFS of ours
+                String exe = Files.readSymbolicLink(proc.resolve("exe")).toString().replaceFirst(" \\(deleted\\)$", "");
+                return exe.equals(real.toString())
+                        && List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8).split("\0"))
+                        .contains(mountPoint.toString());
+            } catch (IOException | RuntimeException gone) {
+                return false;
+            }
+        }).toList();
+        for (ProcessHandle process : stale) {
+            LOG.warn("LXCFS does not serve its mount; stopping it before starting another pid={} mount={}", process.pid(), mountPoint);
+            process.destroyForcibly();
+        }
+        for (ProcessHandle process : stale) {
+            try {
+                process.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warn("LXCFS pid={} did not end within 5 s", process.pid());
+            }
         }
     }
 

@@ -1,0 +1,284 @@
+package io.vessel.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vessel.launcher.Installation;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/vessel node join} (also {@code vesselctl node join}): makes this server a node of an installation, with
+ * the one-time token the provider created ({@code vesselctl node enrol} or the admin panel's "Add a node…"). The node's
+ * key is made here and never leaves {@code data/channel/}; the panel signs the node's request with the provider's CA
+ * and tells it which database the installation shares, which goes into this server's configuration. The panel is
+ * trusted by the fingerprint of its certificate when one is given (its self-signed certificate), else by the system's
+ * CAs. Run it before the node's first start (or, to readmit a node, while it runs: it takes the new certificate up).
+ */
+@Command(name = "join", description = {"Make this server a node of an installation, with a one-time enrolment token.",
+        "The token and the whole command come from: vesselctl node enrol (on the panel)."})
+final class NodeJoin extends ApiCommand {
+
+    @Option(names = "--panel", required = true, paramLabel = "URL", description = "The panel's address, e.g. https://panel.example.com:8443")
+    String panel;
+
+    @Option(names = "--home", paramLabel = "DIR", description = "The Vessel installation to configure (default: this one).")
+    Path home;
+
+    @Override
+    int run() {
+        // --token and --fingerprint are vesselctl's own options (inherited): here the enrolment token, and the
+        // fingerprint of the panel's certificate (without it, the system's CAs must trust the panel)
+        String token = root().token;
+        if (token == null || token.isBlank()) {
+            throw new CliException(ExitCode.USAGE, "node join needs --token with the enrolment token (vesselctl node enrol prints the command)");
+        }
+        URI base = panelUri();
+        byte[] pinned = pinned();
+        Installation installation;
+        String node;
+        try {
+            installation = Installation.load(home(), environment());
+            node = installation.ensureNodeId();
+        } catch (IOException e) {
+            throw new CliException(ExitCode.ERROR, e.getMessage());
+        }
+        KeyPair keys = keyPair();
+        String body;
+        try {
+            body = new ObjectMapper().writeValueAsString(Map.of("token", token.strip(), "node", node, "request", request(keys, node)));
+        } catch (IOException e) {
+            throw new CliException(ExitCode.ERROR, "the request cannot be written: " + e.getMessage());
+        }
+        JsonNode joined = post(base.resolve("/api/v1/nodes/join"), body, pinned);
+        Path channel = installation.dataDir().resolve("channel");
+        try {
+            writePrivate(channel, "node-key.pem", pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
+            writePrivate(channel, "node-certificate.pem", joined.path("certificate").asText());
+            JsonNode database = joined.path("database");
+            Map<String, String> options = new LinkedHashMap<>();
+            for (String name : new String[] {"url", "schema", "user", "password"}) {
+                String value = database.path(name).asText("");
+                if (!value.isEmpty()) {
+                    options.put("database." + name, value);
+                }
+            }
+            installation.setOptions(options, "the installation's database, written by node join (" + base + ")");
+        } catch (IOException | GeneralSecurityException e) {
+            throw new CliException(ExitCode.ERROR, "joined, but this server's files could not be written: " + e.getMessage()
+                    + "; ask the provider for a new token and run node join again");
+        }
+        root().out().println("This server joined " + base + " as node " + node + ".");
+        root().out().println("  certificate: serial " + joined.path("serial").asText() + ", valid until " + joined.path("notAfter").asText()
+                + " (" + channel.resolve("node-certificate.pem") + ")");
+        root().out().println("  database:    " + joined.at("/database/url").asText() + (joined.at("/database/schema").asText("").isEmpty() ? ""
+                : ", schema " + joined.at("/database/schema").asText()) + " (in " + installation.confFile() + ")");
+        root().out().println("Start the node: systemctl start vessel (or bin/vessel).");
+        root().out().flush();
+        return ExitCode.OK;
+    }
+
+    @Option(names = "--conf", paramLabel = "FILE", description = "The configuration file to write the database into (default: VESSEL_CONF, "
+            + "else /etc/vessel/vessel.conf for the Debian package, else conf/vessel.conf of the installation).")
+    Path conf;
+
+    /** The environment the node will start with: its configuration file as the package's systemd unit names it. */
+    private Map<String, String> environment() {
+        Map<String, String> environment = new java.util.HashMap<>(System.getenv());
+        Path packaged = Path.of("/etc/vessel/vessel.conf");
+        if (conf != null) {
+            environment.put("VESSEL_CONF", conf.toAbsolutePath().toString());
+        } else if (!environment.containsKey("VESSEL_CONF") && home().startsWith("/usr") && Files.exists(packaged)) {
+            environment.put("VESSEL_CONF", packaged.toString());
+        }
+        return environment;
+    }
+
+    private Path home() {
+        if (home != null) {
+            return home.toAbsolutePath().normalize();
+        }
+        String installed = System.getProperty("vessel.home");
+        return Path.of(installed == null ? "." : installed).toAbsolutePath().normalize();
+    }
+
+    /** The panel's address; plain HTTP only to this machine itself (the token and the database's password travel). */
+    private URI panelUri() {
+        URI uri;
+        try {
+            uri = URI.create(panel.strip().replaceAll("/+$", ""));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--panel: '" + panel + "' is not an address like https://panel.example.com:8443");
+        }
+        if (uri.getHost() == null || !"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+            throw new CliException(ExitCode.USAGE, "--panel: '" + panel + "' is not an address like https://panel.example.com:8443");
+        }
+        if ("http".equals(uri.getScheme()) && !loopback(uri.getHost())) {
+            throw new CliException(ExitCode.USAGE, "--panel: join over https://, never plain http:// across the network: the token and the "
+                    + "database's password travel in the answer");
+        }
+        return uri;
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private byte[] pinned() {
+        String fingerprint = root().fingerprint;
+        if (fingerprint == null || fingerprint.isBlank()) {
+            return null;
+        }
+        String hex = fingerprint.strip().toLowerCase(Locale.ROOT).replaceFirst("^sha-?256:", "").replace(":", "");
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new CliException(ExitCode.USAGE, "--fingerprint: expected sha256: and 64 hex digits (as the panel's start and "
+                    + "vesselctl node enrol print it)");
+        }
+        return HexFormat.of().parseHex(hex);
+    }
+
+    private static KeyPair keyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new CliException(ExitCode.ERROR, "no EC key could be made: " + e.getMessage());
+        }
+    }
+
+    /** The PKCS#10 request the CA signs: subject CN=<node id>, signed by the node's own key. */
+    private static String request(KeyPair keys, String node) {
+        try {
+            return pem(new JcaPKCS10CertificationRequestBuilder(new X500Principal("CN=" + node), keys.getPublic())
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        } catch (OperatorCreationException | GeneralSecurityException e) {
+            throw new CliException(ExitCode.ERROR, "the signing request cannot be made: " + e.getMessage());
+        }
+    }
+
+    private static String pem(Object object) throws GeneralSecurityException {
+        StringWriter text = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
+            writer.writeObject(object);
+        } catch (IOException e) {
+            throw new GeneralSecurityException("PEM encoding failed: " + e.getMessage(), e);
+        }
+        return text.toString();
+    }
+
+    private JsonNode post(URI uri, String body, byte[] pinned) {
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (pinned != null) {
+            http.sslContext(pinning(pinned));
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.build().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90)).header("Content-Type", "application/json")
+                    .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new CliException(ExitCode.ERROR, "cannot reach the panel at " + panel + ": connection refused");
+        } catch (javax.net.ssl.SSLException e) {
+            throw new CliException(ExitCode.ERROR, "the panel at " + panel + " is not trusted: " + e.getMessage()
+                    + (pinned == null ? " (pass --fingerprint sha256:… as vesselctl node enrol printed it)" : ""));
+        } catch (IOException e) {
+            throw new CliException(ExitCode.ERROR, "cannot reach the panel at " + panel + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCode.ERROR, "interrupted");
+        }
+        JsonNode answer;
+        try {
+            answer = new ObjectMapper().readTree(response.body());
+        } catch (IOException e) {
+            answer = null;
+        }
+        if (response.statusCode() != 200 || answer == null) {
+            String detail = answer != null && answer.hasNonNull("detail") ? answer.get("detail").asText() : "HTTP " + response.statusCode();
+            throw new CliException(ExitCode.ofStatus(response.statusCode()), "the panel refused to enrol this server: " + detail);
+        }
+        return answer;
+    }
+
+    /** Trusts the one server certificate whose SHA-256 is {@code pinned}, whatever name it carries. */
+    private static SSLContext pinning(byte[] pinned) {
+        X509ExtendedTrustManager trust = new X509ExtendedTrustManager() {
+            private void check(X509Certificate[] chain) throws CertificateException {
+                try {
+                    if (chain == null || chain.length == 0 || !MessageDigest.isEqual(pinned,
+                            MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()))) {
+                        throw new CertificateException("the panel's certificate does not have the fingerprint given with --fingerprint");
+                    }
+                } catch (GeneralSecurityException e) {
+                    throw new CertificateException(e.getMessage(), e);
+                }
+            }
+
+            @Override public void checkServerTrusted(X509Certificate[] chain, String type) throws CertificateException { check(chain); }
+            @Override public void checkServerTrusted(X509Certificate[] chain, String type, Socket s) throws CertificateException { check(chain); }
+            @Override public void checkServerTrusted(X509Certificate[] chain, String type, SSLEngine e) throws CertificateException { check(chain); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String type) throws CertificateException { throw new CertificateException("client"); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String type, Socket s) throws CertificateException { throw new CertificateException("client"); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String type, SSLEngine e) throws CertificateException { throw new CertificateException("client"); }
+            @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        };
+        try {
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, new TrustManager[] {trust}, null);
+            return tls;
+        } catch (GeneralSecurityException e) {
+            throw new CliException(ExitCode.ERROR, "TLS unavailable: " + e.getMessage());
+        }
+    }
+
+    /** Writes a file only its owner reads, in a directory only its owner enters, replacing the old one in one step. */
+    private static void writePrivate(Path dir, String name, String text) throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path temporary = Files.createTempFile(dir, ".join-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(temporary, text);
+            Files.move(temporary, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.vessel.kernel.internal;
+
+import io.vessel.kernel.internal.channel.NodeChannel;
+import io.vessel.kernel.internal.storage.StorageDriver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A VE's files to another node over the node channel: the pool's send of the snapshot streamed as the request body
+ * of {@code PUT /ves/{id}/files} on the target, which receives it ({@link NodeEndpoints}); nothing is staged on
+ * this node's disk on the way.
+ */
+final class ChannelFileTransport implements VeManager.FileTransport, TemplateCatalog.Fetcher {
+
+    private final Supplier<NodeChannel> channel;
+    private final StorageDriver storage;
+
+    ChannelFileTransport(Supplier<NodeChannel> channel, StorageDriver storage) {
+        this.channel = channel;
+        this.storage = storage;
+    }
+
+    @Override
+    public void send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        Process send = storage.sendSnapshot(snapshotName, parent);
+        try {
+            HttpResponse<InputStream> answer = nodes.send(target, "PUT", "/ves/" + veId + "/files?name=" + snapshotName
+                    + (parent == null ? "" : "&parent=" + parent) + "&last=" + last, "application/octet-stream",
+                    HttpRequest.BodyPublishers.ofInputStream(send::getInputStream));
+            String text = NodeChannel.text(answer);
+            if (!send.waitFor(1, TimeUnit.MINUTES) || send.exitValue() != 0) {
+                throw new IOException("the pool's send of the snapshot failed (see this node's log)");
+            }
+            if (answer.statusCode() == 422) {
+                throw new IOException(NodeEndpoints.refusal(text).getMessage());
+            }
+            if (answer.statusCode() != 200) {
+                throw new IOException("node " + target + " answered " + answer.statusCode());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending", e);
+        } finally {
+            if (send.isAlive()) {
+                send.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * Copies template {@code id} from node {@code from}. A stream cut short fails btrfs receive, which leaves nothing;
+     * the template arrives whole or not at all.
+     */
+    @Override
+    public void fetch(String id, UUID from) throws IOException {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        try {
+            HttpResponse<InputStream> answer = nodes.send(from, "GET", "/templates/" + id + "/files", null, (byte[]) null);
+            if (answer.statusCode() != 200) {
+                String text = NodeChannel.text(answer);
+                throw new IOException(answer.statusCode() == 422 ? NodeEndpoints.refusal(text).getMessage() : "node " + from + " answered "
+                        + answer.statusCode());
+            }
+            try (InputStream stream = answer.body()) {
+                storage.receiveTemplate(id, stream);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying", e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.vessel.kernel.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vessel.kernel.api.ExecRequest;
+import io.vessel.kernel.api.VeException;
+import io.vessel.kernel.internal.channel.NodeChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this node serves other nodes' panels over the node channel: a command run in one of its VEs, buffered or
+ * streamed exactly as the API runs it here. The panel that took the request has checked the caller's permission
+ * and the VE's ownership; the channel has checked that the caller is a node of this installation.
+ */
+final class NodeEndpoints implements NodeChannel.Endpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeEndpoints.class);
+    /** A refusal by this node's kernel: its kind, field and message, for the panel to answer as it would itself. */
+    static final String REFUSAL = "application/vnd.vessel.ve-exception+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern EXEC = Pattern.compile("/ves/(\\d{1,9})/exec");
+    private static final Pattern FILES = Pattern.compile("/ves/(\\d{1,9})/files");
+    private static final Pattern NAME = Pattern.compile("name=([A-Za-z0-9-]{1,64})(?:&parent=([A-Za-z0-9-]{1,64}))?&last=(true|false)");
+    private static final Pattern TEMPLATE = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/files");
+
+    private final VeManager ves;
+    private final io.vessel.kernel.internal.storage.StorageDriver storage;
+
+    NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage) {
+        this.ves = ves;
+        this.storage = storage;
+    }
+
+    @Override
+    public void handle(UUID caller, String method, String path, String query, InputStream body, NodeChannel.Reply reply) throws IOException {
+        Matcher files = FILES.matcher(path);
+        if ("PUT".equals(method) && files.matches()) {
+            receive(caller, Integer.parseInt(files.group(1)), query, body, reply);
+            return;
+        }
+        Matcher template = TEMPLATE.matcher(path);
+        if ("GET".equals(method) && template.matches()) {
+            sendTemplate(template.group(1), reply);
+            return;
+        }
+        Matcher exec = EXEC.matcher(path);
+        if (!"POST".equals(method) || !exec.matches()) {
+            reply.send(404, "text/plain").close();
+            return;
+        }
+        int id = Integer.parseInt(exec.group(1));
+        ExecRequest request;
+        try {
+            request = JSON.readValue(body, ExecRequest.class);
+        } catch (IOException e) {
+            refuse(reply, new VeException(VeException.Kind.INVALID, "the command sent by the panel cannot be read: " + e.getMessage()));
+            return;
+        }
+        LOG.info("Exec for another node's panel ve={} caller={} stream={}", id, caller, "stream=true".equals(query));
+        if ("stream=true".equals(query)) {
+            try (OutputStream out = reply.send(200, VesResource.NDJSON)) {
+                ExecStream.write(ves, id, request, out);
+            }
+            return;
+        }
+        Object result;
+        try {
+            result = ves.exec(id, request);
+        } catch (VeException e) {
+            refuse(reply, e);
+            return;
+        }
+        try (OutputStream out = reply.send(200, "application/json")) {
+            JSON.writeValue(out, result);
+        }
+    }
+
+    /** A template this node holds, for a node that is to make VEs from it (templates are the provider's, not a tenant's). */
+    private void sendTemplate(String id, NodeChannel.Reply reply) throws IOException {
+        Process send;
+        try {
+            send = storage.sendTemplate(id);
+        } catch (IOException e) {
+            refuse(reply, new VeException(VeException.Kind.NOT_FOUND, "template " + id + " is not in this node's pool"));
+            return;
+        }
+        try (OutputStream out = reply.send(200, "application/octet-stream"); InputStream stream = send.getInputStream()) {
+            stream.transferTo(out);
+        } finally {
+            try {
+                if (!send.waitFor(1, java.util.concurrent.TimeUnit.MINUTES) || send.exitValue() != 0) {
+                    LOG.warn("Template not sent whole template={}", id);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            send.destroyForcibly();
+        }
+    }
+
+    /** A VE moved here: its files as its node sends them (only its node may). */
+    private void receive(UUID caller, int id, String query, InputStream body, NodeChannel.Reply reply) throws IOException {
+        Matcher name = NAME.matcher(query == null ? "" : query);
+        try {
+            if (!name.matches()) {
+                throw new VeException(VeException.Kind.INVALID, "the snapshot's name is missing");
+            }
+            ves.receive(id, caller, name.group(1), name.group(2), Boolean.parseBoolean(name.group(3)), body);
+        } catch (VeException e) {
+            body.transferTo(OutputStream.nullOutputStream()); // the sender finishes its send before it reads the answer
+            refuse(reply, e);
+            return;
+        }
+        reply.send(200, "application/json").close();
+    }
+
+    private static void refuse(NodeChannel.Reply reply, VeException e) throws IOException {
+        Map<String, String> refusal = new LinkedHashMap<>();
+        refusal.put("kind", e.kind().name());
+        refusal.put("field", e.field());
+        refusal.put("message", e.getMessage());
+        try (OutputStream out = reply.send(422, REFUSAL)) {
+            JSON.writeValue(out, refusal);
+        }
+    }
+
+    /** The refusal a node answered, as the exception its kernel threw. */
+    static VeException refusal(String json) throws IOException {
+        Map<?, ?> read = JSON.readValue(json, Map.class);
+        VeException.Kind kind;
+        try {
+            kind = VeException.Kind.valueOf(String.valueOf(read.get("kind")));
+        } catch (IllegalArgumentException e) {
+            kind = VeException.Kind.FAILED;
+        }
+        Object field = read.get("field");
+        return new VeException(kind, field == null ? null : field.toString(), String.valueOf(read.get("message")), null);
+    }
+}

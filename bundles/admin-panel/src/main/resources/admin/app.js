@@ -145,6 +145,8 @@ function placementLine(n) {
   const o = n.node.overcommit || {};
   const ratios = ['cpu', 'memory', 'disk'].filter(r => o[r] != null).map(r => r + ' ×' + o[r]);
   return el('div', { class: 'muted', 'data-node-placement': n.node.id },
+    n.mode && n.mode !== 'ACTIVE' ? el('span', { class: 'badge ' + (n.mode === 'MAINTENANCE' ? 'STOPPED' : 'UNKNOWN'), 'data-node-mode': n.node.id },
+      n.mode === 'MAINTENANCE' ? 'maintenance: no VEs, safe to take down' : 'draining') : '', ' ',
     (n.node.acceptsNewVes === false ? 'Takes no new VEs · ' : '') +
     'Labels: ' + (labels.length ? labels.join(', ') : 'none') + ' · overcommit: ' + (ratios.length ? ratios.join(', ') : 'no caps') + ' ',
     el('button', { type: 'button', 'aria-label': 'Placement of ' + n.node.hostname, onclick: () => editPlacement(n) }, 'Placement…'), ' ',
@@ -413,25 +415,33 @@ async function showTemplates() {
 // ---- IP pools -------------------------------------------------------------------------------------------------------
 
 async function showPools() {
-  const [pools, tenants] = await Promise.all([api('GET', '/ip-pools'), api('GET', '/tenants')]);
+  const [pools, tenants, nodes] = await Promise.all([api('GET', '/ip-pools'), api('GET', '/tenants'), api('GET', '/nodes').catch(() => [])]);
   const names = Object.fromEntries(tenants.map(t => [t.id, t.name]));
+  const hosts = Object.fromEntries(nodes.map(n => [n.node.id, n.node.hostname]));
   const create = form('new-pool', [['name', 'Name'], ['cidr', 'Network (e.g. 192.0.2.0/24 or 2001:db8::/64)'],
     ['dns', 'Name servers (optional, comma-separated)', 'text', { required: false }]], 'Create pool', async f => {
     const body = { name: f.name.value, cidr: f.cidr.value, mode: f.mode.value };
     if (f.dns.value.trim()) body.dns = f.dns.value.split(',').map(x => x.trim());
     if (f.owner.value) body.owner = f.owner.value;
+    const reached = [...f.querySelectorAll('input[name=reach]:checked')].map(c => c.value);
+    if (reached.length) body.nodes = reached;
     await api('POST', '/ip-pools', body);
     route();
   });
   create.insertBefore(el('div', {}, select('new-pool-mode', 'Mode', [['NAT', 'NAT (the node is the gateway)'], ['BRIDGED', 'Bridged (public addresses)']], 'NAT'),
     select('new-pool-owner', 'For', [['', 'every customer']].concat(tenants.filter(t => t.id !== me.tenant.id).map(t => [t.id, t.name])), '')),
   create.querySelector('.actions'));
+  // with several nodes: the ones the pool's network reaches (a bridged LAN some servers are cabled to); none ticked: all
+  if (nodes.length > 1) create.insertBefore(el('fieldset', { id: 'new-pool-nodes' }, el('legend', {}, 'Reaches (none ticked: every node)'),
+    ...nodes.map(n => el('label', {}, el('input', { type: 'checkbox', name: 'reach', value: n.node.id, 'data-reach': n.node.id }), ' ' + n.node.hostname, ' '))),
+  create.querySelector('.actions'));
   show(el('h1', {}, 'IP pools'),
     el('div', { class: 'card' }, el('table', { id: 'pools' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Network'), el('th', { class: 'optional' }, 'Mode'), el('th', {}, 'In use'),
-        el('th', { class: 'optional' }, 'For'), el('th', {}, ''))),
+        el('th', { class: 'optional' }, 'For'), el('th', { class: 'optional' }, 'Nodes'), el('th', {}, ''))),
       el('tbody', {}, pools.map(p => el('tr', { 'data-pool': p.name }, el('td', {}, p.name), el('td', {}, p.cidr), el('td', { class: 'optional' }, p.mode),
         el('td', {}, p.allocated + ' of ' + p.capacity), el('td', { class: 'optional' }, p.owner ? names[p.owner] || '?' : 'everyone'),
+        el('td', { class: 'optional', 'data-pool-nodes': p.name }, (p.nodes || []).length ? p.nodes.map(id => hosts[id] || id.substring(0, 8)).join(', ') : 'all'),
         el('td', {}, el('button', { type: 'button', class: 'danger', onclick: () => act(api('DELETE', '/ip-pools/' + p.name)) }, 'Delete'))))))),
     el('div', { class: 'card' }, el('h2', {}, 'New pool'), create));
 }

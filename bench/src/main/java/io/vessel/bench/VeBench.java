@@ -51,6 +51,8 @@ final class VeBench {
         final Path data = work.resolve("data");
         final int port = Bench.freePort();
         final Process process;
+        /** The environment the panel runs in, for {@link #vessel}. */
+        private final java.util.Map<String, String> environment;
         private String session;
 
         Panel() throws Exception {
@@ -83,6 +85,7 @@ final class VeBench {
             pb.environment().put("VESSEL_LOG_DIR", work.resolve("logs").toString());
             pb.environment().put("VESSEL_PLUGINS_DIR", work.resolve("plugins").toString());
             pb.environment().put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
+            environment = java.util.Map.copyOf(pb.environment());
             process = pb.redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile()).start();
             Bench.awaitOk(port, "/api/v1/health", process);
             HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")
@@ -167,6 +170,21 @@ final class VeBench {
 
         long pid() {
             return process.pid();
+        }
+
+        /** Runs {@code bin/vessel} with these arguments in this panel's installation and environment; what it printed. */
+        String vessel(List<String> args) throws Exception {
+            List<String> command = new java.util.ArrayList<>(List.of(repo.resolve("distribution/target/vessel/bin/vessel").toString()));
+            command.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(environment);
+            Process run = pb.start();
+            String output = new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (run.waitFor() != 0) {
+                throw new IllegalStateException("bin/vessel " + String.join(" ", args) + " failed: " + output);
+            }
+            return output;
         }
 
         @Override

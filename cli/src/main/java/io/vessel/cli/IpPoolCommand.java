@@ -14,7 +14,9 @@ final class IpPoolCommand {
 
     static final List<Output.Column> COLUMNS = List.of(Output.Column.of("NAME", "/name"), Output.Column.of("CIDR", "/cidr"),
             Output.Column.of("GATEWAY", "/gateway"), Output.Column.of("MODE", "/mode"), Output.Column.of("USED", "/allocated"),
-            Output.Column.of("SIZE", "/capacity"), Output.Column.of("OWNER", "/owner"));
+            Output.Column.of("SIZE", "/capacity"), Output.Column.of("OWNER", "/owner"),
+            new Output.Column("NODES", p -> p.path("nodes").isEmpty() ? "all" : java.util.stream.StreamSupport.stream(p.path("nodes").spliterator(), false)
+                    .map(n -> n.asText().substring(0, Math.min(8, n.asText().length()))).collect(java.util.stream.Collectors.joining(","))));
 
     private IpPoolCommand() {
     }
@@ -57,6 +59,8 @@ final class IpPoolCommand {
         List<String> dns;
         @Option(names = "--owner", paramLabel = "TENANT", description = "A reseller's or customer's own pool.")
         String owner;
+        @Option(names = "--nodes", split = ",", paramLabel = "NODE", description = "The nodes (ids) the pool's network reaches; default: every node.")
+        List<String> nodes;
 
         @Override
         int run() {
@@ -71,6 +75,10 @@ final class IpPoolCommand {
             if (dns != null) {
                 ArrayNode list = body.putArray("dns");
                 dns.forEach(list::add);
+            }
+            if (nodes != null) {
+                ArrayNode list = body.putArray("nodes");
+                nodes.forEach(list::add);
             }
             out().object(client().call("POST", "api/v1/ip-pools", body).json(), "/name");
             return ExitCode.OK;

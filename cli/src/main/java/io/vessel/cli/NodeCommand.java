@@ -21,7 +21,7 @@ final class NodeCommand {
             out().list(client().call("GET", "api/v1/nodes", null).json(), "/node/id", List.of(Output.Column.of("ID", "/node/id"),
                     Output.Column.of("HOSTNAME", "/node/hostname"), new Output.Column("LOCAL", n -> n.path("local").asBoolean() ? "yes" : ""),
                     Output.Column.of("HEALTH", "/node/health"),
-                    new Output.Column("NEW VES", n -> n.at("/node/acceptsNewVes").asBoolean(true) ? "yes" : "no"),
+                    Output.Column.of("MODE", "/mode"),
                     Output.Column.of("CPUS", "/status/cpus"), Output.Column.of("LOAD", "/status/load1"),
                     new Output.Column("MEMORY", n -> Sizes.format(n.at("/status/memoryTotalBytes").asLong())),
                     Output.Column.of("VESSEL", "/node/version"), Output.Column.of("KERNEL", "/capabilities/kernelRelease"),

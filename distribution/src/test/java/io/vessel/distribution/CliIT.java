@@ -251,8 +251,10 @@ class CliIT {
         assertEquals(0, root("template", "retire", "shelled", "--undo").code());
 
         // IP pools, accounts, tokens
-        assertEquals(0, root("ip-pool", "create", "spare", "10.231.42.0/24", "--mode", "NAT").code());
-        assertEquals("10.231.42.0/24", root("ip-pool", "show", "spare", "-o", "json").json().get("cidr").asText());
+        String here = NodeHealthIT.localNode(panel);
+        assertEquals(0, root("ip-pool", "create", "spare", "10.231.48.0/24", "--mode", "NAT", "--nodes", here).code());
+        assertEquals("10.231.48.0/24", root("ip-pool", "show", "spare", "-o", "json").json().get("cidr").asText());
+        assertEquals(here, root("ip-pool", "show", "spare", "-o", "json").json().get("nodes").get(0).asText(), "the nodes its network reaches");
         assertEquals(0, root("ip-pool", "delete", "spare").code());
         assertEquals(404, panel.get("/api/v1/ip-pools/spare").status());
         String tenant = root("tenant", "create", "Verbs Ltd", "-o", "json").json().get("id").asText();

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ran it. The operation is a row, not a closure in the process that took the request: it waits for a node that is
  * restarting, and it finishes when the panel that took it is killed.
  */
+// its VEs get addresses: their host interfaces (vh<id>) must not meet another class's VE of the same id
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class DispatchIT {
 
     private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
@@ -130,6 +132,28 @@ class DispatchIT {
             assertTrue(streamed.body().contains("\"exitCode\":3") && streamed.body().contains("\"stream\":\"stderr\""), streamed.body());
             PanelLifecycleIT.assertProblem(a.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[]}"), 400, null);
             assertEquals(200, b.post("/api/v1/ves/" + onNodeA + "/exec", "{\"command\":[\"true\"]}").status(), "and the other way");
+            // the console of node b's VE, opened through panel a: keystrokes, size and exit status cross the node channel
+            String adminCookie = a.login("admin", PanelProcess.ADMIN_PASSWORD).value();
+            ConsoleIT.Terminal terminal = new ConsoleIT.Terminal();
+            java.net.http.WebSocket console = ConsoleIT.open(a, "/ws/ves/" + placed + "/console?columns=100&rows=30", adminCookie,
+                    "http://127.0.0.1:" + a.port, terminal).join();
+            console.sendBinary(java.nio.ByteBuffer.wrap("hostname; echo $((6*7))\r".getBytes(java.nio.charset.StandardCharsets.UTF_8)), true).join();
+            terminal.await("42", Duration.ofSeconds(10));
+            assertTrue(terminal.screen.toString().contains("moved"), "b's VE answered: " + terminal.screen);
+            console.sendText("{\"type\":\"resize\",\"columns\":120,\"rows\":40}", true).join();
+            console.sendText("{\"type\":\"input\",\"data\":\"stty size\\r\"}", true).join();
+            terminal.await("40 120", Duration.ofSeconds(10));
+            console.sendBinary(java.nio.ByteBuffer.wrap("exit 3\r".getBytes(java.nio.charset.StandardCharsets.UTF_8)), true).join();
+            assertEquals("{\"type\":\"exit\",\"code\":3}", terminal.exit.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            // a browser that goes away hangs the shell up on node b, however silent the shell is
+            ConsoleIT.Terminal left = new ConsoleIT.Terminal();
+            java.net.http.WebSocket leaving = ConsoleIT.open(a, "/ws/ves/" + placed + "/console", adminCookie, "http://127.0.0.1:" + a.port, left).join();
+            leaving.sendBinary(java.nio.ByteBuffer.wrap("echo $$ > /tmp/console-shell; echo written\r".getBytes(java.nio.charset.StandardCharsets.UTF_8)), true).join();
+            left.await("written", Duration.ofSeconds(10));
+            leaving.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+            PanelProcess.poll(Duration.ofSeconds(10), () -> b.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[\"sh\",\"-c\",\"kill -0 $(cat /tmp/console-shell)\"]}")
+                    .json().get("exitCode").asInt() != 0, "the shell on node b to end once the browser left");
+            assertTrue(b.output().contains("Console hung up by another node's panel ve=" + placed), "node b logs the hang-up");
             // a node is trusted as a node, not as every node: with node a's own key and certificate, node b refuses to
             // take the files of b's VE from a, and knows no path but its own; without a certificate nothing gets through
             String caPem;
@@ -148,6 +172,9 @@ class DispatchIT {
             assertTrue(Files.isDirectory(two.resolve("data/storage/pool/ves/" + placed)), "b's VE keeps its files");
             assertEquals(404, asNodeA.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(channelOfB + "/templates/..%2F..%2Fetc/files")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+            // a console session is typed into only by the node that opened it, and only by its id
+            assertEquals(404, asNodeA.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(channelOfB + "/consoles/" + UUID.randomUUID() + "/input"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("reboot\r")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
             // mixed versions: a peer that speaks only a newer node-channel protocol is told, with the node to upgrade
             java.net.http.HttpResponse<String> tooNew = asNodeA.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(channelOfB + "/ves/"
                     + placed + "/exec")).header("Vessel-Channel-Protocol", "3").header("Vessel-Channel-Oldest", "2")
@@ -171,8 +198,9 @@ class DispatchIT {
             JsonNode probe = a.post("/api/v1/ves/" + onNodeA + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo | nc -w 2 10.231.42.1 " + port
                     + "\"]}").json();
             assertTrue(probe.get("exitCode").asInt() != 0, "the channel port is closed to VEs: " + probe);
-            assertEquals(0, a.post("/api/v1/ves/" + onNodeA + "/exec", "{\"command\":[\"sh\",\"-c\",\"command -v nc && ping -c 3 -W 2 10.231.42.1\"]}")
-                    .json().get("exitCode").asInt(), "nc is there and the host answers the VE, so the refusal above is the filter's");
+            JsonNode pinged = a.post("/api/v1/ves/" + onNodeA + "/exec", "{\"command\":[\"sh\",\"-c\",\"command -v nc && ping -c 3 -W 2 10.231.42.1\"]}").json();
+            assertEquals(0, pinged.get("exitCode").asInt(), "nc is there and the host answers the VE, so the refusal above is the filter's: " + pinged
+                    + "\n" + a.post("/api/v1/ves/" + onNodeA + "/exec", "{\"command\":[\"sh\",\"-c\",\"ip addr; ip route\"]}").body());
 
             // cold migration: node b's running VE moved to node a with its files, running there, and back again through panel b
             assertEquals(0, b.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo kept > /root/marker\"]}").json()
@@ -218,8 +246,14 @@ class DispatchIT {
             assertEquals(nodeB, evacuated.get("node").asText(), evacuated.toString());
             assertEquals("RUNNING", evacuated.get("state").asText(), evacuated.toString());
             assertTrue(!a.get("/api/v1/nodes/" + nodeA).json().at("/node/acceptsNewVes").asBoolean());
+            assertEquals("MAINTENANCE", a.get("/api/v1/nodes/" + nodeA).json().get("mode").asText(), "drained, as node a sees itself");
+            PanelProcess.poll(Duration.ofSeconds(15), () -> b.get("/api/v1/nodes/" + nodeA).json().get("mode").asText().equals("MAINTENANCE"),
+                    "panel b to show node a in maintenance once its heartbeat says it holds no VE");
+            assertEquals("ACTIVE", b.get("/api/v1/nodes/" + nodeB).json().get("mode").asText());
             PanelLifecycleIT.assertProblem(b.post("/api/v1/ves/" + onNodeA + "/migrate", "{\"node\":\"" + nodeA + "\"}"), 409, null);
-            assertEquals(200, patch(a, "/api/v1/nodes/" + nodeA, "{\"acceptsNewVes\":true}").status());
+            PanelProcess.Response reopened = patch(a, "/api/v1/nodes/" + nodeA, "{\"acceptsNewVes\":true}");
+            assertEquals(200, reopened.status());
+            assertEquals("ACTIVE", reopened.json().get("mode").asText());
             awaitOperation(a, a.post("/api/v1/ves/" + onNodeA + "/migrate", "{\"node\":\"" + nodeA + "\"}"));
             assertEquals(nodeA, a.get("/api/v1/ves/" + onNodeA).json().get("node").asText());
 
@@ -241,6 +275,31 @@ class DispatchIT {
             JsonNode onSsd = awaitOperation(a, a.post("/api/v1/ves", "{\"template\":\"busybox\",\"labels\":{\"disk\":\"ssd\"}}"));
             assertEquals(nodeB, onSsd.get("node").asText(), "the only node labelled disk=ssd: " + onSsd);
             PanelLifecycleIT.assertProblem(patch(a, "/api/v1/nodes/" + nodeB, "{\"labels\":{\"disk\":\"s s d\"}}"), 400, null);
+            // a pool whose network reaches node a only (a LAN only a is cabled to): its VEs go to a and stay there
+            PanelProcess.Response lan = a.post("/api/v1/ip-pools", "{\"name\":\"lan-a\",\"cidr\":\"10.231.46.0/24\",\"mode\":\"NAT\",\"nodes\":[\"" + nodeA + "\"]}");
+            assertEquals(201, lan.status(), lan.body());
+            assertEquals(nodeA, lan.json().get("nodes").get(0).asText(), lan.body());
+            PanelLifecycleIT.assertProblem(a.post("/api/v1/ip-pools", "{\"name\":\"lan-x\",\"cidr\":\"10.231.47.0/24\",\"nodes\":[\""
+                    + UUID.randomUUID() + "\"]}"), 400, null);
+            PanelProcess.Response lanOnB = a.post("/api/v1/ves", "{\"template\":\"busybox\",\"ipPool\":\"lan-a\",\"node\":\"" + nodeB + "\"}");
+            PanelLifecycleIT.assertProblem(lanOnB, 409, null);
+            assertTrue(lanOnB.json().get("detail").asText().contains("IP pool lan-a does not reach it"), lanOnB.body());
+            PanelProcess.Response lanOnSsd = a.post("/api/v1/ves", "{\"template\":\"busybox\",\"ipPool\":\"lan-a\",\"labels\":{\"disk\":\"ssd\"}}");
+            PanelLifecycleIT.assertProblem(lanOnSsd, 409, null);
+            assertTrue(lanOnSsd.json().get("detail").asText().contains("not labelled disk=ssd") && lanOnSsd.json().get("detail").asText()
+                    .contains("IP pool lan-a does not reach it"), "each node's reason: " + lanOnSsd.body());
+            JsonNode onLan = awaitOperation(b, b.post("/api/v1/ves", "{\"template\":\"busybox\",\"ipPool\":\"lan-a\"}"));
+            assertEquals(nodeA, onLan.get("node").asText(), "placed where its pool reaches, whichever panel took it: " + onLan);
+            String lanVe = onLan.get("result").asText().replace("/api/v1/ves/", "");
+            assertTrue(a.get("/api/v1/ves/" + lanVe + "/ips").body().contains("10.231.46."), "its address from lan-a");
+            PanelProcess.Response lanMoved = a.post("/api/v1/ves/" + lanVe + "/migrate", "{\"node\":\"" + nodeB + "\"}");
+            PanelLifecycleIT.assertProblem(lanMoved, 409, null);
+            assertTrue(lanMoved.json().get("detail").asText().contains("IP pool lan-a does not reach it"), lanMoved.body());
+            PanelProcess.Response lanAddress = a.post("/api/v1/ves/" + onSsd.get("result").asText().replace("/api/v1/ves/", "") + "/ips",
+                    "{\"pool\":\"lan-a\"}");
+            PanelLifecycleIT.assertProblem(lanAddress, 409, null);
+            assertTrue(lanAddress.json().get("detail").asText().contains("does not reach node " + nodeB), lanAddress.body());
+            awaitOperation(a, a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/ves/" + lanVe)).DELETE()));
             PanelLifecycleIT.assertProblem(patch(a, "/api/v1/nodes/" + nodeB, "{\"overcommit\":{\"memory\":0}}"), 400, null);
             JsonNode bSeenFromA = a.get("/api/v1/nodes/" + nodeB).json();
             long memoryB = bSeenFromA.at("/status/memoryTotalBytes").asLong();
@@ -318,6 +377,24 @@ class DispatchIT {
                 browser.get("http://127.0.0.1:" + a.port + "/admin/#/");
                 String mixed = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(By.id("mixed-versions"))).getText();
                 assertTrue(mixed.contains("9.9.9 on "), mixed);
+                // a node closed to new VEs shows on its card as draining (still holding VEs) or in maintenance (none left)
+                assertEquals(200, patch(a, "/api/v1/nodes/" + nodeB, "{\"acceptsNewVes\":false}").status());
+                String expected = a.get("/api/v1/nodes/" + nodeB).json().get("mode").asText().equals("MAINTENANCE") ? "maintenance" : "draining";
+                browser.navigate().refresh();
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector("[data-node-mode='" + nodeB + "']"), expected));
+                assertEquals(200, patch(a, "/api/v1/nodes/" + nodeB, "{\"acceptsNewVes\":true}").status());
+                // a pool for node b's LAN, made from the pools page: the nodes it reaches are ticked there
+                browser.get("http://127.0.0.1:" + a.port + "/admin/#/pools");
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(By.id("new-pool-name"))).sendKeys("lan-b");
+                browser.findElement(By.id("new-pool-cidr")).sendKeys("10.231.49.0/24");
+                browser.findElement(By.cssSelector("[data-reach='" + nodeB + "']")).click();
+                browser.findElement(By.cssSelector("#new-pool button[type=submit]")).click();
+                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-pool-nodes='lan-b']")));
+                assertEquals(java.util.List.of(nodeB), java.util.stream.StreamSupport.stream(a.get("/api/v1/ip-pools/lan-b").json().get("nodes").spliterator(), false)
+                        .map(JsonNode::asText).toList());
+                assertTrue(!browser.findElement(By.cssSelector("[data-pool-nodes='lan-b']")).getText().equals("all"));
+                browser.get("http://127.0.0.1:" + a.port + "/admin/#/");
                 // another server added from the dashboard: the command to run there, with a fresh token
                 wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(By.id("add-server"))).click();
                 String shown = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(By.id("join-command"))).getText();

@@ -69,6 +69,8 @@ class PanelRestartIT {
             assertEquals("while the panel is down", echo(in, out, "while the panel is down"));
 
             try (PanelProcess second = new PanelProcess(work, env).start()) {
+                // how long no panel ran: under a loaded CI machine a restart alone can outlast one interval
+                Duration down = Duration.between(stopped, Instant.now());
                 assertEquals("after the restart", echo(in, out, "after the restart"));
                 assertEquals(before, hostState(bridge, ve), "the VE's rules and queueing disciplines were left as they were");
                 assertEquals("RUNNING", second.get("/api/v1/ves/" + ve).json().get("state").asText());
@@ -82,8 +84,11 @@ class PanelRestartIT {
                     longest = gap.compareTo(longest) > 0 ? gap : longest;
                 }
                 assertTrue(samples.stream().anyMatch(s -> s.isBefore(stopped)), samples.toString());
-                assertTrue(longest.compareTo(Duration.ofSeconds(ACCOUNTING_SECONDS + 1)) <= 0,
-                        "no gap in accounting beyond one interval across the restart: " + longest + " in " + samples);
+                // no interval missed while a panel ran: the stopping panel samples last, the restarted one at once
+                Duration allowed = Duration.ofSeconds(ACCOUNTING_SECONDS + 1).compareTo(down.plusSeconds(2)) >= 0
+                        ? Duration.ofSeconds(ACCOUNTING_SECONDS + 1) : down.plusSeconds(2);
+                assertTrue(longest.compareTo(allowed) <= 0, "no gap in accounting beyond one interval across the restart (the panel was down for "
+                        + down.toMillis() + " ms): " + longest + " in " + samples);
             }
         }
     }

@@ -279,7 +279,11 @@ class TenancyIT {
             assertEquals("image-a", panel.get("/api/v1/ves/" + ve).json().get("template").asText());
 
             // pools: a reseller's own range, and one dedicated to customer A
-            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"rita-pool\",\"cidr\":\"10.66.0.0/24\",\"owner\":\"" + reseller + "\"}").status());
+            String here = NodeHealthIT.localNode(panel);
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"rita-pool\",\"cidr\":\"10.66.0.0/24\",\"owner\":\"" + reseller
+                    + "\",\"nodes\":[\"" + here + "\"]}").status());
+            assertEquals(here, panel.get("/api/v1/ip-pools/rita-pool").json().get("nodes").get(0).asText());
+            assertEquals(0, rita.get("/api/v1/ip-pools/rita-pool").json().get("nodes").size(), "which nodes a pool reaches is the provider's business");
             assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"a-pool\",\"cidr\":\"10.67.0.0/24\",\"owner\":\"" + a + "\"}").status());
             assertEquals(List.of("rita-pool"), rita.get("/api/v1/ip-pools").json().findValues("name").stream().map(JsonNode::asText).toList());
             assertProblem(rita.get("/api/v1/ip-pools/a-pool"), 404, "There is no IP pool a-pool.");

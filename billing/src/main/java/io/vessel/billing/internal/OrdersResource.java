@@ -342,7 +342,8 @@ public final class OrdersResource implements ObjectOwnership {
 
     /**
      * The address pool the ordered VE's first address comes from: the plan's, else the seller's first pool with a
-     * free address (a plan granting no IPv4 address gets none); null when the seller has no such pool.
+     * free address (a plan granting no IPv4 address gets none), those every node reaches before those of some nodes
+     * only (placement would be bound to those); null when the seller has no such pool.
      */
     private String poolFor(OrderEntity order) {
         io.vessel.kernel.api.NetworkService net = network;
@@ -357,7 +358,10 @@ public final class OrdersResource implements ObjectOwnership {
             }
             boolean provider = identity.provider().id().equals(order.sellerTenant);
             return net.pools().stream().filter(p -> PlansResource.sellersPool(p, order.sellerTenant, provider))
-                    .filter(p -> p.allocated() < p.capacity()).map(io.vessel.kernel.api.IpPool::name).sorted().findFirst().orElse(null);
+                    .filter(p -> p.allocated() < p.capacity())
+                    .sorted(java.util.Comparator.comparing((io.vessel.kernel.api.IpPool p) -> p.nodes() != null && !p.nodes().isEmpty())
+                            .thenComparing(io.vessel.kernel.api.IpPool::name))
+                    .map(io.vessel.kernel.api.IpPool::name).findFirst().orElse(null);
         });
     }
 

@@ -437,8 +437,9 @@ public final class SubscriptionsResource implements ObjectOwnership {
         PlanDefinition plan = database.inTransaction(em -> Subscriptions.plan(em, em.find(SubscriptionEntity.class, subscription.id)));
         io.vessel.kernel.api.VirtualEnvironment prepared;
         try {
+            // the pool goes with the request: placement puts the VE on a node the pool reaches
             prepared = kernel.prepare(new io.vessel.kernel.api.NewVe(order.template().strip(), null, null, order.hostname(), tenant.toString(), false,
-                    limits(plan.quotas())));
+                    limits(plan.quotas()), null, null, null, order.ipPool() == null || order.ipPool().isBlank() ? null : order.ipPool().strip()));
         } catch (io.vessel.kernel.api.VeException e) {
             takeBack(subscription.id);
             throw problem(e);

@@ -14,7 +14,14 @@ import java.util.List;
  * @param capacity  addresses the pool can hand out in all
  * @param allocated addresses handed out now
  * @param owner     the tenant that alone may use the pool (e.g. a reseller's own range); null for a shared pool
+ * @param nodes     the nodes the pool's network reaches (ids); empty: every node (2.14)
  */
 public record IpPool(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns,
-                     long capacity, long allocated, Instant createdAt, String owner) {
+                     long capacity, long allocated, Instant createdAt, String owner, List<String> nodes) {
+
+    /** A pool every node reaches (as before 2.14). */
+    public IpPool(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns,
+                  long capacity, long allocated, Instant createdAt, String owner) {
+        this(name, cidr, gateway, mode, excluded, dns, capacity, allocated, createdAt, owner, List.of());
+    }
 }

@@ -38,14 +38,22 @@ public final class IpPoolsResource {
     @RequiresPermission(Permissions.IPPOOL_READ)
     public List<IpPool> listIpPools(@Context SecurityContext security) {
         Caller caller = Caller.of(security);
-        return VesResource.call(() -> network.get().pools()).stream().filter(p -> p.owner() == null || caller.sees(p.owner())).toList();
+        return VesResource.call(() -> network.get().pools()).stream().filter(p -> p.owner() == null || caller.sees(p.owner()))
+                .map(p -> forCaller(p, caller)).toList();
+    }
+
+    /** The nodes a pool reaches are the provider's business: shown to those who may see nodes only. */
+    private static IpPool forCaller(IpPool p, Caller caller) {
+        return caller.may(Permissions.NODE_READ) || p.nodes().isEmpty() ? p : new IpPool(p.name(), p.cidr(), p.gateway(), p.mode(), p.excluded(),
+                p.dns(), p.capacity(), p.allocated(), p.createdAt(), p.owner(), List.of());
     }
 
     @GET
     @Path("{name}")
     @RequiresPermission(value = Permissions.IPPOOL_READ, object = "ip-pool", idParam = "name")
-    public IpPool getIpPool(@PathParam("name") String name) {
-        return VesResource.call(() -> network.get().pool(name)).orElseThrow(() -> ProblemException.notFound("There is no IP pool " + name + "."));
+    public IpPool getIpPool(@PathParam("name") String name, @Context SecurityContext security) {
+        return VesResource.call(() -> network.get().pool(name)).map(p -> forCaller(p, Caller.of(security)))
+                .orElseThrow(() -> ProblemException.notFound("There is no IP pool " + name + "."));
     }
 
     @POST
@@ -55,6 +63,9 @@ public final class IpPoolsResource {
         if (body == null) {
             throw ProblemException.invalid("Send a JSON body such as {\"name\": \"public-v4\", \"cidr\": \"192.0.2.0/24\", \"mode\": \"NAT\"}.",
                     List.of(new Problem.FieldError("name", "required")));
+        }
+        if (body.nodes() != null && !body.nodes().isEmpty() && !Caller.of(security).may(Permissions.NODE_READ)) {
+            throw new ProblemException(403, "forbidden", "Not allowed", "Only your provider says which nodes a pool reaches (permission node.read).");
         }
         if (body.owner() != null && !body.owner().isBlank() && !Caller.of(security).sees(body.owner().strip())) {
             throw ProblemException.invalid("There is no tenant " + body.owner() + ".", List.of(new Problem.FieldError("owner", "unknown tenant")));

@@ -68,6 +68,8 @@ public final class KernelComponent {
     private volatile TemplateCatalog templates;
     /** Mutually authenticated TLS to the other nodes; set once VE support is up. */
     private volatile io.vessel.kernel.internal.channel.NodeChannel channel;
+    /** What this node serves over the channel, whose consoles are hung up when it stops. */
+    private volatile NodeEndpoints consolesServed;
     private volatile String unavailable = "VE support is still starting on this node; try again in a moment";
 
     private static io.vessel.kernel.api.NetworkService network(IpPools pools) {
@@ -327,7 +329,9 @@ public final class KernelComponent {
             io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database,
                     nodes.localNode().id(), dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
                     : config.node_channel_address().strip(), config.node_channel_port(), manager::sharedWithOtherNodes);
-            nodeChannel.serve(new NodeEndpoints(manager, storage));
+            NodeEndpoints endpoints = new NodeEndpoints(manager, storage);
+            nodeChannel.serve(endpoints);
+            consolesServed = endpoints;
             Dictionary<String, Object> signKind = new Hashtable<>();
             signKind.put(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN);
             registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
@@ -346,7 +350,7 @@ public final class KernelComponent {
                     }), veKinds));
             registrations.add(context.registerService(VeService.class, manager, null));
             registrations.add(context.registerService(HostStatus.class, new HostStatus(Path.of("/proc"), manager.storageRoot(), manager::localVes), null));
-            registerConsole(context, manager);
+            registerConsole(context, manager, nodes.localNode().id());
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
             registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, veOwners, veKind));
@@ -545,15 +549,23 @@ public final class KernelComponent {
         }
     }
 
+    /** A VE's shell: here, or on the VE's node over the node channel (the panel has checked the caller). */
+    private io.vessel.kernel.api.VeConsole openConsole(VeService ves, java.util.UUID here, int id, int columns, int rows) {
+        java.util.UUID elsewhere = ves.find(id).map(io.vessel.kernel.api.VirtualEnvironment::node)
+                .filter(node -> !node.equals(here)).orElse(null);
+        return elsewhere == null ? ves.enter(id, columns, rows) : RemoteConsole.open(channel, elsewhere, id, columns, rows);
+    }
+
     /** The browser console's WebSocket, where the HTTP server has WebSocket support (optional bundles). */
-    private void registerConsole(BundleContext context, VeService ves) {
+    private void registerConsole(BundleContext context, VeService ves, java.util.UUID here) {
         try {
             Dictionary<String, Object> props = new Hashtable<>();
             props.put("osgi.http.whiteboard.servlet.name", "vessel-console");
             props.put("osgi.http.whiteboard.servlet.pattern", io.vessel.kernel.internal.console.ConsoleServlet.PATTERN);
             props.put("osgi.http.whiteboard.servlet.asyncSupported", Boolean.TRUE);
             registrations.add(context.registerService(jakarta.servlet.Servlet.class,
-                    new io.vessel.kernel.internal.console.ConsoleServlet(() -> ves, () -> authenticator), props));
+                    new io.vessel.kernel.internal.console.ConsoleServlet((id, columns, rows) -> openConsole(ves, here, id, columns, rows),
+                            () -> authenticator), props));
         } catch (LinkageError noWebSockets) {
             LOG.warn("No browser console: the HTTP server has no WebSocket support ({})", noWebSockets.getMessage());
         }
@@ -589,6 +601,9 @@ public final class KernelComponent {
         }
         if (starter.isAlive()) {
             LOG.warn("VE support was still being brought up when the kernel stopped");
+        }
+        if (consolesServed != null) {
+            consolesServed.closeConsoles();
         }
         if (channel != null) {
             channel.close();

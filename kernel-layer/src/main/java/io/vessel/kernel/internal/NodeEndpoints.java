@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What this node serves other nodes' panels over the node channel: a command run in one of its VEs, buffered or
- * streamed exactly as the API runs it here. The panel that took the request has checked the caller's permission
+ * streamed exactly as the API runs it here, and a console ({@link ConsoleSessions}). The panel that took the request has checked the caller's permission
  * and the VE's ownership; the channel has checked that the caller is a node of this installation.
  */
 final class NodeEndpoints implements NodeChannel.Endpoint {
@@ -31,12 +31,23 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private static final Pattern NAME = Pattern.compile("name=([A-Za-z0-9-]{1,64})(?:&parent=([A-Za-z0-9-]{1,64}))?&last=(true|false)");
     private static final Pattern TEMPLATE = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/files");
 
+    private static final Pattern CONSOLE = Pattern.compile("/ves/(\\d{1,9})/console");
+    private static final Pattern SIZE = Pattern.compile("columns=(\\d{1,4})&rows=(\\d{1,4})");
+    private static final Pattern SESSION = Pattern.compile("/consoles/([0-9a-f-]{36})(/input|/resize)?");
+
     private final VeManager ves;
     private final io.vessel.kernel.internal.storage.StorageDriver storage;
+    private final ConsoleSessions consoles;
 
     NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage) {
         this.ves = ves;
         this.storage = storage;
+        this.consoles = new ConsoleSessions(ves);
+    }
+
+    /** Hangs up every console other nodes' panels have open here (the node is stopping). */
+    void closeConsoles() {
+        consoles.closeAll();
     }
 
     @Override
@@ -49,6 +60,9 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
         Matcher template = TEMPLATE.matcher(path);
         if ("GET".equals(method) && template.matches()) {
             sendTemplate(template.group(1), reply);
+            return;
+        }
+        if (console(caller, method, path, query, body, reply)) {
             return;
         }
         Matcher exec = EXEC.matcher(path);
@@ -81,6 +95,42 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
         try (OutputStream out = reply.send(200, "application/json")) {
             JSON.writeValue(out, result);
         }
+    }
+
+    /** A console of one of this node's VEs for another node's panel, and what that panel sends it; false: not a console path. */
+    private boolean console(UUID caller, String method, String path, String query, InputStream body, NodeChannel.Reply reply) throws IOException {
+        Matcher open = CONSOLE.matcher(path);
+        if ("POST".equals(method) && open.matches()) {
+            Matcher size = SIZE.matcher(query == null ? "" : query);
+            try {
+                if (!size.matches()) {
+                    throw new VeException(VeException.Kind.INVALID, "columns", "the panel sent no terminal size", null);
+                }
+                consoles.open(caller, Integer.parseInt(open.group(1)), Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2)), reply);
+            } catch (VeException e) {
+                refuse(reply, e);
+            }
+            return true;
+        }
+        Matcher session = SESSION.matcher(path);
+        if (!session.matches()) {
+            return false;
+        }
+        String id = session.group(1);
+        String what = session.group(2);
+        boolean known;
+        if ("POST".equals(method) && "/input".equals(what)) {
+            known = consoles.type(caller, id, body);
+        } else if ("POST".equals(method) && "/resize".equals(what)) {
+            Matcher size = SIZE.matcher(query == null ? "" : query);
+            known = size.matches() && consoles.resize(caller, id, Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2)));
+        } else if ("DELETE".equals(method) && what == null) {
+            known = consoles.hangUp(caller, id);
+        } else {
+            known = false;
+        }
+        reply.send(known ? 200 : 404, "text/plain").close();
+        return true;
     }
 
     /** A template this node holds, for a node that is to make VEs from it (templates are the provider's, not a tenant's). */

@@ -30,10 +30,12 @@ public final class NodesResource {
 
     /**
      * A node with, for the local one, what its host can do, and how it is doing: the local one now (none while VEs
-     * are unavailable), another as it last reported with its heartbeat.
+     * are unavailable), another as it last reported with its heartbeat; and where it stands in maintenance,
+     * {@code mode}: {@code ACTIVE} (takes new VEs), {@code DRAINING} (takes none, still holds some: closed, or being
+     * drained) or {@code MAINTENANCE} (takes none and holds none: the provider may take it down).
      */
     public record NodeView(Node node, boolean local, HostCapabilities capabilities, NodeStatus status,
-                           io.vessel.kernel.internal.channel.NodeChannel.State channel) {
+                           io.vessel.kernel.internal.channel.NodeChannel.State channel, String mode) {
     }
 
     /** Body of {@code PATCH /api/v1/nodes/{id}}: what placement weighs; absent fields stay. */
@@ -321,6 +323,15 @@ public final class NodesResource {
         HostStatus host = hostStatus;
         NodeStatus status = isLocal ? host == null ? null : host.now() : nodes.reportedStatus(node.id()).orElse(null);
         io.vessel.kernel.internal.channel.NodeChannel c = channel;
-        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null, status, c == null ? null : c.state(node.id()));
+        return new NodeView(node, isLocal, isLocal ? nodes.capabilities() : null, status, c == null ? null : c.state(node.id()),
+                mode(node, status));
+    }
+
+    /** Where the node stands in maintenance, from whether it takes new VEs and how many it holds (as it last said). */
+    static String mode(Node node, NodeStatus status) {
+        if (node.acceptsNewVes()) {
+            return "ACTIVE";
+        }
+        return status != null && status.ves() == 0 ? "MAINTENANCE" : "DRAINING";
     }
 }

@@ -51,8 +51,16 @@ final class Placement {
     record Candidate(Node node, Optional<NodeStatus> status, Allotted allotted, boolean hasTemplate, boolean local) {
     }
 
-    /** The new VE: its share and the labels its node must have. */
-    record Ask(Allotted share, Map<String, String> labels, String template) {
+    /**
+     * The new VE: its share, the labels its node must have, and why a node cannot reach its IP pools (empty: it
+     * can).
+     */
+    record Ask(Allotted share, Map<String, String> labels, String template, java.util.function.Function<java.util.UUID, Optional<String>> pools) {
+
+        /** A VE without addresses to keep reachable. */
+        Ask(Allotted share, Map<String, String> labels, String template) {
+            this(share, labels, template, node -> Optional.empty());
+        }
     }
 
     /** The node for the VE, or a CONFLICT naming why each candidate cannot take it. */
@@ -87,6 +95,10 @@ final class Placement {
                 .filter(l -> !l.getValue().equals(node.labels().get(l.getKey()))).map(l -> l.getKey() + "=" + l.getValue()).sorted().toList();
         if (!missing.isEmpty()) {
             return Optional.of("not labelled " + String.join(", ", missing));
+        }
+        Optional<String> unreachable = ask.pools().apply(node.id());
+        if (unreachable.isPresent()) {
+            return unreachable;
         }
         if (!c.hasTemplate()) {
             return Optional.of("has no copy of template " + ask.template() + " (it was made on another node)");

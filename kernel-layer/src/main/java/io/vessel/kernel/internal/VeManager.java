@@ -371,7 +371,7 @@ final class VeManager implements VeService {
                 allotted().getOrDefault(target.id(), Placement.Allotted.NONE), true, target.id().equals(node.id()));
         VeLimits limits = ve.toVe().limits();
         Placement.refusal(candidate, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()), null,
-                ve.template())).ifPresent(why -> {
+                ve.template(), reachingPoolsOf(id))).ifPresent(why -> {
                     throw new VeException(Kind.CONFLICT, "node", "node " + target.hostname() + " cannot take VE " + id + ": " + why, null);
                 });
         List<String> taken = database.inTransaction(em -> em.createNativeQuery("select f.protocol || '/' || f.host_port from port_forward f"
@@ -529,7 +529,14 @@ final class VeManager implements VeService {
         }
         VeLimits limits = ve.limits();
         return Placement.choose(candidates, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()), null,
-                ve.template()));
+                ve.template(), reachingPoolsOf(ve.id())));
+    }
+
+    /** Why a node cannot hold VE {@code id}: an IP pool it holds addresses of does not reach that node. */
+    private java.util.function.Function<UUID, java.util.Optional<String>> reachingPoolsOf(int id) {
+        IpPools addresses = pools;
+        java.util.Set<String> held = addresses == null ? java.util.Set.of() : addresses.poolsOf(id);
+        return target -> addresses == null ? java.util.Optional.empty() : addresses.unreachable(held, target);
     }
 
     /** The nodes' records read again at the next look: a move must not act on a second-old copy. */
@@ -710,8 +717,10 @@ final class VeManager implements VeService {
         List<Placement.Candidate> candidates = choices.stream().map(n -> new Placement.Candidate(n, nodes.reportedStatus(n.id()),
                 allotted.getOrDefault(n.id(), Placement.Allotted.NONE), templates.availableOn(request.template(), n.id()),
                 n.id().equals(node.id()))).toList();
+        IpPools addresses = pools;
+        java.util.Set<String> wanted = request.ipPool() == null || addresses == null ? java.util.Set.of() : java.util.Set.of(request.ipPool());
         Node chosen = Placement.choose(candidates, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()),
-                request.labels(), request.template()));
+                request.labels(), request.template(), target -> wanted.isEmpty() ? java.util.Optional.empty() : addresses.unreachable(wanted, target)));
         LOG.info("VE placed node={} hostname={} named={} labels={}", chosen.id(), chosen.hostname(), request.node(), request.labels());
         return chosen;
     }

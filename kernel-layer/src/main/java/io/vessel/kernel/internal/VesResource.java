@@ -325,7 +325,7 @@ public final class VesResource {
         }
         checkTemplateVisible(caller, body.template());
         VirtualEnvironment prepared = call(() -> ves.get().prepare(new NewVe(body.template(), body.id(), body.name(),
-                body.hostname(), owner, body.privileged(), body.limits(), body.features(), body.node(), body.labels())));
+                body.hostname(), owner, body.privileged(), body.limits(), body.features(), body.node(), body.labels(), body.ipPool())));
         return accepted(VeOperations.dispatch(operations, VeOperations.CREATE, prepared,
                 body.ipPool() == null ? Map.of() : Map.of(VeOperations.IP_POOL, body.ipPool())));
     }

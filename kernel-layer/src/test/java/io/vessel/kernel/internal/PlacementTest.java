@@ -56,6 +56,17 @@ class PlacementTest {
     }
 
     @Test
+    void aVeGoesOnlyWhereItsIpPoolReachesEvenWhenAnotherNodeIsEmptier() {
+        Node cabled = node("cabled", Map.of(), NodeOvercommit.NONE, NodeHealth.ONLINE);
+        Node elsewhere = node("elsewhere", Map.of(), NodeOvercommit.NONE, NodeHealth.ONLINE);
+        Placement.Ask onLan = new Placement.Ask(Placement.Allotted.of(null, GIB, 2 * GIB), Map.of(), "busybox",
+                id -> id.equals(cabled.id()) ? Optional.empty() : Optional.of("IP pool lan does not reach it"));
+        assertEquals(cabled, Placement.choose(List.of(candidate(cabled, 6 * GIB, false), candidate(elsewhere, 0, true)), onLan));
+        VeException none = assertThrows(VeException.class, () -> Placement.choose(List.of(candidate(elsewhere, 0, true)), onLan));
+        assertTrue(none.getMessage().contains("IP pool lan does not reach it"), none.getMessage());
+    }
+
+    @Test
     void labelsAskedForAreRequired() {
         Node plain = node("plain", Map.of(), NodeOvercommit.NONE, NodeHealth.ONLINE);
         Node ssd = node("ssd", Map.of("disk", "ssd", "zone", "eu"), NodeOvercommit.NONE, NodeHealth.ONLINE);

@@ -86,6 +86,14 @@ public final class NodeChannel implements AutoCloseable {
     /** The answer of an {@link Endpoint}: status and type first, then the body. */
     public interface Reply {
         OutputStream send(int status, String contentType) throws IOException;
+
+        /**
+         * As {@link #send}, for an answer that outlives {@link Endpoint#handle} (a console's output, written by a
+         * thread of its own rather than one of the channel's few serving threads): the endpoint closes the stream.
+         */
+        default OutputStream sendKeptOpen(int status, String contentType) throws IOException {
+            return send(status, contentType);
+        }
     }
 
     /** The channel cannot reach a node (no certificate yet, the node has no channel, or it is not the node asked for). */
@@ -490,7 +498,8 @@ public final class NodeChannel implements AutoCloseable {
     }
 
     private void answer(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        boolean[] keptOpen = {false};
+        try {
             UUID caller = null;
             try {
                 Certificate[] peer = ((HttpsExchange) exchange).getSSLSession().getPeerCertificates();
@@ -522,13 +531,27 @@ public final class NodeChannel implements AutoCloseable {
                 return;
             }
             endpoint.handle(from, exchange.getRequestMethod(), exchange.getRequestURI().getPath(), exchange.getRequestURI().getQuery(),
-                    exchange.getRequestBody(), (status, type) -> {
-                        exchange.getResponseHeaders().set("Content-Type", type);
-                        exchange.sendResponseHeaders(status, 0); // chunked: answers may stream
-                        return exchange.getResponseBody();
+                    exchange.getRequestBody(), new Reply() {
+                        @Override
+                        public OutputStream send(int status, String contentType) throws IOException {
+                            exchange.getResponseHeaders().set("Content-Type", contentType);
+                            exchange.sendResponseHeaders(status, 0); // chunked: answers may stream
+                            return exchange.getResponseBody();
+                        }
+
+                        @Override
+                        public OutputStream sendKeptOpen(int status, String contentType) throws IOException {
+                            OutputStream body = send(status, contentType);
+                            keptOpen[0] = true;
+                            return body;
+                        }
                     });
         } catch (RuntimeException e) {
             LOG.warn("Node channel request failed path={}: {}", exchange.getRequestURI().getPath(), e.toString());
+        } finally {
+            if (!keptOpen[0]) {
+                exchange.close();
+            }
         }
     }
 

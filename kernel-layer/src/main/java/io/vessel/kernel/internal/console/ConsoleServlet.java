@@ -4,7 +4,6 @@ import io.vessel.api.security.Caller;
 import io.vessel.api.security.Permissions;
 import io.vessel.kernel.api.VeConsole;
 import io.vessel.kernel.api.VeException;
-import io.vessel.kernel.api.VeService;
 import io.vessel.web.api.ProblemException;
 import io.vessel.web.api.RequestAuthenticator;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,11 +32,17 @@ public final class ConsoleServlet extends JettyWebSocketServlet {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServlet.class);
     private static final Pattern PATH = Pattern.compile("/(\\d{1,9})/console");
 
-    private final transient Supplier<VeService> ves;
+    /** Opens a VE's shell wherever the VE is: here, or on another node over the node channel. */
+    @FunctionalInterface
+    public interface Opener {
+        VeConsole open(int ve, int columns, int rows);
+    }
+
+    private final transient Opener consoles;
     private final transient Supplier<RequestAuthenticator> authenticator;
 
-    public ConsoleServlet(Supplier<VeService> ves, Supplier<RequestAuthenticator> authenticator) {
-        this.ves = ves;
+    public ConsoleServlet(Opener consoles, Supplier<RequestAuthenticator> authenticator) {
+        this.consoles = consoles;
         this.authenticator = authenticator;
     }
 
@@ -71,7 +76,7 @@ public final class ConsoleServlet extends JettyWebSocketServlet {
             }
             int columns = size(request.getParameter("columns"), 80, 20, 500);
             int rows = size(request.getParameter("rows"), 24, 5, 200);
-            VeConsole console = ves.get().enter(Integer.parseInt(id), columns, rows);
+            VeConsole console = consoles.open(Integer.parseInt(id), columns, rows);
             LOG.info("Console opened ve={} user={} ip={} size={}x{}", id, caller.getName(), request.getRemoteAddr(), columns, rows);
             auth.audit(caller, request, "CONSOLE ves/{id}/console", "ves/" + id + "/console", 101, null);
             return new ConsoleEndpoint(console, Integer.parseInt(id), caller.getName());

@@ -37,13 +37,17 @@ public class IpPoolEntity {
     private String owner;
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
+    /** The nodes the pool's network reaches, comma-separated ids; null: every node. */
+    @Column(length = 4000)
+    private String nodes;
 
     protected IpPoolEntity() {
     }
 
     IpPoolEntity(String name, String cidr, String gateway, IpPoolMode mode, List<String> excluded, List<String> dns, UUID nodeId, Instant now,
-                 String owner) {
+                 String owner, List<UUID> nodes) {
         this.owner = owner;
+        this.nodes = nodes.isEmpty() ? null : String.join(",", nodes.stream().map(UUID::toString).toList());
         this.name = name;
         this.cidr = cidr;
         this.gateway = gateway;
@@ -78,7 +82,19 @@ public class IpPoolEntity {
         return dns.isEmpty() ? List.of() : Arrays.asList(dns.split(","));
     }
 
+    /** The nodes the pool reaches; empty: every node. */
+    List<UUID> nodes() {
+        return nodes == null || nodes.isBlank() ? List.of() : Arrays.stream(nodes.split(",")).map(UUID::fromString).toList();
+    }
+
+    /** Whether the pool's network reaches node {@code node}. */
+    boolean reaches(UUID node) {
+        List<UUID> reached = nodes();
+        return reached.isEmpty() || reached.contains(node);
+    }
+
     IpPool toPool(long capacity, long allocated) {
-        return new IpPool(name, cidr, gateway, mode, excluded(), dns(), capacity, allocated, createdAt, owner);
+        return new IpPool(name, cidr, gateway, mode, excluded(), dns(), capacity, allocated, createdAt, owner,
+                nodes().stream().map(UUID::toString).toList());
     }
 }

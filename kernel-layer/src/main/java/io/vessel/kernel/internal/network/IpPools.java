@@ -114,7 +114,23 @@ public final class IpPools implements NetworkService {
             throw new VeException(Kind.INVALID, "dns", "at most 3 name servers (what resolv.conf uses)", null);
         }
         IpPoolMode mode = request.mode() == null ? IpPoolMode.NAT : request.mode();
+        List<UUID> reached = new ArrayList<>();
+        for (String n : request.nodes() == null ? List.<String>of() : request.nodes()) {
+            try {
+                UUID id = UUID.fromString(n == null ? "" : n.strip());
+                if (!reached.contains(id)) {
+                    reached.add(id);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new VeException(Kind.INVALID, "nodes", "'" + n + "' is not a node id", null);
+            }
+        }
         return database.inTransaction(em -> {
+            for (UUID id : reached) {
+                if (em.createNativeQuery("select 1 from node where id = ?1").setParameter(1, id).getResultList().isEmpty()) {
+                    throw new VeException(Kind.INVALID, "nodes", "there is no node " + id, null);
+                }
+            }
             if (em.find(IpPoolEntity.class, request.name()) != null) {
                 throw new VeException(Kind.CONFLICT, "name", "IP pool " + request.name() + " exists already", null);
             }
@@ -125,9 +141,10 @@ public final class IpPools implements NetworkService {
                 }
             }
             IpPoolEntity pool = new IpPoolEntity(request.name(), cidr.toString(), gateway, mode, excluded, dns, node, now(),
-                    request.owner() == null || request.owner().isBlank() ? null : request.owner().strip());
+                    request.owner() == null || request.owner().isBlank() ? null : request.owner().strip(), reached);
             em.persist(pool);
-            LOG.info("IP pool created pool={} cidr={} gateway={} mode={}", request.name(), cidr, gateway, mode);
+            LOG.info("IP pool created pool={} cidr={} gateway={} mode={} nodes={}", request.name(), cidr, gateway, mode,
+                    reached.isEmpty() ? "all" : reached);
             return view(em, pool);
         });
     }
@@ -138,6 +155,31 @@ public final class IpPools implements NetworkService {
             throw new VeException(Kind.INVALID, field, "'" + address + "' is not an IP address", null);
         }
         return Cidr.text(a);
+    }
+
+    /**
+     * Why node {@code node} cannot hold a VE with addresses of {@code pools}: the first of them whose network does not
+     * reach it; empty when all do (or there are none).
+     */
+    public Optional<String> unreachable(java.util.Collection<String> pools, UUID node) {
+        if (pools.isEmpty()) {
+            return Optional.empty();
+        }
+        return database.inTransaction(em -> {
+            for (String name : new java.util.TreeSet<>(pools)) {
+                IpPoolEntity pool = em.find(IpPoolEntity.class, name);
+                if (pool != null && !pool.reaches(node)) {
+                    return Optional.of("IP pool " + name + " does not reach it");
+                }
+            }
+            return Optional.<String>empty();
+        });
+    }
+
+    /** The pools VE {@code veId} holds addresses of. */
+    public java.util.Set<String> poolsOf(int veId) {
+        return database.inTransaction(em -> new java.util.TreeSet<>(em.createQuery("select distinct a.pool from IpAddressEntity a where a.veId = :ve",
+                String.class).setParameter("ve", veId).getResultList()));
     }
 
     @Override
@@ -176,6 +218,11 @@ public final class IpPools implements NetworkService {
             IpPoolEntity pool = em.find(IpPoolEntity.class, poolName, LockModeType.PESSIMISTIC_WRITE);
             if (pool == null) {
                 throw new VeException(Kind.NOT_FOUND, "there is no IP pool " + poolName);
+            }
+            List<?> veNode = em.createNativeQuery("select cast(node_id as varchar(36)) from ve where id = ?1").setParameter(1, veId).getResultList();
+            if (!veNode.isEmpty() && veNode.get(0) != null && !pool.reaches(UUID.fromString(veNode.get(0).toString()))) {
+                throw new VeException(Kind.CONFLICT, "pool", "IP pool " + poolName + " does not reach node " + veNode.get(0) + ", where VE "
+                        + veId + " runs (it reaches " + pool.nodes() + ")", null);
             }
             Cidr cidr = pool.cidr();
             Set<String> taken = new HashSet<>(em.createQuery("select a.address from IpAddressEntity a where a.pool = :pool", String.class)

@@ -44,10 +44,9 @@ final class ClusterBench {
         envA.put("VESSEL_HTTPS_PORT", String.valueOf(Bench.freePort()));
         Map<String, String> envB = new java.util.HashMap<>(env);
         envB.put("VESSEL_HTTPS_PORT", "0");
-        try (VeBench.Panel a = ves.new Panel(conf("vbnodea"), null, envA); VeBench.Panel b = ves.new Panel(conf("vbnodeb"), null, envB)) {
+        try (VeBench.Panel a = ves.new Panel(conf("vbnodea"), null, envA); VeBench.Panel b = ves.new Panel(conf("vbnodeb"), null, envB, join(a))) {
             String nodeA = Files.readString(a.data.resolve("node-id")).strip();
             String nodeB = Files.readString(b.data.resolve("node-id")).strip();
-            enrol(a, b);
             String created = json(a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/ves")).header("Content-Type", "application/json")
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"template\":\"busybox\",\"node\":\"" + nodeB + "\"}"))).body())
                     .get("id").asText();
@@ -80,17 +79,17 @@ final class ClusterBench {
     }
 
     /**
-     * Node b joins as a provider's new server would: an enrolment taken on panel a, {@code bin/vessel node join} run
-     * in b's installation; then the channel is up once panel a can run a command in a VE of b.
+     * Node b joins as a provider's new server would: an enrolment taken on panel a, and the command it answers, run
+     * in b's installation before b first starts; the channel is up once panel a can run a command in a VE of b.
      */
-    private static void enrol(VeBench.Panel a, VeBench.Panel b) throws Exception {
+    private static List<String> join(VeBench.Panel a) throws Exception {
         HttpResponse<String> created = a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/nodes/enrolments"))
                 .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")));
         if (created.statusCode() != 201) {
             throw new IllegalStateException("no enrolment: " + created.body());
         }
         String command = json(created.body()).get("command").asText();
-        b.vessel(List.of(command.substring("bin/vessel ".length()).split(" ")));
+        return List.of(command.substring("bin/vessel ".length()).split(" "));
     }
 
     /**
@@ -155,7 +154,7 @@ final class ClusterBench {
 
     private static Path conf(String bridge) throws Exception {
         Path conf = Bench.tempDir().resolve("vessel.conf");
-        Files.writeString(conf, "kernel.network.bridge = " + bridge + "\n");
+        Files.writeString(conf, "kernel.network.bridge = " + bridge + "\n# two nodes on one host: each its own channel port\nkernel.node.channel.port = 0\n");
         return conf;
     }
 

@@ -70,6 +70,11 @@ final class VeBench {
 
         /** With {@code env} added to the panel's environment (e.g. a PostgreSQL database several panels share). */
         Panel(Path conf, String javaOpts, java.util.Map<String, String> env) throws Exception {
+            this(conf, javaOpts, env, null);
+        }
+
+        /** With {@code firstRun}: {@code bin/vessel} run with these arguments in its installation before it starts (a join). */
+        Panel(Path conf, String javaOpts, java.util.Map<String, String> env, List<String> firstRun) throws Exception {
             Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
             ProcessBuilder pb = new ProcessBuilder(repo.resolve("distribution/target/vessel/bin/vessel").toString());
             pb.environment().putAll(env);
@@ -86,6 +91,9 @@ final class VeBench {
             pb.environment().put("VESSEL_PLUGINS_DIR", work.resolve("plugins").toString());
             pb.environment().put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
             environment = java.util.Map.copyOf(pb.environment());
+            if (firstRun != null) {
+                vessel(firstRun);
+            }
             process = pb.redirectErrorStream(true).redirectOutput(work.resolve("console.log").toFile()).start();
             Bench.awaitOk(port, "/api/v1/health", process);
             HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")

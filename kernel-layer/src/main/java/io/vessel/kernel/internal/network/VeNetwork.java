@@ -744,17 +744,33 @@ public final class VeNetwork {
     }
 
     /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */
+    /** Whether interface {@code name} is a port of this panel's bridge (sysfs: its master link). */
+    private boolean onOurBridge(String name) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/sys/class/net", name, "master")).getFileName().toString().equals(bridge);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
     public synchronized void detach(int veId) {
         loadExistingRules();
-        if (!attached.remove(veId) && !HostCommands.linkExists(hostInterface(veId)) && !HostCommands.linkExists(ifbInterface(veId))) {
-            return; // a VE without a network: nothing to fork a command for
-        }
+        boolean wasAttached = attached.remove(veId);
         String host = hostInterface(veId);
+        // only an interface on this panel's bridge is this VE's: another installation on the host (a second node, a
+        // test panel) may have a VE of the same id, whose interface has the same name
+        boolean hostExists = HostCommands.linkExists(host);
+        boolean ours = hostExists && onOurBridge(host);
+        // a shaping device left by a VE whose pair is gone is ours to remove; one beside another bridge's pair is not
+        boolean ifbOurs = HostCommands.linkExists(ifbInterface(veId)) && (wasAttached || ours || !hostExists);
+        if (!wasAttached && !ours && !ifbOurs) {
+            return; // a VE without a network here: nothing to fork a command for
+        }
         try {
-            if (HostCommands.linkExists(host)) {
+            if (ours) {
                 HostCommands.ip("link", "del", host);
             }
-            if (HostCommands.linkExists(ifbInterface(veId))) {
+            if (ifbOurs) {
                 HostCommands.ip("link", "del", ifbInterface(veId));
             }
         } catch (IOException e) {

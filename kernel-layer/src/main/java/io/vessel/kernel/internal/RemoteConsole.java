@@ -126,17 +126,26 @@ final class RemoteConsole implements VeConsole {
         ended.countDown();
     }
 
+    /** A request about this session, whose failure the terminal can do without (a size, the hang-up). */
     private void call(String method, String path, byte[] body) {
         try {
-            HttpResponse<InputStream> answer = channel.send(node, method, path, "application/octet-stream", body);
-            NodeChannel.text(answer);
-            if (answer.statusCode() != 200) {
-                LOG.debug("Remote console request refused ve={} path={} status={}", ve, path, answer.statusCode());
-            }
+            request(method, path, body);
         } catch (IOException e) {
             LOG.debug("Remote console request failed ve={} path={}: {}", ve, path, e.getMessage());
+        }
+    }
+
+    /** Sends a request about this session; an answer other than 200 is an IOException naming it. */
+    private void request(String method, String path, byte[] body) throws IOException {
+        try {
+            HttpResponse<InputStream> answer = channel.send(node, method, path, "application/octet-stream", body);
+            String text = NodeChannel.text(answer);
+            if (answer.statusCode() != 200) {
+                throw new IOException("the node refused " + method + " " + path + ": " + answer.statusCode() + " " + text.strip());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 
@@ -205,16 +214,7 @@ final class RemoteConsole implements VeConsole {
             }
             byte[] keys = pending.toByteArray();
             pending.reset();
-            try {
-                HttpResponse<InputStream> answer = channel.send(node, "POST", "/consoles/" + session + "/input", "application/octet-stream", keys);
-                String text = NodeChannel.text(answer);
-                if (answer.statusCode() != 200) {
-                    throw new IOException("the node refused the keystrokes: " + answer.statusCode() + " " + text.strip());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
+            request("POST", "/consoles/" + session + "/input", keys);
         }
     }
 }

@@ -535,8 +535,13 @@ final class VeManager implements VeService {
     /** Why a node cannot hold VE {@code id}: an IP pool it holds addresses of does not reach that node. */
     private java.util.function.Function<UUID, java.util.Optional<String>> reachingPoolsOf(int id) {
         IpPools addresses = pools;
-        java.util.Set<String> held = addresses == null ? java.util.Set.of() : addresses.poolsOf(id);
-        return target -> addresses == null ? java.util.Optional.empty() : addresses.unreachable(held, target);
+        return reaching(addresses == null ? java.util.Set.of() : addresses.poolsOf(id));
+    }
+
+    /** Why a node cannot hold a VE with addresses of {@code wanted}: one of those pools does not reach it. */
+    private java.util.function.Function<UUID, java.util.Optional<String>> reaching(java.util.Set<String> wanted) {
+        IpPools addresses = pools;
+        return target -> addresses == null ? java.util.Optional.empty() : addresses.unreachable(wanted, target);
     }
 
     /** The nodes' records read again at the next look: a move must not act on a second-old copy. */
@@ -717,10 +722,8 @@ final class VeManager implements VeService {
         List<Placement.Candidate> candidates = choices.stream().map(n -> new Placement.Candidate(n, nodes.reportedStatus(n.id()),
                 allotted.getOrDefault(n.id(), Placement.Allotted.NONE), templates.availableOn(request.template(), n.id()),
                 n.id().equals(node.id()))).toList();
-        IpPools addresses = pools;
-        java.util.Set<String> wanted = request.ipPool() == null || addresses == null ? java.util.Set.of() : java.util.Set.of(request.ipPool());
         Node chosen = Placement.choose(candidates, new Placement.Ask(Placement.Allotted.of(limits.cpus(), limits.memoryBytes(), limits.diskBytes()),
-                request.labels(), request.template(), target -> wanted.isEmpty() ? java.util.Optional.empty() : addresses.unreachable(wanted, target)));
+                request.labels(), request.template(), reaching(request.ipPool() == null ? java.util.Set.of() : java.util.Set.of(request.ipPool()))));
         LOG.info("VE placed node={} hostname={} named={} labels={}", chosen.id(), chosen.hostname(), request.node(), request.labels());
         return chosen;
     }

@@ -89,7 +89,10 @@ final class ClusterBench {
             throw new IllegalStateException("no enrolment: " + created.body());
         }
         String command = json(created.body()).get("command").asText();
-        return List.of(command.substring("bin/vessel ".length()).split(" "));
+        // with a panel of its own: the bench compares a start through b's own API with one through a's
+        List<String> join = new ArrayList<>(List.of(command.substring("bin/vessel ".length()).split(" ")));
+        join.add("--with-panel");
+        return join;
     }
 
     /**

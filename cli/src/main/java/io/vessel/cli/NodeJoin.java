@@ -56,6 +56,10 @@ final class NodeJoin extends ApiCommand {
     @Option(names = "--panel", required = true, paramLabel = "URL", description = "The panel's address, e.g. https://panel.example.com:8443")
     String panel;
 
+    @Option(names = "--with-panel", description = {"This server runs a panel too (web, API, billing…) and so uses the panels' database role.",
+            "Without it the server is a node agent: VEs only, no web tier, and a database role of its own that sees only this node's rows."})
+    boolean withPanel;
+
     @Option(names = "--home", paramLabel = "DIR", description = "The Vessel installation to configure (default: this one).")
     Path home;
 
@@ -80,7 +84,8 @@ final class NodeJoin extends ApiCommand {
         KeyPair keys = keyPair();
         String body;
         try {
-            body = new ObjectMapper().writeValueAsString(Map.of("token", token.strip(), "node", node, "request", request(keys, node)));
+            body = new ObjectMapper().writeValueAsString(Map.of("token", token.strip(), "node", node, "request", request(keys, node),
+                    "role", withPanel ? "all" : "node-agent"));
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, "the request cannot be written: " + e.getMessage());
         }
@@ -97,7 +102,9 @@ final class NodeJoin extends ApiCommand {
                     options.put("database." + name, value);
                 }
             }
-            installation.setOptions(options, "the installation's database, written by node join (" + base + ")");
+            // an older panel answers without a role: it handed out its own database role, so this server runs everything
+            options.put("server.role", joined.path("role").asText("all"));
+            installation.setOptions(options, "the installation's database and this server's role, written by node join (" + base + ")");
         } catch (IOException | GeneralSecurityException e) {
             throw new CliException(ExitCode.ERROR, "joined, but this server's files could not be written: " + e.getMessage()
                     + "; ask the provider for a new token and run node join again");
@@ -107,6 +114,9 @@ final class NodeJoin extends ApiCommand {
                 + " (" + channel.resolve("node-certificate.pem") + ")");
         root().out().println("  database:    " + joined.at("/database/url").asText() + (joined.at("/database/schema").asText("").isEmpty() ? ""
                 : ", schema " + joined.at("/database/schema").asText()) + " (in " + installation.confFile() + ")");
+        boolean agent = "node-agent".equals(joined.path("role").asText("all"));
+        root().out().println("  role:        " + (agent ? "node agent (VEs only; database role " + joined.at("/database/user").asText()
+                + ", limited to this node's rows)" : "panel and node (web, API and VEs)"));
         root().out().println("Start the node: systemctl start vessel (or bin/vessel).");
         root().out().flush();
         return ExitCode.OK;

@@ -177,13 +177,13 @@ class DispatchIT {
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("reboot\r")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
             // mixed versions: a peer that speaks only a newer node-channel protocol is told, with the node to upgrade
             java.net.http.HttpResponse<String> tooNew = asNodeA.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(channelOfB + "/ves/"
-                    + placed + "/exec")).header("Vessel-Channel-Protocol", "3").header("Vessel-Channel-Oldest", "2")
+                    + placed + "/exec")).header("Vessel-Channel-Protocol", "4").header("Vessel-Channel-Oldest", "3")
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"command\":[\"id\"]}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(426, tooNew.statusCode(), tooNew.body());
-            assertTrue(tooNew.body().contains("node " + nodeA + " speaks node-channel protocol 2 and newer") && tooNew.body().endsWith("upgrade this node"),
+            assertTrue(tooNew.body().contains("node " + nodeA + " speaks node-channel protocol 3 and newer") && tooNew.body().endsWith("upgrade this node"),
                     tooNew.body());
             JsonNode versionOfB = a.get("/api/v1/nodes/" + nodeB).json().get("node");
-            assertTrue(versionOfB.get("version").asText().matches("\\d+\\.\\d+\\.\\d+.*") && versionOfB.get("channelProtocol").asInt() == 1,
+            assertTrue(versionOfB.get("version").asText().matches("\\d+\\.\\d+\\.\\d+.*") && versionOfB.get("channelProtocol").asInt() == 2,
                     "each node records the Vessel it runs: " + versionOfB);
             javax.net.ssl.SSLContext noCertificate = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
             noCertificate.init(null, new javax.net.ssl.TrustManager[] {trustAnyServer()}, null);
@@ -240,7 +240,9 @@ class DispatchIT {
 
             // maintenance: node a drained through panel b; its VE moves to b and runs there; a takes no new VEs meanwhile
             JsonNode drained = awaitOperation(b, b.post("/api/v1/nodes/" + nodeA + "/drain", ""));
-            assertEquals(nodeA, drained.get("node").asText(), "run by the drained node: " + drained);
+            // run by the panel that took it (it sees every node's VEs to place them); each move is an operation of node a
+            assertEquals(nodeB, drained.get("node").asText(), "run by panel b's node: " + drained);
+            assertEquals("/api/v1/nodes/" + nodeA, drained.get("result").asText(), drained.toString());
             assertTrue(drained.get("message").asText().contains("1 of 1 VEs moved"), drained.toString());
             JsonNode evacuated = a.get("/api/v1/ves/" + onNodeA).json();
             assertEquals(nodeB, evacuated.get("node").asText(), evacuated.toString());
@@ -497,11 +499,13 @@ class DispatchIT {
             assertTrue(rows.next());
             assertEquals(0, rows.getInt(1), "only the token's hash is kept");
         }
-        java.util.List<String> join = java.util.Arrays.asList(command.substring("bin/vessel ".length()).split(" "));
+        // a panel too (its API is what the tests use to look at node b); NodeAgentIT joins a node agent alone
+        java.util.List<String> join = new java.util.ArrayList<>(java.util.Arrays.asList(command.substring("bin/vessel ".length()).split(" ")));
+        join.add("--with-panel");
 
         // a panel that is not the one the fingerprint names is not trusted, and the token is still good afterwards
         java.util.List<String> otherPanel = new java.util.ArrayList<>(join);
-        otherPanel.set(otherPanel.size() - 1, "sha256:" + "0".repeat(64));
+        otherPanel.set(otherPanel.indexOf("--fingerprint") + 1, "sha256:" + "0".repeat(64));
         PanelProcess.Ran untrusted = b.vessel(otherPanel);
         assertEquals(1, untrusted.exitCode(), untrusted.output());
         assertTrue(untrusted.output().contains("does not have the fingerprint"), untrusted.output());
@@ -551,7 +555,7 @@ class DispatchIT {
     }
 
     /** TLS as a node presents itself: its key and certificate from its data directory, chained to the CA. */
-    private static javax.net.ssl.SSLContext nodeTls(Path channelDir, String caPem) throws Exception {
+    static javax.net.ssl.SSLContext nodeTls(Path channelDir, String caPem) throws Exception {
         java.security.cert.CertificateFactory x509 = java.security.cert.CertificateFactory.getInstance("X.509");
         java.security.cert.Certificate ca = x509.generateCertificate(new java.io.ByteArrayInputStream(caPem.getBytes()));
         java.security.cert.Certificate own = x509.generateCertificate(Files.newInputStream(channelDir.resolve("node-certificate.pem")));
@@ -569,7 +573,7 @@ class DispatchIT {
     }
 
     /** The test checks what the server refuses, not who the server is: any server certificate, no host name check. */
-    private static javax.net.ssl.X509ExtendedTrustManager trustAnyServer() {
+    static javax.net.ssl.X509ExtendedTrustManager trustAnyServer() {
         return new javax.net.ssl.X509ExtendedTrustManager() {
             @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
             @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }

@@ -95,6 +95,13 @@ final class PanelProcess implements AutoCloseable {
         return this;
     }
 
+    /** Starts a node agent (server.role = node-agent): no web tier to log in to; ready once it prints its channel. */
+    PanelProcess startAgent() {
+        launch();
+        awaitOutput("node agent is running", Duration.ofSeconds(90));
+        return this;
+    }
+
     /** Starts the panel and returns its exit code, expecting it to give up by itself. */
     int startExpectingExit(Duration timeout) {
         launch();

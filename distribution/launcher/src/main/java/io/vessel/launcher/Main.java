@@ -65,8 +65,10 @@ public final class Main {
                 createDirectory(dir);
             }
             nodeId = NodeIdentity.ensure(settings.dataDir());
-            checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
-            if (settings.httpsPort() > 0) {
+            if (!settings.nodeAgent()) {
+                checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
+            }
+            if (settings.httpsPort() > 0 && !settings.nodeAgent()) {
                 checkPortFree(settings, settings.httpsPort(), "https.port or VESSEL_HTTPS_PORT (0: no HTTPS)");
             }
         } catch (ConfigException e) {
@@ -76,11 +78,13 @@ public final class Main {
         Logging.configure(settings.logDir(), settings.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
         String version = version();
-        log.info("Starting Vessel version={} home={} data={} port={}", version, home, settings.dataDir(), settings.httpPort());
+        log.info("Starting Vessel version={} role={} home={} data={} port={}", version, settings.role(), home, settings.dataDir(),
+                settings.nodeAgent() ? "-" : settings.httpPort());
 
         SelfSignedCertificate selfSigned;
         try {
-            selfSigned = settings.httpsPort() > 0 && settings.httpsCertificate().isEmpty() ? SelfSignedCertificate.ensure(settings.dataDir()) : null;
+            selfSigned = settings.httpsPort() > 0 && settings.httpsCertificate().isEmpty() && !settings.nodeAgent()
+                    ? SelfSignedCertificate.ensure(settings.dataDir()) : null;
         } catch (IOException e) {
             err.println("vessel: cannot make the self-signed TLS certificate under " + settings.dataDir() + ": " + e.getMessage());
             return EXIT_CONFIG;
@@ -89,6 +93,9 @@ public final class Main {
         PanelFramework.Outcome outcome = framework.start(startTimeoutSeconds());
         switch (outcome.kind()) {
             case READY -> {
+                if (settings.nodeAgent()) {
+                    return runAgent(framework, log, version, nodeId, outcome.message(), started);
+                }
                 waitForHttp(settings.httpPort());
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 log.info("Vessel ready url={} tookMs={} cpuMs={} slowestBundleStartsMs={}", url(settings), ms, processCpuMillis(),
@@ -144,6 +151,33 @@ public final class Main {
                 return EXIT_TIMEOUT;
             }
         }
+    }
+
+    /** A node agent: no URL to print, only which node it is and where its channel listens for the panels. */
+    private int runAgent(PanelFramework framework, Logger log, String version, String nodeId, String channelUrl, long started) {
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        log.info("Vessel node agent ready node={} channel={} tookMs={} cpuMs={}", nodeId, channelUrl, ms, processCpuMillis());
+        out.println();
+        out.println("Vessel " + version + " node agent is running: node " + nodeId);
+        out.println("  channel: " + channelUrl + " (panels and other nodes only, mutually authenticated TLS)");
+        out.println("  manage its VEs through a panel of the installation; this server serves no customers");
+        out.println("  data:    " + framework.dataDir());
+        out.println("  log:     " + framework.logFile());
+        out.println("Stop with Ctrl-C.");
+        out.flush();
+        if (framework.notifyServiceManager("READY=1\nSTATUS=Node agent " + nodeId + " ready")) {
+            log.info("Service manager told: ready");
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            framework.notifyServiceManager("STOPPING=1");
+            log.info("Stopping the node agent (signal)");
+            framework.stop();
+            log.info("Node agent stopped");
+            Logging.shutdown();
+            Runtime.getRuntime().halt(0);
+        }, "vessel-shutdown"));
+        framework.awaitStop();
+        return 0;
     }
 
     private static long processCpuMillis() {

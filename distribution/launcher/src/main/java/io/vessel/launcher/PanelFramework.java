@@ -43,6 +43,7 @@ final class PanelFramework {
 
     /** Looked up by name only: the launcher does not share classes with the bundles beyond logging and ConfigAdmin. */
     private static final String PANEL_READY = "io.vessel.api.platform.PanelReady";
+    private static final String NODE_AGENT_READY = "io.vessel.api.platform.NodeAgentReady";
     private static final String STARTUP_FAILURE = "io.vessel.api.platform.StartupFailure";
     private static final String FAILURE_COMPONENT = "vessel.startup.component";
     private static final String FAILURE_MESSAGE = "vessel.startup.message";
@@ -147,6 +148,10 @@ final class PanelFramework {
         p.put("vessel.node.id", nodeId); // see NodeIdentity
         p.put("vessel.plugins.dir", settings.pluginsDir().toString());
         p.put("vessel.version", version);
+        p.put("vessel.role", settings.role());
+        if (settings.nodeAgent()) {
+            p.put("vessel.started.only", String.join(",", new java.util.TreeSet<>(AGENT_BUNDLES)));
+        }
         return p;
     }
 
@@ -182,6 +187,10 @@ final class PanelFramework {
         List<Bundle> ordered = new ArrayList<>(bundles);
         ordered.sort(java.util.Comparator.comparingInt(PanelFramework::startRank));
         for (Bundle b : ordered) {
+            if (settings.nodeAgent() && !agentRuns(b)) {
+                LOG.debug("Not started on a node agent bundle={}", b.getSymbolicName());
+                continue;
+            }
             startOne(b, failures);
             if (CONFIG_ADMIN_BUNDLE.equals(b.getSymbolicName())) {
                 applyConfiguration(context);
@@ -191,6 +200,23 @@ final class PanelFramework {
         }
         return failures.isEmpty() ? null : String.join("; ", failures);
     }
+
+    /**
+     * What a node agent runs of the distribution: Vessel's persistence, operations and kernel layer (with its node
+     * channel) over the libraries. Not the web tier (Jetty, the API, the UIs), identity, billing, backups, plugins or
+     * notifications: they belong to the panels, and an agent never serves customers.
+     */
+    static boolean agentRuns(Bundle bundle) {
+        String name = bundle.getSymbolicName() == null ? "" : bundle.getSymbolicName();
+        if (name.startsWith("io.vessel.")) {
+            return AGENT_BUNDLES.contains(name);
+        }
+        return !NOT_ON_AGENTS.contains(name);
+    }
+
+    private static final java.util.Set<String> AGENT_BUNDLES = java.util.Set.of("io.vessel.api", "io.vessel.persistence",
+            "io.vessel.operations", "io.vessel.kernel");
+    private static final java.util.Set<String> NOT_ON_AGENTS = java.util.Set.of("org.apache.felix.http.jetty12", "org.apache.felix.fileinstall");
 
     private static int startRank(Bundle bundle) {
         int early = EARLY.indexOf(bundle.getSymbolicName());
@@ -330,7 +356,7 @@ final class PanelFramework {
 
     private static CompletableFuture<Outcome> watchForVerdict(BundleContext context) throws InvalidSyntaxException {
         CompletableFuture<Outcome> verdict = new CompletableFuture<>();
-        String filter = "(|(objectClass=" + PANEL_READY + ")(objectClass=" + STARTUP_FAILURE + "))";
+        String filter = "(|(objectClass=" + PANEL_READY + ")(objectClass=" + NODE_AGENT_READY + ")(objectClass=" + STARTUP_FAILURE + "))";
         ServiceListener listener = event -> {
             if (event.getType() == ServiceEvent.REGISTERED) {
                 verdict.complete(outcomeOf(event.getServiceReference()));
@@ -351,7 +377,8 @@ final class PanelFramework {
                 return new Outcome(Kind.COMPONENT_FAILURE, ref.getProperty(FAILURE_COMPONENT) + ": " + ref.getProperty(FAILURE_MESSAGE));
             }
         }
-        return new Outcome(Kind.READY, null);
+        Object channel = ref.getProperty("vessel.channel.url"); // a node agent's
+        return new Outcome(Kind.READY, channel == null ? null : channel.toString());
     }
 
     /** The bundles whose start() took longest, for the start-up log line (bench cold-start reads it). */
@@ -369,6 +396,14 @@ final class PanelFramework {
         return java.util.Arrays.stream(framework.getBundleContext().getBundles())
                 .filter(b -> b.getState() != Bundle.ACTIVE && b.getHeaders().get(Constants.FRAGMENT_HOST) == null)
                 .map(Bundle::getSymbolicName).collect(Collectors.toList()).toString();
+    }
+
+    Path dataDir() {
+        return settings.dataDir();
+    }
+
+    Path logFile() {
+        return settings.logDir().resolve("vessel.log");
     }
 
     void stop() {

@@ -32,7 +32,8 @@ final class Settings {
             Map.entry("data.dir", "data"),
             Map.entry("plugins.dir", "plugins"),
             Map.entry("log.dir", "logs"),
-            Map.entry("log.level", "INFO"));
+            Map.entry("log.level", "INFO"),
+            Map.entry("server.role", "all"));
 
     /** Environment variable → option. */
     static final Map<String, String> ENVIRONMENT = new LinkedHashMap<>();
@@ -47,13 +48,16 @@ final class Settings {
         ENVIRONMENT.put("VESSEL_PLUGINS_DIR", "plugins.dir");
         ENVIRONMENT.put("VESSEL_LOG_DIR", "log.dir");
         ENVIRONMENT.put("VESSEL_LOG_LEVEL", "log.level");
+        ENVIRONMENT.put("VESSEL_ROLE", "server.role");
         ENVIRONMENT.put("VESSEL_DB_URL", "database.url");
         ENVIRONMENT.put("VESSEL_DB_USER", "database.user");
         ENVIRONMENT.put("VESSEL_DB_PASSWORD", "database.password");
         ENVIRONMENT.put("VESSEL_DB_SCHEMA", "database.schema");
     }
 
-    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "log");
+    private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "log", "server");
+    /** What this process is: everything (panel and node, the single-server default) or a node agent alone. */
+    static final Set<String> ROLES = Set.of("all", "node-agent");
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final Pattern LINE = Pattern.compile("([a-z][a-z0-9_-]*)\\.([a-z0-9_.-]*[a-z0-9_])\\s*=\\s*(.*)");
     private static final Map<String, String> PID_OF_SECTION = Map.of("database", "io.vessel.persistence");
@@ -117,6 +121,9 @@ final class Settings {
                         + LAUNCHER_DEFAULTS.keySet().stream().filter(k -> k.startsWith(section + ".")).sorted().toList());
             }
         }
+        if (!ROLES.contains(role())) {
+            throw new ConfigException("server.role must be one of " + ROLES.stream().sorted().toList() + ", not '" + options.get("server.role") + "'");
+        }
         int port = httpPort();
         if (port < 1 || port > 65535) {
             throw new ConfigException("http.port must be a number from 1 to 65535, not '" + options.get("http.port") + "'");
@@ -175,6 +182,15 @@ final class Settings {
     /** Whether plain HTTP from the machine itself is served rather than redirected to HTTPS. */
     boolean loopbackPlain() {
         return Boolean.parseBoolean(options.get("http.loopback.plain").strip());
+    }
+
+    /** "all" or "node-agent" (the kernel layer and the node channel only: no web tier, no database role of a panel). */
+    String role() {
+        return options.get("server.role").strip();
+    }
+
+    boolean nodeAgent() {
+        return role().equals("node-agent");
     }
 
     String httpHost() {

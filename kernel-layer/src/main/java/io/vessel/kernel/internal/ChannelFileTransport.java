@@ -56,6 +56,29 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
         }
     }
 
+    @Override
+    public VeManager.HandOver handOver(int veId, UUID target, boolean start) throws IOException {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        try {
+            HttpResponse<InputStream> answer = nodes.send(target, "POST", "/ves/" + veId + "/take-over?start=" + start, "application/json",
+                    new byte[0]);
+            String text = NodeChannel.text(answer);
+            if (answer.statusCode() == 422) {
+                throw new IOException(NodeEndpoints.refusal(text).getMessage());
+            }
+            if (answer.statusCode() != 200) {
+                throw new IOException("node " + target + " answered " + answer.statusCode());
+            }
+            return NodeEndpoints.JSON.readValue(text, VeManager.HandOver.class);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while handing the VE over", e);
+        }
+    }
+
     /**
      * Copies template {@code id} from node {@code from}. A stream cut short fails btrfs receive, which leaves nothing;
      * the template arrives whole or not at all.

@@ -229,6 +229,9 @@ public final class KernelComponent {
             catalog.reconcile();
             CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
+            if ("node-agent".equals(context.getProperty("vessel.role"))) {
+                manager.sharedFromStart();
+            }
             manager.useHooks(hooks);
             VeManager ves = manager;
             IpPools addresses = new IpPools(database, nodes.localNode().id(), ves::requireActionable);
@@ -328,7 +331,10 @@ public final class KernelComponent {
             catalog.useFetcher(files);
             io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database,
                     nodes.localNode().id(), dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
-                    : config.node_channel_address().strip(), config.node_channel_port(), manager::sharedWithOtherNodes);
+                    : config.node_channel_address().strip(), config.node_channel_port(),
+                    // needed once another node is recorded (not only once VEs were listed: a panel whose other nodes are
+                    // agents may not have listed any before the first request for one of their VEs)
+                    () -> nodes.nodes().size() > 1);
             NodeEndpoints endpoints = new NodeEndpoints(manager, storage);
             nodeChannel.serve(endpoints);
             consolesServed = endpoints;
@@ -340,6 +346,10 @@ public final class KernelComponent {
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
                     new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
+            if (!"node-agent".equals(context.getProperty("vessel.role"))) {
+                // policies written by an older version for its node agents' roles, brought up to this one's
+                new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
+            }
             // before the VE service: the API dispatches VE actions to this handler as soon as it sees the service
             Dictionary<String, Object> veKinds = new Hashtable<>();
             veKinds.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.KINDS);
@@ -379,6 +389,56 @@ public final class KernelComponent {
         registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, storage,
                 finalManager == null ? java.util.Optional::empty : () -> finalManager.quotaProblem()
                         .or(() -> finalViews == null ? java.util.Optional.empty() : finalViews.problem())), health));
+
+        if ("node-agent".equals(context.getProperty("vessel.role"))) {
+            announceAgent(context, reason);
+        }
+    }
+
+    /** The channel listens once it has read its certificate and the peers (a moment after start); null if not within a minute. */
+    private static String awaitListening(io.vessel.kernel.internal.channel.NodeChannel served) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (served.url() == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return served.url();
+    }
+
+    /**
+     * A node agent has no web tier whose readiness the launcher could wait for: it is ready when VE support is up and
+     * its channel serves the panels, and it does not run at all without VE support (there is nothing else it does).
+     */
+    private void announceAgent(BundleContext context, String unavailable) {
+        io.vessel.kernel.internal.channel.NodeChannel served = channel;
+        String url = served == null ? null : awaitListening(served);
+        if (unavailable != null || url == null) {
+            String message = unavailable != null ? "VEs cannot run on this node: " + unavailable
+                    : "the node channel did not start listening within a minute (its certificate, from node join, in data/channel; see the log)";
+            Dictionary<String, Object> failure = new Hashtable<>();
+            failure.put(io.vessel.api.platform.StartupFailure.COMPONENT_PROPERTY, "kernel");
+            failure.put(io.vessel.api.platform.StartupFailure.MESSAGE_PROPERTY, message);
+            registrations.add(context.registerService(io.vessel.api.platform.StartupFailure.class, new io.vessel.api.platform.StartupFailure() {
+                @Override
+                public String component() {
+                    return "kernel";
+                }
+
+                @Override
+                public String message() {
+                    return message;
+                }
+            }, failure));
+            return;
+        }
+        Dictionary<String, Object> ready = new Hashtable<>();
+        ready.put("vessel.channel.url", url);
+        registrations.add(context.registerService(io.vessel.api.platform.NodeAgentReady.class, () -> url, ready));
+        LOG.info("Node agent ready channel={}", url);
     }
 
     /** The built-in template is made in the background at the first start, so the first VE does not wait for it. */

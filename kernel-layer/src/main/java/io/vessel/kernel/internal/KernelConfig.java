@@ -35,8 +35,9 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Host name or address other nodes reach this node's channel at; empty: this host's name")
     String node_channel_address() default "";
 
-    @AttributeDefinition(description = "Database user a server enrolled with bin/vessel node join is given; empty: the panel's own "
-            + "(database.user). Set it, with its password, to give nodes a role of their own.")
+    @AttributeDefinition(description = "Database user a server joined with bin/vessel node join --with-panel (a panel too) is given; "
+            + "empty: the panel's own (database.user). A node agent (the default of node join) always gets a role of its own, "
+            + "limited to its own rows by row-level security.")
     String node_join_database_user() default "";
 
     @AttributeDefinition(description = "Password of node.join.database.user; empty with an empty user: the panel's own (database.password)",

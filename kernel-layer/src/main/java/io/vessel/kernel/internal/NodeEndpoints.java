@@ -25,9 +25,11 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private static final Logger LOG = LoggerFactory.getLogger(NodeEndpoints.class);
     /** A refusal by this node's kernel: its kind, field and message, for the panel to answer as it would itself. */
     static final String REFUSAL = "application/vnd.vessel.ve-exception+json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern EXEC = Pattern.compile("/ves/(\\d{1,9})/exec");
     private static final Pattern FILES = Pattern.compile("/ves/(\\d{1,9})/files");
+    /** A moved VE's node hands it over to this one, whose pool holds its files now (protocol 2). */
+    private static final Pattern TAKE_OVER = Pattern.compile("/ves/(\\d{1,9})/take-over");
     private static final Pattern NAME = Pattern.compile("name=([A-Za-z0-9-]{1,64})(?:&parent=([A-Za-z0-9-]{1,64}))?&last=(true|false)");
     private static final Pattern TEMPLATE = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/files");
 
@@ -51,15 +53,37 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     }
 
     @Override
-    public void handle(UUID caller, String method, String path, String query, InputStream body, NodeChannel.Reply reply) throws IOException {
+    public void handle(UUID caller, boolean agent, String method, String path, String query, InputStream body, NodeChannel.Reply reply)
+            throws IOException {
         Matcher files = FILES.matcher(path);
         if ("PUT".equals(method) && files.matches()) {
             receive(caller, Integer.parseInt(files.group(1)), query, body, reply);
             return;
         }
+        Matcher takeOver = TAKE_OVER.matcher(path);
+        if ("POST".equals(method) && takeOver.matches()) {
+            VeManager.HandOver answer;
+            try {
+                answer = ves.takeOver(Integer.parseInt(takeOver.group(1)), caller, "start=true".equals(query));
+            } catch (VeException e) {
+                refuse(reply, e);
+                return;
+            }
+            try (OutputStream out = reply.send(200, "application/json")) {
+                JSON.writeValue(out, answer);
+            }
+            return;
+        }
         Matcher template = TEMPLATE.matcher(path);
         if ("GET".equals(method) && template.matches()) {
             sendTemplate(template.group(1), reply);
+            return;
+        }
+        if (agent) {
+            // a node agent never serves customers: consoles and commands in VEs are asked by panels only, so a VE that
+            // escaped on one agent's server cannot reach into the VEs of others through its node's certificate
+            LOG.warn("Refused a node agent's request for what only panels ask caller={} method={} path={}", caller, method, path);
+            reply.send(403, "text/plain").close();
             return;
         }
         if (console(caller, method, path, query, body, reply)) {

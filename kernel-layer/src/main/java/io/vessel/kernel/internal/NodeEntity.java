@@ -11,6 +11,9 @@ import java.util.UUID;
 
 @Entity
 @Table(name = "node")
+// only what changed is written: a node agent's database role may update its heartbeat and report, never the
+// provider's settings for it (labels, overcommit, new VEs), which a full-row update would name
+@org.hibernate.annotations.DynamicUpdate
 public class NodeEntity {
 
     @Id

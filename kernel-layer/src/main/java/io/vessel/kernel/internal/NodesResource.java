@@ -61,7 +61,8 @@ public final class NodesResource {
     }
 
     /** Body of {@code POST /api/v1/nodes/join}, sent by {@code bin/vessel node join}. */
-    public record JoinRequest(String token, String node, String request) {
+    /** {@code role}: "node-agent" (the default of bin/vessel node join) or "all" (the server runs a panel too); absent: "all", as older joins. */
+    public record JoinRequest(String token, String node, String request, String role) {
     }
 
     /** Where a joined node's database is, and as whom it connects. */
@@ -69,7 +70,8 @@ public final class NodesResource {
     }
 
     /** What a joined node gets: its certificate, the CA to trust, and the database the installation shares. */
-    public record JoinAnswer(java.util.UUID node, String certificate, String ca, String serial, java.time.Instant notAfter, JoinDatabase database) {
+    public record JoinAnswer(java.util.UUID node, String certificate, String ca, String serial, java.time.Instant notAfter, JoinDatabase database,
+                             String role) {
     }
 
     private final NodeService nodes;
@@ -153,8 +155,9 @@ public final class NodesResource {
             throw new ProblemException(503, "unavailable", "Operations unavailable", "The panel is still starting; try again.");
         }
         VesResource.call(() -> nodes.configure(node.node().id(), null, null, false));
-        io.vessel.api.operation.Operation drain = ops.dispatch(VeOperations.DRAIN, "node/" + node.node().id(), null, node.node().id().toString(),
-                java.util.Map.of(), java.time.Duration.ofHours(12));
+        // run by this panel's node, which sees every node's VEs to place them; each move is an operation of the drained node
+        io.vessel.api.operation.Operation drain = ops.dispatch(VeOperations.DRAIN, "node/" + node.node().id(), null, nodes.localNode().id().toString(),
+                java.util.Map.of(VeOperations.NODE, node.node().id().toString()), java.time.Duration.ofHours(12));
         return jakarta.ws.rs.core.Response.accepted(drain).location(java.net.URI.create("/api/v1/operations/" + drain.id())).build();
     }
 
@@ -243,15 +246,27 @@ public final class NodesResource {
         if (body == null) {
             throw ProblemException.badRequest("Send {\"token\": \"vessel-join-…\", \"node\": \"<node id>\", \"request\": \"<PKCS#10 PEM>\"}.");
         }
+        String role = body.role() == null || body.role().isBlank() ? "all" : body.role().strip();
+        if (!role.equals("all") && !role.equals("node-agent")) {
+            throw ProblemException.badRequest("role: '" + role + "' is not a server role; \"node-agent\" (VEs only) or \"all\" (a panel too).");
+        }
+        boolean agent = role.equals("node-agent");
         Object from = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
-        NodeEnrolments.Joined joined = refusing(() -> enrolments().join(body.token(), body.node(), body.request(), from == null ? null : from.toString()));
-        return new JoinAnswer(joined.node(), joined.certificate(), joined.ca(), joined.serial(), joined.notAfter(), joinDatabase());
+        NodeEnrolments.Joined joined = refusing(() -> enrolments().join(body.token(), body.node(), body.request(), from == null ? null : from.toString(),
+                agent));
+        return new JoinAnswer(joined.node(), joined.certificate(), joined.ca(), joined.serial(), joined.notAfter(), joinDatabase(joined.database()), role);
     }
 
-    /** The database a joined node is to use: this panel's, as the provider configured it for nodes. */
-    private JoinDatabase joinDatabase() {
+    /**
+     * The database a joined node is to use: this panel's, as its own role for a node agent, else (a server that runs a
+     * panel too) as the provider configured it for such servers.
+     */
+    private JoinDatabase joinDatabase(io.vessel.kernel.internal.channel.NodeDatabaseRoles.Credentials agentRole) {
         io.vessel.persistence.api.Database db = database;
         io.vessel.persistence.api.DatabaseInfo info = db == null ? null : db.info();
+        if (agentRole != null) {
+            return new JoinDatabase(info == null ? null : info.url(), info == null ? null : info.schema(), agentRole.user(), agentRole.password());
+        }
         String user = config.node_join_database_user();
         String password = config.node_join_database_password();
         if (user.isBlank()) {

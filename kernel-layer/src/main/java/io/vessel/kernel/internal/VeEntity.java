@@ -31,6 +31,9 @@ public class VeEntity {
     private String owner;
     @Column(name = "node_id", nullable = false)
     private UUID nodeId;
+    /** The node the VE is being moved to while its files travel; that node takes it over (null: not moving). */
+    @Column(name = "moving_to")
+    private UUID movingTo;
     @Enumerated(EnumType.STRING)
     @Column(nullable = false, length = 20)
     private VeState state;
@@ -170,7 +173,22 @@ public class VeEntity {
     /** The VE now runs on {@code node} (migrated there). */
     void moveTo(java.util.UUID node, Instant now) {
         this.nodeId = node;
+        this.movingTo = null;
         this.updatedAt = now;
+    }
+
+    /** Its files are on their way to {@code node}, which may read this record and will take it over. */
+    void headFor(java.util.UUID node) {
+        this.movingTo = node;
+    }
+
+    /** The move was given up: the VE stays where it is. */
+    void stay() {
+        this.movingTo = null;
+    }
+
+    java.util.UUID movingTo() {
+        return movingTo;
     }
 
     io.vessel.kernel.api.VeFeatures features() {

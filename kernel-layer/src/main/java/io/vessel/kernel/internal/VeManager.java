@@ -349,6 +349,9 @@ final class VeManager implements VeService {
      */
     interface FileTransport {
         void send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException;
+
+        /** Asks the target to take the VE over (and start it): {@link #takeOver} there. */
+        HandOver handOver(int veId, UUID target, boolean start) throws IOException;
     }
 
     /**
@@ -387,18 +390,24 @@ final class VeManager implements VeService {
 
     /**
      * Moves VE {@code id} (of this node) to node {@code target}, cold, in two passes when it runs: its files are sent
-     * whole while it runs on, then it is stopped and only what changed since is sent; the target makes that its
-     * private area, the record says the target (the commit point), this node forgets the VE (its runtime, cgroups
-     * and files here), and the VE is started there. Until the record changes the VE is this node's, whole: a
-     * failure before that leaves it here as it was (started again if it ran). The answer's message says how long
-     * the VE was stopped.
+     * whole while it runs on, then it is stopped and only what changed since is sent; then the target takes the VE
+     * over (the record names it: the commit point, made by the target in one update) and starts it if it ran, and
+     * this node forgets the VE (its runtime, cgroups and files here). Until the target takes it over the VE is this
+     * node's, whole: a failure before that leaves it here as it was (started again if it ran). The record names the
+     * target while the files travel, so that the target may read it (a node agent's database role sees only its own
+     * VEs and those on their way to it). The answer's message says how long the VE was stopped.
      */
     VirtualEnvironment migrate(int id, UUID target, FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
         readNodesAfresh(); // the target's state as it is now, not as this node read it up to a second ago
         Node to = nodes.nodes().stream().filter(n -> n.id().equals(target)).findFirst()
                 .orElseThrow(() -> new VeException(Kind.NOT_FOUND, "node", "there is no node " + target, null));
         checkMigration(id, target.toString());
+        if (to.channelProtocol() != null && to.channelProtocol() < TAKE_OVER_PROTOCOL) {
+            throw new VeException(Kind.CONFLICT, "node", "node " + to.hostname() + " runs Vessel " + to.version()
+                    + ", which cannot take a moved VE over; upgrade it first", null);
+        }
         boolean wasRunning = load(id).state() == VeState.RUNNING;
+        database.run(em -> em.find(VeEntity.class, id).headFor(target));
         List<String> sent = new ArrayList<>();
         long stoppedAt = 0;
         try {
@@ -420,13 +429,7 @@ final class VeManager implements VeService {
             }
             transport.send(id, target, sent.get(sent.size() - 1), parent, true);
         } catch (IOException | RuntimeException e) {
-            if (wasRunning && load(id).state() != VeState.RUNNING) {
-                try {
-                    start(id);
-                } catch (VeException again) {
-                    LOG.warn("VE not started again after its migration failed ve={}: {}", id, again.getMessage());
-                }
-            }
+            stayHere(id, wasRunning);
             throw new VeException(Kind.FAILED, null, "moving VE " + id + " to node " + to.hostname() + " failed while sending its files ("
                     + e.getMessage() + "); it stays on this node" + (wasRunning ? " and runs" : ""), e);
         } finally {
@@ -438,12 +441,23 @@ final class VeManager implements VeService {
                 }
             }
         }
-        progress.update(85, "handing it over to node " + to.hostname());
+        progress.update(85, "handing it over to node " + to.hostname() + (wasRunning ? ", which starts it" : ""));
+        VeEntity before = record(id); // detached: what the VE is, read while it is still this node's
+        String startProblem;
+        try {
+            startProblem = transport.handOver(id, target, wasRunning).startProblem();
+        } catch (IOException | RuntimeException e) {
+            if (!handedAway(id)) {
+                stayHere(id, wasRunning);
+                throw new VeException(Kind.FAILED, null, "node " + to.hostname() + " did not take VE " + id + " over (" + e.getMessage()
+                        + "); it stays on this node" + (wasRunning ? " and runs" : ""), e);
+            }
+            // the target took it over and its answer was lost: the VE is the target's now, whatever became of the start
+            startProblem = wasRunning ? "node " + to.hostname() + " took it over, but its answer was lost (" + e.getMessage()
+                    + "); see there whether it runs" : null;
+        }
+        long downtime = wasRunning ? (System.nanoTime() - stoppedAt) / 1_000_000 : 0;
         locked(id, () -> {
-            database.run(em -> {
-                em.find(VeEntity.class, id).moveTo(target, now());
-                em.createNativeQuery("update port_forward set node_id = ?1 where ve_id = ?2").setParameter(1, target).setParameter(2, id).executeUpdate();
-            });
             try {
                 removeFromThisNode(id);
             } catch (IOException e) {
@@ -452,8 +466,11 @@ final class VeManager implements VeService {
             return null;
         });
         cache.forget();
-        VirtualEnvironment moved = record(id).toVe();
-        listener.changed(moved);
+        before.moveTo(target, now());
+        VirtualEnvironment moved = before.toVe();
+        if (!wasRunning || startProblem != null) {
+            listener.changed(moved); // a VE started there is announced by the target, and a "stopped" from here would follow it
+        }
         if (network != null && pools != null && !pools.forwards(id).isEmpty()) {
             try {
                 network.syncForwards(pools.allForwards()); // this host forwards the VE's ports no more; the target's does
@@ -462,38 +479,137 @@ final class VeManager implements VeService {
             }
             networkChanged(id, () -> { });
         }
+        if (startProblem != null) {
+            throw new VeException(Kind.FAILED, null, "VE " + id + " moved to node " + to.hostname() + " but did not start there: " + startProblem, null);
+        }
         String outcome = "moved to node " + to.hostname();
         if (wasRunning) {
-            progress.update(90, "starting it on node " + to.hostname());
-            try {
-                io.vessel.api.operation.Operation started = VeOperations.dispatchAndAwait(dispatch, VeOperations.START, moved, Map.of(),
-                        java.time.Duration.ofMinutes(5));
-                if (started.state() != io.vessel.api.operation.OperationState.SUCCEEDED) {
-                    throw new VeException(Kind.FAILED, null, "VE " + id + " moved to node " + to.hostname() + " but did not start there: "
-                            + (started.error() == null ? started.state() : started.error()), null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            long downtime = (System.nanoTime() - stoppedAt) / 1_000_000;
             outcome += "; it was stopped for " + downtime + " ms";
             LOG.info("VE moved ve={} from={} to={} downtimeMs={}", id, node.id(), target, downtime);
         } else {
             LOG.info("VE moved ve={} from={} to={} (stopped)", id, node.id(), target);
         }
         progress.update(95, outcome);
-        return record(id).toVe();
+        return find(id).orElse(moved);
+    }
+
+    /** A move run by the VE's own node, as an operation there; this waits for it. */
+    private void moveThere(VirtualEnvironment ve, Node target) {
+        io.vessel.api.operation.Operation moved;
+        try {
+            moved = VeOperations.dispatchAndAwait(dispatch, VeOperations.MIGRATE, ve, Map.of(VeOperations.NODE, target.id().toString()),
+                    java.time.Duration.ofHours(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VeException(Kind.FAILED, "the drain was stopped while VE " + ve.id() + " was moving");
+        }
+        if (moved.state() != io.vessel.api.operation.OperationState.SUCCEEDED) {
+            throw new VeException(Kind.FAILED, moved.error() != null ? moved.error() : "its move did not finish within 2 hours (" + moved.state() + ")");
+        }
+    }
+
+    /** The oldest node-channel protocol whose nodes take a moved VE over themselves ({@code POST /ves/{id}/take-over}). */
+    static final int TAKE_OVER_PROTOCOL = 2;
+
+    /** A move given up before the target took the VE over: it is this node's as before, started again if it ran. */
+    private void stayHere(int id, boolean wasRunning) {
+        try {
+            database.run(em -> {
+                VeEntity ve = em.find(VeEntity.class, id);
+                if (ve != null && node.id().equals(ve.nodeId())) {
+                    ve.stay();
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("The record of VE {} still names the node it was to move to: {}", id, e.getMessage());
+        }
+        if (wasRunning && load(id).state() != VeState.RUNNING) {
+            try {
+                start(id);
+            } catch (VeException again) {
+                LOG.warn("VE not started again after its migration failed ve={}: {}", id, again.getMessage());
+            }
+        }
+    }
+
+    /** Whether the VE's record names another node now (or this node's database role no longer sees it: the same). */
+    private boolean handedAway(int id) {
+        try {
+            return database.inTransaction(em -> {
+                VeEntity ve = em.find(VeEntity.class, id);
+                return ve == null || !node.id().equals(ve.nodeId());
+            });
+        } catch (RuntimeException e) {
+            return false; // not known: it is still this node's as far as it can tell, and the target checks before it takes it
+        }
+    }
+
+    /** What the target of a move answers when it took the VE over: null, or why it did not start there. */
+    record HandOver(String startProblem) {
     }
 
     /**
-     * Maintenance: every VE of this node moved to the other nodes, one after the other, each where placement puts it
-     * (in reach, taking new VEs, room under its ratios), running ones started again there. A VE that cannot move
-     * (no node can take it, or its move fails) stays, and the drain goes on with the next; the answer says what
-     * stayed and why. The provider has kept the node free of new VEs first.
+     * The target's half of a move: node {@code from} sent VE {@code id}'s files here and hands it over. In one update
+     * the record names this node (the commit point; only a VE on its way from {@code from} to this node, with its
+     * files here, is taken), its forwarded ports are this host's, and it is started if {@code start}. Asked again for
+     * a VE already taken over (the sender lost the answer), it only says so: another node cannot start VEs here.
      */
-    String drain(FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
+    HandOver takeOver(int id, UUID from, boolean start) {
+        VeEntity ve = record(id);
+        if (node.id().equals(ve.nodeId())) {
+            return new HandOver(start && ve.state() != VeState.RUNNING ? "it was taken over before and does not run" : null);
+        }
+        if (!from.equals(ve.nodeId()) || !node.id().equals(ve.movingTo())) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is not on its way from node " + from + " to this node");
+        }
+        if (!storage.privateAreaExists(id)) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + "'s files have not arrived here");
+        }
+        locked(id, () -> {
+            database.run(em -> {
+                VeEntity mine = em.find(VeEntity.class, id);
+                if (!from.equals(mine.nodeId()) || !node.id().equals(mine.movingTo())) {
+                    throw new VeException(Kind.CONFLICT, "VE " + id + " is not on its way from node " + from + " to this node");
+                }
+                mine.moveTo(node.id(), now());
+                em.createNativeQuery("update port_forward set node_id = ?1 where ve_id = ?2").setParameter(1, node.id()).setParameter(2, id)
+                        .executeUpdate();
+            });
+            return null;
+        });
+        cache.forget();
+        LOG.info("VE taken over ve={} from={}", id, from);
+        listener.changed(record(id).toVe());
+        if (network != null && pools != null && !pools.forwards(id).isEmpty()) {
+            try {
+                network.syncForwards(pools.allForwards());
+            } catch (IOException e) {
+                LOG.warn("Port forwards of a VE taken over not written ve={}: {}", id, e.getMessage());
+            }
+        }
+        if (start) {
+            try {
+                start(id);
+            } catch (VeException e) {
+                return new HandOver(e.getMessage());
+            }
+        }
+        return new HandOver(null);
+    }
+
+    /**
+     * Maintenance: every VE of node {@code drained} moved to the other nodes, one after the other, each where placement
+     * puts it (in reach, taking new VEs, room under its ratios), running ones started again there. A VE that cannot
+     * move (no node can take it, or its move fails) stays, and the drain goes on with the next; the answer says what
+     * stayed and why. The provider has kept the node free of new VEs first. Run by a panel, which sees every node's
+     * VEs to place them (a node agent sees only its own): each move is an operation of the drained node; a drain of
+     * this node's own VEs moves them itself.
+     */
+    String drain(UUID drained, FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
         readNodesAfresh();
-        List<VirtualEnvironment> mine = local().stream().filter(v -> v.state() != VeState.DESTROYED).toList();
+        boolean here = drained.equals(node.id());
+        List<VirtualEnvironment> mine = (here ? local() : recorded().stream().filter(v -> drained.equals(v.node())).toList()).stream()
+                .filter(v -> v.state() != VeState.DESTROYED).toList();
         List<String> stayed = new ArrayList<>();
         int done = 0;
         for (VirtualEnvironment ve : mine) {
@@ -503,7 +619,11 @@ final class VeManager implements VeService {
                     throw conflict(ve.id(), ve.state(), "move");
                 }
                 Node target = placeElsewhere(ve);
-                migrate(ve.id(), target.id(), transport, (percent, message) -> { });
+                if (here) {
+                    migrate(ve.id(), target.id(), transport, (percent, message) -> { });
+                } else {
+                    moveThere(ve, target);
+                }
             } catch (VeException e) {
                 LOG.warn("VE not moved by the drain ve={}: {}", ve.id(), e.getMessage());
                 stayed.add("VE " + ve.id() + ": " + e.getMessage());
@@ -511,7 +631,7 @@ final class VeManager implements VeService {
             done++;
         }
         String summary = (mine.size() - stayed.size()) + " of " + mine.size() + " VEs moved to other nodes";
-        LOG.info("Node drained node={} moved={} stayed={}", node.id(), mine.size() - stayed.size(), stayed.size());
+        LOG.info("Node drained node={} moved={} stayed={}", drained, mine.size() - stayed.size(), stayed.size());
         if (!stayed.isEmpty()) {
             throw new VeException(Kind.CONFLICT, summary + "; stayed: " + String.join("; ", stayed));
         }
@@ -563,6 +683,9 @@ final class VeManager implements VeService {
         if (node.id().equals(ve.nodeId())) {
             throw new VeException(Kind.CONFLICT, "VE " + id + " runs on this node already");
         }
+        if (ve.movingTo() != null && !node.id().equals(ve.movingTo())) { // null: a sender of an older version, which does not say
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is on its way to node " + ve.movingTo() + ", not this one");
+        }
         if (name == null || !name.matches("[A-Za-z0-9-]{1,64}") || parent != null && !parent.matches("[A-Za-z0-9-]{1,64}")) {
             throw new VeException(Kind.INVALID, "not a snapshot name: " + name + (parent == null ? "" : ", " + parent));
         }
@@ -581,6 +704,11 @@ final class VeManager implements VeService {
             return null;
         });
         LOG.info("VE files received ve={} from={} name={} parent={} last={}", id, from, name, parent, last);
+    }
+
+    /** A node agent: the panels write its VE records from the start, so copies expire and the node channel is needed. */
+    void sharedFromStart() {
+        cache.shared(true);
     }
 
     /** Whether other nodes share the VE records (as of the last look at the nodes). */

@@ -125,8 +125,10 @@ final class VeOperations implements OperationHandler {
     public String run(Operation operation, Map<String, String> parameters, OperationService.Progress progress) throws OperationFailure {
         if (DRAIN.equals(operation.kind())) {
             try {
-                progress.update(5, ves.drain(files, progress));
-                return "/api/v1/nodes/" + operation.node();
+                // the drained node: a parameter when a panel runs the drain, the operation's node when that node does (older panels)
+                String drained = parameters.get(NODE);
+                progress.update(5, ves.drain(java.util.UUID.fromString(drained != null ? drained : operation.node()), files, progress));
+                return "/api/v1/nodes/" + (drained != null ? drained : operation.node());
             } catch (VeException e) {
                 throw new OperationFailure(e.getMessage(), e);
             }

@@ -25,7 +25,12 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     static ConnectionPool open(ConnectionSettings settings) {
-        if (settings.schema() != null) {
+        return open(settings, true);
+    }
+
+    /** With {@code makesSchema} false (a node agent's role may not create anything) the schema must exist already. */
+    static ConnectionPool open(ConnectionSettings settings, boolean makesSchema) {
+        if (settings.schema() != null && makesSchema) {
             createSchema(settings);
         }
         HikariConfig config = new HikariConfig();

@@ -36,8 +36,16 @@ final class ContributorsStarting implements BundleListener, AutoCloseable {
     private Runnable whenStarted;
     private ScheduledFuture<?> giveUp;
 
+    /**
+     * The only Vessel bundles a node agent starts (framework property {@code vessel.started.only}, set by the launcher);
+     * the others stay resolved and are not waited for. Empty: every bundle starts.
+     */
+    private final Set<String> startedOnly;
+
     ContributorsStarting(BundleContext context, ScheduledExecutorService executor, long maxWaitMs) {
         this.context = context;
+        String only = context.getProperty("vessel.started.only");
+        this.startedOnly = only == null || only.isBlank() ? Set.of() : Set.of(only.strip().split("\\s*,\\s*"));
         this.executor = executor;
         this.maxWaitMs = maxWaitMs;
     }
@@ -102,7 +110,13 @@ final class ContributorsStarting implements BundleListener, AutoCloseable {
                 .filter(b -> b.getBundleId() != context.getBundle().getBundleId())
                 .filter(b -> !unresolvable.contains(b.getBundleId()))
                 .filter(b -> b.getHeaders().get(Constants.FRAGMENT_HOST) == null)
+                .filter(this::willStart)
                 .filter(ContributorsStarting::importsPersistence);
+    }
+
+    private boolean willStart(Bundle bundle) {
+        String name = bundle.getSymbolicName();
+        return startedOnly.isEmpty() || name == null || !name.startsWith("io.vessel.") || startedOnly.contains(name);
     }
 
     private static boolean importsPersistence(Bundle bundle) {

@@ -65,6 +65,32 @@ final class MigrationRunner {
         }
     }
 
+    /**
+     * For a process that may not migrate (a node agent): the database must hold every script this version has, with
+     * the same checksums; newer ones are judged as {@link #refuseDowngrade} does. Nothing is written.
+     */
+    void verify(String module, List<MigrationScript> scripts) {
+        Map<Integer, Applied> applied;
+        try (Connection c = pool.connection()) {
+            applied = applied(c, module);
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException("cannot read the migrations of module '" + module + "': "
+                    + ConnectionPool.firstLine(e.getMessage()), e);
+        }
+        refuseDowngrade(module, applied, scripts);
+        for (MigrationScript script : scripts) {
+            Applied done = applied.get(script.version());
+            if (done == null) {
+                throw new IllegalStateException("the database lacks migration " + module + " V" + script.version() + " ("
+                        + script.description() + ") that this version needs; a node agent does not migrate: upgrade a panel first, it migrates the database");
+            }
+            if (!done.checksum().equals(script.checksum())) {
+                throw new IllegalStateException("migration " + module + " V" + script.version()
+                        + " in the database differs from this version's; this node agent and the panels run different builds of the same version");
+            }
+        }
+    }
+
     /** A script recorded as applied: its checksum, and whether it only expanded the schema (null: recorded before that was kept). */
     record Applied(String checksum, Boolean expandsOnly) {
     }

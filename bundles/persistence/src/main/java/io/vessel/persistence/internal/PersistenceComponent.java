@@ -104,7 +104,14 @@ public final class PersistenceComponent {
         try {
             ConnectionSettings settings = ConnectionSettings.of(config.url(), config.user(), config.password(),
                     config.schema(), config.pool_size(), dataDir);
-            started = PersistenceEngine.start(settings);
+            // a node agent connects with its node's own role, which row-level security keeps to that node's rows
+            // and which may not change the schema: the panels migrate
+            boolean agent = "node-agent".equals(context.getProperty("vessel.role"));
+            if (agent && !settings.isPostgres()) {
+                throw new DatabaseUnavailableException("a node agent (server.role = node-agent) works on the installation's PostgreSQL "
+                        + "database, not an embedded one: join it to a panel with 'bin/vessel node join', which sets database.url");
+            }
+            started = PersistenceEngine.start(settings, !agent);
             DatabaseInfo info = started.info();
             LOG.info("Connected to database product=\"{} {}\" url={} schema={}", info.product(), info.version(),
                     info.url(), info.schema());

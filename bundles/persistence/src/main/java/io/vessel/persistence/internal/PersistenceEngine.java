@@ -40,20 +40,31 @@ final class PersistenceEngine implements Database, AutoCloseable {
     /** Made with the first listener; PostgreSQL only. */
     private NotificationListener notifications;
 
-    private PersistenceEngine(ConnectionSettings settings, ConnectionPool pool, DatabaseInfo info) {
+    /**
+     * False on a node agent: it connects with a role of its own that may not change the schema, so it only checks
+     * that a panel has migrated the database to what this version needs (panels upgrade first).
+     */
+    private final boolean migrates;
+
+    private PersistenceEngine(ConnectionSettings settings, ConnectionPool pool, DatabaseInfo info, boolean migrates) {
         this.settings = settings;
         this.pool = pool;
         this.info = info;
+        this.migrates = migrates;
     }
 
     static PersistenceEngine start(ConnectionSettings settings) {
-        ConnectionPool pool = ConnectionPool.open(settings);
+        return start(settings, true);
+    }
+
+    static PersistenceEngine start(ConnectionSettings settings, boolean migrates) {
+        ConnectionPool pool = ConnectionPool.open(settings, migrates);
         try (Connection c = pool.connection()) {
             DatabaseMetaData meta = c.getMetaData();
             DatabaseInfo info = new DatabaseInfo(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(),
                     settings.redactedUrl(), settings.schema() != null ? settings.schema() : c.getSchema(), settings.embedded());
             c.rollback();
-            return new PersistenceEngine(settings, pool, info);
+            return new PersistenceEngine(settings, pool, info, migrates);
         } catch (SQLException | RuntimeException e) {
             pool.close();
             if (e instanceof DatabaseUnavailableException due) {
@@ -83,7 +94,11 @@ final class PersistenceEngine implements Database, AutoCloseable {
         MigrationRunner runner = new MigrationRunner(pool, settings.isPostgres());
         for (PersistenceContribution contribution : ordered) {
             try {
-                runner.migrate(contribution.module(), MigrationScanner.scan(contribution));
+                if (migrates) {
+                    runner.migrate(contribution.module(), MigrationScanner.scan(contribution));
+                } else {
+                    runner.verify(contribution.module(), MigrationScanner.scan(contribution));
+                }
             } catch (DatabaseUnavailableException e) {
                 throw e;
             } catch (RuntimeException e) {

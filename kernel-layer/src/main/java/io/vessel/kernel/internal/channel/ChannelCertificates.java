@@ -91,6 +91,17 @@ final class ChannelCertificates {
      * node holds that key) and names {@code node}. Valid for TLS as server and client, never as a CA.
      */
     static X509Certificate sign(String requestPem, UUID node, X509Certificate ca, PrivateKey caKey) throws GeneralSecurityException {
+        return sign(requestPem, node, ca, caKey, false);
+    }
+
+    /** The organisational unit of a node agent's certificate: the CA says what the node is, not the node itself. */
+    static final String AGENT_UNIT = "node-agent";
+
+    /**
+     * As above; {@code agent}: the node runs a node agent only (no panel), which its certificate says
+     * ({@code OU=node-agent}), so that its peers refuse it what only panels ask (consoles, commands in VEs).
+     */
+    static X509Certificate sign(String requestPem, UUID node, X509Certificate ca, PrivateKey caKey, boolean agent) throws GeneralSecurityException {
         JcaPKCS10CertificationRequest request;
         try (PEMParser parser = new PEMParser(new StringReader(requestPem))) {
             Object read = parser.readObject();
@@ -113,7 +124,7 @@ final class ChannelCertificates {
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(now.minusSeconds(300)),
-                    Date.from(now.plus(NODE_VALIDITY)), new X500Principal("CN=" + node), request.getPublicKey())
+                    Date.from(now.plus(NODE_VALIDITY)), new X500Principal("CN=" + node + (agent ? ", OU=" + AGENT_UNIT : "")), request.getPublicKey())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth,
@@ -127,13 +138,31 @@ final class ChannelCertificates {
 
     /** The node a certificate was issued to (its subject's common name), or null when it names none. */
     static UUID nodeOf(X509Certificate certificate) {
-        String subject = certificate.getSubjectX500Principal().getName();
-        if (!subject.startsWith("CN=")) {
+        String common = attribute(certificate, "CN");
+        if (common == null) {
             return null;
         }
         try {
-            return UUID.fromString(subject.substring(3));
+            return UUID.fromString(common);
         } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Whether the CA issued the certificate to a node agent (no panel on that node). */
+    static boolean isAgent(X509Certificate certificate) {
+        return AGENT_UNIT.equals(attribute(certificate, "OU"));
+    }
+
+    private static String attribute(X509Certificate certificate, String type) {
+        try {
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase(type)) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+            return null;
+        } catch (javax.naming.InvalidNameException e) {
             return null;
         }
     }

@@ -67,7 +67,7 @@ public final class NodeChannel implements AutoCloseable {
      * peer is told so (426) instead of being misunderstood. Raise {@link #PROTOCOL} when a request changes meaning;
      * raise {@link #OLDEST_PROTOCOL} only a release after every node speaks the new one.
      */
-    public static final int PROTOCOL = 1;
+    public static final int PROTOCOL = 2;
     public static final int OLDEST_PROTOCOL = 1;
     static final String PROTOCOL_HEADER = "Vessel-Channel-Protocol";
     static final String OLDEST_HEADER = "Vessel-Channel-Oldest";
@@ -79,8 +79,11 @@ public final class NodeChannel implements AutoCloseable {
 
     /** What a node serves its peers. */
     public interface Endpoint {
-        /** Answers {@code method path?query} of node {@code caller}, whose certificate was checked. */
-        void handle(UUID caller, String method, String path, String query, InputStream body, Reply reply) throws IOException;
+        /**
+         * Answers {@code method path?query} of node {@code caller}, whose certificate was checked; {@code agent}: the
+         * certificate says the caller is a node agent (no panel), which may not ask what only panels ask.
+         */
+        void handle(UUID caller, boolean agent, String method, String path, String query, InputStream body, Reply reply) throws IOException;
     }
 
     /** The answer of an {@link Endpoint}: status and type first, then the body. */
@@ -111,7 +114,7 @@ public final class NodeChannel implements AutoCloseable {
     private final String address;
     private final int port;
     private final BooleanSupplier needed;
-    private volatile Endpoint endpoint = (caller, method, path, query, body, reply) -> reply.send(404, "text/plain").close();
+    private volatile Endpoint endpoint = (caller, agent, method, path, query, body, reply) -> reply.send(404, "text/plain").close();
     private volatile ChannelTrust.Revocations revocations = ChannelTrust.Revocations.NONE;
     private volatile Identity identity;
     private volatile HttpClient client;
@@ -171,7 +174,9 @@ public final class NodeChannel implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new OperationFailure("A certificate is issued for an enrolment only (bin/vessel node join); this request names none.");
             }
-            return "/api/v1/nodes/" + asking + "/certificates/" + ChannelCertificates.serialOf(issueForEnrolment(parameters.get("request"), asking, enrolment));
+            boolean agent = ChannelCertificates.AGENT_UNIT.equals(parameters.get("role"));
+            return "/api/v1/nodes/" + asking + "/certificates/" + ChannelCertificates.serialOf(issueForEnrolment(parameters.get("request"), asking,
+                    enrolment, agent));
         };
     }
 
@@ -248,7 +253,7 @@ public final class NodeChannel implements AutoCloseable {
         }
         KeyPair keys = ChannelCertificates.newKeyPair();
         String request = ChannelCertificates.request(keys, node);
-        X509Certificate certificate = isHolder() ? issue(request, node) : renewOverChannel(request);
+        X509Certificate certificate = isHolder() ? issue(request, node, false) : renewOverChannel(request); // the holder runs a panel
         if (certificate == null) {
             return null;
         }
@@ -292,7 +297,7 @@ public final class NodeChannel implements AutoCloseable {
     }
 
     /** On the holder: the certificate for {@code asking}'s request (itself, or a node renewing), recorded. */
-    private X509Certificate issue(String request, UUID asking) throws OperationFailure {
+    private X509Certificate issue(String request, UUID asking, boolean agent) throws OperationFailure {
         if (!isHolder()) {
             throw new OperationFailure("This node does not hold the CA's key.");
         }
@@ -304,11 +309,11 @@ public final class NodeChannel implements AutoCloseable {
         if (!known) {
             throw new OperationFailure("There is no node " + asking + ".");
         }
-        return sign(request, asking);
+        return sign(request, asking, agent);
     }
 
     /** Signs and records a certificate for {@code asking}'s request; the callers decided that it may have one. */
-    private X509Certificate sign(String request, UUID asking) throws OperationFailure {
+    private X509Certificate sign(String request, UUID asking, boolean agent) throws OperationFailure {
         if (!isHolder()) {
             throw new OperationFailure("This node does not hold the CA's key.");
         }
@@ -319,12 +324,12 @@ public final class NodeChannel implements AutoCloseable {
         try {
             X509Certificate ca = parse(caRecord().orElseThrow());
             java.security.PrivateKey caKey = ChannelCertificates.privateKey(Files.readString(dir.resolve("ca-key.pem")));
-            X509Certificate certificate = ChannelCertificates.sign(request, asking, ca, caKey);
+            X509Certificate certificate = ChannelCertificates.sign(request, asking, ca, caKey, agent);
             database.run(em -> em.createNativeQuery("insert into node_certificate (serial, node_id, certificate, issued_at, not_after)"
                     + " values (?1, ?2, ?3, ?4, ?5)").setParameter(1, ChannelCertificates.serialOf(certificate)).setParameter(2, asking)
                     .setParameter(3, ChannelCertificates.pem(certificate)).setParameter(4, Instant.now())
                     .setParameter(5, certificate.getNotAfter().toInstant()).executeUpdate());
-            LOG.info("Node channel certificate issued node={} serial={}", asking, ChannelCertificates.serialOf(certificate));
+            LOG.info("Node channel certificate issued node={} serial={} agent={}", asking, ChannelCertificates.serialOf(certificate), agent);
             return certificate;
         } catch (GeneralSecurityException | IOException e) {
             throw new OperationFailure("The request of node " + asking + " was not signed: " + e.getMessage(), e);
@@ -336,14 +341,14 @@ public final class NodeChannel implements AutoCloseable {
      * token spent by that very node, a moment ago, and no certificate issued for it yet. The node need not have
      * started yet, so it may not be recorded.
      */
-    public X509Certificate issueForEnrolment(String request, UUID asking, UUID enrolment) throws OperationFailure {
+    public X509Certificate issueForEnrolment(String request, UUID asking, UUID enrolment, boolean agent) throws OperationFailure {
         boolean spentByIt = database.inTransaction(em -> !em.createNativeQuery("select 1 from node_enrolment where id = ?1 and used_by_node = ?2"
                 + " and serial is null and used_at > ?3").setParameter(1, enrolment).setParameter(2, asking)
                 .setParameter(3, Instant.now().minus(NodeEnrolments.SIGN_WINDOW)).getResultList().isEmpty());
         if (!spentByIt) {
             throw new OperationFailure("Enrolment " + enrolment + " was not just spent by node " + asking + ", or its certificate was issued already.");
         }
-        X509Certificate certificate = sign(request, asking);
+        X509Certificate certificate = sign(request, asking, agent);
         String serial = ChannelCertificates.serialOf(certificate);
         database.run(em -> em.createNativeQuery("update node_enrolment set serial = ?1 where id = ?2").setParameter(1, serial)
                 .setParameter(2, enrolment).executeUpdate());
@@ -433,6 +438,7 @@ public final class NodeChannel implements AutoCloseable {
             return nodes > 0;
         });
         refreshRevocations();
+        new NodeDatabaseRoles(database).revoke(id); // and out of the database, if it is a node agent with a role of its own
         LOG.warn("Node shut out of the node channel node={}", id);
         return changed;
     }
@@ -501,10 +507,12 @@ public final class NodeChannel implements AutoCloseable {
         boolean[] keptOpen = {false};
         try {
             UUID caller = null;
+            boolean agent = false;
             try {
                 Certificate[] peer = ((HttpsExchange) exchange).getSSLSession().getPeerCertificates();
                 if (peer.length > 0 && peer[0] instanceof X509Certificate certificate && !revocations.refuses(certificate)) {
                     caller = ChannelCertificates.nodeOf(certificate);
+                    agent = ChannelCertificates.isAgent(certificate);
                 }
             } catch (SSLPeerUnverifiedException e) {
                 caller = null;
@@ -527,10 +535,10 @@ public final class NodeChannel implements AutoCloseable {
                 return;
             }
             if (RENEW.equals(exchange.getRequestURI().getPath()) && "POST".equals(exchange.getRequestMethod())) {
-                renew(from, exchange);
+                renew(from, agent, exchange);
                 return;
             }
-            endpoint.handle(from, exchange.getRequestMethod(), exchange.getRequestURI().getPath(), exchange.getRequestURI().getQuery(),
+            endpoint.handle(from, agent, exchange.getRequestMethod(), exchange.getRequestURI().getPath(), exchange.getRequestURI().getQuery(),
                     exchange.getRequestBody(), new Reply() {
                         @Override
                         public OutputStream send(int status, String contentType) throws IOException {
@@ -582,12 +590,12 @@ public final class NodeChannel implements AutoCloseable {
     }
 
     /** On the holder: a node's new certificate for its request, the node known by the certificate it connected with. */
-    private void renew(UUID caller, HttpExchange exchange) throws IOException {
+    private void renew(UUID caller, boolean agent, HttpExchange exchange) throws IOException {
         String request = new String(exchange.getRequestBody().readNBytes(64 << 10), StandardCharsets.UTF_8);
         byte[] answer;
         int status;
         try {
-            answer = ChannelCertificates.pem(issue(request, caller)).getBytes(StandardCharsets.UTF_8);
+            answer = ChannelCertificates.pem(issue(request, caller, agent)).getBytes(StandardCharsets.UTF_8); // a renewal keeps what the node is
             status = 200;
         } catch (OperationFailure e) {
             answer = e.getMessage().getBytes(StandardCharsets.UTF_8);

@@ -56,8 +56,11 @@ public final class NodeEnrolments {
     public record Created(Enrolment enrolment, String token) {
     }
 
-    /** What a joining node gets: its certificate and the CA to trust, as PEM. */
-    public record Joined(UUID node, String certificate, String ca, String serial, Instant notAfter) {
+    /**
+     * What a joining node gets: its certificate and the CA to trust, as PEM, and for a node agent the database role
+     * of its own (null for a server that also runs a panel: it uses the panels' role).
+     */
+    public record Joined(UUID node, String certificate, String ca, String serial, Instant notAfter, NodeDatabaseRoles.Credentials database) {
     }
 
     /** A refusal with the HTTP status it is answered with. */
@@ -78,11 +81,13 @@ public final class NodeEnrolments {
     private final Database database;
     private final NodeChannel channel;
     private final Supplier<OperationService> operations;
+    private final NodeDatabaseRoles roles;
 
     public NodeEnrolments(Database database, NodeChannel channel, Supplier<OperationService> operations) {
         this.database = database;
         this.channel = channel;
         this.operations = operations;
+        this.roles = new NodeDatabaseRoles(database);
     }
 
     /**
@@ -150,6 +155,11 @@ public final class NodeEnrolments {
      * CA's holder out of reach) it can be spent again within its hour.
      */
     public Joined join(String token, String node, String request, String from) throws Refused {
+        return join(token, node, request, from, false);
+    }
+
+    /** As {@link #join(String, String, String, String)}; {@code agent}: the server runs a node agent only and gets a database role of its own. */
+    public Joined join(String token, String node, String request, String from, boolean agent) throws Refused {
         if (token == null || token.isBlank() || node == null || request == null || request.isBlank()) {
             throw new Refused(400, "Send {\"token\": \"vessel-join-…\", \"node\": \"<this node's id>\", \"request\": \"<PKCS#10 PEM>\"}.");
         }
@@ -185,10 +195,20 @@ public final class NodeEnrolments {
             throw new Refused(403, "This enrolment token was spent a moment ago. Ask the provider for a new one.");
         }
         try {
-            X509Certificate certificate = sign(request, id, enrolment.id());
-            LOG.info("Node joined node={} enrolment={} from={} serial={}", id, enrolment.id(), from, ChannelCertificates.serialOf(certificate));
+            NodeDatabaseRoles.Credentials credentials = null;
+            if (agent) {
+                try {
+                    credentials = roles.grant(id);
+                } catch (NodeDatabaseRoles.Unavailable e) {
+                    throw new Refused(409, "This server cannot join as a node agent: " + e.getMessage()
+                            + ". Or join it with --with-panel: it then runs a panel too and uses the panels' database role.");
+                }
+            }
+            X509Certificate certificate = sign(request, id, enrolment.id(), agent);
+            LOG.info("Node joined node={} enrolment={} from={} serial={} role={}", id, enrolment.id(), from, ChannelCertificates.serialOf(certificate),
+                    agent ? "node-agent" : "all");
             return new Joined(id, ChannelCertificates.pem(certificate), channel.caPem(), ChannelCertificates.serialOf(certificate),
-                    certificate.getNotAfter().toInstant());
+                    certificate.getNotAfter().toInstant(), credentials);
         } catch (Refused | RuntimeException e) {
             // nothing came of it: the token can be spent again (within its hour)
             database.run(em -> em.createNativeQuery("update node_enrolment set used_at = null, used_by_node = null, used_from = null"
@@ -220,10 +240,10 @@ public final class NodeEnrolments {
     }
 
     /** Signed here when this node holds the CA's key, else by the holder as an operation dispatched to it. */
-    private X509Certificate sign(String request, UUID node, UUID enrolment) throws Refused {
+    private X509Certificate sign(String request, UUID node, UUID enrolment, boolean agent) throws Refused {
         if (channel.holdsCa()) {
             try {
-                return channel.issueForEnrolment(request, node, enrolment);
+                return channel.issueForEnrolment(request, node, enrolment, agent);
             } catch (io.vessel.api.operation.OperationFailure e) {
                 throw new Refused(422, e.getMessage());
             }
@@ -234,7 +254,8 @@ public final class NodeEnrolments {
             throw new Refused(503, "The provider's CA cannot sign now; try again in a moment.");
         }
         Operation asked = ops.dispatch(NodeChannel.SIGN, "node/" + node, null, holder.toString(),
-                Map.of("node", node.toString(), "request", request, "enrolment", enrolment.toString()), Duration.ofMinutes(1));
+                Map.of("node", node.toString(), "request", request, "enrolment", enrolment.toString(), "role", agent ? ChannelCertificates.AGENT_UNIT : "all"),
+                Duration.ofMinutes(1));
         Operation done;
         try {
             done = ops.await(asked.id(), SIGN_WAIT).orElse(asked);

@@ -1,0 +1,191 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node agent: a server joined with {@code bin/vessel node join} (without {@code --with-panel}) runs the kernel layer
+ * and its node channel only — no web tier — and connects to the installation's PostgreSQL with a role of its own that
+ * row-level security keeps to its own rows. Everything a customer does with its VEs goes through a panel: create,
+ * start, commands, the console, moves in both directions and a drain. What a node agent's credentials reach, tried
+ * as an intruder on that server would: the identity and billing tables, other nodes' VEs and operations, the
+ * provider's settings for the node, consoles and commands in other nodes' VEs over the channel; and a node shut out
+ * loses its database login too.
+ */
+// its VEs get addresses: their host interfaces (vh<id>) must not meet another class's VE of the same id
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
+class NodeAgentIT {
+
+    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
+
+    @Test
+    void aNodeAgentRunsVesForThePanelsAndItsCredentialsReachOnlyItsOwnRows(@TempDir Path work) throws Exception {
+        String schema = "it_agent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> env = PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
+        Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
+        Map<String, String> envOne = new java.util.HashMap<>(env);
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
+        // the agent gets nothing of the panel's database settings: node join writes its own into its configuration
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
+        String role = null;
+        try (PanelProcess a = new PanelProcess(one, envOne).start(); PanelProcess b = new PanelProcess(two, envTwo)) {
+            String nodeA = NodeHealthIT.localNode(a);
+            JsonNode enrolment = a.post("/api/v1/nodes/enrolments", "{}").json();
+            List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+            PanelProcess.Ran joined = b.vessel(join);
+            assertEquals(0, joined.exitCode(), joined.output());
+            String nodeB = Files.readString(b.dataDir.resolve("node-id")).strip();
+            role = "vessel_node_" + nodeB.replace("-", "");
+            assertTrue(joined.output().contains("role:        node agent (VEs only; database role " + role), joined.output());
+            String conf = Files.readString(Path.of(envTwo.get("VESSEL_CONF")));
+            assertTrue(conf.contains("server.role = node-agent") && conf.contains("database.user = " + role) && !conf.contains("database.user = postgres"), conf);
+
+            b.startAgent();
+            assertTrue(b.output().contains("node agent is running: node " + nodeB), b.output());
+            // no web tier: nothing listens on its HTTP port, and it neither migrated nor may migrate the database
+            assertThrows(java.io.IOException.class, () -> java.net.http.HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(b.uri("/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()));
+            PanelProcess.poll(Duration.ofSeconds(30), () -> "ONLINE".equals(a.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
+                    && a.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual()
+                    && a.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").isTextual(), "node b online, both channels listening");
+
+            // the customer's work, through panel a, done by node b
+            JsonNode created = awaitOperation(a, a.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"agent-ve\",\"node\":\"" + nodeB + "\"}"));
+            assertEquals(nodeB, String.valueOf(created.path("node").asText(null)), created.toString());
+            int ve = Integer.parseInt(created.get("result").asText().substring("/api/v1/ves/".length()));
+            awaitOperation(a, a.post("/api/v1/ves/" + ve + "/start", ""));
+            PanelProcess.Response hostname = a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"hostname\"]}");
+            assertEquals(200, hostname.status(), hostname.body());
+            assertEquals("agent-ve", hostname.json().get("stdout").asText().strip());
+            assertEquals(201, a.post("/api/v1/ip-pools", "{\"name\":\"agent\",\"cidr\":\"10.231.51.0/24\",\"mode\":\"NAT\"}").status());
+            String ip = a.post("/api/v1/ves/" + ve + "/ips", "{\"pool\":\"agent\"}").json().get("address").asText();
+            assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
+                    .asText().contains(ip + "/24"), "the address on the VE's interface on node b");
+            ConsoleIT.Terminal terminal = new ConsoleIT.Terminal();
+            java.net.http.WebSocket console = ConsoleIT.open(a, "/ws/ves/" + ve + "/console?columns=100&rows=30",
+                    a.login("admin", PanelProcess.ADMIN_PASSWORD).value(), "http://127.0.0.1:" + a.port, terminal).join();
+            console.sendBinary(ByteBuffer.wrap("hostname; echo $((6*7))\r".getBytes(StandardCharsets.UTF_8)), true).join();
+            terminal.await("42", Duration.ofSeconds(15));
+            console.sendBinary(ByteBuffer.wrap("exit 4\r".getBytes(StandardCharsets.UTF_8)), true).join();
+            assertEquals("{\"type\":\"exit\",\"code\":4}", terminal.exit.get(15, TimeUnit.SECONDS));
+            int onA = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"panel-ve\",\"node\":\"" + nodeA + "\"}");
+
+            // what node b's database credentials reach, as someone who took over node b's server would try
+            try (Connection asB = DriverManager.getConnection(PanelLifecycleIT.PG_URL + "?currentSchema=" + schema, role, "");
+                 Statement st = asB.createStatement()) {
+                for (String table : List.of("account", "login_session", "api_token", "node_enrolment", "billing_invoice",
+                        "billing_gateway_credentials", "backup_repository")) {
+                    SQLException refused = assertThrows(SQLException.class, () -> st.executeQuery("SELECT count(*) FROM " + table).close(), table);
+                    assertTrue(refused.getMessage().contains("permission denied for table " + table), table + ": " + refused.getMessage());
+                }
+                assertEquals(List.of(String.valueOf(ve)), column(st, "SELECT id FROM ve ORDER BY id"), "only its own VE, not panel a's " + onA);
+                assertEquals(0, st.executeUpdate("UPDATE ve SET hostname = 'taken' WHERE id = " + onA), "another node's VE is out of reach");
+                assertEquals(0, st.executeUpdate("DELETE FROM ve_usage WHERE ve_id = " + onA));
+                assertTrue(column(st, "SELECT DISTINCT node FROM operation").stream().allMatch(n -> n == null || n.equals(nodeB)),
+                        "only its own operations");
+                SQLException settings = assertThrows(SQLException.class, () -> st.executeUpdate("UPDATE node SET accepts_new_ves = true, labels = '{}'"));
+                assertTrue(settings.getMessage().contains("permission denied"), settings.getMessage());
+                SQLException unrevoke = assertThrows(SQLException.class, () -> st.executeUpdate("UPDATE node_certificate SET revoked_at = NULL"));
+                assertTrue(unrevoke.getMessage().contains("permission denied"), unrevoke.getMessage());
+                assertEquals(0, st.executeUpdate("UPDATE node SET last_heartbeat_at = now() WHERE id = '" + nodeA + "'"), "not another node's heartbeat");
+                SQLException planted = assertThrows(SQLException.class, () -> st.executeUpdate("INSERT INTO operation (id, kind, target, state, progress,"
+                        + " created_at, node) VALUES ('" + UUID.randomUUID() + "', 've.destroy', 've/" + onA + "', 'QUEUED', 0, now(), '" + nodeA + "')"));
+                assertTrue(planted.getMessage().contains("row-level security"), "no work queued for another node: " + planted.getMessage());
+                SQLException ddl = assertThrows(SQLException.class, () -> st.execute("ALTER TABLE ve DISABLE ROW LEVEL SECURITY"));
+                assertTrue(ddl.getMessage().contains("must be owner"), ddl.getMessage());
+            }
+            // over the node channel, node b's certificate opens no console and runs no command in another node's VEs
+            String caPem;
+            try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement st = c.createStatement();
+                 ResultSet rows = st.executeQuery("SELECT certificate FROM " + schema + ".node_ca")) {
+                assertTrue(rows.next());
+                caPem = rows.getString(1);
+            }
+            java.net.http.HttpClient asNodeB = java.net.http.HttpClient.newBuilder().sslContext(DispatchIT.nodeTls(two.resolve("data/channel"), caPem)).build();
+            String channelOfA = a.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").asText();
+            awaitOperation(a, a.post("/api/v1/ves/" + onA + "/start", ""));
+            HttpResponse<String> exec = asNodeB.send(HttpRequest.newBuilder(java.net.URI.create(channelOfA + "/ves/" + onA + "/exec"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"id\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, exec.statusCode(), exec.body());
+            HttpResponse<String> shell = asNodeB.send(HttpRequest.newBuilder(java.net.URI.create(channelOfA + "/ves/" + onA + "/console?columns=80&rows=24"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, shell.statusCode(), shell.body());
+            assertTrue(a.output().contains("Refused a node agent's request for what only panels ask caller=" + nodeB), "panel a logs the attempt");
+
+            // moves: a file written just before the last pass is there after each; node b takes a VE over with its role
+            a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo first > /marker\"]}");
+            JsonNode toA = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeA + "\"}"));
+            assertEquals("SUCCEEDED", toA.get("state").asText(), toA.toString());
+            assertTrue(toA.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms"), toA.toString());
+            JsonNode moved = a.get("/api/v1/ves/" + ve).json();
+            assertEquals(nodeA, moved.get("node").asText());
+            assertEquals("RUNNING", moved.get("state").asText());
+            a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo second >> /marker\"]}");
+            JsonNode toB = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeB + "\"}"));
+            assertEquals("SUCCEEDED", toB.get("state").asText(), toB.toString());
+            assertEquals(nodeB, a.get("/api/v1/ves/" + ve).json().get("node").asText());
+            assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText());
+            assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
+                    .asText().contains(ip + "/24"), "its address went with it");
+            // a drain of node b, run by panel a (which sees every node's VEs to place them): b's VE runs on a
+            JsonNode drained = awaitOperation(a, a.post("/api/v1/nodes/" + nodeB + "/drain", ""));
+            assertEquals("SUCCEEDED", drained.get("state").asText(), drained.toString());
+            assertEquals(nodeA, a.get("/api/v1/ves/" + ve).json().get("node").asText());
+            assertEquals("MAINTENANCE", a.get("/api/v1/nodes/" + nodeB).json().get("mode").asText());
+
+            // shut out: no channel and no database login any more
+            assertEquals(204, a.send(HttpRequest.newBuilder(a.uri("/api/v1/nodes/" + nodeB + "/certificate")).DELETE()).status());
+            try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement st = c.createStatement();
+                 ResultSet rows = st.executeQuery("SELECT rolcanlogin FROM pg_roles WHERE rolname = '" + role + "'")) {
+                assertTrue(rows.next());
+                assertFalse(rows.getBoolean(1), "the role of a node shut out may not log in");
+            }
+            String shutOut = role;
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(PanelLifecycleIT.PG_URL, shutOut, "").close());
+        } finally {
+            try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                if (role != null) {
+                    s.execute("DROP ROLE IF EXISTS " + role);
+                }
+            }
+        }
+    }
+
+    private static List<String> column(Statement st, String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (ResultSet rows = st.executeQuery(sql)) {
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+        }
+        return values;
+    }
+}

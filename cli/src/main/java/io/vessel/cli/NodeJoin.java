@@ -57,7 +57,8 @@ final class NodeJoin extends ApiCommand {
     String panel;
 
     @Option(names = "--with-panel", description = {"This server runs a panel too (web, API, billing…) and so uses the panels' database role.",
-            "Without it the server is a node agent: VEs only, no web tier, and a database role of its own that sees only this node's rows."})
+            "Without it a new server is a node agent: VEs only, no web tier, and a database role of its own that sees only this node's rows;",
+            "a server readmitted keeps what it was."})
     boolean withPanel;
 
     @Option(names = "--home", paramLabel = "DIR", description = "The Vessel installation to configure (default: this one).")
@@ -78,6 +79,8 @@ final class NodeJoin extends ApiCommand {
         try {
             installation = Installation.load(home(), environment());
             node = installation.ensureNodeId();
+            // a node readmitted (its id known, its certificate revoked) keeps what it was; a new server is an agent
+            withPanel = withPanel || joinedBefore(installation) && "all".equals(installation.role());
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, e.getMessage());
         }
@@ -120,6 +123,11 @@ final class NodeJoin extends ApiCommand {
         root().out().println("Start the node: systemctl start vessel (or bin/vessel).");
         root().out().flush();
         return ExitCode.OK;
+    }
+
+    /** Whether this server joined an installation before: node join wrote the installation's database into its configuration. */
+    private static boolean joinedBefore(Installation installation) {
+        return installation.configures("database.url");
     }
 
     @Option(names = "--conf", paramLabel = "FILE", description = "The configuration file to write the database into (default: VESSEL_CONF, "

@@ -41,6 +41,20 @@ public final class Installation {
         return settings.dataDir();
     }
 
+    /** Whether the configuration file sets {@code key} itself (not a default, not the environment). */
+    public boolean configures(String key) {
+        try {
+            return Files.exists(confFile) && Settings.parse(confFile).containsKey(key);
+        } catch (ConfigException e) {
+            return false;
+        }
+    }
+
+    /** What this server runs as now: "all" or "node-agent" (server.role). */
+    public String role() {
+        return settings.role();
+    }
+
     public Path confFile() {
         return confFile;
     }

@@ -152,6 +152,44 @@ class PersistenceRoundTripIT {
     }
 
     /**
+     * A node agent connects with a role that may not change the schema: it checks instead of migrating, works on a
+     * database a panel migrated, and stops with what to do on one that lacks a script it needs.
+     */
+    @org.junit.jupiter.api.Test
+    void anEngineThatMayNotMigrateChecksWhatAPanelMigrated() throws Exception {
+        String role = "it_agent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        ConnectionSettings panel = ConnectionSettings.of(PG_URL, PG_USER, "", PG_SCHEMA, 2, dataDir);
+        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, ""); Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + role + " LOGIN");
+            try (PersistenceEngine engine = PersistenceEngine.start(panel)) {
+                engine.apply(List.of(new RoundTripEntities()));
+            }
+            s.execute("GRANT USAGE ON SCHEMA " + PG_SCHEMA + " TO " + role);
+            s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA " + PG_SCHEMA + " TO " + role);
+            ConnectionSettings agent = ConnectionSettings.of(PG_URL, role, "", PG_SCHEMA, 2, dataDir);
+            try (PersistenceEngine engine = PersistenceEngine.start(agent, false)) {
+                engine.apply(List.of(new RoundTripEntities()));
+                assertEquals(Set.of("roundtrip"), engine.modules(), "mapped without a write to the schema");
+                history(panel, "DELETE FROM %s WHERE module = 'roundtrip' AND version = 2");
+                try {
+                    PersistenceEngine.ModuleFailure e = assertThrows(PersistenceEngine.ModuleFailure.class,
+                            () -> engine.apply(List.of(new RoundTripEntities())));
+                    assertTrue(e.getMessage().contains("the database lacks migration roundtrip V2") && e.getMessage().contains("upgrade a panel first"),
+                            e.getMessage());
+                } finally {
+                    history(panel, "INSERT INTO %s (module, version, description, checksum, applied_at) VALUES ('roundtrip', 2, 'restored', '"
+                            + MigrationScanner.scan(new RoundTripEntities()).get(1).checksum() + "', CURRENT_TIMESTAMP)");
+                }
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, ""); Statement s = c.createStatement()) {
+                s.execute("DROP OWNED BY " + role);
+                s.execute("DROP ROLE " + role);
+            }
+        }
+    }
+
+    /**
      * A rolling upgrade: the first upgraded panel migrated the database with scripts that only expand it; this older
      * version goes on working on it (its mapping is the one it had), and a contract among the newer scripts stops it.
      */

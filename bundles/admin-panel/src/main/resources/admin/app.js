@@ -145,6 +145,8 @@ function placementLine(n) {
   const o = n.node.overcommit || {};
   const ratios = ['cpu', 'memory', 'disk'].filter(r => o[r] != null).map(r => r + ' ×' + o[r]);
   return el('div', { class: 'muted', 'data-node-placement': n.node.id },
+    n.channel && n.channel.agent ? el('span', { class: 'badge', 'data-node-agent': n.node.id, title: 'VEs only: no web tier, a database role of its own' },
+      'node agent') : '', ' ',
     n.mode && n.mode !== 'ACTIVE' ? el('span', { class: 'badge ' + (n.mode === 'MAINTENANCE' ? 'STOPPED' : 'UNKNOWN'), 'data-node-mode': n.node.id },
       n.mode === 'MAINTENANCE' ? 'maintenance: no VEs, safe to take down' : 'draining') : '', ' ',
     (n.node.acceptsNewVes === false ? 'Takes no new VEs · ' : '') +

@@ -22,6 +22,7 @@ final class NodeCommand {
                     Output.Column.of("HOSTNAME", "/node/hostname"), new Output.Column("LOCAL", n -> n.path("local").asBoolean() ? "yes" : ""),
                     Output.Column.of("HEALTH", "/node/health"),
                     Output.Column.of("MODE", "/mode"),
+                    new Output.Column("ROLE", n -> n.at("/channel/agent").asBoolean() ? "agent" : "panel"),
                     Output.Column.of("CPUS", "/status/cpus"), Output.Column.of("LOAD", "/status/load1"),
                     new Output.Column("MEMORY", n -> Sizes.format(n.at("/status/memoryTotalBytes").asLong())),
                     Output.Column.of("VESSEL", "/node/version"), Output.Column.of("KERNEL", "/capabilities/kernelRelease"),

@@ -76,6 +76,21 @@ class NodeAgentIT {
                     && a.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual()
                     && a.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").isTextual(), "node b online, both channels listening");
 
+            // the provider sees which node is an agent: in the API and on the node's card
+            assertTrue(a.get("/api/v1/nodes/" + nodeB).json().at("/channel/agent").asBoolean(), a.get("/api/v1/nodes/" + nodeB).body());
+            assertFalse(a.get("/api/v1/nodes/" + nodeA).json().at("/channel/agent").asBoolean());
+            org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 900);
+            try {
+                PortalIT.logIn(browser, "http://127.0.0.1:" + a.port + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(15)).until(
+                        org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(
+                                org.openqa.selenium.By.cssSelector("[data-node-agent='" + nodeB + "']"), "node agent"));
+                assertTrue(browser.findElements(org.openqa.selenium.By.cssSelector("[data-node-agent='" + nodeA + "']")).isEmpty());
+                assertEquals(List.of(), PortalIT.consoleErrors(browser));
+            } finally {
+                browser.quit();
+            }
+
             // the customer's work, through panel a, done by node b
             JsonNode created = awaitOperation(a, a.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"agent-ve\",\"node\":\"" + nodeB + "\"}"));
             assertEquals(nodeB, String.valueOf(created.path("node").asText(null)), created.toString());
@@ -148,8 +163,14 @@ class NodeAgentIT {
             assertEquals(nodeA, moved.get("node").asText());
             assertEquals("RUNNING", moved.get("state").asText());
             a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo second >> /marker\"]}");
+            // node b's network still holds the address at a MAC of old (as a switch or router would): the VE tells it
+            PanelProcess.host("ip", "neigh", "replace", ip, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
             JsonNode toB = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeB + "\"}"));
             assertEquals("SUCCEEDED", toB.get("state").asText(), toB.toString());
+            String mac = a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/sys/class/net/eth0/address\"]}").json().get("stdout").asText().strip();
+            PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()).contains(mac),
+                    "node b's neighbour entry for " + ip + " to name the VE's MAC " + mac + " (unsolicited ARP): "
+                    + PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()));
             assertEquals(nodeB, a.get("/api/v1/ves/" + ve).json().get("node").asText());
             assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText());
             assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
@@ -158,7 +179,8 @@ class NodeAgentIT {
             JsonNode drained = awaitOperation(a, a.post("/api/v1/nodes/" + nodeB + "/drain", ""));
             assertEquals("SUCCEEDED", drained.get("state").asText(), drained.toString());
             assertEquals(nodeA, a.get("/api/v1/ves/" + ve).json().get("node").asText());
-            assertEquals("MAINTENANCE", a.get("/api/v1/nodes/" + nodeB).json().get("mode").asText());
+            PanelProcess.poll(Duration.ofSeconds(15), () -> a.get("/api/v1/nodes/" + nodeB).json().get("mode").asText().equals("MAINTENANCE"),
+                    "node b in maintenance once its heartbeat says it holds no VE");
 
             // shut out: no channel and no database login any more
             assertEquals(204, a.send(HttpRequest.newBuilder(a.uri("/api/v1/nodes/" + nodeB + "/certificate")).DELETE()).status());

@@ -443,14 +443,25 @@ public final class NodeChannel implements AutoCloseable {
         return changed;
     }
 
-    /** A node's channel as the API shows it: where it listens (null: not yet), and whether the provider shut it out. */
-    public record State(String url, boolean shutOut) {
+    /**
+     * A node's channel as the API shows it: where it listens (null: not yet), whether the provider shut it out, and
+     * whether its newest certificate is a node agent's (no panel there).
+     */
+    public record State(String url, boolean shutOut, boolean agent) {
     }
 
     public State state(UUID id) {
         String listening = database.inTransaction(em -> (String) em.createNativeQuery("select channel_url from node where id = ?1")
                 .setParameter(1, id).getResultList().stream().filter(java.util.Objects::nonNull).findFirst().orElse(null));
-        return new State(listening, revocations.nodes().contains(id));
+        String newest = database.inTransaction(em -> (String) em.createNativeQuery("select certificate from node_certificate where node_id = ?1"
+                + " order by issued_at desc").setParameter(1, id).setMaxResults(1).getResultList().stream().findFirst().orElse(null));
+        boolean agent;
+        try {
+            agent = newest != null && ChannelCertificates.isAgent(ChannelCertificates.certificate(newest));
+        } catch (GeneralSecurityException e) {
+            agent = false;
+        }
+        return new State(listening, revocations.nodes().contains(id), agent);
     }
 
     /** Whether node {@code id} is shut out. */

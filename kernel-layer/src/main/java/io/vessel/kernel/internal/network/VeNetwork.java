@@ -105,12 +105,26 @@ public final class VeNetwork {
         }
     }
 
+    /**
+     * A bridge takes the lowest MAC of its ports unless one was set: each VE's interface joining or leaving would
+     * change it, and every change flushes the host's neighbour entries on it and leaves the VEs' entries for their
+     * gateway stale. So the bridge keeps the MAC it has (its uplink's, or the one it was made with) once and for all.
+     */
+    private void keepBridgeAddress() throws IOException {
+        Path sys = Path.of("/sys/class/net", bridge);
+        if (Files.readString(sys.resolve("addr_assign_type")).strip().equals("3")) { // NET_ADDR_SET: set already
+            return;
+        }
+        HostCommands.ip("link", "set", bridge, "address", Files.readString(sys.resolve("address")).strip());
+    }
+
     /** The bridge and the anti-spoofing table, made once; idempotent. */
     public synchronized void ensureHost() throws IOException {
         if (!HostCommands.linkExists(bridge)) {
             HostCommands.ip("link", "add", bridge, "type", "bridge");
             LOG.info("VE bridge created bridge={}", bridge);
         }
+        keepBridgeAddress();
         HostCommands.ip("link", "set", bridge, "up");
         refuseRouterAdvertisements();
         ensureDns();
@@ -470,6 +484,7 @@ public final class VeNetwork {
         loadExistingRules();
         attached.add(veId);
         shape(veId, inBitsPerSecond, outBitsPerSecond);
+        announce(veId, pid, addresses);
         LOG.info("VE network attached ve={} interface={} addresses={}", veId, host, addresses.stream().map(IpPools.PoolAddress::address).toList());
     }
 
@@ -498,10 +513,12 @@ public final class VeNetwork {
                 }
             }
         }
+        List<IpPools.PoolAddress> added = new ArrayList<>();
         for (IpPools.PoolAddress a : addresses) {
             String cidr = a.address() + "/" + a.network().prefixLength();
             if (!present.contains(cidr)) {
                 addAddress(pid, a);
+                added.add(a);
             }
         }
         for (String cidr : present) {
@@ -510,7 +527,52 @@ public final class VeNetwork {
             }
         }
         guard(veId, addresses);
+        announce(veId, pid, added);
         LOG.info("VE network updated ve={} addresses={}", veId, wanted);
+    }
+
+    /** Where the unsolicited ARP comes from (Debian's iputils-arping); without it, addresses are not announced. */
+    private static final java.nio.file.Path ARPING = java.nio.file.Path.of("/usr/bin/arping");
+    private static final java.util.concurrent.ExecutorService ANNOUNCER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vessel-address-announcer");
+        t.setDaemon(true);
+        return t;
+    });
+    private static volatile boolean saidNoArping;
+
+    /**
+     * Tells the VE's network its IPv4 addresses are at the VE's MAC now (unsolicited ARP, twice, from inside the VE's
+     * network namespace with the host's arping, never a binary of the tenant's): after a move to another node the
+     * VE's MAC is the new node's, and switches, routers and neighbours still hold the old one until their entries
+     * expire (the kernel's arp_notify announces only on a MAC change or a link coming up, before any address is on
+     * it). In the background: a start does not wait for it. IPv6 is not announced yet (Debian packages no sender
+     * of unsolicited neighbour advertisements; the kernel sends one only after duplicate address detection, which
+     * the VE's addresses skip).
+     */
+    private void announce(int veId, int pid, List<IpPools.PoolAddress> addresses) {
+        List<String> v4 = addresses.stream().filter(a -> !a.network().ipv6()).map(IpPools.PoolAddress::address).toList();
+        if (v4.isEmpty()) {
+            return;
+        }
+        if (!java.nio.file.Files.isExecutable(ARPING)) {
+            if (!saidNoArping) {
+                saidNoArping = true;
+                LOG.warn("No {} (Debian package iputils-arping): a VE's addresses are not announced when it starts or moves", ARPING);
+            }
+            return;
+        }
+        ANNOUNCER.execute(() -> {
+            for (String address : v4) {
+                try {
+                    HostCommands.run(List.of("nsenter", "-t", String.valueOf(pid), "-n", ARPING.toString(), "-q", "-U", "-c", "2", "-w", "3",
+                            "-I", "eth0", "-s", address, address));
+                    LOG.debug("Address announced ve={} address={}", veId, address);
+                } catch (IOException e) {
+                    // the VE stopped meanwhile, or renamed its interface: its neighbours learn the address when it next speaks
+                    LOG.debug("Address not announced ve={} address={}: {}", veId, address, e.getMessage());
+                }
+            }
+        });
     }
 
     /** One address on the VE's eth0 (IPv6 without duplicate detection: the pool guarantees uniqueness). */

@@ -153,6 +153,20 @@ class NodeAgentIT {
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(403, shell.statusCode(), shell.body());
             assertTrue(a.output().contains("Refused a node agent's request for what only panels ask caller=" + nodeB), "panel a logs the attempt");
+            // nor does it take over, or push files into, a VE that is not on its way from it
+            HttpResponse<String> takeOver = asNodeB.send(HttpRequest.newBuilder(java.net.URI.create(channelOfA + "/ves/" + onA + "/take-over?start=true"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            // (a VE already on the node: answered as for a sender that lost the answer, and nothing done)
+            assertTrue(takeOver.statusCode() == 200 && takeOver.body().contains("\"startProblem\":null"), takeOver.body());
+            HttpResponse<String> takeOverB = asNodeB.send(HttpRequest.newBuilder(java.net.URI.create(channelOfA + "/ves/" + ve + "/take-over?start=true"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(422, takeOverB.statusCode(), takeOverB.body());
+            assertTrue(takeOverB.body().contains("is not on its way from node " + nodeB + " to this node"), takeOverB.body());
+            HttpResponse<String> pushed = asNodeB.send(HttpRequest.newBuilder(java.net.URI.create(channelOfA + "/ves/" + onA
+                    + "/files?name=forged&last=true")).PUT(HttpRequest.BodyPublishers.ofString("not a stream")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(422, pushed.statusCode(), pushed.body());
+            assertEquals("RUNNING", a.get("/api/v1/ves/" + onA).json().get("state").asText(), "panel a's VE as it was");
+            assertEquals(nodeB, a.get("/api/v1/ves/" + ve).json().get("node").asText(), "node b's VE where it was");
 
             // moves: a file written just before the last pass is there after each; node b takes a VE over with its role
             a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo first > /marker\"]}");

@@ -119,18 +119,7 @@ public final class Main {
                     log.info("Service manager told: ready");
                 }
                 ServiceWatchdog.start(environment, framework, settings.httpPort());
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    // SIGTERM/SIGINT: stop every bundle (connections closed, database flushed), then exit 0 as
-                    // init systems expect from a clean stop instead of the JVM's 143.
-                    framework.notifyServiceManager("STOPPING=1");
-                    log.info("Stopping Vessel (signal)");
-                    framework.stop();
-                    log.info("Vessel stopped");
-                    Logging.shutdown();
-                    Runtime.getRuntime().halt(0);
-                }, "vessel-shutdown"));
-                framework.awaitStop();
-                return 0;
+                return runUntilStopped(framework, log);
             }
             case BUNDLE_FAILURE -> {
                 err.println("vessel: " + outcome.message());
@@ -168,11 +157,19 @@ public final class Main {
         if (framework.notifyServiceManager("READY=1\nSTATUS=Node agent " + nodeId + " ready")) {
             log.info("Service manager told: ready");
         }
+        return runUntilStopped(framework, log);
+    }
+
+    /**
+     * Runs until the framework stops. SIGTERM/SIGINT stop every bundle (connections closed, database flushed), then
+     * exit 0 as init systems expect from a clean stop instead of the JVM's 143.
+     */
+    private static int runUntilStopped(PanelFramework framework, Logger log) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             framework.notifyServiceManager("STOPPING=1");
-            log.info("Stopping the node agent (signal)");
+            log.info("Stopping Vessel (signal)");
             framework.stop();
-            log.info("Node agent stopped");
+            log.info("Vessel stopped");
             Logging.shutdown();
             Runtime.getRuntime().halt(0);
         }, "vessel-shutdown"));

@@ -229,7 +229,7 @@ public final class KernelComponent {
             catalog.reconcile();
             CgroupDriver cgroups = CgroupDriver.detect(Path.of("/sys/fs/cgroup"));
             manager = open(config, nodes, database, dataDir, storage, catalog, cgroups);
-            if ("node-agent".equals(context.getProperty("vessel.role"))) {
+            if (nodeAgent(context)) {
                 manager.sharedFromStart();
             }
             manager.useHooks(hooks);
@@ -346,7 +346,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
                     new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
-            if (!"node-agent".equals(context.getProperty("vessel.role"))) {
+            if (!nodeAgent(context)) {
                 // policies written by an older version for its node agents' roles, brought up to this one's
                 new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
             }
@@ -390,9 +390,14 @@ public final class KernelComponent {
                 finalManager == null ? java.util.Optional::empty : () -> finalManager.quotaProblem()
                         .or(() -> finalViews == null ? java.util.Optional.empty() : finalViews.problem())), health));
 
-        if ("node-agent".equals(context.getProperty("vessel.role"))) {
+        if (nodeAgent(context)) {
             announceAgent(context, reason);
         }
+    }
+
+    /** Whether this process is a node agent (the launcher's {@code server.role}): no web tier, a database role of its own. */
+    private static boolean nodeAgent(BundleContext context) {
+        return "node-agent".equals(context.getProperty("vessel.role"));
     }
 
     /** The channel listens once it has read its certificate and the peers (a moment after start); null if not within a minute. */

@@ -75,7 +75,7 @@ public final class NodeDatabaseRoles {
             database.run(em -> {
                 lockPolicies(em);
                 ensureGroup(em);
-                boolean exists = !em.createNativeQuery("select 1 from pg_roles where rolname = ?1").setParameter(1, role).getResultList().isEmpty();
+                boolean exists = roleExists(em, role);
                 // a role statement takes no parameters; the name is ours and the password is base64url, neither can quote out
                 execute(em, (exists ? "ALTER ROLE " + role + " WITH LOGIN" : "CREATE ROLE " + role + " WITH LOGIN") + " PASSWORD '" + password + "'");
                 if (!exists) {
@@ -102,7 +102,7 @@ public final class NodeDatabaseRoles {
         String role = roleOf(node);
         try {
             database.run(em -> {
-                if (!em.createNativeQuery("select 1 from pg_roles where rolname = ?1").setParameter(1, role).getResultList().isEmpty()) {
+                if (roleExists(em, role)) {
                     execute(em, "ALTER ROLE " + role + " WITH NOLOGIN");
                 }
             });
@@ -122,7 +122,7 @@ public final class NodeDatabaseRoles {
         }
         try {
             database.run(em -> {
-                if (em.createNativeQuery("select 1 from pg_roles where rolname = ?1").setParameter(1, GROUP).getResultList().isEmpty()) {
+                if (!roleExists(em, GROUP)) {
                     return; // no node agent ever joined this cluster
                 }
                 if (policiesCurrent(em)) {
@@ -141,7 +141,7 @@ public final class NodeDatabaseRoles {
     }
 
     private static void ensureGroup(EntityManager em) {
-        if (em.createNativeQuery("select 1 from pg_roles where rolname = ?1").setParameter(1, GROUP).getResultList().isEmpty()) {
+        if (!roleExists(em, GROUP)) {
             execute(em, "CREATE ROLE " + GROUP + " NOLOGIN");
         }
     }
@@ -250,6 +250,10 @@ public final class NodeDatabaseRoles {
             }
         }
         LOG.info("Node agents' database grants and row-level security policies written version={} schema={}", VERSION, schema);
+    }
+
+    private static boolean roleExists(EntityManager em, String role) {
+        return !em.createNativeQuery("select 1 from pg_roles where rolname = ?1").setParameter(1, role).getResultList().isEmpty();
     }
 
     private static void execute(EntityManager em, String sql) {

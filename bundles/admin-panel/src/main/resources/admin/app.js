@@ -106,6 +106,9 @@ function nodeCard(n) {
   if (n.node.health === 'UNREACHABLE') return el('div', { class: 'card', 'data-node': n.node.id },
     el('h2', {}, 'Node ' + n.node.hostname, ' ', el('span', { class: 'badge ERROR', 'data-node-health': n.node.id }, 'unreachable')),
     el('p', {}, 'Not heard from since ' + new Date(n.node.lastHeartbeatAt).toLocaleString() + '. Its VEs show as UNKNOWN until it is back.'));
+  if (n.node.role === 'panel') return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Panel ' + n.node.hostname), facts,
+    placementLine(n), el('p', {}, 'Serves the web and the API for the nodes\' VEs and runs none of its own; online, last heard from ' +
+      new Date(n.node.lastHeartbeatAt).toLocaleString() + '.'));
   if (!s && !n.local) return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
     el('p', {}, 'Online; last heard from ' + new Date(n.node.lastHeartbeatAt).toLocaleString() + '.'));
   if (!s) return el('div', { class: 'card', 'data-node': n.node.id }, el('h2', {}, 'Node ' + n.node.hostname), facts,
@@ -141,6 +144,11 @@ function addServerCard() {
 
 /** What placement weighs on the node (labels, overcommit ratios), and the button to change it. */
 function placementLine(n) {
+  if (n.node.role === 'panel') {
+    return el('div', { class: 'muted', 'data-node-placement': n.node.id },
+      el('span', { class: 'badge', 'data-node-panel': n.node.id, title: 'server.role = panel: web and API for the nodes\' VEs, none of its own' },
+        'panel without VEs'));
+  }
   const labels = Object.entries(n.node.labels || {}).map(([k, v]) => k + '=' + v);
   const o = n.node.overcommit || {};
   const ratios = ['cpu', 'memory', 'disk'].filter(r => o[r] != null).map(r => r + ' ×' + o[r]);
@@ -171,7 +179,7 @@ function nodeName(nodes, id) {
 
 /** Moves a VE to another node, cold: stopped for the move if it runs, started there again. */
 async function moveVe(ve, nodes) {
-  const others = nodes.filter(n => n.node.id !== ve.node);
+  const others = nodes.filter(n => n.node.id !== ve.node && n.node.role !== 'panel');
   const moved = await ask('Move ' + ve.name + ' to another node', [['node', 'To node (its files go with it; a running VE is stopped for the move ' +
     'and started there)', 'select', { options: others.map(n => [n.node.id, nodeName(nodes, n.node.id) +
       (n.node.acceptsNewVes === false ? ' — takes no new VEs' : '') + (n.node.health === 'UNREACHABLE' ? ' — out of reach' : '')]) }]],

@@ -22,12 +22,21 @@ final class NodeCommand {
                     Output.Column.of("HOSTNAME", "/node/hostname"), new Output.Column("LOCAL", n -> n.path("local").asBoolean() ? "yes" : ""),
                     Output.Column.of("HEALTH", "/node/health"),
                     Output.Column.of("MODE", "/mode"),
-                    new Output.Column("ROLE", n -> n.at("/channel/agent").asBoolean() ? "agent" : "panel"),
+                    new Output.Column("ROLE", ListNodes::role),
                     Output.Column.of("CPUS", "/status/cpus"), Output.Column.of("LOAD", "/status/load1"),
                     new Output.Column("MEMORY", n -> Sizes.format(n.at("/status/memoryTotalBytes").asLong())),
                     Output.Column.of("VESSEL", "/node/version"), Output.Column.of("KERNEL", "/capabilities/kernelRelease"),
                     Output.Column.of("STARTED", "/node/lastStartedAt")));
             return ExitCode.OK;
+        }
+
+        /** agent (VEs only), panel (no VEs) or panel+ves (both, the single-server default); older panels record no role. */
+        private static String role(com.fasterxml.jackson.databind.JsonNode n) {
+            String recorded = n.at("/node/role").asText("");
+            if (recorded.equals("node-agent") || n.at("/channel/agent").asBoolean()) {
+                return "agent";
+            }
+            return recorded.equals("panel") ? "panel" : "panel+ves";
         }
     }
 

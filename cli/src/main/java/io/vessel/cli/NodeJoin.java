@@ -61,6 +61,10 @@ final class NodeJoin extends ApiCommand {
             "a server readmitted keeps what it was."})
     boolean withPanel;
 
+    @Option(names = "--panel-only", description = {"This server runs a panel without VEs of its own (server.role = panel): web, API,",
+            "billing… for the node agents' VEs; it need not run as root. It uses the panels' database role."})
+    boolean panelOnly;
+
     @Option(names = "--home", paramLabel = "DIR", description = "The Vessel installation to configure (default: this one).")
     Path home;
 
@@ -79,8 +83,12 @@ final class NodeJoin extends ApiCommand {
         try {
             installation = Installation.load(home(), environment());
             node = installation.ensureNodeId();
+            if (withPanel && panelOnly) {
+                throw new CliException(ExitCode.USAGE, "--with-panel (a panel and VEs) and --panel-only (a panel without VEs) exclude each other");
+            }
             // a node readmitted (its id known, its certificate revoked) keeps what it was; a new server is an agent
             withPanel = withPanel || joinedBefore(installation) && "all".equals(installation.role());
+            panelOnly = panelOnly || joinedBefore(installation) && "panel".equals(installation.role()) && !withPanel;
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, e.getMessage());
         }
@@ -88,7 +96,7 @@ final class NodeJoin extends ApiCommand {
         String body;
         try {
             body = new ObjectMapper().writeValueAsString(Map.of("token", token.strip(), "node", node, "request", request(keys, node),
-                    "role", withPanel ? "all" : "node-agent"));
+                    "role", panelOnly ? "panel" : withPanel ? "all" : "node-agent"));
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, "the request cannot be written: " + e.getMessage());
         }
@@ -117,9 +125,12 @@ final class NodeJoin extends ApiCommand {
                 + " (" + channel.resolve("node-certificate.pem") + ")");
         root().out().println("  database:    " + joined.at("/database/url").asText() + (joined.at("/database/schema").asText("").isEmpty() ? ""
                 : ", schema " + joined.at("/database/schema").asText()) + " (in " + installation.confFile() + ")");
-        boolean agent = "node-agent".equals(joined.path("role").asText("all"));
-        root().out().println("  role:        " + (agent ? "node agent (VEs only; database role " + joined.at("/database/user").asText()
-                + ", limited to this node's rows)" : "panel and node (web, API and VEs)"));
+        String role = joined.path("role").asText("all");
+        root().out().println("  role:        " + switch (role) {
+            case "node-agent" -> "node agent (VEs only; database role " + joined.at("/database/user").asText() + ", limited to this node's rows)";
+            case "panel" -> "panel without VEs (web and API for the node agents' VEs; runs as an ordinary user)";
+            default -> "panel and node (web, API and VEs)";
+        });
         root().out().println("Start the node: systemctl start vessel (or bin/vessel).");
         root().out().flush();
         return ExitCode.OK;

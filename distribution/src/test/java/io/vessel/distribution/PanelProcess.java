@@ -127,7 +127,7 @@ final class PanelProcess implements AutoCloseable {
     Ran vessel(List<String> args) {
         List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin").resolve("vessel").toString()));
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(asItsUser(command)).redirectErrorStream(true);
         environment(pb.environment());
         try {
             Process p = pb.start();
@@ -146,8 +146,40 @@ final class PanelProcess implements AutoCloseable {
         }
     }
 
+    /** The user and group this process runs as; null: as the test (root). */
+    private String[] runAs;
+
+    /**
+     * Runs this panel (and its {@code bin/vessel} commands) as {@code user}:{@code group} instead of root, as a panel of
+     * {@code server.role = panel} runs: its data, plugins and log directories and its configuration file are its own.
+     */
+    PanelProcess runAs(String user, String group) {
+        this.runAs = new String[] {user, group};
+        try {
+            for (Path dir : List.of(dataDir, pluginsDir, logDir)) {
+                Files.createDirectories(dir);
+                host("chown", "-R", user + ":" + group, dir.toString());
+            }
+            // the panel's own directory too: node join writes the configuration file through a new file beside it
+            host("chown", user + ":" + group, dataDir.getParent().toString(), confWithBridge().toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** {@code command} as this panel's user runs it. */
+    private List<String> asItsUser(List<String> command) {
+        if (runAs == null) {
+            return command;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + runAs[0], "--regid=" + runAs[1], "--clear-groups", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     private void launch() {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin").resolve("vessel").toString());
+        ProcessBuilder pb = new ProcessBuilder(asItsUser(List.of(home.resolve("bin").resolve("vessel").toString())));
         environment(pb.environment());
         pb.redirectErrorStream(true);
         pb.redirectOutput(output.toFile());
@@ -170,6 +202,9 @@ final class PanelProcess implements AutoCloseable {
         env.put("VESSEL_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.putAll(extraEnv);
         env.put("VESSEL_CONF", confWithBridge().toString());
+        if (runAs != null) {
+            env.put("HOME", dataDir.toString()); // not root's
+        }
     }
 
     /**

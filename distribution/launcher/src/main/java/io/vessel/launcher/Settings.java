@@ -57,7 +57,7 @@ final class Settings {
 
     private static final Set<String> LAUNCHER_SECTIONS = Set.of("http", "https", "data", "log", "server");
     /** What this process is: everything (panel and node, the single-server default) or a node agent alone. */
-    static final Set<String> ROLES = Set.of("all", "node-agent");
+    static final Set<String> ROLES = Set.of("all", "node-agent", "panel");
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final Pattern LINE = Pattern.compile("([a-z][a-z0-9_-]*)\\.([a-z0-9_.-]*[a-z0-9_])\\s*=\\s*(.*)");
     private static final Map<String, String> PID_OF_SECTION = Map.of("database", "io.vessel.persistence");
@@ -184,7 +184,10 @@ final class Settings {
         return Boolean.parseBoolean(options.get("http.loopback.plain").strip());
     }
 
-    /** "all" or "node-agent" (the kernel layer and the node channel only: no web tier, no database role of a panel). */
+    /**
+     * "all", "node-agent" (the kernel layer and the node channel only: no web tier, no database role of a panel) or
+     * "panel" (the web tier and the API without VEs of its own: it manages the node agents' VEs and need not be root).
+     */
     String role() {
         return options.get("server.role").strip();
     }

@@ -32,14 +32,17 @@ class SettingsTest {
     }
 
     @Test
-    void aServerIsEverythingUnlessItIsANodeAgentAndNothingElse() throws Exception {
+    void aServerIsEverythingUnlessItIsANodeAgentOrAPanelAndNothingElse() throws Exception {
         assertFalse(Settings.load(home, home.resolve("missing.conf"), Map.of()).nodeAgent());
         Settings agent = Settings.load(home, conf("server.role = node-agent\n"), Map.of());
         assertTrue(agent.nodeAgent());
         assertFalse(agent.configurations().containsKey("io.vessel.server"), "the launcher's own option, no bundle's");
         assertEquals("all", Settings.load(home, home.resolve("vessel.conf"), Map.of("VESSEL_ROLE", "all")).role(), "the environment wins");
-        ConfigException wrong = assertThrows(ConfigException.class, () -> Settings.load(home, conf("server.role = panel\n"), Map.of()));
-        assertTrue(wrong.getMessage().contains("server.role must be one of [all, node-agent], not 'panel'"), wrong.getMessage());
+        Settings panel = Settings.load(home, conf("server.role = panel\n"), Map.of());
+        assertEquals("panel", panel.role());
+        assertFalse(panel.nodeAgent(), "a panel without VEs still serves the web tier");
+        ConfigException wrong = assertThrows(ConfigException.class, () -> Settings.load(home, conf("server.role = agent\n"), Map.of()));
+        assertTrue(wrong.getMessage().contains("server.role must be one of [all, node-agent, panel], not 'agent'"), wrong.getMessage());
     }
 
     @Test

@@ -165,6 +165,10 @@ public final class KernelComponent {
         registerResources(context, config, operations, nodes.localNode().id());
         starter = new Thread(() -> {
             try {
+                if (panelOnly(context)) {
+                    bringUpPanel(context, config, nodes, operations, database);
+                    return;
+                }
                 bringUp(context, config, nodes, operations, database, storagePool);
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("VE support could not be brought up", e);
@@ -364,12 +368,7 @@ public final class KernelComponent {
             Dictionary<String, Object> veKind = new Hashtable<>();
             veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
             registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, veOwners, veKind));
-            TemplateCatalog templateCatalog = catalog;
-            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
-                    name -> templateCatalog.versions(name).stream().findFirst(), io.vessel.kernel.api.Template::owner,
-                    () -> templateCatalog.list().stream().filter(t -> t.version() == 1)), kind("template")));
-            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
-                    addresses::pool, io.vessel.kernel.api.IpPool::owner, () -> addresses.pools().stream()), kind("ip-pool")));
+            registerSharedOwnership(context, catalog, addresses);
             buildBuiltinTemplate(catalog);
         } catch (Exception e) {
             unavailable = e.getMessage();
@@ -393,6 +392,113 @@ public final class KernelComponent {
         if (nodeAgent(context)) {
             announceAgent(context, reason);
         }
+    }
+
+    /**
+     * A panel without VE support of its own ({@code server.role = panel}): it runs as an ordinary user, so it opens no
+     * storage pool, runtime, cgroups, bridge or LXCFS, and builds no template. What it keeps of the kernel layer is
+     * what the API needs to manage the node agents' VEs: their records, placement, addresses, usage as stored, the
+     * node channel (consoles, exec and files reach the VE's node through it; enrolments are signed here) and the
+     * drains it takes. Every VE action is dispatched to the VE's node, as any panel does for another node's VEs.
+     */
+    private void bringUpPanel(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database) {
+        Path dataDir = dataDir(context);
+        java.util.UUID here = nodes.localNode().id();
+        VeManager manager = null;
+        TemplateCatalog catalog = null;
+        String reason = null;
+        try {
+            catalog = new TemplateCatalog(database, here, null, new TemplateCatalog.Settings(Path.of(config.busybox()), null, null,
+                    dataDir.resolve("tmp/uploads"), templateMaxSize(config)));
+            manager = VeManager.withoutHost(database, nodes, catalog);
+            manager.useHooks(hooks);
+            VeManager ves = manager;
+            IpPools addresses = new IpPools(database, here, ves::requireActionable);
+            pools = addresses;
+            manager.useNetwork(null, addresses);
+            // the records changed; the VE's node applies them (no VE is this panel's, so there is nothing to do here)
+            addresses.onChange(id -> ves.networkChanged(id, () -> { }));
+            addresses.onForwardsChange(id -> ves.networkChanged(id, () -> { }));
+            meter = new UsageMeter(database, new UsageMeter.Source() {
+                @Override
+                public List<Integer> activeVes() {
+                    return List.of();
+                }
+
+                @Override
+                public String cgroup(int veId) {
+                    throw new IllegalStateException("a panel without VEs has no cgroups");
+                }
+
+                @Override
+                public Map<Integer, Integer> addressCounts() {
+                    return Map.of();
+                }
+
+                @Override
+                public Map<Integer, long[]> externalTraffic() {
+                    return Map.of();
+                }
+            }, null, null, this::post, UsageMeter.Retention.DEFAULT); // not started: the nodes sample and store, this reads
+            registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
+            VeOwnership veOwners = new VeOwnership(manager, manager::sharedWithOtherNodes);
+            VeManager opened = manager;
+            changes = new VeChangeBroadcast(database, here, (id, state, owner) -> {
+                opened.forgetCopies();
+                if ("DESTROYED".equals(state)) {
+                    veOwners.forget(id);
+                }
+                Map<String, Object> properties = veEvent(id, state, owner);
+                properties.put(VeChangeBroadcast.REMOTE, true);
+                post(VE_TOPIC + state, properties);
+            });
+            registrations.add(context.registerService(UsageService.class, meter, null));
+            registrations.add(context.registerService(TemplateService.class, catalog, null));
+            manager.useDispatch(operations);
+            io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database, here,
+                    dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
+                    : config.node_channel_address().strip(), config.node_channel_port(), () -> nodes.nodes().size() > 1);
+            // it serves no VE (each endpoint answers that the VE is not here), but peers and the admin see it listen
+            NodeEndpoints endpoints = new NodeEndpoints(manager, null);
+            nodeChannel.serve(endpoints);
+            consolesServed = endpoints;
+            Dictionary<String, Object> signKind = new Hashtable<>();
+            signKind.put(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN);
+            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
+            nodeChannel.start();
+            channel = nodeChannel;
+            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
+            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
+                    new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
+            new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
+            // the drains this panel takes run here (it sees every node's VEs); each move is an operation of the VE's node
+            Dictionary<String, Object> drainKind = new Hashtable<>();
+            drainKind.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.DRAIN);
+            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class,
+                    new VeOperations(manager, () -> addresses, null, id -> { }), drainKind));
+            registrations.add(context.registerService(VeService.class, manager, null));
+            registerConsole(context, manager, here);
+            Dictionary<String, Object> veKind = new Hashtable<>();
+            veKind.put(io.vessel.api.security.ObjectOwnership.KIND, "ve");
+            registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, veOwners, veKind));
+            registerSharedOwnership(context, catalog, addresses);
+            LOG.info("Panel without VEs of its own (server.role = panel): every VE action goes to the VE's node");
+        } catch (Exception e) {
+            reason = e.getMessage();
+            LOG.error("VEs cannot be managed from this panel: {}", reason);
+        }
+        this.unavailable = reason;
+        this.templates = catalog;
+        this.ves = manager;
+        Dictionary<String, Object> health = new Hashtable<>();
+        health.put(HealthCheck.NAME_PROPERTY, "kernel");
+        registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, java.util.Map.of(),
+                java.util.Optional::empty), health));
+    }
+
+    /** Whether this process is a panel without VE support ({@code server.role = panel}). */
+    private static boolean panelOnly(BundleContext context) {
+        return io.vessel.kernel.api.Node.PANEL.equals(context.getProperty("vessel.role"));
     }
 
     /** Whether this process is a node agent (the launcher's {@code server.role}): no web tier, a database role of its own. */
@@ -634,6 +740,15 @@ public final class KernelComponent {
         } catch (LinkageError noWebSockets) {
             LOG.warn("No browser console: the HTTP server has no WebSocket support ({})", noWebSockets.getMessage());
         }
+    }
+
+    /** Who owns each template and IP pool (the provider's, or a reseller's). */
+    private void registerSharedOwnership(BundleContext context, TemplateCatalog templateCatalog, IpPools addresses) {
+        registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
+                name -> templateCatalog.versions(name).stream().findFirst(), io.vessel.kernel.api.Template::owner,
+                () -> templateCatalog.list().stream().filter(t -> t.version() == 1)), kind("template")));
+        registrations.add(context.registerService(io.vessel.api.security.ObjectOwnership.class, new SharedObjectOwnership<>(
+                addresses::pool, io.vessel.kernel.api.IpPool::owner, () -> addresses.pools().stream()), kind("ip-pool")));
     }
 
     private static Dictionary<String, Object> kind(String kind) {

@@ -84,6 +84,7 @@ public final class LocalNodeService implements NodeService {
         this.nodeId = given != null && !given.isBlank() ? UUID.fromString(given)
                 : readOrCreateNodeId(Path.of(valueOr(context.getProperty("vessel.data.dir"), "data")));
         this.version = valueOr(context.getProperty("vessel.version"), "unknown");
+        this.role = valueOr(context.getProperty("vessel.role"), Node.ALL);
         Node node = recordStart();
         this.heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vessel-node-heartbeat");
@@ -101,6 +102,9 @@ public final class LocalNodeService implements NodeService {
     /** The Vessel version this node runs. */
     private final String version;
 
+    /** What this process runs ({@code server.role}). */
+    private final String role;
+
     private Node recordStart() {
         String hostname = hostname();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -110,7 +114,7 @@ public final class LocalNodeService implements NodeService {
                 entity = new NodeEntity(nodeId, hostname, now);
                 em.persist(entity);
             }
-            entity.recordStart(hostname, now, version, io.vessel.kernel.internal.channel.NodeChannel.PROTOCOL);
+            entity.recordStart(hostname, now, version, io.vessel.kernel.internal.channel.NodeChannel.PROTOCOL, role);
             return entity.toNode(now);
         });
     }

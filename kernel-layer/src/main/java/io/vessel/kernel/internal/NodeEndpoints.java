@@ -161,6 +161,9 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private void sendTemplate(String id, NodeChannel.Reply reply) throws IOException {
         Process send;
         try {
+            if (storage == null) {
+                throw new IOException("a panel without VEs keeps no templates");
+            }
             send = storage.sendTemplate(id);
         } catch (IOException e) {
             refuse(reply, new VeException(VeException.Kind.NOT_FOUND, "template " + id + " is not in this node's pool"));

@@ -69,6 +69,10 @@ public class NodeEntity {
     @Column(name = "channel_protocol")
     private Integer channelProtocol;
 
+    /** What the node's process runs ({@link Node#role()}); null before it was recorded: one that hosts VEs. */
+    @Column(name = "server_role", length = 20)
+    private String serverRole;
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     protected NodeEntity() {
@@ -81,8 +85,9 @@ public class NodeEntity {
         this.lastStartedAt = now;
     }
 
-    void recordStart(String currentHostname, Instant now, String version, int protocol) {
+    void recordStart(String currentHostname, Instant now, String version, int protocol, String role) {
         hostname = currentHostname;
+        serverRole = role;
         vesselVersion = version;
         channelProtocol = protocol;
         lastStartedAt = now;
@@ -157,6 +162,6 @@ public class NodeEntity {
         return new Node(id, hostname, firstSeenAt, lastStartedAt, startCount, silent ? NodeHealth.UNREACHABLE : NodeHealth.ONLINE,
                 lastHeartbeatAt, silent ? unreachableSince == null ? lastHeartbeatAt.plus(NodeHealth.SILENCE) : unreachableSince : null,
                 labels(), new io.vessel.kernel.api.NodeOvercommit(overcommitCpu, overcommitMemory, overcommitDisk), acceptsNewVes,
-                vesselVersion, channelProtocol);
+                vesselVersion, channelProtocol, serverRole);
     }
 }

@@ -61,7 +61,10 @@ public final class NodesResource {
     }
 
     /** Body of {@code POST /api/v1/nodes/join}, sent by {@code bin/vessel node join}. */
-    /** {@code role}: "node-agent" (the default of bin/vessel node join) or "all" (the server runs a panel too); absent: "all", as older joins. */
+    /**
+     * {@code role}: "node-agent" (the default of bin/vessel node join), "all" (the server runs a panel too) or "panel"
+     * (a panel without VEs, not root); absent: "all", as older joins.
+     */
     public record JoinRequest(String token, String node, String request, String role) {
     }
 
@@ -140,11 +143,14 @@ public final class NodesResource {
     @RequiresPermission(Permissions.NODE_MANAGE)
     public jakarta.ws.rs.core.Response drain(@PathParam("id") String id) {
         NodeView node = getNode(id);
+        if (!node.node().hostsVes()) {
+            throw ProblemException.conflict("Node " + node.node().hostname() + " is a panel (server.role = panel): it runs no VEs to move away.");
+        }
         if (node.node().health() == io.vessel.kernel.api.NodeHealth.UNREACHABLE) {
             throw ProblemException.conflict("Node " + node.node().hostname() + " has been out of reach since " + node.node().unreachableSince()
                     + "; its VEs can be moved once it is back.");
         }
-        boolean elsewhere = nodes.nodes().stream().anyMatch(n -> !n.id().equals(node.node().id()) && n.acceptsNewVes()
+        boolean elsewhere = nodes.nodes().stream().anyMatch(n -> !n.id().equals(node.node().id()) && n.acceptsNewVes() && n.hostsVes()
                 && n.health() != io.vessel.kernel.api.NodeHealth.UNREACHABLE);
         if (!elsewhere) {
             throw ProblemException.conflict("No other node in reach takes new VEs: the VEs of node " + node.node().hostname()
@@ -247,8 +253,9 @@ public final class NodesResource {
             throw ProblemException.badRequest("Send {\"token\": \"vessel-join-…\", \"node\": \"<node id>\", \"request\": \"<PKCS#10 PEM>\"}.");
         }
         String role = body.role() == null || body.role().isBlank() ? "all" : body.role().strip();
-        if (!role.equals("all") && !role.equals("node-agent")) {
-            throw ProblemException.badRequest("role: '" + role + "' is not a server role; \"node-agent\" (VEs only) or \"all\" (a panel too).");
+        if (!role.equals(Node.ALL) && !role.equals(Node.NODE_AGENT) && !role.equals(Node.PANEL)) {
+            throw ProblemException.badRequest("role: '" + role + "' is not a server role; \"node-agent\" (VEs only), \"all\" (a panel too)"
+                    + " or \"panel\" (a panel without VEs).");
         }
         boolean agent = role.equals("node-agent");
         Object from = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
@@ -344,6 +351,9 @@ public final class NodesResource {
 
     /** Where the node stands in maintenance, from whether it takes new VEs and how many it holds (as it last said). */
     static String mode(Node node, NodeStatus status) {
+        if (!node.hostsVes()) {
+            return "PANEL";
+        }
         if (node.acceptsNewVes()) {
             return "ACTIVE";
         }

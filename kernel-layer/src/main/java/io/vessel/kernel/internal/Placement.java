@@ -85,6 +85,9 @@ final class Placement {
     /** Why {@code c} cannot take the VE, if it cannot. */
     static Optional<String> refusal(Candidate c, Ask ask) {
         Node node = c.node();
+        if (!node.hostsVes()) {
+            return Optional.of("a panel without VEs of its own (server.role = panel)");
+        }
         if (node.health() == NodeHealth.UNREACHABLE) {
             return Optional.of("out of reach since " + node.unreachableSince());
         }

@@ -33,8 +33,12 @@ public final class StoragePoolOpener {
 
     @Activate
     public StoragePoolOpener(BundleContext context, KernelConfig config, @Reference HostCapabilitiesProbe probe) {
+        boolean panelOnly = io.vessel.kernel.api.Node.PANEL.equals(context.getProperty("vessel.role"));
         opener = new Thread(() -> {
             try {
+                if (panelOnly) {
+                    throw new IllegalStateException("a panel without VEs (server.role = panel) opens no storage pool");
+                }
                 pool.complete(KernelComponent.openStorage(config, probe.capabilities(), KernelComponent.dataDir(context)));
             } catch (Exception | LinkageError e) {
                 pool.completeExceptionally(e);

@@ -108,8 +108,8 @@ final class TemplateCatalog implements TemplateService {
      * The built-in busybox template is built here on its first use.
      */
     Template forNewVe(String reference) {
-        Template found = ready(reference, true);
-        if (!storage.templateExists(found.reference()) && holdersElsewhere(found.reference()).isEmpty()) {
+        Template found = ready(reference, storage != null);
+        if ((storage == null || !storage.templateExists(found.reference())) && holdersElsewhere(found.reference()).isEmpty()) {
             boolean here = database.inTransaction(em -> Optional.ofNullable(em.find(TemplateEntity.class, found.reference()))
                     .map(t -> node.equals(t.nodeId())).orElse(true));
             throw new VeException(Kind.CONFLICT, "template", "template '" + found.reference() + (here
@@ -189,6 +189,7 @@ final class TemplateCatalog implements TemplateService {
      * first), and the copy recorded.
      */
     synchronized void ensureHere(String name, int version) {
+        requireStorage();
         String id = TemplateEntity.storageId(name, version);
         if (storage.templateExists(id)) {
             return;
@@ -217,6 +218,14 @@ final class TemplateCatalog implements TemplateService {
     }
 
     /** A ready, current version for {@code reference}; the built-in one built here first when {@code buildHere}. */
+    /** Template files are made and kept by nodes that host VEs; a panel of {@code server.role = panel} has none. */
+    private void requireStorage() {
+        if (storage == null) {
+            throw new VeException(Kind.CONFLICT, "this panel keeps no template files (server.role = panel): templates are made on the"
+                    + " nodes that run VEs");
+        }
+    }
+
     private Template ready(String reference, boolean buildHere) {
         if (reference == null || reference.isBlank()) {
             throw new VeException(Kind.INVALID, "template", "template is required; available: " + available(), null);
@@ -279,6 +288,9 @@ final class TemplateCatalog implements TemplateService {
      * the record as it is (waiting for the first node's build to end when it comes upon one under way).
      */
     synchronized void ensureBuiltin() {
+        if (storage == null) {
+            return; // a panel without VEs (server.role = panel): each node agent makes its own
+        }
         String id = TemplateEntity.storageId(BusyboxTemplate.NAME, BusyboxTemplate.VERSION);
         TemplateEntity row = database.inTransaction(em -> em.find(TemplateEntity.class, id));
         long deadline = System.nanoTime() + OTHER_NODES_BUILD.toNanos();
@@ -336,6 +348,7 @@ final class TemplateCatalog implements TemplateService {
 
     @Override
     public synchronized Template prepareDebian(DebianTemplateRequest request) {
+        requireStorage();
         if (request == null) {
             throw new VeException(Kind.INVALID, "name", "name and suite are required", null);
         }
@@ -402,6 +415,7 @@ final class TemplateCatalog implements TemplateService {
     @Override
     public Template prepareImport(TarballImportRequest request, Path tarball) {
         try {
+            requireStorage();
             if (request == null) {
                 throw new VeException(Kind.INVALID, "name", "name is required", null);
             }
@@ -492,6 +506,7 @@ final class TemplateCatalog implements TemplateService {
 
     @Override
     public Template build(String name, int version, Progress progress) {
+        requireStorage();
         String id = TemplateEntity.storageId(name, version);
         TemplateEntity entity = database.inTransaction(em -> em.find(TemplateEntity.class, id));
         if (entity == null) {
@@ -638,7 +653,9 @@ final class TemplateCatalog implements TemplateService {
                         + "; retire it to stop new VEs from using it, or reinstall or destroy those VEs first");
             }
             try {
-                storage.deleteTemplate(id);
+                if (storage != null) {
+                    storage.deleteTemplate(id);
+                }
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "deleting template " + id + " failed: " + e.getMessage(), e);
             }

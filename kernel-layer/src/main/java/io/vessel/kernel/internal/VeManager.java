@@ -233,7 +233,24 @@ final class VeManager implements VeService {
         this.templates = templates;
         this.cgroups = cgroups;
         this.hostCpus = hostCpus;
-        this.ioWeightSupported = cgroups.ioWeightSupported();
+        this.ioWeightSupported = cgroups != null && cgroups.ioWeightSupported();
+    }
+
+    /**
+     * The VE service of a panel without VE support of its own ({@code server.role = panel}, not root): it reads the
+     * VEs' records and dispatches every action to the VE's node, as any panel does for another node's VEs. It has no
+     * storage pool, runtime or cgroups, and holds no VE (placement passes its node by), so none of the code that
+     * acts on this host's VEs is reached: an action on a VE of this node would be refused by {@link #record} first.
+     */
+    static VeManager withoutHost(Database database, NodeService nodes, TemplateCatalog templates) {
+        VeManager manager = new VeManager(database, nodes, null, null, null, templates, null, null, null);
+        manager.sharedFromStart();
+        return manager;
+    }
+
+    /** Whether this process runs VEs itself (false for a panel of {@code server.role = panel}). */
+    boolean hostsVes() {
+        return storage != null;
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------
@@ -641,7 +658,7 @@ final class VeManager implements VeService {
     /** Where placement would put {@code ve} among the other nodes (its files travel with it: no template needed there). */
     private Node placeElsewhere(VirtualEnvironment ve) {
         Map<UUID, Placement.Allotted> allotted = allotted();
-        List<Placement.Candidate> candidates = nodes.nodes().stream().filter(n -> !n.id().equals(ve.node()))
+        List<Placement.Candidate> candidates = nodes.nodes().stream().filter(n -> !n.id().equals(ve.node()) && n.hostsVes())
                 .map(n -> new Placement.Candidate(n, nodes.reportedStatus(n.id()), allotted.getOrDefault(n.id(), Placement.Allotted.NONE), true,
                         false)).toList();
         if (candidates.isEmpty()) {
@@ -840,10 +857,15 @@ final class VeManager implements VeService {
      * all. A single server without labels or overcommit ratios, taking new VEs, is its own answer, as it always was.
      */
     private Node place(NewVe request, VeLimits limits) {
-        List<Node> all = nodes.nodes();
+        List<Node> all = nodes.nodes().stream().filter(Node::hostsVes).toList();
         boolean labelled = request.labels() != null && !request.labels().isEmpty();
-        if (request.node() == null && !labelled && all.size() <= 1 && all.stream().allMatch(n -> NodeOvercommit.NONE.equals(n.overcommit()) && n.acceptsNewVes())) {
+        if (request.node() == null && !labelled && all.size() == 1 && all.get(0).id().equals(node.id())
+                && all.stream().allMatch(n -> NodeOvercommit.NONE.equals(n.overcommit()) && n.acceptsNewVes())) {
             return nodes.localNode();
+        }
+        if (all.isEmpty()) {
+            throw new VeException(Kind.CONFLICT, "no node runs VEs yet: this panel has none of its own (server.role = panel);"
+                    + " enrol a server as a node agent (POST /api/v1/nodes/enrolments, then bin/vessel node join on it)");
         }
         List<Node> choices = request.node() == null ? all : List.of(targetNode(request.node()));
         Map<UUID, Placement.Allotted> allotted = allotted();
@@ -933,7 +955,7 @@ final class VeManager implements VeService {
         checkRate(l.netInBitsPerSecond(), "limits.netInBitsPerSecond");
         checkRate(l.netOutBitsPerSecond(), "limits.netOutBitsPerSecond");
         check(l.cpuset().length() <= 200, "limits.cpuset", "is too long");
-        if (!l.cpuset().isEmpty()) {
+        if (!l.cpuset().isEmpty() && hostCpus != null) { // without a host here, the VE's node checks its CPUs
             BitSet wanted = CpuSet.parse(l.cpuset());
             check(wanted != null && !wanted.isEmpty(), "limits.cpuset", "must list CPUs like 0-1 or 0,2 (empty: all)");
             BitSet outside = (BitSet) wanted.clone();
@@ -2326,7 +2348,7 @@ final class VeManager implements VeService {
     }
 
     java.util.Optional<String> quotaProblem() {
-        return storage.quotaProblem();
+        return storage == null ? java.util.Optional.empty() : storage.quotaProblem();
     }
 
     String storageName() {

@@ -40,6 +40,15 @@ class PlacementTest {
         assertTrue(none.getMessage().contains("kept free of new VEs by the provider"), none.getMessage());
     }
 
+    @Test
+    void aPanelWithoutVesIsNamedAsSuchWhenAskedForByName() {
+        Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        Node panel = new Node(UUID.nameUUIDFromBytes("p".getBytes()), "p", now, now, 1, NodeHealth.ONLINE, now, null, Map.of(),
+                NodeOvercommit.NONE, true, "0.1.0", 2, Node.PANEL);
+        VeException refused = assertThrows(VeException.class, () -> Placement.choose(List.of(candidate(panel, 0, true)), ONE_GIB));
+        assertTrue(refused.getMessage().contains("a panel without VEs of its own"), refused.getMessage());
+    }
+
     private static Placement.Candidate candidate(Node node, long memoryAllotted, boolean local) {
         NodeStatus status = new NodeStatus(4, 0.5, 0.5, 0.5, 8 * GIB, 6 * GIB, 100 * GIB, 80 * GIB, 3, 2, 1000);
         return new Placement.Candidate(node, Optional.of(status), new Placement.Allotted(2, memoryAllotted, 10 * GIB), true, local);

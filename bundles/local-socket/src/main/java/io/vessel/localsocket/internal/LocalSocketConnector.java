@@ -69,7 +69,16 @@ public final class LocalSocketConnector implements ConnectorFactory {
         this.socket = config.socket_path().isBlank() ? RUNTIME_ROOT.resolve(nodes.localNode().id().toString()).resolve("panel.sock")
                 : Path.of(config.socket_path());
         this.group = config.socket_group();
-        prepareDirectory(socket.getParent());
+        try {
+            prepareDirectory(socket.getParent());
+        } catch (java.nio.file.AccessDeniedException e) {
+            // a panel that is not root (server.role = panel, user vessel) may not write the runtime root unless it was
+            // given its own (systemd's RuntimeDirectory=vessel): the API is served over TCP alone then, and that is said
+            LOG.warn("No local API socket: {} is not writable by this user (run as root, give it a RuntimeDirectory, or set"
+                    + " local.socket.path); the API is served over TCP only", e.getFile());
+            registration = null;
+            return;
+        }
         removeStale(socket);
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put("vessel.local.socket", socket.toString());
@@ -175,7 +184,9 @@ public final class LocalSocketConnector implements ConnectorFactory {
     @Deactivate
     void deactivate() {
         try {
-            registration.unregister();
+            if (registration != null) {
+                registration.unregister();
+            }
         } catch (IllegalStateException alreadyGone) {
             // the framework is stopping
         }

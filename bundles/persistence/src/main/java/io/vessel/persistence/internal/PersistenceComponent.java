@@ -111,6 +111,10 @@ public final class PersistenceComponent {
                 throw new DatabaseUnavailableException("a node agent (server.role = node-agent) works on the installation's PostgreSQL "
                         + "database, not an embedded one: join it to a panel with 'bin/vessel node join', which sets database.url");
             }
+            if ("panel".equals(context.getProperty("vessel.role")) && !settings.isPostgres()) {
+                throw new DatabaseUnavailableException("a panel without VEs (server.role = panel) manages the VEs of node agents, which share "
+                        + "the installation's PostgreSQL database: set database.url (an embedded database has no node agents)");
+            }
             started = PersistenceEngine.start(settings, !agent);
             DatabaseInfo info = started.info();
             LOG.info("Connected to database product=\"{} {}\" url={} schema={}", info.product(), info.version(),

@@ -26,7 +26,7 @@ public final class NodeDatabaseRoles {
     /** The group every node agent's role belongs to; cluster-wide, like every role. */
     public static final String GROUP = "vessel_node_agents";
     /** Bumped when the policies change, so every panel's start brings them up to date once. */
-    private static final String VERSION = "v1";
+    private static final String VERSION = "v2";
     private static final String PREFIX = "vessel_node_";
     /** Advisory lock key: panels starting together do not rewrite the policies at once. */
     private static final long POLICY_LOCK_KEY = 0x7e55e2L;
@@ -174,7 +174,7 @@ public final class NodeDatabaseRoles {
                 new Rule("node_certificate", "SELECT", List.of()),
                 new Rule("ip_pool", "SELECT", List.of()),
                 new Rule("node", "SELECT, INSERT, UPDATE (hostname, last_started_at, start_count, last_heartbeat_at, unreachable_since, status,"
-                        + " status_at, vessel_version, channel_protocol, channel_url)", List.of(
+                        + " status_at, vessel_version, channel_protocol, channel_url, server_role)", List.of(
                         "FOR SELECT USING (true)",
                         "FOR INSERT WITH CHECK (" + own("id") + ")",
                         "FOR UPDATE USING (" + own("id") + ") WITH CHECK (" + own("id") + ")")),

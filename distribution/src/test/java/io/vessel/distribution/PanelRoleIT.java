@@ -1,0 +1,154 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Panels without VEs of their own ({@code server.role = panel}), as a provider runs them behind a load balancer: not
+ * root (here user {@code nobody}), no storage pool, runtime, cgroups or bridge; they manage the node agents' VEs through
+ * the records and the node channel. A first panel starts the installation on PostgreSQL and enrols a node agent; a
+ * second panel joins with {@code node join --panel-only}; both see and act on the agent's VE.
+ */
+// the agent's VE gets an address: its host interfaces (vh<id>) must not meet another class's VE of the same id
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
+class PanelRoleIT {
+
+    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
+
+    @Test
+    void panelsThatAreNotRootManageTheNodeAgentsVes(@TempDir Path work) throws Exception {
+        String schema = "it_panels_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = Files.createDirectory(work.resolve("panel-one"), NodeHealthIT.passable());
+        Path two = Files.createDirectory(work.resolve("panel-two"), NodeHealthIT.passable());
+        Path node = Files.createDirectory(work.resolve("node"), NodeHealthIT.passable());
+        Map<String, String> envOne = new java.util.HashMap<>(PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres",
+                "VESSEL_DB_SCHEMA", schema, "VESSEL_ROLE", "panel"));
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
+        Map<String, String> envNode = Map.of("VESSEL_CONF", Files.writeString(work.resolve("node.conf"), CHANNEL_CONF).toString());
+        // in the panel's own directory, where node join (run as that user) may write it
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(two.resolve("vessel.conf"), CHANNEL_CONF).toString());
+        try (PanelProcess panel = new PanelProcess(one, envOne).runAs("nobody", "nogroup").start();
+             PanelProcess agent = new PanelProcess(node, envNode);
+             PanelProcess second = new PanelProcess(two, envTwo).runAs("nobody", "nogroup")) {
+            assertEquals("65534", uid(panel.pid()), "the panel runs as nobody, not root");
+            assertTrue(panel.output().contains("Panel without VEs of its own (server.role = panel)"), panel.output());
+            String panelNode = NodeHealthIT.localNode(panel);
+            JsonNode self = panel.get("/api/v1/nodes/" + panelNode).json();
+            assertEquals("panel", self.at("/node/role").asText(), self.toString());
+            assertEquals("PANEL", self.get("mode").asText());
+
+            // nothing to place VEs on yet, nothing to drain, no template files to make: each said as such
+            PanelProcess.Response none = panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"early\"}");
+            assertEquals(409, none.status(), none.body());
+            assertTrue(none.json().get("detail").asText().contains("No node runs VEs yet: this panel has none of its own"), none.body());
+            PanelProcess.Response drain = panel.post("/api/v1/nodes/" + panelNode + "/drain", "");
+            assertEquals(409, drain.status(), drain.body());
+            assertTrue(drain.json().get("detail").asText().contains("is a panel (server.role = panel): it runs no VEs"), drain.body());
+            PanelProcess.Response build = panel.post("/api/v1/templates", "{\"name\":\"deb\",\"source\":\"debootstrap\",\"suite\":\"bookworm\"}");
+            assertEquals(409, build.status(), build.body());
+            assertTrue(build.json().get("detail").asText().contains("templates are made on the nodes that run VEs"), build.body());
+
+            // a node agent joins through the panel and gets the VEs
+            JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
+            PanelProcess.Ran joined = agent.vessel(command(enrolment));
+            assertEquals(0, joined.exitCode(), joined.output());
+            agent.startAgent();
+            String agentNode = Files.readString(agent.dataDir.resolve("node-id")).strip();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + agentNode).json().at("/node/health").asText())
+                    && panel.get("/api/v1/templates").body().contains("\"READY\"")
+                    && panel.get("/api/v1/nodes/" + agentNode).json().at("/channel/url").isTextual()
+                    && panel.get("/api/v1/nodes/" + panelNode).json().at("/channel/url").isTextual(),
+                    "the agent online with its built-in template, both channels listening");
+            JsonNode created = awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"on-agent\"}"));
+            assertEquals("SUCCEEDED", created.get("state").asText(), created.toString());
+            int ve = Integer.parseInt(created.get("result").asText().substring("/api/v1/ves/".length()));
+            assertEquals(agentNode, panel.get("/api/v1/ves/" + ve).json().get("node").asText(), "placed on the agent, the only node with VEs");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+            PanelProcess.Response hostname = panel.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"hostname\"]}");
+            assertEquals(200, hostname.status(), hostname.body());
+            assertEquals("on-agent", hostname.json().get("stdout").asText().strip());
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"panels\",\"cidr\":\"10.231.52.0/24\",\"mode\":\"NAT\"}").status());
+            String ip = panel.post("/api/v1/ves/" + ve + "/ips", "{\"pool\":\"panels\"}").json().get("address").asText();
+            PanelProcess.poll(Duration.ofSeconds(10), () -> panel.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}")
+                    .json().get("stdout").asText().contains(ip + "/24"), "the address on the VE's interface on the agent");
+            ConsoleIT.Terminal terminal = new ConsoleIT.Terminal();
+            java.net.http.WebSocket console = ConsoleIT.open(panel, "/ws/ves/" + ve + "/console?columns=100&rows=30",
+                    panel.login("admin", PanelProcess.ADMIN_PASSWORD).value(), "http://127.0.0.1:" + panel.port, terminal).join();
+            console.sendBinary(ByteBuffer.wrap("echo $((6*7))\r".getBytes(StandardCharsets.UTF_8)), true).join();
+            terminal.await("42", Duration.ofSeconds(15));
+            console.sendBinary(ByteBuffer.wrap("exit 3\r".getBytes(StandardCharsets.UTF_8)), true).join();
+            assertEquals("{\"type\":\"exit\",\"code\":3}", terminal.exit.get(15, TimeUnit.SECONDS));
+
+            // a second panel joins as a panel without VEs, also not root, and acts on the same VE
+            PanelProcess.Ran secondJoined = second.vessel(withPanelOnly(command(panel.post("/api/v1/nodes/enrolments", "{}").json())));
+            assertEquals(0, secondJoined.exitCode(), secondJoined.output());
+            assertTrue(secondJoined.output().contains("role:        panel without VEs"), secondJoined.output());
+            String conf = Files.readString(Path.of(envTwo.get("VESSEL_CONF")));
+            assertTrue(conf.contains("server.role = panel") && conf.contains("database.user = postgres"), conf);
+            second.start();
+            assertEquals("65534", uid(second.pid()));
+            assertEquals("RUNNING", second.get("/api/v1/ves/" + ve).json().get("state").asText());
+            awaitOperation(second, second.post("/api/v1/ves/" + ve + "/stop", ""));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> "STOPPED".equals(panel.get("/api/v1/ves/" + ve).json().get("state").asText()),
+                    "the first panel to see the stop the second one dispatched");
+            String secondNode = Files.readString(second.dataDir.resolve("node-id")).strip();
+            assertEquals("PANEL", panel.get("/api/v1/nodes/" + secondNode).json().get("mode").asText());
+
+            // the provider tells panels from nodes on the dashboard
+            org.openqa.selenium.WebDriver browser = PortalIT.chromium(1280, 900);
+            try {
+                PortalIT.logIn(browser, "http://127.0.0.1:" + panel.port + "/admin/", "admin", PanelProcess.ADMIN_PASSWORD);
+                new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(15)).until(
+                        org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(
+                                org.openqa.selenium.By.cssSelector("[data-node-panel='" + secondNode + "']"), "panel without VEs"));
+                assertTrue(browser.findElements(org.openqa.selenium.By.cssSelector("[data-node-panel='" + agentNode + "']")).isEmpty());
+                assertEquals(List.of(), PortalIT.consoleErrors(browser));
+            } finally {
+                browser.quit();
+            }
+            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+        } finally {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
+                 java.sql.Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                java.nio.file.Path agentId = node.resolve("data/node-id");
+                if (Files.exists(agentId)) {
+                    s.execute("DROP ROLE IF EXISTS vessel_node_" + Files.readString(agentId).strip().replace("-", ""));
+                }
+            }
+        }
+    }
+
+    /** The join command the panel printed for an enrolment, as arguments of bin/vessel. */
+    private static List<String> command(JsonNode enrolment) {
+        return new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+    }
+
+    private static List<String> withPanelOnly(List<String> join) {
+        join.add("--panel-only");
+        return join;
+    }
+
+    /** The real user id of a process. */
+    private static String uid(long pid) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Uid:"))
+                .map(l -> l.split("\\s+")[1]).findFirst().orElseThrow();
+    }
+}

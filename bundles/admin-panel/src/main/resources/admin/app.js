@@ -182,8 +182,10 @@ async function moveVe(ve, nodes) {
   const others = nodes.filter(n => n.node.id !== ve.node && n.node.role !== 'panel');
   const moved = await ask('Move ' + ve.name + ' to another node', [['node', 'To node (its files go with it; a running VE is stopped for the move ' +
     'and started there)', 'select', { options: others.map(n => [n.node.id, nodeName(nodes, n.node.id) +
-      (n.node.acceptsNewVes === false ? ' — takes no new VEs' : '') + (n.node.health === 'UNREACHABLE' ? ' — out of reach' : '')]) }]],
-  'Move', values => api('POST', '/ves/' + ve.id + '/migrate', { node: values.node.value }));
+      (n.node.acceptsNewVes === false ? ' — takes no new VEs' : '') + (n.node.health === 'UNREACHABLE' ? ' — out of reach' : '')]) }],
+    ['live', 'Try to move it live (checkpointed with CRIU, experimental); where that cannot be done it moves cold and says why', 'checkbox',
+      { required: false }]],
+  'Move', values => api('POST', '/ves/' + ve.id + '/migrate', { node: values.node.value, live: values.live.checked }));
   if (moved) say('Moving ' + ve.name + ' to ' + nodeName(nodes, moved.node.value) + '…');
 }
 

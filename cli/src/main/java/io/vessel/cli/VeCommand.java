@@ -329,6 +329,9 @@ final class VeCommand {
     static final class Migrate extends Power {
         @Option(names = {"-n", "--node"}, required = true, paramLabel = "NODE", description = "The node to move to (its id, or a host name only one node has).")
         String node;
+        @Option(names = "--live", description = "Try a live move (checkpointed with CRIU, experimental); where that cannot be done the VE "
+                + "moves cold and the operation says why.")
+        boolean live;
 
         String action() { return "migrate"; }
         String done() { return "moved to " + node; }
@@ -337,6 +340,9 @@ final class VeCommand {
         JsonNode body() {
             ObjectNode body = object();
             body.put("node", node);
+            if (live) {
+                body.put("live", true);
+            }
             return body;
         }
     }

@@ -330,6 +330,7 @@ public final class KernelComponent {
             meter.start(Duration.ofSeconds(config.accounting_interval()));
             registrations.add(context.registerService(UsageService.class, meter, null));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
+            registerHandedBuilds(context, catalog);
             manager.useDispatch(operations);
             ChannelFileTransport files = new ChannelFileTransport(() -> channel, storage);
             catalog.useFetcher(files);
@@ -410,6 +411,7 @@ public final class KernelComponent {
         try {
             catalog = new TemplateCatalog(database, here, null, new TemplateCatalog.Settings(Path.of(config.busybox()), null, null,
                     dataDir.resolve("tmp/uploads"), templateMaxSize(config)));
+            catalog.buildOn(() -> builder(nodes));
             manager = VeManager.withoutHost(database, nodes, catalog);
             manager.useHooks(hooks);
             VeManager ves = manager;
@@ -494,6 +496,26 @@ public final class KernelComponent {
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
         registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, java.util.Map.of(),
                 java.util.Optional::empty), health));
+    }
+
+    /** Builds of Debian templates that a panel without storage hands to this node ({@link TemplateCatalog#handedBuild}). */
+    private void registerHandedBuilds(BundleContext context, TemplateCatalog catalog) {
+        registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, (operation, parameters, progress) -> {
+            progress.update(1, "starting debootstrap");
+            try {
+                io.vessel.kernel.api.Template built = catalog.buildHanded(parameters, progress::update);
+                return "/api/v1/templates/" + built.name() + "/" + built.version();
+            } catch (VeException e) {
+                throw new io.vessel.api.operation.OperationFailure(e.getMessage(), e);
+            }
+        }, kind(io.vessel.api.operation.OperationHandler.KIND, TemplateCatalog.BUILD_KIND)));
+    }
+
+    /** A node for a panel without storage to build templates on: one in reach that runs VEs, the same one each time. */
+    private static java.util.Optional<java.util.UUID> builder(NodeService nodes) {
+        return nodes.nodes().stream().filter(n -> n.hostsVes() && n.health() != io.vessel.kernel.api.NodeHealth.UNREACHABLE)
+                .min(java.util.Comparator.comparing(io.vessel.kernel.api.Node::hostname).thenComparing(io.vessel.kernel.api.Node::id))
+                .map(io.vessel.kernel.api.Node::id);
     }
 
     /** Whether this process is a panel without VE support ({@code server.role = panel}). */
@@ -752,8 +774,12 @@ public final class KernelComponent {
     }
 
     private static Dictionary<String, Object> kind(String kind) {
+        return kind(io.vessel.api.security.ObjectOwnership.KIND, kind);
+    }
+
+    private static Dictionary<String, Object> kind(String property, String kind) {
         Dictionary<String, Object> props = new Hashtable<>();
-        props.put(io.vessel.api.security.ObjectOwnership.KIND, kind);
+        props.put(property, kind);
         return props;
     }
 

@@ -348,25 +348,90 @@ final class TemplateCatalog implements TemplateService {
 
     @Override
     public synchronized Template prepareDebian(DebianTemplateRequest request) {
-        requireStorage();
         if (request == null) {
             throw new VeException(Kind.INVALID, "name", "name and suite are required", null);
         }
         checkName(request.name());
         checkDescription(request.description());
-        Debootstrap debootstrap = settings.debootstrap();
-        if (!debootstrap.installed()) {
-            throw new VeException(Kind.UNPROCESSABLE, null, "debootstrap is not installed on this node (Debian package debootstrap)", null);
+        // a panel without storage has a node build it (it checks there what only debootstrap knows: suites, mirror)
+        UUID builder = storage != null ? node : builders.get().orElseThrow(() -> new VeException(Kind.CONFLICT, "no node in reach runs VEs"
+                + " to build the template on: this panel keeps no template files (server.role = panel); enrol a node agent first"));
+        DebianTemplateRequest resolved = resolveDebian(request, storage != null);
+        boolean systemd = resolved.init().equals(DebianTemplateRequest.INIT_SYSTEMD);
+        List<String> all = resolved.packages();
+        String origin = "debootstrap " + resolved.suite() + " " + resolved.variant() + " " + (resolved.mirror() == null ? "(the node's mirror)"
+                : resolved.mirror()) + (all.isEmpty() ? "" : " +" + String.join(",", all));
+        Template prepared = record(request.name(), TemplateSource.DEBOOTSTRAP, request.description() != null ? request.description()
+                : "Debian " + resolved.suite() + " (" + resolved.variant() + (systemd ? ", systemd" : "") + ")", origin,
+                systemd ? SYSTEMD_INIT : VesselInit.PATH, request.owner(), builder);
+        pendingDebian.put(prepared.reference(), resolved);
+        return prepared;
+    }
+
+    /** Picks the node that builds templates for a panel without storage; empty while no node that runs VEs is in reach. */
+    private volatile java.util.function.Supplier<Optional<UUID>> builders = Optional::empty;
+
+    void buildOn(java.util.function.Supplier<Optional<UUID>> builders) {
+        this.builders = builders;
+    }
+
+    /** A build a panel without storage hands to the node that is to make the template: an operation of that node. */
+    record HandedBuild(UUID node, Map<String, String> parameters) {
+    }
+
+    /** The operation kind of a Debian build a panel hands to a node. */
+    static final String BUILD_KIND = "template.build";
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * For a panel without storage: the node that is to build {@code prepared}, and what it needs to (the request as
+     * checked so far, since the panel keeps nothing in memory for it). Empty where the build runs in this process.
+     */
+    Optional<HandedBuild> handedBuild(Template prepared) {
+        if (storage != null) {
+            return Optional.empty();
         }
-        List<String> suites;
+        DebianTemplateRequest request = pendingDebian.remove(prepared.reference());
+        if (request == null) {
+            throw new VeException(Kind.CONFLICT, "template " + prepared.reference() + " cannot be handed to a node: it is not a Debian build");
+        }
+        UUID builder = database.inTransaction(em -> em.find(TemplateEntity.class, prepared.reference()).nodeId());
         try {
-            suites = debootstrap.suites();
-        } catch (IOException e) {
-            throw new VeException(Kind.FAILED, null, "cannot list debootstrap's suites: " + e.getMessage(), e);
+            return Optional.of(new HandedBuild(builder, Map.of("name", prepared.name(), "version", Integer.toString(prepared.version()),
+                    "request", JSON.writeValueAsString(request))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a template request could not be written", e);
         }
-        if (request.suite() == null || !suites.contains(request.suite())) {
-            throw new VeException(Kind.INVALID, "suite", "unknown suite '" + request.suite() + "'; debootstrap knows e.g. "
-                    + suites.stream().filter(s -> List.of("bullseye", "bookworm", "trixie", "sid").contains(s)).toList(), null);
+    }
+
+    /**
+     * The node's half of a build a panel handed to it: the request is checked here, where debootstrap runs (suite,
+     * mirror), and built. A request refused here fails the template, as a failed build does.
+     */
+    Template buildHanded(Map<String, String> parameters, Progress progress) {
+        String name = parameters.get("name");
+        int version = Integer.parseInt(parameters.get("version"));
+        String id = TemplateEntity.storageId(name, version);
+        DebianTemplateRequest resolved;
+        try {
+            resolved = resolveDebian(JSON.readValue(parameters.get("request"), DebianTemplateRequest.class), true);
+        } catch (VeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            database.run(em -> em.find(TemplateEntity.class, id).failed(e.getMessage(), now()));
+            throw e instanceof VeException refused ? refused : new VeException(Kind.INVALID, null, "unreadable build request: " + e.getMessage(), e);
+        }
+        pendingDebian.put(id, resolved);
+        return build(name, version, progress);
+    }
+
+    /**
+     * A Debian build request checked and completed (variant, init, mirror, the packages systemd needs). What only the
+     * building node can tell (debootstrap there, its suites, its mirror) is checked only {@code here}.
+     */
+    private DebianTemplateRequest resolveDebian(DebianTemplateRequest request, boolean here) {
+        Debootstrap debootstrap = here ? settings.debootstrap() : null;
+        if (here) {
+            checkSuite(debootstrap, request.suite());
         }
         String init = request.init() == null ? DebianTemplateRequest.INIT_SYSTEMD : request.init();
         if (!List.of(DebianTemplateRequest.INIT_SYSTEMD, DebianTemplateRequest.INIT_VESSEL).contains(init)) {
@@ -376,11 +441,14 @@ final class TemplateCatalog implements TemplateService {
         if (!Debootstrap.VARIANTS.contains(variant)) {
             throw new VeException(Kind.INVALID, "variant", "variant must be one of " + Debootstrap.VARIANTS, null);
         }
-        String mirror = request.mirror() != null ? request.mirror() : settings.debianMirror();
-        if (mirror == null || mirror.isBlank()) {
+        if (!here && (request.suite() == null || !request.suite().matches("[a-z][a-z0-9-]{0,40}"))) {
+            throw new VeException(Kind.INVALID, "suite", "suite must name a Debian release such as bookworm", null);
+        }
+        String mirror = request.mirror() != null ? request.mirror() : here ? settings.debianMirror() : null;
+        if (here && (mirror == null || mirror.isBlank())) {
             throw new VeException(Kind.INVALID, "mirror", "no Debian mirror is known on this node; give one, or set kernel.debian.mirror", null);
         }
-        if (!MIRROR.matcher(mirror).matches()) {
+        if (mirror != null && !MIRROR.matcher(mirror).matches()) {
             throw new VeException(Kind.INVALID, "mirror", "mirror must be an http:// or https:// URL", null);
         }
         List<String> packages = request.packages() == null ? List.of() : request.packages();
@@ -397,14 +465,24 @@ final class TemplateCatalog implements TemplateService {
         if (systemd) {
             SYSTEMD_PACKAGES.stream().filter(p -> !all.contains(p)).forEach(all::add);
         }
-        DebianTemplateRequest resolved = new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, List.copyOf(all),
-                request.description(), request.owner(), init);
-        String origin = "debootstrap " + request.suite() + " " + variant + " " + mirror + (all.isEmpty() ? "" : " +" + String.join(",", all));
-        Template prepared = record(request.name(), TemplateSource.DEBOOTSTRAP, request.description() != null ? request.description()
-                : "Debian " + request.suite() + " (" + variant + (systemd ? ", systemd" : "") + ")", origin,
-                systemd ? SYSTEMD_INIT : VesselInit.PATH, request.owner());
-        pendingDebian.put(prepared.reference(), resolved);
-        return prepared;
+        return new DebianTemplateRequest(request.name(), request.suite(), variant, mirror, List.copyOf(all), request.description(),
+                request.owner(), init);
+    }
+
+    private static void checkSuite(Debootstrap debootstrap, String suite) {
+        if (!debootstrap.installed()) {
+            throw new VeException(Kind.UNPROCESSABLE, null, "debootstrap is not installed on this node (Debian package debootstrap)", null);
+        }
+        List<String> suites;
+        try {
+            suites = debootstrap.suites();
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "cannot list debootstrap's suites: " + e.getMessage(), e);
+        }
+        if (suite == null || !suites.contains(suite)) {
+            throw new VeException(Kind.INVALID, "suite", "unknown suite '" + suite + "'; debootstrap knows e.g. "
+                    + suites.stream().filter(s -> List.of("bullseye", "bookworm", "trixie", "sid").contains(s)).toList(), null);
+        }
     }
 
     /** What a Debian template booting systemd gets beyond the variant's packages: init, D-Bus for logind and systemctl's
@@ -484,6 +562,11 @@ final class TemplateCatalog implements TemplateService {
 
     /** Records the next version of {@code name} as BUILDING. Callers hold this object's lock. */
     private Template record(String name, TemplateSource source, String description, String origin, String init, String owner) {
+        return record(name, source, description, origin, init, owner, node);
+    }
+
+    /** Records the next version of {@code name} as BUILDING by node {@code builder}. Callers hold this object's lock. */
+    private Template record(String name, TemplateSource source, String description, String origin, String init, String owner, UUID builder) {
         return database.inTransaction(em -> {
             List<TemplateEntity> versions = em.createQuery("select t from TemplateEntity t where t.name = :name order by t.version desc",
                     TemplateEntity.class).setParameter("name", name).getResultList();
@@ -495,7 +578,7 @@ final class TemplateCatalog implements TemplateService {
                 throw new VeException(Kind.CONFLICT, "owner", "template '" + name + "' exists with another owner; new versions keep the owner", null);
             }
             int version = versions.isEmpty() ? 1 : versions.get(0).version() + 1;
-            TemplateEntity entity = new TemplateEntity(name, version, source, description, origin, init, node, now(), tenant);
+            TemplateEntity entity = new TemplateEntity(name, version, source, description, origin, init, builder, now(), tenant);
             em.persist(entity);
             LOG.info("Template recorded template={} source={} origin=\"{}\"", entity.id(), source, origin);
             return entity.toTemplate(0);

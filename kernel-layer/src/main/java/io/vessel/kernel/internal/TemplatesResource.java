@@ -198,6 +198,14 @@ public final class TemplatesResource {
     }
 
     private Response submit(String kind, Template prepared) {
+        java.util.Optional<TemplateCatalog.HandedBuild> handed = templates.get() instanceof TemplateCatalog catalog
+                ? VesResource.call(() -> catalog.handedBuild(prepared)) : java.util.Optional.empty();
+        if (handed.isPresent()) {
+            // a panel without storage (server.role = panel): the node recorded as the builder makes it
+            Operation operation = operations.dispatch(TemplateCatalog.BUILD_KIND, "template/" + prepared.reference(), null,
+                    handed.get().node().toString(), handed.get().parameters(), TEMPLATE_TIME_LIMIT);
+            return Response.accepted(operation).location(URI.create("/api/v1/operations/" + operation.id())).build();
+        }
         Operation operation = operations.submit(kind, "template/" + prepared.reference(), null, TEMPLATE_TIME_LIMIT, progress -> {
             progress.update(1, kind.equals("template.import") ? "unpacking the archive" : "starting debootstrap");
             try {

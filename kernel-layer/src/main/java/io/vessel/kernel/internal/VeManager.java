@@ -415,6 +415,14 @@ final class VeManager implements VeService {
      * VEs and those on their way to it). The answer's message says how long the VE was stopped.
      */
     VirtualEnvironment migrate(int id, UUID target, FileTransport transport, io.vessel.api.operation.OperationService.Progress progress) {
+        return migrate(id, target, transport, progress, false);
+    }
+
+    /** Where a live move is asked ({@code live}): why the VE moves cold instead, said in the progress and the outcome. */
+    private final io.vessel.kernel.internal.ve.LiveMigration liveMigration = io.vessel.kernel.internal.ve.LiveMigration.onThisHost();
+
+    VirtualEnvironment migrate(int id, UUID target, FileTransport transport, io.vessel.api.operation.OperationService.Progress progress,
+                               boolean live) {
         readNodesAfresh(); // the target's state as it is now, not as this node read it up to a second ago
         Node to = nodes.nodes().stream().filter(n -> n.id().equals(target)).findFirst()
                 .orElseThrow(() -> new VeException(Kind.NOT_FOUND, "node", "there is no node " + target, null));
@@ -424,6 +432,13 @@ final class VeManager implements VeService {
                     + ", which cannot take a moved VE over; upgrade it first", null);
         }
         boolean wasRunning = load(id).state() == VeState.RUNNING;
+        String notLive = null;
+        if (live && wasRunning) {
+            VeEntity recorded = record(id);
+            notLive = liveMigration.refusal(templates.initSystem(recorded.template(), recorded.templateVersion()).kind() == InitSystem.Kind.SYSTEMD);
+            LOG.info("VE moves cold, not live ve={} reason=\"{}\"", id, notLive);
+            progress.update(5, "not live: " + notLive + "; moving it cold");
+        }
         database.run(em -> em.find(VeEntity.class, id).headFor(target));
         List<String> sent = new ArrayList<>();
         long stoppedAt = 0;
@@ -501,7 +516,7 @@ final class VeManager implements VeService {
         }
         String outcome = "moved to node " + to.hostname();
         if (wasRunning) {
-            outcome += "; it was stopped for " + downtime + " ms";
+            outcome += "; it was stopped for " + downtime + " ms" + (notLive == null ? "" : "; not live: " + notLive);
             LOG.info("VE moved ve={} from={} to={} downtimeMs={}", id, node.id(), target, downtime);
         } else {
             LOG.info("VE moved ve={} from={} to={} (stopped)", id, node.id(), target);

@@ -69,6 +69,8 @@ final class VeOperations implements OperationHandler {
     static final String HASH = "hash";
     /** A migration's target node (its id). */
     static final String NODE = "node";
+    /** "true": the migration was asked to be live (it moves cold, saying why, where CRIU cannot checkpoint the VE). */
+    static final String LIVE = "live";
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -166,7 +168,7 @@ final class VeOperations implements OperationHandler {
                 case SSH_KEY_REMOVE -> ves.removeSshKey(id, parameters.get(KEY));
                 case ROOT_PASSWORD -> ves.setRootPasswordHash(id, parameters.get(HASH));
                 case NETWORK_SYNC -> networkSync.accept(id);
-                case MIGRATE -> ves.migrate(id, java.util.UUID.fromString(parameters.get(NODE)), files, progress);
+                case MIGRATE -> ves.migrate(id, java.util.UUID.fromString(parameters.get(NODE)), files, progress, "true".equals(parameters.get(LIVE)));
                 default -> throw new OperationFailure("This node does not know the VE operation " + operation.kind() + ".");
             }
         } catch (VeException e) {

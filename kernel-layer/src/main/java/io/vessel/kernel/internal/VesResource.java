@@ -464,8 +464,11 @@ public final class VesResource {
                 template == null ? Map.of() : Map.of(VeOperations.TEMPLATE, template)));
     }
 
-    /** Body of {@code POST /api/v1/ves/{id}/migrate}: the node to move the VE to (its id, or a host name only one node has). */
-    public record MigrateRequest(String node) {
+    /**
+     * Body of {@code POST /api/v1/ves/{id}/migrate}: the node to move the VE to (its id, or a host name only one node has),
+     * and whether to try a live move (checkpointed with CRIU): where CRIU cannot, the VE moves cold and the outcome says why.
+     */
+    public record MigrateRequest(String node, Boolean live) {
     }
 
     /**
@@ -481,7 +484,11 @@ public final class VesResource {
         int veId = parseId(id);
         requireVe(veId);
         io.vessel.kernel.api.Node target = call(() -> ves.get().checkMigration(veId, body == null ? null : body.node()));
-        return submit(VeOperations.MIGRATE, veId, Map.of(VeOperations.NODE, target.id().toString()));
+        Map<String, String> parameters = new java.util.HashMap<>(Map.of(VeOperations.NODE, target.id().toString()));
+        if (body != null && Boolean.TRUE.equals(body.live())) {
+            parameters.put(VeOperations.LIVE, "true");
+        }
+        return submit(VeOperations.MIGRATE, veId, parameters);
     }
 
     @POST

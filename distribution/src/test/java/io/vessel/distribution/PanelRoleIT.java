@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Panels without VEs of their own ({@code server.role = panel}), as a provider runs them behind a load balancer: not
  * root (here user {@code nobody}), no storage pool, runtime, cgroups or bridge; they manage the node agents' VEs through
- * the records and the node channel. A first panel starts the installation on PostgreSQL and enrols a node agent; a
- * second panel joins with {@code node join --panel-only}; both see and act on the agent's VE.
+ * the records and the node channel. A first panel starts the installation on PostgreSQL and enrols two node agents
+ * (a Debian template built by one, a Debian VE moved between them while it runs, one drained); a second panel joins
+ * with {@code node join --panel-only}; both see and act on the agents' VEs.
  */
 // the agent's VE gets an address: its host interfaces (vh<id>) must not meet another class's VE of the same id
 @org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
@@ -38,14 +39,17 @@ class PanelRoleIT {
         Path one = Files.createDirectory(work.resolve("panel-one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("panel-two"), NodeHealthIT.passable());
         Path node = Files.createDirectory(work.resolve("node"), NodeHealthIT.passable());
+        Path otherDir = Files.createDirectory(work.resolve("other-node"), NodeHealthIT.passable());
         Map<String, String> envOne = new java.util.HashMap<>(PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres",
                 "VESSEL_DB_SCHEMA", schema, "VESSEL_ROLE", "panel"));
         envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
         Map<String, String> envNode = Map.of("VESSEL_CONF", Files.writeString(work.resolve("node.conf"), CHANNEL_CONF).toString());
+        Map<String, String> envOther = Map.of("VESSEL_CONF", Files.writeString(work.resolve("other.conf"), CHANNEL_CONF).toString());
         // in the panel's own directory, where node join (run as that user) may write it
         Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(two.resolve("vessel.conf"), CHANNEL_CONF).toString());
         try (PanelProcess panel = new PanelProcess(one, envOne).runAs("nobody", "nogroup").start();
              PanelProcess agent = new PanelProcess(node, envNode);
+             PanelProcess other = new PanelProcess(otherDir, envOther);
              PanelProcess second = new PanelProcess(two, envTwo).runAs("nobody", "nogroup")) {
             assertEquals("65534", uid(panel.pid()), "the panel runs as nobody, not root");
             assertTrue(panel.output().contains("Panel without VEs of its own (server.role = panel)"), panel.output());
@@ -89,6 +93,30 @@ class PanelRoleIT {
             awaitOperation(panel, panel.post("/api/v1/ves/" + deb + "/start", ""));
             assertTrue(panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"cat\",\"/etc/debian_version\"]}").json().get("stdout")
                     .asText().startsWith("12."), "a Debian VE built and run by the agent");
+            // a second node agent; the running Debian VE moves to it (asked live: it moves cold here and says why), with a
+            // file written just before the last pass; then a drain of that node, run by this panel, brings it back
+            JsonNode otherEnrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
+            PanelProcess.Ran otherJoined = other.vessel(command(otherEnrolment));
+            assertEquals(0, otherJoined.exitCode(), otherJoined.output());
+            other.startAgent();
+            String otherNode = Files.readString(other.dataDir.resolve("node-id")).strip();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + otherNode).json().at("/node/health").asText())
+                    && panel.get("/api/v1/nodes/" + otherNode).json().at("/channel/url").isTextual(), "the second agent online, its channel listening");
+            panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo before the move > /root/marker\"]}");
+            JsonNode moved = awaitOperation(panel, panel.post("/api/v1/ves/" + deb + "/migrate", "{\"node\":\"" + otherNode + "\",\"live\":true}"));
+            assertTrue(moved.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; not live: .+"), moved.toString());
+            JsonNode there = panel.get("/api/v1/ves/" + deb).json();
+            assertEquals(otherNode, there.get("node").asText());
+            assertEquals("RUNNING", there.get("state").asText());
+            assertEquals("before the move\n", panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"cat\",\"/root/marker\"]}").json()
+                    .get("stdout").asText());
+            assertTrue(panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"cat\",\"/etc/debian_version\"]}").json().get("stdout")
+                    .asText().startsWith("12."));
+            JsonNode drained = awaitOperation(panel, panel.post("/api/v1/nodes/" + otherNode + "/drain", ""));
+            assertEquals("SUCCEEDED", drained.get("state").asText(), drained.toString());
+            assertEquals(agentNode, panel.get("/api/v1/ves/" + deb).json().get("node").asText(), "the drain placed it on the other agent, not a panel");
+            PanelProcess.poll(Duration.ofSeconds(15), () -> "MAINTENANCE".equals(panel.get("/api/v1/nodes/" + otherNode).json().get("mode").asText()),
+                    "the drained agent in maintenance");
             awaitOperation(panel, panel.post("/api/v1/ves/" + deb + "/kill", ""));
             awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + deb)).DELETE()));
 
@@ -144,9 +172,11 @@ class PanelRoleIT {
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
                  java.sql.Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-                java.nio.file.Path agentId = node.resolve("data/node-id");
-                if (Files.exists(agentId)) {
-                    s.execute("DROP ROLE IF EXISTS vessel_node_" + Files.readString(agentId).strip().replace("-", ""));
+                for (Path agentDir : List.of(node, otherDir)) {
+                    Path agentId = agentDir.resolve("data/node-id");
+                    if (Files.exists(agentId)) {
+                        s.execute("DROP ROLE IF EXISTS vessel_node_" + Files.readString(agentId).strip().replace("-", ""));
+                    }
                 }
             }
         }

@@ -53,7 +53,12 @@ class NodeAgentIT {
         Map<String, String> envOne = new java.util.HashMap<>(env);
         envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
         // the agent gets nothing of the panel's database settings: node join writes its own into its configuration
-        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
+        // under systemd (Type=notify, WatchdogSec): it says when it is ready and feeds the watchdog while its channel answers
+        Path notify = work.resolve("notify.sock");
+        Path notified = work.resolve("notified.txt");
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString(),
+                "NOTIFY_SOCKET", notify.toString(), "WATCHDOG_USEC", "2000000");
+        Process systemd = ServiceManagerIT.notificationSocket(notify, notified);
         String role = null;
         try (PanelProcess a = new PanelProcess(one, envOne).start(); PanelProcess b = new PanelProcess(two, envTwo)) {
             String nodeA = NodeHealthIT.localNode(a);
@@ -69,6 +74,9 @@ class NodeAgentIT {
 
             b.startAgent();
             assertTrue(b.output().contains("node agent is running: node " + nodeB), b.output());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> ServiceManagerIT.lines(notified).stream().filter(l -> l.startsWith("WATCHDOG=1")).count() >= 3,
+                    "the agent's watchdog pings every second while its channel answers: " + ServiceManagerIT.lines(notified));
+            assertTrue(ServiceManagerIT.lines(notified).get(0).startsWith("READY=1 STATUS=Node agent " + nodeB + " ready"), ServiceManagerIT.lines(notified).toString());
             // no web tier: nothing listens on its HTTP port, and it neither migrated nor may migrate the database
             assertThrows(java.io.IOException.class, () -> java.net.http.HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(b.uri("/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()));
@@ -209,6 +217,7 @@ class NodeAgentIT {
             String shutOut = role;
             assertThrows(SQLException.class, () -> DriverManager.getConnection(PanelLifecycleIT.PG_URL, shutOut, "").close());
         } finally {
+            systemd.destroyForcibly();
             try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 if (role != null) {

@@ -105,6 +105,7 @@ class PanelRoleIT {
             panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo before the move > /root/marker\"]}");
             JsonNode moved = awaitOperation(panel, panel.post("/api/v1/ves/" + deb + "/migrate", "{\"node\":\"" + otherNode + "\",\"live\":true}"));
             assertTrue(moved.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; not live: .+"), moved.toString());
+            System.out.println("panels: Debian VE moved between node agents through a panel run as nobody: " + moved.get("message").asText());
             JsonNode there = panel.get("/api/v1/ves/" + deb).json();
             assertEquals(otherNode, there.get("node").asText());
             assertEquals("RUNNING", there.get("state").asText());

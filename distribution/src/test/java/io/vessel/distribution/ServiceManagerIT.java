@@ -22,16 +22,8 @@ class ServiceManagerIT {
         Path work = PanelProcess.passableWorkDir("vessel-notify");
         Path socket = work.resolve("notify.sock");
         Path received = work.resolve("received.txt");
-        Process systemd = new ProcessBuilder("python3", "-c", String.join("\n",
-                "import socket, sys",
-                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
-                "s.bind(sys.argv[1])",
-                "while True:",
-                "    m = s.recv(4096).decode()",
-                "    with open(sys.argv[2], 'a') as f:",
-                "        f.write(m.replace('\\n', ' ') + '\\n')"), socket.toString(), received.toString()).start();
+        Process systemd = notificationSocket(socket, received);
         try {
-            PanelProcess.poll(Duration.ofSeconds(10), () -> Files.exists(socket), "the notification socket");
             PanelProcess panel = new PanelProcess(work, PanelProcess.env("NOTIFY_SOCKET", socket.toString(), "WATCHDOG_USEC", "2000000"));
             try (panel) {
                 panel.start();
@@ -49,7 +41,24 @@ class ServiceManagerIT {
         }
     }
 
-    private static List<String> lines(Path file) {
+    /**
+     * A stand-in for systemd's notification socket at {@code socket} (a Unix datagram socket, as systemd's): each
+     * message it receives is appended to {@code received} as one line. Ready when this returns; destroy it after.
+     */
+    static Process notificationSocket(Path socket, Path received) throws java.io.IOException {
+        Process systemd = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind(sys.argv[1])",
+                "while True:",
+                "    m = s.recv(4096).decode()",
+                "    with open(sys.argv[2], 'a') as f:",
+                "        f.write(m.replace('\\n', ' ') + '\\n')"), socket.toString(), received.toString()).start();
+        PanelProcess.poll(Duration.ofSeconds(10), () -> Files.exists(socket), "the notification socket");
+        return systemd;
+    }
+
+    static List<String> lines(Path file) {
         try {
             return Files.exists(file) ? Files.readAllLines(file) : List.of();
         } catch (java.io.IOException e) {

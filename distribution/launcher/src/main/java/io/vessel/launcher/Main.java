@@ -157,6 +157,7 @@ public final class Main {
         if (framework.notifyServiceManager("READY=1\nSTATUS=Node agent " + nodeId + " ready")) {
             log.info("Service manager told: ready");
         }
+        ServiceWatchdog.startForAgent(environment, framework, URI.create(channelUrl));
         return runUntilStopped(framework, log);
     }
 

@@ -55,7 +55,7 @@ final class PtyConsole implements VeConsole {
             List<String> argv = new ArrayList<>(List.of("setsid", "--ctty"));
             argv.addAll(command);
             File tty = new File(slave);
-            Process process = new ProcessBuilder(argv).redirectInput(tty).redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
+            Process process = RuncRuntime.withoutServiceManager(new ProcessBuilder(argv)).redirectInput(tty).redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
                     .redirectError(ProcessBuilder.Redirect.appendTo(tty)).start();
             return new PtyConsole(master, process);
         } catch (IOException | RuntimeException e) {

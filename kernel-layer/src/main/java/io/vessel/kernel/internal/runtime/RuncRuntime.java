@@ -170,7 +170,7 @@ public final class RuncRuntime {
                     "-l", "k8s-file:" + bundleDir.resolve("console.log"), "--log-size-max", String.valueOf(monitor.logSizeMax()),
                     "--exit-dir", monitor.exitDir().toString(), "--socket-dir-path", bundleDir.resolve("conmon").toString(),
                     "--runtime-arg", "--root", "--runtime-arg", stateRoot.toString(), "--no-new-keyring", "--no-sync-log"));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
+            ProcessBuilder pb = withoutServiceManager(new ProcessBuilder(cmd));
             pb.environment().put("_OCI_SYNCPIPE", "3");
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -426,7 +426,17 @@ public final class RuncRuntime {
     private ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>(List.of(binary, "--root", stateRoot.toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+        return withoutServiceManager(new ProcessBuilder(cmd));
+    }
+
+    /**
+     * Under systemd ({@code Type=notify}) this process has {@code NOTIFY_SOCKET}; runc and crun take it as the
+     * container's own (they pass a socket into it, and {@code start} then waits for the container to say READY=1,
+     * which a VE never does: every start timed out). The panel's socket is the panel's, not its VEs'.
+     */
+    static ProcessBuilder withoutServiceManager(ProcessBuilder pb) {
+        pb.environment().keySet().removeAll(java.util.Set.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"));
+        return pb;
     }
 
     private record Result(int exitCode, String stdout, String stderr, boolean timedOut) {

@@ -85,6 +85,19 @@ class PanelRoleIT {
             assertEquals("FAILED", narnia.get("state").asText(), narnia.toString());
             assertTrue(narnia.get("error").asText().contains("unknown suite 'narnia'"), narnia.toString());
             assertEquals("FAILED", panel.get("/api/v1/templates/narnia/1").json().get("state").asText());
+            // a root file system archive: checked by the panel, sent to the agent, checked there again and unpacked
+            Path tarball = work.resolve("rootfs.tar.gz");
+            PanelProcess.host("tar", "--numeric-owner", "-C", TemplatesIT.rootfs(work.resolve("rootfs"), "Tarball Linux 1.0").toString(), "-czf",
+                    tarball.toString(), ".");
+            JsonNode imported = finished(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/templates/import?name=tarball"))
+                    .header("Content-Type", "application/octet-stream").POST(java.net.http.HttpRequest.BodyPublishers.ofFile(tarball))));
+            assertEquals("SUCCEEDED", imported.get("state").asText(), imported.toString());
+            int fromTarball = NetworkIT.createVe(panel, "{\"template\":\"tarball\",\"hostname\":\"from-tarball\"}");
+            awaitOperation(panel, panel.post("/api/v1/ves/" + fromTarball + "/start", ""));
+            assertTrue(panel.post("/api/v1/ves/" + fromTarball + "/exec", "{\"command\":[\"cat\",\"/etc/os-release\"]}").json().get("stdout")
+                    .asText().contains("Tarball Linux 1.0"));
+            awaitOperation(panel, panel.post("/api/v1/ves/" + fromTarball + "/kill", ""));
+            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + fromTarball)).DELETE()));
             JsonNode debian = finished(panel, panel.post("/api/v1/templates", "{\"name\":\"debian-12\",\"source\":\"debootstrap\",\"suite\":\"bookworm\","
                     + "\"init\":\"vessel\"}"));
             assertEquals("SUCCEEDED", debian.get("state").asText(), debian.toString());
@@ -102,6 +115,20 @@ class PanelRoleIT {
             String otherNode = Files.readString(other.dataDir.resolve("node-id")).strip();
             PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + otherNode).json().at("/node/health").asText())
                     && panel.get("/api/v1/nodes/" + otherNode).json().at("/channel/url").isTextual(), "the second agent online, its channel listening");
+            // another agent's certificate plants no archive for a node to unpack: only panels send them
+            String caPem;
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
+                 java.sql.Statement st = c.createStatement(); java.sql.ResultSet rows = st.executeQuery("SELECT certificate FROM " + schema + ".node_ca")) {
+                assertTrue(rows.next());
+                caPem = rows.getString(1);
+            }
+            java.net.http.HttpClient asOther = java.net.http.HttpClient.newBuilder().sslContext(DispatchIT.nodeTls(otherDir.resolve("data/channel"), caPem))
+                    .build();
+            java.net.http.HttpResponse<String> planted = asOther.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    panel.get("/api/v1/nodes/" + agentNode).json().at("/channel/url").asText() + "/templates/tarball@9/upload"))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("not a root file system")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, planted.statusCode(), planted.body());
+
             panel.post("/api/v1/ves/" + deb + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo before the move > /root/marker\"]}");
             JsonNode moved = awaitOperation(panel, panel.post("/api/v1/ves/" + deb + "/migrate", "{\"node\":\"" + otherNode + "\",\"live\":true}"));
             assertTrue(moved.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; not live: .+"), moved.toString());

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * of {@code PUT /ves/{id}/files} on the target, which receives it ({@link NodeEndpoints}); nothing is staged on
  * this node's disk on the way.
  */
-final class ChannelFileTransport implements VeManager.FileTransport, TemplateCatalog.Fetcher {
+final class ChannelFileTransport implements VeManager.FileTransport, TemplateCatalog.Fetcher, TemplateCatalog.Uploader {
 
     private final Supplier<NodeChannel> channel;
     private final StorageDriver storage;
@@ -102,6 +102,29 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while copying", e);
+        }
+    }
+
+    /** An uploaded template archive to the node that unpacks it ({@code PUT /templates/{id}/upload}); it checks it again. */
+    @Override
+    public void upload(String id, UUID to, java.nio.file.Path archive) throws IOException {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        try {
+            HttpResponse<InputStream> answer = nodes.send(to, "PUT", "/templates/" + id + "/upload", "application/octet-stream",
+                    HttpRequest.BodyPublishers.ofFile(archive));
+            String text = NodeChannel.text(answer);
+            if (answer.statusCode() == 422) {
+                throw new IOException(NodeEndpoints.refusal(text).getMessage());
+            }
+            if (answer.statusCode() != 200) {
+                throw new IOException("node " + to + " answered " + answer.statusCode());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending the archive", e);
         }
     }
 }

@@ -340,7 +340,7 @@ public final class KernelComponent {
                     // needed once another node is recorded (not only once VEs were listed: a panel whose other nodes are
                     // agents may not have listed any before the first request for one of their VEs)
                     () -> nodes.nodes().size() > 1);
-            NodeEndpoints endpoints = new NodeEndpoints(manager, storage);
+            NodeEndpoints endpoints = new NodeEndpoints(manager, storage, catalog);
             nodeChannel.serve(endpoints);
             consolesServed = endpoints;
             Dictionary<String, Object> signKind = new Hashtable<>();
@@ -461,7 +461,7 @@ public final class KernelComponent {
                     dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
                     : config.node_channel_address().strip(), config.node_channel_port(), () -> nodes.nodes().size() > 1);
             // it serves no VE (each endpoint answers that the VE is not here), but peers and the admin see it listen
-            NodeEndpoints endpoints = new NodeEndpoints(manager, null);
+            NodeEndpoints endpoints = new NodeEndpoints(manager, null, null);
             nodeChannel.serve(endpoints);
             consolesServed = endpoints;
             Dictionary<String, Object> signKind = new Hashtable<>();
@@ -469,6 +469,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
             nodeChannel.start();
             channel = nodeChannel;
+            catalog.useUploader(new ChannelFileTransport(() -> channel, null));
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
             registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
                     new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));

@@ -32,6 +32,8 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private static final Pattern TAKE_OVER = Pattern.compile("/ves/(\\d{1,9})/take-over");
     private static final Pattern NAME = Pattern.compile("name=([A-Za-z0-9-]{1,64})(?:&parent=([A-Za-z0-9-]{1,64}))?&last=(true|false)");
     private static final Pattern TEMPLATE = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/files");
+    /** A panel without storage sends the archive of a template this node is to unpack. */
+    private static final Pattern UPLOAD = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/upload");
 
     private static final Pattern CONSOLE = Pattern.compile("/ves/(\\d{1,9})/console");
     private static final Pattern SIZE = Pattern.compile("columns=(\\d{1,4})&rows=(\\d{1,4})");
@@ -41,9 +43,13 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private final io.vessel.kernel.internal.storage.StorageDriver storage;
     private final ConsoleSessions consoles;
 
-    NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage) {
+    /** Where archives sent by panels go; null on a panel without storage. */
+    private final TemplateCatalog templates;
+
+    NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage, TemplateCatalog templates) {
         this.ves = ves;
         this.storage = storage;
+        this.templates = templates;
         this.consoles = new ConsoleSessions(ves);
     }
 
@@ -87,6 +93,20 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
             return;
         }
         if (console(caller, method, path, query, body, reply)) {
+            return;
+        }
+        Matcher upload = UPLOAD.matcher(path);
+        if ("PUT".equals(method) && upload.matches()) {
+            try {
+                if (templates == null) {
+                    throw new VeException(VeException.Kind.CONFLICT, "this node keeps no templates");
+                }
+                templates.receiveUpload(upload.group(1), body);
+            } catch (VeException e) {
+                refuse(reply, e);
+                return;
+            }
+            reply.send(200, "text/plain").close();
             return;
         }
         Matcher exec = EXEC.matcher(path);

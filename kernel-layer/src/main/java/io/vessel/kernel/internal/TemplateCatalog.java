@@ -392,11 +392,12 @@ final class TemplateCatalog implements TemplateService {
         if (storage != null) {
             return Optional.empty();
         }
+        UUID builder = database.inTransaction(em -> em.find(TemplateEntity.class, prepared.reference()).nodeId());
         DebianTemplateRequest request = pendingDebian.remove(prepared.reference());
         if (request == null) {
-            throw new VeException(Kind.CONFLICT, "template " + prepared.reference() + " cannot be handed to a node: it is not a Debian build");
+            handUpload(prepared.reference(), builder);
+            return Optional.of(new HandedBuild(builder, Map.of("name", prepared.name(), "version", Integer.toString(prepared.version()))));
         }
-        UUID builder = database.inTransaction(em -> em.find(TemplateEntity.class, prepared.reference()).nodeId());
         try {
             return Optional.of(new HandedBuild(builder, Map.of("name", prepared.name(), "version", Integer.toString(prepared.version()),
                     "request", JSON.writeValueAsString(request))));
@@ -405,14 +406,88 @@ final class TemplateCatalog implements TemplateService {
         }
     }
 
+    /** Sends an uploaded archive to the node that unpacks it over the node channel; a panel without storage has one. */
+    interface Uploader {
+        void upload(String storageId, UUID to, Path archive) throws IOException;
+    }
+
+    private volatile Uploader uploader;
+
+    void useUploader(Uploader uploader) {
+        this.uploader = uploader;
+    }
+
+    /** The archive of tarball template {@code id} to its node; failing that, the template fails with the reason. */
+    private void handUpload(String id, UUID builder) {
+        Path archive = upload(id);
+        try {
+            Uploader to = uploader;
+            if (to == null || !Files.exists(archive)) {
+                throw new IOException(to == null ? "the node channel is not up on this panel" : "the upload is gone");
+            }
+            to.upload(id, builder, archive);
+        } catch (IOException | RuntimeException e) {
+            String reason = "the archive could not be sent to the node that unpacks it: " + e.getMessage();
+            database.run(em -> em.find(TemplateEntity.class, id).failed(reason, now()));
+            throw new VeException(Kind.UNAVAILABLE, null, reason, e);
+        } finally {
+            try {
+                Files.deleteIfExists(archive);
+            } catch (IOException e) {
+                LOG.warn("Could not delete upload of template={}: {}", id, e.getMessage());
+            }
+        }
+    }
+
     /**
-     * The node's half of a build a panel handed to it: the request is checked here, where debootstrap runs (suite,
-     * mirror), and built. A request refused here fails the template, as a failed build does.
+     * A panel's archive for tarball template {@code id}, which this node is recorded to unpack: kept as the upload of
+     * the build that follows, but only after this node checked it itself (as the panel did) — a node never unpacks
+     * an archive it has not checked. Refused for any template not waiting here for its archive.
+     */
+    void receiveUpload(String id, java.io.InputStream body) throws IOException {
+        requireStorage();
+        TemplateEntity entity = database.inTransaction(em -> em.find(TemplateEntity.class, id));
+        if (entity == null || entity.source() != TemplateSource.TARBALL || entity.state() != TemplateState.BUILDING || !node.equals(entity.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "template " + id + " is not waiting for an archive on this node");
+        }
+        Files.createDirectories(settings.uploads());
+        Path part = settings.uploads().resolve(id + ".tar.part");
+        try {
+            try (java.io.OutputStream out = Files.newOutputStream(part)) {
+                long copied = 0;
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = body.read(buffer)) > 0; ) {
+                    copied += n;
+                    if (copied > settings.maxTemplateBytes()) {
+                        throw new VeException(Kind.UNPROCESSABLE, "archive", "the archive is larger than " + settings.maxTemplateBytes()
+                                + " bytes (kernel.template.max.size on this node)", null);
+                    }
+                    out.write(buffer, 0, n);
+                }
+            }
+            RootfsTarball.Scan scan = RootfsTarball.scan(part, settings.maxTemplateBytes());
+            if (!scan.ok()) {
+                throw new VeException(Kind.UNPROCESSABLE, "archive", "the archive is refused: " + String.join("; ", scan.problems()), null);
+            }
+            Files.move(part, upload(id), StandardCopyOption.REPLACE_EXISTING);
+            LOG.info("Template archive received from a panel template={} entries={}", id, scan.entries());
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    /**
+     * The node's half of a build a panel handed to it: a Debian request is checked here, where debootstrap runs
+     * (suite, mirror), and built; an archive (received before) is unpacked. A request refused here fails the
+     * template, as a failed build does.
      */
     Template buildHanded(Map<String, String> parameters, Progress progress) {
         String name = parameters.get("name");
         int version = Integer.parseInt(parameters.get("version"));
         String id = TemplateEntity.storageId(name, version);
+        if (!parameters.containsKey("request")) {
+            return build(name, version, progress); // an archive: what the panel sent is this node's upload now
+        }
         DebianTemplateRequest resolved;
         try {
             resolved = resolveDebian(JSON.readValue(parameters.get("request"), DebianTemplateRequest.class), true);
@@ -493,7 +568,9 @@ final class TemplateCatalog implements TemplateService {
     @Override
     public Template prepareImport(TarballImportRequest request, Path tarball) {
         try {
-            requireStorage();
+            // a panel without storage checks the archive as any panel does, then hands it to a node to unpack
+            UUID builder = storage != null ? node : builders.get().orElseThrow(() -> new VeException(Kind.CONFLICT, "no node in reach runs"
+                    + " VEs to unpack the template on: this panel keeps no template files (server.role = panel); enrol a node agent first"));
             if (request == null) {
                 throw new VeException(Kind.INVALID, "name", "name is required", null);
             }
@@ -525,7 +602,7 @@ final class TemplateCatalog implements TemplateService {
             Template prepared;
             synchronized (this) {
                 prepared = record(request.name(), TemplateSource.TARBALL, request.description() != null ? request.description()
-                        : "Imported from " + fileName, origin, init != null ? init : VesselInit.PATH, request.owner());
+                        : "Imported from " + fileName, origin, init != null ? init : VesselInit.PATH, request.owner(), builder);
             }
             Files.createDirectories(settings.uploads());
             Files.move(tarball, upload(prepared.reference()), StandardCopyOption.REPLACE_EXISTING);

@@ -111,6 +111,8 @@ class NodeAgentIT {
             String ip = a.post("/api/v1/ves/" + ve + "/ips", "{\"pool\":\"agent\"}").json().get("address").asText();
             assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
                     .asText().contains(ip + "/24"), "the address on the VE's interface on node b");
+            assertEquals(201, a.post("/api/v1/ip-pools", "{\"name\":\"agent6\",\"cidr\":\"fd00:231:51::/64\",\"mode\":\"NAT\"}").status());
+            String ip6 = a.post("/api/v1/ves/" + ve + "/ips", "{\"pool\":\"agent6\"}").json().get("address").asText();
             ConsoleIT.Terminal terminal = new ConsoleIT.Terminal();
             java.net.http.WebSocket console = ConsoleIT.open(a, "/ws/ves/" + ve + "/console?columns=100&rows=30",
                     a.login("admin", PanelProcess.ADMIN_PASSWORD).value(), "http://127.0.0.1:" + a.port, terminal).join();
@@ -190,12 +192,16 @@ class NodeAgentIT {
             a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo second >> /marker\"]}");
             // node b's network still holds the address at a MAC of old (as a switch or router would): the VE tells it
             PanelProcess.host("ip", "neigh", "replace", ip, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
+            PanelProcess.host("ip", "-6", "neigh", "replace", ip6, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
             JsonNode toB = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeB + "\"}"));
             assertEquals("SUCCEEDED", toB.get("state").asText(), toB.toString());
             String mac = a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/sys/class/net/eth0/address\"]}").json().get("stdout").asText().strip();
             PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()).contains(mac),
                     "node b's neighbour entry for " + ip + " to name the VE's MAC " + mac + " (unsolicited ARP): "
                     + PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()).contains(mac),
+                    "node b's neighbour entry for " + ip6 + " to name the VE's MAC " + mac + " (unsolicited neighbour advertisement): "
+                    + PanelProcess.host("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()));
             assertEquals(nodeB, a.get("/api/v1/ves/" + ve).json().get("node").asText());
             assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText());
             assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")

@@ -545,11 +545,13 @@ public final class VeNetwork {
      * network namespace with the host's arping, never a binary of the tenant's): after a move to another node the
      * VE's MAC is the new node's, and switches, routers and neighbours still hold the old one until their entries
      * expire (the kernel's arp_notify announces only on a MAC change or a link coming up, before any address is on
-     * it). In the background: a start does not wait for it. IPv6 is not announced yet (Debian packages no sender
-     * of unsolicited neighbour advertisements; the kernel sends one only after duplicate address detection, which
-     * the VE's addresses skip).
+     * it). In the background: a start does not wait for it. IPv6 addresses are announced by the kernel itself
+     * ({@link #announceIpv6}).
      */
     private void announce(int veId, int pid, List<IpPools.PoolAddress> addresses) {
+        if (addresses.stream().anyMatch(a -> a.network().ipv6())) {
+            ANNOUNCER.execute(() -> announceIpv6(veId, pid));
+        }
         List<String> v4 = addresses.stream().filter(a -> !a.network().ipv6()).map(IpPools.PoolAddress::address).toList();
         if (v4.isEmpty()) {
             return;
@@ -573,6 +575,24 @@ public final class VeNetwork {
                 }
             }
         });
+    }
+
+    /**
+     * Unsolicited neighbour advertisements (override flag) for every IPv6 address of the VE, sent by the kernel of
+     * the VE's network namespace: with {@code ndisc_notify} on its interface, the kernel advertises all its addresses
+     * when the interface's MAC is set — even to the MAC it has. Debian packages no sender of unsolicited
+     * advertisements (ndisc6 has none), and the kernel's own after duplicate address detection does not come for
+     * addresses added without it, as the VE's are; so the MAC is set to itself. Host binaries only, never the
+     * tenant's; a VE that renamed or removed its interface is simply not announced.
+     */
+    private void announceIpv6(int veId, int pid) {
+        try {
+            HostCommands.run(List.of("nsenter", "-t", String.valueOf(pid), "-n", "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/eth0/ndisc_notify"));
+            HostCommands.ipIn(pid, "link", "set", "dev", "eth0", "address", mac(veId));
+            LOG.debug("IPv6 addresses announced ve={}", veId);
+        } catch (IOException e) {
+            LOG.debug("IPv6 addresses not announced ve={}: {}", veId, e.getMessage());
+        }
     }
 
     /** One address on the VE's eth0 (IPv6 without duplicate detection: the pool guarantees uniqueness). */

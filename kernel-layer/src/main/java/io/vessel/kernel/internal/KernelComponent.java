@@ -299,17 +299,8 @@ public final class KernelComponent {
             }, cgroups, storage, this::post, UsageMeter.Retention.DEFAULT);
             UsageMeter usage = meter;
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
-            VeManager opened = manager;
             VeOwnership veOwners = new VeOwnership(manager, manager::sharedWithOtherNodes);
-            VeChangeBroadcast broadcast = new VeChangeBroadcast(database, nodes.localNode().id(), (id, state, owner) -> {
-                opened.forgetCopies(); // the next read shows the other node's change
-                if ("DESTROYED".equals(state)) {
-                    veOwners.forget(id);
-                }
-                Map<String, Object> properties = veEvent(id, state, owner);
-                properties.put(VeChangeBroadcast.REMOTE, true);
-                post(VE_TOPIC + state, properties);
-            });
+            VeChangeBroadcast broadcast = otherNodesChanges(database, nodes.localNode().id(), manager, veOwners);
             changes = broadcast;
             manager.listen(new VeManager.Listener() {
                 @Override
@@ -421,39 +412,11 @@ public final class KernelComponent {
             // the records changed; the VE's node applies them (no VE is this panel's, so there is nothing to do here)
             addresses.onChange(id -> ves.networkChanged(id, () -> { }));
             addresses.onForwardsChange(id -> ves.networkChanged(id, () -> { }));
-            meter = new UsageMeter(database, new UsageMeter.Source() {
-                @Override
-                public List<Integer> activeVes() {
-                    return List.of();
-                }
-
-                @Override
-                public String cgroup(int veId) {
-                    throw new IllegalStateException("a panel without VEs has no cgroups");
-                }
-
-                @Override
-                public Map<Integer, Integer> addressCounts() {
-                    return Map.of();
-                }
-
-                @Override
-                public Map<Integer, long[]> externalTraffic() {
-                    return Map.of();
-                }
-            }, null, null, this::post, UsageMeter.Retention.DEFAULT); // not started: the nodes sample and store, this reads
+            // not started: the nodes sample and store, this reads
+            meter = new UsageMeter(database, UsageMeter.Source.NONE, null, null, this::post, UsageMeter.Retention.DEFAULT);
             registrations.add(context.registerService(io.vessel.kernel.api.NetworkService.class, addresses, null));
             VeOwnership veOwners = new VeOwnership(manager, manager::sharedWithOtherNodes);
-            VeManager opened = manager;
-            changes = new VeChangeBroadcast(database, here, (id, state, owner) -> {
-                opened.forgetCopies();
-                if ("DESTROYED".equals(state)) {
-                    veOwners.forget(id);
-                }
-                Map<String, Object> properties = veEvent(id, state, owner);
-                properties.put(VeChangeBroadcast.REMOTE, true);
-                post(VE_TOPIC + state, properties);
-            });
+            changes = otherNodesChanges(database, here, manager, veOwners);
             registrations.add(context.registerService(UsageService.class, meter, null));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             manager.useDispatch(operations);
@@ -497,6 +460,19 @@ public final class KernelComponent {
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
         registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, java.util.Map.of(),
                 java.util.Optional::empty), health));
+    }
+
+    /** Other nodes' VE changes, posted here as events (marked remote) once this process's copies are forgotten. */
+    private VeChangeBroadcast otherNodesChanges(Database database, java.util.UUID here, VeManager ves, VeOwnership veOwners) {
+        return new VeChangeBroadcast(database, here, (id, state, owner) -> {
+            ves.forgetCopies(); // the next read shows the other node's change
+            if ("DESTROYED".equals(state)) {
+                veOwners.forget(id);
+            }
+            Map<String, Object> properties = veEvent(id, state, owner);
+            properties.put(VeChangeBroadcast.REMOTE, true);
+            post(VE_TOPIC + state, properties);
+        });
     }
 
     /** Builds of Debian templates that a panel without storage hands to this node ({@link TemplateCatalog#handedBuild}). */

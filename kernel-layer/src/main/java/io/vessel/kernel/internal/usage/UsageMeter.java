@@ -49,6 +49,19 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         default Map<Integer, long[]> externalTraffic() {
             return Map.of();
         }
+
+        /** No VE to sample: a panel without VEs of its own reads what the nodes stored and samples nothing. */
+        Source NONE = new Source() {
+            @Override
+            public List<Integer> activeVes() {
+                return List.of();
+            }
+
+            @Override
+            public String cgroup(int veId) {
+                throw new IllegalStateException("no VE is sampled here");
+            }
+        };
     }
 
     /** How long each resolution is kept. */

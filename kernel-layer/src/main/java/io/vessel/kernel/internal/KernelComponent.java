@@ -458,8 +458,7 @@ public final class KernelComponent {
         this.ves = manager;
         Dictionary<String, Object> health = new Hashtable<>();
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
-        registrations.add(context.registerService(HealthCheck.class, new KernelHealth(nodes, reason, java.util.Map.of(),
-                java.util.Optional::empty), health));
+        registrations.add(context.registerService(HealthCheck.class, KernelHealth.forPanel(nodes, reason), health));
     }
 
     /** Other nodes' VE changes, posted here as events (marked remote) once this process's copies are forgotten. */

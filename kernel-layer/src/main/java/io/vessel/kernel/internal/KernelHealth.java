@@ -16,12 +16,25 @@ final class KernelHealth implements HealthCheck {
     private final Map<String, Object> storage;
     private final java.util.function.Supplier<java.util.Optional<String>> quotaProblem;
 
+    /** A panel without VEs of its own ({@code server.role = panel}): no host to judge, the nodes that run VEs to count. */
+    private final boolean panelOnly;
+
     KernelHealth(NodeService nodes, String unavailable, Map<String, Object> storage,
                  java.util.function.Supplier<java.util.Optional<String>> quotaProblem) {
+        this(nodes, unavailable, storage, quotaProblem, false);
+    }
+
+    private KernelHealth(NodeService nodes, String unavailable, Map<String, Object> storage,
+                         java.util.function.Supplier<java.util.Optional<String>> quotaProblem, boolean panelOnly) {
         this.nodes = nodes;
         this.unavailable = unavailable;
         this.storage = storage;
         this.quotaProblem = quotaProblem;
+        this.panelOnly = panelOnly;
+    }
+
+    static KernelHealth forPanel(NodeService nodes, String unavailable) {
+        return new KernelHealth(nodes, unavailable, Map.of(), java.util.Optional::empty, true);
     }
 
     @Override
@@ -36,6 +49,14 @@ final class KernelHealth implements HealthCheck {
         details.put("userNamespaces", caps.userNamespaces());
         details.put("root", caps.root());
         details.put("storage", storage);
+        if (panelOnly) {
+            if (unavailable != null) {
+                return HealthReport.degraded("VEs cannot be managed from this panel: " + unavailable, details);
+            }
+            long hosts = nodes.nodes().stream().filter(n -> n.hostsVes() && n.health() != io.vessel.kernel.api.NodeHealth.UNREACHABLE).count();
+            return HealthReport.up("a panel without VEs of its own (server.role = panel); " + hosts + " node" + (hosts == 1 ? "" : "s")
+                    + " in reach run VEs", details);
+        }
         if (unavailable != null) {
             return HealthReport.degraded("VEs cannot run on this node: " + unavailable, details);
         }

@@ -55,7 +55,7 @@ final class KernelHealth implements HealthCheck {
             }
             long hosts = nodes.nodes().stream().filter(n -> n.hostsVes() && n.health() != io.vessel.kernel.api.NodeHealth.UNREACHABLE).count();
             return HealthReport.up("a panel without VEs of its own (server.role = panel); " + hosts + " node" + (hosts == 1 ? "" : "s")
-                    + " in reach run VEs", details);
+                    + " in reach " + (hosts == 1 ? "runs" : "run") + " VEs", details);
         }
         if (unavailable != null) {
             return HealthReport.degraded("VEs cannot run on this node: " + unavailable, details);

@@ -190,14 +190,15 @@ class AdminBillingIT {
                         .asText() + " " + web.at("/definition/backupSchedule/keep/daily").asInt(), web.toString());
 
                 // a new version: the price changes, both versions are listed
-                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Edit web']"))));
+                clickOnceSettled(phone, By.cssSelector("[aria-label='Edit web']"));
                 price = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("plan-price")));
                 price.clear();
                 price.sendKeys("10.00");
                 jsClick(phone, phone.findElement(By.id("plan-save")));
                 PanelProcess.poll(Duration.ofSeconds(10), () -> panel.get("/api/v1/billing/plans").json().get(0).get("latestVersion").asInt() == 2,
                         "a second version");
-                jsClick(phone, wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[aria-label='Versions of web']"))));
+                // the plan list is drawn again once the save is answered: the button found may be gone a moment later
+                clickOnceSettled(phone, By.cssSelector("[aria-label='Versions of web']"));
                 wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".plan-history li"), 2));
                 AdminPanelIT.assertFitsAndLabelled(phone, "plans page");
                 screenshot(phone, "admin-plans");
@@ -303,6 +304,15 @@ class AdminBillingIT {
         WebElement field = new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(By.id(id)));
         field.clear();
         field.sendKeys(text);
+    }
+
+    /** Finds and clicks {@code what} again while the page replaces it (a list drawn again after an answer). */
+    private static void clickOnceSettled(WebDriver browser, By what) {
+        new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .ignoring(org.openqa.selenium.NoSuchElementException.class).until(d -> {
+                    jsClick(d, d.findElement(what));
+                    return true;
+                });
     }
 
     /** A click the way a finger does it, not blocked by a toast that covers the button on a phone. */

@@ -150,8 +150,8 @@ class PanelRoleIT {
 
             JsonNode health = panel.get("/api/v1/health").json();
             assertEquals("UP", health.at("/checks/kernel/status").asText(), health.toString());
-            assertTrue(health.at("/checks/kernel/summary").asText().contains("a panel without VEs of its own (server.role = panel); 1 node in reach"
-                    + " runs VEs"), health.toString());
+            assertTrue(health.at("/checks/kernel/summary").asText().contains("a panel without VEs of its own (server.role = panel); 2 nodes in reach"
+                    + " run VEs"), health.toString());
             JsonNode created = awaitOperation(panel, panel.post("/api/v1/ves", "{\"template\":\"busybox\",\"hostname\":\"on-agent\"}"));
             assertEquals("SUCCEEDED", created.get("state").asText(), created.toString());
             int ve = Integer.parseInt(created.get("result").asText().substring("/api/v1/ves/".length()));

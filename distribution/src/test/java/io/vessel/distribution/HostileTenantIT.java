@@ -274,7 +274,7 @@ class HostileTenantIT {
         int ve = createAndStart(customer);
         String body = PanelProcess.JSON.writeValueAsString(Map.of("command",
                 List.of("/bin/busybox", "sh", "-c", "yes | head -c 1000000000; echo done >&2"), "timeoutSeconds", 300));
-        PanelProcess.Response capped = alice.post("/api/v1/ves/" + ve + "/exec", body);
+        PanelProcess.Response capped = alice.post("/api/v1/ves/" + ve + "/exec", body, java.time.Duration.ofSeconds(240));
         assertEquals(200, capped.status(), capped.status() + " " + capped.body().length());
         JsonNode result = capped.json();
         assertTrue(result.get("truncated").asBoolean());
@@ -286,7 +286,7 @@ class HostileTenantIT {
 
         String streamed = PanelProcess.JSON.writeValueAsString(Map.of("command",
                 List.of("/bin/busybox", "sh", "-c", "head -c 50000000 /dev/urandom; echo err >&2; exit 3"), "timeoutSeconds", 300));
-        PanelProcess.Response lines = alice.post("/api/v1/ves/" + ve + "/exec?stream=true", streamed);
+        PanelProcess.Response lines = alice.post("/api/v1/ves/" + ve + "/exec?stream=true", streamed, java.time.Duration.ofSeconds(240));
         assertEquals(200, lines.status(), lines.toString());
         assertTrue(lines.header("Content-Type").startsWith("application/x-ndjson"), lines.header("Content-Type"));
         long stdout = 0;

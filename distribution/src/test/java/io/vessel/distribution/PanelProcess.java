@@ -366,12 +366,21 @@ final class PanelProcess implements AutoCloseable {
         }
 
         Response send(String method, String path, String json, String contentType) {
+            return send(method, path, json, contentType, DEFAULT_TIMEOUT);
+        }
+
+        Response send(String method, String path, String json, String contentType, Duration timeout) {
             HttpRequest.Builder b = HttpRequest.newBuilder(panel.uri(path)).header(header, value);
             if (json != null) {
                 b.header("Content-Type", contentType);
             }
             b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-            return panel.anonymous(b);
+            return panel.anonymous(b, timeout);
+        }
+
+        /** A request whose answer may take longer than the usual 30 s (a gigabyte of a command's output on a loaded host). */
+        Response post(String path, String json, Duration timeout) {
+            return send("POST", path, json, "application/json", timeout);
         }
 
         Response get(String path) {
@@ -383,12 +392,23 @@ final class PanelProcess implements AutoCloseable {
         }
     }
 
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
     /** Sends without the admin's session. */
     Response anonymous(HttpRequest.Builder request) {
-        HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+        return anonymous(request, DEFAULT_TIMEOUT);
+    }
+
+    Response anonymous(HttpRequest.Builder request, Duration timeout) {
+        HttpRequest built = request.timeout(timeout).build();
         try {
             HttpResponse<String> r;
             try {
+                r = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.http.HttpTimeoutException slow) {
+                if (!"GET".equals(built.method())) {
+                    throw slow; // not sent again: the panel may still be doing what was asked (a command, an upload)
+                }
                 r = HTTP.send(built, HttpResponse.BodyHandlers.ofString());
             } catch (IOException staleConnection) {
                 // the client reused a pooled connection the server had just closed: send once more on a new one

@@ -40,12 +40,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
             if (!send.waitFor(1, TimeUnit.MINUTES) || send.exitValue() != 0) {
                 throw new IOException("the pool's send of the snapshot failed (see this node's log)");
             }
-            if (answer.statusCode() == 422) {
-                throw new IOException(NodeEndpoints.refusal(text).getMessage());
-            }
-            if (answer.statusCode() != 200) {
-                throw new IOException("node " + target + " answered " + answer.statusCode());
-            }
+            requireOk(answer.statusCode(), text, target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while sending", e);
@@ -66,12 +61,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
             HttpResponse<InputStream> answer = nodes.send(target, "POST", "/ves/" + veId + "/take-over?start=" + start, "application/json",
                     new byte[0]);
             String text = NodeChannel.text(answer);
-            if (answer.statusCode() == 422) {
-                throw new IOException(NodeEndpoints.refusal(text).getMessage());
-            }
-            if (answer.statusCode() != 200) {
-                throw new IOException("node " + target + " answered " + answer.statusCode());
-            }
+            requireOk(answer.statusCode(), text, target);
             return NodeEndpoints.JSON.readValue(text, VeManager.HandOver.class);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -115,16 +105,20 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
         try {
             HttpResponse<InputStream> answer = nodes.send(to, "PUT", "/templates/" + id + "/upload", "application/octet-stream",
                     HttpRequest.BodyPublishers.ofFile(archive));
-            String text = NodeChannel.text(answer);
-            if (answer.statusCode() == 422) {
-                throw new IOException(NodeEndpoints.refusal(text).getMessage());
-            }
-            if (answer.statusCode() != 200) {
-                throw new IOException("node " + to + " answered " + answer.statusCode());
-            }
+            requireOk(answer.statusCode(), NodeChannel.text(answer), to);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while sending the archive", e);
+        }
+    }
+
+    /** A node's answer other than 200 as the failure it is: its refusal's reason (422), else its status. */
+    private static void requireOk(int status, String text, UUID node) throws IOException {
+        if (status == 422) {
+            throw new IOException(NodeEndpoints.refusal(text).getMessage());
+        }
+        if (status != 200) {
+            throw new IOException("node " + node + " answered " + status);
         }
     }
 }

@@ -325,27 +325,7 @@ public final class KernelComponent {
             manager.useDispatch(operations);
             ChannelFileTransport files = new ChannelFileTransport(() -> channel, storage);
             catalog.useFetcher(files);
-            io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database,
-                    nodes.localNode().id(), dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
-                    : config.node_channel_address().strip(), config.node_channel_port(),
-                    // needed once another node is recorded (not only once VEs were listed: a panel whose other nodes are
-                    // agents may not have listed any before the first request for one of their VEs)
-                    () -> nodes.nodes().size() > 1);
-            NodeEndpoints endpoints = new NodeEndpoints(manager, storage, catalog);
-            nodeChannel.serve(endpoints);
-            consolesServed = endpoints;
-            Dictionary<String, Object> signKind = new Hashtable<>();
-            signKind.put(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN);
-            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
-            nodeChannel.start();
-            channel = nodeChannel;
-            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
-            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
-                    new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
-            if (!nodeAgent(context)) {
-                // policies written by an older version for its node agents' roles, brought up to this one's
-                new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
-            }
+            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, storage, catalog));
             // before the VE service: the API dispatches VE actions to this handler as soon as it sees the service
             Dictionary<String, Object> veKinds = new Hashtable<>();
             veKinds.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.KINDS);
@@ -420,23 +400,9 @@ public final class KernelComponent {
             registrations.add(context.registerService(UsageService.class, meter, null));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             manager.useDispatch(operations);
-            io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database, here,
-                    dataDir.resolve("channel"), config.node_channel_address().isBlank() ? nodes.localNode().hostname()
-                    : config.node_channel_address().strip(), config.node_channel_port(), () -> nodes.nodes().size() > 1);
             // it serves no VE (each endpoint answers that the VE is not here), but peers and the admin see it listen
-            NodeEndpoints endpoints = new NodeEndpoints(manager, null, null);
-            nodeChannel.serve(endpoints);
-            consolesServed = endpoints;
-            Dictionary<String, Object> signKind = new Hashtable<>();
-            signKind.put(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN);
-            registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(), signKind));
-            nodeChannel.start();
-            channel = nodeChannel;
+            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, null, null));
             catalog.useUploader(new ChannelFileTransport(() -> channel, null));
-            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
-            registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
-                    new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
-            new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
             // the drains this panel takes run here (it sees every node's VEs); each move is an operation of the VE's node
             Dictionary<String, Object> drainKind = new Hashtable<>();
             drainKind.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.DRAIN);
@@ -459,6 +425,33 @@ public final class KernelComponent {
         Dictionary<String, Object> health = new Hashtable<>();
         health.put(HealthCheck.NAME_PROPERTY, "kernel");
         registrations.add(context.registerService(HealthCheck.class, KernelHealth.forPanel(nodes, reason), health));
+    }
+
+    /**
+     * The node channel (mutually authenticated TLS to the other nodes) serving {@code endpoints}, the CA's signing
+     * step and enrolments; a panel also brings the node agents' database policies up to this version's.
+     */
+    private void startChannel(BundleContext context, KernelConfig config, NodeService nodes, OperationService operations, Database database,
+                              NodeEndpoints endpoints) {
+        io.vessel.kernel.internal.channel.NodeChannel nodeChannel = new io.vessel.kernel.internal.channel.NodeChannel(database,
+                nodes.localNode().id(), dataDir(context).resolve("channel"), config.node_channel_address().isBlank()
+                ? nodes.localNode().hostname() : config.node_channel_address().strip(), config.node_channel_port(),
+                // needed once another node is recorded (not only once VEs were listed: a panel whose other nodes are
+                // agents may not have listed any before the first request for one of their VEs)
+                () -> nodes.nodes().size() > 1);
+        nodeChannel.serve(endpoints);
+        consolesServed = endpoints;
+        registrations.add(context.registerService(io.vessel.api.operation.OperationHandler.class, nodeChannel.signer(),
+                kind(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN)));
+        nodeChannel.start();
+        channel = nodeChannel;
+        registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
+        registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
+                new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
+        if (!nodeAgent(context)) {
+            // policies written by an older version for its node agents' roles, brought up to this one's
+            new io.vessel.kernel.internal.channel.NodeDatabaseRoles(database).refreshPolicies();
+        }
     }
 
     /** Other nodes' VE changes, posted here as events (marked remote) once this process's copies are forgotten. */

@@ -194,7 +194,9 @@ public final class PersistenceComponent {
                     suspect = e instanceof PersistenceEngine.ModuleFailure ? null : nextSuspect(accepted, suspected);
                     if (suspect == null || attempt >= MAX_LEFT_OUT) {
                         LOG.error("Persistence rebuild failed", e);
-                        if (databaseRegistration == null) {
+                        // a module of the panel's own whose migrations fail (a database a newer Vessel migrated) stops
+                        // the start even when an earlier boot, before that module's share arrived, already succeeded
+                        if (databaseRegistration == null || e instanceof PersistenceEngine.ModuleFailure) {
                             reportFailure("cannot start persistence: " + ConnectionPool.firstLine(e.getMessage()));
                         }
                         return;

@@ -426,33 +426,10 @@ class BackupsIT {
      */
     @Test
     void backupsGoToAnSftpServerWhoseHostKeyIsPinnedAndAnImpostorIsRefused(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        Path ssh = Files.createDirectories(work.resolve("ssh"));
-        for (String key : List.of("host", "impostor", "panel")) {
-            PanelProcess.host("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", ssh.resolve(key).toString());
-        }
-        Files.copy(ssh.resolve("panel.pub"), ssh.resolve("authorized_keys"));
-        Path store = Files.createDirectories(work.resolve("store"));
-        Files.createDirectories(Path.of("/run/sshd"));
-        int port = PanelProcess.freePort();
-        Path config = Files.writeString(ssh.resolve("sshd_config"), String.join("\n", "Port " + port, "ListenAddress 127.0.0.1",
-                "HostKey " + ssh.resolve("host"), "AuthorizedKeysFile " + ssh.resolve("authorized_keys"), "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "StrictModes no", "UsePAM no",
-                "Subsystem sftp internal-sftp", "PidFile " + ssh.resolve("sshd.pid"), ""));
-        Process sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("sshd.log").toFile()).start();
-        try {
-            PanelProcess.poll(Duration.ofSeconds(10), () -> {
-                try (var socket = new java.net.Socket("127.0.0.1", port)) {
-                    return true;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            }, "sshd listening");
-            java.util.function.Function<String, String> conf = hostKey -> String.join("\n", "backup.default.target = sftp",
-                    "backup.sftp.host = 127.0.0.1", "backup.sftp.port = " + port, "backup.sftp.user = root", "backup.sftp.path = " + store,
-                    "backup.sftp.key = " + ssh.resolve("panel"), "backup.sftp.host.key = " + hostKey, "");
+        try (SftpServer server = new SftpServer(work)) {
+            Path store = server.store;
             Path vesselConf = work.resolve("vessel.conf");
-            Files.writeString(vesselConf, conf.apply(Files.readString(ssh.resolve("impostor.pub")).strip()));
+            Files.writeString(vesselConf, server.conf("impostor.pub"));
             int ve;
             try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", vesselConf.toString())).start()) {
                 ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"offsite\"}");
@@ -469,7 +446,7 @@ class BackupsIT {
                 assertFalse(Files.exists(store.resolve("provider")), "nothing was sent");
                 panel.stop();
             }
-            Files.writeString(vesselConf, conf.apply(Files.readString(ssh.resolve("host.pub")).strip()));
+            Files.writeString(vesselConf, server.conf("host.pub"));
             try (PanelProcess panel = new PanelProcess(work, PanelProcess.env("VESSEL_CONF", vesselConf.toString())).start()) {
                 JsonNode sftp = null;
                 for (JsonNode t : panel.get("/api/v1/backup-targets").json()) {
@@ -484,9 +461,6 @@ class BackupsIT {
                 assertEquals(1, PanelProcess.JSON.readTree(restic(store.resolve("provider"), work.resolve("data/keys/backup-recovery.key"),
                         "snapshots", "--json")).size(), "the repository is on the server, opened by the recovery key");
             }
-        } finally {
-            sshd.destroy();
-            sshd.waitFor();
         }
     }
 
@@ -823,7 +797,7 @@ class BackupsIT {
         wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(target)).click();
     }
 
-    private static JsonNode awaitOperationLong(PanelProcess panel, PanelProcess.Response accepted) {
+    static JsonNode awaitOperationLong(PanelProcess panel, PanelProcess.Response accepted) {
         assertEquals(202, accepted.status(), accepted.toString());
         String id = accepted.json().get("id").asText();
         JsonNode[] last = new JsonNode[1];

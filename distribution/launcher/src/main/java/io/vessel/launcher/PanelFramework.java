@@ -203,7 +203,8 @@ final class PanelFramework {
 
     /**
      * What a node agent runs of the distribution: Vessel's persistence, operations and kernel layer (with its node
-     * channel) over the libraries. Not the web tier (Jetty, the API, the UIs), identity, billing, backups, plugins or
+     * channel) over the libraries, and of backups the part that reads and restores its own VEs' files when a panel
+     * asks. Not the web tier (Jetty, the API, the UIs), identity, billing, the backups' records, plugins or
      * notifications: they belong to the panels, and an agent never serves customers.
      */
     static boolean agentRuns(Bundle bundle) {
@@ -214,7 +215,7 @@ final class PanelFramework {
         return !NOT_ON_AGENTS.contains(name);
     }
 
-    private static final java.util.Set<String> AGENT_BUNDLES = java.util.Set.of("io.vessel.api", "io.vessel.persistence",
+    private static final java.util.Set<String> AGENT_BUNDLES = java.util.Set.of("io.vessel.api", "io.vessel.persistence", "io.vessel.backup",
             "io.vessel.operations", "io.vessel.kernel");
     private static final java.util.Set<String> NOT_ON_AGENTS = java.util.Set.of("org.apache.felix.http.jetty12", "org.apache.felix.fileinstall");
 

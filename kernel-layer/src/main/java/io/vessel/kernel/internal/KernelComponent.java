@@ -107,6 +107,25 @@ public final class KernelComponent {
         hooks.remove(hook);
     }
 
+    /** Other bundles' work on this node that panels ask over the node channel (a backup of one of its VEs). */
+    private final ChannelCalls calls = new ChannelCalls();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeCall")
+    void addCall(io.vessel.kernel.api.NodeCall call, Map<String, Object> properties) {
+        Object name = properties.get(io.vessel.kernel.api.NodeCall.NAME);
+        if (name instanceof String n && n.matches("[a-z0-9][a-z0-9-]{0,63}")) {
+            calls.add(n, call);
+        } else {
+            LOG.warn("Node call ignored: its {} must be letters, digits and dashes name={}", io.vessel.kernel.api.NodeCall.NAME, name);
+        }
+    }
+
+    void removeCall(io.vessel.kernel.api.NodeCall call, Map<String, Object> properties) {
+        if (properties.get(io.vessel.kernel.api.NodeCall.NAME) instanceof String n) {
+            calls.remove(n, call);
+        }
+    }
+
     private void post(UsageSample sample) {
         Map<String, Object> properties = new java.util.HashMap<>();
         properties.put(UsageService.VE_ID, sample.veId());
@@ -325,7 +344,7 @@ public final class KernelComponent {
             manager.useDispatch(operations);
             ChannelFileTransport files = new ChannelFileTransport(() -> channel, storage);
             catalog.useFetcher(files);
-            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, storage, catalog));
+            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, storage, catalog, calls));
             // before the VE service: the API dispatches VE actions to this handler as soon as it sees the service
             Dictionary<String, Object> veKinds = new Hashtable<>();
             veKinds.put(io.vessel.api.operation.OperationHandler.KIND, VeOperations.KINDS);
@@ -401,7 +420,7 @@ public final class KernelComponent {
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             manager.useDispatch(operations);
             // it serves no VE (each endpoint answers that the VE is not here), but peers and the admin see it listen
-            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, null, null));
+            startChannel(context, config, nodes, operations, database, new NodeEndpoints(manager, null, null, calls));
             catalog.useUploader(new ChannelFileTransport(() -> channel, null));
             // the drains this panel takes run here (it sees every node's VEs); each move is an operation of the VE's node
             Dictionary<String, Object> drainKind = new Hashtable<>();
@@ -445,7 +464,9 @@ public final class KernelComponent {
                 kind(io.vessel.api.operation.OperationHandler.KIND, io.vessel.kernel.internal.channel.NodeChannel.SIGN)));
         nodeChannel.start();
         channel = nodeChannel;
+        calls.channel(nodeChannel);
         registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeChannel.class, nodeChannel, null));
+        registrations.add(context.registerService(io.vessel.kernel.api.NodeCalls.class, calls, null));
         registrations.add(context.registerService(io.vessel.kernel.internal.channel.NodeEnrolments.class,
                 new io.vessel.kernel.internal.channel.NodeEnrolments(database, nodeChannel, () -> operations), null));
         if (!nodeAgent(context)) {

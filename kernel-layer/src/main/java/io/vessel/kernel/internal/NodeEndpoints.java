@@ -35,6 +35,9 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     /** A panel without storage sends the archive of a template this node is to unpack. */
     private static final Pattern UPLOAD = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/upload");
 
+    /** Another bundle's work on this node ({@link io.vessel.kernel.api.NodeCall}), e.g. a backup of one of its VEs. */
+    private static final Pattern CALL = Pattern.compile(ChannelCalls.PATH + "([a-z0-9][a-z0-9-]{0,63})");
+
     private static final Pattern CONSOLE = Pattern.compile("/ves/(\\d{1,9})/console");
     private static final Pattern SIZE = Pattern.compile("columns=(\\d{1,4})&rows=(\\d{1,4})");
     private static final Pattern SESSION = Pattern.compile("/consoles/([0-9a-f-]{36})(/input|/resize)?");
@@ -42,12 +45,14 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private final VeManager ves;
     private final io.vessel.kernel.internal.storage.StorageDriver storage;
     private final ConsoleSessions consoles;
+    private final ChannelCalls calls;
 
     /** Where archives sent by panels go; null on a panel without storage. */
     private final TemplateCatalog templates;
 
-    NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage, TemplateCatalog templates) {
+    NodeEndpoints(VeManager ves, io.vessel.kernel.internal.storage.StorageDriver storage, TemplateCatalog templates, ChannelCalls calls) {
         this.ves = ves;
+        this.calls = calls;
         this.storage = storage;
         this.templates = templates;
         this.consoles = new ConsoleSessions(ves);
@@ -93,6 +98,14 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
             return;
         }
         if (console(caller, method, path, query, body, reply)) {
+            return;
+        }
+        Matcher call = CALL.matcher(path);
+        if ("POST".equals(method) && call.matches()) {
+            if (!calls.answer(caller, call.group(1), body, reply)) {
+                refuse(reply, new VeException(VeException.Kind.UNAVAILABLE, "this node runs nothing that answers '" + call.group(1)
+                        + "' (a node of an older version, or the bundle that does is not running)"));
+            }
             return;
         }
         Matcher upload = UPLOAD.matcher(path);
@@ -219,7 +232,7 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
         reply.send(200, "application/json").close();
     }
 
-    private static void refuse(NodeChannel.Reply reply, VeException e) throws IOException {
+    static void refuse(NodeChannel.Reply reply, VeException e) throws IOException {
         Map<String, String> refusal = new LinkedHashMap<>();
         refusal.put("kind", e.kind().name());
         refusal.put("field", e.field());

@@ -2,10 +2,11 @@ package io.vessel.backup.internal;
 
 import io.vessel.persistence.api.PersistenceContribution;
 import java.util.List;
-import org.osgi.service.component.annotations.Component;
 
-/** Repositories and backups (migrations in {@code db/migration/backup}). */
-@Component(service = PersistenceContribution.class)
+/**
+ * Repositories and backups (migrations in {@code db/migration/backup}). Registered by {@link BackupRole} on panels only:
+ * a node agent keeps no backup records (its database role may not read them), so nothing that keeps them starts there.
+ */
 public final class BackupPersistence implements PersistenceContribution {
 
     static final String MODULE = "backup";

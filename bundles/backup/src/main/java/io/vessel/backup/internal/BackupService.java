@@ -158,6 +158,15 @@ public final class BackupService {
     /** The work group every restic of this node runs in. */
     static final String WORK_GROUP = "backup";
     private final Map<String, BackupTarget> targets = new ConcurrentHashMap<>();
+    /** The work on the files of this node's VEs (the others' is asked of their nodes). */
+    private final VeWork onThisNode;
+    /** This node's id: VEs of other nodes are backed up and restored by their own. */
+    private final String localNode;
+
+    /** Asks other nodes (present where the node channel runs). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.kernel.api.NodeCalls nodeCalls;
+
     /** VEs with a backup (or restore) queued or running here: one at a time per VE. */
     private final Set<Integer> busyVes = ConcurrentHashMap.newKeySet();
 
@@ -175,17 +184,11 @@ public final class BackupService {
         Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         this.timeLimit = SettingDurations.parse("backup.time.limit", config.time_limit());
         this.minScheduleInterval = SettingDurations.parse("backup.schedule.min.interval", config.schedule_min_interval());
-        this.restic = new Restic(config.restic(), caches, timeLimit, Math.max(0, config.cpus()));
+        this.restic = restic(config, caches, timeLimit, work);
         this.work = work;
-        if (work != null) {
-            io.vessel.kernel.api.HostWork.Caps caps = new io.vessel.kernel.api.HostWork.Caps(
-                    config.cpus() > 0 ? java.math.BigDecimal.valueOf(config.cpus()) : null,
-                    Math.max(0, (long) config.io_read_mib()) << 20, Math.max(0, (long) config.io_write_mib()) << 20);
-            restic.confine(() -> work.commandIn(WORK_GROUP, caps));
-        } else {
-            LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
-        }
         this.preBackupTimeout = SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
+        this.onThisNode = new LocalVeWork(ves, restic, timeLimit, preBackupTimeout);
+        this.localNode = context.getProperty("vessel.node.id");
         this.planScheduleSync = SettingDurations.parse("backup.plan.schedule.sync", config.plan_schedule_sync());
         this.terminatedRetention = config.terminated_retention().isBlank() || config.terminated_retention().strip().equals("off") ? null
                 : SettingDurations.parse("backup.terminated.retention", config.terminated_retention());
@@ -196,13 +199,36 @@ public final class BackupService {
         Path directory = config.directory().isBlank() ? data.resolve("backups") : Path.of(config.directory().strip()).toAbsolutePath();
         this.local = new LocalDirectoryTarget(LOCAL, directory, data.resolve("storage"));
         targets.put(LOCAL, local);
-        if (!config.sftp_host().isBlank()) {
-            targets.put(SftpTarget.ID, new SftpTarget(config.sftp_host().strip(), config.sftp_port(), config.sftp_user().strip(),
-                    config.sftp_path().strip(), Path.of(config.sftp_key().strip()), config.sftp_host_key(), data.resolve("run/backup")));
-        }
+        sftp(config, data).ifPresent(t -> targets.put(SftpTarget.ID, t));
         this.defaultTarget = config.default_target().isBlank() ? LOCAL : config.default_target().strip();
         recoverFromStop();
         LOG.info("Backups ready localTarget={} concurrency={} timeLimitH={}", directory, slots.availablePermits(), timeLimit.toHours());
+    }
+
+    /**
+     * restic as this node runs it: at a low priority, in the backups' work group (CPU and disk caps from
+     * {@code backup.cpus} and {@code backup.io.*}, killed as a whole after a crash) when the kernel layer offers one.
+     */
+    static Restic restic(Config config, Path caches, Duration timeLimit, io.vessel.kernel.api.HostWork work) {
+        Restic restic = new Restic(config.restic(), caches, timeLimit, Math.max(0, config.cpus()));
+        if (work != null) {
+            io.vessel.kernel.api.HostWork.Caps caps = new io.vessel.kernel.api.HostWork.Caps(
+                    config.cpus() > 0 ? java.math.BigDecimal.valueOf(config.cpus()) : null,
+                    Math.max(0, (long) config.io_read_mib()) << 20, Math.max(0, (long) config.io_write_mib()) << 20);
+            restic.confine(() -> work.commandIn(WORK_GROUP, caps));
+        } else {
+            LOG.warn("Backups run without a cgroup of their own: the kernel layer offers no work groups on this node");
+        }
+        return restic;
+    }
+
+    /** The SFTP target {@code backup.sftp.*} configures, if any (the panels' and every node's alike). */
+    static Optional<SftpTarget> sftp(Config config, Path data) throws IOException {
+        if (config.sftp_host().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SftpTarget(config.sftp_host().strip(), config.sftp_port(), config.sftp_user().strip(),
+                config.sftp_path().strip(), Path.of(config.sftp_key().strip()), config.sftp_host_key(), data.resolve("run/backup")));
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -445,7 +471,7 @@ public final class BackupService {
                     initialize(repository, location, password, progress);
                     progress.update(20, "storing the panel's database, keys and configuration");
                     Restic.Summary summary = restic.backup(location, password, staging, HOST, List.of("panel"),
-                            p -> progress.update(20 + (int) Math.min(70, Math.round(p.fraction() * 70)), describe(p)));
+                            p -> progress.update(20 + (int) Math.min(70, Math.round(p.fraction() * 70)), LocalVeWork.describe(p)));
                     progress.update(95, "keeping two weeks of days, two months of weeks and a year of months");
                     restic.forget(location, password, List.of("panel"), PANEL_RETENTION);
                     refreshStoredBytes(repository, target);
@@ -558,6 +584,7 @@ public final class BackupService {
                     + "; it can be backed up when it is running, stopped or suspended.");
         }
         BackupTarget target = target(targetId);
+        workOn(veId, target); // a VE of another node: a target that node reaches, and a channel to ask it
         if (keep != null && ve.state() == VeState.SUSPENDED && !backsUpWhileSuspended(ve.owner(), veId)) {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " is suspended, and its plan backs up no suspended VE.");
         }
@@ -712,6 +739,7 @@ public final class BackupService {
         }
         BackupEntity backup = restorable(veId, backupId);
         checkFits(backup, ve.limits(), "VE " + veId + "'s disk quota", "; raise the quota first");
+        workOn(veId, target(repositoryOf(backup).target));
         return claimed(veId, "ve.restore", ve.owner(), timeLimit.plusMinutes(10), () -> progress -> restoreInPlace(veId, backup, progress));
     }
 
@@ -775,45 +803,26 @@ public final class BackupService {
     }
 
     /** What a failure says to the user: our own exceptions' sentences, only the kind of anything else (its details go to the log). */
-    private static String userMessage(Exception e, String what) {
+    static String userMessage(Exception e, String what) {
         return e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
                 : what + " failed (" + e.getClass().getSimpleName() + ")";
     }
 
     private String restoreInPlace(int veId, BackupEntity backup, OperationService.Progress progress) throws Exception {
-        progress.update(0, "waiting for a free backup slot on this node");
-        slots.acquire();
+        boolean here = false;
         try {
             BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
             BackupTarget target = target(repository.target);
-            VeRestore restore;
+            VeWork where = workOn(veId, target);
+            if (where instanceof LocalVeWork) {
+                progress.update(0, "waiting for a free backup slot on this node");
+                slots.acquire();
+                here = true;
+            }
             try (RepositoryLeases.Lease lease = leases.take(repository.id, "a restore of VE " + veId, timeLimit,
                     busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
-                restore = ves.beginRestore(veId);
-                try (RestoreProgress watcher = new RestoreProgress(restore.path(), backup.bytesTotal == null ? 0 : backup.bytesTotal,
-                        (written, total) -> progress.update(total <= 0 ? 0 : (int) Math.min(90, written * 90 / total),
-                                "restored " + size(written) + " of " + size(total)))) {
-                    restic.restore(target.repository(tenantName(repository.tenantId)), password(repository), backup.snapshotId, restore.path());
-                } catch (IOException | RuntimeException e) {
-                    ves.abandonRestore(restore);
-                    throw e;
-                }
-            }
-            boolean wasRunning = ves.find(veId).map(v -> v.state() == VeState.RUNNING).orElse(false);
-            try {
-                if (wasRunning) {
-                    progress.update(92, "stopping VE " + veId + " to swap in its restored files");
-                    ves.stop(veId, 30);
-                }
-                progress.update(95, "swapping in the restored files");
-                ves.finishRestore(restore);
-            } catch (RuntimeException e) {
-                ves.abandonRestore(restore);
-                throw e;
-            } finally {
-                if (wasRunning) {
-                    ves.start(veId);
-                }
+                where.restore(veId, repo(repository, target, password(repository)), backup.snapshotId,
+                        backup.bytesTotal == null ? 0 : backup.bytesTotal, progress);
             }
             LOG.info("VE restored from a backup ve={} backup={} snapshot={}", veId, backup.id, backup.snapshotId);
             return "/api/v1/ves/" + veId;
@@ -822,7 +831,9 @@ public final class BackupService {
             LOG.warn("Restore failed ve={} backup={}: {}", veId, backup.id, e.toString());
             throw new OperationFailure("Restore of VE " + veId + " failed; the VE was left as it was: " + message, e);
         } finally {
-            slots.release();
+            if (here) {
+                slots.release();
+            }
         }
     }
 
@@ -850,7 +861,8 @@ public final class BackupService {
                     + "; single files are restored into a running VE. Start it, or restore the whole VE.");
         }
         BackupEntity backup = restorable(veId, backupId);
-        BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
+        BackupRepositoryEntity repository = repositoryOf(backup);
+        workOn(veId, target(repository.target));
         BackupTarget.Repository location = target(repository.target).repository(tenantName(repository.tenantId));
         List<Restic.Entry> entries = new ArrayList<>();
         try {
@@ -866,44 +878,24 @@ public final class BackupService {
             throw readFailure(e);
         }
         return claimed(veId, "ve.restore-files", ve.owner(), timeLimit,
-                () -> progress -> restoreFilesNow(veId, backup, location, password(repository), wanted, entries, directory, progress));
+                () -> progress -> restoreFilesNow(veId, backup, repository, target(repository.target), wanted, entries, directory, progress));
     }
 
-    private String restoreFilesNow(int veId, BackupEntity backup, BackupTarget.Repository location, String password, List<String> paths,
+    private String restoreFilesNow(int veId, BackupEntity backup, BackupRepositoryEntity repository, BackupTarget target, List<String> paths,
                                    List<Restic.Entry> entries, String directory, OperationService.Progress progress) throws Exception {
-        progress.update(0, "waiting for a free backup slot on this node");
-        slots.acquire();
-        long[] written = {0};
+        boolean here = false;
         try {
-            for (int i = 0; i < paths.size(); i++) {
-                String path = paths.get(i);
-                Restic.Entry entry = entries.get(i);
-                int done = i * 100 / paths.size();
-                progress.update(done, "restoring " + path);
-                Process dump = restic.dump(location, password, backup.snapshotId, path, false).get(0);
-                try (InputStream counted = new CountingStream(dump.getInputStream(), n -> {
-                    written[0] += n;
-                    progress.update(done, "restoring " + path + ": " + size(written[0]) + " written");
-                })) {
-                    InputStream archive = "dir".equals(entry.type()) ? counted : SingleFileTar.of(path, entry, counted);
-                    io.vessel.kernel.api.ExecResult extracted = ves.extractInto(veId, directory, archive, timeLimit);
-                    if (extracted.timedOut()) {
-                        throw new IOException("restoring " + path + " took longer than " + timeLimit.toHours() + " h");
-                    }
-                    if (extracted.exitCode() != 0) {
-                        throw new IOException("writing " + path + " into the VE failed: " + clip(extracted.stderr().isBlank()
-                                ? "exit status " + extracted.exitCode() : extracted.stderr()));
-                    }
-                    if (dump.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && dump.exitValue() != 0) {
-                        throw new IOException("restic could not read " + path + " from the backup (exit status " + dump.exitValue() + ")");
-                    }
-                } finally {
-                    dump.destroy(); // at once when the extraction failed: nobody reads what restic still writes
-                }
+            VeWork where = workOn(veId, target);
+            if (where instanceof LocalVeWork) {
+                progress.update(0, "waiting for a free backup slot on this node");
+                slots.acquire();
+                here = true;
             }
-            String where = directory.equals("/") ? "" : " below " + directory;
-            LOG.info("Files restored into a VE ve={} backup={} paths={} into={} bytes={}", veId, backup.id, paths, directory, written[0]);
-            progress.update(100, "restored " + String.join(", ", paths) + where + " (" + size(written[0]) + ")");
+            long written = where.restoreFiles(veId, repo(repository, target, password(repository)), backup.snapshotId, paths, entries, directory,
+                    progress);
+            String where_ = directory.equals("/") ? "" : " below " + directory;
+            LOG.info("Files restored into a VE ve={} backup={} paths={} into={} bytes={}", veId, backup.id, paths, directory, written);
+            progress.update(100, "restored " + String.join(", ", paths) + where_ + " (" + size(written) + ")");
             return "/api/v1/ves/" + veId;
         } catch (Exception e) {
             String message = userMessage(e, "the restore");
@@ -911,47 +903,9 @@ public final class BackupService {
             throw new OperationFailure("Restoring files into VE " + veId + " failed: " + message
                     + " Files restored before the failure stay restored.", e);
         } finally {
-            slots.release();
-        }
-    }
-
-    /** A stream that tells how many bytes went through, at most every 4 MiB. */
-    private static final class CountingStream extends java.io.FilterInputStream {
-        private final java.util.function.LongConsumer counted;
-        private long pending;
-
-        CountingStream(InputStream in, java.util.function.LongConsumer counted) {
-            super(in);
-            this.counted = counted;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            add(b < 0 ? 0 : 1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            add(Math.max(0, n));
-            return n;
-        }
-
-        private void add(long n) {
-            pending += n;
-            if (pending >= 4 << 20) {
-                counted.accept(pending);
-                pending = 0;
+            if (here) {
+                slots.release();
             }
-        }
-
-        @Override
-        public void close() throws IOException {
-            counted.accept(pending);
-            pending = 0;
-            super.close();
         }
     }
 
@@ -1075,9 +1029,14 @@ public final class BackupService {
     // ---- the work ------------------------------------------------------------------------------------------------
 
     private String run(UUID id, int veId, UUID tenant, BackupTarget target, Retention keep, OperationService.Progress progress) throws Exception {
-        progress.update(0, "waiting for a free backup slot on this node");
-        slots.acquire();
+        boolean here = false;
         try {
+            VeWork where = workOn(veId, target);
+            if (where instanceof LocalVeWork) {
+                progress.update(0, "waiting for a free backup slot on this node");
+                slots.acquire();
+                here = true;
+            }
             update(id, b -> {
                 b.state = BackupEntity.State.RUNNING;
                 b.startedAt = clock.instant();
@@ -1092,18 +1051,8 @@ public final class BackupService {
                 BackupTarget.Repository location = target.repository(tenantName(tenant));
                 String password = password(repository);
                 initialize(repository, location, password, progress);
-                preBackup(veId, id, progress);
-                progress.update(1, "taking a snapshot of VE " + veId);
-                VeSnapshot snapshot = ves.snapshot(veId);
-                Restic.Summary summary;
-                try {
-                    Path view = ves.viewAsVeSees(snapshot);
-                    progress.update(2, "reading VE " + veId + "'s files");
-                    summary = restic.backup(location, password, view, HOST, List.of("ve=" + veId, "backup=" + id),
-                            p -> progress.update(2 + (int) Math.min(95, Math.round(p.fraction() * 95)), describe(p)));
-                } finally {
-                    release(snapshot);
-                }
+                VeWork.Taken taken = where.backUp(veId, id, repo(repository, target, password), progress);
+                Restic.Summary summary = taken.summary();
                 update(id, b -> {
                     b.state = summary.complete() ? BackupEntity.State.DONE : BackupEntity.State.INCOMPLETE;
                     b.repositoryId = repository.id;
@@ -1113,7 +1062,7 @@ public final class BackupService {
                     b.bytesTotal = summary.totalBytes();
                     b.bytesAdded = summary.dataAdded();
                     b.durationMs = summary.took().toMillis();
-                    b.frozenMs = snapshot.frozen().toMillis();
+                    b.frozenMs = taken.frozenMs();
                     b.error = summary.complete() ? null : "some files could not be read; the others are in the backup";
                 });
                 if (keep != null && !keep.keepsAll()) {
@@ -1121,8 +1070,8 @@ public final class BackupService {
                     forgetAllBut(veId, repository.id, restic.forget(location, password, List.of("ve=" + veId), keep));
                 }
                 refreshStoredBytes(repository, target);
-                LOG.info("Backup made ve={} backup={} snapshot={} files={} bytesAdded={} frozenMs={} tookMs={}", veId, id, summary.snapshotId(),
-                        summary.totalFiles(), summary.dataAdded(), snapshot.frozen().toMillis(), summary.took().toMillis());
+                LOG.info("Backup made ve={} backup={} snapshot={} files={} bytesAdded={} frozenMs={} tookMs={} node={}", veId, id, summary.snapshotId(),
+                        summary.totalFiles(), summary.dataAdded(), taken.frozenMs(), summary.took().toMillis(), where instanceof LocalVeWork ? "here" : nodeOf(veId));
                 return "/api/v1/ves/" + veId + "/backups/" + id;
             }
         } catch (Exception e) {
@@ -1140,38 +1089,47 @@ public final class BackupService {
             });
             throw new OperationFailure("Backup of VE " + veId + " failed: " + message, e);
         } finally {
-            slots.release();
+            if (here) {
+                slots.release();
+            }
         }
+    }
+
+    /** The repository as {@link VeWork} takes it: also what the VE's node needs to reach it the same way. */
+    private VeWork.Repo repo(BackupRepositoryEntity repository, BackupTarget target, String password) {
+        String tenant = tenantName(repository.tenantId);
+        return new VeWork.Repo(target.id(), tenant, target.repository(tenant), repository.keyId, password);
+    }
+
+    /**
+     * Where the work on VE {@code veId}'s files is done: here, or on the VE's own node, which reads its snapshot and
+     * runs restic itself (its files are there) and so must reach {@code target} too.
+     */
+    private VeWork workOn(int veId, BackupTarget target) {
+        java.util.UUID node = nodeOf(veId);
+        if (node == null) {
+            return onThisNode;
+        }
+        if (!NodeBackups.everyNodeReaches(target)) {
+            throw new VeException(VeException.Kind.CONFLICT, "VE " + veId + " runs on node " + node + ", which cannot reach the backup target "
+                    + target.id() + " (" + target.describe() + ", on this panel's server only); use a target every node reaches, such as sftp.");
+        }
+        io.vessel.kernel.api.NodeCalls calls = nodeCalls;
+        if (calls == null) {
+            throw new VeException(VeException.Kind.UNAVAILABLE, "VE " + veId + " runs on node " + node + ", and this panel has no node channel"
+                    + " to ask it yet; try again in a moment.");
+        }
+        return new NodeVeWork(calls, node);
+    }
+
+    /** The node VE {@code veId} runs on when it is another one than this; null: here (or not known). */
+    private java.util.UUID nodeOf(int veId) {
+        java.util.UUID node = ves.find(veId).map(VirtualEnvironment::node).orElse(null);
+        return node == null || node.toString().equals(localNode) ? null : node;
     }
 
     /** Where a VE keeps the script that readies its files for a backup (flushes a database, say). */
-    static final String PRE_BACKUP = "/etc/vessel/pre-backup";
-
-    /**
-     * Runs the VE's own {@value #PRE_BACKUP}, when it has one and runs: as any command run in the VE ({@code runc
-     * exec}), so with exactly the VE's own privileges, limits and view, never more. A script that fails or overruns
-     * fails the backup: the tenant said its files are not ready.
-     */
-    private void preBackup(int veId, UUID backupId, OperationService.Progress progress) throws IOException {
-        boolean running = ves.find(veId).map(v -> v.state() == VeState.RUNNING).orElse(false);
-        if (!running || !ves.isExecutableFile(veId, PRE_BACKUP)) {
-            return;
-        }
-        progress.update(1, "running the VE's " + PRE_BACKUP);
-        long started = System.nanoTime();
-        io.vessel.kernel.api.ExecResult result = ves.exec(veId, new io.vessel.kernel.api.ExecRequest(List.of(PRE_BACKUP),
-                Map.of("VESSEL_BACKUP", backupId.toString()), null, (int) Math.max(1, Math.min(3600, preBackupTimeout.toSeconds()))));
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
-        if (result.timedOut()) {
-            throw new IOException("the VE's " + PRE_BACKUP + " did not finish within " + preBackupTimeout.toSeconds() + " s");
-        }
-        if (result.exitCode() != 0) {
-            String said = result.stderr().isBlank() ? result.stdout() : result.stderr();
-            String first = said.strip().length() > 300 ? said.strip().substring(0, 300) : said.strip();
-            throw new IOException("the VE's " + PRE_BACKUP + " exited with status " + result.exitCode() + (first.isEmpty() ? "" : ": " + first));
-        }
-        LOG.info("Pre-backup script ran ve={} backup={} tookMs={}", veId, backupId, tookMs);
-    }
+    static final String PRE_BACKUP = LocalVeWork.PRE_BACKUP;
 
     /** The VE's backups in the repository whose snapshots the retention forgot leave the list too. */
     private void forgetAllBut(int veId, UUID repository, List<String> left) {
@@ -1194,25 +1152,6 @@ public final class BackupService {
         }
     }
 
-    private void release(VeSnapshot snapshot) {
-        try {
-            ves.releaseSnapshot(snapshot);
-        } catch (RuntimeException e) {
-            // the kernel layer deletes snapshots nobody holds at its next start
-            LOG.error("Snapshot not released ve={} snapshot={}: {}", snapshot.veId(), snapshot.name(), e.toString());
-        }
-    }
-
-    private static String describe(Restic.Progress p) {
-        StringBuilder text = new StringBuilder("backed up ").append(size(p.bytesDone())).append(" of ").append(size(p.totalBytes()))
-                .append(", ").append(p.filesDone()).append(" of ").append(p.totalFiles()).append(" files");
-        if (p.secondsRemaining() != null && p.secondsRemaining() > 0) {
-            long s = p.secondsRemaining();
-            text.append(", about ").append(s >= 120 ? (s / 60) + " min" : s + " s").append(" left");
-        }
-        return text.toString();
-    }
-
     static String size(long bytes) {
         if (bytes < 1024 * 1024) {
             return (bytes / 1024) + " KiB";
@@ -1221,6 +1160,10 @@ public final class BackupService {
             return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
         }
         return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / 1073741824.0);
+    }
+
+    private BackupRepositoryEntity repositoryOf(BackupEntity backup) {
+        return database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
     }
 
     /** The tenant's repository in the target: its row made (with a new sealed password) the first time. */
@@ -1371,7 +1314,7 @@ public final class BackupService {
         deleting.forEach(this::submitDeletion);
     }
 
-    private static String clip(String text) {
+    static String clip(String text) {
         return text == null ? null : text.length() > 1900 ? text.substring(0, 1900) + "…" : text;
     }
 

@@ -1,0 +1,120 @@
+package io.vessel.distribution;
+
+import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Backups of a VE that runs on a node agent: the panel keeps the records, the repository's lease and key; the VE's
+ * own node runs the pre-backup script in the VE, snapshots it and runs restic on it, and restores it whole or file by
+ * file — its files never cross to the panel. A target only the panel's server reaches is refused for it, and another
+ * agent's certificate cannot ask a node for backup work (it would bring a password of its choosing, and read a VE).
+ */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
+class NodeBackupsIT {
+
+    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
+
+    @Test
+    void aVeOnANodeAgentIsBackedUpAndRestoredByItsOwnNode(@TempDir Path work) throws Exception {
+        String schema = "it_nodebackup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> env = PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
+        Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
+        try (SftpServer sftp = new SftpServer(work)) {
+            // the panel and the agent are configured with the same SFTP target, each with its own copy of the settings
+            Map<String, String> envOne = new HashMap<>(env);
+            envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF + sftp.conf("host.pub")).toString());
+            Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF + sftp.conf("host.pub")).toString());
+            try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
+                JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
+                List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+                PanelProcess.Ran joined = agent.vessel(join);
+                assertEquals(0, joined.exitCode(), joined.output());
+                agent.startAgent();
+                String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
+                String nodeA = NodeHealthIT.localNode(panel);
+                PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
+                        && panel.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual()
+                        && panel.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").isTextual(), "the agent online, both channels listening");
+
+                int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"backed-up-on-b\",\"node\":\"" + nodeB + "\"}");
+                awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+                exec(panel, ve, "mkdir -p /etc/vessel && printf '#!/bin/sh\\necho flushed > /root/flushed\\n' > /etc/vessel/pre-backup"
+                        + " && chmod +x /etc/vessel/pre-backup && echo first > /root/marker");
+
+                // the panel's own directory is out of the agent's reach: refused at once, with what to use instead
+                PanelProcess.Response local = panel.post("/api/v1/ves/" + ve + "/backups", "{\"target\":\"local\"}");
+                assertEquals(409, local.status(), local.body());
+                assertTrue(local.json().get("detail").asText().contains("which cannot reach the backup target local"), local.body());
+
+                JsonNode made = BackupsIT.awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"on b\"}"));
+                assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
+                JsonNode backup = panel.get(made.get("result").asText()).json();
+                assertEquals("sftp", backup.get("target").asText(), backup.toString());
+                assertEquals("DONE", backup.get("state").asText(), backup.toString());
+                assertTrue(backup.get("files").asLong() > 10, backup.toString());
+                assertEquals("flushed\n", exec(panel, ve, "cat /root/flushed"), "the VE's pre-backup script ran in the VE, on node b");
+                assertTrue(Files.readString(agent.logDir.resolve("vessel.log")).contains("Backup work for a panel action=backup ve=" + ve),
+                        "node b read its VE's files");
+                JsonNode snapshots = PanelProcess.JSON.readTree(BackupsIT.restic(sftp.store.resolve("provider"),
+                        one.resolve("data/keys/backup-recovery.key"), "snapshots", "--json"));
+                assertEquals(1, snapshots.size(), snapshots.toString());
+                assertTrue(snapshots.get(0).get("tags").toString().contains("ve=" + ve), snapshots.toString());
+                System.out.println("node backups: VE on a node agent backed up by its node: " + backup.get("files").asLong() + " files, frozen "
+                        + backup.path("frozenMs").asText() + " ms, " + backup.path("durationMs").asText() + " ms");
+
+                // restored whole, in place, by node b: the VE runs again with the files of the backup
+                exec(panel, ve, "echo second > /root/marker && rm /root/flushed");
+                JsonNode restored = BackupsIT.awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups/" + backup.get("id").asText() + "/restore", ""));
+                assertEquals("SUCCEEDED", restored.get("state").asText(), restored.toString());
+                assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+                assertEquals("first\n", exec(panel, ve, "cat /root/marker"));
+                assertEquals("flushed\n", exec(panel, ve, "cat /root/flushed"), "what the backup held came back");
+
+                // a single file, written into the running VE by node b
+                exec(panel, ve, "echo third > /root/marker");
+                JsonNode file = BackupsIT.awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups/" + backup.get("id").asText() + "/restore",
+                        "{\"paths\":[\"/root/marker\"]}"));
+                assertEquals("SUCCEEDED", file.get("state").asText(), file.toString());
+                assertEquals("first\n", exec(panel, ve, "cat /root/marker"));
+
+                // another node's certificate asks no node for backup work: only panels do
+                String caPem;
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
+                     java.sql.Statement st = c.createStatement(); java.sql.ResultSet rows = st.executeQuery("SELECT certificate FROM " + schema + ".node_ca")) {
+                    assertTrue(rows.next());
+                    caPem = rows.getString(1);
+                }
+                java.net.http.HttpClient asAgent = java.net.http.HttpClient.newBuilder().sslContext(DispatchIT.nodeTls(two.resolve("data/channel"), caPem)).build();
+                java.net.http.HttpResponse<String> asked = asAgent.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        panel.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").asText() + "/calls/backup"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"action\":\"backup\",\"ve\":1,\"target\":\"sftp\",\"tenant\":\"provider\"}"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(403, asked.statusCode(), asked.body());
+            }
+        }
+    }
+
+    private static String exec(PanelProcess panel, int ve, String script) {
+        PanelProcess.Response ran = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.createObjectNode()
+                .set("command", PanelProcess.JSON.createArrayNode().add("sh").add("-c").add(script)).toString());
+        assertEquals(200, ran.status(), ran.body());
+        assertEquals(0, ran.json().get("exitCode").asInt(), ran.body());
+        return ran.json().get("stdout").asText();
+    }
+}

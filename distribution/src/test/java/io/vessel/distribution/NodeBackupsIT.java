@@ -63,7 +63,7 @@ class NodeBackupsIT {
                 assertTrue(local.json().get("detail").asText().contains("which cannot reach the backup target local"), local.body());
 
                 JsonNode made = BackupsIT.awaitOperationLong(panel, panel.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"on b\"}"));
-                assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
+                assertEquals("SUCCEEDED", made.get("state").asText(), made + "\n" + Files.readString(one.resolve("logs/vessel.log")));
                 JsonNode backup = panel.get(made.get("result").asText()).json();
                 assertEquals("sftp", backup.get("target").asText(), backup.toString());
                 assertEquals("DONE", backup.get("state").asText(), backup.toString());
@@ -106,6 +106,22 @@ class NodeBackupsIT {
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"action\":\"backup\",\"ve\":1,\"target\":\"sftp\",\"tenant\":\"provider\"}"))
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(403, asked.statusCode(), asked.body());
+
+                // the panel dies while node b reads the VE: node b ends the work at once (restic killed, snapshot
+                // released), so nothing goes on writing to the repository that the panel unlocks when it starts again
+                exec(panel, ve, "dd if=/dev/urandom of=/root/big bs=1M count=300 2>/dev/null");
+                PanelProcess.Response second = panel.post("/api/v1/ves/" + ve + "/backups", "{}");
+                assertEquals(202, second.status(), second.body());
+                String op = second.json().get("id").asText();
+                PanelProcess.poll(Duration.ofSeconds(60), () -> panel.get("/api/v1/operations/" + op).json().path("message").asText()
+                        .startsWith("backed up "), "node b reading the VE");
+                panel.kill9();
+                Path agentData = two.resolve("data");
+                PanelProcess.poll(Duration.ofSeconds(20), () -> PanelProcess.host("sh", "-c", "pgrep -af restic || true").lines()
+                        .noneMatch(l -> l.contains(agentData.resolve("cache").toString())), "node b's restic killed");
+                PanelProcess.poll(Duration.ofSeconds(20), () -> PanelProcess.host("sh", "-c", "ls " + agentData.resolve("storage/pool/snapshots")
+                        + " 2>/dev/null").isBlank(), "node b's snapshot released");
+                assertTrue(Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve));
             }
         }
     }

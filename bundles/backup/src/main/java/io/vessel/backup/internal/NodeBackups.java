@@ -85,7 +85,8 @@ public final class NodeBackups implements NodeCall {
     private final VeService ves;
     private final String node;
     private final Restic restic;
-    private final LocalVeWork work;
+    private final Duration timeLimit;
+    private final Duration preBackupTimeout;
     private final Optional<SftpTarget> sftp;
     private final Semaphore slots;
 
@@ -99,10 +100,9 @@ public final class NodeBackups implements NodeCall {
         Path data = Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
         Path caches = data.resolve("cache/restic");
         Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Duration timeLimit = io.vessel.api.platform.SettingDurations.parse("backup.time.limit", config.time_limit());
+        this.timeLimit = io.vessel.api.platform.SettingDurations.parse("backup.time.limit", config.time_limit());
         this.restic = BackupService.restic(config, caches, timeLimit, hostWork);
-        this.work = new LocalVeWork(ves, restic, timeLimit,
-                io.vessel.api.platform.SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout()));
+        this.preBackupTimeout = io.vessel.api.platform.SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
         this.sftp = BackupService.sftp(config, data);
         this.slots = new Semaphore(Math.max(1, config.concurrency()), true);
     }
@@ -129,7 +129,9 @@ public final class NodeBackups implements NodeCall {
             throw new VeException(VeException.Kind.CONFLICT, "VE " + request.ve() + " runs on node " + ve.node() + " now, not on node " + node);
         }
         VeWork.Repo repo = repo(request);
-        Lines lines = new Lines(out);
+        Restic mine = restic.forCall();
+        LocalVeWork work = new LocalVeWork(ves, mine, timeLimit, preBackupTimeout);
+        Lines lines = new Lines(out, mine);
         lines.progress(0, "waiting for a free backup slot on node " + node);
         try {
             slots.acquire();
@@ -158,6 +160,10 @@ public final class NodeBackups implements NodeCall {
         } catch (UncheckedIOException hungUp) {
             LOG.warn("The panel hung up; backup work ended action={} ve={}", request.action(), request.ve());
         } catch (Exception e) {
+            if (lines.hungUp) {
+                LOG.warn("The panel hung up; backup work ended action={} ve={}", request.action(), request.ve());
+                return;
+            }
             LOG.warn("Backup work failed action={} ve={}: {}", request.action(), request.ve(), e.toString());
             lines.error(BackupService.userMessage(e, "the " + request.action()));
         } finally {
@@ -183,12 +189,18 @@ public final class NodeBackups implements NodeCall {
         return new VeWork.Repo(request.target(), request.tenant(), location, request.keyId(), request.password());
     }
 
-    /** The answer, a line of JSON at a time; a panel that hung up ends the work ({@link UncheckedIOException}). */
+    /**
+     * The answer, a line of JSON at a time. A panel that hung up ends the work: its restic processes are killed (also
+     * from a thread that only reports progress, a restore's), and the work's thread gets {@link UncheckedIOException}.
+     */
     private static final class Lines implements OperationService.Progress {
         private final OutputStream out;
+        private final Restic restic;
+        private volatile boolean hungUp;
 
-        Lines(OutputStream out) {
+        Lines(OutputStream out, Restic restic) {
             this.out = out;
+            this.restic = restic;
         }
 
         @Override
@@ -217,6 +229,8 @@ public final class NodeBackups implements NodeCall {
                 out.write('\n');
                 out.flush();
             } catch (IOException e) {
+                hungUp = true;
+                restic.cancel();
                 throw new UncheckedIOException(e);
             }
         }

@@ -81,6 +81,53 @@ final class Restic {
         this.caches = caches;
         this.limit = limit;
         this.cpus = cpus;
+        this.keyHints = new java.util.concurrent.ConcurrentHashMap<>();
+        this.live = null;
+    }
+
+    private Restic(Restic of) {
+        this.binary = of.binary;
+        this.caches = of.caches;
+        this.limit = of.limit;
+        this.cpus = of.cpus;
+        this.keyHints = of.keyHints;
+        this.confinement = of.confinement;
+        this.live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    }
+
+    /** The restic processes one caller started, when it may cancel them ({@link #forCall}); null: not kept. */
+    private final java.util.Set<Process> live;
+    private volatile boolean cancelled;
+
+    /**
+     * This restic for one caller that may have to end its work at once ({@link #cancel}): a node's work for a panel
+     * that hung up, which must not go on writing to a repository the panel will unlock when it starts again.
+     */
+    Restic forCall() {
+        return new Restic(this);
+    }
+
+    /** Kills the restic processes of this caller, and refuses to start more. */
+    void cancel() {
+        cancelled = true;
+        if (live != null) {
+            live.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private Process start(ProcessBuilder builder) throws IOException {
+        if (cancelled) {
+            throw new IOException("the work was cancelled");
+        }
+        Process process = builder.start();
+        if (live != null) {
+            live.add(process);
+            process.onExit().thenRun(() -> live.remove(process));
+            if (cancelled) {
+                process.destroyForcibly();
+            }
+        }
+        return process;
     }
 
     private final int cpus;
@@ -116,7 +163,7 @@ final class Restic {
     }
 
     /** Repository locations and the id of the key Vessel opens each with. */
-    private final Map<String, String> keyHints = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> keyHints;
 
     /**
      * Tells every later call on the repository at {@code location} which key opens it: restic tries a repository's
@@ -279,7 +326,7 @@ final class Restic {
         ProcessBuilder dump = builder(repository, password, List.of("dump", snapshotId, path), null);
         dump.redirectError(ProcessBuilder.Redirect.DISCARD);
         if (!compress) {
-            return List.of(dump.start());
+            return List.of(start(dump));
         }
         ProcessBuilder zstd = new ProcessBuilder("zstd", "-3", "-q", "-c").redirectError(ProcessBuilder.Redirect.DISCARD);
         return ProcessBuilder.startPipeline(List.of(dump, zstd));
@@ -340,7 +387,7 @@ final class Restic {
                     Consumer<String> lines, int... alsoFine) throws IOException {
         ProcessBuilder builder = builder(repository, password, args, workingDirectory);
         long started = System.nanoTime();
-        Process process = builder.start();
+        Process process = start(builder);
         process.getOutputStream().close();
         Deque<String> said = new ArrayDeque<>();
         Thread errors = new Thread(() -> {

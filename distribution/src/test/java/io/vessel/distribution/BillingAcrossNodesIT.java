@@ -1,0 +1,96 @@
+package io.vessel.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Billing over VEs of a node agent, which runs no billing of its own: an overdue invoice suspends the customer's VE
+ * on the agent's server (really frozen there), the customer cannot run it again by itself through the panel, and
+ * paying runs it again at once.
+ */
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
+class BillingAcrossNodesIT {
+
+    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
+
+    @Test
+    void anOverdueInvoiceSuspendsTheCustomersVeOnANodeAgentAndPayingRunsItAgain(@TempDir Path work) throws Exception {
+        String schema = "it_billnodes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> env = PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
+        Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
+        Map<String, String> envOne = new HashMap<>(env);
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF + "billing.test.clock = true\n").toString());
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
+        try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
+            JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
+            List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+            PanelProcess.Ran joined = agent.vessel(join);
+            assertEquals(0, joined.exitCode(), joined.output());
+            agent.startAgent();
+            String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
+                    && panel.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual(), "the agent online, its channel listening");
+
+            String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Far Payer\",\"kind\":\"CUSTOMER\"}"));
+            int web = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"far\",\"owner\":\"" + customer + "\",\"node\":\"" + nodeB + "\"}");
+            VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + web + "/start", ""));
+            assertEquals(nodeB, panel.get("/api/v1/ves/" + web).json().get("node").asText());
+            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
+                    "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"12.00\"}"));
+            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
+            assertEquals(1, BillingApi.run(panel).size());
+
+            // 22 days on (8 past due): the VE on node b is suspended — frozen by node b's kernel, not only marked
+            assertEquals(200, panel.post("/api/v1/billing/clock", "{\"by\":\"P22D\"}").status());
+            List<String> actions = new ArrayList<>();
+            panel.post("/api/v1/billing/dunning", "").json().forEach(o -> o.get("actions").forEach(a -> actions.add(a.asText())));
+            assertTrue(actions.contains("suspend"), actions.toString());
+            PanelProcess.poll(Duration.ofSeconds(30), () -> "SUSPENDED".equals(state(panel, web)), "the VE on node b suspended");
+            assertEquals("FROZEN", frozen(agent, web), "node b's kernel froze the VE");
+
+            // the customer cannot run it again by itself: the panel asks billing before it sends anything to node b
+            panel.createAccount(customer, "far", "customer-owner", "Far-Password-1");
+            PanelProcess.As far = panel.login("far", "Far-Password-1");
+            PanelProcess.Response resumed = far.post("/api/v1/ves/" + web + "/resume", "");
+            assertEquals(409, resumed.status(), resumed.toString());
+            assertTrue(resumed.json().get("detail").asText().contains("overdue invoice"), resumed.toString());
+            assertEquals("SUSPENDED", state(panel, web));
+            assertEquals("FROZEN", frozen(agent, web));
+
+            // paying runs it again at once, on node b
+            JsonNode invoice = far.get("/api/v1/billing/invoices").json().get(0);
+            assertEquals(201, panel.post("/api/v1/billing/accounts/" + customer + "/payments", "{\"amount\":\"" + invoice.get("amountDue").asText()
+                    + "\",\"method\":\"BANK_TRANSFER\",\"invoice\":\"" + invoice.get("id").asText() + "\"}").status());
+            PanelProcess.poll(Duration.ofSeconds(60), () -> "RUNNING".equals(state(panel, web)), "the VE runs again");
+            assertEquals("THAWED", frozen(agent, web));
+            PanelProcess.Response exec = panel.post("/api/v1/ves/" + web + "/exec", "{\"command\":[\"echo\",\"back\"],\"timeoutSeconds\":10}");
+            assertEquals(200, exec.status(), exec.toString());
+            assertTrue(exec.body().contains("back"), exec.body());
+        }
+    }
+
+    private static String state(PanelProcess panel, int ve) {
+        return panel.get("/api/v1/ves/" + ve).json().get("state").asText();
+    }
+
+    /** The freezer state of VE {@code ve}'s cgroup on the agent's server, as its kernel has it (cgroup v1 here). */
+    private static String frozen(PanelProcess agent, int ve) throws java.io.IOException {
+        String node = Files.readString(agent.dataDir.resolve("node-id")).strip().substring(0, 8);
+        return Files.readString(Path.of("/sys/fs/cgroup/freezer/vessel", node, "ve-" + ve, "freezer.state")).strip();
+    }
+}

@@ -2,6 +2,7 @@ package io.vessel.distribution;
 
 import static io.vessel.distribution.VeLifecycleIT.awaitOperation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,6 +124,52 @@ class NodeBackupsIT {
                         + " 2>/dev/null").isBlank(), "node b's snapshot released");
                 assertTrue(Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve));
             }
+        }
+    }
+
+    /**
+     * Two panels on one database: one starting again while the other makes a backup leaves that backup, its
+     * repository's lease and restic's lock alone (they are the other panel's work under way, renewed), where a
+     * lone panel takes back what its own stop left.
+     */
+    @Test
+    void aPanelStartingAgainLeavesTheBackupAnotherPanelIsMakingAlone(@TempDir Path work) throws Exception {
+        String schema = "it_twopanels_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Map<String, String> env = PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres", "VESSEL_DB_SCHEMA", schema);
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
+        Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
+        Map<String, String> envOne = new HashMap<>(env);
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
+        try (PanelProcess a = new PanelProcess(one, envOne).start(); PanelProcess b = new PanelProcess(two, envTwo)) {
+            JsonNode enrolment = a.post("/api/v1/nodes/enrolments", "{}").json();
+            List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+            join.add("--with-panel");
+            PanelProcess.Ran joined = b.vessel(join);
+            assertEquals(0, joined.exitCode(), joined.output());
+            b.start();
+            String nodeA = NodeHealthIT.localNode(a);
+            int ve = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"big\",\"node\":\"" + nodeA + "\"}");
+            awaitOperation(a, a.post("/api/v1/ves/" + ve + "/start", ""));
+            exec(a, ve, "dd if=/dev/urandom of=/root/big bs=1M count=1000 2>/dev/null");
+            PanelProcess.Response started = a.post("/api/v1/ves/" + ve + "/backups", "{}");
+            assertEquals(202, started.status(), started.body());
+            String op = started.json().get("id").asText();
+            PanelProcess.poll(Duration.ofSeconds(60), () -> a.get("/api/v1/operations/" + op).json().path("message").asText()
+                    .startsWith("backed up "), "panel a making the backup");
+
+            b.stop();
+            b.start();
+            String log = Files.readString(b.logDir.resolve("vessel.log"));
+            assertTrue(log.contains("Backup repository busy with another panel's work, left to it"), log);
+            assertFalse(log.contains("lease a stop left was given back"), "no unlock under panel a's restic: " + log);
+            assertFalse(log.contains("Backups the panel's stop interrupted are marked failed"), "panel a's backup not marked failed: " + log);
+            JsonNode made = BackupsIT.awaitOperationLong(a, started);
+            assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
+            assertEquals("DONE", a.get(made.get("result").asText()).json().get("state").asText());
+            System.out.println("node backups: panel b started again while panel a made a 1000 MiB backup, which went on: "
+                    + a.get(made.get("result").asText()).json().path("durationMs").asText() + " ms");
         }
     }
 

@@ -194,7 +194,8 @@ public final class BackupService {
                 : SettingDurations.parse("backup.terminated.retention", config.terminated_retention());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
-        this.leases = new RepositoryLeases(database, clock);
+        String node = context.getProperty("vessel.node.id");
+        this.leases = new RepositoryLeases(database, clock, node == null || node.isBlank() ? UUID.randomUUID() : UUID.fromString(node.strip()));
         this.slots = new Semaphore(Math.max(1, config.concurrency()), true);
         Path directory = config.directory().isBlank() ? data.resolve("backups") : Path.of(config.directory().strip()).toAbsolutePath();
         this.local = new LocalDirectoryTarget(LOCAL, directory, data.resolve("storage"));
@@ -1282,10 +1283,15 @@ public final class BackupService {
         if (!killed.isEmpty()) {
             LOG.warn("Killed restic processes a stop of the panel left pids={}", killed);
         }
-        // one panel per database today: every lease is this panel's own, and its restic processes are gone
+        // the leases this panel held before it stopped, and those of panels that stopped renewing theirs: their restic
+        // processes are gone (a node's work for a panel ends when the panel hangs up). The other panels' stay theirs.
         List<BackupRepositoryEntity> held = database.inTransaction(em -> em.createQuery(
                 "select r from BackupRepositoryEntity r where r.busyBy is not null", BackupRepositoryEntity.class).getResultList());
         for (BackupRepositoryEntity repository : held) {
+            if (!leases.leftBehind(repository.busyBy, repository.busyUntil)) {
+                LOG.info("Backup repository busy with another panel's work, left to it repository={} busy=\"{}\"", repository.id, repository.busyWhat);
+                continue;
+            }
             BackupTarget target = targets.get(repository.target);
             if (target != null && repository.initialized) {
                 try {
@@ -1294,18 +1300,27 @@ public final class BackupService {
                     LOG.warn("Backup repository not unlocked repository={}: {}", repository.id, e.getMessage());
                 }
             }
-            database.run(em -> {
-                BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
-                r.busyBy = null;
-                r.busyWhat = null;
-                r.busyUntil = null;
-            });
+            database.run(em -> em.createQuery("update BackupRepositoryEntity r set r.busyBy = null, r.busyWhat = null, r.busyUntil = null"
+                    + " where r.id = :id and r.busyBy = :holder").setParameter("id", repository.id).setParameter("holder", repository.busyBy)
+                    .executeUpdate());
             LOG.warn("Backup repository lease a stop left was given back repository={} was=\"{}\"", repository.id, repository.busyWhat);
         }
-        int failed = database.inTransaction(em -> em.createQuery("update BackupEntity b set b.state = :failed, b.error = :why, b.finishedAt = :now"
-                        + " where b.state in (:queued, :running)").setParameter("failed", BackupEntity.State.FAILED)
-                .setParameter("why", "the panel stopped while the backup was being made").setParameter("now", clock.instant())
-                .setParameter("queued", BackupEntity.State.QUEUED).setParameter("running", BackupEntity.State.RUNNING).executeUpdate());
+        // backups whose operation no longer runs (this panel's, interrupted by its stop; or another's that died): the
+        // backups other panels are making go on
+        Instant now = clock.instant();
+        List<BackupEntity> open = database.inTransaction(em -> em.createQuery("select b from BackupEntity b where b.state in (:queued, :running)",
+                BackupEntity.class).setParameter("queued", BackupEntity.State.QUEUED).setParameter("running", BackupEntity.State.RUNNING).getResultList());
+        int failed = 0;
+        for (BackupEntity b : open) {
+            boolean running = b.operationId == null ? b.createdAt.isAfter(now.minus(Duration.ofMinutes(1)))
+                    : operations.find(b.operationId).map(o -> !o.state().finished()).orElse(false);
+            if (!running) {
+                failed += database.inTransaction(em -> em.createQuery("update BackupEntity b set b.state = :failed, b.error = :why, b.finishedAt = :now"
+                                + " where b.id = :id and b.state in (:queued, :running)").setParameter("failed", BackupEntity.State.FAILED)
+                        .setParameter("why", "the panel stopped while the backup was being made").setParameter("now", now).setParameter("id", b.id)
+                        .setParameter("queued", BackupEntity.State.QUEUED).setParameter("running", BackupEntity.State.RUNNING).executeUpdate());
+            }
+        }
         if (failed > 0) {
             LOG.warn("Backups the panel's stop interrupted are marked failed count={}", failed);
         }

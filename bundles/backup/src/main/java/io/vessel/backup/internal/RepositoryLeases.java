@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * 0.14 has no exit code that says "locked", and a long backup can outlive its lock, so a second restic may start
  * on a repository whose first one still runs (a prune beside a backup loses data). The lease is a column of the
  * repository's row, taken by one conditional update (works the same on H2 and PostgreSQL), renewed while the work
- * runs, given back when it ends; a lease whose panel died runs out after {@link #TERM}.
+ * runs, given back when it ends; a lease whose panel died runs out after {@link #TERM}. A holder's id names the
+ * panel that holds it (its node id's high half), so that a panel starting again after a crash takes back its own
+ * leases at once, and leaves those of the other panels on the database alone while they are renewed.
  */
 final class RepositoryLeases implements AutoCloseable {
 
@@ -27,6 +29,9 @@ final class RepositoryLeases implements AutoCloseable {
 
     private final Database database;
     private final Clock clock;
+    /** The high half of every holder id this panel makes: its node's. */
+    private final long panel;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
     private final Map<UUID, UUID> held = new ConcurrentHashMap<>();
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vessel-backup-leases");
@@ -34,9 +39,10 @@ final class RepositoryLeases implements AutoCloseable {
         return t;
     });
 
-    RepositoryLeases(Database database, Clock clock) {
+    RepositoryLeases(Database database, Clock clock, UUID node) {
         this.database = database;
         this.clock = clock;
+        this.panel = node.getMostSignificantBits();
         renewer.scheduleWithFixedDelay(this::renew, 30, 30, TimeUnit.SECONDS);
     }
 
@@ -68,7 +74,7 @@ final class RepositoryLeases implements AutoCloseable {
      * what for) until {@code patience} is over.
      */
     Lease take(UUID repository, String what, Duration patience, Waiting waiting) throws InterruptedException {
-        UUID holder = UUID.randomUUID();
+        UUID holder = new UUID(panel, random.nextLong());
         Instant giveUp = clock.instant().plus(patience);
         String lastBusy = null;
         while (true) {
@@ -94,6 +100,14 @@ final class RepositoryLeases implements AutoCloseable {
             }
             Thread.sleep(500);
         }
+    }
+
+    /**
+     * Whether a lease that a stop may have left is this panel's to take back now: its own (held before it stopped),
+     * or one whose panel stopped renewing it. A lease another panel renews is that panel's work under way.
+     */
+    boolean leftBehind(UUID holder, Instant until) {
+        return holder.getMostSignificantBits() == panel || until == null || until.isBefore(clock.instant());
     }
 
     private void renew() {

@@ -1,6 +1,7 @@
 package io.vessel.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 @org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class BillingAcrossNodesIT {
 
-    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
-
     @Test
     void anOverdueInvoiceSuspendsTheCustomersVeOnANodeAgentAndPayingRunsItAgain(@TempDir Path work) throws Exception {
         String schema = "it_billnodes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -33,15 +32,24 @@ class BillingAcrossNodesIT {
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
-        Map<String, String> envOne = new HashMap<>(env);
-        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF + "billing.test.clock = true\n").toString());
-        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
+        try (NodeNetwork server = new NodeNetwork("vtest-bill", 60)) {
+            // node b on a server of its own (its own network and /sys); each node's channel at an address the other reaches
+            Map<String, String> envOne = new HashMap<>(env);
+            envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), "kernel.node.channel.port = 0\nkernel.node.channel.address = "
+                    + server.hostAddress + "\nbilling.test.clock = true\n").toString());
+            Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), "kernel.node.channel.port = 0\n"
+                    + "kernel.node.channel.address = " + server.nodeAddress + "\n").toString());
+            anOverdueInvoice(server, one, two, envOne, envTwo);
+        }
+    }
+
+    private void anOverdueInvoice(NodeNetwork server, Path one, Path two, Map<String, String> envOne, Map<String, String> envTwo) throws Exception {
         try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
             JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
             List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
             PanelProcess.Ran joined = agent.vessel(join);
             assertEquals(0, joined.exitCode(), joined.output());
-            agent.startAgent();
+            agent.on(server).startAgent();
             String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
             PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
                     && panel.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual(), "the agent online, its channel listening");
@@ -50,6 +58,11 @@ class BillingAcrossNodesIT {
             int web = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"far\",\"owner\":\"" + customer + "\",\"node\":\"" + nodeB + "\"}");
             VeLifecycleIT.awaitOperation(panel, panel.post("/api/v1/ves/" + web + "/start", ""));
             assertEquals(nodeB, panel.get("/api/v1/ves/" + web).json().get("node").asText());
+            assertEquals(201, panel.post("/api/v1/ip-pools", "{\"name\":\"far\",\"cidr\":\"10.231.61.0/24\",\"mode\":\"NAT\"}").status());
+            String ip = panel.post("/api/v1/ves/" + web + "/ips", "{\"pool\":\"far\"}").json().get("address").asText();
+            assertTrue(server.inside("ip", "-o", "link").contains(agent.bridge()), "node b's bridge is on its own server: " + server.inside("ip", "-o", "link"));
+            assertTrue(server.inside("ip", "-o", "addr").contains("10.231.61.1/24"), "the pool's gateway on node b: " + server.inside("ip", "-o", "addr"));
+            assertFalse(PanelProcess.host("ip", "-o", "link").contains(agent.bridge() + ":"), "not on the host's");
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
                     "{\"code\":\"vps\",\"name\":\"VPS\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"12.00\"}"));
             assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + customer + "\",\"plan\":\"" + plan + "\"}").status());
@@ -78,10 +91,20 @@ class BillingAcrossNodesIT {
                     + "\",\"method\":\"BANK_TRANSFER\",\"invoice\":\"" + invoice.get("id").asText() + "\"}").status());
             PanelProcess.poll(Duration.ofSeconds(60), () -> "RUNNING".equals(state(panel, web)), "the VE runs again");
             assertEquals("THAWED", frozen(agent, web));
+            // on node b's own network: the VE reaches its gateway there, and not node b's uplink (the provider's network)
+            assertEquals(0, ping(panel, web, "10.231.61.1"), "the VE (" + ip + ") reaches its gateway on node b");
+            assertEquals(1, ping(panel, web, server.hostAddress), "node b's uplink network is out of the VE's reach");
             PanelProcess.Response exec = panel.post("/api/v1/ves/" + web + "/exec", "{\"command\":[\"echo\",\"back\"],\"timeoutSeconds\":10}");
             assertEquals(200, exec.status(), exec.toString());
             assertTrue(exec.body().contains("back"), exec.body());
         }
+    }
+
+    private static int ping(PanelProcess panel, int ve, String address) {
+        PanelProcess.Response ping = panel.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ping\",\"-c\",\"1\",\"-W\",\"3\",\"" + address
+                + "\"],\"timeoutSeconds\":15}");
+        assertEquals(200, ping.status(), ping.body());
+        return ping.json().get("exitCode").asInt();
     }
 
     private static String state(PanelProcess panel, int ve) {

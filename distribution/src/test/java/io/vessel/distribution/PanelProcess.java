@@ -168,8 +168,21 @@ final class PanelProcess implements AutoCloseable {
         return this;
     }
 
-    /** {@code command} as this panel's user runs it. */
+    /** The server of its own this panel or node runs on (its own network and {@code /sys}); null: the host. */
+    private NodeNetwork server;
+
+    /** Runs this panel or node agent on a server of its own ({@link NodeNetwork}), not on the host's network. */
+    PanelProcess on(NodeNetwork network) {
+        this.server = network;
+        return this;
+    }
+
+    /** {@code command} as this panel's user runs it, where it runs. */
     private List<String> asItsUser(List<String> command) {
+        if (server != null) {
+            List<String> onItsServer = server.prefix(command);
+            command = onItsServer;
+        }
         if (runAs == null) {
             return command;
         }

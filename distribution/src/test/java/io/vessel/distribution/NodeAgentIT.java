@@ -35,13 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
  * start, commands, the console, moves in both directions and a drain. What a node agent's credentials reach, tried
  * as an intruder on that server would: the identity and billing tables, other nodes' VEs and operations, the
  * provider's settings for the node, consoles and commands in other nodes' VEs over the channel; and a node shut out
- * loses its database login too.
+ * loses its database login too. Node b runs on a server of its own ({@link NodeNetwork}): its network, bridge,
+ * addresses and firewall are not the host's, where panel a runs.
  */
 // its VEs get addresses: their host interfaces (vh<id>) must not meet another class's VE of the same id
 @org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class NodeAgentIT {
 
-    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
+    /** The node channel on a port of its own at {@code address}. */
+    static String channel(String address) {
+        return "kernel.node.channel.port = 0\nkernel.node.channel.address = " + address + "\n";
+    }
 
     @Test
     void aNodeAgentRunsVesForThePanelsAndItsCredentialsReachOnlyItsOwnRows(@TempDir Path work) throws Exception {
@@ -50,13 +54,15 @@ class NodeAgentIT {
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
+        // node b on a server of its own: its network, its /sys; each node's channel at an address the other reaches
+        NodeNetwork server = new NodeNetwork("vtest-agent", 62);
         Map<String, String> envOne = new java.util.HashMap<>(env);
-        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), channel(server.hostAddress)).toString());
         // the agent gets nothing of the panel's database settings: node join writes its own into its configuration
         // under systemd (Type=notify, WatchdogSec): it says when it is ready and feeds the watchdog while its channel answers
         Path notify = work.resolve("notify.sock");
         Path notified = work.resolve("notified.txt");
-        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString(),
+        Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), channel(server.nodeAddress)).toString(),
                 "NOTIFY_SOCKET", notify.toString(), "WATCHDOG_USEC", "2000000");
         Process systemd = ServiceManagerIT.notificationSocket(notify, notified);
         String role = null;
@@ -72,7 +78,7 @@ class NodeAgentIT {
             String conf = Files.readString(Path.of(envTwo.get("VESSEL_CONF")));
             assertTrue(conf.contains("server.role = node-agent") && conf.contains("database.user = " + role) && !conf.contains("database.user = postgres"), conf);
 
-            b.startAgent();
+            b.on(server).startAgent();
             assertTrue(b.output().contains("node agent is running: node " + nodeB), b.output());
             PanelProcess.poll(Duration.ofSeconds(10), () -> ServiceManagerIT.lines(notified).stream().filter(l -> l.startsWith("WATCHDOG=1")).count() >= 3,
                     "the agent's watchdog pings every second while its channel answers: " + ServiceManagerIT.lines(notified));
@@ -191,17 +197,17 @@ class NodeAgentIT {
             assertEquals("RUNNING", moved.get("state").asText());
             a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"sh\",\"-c\",\"echo second >> /marker\"]}");
             // node b's network still holds the address at a MAC of old (as a switch or router would): the VE tells it
-            PanelProcess.host("ip", "neigh", "replace", ip, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
-            PanelProcess.host("ip", "-6", "neigh", "replace", ip6, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
+            server.inside("ip", "neigh", "replace", ip, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
+            server.inside("ip", "-6", "neigh", "replace", ip6, "lladdr", "02:00:00:00:00:01", "dev", b.bridge(), "nud", "stale");
             JsonNode toB = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeB + "\"}"));
             assertEquals("SUCCEEDED", toB.get("state").asText(), toB.toString());
             String mac = a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/sys/class/net/eth0/address\"]}").json().get("stdout").asText().strip();
-            PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()).contains(mac),
+            PanelProcess.poll(Duration.ofSeconds(10), () -> server.inside("ip", "neigh", "show", ip, "dev", b.bridge()).contains(mac),
                     "node b's neighbour entry for " + ip + " to name the VE's MAC " + mac + " (unsolicited ARP): "
-                    + PanelProcess.host("ip", "neigh", "show", ip, "dev", b.bridge()));
-            PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()).contains(mac),
+                    + server.inside("ip", "neigh", "show", ip, "dev", b.bridge()));
+            PanelProcess.poll(Duration.ofSeconds(10), () -> server.inside("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()).contains(mac),
                     "node b's neighbour entry for " + ip6 + " to name the VE's MAC " + mac + " (unsolicited neighbour advertisement): "
-                    + PanelProcess.host("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()));
+                    + server.inside("ip", "-6", "neigh", "show", ip6, "dev", b.bridge()));
             assertEquals(nodeB, a.get("/api/v1/ves/" + ve).json().get("node").asText());
             assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText());
             assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
@@ -224,6 +230,7 @@ class NodeAgentIT {
             assertThrows(SQLException.class, () -> DriverManager.getConnection(PanelLifecycleIT.PG_URL, shutOut, "").close());
         } finally {
             systemd.destroyForcibly();
+            server.close();
             try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 if (role != null) {

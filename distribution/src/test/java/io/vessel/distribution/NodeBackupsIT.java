@@ -36,17 +36,19 @@ class NodeBackupsIT {
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
-        try (SftpServer sftp = new SftpServer(work)) {
+        // node b on a server of its own (its network, its /sys); the SFTP server where both servers reach it
+        try (NodeNetwork server = new NodeNetwork("vtest-backup", 63); SftpServer sftp = new SftpServer(work, server.hostAddress)) {
             // the panel and the agent are configured with the same SFTP target, each with its own copy of the settings
             Map<String, String> envOne = new HashMap<>(env);
-            envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF + sftp.conf("host.pub")).toString());
-            Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF + sftp.conf("host.pub")).toString());
+            envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), NodeAgentIT.channel(server.hostAddress) + sftp.conf("host.pub")).toString());
+            Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), NodeAgentIT.channel(server.nodeAddress)
+                    + sftp.conf("host.pub")).toString());
             try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
                 JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
                 List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
                 PanelProcess.Ran joined = agent.vessel(join);
                 assertEquals(0, joined.exitCode(), joined.output());
-                agent.startAgent();
+                agent.on(server).startAgent();
                 String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
                 String nodeA = NodeHealthIT.localNode(panel);
                 PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
@@ -120,7 +122,8 @@ class NodeBackupsIT {
                 Path agentData = two.resolve("data");
                 PanelProcess.poll(Duration.ofSeconds(20), () -> PanelProcess.host("sh", "-c", "pgrep -af restic || true").lines()
                         .noneMatch(l -> l.contains(agentData.resolve("cache").toString())), "node b's restic killed");
-                PanelProcess.poll(Duration.ofSeconds(20), () -> PanelProcess.host("sh", "-c", "ls " + agentData.resolve("storage/pool/snapshots")
+                assertTrue(server.inside("findmnt", "-n", agentData.resolve("storage/pool").toString()).contains("btrfs"), "node b's pool, seen on node b");
+                PanelProcess.poll(Duration.ofSeconds(20), () -> server.inside("sh", "-c", "ls " + agentData.resolve("storage/pool/snapshots")
                         + " 2>/dev/null").isBlank(), "node b's snapshot released");
                 assertTrue(Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve));
             }

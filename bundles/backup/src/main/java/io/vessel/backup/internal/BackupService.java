@@ -707,11 +707,21 @@ public final class BackupService {
                 progress.update(10, "waiting for the repository");
                 try (RepositoryLeases.Lease lease = leases.take(repository.id, "deleting a backup of VE " + backup.veId, timeLimit,
                         busy -> progress.update(10, "waiting: the repository is busy with " + busy))) {
+                    if (database.inTransaction(em -> em.find(BackupEntity.class, backup.id)) == null) {
+                        // another panel took this deletion up again after a stop, and finished it first
+                        LOG.info("Backup already deleted ve={} backup={}", backup.veId, backup.id);
+                        return null;
+                    }
                     progress.update(30, "deleting the backup and reclaiming its space");
                     restic.forget(target.repository(tenantName(repository.tenantId)), password(repository), List.of(backup.snapshotId));
                     refreshStoredBytes(repository, target);
                 } catch (IOException e) {
-                    database.run(em -> em.find(BackupEntity.class, backup.id).state = BackupEntity.State.DONE);
+                    database.run(em -> {
+                        BackupEntity b = em.find(BackupEntity.class, backup.id);
+                        if (b != null) {
+                            b.state = BackupEntity.State.DONE;
+                        }
+                    });
                     throw new OperationFailure("The backup could not be deleted: " + e.getMessage(), e);
                 }
             }

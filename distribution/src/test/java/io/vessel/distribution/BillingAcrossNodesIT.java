@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,27 +31,12 @@ class BillingAcrossNodesIT {
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
-        try (NodeNetwork server = new NodeNetwork("vtest-bill", 60)) {
-            // node b on a server of its own (its own network and /sys); each node's channel at an address the other reaches
-            Map<String, String> envOne = new HashMap<>(env);
-            envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), "kernel.node.channel.port = 0\nkernel.node.channel.address = "
-                    + server.hostAddress + "\nbilling.test.clock = true\n").toString());
-            Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), "kernel.node.channel.port = 0\n"
-                    + "kernel.node.channel.address = " + server.nodeAddress + "\n").toString());
-            anOverdueInvoice(server, one, two, envOne, envTwo);
-        }
-    }
-
-    private void anOverdueInvoice(NodeNetwork server, Path one, Path two, Map<String, String> envOne, Map<String, String> envTwo) throws Exception {
-        try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
-            JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
-            List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
-            PanelProcess.Ran joined = agent.vessel(join);
-            assertEquals(0, joined.exitCode(), joined.output());
-            agent.on(server).startAgent();
-            String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
-            PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
-                    && panel.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual(), "the agent online, its channel listening");
+        // node b on a server of its own (its own network and /sys); each node's channel at an address the other reaches
+        try (NodeNetwork server = new NodeNetwork("vtest-bill", 60);
+             PanelProcess panel = new PanelProcess(one, withConf(env, Files.writeString(work.resolve("one.conf"),
+                     NodeAgentIT.channel(server.hostAddress) + "billing.test.clock = true\n"))).start();
+             PanelProcess agent = new PanelProcess(two, withConf(Map.of(), Files.writeString(work.resolve("two.conf"), NodeAgentIT.channel(server.nodeAddress))))) {
+            String nodeB = NodeAgentIT.joinAgent(panel, agent, server);
 
             String customer = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Far Payer\",\"kind\":\"CUSTOMER\"}"));
             int web = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"far\",\"owner\":\"" + customer + "\",\"node\":\"" + nodeB + "\"}");
@@ -98,6 +82,12 @@ class BillingAcrossNodesIT {
             assertEquals(200, exec.status(), exec.toString());
             assertTrue(exec.body().contains("back"), exec.body());
         }
+    }
+
+    private static Map<String, String> withConf(Map<String, String> env, Path conf) {
+        Map<String, String> with = new HashMap<>(env);
+        with.put("VESSEL_CONF", conf.toString());
+        return with;
     }
 
     private static int ping(PanelProcess panel, int ve, String address) {

@@ -42,6 +42,25 @@ import org.junit.jupiter.api.io.TempDir;
 @org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class NodeAgentIT {
 
+    /**
+     * Joins {@code agent} to {@code panel}'s installation as a node agent (an enrolment taken on the panel, {@code node
+     * join} run in the agent's installation) and starts it on {@code server} (null: the host's network); answers its
+     * node id once the panel sees it online, the channels of both listening.
+     */
+    static String joinAgent(PanelProcess panel, PanelProcess agent, NodeNetwork server) throws Exception {
+        JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
+        List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
+        PanelProcess.Ran joined = agent.vessel(join);
+        assertEquals(0, joined.exitCode(), joined.output());
+        (server == null ? agent : agent.on(server)).startAgent();
+        String node = Files.readString(agent.dataDir.resolve("node-id")).strip();
+        String panelNode = NodeHealthIT.localNode(panel);
+        PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + node).json().at("/node/health").asText())
+                && panel.get("/api/v1/nodes/" + node).json().at("/channel/url").isTextual()
+                && panel.get("/api/v1/nodes/" + panelNode).json().at("/channel/url").isTextual(), "the agent online, both channels listening");
+        return node;
+    }
+
     /** The node channel on a port of its own at {@code address}. */
     static String channel(String address) {
         return "kernel.node.channel.port = 0\nkernel.node.channel.address = " + address + "\n";

@@ -44,16 +44,8 @@ class NodeBackupsIT {
             Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), NodeAgentIT.channel(server.nodeAddress)
                     + sftp.conf("host.pub")).toString());
             try (PanelProcess panel = new PanelProcess(one, envOne).start(); PanelProcess agent = new PanelProcess(two, envTwo)) {
-                JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
-                List<String> join = new ArrayList<>(Arrays.asList(enrolment.get("command").asText().substring("bin/vessel ".length()).split(" ")));
-                PanelProcess.Ran joined = agent.vessel(join);
-                assertEquals(0, joined.exitCode(), joined.output());
-                agent.on(server).startAgent();
-                String nodeB = Files.readString(agent.dataDir.resolve("node-id")).strip();
+                String nodeB = NodeAgentIT.joinAgent(panel, agent, server);
                 String nodeA = NodeHealthIT.localNode(panel);
-                PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
-                        && panel.get("/api/v1/nodes/" + nodeB).json().at("/channel/url").isTextual()
-                        && panel.get("/api/v1/nodes/" + nodeA).json().at("/channel/url").isTextual(), "the agent online, both channels listening");
 
                 int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"backed-up-on-b\",\"node\":\"" + nodeB + "\"}");
                 awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));

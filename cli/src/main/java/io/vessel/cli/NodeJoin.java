@@ -102,6 +102,7 @@ final class NodeJoin extends ApiCommand {
         }
         JsonNode joined = post(base.resolve("/api/v1/nodes/join"), body, pinned);
         Path channel = installation.dataDir().resolve("channel");
+        String sharedKeys = null;
         try {
             writePrivate(channel, "node-key.pem", pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
             writePrivate(channel, "node-certificate.pem", joined.path("certificate").asText());
@@ -115,6 +116,7 @@ final class NodeJoin extends ApiCommand {
             }
             // an older panel answers without a role: it handed out its own database role, so this server runs everything
             options.put("server.role", joined.path("role").asText("all"));
+            sharedKeys = installationKeys(installation.dataDir().resolve("keys"), joined.path("keys"));
             installation.setOptions(options, "the installation's database and this server's role, written by node join (" + base + ")");
         } catch (IOException | GeneralSecurityException e) {
             throw new CliException(ExitCode.ERROR, "joined, but this server's files could not be written: " + e.getMessage()
@@ -125,6 +127,9 @@ final class NodeJoin extends ApiCommand {
                 + " (" + channel.resolve("node-certificate.pem") + ")");
         root().out().println("  database:    " + joined.at("/database/url").asText() + (joined.at("/database/schema").asText("").isEmpty() ? ""
                 : ", schema " + joined.at("/database/schema").asText()) + " (in " + installation.confFile() + ")");
+        if (sharedKeys != null) {
+            root().out().println("  keys:        " + sharedKeys);
+        }
         String role = joined.path("role").asText("all");
         root().out().println("  role:        " + switch (role) {
             case "node-agent" -> "node agent (VEs only; database role " + joined.at("/database/user").asText() + ", limited to this node's rows)";
@@ -298,13 +303,47 @@ final class NodeJoin extends ApiCommand {
         }
     }
 
-    /** Writes a file only its owner reads, in a directory only its owner enters, replacing the old one in one step. */
+    /**
+     * The installation's keys a panel joining gets (every panel must open what another sealed), written into this
+     * server's {@code data/keys}; a key this server already has is kept (what it sealed stays readable) and named, so
+     * the provider can tell. Answers what was done, or null when the answer brought none (a node agent's).
+     */
+    private static String installationKeys(Path dir, JsonNode keys) throws IOException {
+        if (!keys.isObject()) {
+            return null;
+        }
+        java.util.List<String> written = new java.util.ArrayList<>();
+        java.util.List<String> kept = new java.util.ArrayList<>();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = keys.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> key = it.next();
+            if (!key.getKey().matches("[a-z0-9-]{1,64}\\.key")) {
+                continue;
+            }
+            byte[] bytes = java.util.Base64.getDecoder().decode(key.getValue().asText());
+            Path file = dir.resolve(key.getKey());
+            if (Files.exists(file) && !java.util.Arrays.equals(Files.readAllBytes(file), bytes)) {
+                kept.add(key.getKey());
+            } else if (!Files.exists(file)) {
+                writePrivate(dir, key.getKey(), bytes);
+                written.add(key.getKey());
+            }
+        }
+        return "the installation's " + (written.isEmpty() ? "keys were here already" : String.join(", ", written)) + " (in " + dir + ")"
+                + (kept.isEmpty() ? "" : "; kept this server's own " + String.join(", ", kept) + ", which differ from the installation's:"
+                + " what the other panels sealed with them does not open here");
+    }
+
     private static void writePrivate(Path dir, String name, String text) throws IOException {
+        writePrivate(dir, name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes a file only its owner reads, in a directory only its owner enters, replacing the old one in one step. */
+    private static void writePrivate(Path dir, String name, byte[] bytes) throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Path temporary = Files.createTempFile(dir, ".join-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.writeString(temporary, text);
+            Files.write(temporary, bytes);
             Files.move(temporary, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temporary);

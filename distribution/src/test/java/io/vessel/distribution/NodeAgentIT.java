@@ -96,6 +96,9 @@ class NodeAgentIT {
             assertTrue(joined.output().contains("role:        node agent (VEs only; database role " + role), joined.output());
             String conf = Files.readString(Path.of(envTwo.get("VESSEL_CONF")));
             assertTrue(conf.contains("server.role = node-agent") && conf.contains("database.user = " + role) && !conf.contains("database.user = postgres"), conf);
+            // nor any of the panels' keys (repository passwords, plugin settings and secrets are sealed with them)
+            assertFalse(joined.output().contains("keys:"), joined.output());
+            assertFalse(Files.exists(b.dataDir.resolve("keys")), "no keys on a node agent's server");
 
             b.on(server).startAgent();
             assertTrue(b.output().contains("node agent is running: node " + nodeB), b.output());

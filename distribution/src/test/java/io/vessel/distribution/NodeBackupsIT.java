@@ -123,9 +123,9 @@ class NodeBackupsIT {
     }
 
     /**
-     * Two panels on one database: one starting again while the other makes a backup leaves that backup, its
-     * repository's lease and restic's lock alone (they are the other panel's work under way, renewed), where a
-     * lone panel takes back what its own stop left.
+     * Two panels on one database: one starting again leaves the repository lease another panel holds (renewed: its
+     * work under way) alone — no unlock under that panel's restic —, and takes back at once a lease it held itself
+     * before it stopped, and one whose panel stopped renewing it.
      */
     @Test
     void aPanelStartingAgainLeavesTheBackupAnotherPanelIsMakingAlone(@TempDir Path work) throws Exception {
@@ -143,29 +143,72 @@ class NodeBackupsIT {
             join.add("--with-panel");
             PanelProcess.Ran joined = b.vessel(join);
             assertEquals(0, joined.exitCode(), joined.output());
+            // a panel too: it gets the installation's keys, so it opens what panel a sealed (repository passwords)
+            assertTrue(joined.output().contains("keys:        the installation's backup-master.key, backup-recovery.key"), joined.output());
+            for (String key : List.of("backup-master.key", "backup-recovery.key", "secrets.key", "plugin-settings.key")) {
+                assertTrue(Arrays.equals(Files.readAllBytes(one.resolve("data/keys").resolve(key)), Files.readAllBytes(two.resolve("data/keys").resolve(key))),
+                        key + " is the installation's on panel b too");
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(two.resolve("data/keys").resolve(key))));
+            }
             b.start();
             String nodeA = NodeHealthIT.localNode(a);
-            int ve = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"big\",\"node\":\"" + nodeA + "\"}");
-            awaitOperation(a, a.post("/api/v1/ves/" + ve + "/start", ""));
-            exec(a, ve, "dd if=/dev/urandom of=/root/big bs=1M count=1000 2>/dev/null");
-            PanelProcess.Response started = a.post("/api/v1/ves/" + ve + "/backups", "{}");
-            assertEquals(202, started.status(), started.body());
-            String op = started.json().get("id").asText();
-            PanelProcess.poll(Duration.ofSeconds(60), () -> a.get("/api/v1/operations/" + op).json().path("message").asText()
-                    .startsWith("backed up "), "panel a making the backup");
-
-            b.stop();
-            b.start();
-            String log = Files.readString(b.logDir.resolve("vessel.log"));
-            assertTrue(log.contains("Backup repository busy with another panel's work, left to it"), log);
-            assertFalse(log.contains("lease a stop left was given back"), "no unlock under panel a's restic: " + log);
-            assertFalse(log.contains("Backups the panel's stop interrupted are marked failed"), "panel a's backup not marked failed: " + log);
-            JsonNode made = BackupsIT.awaitOperationLong(a, started);
+            String nodeB = Files.readString(b.dataDir.resolve("node-id")).strip();
+            int ve = NetworkIT.createVe(a, "{\"template\":\"busybox\",\"hostname\":\"kept\",\"node\":\"" + nodeA + "\"}");
+            JsonNode made = BackupsIT.awaitOperationLong(a, a.post("/api/v1/ves/" + ve + "/backups", "{}"));
             assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
-            assertEquals("DONE", a.get(made.get("result").asText()).json().get("state").asText());
-            System.out.println("node backups: panel b started again while panel a made a 1000 MiB backup, which went on: "
-                    + a.get(made.get("result").asText()).json().path("durationMs").asText() + " ms");
+
+            // panel a at work on the repository (its lease, renewed): panel b's start leaves it to a
+            UUID heldByA = holder(nodeA);
+            lease(schema, heldByA, "now() + interval '2 minutes'");
+            restart(b);
+            assertEquals(1, count(b, "Backup repository busy with another panel's work, left to it"), "panel b left panel a's lease alone");
+            assertEquals(0, count(b, "lease a stop left was given back"), "and unlocked nothing");
+            assertEquals(heldByA.toString(), leaseHolder(schema));
+
+            // a lease panel b held itself when it stopped: taken back at its start
+            lease(schema, holder(nodeB), "now() + interval '2 minutes'");
+            restart(b);
+            assertEquals(1, count(b, "lease a stop left was given back"), "panel b took its own lease back: "
+                    + Files.readString(b.logDir.resolve("vessel.log")).lines().filter(l -> l.contains("WARN") || l.contains("ERROR")).toList());
+            assertEquals(null, leaseHolder(schema));
+
+            // a lease whose panel stopped renewing it: taken back too
+            lease(schema, heldByA, "now() - interval '1 minute'");
+            restart(b);
+            assertEquals(2, count(b, "lease a stop left was given back"), "a lease run out is taken back");
+            assertEquals(null, leaseHolder(schema));
+            assertEquals("DONE", a.get(made.get("result").asText()).json().get("state").asText(), "panel a's backup as it was");
         }
+    }
+
+    /** A lease holder id of node {@code node}'s panel: its node id's high half (see RepositoryLeases). */
+    private static UUID holder(String node) {
+        return new UUID(UUID.fromString(node).getMostSignificantBits(), new java.security.SecureRandom().nextLong());
+    }
+
+    private static void lease(String schema, UUID holder, String until) throws Exception {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
+             java.sql.Statement st = c.createStatement()) {
+            assertEquals(1, st.executeUpdate("UPDATE " + schema + ".backup_repository SET busy_by = '" + holder + "', busy_what = 'a backup',"
+                    + " busy_until = " + until));
+        }
+    }
+
+    private static String leaseHolder(String schema) throws Exception {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
+             java.sql.Statement st = c.createStatement(); java.sql.ResultSet rows = st.executeQuery("SELECT busy_by FROM " + schema + ".backup_repository")) {
+            assertTrue(rows.next());
+            return rows.getString(1);
+        }
+    }
+
+    private static void restart(PanelProcess panel) throws Exception {
+        assertEquals(0, panel.stop());
+        panel.start();
+    }
+
+    private static long count(PanelProcess panel, String text) throws Exception {
+        return Files.readString(panel.logDir.resolve("vessel.log")).lines().filter(l -> l.contains(text)).count();
     }
 
     private static String exec(PanelProcess panel, int ve, String script) {

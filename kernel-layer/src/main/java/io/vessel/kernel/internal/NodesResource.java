@@ -72,9 +72,13 @@ public final class NodesResource {
     public record JoinDatabase(String url, String schema, String user, String password) {
     }
 
-    /** What a joined node gets: its certificate, the CA to trust, and the database the installation shares. */
+    /**
+     * What a joined node gets: its certificate, the CA to trust, and the database the installation shares; a server
+     * that runs a panel also gets the installation's keys ({@code keys}: file name to its bytes in base64), which
+     * every panel must hold alike to open what another sealed (repository passwords, plugin settings, secrets).
+     */
     public record JoinAnswer(java.util.UUID node, String certificate, String ca, String serial, java.time.Instant notAfter, JoinDatabase database,
-                             String role) {
+                             String role, java.util.Map<String, String> keys) {
     }
 
     private final NodeService nodes;
@@ -261,7 +265,33 @@ public final class NodesResource {
         Object from = request.getProperty(ApiWhiteboard.CLIENT_ADDRESS);
         NodeEnrolments.Joined joined = refusing(() -> enrolments().join(body.token(), body.node(), body.request(), from == null ? null : from.toString(),
                 agent));
-        return new JoinAnswer(joined.node(), joined.certificate(), joined.ca(), joined.serial(), joined.notAfter(), joinDatabase(joined.database()), role);
+        return new JoinAnswer(joined.node(), joined.certificate(), joined.ca(), joined.serial(), joined.notAfter(), joinDatabase(joined.database()), role,
+                agent ? null : installationKeys());
+    }
+
+    /**
+     * This panel's keys ({@code data/keys/*.key}), for a server that joins as a panel too: a node agent never gets
+     * them (it keeps nothing sealed, and a VE that escaped on its server must not find them there).
+     */
+    private java.util.Map<String, String> installationKeys() {
+        String data = context.getProperty("vessel.data.dir");
+        java.nio.file.Path dir = java.nio.file.Path.of(data == null || data.isBlank() ? "data" : data).toAbsolutePath().resolve("keys");
+        java.util.Map<String, String> keys = new java.util.TreeMap<>();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return keys;
+        }
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> files = java.nio.file.Files.newDirectoryStream(dir, "*.key")) {
+            for (java.nio.file.Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.matches("[a-z0-9-]{1,64}\\.key") && java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    keys.put(name, java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(file)));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new ProblemException(500, "keys-unreadable", "Keys unreadable", "This panel cannot read its keys for the joining panel: "
+                    + e.getMessage() + ".");
+        }
+        return keys;
     }
 
     /**

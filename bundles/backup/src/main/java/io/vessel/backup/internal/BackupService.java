@@ -1306,7 +1306,9 @@ public final class BackupService {
             if (target != null && repository.initialized) {
                 try {
                     restic.unlock(target.repository(tenantName(repository.tenantId)), password(repository));
-                } catch (IOException e) {
+                } catch (IOException | IllegalArgumentException e) {
+                    // IllegalArgumentException: this panel's master key does not open the repository's password (a
+                    // panel whose keys/backup-master.key is not the installation's): its start must go on
                     LOG.warn("Backup repository not unlocked repository={}: {}", repository.id, e.getMessage());
                 }
             }

@@ -6,14 +6,11 @@ import io.vessel.api.operation.OperationService;
 import io.vessel.api.platform.SettingDurations;
 import io.vessel.backup.api.BackupTarget;
 import io.vessel.kernel.api.VeException;
-import io.vessel.kernel.api.VeRestore;
 import io.vessel.kernel.api.VeService;
-import io.vessel.kernel.api.VeSnapshot;
 import io.vessel.kernel.api.VeState;
 import io.vessel.kernel.api.VirtualEnvironment;
 import io.vessel.persistence.api.Database;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -151,7 +148,6 @@ public final class BackupService {
     private final Clock clock = Clock.systemUTC();
     /** The kernel's cgroups for the panel's own work; null where the node has none. */
     private final io.vessel.kernel.api.HostWork work;
-    private final Duration preBackupTimeout;
     private final Duration planScheduleSync;
     /** How long a terminated customer's backups stay; null: until deleted by hand. */
     private final Duration terminatedRetention;
@@ -178,25 +174,22 @@ public final class BackupService {
         this.database = database;
         this.ves = ves;
         this.operations = operations;
-        String dataProperty = context.getProperty("vessel.data.dir");
-        Path data = Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
-        this.caches = data.resolve("cache/restic");
-        Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path data = dataDir(context);
+        this.caches = caches(data);
         this.timeLimit = SettingDurations.parse("backup.time.limit", config.time_limit());
         this.minScheduleInterval = SettingDurations.parse("backup.schedule.min.interval", config.schedule_min_interval());
         this.restic = restic(config, caches, timeLimit, work);
         this.work = work;
-        this.preBackupTimeout = SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
-        this.onThisNode = new LocalVeWork(ves, restic, timeLimit, preBackupTimeout);
-        this.localNode = context.getProperty("vessel.node.id");
+        Duration preBackupTimeout = SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
         this.planScheduleSync = SettingDurations.parse("backup.plan.schedule.sync", config.plan_schedule_sync());
         this.terminatedRetention = config.terminated_retention().isBlank() || config.terminated_retention().strip().equals("off") ? null
                 : SettingDurations.parse("backup.terminated.retention", config.terminated_retention());
         this.keys = RepositoryKeys.at(data.resolve("keys/backup-master.key"));
         this.recoveryPassword = RecoveryKey.at(data.resolve("keys/backup-recovery.key"));
-        String node = context.getProperty("vessel.node.id");
-        this.leases = new RepositoryLeases(database, clock, node == null || node.isBlank() ? UUID.randomUUID() : UUID.fromString(node.strip()));
+        this.localNode = context.getProperty("vessel.node.id");
+        this.leases = new RepositoryLeases(database, clock, localNode == null || localNode.isBlank() ? UUID.randomUUID() : UUID.fromString(localNode.strip()));
         this.slots = new Semaphore(Math.max(1, config.concurrency()), true);
+        this.onThisNode = new LocalVeWork(ves, restic, timeLimit, preBackupTimeout, slots, "this node");
         Path directory = config.directory().isBlank() ? data.resolve("backups") : Path.of(config.directory().strip()).toAbsolutePath();
         this.local = new LocalDirectoryTarget(LOCAL, directory, data.resolve("storage"));
         targets.put(LOCAL, local);
@@ -204,6 +197,19 @@ public final class BackupService {
         this.defaultTarget = config.default_target().isBlank() ? LOCAL : config.default_target().strip();
         recoverFromStop();
         LOG.info("Backups ready localTarget={} concurrency={} timeLimitH={}", directory, slots.availablePermits(), timeLimit.toHours());
+    }
+
+    /** This process's data directory ({@code vessel.data.dir}). */
+    static Path dataDir(BundleContext context) {
+        String dataProperty = context.getProperty("vessel.data.dir");
+        return Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
+    }
+
+    /** Where restic keeps its caches on this node, one per repository below it (made, its owner's alone). */
+    static Path caches(Path data) throws IOException {
+        Path caches = data.resolve("cache/restic");
+        Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return caches;
     }
 
     /**
@@ -820,16 +826,12 @@ public final class BackupService {
     }
 
     private String restoreInPlace(int veId, BackupEntity backup, OperationService.Progress progress) throws Exception {
-        boolean here = false;
+        VeWork.Slot slot = VeWork.Slot.NONE;
         try {
             BackupRepositoryEntity repository = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, backup.repositoryId));
             BackupTarget target = target(repository.target);
             VeWork where = workOn(veId, target);
-            if (where instanceof LocalVeWork) {
-                progress.update(0, "waiting for a free backup slot on this node");
-                slots.acquire();
-                here = true;
-            }
+            slot = where.hold(progress);
             try (RepositoryLeases.Lease lease = leases.take(repository.id, "a restore of VE " + veId, timeLimit,
                     busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
                 where.restore(veId, repo(repository, target, password(repository)), backup.snapshotId,
@@ -842,9 +844,7 @@ public final class BackupService {
             LOG.warn("Restore failed ve={} backup={}: {}", veId, backup.id, e.toString());
             throw new OperationFailure("Restore of VE " + veId + " failed; the VE was left as it was: " + message, e);
         } finally {
-            if (here) {
-                slots.release();
-            }
+            slot.close();
         }
     }
 
@@ -894,14 +894,10 @@ public final class BackupService {
 
     private String restoreFilesNow(int veId, BackupEntity backup, BackupRepositoryEntity repository, BackupTarget target, List<String> paths,
                                    List<Restic.Entry> entries, String directory, OperationService.Progress progress) throws Exception {
-        boolean here = false;
+        VeWork.Slot slot = VeWork.Slot.NONE;
         try {
             VeWork where = workOn(veId, target);
-            if (where instanceof LocalVeWork) {
-                progress.update(0, "waiting for a free backup slot on this node");
-                slots.acquire();
-                here = true;
-            }
+            slot = where.hold(progress);
             long written = where.restoreFiles(veId, repo(repository, target, password(repository)), backup.snapshotId, paths, entries, directory,
                     progress);
             String where_ = directory.equals("/") ? "" : " below " + directory;
@@ -914,9 +910,7 @@ public final class BackupService {
             throw new OperationFailure("Restoring files into VE " + veId + " failed: " + message
                     + " Files restored before the failure stay restored.", e);
         } finally {
-            if (here) {
-                slots.release();
-            }
+            slot.close();
         }
     }
 
@@ -1040,14 +1034,10 @@ public final class BackupService {
     // ---- the work ------------------------------------------------------------------------------------------------
 
     private String run(UUID id, int veId, UUID tenant, BackupTarget target, Retention keep, OperationService.Progress progress) throws Exception {
-        boolean here = false;
+        VeWork.Slot slot = VeWork.Slot.NONE;
         try {
             VeWork where = workOn(veId, target);
-            if (where instanceof LocalVeWork) {
-                progress.update(0, "waiting for a free backup slot on this node");
-                slots.acquire();
-                here = true;
-            }
+            slot = where.hold(progress);
             update(id, b -> {
                 b.state = BackupEntity.State.RUNNING;
                 b.startedAt = clock.instant();
@@ -1100,9 +1090,7 @@ public final class BackupService {
             });
             throw new OperationFailure("Backup of VE " + veId + " failed: " + message, e);
         } finally {
-            if (here) {
-                slots.release();
-            }
+            slot.close();
         }
     }
 

@@ -28,12 +28,24 @@ final class LocalVeWork implements VeWork {
     private final Restic restic;
     private final Duration timeLimit;
     private final Duration preBackupTimeout;
+    /** This node's {@code backup.concurrency}, and how progress names the node while waiting for it. */
+    private final java.util.concurrent.Semaphore slots;
+    private final String node;
 
-    LocalVeWork(VeService ves, Restic restic, Duration timeLimit, Duration preBackupTimeout) {
+    LocalVeWork(VeService ves, Restic restic, Duration timeLimit, Duration preBackupTimeout, java.util.concurrent.Semaphore slots, String node) {
         this.ves = ves;
         this.restic = restic;
         this.timeLimit = timeLimit;
         this.preBackupTimeout = preBackupTimeout;
+        this.slots = slots;
+        this.node = node;
+    }
+
+    @Override
+    public Slot hold(Progress progress) throws InterruptedException {
+        progress.update(0, "waiting for a free backup slot on " + node);
+        slots.acquire();
+        return slots::release;
     }
 
     @Override

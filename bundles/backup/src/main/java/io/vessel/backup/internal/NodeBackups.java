@@ -11,10 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -96,12 +93,9 @@ public final class NodeBackups implements NodeCall {
                        io.vessel.kernel.api.HostWork hostWork, BackupService.Config config) throws IOException {
         this.ves = ves;
         this.node = String.valueOf(context.getProperty("vessel.node.id"));
-        String dataProperty = context.getProperty("vessel.data.dir");
-        Path data = Path.of(dataProperty == null || dataProperty.isBlank() ? "data" : dataProperty).toAbsolutePath();
-        Path caches = data.resolve("cache/restic");
-        Files.createDirectories(caches, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path data = BackupService.dataDir(context);
         this.timeLimit = io.vessel.api.platform.SettingDurations.parse("backup.time.limit", config.time_limit());
-        this.restic = BackupService.restic(config, caches, timeLimit, hostWork);
+        this.restic = BackupService.restic(config, BackupService.caches(data), timeLimit, hostWork);
         this.preBackupTimeout = io.vessel.api.platform.SettingDurations.parse("backup.pre.backup.timeout", config.pre_backup_timeout());
         this.sftp = BackupService.sftp(config, data);
         this.slots = new Semaphore(Math.max(1, config.concurrency()), true);
@@ -130,11 +124,11 @@ public final class NodeBackups implements NodeCall {
         }
         VeWork.Repo repo = repo(request);
         Restic mine = restic.forCall();
-        LocalVeWork work = new LocalVeWork(ves, mine, timeLimit, preBackupTimeout);
+        LocalVeWork work = new LocalVeWork(ves, mine, timeLimit, preBackupTimeout, slots, "node " + node);
         Lines lines = new Lines(out, mine);
-        lines.progress(0, "waiting for a free backup slot on node " + node);
+        VeWork.Slot slot;
         try {
-            slots.acquire();
+            slot = work.hold(lines);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             lines.error("node " + node + " is stopping");
@@ -167,7 +161,7 @@ public final class NodeBackups implements NodeCall {
             LOG.warn("Backup work failed action={} ve={}: {}", request.action(), request.ve(), e.toString());
             lines.error(BackupService.userMessage(e, "the " + request.action()));
         } finally {
-            slots.release();
+            slot.close();
         }
     }
 

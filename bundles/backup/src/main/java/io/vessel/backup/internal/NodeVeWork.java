@@ -28,6 +28,11 @@ final class NodeVeWork implements VeWork {
     }
 
     @Override
+    public Slot hold(Progress progress) {
+        return Slot.NONE; // the VE's node waits for a slot of its own
+    }
+
+    @Override
     public Taken backUp(int veId, UUID backupId, Repo repo, Progress progress) throws Exception {
         Map<String, Object> request = request("backup", veId, repo);
         request.put("backup", backupId.toString());

@@ -16,6 +16,21 @@ interface VeWork {
     record Repo(String target, String tenant, BackupTarget.Repository location, String keyId, String password) {
     }
 
+    /** A place among the backups running at once where the work is done ({@code backup.concurrency}); closing gives it back. */
+    interface Slot extends AutoCloseable {
+        /** No slot: the work is not done here. */
+        Slot NONE = () -> { };
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Waits for a slot where the work on the VE's files runs (telling {@code progress} while it waits): this node's,
+     * when it is done here; none for a VE of another node, whose node waits for one of its own.
+     */
+    Slot hold(Progress progress) throws InterruptedException;
+
     /** What a backup did, and how long the VE was frozen for its snapshot. */
     record Taken(Restic.Summary summary, long frozenMs) {
     }

@@ -215,7 +215,7 @@ class DispatchIT {
             assertEquals("kept", a.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[\"cat\",\"/root/marker\"]}").json().get("stdout").asText().strip());
             assertEquals("moved", a.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[\"hostname\"]}").json().get("stdout").asText().strip());
             // sent while it ran, then stopped only for what changed since: the operation says for how long
-            assertTrue(moved.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms"), moved.toString());
+            assertTrue(moved.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; [\\d.]+ MiB sent"), moved.toString());
             System.out.println("migration: b to a took " + Duration.between(Instant.parse(moved.get("startedAt").asText()),
                     Instant.parse(moved.get("finishedAt").asText())).toMillis() + " ms in all; " + moved.get("message").asText());
             JsonNode back = awaitOperation(b, b.post("/api/v1/ves/" + placed + "/migrate", "{\"node\":\"" + nodeB + "\"}"));

@@ -212,7 +212,7 @@ class NodeAgentIT {
             // cold and the outcome says why
             JsonNode toA = awaitOperation(a, a.post("/api/v1/ves/" + ve + "/migrate", "{\"node\":\"" + nodeA + "\",\"live\":true}"));
             assertEquals("SUCCEEDED", toA.get("state").asText(), toA.toString());
-            assertTrue(toA.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; not live: .*(criu|CRIU|checkpoint).*"),
+            assertTrue(toA.get("message").asText().matches("moved to node .*; it was stopped for \\d+ ms; [\\d.]+ MiB sent; not live: .*(criu|CRIU|checkpoint).*"),
                     toA.toString());
             JsonNode moved = a.get("/api/v1/ves/" + ve).json();
             assertEquals(nodeA, moved.get("node").asText());

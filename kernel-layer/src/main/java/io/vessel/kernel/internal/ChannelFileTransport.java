@@ -26,21 +26,42 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
     }
 
     @Override
-    public void send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException {
+    public long send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException {
         NodeChannel nodes = channel.get();
         if (nodes == null) {
             throw new NodeChannel.Unavailable("the node channel is not up on this node");
         }
         Process send = storage.sendSnapshot(snapshotName, parent);
+        java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+        InputStream counted = new java.io.FilterInputStream(send.getInputStream()) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    bytes.increment();
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    bytes.add(n);
+                }
+                return n;
+            }
+        };
         try {
             HttpResponse<InputStream> answer = nodes.send(target, "PUT", "/ves/" + veId + "/files?name=" + snapshotName
                     + (parent == null ? "" : "&parent=" + parent) + "&last=" + last, "application/octet-stream",
-                    HttpRequest.BodyPublishers.ofInputStream(send::getInputStream));
+                    HttpRequest.BodyPublishers.ofInputStream(() -> counted));
             String text = NodeChannel.text(answer);
             if (!send.waitFor(1, TimeUnit.MINUTES) || send.exitValue() != 0) {
                 throw new IOException("the pool's send of the snapshot failed (see this node's log)");
             }
             requireOk(answer.statusCode(), text, target);
+            return bytes.sum();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while sending", e);
@@ -66,6 +87,30 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while handing the VE over", e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<String> prepareBase(int veId, UUID target, String name, String templateId, StorageDriver.TemplateBase base)
+            throws IOException {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        try {
+            HttpResponse<InputStream> answer = nodes.send(target, "PUT", "/ves/" + veId + "/base", "application/json",
+                    NodeEndpoints.JSON.writeValueAsBytes(new NodeEndpoints.BaseRequest(name, templateId, base.origin(), base.uuid(),
+                            base.ctransid())));
+            String text = NodeChannel.text(answer);
+            if (answer.statusCode() == 404) {
+                return java.util.Optional.of("node " + target + " runs an older version, which receives VEs whole");
+            }
+            requireOk(answer.statusCode(), text, target);
+            NodeEndpoints.BaseAnswer prepared = NodeEndpoints.JSON.readValue(text, NodeEndpoints.BaseAnswer.class);
+            return prepared.prepared() ? java.util.Optional.empty() : java.util.Optional.of(String.valueOf(prepared.reason()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking for a template base", e);
         }
     }
 

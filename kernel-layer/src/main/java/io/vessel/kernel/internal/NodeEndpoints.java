@@ -30,6 +30,8 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
     private static final Pattern FILES = Pattern.compile("/ves/(\\d{1,9})/files");
     /** A moved VE's node hands it over to this one, whose pool holds its files now (protocol 2). */
     private static final Pattern TAKE_OVER = Pattern.compile("/ves/(\\d{1,9})/take-over");
+    /** The node moving a VE here asks for its template copy as the first pass's parent (an older node answers 404: sent whole). */
+    private static final Pattern BASE = Pattern.compile("/ves/(\\d{1,9})/base");
     private static final Pattern NAME = Pattern.compile("name=([A-Za-z0-9-]{1,64})(?:&parent=([A-Za-z0-9-]{1,64}))?&last=(true|false)");
     private static final Pattern TEMPLATE = Pattern.compile("/templates/([a-z0-9][a-z0-9._-]{0,62}@\\d{1,9})/files");
     /** A panel without storage sends the archive of a template this node is to unpack. */
@@ -69,6 +71,11 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
         Matcher files = FILES.matcher(path);
         if ("PUT".equals(method) && files.matches()) {
             receive(caller, Integer.parseInt(files.group(1)), query, body, reply);
+            return;
+        }
+        Matcher base = BASE.matcher(path);
+        if ("PUT".equals(method) && base.matches()) {
+            prepareBase(caller, Integer.parseInt(base.group(1)), body, reply);
             return;
         }
         Matcher takeOver = TAKE_OVER.matcher(path);
@@ -213,6 +220,34 @@ final class NodeEndpoints implements NodeChannel.Endpoint {
                 Thread.currentThread().interrupt();
             }
             send.destroyForcibly();
+        }
+    }
+
+    /** What the sender of a VE's first pass asks ({@code PUT /ves/{id}/base}), and the answer. */
+    record BaseRequest(String name, String template, UUID origin, UUID uuid, long ctransid) {
+    }
+
+    record BaseAnswer(boolean prepared, String reason) {
+    }
+
+    /** A VE on its way here: this node's copy of its template as the parent of its first pass, if it can be. */
+    private void prepareBase(UUID caller, int id, InputStream body, NodeChannel.Reply reply) throws IOException {
+        java.util.Optional<String> refusal;
+        try {
+            BaseRequest asked;
+            try {
+                asked = JSON.readValue(body.readNBytes(8192), BaseRequest.class);
+            } catch (IOException e) {
+                throw new VeException(VeException.Kind.INVALID, "not a template base: " + e.getMessage());
+            }
+            refusal = ves.prepareBase(id, caller, asked.name(), asked.template(),
+                    new io.vessel.kernel.internal.storage.StorageDriver.TemplateBase(asked.origin(), asked.uuid(), asked.ctransid()));
+        } catch (VeException e) {
+            refuse(reply, e);
+            return;
+        }
+        try (OutputStream out = reply.send(200, "application/json")) {
+            JSON.writeValue(out, new BaseAnswer(refusal.isEmpty(), refusal.orElse(null)));
         }
     }
 

@@ -365,10 +365,18 @@ final class VeManager implements VeService {
      * sent before); the target keeps it for the next pass, or ({@code last}) makes it the VE's private area there.
      */
     interface FileTransport {
-        void send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException;
+        /** The bytes sent. */
+        long send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException;
 
         /** Asks the target to take the VE over (and start it): {@link #takeOver} there. */
         HandOver handOver(int veId, UUID target, boolean start) throws IOException;
+
+        /**
+         * Asks the target to hold its copy of template {@code templateId} ready as {@code base}, the parent of the
+         * first pass of snapshot {@code name} ({@link #prepareBase} there): empty when it did, else why not.
+         */
+        java.util.Optional<String> prepareBase(int veId, UUID target, String name, String templateId,
+                                               io.vessel.kernel.internal.storage.StorageDriver.TemplateBase base) throws IOException;
     }
 
     /**
@@ -442,13 +450,23 @@ final class VeManager implements VeService {
         database.run(em -> em.find(VeEntity.class, id).headFor(target));
         List<String> sent = new ArrayList<>();
         long stoppedAt = 0;
+        long bytes = 0;
+        boolean relative = false;
         try {
             io.vessel.kernel.api.VeSnapshot first = snapshot(id);
             sent.add(first.name());
+            progress.update(7, "node " + to.hostname() + " makes ready its copy of the VE's template");
+            String base = templateBase(id, to, first.name(), transport);
+            String whole = base == null ? "" : " (what differs from its template, which node " + to.hostname() + " holds too)";
+            if (base != null) {
+                sent.add(base);
+            }
             String parent = null;
             if (wasRunning) {
-                progress.update(10, "sending its files to node " + to.hostname() + " while it runs");
-                transport.send(id, target, first.name(), null, false);
+                progress.update(10, "sending its files to node " + to.hostname() + " while it runs" + whole);
+                SentPass pass = sendFirstPass(id, to, first.name(), base, false, transport);
+                bytes += pass.bytes();
+                relative = pass.relative();
                 progress.update(60, "stopping it for the last changes");
                 stoppedAt = System.nanoTime();
                 stop(id, 30);
@@ -457,9 +475,15 @@ final class VeManager implements VeService {
                 parent = first.name();
                 progress.update(70, "sending what changed since");
             } else {
-                progress.update(10, "sending its files to node " + to.hostname());
+                progress.update(10, "sending its files to node " + to.hostname() + whole);
             }
-            transport.send(id, target, sent.get(sent.size() - 1), parent, true);
+            if (parent == null) {
+                SentPass pass = sendFirstPass(id, to, first.name(), base, true, transport); // a stopped VE: one pass
+                bytes += pass.bytes();
+                relative = pass.relative();
+            } else {
+                bytes += transport.send(id, target, sent.get(sent.size() - 1), parent, true);
+            }
         } catch (IOException | RuntimeException e) {
             stayHere(id, wasRunning);
             throw new VeException(Kind.FAILED, null, "moving VE " + id + " to node " + to.hostname() + " failed while sending its files ("
@@ -515,14 +539,71 @@ final class VeManager implements VeService {
             throw new VeException(Kind.FAILED, null, "VE " + id + " moved to node " + to.hostname() + " but did not start there: " + startProblem, null);
         }
         String outcome = "moved to node " + to.hostname();
+        String traffic = String.format(java.util.Locale.ROOT, "; %.1f MiB sent%s", bytes / 1048576.0, relative
+                ? " (what differs from template " + before.template() + "@" + before.templateVersion() + ", which it holds too)" : "");
         if (wasRunning) {
-            outcome += "; it was stopped for " + downtime + " ms" + (notLive == null ? "" : "; not live: " + notLive);
+            outcome += "; it was stopped for " + downtime + " ms" + traffic + (notLive == null ? "" : "; not live: " + notLive);
             LOG.info("VE moved ve={} from={} to={} downtimeMs={}", id, node.id(), target, downtime);
         } else {
+            outcome += traffic;
             LOG.info("VE moved ve={} from={} to={} (stopped)", id, node.id(), target);
         }
         progress.update(95, outcome);
         return find(id).orElse(moved);
+    }
+
+    /**
+     * The VE's template as the base of its first pass, when the target holds a copy made from the same origin as
+     * this node's (a template made on one node and copied to the others; not the built-in one, which each node
+     * builds itself): the VE's files then share the template's blocks there too, and only what the VE changed
+     * travels. The name of the base snapshot, or null to send the VE whole.
+     */
+    private String templateBase(int id, Node to, String name, FileTransport transport) {
+        VeEntity ve = record(id);
+        String templateId = TemplateEntity.storageId(ve.template(), ve.templateVersion());
+        String baseName = name + "-base";
+        try {
+            if (!storage.templateSealed(templateId)) {
+                return null;
+            }
+            io.vessel.kernel.internal.storage.StorageDriver.TemplateBase base = storage.snapshotTemplateBase(templateId, baseName);
+            java.util.Optional<String> refusal = transport.prepareBase(id, to.id(), name, templateId, base);
+            if (refusal.isEmpty()) {
+                LOG.info("VE sent relative to its template ve={} to={} template={}", id, to.id(), templateId);
+                return baseName;
+            }
+            LOG.info("VE sent whole, not relative to its template ve={} to={} template={} reason=\"{}\"", id, to.id(), templateId,
+                    refusal.get());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("VE sent whole, its template not made a base ve={} to={} template={}: {}", id, to.id(), templateId, e.getMessage());
+        }
+        try {
+            storage.deleteSnapshot(baseName);
+        } catch (IOException e) {
+            LOG.debug("No base snapshot to delete snapshot={}: {}", baseName, e.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * The first pass: relative to the template base when there is one; should that fail (the target lost its copy
+     * meanwhile, say), whole after all, since the base only saves bytes.
+     */
+    private SentPass sendFirstPass(int id, Node to, String name, String base, boolean last, FileTransport transport) throws IOException {
+        if (base != null) {
+            try {
+                return new SentPass(transport.send(id, to.id(), name, base, last), true);
+            } catch (io.vessel.kernel.internal.channel.NodeChannel.Unavailable e) {
+                throw e;
+            } catch (IOException e) {
+                LOG.warn("VE's files relative to its template not taken; sending them whole ve={} to={}: {}", id, to.id(), e.getMessage());
+            }
+        }
+        return new SentPass(transport.send(id, to.id(), name, null, last), false);
+    }
+
+    /** A first pass sent: its bytes, and whether relative to the VE's template. */
+    private record SentPass(long bytes, boolean relative) {
     }
 
     /** A move run by the VE's own node, as an operation there; this waits for it. */
@@ -708,16 +789,7 @@ final class VeManager implements VeService {
      * private area here with its disk quota. Anything left by an earlier attempt is replaced.
      */
     void receive(int id, UUID from, String name, String parent, boolean last, java.io.InputStream stream) throws IOException {
-        VeEntity ve = record(id);
-        if (!from.equals(ve.nodeId())) {
-            throw new VeException(Kind.CONFLICT, "VE " + id + " is not node " + from + "'s to send (its node is " + ve.nodeId() + ")");
-        }
-        if (node.id().equals(ve.nodeId())) {
-            throw new VeException(Kind.CONFLICT, "VE " + id + " runs on this node already");
-        }
-        if (ve.movingTo() != null && !node.id().equals(ve.movingTo())) { // null: a sender of an older version, which does not say
-            throw new VeException(Kind.CONFLICT, "VE " + id + " is on its way to node " + ve.movingTo() + ", not this one");
-        }
+        VeEntity ve = sentBy(id, from);
         if (name == null || !name.matches("[A-Za-z0-9-]{1,64}") || parent != null && !parent.matches("[A-Za-z0-9-]{1,64}")) {
             throw new VeException(Kind.INVALID, "not a snapshot name: " + name + (parent == null ? "" : ", " + parent));
         }
@@ -736,6 +808,56 @@ final class VeManager implements VeService {
             return null;
         });
         LOG.info("VE files received ve={} from={} name={} parent={} last={}", id, from, name, parent, last);
+    }
+
+    /** VE {@code id}'s record, when node {@code from} may send its files here: it is its node's, on its way to this one. */
+    private VeEntity sentBy(int id, UUID from) {
+        VeEntity ve = record(id);
+        if (!from.equals(ve.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is not node " + from + "'s to send (its node is " + ve.nodeId() + ")");
+        }
+        if (node.id().equals(ve.nodeId())) {
+            throw new VeException(Kind.CONFLICT, "VE " + id + " runs on this node already");
+        }
+        if (ve.movingTo() != null && !node.id().equals(ve.movingTo())) { // null: a sender of an older version, which does not say
+            throw new VeException(Kind.CONFLICT, "VE " + id + " is on its way to node " + ve.movingTo() + ", not this one");
+        }
+        return ve;
+    }
+
+    /**
+     * The target's side of a first pass relative to the VE's template: this node's copy of it made the parent of
+     * the stream of snapshot {@code name}, if it was made from the same origin as the sender's. Empty when it was,
+     * else why not (the sender then sends the VE whole). Only the VE's node may ask, as for its files.
+     */
+    java.util.Optional<String> prepareBase(int id, UUID from, String name, String templateId,
+                                           io.vessel.kernel.internal.storage.StorageDriver.TemplateBase base) {
+        VeEntity ve = sentBy(id, from);
+        if (name == null || !name.matches("[A-Za-z0-9-]{1,64}") || templateId == null || !templateId.matches("[a-z0-9][a-z0-9._-]{0,62}@\\d{1,9}")
+                || base == null || base.origin() == null || base.uuid() == null) {
+            throw new VeException(Kind.INVALID, "not a template base: " + name + ", " + templateId);
+        }
+        if (!templateId.equals(TemplateEntity.storageId(ve.template(), ve.templateVersion()))) {
+            return java.util.Optional.of("VE " + id + " was not made from template " + templateId);
+        }
+        if (!storage.templateExists(templateId) && !io.vessel.kernel.internal.template.BusyboxTemplate.NAME.equals(ve.template())) {
+            // the template comes first, copied from a node that holds it (the sender, at least): the VE then shares its
+            // blocks here as it did there, and the next VE or move of that template needs no copy. The built-in one
+            // is made by each node itself, so it is never another's base.
+            try {
+                templates.ensureHere(ve.template(), ve.templateVersion());
+            } catch (VeException e) {
+                return java.util.Optional.of(e.getMessage());
+            }
+        }
+        return locked(id, () -> {
+            try {
+                return storage.prepareTemplateBase(templateId, base, name);
+            } catch (IOException e) {
+                LOG.warn("Template base not prepared ve={} template={}: {}", id, templateId, e.getMessage());
+                return java.util.Optional.of("this node could not prepare its copy of template " + templateId + ": " + e.getMessage());
+            }
+        });
     }
 
     /** A node agent: the panels write its VE records from the start, so copies expire and the node channel is needed. */

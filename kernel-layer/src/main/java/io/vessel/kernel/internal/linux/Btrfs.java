@@ -36,6 +36,10 @@ public final class Btrfs {
     private static final long QUOTA_RESCAN_WAIT = Ioctl.io(MAGIC, 46);
     private static final long QUOTA_RESCAN = Ioctl.iow(MAGIC, 44, 64);
     private static final long FS_INFO = Ioctl.ior(MAGIC, 31, 1024);
+    private static final int RECEIVED_SUBVOL_ARGS_SIZE = 200;  // struct btrfs_ioctl_received_subvol_args
+    private static final long SET_RECEIVED_SUBVOL = Ioctl.iowr(MAGIC, 37, RECEIVED_SUBVOL_ARGS_SIZE);
+    private static final int SUBVOL_INFO_SIZE = 504;           // struct btrfs_ioctl_get_subvol_info_args
+    private static final long GET_SUBVOL_INFO = Ioctl.ior(MAGIC, 60, SUBVOL_INFO_SIZE);
 
     private static final long SUBVOL_RDONLY = 1L << 1;
     private static final long QUOTA_CTL_ENABLE = 1;
@@ -47,6 +51,19 @@ public final class Btrfs {
     private static final int ROOT_ITEM_KEY = 132;
     private static final int ROOT_REF_KEY = 156;
     private static final long ROOT_TREE_OBJECTID = 1;
+
+    /**
+     * Who a subvolume is to {@code btrfs send} and {@code receive}: its own UUID, the UUID of the subvolume it was
+     * received as (null when it was made here), and its change transid. A send names its parent by the received UUID
+     * when there is one, else by the UUID, and the receiver looks the parent up by received UUID first.
+     */
+    public record SubvolumeInfo(java.util.UUID uuid, java.util.UUID receivedUuid, long ctransid) {
+
+        /** The UUID a {@code btrfs send -p} of this subvolume names it by. */
+        public java.util.UUID sentAs() {
+            return receivedUuid != null ? receivedUuid : uuid;
+        }
+    }
 
     /** Bytes a subvolume's quota group accounts for. */
     public record QgroupUsage(long referenced, long exclusive) {
@@ -100,6 +117,39 @@ public final class Btrfs {
             ioctl(fd, SUBVOL_GETFLAGS, flags, "read flags of " + subvolume);
             return (flags.getLong(0) & SUBVOL_RDONLY) != 0;
         }
+    }
+
+    /** The identity of subvolume {@code subvolume} as send and receive see it (BTRFS_IOC_GET_SUBVOL_INFO). */
+    public static SubvolumeInfo info(Path subvolume) throws IOException {
+        try (Fd fd = Fd.directory(subvolume); Memory args = new Memory(SUBVOL_INFO_SIZE)) {
+            args.clear();
+            ioctl(fd, GET_SUBVOL_INFO, args, "read the identity of " + subvolume);
+            java.util.UUID received = uuid(args, 328);
+            return new SubvolumeInfo(uuid(args, 296), received.getMostSignificantBits() == 0 && received.getLeastSignificantBits() == 0
+                    ? null : received, args.getLong(344));
+        }
+    }
+
+    /**
+     * Marks writable subvolume {@code subvolume} as received as {@code uuid} at transid {@code stransid}, as
+     * {@code btrfs receive} marks what it received (BTRFS_IOC_SET_RECEIVED_SUBVOL; the kernel refuses a read-only
+     * subvolume): a later incremental stream whose parent is named so is applied on top of it.
+     */
+    public static void markReceived(Path subvolume, java.util.UUID uuid, long stransid) throws IOException {
+        try (Fd fd = Fd.directory(subvolume); Memory args = new Memory(RECEIVED_SUBVOL_ARGS_SIZE)) {
+            args.clear();
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                    .putLong(uuid.getLeastSignificantBits());
+            args.write(0, bytes.array(), 0, 16);
+            args.setLong(16, stransid);
+            ioctl(fd, SET_RECEIVED_SUBVOL, args, "mark " + subvolume + " as received");
+        }
+    }
+
+    /** A UUID as btrfs stores it: 16 bytes, most significant first (as libuuid prints them). */
+    private static java.util.UUID uuid(Memory args, long offset) {
+        java.nio.ByteBuffer bytes = args.getByteBuffer(offset, 16).order(java.nio.ByteOrder.BIG_ENDIAN);
+        return new java.util.UUID(bytes.getLong(), bytes.getLong());
     }
 
     /** The subvolume (tree) id of the subvolume containing {@code path}. */

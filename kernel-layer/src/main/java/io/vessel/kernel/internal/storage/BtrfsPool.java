@@ -143,6 +143,16 @@ public final class BtrfsPool implements StorageDriver {
         throw new IOException("btrfs not found: install btrfs-progs to move VEs between nodes");
     }
 
+    /** util-linux's {@code unshare}: a receive runs in a mount namespace of its own. */
+    private static String unshare() throws IOException {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            if (Files.isExecutable(Path.of(dir, "unshare"))) {
+                return dir + "/unshare";
+            }
+        }
+        throw new IOException("unshare not found: install util-linux to move VEs between nodes");
+    }
+
     @Override
     public Process sendSnapshot(String name, String parent) throws IOException {
         if (!name.matches("[A-Za-z0-9-]{1,64}") || !Files.isDirectory(snapshots.resolve(name))) {
@@ -155,11 +165,73 @@ public final class BtrfsPool implements StorageDriver {
     }
 
     @Override
+    public TemplateBase snapshotTemplateBase(String templateId, String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,64}") || !templateSealed(templateId)) {
+            throw new IOException(templateSealed(templateId) ? "not a snapshot name: " + name : "template " + templateId + " is not in this pool");
+        }
+        Path template = templatePath(templateId);
+        // writable first: a writable snapshot carries no received UUID, so the base gets an identity of its own that no
+        // other subvolume on the receiver carries (a read-only snapshot of a copy would be named by its origin's UUID,
+        // which the receiver's own copy carries too, and btrfs receive takes the first subvolume it finds by it)
+        Btrfs.snapshot(template, snapshots, name, false);
+        Path base = snapshots.resolve(name);
+        try {
+            Btrfs.setReadOnly(base, true);
+            Btrfs.SubvolumeInfo identity = Btrfs.info(base);
+            return new TemplateBase(Btrfs.info(template).sentAs(), identity.uuid(), identity.ctransid());
+        } catch (IOException e) {
+            deleteWithNested(base);
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<String> prepareTemplateBase(String templateId, TemplateBase base, String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IOException("not a snapshot name: " + name);
+        }
+        if (!templateSealed(templateId)) {
+            return Optional.of("template " + templateId + " is not in this pool");
+        }
+        Path template = templatePath(templateId);
+        if (!Btrfs.info(template).sentAs().equals(base.origin())) {
+            // the same name made apart on each node (the built-in template): its files may differ, so it is no base
+            return Optional.of("this node's copy of template " + templateId + " was not made from the sender's");
+        }
+        Path staging = staging();
+        Path prepared = staging.resolve(name + BASE_SUFFIX);
+        if (Files.exists(prepared, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            deleteWithNested(prepared); // an earlier attempt's
+        }
+        Btrfs.snapshot(template, staging, prepared.getFileName().toString(), false);
+        try {
+            // named as the sender's base is in its stream, inside the staging area where the receive is confined
+            Btrfs.markReceived(prepared, base.uuid(), base.ctransid());
+            Btrfs.setReadOnly(prepared, true);
+        } catch (IOException e) {
+            deleteWithNested(prepared);
+            throw e;
+        }
+        return Optional.empty();
+    }
+
+    /** What a base prepared for snapshot {@code name} ({@link #prepareTemplateBase}) is called in the staging area. */
+    private static final String BASE_SUFFIX = ".base";
+
+    @Override
     public void receivePrivateArea(int veId, String name, String parent, boolean last, java.io.InputStream stream) throws IOException {
         if (parent != null && !parent.matches("[A-Za-z0-9-]{1,64}")) {
             throw new IOException("not a snapshot name: " + parent);
         }
-        Path received = receive(name, stream);
+        Path received;
+        try {
+            received = receive(name, stream);
+        } finally {
+            Path base = root.resolve("received").resolve(name + BASE_SUFFIX);
+            if (Files.exists(base, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                deleteWithNested(base); // the received tree is a snapshot of its own
+            }
+        }
         if (!last) {
             return; // the first pass: the next stream names it as its parent
         }
@@ -207,9 +279,7 @@ public final class BtrfsPool implements StorageDriver {
         try (DirectoryStream<Path> left = Files.newDirectoryStream(staging)) {
             for (Path entry : left) {
                 LOG.warn("Removing a receive cut short path={}", entry);
-                // a subvolume's root directory is inode 256 on btrfs
-                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && Long.valueOf(256).equals(Files.getAttribute(entry, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                if (isSubvolume(entry)) {
                     deleteWithNested(entry);
                 } else if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     io.vessel.kernel.internal.linux.FileTrees.delete(entry);
@@ -218,6 +288,31 @@ public final class BtrfsPool implements StorageDriver {
                 }
             }
         }
+        if (!isSubvolume(staging)) {
+            Files.delete(staging); // a plain directory of an earlier version: made a subvolume again (see staging())
+            staging();
+        }
+    }
+
+    /** A subvolume's root directory is inode 256 on btrfs. */
+    private static boolean isSubvolume(Path path) throws IOException {
+        return Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && Long.valueOf(256).equals(Files.getAttribute(path, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /**
+     * The staging area receives write into: a subvolume of its own, so that a receive can be confined to it (see
+     * {@link #receive}).
+     */
+    private Path staging() throws IOException {
+        Path staging = root.resolve("received");
+        if (!Files.exists(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Btrfs.createSubvolume(root, "received");
+            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } else if (!isSubvolume(staging)) {
+            throw new IOException("the staging area " + staging + " is not a subvolume yet: it becomes one at the node's next start");
+        }
+        return staging;
     }
 
     /** {@code btrfs send} of a read-only subvolume; what it says on failure goes to the log. */
@@ -251,7 +346,7 @@ public final class BtrfsPool implements StorageDriver {
         if (!name.matches("[A-Za-z0-9@._-]{1,100}") || name.startsWith(".")) {
             throw new IOException("not a name to receive: " + name);
         }
-        Path staging = Files.createDirectories(root.resolve("received"));
+        Path staging = staging();
         Path received = staging.resolve(name);
         if (Files.exists(received, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             deleteWithNested(received); // an earlier attempt's
@@ -259,9 +354,14 @@ public final class BtrfsPool implements StorageDriver {
         Path log = Files.createTempFile(staging, ".receive-", ".log");
         try {
             // -e: stop at the stream's end marker; --chroot: whatever paths the stream names, btrfs receive cannot write
-            // outside the staging directory (the stream carries the tenant's file names and links)
-            Process receive = new ProcessBuilder(btrfs(), "receive", "-e", "--chroot", staging.toString()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            // outside the staging directory (the stream carries the tenant's file names and links). The chroot does not
+            // confine what the stream names by UUID, though: its parent and its clone sources are looked up in the
+            // whole file system and opened from the mount, so a stream naming another VE's UUID would be made of that
+            // VE's files. btrfs receive refuses any not below the subvolume mounted where it receives: so the staging
+            // subvolume is bind-mounted onto itself, in a mount namespace of the receive's own that ends with it.
+            Process receive = new ProcessBuilder(unshare(), "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind \"$1\" \"$1\" && exec \"$2\" receive -e --chroot \"$1\"", "sh", staging.toString(), btrfs())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try (java.io.OutputStream in = receive.getOutputStream()) {
                 stream.transferTo(in);
             } catch (IOException e) {

@@ -135,6 +135,32 @@ public interface StorageDriver {
     }
 
     /**
+     * A VE's template as the base of the first pass of its move ({@link #snapshotTemplateBase}): the {@code origin}
+     * its template's copies share (the UUID of the template as the node that made it sent it), and the base's own
+     * UUID and transid, by which the send names it.
+     */
+    record TemplateBase(java.util.UUID origin, java.util.UUID uuid, long ctransid) {
+    }
+
+    /**
+     * A read-only snapshot {@code name} of sealed template {@code templateId}, to be sent relative to: a VE's first
+     * pass with it as parent carries only what the VE changed, when the receiver holds the same template
+     * ({@link #prepareTemplateBase}). Deleted as snapshots are ({@link #deleteSnapshot}).
+     */
+    default TemplateBase snapshotTemplateBase(String templateId, String name) throws IOException {
+        throw new IOException("the storage driver " + name() + " cannot send a VE relative to its template");
+    }
+
+    /**
+     * The receiver's side of {@link #snapshotTemplateBase}: its own copy of template {@code templateId}, when made
+     * from the same origin, put where the receive of snapshot {@code name} finds it as the stream's parent. Why not,
+     * if not (no such template here, or one made apart): then the sender sends the VE whole.
+     */
+    default java.util.Optional<String> prepareTemplateBase(String templateId, TemplateBase base, String name) throws IOException {
+        return java.util.Optional.of("the storage driver " + name() + " cannot receive a VE relative to its template");
+    }
+
+    /**
      * A stream another node's {@link #sendSnapshot} of snapshot {@code name} wrote: kept as it is for a later
      * stream that names it as parent ({@code last} false), or made VE {@code veId}'s private area ({@code last}
      * true; then {@code parent}, if any, is removed too).

@@ -312,6 +312,88 @@ class BtrfsPoolIT {
         assertTrue(again.templateExists("keep-1"));
     }
 
+    /**
+     * A hostile sender (a compromised node) crafts a stream whose parent is another tenant's snapshot on this node,
+     * named by its UUID: btrfs receive looks parents and clone sources up in the whole file system, whatever its
+     * --chroot, so the receive is confined to the staging subvolume and refuses it; nothing is made of those files.
+     */
+    @Test
+    void aReceivedStreamCannotBeMadeOfFilesOutsideTheStagingArea() throws Exception {
+        Path template = pool.beginTemplate("base-1");
+        Files.writeString(template.resolve("os-release"), "vessel\n");
+        pool.sealTemplate("base-1");
+        Path victim = pool.createPrivateArea(201, "base-1");
+        Files.writeString(victim.resolve("password"), "tenant 201's secret\n");
+        pool.snapshotPrivateArea(201, "201-1");
+        Path snapshots = mountPoint.resolve("snapshots");
+        io.vessel.kernel.internal.linux.Btrfs.snapshot(snapshots.resolve("201-1"), snapshots, "evil-w", false);
+        Files.writeString(snapshots.resolve("evil-w/mine"), "x\n");
+        io.vessel.kernel.internal.linux.Btrfs.snapshot(snapshots.resolve("evil-w"), snapshots, "evil", true);
+        byte[] crafted = sent(pool.sendSnapshot("evil", "201-1")); // "what changed since tenant 201's snapshot"
+
+        IOException refused = assertThrows(IOException.class,
+                () -> pool.receivePrivateArea(202, "evil", null, true, new java.io.ByteArrayInputStream(crafted)));
+        assertTrue(refused.getMessage().contains("not reachable"), refused.getMessage());
+        assertFalse(pool.privateAreaExists(202), "no VE was made of tenant 201's files");
+        try (java.util.stream.Stream<Path> left = Files.list(mountPoint.resolve("received"))) {
+            assertEquals(List.of(), left.toList(), "the staging area is empty");
+        }
+    }
+
+    /**
+     * A VE made from a template that the receiving node holds a copy of is sent relative to it: only what the VE
+     * changed travels, and the moved VE shares the template copy's blocks. A template of the same name made apart
+     * on each node (as the built-in one is) is no base: its files may differ.
+     */
+    @Test
+    void aVeIsSentRelativeToATemplateCopyOfTheSameOrigin() throws Exception {
+        Path other = work.resolve("other");
+        BtrfsPool target = BtrfsPool.onImage(work.resolve("other.img"), other, 512 * MIB);
+        try {
+            Path template = pool.beginTemplate("big-1");
+            write(template.resolve("library.so"), 16 * MIB);
+            pool.sealTemplate("big-1");
+            target.receiveTemplate("big-1", new java.io.ByteArrayInputStream(sent(pool.sendTemplate("big-1"))));
+            Path area = pool.createPrivateArea(301, "big-1");
+            Files.writeString(area.resolve("moved.txt"), "written in the VE\n");
+            pool.snapshotPrivateArea(301, "301-1");
+
+            StorageDriver.TemplateBase base = pool.snapshotTemplateBase("big-1", "301-1-base");
+            assertEquals(java.util.Optional.empty(), target.prepareTemplateBase("big-1", base, "301-1"));
+            byte[] stream = sent(pool.sendSnapshot("301-1", "301-1-base"));
+            assertTrue(stream.length < MIB, "only what the VE changed travels: " + stream.length + " bytes");
+            target.receivePrivateArea(301, "301-1", "301-1-base", true, new java.io.ByteArrayInputStream(stream));
+
+            Path moved = target.privateArea(301);
+            assertEquals("written in the VE\n", Files.readString(moved.resolve("moved.txt")));
+            assertEquals(Files.mismatch(template.resolve("library.so"), moved.resolve("library.so")), -1L, "the template's files are there");
+            io.vessel.kernel.internal.linux.Btrfs.sync(other);
+            assertTrue(target.diskUsage(301).exclusiveBytes() < 4 * MIB, "the moved VE shares the template copy's blocks: "
+                    + target.diskUsage(301));
+            try (java.util.stream.Stream<Path> left = Files.list(other.resolve("received"))) {
+                assertEquals(List.of(), left.toList(), "nothing is left in the staging area");
+            }
+
+            // made apart on each node: same name, other origin
+            Files.writeString(pool.beginTemplate("apart-1").resolve("f"), "same\n");
+            pool.sealTemplate("apart-1");
+            Files.writeString(target.beginTemplate("apart-1").resolve("f"), "same\n");
+            target.sealTemplate("apart-1");
+            StorageDriver.TemplateBase apart = pool.snapshotTemplateBase("apart-1", "302-1-base");
+            assertTrue(target.prepareTemplateBase("apart-1", apart, "302-1").orElseThrow().contains("not made from the sender's"));
+            assertTrue(target.prepareTemplateBase("none-1", apart, "302-1").orElseThrow().contains("not in this pool"));
+        } finally {
+            target.unmount();
+        }
+    }
+
+    /** What a running send wrote, once it ended well. */
+    private static byte[] sent(Process send) throws Exception {
+        byte[] bytes = send.getInputStream().readAllBytes();
+        assertEquals(0, send.waitFor(), "btrfs send");
+        return bytes;
+    }
+
     private static void write(Path file, long bytes) throws IOException {
         byte[] chunk = new byte[(int) MIB];
         new java.util.Random(1).nextBytes(chunk);

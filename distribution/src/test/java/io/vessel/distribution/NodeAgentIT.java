@@ -66,6 +66,20 @@ class NodeAgentIT {
         return "kernel.node.channel.port = 0\nkernel.node.channel.address = " + address + "\n";
     }
 
+    /** The process id of the one VE running on {@code node}, as its runc state says. */
+    private static String runningInit(PanelProcess node) throws Exception {
+        JsonNode containers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PanelProcess.host("runc", "--root",
+                node.dataDir.resolve("run/runc").toString(), "list", "--format", "json"));
+        List<String> running = new ArrayList<>();
+        containers.forEach(c -> {
+            if ("running".equals(c.get("status").asText())) {
+                running.add(c.get("pid").asText());
+            }
+        });
+        assertEquals(1, running.size(), containers.toString());
+        return running.get(0);
+    }
+
     @Test
     void aNodeAgentRunsVesForThePanelsAndItsCredentialsReachOnlyItsOwnRows(@TempDir Path work) throws Exception {
         String schema = "it_agent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -234,6 +248,24 @@ class NodeAgentIT {
             assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText());
             assertTrue(a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout")
                     .asText().contains(ip + "/24"), "its address went with it");
+            // node b's agent dies (kill -9): its VE runs on, unseen; panel a says so within 35 s, and the truth once b is back
+            String initBefore = runningInit(b);
+            b.crash();
+            long killedAt = System.nanoTime();
+            PanelProcess.poll(Duration.ofSeconds(45), () -> "UNREACHABLE".equals(a.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText()),
+                    "node b out of reach");
+            long silent = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
+            assertTrue(silent <= 35, "out of reach within 35 s: " + silent + " s");
+            JsonNode unknown = a.get("/api/v1/ves/" + ve).json();
+            assertEquals("UNKNOWN", unknown.get("state").asText(), unknown.toString());
+            assertEquals("RUNNING", a.get("/api/v1/ves/" + onA).json().get("state").asText(), "panel a's own VE as it is");
+            assertEquals(initBefore, runningInit(b), "the VE runs on without its agent");
+            b.restartAgent();
+            PanelProcess.poll(Duration.ofSeconds(30), () -> "ONLINE".equals(a.get("/api/v1/nodes/" + nodeB).json().at("/node/health").asText())
+                    && "RUNNING".equals(a.get("/api/v1/ves/" + ve).json().get("state").asText()), "node b back, its VE as it is");
+            assertEquals("first\nsecond\n", a.post("/api/v1/ves/" + ve + "/exec", "{\"command\":[\"cat\",\"/marker\"]}").json().get("stdout").asText(),
+                    "the VE ran through its agent's crash");
+            assertEquals(initBefore, runningInit(b), "the same init as before the crash: adopted, not started again");
             // a drain of node b, run by panel a (which sees every node's VEs to place them): b's VE runs on a
             JsonNode drained = awaitOperation(a, a.post("/api/v1/nodes/" + nodeB + "/drain", ""));
             assertEquals("SUCCEEDED", drained.get("state").asText(), drained.toString());

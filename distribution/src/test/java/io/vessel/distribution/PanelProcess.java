@@ -102,6 +102,12 @@ final class PanelProcess implements AutoCloseable {
         return this;
     }
 
+    /** Starts a node agent again after {@link #crash}: what the crash left is its to reconcile, and to clean up on close. */
+    PanelProcess restartAgent() {
+        keepHostState = false;
+        return startAgent();
+    }
+
     /** Starts the panel and returns its exit code, expecting it to give up by itself. */
     int startExpectingExit(Duration timeout) {
         launch();

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two nodes on one PostgreSQL, as a provider's first cluster: two Vessel processes on this machine, each with its own
- * data directory, storage pool, bridge, cgroups and runtime root (each is a node; the web tier runs in both), one
- * database. Each runs its own VEs and leaves the other's alone; each shows both nodes and every VE with its node.
+ * data directory, storage pool, bridge, cgroups and runtime root (each is a node; the web tier runs in both; the
+ * second on a network of its own), one database. Each runs its own VEs and leaves the other's alone; each shows both nodes and every VE with its node.
  * When one node is killed ({@code kill -9}: its VEs keep running), the other shows it out of reach within 35 s,
  * its VEs as UNKNOWN rather than a made-up state, and tells the provider once; when it is started again it
  * reconciles, and the truth is back.
@@ -36,9 +36,16 @@ class NodeHealthIT {
         java.nio.file.Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = java.nio.file.Files.createDirectory(work.resolve("one"), passable());
         Path two = java.nio.file.Files.createDirectory(work.resolve("two"), passable());
+        // node b on a server of its own (its network, bridge and /sys; its API reached as through a proxy on it), each
+        // node's channel at an address the other reaches
+        NodeNetwork server = new NodeNetwork("vtest-health", 65);
+        Map<String, String> envA = new java.util.HashMap<>(env);
+        envA.put("VESSEL_CONF", java.nio.file.Files.writeString(work.resolve("a.conf"), NodeAgentIT.channel(server.hostAddress)).toString());
+        Map<String, String> envB = new java.util.HashMap<>(env);
+        envB.put("VESSEL_CONF", java.nio.file.Files.writeString(work.resolve("b.conf"), NodeAgentIT.channel(server.nodeAddress)).toString());
         // the second node starts while the first may still build the built-in template: it waits for that build and
         // makes its own copy, leaving the shared record as it is
-        try (PanelProcess a = new PanelProcess(one, env).start(); PanelProcess b = new PanelProcess(two, env).start()) {
+        try (PanelProcess a = new PanelProcess(one, envA).start(); PanelProcess b = new PanelProcess(two, envB).on(server).start()) {
             String provider = a.get("/api/v1/me").json().at("/tenant/id").asText();
             String ops = a.createAccount(provider, "ops", "provider-admin", "Ops-Password-123");
             assertEquals(200, a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/accounts/" + ops)).header("Content-Type", "application/json")
@@ -130,7 +137,7 @@ class NodeHealthIT {
             }
 
             // node b is started again: it reconciles, its VE ran through it, and the truth is back
-            try (PanelProcess again = new PanelProcess(two, env).start()) {
+            try (PanelProcess again = new PanelProcess(two, envB).on(server).start()) {
                 PanelProcess.poll(Duration.ofSeconds(15), () -> "RUNNING".equals(a.get("/api/v1/ves/" + far).json().get("state").asText()),
                         "node b's VE as it is");
                 assertEquals("ONLINE", node(a.get("/api/v1/nodes").json(), nodeB).at("/node/health").asText());
@@ -138,6 +145,7 @@ class NodeHealthIT {
                 assertEquals(200, again.post("/api/v1/ves/" + far + "/exec", "{\"command\":[\"true\"]}").status(), "and is its own again");
             }
         } finally {
+            server.close();
             try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }

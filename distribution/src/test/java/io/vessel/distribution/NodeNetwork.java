@@ -90,11 +90,36 @@ final class NodeNetwork implements AutoCloseable {
         }
     }
 
+    private final List<Process> forwards = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Port {@code port} of the node's loopback, reached at the same port of the host's, as through a reverse proxy on
+     * the node: the node sees a local client (a panel serves plain HTTP to nothing else). Two socats meet at a Unix
+     * socket, a file both namespaces see.
+     */
+    void forwardLoopback(int port) throws IOException {
+        Path socket = STATE.resolve(name + "-" + port + ".sock");
+        Files.deleteIfExists(socket);
+        forwards.add(new ProcessBuilder(prefix(List.of("socat", "UNIX-LISTEN:" + socket + ",fork", "TCP:127.0.0.1:" + port)))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        PanelProcess.poll(Duration.ofSeconds(10), () -> Files.exists(socket), "the node's end of the forward of port " + port);
+        forwards.add(new ProcessBuilder("socat", "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork", "UNIX-CONNECT:" + socket)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
     /** Ends everything still running on the node (LXCFS, say), then its namespaces: its mounts go with them. */
     @Override
     public void close() throws Exception {
         if (database != null) {
             database.destroyForcibly();
+        }
+        for (Process forward : forwards) {
+            forward.destroyForcibly();
+        }
+        try (var sockets = Files.newDirectoryStream(STATE, name + "-*.sock")) {
+            for (Path socket : sockets) {
+                Files.deleteIfExists(socket);
+            }
         }
         String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
         String ours = PanelProcess.host("stat", "-L", "-c", "%i", mounts.toString()).strip();

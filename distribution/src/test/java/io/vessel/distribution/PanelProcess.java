@@ -86,6 +86,13 @@ final class PanelProcess implements AutoCloseable {
     static final Path TESTPAY_PLUGIN = Path.of("target/test-plugins/vessel-testpay-plugin.jar");
 
     PanelProcess start() {
+        if (server != null) {
+            try {
+                server.forwardLoopback(port); // its API at the host's 127.0.0.1:port, as for a panel on this host
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         launch();
         awaitOutput("is running at", Duration.ofSeconds(90));
         Response login = anonymous(HttpRequest.newBuilder(uri("/api/v1/auth/login")).header("Content-Type", "application/json")

@@ -20,15 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dispatch: a VE action taken by any panel runs on the VE's node. Two Vessel processes share one PostgreSQL as two
- * nodes (as in {@link NodeHealthIT}); the API answers exactly as on one server, and the operation says which node
+ * nodes (as in {@link NodeHealthIT}; node b on a network of its own, {@link NodeNetwork}); the API answers exactly as on one server, and the operation says which node
  * ran it. The operation is a row, not a closure in the process that took the request: it waits for a node that is
  * restarting, and it finishes when the panel that took it is killed.
  */
 // its VEs get addresses: their host interfaces (vh<id>) must not meet another class's VE of the same id
 @org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.VE_INTERFACES)
 class DispatchIT {
-
-    private static final String CHANNEL_CONF = "kernel.node.channel.port = 0\nkernel.node.channel.address = 127.0.0.1\n";
 
     @Test
     void aVeActionTakenByAnyPanelRunsOnTheVesNodeAndOutlivesThePanel(@TempDir Path work) throws Exception {
@@ -37,13 +35,19 @@ class DispatchIT {
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Path one = Files.createDirectory(work.resolve("one"), NodeHealthIT.passable());
         Path two = Files.createDirectory(work.resolve("two"), NodeHealthIT.passable());
-        // each node's channel on a free port of this host (two nodes share it here)
+        // node b on a server of its own (joined from this host, then run on its network); each node's channel on a
+        // free port at an address the other reaches
+        NodeNetwork server = new NodeNetwork("vtest-dispatch", 66);
         Map<String, String> envOne = new java.util.HashMap<>(env);
-        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), CHANNEL_CONF).toString());
+        envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), NodeAgentIT.channel(server.hostAddress)).toString());
         Map<String, String> envTwo = new java.util.HashMap<>(env);
-        envTwo.put("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), CHANNEL_CONF).toString());
-        try (PanelProcess a = new PanelProcess(one, envOne).start(); PanelProcess b = enrolled(a, new PanelProcess(two, envTwo), schema).start()) {
+        envTwo.put("VESSEL_CONF", Files.writeString(work.resolve("two.conf"), NodeAgentIT.channel(server.nodeAddress)).toString());
+        try (PanelProcess a = new PanelProcess(one, envOne).start();
+             PanelProcess b = enrolled(a, new PanelProcess(two, envTwo), schema).on(server).start()) {
             String nodeB = NodeHealthIT.localNode(b);
+            // b's pool is mounted on its server only
+            java.util.function.Predicate<Path> presentOnB = path -> server.inside("sh", "-c", "test -e \"$0\" && echo present", path.toString())
+                    .contains("present");
             String nodeA = NodeHealthIT.localNode(a);
             int onNodeA = NetworkIT.createVe(a, "{\"template\":\"busybox\"}");
             awaitOperation(a, a.post("/api/v1/ves/" + onNodeA + "/start", ""));
@@ -106,7 +110,7 @@ class DispatchIT {
             PanelProcess.Response forward = a.post("/api/v1/ves/" + placed + "/port-forwards", "{\"hostPort\":18022,\"port\":22}");
             assertEquals(201, forward.status(), forward.toString());
             String natOfB = "vessel-nat-" + b.bridge();
-            assertTrue(PanelProcess.host("nft", "list", "table", "ip", natOfB).contains("18022"), "node b's host forwards the port");
+            assertTrue(server.inside("nft", "list", "table", "ip", natOfB).contains("18022"), "node b's host forwards the port");
             PanelLifecycleIT.assertProblem(a.post("/api/v1/ves/" + placed + "/port-forwards", "{\"hostPort\":18022,\"port\":80}"), 409, null);
             // a host port is a host's own: node a forwards the same port to a VE of its own
             assertEquals(201, a.post("/api/v1/ip-pools", "{\"name\":\"local\",\"cidr\":\"10.231.42.0/24\",\"mode\":\"NAT\"}").status());
@@ -118,7 +122,7 @@ class DispatchIT {
             assertEquals(204, a.send(java.net.http.HttpRequest.newBuilder(a.uri("/api/v1/ves/" + placed + "/ips/" + ip)).DELETE()).status());
             eth0 = b.post("/api/v1/ves/" + placed + "/exec", "{\"command\":[\"ip\",\"-4\",\"addr\",\"show\",\"eth0\"]}").json().get("stdout").asText();
             assertTrue(!eth0.contains(ip + "/"), "the address gone on node b: " + eth0);
-            assertTrue(!PanelProcess.host("nft", "list", "table", "ip", natOfB).contains("18022"), "node b's host forwards it no more");
+            assertTrue(!server.inside("nft", "list", "table", "ip", natOfB).contains("18022"), "node b's host forwards it no more");
             assertEquals(1, b.get("/api/v1/ves/" + onNodeA + "/port-forwards").json().size(), "node a's forward stays");
 
             // the node channel: a command in node b's VE, taken by panel a, runs on b over mutually authenticated TLS
@@ -169,7 +173,7 @@ class DispatchIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(422, pushed.statusCode(), pushed.body());
             assertTrue(pushed.body().contains("is not node " + nodeA + "'s to send"), pushed.body());
-            assertTrue(Files.isDirectory(two.resolve("data/storage/pool/ves/" + placed)), "b's VE keeps its files");
+            assertTrue(presentOnB.test(two.resolve("data/storage/pool/ves/" + placed)), "b's VE keeps its files");
             assertEquals(404, asNodeA.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(channelOfB + "/templates/..%2F..%2Fetc/files")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
             // a console session is typed into only by the node that opened it, and only by its id
@@ -445,19 +449,22 @@ class DispatchIT {
             // node b restarts (killed: its VE runs on); a stop taken meanwhile waits for it and is done once it is back
             // what a migration cut short by a crash leaves on a node: the files of a VE that is another node's now,
             // and a receive in its staging area; node b's next start removes both (a VE's own files stay)
+            // (the staging area made a plain directory, as an earlier version made it)
             Path poolOfB = two.resolve("data/storage/pool");
-            assertTrue(Files.isDirectory(poolOfB.resolve("ves/" + placed)), "b's own VE's files where expected: " + poolOfB);
-            PanelProcess.host("btrfs", "subvolume", "create", poolOfB.resolve("ves/" + onNodeA).toString());
-            Files.createDirectories(poolOfB.resolve("received/cut-short/etc"));
+            assertTrue(presentOnB.test(poolOfB.resolve("ves/" + placed)), "b's own VE's files where expected: " + poolOfB);
+            server.inside("btrfs", "subvolume", "create", poolOfB.resolve("ves/" + onNodeA).toString());
+            server.inside("mkdir", "-p", poolOfB.resolve("received/cut-short/etc").toString());
             b.crash();
             PanelProcess.Response stop = a.post("/api/v1/ves/" + placed + "/stop", "");
             assertEquals(202, stop.status(), stop.toString());
             String stopId = stop.json().get("id").asText();
             assertEquals("QUEUED", a.get("/api/v1/operations/" + stopId).json().get("state").asText());
-            try (PanelProcess again = new PanelProcess(two, envTwo).start()) {
-                PanelProcess.poll(Duration.ofSeconds(20), () -> !Files.exists(poolOfB.resolve("ves/" + onNodeA))
-                        && !Files.exists(poolOfB.resolve("received/cut-short")), "b's start to remove the files of node a's VE and the receive cut short");
-                assertTrue(Files.isDirectory(poolOfB.resolve("ves/" + placed)), "b's own VE keeps its files");
+            try (PanelProcess again = new PanelProcess(two, envTwo).on(server).start()) {
+                PanelProcess.poll(Duration.ofSeconds(20), () -> !presentOnB.test(poolOfB.resolve("ves/" + onNodeA))
+                        && !presentOnB.test(poolOfB.resolve("received/cut-short")), "b's start to remove the files of node a's VE and the receive cut short");
+                assertTrue(presentOnB.test(poolOfB.resolve("ves/" + placed)), "b's own VE keeps its files");
+                assertEquals("256\n", server.inside("stat", "-c", "%i", poolOfB.resolve("received").toString()),
+                        "the staging area made a subvolume, to which receives are confined");
                 JsonNode stopped = finished(a, stopId);
                 assertEquals("SUCCEEDED", stopped.get("state").asText(), stopped.toString());
                 assertEquals("STOPPED", again.get("/api/v1/ves/" + placed).json().get("state").asText());
@@ -474,6 +481,7 @@ class DispatchIT {
                 awaitOperation(again, again.post("/api/v1/ves/" + orphan + "/start", ""));
             }
         } finally {
+            server.close();
             try (Connection c = DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", ""); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }

@@ -30,6 +30,15 @@ final class NodeNetwork implements AutoCloseable {
     private Process database;
 
     NodeNetwork(String name, int subnet) throws Exception {
+        this(name, subnet, List.of());
+    }
+
+    /**
+     * A server that also reaches the outside through the host (masqueraded, as behind a router) and knows the
+     * addresses of {@code outsideNames} as the host resolves them now (its own resolver answers nothing else): the
+     * host's Debian mirror, say ({@link #aptMirrors}).
+     */
+    NodeNetwork(String name, int subnet, List<String> outsideNames) throws Exception {
         this.name = name;
         this.hostAddress = "10.231." + subnet + ".1";
         this.nodeAddress = "10.231." + subnet + ".2";
@@ -57,8 +66,19 @@ final class NodeNetwork implements AutoCloseable {
         Files.createFile(mounts);
         // its own name service, as a server has: the host's resolver is not reachable from here, and the JDK's HTTPS
         // server (the node channel) looks up the name of every peer that connects
+        StringBuilder outside = new StringBuilder();
+        for (String outsideName : outsideNames) {
+            outside.append(PanelProcess.host("getent", "ahostsv4", outsideName).lines().findFirst()
+                    .map(line -> line.split("\\s+")[0] + " " + outsideName + "\n").orElse(""));
+        }
         Path hosts = Files.writeString(STATE.resolve(name + ".hosts"), "127.0.0.1 localhost\n" + hostAddress + " " + name + "-uplink\n"
-                + nodeAddress + " " + name + "\n");
+                + nodeAddress + " " + name + "\n" + outside);
+        this.uplink = !outsideNames.isEmpty();
+        if (uplink) {
+            PanelProcess.host("nft", "delete", "table", "ip", "vtest-" + name); // one a killed run left
+            run("nft", "add table ip vtest-" + name + "; add chain ip vtest-" + name + " post { type nat hook postrouting priority 100; };"
+                    + " add rule ip vtest-" + name + " post ip saddr " + nodeAddress + " oifname != \"" + hostInterface + "\" masquerade");
+        }
         Path resolver = Files.writeString(STATE.resolve(name + ".resolv.conf"), "nameserver 127.0.0.1\n");
         run("nsenter", "--net=/run/netns/" + name, "--", "unshare", "--mount=" + mounts, "--propagation", "unchanged", "sh", "-ec",
                 "mount --make-rslave /; t=$(mktemp -d); mount --rbind /sys/fs/cgroup $t; mount -t sysfs sysfs /sys;"
@@ -91,6 +111,34 @@ final class NodeNetwork implements AutoCloseable {
     }
 
     private final List<Process> forwards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final boolean uplink;
+
+    /** The host names of the Debian mirrors the host's apt uses (deb822 sources and sources.list). */
+    static List<String> aptMirrors() throws IOException {
+        List<String> mirrors = new ArrayList<>();
+        java.util.regex.Pattern uri = java.util.regex.Pattern.compile("https?://([A-Za-z0-9.-]+)");
+        List<Path> sources = new ArrayList<>(List.of(Path.of("/etc/apt/sources.list")));
+        Path dir = Path.of("/etc/apt/sources.list.d");
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.newDirectoryStream(dir, "*.{list,sources}")) {
+                files.forEach(sources::add);
+            }
+        }
+        for (Path file : sources) {
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(file)) {
+                java.util.regex.Matcher m = uri.matcher(line.strip().startsWith("#") ? "" : line);
+                while (m.find()) {
+                    if (!mirrors.contains(m.group(1))) {
+                        mirrors.add(m.group(1));
+                    }
+                }
+            }
+        }
+        return mirrors;
+    }
 
     /**
      * Port {@code port} of the node's loopback, reached at the same port of the host's, as through a reverse proxy on
@@ -141,5 +189,8 @@ final class NodeNetwork implements AutoCloseable {
         Files.deleteIfExists(STATE.resolve(name + ".resolv.conf"));
         PanelProcess.host("ip", "netns", "delete", name);
         PanelProcess.host("ip", "link", "delete", hostInterface);
+        if (uplink) {
+            PanelProcess.host("nft", "delete", "table", "ip", "vtest-" + name);
+        }
     }
 }

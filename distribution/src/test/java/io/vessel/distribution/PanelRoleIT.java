@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Panels without VEs of their own ({@code server.role = panel}), as a provider runs them behind a load balancer: not
  * root (here user {@code nobody}), no storage pool, runtime, cgroups or bridge; they manage the node agents' VEs through
  * the records and the node channel. A first panel starts the installation on PostgreSQL and enrols two node agents
- * (a Debian template built by one, a Debian VE moved while it runs to the other, which runs on a network of its own,
- * sent relative to the template it copies first, and back by a drain); a second panel joins
+ * (each on a network of its own; a Debian template built by one, a Debian VE moved while it runs to the other, sent
+ * relative to the template it copies first, and back by a drain); a second panel joins
  * with {@code node join --panel-only}; both see and act on the agents' VEs.
  */
 // the agent's VE gets an address: its host interfaces (vh<id>) must not meet another class's VE of the same id
@@ -39,13 +39,15 @@ class PanelRoleIT {
         Path two = Files.createDirectory(work.resolve("panel-two"), NodeHealthIT.passable());
         Path node = Files.createDirectory(work.resolve("node"), NodeHealthIT.passable());
         Path otherDir = Files.createDirectory(work.resolve("other-node"), NodeHealthIT.passable());
-        // the second agent on a server of its own (its network, bridge, /sys); the others' channels where it reaches them
+        // each agent on a server of its own (its network, bridge, /sys); the first reaches the host's Debian mirror
+        // through the host, as a server behind a router; the panels' channels where both reach them
+        NodeNetwork first = new NodeNetwork("vtest-first", 67, NodeNetwork.aptMirrors());
         NodeNetwork server = new NodeNetwork("vtest-other", 64);
         String channel = NodeAgentIT.channel(server.hostAddress);
         Map<String, String> envOne = new java.util.HashMap<>(PanelProcess.env("VESSEL_DB_URL", PanelLifecycleIT.PG_URL, "VESSEL_DB_USER", "postgres",
                 "VESSEL_DB_SCHEMA", schema, "VESSEL_ROLE", "panel"));
         envOne.put("VESSEL_CONF", Files.writeString(work.resolve("one.conf"), channel).toString());
-        Map<String, String> envNode = Map.of("VESSEL_CONF", Files.writeString(work.resolve("node.conf"), channel).toString());
+        Map<String, String> envNode = Map.of("VESSEL_CONF", Files.writeString(work.resolve("node.conf"), NodeAgentIT.channel(first.nodeAddress)).toString());
         Map<String, String> envOther = Map.of("VESSEL_CONF", Files.writeString(work.resolve("other.conf"), NodeAgentIT.channel(server.nodeAddress)).toString());
         // in the panel's own directory, where node join (run as that user) may write it
         Map<String, String> envTwo = Map.of("VESSEL_CONF", Files.writeString(two.resolve("vessel.conf"), channel).toString());
@@ -75,7 +77,7 @@ class PanelRoleIT {
             JsonNode enrolment = panel.post("/api/v1/nodes/enrolments", "{}").json();
             PanelProcess.Ran joined = agent.vessel(command(enrolment));
             assertEquals(0, joined.exitCode(), joined.output());
-            agent.startAgent();
+            agent.on(first).startAgent();
             String agentNode = Files.readString(agent.dataDir.resolve("node-id")).strip();
             PanelProcess.poll(Duration.ofSeconds(60), () -> "ONLINE".equals(panel.get("/api/v1/nodes/" + agentNode).json().at("/node/health").asText())
                     && panel.get("/api/v1/templates").body().contains("\"READY\"")
@@ -209,6 +211,7 @@ class PanelRoleIT {
             awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
         } finally {
             server.close();
+            first.close();
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(PanelLifecycleIT.PG_URL, "postgres", "");
                  java.sql.Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

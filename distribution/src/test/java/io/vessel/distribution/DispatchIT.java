@@ -211,6 +211,18 @@ class DispatchIT {
                     .get("exitCode").asInt());
             PanelLifecycleIT.assertProblem(a.post("/api/v1/ves/" + placed + "/migrate", "{\"node\":\"" + nodeB + "\"}"), 409, null);
             PanelLifecycleIT.assertProblem(a.post("/api/v1/ves/" + placed + "/migrate", "{\"node\":\"nowhere\"}"), 400, null);
+            // a subvolume made inside the VE (a privileged VE may): its files would not travel, so the VE stays and runs
+            Path areaOnB = two.resolve("data/storage/pool/ves/" + placed);
+            server.inside("btrfs", "subvolume", "create", areaOnB.resolve("volume").toString());
+            PanelProcess.Response moveAsked = a.post("/api/v1/ves/" + placed + "/migrate", "{\"node\":\"" + nodeA + "\"}");
+            assertEquals(202, moveAsked.status(), moveAsked.toString());
+            JsonNode refusedMove = finished(a, moveAsked.json().get("id").asText());
+            assertEquals("FAILED", refusedMove.get("state").asText(), refusedMove.toString());
+            assertTrue(refusedMove.get("error").asText().contains("holds btrfs subvolumes made inside it (/volume): a move would leave their files"
+                    + " behind"), refusedMove.toString());
+            assertEquals(nodeB, a.get("/api/v1/ves/" + placed).json().get("node").asText());
+            assertEquals("RUNNING", a.get("/api/v1/ves/" + placed).json().get("state").asText());
+            server.inside("btrfs", "subvolume", "delete", areaOnB.resolve("volume").toString());
             JsonNode moved = awaitOperation(a, a.post("/api/v1/ves/" + placed + "/migrate", "{\"node\":\"" + nodeA + "\"}"));
             assertEquals(nodeB, moved.get("node").asText(), "run by the VE's node: " + moved);
             JsonNode there = a.get("/api/v1/ves/" + placed).json();

@@ -439,6 +439,7 @@ final class VeManager implements VeService {
             throw new VeException(Kind.CONFLICT, "node", "node " + to.hostname() + " runs Vessel " + to.version()
                     + ", which cannot take a moved VE over; upgrade it first", null);
         }
+        refuseNestedSubvolumes(id, "move");
         boolean wasRunning = load(id).state() == VeState.RUNNING;
         String notLive = null;
         if (live && wasRunning) {
@@ -550,6 +551,24 @@ final class VeManager implements VeService {
         }
         progress.update(95, outcome);
         return find(id).orElse(moved);
+    }
+
+    /**
+     * Refuses {@code what} for a VE holding subvolumes made inside it: its snapshots hold them as empty directories,
+     * so their files would be left behind. Nothing is changed; the provider decides (make them plain directories).
+     */
+    private void refuseNestedSubvolumes(int id, String what) {
+        List<String> nested;
+        try {
+            nested = storage.nestedSubvolumes(id);
+        } catch (IOException e) {
+            throw new VeException(Kind.FAILED, null, "VE " + id + "'s files could not be looked through before the " + what + ": " + e.getMessage(), e);
+        }
+        if (!nested.isEmpty()) {
+            throw new VeException(Kind.CONFLICT, null, "VE " + id + " holds btrfs subvolumes made inside it (/" + String.join(", /",
+                    nested.subList(0, Math.min(3, nested.size()))) + (nested.size() > 3 ? " and " + (nested.size() - 3) + " more" : "")
+                    + "): a " + what + " would leave their files behind, so it was not done; make them plain directories first", null);
+        }
     }
 
     /**

@@ -720,6 +720,23 @@ public final class BtrfsPool implements StorageDriver {
         }
     }
 
+    @Override
+    public List<String> nestedSubvolumes(int veId) throws IOException {
+        List<String> nested = new ArrayList<>();
+        if (privateAreaExists(veId)) {
+            collectNested(privateArea(veId), "", nested);
+        }
+        return nested;
+    }
+
+    private static void collectNested(Path subvolume, String prefix, List<String> into) throws IOException {
+        for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
+            String path = prefix + child.path();
+            into.add(path);
+            collectNested(subvolume.resolve(child.path()), path + "/", into);
+        }
+    }
+
     private void deleteWithNested(Path subvolume) throws IOException {
         detachMountsBelow(subvolume);
         for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {

@@ -53,6 +53,15 @@ public interface StorageDriver {
 
     void deletePrivateArea(int veId) throws IOException;
 
+    /**
+     * Subvolumes made inside VE {@code veId}'s private area (by a privileged VE, say), as paths relative to it, each
+     * before those inside it. A snapshot of the area holds each as an empty directory: what reads a snapshot (a move,
+     * a backup) would leave their files out.
+     */
+    default List<String> nestedSubvolumes(int veId) throws IOException {
+        return List.of();
+    }
+
     /** Hard limit on the bytes the VE's file system may hold; 0 removes the limit. */
     void setDiskQuota(int veId, long bytes) throws IOException;
 

@@ -203,6 +203,9 @@ class BtrfsPoolIT {
         io.vessel.kernel.internal.linux.Btrfs.snapshot(area, area.resolve("home"), "snap", true);
         assertEquals(List.of("home/snap", "home/user/vol"), io.vessel.kernel.internal.linux.Btrfs.childSubvolumes(area).stream()
                 .map(io.vessel.kernel.internal.linux.Btrfs.ChildSubvolume::path).sorted().toList());
+        // what a move or backup is told, each before those inside it
+        assertEquals(List.of("home/snap", "home/user/vol", "home/user/vol/inner"), pool.nestedSubvolumes(103).stream().sorted().toList());
+        assertTrue(pool.nestedSubvolumes(103).indexOf("home/user/vol") < pool.nestedSubvolumes(103).indexOf("home/user/vol/inner"));
 
         pool.deletePrivateArea(103);
         assertFalse(Files.exists(area), "the VE's area is gone with everything in it");

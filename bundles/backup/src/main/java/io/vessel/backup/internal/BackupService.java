@@ -820,7 +820,7 @@ public final class BackupService {
     }
 
     /** What a failure says to the user: our own exceptions' sentences, only the kind of anything else (its details go to the log). */
-    static String userMessage(Exception e, String what) {
+    static String userMessage(Throwable e, String what) {
         return e instanceof VeException || e instanceof IOException || e instanceof IllegalStateException ? e.getMessage()
                 : what + " failed (" + e.getClass().getSimpleName() + ")";
     }
@@ -1075,7 +1075,7 @@ public final class BackupService {
                         summary.totalFiles(), summary.dataAdded(), taken.frozenMs(), summary.took().toMillis(), where instanceof LocalVeWork ? "here" : nodeOf(veId));
                 return "/api/v1/ves/" + veId + "/backups/" + id;
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) { // an Error too: the record must not stay RUNNING until the next start
             String message = userMessage(e, "the backup");
             LOG.warn("Backup failed ve={} backup={}: {}", veId, id, e.toString());
             if (keep != null) { // a scheduled one: nobody is watching it

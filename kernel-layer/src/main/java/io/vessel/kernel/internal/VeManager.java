@@ -2461,8 +2461,10 @@ final class VeManager implements VeService {
 
     /** VEs whose processes exist (running or frozen): what accounting samples. */
     List<Integer> activeIds() {
-        return database.inTransaction(em -> em.createQuery("select v.id from VeEntity v where v.state in :states and v.nodeId = :node order by v.id",
-                Integer.class).setParameter("states", List.of(VeState.RUNNING, VeState.SUSPENDED)).setParameter("node", node.id()).getResultList());
+        // native SQL: nothing on the start path parses HQL (ANTLR's first parse costs about half a second of CPU; issue 14)
+        List<?> ids = database.inTransaction(em -> em.createNativeQuery("select id from ve where state in ('RUNNING', 'SUSPENDED') and node_id = ?1"
+                + " order by id").setParameter(1, node.id()).getResultList());
+        return ids.stream().map(id -> ((Number) id).intValue()).toList();
     }
 
     private boolean awaitStopped(String container, Duration timeout) throws IOException {

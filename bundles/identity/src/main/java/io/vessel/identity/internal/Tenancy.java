@@ -95,8 +95,9 @@ public final class Tenancy {
 
     private void ensureProvider() {
         database.run(em -> {
-            List<TenantEntity> roots = em.createQuery("select t from TenantEntity t where t.kind = :k", TenantEntity.class)
-                    .setParameter("k", TenantKind.PROVIDER).getResultList();
+            // native SQL: nothing on the start path parses HQL (ANTLR's first parse costs about half a second of CPU; issue 14)
+            @SuppressWarnings("unchecked")
+            List<TenantEntity> roots = em.createNativeQuery("select * from tenant where kind = 'PROVIDER'", TenantEntity.class).getResultList();
             UUID root;
             if (roots.isEmpty()) {
                 TenantEntity created = new TenantEntity(null, TenantKind.PROVIDER, "Provider", now());
@@ -107,7 +108,7 @@ public final class Tenancy {
                 root = roots.get(0).id();
             }
             // accounts made before tenancy existed belong to the provider
-            em.createQuery("update AccountEntity a set a.tenantId = :p where a.tenantId is null").setParameter("p", root).executeUpdate();
+            em.createNativeQuery("update account set tenant_id = ?1 where tenant_id is null").setParameter(1, root).executeUpdate();
         });
     }
 
@@ -117,8 +118,9 @@ public final class Tenancy {
      */
     private synchronized void reload() {
         Map<UUID, Tenant> loaded = new HashMap<>();
-        database.inTransaction(em -> em.createQuery("select t from TenantEntity t", TenantEntity.class).getResultList())
-                .forEach(t -> loaded.put(t.toTenant().id(), t.toTenant()));
+        @SuppressWarnings("unchecked")
+        List<TenantEntity> all = database.inTransaction(em -> em.createNativeQuery("select * from tenant", TenantEntity.class).getResultList());
+        all.forEach(t -> loaded.put(t.toTenant().id(), t.toTenant()));
         tree = Map.copyOf(loaded);
         provider = loaded.values().stream().filter(t -> t.kind() == TenantKind.PROVIDER).findFirst().orElseThrow();
     }

@@ -273,8 +273,12 @@ final class VeManager implements VeService {
 
     /** Every VE as recorded, of every node. */
     private List<VirtualEnvironment> recorded() {
-        return cache.list(() -> reads.inTransaction(em -> em.createQuery("select v from VeEntity v order by v.id", VeEntity.class)
-                .getResultList().stream().map(VeEntity::toVe).toList()));
+        // native SQL: nothing on the start path parses HQL (ANTLR's first parse costs about half a second of CPU; issue 14)
+        return cache.list(() -> reads.inTransaction(em -> {
+            @SuppressWarnings("unchecked")
+            List<VeEntity> all = em.createNativeQuery("select * from ve order by id", VeEntity.class).getResultList();
+            return all.stream().map(VeEntity::toVe).toList();
+        }));
     }
 
     /**
@@ -2238,8 +2242,11 @@ final class VeManager implements VeService {
         local().forEach(v -> known.add(v.id()));
         Map<Integer, UUID> everywhere = database.inTransaction(em -> {
             Map<Integer, UUID> nodeOf = new java.util.HashMap<>();
-            for (Object[] row : em.createQuery("select v.id, v.nodeId from VeEntity v", Object[].class).getResultList()) {
-                nodeOf.put((Integer) row[0], (UUID) row[1]);
+            // native SQL: see recorded(); the entity maps the node's id (a scalar uuid column comes back as bytes from H2)
+            @SuppressWarnings("unchecked")
+            List<VeEntity> all = em.createNativeQuery("select * from ve", VeEntity.class).getResultList();
+            for (VeEntity ve : all) {
+                nodeOf.put(ve.id(), ve.nodeId());
             }
             return nodeOf;
         });

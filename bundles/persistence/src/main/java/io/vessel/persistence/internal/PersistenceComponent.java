@@ -262,10 +262,14 @@ public final class PersistenceComponent {
         return id instanceof Long l ? l : Long.MAX_VALUE;
     }
 
+    /** After the start's burst: see {@link HqlWarmUp}. */
+    private static final long HQL_WARM_UP_DELAY_S = 5;
+
     private synchronized void publish() {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Database.MODULES_PROPERTY, engine.modules().toArray(String[]::new));
         if (databaseRegistration == null) {
+            executor.schedule(HqlWarmUp::run, HQL_WARM_UP_DELAY_S, TimeUnit.SECONDS);
             databaseRegistration = context.registerService(Database.class, engine, props);
             Dictionary<String, Object> healthProps = new Hashtable<>();
             healthProps.put(HealthCheck.NAME_PROPERTY, "database");

@@ -53,6 +53,13 @@ final class RestoreProgress implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        // no interrupt: the listener may be writing the progress to the database, and an interrupted write closes the
+        // embedded one (H2's file channel); a walk of the tree ends by itself
+        timer.shutdown();
+        try {
+            timer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

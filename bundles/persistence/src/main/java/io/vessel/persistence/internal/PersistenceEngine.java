@@ -180,6 +180,20 @@ final class PersistenceEngine implements Database, AutoCloseable {
     }
 
     private <T> T once(Function<EntityManager, T> work) {
+        // an interrupt pending on this thread must not reach the embedded database: H2 writes through a FileChannel,
+        // which an interrupted thread's write closes, and H2 then closes the whole database (every later request
+        // fails). The interrupt is kept for the caller, who sees it once the transaction is over.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return onceUninterrupted(work);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T onceUninterrupted(Function<EntityManager, T> work) {
         swapLock.readLock().lock();
         try {
             SessionFactory factory = sessionFactory;

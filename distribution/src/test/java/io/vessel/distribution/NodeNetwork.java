@@ -113,31 +113,13 @@ final class NodeNetwork implements AutoCloseable {
     private final List<Process> forwards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean uplink;
 
-    /** The host names of the Debian mirrors the host's apt uses (deb822 sources and sources.list). */
-    static List<String> aptMirrors() throws IOException {
-        List<String> mirrors = new ArrayList<>();
-        java.util.regex.Pattern uri = java.util.regex.Pattern.compile("https?://([A-Za-z0-9.-]+)");
-        List<Path> sources = new ArrayList<>(List.of(Path.of("/etc/apt/sources.list")));
-        Path dir = Path.of("/etc/apt/sources.list.d");
-        if (Files.isDirectory(dir)) {
-            try (var files = Files.newDirectoryStream(dir, "*.{list,sources}")) {
-                files.forEach(sources::add);
-            }
-        }
-        for (Path file : sources) {
-            if (!Files.isRegularFile(file)) {
-                continue;
-            }
-            for (String line : Files.readAllLines(file)) {
-                java.util.regex.Matcher m = uri.matcher(line.strip().startsWith("#") ? "" : line);
-                while (m.find()) {
-                    if (!mirrors.contains(m.group(1))) {
-                        mirrors.add(m.group(1));
-                    }
-                }
-            }
-        }
-        return mirrors;
+    /**
+     * The host name of the Debian mirror the host's apt uses, as the kernel layer's debootstrap picks it
+     * ({@link io.vessel.kernel.internal.template.Debootstrap#hostMirror}): the one a node's Debian build reaches.
+     */
+    static List<String> aptMirrors() {
+        return io.vessel.kernel.internal.template.Debootstrap.hostMirror(Path.of("/etc/apt")).map(java.net.URI::create)
+                .map(java.net.URI::getHost).stream().toList();
     }
 
     /**

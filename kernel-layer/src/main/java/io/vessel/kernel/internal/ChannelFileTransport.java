@@ -27,10 +27,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
 
     @Override
     public long send(int veId, UUID target, String snapshotName, String parent, boolean last) throws IOException {
-        NodeChannel nodes = channel.get();
-        if (nodes == null) {
-            throw new NodeChannel.Unavailable("the node channel is not up on this node");
-        }
+        NodeChannel nodes = channel();
         Process send = storage.sendSnapshot(snapshotName, parent);
         java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
         InputStream counted = new java.io.FilterInputStream(send.getInputStream()) {
@@ -74,10 +71,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
 
     @Override
     public VeManager.HandOver handOver(int veId, UUID target, boolean start) throws IOException {
-        NodeChannel nodes = channel.get();
-        if (nodes == null) {
-            throw new NodeChannel.Unavailable("the node channel is not up on this node");
-        }
+        NodeChannel nodes = channel();
         try {
             HttpResponse<InputStream> answer = nodes.send(target, "POST", "/ves/" + veId + "/take-over?start=" + start, "application/json",
                     new byte[0]);
@@ -93,10 +87,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
     @Override
     public java.util.Optional<String> prepareBase(int veId, UUID target, String name, String templateId, StorageDriver.TemplateBase base)
             throws IOException {
-        NodeChannel nodes = channel.get();
-        if (nodes == null) {
-            throw new NodeChannel.Unavailable("the node channel is not up on this node");
-        }
+        NodeChannel nodes = channel();
         try {
             HttpResponse<InputStream> answer = nodes.send(target, "PUT", "/ves/" + veId + "/base", "application/json",
                     NodeEndpoints.JSON.writeValueAsBytes(new NodeEndpoints.BaseRequest(name, templateId, base.origin(), base.uuid(),
@@ -120,10 +111,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
      */
     @Override
     public void fetch(String id, UUID from) throws IOException {
-        NodeChannel nodes = channel.get();
-        if (nodes == null) {
-            throw new NodeChannel.Unavailable("the node channel is not up on this node");
-        }
+        NodeChannel nodes = channel();
         try {
             HttpResponse<InputStream> answer = nodes.send(from, "GET", "/templates/" + id + "/files", null, (byte[]) null);
             if (answer.statusCode() != 200) {
@@ -143,10 +131,7 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
     /** An uploaded template archive to the node that unpacks it ({@code PUT /templates/{id}/upload}); it checks it again. */
     @Override
     public void upload(String id, UUID to, java.nio.file.Path archive) throws IOException {
-        NodeChannel nodes = channel.get();
-        if (nodes == null) {
-            throw new NodeChannel.Unavailable("the node channel is not up on this node");
-        }
+        NodeChannel nodes = channel();
         try {
             HttpResponse<InputStream> answer = nodes.send(to, "PUT", "/templates/" + id + "/upload", "application/octet-stream",
                     HttpRequest.BodyPublishers.ofFile(archive));
@@ -155,6 +140,14 @@ final class ChannelFileTransport implements VeManager.FileTransport, TemplateCat
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while sending the archive", e);
         }
+    }
+
+    private NodeChannel channel() throws NodeChannel.Unavailable {
+        NodeChannel nodes = channel.get();
+        if (nodes == null) {
+            throw new NodeChannel.Unavailable("the node channel is not up on this node");
+        }
+        return nodes;
     }
 
     /** A node's answer other than 200 as the failure it is: its refusal's reason (422), else its status. */

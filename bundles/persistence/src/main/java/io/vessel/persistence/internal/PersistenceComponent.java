@@ -263,13 +263,26 @@ public final class PersistenceComponent {
     }
 
     /** After the start's burst: see {@link HqlWarmUp}. */
-    private static final long HQL_WARM_UP_DELAY_S = 5;
+    private static final long HQL_WARM_UP_DELAY_S = 2;
+    /** How long the warm-up waits for the panel (or node agent) to say it is ready before it runs anyway. */
+    private static final int HQL_WARM_UP_MAX_LOOKS = 60;
+
+    /** Warms the HQL parser once the start is over: the process is ready, and then a moment more. */
+    private void warmUpWhenReady(int looks) {
+        boolean ready = context.getServiceReference(io.vessel.api.platform.PanelReady.class) != null
+                || context.getServiceReference(io.vessel.api.platform.NodeAgentReady.class) != null;
+        if (ready || looks >= HQL_WARM_UP_MAX_LOOKS) {
+            executor.schedule(HqlWarmUp::run, HQL_WARM_UP_DELAY_S, TimeUnit.SECONDS);
+        } else {
+            executor.schedule(() -> warmUpWhenReady(looks + 1), 1, TimeUnit.SECONDS);
+        }
+    }
 
     private synchronized void publish() {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Database.MODULES_PROPERTY, engine.modules().toArray(String[]::new));
         if (databaseRegistration == null) {
-            executor.schedule(HqlWarmUp::run, HQL_WARM_UP_DELAY_S, TimeUnit.SECONDS);
+            executor.schedule(() -> warmUpWhenReady(0), 1, TimeUnit.SECONDS);
             databaseRegistration = context.registerService(Database.class, engine, props);
             Dictionary<String, Object> healthProps = new Hashtable<>();
             healthProps.put(HealthCheck.NAME_PROPERTY, "database");

@@ -78,11 +78,19 @@ public final class PluginSettings {
         this.resource = context.registerService(PluginSettingsResource.class, new PluginSettingsResource(this), properties);
     }
 
+    /**
+     * Native SQL: this runs on the start path, where the first HQL statement ever parsed costs a good part of a
+     * second of the parser's warm-up (issue 14).
+     */
+    @SuppressWarnings("unchecked")
+    private static List<PluginSettingEntity> storedRows(jakarta.persistence.EntityManager em) {
+        return em.createNativeQuery("select * from plugin_setting", PluginSettingEntity.class).getResultList();
+    }
+
     /** What the API set before, over what vessel.conf says, for every PID that has any. */
     private void applyStored() {
         Map<String, Map<String, Object>> byPid = new LinkedHashMap<>();
-        for (PluginSettingEntity row : database.inTransaction(em -> em.createQuery("select s from PluginSettingEntity s", PluginSettingEntity.class)
-                .getResultList())) {
+        for (PluginSettingEntity row : database.inTransaction(PluginSettings::storedRows)) {
             try {
                 byPid.computeIfAbsent(row.pid, p -> new LinkedHashMap<>()).put(row.name, decode(row));
             } catch (GeneralSecurityException | RuntimeException e) {

@@ -70,12 +70,23 @@ public final class TaskScheduler {
     /** The REST view, registered by the OSGi constructor (tests construct the scheduler without it). */
     private volatile ServiceRegistration<?> resource;
     private volatile Instant lastResync = Instant.EPOCH;
+    /**
+     * Due tasks wait for the panel to be ready (or for {@link #READY_WAIT} after activation): a restart finds the
+     * minutely billing tasks due, and running them in the start's burst took CPU the start needed (issue 14).
+     */
+    private volatile boolean waitForReady;
+    private final Instant activatedAt;
+    static final Duration READY_WAIT = Duration.ofSeconds(60);
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.platform.PanelReady ready;
 
     @Activate
     public TaskScheduler(BundleContext context,
                          @Reference(target = "(" + Database.MODULES_PROPERTY + "=" + SchedulePersistence.MODULE + ")") Database database,
                          @Reference PluginCalls calls) {
         this(database, calls, Clock.systemUTC());
+        this.waitForReady = true;
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ApiWhiteboard.RESOURCE, "true");
         // registered here rather than as a component of its own: it is the scheduler's view, not a second service
@@ -86,6 +97,7 @@ public final class TaskScheduler {
         this.database = database;
         this.calls = calls;
         this.clock = clock;
+        this.activatedAt = clock.instant();
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vessel-scheduler"));
         // bounded: a task's caller waits at most its time limit, so these threads come back
         this.dispatchers = new ThreadPoolExecutor(0, 8, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> daemon(r, "vessel-task"));
@@ -181,6 +193,9 @@ public final class TaskScheduler {
     private void tick() {
         try {
             Instant now = clock.instant();
+            if (waitForReady && ready == null && Duration.between(activatedAt, now).compareTo(READY_WAIT) < 0) {
+                return;
+            }
             boolean resync = Duration.between(lastResync, now).compareTo(RESYNC) >= 0;
             if (resync) {
                 lastResync = now;

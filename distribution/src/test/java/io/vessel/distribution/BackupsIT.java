@@ -189,19 +189,28 @@ class BackupsIT {
                     + " && echo secret > /srv/note && chown 5:6 /srv/note && chmod 4750 /srv/note"
                     + " && printf '#!/bin/sh\\necho flushed for $VESSEL_BACKUP > /srv/flushed\\n' > /etc/vessel/pre-backup"
                     + " && chmod 755 /etc/vessel/pre-backup");
+            // a btrfs subvolume inside the VE (a privileged VE may make them): the VE's snapshot holds it as an empty
+            // directory, so the backup reads its own snapshot too
+            Path area = work.resolve("data/storage/pool/ves/" + ve);
+            assertEquals(0, new ProcessBuilder("btrfs", "subvolume", "create", area.resolve("srv/volume").toString()).inheritIO().start().waitFor());
+            Files.setAttribute(area.resolve("srv/volume"), "unix:uid", Files.getAttribute(area, "unix:uid"));
+            Files.setAttribute(area.resolve("srv/volume"), "unix:gid", Files.getAttribute(area, "unix:gid"));
+            exec(panel, ve, "sh", "-c", "echo kept > /srv/volume/data && chown 7:8 /srv/volume/data");
             JsonNode made = awaitOperation(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
             assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
             String backup = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
             assertTrue(stdout(panel, ve, "cat", "/srv/flushed").contains("flushed for " + backup), "the pre-backup script ran with the backup's id");
             String files = "/api/v1/ves/" + ve + "/backups/" + backup + "/files?path=/srv";
             assertEquals("file", entry(fay.get(files).json(), "flushed").get("type").asText(), "it ran before the snapshot");
+            assertEquals("file", entry(fay.get(files.replace("path=/srv", "path=/srv/volume")).json(), "data").get("type").asText(),
+                    "the subvolume's files are in the backup");
 
             // lost and changed since; a process of the tenant's runs throughout
-            exec(panel, ve, "sh", "-c", "rm -rf /srv/site && echo changed > /srv/note && echo later > /srv/later"
+            exec(panel, ve, "sh", "-c", "rm -rf /srv/site /srv/volume/data && echo changed > /srv/note && echo later > /srv/later"
                     + " && (sleep 1000 > /dev/null 2>&1 &) && true");
             String sleeper = stdout(panel, ve, "pidof", "sleep").strip();
             String restore = "/api/v1/ves/" + ve + "/backups/" + backup + "/restore";
-            JsonNode back = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\"]}"));
+            JsonNode back = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\",\"/srv/volume/data\"]}"));
             assertEquals("SUCCEEDED", back.get("state").asText(), back.toString());
             assertEquals("/api/v1/ves/" + ve, back.get("result").asText());
             assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
@@ -211,6 +220,8 @@ class BackupsIT {
             assertEquals("5 6 4750 secret", stdout(panel, ve, "sh", "-c", "stat -c '%u %g %a' /srv/note | tr '\\n' ' '; cat /srv/note").strip(),
                     "a single file with its owner, set-uid bit and content");
             assertEquals("later", stdout(panel, ve, "cat", "/srv/later").strip(), "what is not restored stays");
+            assertEquals("7 8 kept", stdout(panel, ve, "sh", "-c", "stat -c '%u %g' /srv/volume/data | tr '\\n' ' '; cat /srv/volume/data").strip(),
+                    "a file of the subvolume, with its owner");
 
             // somewhere else in the VE, beside what is there now
             awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\"],\"into\":\"/root/restored\"}"));

@@ -2017,8 +2017,15 @@ final class VeManager implements VeService {
                                 + " while it runs ve={}", SNAPSHOT_FREEZE_LIMIT.toMillis(), id);
                     }
                 }
+                java.util.List<io.vessel.kernel.internal.storage.StorageDriver.NestedSnapshot> nested;
                 try {
                     path = storage.snapshotPrivateArea(id, name);
+                    try {
+                        nested = storage.snapshotNested(id, name);
+                    } catch (IOException | RuntimeException e) {
+                        storage.deleteSnapshot(name);
+                        throw e;
+                    }
                 } finally {
                     if (freeze) {
                         cgroups.freeze(cgroupsPath(id), false);
@@ -2026,7 +2033,11 @@ final class VeManager implements VeService {
                     }
                 }
                 java.time.Duration frozen = freeze ? java.time.Duration.ofNanos(System.nanoTime() - started) : java.time.Duration.ZERO;
-                LOG.info("VE snapshot taken ve={} snapshot={} state={} frozenMs={}", id, name, state, frozen.toMillis());
+                if (!nested.isEmpty()) {
+                    nestedSnapshots.put(name, nested);
+                }
+                LOG.info("VE snapshot taken ve={} snapshot={} state={} frozenMs={} nestedSubvolumes={}", id, name, state, frozen.toMillis(),
+                        nested.size());
                 return new io.vessel.kernel.api.VeSnapshot(id, name, path, java.time.Instant.now(), state, frozen);
             } catch (IOException e) {
                 throw new VeException(Kind.FAILED, null, "snapshot of VE " + id + " failed: " + e.getMessage(), e);
@@ -2044,11 +2055,40 @@ final class VeManager implements VeService {
             Files.createDirectories(view);
             detachView(view); // one left by a backup that failed half-way
             mountAsVeSees(snapshot.path(), view, hostRootId(ve), true);
+            for (io.vessel.kernel.internal.storage.StorageDriver.NestedSnapshot nested : nestedSnapshots.getOrDefault(snapshot.name(), List.of())) {
+                mountAsVeSees(nested.snapshot(), placeholderIn(view, nested.pathInVe()), hostRootId(ve), true);
+            }
             LOG.info("VE snapshot shown as the VE sees it ve={} snapshot={} view={}", snapshot.veId(), snapshot.name(), view);
             return view;
         } catch (IOException e) {
             throw new VeException(Kind.FAILED, null, "showing snapshot " + snapshot.name() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The subvolumes made inside a VE, by snapshot name: their own snapshots, shown in the view where the area's
+     * snapshot has an empty directory for each (so a backup holds their files too). Only while a snapshot is held; a
+     * crash deletes every snapshot at the next start.
+     */
+    private final java.util.Map<String, List<io.vessel.kernel.internal.storage.StorageDriver.NestedSnapshot>> nestedSnapshots =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Where a nested subvolume's snapshot goes in a view: the empty directory the area's snapshot holds for it, every
+     * component a real directory (the snapshot is read-only, so what is checked here cannot change before the mount).
+     */
+    private static Path placeholderIn(Path view, String pathInVe) throws IOException {
+        Path at = view;
+        for (String part : pathInVe.split("/")) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                throw new IOException("not a path in the VE: " + pathInVe);
+            }
+            at = at.resolve(part);
+            if (!Files.isDirectory(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("/" + pathInVe + " is not a directory in the VE's snapshot");
+            }
+        }
+        return at;
     }
 
     private static final long MS_BIND = 4096;
@@ -2146,6 +2186,7 @@ final class VeManager implements VeService {
         try {
             detachView(snapshotViews().resolve(Integer.toString(snapshot.veId())));
             storage.deleteSnapshot(snapshot.name());
+            nestedSnapshots.remove(snapshot.name());
             LOG.info("VE snapshot released ve={} snapshot={}", snapshot.veId(), snapshot.name());
         } catch (IOException e) {
             throw new VeException(Kind.FAILED, null, "releasing snapshot " + snapshot.name() + " failed: " + e.getMessage(), e);

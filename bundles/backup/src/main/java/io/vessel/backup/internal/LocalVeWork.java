@@ -56,7 +56,7 @@ final class LocalVeWork implements VeWork {
         try {
             Path view = ves.viewAsVeSees(snapshot);
             progress.update(2, "reading VE " + veId + "'s files");
-            Restic.Summary summary = restic.backup(repo.location(), repo.password(), view, BackupService.HOST, List.of("ve=" + veId, "backup=" + backupId),
+            Restic.Summary summary = restic.backup(repo.location(), repo.password(), view, true, BackupService.HOST, List.of("ve=" + veId, "backup=" + backupId),
                     p -> progress.update(2 + (int) Math.min(95, Math.round(p.fraction() * 95)), describe(p)));
             return new Taken(summary, snapshot.frozen().toMillis());
         } finally {

@@ -207,7 +207,20 @@ final class Restic {
      */
     Summary backup(BackupTarget.Repository repository, String password, Path source, String host, List<String> tags, Consumer<Progress> progress)
             throws IOException {
-        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host, "--compression", "auto", "--one-file-system"));
+        return backup(repository, password, source, false, host, tags, progress);
+    }
+
+    /**
+     * As {@link #backup(BackupTarget.Repository, String, Path, String, List, Consumer)}, reading also what is mounted
+     * below {@code source} when {@code withMounts}: a view the kernel layer made of a VE's snapshot has the snapshots
+     * of the subvolumes made inside the VE mounted in it (each its own device), and they belong to the VE's files.
+     */
+    Summary backup(BackupTarget.Repository repository, String password, Path source, boolean withMounts, String host, List<String> tags,
+                   Consumer<Progress> progress) throws IOException {
+        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host, "--compression", "auto"));
+        if (!withMounts) {
+            args.add("--one-file-system");
+        }
         for (String tag : tags) {
             args.add("--tag");
             args.add(tag);

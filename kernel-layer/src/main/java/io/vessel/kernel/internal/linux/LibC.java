@@ -79,6 +79,8 @@ public interface LibC extends Library {
 
     long RESOLVE_NO_XDEV = 0x01;
     long RESOLVE_NO_MAGICLINKS = 0x02;
+    long RESOLVE_NO_SYMLINKS = 0x04;
+    long RESOLVE_BENEATH = 0x08;
     long RESOLVE_IN_ROOT = 0x10;
 
     int CLONE_NEWUTS = 0x04000000;

@@ -600,9 +600,60 @@ public final class BtrfsPool implements StorageDriver {
         return snapshots.resolve(name);
     }
 
+    /**
+     * Each subvolume is opened below the private area by the kernel ({@code openat2} with {@code RESOLVE_BENEATH |
+     * RESOLVE_NO_SYMLINKS}) and must be the subvolume listed (same id) before it is snapshotted through that very
+     * descriptor: a tenant whose VE did not freeze could otherwise swap a directory of the path for a link between
+     * the listing and the snapshot and have another VE's files snapshotted into its own backup.
+     */
+    @Override
+    public List<NestedSnapshot> snapshotNested(int veId, String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9-]{1,48}")) {
+            throw new IOException("not a snapshot name: " + name);
+        }
+        List<Btrfs.ChildSubvolume> nested = new ArrayList<>();
+        collectNestedWithIds(privateArea(veId), "", nested);
+        List<NestedSnapshot> taken = new ArrayList<>();
+        try {
+            for (int i = 0; i < nested.size(); i++) {
+                Btrfs.ChildSubvolume child = nested.get(i);
+                String snapshotName = nestedSnapshotName(name, i + 1);
+                try (io.vessel.kernel.internal.linux.Fd fd = Btrfs.openBeneath(privateArea(veId), child.path())) {
+                    Path pinned = Path.of("/proc/self/fd/" + fd.value());
+                    if (Btrfs.subvolumeId(pinned) != child.id()) {
+                        throw new IOException("the subvolume at /" + child.path() + " changed while it was being snapshotted");
+                    }
+                    Btrfs.snapshot(pinned, snapshots, snapshotName, true);
+                }
+                taken.add(new NestedSnapshot(child.path(), snapshots.resolve(snapshotName)));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (NestedSnapshot done : taken) {
+                deleteWithNested(done.snapshot());
+            }
+            throw e;
+        }
+        return taken;
+    }
+
+    private static String nestedSnapshotName(String name, int index) {
+        return name + "-n" + index;
+    }
+
+    private static void collectNestedWithIds(Path subvolume, String prefix, List<Btrfs.ChildSubvolume> into) throws IOException {
+        for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
+            String path = prefix + child.path();
+            into.add(new Btrfs.ChildSubvolume(child.id(), path));
+            collectNestedWithIds(subvolume.resolve(child.path()), path + "/", into);
+        }
+    }
+
     @Override
     public void deleteSnapshot(String name) throws IOException {
         deleteNamed(snapshots, name);
+        for (int i = 1; Files.exists(snapshots.resolve(nestedSnapshotName(name, i))); i++) {
+            deleteNamed(snapshots, nestedSnapshotName(name, i));
+        }
     }
 
     @Override

@@ -99,7 +99,21 @@ public interface StorageDriver {
         throw new IOException("the storage driver " + name() + " cannot snapshot a VE");
     }
 
-    /** Deletes a snapshot made by {@link #snapshotPrivateArea}; nothing when it is gone. */
+    /** A read-only snapshot of a subvolume made inside a VE: where it lies in the VE, and the snapshot. */
+    record NestedSnapshot(String pathInVe, Path snapshot) {
+    }
+
+    /**
+     * Read-only snapshots of the subvolumes made inside VE {@code veId} ({@link #nestedSubvolumes}), taken right after
+     * {@link #snapshotPrivateArea} of the same {@code name} (in the same frozen instant), parents first: the area's
+     * snapshot holds each as an empty directory, which these fill for what reads it (a backup). Deleted with it by
+     * {@link #deleteSnapshot}. None for drivers without subvolumes.
+     */
+    default List<NestedSnapshot> snapshotNested(int veId, String name) throws IOException {
+        return List.of();
+    }
+
+    /** Deletes a snapshot made by {@link #snapshotPrivateArea} (and its {@link #snapshotNested}); nothing when it is gone. */
     default void deleteSnapshot(String name) throws IOException {
     }
 

@@ -207,6 +207,25 @@ class BtrfsPoolIT {
         assertEquals(List.of("home/snap", "home/user/vol", "home/user/vol/inner"), pool.nestedSubvolumes(103).stream().sorted().toList());
         assertTrue(pool.nestedSubvolumes(103).indexOf("home/user/vol") < pool.nestedSubvolumes(103).indexOf("home/user/vol/inner"));
 
+        // a backup's snapshot: the area's holds each subvolume as an empty directory, their own snapshots fill them
+        Path snapshot = pool.snapshotPrivateArea(103, "103-1");
+        List<StorageDriver.NestedSnapshot> nested = pool.snapshotNested(103, "103-1");
+        assertEquals(List.of("home/snap", "home/user/vol", "home/user/vol/inner"), nested.stream().map(StorageDriver.NestedSnapshot::pathInVe).sorted().toList());
+        StorageDriver.NestedSnapshot vol = nested.stream().filter(n -> n.pathInVe().equals("home/user/vol")).findFirst().orElseThrow();
+        assertFalse(Files.exists(snapshot.resolve("home/user/vol/data")), "not in the area's snapshot");
+        assertTrue(Files.isDirectory(snapshot.resolve("home/user/vol"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(100_000, Files.size(vol.snapshot().resolve("data")), "in the subvolume's own snapshot");
+        assertTrue(io.vessel.kernel.internal.linux.Btrfs.isReadOnly(vol.snapshot()));
+        assertEquals(List.of("103-1", "103-1-n1", "103-1-n2", "103-1-n3"), pool.snapshots());
+        pool.deleteSnapshot("103-1");
+        assertEquals(List.of(), pool.snapshots(), "the nested snapshots go with it");
+
+        // a path in the tenant's tree is opened without following links: a link planted in it does not lead out
+        Files.createSymbolicLink(area.resolve("home/user/out"), Path.of("/"));
+        assertThrows(java.io.IOException.class, () -> io.vessel.kernel.internal.linux.Btrfs.openBeneath(area, "home/user/out/etc").close());
+        assertThrows(java.io.IOException.class, () -> io.vessel.kernel.internal.linux.Btrfs.openBeneath(area, "home/../../..").close());
+        io.vessel.kernel.internal.linux.Btrfs.openBeneath(area, "home/user/vol").close();
+
         pool.deletePrivateArea(103);
         assertFalse(Files.exists(area), "the VE's area is gone with everything in it");
         pool.deleteTemplate("nest-1");

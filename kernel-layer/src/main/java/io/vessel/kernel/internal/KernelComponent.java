@@ -337,7 +337,7 @@ public final class KernelComponent {
                     broadcast.announce(id, "DESTROYED", owner);
                 }
             });
-            meter.start(Duration.ofSeconds(config.accounting_interval()));
+            meter.start(Duration.ofSeconds(config.accounting_interval()), () -> processReady(context));
             registrations.add(context.registerService(UsageService.class, meter, null));
             registrations.add(context.registerService(TemplateService.class, catalog, null));
             registerHandedBuilds(context, catalog);
@@ -382,6 +382,16 @@ public final class KernelComponent {
 
         if (nodeAgent(context)) {
             announceAgent(context, reason);
+        }
+    }
+
+    /** Whether this process has finished starting: the panel serves, or the node agent announced itself. */
+    private static boolean processReady(BundleContext context) {
+        try {
+            return context.getServiceReference(io.vessel.api.platform.PanelReady.class) != null
+                    || context.getServiceReference(io.vessel.api.platform.NodeAgentReady.class) != null;
+        } catch (IllegalStateException stopping) {
+            return true;
         }
     }
 

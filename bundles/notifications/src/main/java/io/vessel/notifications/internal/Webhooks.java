@@ -31,6 +31,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -67,8 +69,24 @@ public final class Webhooks {
     private final AddressGuard guard;
     private final Duration retryBase;
     private final Clock clock = Clock.systemUTC();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    /**
+     * Made at the first delivery, not at activation: an HTTP client loads the JDK's default TLS context and its CA
+     * certificates, a fifth of a second the start does not need to spend (issue 14).
+     */
+    private volatile HttpClient http;
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+                }
+                client = http;
+            }
+        }
+        return client;
+    }
     private final ScheduledExecutorService dispatcher;
     private final ThreadPoolExecutor senders;
 
@@ -170,7 +188,19 @@ public final class Webhooks {
         }
     }
 
+    /**
+     * Deliveries wait for the panel to be ready (at most {@link #READY_WAIT_NANOS}): the first look parses HQL, about half a
+     * second of CPU the start's last moments need (issue 14); a webhook a few seconds late is none the worse.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile io.vessel.api.platform.PanelReady ready;
+    private final long activatedAt = System.nanoTime();
+    private static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
     private void dispatch() {
+        if (ready == null && System.nanoTime() - activatedAt < READY_WAIT_NANOS) {
+            return;
+        }
         try {
             Instant now = clock.instant();
             List<WebhookDeliveryEntity> due = database.inTransaction(em -> em.createQuery("select d from WebhookDeliveryEntity d"
@@ -210,7 +240,7 @@ public final class Webhooks {
         }
         long t = clock.instant().getEpochSecond();
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
+            HttpResponse<Void> response = http().send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
                     .header("User-Agent", "Vessel-Webhooks/1")
                     .header("Vessel-Event", delivery.event)

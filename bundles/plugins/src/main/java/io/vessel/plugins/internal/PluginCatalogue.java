@@ -62,7 +62,24 @@ final class PluginCatalogue {
 
     private final String location;
     private final long maxArtifactBytes;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+    /**
+     * Made at the first fetch, not with the catalogue: building an HTTP client loads the JDK's default TLS context
+     * and with it its ~150 CA certificates, which cost the start about a fifth of a second (issue 14).
+     */
+    private volatile HttpClient http;
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+                }
+                client = http;
+            }
+        }
+        return client;
+    }
 
     /** @param location {@code plugins.catalogue}: a path, a {@code file:} URI or an HTTPS URL; blank for none */
     PluginCatalogue(String location, long maxArtifactBytes) {
@@ -210,7 +227,7 @@ final class PluginCatalogue {
             return Files.newInputStream(Path.of(uri));
         }
         try {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
+            HttpResponse<InputStream> response = http().send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 response.body().close();

@@ -126,10 +126,36 @@ public final class UsageMeter implements UsageService, AutoCloseable {
      * ({@link #close}), a panel restart leaves a gap in a VE's figures no longer than the restart and that second.
      */
     public void start(Duration interval) {
+        start(interval, () -> true);
+    }
+
+    /**
+     * Sweeps every {@code interval}, the first time once {@code startOver} says the process has finished starting
+     * (or after {@link #FIRST_SWEEP_MAX_WAIT_MS}): the first sweep's cold code cost a quarter of a second of CPU,
+     * which the start's last moments need (issue 14), and a sample a moment later loses nothing (the counters are
+     * the kernel's lifetime ones).
+     */
+    public void start(Duration interval, java.util.function.BooleanSupplier startOver) {
         maxGap = interval.multipliedBy(2);
-        scheduler.scheduleWithFixedDelay(this::sweepSafely, Math.min(FIRST_SWEEP_MS, interval.toMillis()), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        long since = System.nanoTime();
+        scheduler.schedule(() -> firstSweep(interval, startOver, since), Math.min(FIRST_SWEEP_MS, interval.toMillis()), TimeUnit.MILLISECONDS);
         LOG.info("Accounting started intervalMs={}", interval.toMillis());
+    }
+
+    private void firstSweep(Duration interval, java.util.function.BooleanSupplier startOver, long since) {
+        if (!startOver.getAsBoolean() && System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(FIRST_SWEEP_MAX_WAIT_MS)) {
+            try {
+                scheduler.schedule(() -> firstSweep(interval, startOver, since), START_LOOK_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the meter stopped before the process finished starting
+            }
+            return;
+        }
+        try {
+            scheduler.scheduleWithFixedDelay(this::sweepSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the meter stopped meanwhile
+        }
     }
 
     private void sweepSafely() {
@@ -342,6 +368,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             "netTxPacketsTotal");
 
     private static final long FIRST_SWEEP_MS = 1000;
+    private static final long FIRST_SWEEP_MAX_WAIT_MS = 30_000;
+    private static final long START_LOOK_MS = 100;
 
     private static void add(Map<String, List<UsageSeries.Point>> series, String metric, Instant at, double value) {
         series.get(metric).add(new UsageSeries.Point(at, value));

@@ -83,7 +83,15 @@ class DebianPackageIT {
             // the provider's own settings: an edit of the conffile, kept through the upgrade
             Files.writeString(root.resolve("etc/vessel/vessel.conf"), "http.port = " + port + "\nhttps.port = 0\nkernel.network.bridge = " + bridge
                     + "\n", java.nio.file.StandardOpenOption.APPEND);
+            // class-data archives made for the installed paths by postinst, and used
+            assertTrue(install.output().contains("cds: /var/cache/vessel/vessel.jsa"), install.output());
+            assertTrue(Files.size(root.resolve("var/cache/vessel/vessel.jsa")) > 0 && Files.size(root.resolve("var/cache/vessel/vesselctl.jsa")) > 0,
+                    "both archives made");
+            Result cliWithArchive = in(holderPid, "env", "JAVA_OPTS_CLI=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:on", "vesselctl", "help");
+            assertEquals(0, cliWithArchive.code(), "vesselctl maps its archive (-Xshare:on fails otherwise): " + cliWithArchive.output());
             panel = startPanel(holderPid, port);
+            assertTrue(Files.readString(Path.of("/proc/" + panel.pid() + "/maps")).contains("var/cache/vessel/vessel.jsa"),
+                    "the installed panel starts with its class-data archive");
             String admin = Files.readString(password).strip();
             HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/auth/login"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + admin
@@ -122,7 +130,7 @@ class DebianPackageIT {
             panel = null;
             Result purge = in(holderPid, "dpkg", "--purge", "vessel");
             assertEquals(0, purge.code(), purge.output());
-            for (String gone : List.of("var/lib/vessel", "etc/vessel", "usr/share/vessel", "var/log/vessel", "usr/bin/vesselctl")) {
+            for (String gone : List.of("var/lib/vessel", "etc/vessel", "usr/share/vessel", "var/log/vessel", "usr/bin/vesselctl", "var/cache/vessel")) {
                 assertFalse(Files.exists(root.resolve(gone), java.nio.file.LinkOption.NOFOLLOW_LINKS), gone + " purged");
             }
             assertEquals(2, in(holderPid, "getent", "group", "vessel").code(), "the group purged");

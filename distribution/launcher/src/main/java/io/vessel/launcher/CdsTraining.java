@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code unshare}), with its own {@code /run}; its bridge, firewall tables, pool mount and helpers (LXCFS,
  * dnsmasq) vanish with them. It needs root, like the panel; elsewhere there is simply no archive.
  *
- * <p>{@code java io.vessel.launcher.CdsTraining <distribution directory>}
+ * <p>{@code java io.vessel.launcher.CdsTraining <distribution directory> [<archive>]}: the archive goes to {@code
+ * lib/vessel.jsa} of the distribution, or where the second argument says (the Debian package makes it in {@code
+ * /var/cache/vessel} when it is installed and when the JDK changes, and ships a link to it in {@code lib/}: an archive
+ * names the paths it was made at, so one made at build time is of no use at {@code /usr/share/vessel}).
  */
 public final class CdsTraining {
 
@@ -39,7 +42,7 @@ public final class CdsTraining {
             System.exit(inside(Path.of(args[1])));
         }
         Path home = Path.of(args[0]).toAbsolutePath().normalize();
-        Path archive = home.resolve("lib/vessel.jsa");
+        Path archive = args.length > 1 ? Path.of(args[1]).toAbsolutePath() : home.resolve("lib/vessel.jsa");
         Files.deleteIfExists(archive);
         Files.deleteIfExists(stamp(archive));
         if (!isRoot() || !Files.isExecutable(Path.of("/usr/bin/unshare"))) {

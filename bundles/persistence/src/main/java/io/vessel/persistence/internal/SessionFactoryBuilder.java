@@ -56,6 +56,13 @@ final class SessionFactoryBuilder {
         if (settings.schema() != null) {
             registryBuilder.applySetting(AvailableSettings.DEFAULT_SCHEMA, settings.schema());
         }
+        if (!needsProxies(contributions)) {
+            // Hibernate 6 finds its bytecode provider with the ServiceLoader (the old hibernate.bytecode.provider
+            // setting is gone): ByteBuddy, which generates a proxy class and an accessor class for every entity at
+            // each boot — half of the session factory's build here (issue 14). Entities that are never proxied need
+            // neither; plain reflection reads and writes their fields.
+            registryBuilder.addService(org.hibernate.bytecode.spi.BytecodeProvider.class, new org.hibernate.bytecode.internal.none.BytecodeProviderImpl());
+        }
         StandardServiceRegistry registry = registryBuilder.build();
         try {
             MetadataSources sources = new MetadataSources(registry);
@@ -68,5 +75,40 @@ final class SessionFactoryBuilder {
             throw new DatabaseUnavailableException("the database schema does not match the entities: "
                     + ConnectionPool.firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Whether Hibernate may have to make a proxy of an entity: a lazy to-one association (the only laziness that
+     * needs one without build-time enhancement), or a plugin's entities, whose code may ask for references
+     * ({@code EntityManager.getReference}). The panel's own modules have neither.
+     */
+    static boolean needsProxies(Collection<PersistenceContribution> contributions) {
+        for (PersistenceContribution contribution : contributions) {
+            if (contribution.order() >= 1000) {
+                return true;
+            }
+            for (Class<?> entity : contribution.entityClasses()) {
+                for (Class<?> c = entity; c != null && c != Object.class; c = c.getSuperclass()) {
+                    for (java.lang.reflect.Field field : c.getDeclaredFields()) {
+                        if (lazyToOne(field)) {
+                            return true;
+                        }
+                    }
+                    for (java.lang.reflect.Method method : c.getDeclaredMethods()) {
+                        if (lazyToOne(method)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean lazyToOne(java.lang.reflect.AnnotatedElement element) {
+        jakarta.persistence.ManyToOne manyToOne = element.getAnnotation(jakarta.persistence.ManyToOne.class);
+        jakarta.persistence.OneToOne oneToOne = element.getAnnotation(jakarta.persistence.OneToOne.class);
+        return manyToOne != null && manyToOne.fetch() == jakarta.persistence.FetchType.LAZY
+                || oneToOne != null && oneToOne.fetch() == jakarta.persistence.FetchType.LAZY;
     }
 }

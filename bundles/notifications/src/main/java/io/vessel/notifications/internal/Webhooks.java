@@ -73,19 +73,13 @@ public final class Webhooks {
      * Made at the first delivery, not at activation: an HTTP client loads the JDK's default TLS context and its CA
      * certificates, a fifth of a second the start does not need to spend (issue 14).
      */
-    private volatile HttpClient http;
+    private HttpClient http;
 
-    private HttpClient http() {
-        HttpClient client = http;
-        if (client == null) {
-            synchronized (this) {
-                if (http == null) {
-                    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
-                }
-                client = http;
-            }
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
         }
-        return client;
+        return http;
     }
     private final ScheduledExecutorService dispatcher;
     private final ThreadPoolExecutor senders;

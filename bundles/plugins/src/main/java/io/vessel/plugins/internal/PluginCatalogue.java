@@ -66,19 +66,13 @@ final class PluginCatalogue {
      * Made at the first fetch, not with the catalogue: building an HTTP client loads the JDK's default TLS context
      * and with it its ~150 CA certificates, which cost the start about a fifth of a second (issue 14).
      */
-    private volatile HttpClient http;
+    private HttpClient http;
 
-    private HttpClient http() {
-        HttpClient client = http;
-        if (client == null) {
-            synchronized (this) {
-                if (http == null) {
-                    http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
-                }
-                client = http;
-            }
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
         }
-        return client;
+        return http;
     }
 
     /** @param location {@code plugins.catalogue}: a path, a {@code file:} URI or an HTTPS URL; blank for none */

@@ -327,11 +327,8 @@ public final class Btrfs {
      * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS}): for paths in a tenant's tree, which may change at any moment.
      */
     public static Fd openBeneath(Path root, String relative) throws IOException {
-        try (Fd dir = Fd.directory(root); Memory how = new Memory(24)) {
-            how.setLong(0, LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
-            how.setLong(8, 0);
-            how.setLong(16, LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_SYMLINKS | LibC.RESOLVE_NO_MAGICLINKS);
-            return Fd.wrap(LibC.INSTANCE.syscall(LibC.SYS_OPENAT2, dir.value(), relative, how, 24), root.resolve(relative).toString());
+        try (Fd dir = Fd.directory(root)) {
+            return Fd.openat2(dir, relative, LibC.O_PATH | LibC.O_DIRECTORY, LibC.RESOLVE_BENEATH | LibC.RESOLVE_NO_SYMLINKS | LibC.RESOLVE_NO_MAGICLINKS);
         } catch (com.sun.jna.LastErrorException e) {
             throw new IOException("open " + root.resolve(relative) + " (no links followed): errno " + e.getErrorCode(), e);
         }

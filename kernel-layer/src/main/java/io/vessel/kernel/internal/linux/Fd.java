@@ -28,6 +28,19 @@ public final class Fd implements AutoCloseable {
         return new Fd(fd, path);
     }
 
+    /**
+     * {@code openat2(2)} of {@code path} relative to {@code dir}, resolved as {@code resolve} ({@code RESOLVE_*})
+     * says; written by hand because glibc has no wrapper and no Java library exposes it.
+     */
+    public static Fd openat2(Fd dir, String path, long flags, long resolve) throws com.sun.jna.LastErrorException {
+        try (com.sun.jna.Memory how = new com.sun.jna.Memory(24)) {
+            how.setLong(0, flags | LibC.O_CLOEXEC);
+            how.setLong(8, 0);
+            how.setLong(16, resolve);
+            return new Fd(LibC.INSTANCE.syscall(LibC.SYS_OPENAT2, dir.value(), path, how, 24), path);
+        }
+    }
+
     public static Fd directory(Path path) throws IOException {
         return open(path, LibC.O_RDONLY | LibC.O_DIRECTORY);
     }

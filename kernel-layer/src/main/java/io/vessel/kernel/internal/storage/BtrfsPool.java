@@ -612,7 +612,7 @@ public final class BtrfsPool implements StorageDriver {
             throw new IOException("not a snapshot name: " + name);
         }
         List<Btrfs.ChildSubvolume> nested = new ArrayList<>();
-        collectNestedWithIds(privateArea(veId), "", nested);
+        collectNested(privateArea(veId), "", nested);
         List<NestedSnapshot> taken = new ArrayList<>();
         try {
             for (int i = 0; i < nested.size(); i++) {
@@ -640,11 +640,11 @@ public final class BtrfsPool implements StorageDriver {
         return name + "-n" + index;
     }
 
-    private static void collectNestedWithIds(Path subvolume, String prefix, List<Btrfs.ChildSubvolume> into) throws IOException {
+    private static void collectNested(Path subvolume, String prefix, List<Btrfs.ChildSubvolume> into) throws IOException {
         for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
             String path = prefix + child.path();
             into.add(new Btrfs.ChildSubvolume(child.id(), path));
-            collectNestedWithIds(subvolume.resolve(child.path()), path + "/", into);
+            collectNested(subvolume.resolve(child.path()), path + "/", into);
         }
     }
 
@@ -773,20 +773,13 @@ public final class BtrfsPool implements StorageDriver {
 
     @Override
     public List<String> nestedSubvolumes(int veId) throws IOException {
-        List<String> nested = new ArrayList<>();
+        List<Btrfs.ChildSubvolume> nested = new ArrayList<>();
         if (privateAreaExists(veId)) {
             collectNested(privateArea(veId), "", nested);
         }
-        return nested;
+        return nested.stream().map(Btrfs.ChildSubvolume::path).toList();
     }
 
-    private static void collectNested(Path subvolume, String prefix, List<String> into) throws IOException {
-        for (Btrfs.ChildSubvolume child : Btrfs.childSubvolumes(subvolume)) {
-            String path = prefix + child.path();
-            into.add(path);
-            collectNested(subvolume.resolve(child.path()), path + "/", into);
-        }
-    }
 
     private void deleteWithNested(Path subvolume) throws IOException {
         detachMountsBelow(subvolume);

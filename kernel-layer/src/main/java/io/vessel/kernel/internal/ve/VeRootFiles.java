@@ -252,13 +252,7 @@ public final class VeRootFiles implements AutoCloseable {
     }
 
     private Fd openInRoot(String path, int flags) {
-        try (Memory how = new Memory(24)) {
-            how.setLong(0, flags | LibC.O_CLOEXEC);
-            how.setLong(8, 0);
-            how.setLong(16, RESOLVE);
-            int fd = LibC.INSTANCE.syscall(LibC.SYS_OPENAT2, root.value(), relative(path), how, 24);
-            return Fd.wrap(fd, path);
-        }
+        return Fd.openat2(root, relative(path), flags, RESOLVE);
     }
 
     /** Paths are given as the VE sees them; relative to the root descriptor they need no leading slash. */

@@ -208,14 +208,15 @@ class BillingUsageIT {
     }
 
     /**
-     * Burns CPU in half-second bursts until the stored counter says {@code seconds} were used: a busy VE on a loaded
-     * machine gets less CPU than wall-clock time, so burning "4.6 s" by the clock may not reach the 80 % mark.
+     * Burns CPU until the stored counter says {@code seconds} were used: each burst lasts what is still missing (at
+     * least half a second) by the clock, which never overshoots — one busy loop gets at most its wall-clock time of
+     * CPU — and a busy VE on a loaded machine gets less, so it goes on until the counter says so.
      */
     private static void burnUntilUsed(PanelProcess panel, int ve, double seconds) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (used(panel, ve) < seconds) {
+        for (double used = used(panel, ve); used < seconds; used = used(panel, ve)) {
             assertTrue(System.nanoTime() < deadline, "the VE's CPU counter never reached " + seconds + " s");
-            burnHalfASecond(panel, ve);
+            burn(panel, ve, Math.max(0.5, seconds - used));
             Thread.sleep(2500); // one sample (every 2 s) records the burst
         }
     }
@@ -230,10 +231,11 @@ class BillingUsageIT {
         return 0;
     }
 
-    /** A busy loop killed after 0.5 s (busybox's {@code timeout} rounds fractions up to whole seconds; its {@code sleep} does not). */
-    private static void burnHalfASecond(PanelProcess panel, int ve) throws Exception {
+    /** A busy loop killed after {@code seconds} (busybox's {@code timeout} rounds fractions up to whole seconds; its {@code sleep} does not). */
+    private static void burn(PanelProcess panel, int ve, double seconds) throws Exception {
+        String wall = String.format(java.util.Locale.ROOT, "%.1f", Math.floor(seconds * 10) / 10);
         PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
-                List.of("sh", "-c", "sh -c 'while :; do :; done' & busy=$!; sleep 0.5; kill $busy"), "timeoutSeconds", 20)));
+                List.of("sh", "-c", "sh -c 'while :; do :; done' & busy=$!; sleep " + wall + "; kill $busy"), "timeoutSeconds", 20)));
         assertEquals(200, burn.status(), burn.toString());
     }
 

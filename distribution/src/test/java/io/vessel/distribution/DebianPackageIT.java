@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * pivot_root-ed into it), not with chroot(2): the kernel refuses user namespaces to chrooted processes, and every
  * mount the panel makes (storage pool, VE roots) stays inside that namespace and goes with it.
  */
-@org.junit.jupiter.api.parallel.Isolated("installs the package into a Debian chroot with its own apt, group and service manager checks; the heaviest class")
 class DebianPackageIT {
 
     private static final Path APT_CACHE = Path.of("/var/cache/apt/archives");

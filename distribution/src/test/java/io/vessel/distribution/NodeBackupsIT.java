@@ -117,7 +117,14 @@ class NodeBackupsIT {
                 assertTrue(server.inside("findmnt", "-n", agentData.resolve("storage/pool").toString()).contains("btrfs"), "node b's pool, seen on node b");
                 PanelProcess.poll(Duration.ofSeconds(20), () -> server.inside("sh", "-c", "ls " + agentData.resolve("storage/pool/snapshots")
                         + " 2>/dev/null").isBlank(), "node b's snapshot released");
-                assertTrue(Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve));
+                // logged when the work's thread leaves the backup, just after the snapshot is released: looked for until it is
+                PanelProcess.poll(Duration.ofSeconds(10), () -> {
+                    try {
+                        return Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, "node b to say why the backup work ended");
             }
         }
     }

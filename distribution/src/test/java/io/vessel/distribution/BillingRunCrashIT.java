@@ -47,10 +47,11 @@ class BillingRunCrashIT {
             moveClock(panel, start);
             String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans",
                     "{\"code\":\"crash\",\"name\":\"Crash\",\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"7.00\",\"setupFee\":\"1.50\"}"));
-            for (int i = 0; i < ACCOUNTS; i++) {
+            inParallel(ACCOUNTS, i -> {
                 String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer " + i + "\",\"kind\":\"CUSTOMER\"}"));
                 assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
-            }
+                return null;
+            });
 
             // 50 runs at once (tracked operations, several running at a time): every account billed once, numbers 1..ACCOUNTS
             ExecutorService pool = Executors.newFixedThreadPool(50);
@@ -117,9 +118,9 @@ class BillingRunCrashIT {
             assertEquals((long) s.getValue().size(), s.getValue().last(), "no gap in series " + s.getKey() + ": " + s.getValue().size()
                     + " invoices numbered up to " + s.getValue().last());
         }
-        for (int n = 0; n < invoices.size(); n++) {
+        inParallel(invoices.size(), n -> {
             if (sampleEvery > 0 && n % sampleEvery != 0) {
-                continue;
+                return null;
             }
             JsonNode invoice = panel.get("/api/v1/billing/invoices/" + invoices.get(n).get("id").asText()).json();
             BigDecimal sum = BigDecimal.ZERO;
@@ -128,8 +129,37 @@ class BillingRunCrashIT {
             }
             assertTrue(invoice.get("lines").size() >= 1, "an invoice without lines: " + invoice);
             assertEquals(0, sum.compareTo(new BigDecimal(invoice.get("total").asText())), "lines add up to the total: " + invoice);
-        }
+            return null;
+        });
         return invoices;
+    }
+
+    /**
+     * Runs {@code step} for 0..count-1, eight requests at a time: hundreds of requests one after another spent most of
+     * this class's time waiting on each answer's commit.
+     */
+    private static void inParallel(int count, java.util.function.IntFunction<Void> step) {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Void>> done = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                done.add(pool.submit(() -> step.apply(n)));
+            }
+            for (Future<Void> f : done) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof AssertionError failed) {
+                throw failed;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static List<JsonNode> invoices(PanelProcess panel) {

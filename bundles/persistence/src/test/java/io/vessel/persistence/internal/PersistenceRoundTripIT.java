@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vessel.persistence.api.PersistenceContribution;
 import io.vessel.persistence.internal.RoundTripEntities.Owner;
 import io.vessel.persistence.internal.RoundTripEntities.Pet;
 import java.nio.file.Files;
@@ -129,6 +130,31 @@ class PersistenceRoundTripIT {
             } finally {
                 setChecksumOfFirstMigration(settings, MigrationScanner.scan(new RoundTripEntities()).get(0).checksum());
             }
+        }
+    }
+
+    /** An entity with a column that no migration made is refused, naming it, and the engine keeps the mapping it had. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void anEntityTheMigratedSchemaDoesNotMatchIsRefused(ConnectionSettings settings) {
+        try (PersistenceEngine engine = PersistenceEngine.start(settings)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            PersistenceContribution drifted = new PersistenceContribution() {
+                @Override
+                public String module() {
+                    return "roundtrip";
+                }
+
+                @Override
+                public List<Class<?>> entityClasses() {
+                    return List.of(RoundTripEntities.OwnerWithNickname.class);
+                }
+            };
+            DatabaseUnavailableException e = assertThrows(DatabaseUnavailableException.class, () -> engine.apply(List.of(drifted)));
+            assertTrue(e.getMessage().startsWith("the database schema does not match the entities") && e.getMessage().contains("nickname"),
+                    e.getMessage());
+            assertEquals(Set.of("roundtrip"), engine.modules());
+            assertNull(engine.inTransaction(em -> em.find(Owner.class, UUID.randomUUID())), "the engine serves on with its mapping");
         }
     }
 

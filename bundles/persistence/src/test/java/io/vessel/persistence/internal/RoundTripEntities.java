@@ -48,16 +48,12 @@ final class RoundTripEntities implements PersistenceContribution {
         }
     }
 
-    /** {@link Owner} with a column no migration made: what a schema the code drifted from looks like. */
+    /** The owners' table mapped with a column no migration made: what a schema the code drifted from looks like. */
     @Entity(name = "DriftedOwner")
     @Table(name = "rt_owner")
     public static class OwnerWithNickname {
         @Id
         UUID id;
-        @Column(nullable = false)
-        String name;
-        @Column(name = "created_at", nullable = false)
-        Instant createdAt;
         @Column
         String nickname;
 

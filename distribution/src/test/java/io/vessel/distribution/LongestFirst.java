@@ -34,14 +34,16 @@ public final class LongestFirst implements ClassOrderer {
         return recorded == null ? UNLISTED_SECONDS : Integer.parseInt(recorded.strip());
     }
 
+    /**
+     * Read from the module's sources, as Failsafe runs in the module's directory: this module is packaged as a pom,
+     * so its test resources are not copied to the class path.
+     */
     private static Properties load() {
         Properties durations = new Properties();
-        try (InputStream in = LongestFirst.class.getResourceAsStream("/it-durations.properties")) {
-            if (in != null) {
-                durations.load(in);
-            }
+        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("src/test/resources/it-durations.properties"))) {
+            durations.load(in);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("the recorded durations of the integration test classes cannot be read", e);
         }
         return durations;
     }

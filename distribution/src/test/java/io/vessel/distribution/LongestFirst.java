@@ -13,10 +13,11 @@ import org.junit.jupiter.api.ClassOrdererContext;
  * ({@code it-durations.properties}; a class not listed counts as {@link #UNLISTED_SECONDS}).
  *
  * <p>Classes run two at a time, and a run lasts until its last class ends: with JUnit's default order the longest
- * classes (backups at seven minutes, the Debian package at three) could start last, with the other lane long idle,
- * which cost about six of a run's 38 minutes. Starting the long ones first is the classic longest-processing-time
- * rule; the short ones fill in at the end. (JUnit forks the classes in this order; one worker takes them from the
- * front and the forking one from the back, so the long ones still start early and the run ends on short ones.)
+ * classes (backups at seven minutes, the Debian package at three) could start last, with the other lane long idle.
+ * Starting the long ones first is the classic longest-processing-time rule. JUnit forks the classes in this order;
+ * one worker takes them from the front and the forking one from the back, so the front holds what must start early:
+ * the classes that take turns (see {@link #takesTurns}), then the rest longest first, while the back lane works up
+ * from the shortest. (Classes marked isolated run alone after all of these, whatever the order.)
  */
 public final class LongestFirst implements ClassOrderer {
 
@@ -25,8 +26,19 @@ public final class LongestFirst implements ClassOrderer {
 
     @Override
     public void orderClasses(ClassOrdererContext context) {
-        context.getClassDescriptors().sort(Comparator.comparingInt((org.junit.jupiter.api.ClassDescriptor c) -> seconds(c.getTestClass()))
-                .reversed().thenComparing(c -> c.getTestClass().getName()));
+        context.getClassDescriptors().sort(Comparator.comparing((org.junit.jupiter.api.ClassDescriptor c) -> !takesTurns(c.getTestClass()))
+                .thenComparing(Comparator.comparingInt((org.junit.jupiter.api.ClassDescriptor c) -> seconds(c.getTestClass())).reversed())
+                .thenComparing(c -> c.getTestClass().getName()));
+    }
+
+    /**
+     * Classes that take turns on a resource lock (VEs with addresses) come first, so that one lane works through them
+     * from the start while the other takes the rest: ordered among the others, they ended up together near the end of
+     * the run, one at a time with the other lane idle (a quarter of an hour of them).
+     */
+    static boolean takesTurns(Class<?> testClass) {
+        return testClass.isAnnotationPresent(org.junit.jupiter.api.parallel.ResourceLock.class)
+                || testClass.isAnnotationPresent(org.junit.jupiter.api.parallel.ResourceLocks.class);
     }
 
     static int seconds(Class<?> testClass) {

@@ -48,10 +48,12 @@ public final class UiContributions {
 
     /**
      * A new contribution is shown once the REST API has been rebuilt after it came (its page calls the plugin's
-     * resources, which join the API then), or after {@link #SHOW_ANYWAY} if no rebuild comes (a plugin without
-     * resources).
+     * resources, which join the API then). A plugin without resources gets no rebuild: its pages are shown after
+     * {@link #SHOW_ANYWAY}. One with resources waits for the rebuild however long a loaded machine takes for it (its
+     * page would meet a 404 otherwise), up to {@link #SHOW_WITHOUT_REBUILD} if the rebuild failed.
      */
     private static final long SHOW_ANYWAY = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    private static final long SHOW_WITHOUT_REBUILD = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private final Map<ServiceReference<UiContribution>, Long> addedAt = new ConcurrentHashMap<>();
     private volatile long apiRebuiltAsOf;
     private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -108,6 +110,7 @@ public final class UiContributions {
         }
         addedAt.put(ref, System.nanoTime());
         timer.schedule(this::changed, SHOW_ANYWAY + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timer.schedule(this::changed, SHOW_WITHOUT_REBUILD + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
         contributions.put(ref, new ContributionView(plugin, id, placement, String.valueOf(label), permission == null ? null : String.valueOf(permission),
                 "/plugin-ui/" + plugin + "/" + module + "?v=" + ref.getBundle().getLastModified()));
         LOG.info("UI contribution added plugin={} id={} placement={}", plugin, id, placement);
@@ -139,7 +142,28 @@ public final class UiContributions {
 
     private boolean shown(ServiceReference<UiContribution> ref, long now) {
         Long added = addedAt.get(ref);
-        return added == null || added <= apiRebuiltAsOf || now - added >= SHOW_ANYWAY;
+        if (added == null || added <= apiRebuiltAsOf) {
+            return true;
+        }
+        return now - added >= (servesApi(ref.getBundle()) ? SHOW_WITHOUT_REBUILD : SHOW_ANYWAY);
+    }
+
+    /** Whether the bundle has REST resources of its own, which join the API at its next rebuild. */
+    private static boolean servesApi(Bundle bundle) {
+        ServiceReference<?>[] registered;
+        try {
+            registered = bundle == null ? null : bundle.getRegisteredServices();
+        } catch (IllegalStateException uninstalled) {
+            return false;
+        }
+        if (registered != null) {
+            for (ServiceReference<?> service : registered) {
+                if (service.getProperty(ApiWhiteboard.RESOURCE) != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The plugin bundle that contributes UI under this symbolic name, if any: only those serve files. */

@@ -34,7 +34,7 @@ public final class LongestFirst implements ClassOrderer {
     /**
      * Classes that take turns on a resource lock (VEs with addresses) come first, so that one lane works through them
      * from the start while the other takes the rest: ordered among the others, they ended up together near the end of
-     * the run, one at a time with the other lane idle (a quarter of an hour of them).
+     * the run, one at a time with the other lane idle (about six minutes of a run).
      */
     static boolean takesTurns(Class<?> testClass) {
         return testClass.isAnnotationPresent(org.junit.jupiter.api.parallel.ResourceLock.class)

@@ -50,7 +50,6 @@ class BillingRunCrashIT {
             inParallel(ACCOUNTS, i -> {
                 String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Customer " + i + "\",\"kind\":\"CUSTOMER\"}"));
                 assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
-                return null;
             });
 
             // 50 runs at once (tracked operations, several running at a time): every account billed once, numbers 1..ACCOUNTS
@@ -120,7 +119,7 @@ class BillingRunCrashIT {
         }
         inParallel(invoices.size(), n -> {
             if (sampleEvery > 0 && n % sampleEvery != 0) {
-                return null;
+                return;
             }
             JsonNode invoice = panel.get("/api/v1/billing/invoices/" + invoices.get(n).get("id").asText()).json();
             BigDecimal sum = BigDecimal.ZERO;
@@ -129,7 +128,6 @@ class BillingRunCrashIT {
             }
             assertTrue(invoice.get("lines").size() >= 1, "an invoice without lines: " + invoice);
             assertEquals(0, sum.compareTo(new BigDecimal(invoice.get("total").asText())), "lines add up to the total: " + invoice);
-            return null;
         });
         return invoices;
     }
@@ -138,15 +136,15 @@ class BillingRunCrashIT {
      * Runs {@code step} for 0..count-1, eight requests at a time: hundreds of requests one after another spent most of
      * this class's time waiting on each answer's commit.
      */
-    private static void inParallel(int count, java.util.function.IntFunction<Void> step) {
+    private static void inParallel(int count, java.util.function.IntConsumer step) {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<Void>> done = new ArrayList<>();
+            List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 int n = i;
-                done.add(pool.submit(() -> step.apply(n)));
+                done.add(pool.submit(() -> step.accept(n)));
             }
-            for (Future<Void> f : done) {
+            for (Future<?> f : done) {
                 f.get();
             }
         } catch (java.util.concurrent.ExecutionException e) {

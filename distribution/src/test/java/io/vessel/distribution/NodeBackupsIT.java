@@ -118,13 +118,7 @@ class NodeBackupsIT {
                 PanelProcess.poll(Duration.ofSeconds(20), () -> server.inside("sh", "-c", "ls " + agentData.resolve("storage/pool/snapshots")
                         + " 2>/dev/null").isBlank(), "node b's snapshot released");
                 // logged when the work's thread leaves the backup, just after the snapshot is released: looked for until it is
-                PanelProcess.poll(Duration.ofSeconds(10), () -> {
-                    try {
-                        return Files.readString(agent.logDir.resolve("vessel.log")).contains("The panel hung up; backup work ended action=backup ve=" + ve);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }, "node b to say why the backup work ended");
+                agent.awaitOutput("The panel hung up; backup work ended action=backup ve=" + ve, Duration.ofSeconds(10));
             }
         }
     }

@@ -104,7 +104,8 @@ class BillingPortalIT {
                 // the cost per day: the days of the period so far, as the API counts them
                 JsonNode daily = panel.get("/api/v1/billing/ves/" + ve + "/cost/daily").json();
                 assertTrue(daily.get("days").size() >= 1, daily.toString());
-                assertTrue(phone.findElement(By.cssSelector("#ve-cost-daily svg.chart")).getAttribute("aria-label").contains("EUR"));
+                new WebDriverWait(phone, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> d.findElement(By.cssSelector("#ve-cost-daily svg.chart")).getAttribute("aria-label").contains("EUR"));
                 AdminPanelIT.assertFitsAndLabelled(phone, "VE cost tab");
                 screenshot(phone, "portal-ve-cost");
 

@@ -103,7 +103,8 @@ class PanelRestartIT {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
         try (PanelProcess panel = new PanelProcess(work, Map.of())) {
             java.util.concurrent.CompletableFuture<PanelProcess> started = java.util.concurrent.CompletableFuture.supplyAsync(panel::start);
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            // HTTP/1.1 as curl and load balancers ask (no h2c upgrade on every new connection)
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
             List<String> answers = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline) {
@@ -132,6 +133,10 @@ class PanelRestartIT {
                     }
                 } catch (java.net.ConnectException notListeningYet) {
                     // Jetty not up yet
+                } catch (java.io.IOException unanswered) {
+                    // a connection closed without an answer (seen once, on a loaded CI machine, while Jetty started):
+                    // no answer is not a wrong answer, and a client asks again; recorded for the failure message
+                    answers.add("no answer (" + unanswered.getMessage() + ")");
                 }
                 Thread.sleep(5);
             }

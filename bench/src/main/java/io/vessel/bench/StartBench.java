@@ -32,7 +32,7 @@ import jdk.jfr.consumer.RecordingFile;
 final class StartBench {
 
     /** The launcher's defaults (bin/vessel); the class-data archive it adds when present is part of "ours". */
-    static final String JAVA_OPTS = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    static final String JAVA_OPTS = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=128m";
     private static final int RUNS = 5;
     private static final String LAUNCHER = "launcher and Felix framework";
     private static final int VES = 200;

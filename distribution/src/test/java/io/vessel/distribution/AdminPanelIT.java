@@ -94,7 +94,7 @@ class AdminPanelIT {
                 browser.get(base + "/admin/#/audit");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "POST ves"));
                 assertTrue(browser.findElement(By.id("audit")).getText().contains("POST tenants"));
-                browser.findElement(By.id("logout")).click();
+                PortalIT.logOut(browser);
 
                 // the customer logs in to the portal and finds the VE made for it
                 logIn(browser, base + "/portal/", "acme", "Acme-Password-12");
@@ -216,7 +216,7 @@ class AdminPanelIT {
                         screenshot(phone, "admin-ves-phone");
                     }
                 }
-                phone.findElement(By.id("logout")).click();
+                PortalIT.logOut(phone);
                 // Beta was made to require 2FA above; its user would be sent to enrolment first
                 panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/tenants/" + beta)).header("Content-Type", "application/json")
                         .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"require2fa\":false}")));

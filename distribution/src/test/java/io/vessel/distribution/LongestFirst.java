@@ -37,8 +37,8 @@ public final class LongestFirst implements ClassOrderer {
      * the run, one at a time with the other lane idle (about six minutes of a run).
      */
     static boolean takesTurns(Class<?> testClass) {
-        return testClass.isAnnotationPresent(org.junit.jupiter.api.parallel.ResourceLock.class)
-                || testClass.isAnnotationPresent(org.junit.jupiter.api.parallel.ResourceLocks.class);
+        return java.util.Arrays.stream(testClass.getAnnotationsByType(org.junit.jupiter.api.parallel.ResourceLock.class))
+                .anyMatch(lock -> PanelProcess.VE_INTERFACES.equals(lock.value()));
     }
 
     static int seconds(Class<?> testClass) {

@@ -31,6 +31,11 @@ final class PanelProcess implements AutoCloseable {
      * such classes take turns (classes whose VEs have no address run beside them).
      */
     static final String VE_INTERFACES = "host interfaces of VEs with addresses";
+    /**
+     * {@link #DEBIAN_CACHE}, for classes whose panels build Debian templates: two debootstraps filling one cache
+     * directory at once could each meet the other's half-copied package.
+     */
+    static final String DEBIAN_CACHE_LOCK = "the suite's debootstrap cache";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.parallel.ResourceLock(PanelProcess.DEBIAN_CACHE_LOCK)
 class TemplatesIT {
 
     private Path work;

@@ -37,8 +37,8 @@ function listen() {
   events.addEventListener('ve', message => showState(JSON.parse(message.data)));
   // a plugin's pages or VE tabs came or went: the menu follows, and a page showing them is drawn again
   events.addEventListener('ui', async () => {
-    await loadPluginMenu('portal');
-    if (location.hash.startsWith('#/plugin/') || /^#\/ves\/\d+$/.test(location.hash)) route();
+    const changed = await loadPluginMenu('portal');
+    if (changed && (location.hash.startsWith('#/plugin/') || /^#\/ves\/\d+$/.test(location.hash))) route();
   });
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);

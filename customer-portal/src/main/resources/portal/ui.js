@@ -178,18 +178,23 @@ export function gauge(id, label, used, total, text) {
 let contributions = [];
 
 /** Fetches the plugins' pages and puts those of {@code placement} ('admin' or 'portal') into the menu. */
+// Returns whether the contributions changed: a page showing them is drawn again only then (drawing it again closes
+// the plugin tab a user has open).
 export async function loadPluginMenu(placement) {
   // not api(): a refresh in the background (a panel restarting answers 503 or, for a moment, 401) keeps the menu as
   // it is instead of showing the login form or emptying it
   const response = await fetch('/api/v1/ui/contributions', { credentials: 'same-origin' }).catch(() => null);
-  if (!response || !response.ok) return;
+  if (!response || !response.ok) return false;
+  const before = JSON.stringify(contributions);
   contributions = await response.json();
+  const changed = JSON.stringify(contributions) !== before;
   const nav = document.getElementById('nav');
   nav.querySelectorAll('[data-plugin-nav]').forEach(link => link.remove());
   const who = document.getElementById('who');
   for (const c of contributions.filter(c => c.placement === placement)) {
     who.before(el('a', { href: '#/plugin/' + c.plugin + '/' + c.id, 'data-plugin-nav': c.plugin + '/' + c.id }, c.label));
   }
+  return changed;
 }
 
 function pluginContext(me, extra) {

@@ -31,8 +31,7 @@ function listen() {
   // a plugin's pages came or went: the menu follows, and an open plugin page is drawn again (or said to be gone)
   events.addEventListener('plugin', () => { if (location.hash === '#/plugins') route(); });
   events.addEventListener('ui', async () => {
-    await loadPluginMenu('admin');
-    if (location.hash.startsWith('#/plugin/')) route();
+    if (await loadPluginMenu('admin') && location.hash.startsWith('#/plugin/')) route();
   });
   events.addEventListener('operation', message => {
     const op = JSON.parse(message.data);

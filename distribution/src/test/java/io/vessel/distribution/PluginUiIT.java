@@ -45,6 +45,7 @@ class PluginUiIT {
 
                 // installed while the page is open: its menu item appears by itself
                 panel.installPlugin(HotDeployIT.PLUGIN, "sample");
+                long installed = System.nanoTime();
                 By menuItem = By.cssSelector("a[data-plugin-nav='io.vessel.sample/greetings']");
                 click(wait, menuItem);
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("greetings"), "No greetings yet."));
@@ -91,6 +92,12 @@ class PluginUiIT {
                 click(wait, By.cssSelector("[data-plugin-tab='io.vessel.sample/ve-greeting']"));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ve-greeting"), "Hello from the sample plugin, tab-host!"));
                 screenshot(browser, "plugin-ve-tab");
+                // the tab stays open while nothing changes: past the moment (30 s after a contribution came) when one
+                // whose API never came is shown anyway, which was announced to open pages even when nothing was
+                // waiting for it, and every announcement drew the VE's page again, closing the open tab
+                Thread.sleep(Math.max(0, 31_000 - Duration.ofNanos(System.nanoTime() - installed).toMillis()));
+                assertTrue(browser.findElement(By.id("ve-greeting")).getText().contains("Hello from the sample plugin"),
+                        "the plugin's tab is still open");
 
                 List<String> beforeRemoval = consoleErrors(browser).stream().filter(e -> !e.contains("favicon")).toList();
                 assertTrue(beforeRemoval.isEmpty(), "no errors in the browser console: " + beforeRemoval);

@@ -109,8 +109,8 @@ public final class UiContributions {
             return;
         }
         addedAt.put(ref, System.nanoTime());
-        timer.schedule(this::changed, SHOW_ANYWAY + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
-        timer.schedule(this::changed, SHOW_WITHOUT_REBUILD + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timer.schedule(() -> announceIfShownLate(ref, false), SHOW_ANYWAY + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timer.schedule(() -> announceIfShownLate(ref, true), SHOW_WITHOUT_REBUILD + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
         contributions.put(ref, new ContributionView(plugin, id, placement, String.valueOf(label), permission == null ? null : String.valueOf(permission),
                 "/plugin-ui/" + plugin + "/" + module + "?v=" + ref.getBundle().getLastModified()));
         LOG.info("UI contribution added plugin={} id={} placement={}", plugin, id, placement);
@@ -119,6 +119,22 @@ public final class UiContributions {
     void removeContribution(ServiceReference<UiContribution> ref) {
         addedAt.remove(ref);
         if (contributions.remove(ref) != null) {
+            changed();
+        }
+    }
+
+    /**
+     * Announces a contribution that its waiting time has just shown: one without REST resources after
+     * {@link #SHOW_ANYWAY}, one with them after {@link #SHOW_WITHOUT_REBUILD} if no rebuild showed it first. Nothing
+     * else: every announcement makes open pages fetch the contributions again, and one that changed nothing closed
+     * the plugin tab a user had open on a VE's page (seen 30 s after every start, in BackupsIT).
+     */
+    private void announceIfShownLate(ServiceReference<UiContribution> ref, boolean servingApi) {
+        Long added = addedAt.get(ref);
+        if (added == null || added <= apiRebuiltAsOf || !contributions.containsKey(ref)) {
+            return; // gone, or shown by a rebuild, which announced it
+        }
+        if (servesApi(ref.getBundle()) == servingApi) {
             changed();
         }
     }

@@ -177,9 +177,10 @@ export function gauge(id, label, used, total, text) {
 
 let contributions = [];
 
-/** Fetches the plugins' pages and puts those of {@code placement} ('admin' or 'portal') into the menu. */
-// Returns whether the contributions changed: a page showing them is drawn again only then (drawing it again closes
-// the plugin tab a user has open).
+/**
+ * Fetches the plugins' pages and puts those of {@code placement} ('admin' or 'portal') into the menu. Returns whether
+ * the contributions changed: a page showing them is drawn again only then (drawing it closes a plugin tab left open).
+ */
 export async function loadPluginMenu(placement) {
   // not api(): a refresh in the background (a panel restarting answers 503 or, for a moment, 401) keeps the menu as
   // it is instead of showing the login form or emptying it

@@ -109,8 +109,9 @@ public final class UiContributions {
             return;
         }
         addedAt.put(ref, System.nanoTime());
-        timer.schedule(() -> announceIfShownLate(ref, false), SHOW_ANYWAY + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
-        timer.schedule(() -> announceIfShownLate(ref, true), SHOW_WITHOUT_REBUILD + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+        for (long wait : new long[] {SHOW_ANYWAY, SHOW_WITHOUT_REBUILD}) {
+            timer.schedule(() -> announceIfShownLate(ref, wait), wait + 100_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
         contributions.put(ref, new ContributionView(plugin, id, placement, String.valueOf(label), permission == null ? null : String.valueOf(permission),
                 "/plugin-ui/" + plugin + "/" + module + "?v=" + ref.getBundle().getLastModified()));
         LOG.info("UI contribution added plugin={} id={} placement={}", plugin, id, placement);
@@ -124,17 +125,14 @@ public final class UiContributions {
     }
 
     /**
-     * Announces a contribution that its waiting time has just shown: one without REST resources after
-     * {@link #SHOW_ANYWAY}, one with them after {@link #SHOW_WITHOUT_REBUILD} if no rebuild showed it first. Nothing
-     * else: every announcement makes open pages fetch the contributions again, and one that changed nothing closed
-     * the plugin tab a user had open on a VE's page (seen 30 s after every start, in BackupsIT).
+     * Announces a contribution that its waiting time ({@code waited}, if that is the one {@link #waitFor} gives it)
+     * has just shown, unless a rebuild showed it first (and announced it). Nothing else: every announcement makes
+     * open pages fetch the contributions again, and one that changed nothing closed the plugin tab a user had open on
+     * a VE's page (seen 30 s after every start, in BackupsIT).
      */
-    private void announceIfShownLate(ServiceReference<UiContribution> ref, boolean servingApi) {
+    private void announceIfShownLate(ServiceReference<UiContribution> ref, long waited) {
         Long added = addedAt.get(ref);
-        if (added == null || added <= apiRebuiltAsOf || !contributions.containsKey(ref)) {
-            return; // gone, or shown by a rebuild, which announced it
-        }
-        if (servesApi(ref.getBundle()) == servingApi) {
+        if (added != null && added > apiRebuiltAsOf && contributions.containsKey(ref) && waitFor(ref) == waited) {
             changed();
         }
     }
@@ -161,7 +159,12 @@ public final class UiContributions {
         if (added == null || added <= apiRebuiltAsOf) {
             return true;
         }
-        return now - added >= (servesApi(ref.getBundle()) ? SHOW_WITHOUT_REBUILD : SHOW_ANYWAY);
+        return now - added >= waitFor(ref);
+    }
+
+    /** How long a contribution no rebuild has shown waits before it is shown anyway. */
+    private static long waitFor(ServiceReference<UiContribution> ref) {
+        return servesApi(ref.getBundle()) ? SHOW_WITHOUT_REBUILD : SHOW_ANYWAY;
     }
 
     /** Whether the bundle has REST resources of its own, which join the API at its next rebuild. */

@@ -26,7 +26,11 @@ import org.junit.jupiter.api.Test;
  * {@code apt install ./vessel_*.deb} pulls in its dependencies, the unit passes {@code systemd-analyze verify}, the panel
  * started from the installed layout answers health and lets the first admin in with the password postinst wrote, a
  * VE made there keeps running while the panel is stopped and the package upgraded over it (the database copied
- * first, the local edit of the conffile kept), and purge leaves nothing behind.
+ * first, the local edit of the conffile kept), and purge leaves nothing behind. Then the unit under a real systemd
+ * booted in the chroot (these machines have none as their init): {@code Type=notify} makes the service active only
+ * once the panel answers; each VE's monitor and statfs helper get scopes of their own in {@code vessel.slice}, so the
+ * service's cgroup holds the panel alone; {@code systemctl restart} and {@code stop} leave a running VE, its init and
+ * its monitor untouched.
  *
  * <p>The chroot is entered through a mount namespace of its own whose root it is (a holder process that
  * pivot_root-ed into it), not with chroot(2): the kernel refuses user namespaces to chrooted processes, and every
@@ -127,6 +131,9 @@ class DebianPackageIT {
             assertEquals(0, destroyed.code(), destroyed.output());
             stop(panel);
             panel = null;
+
+            underSystemd(root, holderPid, port);
+
             Result purge = in(holderPid, "dpkg", "--purge", "vessel");
             assertEquals(0, purge.code(), purge.output());
             for (String gone : List.of("var/lib/vessel", "etc/vessel", "usr/share/vessel", "var/log/vessel", "usr/bin/vesselctl", "var/cache/vessel")) {
@@ -147,6 +154,151 @@ class DebianPackageIT {
                 host(List.of("rm", "-rf", dir.toString()));
             }
         }
+    }
+
+    /**
+     * Units that would reach out of the chroot through what it shares with the host (its network, /dev, /proc/sys,
+     * the consoles, the kernel's audit and binfmt tables): masked before systemd boots there.
+     */
+    private static final List<String> MASKED_AT_BOOT = List.of("systemd-sysctl.service", "systemd-modules-load.service",
+            "systemd-udevd.service", "systemd-udevd-control.socket", "systemd-udevd-kernel.socket", "systemd-udev-trigger.service",
+            "systemd-udev-settle.service", "systemd-binfmt.service", "proc-sys-fs-binfmt_misc.automount", "proc-sys-fs-binfmt_misc.mount",
+            "systemd-tmpfiles-setup-dev.service", "getty.target", "getty-static.service", "console-getty.service", "getty@tty1.service",
+            "systemd-logind.service", "systemd-hwdb-update.service", "systemd-journald-dev-log.socket", "systemd-journald-audit.socket",
+            "dev-hugepages.mount", "dev-mqueue.mount", "sys-kernel-config.mount", "sys-kernel-debug.mount", "sys-kernel-tracing.mount",
+            "sys-fs-fuse-connections.mount", "systemd-random-seed.service", "systemd-remount-fs.service", "systemd-firstboot.service",
+            "systemd-pstore.service");
+
+    /**
+     * vessel.service under systemd booted in the chroot ({@code src/test/resources/debian/boot-systemd}): the package
+     * enabled it, so it starts at boot.
+     */
+    private static void underSystemd(Path root, long holder, int port) throws Exception {
+        List<String> mask = new ArrayList<>(List.of("systemctl", "mask"));
+        mask.addAll(MASKED_AT_BOOT);
+        Result masked = in(holder, mask.toArray(String[]::new));
+        assertEquals(0, masked.code(), masked.output());
+        Path script = root.resolve("tmp/boot-systemd");
+        Files.copy(Path.of("src/test/resources/debian/boot-systemd"), script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String group = "vessel-test-systemd-" + ProcessHandle.current().pid();
+        Process boot = new ProcessBuilder("nsenter", "--target", String.valueOf(holder), "--mount", "--root", "--wd", "--", "/bin/sh", "/tmp/boot-systemd",
+                group).redirectErrorStream(true).redirectOutput(root.resolve("tmp/boot-systemd.log").toFile()).start();
+        long systemd = -1;
+        try {
+            // the script becomes unshare, whose one child becomes systemd
+            long[] found = {-1};
+            try {
+                PanelProcess.poll(Duration.ofSeconds(20), () -> {
+                    ProcessHandle.of(boot.pid()).flatMap(p -> p.children().findFirst())
+                            .filter(p -> p.info().command().map(c -> c.endsWith("/systemd")).orElse(false)).ifPresent(p -> found[0] = p.pid());
+                    return found[0] > 0;
+                }, "systemd as PID 1 of the chroot");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": " + Files.readString(root.resolve("tmp/boot-systemd.log")), e);
+            }
+            systemd = found[0];
+            long init = systemd;
+            PanelProcess.poll(Duration.ofSeconds(60), () -> List.of("running", "degraded").contains(sd(init, "systemctl", "is-system-running").output().strip()),
+                    "the boot to end");
+            // enabled by the package, started at boot; Type=notify: active only once the panel said it is ready
+            PanelProcess.poll(Duration.ofSeconds(120), () -> {
+                String state = sd(init, "systemctl", "is-active", "vessel").output().strip();
+                if (state.equals("failed")) {
+                    throw new AssertionError("vessel.service failed: " + sd(init, "journalctl", "--no-pager", "-u", "vessel").output());
+                }
+                return state.equals("active");
+            }, "vessel.service active");
+            assertEquals(200, health(port), "active means answering");
+
+            // a VE made under systemd: its monitor and statfs helper each in a scope of its own, the service holds the panel alone
+            Result created = sd(init, "vesselctl", "ve", "create", "-t", "busybox", "--hostname", "scoped", "--start", "-q");
+            assertEquals(0, created.code(), created.output());
+            String ve = created.output().strip().lines().reduce((a, b) -> b).orElseThrow();
+            String monitor = sd(init, "cat", "/var/lib/vessel/run/ves/" + ve + "/conmon.pid").output().strip();
+            assertTrue(systemdCgroup(init, monitor).matches(".*/vessel\\.slice/vessel-ve-" + ve + "-monitor-[0-9a-f]{6}\\.scope"),
+                    "the VE's monitor in a scope of its own: " + systemdCgroup(init, monitor));
+            String statfs = sd(init, "sh", "-c", "cat /run/vessel/*/statfs/" + ve + ".pid").output().strip();
+            assertTrue(systemdCgroup(init, statfs).matches(".*/vessel\\.slice/vessel-statfs-[0-9a-f]{6}\\.scope"),
+                    "the VE's statfs helper in a scope of its own: " + systemdCgroup(init, statfs));
+            String mainPid = sd(init, "systemctl", "show", "-P", "MainPID", "vessel").output().strip();
+            assertEquals(List.of(mainPid), serviceProcesses(init), "the service's cgroup holds the panel alone");
+            String initStarted = veInitStarted(init, ve);
+
+            // restart: over once the new panel is ready; the VE and its monitor go on
+            Result restarted = sd(init, "systemctl", "restart", "vessel");
+            assertEquals(0, restarted.code(), restarted.output());
+            assertEquals("active", sd(init, "systemctl", "is-active", "vessel").output().strip());
+            assertEquals(200, health(port), "ready when restart returns");
+            assertEquals(0, sd(init, "test", "-d", "/proc/" + monitor).code(), "the VE's monitor outlived the restart");
+            assertEquals(initStarted, veInitStarted(init, ve), "the VE's init from before the restart still runs");
+
+            // stop: the panel ends, the VE does not; start: the panel finds it running
+            String veInit = sd(init, "cat", "/var/lib/vessel/run/ves/" + ve + "/init.pid").output().strip();
+            assertEquals(0, sd(init, "systemctl", "stop", "vessel").code());
+            assertEquals("inactive", sd(init, "systemctl", "is-active", "vessel").output().strip());
+            assertEquals(0, sd(init, "test", "-d", "/proc/" + veInit).code(), "the VE runs while the panel is stopped");
+            assertEquals(0, sd(init, "test", "-d", "/proc/" + monitor).code(), "and so does its monitor");
+            assertEquals(0, sd(init, "systemctl", "start", "vessel").code());
+            assertEquals("RUNNING", PanelProcess.JSON.readTree(sd(init, "vesselctl", "ve", "show", ve, "-o", "json").output()).get("state").asText());
+            assertEquals(initStarted, veInitStarted(init, ve), "the same init after stop and start");
+
+            Result destroyed = sd(init, "vesselctl", "ve", "destroy", "--force", ve);
+            assertEquals(0, destroyed.code(), destroyed.output());
+            PanelProcess.poll(Duration.ofSeconds(10), () -> !sd(init, "systemctl", "list-units", "--no-legend", "vessel-ve-" + ve + "-*").output().contains(".scope"),
+                    "the monitor's scope gone with its VE");
+            assertEquals(0, sd(init, "systemctl", "stop", "vessel").code());
+        } finally {
+            if (systemd > 0) {
+                // the cgroups the panel made for its node and VEs, also in the hierarchies only this systemd mounted
+                sd(systemd, "sh", "-c", "for h in /sys/fs/cgroup/*/; do for n in ${h}vessel/*/; do [ -d \"$n\" ] && find \"$n\" -depth -type d -exec rmdir {} \\; ;"
+                        + " done; rmdir ${h}vessel 2>/dev/null; done; true");
+            }
+            boot.destroyForcibly(); // unshare; then PID 1, which takes every process of its namespace with it
+            if (systemd > 0) {
+                PanelProcess.host("kill", "-9", String.valueOf(systemd));
+            }
+            boot.waitFor(30, TimeUnit.SECONDS);
+            PanelProcess.poll(Duration.ofSeconds(30), () -> PanelProcess.host("sh", "-c", "for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do"
+                    + " [ -d \"${h}" + group + "\" ] && find \"${h}" + group + "\" -depth -type d -exec rmdir {} \\; 2>/dev/null; done;"
+                    + " ls -d /sys/fs/cgroup/*/" + group + " /sys/fs/cgroup/" + group + " 2>/dev/null | wc -l").strip().equals("0"),
+                    "systemd's cgroups removed");
+        }
+    }
+
+    /** A command in the booted chroot: its mount, PID and UTS namespaces, as root there. */
+    private static Result sd(long systemd, String... command) {
+        List<String> full = new ArrayList<>(List.of("nsenter", "--target", String.valueOf(systemd), "--mount", "--pid", "--uts", "--root", "--wd", "--"));
+        full.addAll(List.of(command));
+        try {
+            return host(full);
+        } catch (Exception e) {
+            throw new AssertionError(full + ": " + e, e);
+        }
+    }
+
+    /** The process's cgroup as systemd sees it (its named v1 hierarchy where there is one, else the unified one). */
+    private static String systemdCgroup(long systemd, String pid) {
+        List<String> lines = sd(systemd, "cat", "/proc/" + pid + "/cgroup").output().lines().toList();
+        return lines.stream().filter(l -> l.contains(":name=systemd:")).findFirst()
+                .or(() -> lines.stream().filter(l -> l.startsWith("0::")).findFirst()).map(l -> l.substring(l.lastIndexOf(':') + 1)).orElse("");
+    }
+
+    private static List<String> serviceProcesses(long systemd) {
+        String cgroup = sd(systemd, "systemctl", "show", "-P", "ControlGroup", "vessel").output().strip();
+        return sd(systemd, "sh", "-c", "cat /sys/fs/cgroup/systemd" + cgroup + "/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup" + cgroup + "/cgroup.procs")
+                .output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    /** When the VE's init started (its start time since boot): the same value means the same process. */
+    private static String veInitStarted(long systemd, String ve) {
+        Result init = sd(systemd, "vesselctl", "ve", "exec", ve, "--", "cut", "-d", " ", "-f", "22", "/proc/1/stat");
+        assertEquals(0, init.code(), init.output());
+        return init.output().strip();
+    }
+
+    private static int health(int port) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private static Path newestPackage() throws IOException {

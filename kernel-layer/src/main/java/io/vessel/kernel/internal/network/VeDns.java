@@ -79,7 +79,8 @@ public final class VeDns {
         });
         Files.createDirectories(config.getParent());
         Files.writeString(config, wanted);
-        Process p = new ProcessBuilder(binary.toString(), "--conf-file=" + config)
+        Process p = new ProcessBuilder(io.vessel.kernel.internal.linux.SystemdScope.around("dns-" + bridge, "Vessel: the VEs' resolver on "
+                + bridge, List.of(binary.toString(), "--conf-file=" + config)))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).start();
         String output;

@@ -163,18 +163,24 @@ public final class RuncRuntime {
         Files.createDirectories(bundleDir.resolve("conmon")); // conmon exits without a word when it is missing; it links itself to
         // the bundle there and makes its attach socket at bundle/attach
         try {
-            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>\"$0\"; exec \"$@\"", sync.toString(),
-                    monitor.conmon().toString(), "--api-version", "1", "-c", id, "-u", id, "-n", id, "-r", binaryPath(),
+            List<String> conmon = List.of(monitor.conmon().toString(), "--api-version", "1", "-c", id, "-u", id, "-n", id, "-r", binaryPath(),
                     "-b", bundleDir.toString(), "-p", bundleDir.resolve("init.pid").toString(),
                     "-P", bundleDir.resolve("conmon.pid").toString(),
                     "-l", "k8s-file:" + bundleDir.resolve("console.log"), "--log-size-max", String.valueOf(monitor.logSizeMax()),
                     "--exit-dir", monitor.exitDir().toString(), "--socket-dir-path", bundleDir.resolve("conmon").toString(),
-                    "--runtime-arg", "--root", "--runtime-arg", stateRoot.toString(), "--no-new-keyring", "--no-sync-log"));
+                    "--runtime-arg", "--root", "--runtime-arg", stateRoot.toString(), "--no-new-keyring", "--no-sync-log");
+            // the FIFO is opened first, so a scope that cannot be made still closes it (the reader ends, the error is in
+            // monitor.log) instead of leaving the reader waiting
+            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>\"$0\"; exec \"$@\"", sync.toString()));
+            cmd.addAll(io.vessel.kernel.internal.linux.SystemdScope.around(id + "-monitor", "Vessel: monitor of " + id + " (runc root "
+                    + stateRoot + ")", conmon));
+            Path monitorLog = bundleDir.resolve("monitor.log");
+            Files.deleteIfExists(monitorLog);
             ProcessBuilder pb = withoutServiceManager(new ProcessBuilder(cmd));
             pb.environment().put("_OCI_SYNCPIPE", "3");
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.redirectError(ProcessBuilder.Redirect.to(monitorLog.toFile()));
             Process p = pb.start();
             CompletableFuture<String> report = new CompletableFuture<>();
             Thread reader = new Thread(() -> report.complete(readSyncMessage(sync)), "vessel-conmon-sync-" + id);
@@ -197,7 +203,8 @@ public final class RuncRuntime {
             waitFor(p, Duration.ofSeconds(10)); // conmon's first process exits once it has forked the monitor
             JsonNode node = answer.isBlank() ? null : JSON.readTree(answer);
             if (node == null || node.path("data").asInt(-1) <= 0) {
-                String message = node == null ? "conmon reported nothing (exit " + exitOf(p) + ")" : node.path("message").asText("unknown error");
+                String message = node == null ? "conmon reported nothing (exit " + exitOf(p) + ")" + said(monitorLog)
+                        : node.path("message").asText("unknown error");
                 throw new IOException("runc create " + id + " failed: " + message.strip());
             }
         } finally {
@@ -238,6 +245,16 @@ public final class RuncRuntime {
             io.vessel.kernel.internal.linux.LibC.INSTANCE.close(fd);
         } catch (com.sun.jna.LastErrorException noReader) {
             // nobody waits
+        }
+    }
+
+    /** What the monitor's starter wrote before it became conmon (a scope systemd refused, say), for an error message. */
+    private static String said(Path log) {
+        try {
+            String text = Files.exists(log) ? Files.readString(log).strip() : "";
+            return text.isEmpty() ? "" : ": " + text.substring(0, Math.min(text.length(), 500));
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -173,7 +173,8 @@ public final class Lxcfs {
 
     /** Detached from the panel; foreground mode keeps its messages in the log file. */
     private void start() throws IOException {
-        Detached.start(List.of(binary.toString(), "--foreground", "--enable-cfs", "--enable-loadavg", "--enable-pidfd",
+        Detached.start("lxcfs", "Vessel: LXCFS, the VEs' views of /proc and /sys (" + mountPoint + ")", List.of(binary.toString(),
+                "--foreground", "--enable-cfs", "--enable-loadavg", "--enable-pidfd",
                 "--pidfile=" + pidFile, mountPoint.toString()), log);
     }
 

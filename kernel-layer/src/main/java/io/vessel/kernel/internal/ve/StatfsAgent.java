@@ -39,7 +39,8 @@ public final class StatfsAgent {
     public long start(Path socket, Path quotaGroup, Path pidFile, Path log) throws IOException {
         Files.deleteIfExists(socket);
         Files.deleteIfExists(pidFile);
-        Detached.start(List.of(binary.toString(), socket.toString(), quotaGroup.toString(), pidFile.toString()), log);
+        Detached.start("statfs", "Vessel: statfs helper (" + socket + ")", List.of(binary.toString(), socket.toString(),
+                quotaGroup.toString(), pidFile.toString()), log);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         try {
             while (!Files.exists(socket)) {

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
  * VE made there keeps running while the panel is stopped and the package upgraded over it (the database copied
  * first, the local edit of the conffile kept), and purge leaves nothing behind. Then the unit under a real systemd
  * booted in the chroot (these machines have none as their init): {@code Type=notify} makes the service active only
- * once the panel answers; each VE's monitor and statfs helper get scopes of their own in {@code vessel.slice}, so the
- * service's cgroup holds the panel alone; {@code systemctl restart} and {@code stop} leave a running VE, its init and
- * its monitor untouched.
+ * once the panel answers and it pings the watchdog; each VE's monitor and statfs helper get scopes of their own in
+ * {@code vessel.slice}, so the service's cgroup holds the panel alone; {@code systemctl restart} and {@code stop}
+ * leave a running VE, its init and its monitor untouched.
  *
  * <p>The chroot is entered through a mount namespace of its own whose root it is (a holder process that
  * pivot_root-ed into it), not with chroot(2): the kernel refuses user namespaces to chrooted processes, and every
@@ -178,6 +178,10 @@ class DebianPackageIT {
         mask.addAll(MASKED_AT_BOOT);
         Result masked = in(holder, mask.toArray(String[]::new));
         assertEquals(0, masked.code(), masked.output());
+        // a short watchdog, so its pings are seen within the test (systemd arms it once the service is ready)
+        Path watchdog = root.resolve("etc/systemd/system/vessel.service.d/watchdog.conf");
+        Files.createDirectories(watchdog.getParent());
+        Files.writeString(watchdog, "[Service]\nWatchdogSec=4s\n");
         Path script = root.resolve("tmp/boot-systemd");
         Files.copy(Path.of("src/test/resources/debian/boot-systemd"), script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         String group = "vessel-test-systemd-" + ProcessHandle.current().pid();
@@ -209,6 +213,9 @@ class DebianPackageIT {
                 return state.equals("active");
             }, "vessel.service active");
             assertEquals(200, health(port), "active means answering");
+            String pinged = sd(init, "systemctl", "show", "-P", "WatchdogTimestampMonotonic", "vessel").output().strip();
+            PanelProcess.poll(Duration.ofSeconds(10), () -> !sd(init, "systemctl", "show", "-P", "WatchdogTimestampMonotonic", "vessel").output().strip()
+                    .equals(pinged), "a watchdog ping from the panel (every 2 s with WatchdogSec=4s)");
 
             // a VE made under systemd: its monitor and statfs helper each in a scope of its own, the service holds the panel alone
             Result created = sd(init, "vesselctl", "ve", "create", "-t", "busybox", "--hostname", "scoped", "--start", "-q");
@@ -242,6 +249,8 @@ class DebianPackageIT {
             assertEquals("RUNNING", PanelProcess.JSON.readTree(sd(init, "vesselctl", "ve", "show", ve, "-o", "json").output()).get("state").asText());
             assertEquals(initStarted, veInitStarted(init, ve), "the same init after stop and start");
 
+            assertEquals("0", sd(init, "systemctl", "show", "-P", "NRestarts", "vessel").output().strip(),
+                    "never restarted by systemd (a missed watchdog ping would have)");
             Result destroyed = sd(init, "vesselctl", "ve", "destroy", "--force", ve);
             assertEquals(0, destroyed.code(), destroyed.output());
             PanelProcess.poll(Duration.ofSeconds(10), () -> !sd(init, "systemctl", "list-units", "--no-legend", "vessel-ve-" + ve + "-*").output().contains(".scope"),

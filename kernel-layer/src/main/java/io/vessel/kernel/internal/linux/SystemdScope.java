@@ -2,11 +2,10 @@ package io.vessel.kernel.internal.linux;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Where the panel's long-lived helpers live on a host that systemd runs: each VE's monitor (conmon), LXCFS, the
@@ -30,8 +29,6 @@ public final class SystemdScope {
     static final Path BOOTED_MARKER = Path.of("/run/systemd/system");
     /** The slice every helper's scope goes to. */
     public static final String SLICE = "vessel.slice";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SystemdScope() {
     }
@@ -65,8 +62,6 @@ public final class SystemdScope {
 
     /** {@code vessel-<name>-<6 random hex digits>}, with anything a unit name may not hold replaced by {@code _}. */
     static String unitName(String name) {
-        byte[] suffix = new byte[3];
-        RANDOM.nextBytes(suffix);
-        return "vessel-" + name.replaceAll("[^A-Za-z0-9:_.\\-]", "_") + "-" + HexFormat.of().formatHex(suffix);
+        return "vessel-" + name.replaceAll("[^A-Za-z0-9:_.\\-]", "_") + "-" + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
     }
 }

@@ -243,6 +243,8 @@ class DebianPackageIT {
             String veInit = sd(init, "cat", "/var/lib/vessel/run/ves/" + ve + "/init.pid").output().strip();
             assertEquals(0, sd(init, "systemctl", "stop", "vessel").code());
             assertEquals("inactive", sd(init, "systemctl", "is-active", "vessel").output().strip());
+            assertEquals("success 0", sd(init, "sh", "-c", "echo $(systemctl show -P Result vessel) $(systemctl show -P ExecMainStatus vessel)")
+                    .output().strip(), "systemctl stop: a clean shutdown (exit status 0)");
             assertEquals(0, sd(init, "test", "-d", "/proc/" + veInit).code(), "the VE runs while the panel is stopped");
             assertEquals(0, sd(init, "test", "-d", "/proc/" + monitor).code(), "and so does its monitor");
             assertEquals(0, sd(init, "systemctl", "start", "vessel").code());

@@ -188,6 +188,7 @@ class DebianPackageIT {
         Process boot = new ProcessBuilder("nsenter", "--target", String.valueOf(holder), "--mount", "--root", "--wd", "--", "/bin/sh", "/tmp/boot-systemd",
                 group).redirectErrorStream(true).redirectOutput(root.resolve("tmp/boot-systemd.log").toFile()).start();
         long systemd = -1;
+        Throwable failure = null;
         try {
             // the script becomes unshare, whose one child becomes systemd
             long[] found = {-1};
@@ -258,21 +259,30 @@ class DebianPackageIT {
             PanelProcess.poll(Duration.ofSeconds(10), () -> !sd(init, "systemctl", "list-units", "--no-legend", "vessel-ve-" + ve + "-*").output().contains(".scope"),
                     "the monitor's scope gone with its VE");
             assertEquals(0, sd(init, "systemctl", "stop", "vessel").code());
+        } catch (Throwable e) {
+            failure = e;
+            throw e;
         } finally {
             if (systemd > 0) {
                 // the cgroups the panel made for its node and VEs, also in the hierarchies only this systemd mounted
                 sd(systemd, "sh", "-c", "for h in /sys/fs/cgroup/*/; do for n in ${h}vessel/*/; do [ -d \"$n\" ] && find \"$n\" -depth -type d -exec rmdir {} \\; ;"
                         + " done; rmdir ${h}vessel 2>/dev/null; done; true");
             }
-            boot.destroyForcibly(); // unshare; then PID 1, which takes every process of its namespace with it
-            if (systemd > 0) {
-                PanelProcess.host("kill", "-9", String.valueOf(systemd));
-            }
+            // PID 1 of the namespace, found or not (the script's one child): every process of the namespace goes with it
+            ProcessHandle.of(boot.pid()).ifPresent(unshare -> unshare.children().forEach(ProcessHandle::destroyForcibly));
+            boot.destroyForcibly();
             boot.waitFor(30, TimeUnit.SECONDS);
-            PanelProcess.poll(Duration.ofSeconds(30), () -> PanelProcess.host("sh", "-c", "for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do"
-                    + " [ -d \"${h}" + group + "\" ] && find \"${h}" + group + "\" -depth -type d -exec rmdir {} \\; 2>/dev/null; done;"
-                    + " ls -d /sys/fs/cgroup/*/" + group + " /sys/fs/cgroup/" + group + " 2>/dev/null | wc -l").strip().equals("0"),
-                    "systemd's cgroups removed");
+            try {
+                PanelProcess.poll(Duration.ofSeconds(30), () -> PanelProcess.host("sh", "-c", "for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do"
+                        + " [ -d \"${h}" + group + "\" ] && find \"${h}" + group + "\" -depth -type d -exec rmdir {} \\; 2>/dev/null; done;"
+                        + " ls -d /sys/fs/cgroup/*/" + group + " /sys/fs/cgroup/" + group + " 2>/dev/null | wc -l").strip().equals("0"),
+                        "systemd's cgroups removed");
+            } catch (AssertionError leftOver) {
+                if (failure == null) {
+                    throw leftOver;
+                }
+                failure.addSuppressed(leftOver); // the first failure is the one to read
+            }
         }
     }
 

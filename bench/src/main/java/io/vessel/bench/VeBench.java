@@ -206,9 +206,10 @@ final class VeBench {
             String nodeId = Files.exists(data.resolve("node-id")) ? Files.readString(data.resolve("node-id")).strip() : "none";
             String node = nodeId.substring(0, Math.min(8, nodeId.length()));
             Path runtime = Path.of("/run/vessel", nodeId);
-            // the runtime root: statfs helpers' files, and VE root mount points that are empty once their VEs are gone
-            sh("rm -rf " + runtime.resolve("statfs") + "; rmdir " + runtime + "/ves/*/rootfs " + runtime + "/ves/* " + runtime + "/ves " + runtime
-                    + " 2>/dev/null");
+            // the runtime root: statfs helpers' files, and the VEs' root mount points — their bind mounts first (the panel
+            // takes them down when it destroys a VE; here runc deleted the VEs), or they keep the pool's loop device busy
+            sh("for m in " + runtime + "/ves/*/rootfs; do umount -l \"$m\" 2>/dev/null; done; rm -rf " + runtime.resolve("statfs") + "; rmdir "
+                    + runtime + "/ves/*/rootfs " + runtime + "/ves/* " + runtime + "/ves " + runtime + " 2>/dev/null");
             sh("rmdir /sys/fs/cgroup/*/vessel/" + node + " 2>/dev/null; umount " + data.resolve("storage/pool") + " 2>/dev/null; rm -rf " + work);
         }
     }

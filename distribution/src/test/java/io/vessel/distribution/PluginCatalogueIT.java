@@ -141,6 +141,7 @@ class PluginCatalogueIT {
     }
 
     static JsonNode item(JsonNode catalogue, String name) {
+        assertTrue(catalogue.has("items"), "not a catalogue: " + catalogue);
         for (JsonNode item : catalogue.get("items")) {
             if (item.get("name").asText().equals(name)) {
                 return item;

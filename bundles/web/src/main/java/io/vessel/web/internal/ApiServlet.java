@@ -108,21 +108,43 @@ final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        Generation generation = current;
-        if (generation == null) {
+        if (current == null) {
             starting(request, response);
             return;
         }
         // through the host's local socket there is no network address: the peer's user stands in for it (audit, throttling)
         request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, io.vessel.api.platform.LocalPeer.of(request.getAttribute(io.vessel.api.platform.LocalPeer.ATTRIBUTE))
                 .map(peer -> "local:" + peer.user()).orElseGet(() -> clients.clientOf(request.getRemoteAddr(), request.getHeaders("X-Forwarded-For"))));
-        generation.inFlight.incrementAndGet();
+        Generation generation = enter();
+        if (generation == null) {
+            starting(request, response); // the panel stopped meanwhile
+            return;
+        }
         ClassLoader previous = swapContextLoader();
         try {
             generation.container.service(request, response);
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
             generation.inFlight.decrementAndGet();
+        }
+    }
+
+    /**
+     * The generation that serves this request, counted in flight; null before the first. Counted first and then
+     * checked to be still the current one: a request that read {@code current} just before a rebuild replaced it and
+     * counted itself only after {@link #retire} had looked would be served by a destroyed container.
+     */
+    private Generation enter() {
+        while (true) {
+            Generation generation = current;
+            if (generation == null) {
+                return null;
+            }
+            generation.inFlight.incrementAndGet();
+            if (generation == current) {
+                return generation; // any retire of it looks after this count
+            }
+            generation.inFlight.decrementAndGet(); // replaced meanwhile: the new one serves it
         }
     }
 

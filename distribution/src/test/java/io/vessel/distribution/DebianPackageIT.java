@@ -105,9 +105,7 @@ class DebianPackageIT {
             Result created = in(holderPid, "vesselctl", "ve", "create", "-t", "busybox", "--hostname", "packaged", "--start", "-q");
             assertEquals(0, created.code(), created.output());
             String ve = created.output().strip().lines().reduce((a, b) -> b).orElseThrow();
-            Result init = in(holderPid, "vesselctl", "ve", "exec", ve, "--", "cut", "-d", " ", "-f", "22", "/proc/1/stat");
-            assertEquals(0, init.code(), init.output());
-            String initStarted = init.output().strip();
+            String initStarted = veInitStarted(c -> in(holderPid, c), ve);
 
             // upgrade: the panel stops (the VE does not), a newer version of the same package goes in, the panel starts
             stop(panel);
@@ -123,8 +121,7 @@ class DebianPackageIT {
             panel = startPanel(holderPid, port);
             JsonNode after = PanelProcess.JSON.readTree(in(holderPid, "vesselctl", "ve", "show", ve, "-o", "json").output());
             assertEquals("RUNNING", after.get("state").asText(), after.toString());
-            assertEquals(initStarted, in(holderPid, "vesselctl", "ve", "exec", ve, "--", "cut", "-d", " ", "-f", "22", "/proc/1/stat").output().strip(),
-                    "the VE's init from before the upgrade still runs");
+            assertEquals(initStarted, veInitStarted(c -> in(holderPid, c), ve), "the VE's init from before the upgrade still runs");
 
             // purge: the VE goes first (the panel destroys it), then everything the package made
             Result destroyed = in(holderPid, "vesselctl", "ve", "destroy", "--force", ve);
@@ -230,7 +227,7 @@ class DebianPackageIT {
                     "the VE's statfs helper in a scope of its own: " + systemdCgroup(init, statfs));
             String mainPid = sd(init, "systemctl", "show", "-P", "MainPID", "vessel").output().strip();
             assertEquals(List.of(mainPid), serviceProcesses(init), "the service's cgroup holds the panel alone");
-            String initStarted = veInitStarted(init, ve);
+            String initStarted = veInitStarted(c -> sd(init, c), ve);
 
             // restart: over once the new panel is ready; the VE and its monitor go on
             Result restarted = sd(init, "systemctl", "restart", "vessel");
@@ -238,7 +235,7 @@ class DebianPackageIT {
             assertEquals("active", sd(init, "systemctl", "is-active", "vessel").output().strip());
             assertEquals(200, health(port), "ready when restart returns");
             assertEquals(0, sd(init, "test", "-d", "/proc/" + monitor).code(), "the VE's monitor outlived the restart");
-            assertEquals(initStarted, veInitStarted(init, ve), "the VE's init from before the restart still runs");
+            assertEquals(initStarted, veInitStarted(c -> sd(init, c), ve), "the VE's init from before the restart still runs");
 
             // stop: the panel ends, the VE does not; start: the panel finds it running
             String veInit = sd(init, "cat", "/var/lib/vessel/run/ves/" + ve + "/init.pid").output().strip();
@@ -250,7 +247,7 @@ class DebianPackageIT {
             assertEquals(0, sd(init, "test", "-d", "/proc/" + monitor).code(), "and so does its monitor");
             assertEquals(0, sd(init, "systemctl", "start", "vessel").code());
             assertEquals("RUNNING", PanelProcess.JSON.readTree(sd(init, "vesselctl", "ve", "show", ve, "-o", "json").output()).get("state").asText());
-            assertEquals(initStarted, veInitStarted(init, ve), "the same init after stop and start");
+            assertEquals(initStarted, veInitStarted(c -> sd(init, c), ve), "the same init after stop and start");
 
             assertEquals("0", sd(init, "systemctl", "show", "-P", "NRestarts", "vessel").output().strip(),
                     "never restarted by systemd (a missed watchdog ping would have)");
@@ -288,13 +285,7 @@ class DebianPackageIT {
 
     /** A command in the booted chroot: its mount, PID and UTS namespaces, as root there. */
     private static Result sd(long systemd, String... command) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--target", String.valueOf(systemd), "--mount", "--pid", "--uts", "--root", "--wd", "--"));
-        full.addAll(List.of(command));
-        try {
-            return host(full);
-        } catch (Exception e) {
-            throw new AssertionError(full + ": " + e, e);
-        }
+        return entered(systemd, List.of("--mount", "--pid", "--uts"), command);
     }
 
     /** The process's cgroup as systemd sees it (its named v1 hierarchy where there is one, else the unified one). */
@@ -310,14 +301,17 @@ class DebianPackageIT {
                 .output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
-    /** When the VE's init started (its start time since boot): the same value means the same process. */
-    private static String veInitStarted(long systemd, String ve) {
-        Result init = sd(systemd, "vesselctl", "ve", "exec", ve, "--", "cut", "-d", " ", "-f", "22", "/proc/1/stat");
+    /**
+     * When the VE's init started (its start time since boot), asked with vesselctl through {@code shell}: the same
+     * value means the same process.
+     */
+    private static String veInitStarted(java.util.function.Function<String[], Result> shell, String ve) {
+        Result init = shell.apply(new String[] {"vesselctl", "ve", "exec", ve, "--", "cut", "-d", " ", "-f", "22", "/proc/1/stat"});
         assertEquals(0, init.code(), init.output());
         return init.output().strip();
     }
 
-    private static int health(int port) throws Exception {
+    private static int health(int port) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode();
     }
@@ -358,8 +352,7 @@ class DebianPackageIT {
                 throw new AssertionError("the installed panel exited with " + panel.exitValue());
             }
             try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/health")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                return health(port) == 200;
             } catch (IOException e) {
                 return false;
             } catch (InterruptedException e) {
@@ -388,10 +381,21 @@ class DebianPackageIT {
         return newer;
     }
 
-    private static Result in(long holder, String... command) throws Exception {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--target", String.valueOf(holder), "--mount", "--root", "--wd", "--"));
+    /** A command in the chroot: the holder's mount namespace, as root there. */
+    private static Result in(long holder, String... command) {
+        return entered(holder, List.of("--mount"), command);
+    }
+
+    private static Result entered(long target, List<String> namespaces, String... command) {
+        List<String> full = new ArrayList<>(List.of("nsenter", "--target", String.valueOf(target)));
+        full.addAll(namespaces);
+        full.addAll(List.of("--root", "--wd", "--"));
         full.addAll(List.of(command));
-        return host(full);
+        try {
+            return host(full);
+        } catch (Exception e) {
+            throw new AssertionError(full + ": " + e, e);
+        }
     }
 
     private static Result host(List<String> command) throws Exception {

@@ -2000,10 +2000,10 @@ final class VeManager implements VeService {
                 throw conflict(id, state, "snapshot");
             }
             String name = id + "-" + System.currentTimeMillis();
+            String rehearsal = name + "-r";
             try {
                 storage.flush(); // outside the frozen instant: what is cached goes to disk while the VE still runs
                 boolean freeze = state == VeState.RUNNING;
-                String rehearsal = name + "-r";
                 if (freeze) {
                     // A first snapshot while the VE runs, deleted after the real one: on a cold cache (a nightly backup, a
                     // host short of memory) a btrfs snapshot with quotas reads much of the pool's metadata (7x longer
@@ -2057,7 +2057,7 @@ final class VeManager implements VeService {
                         (thawed - snapshotted) / 1_000_000);
                 return new io.vessel.kernel.api.VeSnapshot(id, name, path, java.time.Instant.now(), state, frozen);
             } catch (IOException e) {
-                deleteRehearsal(name + "-r");
+                deleteRehearsal(rehearsal);
                 throw new VeException(Kind.FAILED, null, "snapshot of VE " + id + " failed: " + e.getMessage(), e);
             }
         });

@@ -108,16 +108,12 @@ final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        if (current == null) {
-            starting(request, response);
-            return;
-        }
         // through the host's local socket there is no network address: the peer's user stands in for it (audit, throttling)
         request.setAttribute(ApiWhiteboard.CLIENT_ADDRESS, io.vessel.api.platform.LocalPeer.of(request.getAttribute(io.vessel.api.platform.LocalPeer.ATTRIBUTE))
                 .map(peer -> "local:" + peer.user()).orElseGet(() -> clients.clientOf(request.getRemoteAddr(), request.getHeaders("X-Forwarded-For"))));
-        Generation generation = enter();
+        Generation generation = enter(); // counted from here: nothing that can fail stands between this and the finally
         if (generation == null) {
-            starting(request, response); // the panel stopped meanwhile
+            starting(request, response);
             return;
         }
         ClassLoader previous = swapContextLoader();

@@ -26,7 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SystemdScope {
 
     /** The directory systemd makes when it is the host's init: what {@code sd_booted(3)} looks at. */
-    static final Path BOOTED_MARKER = Path.of("/run/systemd/system");
+    private static final Path BOOTED_MARKER = Path.of("/run/systemd/system");
     /** The slice every helper's scope goes to. */
     public static final String SLICE = "vessel.slice";
 
@@ -48,7 +48,11 @@ public final class SystemdScope {
      * what {@code systemctl} shows beside it.
      */
     public static List<String> around(String name, String description, List<String> command) {
-        Optional<Path> run = systemdRun();
+        return around(systemdRun(), name, description, command);
+    }
+
+    /** {@link #around(String, String, List)} with {@code run} as what {@link #systemdRun} found. */
+    static List<String> around(Optional<Path> run, String name, String description, List<String> command) {
         if (run.isEmpty()) {
             return command;
         }

@@ -3,15 +3,19 @@ package io.vessel.kernel.internal.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The command lines that put helpers in scopes (the scopes themselves: DebianPackageIT, under a real systemd). */
+/**
+ * The command lines that put helpers in scopes, on any host (the scopes themselves, under a real systemd:
+ * DebianPackageIT).
+ */
 class SystemdScopeTest {
+
+    private static final List<String> LXCFS = List.of("/usr/bin/lxcfs", "--foreground", "/run/vessel/lxcfs");
 
     @Test
     void aUnitNameIsReadableUniqueAndValid() {
@@ -24,17 +28,15 @@ class SystemdScopeTest {
 
     @Test
     void withoutSystemdACommandStartsAsItIs() {
-        assumeFalse(Files.isDirectory(SystemdScope.BOOTED_MARKER), "this host runs systemd");
-        List<String> command = List.of("/usr/bin/lxcfs", "--foreground", "/run/vessel/lxcfs");
-        assertEquals(command, SystemdScope.around("lxcfs", "LXCFS", command));
+        assertEquals(LXCFS, SystemdScope.around(Optional.empty(), "lxcfs", "LXCFS", LXCFS));
     }
 
     @Test
     void underSystemdACommandBecomesItsScope() {
-        assumeTrue(SystemdScope.systemdRun().isPresent(), "this host does not run systemd");
-        List<String> argv = SystemdScope.around("lxcfs", "Vessel: LXCFS", List.of("/usr/bin/lxcfs", "/run/vessel/lxcfs"));
-        assertTrue(argv.get(0).endsWith("systemd-run"), argv.toString());
+        List<String> argv = SystemdScope.around(Optional.of(Path.of("/usr/bin/systemd-run")), "lxcfs", "Vessel: LXCFS", LXCFS);
+        assertEquals("/usr/bin/systemd-run", argv.get(0));
         assertTrue(argv.containsAll(List.of("--scope", "--collect", "--slice=vessel.slice", "--description=Vessel: LXCFS")), argv.toString());
-        assertEquals(List.of("--", "/usr/bin/lxcfs", "/run/vessel/lxcfs"), argv.subList(argv.size() - 3, argv.size()), "the command unchanged");
+        assertTrue(argv.stream().anyMatch(a -> a.matches("--unit=vessel-lxcfs-[0-9a-f]{6}")), argv.toString());
+        assertEquals(LXCFS, argv.subList(argv.indexOf("--") + 1, argv.size()), "the command unchanged, after the options");
     }
 }

@@ -25,7 +25,7 @@ record Target(URI base, Path socket, String token, String fingerprint) {
         if (chosenUrl != null) {
             return new Target(base(chosenUrl), null, chosenToken, chosenFingerprint);
         }
-        Path path = chosenSocket != null ? Path.of(chosenSocket) : findSocket();
+        Path path = chosenSocket != null ? Path.of(chosenSocket) : findSocket(RUNTIME_ROOT);
         return new Target(URI.create("http://localhost/"), path, chosenToken, null);
     }
 
@@ -41,10 +41,15 @@ record Target(URI base, Path socket, String token, String fingerprint) {
         }
     }
 
-    private static Path findSocket() {
+    /**
+     * The one panel socket under {@code root}. A panel that was killed (or crashed) leaves its socket file behind;
+     * where there are several, the ones nothing listens on any more are left out, so a stale socket never makes
+     * root choose between a panel and a corpse.
+     */
+    static Path findSocket(Path root) {
         List<Path> found = new ArrayList<>();
-        if (Files.isDirectory(RUNTIME_ROOT)) {
-            try (DirectoryStream<Path> nodes = Files.newDirectoryStream(RUNTIME_ROOT)) {
+        if (Files.isDirectory(root)) {
+            try (DirectoryStream<Path> nodes = Files.newDirectoryStream(root)) {
                 for (Path node : nodes) {
                     Path candidate = node.resolve("panel.sock");
                     if (Files.exists(candidate)) {
@@ -52,17 +57,40 @@ record Target(URI base, Path socket, String token, String fingerprint) {
                     }
                 }
             } catch (IOException e) {
-                throw new CliException(ExitCode.ERROR, "cannot look for the panel's socket in " + RUNTIME_ROOT + ": " + e.getMessage());
+                throw new CliException(ExitCode.ERROR, "cannot look for the panel's socket in " + root + ": " + e.getMessage());
             }
         }
         if (found.isEmpty()) {
-            throw new CliException(ExitCode.ERROR, "no panel runs on this host (no " + RUNTIME_ROOT + "/*/panel.sock): give --url and --token,"
+            throw new CliException(ExitCode.ERROR, "no panel runs on this host (no " + root + "/*/panel.sock): give --url and --token,"
                     + " or run vesselctl login");
         }
-        if (found.size() > 1) {
-            throw new CliException(ExitCode.USAGE, "several panels run on this host; choose one with --socket: " + found);
+        if (found.size() == 1) {
+            return found.get(0);
         }
-        return found.get(0);
+        List<Path> answering = found.stream().filter(Target::listening).sorted().toList();
+        if (answering.isEmpty()) {
+            throw new CliException(ExitCode.ERROR, "no panel runs on this host: nothing listens on " + found
+                    + " (left by panels that were killed)");
+        }
+        if (answering.size() > 1) {
+            throw new CliException(ExitCode.USAGE, "several panels run on this host; choose one with --socket: " + answering);
+        }
+        return answering.get(0);
+    }
+
+    /**
+     * Whether a process listens on the socket: only a refused connection says no (a socket this user may not open
+     * may still be a live panel's, which then answers the request itself with what this user may do).
+     */
+    private static boolean listening(Path socket) {
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (java.net.ConnectException refused) {
+            return false;
+        } catch (IOException other) {
+            return true;
+        }
     }
 
     private static String first(String... values) {

@@ -1,6 +1,7 @@
 package io.vessel.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import picocli.CommandLine.ScopeType;
  * here reaches the panel any other way — over the host's local socket (root needs no token) or over HTTP(S) with
  * an API token.
  */
-@Command(name = "vesselctl", mixinStandardHelpOptions = true, versionProvider = Vesselctl.Version.class, sortOptions = false,
+@Command(name = "vesselctl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Vesselctl.Version.class, sortOptions = false,
         description = {"Manage Vessel VEs, templates, tenants and the rest of the panel from a shell.", "",
                 "On the panel's host, root reaches the panel through its local socket without a token. Elsewhere, or as another user, give"
                         + " --url and --token, or store them once with 'vesselctl login'."},
@@ -23,7 +24,7 @@ import picocli.CommandLine.ScopeType;
 public final class Vesselctl implements Runnable {
 
     /** The nouns, in the order help lists them. */
-    static final java.util.List<Class<?>> NOUNS = java.util.List.of(VeCommand.class, TemplateCommand.class, IpPoolCommand.class,
+    static final List<Class<?>> NOUNS = List.of(VeCommand.class, TemplateCommand.class, IpPoolCommand.class,
             TenantCommand.class, AccountCommand.class, TokenCommand.class, OperationCommand.class, NodeCommand.class, PluginCommand.class,
             BackupCommand.class, BillingCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
@@ -115,7 +116,10 @@ public final class Vesselctl implements Runnable {
     /** The command line as a program: runs it and answers the exit code. */
     public static int execute(PrintStream out, PrintStream err, boolean terminal, String... args) {
         Vesselctl root = new Vesselctl(out, err, terminal);
-        CommandLine line = commandLine(root, nounOf(args));
+        List<String> words = words(args);
+        Class<?> noun = words.isEmpty() ? null : nounNamed(words.get(0));
+        boolean versionOnly = words.isEmpty() && args.length == 1 && List.of("-V", "--version").contains(args[0]);
+        CommandLine line = versionOnly ? new CommandLine(root) : commandLine(root, noun, words.size() > 1 ? words.get(1) : null);
         line.setOut(new java.io.PrintWriter(out, true));
         line.setErr(new java.io.PrintWriter(err, true));
         line.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -134,15 +138,18 @@ public final class Vesselctl implements Runnable {
     }
 
     /**
-     * The command model: every noun, or only {@code noun} when the command line names one. picocli builds its model
-     * by reflection over every option of every verb it is given — a third of a second for all of them, most of a
-     * short command's run — so {@code vesselctl ve list} builds the {@code ve} branch only; help, completion and
-     * anything unrecognised get the whole tree.
+     * The command model: every noun, or only {@code noun} when the command line names one, and of that noun only
+     * {@code verb} when it names one of its verbs. picocli builds its model by reflection over every option of every
+     * command it is given — a third of a second for all of them in a cold JVM, most of a short command's run — so
+     * {@code vesselctl ve list} builds the {@code ve list} branch only; help, completion and anything unrecognised
+     * get the whole tree (a mistyped verb is answered with the noun's whole list).
      */
-    static CommandLine commandLine(Vesselctl root, Class<?> noun) {
+    static CommandLine commandLine(Vesselctl root, Class<?> noun, String verb) {
         CommandLine line = new CommandLine(root);
-        for (Class<?> type : noun == null ? NOUNS : java.util.List.of(noun)) {
-            line.addSubcommand(new CommandLine(type));
+        if (noun == null) {
+            NOUNS.forEach(type -> line.addSubcommand(new CommandLine(type)));
+        } else {
+            line.addSubcommand(branch(noun, verb));
         }
         line.setCaseInsensitiveEnumValuesAllowed(true);
         line.setUsageHelpAutoWidth(true);
@@ -150,29 +157,73 @@ public final class Vesselctl implements Runnable {
     }
 
     static CommandLine commandLine(Vesselctl root) {
-        return commandLine(root, null);
+        return commandLine(root, null, null);
     }
 
-    /** The noun the first word that is not an option names (by name or alias), or null. */
-    static Class<?> nounOf(String[] args) {
+    /**
+     * A noun with only the named verb, or with all of them when {@code verb} names none. The nouns are plain groups
+     * (no options, no code of their own), so what picocli would read from the noun's annotation is its name, aliases
+     * and description; the verb is then built as picocli builds any command.
+     */
+    static CommandLine branch(Class<?> noun, String verb) {
+        Command group = noun.getAnnotation(Command.class);
+        Class<?> named = verb == null ? null : java.util.Arrays.stream(group.subcommands()).filter(type -> names(type).contains(verb))
+                .findFirst().orElse(null);
+        if (named == null) {
+            return new CommandLine(noun);
+        }
+        CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection(noun);
+        spec.name(group.name()).aliases(group.aliases());
+        spec.usageMessage().description(group.description());
+        CommandLine line = new CommandLine(spec);
+        line.addSubcommand(new CommandLine(named));
+        return line;
+    }
+
+    /** A command's name and aliases, as its annotation gives them. */
+    private static List<String> names(Class<?> type) {
+        Command command = type.getAnnotation(Command.class);
+        if (command == null) {
+            return List.of();
+        }
+        List<String> names = new java.util.ArrayList<>(List.of(command.aliases()));
+        names.add(command.name());
+        return names;
+    }
+
+    /** The words of the command line that are not options or the values of the root's options. */
+    static List<String> words(String[] args) {
+        List<String> words = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
+            if (arg.equals("--")) {
+                break; // what follows is a command's own (ve exec 101 -- uname -a)
+            }
             if (arg.startsWith("-")) {
                 if (!arg.contains("=") && OPTIONS_WITH_VALUES.contains(arg)) {
                     i++;
                 }
                 continue;
             }
-            for (Class<?> type : NOUNS) {
-                Command command = type.getAnnotation(Command.class);
-                if (command != null && type != CommandLine.HelpCommand.class && type != CompletionCommand.class
-                        && (command.name().equals(arg) || java.util.Arrays.asList(command.aliases()).contains(arg))) {
-                    return type;
-                }
+            words.add(arg);
+        }
+        return words;
+    }
+
+    /** The noun {@code word} names (by name or alias), or null. */
+    static Class<?> nounNamed(String word) {
+        for (Class<?> type : NOUNS) {
+            if (type != CommandLine.HelpCommand.class && type != CompletionCommand.class && names(type).contains(word)) {
+                return type;
             }
-            return null;
         }
         return null;
+    }
+
+    /** The noun the first word that is not an option names, or null. */
+    static Class<?> nounOf(String[] args) {
+        List<String> words = words(args);
+        return words.isEmpty() ? null : nounNamed(words.get(0));
     }
 
     /** The root's options that take a value, so the value is not mistaken for a noun. */

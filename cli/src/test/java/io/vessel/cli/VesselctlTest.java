@@ -64,6 +64,22 @@ class VesselctlTest {
         assertNull(Vesselctl.nounOf(new String[] {"help"}));
         assertNull(Vesselctl.nounOf(new String[] {"completion", "bash"}));
         assertNull(Vesselctl.nounOf(new String[] {"--help"}));
+        assertEquals(java.util.List.of("ve", "exec", "101"), Vesselctl.words(new String[] {"--url=https://p:8443", "ve", "exec", "101", "--", "ls", "-l"}));
+    }
+
+    @Test
+    void ofTheNounOnlyTheNamedVerbIsBuiltAndAMistypedOneGetsTheWholeList() {
+        assertEquals(java.util.Set.of("list", "ls"), Vesselctl.branch(VeCommand.class, "ls").getSubcommands().keySet());
+        assertEquals(java.util.Set.of("ssh-key"), Vesselctl.branch(VeCommand.class, "ssh-key").getSubcommands().keySet());
+        assertTrue(Vesselctl.branch(VeCommand.class, "frobnicate").getSubcommands().keySet().containsAll(java.util.List.of("list", "create", "exec")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Vesselctl.execute(new PrintStream(out, true), new PrintStream(err, true), false, "ve", "ssh-key", "add", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("Usage: vesselctl ve ssh-key add") && help.contains("--output"), help);
+        out.reset();
+        assertEquals(ExitCode.USAGE, Vesselctl.execute(new PrintStream(out, true), new PrintStream(err, true), false, "ve", "lsit"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unmatched argument"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -90,5 +106,29 @@ class VesselctlTest {
         assertEquals(new Profile("https://panel:8443/", "vsl_secret", "AB", "id-1"), Profile.read(file));
         assertEquals(Profile.NONE, Profile.read(home.resolve("missing.conf")));
         assertTrue(Files.list(file.getParent()).allMatch(p -> p.equals(file)), "no temporary file left");
+    }
+
+    @Test
+    void aSocketLeftByAKilledPanelIsNotAPanel(@TempDir Path run) throws Exception {
+        Path live = Files.createDirectories(run.resolve("node-a")).resolve("panel.sock");
+        Path stale = Files.createDirectories(run.resolve("node-b")).resolve("panel.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(stale));
+        } // closed without removing the file, as a killed process leaves it
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(live));
+            assertEquals(live, Target.findSocket(run));
+            Path other = Files.createDirectories(run.resolve("node-c")).resolve("panel.sock");
+            try (var second = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                second.bind(java.net.UnixDomainSocketAddress.of(other));
+                CliException several = assertThrows(CliException.class, () -> Target.findSocket(run));
+                assertEquals(ExitCode.USAGE, several.exitCode());
+                assertTrue(several.getMessage().contains(live.toString()) && !several.getMessage().contains(stale.toString()), several.getMessage());
+            }
+            Files.delete(other);
+        }
+        CliException none = assertThrows(CliException.class, () -> Target.findSocket(run));
+        assertEquals(ExitCode.ERROR, none.exitCode());
+        assertTrue(none.getMessage().contains("nothing listens"), none.getMessage());
     }
 }

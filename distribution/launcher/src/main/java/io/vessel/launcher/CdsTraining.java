@@ -38,13 +38,22 @@ public final class CdsTraining {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals("--inside")) {
-            System.exit(inside(Path.of(args[1])));
+        if (args.length == 2 && args[0].startsWith("--inside")) {
+            System.exit(inside(Path.of(args[1]), args[0].equals("--inside-build")));
         }
         Path home = Path.of(args[0]).toAbsolutePath().normalize();
         Path archive = args.length > 1 ? Path.of(args[1]).toAbsolutePath() : home.resolve("lib/vessel.jsa");
         Files.deleteIfExists(archive);
         Files.deleteIfExists(stamp(archive));
+        // at build time (the archive in the distribution itself) the training start also makes the distribution's empty
+        // database, so it migrates a new database as a first start without one does; the Debian package's postinst,
+        // which makes the archive elsewhere, keeps the one the package ships
+        boolean buildTime = args.length == 1;
+        Path template = EmptyDatabaseTemplate.file(home);
+        if (buildTime) {
+            Files.deleteIfExists(template);
+            Files.deleteIfExists(EmptyDatabaseTemplate.stamp(template));
+        }
         if (!isRoot() || !Files.isExecutable(Path.of("/usr/bin/unshare"))) {
             System.out.println("cds: no training start (needs root and unshare); the panel starts without a class-data archive");
             return;
@@ -54,7 +63,8 @@ public final class CdsTraining {
             long started = System.nanoTime();
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder("/usr/bin/unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-                    java, "-cp", System.getProperty("java.class.path"), CdsTraining.class.getName(), "--inside", work.toString())
+                    java, "-cp", System.getProperty("java.class.path"), CdsTraining.class.getName(), buildTime ? "--inside-build" : "--inside",
+                    work.toString())
                     .directory(home.toFile()).inheritIO().start();
             if (!p.waitFor(READY_TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -67,6 +77,12 @@ public final class CdsTraining {
             }
             Files.move(made, archive, StandardCopyOption.REPLACE_EXISTING);
             Files.move(stamp(made), stamp(archive), StandardCopyOption.REPLACE_EXISTING);
+            Path madeTemplate = work.resolve(EmptyDatabaseTemplate.FILE_NAME);
+            if (buildTime && Files.isRegularFile(madeTemplate)) {
+                Files.move(madeTemplate, template, StandardCopyOption.REPLACE_EXISTING);
+                EmptyDatabaseTemplate.stampFor(home, template);
+                System.out.printf("cds: %s (%d KiB), the empty database first starts copy%n", template, Files.size(template) >> 10);
+            }
             System.out.printf("cds: %s (%d MiB) from a training start of %d s%n", archive, Files.size(archive) >> 20,
                     TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
             deleteTree(work);
@@ -80,7 +96,7 @@ public final class CdsTraining {
     }
 
     /** In the new namespaces (PID 1 of its own): a start, a few requests a user would make, a clean stop. */
-    private static int inside(Path work) throws Exception {
+    private static int inside(Path work, boolean buildTime) throws Exception {
         run("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run");
         run("ip", "link", "set", "lo", "up");
         byte[] random = new byte[12];
@@ -96,6 +112,9 @@ public final class CdsTraining {
         pb.environment().put("VESSEL_HTTP_PORT", "8080");
         pb.environment().put("VESSEL_HTTPS_PORT", "8443");
         pb.environment().put("VESSEL_CDS_TRAINING", work.resolve("vessel.jsa").toString());
+        if (buildTime) {
+            pb.environment().put(PanelFramework.TEMPLATE_OUT_ENV, work.resolve(EmptyDatabaseTemplate.FILE_NAME).toString());
+        }
         Process panel = pb.start();
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

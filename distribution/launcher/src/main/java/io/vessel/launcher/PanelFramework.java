@@ -152,8 +152,19 @@ final class PanelFramework {
         if (settings.nodeAgent()) {
             p.put("vessel.started.only", String.join(",", new java.util.TreeSet<>(AGENT_BUNDLES)));
         }
+        String templateOut = System.getenv(TEMPLATE_OUT_ENV);
+        if (templateOut != null && !templateOut.isBlank()) {
+            p.put("vessel.database.template.out", templateOut);
+        } else if (!Files.exists(settings.dataDir().resolve("db"))) {
+            // a first start (no data/db yet, where the embedded database lives: the persistence bundle's
+            // ConnectionSettings.embeddedFile): the distribution's empty database, if it fits these bundles
+            EmptyDatabaseTemplate.usable(home).ifPresent(t -> p.put("vessel.database.template", t.toString()));
+        }
         return p;
     }
+
+    /** Set by the build's training start ({@link CdsTraining}): where the first boot's migrated database is written. */
+    static final String TEMPLATE_OUT_ENV = "VESSEL_DATABASE_TEMPLATE_OUT";
 
     private List<Bundle> install(BundleContext context) throws IOException, BundleException {
         List<Path> jars = new ArrayList<>();

@@ -17,7 +17,7 @@ record ConnectionSettings(String url, String user, String password, String schem
         String trimmedUrl = url == null ? "" : url.trim();
         boolean embedded = trimmedUrl.isEmpty();
         if (embedded) {
-            Path file = dataDir.resolve("db").resolve("vessel").toAbsolutePath();
+            Path file = embeddedFile(dataDir);
             trimmedUrl = "jdbc:h2:file:" + file + EMBEDDED_OPTIONS;
             user = user == null || user.isBlank() ? "vessel" : user;
         } else if (!trimmedUrl.startsWith("jdbc:postgresql:") && !trimmedUrl.startsWith("jdbc:h2:")) {
@@ -33,6 +33,11 @@ record ConnectionSettings(String url, String user, String password, String schem
         }
         return new ConnectionSettings(trimmedUrl, user == null ? "" : user, password == null ? "" : password,
                 schema == null || schema.isBlank() ? null : schema, poolSize, embedded);
+    }
+
+    /** The embedded database under the data directory, as H2 names it (without its {@code .mv.db} suffix). */
+    static Path embeddedFile(Path dataDir) {
+        return dataDir.resolve("db").resolve("vessel").toAbsolutePath();
     }
 
     boolean isPostgres() {

@@ -115,6 +115,7 @@ public final class PersistenceComponent {
                 throw new DatabaseUnavailableException("a panel without VEs (server.role = panel) manages the VEs of node agents, which share "
                         + "the installation's PostgreSQL database: set database.url (an embedded database has no node agents)");
             }
+            seedFromTemplate(settings, dataDir);
             started = PersistenceEngine.start(settings, !agent);
             DatabaseInfo info = started.info();
             LOG.info("Connected to database product=\"{} {}\" url={} schema={}", info.product(), info.version(),
@@ -132,6 +133,41 @@ public final class PersistenceComponent {
             engine = started;
         }
         contributorsStarting.await(this::scheduleRebuild);
+    }
+
+    /** A first start copies the distribution's empty database, if the launcher found one that fits (see {@link EmptyDatabase}). */
+    private void seedFromTemplate(ConnectionSettings settings, Path dataDir) {
+        String template = context.getProperty("vessel.database.template");
+        if (template == null || template.isBlank()) {
+            return;
+        }
+        long began = System.nanoTime();
+        try {
+            if (EmptyDatabase.seed(settings, dataDir, Path.of(template))) {
+                LOG.info("Database made from the distribution's empty database template={} tookMs={}", template,
+                        (System.nanoTime() - began) / 1_000_000);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // nothing lost: the migrations make the database as they always did
+            LOG.warn("The distribution's empty database could not be used, migrating a new one instead: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The training start at build time (framework property {@code vessel.database.template.out}): the database as the
+     * first boot's migrations left it, before any other bundle could write, becomes the distribution's empty database.
+     */
+    private void writeTemplate() {
+        String out = context.getProperty("vessel.database.template.out");
+        if (out == null || out.isBlank() || databaseRegistration != null) {
+            return;
+        }
+        try {
+            EmptyDatabase.write(engine, engine.settings(), Path.of(out));
+            LOG.info("Empty database written for the distribution file={}", out);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("The empty database could not be written: {}", e.getMessage());
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -211,6 +247,7 @@ public final class PersistenceComponent {
             leaveOut(nextRefused, suspect, suspicion, null);
         }
         refused = Map.copyOf(nextRefused);
+        writeTemplate();
         publish();
     }
 

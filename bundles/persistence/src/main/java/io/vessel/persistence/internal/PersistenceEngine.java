@@ -304,6 +304,10 @@ final class PersistenceEngine implements Database, AutoCloseable {
         return name.length() <= 63 ? name : name.substring(0, 54) + "_" + Integer.toHexString(name.hashCode());
     }
 
+    ConnectionSettings settings() {
+        return settings;
+    }
+
     @Override
     public DatabaseInfo info() {
         return info;

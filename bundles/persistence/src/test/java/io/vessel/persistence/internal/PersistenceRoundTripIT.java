@@ -291,6 +291,43 @@ class PersistenceRoundTripIT {
     }
 
     /**
+     * The distribution's empty database (made by the build's training start): a first start copies it, its
+     * migrations find themselves applied (running one again would fail on its CREATE TABLE), and nothing written after
+     * the template was made is in it. It is never laid over a database that is there, nor used for other settings.
+     */
+    @org.junit.jupiter.api.Test
+    void aFirstStartCopiesTheEmptyDatabaseAndFindsItsMigrationsApplied(@TempDir Path elsewhere) throws Exception {
+        ConnectionSettings training = ConnectionSettings.of("", "", "", "", 2, elsewhere.resolve("training"));
+        Path template = elsewhere.resolve("empty-database.zip");
+        try (PersistenceEngine engine = PersistenceEngine.start(training)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            EmptyDatabase.write(engine, training, template);
+            engine.run(em -> em.persist(new Owner(UUID.randomUUID(), "written after the template", Instant.now())));
+        }
+        assertTrue(Files.size(template) < 100_000, "compacted: " + Files.size(template));
+        Path fresh = elsewhere.resolve("fresh");
+        ConnectionSettings firstStart = ConnectionSettings.of("", "", "", "", 2, fresh);
+        assertTrue(EmptyDatabase.seed(firstStart, fresh, template));
+        assertFalse(EmptyDatabase.seed(firstStart, fresh, template), "a database that is there is never replaced");
+        UUID ownerId = UUID.randomUUID();
+        try (PersistenceEngine engine = PersistenceEngine.start(firstStart)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            assertEquals(Long.valueOf(0), engine.<Long>inTransaction(em -> em.createQuery("select count(o) from RoundTripEntities$Owner o", Long.class)
+                    .getSingleResult()));
+            engine.run(em -> em.persist(new Owner(ownerId, "Ada", Instant.now())));
+        }
+        try (PersistenceEngine engine = PersistenceEngine.start(firstStart)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            assertEquals("Ada", engine.inTransaction(em -> em.find(Owner.class, ownerId).getName()));
+        }
+        Path other = elsewhere.resolve("other");
+        assertFalse(EmptyDatabase.seed(ConnectionSettings.of("", "someone", "", "", 2, other), other, template), "another user");
+        assertFalse(EmptyDatabase.seed(ConnectionSettings.of("", "", "", "vessel_b", 2, other), other, template), "another schema");
+        assertFalse(EmptyDatabase.seed(ConnectionSettings.of(PG_URL, PG_USER, "", PG_SCHEMA, 2, other), other, template), "PostgreSQL");
+        assertFalse(Files.exists(other.resolve("db")));
+    }
+
+    /**
      * A notification reaches a listener of another engine (another panel process) once the transaction commits, and
      * never when it rolls back; an engine on another schema (another installation on the same server) hears nothing.
      */

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -155,10 +156,15 @@ final class PanelFramework {
         String templateOut = System.getenv(TEMPLATE_OUT_ENV);
         if (templateOut != null && !templateOut.isBlank()) {
             p.put("vessel.database.template.out", templateOut);
-        } else if (!Files.exists(settings.dataDir().resolve("db"))) {
+        } else if (settings.embeddedDatabase() && !Files.exists(settings.dataDir().resolve("db"))) {
             // a first start (no data/db yet, where the embedded database lives: the persistence bundle's
             // ConnectionSettings.embeddedFile): the distribution's empty database, if it fits these bundles
-            EmptyDatabaseTemplate.usable(home).ifPresent(t -> p.put("vessel.database.template", t.toString()));
+            Optional<Path> template = EmptyDatabaseTemplate.usable(home);
+            template.ifPresent(t -> p.put("vessel.database.template", t.toString()));
+            if (template.isEmpty() && Files.exists(EmptyDatabaseTemplate.file(home))) {
+                LOG.info("The distribution's empty database does not fit these bundles (made with other migration scripts): "
+                        + "the migrations make a new one file={}", EmptyDatabaseTemplate.file(home));
+            }
         }
         return p;
     }

@@ -204,6 +204,12 @@ final class Settings {
         return options.get("log.level").strip().toUpperCase(Locale.ROOT);
     }
 
+    /** Whether the panel keeps its state in the embedded database under the data directory (no {@code database.url}). */
+    boolean embeddedDatabase() {
+        String url = options.get("database.url");
+        return url == null || url.isBlank();
+    }
+
     Path dataDir() {
         return resolve("data.dir");
     }

@@ -29,6 +29,8 @@ class SettingsTest {
         assertEquals(home.resolve("data"), s.dataDir());
         assertEquals("INFO", s.logLevel());
         assertTrue(s.configurations().isEmpty());
+        assertTrue(s.embeddedDatabase());
+        assertFalse(Settings.load(home, home.resolve("missing.conf"), Map.of("VESSEL_DB_URL", "jdbc:postgresql://db/vessel")).embeddedDatabase());
     }
 
     @Test

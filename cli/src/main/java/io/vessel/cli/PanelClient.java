@@ -294,25 +294,6 @@ final class PanelClient implements AutoCloseable {
         }
     }
 
-    /**
-     * Loads and initialises what a request needs — Jackson's tree model, Jetty's client over a Unix socket, started
-     * and stopped without a request — on a thread of its own while the main thread builds the command model: in the
-     * cold JVM of a short command these are a fifth of a second of class loading, which a second core then does
-     * beside picocli's. Nothing is sent anywhere; each class is initialised once, by whichever thread comes first.
-     */
-    static void warmUpInBackground() {
-        Thread warmUp = new Thread(() -> {
-            try {
-                JSON.readTree("[{\"id\":101,\"name\":\"web\",\"limits\":{\"cpus\":2}}]");
-                new PanelClient(new Target(URI.create("http://localhost/"), java.nio.file.Path.of("/nonexistent/panel.sock"), null, null)).close();
-            } catch (IOException | RuntimeException | LinkageError ignored) {
-                // only a head start: the command does all of this again itself, and says what fails
-            }
-        }, "vesselctl-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
-    }
-
     @Override
     public void close() {
         try {

@@ -118,9 +118,6 @@ public final class Vesselctl implements Runnable {
         Vesselctl root = new Vesselctl(out, err, terminal);
         List<String> words = words(args);
         Class<?> noun = words.isEmpty() ? null : nounNamed(words.get(0));
-        if (noun != null) {
-            PanelClient.warmUpInBackground();
-        }
         boolean versionOnly = words.isEmpty() && args.length == 1 && List.of("-V", "--version").contains(args[0]);
         CommandLine line = versionOnly ? new CommandLine(root) : commandLine(root, noun, words.size() > 1 ? words.get(1) : null);
         line.setOut(new java.io.PrintWriter(out, true));

@@ -1,8 +1,8 @@
 package io.vessel.cli;
 
 import java.io.PrintStream;
-import java.util.List;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -117,7 +117,7 @@ public final class Vesselctl implements Runnable {
     public static int execute(PrintStream out, PrintStream err, boolean terminal, String... args) {
         Vesselctl root = new Vesselctl(out, err, terminal);
         List<String> words = words(args);
-        Class<?> noun = words.isEmpty() ? null : nounNamed(words.get(0));
+        Class<?> noun = nounOf(words);
         boolean versionOnly = words.isEmpty() && args.length == 1 && List.of("-V", "--version").contains(args[0]);
         CommandLine line = versionOnly ? new CommandLine(root) : commandLine(root, noun, words.size() > 1 ? words.get(1) : null);
         line.setOut(new java.io.PrintWriter(out, true));
@@ -211,7 +211,7 @@ public final class Vesselctl implements Runnable {
     }
 
     /** The noun {@code word} names (by name or alias), or null. */
-    static Class<?> nounNamed(String word) {
+    private static Class<?> nounNamed(String word) {
         for (Class<?> type : NOUNS) {
             if (type != CommandLine.HelpCommand.class && type != CompletionCommand.class && names(type).contains(word)) {
                 return type;
@@ -222,7 +222,10 @@ public final class Vesselctl implements Runnable {
 
     /** The noun the first word that is not an option names, or null. */
     static Class<?> nounOf(String[] args) {
-        List<String> words = words(args);
+        return nounOf(words(args));
+    }
+
+    private static Class<?> nounOf(List<String> words) {
         return words.isEmpty() ? null : nounNamed(words.get(0));
     }
 

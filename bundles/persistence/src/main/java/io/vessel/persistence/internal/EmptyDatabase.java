@@ -63,7 +63,8 @@ final class EmptyDatabase {
      * through every migration is mostly superseded pages: 19 MB, against 53 KB compacted, that every first start
      * would copy), as a zip holding {@value #FILE_NAME}.
      */
-    static void write(PersistenceEngine engine, ConnectionSettings settings, Path out) throws IOException {
+    static void write(PersistenceEngine engine, Path out) throws IOException {
+        ConnectionSettings settings = engine.settings();
         Path work = Files.createTempDirectory(out.toAbsolutePath().getParent(), "empty-database-");
         try {
             Path backup = work.resolve("backup.zip");

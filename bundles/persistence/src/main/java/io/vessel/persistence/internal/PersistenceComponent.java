@@ -163,7 +163,7 @@ public final class PersistenceComponent {
             return;
         }
         try {
-            EmptyDatabase.write(engine, engine.settings(), Path.of(out));
+            EmptyDatabase.write(engine, Path.of(out));
             LOG.info("Empty database written for the distribution file={}", out);
         } catch (java.io.IOException | RuntimeException e) {
             LOG.warn("The empty database could not be written: {}", e.getMessage());

@@ -301,7 +301,7 @@ class PersistenceRoundTripIT {
         Path template = elsewhere.resolve("empty-database.zip");
         try (PersistenceEngine engine = PersistenceEngine.start(training)) {
             engine.apply(List.of(new RoundTripEntities()));
-            EmptyDatabase.write(engine, training, template);
+            EmptyDatabase.write(engine, template);
             engine.run(em -> em.persist(new Owner(UUID.randomUUID(), "written after the template", Instant.now())));
         }
         assertTrue(Files.size(template) < 100_000, "compacted: " + Files.size(template));

@@ -58,10 +58,10 @@ class BillingPortalIT {
                 click(wait, By.cssSelector("a[data-plugin-nav='io.vessel.billing/billing']"));
                 By row = By.cssSelector("#billing-invoices [data-invoice='" + numbers.get(0) + "']");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "open"));
-                assertEquals("0.00 EUR", phone.findElement(By.id("billing-balance")).getText());
-                assertTrue(phone.findElement(By.id("billing-subscriptions")).getText().contains("Shop VPS"));
+                assertEquals("0.00 EUR", textOf(phone, By.id("billing-balance")));
+                assertTrue(textOf(phone, By.id("billing-subscriptions")).contains("Shop VPS"));
                 // what the plan grants beside what the server uses now
-                String grants = phone.findElement(By.cssSelector("#billing-subscriptions [data-quotas]")).getText();
+                String grants = textOf(phone, By.cssSelector("#billing-subscriptions [data-quotas]"));
                 assertTrue(grants.matches("Memory ([0-9.]+ [KMG]?i?B of )?1\\.0 GiB · Traffic 50 GiB a month"), grants);
                 AdminPanelIT.assertFitsAndLabelled(phone, "billing page");
                 screenshot(phone, "portal-billing");
@@ -89,13 +89,12 @@ class BillingPortalIT {
                 phone.get(base + "/portal/#/ves/" + ve);
                 click(wait, By.cssSelector("[data-plugin-tab='io.vessel.billing/ve-cost']"));
                 By soFar = By.id("ve-cost-so-far");
-                wait.until(ExpectedConditions.presenceOfElementLocated(soFar));
-                BigDecimal before = amount(phone.findElement(soFar).getText());
+                // the cost lines are drawn anew with every sample: an element found may be replaced before it is read
+                BigDecimal before = amount(textOf(phone, soFar));
                 ((JavascriptExecutor) phone).executeScript("window.notReloaded = true;");
                 PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
                         List.of("timeout", "8", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20))); // 2 s of CPU at least, however loaded
                 assertEquals(200, burn.status(), burn.toString());
-                // the cost lines are drawn anew with every sample: an element found may be replaced before it is read
                 new WebDriverWait(phone, Duration.ofSeconds(40)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                         .until(d -> amount(d.findElement(soFar).getText()).compareTo(before.add(new BigDecimal("0.20"))) >= 0);
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) phone).executeScript("return window.notReloaded === true;"), "updated in place");
@@ -112,11 +111,10 @@ class BillingPortalIT {
                 // the list of servers: each one's cost so far and projected, in a column billing adds
                 phone.get(base + "/portal/#/ves");
                 By listed = By.cssSelector("[data-ve-cost='" + ve + "']");
-                wait.until(ExpectedConditions.presenceOfElementLocated(listed));
+                String listedCost = textOf(phone, listed);
                 JsonNode perVe = panel.get("/api/v1/billing/accounts/" + customer + "/cost").json().get("ves").get(0);
                 assertEquals(ve, perVe.get("ve").asInt());
-                assertTrue(phone.findElement(listed).getText().endsWith(" EUR") && phone.findElement(listed).getText().contains(" → "),
-                        phone.findElement(listed).getText());
+                assertTrue(listedCost.endsWith(" EUR") && listedCost.contains(" → "), listedCost);
                 AdminPanelIT.assertFitsAndLabelled(phone, "list of servers with their cost");
 
                 // overdue: the server is suspended, and the Billing page says why and what is due
@@ -125,7 +123,7 @@ class BillingPortalIT {
                 phone.get(base + "/portal/#/plugin/io.vessel.billing/billing");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("billing-suspended"), "suspended for non-payment"));
                 String due = panel.get("/api/v1/billing/invoices/" + invoice.get("id").asText()).json().get("amountDue").asText();
-                assertTrue(phone.findElement(By.id("billing-suspended")).getText().contains("Pay " + due + " EUR"), "a pay button for what is due");
+                assertTrue(textOf(phone, By.id("billing-suspended")).contains("Pay " + due + " EUR"), "a pay button for what is due");
                 screenshot(phone, "portal-billing-suspended");
 
                 // paid (a bank transfer the provider records): the server runs again and the notice is gone
@@ -144,6 +142,15 @@ class BillingPortalIT {
         } finally {
             PluginsIT.deleteTree(work);
         }
+    }
+
+    /** The text of an element that live updates may replace between finding and reading it: found and read again until both succeed. */
+    private static String textOf(WebDriver driver, By target) {
+        return new WebDriverWait(driver, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> {
+                    String text = d.findElement(target).getText();
+                    return text.isEmpty() ? null : text;
+                });
     }
 
     private static BigDecimal amount(String text) {

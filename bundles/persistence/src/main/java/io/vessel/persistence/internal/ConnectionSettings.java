@@ -11,6 +11,14 @@ record ConnectionSettings(String url, String user, String password, String schem
      * WRITE_DELAY=0: H2 otherwise writes committed transactions in the background up to a second later, and a
      * kill -9 of the panel would lose them (found by VeLifecycleIT: a VE created just before the crash vanished).
      */
+    /**
+     * H2's {@code retry:} file system: a thread interrupted while H2 writes (a plugin's task cancelled at its time
+     * limit in the middle of its bookkeeping) closes the FileChannel, and H2 then closed the whole database, failing
+     * every later request until a restart. This wrapper, H2's own, opens the file again and repeats the operation.
+     * {@link PersistenceEngine} also keeps an interrupt that is pending when a transaction starts away from it.
+     */
+    static final String EMBEDDED_PREFIX = "jdbc:h2:retry:";
+
     static final String EMBEDDED_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
 
     static ConnectionSettings of(String url, String user, String password, String schema, int poolSize, Path dataDir) {
@@ -18,7 +26,7 @@ record ConnectionSettings(String url, String user, String password, String schem
         boolean embedded = trimmedUrl.isEmpty();
         if (embedded) {
             Path file = embeddedFile(dataDir);
-            trimmedUrl = "jdbc:h2:file:" + file + EMBEDDED_OPTIONS;
+            trimmedUrl = EMBEDDED_PREFIX + file + EMBEDDED_OPTIONS;
             user = user == null || user.isBlank() ? "vessel" : user;
         } else if (!trimmedUrl.startsWith("jdbc:postgresql:") && !trimmedUrl.startsWith("jdbc:h2:")) {
             throw new DatabaseUnavailableException("unsupported database URL '" + redact(trimmedUrl)

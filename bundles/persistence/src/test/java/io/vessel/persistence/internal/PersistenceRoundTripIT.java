@@ -281,6 +281,46 @@ class PersistenceRoundTripIT {
         assertFalse(e.getMessage().contains("secret"));
     }
 
+    /**
+     * A thread interrupted in the middle of a transaction (a plugin's task cancelled at its time limit while its
+     * bookkeeping commits) must not close the embedded database: H2 writes through a FileChannel, which an interrupt
+     * closes, and H2 then closed the whole database, so every later request of the panel failed (seen in PluginUploadIT).
+     * A write the interrupt reached may fail; the database stays open and every committed write stays in it.
+     */
+    @org.junit.jupiter.api.Test
+    void interruptsDuringWritesLeaveTheEmbeddedDatabaseOpen() throws Exception {
+        ConnectionSettings embedded = ConnectionSettings.of("", "", "", "", 2, dataDir);
+        try (PersistenceEngine engine = PersistenceEngine.start(embedded)) {
+            engine.apply(List.of(new RoundTripEntities()));
+            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+            Thread writer = new Thread(() -> {
+                long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < end) {
+                    try {
+                        engine.run(em -> em.persist(new Owner(UUID.randomUUID(), "Interrupted", Instant.now())));
+                        written.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    Thread.interrupted(); // as a pool thread that runs the next task
+                }
+            });
+            writer.start();
+            while (writer.isAlive()) {
+                writer.interrupt();
+                Thread.sleep(0, 200_000);
+            }
+            UUID after = UUID.randomUUID();
+            engine.run(em -> em.persist(new Owner(after, "After the interrupts", Instant.now())));
+            assertEquals("After the interrupts", engine.inTransaction(em -> em.find(Owner.class, after).getName()));
+            assertTrue(written.get() > 10, "writes went on between the interrupts: " + written.get() + " written, " + failed.get() + " failed");
+            long owners = engine.inTransaction(em -> em.createQuery("select count(o) from RoundTripEntities$Owner o where o.name = 'Interrupted'",
+                    Long.class).getSingleResult());
+            assertEquals(written.get(), owners, "every committed write is there");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void embeddedDatabaseLivesInTheDataDirectory() {
         ConnectionSettings embedded = ConnectionSettings.of("", "", "", "", 2, dataDir);

@@ -263,8 +263,15 @@ class StandaloneServerIT {
                 + " > /etc/containers/storage.conf && mkdir -p /etc/docker && echo '{\"storage-driver\": \"overlay2\"}' > /etc/docker/daemon.json");
 
         run(nested, "podman", "import", "/root/busybox.tar", "localhost/busybox");
-        assertEquals("hello from podman", run(nested, "podman", "run", "--rm", "--network=none", "localhost/busybox", "echo", "hello from podman")
-                .stdout().strip());
+        Ran hello = runAny(nested, "podman", "run", "--rm", "--network=none", "localhost/busybox", "echo", "hello from podman");
+        // Seen once (2026-12-03): crun in the VE made a cgroup in a v1 hierarchy the VE has no mount of (perf_event),
+        // which the VE's /proc/self/cgroup listed: one that became active on the host after the VE started. What the
+        // host had then is said with the failure, so that the next one shows who mounted it.
+        assertEquals(0, hello.exitCode(), () -> "podman run in VE " + nested + ":\n" + hello.stdout() + hello.stderr() + "\nthe VE's /proc/self/cgroup:\n"
+                + runAny(nested, "cat", "/proc/self/cgroup").stdout() + "the host's /proc/cgroups:\n" + PanelProcess.host("cat", "/proc/cgroups")
+                + "host processes with a perf_event mount:\n" + PanelProcess.host("sh", "-c",
+                        "grep -l perf_event /proc/[0-9]*/mountinfo 2>/dev/null | cut -d/ -f3 | while read p; do echo \"$p $(tr '\\0' ' ' < /proc/$p/cmdline)\"; done | head"));
+        assertEquals("hello from podman", hello.stdout().strip());
         assertEquals(String.valueOf(64L << 20), run(nested, "podman", "run", "--rm", "--network=none", "--memory=64m", "localhost/busybox",
                 "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").stdout().strip(), "the VE divides its own limits among its containers");
 

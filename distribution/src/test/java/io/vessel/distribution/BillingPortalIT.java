@@ -95,16 +95,13 @@ class BillingPortalIT {
                 PanelProcess.Response burn = panel.post("/api/v1/ves/" + ve + "/exec", PanelProcess.JSON.writeValueAsString(Map.of("command",
                         List.of("timeout", "8", "sh", "-c", "while :; do :; done"), "timeoutSeconds", 20))); // 2 s of CPU at least, however loaded
                 assertEquals(200, burn.status(), burn.toString());
-                new WebDriverWait(phone, Duration.ofSeconds(40)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                        .until(d -> amount(d.findElement(soFar).getText()).compareTo(before.add(new BigDecimal("0.20"))) >= 0);
+                settling(phone, 40).until(d -> amount(d.findElement(soFar).getText()).compareTo(before.add(new BigDecimal("0.20"))) >= 0);
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) phone).executeScript("return window.notReloaded === true;"), "updated in place");
-                new WebDriverWait(phone, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                        .until(d -> d.findElement(By.cssSelector("[data-cost-line='cpu.seconds']")).getText().contains("used"));
+                settling(phone, 10).until(d -> d.findElement(By.cssSelector("[data-cost-line='cpu.seconds']")).getText().contains("used"));
                 // the cost per day: the days of the period so far, as the API counts them
                 JsonNode daily = panel.get("/api/v1/billing/ves/" + ve + "/cost/daily").json();
                 assertTrue(daily.get("days").size() >= 1, daily.toString());
-                new WebDriverWait(phone, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                        .until(d -> d.findElement(By.cssSelector("#ve-cost-daily svg.chart")).getAttribute("aria-label").contains("EUR"));
+                settling(phone, 10).until(d -> d.findElement(By.cssSelector("#ve-cost-daily svg.chart")).getAttribute("aria-label").contains("EUR"));
                 AdminPanelIT.assertFitsAndLabelled(phone, "VE cost tab");
                 screenshot(phone, "portal-ve-cost");
 
@@ -146,11 +143,15 @@ class BillingPortalIT {
 
     /** The text of an element that live updates may replace between finding and reading it: found and read again until both succeed. */
     private static String textOf(WebDriver driver, By target) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                .until(d -> {
-                    String text = d.findElement(target).getText();
-                    return text.isEmpty() ? null : text;
-                });
+        return settling(driver, 30).until(d -> {
+            String text = d.findElement(target).getText();
+            return text.isEmpty() ? null : text;
+        });
+    }
+
+    /** A wait whose condition finds its elements anew each time: the page draws them again with every sample. */
+    private static org.openqa.selenium.support.ui.FluentWait<WebDriver> settling(WebDriver driver, int seconds) {
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds)).ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     private static BigDecimal amount(String text) {

@@ -8,10 +8,6 @@ import java.nio.file.Path;
 record ConnectionSettings(String url, String user, String password, String schema, int poolSize, boolean embedded) {
 
     /**
-     * WRITE_DELAY=0: H2 otherwise writes committed transactions in the background up to a second later, and a
-     * kill -9 of the panel would lose them (found by VeLifecycleIT: a VE created just before the crash vanished).
-     */
-    /**
      * H2's {@code retry:} file system: a thread interrupted while H2 writes (a plugin's task cancelled at its time
      * limit in the middle of its bookkeeping) closes the FileChannel, and H2 then closed the whole database, failing
      * every later request until a restart. This wrapper, H2's own, opens the file again and repeats the operation.
@@ -19,6 +15,10 @@ record ConnectionSettings(String url, String user, String password, String schem
      */
     static final String EMBEDDED_PREFIX = "jdbc:h2:retry:";
 
+    /**
+     * WRITE_DELAY=0: H2 otherwise writes committed transactions in the background up to a second later, and a
+     * kill -9 of the panel would lose them (found by VeLifecycleIT: a VE created just before the crash vanished).
+     */
     static final String EMBEDDED_OPTIONS = ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
 
     static ConnectionSettings of(String url, String user, String password, String schema, int poolSize, Path dataDir) {

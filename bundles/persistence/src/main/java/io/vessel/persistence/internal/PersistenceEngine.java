@@ -180,9 +180,9 @@ final class PersistenceEngine implements Database, AutoCloseable {
     }
 
     private <T> T once(Function<EntityManager, T> work) {
-        // an interrupt pending on this thread must not reach the embedded database: H2 writes through a FileChannel,
-        // which an interrupted thread's write closes, and H2 then closes the whole database (every later request
-        // fails). The interrupt is kept for the caller, who sees it once the transaction is over.
+        // an interrupt pending on this thread is kept away from the database and given back to the caller once the
+        // transaction is over: the embedded database's retry: file system (ConnectionSettings) would otherwise consume
+        // it when H2's write is interrupted, and the caller would never see it.
         boolean interrupted = Thread.interrupted();
         try {
             return onceUninterrupted(work);

@@ -811,12 +811,7 @@ class BackupsIT {
     static JsonNode awaitOperationLong(PanelProcess panel, PanelProcess.Response accepted) {
         assertEquals(202, accepted.status(), accepted.toString());
         String id = accepted.json().get("id").asText();
-        JsonNode[] last = new JsonNode[1];
-        PanelProcess.poll(Duration.ofMinutes(5), () -> {
-            last[0] = panel.get("/api/v1/operations/" + id + "?wait=20").json();
-            return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
-        }, "operation " + id);
-        return last[0];
+        return panel.awaitOperation(id, Duration.ofMinutes(5));
     }
 
     /** Whether one of the {@code kind} views (snapshot-views, restore-views) of the panel in {@code work} is mounted. */

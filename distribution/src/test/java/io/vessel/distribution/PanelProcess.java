@@ -288,6 +288,51 @@ final class PanelProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until operation {@code id} has ended and answers it. When time runs out the failure tells what the
+     * operation said last and what the panel was doing (see {@link #whatItIsDoing}): CI keeps only the test's output.
+     */
+    JsonNode awaitOperation(String id, Duration timeout) {
+        JsonNode[] last = new JsonNode[1];
+        try {
+            poll(timeout, () -> {
+                Response answer = get("/api/v1/operations/" + id + "?wait=20"); // answers once finished
+                last[0] = answer.json();
+                if (!last[0].has("state")) {
+                    throw new AssertionError("operation " + id + " was answered with " + answer);
+                }
+                return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
+            }, "operation " + id);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; it said last: " + last[0] + "\n" + whatItIsDoing(), e);
+        }
+        return last[0];
+    }
+
+    /**
+     * What the panel is doing now, for a test that waited in vain: the processes it started (restic, runc, helpers),
+     * its threads that are in Vessel's own code, and the end of its log.
+     */
+    String whatItIsDoing() {
+        if (!isAlive()) {
+            return "the panel is not running";
+        }
+        StringBuilder told = new StringBuilder("processes the panel started:\n");
+        process.descendants().forEach(p -> told.append("  ").append(p.pid()).append(' ')
+                .append(p.info().commandLine().orElse("?")).append('\n'));
+        told.append("its threads in Vessel's code:\n");
+        long jvm = java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants())
+                .filter(p -> p.info().command().orElse("").endsWith("/java")).mapToLong(ProcessHandle::pid).findFirst().orElse(process.pid());
+        for (String thread : host("jcmd", Long.toString(jvm), "Thread.print").split("\n\\s*\n")) {
+            if (thread.contains("io.vessel.")) {
+                told.append(thread.strip()).append("\n\n");
+            }
+        }
+        List<String> log = output().lines().toList();
+        told.append("the end of its log:\n").append(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size())));
+        return told.toString();
+    }
+
     long pid() {
         return process.pid();
     }

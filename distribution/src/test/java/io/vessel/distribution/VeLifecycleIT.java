@@ -166,18 +166,10 @@ class VeLifecycleIT {
         assertEquals(202, accepted.status(), accepted.toString());
         String id = accepted.json().get("id").asText();
         assertEquals("http://127.0.0.1:" + panel.port + "/api/v1/operations/" + id, accepted.header("Location"));
-        JsonNode[] last = new JsonNode[1];
-        PanelProcess.poll(Duration.ofSeconds(60), () -> {
-            PanelProcess.Response answer = panel.get("/api/v1/operations/" + id + "?wait=20"); // answers once finished
-            last[0] = answer.json();
-            if (!last[0].has("state")) {
-                throw new AssertionError("operation " + id + " was answered with " + answer);
-            }
-            return last[0].get("state").asText().matches("SUCCEEDED|FAILED");
-        }, "operation " + id);
-        assertEquals("SUCCEEDED", last[0].get("state").asText(), last[0].toString());
-        assertEquals(100, last[0].get("progress").asInt());
-        return last[0];
+        JsonNode done = panel.awaitOperation(id, Duration.ofSeconds(60));
+        assertEquals("SUCCEEDED", done.get("state").asText(), done.toString());
+        assertEquals(100, done.get("progress").asInt());
+        return done;
     }
 
     private static JsonNode exec(PanelProcess panel, int id, String... argv) throws Exception {

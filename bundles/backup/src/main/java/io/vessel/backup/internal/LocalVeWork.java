@@ -131,17 +131,15 @@ final class LocalVeWork implements VeWork {
     @Override
     public long restoreFiles(int veId, Repo repo, String snapshotId, List<String> paths, List<Restic.Entry> entries, String directory,
                              Progress progress) throws Exception {
-        long[] written = {0};
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
         for (int i = 0; i < paths.size(); i++) {
             String path = paths.get(i);
             Restic.Entry entry = entries.get(i);
             int done = i * 100 / paths.size();
             progress.update(done, "restoring " + path);
             Process dump = restic.dump(repo.location(), repo.password(), snapshotId, path, false).get(0);
-            try (InputStream counted = new CountingStream(dump.getInputStream(), n -> {
-                written[0] += n;
-                progress.update(done, "restoring " + path + ": " + BackupService.size(written[0]) + " written");
-            })) {
+            try (InputStream counted = new CountingStream(dump.getInputStream(), n -> progress.update(done,
+                    "restoring " + path + ": " + BackupService.size(written.addAndGet(n)) + " written"))) {
                 InputStream archive = "dir".equals(entry.type()) ? counted : SingleFileTar.of(path, entry, counted);
                 ExecResult extracted = ves.extractInto(veId, directory, archive, timeLimit);
                 if (extracted.timedOut()) {
@@ -158,7 +156,7 @@ final class LocalVeWork implements VeWork {
                 dump.destroy(); // at once when the extraction failed: nobody reads what restic still writes
             }
         }
-        return written[0];
+        return written.get();
     }
 
     static String describe(Restic.Progress p) {
@@ -195,7 +193,8 @@ final class LocalVeWork implements VeWork {
             return n;
         }
 
-        private void add(long n) {
+        // synchronized: the extractor's feeding thread reads, the operation's thread closes
+        private synchronized void add(long n) {
             pending += n;
             if (pending >= 4 << 20) {
                 counted.accept(pending);
@@ -204,7 +203,7 @@ final class LocalVeWork implements VeWork {
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
             counted.accept(pending);
             pending = 0;
             super.close();

@@ -19,7 +19,9 @@ final class SingleFileTar {
 
     /**
      * A tar stream holding {@code content} ({@code entry.size()} bytes) as file {@code path} (absolute, stored
-     * relative) with the entry's owners, mode and time, written by a thread of its own as the reader reads.
+     * relative) with the entry's owners, mode and time, written by a thread of its own as the reader reads. The
+     * caller still owns {@code content} and closes it: closing it here, on the writer's thread, ran the caller's
+     * close actions (a last progress report) while the caller had already moved on.
      */
     static InputStream of(String path, Restic.Entry entry, InputStream content) throws IOException {
         PipedInputStream tar = new PipedInputStream(1 << 16);
@@ -31,7 +33,7 @@ final class SingleFileTar {
     }
 
     private static void write(String path, Restic.Entry entry, InputStream content, PipedOutputStream sink) {
-        try (content; TarArchiveOutputStream out = new TarArchiveOutputStream(sink)) {
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(sink)) {
             out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             TarArchiveEntry file = new TarArchiveEntry(path.substring(1));

@@ -6,6 +6,7 @@ import io.vessel.api.operation.OperationHandler;
 import io.vessel.api.operation.OperationService;
 import io.vessel.api.operation.OperationState;
 import io.vessel.persistence.api.Database;
+import jakarta.persistence.LockModeType;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -432,7 +433,11 @@ public final class OperationManager implements OperationService {
 
     private void change(UUID id, Consumer<OperationEntity> update) {
         Operation changed = database.inTransaction(em -> {
-            OperationEntity entity = em.find(OperationEntity.class, id);
+            // Locked for the transaction: changes come from more than one thread (a late progress report from a
+            // worker's helper thread can race the outcome), and Hibernate writes every column, so two unlocked
+            // read-modify-writes would let the older state overwrite the newer one — an operation reported as
+            // succeeded in the log yet RUNNING forever to its waiters. The lock makes the late one see the outcome.
+            OperationEntity entity = em.find(OperationEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
             if (entity != null) {
                 update.accept(entity);
                 database.notify(em, CHANGED, id.toString());

@@ -29,6 +29,8 @@ public final class HostTools {
     }
 
     private static final int MESSAGES_KEPT = 16 << 10;
+    /** How long the input may go on after the tool ended (see {@link #fedWithin}). */
+    private static final Duration FEEDER_GRACE = Duration.ofSeconds(30);
 
     private final Path vesselRun;
     private final Optional<Path> busybox;
@@ -84,7 +86,7 @@ public final class HostTools {
             if (!finished) {
                 process.destroyForcibly().waitFor();
             }
-            IOException feeding = fed.join();
+            IOException feeding = fedWithin(fed, FEEDER_GRACE);
             if (feeding != null && finished && process.exitValue() == 0) {
                 throw feeding; // the archive could not be read to its end: what was written is incomplete
             }
@@ -93,6 +95,21 @@ public final class HostTools {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        }
+    }
+
+    /**
+     * What the copying of the input ended with, once the tool has ended. The input's source (restic) normally ends
+     * with the tool; one that stalls must not hold the caller for ever (nothing else would end the wait), so after
+     * the grace the input counts as unread and the caller, which owns the source, stops it.
+     */
+    static IOException fedWithin(CompletableFuture<IOException> fed, Duration grace) throws InterruptedException {
+        try {
+            return fed.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new IOException("the input did not end within " + grace.toSeconds() + " s of the tool's end");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new IOException(e.getCause());
         }
     }
 

@@ -33,7 +33,7 @@ abstract class ApiCommand implements Callable<Integer> {
     }
 
     static ObjectNode object() {
-        return PanelClient.JSON.createObjectNode();
+        return Json.MAPPER.createObjectNode();
     }
 
     static String encode(String segment) {

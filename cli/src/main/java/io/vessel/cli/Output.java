@@ -103,7 +103,7 @@ final class Output {
     void structured(JsonNode node) {
         try {
             out.print(format == Format.YAML ? Yaml.MAPPER.writeValueAsString(node)
-                    : PanelClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + System.lineSeparator());
+                    : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + System.lineSeparator());
         } catch (JsonProcessingException e) {
             throw new CliException(ExitCode.ERROR, e.getMessage());
         }

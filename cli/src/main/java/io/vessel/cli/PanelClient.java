@@ -1,7 +1,6 @@
 package io.vessel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +38,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  */
 final class PanelClient implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_SECONDS = 120;
 
     private final Target target;
@@ -118,7 +116,7 @@ final class PanelClient implements AutoCloseable {
         Request request = request(method, path);
         if (body != null) {
             try {
-                request.body(new BytesRequestContent("application/json", JSON.writeValueAsBytes(body)));
+                request.body(new BytesRequestContent("application/json", Json.MAPPER.writeValueAsBytes(body)));
             } catch (IOException e) {
                 throw new CliException(ExitCode.ERROR, e.getMessage());
             }
@@ -140,7 +138,7 @@ final class PanelClient implements AutoCloseable {
     InputStream stream(String method, String path, Object body) {
         Request request = request(method, path).timeout(0, TimeUnit.SECONDS).idleTimeout(0, TimeUnit.SECONDS);
         try {
-            request.body(new BytesRequestContent("application/json", JSON.writeValueAsBytes(body)));
+            request.body(new BytesRequestContent("application/json", Json.MAPPER.writeValueAsBytes(body)));
             InputStreamResponseListener listener = new InputStreamResponseListener();
             request.send(listener);
             Response response = listener.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -200,7 +198,7 @@ final class PanelClient implements AutoCloseable {
         byte[] content = response.getContent();
         JsonNode json;
         try {
-            json = content.length == 0 ? NullNode.getInstance() : JSON.readTree(content); // from the bytes: no String of it first
+            json = content.length == 0 ? NullNode.getInstance() : Json.MAPPER.readTree(content); // from the bytes: no String of it first
         } catch (IOException notJson) {
             json = NullNode.getInstance();
         }
@@ -212,7 +210,7 @@ final class PanelClient implements AutoCloseable {
             return NullNode.getInstance();
         }
         try {
-            return JSON.readTree(body);
+            return Json.MAPPER.readTree(body);
         } catch (IOException notJson) {
             return NullNode.getInstance();
         }

@@ -163,7 +163,7 @@ public final class VeConsole extends ApiCommand {
         @Override
         public void onWebSocketText(String message) {
             try {
-                JsonNode m = PanelClient.JSON.readTree(message);
+                JsonNode m = Json.MAPPER.readTree(message);
                 if ("exit".equals(m.path("type").asText())) {
                     exit.complete(m.path("code").asInt());
                 }

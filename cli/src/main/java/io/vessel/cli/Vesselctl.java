@@ -58,6 +58,7 @@ public final class Vesselctl implements Runnable {
     private final PrintStream err;
     private final boolean terminal;
     private PanelClient client;
+    private ClientHeadStart headStart;
     private Output output;
 
     Vesselctl(PrintStream out, PrintStream err, boolean terminal) {
@@ -72,6 +73,9 @@ public final class Vesselctl implements Runnable {
     }
 
     PanelClient client() {
+        if (client == null && headStart != null) {
+            client = headStart.take(url, socket, token, fingerprint, profile);
+        }
         if (client == null) {
             client = new PanelClient(Target.resolve(url, socket, token, fingerprint, Profile.read(profilePath())));
         }
@@ -108,6 +112,9 @@ public final class Vesselctl implements Runnable {
     }
 
     void close() {
+        if (headStart != null) {
+            headStart.discardUnlessTaken();
+        }
         if (client != null) {
             client.close();
         }
@@ -117,6 +124,7 @@ public final class Vesselctl implements Runnable {
     public static int execute(PrintStream out, PrintStream err, boolean terminal, String... args) {
         Vesselctl root = new Vesselctl(out, err, terminal);
         List<String> words = words(args);
+        root.headStart = ClientHeadStart.begin(words.isEmpty() ? null : words.get(0), args);
         Class<?> noun = nounOf(words);
         boolean versionOnly = words.isEmpty() && args.length == 1 && List.of("-V", "--version").contains(args[0]);
         CommandLine line = versionOnly ? new CommandLine(root) : commandLine(root, noun, words.size() > 1 ? words.get(1) : null);

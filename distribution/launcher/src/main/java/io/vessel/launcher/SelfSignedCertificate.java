@@ -2,6 +2,7 @@ package io.vessel.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,39 +10,39 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The panel's own TLS certificate when the provider configured none: made once at the first start with the JDK's
- * {@code keytool} (an ECDSA P-256 key, valid ten years, for {@code localhost}, the host's name and loopback
- * addresses) and kept as PEM files, {@code data/tls/self-signed.crt} and its PKCS#8 key {@code self-signed.key},
- * readable by root only. keytool runs while the framework starts, so it costs the first start no wall time on two
- * cores. PEM, not the PKCS#12 keytool writes: a PKCS#12 file costs two password-based key derivations of 10 000
- * rounds at every read (a tenth of a second of a cold JVM's start, twice), and its password would sit beside it
- * anyway. A keystore left by an older version is converted once.
+ * The panel's own TLS certificate when the provider configured none: made once at the first start (an ECDSA P-256
+ * key, valid ten years, for {@code localhost}, the host's name and loopback addresses; see {@link SelfSignedX509}) and
+ * kept as PEM files, {@code data/tls/self-signed.crt} and its PKCS#8 key {@code self-signed.key}, readable by root
+ * only. It is made on a background thread while the framework starts. PEM, not PKCS#12: a PKCS#12 file costs two
+ * password-based key derivations of 10 000 rounds at every read (a tenth of a second of a cold JVM's start, twice),
+ * and its password would sit beside it anyway. A keystore left by an older version (which ran keytool) is converted
+ * once.
  */
 final class SelfSignedCertificate {
 
     static final String ALIAS = "vessel";
+    private static final Duration VALIDITY = Duration.ofDays(3650);
 
     private final Path certificate;
     private final Path key;
-    /** keytool making the certificate into {@link #keystore}; null when it existed already. */
-    private final Process generating;
-    /** The PKCS#12 keystore to convert (keytool's, or an older version's), or null. */
+    /** Whether the pair is still to be made. */
+    private final boolean generating;
+    /** The PKCS#12 keystore an older version left, to convert, or null. */
     private final Path keystore;
     private final Path password;
 
     /** The certificate's fingerprint once the PEM pair is in place; completed off the main thread. */
     private final java.util.concurrent.CompletableFuture<String> done;
 
-    private SelfSignedCertificate(Path certificate, Path key, Process generating, Path keystore, Path password) {
+    private SelfSignedCertificate(Path certificate, Path key, boolean generating, Path keystore, Path password) {
         this.certificate = certificate;
         this.key = key;
         this.generating = generating;
@@ -70,35 +71,16 @@ final class SelfSignedCertificate {
         Path certificate = certificate(dataDir);
         Path key = key(dataDir);
         if (Files.exists(certificate) && Files.exists(key)) {
-            return new SelfSignedCertificate(certificate, key, null, null, null);
+            return new SelfSignedCertificate(certificate, key, false, null, null);
         }
         Path legacy = dataDir.resolve("tls/self-signed.p12");
         Path legacyPassword = dataDir.resolve("tls/self-signed.password");
         if (Files.exists(legacy) && Files.exists(legacyPassword)) {
-            return new SelfSignedCertificate(certificate, key, null, legacy, legacyPassword);
+            return new SelfSignedCertificate(certificate, key, false, legacy, legacyPassword);
         }
         Path dir = Files.createDirectories(certificate.getParent());
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String secret = HexFormat.of().formatHex(random);
-        Path password = dir.resolve("self-signed.password.new");
-        Files.writeString(password, secret, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
-        String host = hostName();
-        Path partial = dir.resolve("self-signed.p12.new");
-        Files.deleteIfExists(partial);
-        // keytool is a JVM of its own: at the lowest priority, so that on two cores it takes what the starting panel
-        // leaves rather than slowing the panel's first start; with the client compiler and the serial collector, as the
-        // panel itself runs, since the JVM's defaults (C2, G1 and their threads) double its CPU (1.05 → 0.53 s here)
-        List<String> command = new java.util.ArrayList<>(Files.isExecutable(Path.of("/usr/bin/nice")) ? List.of("/usr/bin/nice", "-n", "19") : List.of());
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-J-XX:TieredStopAtLevel=1",
-                "-J-XX:+UseSerialGC", "-genkeypair", "-alias", ALIAS,
-                "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "3650",
-                "-dname", "CN=" + host + ", O=Vessel (self-signed)", "-ext", "SAN=dns:localhost,dns:" + host + ",ip:127.0.0.1,ip:::1",
-                "-storetype", "PKCS12", "-keystore", partial.toString(), "-storepass", secret, "-keypass", secret));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        return new SelfSignedCertificate(certificate, key, p, partial, password);
+        return new SelfSignedCertificate(certificate, key, true, null, null);
     }
 
     /** Waits for the certificate and answers its SHA-256 fingerprint, as browsers show it. */
@@ -111,16 +93,8 @@ final class SelfSignedCertificate {
     }
 
     private String complete() throws IOException {
-        if (generating != null) {
-            try {
-                if (!generating.waitFor(60, TimeUnit.SECONDS) || generating.exitValue() != 0) {
-                    String output = new String(generating.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                    throw new IOException("keytool could not make the self-signed certificate: " + output);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while making the self-signed certificate");
-            }
+        if (generating) {
+            generate();
         }
         if (keystore != null) {
             convert();
@@ -130,6 +104,20 @@ final class SelfSignedCertificate {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot read " + certificate + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Makes the pair and writes the key, then the certificate (each complete or absent: a start finding one alone makes both anew). */
+    private void generate() throws IOException {
+        String host = hostName();
+        SelfSignedX509.Made made;
+        try {
+            made = SelfSignedX509.make(host, host.equals("localhost") ? List.of("localhost") : List.of("localhost", host),
+                    List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")), VALIDITY);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("could not make the self-signed certificate: " + e.getMessage(), e);
+        }
+        writeSecret(key, pem("PRIVATE KEY", made.keys().getPrivate().getEncoded()));
+        writeSecret(certificate, pem("CERTIFICATE", made.certificate()));
     }
 
     /** Writes the keystore's key, then its certificate, as PEM (each complete or absent), and removes the keystore. */

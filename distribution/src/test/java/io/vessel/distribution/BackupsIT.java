@@ -23,148 +23,171 @@ import org.junit.jupiter.api.Test;
  */
 class BackupsIT {
 
-    @Test
-    void aCustomerBacksUpARunningVeAsItSeesItAndNobodyElseSeesTheBackups(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Backed Up Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(tenant, "bea", "customer-owner", "Bea-Password-1");
-            String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Nosy Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(other, "nosy", "customer-owner", "Nosy-Password-1");
-            PanelProcess.As bea = panel.login("bea", "Bea-Password-1");
-            PanelProcess.As nosy = panel.login("nosy", "Nosy-Password-1");
+    /**
+     * The panel of the tests that need nothing of their own (a configuration, a crash, the provider's repository): each
+     * has customers, VEs and repositories of its own, and a panel's start is most of a test's CPU (the suite is bound
+     * by CPU). Started by the first of them.
+     */
+    @org.junit.jupiter.api.io.TempDir
+    static Path sharedWork;
+    private static PanelProcess sharedPanel;
 
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"backed\",\"owner\":\"" + tenant + "\"}");
-            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
-            exec(panel, ve, "sh", "-c", "mkdir -p /srv && echo hello > /srv/owned && chown 33:44 /srv/owned && chmod 4750 /srv/owned"
-                    + " && ln /srv/owned /srv/hard && ln -s /etc /srv/etc-link && head -c 3000000 /dev/urandom > /srv/random");
-
-            // nothing yet; a backup is an operation whose result is the backup
-            assertEquals(0, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
-            assertProblem(bea.post("/api/v1/ves/" + ve + "/backups", "{\"target\":\"elsewhere\"}"), 400, null);
-            JsonNode made = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"before the upgrade\"}"));
-            String first = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
-            JsonNode backup = bea.get("/api/v1/ves/" + ve + "/backups/" + first).json();
-            assertEquals("DONE", backup.get("state").asText(), backup.toString());
-            assertEquals("before the upgrade", backup.get("note").asText());
-            assertEquals("bea", backup.get("madeBy").asText());
-            assertTrue(backup.get("files").asLong() >= 5, backup.toString());
-            assertTrue(backup.get("bytesAdded").asLong() > 1_000_000, "the random MiBs are stored: " + backup);
-            assertTrue(backup.get("frozenMs").asLong() < 5_000, backup.toString());
-            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "the VE runs on");
-
-            // the repository holds the VE's own owners and links, readable with plain restic and the recovery key
-            Path data = work.resolve("data");
-            Path repository = data.resolve("backups").resolve(tenant);
-            Path restored = work.resolve("restored");
-            restic(repository, data.resolve("keys/backup-recovery.key"), "restore", "latest", "--target", restored.toString());
-            Path root = restored; // the tree starts at the VE's root
-            Path owned = root.resolve("srv/owned");
-            assertTrue(Files.exists(owned), "restored: " + PanelProcess.host("find", restored.toString(), "-maxdepth", "3"));
-            assertEquals(33, Files.getAttribute(owned, "unix:uid"), "the VE's own owner, not the host's shifted id");
-            assertEquals(44, Files.getAttribute(owned, "unix:gid"));
-            assertEquals(04750, (int) Files.getAttribute(owned, "unix:mode") & 07777, "the set-uid bit is kept");
-            assertEquals(2, Files.getAttribute(owned, "unix:nlink"), "hard links stay one file");
-            assertEquals(0, Files.getAttribute(root.resolve("bin/busybox"), "unix:uid"), "root in the VE is root in the backup");
-            assertEquals(Path.of("/etc"), Files.readSymbolicLink(root.resolve("srv/etc-link")), "links are stored, never followed");
-            assertEquals(3_000_000L, Files.size(root.resolve("srv/random")));
-
-            // unchanged: the next backup stores next to nothing
-            JsonNode again = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", ""));
-            String second = again.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
-            JsonNode incremental = bea.get("/api/v1/ves/" + ve + "/backups/" + second).json();
-            assertTrue(incremental.get("bytesAdded").asLong() < 200_000, "an unchanged VE adds next to nothing: " + incremental);
-            assertEquals(2, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
-
-            // restored in place from the first backup: what was removed comes back, what came since goes, the VE runs on
-            exec(panel, ve, "sh", "-c", "rm /srv/owned /srv/hard && echo since > /srv/added");
-            JsonNode restoredOp = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", ""));
-            assertEquals("/api/v1/ves/" + ve, restoredOp.get("result").asText());
-            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "a running VE runs again");
-            assertEquals("33 44 4750 2", stdout(panel, ve, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(),
-                    "owners, set-uid bit and hard link as the VE had them");
-            assertEquals("/etc", stdout(panel, ve, "readlink", "/srv/etc-link").strip());
-            assertEquals("gone", stdout(panel, ve, "sh", "-c", "test -e /srv/added && echo there || echo gone").strip());
-            assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", "").status());
-
-            // into a new VE with another id (so another range of host ids): made by whoever may make VEs, owned by the tenant
-            String intoNew = "/api/v1/ves/" + ve + "/backups/" + first + "/restore";
-            assertProblem(bea.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"), 403, null);
-            JsonNode copied = awaitOperation(panel, panel.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"));
-            int copy = Integer.parseInt(copied.get("result").asText().replace("/api/v1/ves/", ""));
-            JsonNode copyVe = bea.get("/api/v1/ves/" + copy).json();
-            assertEquals("copy", copyVe.get("hostname").asText());
-            assertEquals("STOPPED", copyVe.get("state").asText());
-            awaitOperation(panel, panel.post("/api/v1/ves/" + copy + "/start", ""));
-            assertEquals("33 44 4750 2", stdout(panel, copy, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(), "the VE's own ids, in another VE");
-            assertEquals(3_000_000L, Long.parseLong(stdout(panel, copy, "stat", "-c", "%s", "/srv/random").strip()));
-
-            // browsed and downloaded: a directory's entries with the VE's owners, a file as it was, a directory as .tar.zst
-            String files = "/api/v1/ves/" + ve + "/backups/" + first + "/files?path=";
-            JsonNode srv = bea.get(files + "/srv").json();
-            assertEquals("/srv", srv.get("path").asText());
-            JsonNode ownedEntry = entry(srv, "owned");
-            assertEquals(33, ownedEntry.get("uid").asInt(), srv.toString());
-            assertEquals("file", ownedEntry.get("type").asText());
-            assertEquals("symlink", entry(srv, "etc-link").get("type").asText());
-            assertEquals(3_000_000L, entry(srv, "random").get("size").asLong());
-            assertTrue(bea.get(files).json().get("entries").toString().contains("\"name\":\"srv\""), "the root lists /srv");
-            assertProblem(bea.get(files + "/srv/owned"), 400, null);
-            assertProblem(bea.get(files + "/srv/../../etc"), 400, null);
-            assertProblem(bea.get(files + "/nothing-here"), 404, null);
-            var file = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned");
-            assertEquals(200, file.statusCode());
-            assertEquals("hello\n", new String(file.body(), java.nio.charset.StandardCharsets.UTF_8));
-            assertTrue(file.headers().firstValue("Content-Disposition").orElse("").contains("filename=\"owned\""));
-            var tree = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv");
-            assertEquals(200, tree.statusCode());
-            Path archive = Files.write(work.resolve("srv.tar.zst"), tree.body());
-            String listing = PanelProcess.host("sh", "-c", "zstd -dc " + archive + " | tar -tv");
-            assertTrue(listing.contains("srv/owned") && listing.contains("srv/etc-link -> /etc"), listing);
-            assertEquals(404, nosy.get(files + "/srv").status());
-            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned").status());
-
-            // another customer: not found, whatever it tries
-            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups").status());
-            assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first).status());
-            assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups", "").status());
-            assertEquals(404, nosy.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null).status());
-            assertEquals(403, bea.get("/api/v1/backup-targets").status(), "targets are the provider's business");
-            JsonNode targets = panel.get("/api/v1/backup-targets").json();
-            assertEquals("local", targets.get(0).get("id").asText(), targets.toString());
-            assertTrue(targets.get(0).get("reachable").asBoolean(), targets.toString());
-
-            // deleted: gone from the list and from the repository
-            awaitOperation(panel, bea.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null));
-            JsonNode left = bea.get("/api/v1/ves/" + ve + "/backups").json();
-            assertEquals(1, left.size(), left.toString());
-            assertEquals(second, left.get(0).get("id").asText());
-            assertEquals(1, PanelProcess.JSON.readTree(restic(repository, data.resolve("keys/backup-recovery.key"), "snapshots", "--json")).size());
-            assertEquals(404, bea.get("/api/v1/ves/" + ve + "/backups/" + first).status());
-
-            // the VE destroyed: its backup stays in the tenant's list and comes back as a new VE made like it
-            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
-            awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
-            JsonNode mine = bea.get("/api/v1/backups").json();
-            JsonNode orphan = null;
-            for (JsonNode b : mine) {
-                orphan = b.at("/backup/id").asText().equals(second) ? b : orphan;
-            }
-            assertFalse(orphan.get("veExists").asBoolean(), mine.toString());
-            assertEquals("backed", orphan.get("hostname").asText());
-            assertEquals(0, nosy.get("/api/v1/backups").json().size(), "another customer sees none of them");
-            assertEquals(404, nosy.send("DELETE", "/api/v1/backups/" + second, null).status());
-            assertProblem(bea.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{}}"), 403, null); // customers do not make VEs
-            JsonNode reborn = awaitOperation(panel, panel.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{\"hostname\":\"reborn\"}}"));
-            int rebornId = Integer.parseInt(reborn.get("result").asText().replace("/api/v1/ves/", ""));
-            assertEquals(tenant, bea.get("/api/v1/ves/" + rebornId).json().get("owner").asText(), "it is the customer's again");
-            awaitOperation(panel, panel.post("/api/v1/ves/" + rebornId + "/start", ""));
-            assertEquals("hello", stdout(panel, rebornId, "cat", "/srv/owned").strip());
-
-            // nothing of the snapshots is left on the host
-            assertFalse(mounted(work, "snapshot-views"), "no snapshot view stays mounted");
-            assertEquals("", PanelProcess.host("sh", "-c", "ls " + data.resolve("storage/pool/snapshots") + " 2>/dev/null").strip(),
-                    "no snapshot is left");
+    private static synchronized PanelProcess shared() {
+        if (sharedPanel == null) {
+            sharedPanel = new PanelProcess(sharedWork, Map.of()).start();
         }
+        return sharedPanel;
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopSharedPanel() throws Exception {
+        if (sharedPanel != null) {
+            sharedPanel.close();
+        }
+    }
+
+    @Test
+    void aCustomerBacksUpARunningVeAsItSeesItAndNobodyElseSeesTheBackups() throws Exception {
+        Path work = sharedWork;
+        PanelProcess panel = shared();
+        String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Backed Up Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(tenant, "bea", "customer-owner", "Bea-Password-1");
+        String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Nosy Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(other, "nosy", "customer-owner", "Nosy-Password-1");
+        PanelProcess.As bea = panel.login("bea", "Bea-Password-1");
+        PanelProcess.As nosy = panel.login("nosy", "Nosy-Password-1");
+
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"backed\",\"owner\":\"" + tenant + "\"}");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+        exec(panel, ve, "sh", "-c", "mkdir -p /srv && echo hello > /srv/owned && chown 33:44 /srv/owned && chmod 4750 /srv/owned"
+                + " && ln /srv/owned /srv/hard && ln -s /etc /srv/etc-link && head -c 3000000 /dev/urandom > /srv/random");
+
+        // nothing yet; a backup is an operation whose result is the backup
+        assertEquals(0, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
+        assertProblem(bea.post("/api/v1/ves/" + ve + "/backups", "{\"target\":\"elsewhere\"}"), 400, null);
+        JsonNode made = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", "{\"note\":\"before the upgrade\"}"));
+        String first = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+        JsonNode backup = bea.get("/api/v1/ves/" + ve + "/backups/" + first).json();
+        assertEquals("DONE", backup.get("state").asText(), backup.toString());
+        assertEquals("before the upgrade", backup.get("note").asText());
+        assertEquals("bea", backup.get("madeBy").asText());
+        assertTrue(backup.get("files").asLong() >= 5, backup.toString());
+        assertTrue(backup.get("bytesAdded").asLong() > 1_000_000, "the random MiBs are stored: " + backup);
+        assertTrue(backup.get("frozenMs").asLong() < 5_000, backup.toString());
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "the VE runs on");
+
+        // the repository holds the VE's own owners and links, readable with plain restic and the recovery key
+        Path data = work.resolve("data");
+        Path repository = data.resolve("backups").resolve(tenant);
+        Path restored = work.resolve("restored");
+        restic(repository, data.resolve("keys/backup-recovery.key"), "restore", "latest", "--target", restored.toString());
+        Path root = restored; // the tree starts at the VE's root
+        Path owned = root.resolve("srv/owned");
+        assertTrue(Files.exists(owned), "restored: " + PanelProcess.host("find", restored.toString(), "-maxdepth", "3"));
+        assertEquals(33, Files.getAttribute(owned, "unix:uid"), "the VE's own owner, not the host's shifted id");
+        assertEquals(44, Files.getAttribute(owned, "unix:gid"));
+        assertEquals(04750, (int) Files.getAttribute(owned, "unix:mode") & 07777, "the set-uid bit is kept");
+        assertEquals(2, Files.getAttribute(owned, "unix:nlink"), "hard links stay one file");
+        assertEquals(0, Files.getAttribute(root.resolve("bin/busybox"), "unix:uid"), "root in the VE is root in the backup");
+        assertEquals(Path.of("/etc"), Files.readSymbolicLink(root.resolve("srv/etc-link")), "links are stored, never followed");
+        assertEquals(3_000_000L, Files.size(root.resolve("srv/random")));
+
+        // unchanged: the next backup stores next to nothing
+        JsonNode again = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups", ""));
+        String second = again.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+        JsonNode incremental = bea.get("/api/v1/ves/" + ve + "/backups/" + second).json();
+        assertTrue(incremental.get("bytesAdded").asLong() < 200_000, "an unchanged VE adds next to nothing: " + incremental);
+        assertEquals(2, bea.get("/api/v1/ves/" + ve + "/backups").json().size());
+
+        // restored in place from the first backup: what was removed comes back, what came since goes, the VE runs on
+        exec(panel, ve, "sh", "-c", "rm /srv/owned /srv/hard && echo since > /srv/added");
+        JsonNode restoredOp = awaitOperation(panel, bea.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", ""));
+        assertEquals("/api/v1/ves/" + ve, restoredOp.get("result").asText());
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText(), "a running VE runs again");
+        assertEquals("33 44 4750 2", stdout(panel, ve, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(),
+                "owners, set-uid bit and hard link as the VE had them");
+        assertEquals("/etc", stdout(panel, ve, "readlink", "/srv/etc-link").strip());
+        assertEquals("gone", stdout(panel, ve, "sh", "-c", "test -e /srv/added && echo there || echo gone").strip());
+        assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups/" + first + "/restore", "").status());
+
+        // into a new VE with another id (so another range of host ids): made by whoever may make VEs, owned by the tenant
+        String intoNew = "/api/v1/ves/" + ve + "/backups/" + first + "/restore";
+        assertProblem(bea.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"), 403, null);
+        JsonNode copied = awaitOperation(panel, panel.post(intoNew, "{\"newVe\":{\"hostname\":\"copy\"}}"));
+        int copy = Integer.parseInt(copied.get("result").asText().replace("/api/v1/ves/", ""));
+        JsonNode copyVe = bea.get("/api/v1/ves/" + copy).json();
+        assertEquals("copy", copyVe.get("hostname").asText());
+        assertEquals("STOPPED", copyVe.get("state").asText());
+        awaitOperation(panel, panel.post("/api/v1/ves/" + copy + "/start", ""));
+        assertEquals("33 44 4750 2", stdout(panel, copy, "stat", "-c", "%u %g %a %h", "/srv/owned").strip(), "the VE's own ids, in another VE");
+        assertEquals(3_000_000L, Long.parseLong(stdout(panel, copy, "stat", "-c", "%s", "/srv/random").strip()));
+
+        // browsed and downloaded: a directory's entries with the VE's owners, a file as it was, a directory as .tar.zst
+        String files = "/api/v1/ves/" + ve + "/backups/" + first + "/files?path=";
+        JsonNode srv = bea.get(files + "/srv").json();
+        assertEquals("/srv", srv.get("path").asText());
+        JsonNode ownedEntry = entry(srv, "owned");
+        assertEquals(33, ownedEntry.get("uid").asInt(), srv.toString());
+        assertEquals("file", ownedEntry.get("type").asText());
+        assertEquals("symlink", entry(srv, "etc-link").get("type").asText());
+        assertEquals(3_000_000L, entry(srv, "random").get("size").asLong());
+        assertTrue(bea.get(files).json().get("entries").toString().contains("\"name\":\"srv\""), "the root lists /srv");
+        assertProblem(bea.get(files + "/srv/owned"), 400, null);
+        assertProblem(bea.get(files + "/srv/../../etc"), 400, null);
+        assertProblem(bea.get(files + "/nothing-here"), 404, null);
+        var file = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned");
+        assertEquals(200, file.statusCode());
+        assertEquals("hello\n", new String(file.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(file.headers().firstValue("Content-Disposition").orElse("").contains("filename=\"owned\""));
+        var tree = panel.download("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv");
+        assertEquals(200, tree.statusCode());
+        Path archive = Files.write(work.resolve("srv.tar.zst"), tree.body());
+        String listing = PanelProcess.host("sh", "-c", "zstd -dc " + archive + " | tar -tv");
+        assertTrue(listing.contains("srv/owned") && listing.contains("srv/etc-link -> /etc"), listing);
+        assertEquals(404, nosy.get(files + "/srv").status());
+        assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first + "/download?path=/srv/owned").status());
+
+        // another customer: not found, whatever it tries
+        assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups").status());
+        assertEquals(404, nosy.get("/api/v1/ves/" + ve + "/backups/" + first).status());
+        assertEquals(404, nosy.post("/api/v1/ves/" + ve + "/backups", "").status());
+        assertEquals(404, nosy.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null).status());
+        assertEquals(403, bea.get("/api/v1/backup-targets").status(), "targets are the provider's business");
+        JsonNode targets = panel.get("/api/v1/backup-targets").json();
+        assertEquals("local", targets.get(0).get("id").asText(), targets.toString());
+        assertTrue(targets.get(0).get("reachable").asBoolean(), targets.toString());
+
+        // deleted: gone from the list and from the repository
+        awaitOperation(panel, bea.send("DELETE", "/api/v1/ves/" + ve + "/backups/" + first, null));
+        JsonNode left = bea.get("/api/v1/ves/" + ve + "/backups").json();
+        assertEquals(1, left.size(), left.toString());
+        assertEquals(second, left.get(0).get("id").asText());
+        assertEquals(1, PanelProcess.JSON.readTree(restic(repository, data.resolve("keys/backup-recovery.key"), "snapshots", "--json")).size());
+        assertEquals(404, bea.get("/api/v1/ves/" + ve + "/backups/" + first).status());
+
+        // the VE destroyed: its backup stays in the tenant's list and comes back as a new VE made like it
+        awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
+        awaitOperation(panel, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri("/api/v1/ves/" + ve)).DELETE()));
+        JsonNode mine = bea.get("/api/v1/backups").json();
+        JsonNode orphan = null;
+        for (JsonNode b : mine) {
+            orphan = b.at("/backup/id").asText().equals(second) ? b : orphan;
+        }
+        assertFalse(orphan.get("veExists").asBoolean(), mine.toString());
+        assertEquals("backed", orphan.get("hostname").asText());
+        assertEquals(0, nosy.get("/api/v1/backups").json().size(), "another customer sees none of them");
+        assertEquals(404, nosy.send("DELETE", "/api/v1/backups/" + second, null).status());
+        assertProblem(bea.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{}}"), 403, null); // customers do not make VEs
+        JsonNode reborn = awaitOperation(panel, panel.post("/api/v1/backups/" + second + "/restore", "{\"newVe\":{\"hostname\":\"reborn\"}}"));
+        int rebornId = Integer.parseInt(reborn.get("result").asText().replace("/api/v1/ves/", ""));
+        assertEquals(tenant, bea.get("/api/v1/ves/" + rebornId).json().get("owner").asText(), "it is the customer's again");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + rebornId + "/start", ""));
+        assertEquals("hello", stdout(panel, rebornId, "cat", "/srv/owned").strip());
+
+        // nothing of the snapshots is left on the host
+        assertFalse(mounted(work, "snapshot-views"), "no snapshot view stays mounted");
+        assertEquals("", PanelProcess.host("sh", "-c", "ls " + data.resolve("storage/pool/snapshots") + " 2>/dev/null").strip(),
+                "no snapshot is left");
     }
 
     /**
@@ -174,84 +197,84 @@ class BackupsIT {
      * fails fails the backup.
      */
     @Test
-    void singleFilesComeBackIntoTheRunningVeAndAPlantedLinkNeverLeavesIt(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Files Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(tenant, "fay", "customer-owner", "Fay-Password-1");
-            String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Other Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(other, "otto", "customer-owner", "Otto-Password-1");
-            PanelProcess.As fay = panel.login("fay", "Fay-Password-1");
-            PanelProcess.As otto = panel.login("otto", "Otto-Password-1");
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"files\",\"owner\":\"" + tenant + "\"}");
-            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
-            exec(panel, ve, "sh", "-c", "mkdir -p /srv/site/css /etc/vessel && echo '<h1>home</h1>' > /srv/site/index.html"
-                    + " && echo 'body{}' > /srv/site/css/main.css && chown -R 33:33 /srv/site && chmod 0640 /srv/site/css/main.css"
-                    + " && echo secret > /srv/note && chown 5:6 /srv/note && chmod 4750 /srv/note"
-                    + " && printf '#!/bin/sh\\necho flushed for $VESSEL_BACKUP > /srv/flushed\\n' > /etc/vessel/pre-backup"
-                    + " && chmod 755 /etc/vessel/pre-backup");
-            // a btrfs subvolume inside the VE (a privileged VE may make them): the VE's snapshot holds it as an empty
-            // directory, so the backup reads its own snapshot too
-            Path area = work.resolve("data/storage/pool/ves/" + ve);
-            assertEquals(0, new ProcessBuilder("btrfs", "subvolume", "create", area.resolve("srv/volume").toString()).inheritIO().start().waitFor());
-            Files.setAttribute(area.resolve("srv/volume"), "unix:uid", Files.getAttribute(area, "unix:uid"));
-            Files.setAttribute(area.resolve("srv/volume"), "unix:gid", Files.getAttribute(area, "unix:gid"));
-            exec(panel, ve, "sh", "-c", "echo kept > /srv/volume/data && chown 7:8 /srv/volume/data");
-            JsonNode made = awaitOperation(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
-            assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
-            String backup = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
-            assertTrue(stdout(panel, ve, "cat", "/srv/flushed").contains("flushed for " + backup), "the pre-backup script ran with the backup's id");
-            String files = "/api/v1/ves/" + ve + "/backups/" + backup + "/files?path=/srv";
-            assertEquals("file", entry(fay.get(files).json(), "flushed").get("type").asText(), "it ran before the snapshot");
-            assertEquals("file", entry(fay.get(files.replace("path=/srv", "path=/srv/volume")).json(), "data").get("type").asText(),
-                    "the subvolume's files are in the backup");
+    void singleFilesComeBackIntoTheRunningVeAndAPlantedLinkNeverLeavesIt() throws Exception {
+        Path work = sharedWork;
+        PanelProcess panel = shared();
+        String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Files Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(tenant, "fay", "customer-owner", "Fay-Password-1");
+        String other = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Other Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(other, "otto", "customer-owner", "Otto-Password-1");
+        PanelProcess.As fay = panel.login("fay", "Fay-Password-1");
+        PanelProcess.As otto = panel.login("otto", "Otto-Password-1");
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"files\",\"owner\":\"" + tenant + "\"}");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+        exec(panel, ve, "sh", "-c", "mkdir -p /srv/site/css /etc/vessel && echo '<h1>home</h1>' > /srv/site/index.html"
+                + " && echo 'body{}' > /srv/site/css/main.css && chown -R 33:33 /srv/site && chmod 0640 /srv/site/css/main.css"
+                + " && echo secret > /srv/note && chown 5:6 /srv/note && chmod 4750 /srv/note"
+                + " && printf '#!/bin/sh\\necho flushed for $VESSEL_BACKUP > /srv/flushed\\n' > /etc/vessel/pre-backup"
+                + " && chmod 755 /etc/vessel/pre-backup");
+        // a btrfs subvolume inside the VE (a privileged VE may make them): the VE's snapshot holds it as an empty
+        // directory, so the backup reads its own snapshot too
+        Path area = work.resolve("data/storage/pool/ves/" + ve);
+        assertEquals(0, new ProcessBuilder("btrfs", "subvolume", "create", area.resolve("srv/volume").toString()).inheritIO().start().waitFor());
+        Files.setAttribute(area.resolve("srv/volume"), "unix:uid", Files.getAttribute(area, "unix:uid"));
+        Files.setAttribute(area.resolve("srv/volume"), "unix:gid", Files.getAttribute(area, "unix:gid"));
+        exec(panel, ve, "sh", "-c", "echo kept > /srv/volume/data && chown 7:8 /srv/volume/data");
+        JsonNode made = awaitOperation(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
+        assertEquals("SUCCEEDED", made.get("state").asText(), made.toString());
+        String backup = made.get("result").asText().replace("/api/v1/ves/" + ve + "/backups/", "");
+        assertTrue(stdout(panel, ve, "cat", "/srv/flushed").contains("flushed for " + backup), "the pre-backup script ran with the backup's id");
+        String files = "/api/v1/ves/" + ve + "/backups/" + backup + "/files?path=/srv";
+        assertEquals("file", entry(fay.get(files).json(), "flushed").get("type").asText(), "it ran before the snapshot");
+        assertEquals("file", entry(fay.get(files.replace("path=/srv", "path=/srv/volume")).json(), "data").get("type").asText(),
+                "the subvolume's files are in the backup");
 
-            // lost and changed since; a process of the tenant's runs throughout
-            exec(panel, ve, "sh", "-c", "rm -rf /srv/site /srv/volume/data && echo changed > /srv/note && echo later > /srv/later"
-                    + " && (sleep 1000 > /dev/null 2>&1 &) && true");
-            String sleeper = stdout(panel, ve, "pidof", "sleep").strip();
-            String restore = "/api/v1/ves/" + ve + "/backups/" + backup + "/restore";
-            JsonNode back = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\",\"/srv/volume/data\"]}"));
-            assertEquals("SUCCEEDED", back.get("state").asText(), back.toString());
-            assertEquals("/api/v1/ves/" + ve, back.get("result").asText());
-            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
-            assertEquals(sleeper, stdout(panel, ve, "pidof", "sleep").strip(), "the VE ran on: the tenant's process is the same");
-            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/srv/site/index.html").strip());
-            assertEquals("33 33 640", stdout(panel, ve, "stat", "-c", "%u %g %a", "/srv/site/css/main.css").strip(), "owners and mode as they were");
-            assertEquals("5 6 4750 secret", stdout(panel, ve, "sh", "-c", "stat -c '%u %g %a' /srv/note | tr '\\n' ' '; cat /srv/note").strip(),
-                    "a single file with its owner, set-uid bit and content");
-            assertEquals("later", stdout(panel, ve, "cat", "/srv/later").strip(), "what is not restored stays");
-            assertEquals("7 8 kept", stdout(panel, ve, "sh", "-c", "stat -c '%u %g' /srv/volume/data | tr '\\n' ' '; cat /srv/volume/data").strip(),
-                    "a file of the subvolume, with its owner");
+        // lost and changed since; a process of the tenant's runs throughout
+        exec(panel, ve, "sh", "-c", "rm -rf /srv/site /srv/volume/data && echo changed > /srv/note && echo later > /srv/later"
+                + " && (sleep 1000 > /dev/null 2>&1 &) && true");
+        String sleeper = stdout(panel, ve, "pidof", "sleep").strip();
+        String restore = "/api/v1/ves/" + ve + "/backups/" + backup + "/restore";
+        JsonNode back = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\",\"/srv/volume/data\"]}"));
+        assertEquals("SUCCEEDED", back.get("state").asText(), back.toString());
+        assertEquals("/api/v1/ves/" + ve, back.get("result").asText());
+        assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+        assertEquals(sleeper, stdout(panel, ve, "pidof", "sleep").strip(), "the VE ran on: the tenant's process is the same");
+        assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/srv/site/index.html").strip());
+        assertEquals("33 33 640", stdout(panel, ve, "stat", "-c", "%u %g %a", "/srv/site/css/main.css").strip(), "owners and mode as they were");
+        assertEquals("5 6 4750 secret", stdout(panel, ve, "sh", "-c", "stat -c '%u %g %a' /srv/note | tr '\\n' ' '; cat /srv/note").strip(),
+                "a single file with its owner, set-uid bit and content");
+        assertEquals("later", stdout(panel, ve, "cat", "/srv/later").strip(), "what is not restored stays");
+        assertEquals("7 8 kept", stdout(panel, ve, "sh", "-c", "stat -c '%u %g' /srv/volume/data | tr '\\n' ' '; cat /srv/volume/data").strip(),
+                "a file of the subvolume, with its owner");
 
-            // somewhere else in the VE, beside what is there now
-            awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\"],\"into\":\"/root/restored\"}"));
-            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/root/restored/srv/site/index.html").strip());
+        // somewhere else in the VE, beside what is there now
+        awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\"],\"into\":\"/root/restored\"}"));
+        assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/root/restored/srv/site/index.html").strip());
 
-            // the tenant plants a link to /etc where the directory goes and a FIFO where the file goes: its own /etc only
-            exec(panel, ve, "sh", "-c", "rm -rf /srv/site && ln -s /etc /srv/site && rm /srv/note && mkfifo /srv/note");
-            JsonNode attacked = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\"]}"));
-            assertEquals("SUCCEEDED", attacked.get("state").asText(), attacked.toString());
-            assertFalse(Files.exists(Path.of("/etc/index.html")), "no host file is written through the tenant's link");
-            assertFalse(Files.exists(Path.of("/etc/css/main.css")));
-            assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/etc/index.html").strip(), "the link led into the VE's own /etc");
-            assertEquals("secret", stdout(panel, ve, "cat", "/srv/note").strip(), "the FIFO was replaced, never written through");
+        // the tenant plants a link to /etc where the directory goes and a FIFO where the file goes: its own /etc only
+        exec(panel, ve, "sh", "-c", "rm -rf /srv/site && ln -s /etc /srv/site && rm /srv/note && mkfifo /srv/note");
+        JsonNode attacked = awaitOperation(panel, fay.post(restore, "{\"paths\":[\"/srv/site\",\"/srv/note\"]}"));
+        assertEquals("SUCCEEDED", attacked.get("state").asText(), attacked.toString());
+        assertFalse(Files.exists(Path.of("/etc/index.html")), "no host file is written through the tenant's link");
+        assertFalse(Files.exists(Path.of("/etc/css/main.css")));
+        assertEquals("<h1>home</h1>", stdout(panel, ve, "cat", "/etc/index.html").strip(), "the link led into the VE's own /etc");
+        assertEquals("secret", stdout(panel, ve, "cat", "/srv/note").strip(), "the FIFO was replaced, never written through");
 
-            // refused before anything happens
-            assertProblem(fay.post(restore, "{\"paths\":[\"/srv/../etc\"]}"), 400, null);
-            assertProblem(fay.post(restore, "{\"paths\":[]}"), 400, null);
-            assertProblem(fay.post(restore, "{\"paths\":[\"/\"]}"), 400, null);
-            assertProblem(fay.post(restore, "{\"paths\":[\"/not/there\"]}"), 404, null);
-            assertEquals(404, otto.post(restore, "{\"paths\":[\"/srv/site\"]}").status(), "another customer finds nothing");
+        // refused before anything happens
+        assertProblem(fay.post(restore, "{\"paths\":[\"/srv/../etc\"]}"), 400, null);
+        assertProblem(fay.post(restore, "{\"paths\":[]}"), 400, null);
+        assertProblem(fay.post(restore, "{\"paths\":[\"/\"]}"), 400, null);
+        assertProblem(fay.post(restore, "{\"paths\":[\"/not/there\"]}"), 404, null);
+        assertEquals(404, otto.post(restore, "{\"paths\":[\"/srv/site\"]}").status(), "another customer finds nothing");
 
-            // a pre-backup script that fails fails the backup and says why
-            exec(panel, ve, "sh", "-c", "printf '#!/bin/sh\\necho database is locked >&2\\nexit 3\\n' > /etc/vessel/pre-backup");
-            JsonNode refused = awaitOperationLong(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
-            assertEquals("FAILED", refused.get("state").asText(), refused.toString());
-            assertTrue(refused.path("error").toString().contains("exited with status 3: database is locked"), refused.toString());
+        // a pre-backup script that fails fails the backup and says why
+        exec(panel, ve, "sh", "-c", "printf '#!/bin/sh\\necho database is locked >&2\\nexit 3\\n' > /etc/vessel/pre-backup");
+        JsonNode refused = awaitOperationLong(panel, fay.post("/api/v1/ves/" + ve + "/backups", ""));
+        assertEquals("FAILED", refused.get("state").asText(), refused.toString());
+        assertTrue(refused.path("error").toString().contains("exited with status 3: database is locked"), refused.toString());
 
-            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
-            assertProblem(fay.post(restore, "{\"paths\":[\"/srv/site\"]}"), 409, null);
-        }
+        awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/stop?timeout=10", ""));
+        assertProblem(fay.post(restore, "{\"paths\":[\"/srv/site\"]}"), 409, null);
     }
 
     @Test
@@ -533,46 +556,46 @@ class BackupsIT {
      * the limit, a schedule keeping more than them is refused, and deleting one makes room.
      */
     @Test
-    void aPlanLimitsTheBackupsKeptTheirStorageAndThoseOfSuspendedVes(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String tenant = BillingApi.customerWithOwner(panel, "Slotted Ltd", "slotty");
-            PanelProcess.As slotty = panel.login("slotty", "Owner-Password-1");
-            String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"two-backups\",\"name\":\"Two backups\","
-                    + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"5.00\",\"quotas\":{\"backupSlots\":2}}"));
-            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"slotted\",\"owner\":\"" + tenant + "\"}");
-            String backups = "/api/v1/ves/" + ve + "/backups";
-            awaitOperation(panel, slotty.post(backups, ""));
-            String second = awaitOperation(panel, slotty.post(backups, "")).get("result").asText();
-            PanelProcess.Response third = slotty.post(backups, "");
-            assertProblem(third, 409, "The plan keeps at most 2 backups and 2 are kept; delete one first, or change the plan.");
-            assertProblem(slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":7}}"), 422, null);
-            assertEquals(200, slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"last\":2}}").status());
-            awaitOperation(panel, slotty.send("DELETE", second, null));
-            awaitOperation(panel, slotty.post(backups, ""));
+    void aPlanLimitsTheBackupsKeptTheirStorageAndThoseOfSuspendedVes() throws Exception {
+        Path work = sharedWork;
+        PanelProcess panel = shared();
+        String tenant = BillingApi.customerWithOwner(panel, "Slotted Ltd", "slotty");
+        PanelProcess.As slotty = panel.login("slotty", "Owner-Password-1");
+        String plan = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"two-backups\",\"name\":\"Two backups\","
+                + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"5.00\",\"quotas\":{\"backupSlots\":2}}"));
+        assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + tenant + "\",\"plan\":\"" + plan + "\"}").status());
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"slotted\",\"owner\":\"" + tenant + "\"}");
+        String backups = "/api/v1/ves/" + ve + "/backups";
+        awaitOperation(panel, slotty.post(backups, ""));
+        String second = awaitOperation(panel, slotty.post(backups, "")).get("result").asText();
+        PanelProcess.Response third = slotty.post(backups, "");
+        assertProblem(third, 409, "The plan keeps at most 2 backups and 2 are kept; delete one first, or change the plan.");
+        assertProblem(slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":7}}"), 422, null);
+        assertEquals(200, slotty.send("PUT", "/api/v1/ves/" + ve + "/backup-schedule", "{\"cron\":\"0 3 * * *\",\"keep\":{\"last\":2}}").status());
+        awaitOperation(panel, slotty.send("DELETE", second, null));
+        awaitOperation(panel, slotty.post(backups, ""));
 
-            // another customer's plan includes no backup storage, and no backups of suspended VEs
-            String frugal = BillingApi.customerWithOwner(panel, "Frugal Ltd", "frugal");
-            PanelProcess.As frugalOwner = panel.login("frugal", "Owner-Password-1");
-            String noStorage = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"no-storage\",\"name\":\"No storage\","
-                    + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"3.00\",\"quotas\":{\"backupGiB\":0,\"backupsWhileSuspended\":false}}"));
-            assertEquals(false, panel.get("/api/v1/billing/plans/" + noStorage).json().at("/definition/quotas/backupsWhileSuspended").asBoolean(true),
-                    "the plan keeps what it says");
-            int frugalVe = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"frugal\",\"owner\":\"" + frugal + "\"}");
-            assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + frugal + "\",\"plan\":\"" + noStorage
-                    + "\",\"ve\":" + frugalVe + "}").status());
-            assertProblem(frugalOwner.post("/api/v1/ves/" + frugalVe + "/backups", ""), 409,
-                    "The plan stores at most 0 GiB of backups and 0 KiB are stored; delete backups first, or change the plan.");
-            awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/start", ""));
-            awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/suspend", ""));
-            String frugalSchedule = "/api/v1/ves/" + frugalVe + "/backup-schedule";
-            assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(frugalSchedule)).header("Content-Type", "application/json")
-                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}"))).status());
-            JsonNode[] skipped = new JsonNode[1];
-            PanelProcess.poll(Duration.ofSeconds(60), () -> (skipped[0] = panel.get(frugalSchedule).json()).path("lastOutcome").asText()
-                    .equals("SKIPPED"), "a scheduled time passing");
-            assertEquals("VE " + frugalVe + " is suspended, and its plan backs up no suspended VE.", skipped[0].get("lastError").asText());
-        }
+        // another customer's plan includes no backup storage, and no backups of suspended VEs
+        String frugal = BillingApi.customerWithOwner(panel, "Frugal Ltd", "frugal");
+        PanelProcess.As frugalOwner = panel.login("frugal", "Owner-Password-1");
+        String noStorage = PanelProcess.createdId(panel.post("/api/v1/billing/plans", "{\"code\":\"no-storage\",\"name\":\"No storage\","
+                + "\"currency\":\"EUR\",\"period\":\"MONTH\",\"price\":\"3.00\",\"quotas\":{\"backupGiB\":0,\"backupsWhileSuspended\":false}}"));
+        assertEquals(false, panel.get("/api/v1/billing/plans/" + noStorage).json().at("/definition/quotas/backupsWhileSuspended").asBoolean(true),
+                "the plan keeps what it says");
+        int frugalVe = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"frugal\",\"owner\":\"" + frugal + "\"}");
+        assertEquals(201, panel.post("/api/v1/billing/subscriptions", "{\"tenant\":\"" + frugal + "\",\"plan\":\"" + noStorage
+                + "\",\"ve\":" + frugalVe + "}").status());
+        assertProblem(frugalOwner.post("/api/v1/ves/" + frugalVe + "/backups", ""), 409,
+                "The plan stores at most 0 GiB of backups and 0 KiB are stored; delete backups first, or change the plan.");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/start", ""));
+        awaitOperation(panel, panel.post("/api/v1/ves/" + frugalVe + "/suspend", ""));
+        String frugalSchedule = "/api/v1/ves/" + frugalVe + "/backup-schedule";
+        assertEquals(200, panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(frugalSchedule)).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}"))).status());
+        JsonNode[] skipped = new JsonNode[1];
+        PanelProcess.poll(Duration.ofSeconds(60), () -> (skipped[0] = panel.get(frugalSchedule).json()).path("lastOutcome").asText()
+                .equals("SKIPPED"), "a scheduled time passing");
+        assertEquals("VE " + frugalVe + " is suspended, and its plan backs up no suspended VE.", skipped[0].get("lastError").asText());
     }
 
     /**
@@ -740,67 +763,67 @@ class BackupsIT {
 
     /** A customer on a phone: the VE's Backups tab (contributed by the backup bundle) backs up and restores. */
     @Test
-    void theBackupsTabBacksUpAndRestoresFromThePortal(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Tab Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(tenant, "tabby", "customer-owner", "Tabby-Password-1");
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"tabbed\",\"owner\":\"" + tenant + "\"}");
-            awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
-            exec(panel, ve, "sh", "-c", "echo kept > /root/precious");
-            org.openqa.selenium.WebDriver phone = PortalIT.chromium(390, 844);
-            try {
-                var wait = new org.openqa.selenium.support.ui.WebDriverWait(phone, Duration.ofSeconds(60));
-                String base = "http://127.0.0.1:" + panel.port;
-                PortalIT.logIn(phone, base + "/portal/", "tabby", "Tabby-Password-1");
-                phone.get(base + "/portal/#/ves/" + ve);
-                click(wait, org.openqa.selenium.By.cssSelector("[data-plugin-tab='io.vessel.backup/ve-backups']"));
-                click(wait, org.openqa.selenium.By.id("backup-now"));
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("dialog-form-note")))
-                        .sendKeys("from my phone");
-                phone.findElement(org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]")).click();
-                org.openqa.selenium.By done = org.openqa.selenium.By.cssSelector("#ve-backups [data-backup-state]");
-                wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(done, "DONE"));
-                assertTrue(phone.findElement(org.openqa.selenium.By.id("ve-backups")).getText().contains("from my phone"));
-                AdminPanelIT.assertFitsAndLabelled(phone, "backups tab");
-                ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("document.getElementById('plugin-tabs').scrollIntoView()");
-                PortalIT.screenshot(phone, "portal-backups");
+    void theBackupsTabBacksUpAndRestoresFromThePortal() throws Exception {
+        Path work = sharedWork;
+        PanelProcess panel = shared();
+        String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Tab Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(tenant, "tabby", "customer-owner", "Tabby-Password-1");
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"tabbed\",\"owner\":\"" + tenant + "\"}");
+        awaitOperation(panel, panel.post("/api/v1/ves/" + ve + "/start", ""));
+        exec(panel, ve, "sh", "-c", "echo kept > /root/precious");
+        org.openqa.selenium.WebDriver phone = PortalIT.chromium(390, 844);
+        try {
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(phone, Duration.ofSeconds(60));
+            String base = "http://127.0.0.1:" + panel.port;
+            PortalIT.logIn(phone, base + "/portal/", "tabby", "Tabby-Password-1");
+            phone.get(base + "/portal/#/ves/" + ve);
+            click(wait, org.openqa.selenium.By.cssSelector("[data-plugin-tab='io.vessel.backup/ve-backups']"));
+            click(wait, org.openqa.selenium.By.id("backup-now"));
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("dialog-form-note")))
+                    .sendKeys("from my phone");
+            phone.findElement(org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]")).click();
+            org.openqa.selenium.By done = org.openqa.selenium.By.cssSelector("#ve-backups [data-backup-state]");
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.textToBePresentInElementLocated(done, "DONE"));
+            assertTrue(phone.findElement(org.openqa.selenium.By.id("ve-backups")).getText().contains("from my phone"));
+            AdminPanelIT.assertFitsAndLabelled(phone, "backups tab");
+            ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("document.getElementById('plugin-tabs').scrollIntoView()");
+            PortalIT.screenshot(phone, "portal-backups");
 
-                // its files: open /root, and the file's download link gives the file as it was
-                var js = (org.openqa.selenium.JavascriptExecutor) phone;
-                js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Files of']")));
-                js.executeScript("arguments[0].click()", wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
-                        org.openqa.selenium.By.cssSelector("[data-file='/root'] button"))));
-                org.openqa.selenium.WebElement link = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
-                        org.openqa.selenium.By.cssSelector("a[download='precious']")));
-                Object fetched = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
-                        + "fetch(arguments[0], { credentials: 'same-origin' }).then(r => r.text()).then(done, e => done('failed ' + e));",
-                        link.getAttribute("href"));
-                assertEquals("kept\n", fetched);
-                PortalIT.screenshot(phone, "portal-backup-files");
+            // its files: open /root, and the file's download link gives the file as it was
+            var js = (org.openqa.selenium.JavascriptExecutor) phone;
+            js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Files of']")));
+            js.executeScript("arguments[0].click()", wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                    org.openqa.selenium.By.cssSelector("[data-file='/root'] button"))));
+            org.openqa.selenium.WebElement link = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                    org.openqa.selenium.By.cssSelector("a[download='precious']")));
+            Object fetched = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                    + "fetch(arguments[0], { credentials: 'same-origin' }).then(r => r.text()).then(done, e => done('failed ' + e));",
+                    link.getAttribute("href"));
+            assertEquals("kept\n", fetched);
+            PortalIT.screenshot(phone, "portal-backup-files");
 
-                // put back into the running server from the file list
-                exec(panel, ve, "sh", "-c", "rm /root/precious");
-                js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("button[aria-label='Put /root/precious back']")));
-                click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
-                wait.until(toastSaid(
-                        "is back in server"));
-                assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back, the server ran on");
-                assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
+            // put back into the running server from the file list
+            exec(panel, ve, "sh", "-c", "rm /root/precious");
+            js.executeScript("arguments[0].click()", phone.findElement(org.openqa.selenium.By.cssSelector("button[aria-label='Put /root/precious back']")));
+            click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
+            wait.until(toastSaid(
+                    "is back in server"));
+            assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back, the server ran on");
+            assertEquals("RUNNING", panel.get("/api/v1/ves/" + ve).json().get("state").asText());
 
-                exec(panel, ve, "sh", "-c", "rm /root/precious");
-                // the toast of the backup may cover the button on a phone: clicked as a script would
-                ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("arguments[0].click()", wait.until(
-                        org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
-                                org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Restore from']"))));
-                click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
-                wait.until(toastSaid(
-                        "is restored"));
-                assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back");
-                List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon")).toList();
-                assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
-            } finally {
-                phone.quit();
-            }
+            exec(panel, ve, "sh", "-c", "rm /root/precious");
+            // the toast of the backup may cover the button on a phone: clicked as a script would
+            ((org.openqa.selenium.JavascriptExecutor) phone).executeScript("arguments[0].click()", wait.until(
+                    org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(
+                            org.openqa.selenium.By.cssSelector("#ve-backups button[aria-label^='Restore from']"))));
+            click(wait, org.openqa.selenium.By.cssSelector("#dialog-form button[type=submit]"));
+            wait.until(toastSaid(
+                    "is restored"));
+            assertEquals("kept", stdout(panel, ve, "cat", "/root/precious").strip(), "the file is back");
+            List<String> errors = PortalIT.consoleErrors(phone).stream().filter(e -> !e.contains("favicon")).toList();
+            assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+        } finally {
+            phone.quit();
         }
     }
 

@@ -1,6 +1,5 @@
 package io.vessel.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -102,9 +101,15 @@ final class Output {
 
     void structured(JsonNode node) {
         try {
-            out.print(format == Format.YAML ? Yaml.MAPPER.writeValueAsString(node)
-                    : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + System.lineSeparator());
-        } catch (JsonProcessingException e) {
+            if (format == Format.YAML) {
+                out.print(Yaml.MAPPER.writeValueAsString(node));
+            } else {
+                // straight into the stream as UTF-8: a thousand VEs are a megabyte, not worth a String and its encoding
+                Json.MAPPER.writerWithDefaultPrettyPrinter().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                        .writeValue(out, node);
+                out.println();
+            }
+        } catch (java.io.IOException e) {
             throw new CliException(ExitCode.ERROR, e.getMessage());
         }
         out.flush();

@@ -335,50 +335,50 @@ class BackupsIT {
      * following; customers may not schedule more often than the panel allows, bad expressions and zones are refused.
      */
     @Test
-    void aScheduleBacksUpAtItsTimesAndKeepsWhatItsRetentionSays(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
-        try (PanelProcess panel = new PanelProcess(work, Map.of()).start()) {
-            String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Every Ltd\",\"kind\":\"CUSTOMER\"}"));
-            panel.createAccount(tenant, "eve", "customer-owner", "Eve-Password-12");
-            PanelProcess.As eve = panel.login("eve", "Eve-Password-12");
-            int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"scheduled\",\"owner\":\"" + tenant + "\"}");
-            String schedule = "/api/v1/ves/" + ve + "/backup-schedule";
-            assertEquals(404, eve.get(schedule).status());
-            assertProblem(eve.send("PUT", schedule, "{\"cron\":\"*/5 * * * * *\"}"), 422, null); // more often than every hour
-            assertProblem(eve.send("PUT", schedule, "{\"cron\":\"61 * * * *\"}"), 400, null);
-            assertProblem(eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"timeZone\":\"Mars/Olympus\"}"), 400, null);
-            assertProblem(eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":-1}}"), 400, null);
-            PanelProcess.Response set = eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"timeZone\":\"Europe/Berlin\",\"spreadMinutes\":30,"
-                    + "\"keep\":{\"daily\":7,\"weekly\":4}}");
-            assertEquals(200, set.status(), set + panel.output().lines().filter(l -> l.contains("Exception") || l.contains("ERROR") || l.contains("WARN")).limit(40).collect(java.util.stream.Collectors.joining("\n")));
-            JsonNode daily = set.json();
-            java.time.ZonedDateTime at = java.time.Instant.parse(daily.get("nextRunAt").asText()).atZone(java.time.ZoneId.of("Europe/Berlin"));
-            assertTrue(at.getHour() == 3 && at.getMinute() <= 30, "03:00 in Berlin, spread by up to 30 min: " + at);
+    void aScheduleBacksUpAtItsTimesAndKeepsWhatItsRetentionSays() throws Exception {
+        Path work = sharedWork;
+        PanelProcess panel = shared();
+        String tenant = PanelProcess.createdId(panel.post("/api/v1/tenants", "{\"name\":\"Every Ltd\",\"kind\":\"CUSTOMER\"}"));
+        panel.createAccount(tenant, "eve", "customer-owner", "Eve-Password-12");
+        PanelProcess.As eve = panel.login("eve", "Eve-Password-12");
+        int ve = NetworkIT.createVe(panel, "{\"template\":\"busybox\",\"hostname\":\"scheduled\",\"owner\":\"" + tenant + "\"}");
+        String schedule = "/api/v1/ves/" + ve + "/backup-schedule";
+        assertEquals(404, eve.get(schedule).status());
+        assertProblem(eve.send("PUT", schedule, "{\"cron\":\"*/5 * * * * *\"}"), 422, null); // more often than every hour
+        assertProblem(eve.send("PUT", schedule, "{\"cron\":\"61 * * * *\"}"), 400, null);
+        assertProblem(eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"timeZone\":\"Mars/Olympus\"}"), 400, null);
+        assertProblem(eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"keep\":{\"daily\":-1}}"), 400, null);
+        PanelProcess.Response set = eve.send("PUT", schedule, "{\"cron\":\"0 3 * * *\",\"timeZone\":\"Europe/Berlin\",\"spreadMinutes\":30,"
+                + "\"keep\":{\"daily\":7,\"weekly\":4}}");
+        assertEquals(200, set.status(), set + panel.output().lines().filter(l -> l.contains("Exception") || l.contains("ERROR") || l.contains("WARN")).limit(40).collect(java.util.stream.Collectors.joining("\n")));
+        JsonNode daily = set.json();
+        java.time.ZonedDateTime at = java.time.Instant.parse(daily.get("nextRunAt").asText()).atZone(java.time.ZoneId.of("Europe/Berlin"));
+        assertTrue(at.getHour() == 3 && at.getMinute() <= 30, "03:00 in Berlin, spread by up to 30 min: " + at);
 
-            // the provider schedules every 5 seconds, keeping the last 2
-            PanelProcess.Response often = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(schedule)).header("Content-Type", "application/json")
-                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}")));
-            assertEquals(200, often.status(), often.toString());
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            PanelProcess.poll(Duration.ofSeconds(120), () -> {
-                JsonNode list = eve.get("/api/v1/ves/" + ve + "/backups").json();
-                list.forEach(b -> seen.add(b.get("id").asText()));
-                long done = 0;
-                for (JsonNode b : list) {
-                    done += b.get("state").asText().equals("DONE") ? 1 : 0;
-                }
-                return seen.size() >= 3 && list.size() == 2 && done == 2;
-            }, "scheduled backups, the older ones forgotten");
-            JsonNode kept = eve.get("/api/v1/ves/" + ve + "/backups").json();
-            assertEquals("scheduled", kept.get(0).get("note").asText());
-            assertEquals("schedule", kept.get(0).get("madeBy").asText());
-            JsonNode state = eve.get(schedule).json();
-            assertTrue(state.hasNonNull("lastRunAt"), state.toString());
-            Path data = work.resolve("data");
-            assertTrue(PanelProcess.JSON.readTree(restic(data.resolve("backups").resolve(tenant), data.resolve("keys/backup-recovery.key"), "snapshots",
-                    "--json")).size() <= 3, "the repository forgets what the list forgets (one more may be being made)");
-            assertEquals(204, eve.send("DELETE", schedule, null).status());
-            assertEquals(404, eve.get(schedule).status());
-        }
+        // the provider schedules every 5 seconds, keeping the last 2
+        PanelProcess.Response often = panel.send(java.net.http.HttpRequest.newBuilder(panel.uri(schedule)).header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"cron\":\"*/5 * * * * *\",\"keep\":{\"last\":2}}")));
+        assertEquals(200, often.status(), often.toString());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        PanelProcess.poll(Duration.ofSeconds(120), () -> {
+            JsonNode list = eve.get("/api/v1/ves/" + ve + "/backups").json();
+            list.forEach(b -> seen.add(b.get("id").asText()));
+            long done = 0;
+            for (JsonNode b : list) {
+                done += b.get("state").asText().equals("DONE") ? 1 : 0;
+            }
+            return seen.size() >= 3 && list.size() == 2 && done == 2;
+        }, "scheduled backups, the older ones forgotten");
+        JsonNode kept = eve.get("/api/v1/ves/" + ve + "/backups").json();
+        assertEquals("scheduled", kept.get(0).get("note").asText());
+        assertEquals("schedule", kept.get(0).get("madeBy").asText());
+        JsonNode state = eve.get(schedule).json();
+        assertTrue(state.hasNonNull("lastRunAt"), state.toString());
+        Path data = work.resolve("data");
+        assertTrue(PanelProcess.JSON.readTree(restic(data.resolve("backups").resolve(tenant), data.resolve("keys/backup-recovery.key"), "snapshots",
+                "--json")).size() <= 3, "the repository forgets what the list forgets (one more may be being made)");
+        assertEquals(204, eve.send("DELETE", schedule, null).status());
+        assertEquals(404, eve.get(schedule).status());
     }
 
     /**

@@ -59,11 +59,13 @@ public final class Main {
                 : home.resolve("conf").resolve("vessel.conf");
         Settings settings;
         String nodeId;
+        boolean freshData;
         try {
             settings = Settings.load(home, confFile, environment);
             for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
                 createDirectory(dir);
             }
+            freshData = !java.nio.file.Files.exists(settings.dataDir().resolve("node-id")); // a first start on this data directory
             nodeId = NodeIdentity.ensure(settings.dataDir());
             if (!settings.nodeAgent()) {
                 checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");
@@ -89,7 +91,7 @@ public final class Main {
             err.println("vessel: cannot make the self-signed TLS certificate under " + settings.dataDir() + ": " + e.getMessage());
             return EXIT_CONFIG;
         }
-        PanelFramework framework = new PanelFramework(home, settings, version, nodeId);
+        PanelFramework framework = new PanelFramework(home, settings, version, nodeId, freshData);
         PanelFramework.Outcome outcome = framework.start(startTimeoutSeconds());
         switch (outcome.kind()) {
             case READY -> {

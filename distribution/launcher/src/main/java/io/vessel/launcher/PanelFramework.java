@@ -55,13 +55,15 @@ final class PanelFramework {
     private final Path home;
     private final Settings settings;
     private final String nodeId;
+    private final boolean freshData;
     private final String version;
     private Framework framework;
     /** How long each bundle's start() took on the starting thread, in start order (work it hands to threads not counted). */
     private final Map<String, Long> startMillis = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
-    PanelFramework(Path home, Settings settings, String version, String nodeId) {
+    PanelFramework(Path home, Settings settings, String version, String nodeId, boolean freshData) {
         this.home = home;
+        this.freshData = freshData;
         this.settings = settings;
         this.version = version;
         this.nodeId = nodeId;
@@ -147,6 +149,8 @@ final class PanelFramework {
         p.put("vessel.home", home.toString());
         p.put("vessel.data.dir", settings.dataDir().toString());
         p.put("vessel.node.id", nodeId); // see NodeIdentity
+        // a first start: the identity bundle hashes the first admin's password while the database opens (FirstAdminCredential)
+        p.put("vessel.data.fresh", String.valueOf(freshData));
         p.put("vessel.plugins.dir", settings.pluginsDir().toString());
         p.put("vessel.version", version);
         p.put("vessel.role", settings.role());

@@ -35,7 +35,7 @@ public final class IdentityManager implements IdentityService {
     static final Duration SESSION_LIFETIME = Duration.ofHours(12);
     static final String USERNAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._@-]{1,63}";
     private static final Logger LOG = LoggerFactory.getLogger(IdentityManager.class);
-    private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
     private final Database database;
     private final Tenancy tenancy;
@@ -63,7 +63,7 @@ public final class IdentityManager implements IdentityService {
     @Activate
     public IdentityManager(@Reference(target = "(" + Database.MODULES_PROPERTY + "=" + IdentityPersistence.MODULE + ")") Database database,
                            @Reference Tenancy tenancy, @Reference Roles roles, @Reference AuditLog audit, @Reference TwoFactor twoFactor,
-                           @Reference CredentialChanges changes, IdentityConfig config) {
+                           @Reference CredentialChanges changes, @Reference FirstAdminCredential firstAdmin, IdentityConfig config) {
         this.changes = changes;
         this.sessions = new CredentialCache<>(changes.counter(), Duration.ofSeconds(10), 100_000);
         this.database = database;
@@ -73,7 +73,7 @@ public final class IdentityManager implements IdentityService {
         this.twoFactor = twoFactor;
         this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
                 Duration.ofSeconds(config.lockout_seconds()), new LoginFailures(database));
-        createFirstAdmin(firstAdminPassword());
+        createFirstAdmin(firstAdmin);
     }
 
     /**
@@ -93,15 +93,16 @@ public final class IdentityManager implements IdentityService {
         return System.getenv("VESSEL_ADMIN_PASSWORD");
     }
 
-    private void createFirstAdmin(String configured) {
+    private void createFirstAdmin(FirstAdminCredential firstAdmin) {
         // native SQL: nothing on the start path parses HQL (ANTLR's first parse costs about half a second of CPU; issue 14)
         long accounts = database.inTransaction(em -> ((Number) em.createNativeQuery("select count(*) from account").getSingleResult()).longValue());
         if (accounts > 0) {
             return;
         }
-        boolean generated = configured == null || configured.isBlank();
-        String password = generated ? randomPassword() : configured;
-        String hash = hasher.hash(password);
+        FirstAdminCredential.Prepared prepared = firstAdmin.take();
+        boolean generated = prepared.generated();
+        String password = prepared.password();
+        String hash = prepared.hash();
         database.run(em -> em.persist(new AccountEntity(FIRST_ADMIN, null, hash, tenancy.provider().id(),
                 BuiltInRole.PROVIDER_ADMIN.roleName, Tenancy.now())));
         if (generated) {
@@ -121,14 +122,6 @@ public final class IdentityManager implements IdentityService {
             decoyHash = hash;
         }
         return hash;
-    }
-
-    String randomPassword() {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 20; i++) {
-            out.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
-        }
-        return out.toString();
     }
 
     /** Usernames as they may appear in logs: whatever a client typed, made harmless. */

@@ -65,7 +65,7 @@ public final class Main {
             for (Path dir : List.of(settings.dataDir(), settings.pluginsDir(), settings.logDir())) {
                 createDirectory(dir);
             }
-            freshData = !java.nio.file.Files.exists(settings.dataDir().resolve("node-id")); // a first start on this data directory
+            freshData = NodeIdentity.isNew(settings.dataDir());
             nodeId = NodeIdentity.ensure(settings.dataDir());
             if (!settings.nodeAgent()) {
                 checkPortFree(settings, settings.httpPort(), "http.port or VESSEL_HTTP_PORT");

@@ -14,12 +14,19 @@ import java.util.UUID;
  */
 final class NodeIdentity {
 
+    private static final String FILE_NAME = "node-id";
+
     private NodeIdentity() {
+    }
+
+    /** Whether the data directory has no node id yet: a first start on it. */
+    static boolean isNew(Path dataDir) {
+        return !Files.exists(dataDir.resolve(FILE_NAME));
     }
 
     /** The node's id, made on the first start. */
     static String ensure(Path dataDir) throws ConfigException {
-        Path file = dataDir.resolve("node-id");
+        Path file = dataDir.resolve(FILE_NAME);
         try {
             if (Files.exists(file)) {
                 return UUID.fromString(Files.readString(file).strip()).toString();

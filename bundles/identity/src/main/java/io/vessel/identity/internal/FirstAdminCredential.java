@@ -5,6 +5,8 @@ import java.util.concurrent.CompletableFuture;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The first admin's password and its Argon2id hash, begun as soon as the identity bundle starts on a fresh data
@@ -18,6 +20,8 @@ import org.osgi.service.component.annotations.Component;
 public final class FirstAdminCredential {
 
     static final String FRESH_DATA_PROPERTY = "vessel.data.fresh";
+    static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    private static final Logger LOG = LoggerFactory.getLogger(FirstAdminCredential.class);
 
     /** A password, whether Vessel chose it, and its hash. */
     record Prepared(String password, boolean generated, String hash) {
@@ -44,17 +48,34 @@ public final class FirstAdminCredential {
     }
 
     private static Prepared prepare() {
-        String configured = IdentityManager.firstAdminPassword();
+        String configured = firstAdminPassword();
         boolean generated = configured == null || configured.isBlank();
         String password = generated ? randomPassword() : configured;
         return new Prepared(password, generated, new PasswordHasher().hash(password));
+    }
+
+    /**
+     * The first admin's password as the installation chose it: {@code VESSEL_ADMIN_PASSWORD}, or the first line of the
+     * file {@code VESSEL_ADMIN_PASSWORD_FILE} names (the Debian package's postinst writes one, 0600, so no password is
+     * ever in a process environment or a log); null for a random one.
+     */
+    private static String firstAdminPassword() {
+        String file = System.getenv("VESSEL_ADMIN_PASSWORD_FILE");
+        if (file != null && !file.isBlank() && java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+            try {
+                return java.nio.file.Files.readAllLines(java.nio.file.Path.of(file)).stream().findFirst().map(String::strip).orElse(null);
+            } catch (java.io.IOException e) {
+                LOG.warn("First admin password file not read path={}: {}", file, e.getMessage());
+            }
+        }
+        return System.getenv("VESSEL_ADMIN_PASSWORD");
     }
 
     static String randomPassword() {
         SecureRandom random = new SecureRandom();
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < 20; i++) {
-            out.append(IdentityManager.ALPHABET.charAt(random.nextInt(IdentityManager.ALPHABET.length())));
+            out.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
         }
         return out.toString();
     }

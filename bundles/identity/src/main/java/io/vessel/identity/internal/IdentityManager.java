@@ -35,7 +35,6 @@ public final class IdentityManager implements IdentityService {
     static final Duration SESSION_LIFETIME = Duration.ofHours(12);
     static final String USERNAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._@-]{1,63}";
     private static final Logger LOG = LoggerFactory.getLogger(IdentityManager.class);
-    static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
     private final Database database;
     private final Tenancy tenancy;
@@ -74,23 +73,6 @@ public final class IdentityManager implements IdentityService {
         this.throttle = new LoginThrottle(config.max_failures_per_account(), config.max_failures_per_address(),
                 Duration.ofSeconds(config.lockout_seconds()), new LoginFailures(database));
         createFirstAdmin(firstAdmin);
-    }
-
-    /**
-     * The first admin's password as the installation chose it: {@code VESSEL_ADMIN_PASSWORD}, or the first line of the
-     * file {@code VESSEL_ADMIN_PASSWORD_FILE} names (the Debian package's postinst writes one, 0600, so no password is
-     * ever in a process environment or a log); null for a random one.
-     */
-    static String firstAdminPassword() {
-        String file = System.getenv("VESSEL_ADMIN_PASSWORD_FILE");
-        if (file != null && !file.isBlank() && java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
-            try {
-                return java.nio.file.Files.readAllLines(java.nio.file.Path.of(file)).stream().findFirst().map(String::strip).orElse(null);
-            } catch (java.io.IOException e) {
-                LOG.warn("First admin password file not read path={}: {}", file, e.getMessage());
-            }
-        }
-        return System.getenv("VESSEL_ADMIN_PASSWORD");
     }
 
     private void createFirstAdmin(FirstAdminCredential firstAdmin) {

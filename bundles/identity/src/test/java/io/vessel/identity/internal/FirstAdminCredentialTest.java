@@ -16,7 +16,7 @@ class FirstAdminCredentialTest {
         FirstAdminCredential.Prepared prepared = new FirstAdminCredential(context(Map.of("vessel.data.fresh", "true"))).take();
         assertTrue(prepared.generated(), "no VESSEL_ADMIN_PASSWORD in the test's environment: a random one");
         assertEquals(20, prepared.password().length());
-        assertTrue(prepared.password().chars().allMatch(c -> IdentityManager.ALPHABET.indexOf(c) >= 0), prepared.password());
+        assertTrue(prepared.password().chars().allMatch(c -> FirstAdminCredential.ALPHABET.indexOf(c) >= 0), prepared.password());
         assertTrue(new PasswordHasher().verify(prepared.password(), prepared.hash()));
     }
 

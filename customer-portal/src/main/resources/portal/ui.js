@@ -13,10 +13,17 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, body) {
-  const response = await fetch('/api/v1' + path, {
+  const request = () => fetch('/api/v1' + path, {
     method, credentials: 'same-origin',
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // A read that failed on the way (no answer at all) is asked once more: Chromium cancels requests in flight whenever
+  // the machine's addresses change (ERR_NETWORK_CHANGED), which on a panel's own host happens as VEs come and go (LXD's
+  // UI met the same, canonical/lxd#12475). Writes are never repeated: the first may have been done.
+  const response = await request().catch(failure => {
+    if (method !== 'GET') throw failure;
+    return new Promise(resolve => setTimeout(resolve, 300)).then(request);
   });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);

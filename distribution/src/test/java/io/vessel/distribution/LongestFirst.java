@@ -16,8 +16,11 @@ import org.junit.jupiter.api.ClassOrdererContext;
  * classes (backups at seven minutes, the Debian package at three) could start last, with the other lane long idle.
  * Starting the long ones first is the classic longest-processing-time rule. JUnit forks the classes in this order;
  * one worker takes them from the front and the forking one from the back, so the front holds what must start early:
- * the classes that take turns (see {@link #takesTurns}), then the rest longest first, while the back lane works up
- * from the shortest. (Classes marked isolated run alone after all of these, whatever the order.)
+ * the longest class of those that need no turn (backups: seven minutes, much of it waiting on restic and schedules,
+ * which the other lane fills; started after the turns it ran at the end of the run with a core idle), then the classes
+ * that take turns (see {@link #takesTurns}), then the rest longest first, while the back lane works up from the
+ * shortest. (Classes marked isolated run alone after all of these, whatever the order.) {@link Timeline} records how a
+ * run went.
  */
 public final class LongestFirst implements ClassOrderer {
 
@@ -26,7 +29,11 @@ public final class LongestFirst implements ClassOrderer {
 
     @Override
     public void orderClasses(ClassOrdererContext context) {
-        context.getClassDescriptors().sort(Comparator.comparing((org.junit.jupiter.api.ClassDescriptor c) -> !takesTurns(c.getTestClass()))
+        java.util.List<? extends org.junit.jupiter.api.ClassDescriptor> classes = context.getClassDescriptors();
+        Class<?> longestAlone = classes.stream().map(org.junit.jupiter.api.ClassDescriptor::getTestClass).filter(c -> !takesTurns(c))
+                .max(Comparator.comparingInt(LongestFirst::seconds)).orElse(null);
+        classes.sort(Comparator.comparing((org.junit.jupiter.api.ClassDescriptor c) -> c.getTestClass() != longestAlone)
+                .thenComparing(c -> !takesTurns(c.getTestClass()))
                 .thenComparing(Comparator.comparingInt((org.junit.jupiter.api.ClassDescriptor c) -> seconds(c.getTestClass())).reversed())
                 .thenComparing(c -> c.getTestClass().getName()));
     }

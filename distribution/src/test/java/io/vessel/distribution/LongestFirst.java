@@ -13,14 +13,15 @@ import org.junit.jupiter.api.ClassOrdererContext;
  * ({@code it-durations.properties}; a class not listed counts as {@link #UNLISTED_SECONDS}).
  *
  * <p>Classes run two at a time, and a run lasts until its last class ends: with JUnit's default order the longest
- * classes (backups at seven minutes, the Debian package at three) could start last, with the other lane long idle.
+ * classes (backups at seven minutes, the Debian package at four) could start last, with the other lane long idle.
  * Starting the long ones first is the classic longest-processing-time rule. JUnit forks the classes in this order;
- * one worker takes them from the front and the forking one from the back, so the front holds what must start early:
- * the longest class of those that need no turn (backups: seven minutes, much of it waiting on restic and schedules,
- * which the other lane fills; started after the turns it ran at the end of the run with a core idle), then the classes
- * that take turns (see {@link #takesTurns}), then the rest longest first, while the back lane works up from the
- * shortest. (Classes marked isolated run alone after all of these, whatever the order.) {@link Timeline} records how a
- * run went.
+ * one worker takes them from the front and the forking one from the back. The front holds the classes that need no
+ * turn, longest first (backups first: much of its time is spent waiting on restic and schedules, which the other lane
+ * fills); the back holds the classes that take turns (see {@link #takesTurns}), longest last, so the forking lane
+ * works through them one after another from the start (about 17 minutes, well under half the run) and then takes the
+ * shortest of the rest; the lanes meet among the shortest classes. (Classes marked isolated run alone after all of
+ * these, whatever the order.) {@link Timeline} records how a run went; before, the classes taking turns came first
+ * and the longest others only after them, so the run ended on backups or the Debian package beside an idle core.
  */
 public final class LongestFirst implements ClassOrderer {
 
@@ -29,20 +30,12 @@ public final class LongestFirst implements ClassOrderer {
 
     @Override
     public void orderClasses(ClassOrdererContext context) {
-        java.util.List<? extends org.junit.jupiter.api.ClassDescriptor> classes = context.getClassDescriptors();
-        Class<?> longestAlone = classes.stream().map(org.junit.jupiter.api.ClassDescriptor::getTestClass).filter(c -> !takesTurns(c))
-                .max(Comparator.comparingInt(LongestFirst::seconds)).orElse(null);
-        classes.sort(Comparator.comparing((org.junit.jupiter.api.ClassDescriptor c) -> c.getTestClass() != longestAlone)
-                .thenComparing(c -> !takesTurns(c.getTestClass()))
-                .thenComparing(Comparator.comparingInt((org.junit.jupiter.api.ClassDescriptor c) -> seconds(c.getTestClass())).reversed())
+        context.getClassDescriptors().sort(Comparator.comparing((org.junit.jupiter.api.ClassDescriptor c) -> takesTurns(c.getTestClass()))
+                .thenComparingInt(c -> takesTurns(c.getTestClass()) ? seconds(c.getTestClass()) : -seconds(c.getTestClass()))
                 .thenComparing(c -> c.getTestClass().getName()));
     }
 
-    /**
-     * Classes that take turns on a resource lock (VEs with addresses) come first, so that one lane works through them
-     * from the start while the other takes the rest: ordered among the others, they ended up together near the end of
-     * the run, one at a time with the other lane idle (about six minutes of a run).
-     */
+    /** Whether a class takes turns with others on the lock of VEs with addresses (host interfaces are named by VE id). */
     static boolean takesTurns(Class<?> testClass) {
         return java.util.Arrays.stream(testClass.getAnnotationsByType(org.junit.jupiter.api.parallel.ResourceLock.class))
                 .anyMatch(lock -> PanelProcess.VE_INTERFACES.equals(lock.value()));

@@ -132,10 +132,13 @@ public final class Lxcfs {
     }
 
     /**
-     * Stops every LXCFS process whose arguments name this mount point (found in {@code /proc}: it runs detached, and
-     * its pid file is written by LXCFS itself, late or not at all when it hangs). Called with the host-wide lock held
-     * and no instance serving, so none of them is in use: one that hangs, or whose mount was detached, would otherwise
-     * live on beside the new one, holding the pid file's lock and serving only old binds.
+     * Stops every LXCFS process of this mount namespace whose arguments name this mount point (found in {@code /proc}:
+     * it runs detached, and its pid file is written by LXCFS itself, late or not at all when it hangs). Called with the
+     * host-wide lock held and no instance serving, so none of them is in use: one that hangs, or whose mount was
+     * detached, would otherwise live on beside the new one, holding the pid file's lock and serving only old binds.
+     * Another mount namespace's LXCFS of the same path is another host's as far as mounts go (a panel installed in a
+     * chroot with its own namespace, sharing the pid namespace: the Debian package's test) and is left alone; it was
+     * once killed from there, and every VE of the real host starting in the next moments failed on its /proc views.
      */
     private void stopAllOfThisMount() {
         Path real;
@@ -149,7 +152,7 @@ public final class Lxcfs {
                 Path proc = Path.of("/proc", Long.toString(p.pid()));
                 // "(deleted)": the binary was replaced since it started (a package upgrade); still an LXCFS of ours
                 String exe = Files.readSymbolicLink(proc.resolve("exe")).toString().replaceFirst(" \\(deleted\\)$", "");
-                return exe.equals(real.toString())
+                return exe.equals(real.toString()) && inThisMountNamespace(p.pid())
                         && List.of(new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8).split("\0"))
                         .contains(mountPoint.toString());
             } catch (IOException | RuntimeException gone) {
@@ -169,6 +172,12 @@ public final class Lxcfs {
                 LOG.warn("LXCFS pid={} did not end within 5 s", process.pid());
             }
         }
+    }
+
+    /** Whether process {@code pid} sees the mounts this panel sees: only there does a mount point's path name the same mount. */
+    static boolean inThisMountNamespace(long pid) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "mnt"))
+                .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")));
     }
 
     /** Detached from the panel; foreground mode keeps its messages in the log file. */

@@ -144,6 +144,12 @@ class DebianPackageIT {
                 assertFalse(Files.exists(root.resolve(gone), java.nio.file.LinkOption.NOFOLLOW_LINKS), gone + " purged");
             }
             assertEquals(2, in(holderPid, "getent", "group", "vessel").code(), "the group purged");
+            // and the LXCFS the panel started, which runs detached from it (looked for in the chroot's mount namespace:
+            // the host's own LXCFS, of the same path, is another one)
+            String namespace = PanelProcess.host("readlink", "/proc/" + holderPid + "/ns/mnt").strip();
+            PanelProcess.poll(Duration.ofSeconds(10), () -> PanelProcess.host("sh", "-c",
+                    "for p in $(pgrep -x lxcfs); do [ \"$(readlink /proc/$p/ns/mnt)\" = '" + namespace + "' ] && echo $p; done; true").isBlank(),
+                    "the chroot's LXCFS to end with the purge");
         } finally {
             if (panel != null) {
                 panel.destroyForcibly().waitFor(30, TimeUnit.SECONDS);

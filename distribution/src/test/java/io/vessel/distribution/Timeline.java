@@ -22,30 +22,37 @@ public final class Timeline implements TestExecutionListener {
 
     private static final Path FILE = Path.of("target/it-timeline.txt");
     private final long start = System.nanoTime();
-    private final java.util.Map<String, long[]> cpuAtStart = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Started> running = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** When a class started, and the CPUs' jiffies then. */
+    private record Started(double seconds, long[] cpu) {
+    }
 
     @Override
     public void testPlanExecutionStarted(TestPlan plan) {
-        write("# seconds since the start, start|end, class, seconds, share of the machine's CPU time busy while it ran"
-                + " (all classes together), result\n", StandardOpenOption.TRUNCATE_EXISTING);
+        write("# seconds since the start, start|end, class; at the end: how long it ran, the share of the machine's CPU time"
+                + " busy meanwhile (all classes together), result\n", StandardOpenOption.TRUNCATE_EXISTING);
     }
 
     @Override
     public void executionStarted(TestIdentifier test) {
         testClass(test).ifPresent(name -> {
-            cpuAtStart.put(name, cpu());
-            write(String.format("%7.1f start %s%n", seconds(), name), StandardOpenOption.APPEND);
+            Started started = new Started(seconds(), cpu());
+            running.put(name, started);
+            write(String.format("%7.1f start %s%n", started.seconds(), name), StandardOpenOption.APPEND);
         });
     }
 
     @Override
     public void executionFinished(TestIdentifier test, TestExecutionResult result) {
         testClass(test).ifPresent(name -> {
-            long[] before = cpuAtStart.remove(name);
-            long[] now = cpu();
-            String busy = before == null || now[1] == before[1] ? "?"
-                    : String.format("%.0f%%", 100.0 * (now[0] - before[0]) / (now[1] - before[1]));
-            write(String.format("%7.1f end   %s busy %s %s%n", seconds(), name, busy, result.getStatus()), StandardOpenOption.APPEND);
+            Started started = running.remove(name);
+            double now = seconds();
+            long[] cpu = cpu();
+            String ran = started == null ? "?" : String.format("%.1f s", now - started.seconds());
+            String busy = started == null || cpu[1] == started.cpu()[1] ? "?"
+                    : String.format("%.0f%%", 100.0 * (cpu[0] - started.cpu()[0]) / (cpu[1] - started.cpu()[1]));
+            write(String.format("%7.1f end   %s %s busy %s %s%n", now, name, ran, busy, result.getStatus()), StandardOpenOption.APPEND);
         });
     }
 

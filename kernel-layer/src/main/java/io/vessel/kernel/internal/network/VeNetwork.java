@@ -457,7 +457,15 @@ public final class VeNetwork {
         ensureHost();
         String host = hostInterface(veId);
         if (HostCommands.linkExists(host)) {
-            HostCommands.ip("link", "del", host); // left by a VE that died with the host end still around
+            // one on our bridge, or on none, was left by a VE of ours; one on another bridge is the live interface of a
+            // VE of the same id of another installation on this host (a second node, a test panel): deleting it
+            // would cut that VE off its network, so this VE does not start instead
+            Optional<String> master = masterOf(host);
+            if (master.isPresent() && !master.get().equals(bridge)) {
+                throw new IOException("host interface " + host + " is taken by a VE " + veId + " on bridge " + master.get()
+                        + " of another installation on this host");
+            }
+            HostCommands.ip("link", "del", host);
         }
         HostCommands.ip("link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", String.valueOf(pid));
         HostCommands.ip("link", "set", host, "master", bridge, "up");
@@ -494,7 +502,9 @@ public final class VeNetwork {
      */
     public synchronized void update(int veId, int pid, List<IpPools.PoolAddress> addresses, long inBitsPerSecond, long outBitsPerSecond)
             throws IOException {
-        if (!HostCommands.linkExists(hostInterface(veId))) {
+        // attached when its host end is on our bridge: an interface of its name on another bridge is another
+        // installation's, and taking it for this VE's would leave the VE without its eth0 (seen in CI)
+        if (!HostCommands.linkExists(hostInterface(veId)) || !onOurBridge(hostInterface(veId))) {
             if (!addresses.isEmpty()) {
                 attach(veId, pid, addresses, inBitsPerSecond, outBitsPerSecond);
             }
@@ -828,10 +838,15 @@ public final class VeNetwork {
     /** Removes what {@link #attach} made on the host (the veth goes with the VE's namespace; removed here too if left). */
     /** Whether interface {@code name} is a port of this panel's bridge (sysfs: its master link). */
     private boolean onOurBridge(String name) {
+        return masterOf(name).filter(bridge::equals).isPresent();
+    }
+
+    /** The bridge a host interface is a port of; empty when it is a port of none (or gone). */
+    private static Optional<String> masterOf(String name) {
         try {
-            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/sys/class/net", name, "master")).getFileName().toString().equals(bridge);
+            return Optional.of(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/sys/class/net", name, "master")).getFileName().toString());
         } catch (IOException | UnsupportedOperationException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

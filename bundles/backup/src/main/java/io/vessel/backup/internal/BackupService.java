@@ -1200,15 +1200,35 @@ public final class BackupService {
         }
         progress.update(0, "making the tenant's backup repository");
         restic.init(location, password);
-        String keyId = restic.keyId(location, password); // the only key yet: Vessel's own
-        restic.hintKey(location.location(), keyId);
+        String made = restic.keyId(location, password); // the only key yet: Vessel's own
+        restic.hintKey(location.location(), made);
         restic.addKey(location, password, recoveryPassword);
+        String keyId = withFastKey(location, made, password);
+        restic.hintKey(location.location(), keyId);
         database.run(em -> {
             BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
             r.initialized = true;
             r.keyId = keyId;
         });
         LOG.info("Backup repository made target={} tenant={} location={}", repository.target, tenantName(repository.tenantId), location.location());
+    }
+
+    /**
+     * The id of Vessel's key of a new repository, written anew at a cheap key derivation where the repository is a
+     * local directory ({@link FastRepositoryKey}: every later restic call saves half a second of CPU); restic's own
+     * key stays where that cannot be done (SFTP) or fails (said in the log; the repository works either way).
+     */
+    private static String withFastKey(BackupTarget.Repository location, String keyId, String password) {
+        if (!location.location().startsWith("/") || !Files.isDirectory(Path.of(location.location(), "keys"))) {
+            return keyId;
+        }
+        Path directory = Path.of(location.location());
+        try {
+            return FastRepositoryKey.replace(directory, keyId, password);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Backup repository keeps restic's key location={}: {}", location.location(), e.getMessage());
+            return keyId;
+        }
     }
 
     /** The repository's password; restic is also told, from here on, which of its keys that password opens. */

@@ -1219,10 +1219,10 @@ public final class BackupService {
      * key stays where that cannot be done (SFTP) or fails (said in the log; the repository works either way).
      */
     private static String withFastKey(BackupTarget.Repository location, String keyId, String password) {
-        if (!location.location().startsWith("/") || !Files.isDirectory(Path.of(location.location(), "keys"))) {
+        Path directory = location.location().startsWith("/") ? Path.of(location.location()) : null;
+        if (directory == null || !Files.isDirectory(directory.resolve("keys"))) {
             return keyId;
         }
-        Path directory = Path.of(location.location());
         try {
             return FastRepositoryKey.replace(directory, keyId, password);
         } catch (IOException | RuntimeException e) {

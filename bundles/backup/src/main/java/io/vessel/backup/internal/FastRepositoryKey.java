@@ -137,7 +137,8 @@ final class FastRepositoryKey {
     private static byte[] ctr(byte[] derived, byte[] iv, byte[] input) throws IOException {
         try {
             Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
-            aes.init(Cipher.DECRYPT_MODE, new SecretKeySpec(derived, 0, 32, "AES"), new IvParameterSpec(iv));
+            // CTR is its own inverse: the same keystream seals and opens
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(derived, 0, 32, "AES"), new IvParameterSpec(iv));
             return aes.doFinal(input);
         } catch (GeneralSecurityException e) {
             throw new IOException("AES-CTR: " + e.getMessage(), e);

@@ -1194,8 +1194,9 @@ public final class BackupService {
     /** {@code restic init} and the provider's recovery key, once, under the repository's lease. */
     private void initialize(BackupRepositoryEntity repository, BackupTarget.Repository location, String password, OperationService.Progress progress)
             throws IOException {
-        boolean initialized = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repository.id).initialized);
-        if (initialized) {
+        BackupRepositoryEntity stored = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repository.id));
+        if (stored.initialized) {
+            keepKeyCheap(stored, location, password);
             return;
         }
         progress.update(0, "making the tenant's backup repository");
@@ -1214,6 +1215,23 @@ public final class BackupService {
     }
 
     /**
+     * A repository made before the panel wrote its own key cheaply (or whose record names a key a stop left behind)
+     * gets that key at its next backup, under the lease: from then on its restic calls save half a second each.
+     */
+    private void keepKeyCheap(BackupRepositoryEntity stored, BackupTarget.Repository location, String password) {
+        if (stored.keyId == null) {
+            return;
+        }
+        String keyId = withFastKey(location, stored.keyId, password);
+        if (!keyId.startsWith(stored.keyId)) {
+            restic.hintKey(location.location(), keyId);
+            database.run(em -> em.find(BackupRepositoryEntity.class, stored.id).keyId = keyId);
+            LOG.info("Backup repository key made cheap target={} tenant={} location={} key={}", stored.target, tenantName(stored.tenantId),
+                    location.location(), keyId.substring(0, 8));
+        }
+    }
+
+    /**
      * The id of Vessel's key of a new repository, written anew at a cheap key derivation where the repository is a
      * local directory ({@link FastRepositoryKey}: every later restic call saves half a second of CPU); restic's own
      * key stays where that cannot be done (SFTP) or fails (said in the log; the repository works either way).
@@ -1224,7 +1242,7 @@ public final class BackupService {
             return keyId;
         }
         try {
-            return FastRepositoryKey.replace(directory, keyId, password);
+            return FastRepositoryKey.ensure(directory, keyId, password);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Backup repository keeps restic's key location={}: {}", location.location(), e.getMessage());
             return keyId;

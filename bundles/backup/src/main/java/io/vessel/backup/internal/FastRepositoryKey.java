@@ -49,21 +49,76 @@ final class FastRepositoryKey {
     }
 
     /**
+     * The id of a cheap key of {@code password} in the local repository at {@code repository}, made if there is none:
+     * the key whose id starts with {@code keyId} (the one the panel recorded) if it is cheap already, else that key
+     * written anew ({@link #replace}). So a repository made before the panel wrote its own key gets one at its next
+     * backup, once. A recorded id that names no key (a stop between the new file's rename and the record of its id)
+     * is looked for among the keys the password opens, cheap ones first.
+     */
+    static String ensure(Path repository, String keyId, String password) throws IOException {
+        Path keys = repository.resolve("keys");
+        List<Path> named = keyFiles(keys, keyId);
+        if (named.size() > 1) {
+            throw new IOException("repository " + repository + " has " + named.size() + " keys starting with " + keyId);
+        }
+        Path key = named.isEmpty() ? opened(keys, password) : named.get(0);
+        if (cost(JSON.readTree(Files.readAllBytes(key))) <= N) {
+            return key.getFileName().toString();
+        }
+        return replace(key, password);
+    }
+
+    /**
      * Replaces the key whose id starts with {@code keyId} (as {@code restic key list} shows it) in the local repository
      * at {@code repository} by one of the same master keys, opened by the same {@code password} at a cheap cost, and
      * answers the new key's id. The new file is written (and synced) before the old one goes, so a crash in between
      * leaves two keys that both open the repository.
      */
     static String replace(Path repository, String keyId, String password) throws IOException {
-        Path keys = repository.resolve("keys");
-        List<Path> matching;
-        try (var files = Files.list(keys)) {
-            matching = files.filter(f -> f.getFileName().toString().startsWith(keyId)).toList();
-        }
+        List<Path> matching = keyFiles(repository.resolve("keys"), keyId);
         if (matching.size() != 1) {
             throw new IOException("repository " + repository + " has " + matching.size() + " keys starting with " + keyId);
         }
-        Path old = matching.get(0);
+        return replace(matching.get(0), password);
+    }
+
+    /** The key files (never a {@code .tmp} one of ours) whose names start with {@code prefix}. */
+    private static List<Path> keyFiles(Path keys, String prefix) throws IOException {
+        try (var files = Files.list(keys)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(prefix) && !f.getFileName().toString().endsWith(".tmp")).toList();
+        }
+    }
+
+    /** The key file {@code password} opens, trying the cheap ones first (each costly try is a restic-sized scrypt). */
+    private static Path opened(Path keys, String password) throws IOException {
+        List<Path> candidates = new java.util.ArrayList<>();
+        java.util.Map<Path, JsonNode> read = new java.util.HashMap<>();
+        for (Path file : keyFiles(keys, "")) {
+            read.put(file, JSON.readTree(Files.readAllBytes(file)));
+            candidates.add(file);
+        }
+        candidates.sort(java.util.Comparator.comparingLong(f -> cost(read.get(f))));
+        for (Path file : candidates) {
+            try {
+                open(read.get(file), password);
+                return file;
+            } catch (IOException wrongPassword) {
+                // another key (the provider's recovery key): try the next
+            }
+        }
+        throw new IOException("no key of " + keys.getParent() + " opens with the panel's password");
+    }
+
+    /** A key file's scrypt work (N r, in units of r 8): what opening it costs. */
+    private static long cost(JsonNode key) {
+        if (!"scrypt".equals(key.path("kdf").asText())) {
+            return Long.MAX_VALUE; // no key restic opens; replace() says so
+        }
+        return (long) key.path("N").asInt() * Math.max(1, key.path("r").asInt()) / R;
+    }
+
+    private static String replace(Path old, String password) throws IOException {
+        Path keys = old.getParent();
         JsonNode key = JSON.readTree(Files.readAllBytes(old));
         if (!"scrypt".equals(key.path("kdf").asText())) {
             throw new IOException("key " + old.getFileName() + " uses " + key.path("kdf").asText() + ", not scrypt");
@@ -116,7 +171,8 @@ final class FastRepositoryKey {
 
     /** restic's KDF: 64 bytes of scrypt, the AES-256 key first, then the MAC key as k (AES-128) and r (Poly1305). */
     private static byte[] derive(String password, byte[] salt, int n, int r, int p) throws IOException {
-        if (n <= 1 || Integer.bitCount(n) != 1 || r < 1 || p < 1 || salt.length < 8) {
+        // restic's own keys stay within 60 MiB of scrypt memory (N 2^16 at r 8); more is no key of restic's or ours
+        if (n <= 1 || Integer.bitCount(n) != 1 || r < 1 || p < 1 || (long) n * r > (1L << 20) || p > 16 || salt.length < 8) {
             throw new IOException("a key file's scrypt parameters are not valid");
         }
         return SCrypt.generate(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64);

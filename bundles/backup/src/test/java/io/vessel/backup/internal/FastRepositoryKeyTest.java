@@ -70,4 +70,48 @@ class FastRepositoryKeyTest {
         }
         assertEquals(initial, restic.keyId(repository, "the-right-password-of-the-repository"));
     }
+
+    /**
+     * A repository made before the panel wrote its own key (restic's costly key recorded) gets the cheap one at its next
+     * backup, once; a record that names no key (a stop after the rename, before the record) finds the key again.
+     */
+    @Test
+    void anOlderRepositoryGetsTheCheapKeyOnceAndAStaleRecordFindsIt() throws Exception {
+        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
+        BackupTarget.Repository repository = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-c");
+        String password = new String(new char[43]).replace('\0', 'q');
+        restic.init(repository, password);
+        String recorded = restic.keyId(repository, password);
+        restic.addKey(repository, password, "the-providers-recovery-key");
+        Path directory = Path.of(repository.location());
+
+        String cheap = FastRepositoryKey.ensure(directory, recorded, password);
+        assertFalse(cheap.startsWith(recorded), "restic's costly key is written anew");
+        assertEquals(FastRepositoryKey.N, new ObjectMapper().readTree(directory.resolve("keys").resolve(cheap).toFile()).get("N").asInt());
+        List<String> keysAfter = keyNames(directory);
+        assertEquals(2, keysAfter.size(), keysAfter.toString());
+
+        assertEquals(cheap, FastRepositoryKey.ensure(directory, cheap.substring(0, 8), password), "a cheap key stays as it is");
+        assertEquals(keysAfter, keyNames(directory));
+        assertEquals(cheap, FastRepositoryKey.ensure(directory, recorded, password), "the stale record finds the cheap key");
+        assertEquals(keysAfter, keyNames(directory));
+        restic.hintKey(repository.location(), cheap.substring(0, 8));
+        assertEquals(List.of(), restic.snapshots(repository, password, List.of()));
+        assertEquals(List.of(), restic.snapshots(repository, "the-providers-recovery-key", List.of()));
+
+        // a record naming no key where the only key of the password is restic's costly one: that one is found and replaced
+        BackupTarget.Repository other = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-d");
+        restic.init(other, password);
+        String written = FastRepositoryKey.ensure(Path.of(other.location()), "0123abcd", password);
+        assertEquals(List.of(written), keyNames(Path.of(other.location())));
+        assertTrue(written.startsWith(restic.keyId(other, password)));
+        IOException none = assertThrows(IOException.class, () -> FastRepositoryKey.ensure(Path.of(other.location()), "0123abcd", "not-the-password"));
+        assertTrue(none.getMessage().contains("no key"), none.getMessage());
+    }
+
+    private static List<String> keyNames(Path repository) throws IOException {
+        try (var files = Files.list(repository.resolve("keys"))) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
 }

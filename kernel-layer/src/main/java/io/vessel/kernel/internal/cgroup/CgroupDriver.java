@@ -34,6 +34,22 @@ public interface CgroupDriver {
     CgroupStats read(String group) throws IOException;
 
     /**
+     * Lets go of what {@link #read} keeps open for groups other than {@code groups} (the running VEs'): a removed
+     * cgroup stays in the kernel while a descriptor of one of its files is open.
+     */
+    default void retainCounters(java.util.Set<String> groups) {
+    }
+
+    /** A group path ({@code /vessel/node/ve-101}) without its leading slashes, to resolve under a hierarchy's root. */
+    static String relative(String group) {
+        int start = 0;
+        while (start < group.length() && group.charAt(start) == '/') {
+            start++;
+        }
+        return group.substring(start);
+    }
+
+    /**
      * Freezes every process of the group (or thaws them), and answers once the kernel says they are (frozen
      * processes take no CPU and make no system calls: what they wrote is on disk as far as it will be); at most 10 s.
      */
@@ -159,8 +175,7 @@ public interface CgroupDriver {
         if (!Files.exists(file)) {
             return null;
         }
-        String text = Files.readString(file).strip();
-        return text.isEmpty() || text.equals("max") ? null : Long.parseLong(text.split("\\s+")[0]);
+        return io.vessel.kernel.internal.linux.KernelFiles.firstNumber(Files.readString(file));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.vessel.kernel.internal.cgroup;
 
 import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.internal.linux.KernelFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.Optional;
 final class CgroupV1 implements CgroupDriver {
 
     private final Path root;
+    /** The counters the accounting sweep reads every interval, through descriptors kept open. */
+    private final KernelFiles counters = new KernelFiles();
 
     CgroupV1(Path root) {
         this.root = root;
@@ -71,33 +74,48 @@ final class CgroupV1 implements CgroupDriver {
     @Override
     public CgroupStats read(String group) throws IOException {
         Path memory = dir("memory", group);
-        Long usage = CgroupDriver.number(memory.resolve("memory.usage_in_bytes"));
+        Long usage = counters.number(memory.resolve("memory.usage_in_bytes"));
         if (usage == null) {
             throw new IOException("no memory cgroup at " + memory);
         }
-        Long memsw = CgroupDriver.number(memory.resolve("memory.memsw.usage_in_bytes"));
-        Long cpu = CgroupDriver.number(dir("cpuacct", group).resolve("cpuacct.usage"));
-        Long processes = CgroupDriver.number(dir("pids", group).resolve("pids.current"));
-        long[] bytes = blkio(dir("blkio", group).resolve("blkio.throttle.io_service_bytes_recursive"));
-        long[] ops = blkio(dir("blkio", group).resolve("blkio.throttle.io_serviced_recursive"));
-        return new CgroupStats(cpu == null ? 0 : cpu, usage, CgroupDriver.number(memory.resolve("memory.max_usage_in_bytes")),
+        Long memsw = counters.number(memory.resolve("memory.memsw.usage_in_bytes"));
+        Long cpu = counters.number(dir("cpuacct", group).resolve("cpuacct.usage"));
+        Long processes = counters.number(dir("pids", group).resolve("pids.current"));
+        Path blkio = dir("blkio", group);
+        long[] bytes = blkio(counters.read(blkio.resolve("blkio.throttle.io_service_bytes_recursive")));
+        long[] ops = blkio(counters.read(blkio.resolve("blkio.throttle.io_serviced_recursive")));
+        return new CgroupStats(cpu == null ? 0 : cpu, usage, counters.number(memory.resolve("memory.max_usage_in_bytes")),
                 memsw == null ? 0 : Math.max(0, memsw - usage), processes == null ? 0 : processes, bytes[0], bytes[1], ops[0], ops[1]);
     }
 
-    /** Read and write totals over all devices from a v1 blkio file ("7:0 Read 4096" lines). */
-    private static long[] blkio(Path file) throws IOException {
+    @Override
+    public void retainCounters(java.util.Set<String> groups) {
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        for (String group : groups) {
+            for (String controller : java.util.List.of("memory", "cpuacct", "pids", "blkio")) {
+                kept.add(dir(controller, group));
+            }
+        }
+        counters.retain(file -> kept.contains(file.getParent()));
+    }
+
+    /** Read and write totals over all devices from a v1 blkio file's text ("7:0 Read 4096" lines); none when absent. */
+    private static long[] blkio(String text) {
         long[] readWrite = new long[2];
-        if (!Files.exists(file)) {
+        if (text == null) {
             return readWrite;
         }
-        for (String line : Files.readAllLines(file)) {
-            String[] parts = line.trim().split("\\s+");
-            if (parts.length == 3) {
-                if (parts[1].equals("Read")) {
-                    readWrite[0] += Long.parseLong(parts[2]);
-                } else if (parts[1].equals("Write")) {
-                    readWrite[1] += Long.parseLong(parts[2]);
-                }
+        for (String line : text.split("\n")) {
+            int first = line.indexOf(' ');
+            int second = first < 0 ? -1 : line.indexOf(' ', first + 1);
+            if (second < 0 || line.indexOf(' ', second + 1) >= 0) {
+                continue; // "Total 123" and anything that is not device, operation, count
+            }
+            String operation = line.substring(first + 1, second);
+            if (operation.equals("Read")) {
+                readWrite[0] += Long.parseLong(line.substring(second + 1).strip());
+            } else if (operation.equals("Write")) {
+                readWrite[1] += Long.parseLong(line.substring(second + 1).strip());
             }
         }
         return readWrite;
@@ -276,6 +294,6 @@ final class CgroupV1 implements CgroupDriver {
     }
 
     private Path dir(String controller, String group) {
-        return root.resolve(controller).resolve(group.replaceFirst("^/+", ""));
+        return root.resolve(controller).resolve(CgroupDriver.relative(group));
     }
 }

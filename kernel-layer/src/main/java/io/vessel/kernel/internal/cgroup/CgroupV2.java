@@ -1,6 +1,7 @@
 package io.vessel.kernel.internal.cgroup;
 
 import io.vessel.kernel.api.VeLimits;
+import io.vessel.kernel.internal.linux.KernelFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.Optional;
 final class CgroupV2 implements CgroupDriver {
 
     private final Path root;
+    /** The counters the accounting sweep reads every interval, through descriptors kept open. */
+    private final KernelFiles counters = new KernelFiles();
 
     CgroupV2(Path root) {
         this.root = root;
@@ -61,41 +64,48 @@ final class CgroupV2 implements CgroupDriver {
     @Override
     public CgroupStats read(String group) throws IOException {
         Path dir = dir(group);
-        Long memory = CgroupDriver.number(dir.resolve("memory.current"));
+        Long memory = counters.number(dir.resolve("memory.current"));
         if (memory == null) {
             throw new IOException("no cgroup at " + dir);
         }
         long cpuNanos = 0;
-        for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
+        String cpu = counters.read(dir.resolve("cpu.stat"));
+        for (String line : cpu == null ? new String[0] : cpu.split("\n")) {
             if (line.startsWith("usage_usec ")) {
                 cpuNanos = Long.parseLong(line.substring(11).strip()) * 1000;
             }
         }
         long[] io = new long[4];
-        if (Files.exists(dir.resolve("io.stat"))) {
-            for (String line : Files.readAllLines(dir.resolve("io.stat"))) {
-                for (String field : line.trim().split("\\s+")) {
-                    int eq = field.indexOf('=');
-                    if (eq < 0) {
-                        continue;
-                    }
-                    int slot = switch (field.substring(0, eq)) {
-                        case "rbytes" -> 0;
-                        case "wbytes" -> 1;
-                        case "rios" -> 2;
-                        case "wios" -> 3;
-                        default -> -1;
-                    };
-                    if (slot >= 0) {
-                        io[slot] += Long.parseLong(field.substring(eq + 1));
-                    }
+        String ioStat = counters.read(dir.resolve("io.stat"));
+        for (String line : ioStat == null ? new String[0] : ioStat.split("\n")) {
+            for (String field : line.trim().split(" ")) {
+                int eq = field.indexOf('=');
+                if (eq < 0) {
+                    continue;
+                }
+                int slot = switch (field.substring(0, eq)) {
+                    case "rbytes" -> 0;
+                    case "wbytes" -> 1;
+                    case "rios" -> 2;
+                    case "wios" -> 3;
+                    default -> -1;
+                };
+                if (slot >= 0) {
+                    io[slot] += Long.parseLong(field.substring(eq + 1));
                 }
             }
         }
-        Long swap = CgroupDriver.number(dir.resolve("memory.swap.current"));
-        Long processes = CgroupDriver.number(dir.resolve("pids.current"));
-        return new CgroupStats(cpuNanos, memory, CgroupDriver.number(dir.resolve("memory.peak")), swap == null ? 0 : swap,
+        Long swap = counters.number(dir.resolve("memory.swap.current"));
+        Long processes = counters.number(dir.resolve("pids.current"));
+        return new CgroupStats(cpuNanos, memory, counters.number(dir.resolve("memory.peak")), swap == null ? 0 : swap,
                 processes == null ? 0 : processes, io[0], io[1], io[2], io[3]);
+    }
+
+    @Override
+    public void retainCounters(java.util.Set<String> groups) {
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        groups.forEach(group -> kept.add(dir(group)));
+        counters.retain(file -> kept.contains(file.getParent()));
     }
 
     /** The VE's {@code /sys/fs/cgroup} is its own cgroup (cgroup namespace), read-write; what it may write is decided by ownership. */
@@ -229,7 +239,7 @@ final class CgroupV2 implements CgroupDriver {
     }
 
     private Path dir(String group) {
-        return root.resolve(group.replaceFirst("^/+", ""));
+        return root.resolve(CgroupDriver.relative(group));
     }
 
     static void write(Path dir, String file, String value) throws IOException {

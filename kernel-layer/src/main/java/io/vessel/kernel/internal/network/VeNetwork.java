@@ -748,20 +748,32 @@ public final class VeNetwork {
         }
     }
 
-    /** Traffic counters of a VE's interface, from the VE's point of view; empty when it has none. */
-    public static java.util.Optional<long[]> counters(int veId) {
-        Path stats = Path.of("/sys/class/net", hostInterface(veId), "statistics");
+    /**
+     * Traffic counters of a VE's interface, from the VE's point of view; empty when it has none. Read through
+     * {@code files}, which keeps the statistics files open from one sweep to the next.
+     */
+    public static java.util.Optional<long[]> counters(int veId, io.vessel.kernel.internal.linux.KernelFiles files) {
+        Path stats = statistics(veId);
         try {
             // the host end receives what the VE sends
-            return java.util.Optional.of(new long[] {read(stats, "tx_bytes"), read(stats, "rx_bytes"), read(stats, "tx_packets"),
-                    read(stats, "rx_packets")});
-        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.of(new long[] {read(files, stats, "tx_bytes"), read(files, stats, "rx_bytes"),
+                    read(files, stats, "tx_packets"), read(files, stats, "rx_packets")});
+        } catch (IOException | RuntimeException e) {
             return java.util.Optional.empty();
         }
     }
 
-    private static long read(Path stats, String name) throws IOException {
-        return Long.parseLong(Files.readString(stats.resolve(name)).strip());
+    /** Where the kernel keeps the counters of VE {@code veId}'s host interface. */
+    public static Path statistics(int veId) {
+        return Path.of("/sys/class/net", hostInterface(veId), "statistics");
+    }
+
+    private static long read(io.vessel.kernel.internal.linux.KernelFiles files, Path stats, String name) throws IOException {
+        Long value = files.number(stats.resolve(name));
+        if (value == null) {
+            throw new IOException("no " + stats.resolve(name));
+        }
+        return value;
     }
 
     /**

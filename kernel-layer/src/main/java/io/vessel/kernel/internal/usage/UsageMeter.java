@@ -80,6 +80,8 @@ public final class UsageMeter implements UsageService, AutoCloseable {
     private final Map<Integer, LifetimeCounters> counters = new ConcurrentHashMap<>();
     private final Set<Integer> storedCounters = ConcurrentHashMap.newKeySet();
     private final Map<Integer, UsageSample> latest = new ConcurrentHashMap<>();
+    /** The VEs' interface statistics, kept open from sweep to sweep (the cgroup driver keeps its own counters so). */
+    private final io.vessel.kernel.internal.linux.KernelFiles interfaceCounters = new io.vessel.kernel.internal.linux.KernelFiles();
     private final ScheduledExecutorService scheduler;
     private Instant nextMinute;
     private Instant nextHour;
@@ -187,6 +189,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         }
         latest.keySet().retainAll(active);
         inodes.keySet().retainAll(active);
+        releaseCountersOfStopped(active);
         if (!samples.isEmpty()) {
             store.save(samples, counters, storedCounters);
             samples.forEach(s -> storedCounters.add(s.veId()));
@@ -207,7 +210,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
         try {
             CgroupStats stats = cgroups.read(group);
             long cgroupId = cgroups.identity(group);
-            Optional<long[]> network = io.vessel.kernel.internal.network.VeNetwork.counters(id);
+            Optional<long[]> network = io.vessel.kernel.internal.network.VeNetwork.counters(id, interfaceCounters);
             Long disk = null;
             try {
                 disk = storage.diskUsage(id, false).referencedBytes();
@@ -237,6 +240,18 @@ public final class UsageMeter implements UsageService, AutoCloseable {
                 network || t[LifetimeCounters.NET_TX_PACKETS] > 0 ? t[LifetimeCounters.NET_TX_PACKETS] : null,
                 h.memoryKibSeconds(), h.diskKibSeconds(), h.runningMillis(), h.addressMillis(), t[LifetimeCounters.NET_EXTERNAL_TX_BYTES],
                 t[LifetimeCounters.NET_EXTERNAL_RX_BYTES]);
+    }
+
+    /** Closes what was kept open for VEs that no longer run: their cgroups may be gone and linger while it is open. */
+    private void releaseCountersOfStopped(Set<Integer> active) {
+        Set<String> groups = new HashSet<>();
+        Set<java.nio.file.Path> interfaces = new HashSet<>();
+        for (int id : active) {
+            groups.add(source.cgroup(id));
+            interfaces.add(io.vessel.kernel.internal.network.VeNetwork.statistics(id));
+        }
+        cgroups.retainCounters(groups);
+        interfaceCounters.retain(file -> interfaces.contains(file.getParent()));
     }
 
     /** Rollups of completed minutes and hours; retention once an hour. */
@@ -387,5 +402,7 @@ public final class UsageMeter implements UsageService, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        cgroups.retainCounters(Set.of());
+        interfaceCounters.close();
     }
 }

@@ -91,14 +91,12 @@ final class FastRepositoryKey {
 
     /** The key file {@code password} opens, trying the cheap ones first (each costly try is a restic-sized scrypt). */
     private static Path opened(Path keys, String password) throws IOException {
-        List<Path> candidates = new java.util.ArrayList<>();
         java.util.Map<Path, JsonNode> read = new java.util.HashMap<>();
         for (Path file : keyFiles(keys, "")) {
             read.put(file, JSON.readTree(Files.readAllBytes(file)));
-            candidates.add(file);
         }
-        candidates.sort(java.util.Comparator.comparingLong(f -> cost(read.get(f))));
-        for (Path file : candidates) {
+        List<Path> cheapFirst = read.keySet().stream().sorted(java.util.Comparator.comparingLong(f -> cost(read.get(f)))).toList();
+        for (Path file : cheapFirst) {
             try {
                 open(read.get(file), password);
                 return file;

@@ -170,14 +170,6 @@ public interface CgroupDriver {
         return killed.size();
     }
 
-    /** A number from a cgroup file; "max" and missing files read as null. */
-    static Long number(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return null;
-        }
-        return io.vessel.kernel.internal.linux.KernelFiles.firstNumber(Files.readString(file));
-    }
-
     /**
      * The driver for the host's layout under {@code root} (normally {@code /sys/fs/cgroup}): v2 when the root is
      * a unified hierarchy; v1 otherwise, also on "hybrid" hosts whose unified mount holds no controllers.

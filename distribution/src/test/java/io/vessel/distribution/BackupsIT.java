@@ -494,6 +494,16 @@ class BackupsIT {
                 assertEquals("sftp", made.get("target").asText());
                 assertEquals(1, PanelProcess.JSON.readTree(restic(store.resolve("provider"), work.resolve("data/keys/backup-recovery.key"),
                         "snapshots", "--json")).size(), "the repository is on the server, opened by the recovery key");
+                // the panel's own key on the server is its cheap one (restic's costs half a second at every call); the
+                // provider's recovery key stays as restic made it
+                List<Integer> costs = new java.util.ArrayList<>();
+                try (var keys = Files.list(store.resolve("provider/keys"))) {
+                    for (Path key : keys.toList()) {
+                        costs.add(PanelProcess.JSON.readTree(key.toFile()).get("N").asInt());
+                    }
+                }
+                assertEquals(2, costs.size(), costs.toString());
+                assertTrue(costs.contains(1024) && costs.stream().anyMatch(n -> n > 1024), "the panel's key cheap, the recovery key restic's: " + costs);
             }
         }
     }

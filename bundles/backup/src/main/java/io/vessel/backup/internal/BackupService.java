@@ -139,6 +139,8 @@ public final class BackupService {
     private final RepositoryKeys keys;
     private final String recoveryPassword;
     private final RepositoryLeases leases;
+    /** Repositories whose key was looked at since the panel started ({@link #keepKeyCheap}). */
+    private final Set<UUID> keysLookedAt = ConcurrentHashMap.newKeySet();
     private final Semaphore slots;
     private final Duration timeLimit;
     private final Duration minScheduleInterval;
@@ -475,7 +477,7 @@ public final class BackupService {
                         busy -> progress.update(10, "waiting: the repository is busy with " + busy))) {
                     BackupTarget.Repository location = target.repository(tenantName(PANEL));
                     String password = password(repository);
-                    initialize(repository, location, password, progress);
+                    initialize(repository, target, location, password, progress);
                     progress.update(20, "storing the panel's database, keys and configuration");
                     Restic.Summary summary = restic.backup(location, password, staging, HOST, List.of("panel"),
                             p -> progress.update(20 + (int) Math.min(70, Math.round(p.fraction() * 70)), LocalVeWork.describe(p)));
@@ -532,7 +534,8 @@ public final class BackupService {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Removes a directory of the panel's own with everything in it; a failure is logged. */
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
@@ -1051,7 +1054,7 @@ public final class BackupService {
                     busy -> progress.update(0, "waiting: the repository is busy with " + busy))) {
                 BackupTarget.Repository location = target.repository(tenantName(tenant));
                 String password = password(repository);
-                initialize(repository, location, password, progress);
+                initialize(repository, target, location, password, progress);
                 VeWork.Taken taken = where.backUp(veId, id, repo(repository, target, password), progress);
                 Restic.Summary summary = taken.summary();
                 update(id, b -> {
@@ -1192,11 +1195,11 @@ public final class BackupService {
     }
 
     /** {@code restic init} and the provider's recovery key, once, under the repository's lease. */
-    private void initialize(BackupRepositoryEntity repository, BackupTarget.Repository location, String password, OperationService.Progress progress)
-            throws IOException {
+    private void initialize(BackupRepositoryEntity repository, BackupTarget target, BackupTarget.Repository location, String password,
+            OperationService.Progress progress) throws IOException {
         BackupRepositoryEntity stored = database.inTransaction(em -> em.find(BackupRepositoryEntity.class, repository.id));
         if (stored.initialized) {
-            keepKeyCheap(stored, location, password);
+            keepKeyCheap(stored, target, location, password);
             return;
         }
         progress.update(0, "making the tenant's backup repository");
@@ -1204,7 +1207,7 @@ public final class BackupService {
         String made = restic.keyId(location, password); // the only key yet: Vessel's own
         restic.hintKey(location.location(), made);
         restic.addKey(location, password, recoveryPassword);
-        String keyId = withFastKey(location, made, password);
+        String keyId = withFastKey(target, stored, location, made, password);
         restic.hintKey(location.location(), keyId);
         database.run(em -> {
             BackupRepositoryEntity r = em.find(BackupRepositoryEntity.class, repository.id);
@@ -1217,12 +1220,13 @@ public final class BackupService {
     /**
      * A repository made before the panel wrote its own key cheaply (or whose record names a key a stop left behind)
      * gets that key at its next backup, under the lease: from then on its restic calls save half a second each.
+     * Looked at once per repository while the panel runs (on an SFTP target each look is a connection).
      */
-    private void keepKeyCheap(BackupRepositoryEntity stored, BackupTarget.Repository location, String password) {
-        if (stored.keyId == null) {
+    private void keepKeyCheap(BackupRepositoryEntity stored, BackupTarget target, BackupTarget.Repository location, String password) {
+        if (stored.keyId == null || !keysLookedAt.add(stored.id)) {
             return;
         }
-        String keyId = withFastKey(location, stored.keyId, password);
+        String keyId = withFastKey(target, stored, location, stored.keyId, password);
         if (!keyId.startsWith(stored.keyId)) {
             restic.hintKey(location.location(), keyId);
             database.run(em -> em.find(BackupRepositoryEntity.class, stored.id).keyId = keyId);
@@ -1232,17 +1236,23 @@ public final class BackupService {
     }
 
     /**
-     * The id of Vessel's key of a new repository, written anew at a cheap key derivation where the repository is a
-     * local directory ({@link FastRepositoryKey}: every later restic call saves half a second of CPU); restic's own
-     * key stays where that cannot be done (SFTP) or fails (said in the log; the repository works either way).
+     * The id of Vessel's key of a repository, written anew at a cheap key derivation where the panel can reach the
+     * repository's key files — a local directory or an SFTP server ({@link FastRepositoryKey}: every later restic call
+     * saves half a second of CPU); restic's own key stays where it cannot (a plugin's target) or that fails (said in
+     * the log; the repository works either way).
      */
-    private static String withFastKey(BackupTarget.Repository location, String keyId, String password) {
-        Path directory = location.location().startsWith("/") ? Path.of(location.location()) : null;
-        if (directory == null || !Files.isDirectory(directory.resolve("keys"))) {
+    private String withFastKey(BackupTarget target, BackupRepositoryEntity repository, BackupTarget.Repository location, String keyId,
+            String password) {
+        FastRepositoryKey.KeyFiles files;
+        if (target instanceof SftpTarget sftp) {
+            files = sftp.keyFiles(tenantName(repository.tenantId));
+        } else if (location.location().startsWith("/") && Files.isDirectory(Path.of(location.location(), "keys"))) {
+            files = FastRepositoryKey.local(Path.of(location.location()));
+        } else {
             return keyId;
         }
         try {
-            return FastRepositoryKey.ensure(directory, keyId, password);
+            return FastRepositoryKey.ensure(files, keyId, password);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Backup repository keeps restic's key location={}: {}", location.location(), e.getMessage());
             return keyId;

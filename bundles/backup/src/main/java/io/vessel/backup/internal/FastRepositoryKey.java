@@ -13,8 +13,11 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,7 +34,8 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * always, {@code internal/repository/key.go}), but reads the cost from each key file, so the panel writes its key
  * file itself, in restic's format ({@code doc/design.rst}, "Keys, Encryption and MAC"): the master keys, sealed with
  * AES-256-CTR and Poly1305-AES under a scrypt key of the password. The provider's recovery key, a password people
- * keep, stays as restic made it. An SFTP repository keeps restic's key (the panel does not write there itself).
+ * keep, stays as restic made it. Where the key files are is the target's business ({@link KeyFiles}: a local
+ * directory, or one on an SFTP server reached as restic reaches it).
  */
 final class FastRepositoryKey {
 
@@ -48,63 +52,72 @@ final class FastRepositoryKey {
     private FastRepositoryKey() {
     }
 
+    /** A repository's key files (restic's {@code keys/}), wherever the repository is. */
+    interface KeyFiles {
+
+        /** Every key file by name (never a {@code .tmp} one of ours), with its bytes. */
+        Map<String, byte[]> read() throws IOException;
+
+        /**
+         * Writes the key file {@code name} (as a {@code .tmp} renamed into place once it is whole), then deletes
+         * {@code old}: a stop in between leaves two keys that both open the repository, never none.
+         */
+        void replace(String old, String name, byte[] content) throws IOException;
+    }
+
+    /** The key files of the local repository at {@code repository}. */
+    static KeyFiles local(Path repository) {
+        return new LocalKeyFiles(repository.resolve("keys"));
+    }
+
     /**
-     * The id of a cheap key of {@code password} in the local repository at {@code repository}, made if there is none:
-     * the key whose id starts with {@code keyId} (the one the panel recorded) if it is cheap already, else that key
-     * written anew ({@link #replace}). So a repository made before the panel wrote its own key gets one at its next
-     * backup, once. A recorded id that names no key (a stop between the new file's rename and the record of its id)
-     * is looked for among the keys the password opens, cheap ones first.
+     * The id of a cheap key of {@code password} in the repository whose key files are {@code files}, made if there is
+     * none: the key whose id starts with {@code keyId} (the one the panel recorded) if it is cheap already, else that
+     * key written anew. So a repository made before the panel wrote its own key gets one at its next backup, once. A
+     * recorded id that names no key (a stop between the new file's rename and the record of its id) is looked for
+     * among the keys the password opens, cheap ones first.
      */
-    static String ensure(Path repository, String keyId, String password) throws IOException {
-        Path keys = repository.resolve("keys");
-        List<Path> named = keyFiles(keys, keyId);
+    static String ensure(KeyFiles files, String keyId, String password) throws IOException {
+        Map<String, byte[]> all = files.read();
+        List<String> named = all.keySet().stream().filter(n -> n.startsWith(keyId)).toList();
         if (named.size() > 1) {
-            throw new IOException("repository " + repository + " has " + named.size() + " keys starting with " + keyId);
+            throw new IOException(files + " has " + named.size() + " keys starting with " + keyId);
         }
-        Path key = named.isEmpty() ? opened(keys, password) : named.get(0);
-        if (cost(JSON.readTree(Files.readAllBytes(key))) <= N) {
-            return key.getFileName().toString();
-        }
-        return replace(key, password);
+        String key = named.isEmpty() ? opened(files, all, password) : named.get(0);
+        JsonNode read = JSON.readTree(all.get(key));
+        return cost(read) <= N ? key : replace(files, key, read, password);
     }
 
     /**
      * Replaces the key whose id starts with {@code keyId} (as {@code restic key list} shows it) in the local repository
      * at {@code repository} by one of the same master keys, opened by the same {@code password} at a cheap cost, and
-     * answers the new key's id. The new file is written (and synced) before the old one goes, so a crash in between
-     * leaves two keys that both open the repository.
+     * answers the new key's id.
      */
     static String replace(Path repository, String keyId, String password) throws IOException {
-        List<Path> matching = keyFiles(repository.resolve("keys"), keyId);
+        KeyFiles files = local(repository);
+        Map<String, byte[]> all = files.read();
+        List<String> matching = all.keySet().stream().filter(n -> n.startsWith(keyId)).toList();
         if (matching.size() != 1) {
-            throw new IOException("repository " + repository + " has " + matching.size() + " keys starting with " + keyId);
+            throw new IOException(files + " has " + matching.size() + " keys starting with " + keyId);
         }
-        return replace(matching.get(0), password);
-    }
-
-    /** The key files (never a {@code .tmp} one of ours) whose names start with {@code prefix}. */
-    private static List<Path> keyFiles(Path keys, String prefix) throws IOException {
-        try (var files = Files.list(keys)) {
-            return files.filter(f -> f.getFileName().toString().startsWith(prefix) && !f.getFileName().toString().endsWith(".tmp")).toList();
-        }
+        return replace(files, matching.get(0), JSON.readTree(all.get(matching.get(0))), password);
     }
 
     /** The key file {@code password} opens, trying the cheap ones first (each costly try is a restic-sized scrypt). */
-    private static Path opened(Path keys, String password) throws IOException {
-        java.util.Map<Path, JsonNode> read = new java.util.HashMap<>();
-        for (Path file : keyFiles(keys, "")) {
-            read.put(file, JSON.readTree(Files.readAllBytes(file)));
+    private static String opened(KeyFiles files, Map<String, byte[]> all, String password) throws IOException {
+        Map<String, JsonNode> read = new HashMap<>();
+        for (Map.Entry<String, byte[]> file : all.entrySet()) {
+            read.put(file.getKey(), JSON.readTree(file.getValue()));
         }
-        List<Path> cheapFirst = read.keySet().stream().sorted(java.util.Comparator.comparingLong(f -> cost(read.get(f)))).toList();
-        for (Path file : cheapFirst) {
+        for (String name : read.keySet().stream().sorted(Comparator.comparingLong(n -> cost(read.get(n)))).toList()) {
             try {
-                open(read.get(file), password);
-                return file;
+                open(read.get(name), password);
+                return name;
             } catch (IOException wrongPassword) {
                 // another key (the provider's recovery key): try the next
             }
         }
-        throw new IOException("no key of " + keys.getParent() + " opens with the panel's password");
+        throw new IOException("no key of " + files + " opens with the panel's password");
     }
 
     /** A key file's scrypt work (N r, in units of r 8): what opening it costs. */
@@ -115,11 +128,9 @@ final class FastRepositoryKey {
         return (long) key.path("N").asInt() * Math.max(1, key.path("r").asInt()) / R;
     }
 
-    private static String replace(Path old, String password) throws IOException {
-        Path keys = old.getParent();
-        JsonNode key = JSON.readTree(Files.readAllBytes(old));
+    private static String replace(KeyFiles files, String old, JsonNode key, String password) throws IOException {
         if (!"scrypt".equals(key.path("kdf").asText())) {
-            throw new IOException("key " + old.getFileName() + " uses " + key.path("kdf").asText() + ", not scrypt");
+            throw new IOException("key " + old + " uses " + key.path("kdf").asText() + ", not scrypt");
         }
         byte[] master = open(key, password);
         byte[] salt = new byte[SALT];
@@ -138,16 +149,40 @@ final class FastRepositoryKey {
         fast.put("data", Base64.getEncoder().encodeToString(seal(derive(password, salt, N, R, P), master)));
         byte[] file = JSON.writeValueAsBytes(fast);
         String id = sha256(file); // a key file is named by the hash of its contents, as every file of a repository
-        Path written = keys.resolve(id);
-        Path part = keys.resolve(id + ".tmp");
-        Files.write(part, file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try (var channel = java.nio.channels.FileChannel.open(part, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.setPosixFilePermissions(part, Files.getPosixFilePermissions(old));
-        Files.move(part, written, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.delete(old);
+        files.replace(old, id, file);
         return id;
+    }
+
+    /** A local repository's {@code keys/}: the new file synced before its rename, with the old one's permissions. */
+    private record LocalKeyFiles(Path keys) implements KeyFiles {
+
+        @Override
+        public Map<String, byte[]> read() throws IOException {
+            Map<String, byte[]> all = new HashMap<>();
+            try (var files = Files.list(keys)) {
+                for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".tmp")).toList()) {
+                    all.put(file.getFileName().toString(), Files.readAllBytes(file));
+                }
+            }
+            return all;
+        }
+
+        @Override
+        public void replace(String old, String name, byte[] content) throws IOException {
+            Path part = keys.resolve(name + ".tmp");
+            Files.write(part, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (var channel = java.nio.channels.FileChannel.open(part, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.setPosixFilePermissions(part, Files.getPosixFilePermissions(keys.resolve(old)));
+            Files.move(part, keys.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(keys.resolve(old));
+        }
+
+        @Override
+        public String toString() {
+            return "repository " + keys.getParent();
+        }
     }
 
     /** The master keys (restic's JSON of them) a key file seals, checked by its MAC. */

@@ -28,6 +28,7 @@ final class SftpTarget implements BackupTarget {
     private final String path;
     private final Path key;
     private final Path knownHosts;
+    private final Path runDir;
 
     /** Writes the pinned host key where ssh reads it; {@code runDir} is the panel's own (root's alone). */
     SftpTarget(String host, int port, String user, String path, Path key, String hostKey, Path runDir) throws IOException {
@@ -48,6 +49,7 @@ final class SftpTarget implements BackupTarget {
         this.path = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
         this.key = key;
         Files.createDirectories(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        this.runDir = runDir;
         this.knownHosts = runDir.resolve("sftp-known-hosts");
         String entry = (port == 22 ? host : "[" + host + "]:" + port) + " " + parts[0] + " " + parts[1] + "\n";
         Files.writeString(knownHosts, entry, StandardCharsets.UTF_8);
@@ -112,34 +114,89 @@ final class SftpTarget implements BackupTarget {
         return new Health(false, "cannot reach " + describe() + (why.isBlank() ? "" : ": " + why.lines().reduce((a, b) -> b).orElse("").strip()));
     }
 
+    /**
+     * The key files of {@code tenant}'s repository on the server, so the panel's own key there is the cheap one too
+     * ({@link FastRepositoryKey}; without it every restic call pays a key derivation of half a second): read with one
+     * sftp session, replaced with another (the new file under a {@code .tmp} name, renamed, then the old one removed;
+     * sftp stops a batch at its first failing command). The files pass through a directory of the panel's own.
+     */
+    FastRepositoryKey.KeyFiles keyFiles(String tenant) {
+        String keys = repository(tenant).location().substring(("sftp:" + user + "@" + host + ":").length()) + "/keys";
+        return new FastRepositoryKey.KeyFiles() {
+            @Override
+            public Map<String, byte[]> read() throws IOException {
+                Path local = Files.createTempDirectory(runDir, "keys-");
+                try {
+                    batch("get " + keys + "/* " + local + "/");
+                    Map<String, byte[]> all = new java.util.HashMap<>();
+                    try (var files = Files.list(local)) {
+                        for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".tmp")).toList()) {
+                            all.put(file.getFileName().toString(), Files.readAllBytes(file));
+                        }
+                    }
+                    return all;
+                } finally {
+                    BackupService.deleteTree(local);
+                }
+            }
+
+            @Override
+            public void replace(String old, String name, byte[] content) throws IOException {
+                Path local = Files.createTempDirectory(runDir, "keys-");
+                try {
+                    // read-only, as restic leaves its own (sftp's put gives the remote file the local file's mode)
+                    Path file = Files.write(local.resolve(name), content);
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+                    batch("put " + file + " " + keys + "/" + name + ".tmp", "rename " + keys + "/" + name + ".tmp " + keys + "/" + name,
+                            "rm " + keys + "/" + old);
+                } finally {
+                    BackupService.deleteTree(local);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "repository " + describe() + "/" + tenant;
+            }
+        };
+    }
+
     /** One sftp batch command; its output, or null when it failed ({@code said[0]}: what it said then). */
     private String sftp(String command, String[] said) {
+        try {
+            return batch(command);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SftpTarget.class).warn("SFTP target not usable target={}: {}", describe(), e.getMessage());
+            said[0] = e.getMessage();
+            return null;
+        }
+    }
+
+    /** sftp's batch mode over the pinned connection: its output, or an IOException saying what sftp said. */
+    private String batch(String... commands) throws IOException {
         List<String> argv = new java.util.ArrayList<>(List.of("sftp", "-b", "-"));
         List<String> options = ssh();
         for (int i = 1; i < options.size(); i++) {
             argv.add(options.get(i).equals("-p") ? "-P" : options.get(i)); // sftp takes the port as -P
         }
         argv.add(user + "@" + host);
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().write((String.join("\n", commands) + "\n").getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
+                throw new IOException("sftp to " + describe() + " did not finish");
             }
             if (p.exitValue() != 0) {
-                org.slf4j.LoggerFactory.getLogger(SftpTarget.class).warn("SFTP target not usable target={}: {}", describe(), out.strip());
-                said[0] = out;
-                return null;
+                throw new IOException(out.strip());
             }
             return out;
-        } catch (IOException e) {
-            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            throw new IOException("interrupted", e);
+        } finally {
+            p.destroyForcibly();
         }
     }
 }

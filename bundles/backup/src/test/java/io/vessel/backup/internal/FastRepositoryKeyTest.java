@@ -85,15 +85,15 @@ class FastRepositoryKeyTest {
         restic.addKey(repository, password, "the-providers-recovery-key");
         Path directory = Path.of(repository.location());
 
-        String cheap = FastRepositoryKey.ensure(directory, recorded, password);
+        String cheap = FastRepositoryKey.ensure(FastRepositoryKey.local(directory), recorded, password);
         assertFalse(cheap.startsWith(recorded), "restic's costly key is written anew");
         assertEquals(FastRepositoryKey.N, new ObjectMapper().readTree(directory.resolve("keys").resolve(cheap).toFile()).get("N").asInt());
         List<String> keysAfter = keyNames(directory);
         assertEquals(2, keysAfter.size(), keysAfter.toString());
 
-        assertEquals(cheap, FastRepositoryKey.ensure(directory, cheap.substring(0, 8), password), "a cheap key stays as it is");
+        assertEquals(cheap, FastRepositoryKey.ensure(FastRepositoryKey.local(directory), cheap.substring(0, 8), password), "a cheap key stays as it is");
         assertEquals(keysAfter, keyNames(directory));
-        assertEquals(cheap, FastRepositoryKey.ensure(directory, recorded, password), "the stale record finds the cheap key");
+        assertEquals(cheap, FastRepositoryKey.ensure(FastRepositoryKey.local(directory), recorded, password), "the stale record finds the cheap key");
         assertEquals(keysAfter, keyNames(directory));
         restic.hintKey(repository.location(), cheap.substring(0, 8));
         assertEquals(List.of(), restic.snapshots(repository, password, List.of()));
@@ -102,10 +102,10 @@ class FastRepositoryKeyTest {
         // a record naming no key where the only key of the password is restic's costly one: that one is found and replaced
         BackupTarget.Repository other = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-d");
         restic.init(other, password);
-        String written = FastRepositoryKey.ensure(Path.of(other.location()), "0123abcd", password);
+        String written = FastRepositoryKey.ensure(FastRepositoryKey.local(Path.of(other.location())), "0123abcd", password);
         assertEquals(List.of(written), keyNames(Path.of(other.location())));
         assertTrue(written.startsWith(restic.keyId(other, password)));
-        IOException none = assertThrows(IOException.class, () -> FastRepositoryKey.ensure(Path.of(other.location()), "0123abcd", "not-the-password"));
+        IOException none = assertThrows(IOException.class, () -> FastRepositoryKey.ensure(FastRepositoryKey.local(Path.of(other.location())), "0123abcd", "not-the-password"));
         assertTrue(none.getMessage().contains("no key"), none.getMessage());
     }
 

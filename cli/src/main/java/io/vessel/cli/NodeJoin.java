@@ -3,8 +3,8 @@ package io.vessel.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vessel.launcher.Installation;
+import io.vessel.launcher.SigningRequest;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -32,12 +32,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -104,7 +98,7 @@ final class NodeJoin extends ApiCommand {
         Path channel = installation.dataDir().resolve("channel");
         String sharedKeys = null;
         try {
-            writePrivate(channel, "node-key.pem", pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
+            writePrivate(channel, "node-key.pem", SigningRequest.privateKeyPem(keys.getPrivate()));
             writePrivate(channel, "node-certificate.pem", joined.path("certificate").asText());
             JsonNode database = joined.path("database");
             Map<String, String> options = new LinkedHashMap<>();
@@ -118,7 +112,7 @@ final class NodeJoin extends ApiCommand {
             options.put("server.role", joined.path("role").asText("all"));
             sharedKeys = installationKeys(installation.dataDir().resolve("keys"), joined.path("keys"));
             installation.setOptions(options, "the installation's database and this server's role, written by node join (" + base + ")");
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, "joined, but this server's files could not be written: " + e.getMessage()
                     + "; ask the provider for a new token and run node join again");
         }
@@ -222,21 +216,10 @@ final class NodeJoin extends ApiCommand {
     /** The PKCS#10 request the CA signs: subject CN=<node id>, signed by the node's own key. */
     private static String request(KeyPair keys, String node) {
         try {
-            return pem(new JcaPKCS10CertificationRequestBuilder(new X500Principal("CN=" + node), keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-        } catch (OperatorCreationException | GeneralSecurityException e) {
+            return SigningRequest.pem(keys, node);
+        } catch (GeneralSecurityException e) {
             throw new CliException(ExitCode.ERROR, "the signing request cannot be made: " + e.getMessage());
         }
-    }
-
-    private static String pem(Object object) throws GeneralSecurityException {
-        StringWriter text = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-            writer.writeObject(object);
-        } catch (IOException e) {
-            throw new GeneralSecurityException("PEM encoding failed: " + e.getMessage(), e);
-        }
-        return text.toString();
     }
 
     private JsonNode post(URI uri, String body, byte[] pinned) {

@@ -56,103 +56,44 @@ final class SelfSignedX509 {
         random.nextBytes(serial);
         serial[0] = (byte) ((serial[0] & 0x3f) | 0x40); // positive, and its first byte not zero: minimal DER
         // most significant first, as X.500 orders names: read back (RFC 4514) as CN=<host>,O=Vessel (self-signed)
-        byte[] name = sequence(set(sequence(oid(ORGANIZATION), utf8("Vessel (self-signed)"))), set(sequence(oid(COMMON_NAME), utf8(host))));
+        byte[] name = Der.sequence(Der.set(Der.sequence(Der.oid(ORGANIZATION), Der.utf8("Vessel (self-signed)"))),
+                Der.set(Der.sequence(Der.oid(COMMON_NAME), Der.utf8(host))));
         Instant notBefore = Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS); // a clock a little behind
-        byte[] algorithm = sequence(oid(ECDSA_WITH_SHA256));
+        byte[] algorithm = Der.sequence(Der.oid(ECDSA_WITH_SHA256));
 
         ByteArrayOutputStream alternatives = new ByteArrayOutputStream();
         for (String dns : dnsNames) {
-            alternatives.writeBytes(tlv(0x82, dns.getBytes(StandardCharsets.US_ASCII))); // [2] dNSName, IA5String
+            alternatives.writeBytes(Der.tlv(0x82, dns.getBytes(StandardCharsets.US_ASCII))); // [2] dNSName, IA5String
         }
         for (InetAddress address : addresses) {
-            alternatives.writeBytes(tlv(0x87, address.getAddress())); // [7] iPAddress, 4 or 16 octets
+            alternatives.writeBytes(Der.tlv(0x87, address.getAddress())); // [7] iPAddress, 4 or 16 octets
         }
-        byte[] extensions = sequence(
+        byte[] extensions = Der.sequence(
                 // not a CA: a leaf that signs nothing else (critical, as RFC 5280 recommends for this extension)
-                sequence(oid(BASIC_CONSTRAINTS), tlv(0x01, new byte[] {(byte) 0xff}), tlv(0x04, sequence())),
-                sequence(oid(SUBJECT_ALT_NAME), tlv(0x04, tlv(0x30, alternatives.toByteArray()))));
+                Der.sequence(Der.oid(BASIC_CONSTRAINTS), Der.tlv(0x01, new byte[] {(byte) 0xff}), Der.tlv(0x04, Der.sequence())),
+                Der.sequence(Der.oid(SUBJECT_ALT_NAME), Der.tlv(0x04, Der.tlv(0x30, alternatives.toByteArray()))));
 
-        byte[] tbs = sequence(
-                tlv(0xa0, tlv(0x02, new byte[] {2})), // [0] version v3
-                tlv(0x02, serial),
+        byte[] tbs = Der.sequence(
+                Der.tlv(0xa0, Der.tlv(0x02, new byte[] {2})), // [0] version v3
+                Der.tlv(0x02, serial),
                 algorithm,
                 name, // issuer: itself
-                sequence(time(notBefore), time(notBefore.plus(validity))),
+                Der.sequence(time(notBefore), time(notBefore.plus(validity))),
                 name,
                 keys.getPublic().getEncoded(), // SubjectPublicKeyInfo, DER already
-                tlv(0xa3, extensions));
+                Der.tlv(0xa3, extensions));
 
         Signature signer = Signature.getInstance("SHA256withECDSA");
         signer.initSign(keys.getPrivate(), random);
         signer.update(tbs);
         byte[] signature = signer.sign(); // ECDSA-Sig-Value, DER already
-        byte[] bits = new byte[signature.length + 1]; // BIT STRING: no unused bits
-        System.arraycopy(signature, 0, bits, 1, signature.length);
-        return new Made(keys, sequence(tbs, algorithm, tlv(0x03, bits)));
+        return new Made(keys, Der.sequence(tbs, algorithm, Der.bits(signature)));
     }
 
     /** UTCTime until 2049, GeneralizedTime from 2050 on (RFC 5280, 4.1.2.5). */
     private static byte[] time(Instant at) {
         return at.atZone(ZoneOffset.UTC).getYear() < 2050
-                ? tlv(0x17, UTC_TIME.format(at).getBytes(StandardCharsets.US_ASCII))
-                : tlv(0x18, GENERALIZED_TIME.format(at).getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static byte[] utf8(String text) {
-        return tlv(0x0c, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static byte[] oid(String dotted) {
-        String[] arcs = dotted.split("\\.");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        base128(out, Long.parseLong(arcs[0]) * 40 + Long.parseLong(arcs[1]));
-        for (int i = 2; i < arcs.length; i++) {
-            base128(out, Long.parseLong(arcs[i]));
-        }
-        return tlv(0x06, out.toByteArray());
-    }
-
-    private static void base128(ByteArrayOutputStream out, long value) {
-        int groups = 1;
-        while (value >>> (7 * groups) != 0) {
-            groups++;
-        }
-        for (int g = groups - 1; g >= 0; g--) {
-            out.write((int) ((value >>> (7 * g)) & 0x7f) | (g > 0 ? 0x80 : 0));
-        }
-    }
-
-    private static byte[] sequence(byte[]... parts) {
-        return tlv(0x30, concat(parts));
-    }
-
-    private static byte[] set(byte[]... parts) {
-        return tlv(0x31, concat(parts));
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
-    }
-
-    /** Tag, definite length (short form below 128, else long form), value. */
-    static byte[] tlv(int tag, byte[] value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 6);
-        out.write(tag);
-        int length = value.length;
-        if (length < 0x80) {
-            out.write(length);
-        } else {
-            int octets = length > 0xffffff ? 4 : length > 0xffff ? 3 : length > 0xff ? 2 : 1;
-            out.write(0x80 | octets);
-            for (int i = octets - 1; i >= 0; i--) {
-                out.write(length >>> (8 * i));
-            }
-        }
-        out.writeBytes(value);
-        return out.toByteArray();
+                ? Der.tlv(0x17, UTC_TIME.format(at).getBytes(StandardCharsets.US_ASCII))
+                : Der.tlv(0x18, GENERALIZED_TIME.format(at).getBytes(StandardCharsets.US_ASCII));
     }
 }

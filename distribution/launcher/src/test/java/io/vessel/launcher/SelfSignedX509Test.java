@@ -53,13 +53,13 @@ class SelfSignedX509Test {
 
     @Test
     void derLengthsAndObjectIdentifiersAreEncodedAsX690Says() {
-        assertArrayEquals(new byte[] {0x04, 0x01, 0x07}, SelfSignedX509.tlv(0x04, new byte[] {7}));
-        byte[] longValue = SelfSignedX509.tlv(0x04, new byte[200]);
+        assertArrayEquals(new byte[] {0x04, 0x01, 0x07}, Der.tlv(0x04, new byte[] {7}));
+        byte[] longValue = Der.tlv(0x04, new byte[200]);
         assertArrayEquals(new byte[] {0x04, (byte) 0x81, (byte) 200}, java.util.Arrays.copyOf(longValue, 3));
-        byte[] longer = SelfSignedX509.tlv(0x04, new byte[300]);
+        byte[] longer = Der.tlv(0x04, new byte[300]);
         assertArrayEquals(new byte[] {0x04, (byte) 0x82, 0x01, 0x2c}, java.util.Arrays.copyOf(longer, 4));
         // ecdsa-with-SHA256 as RFC 5758 prints it
-        assertArrayEquals(new byte[] {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x04, 0x03, 0x02}, SelfSignedX509.oid("1.2.840.10045.4.3.2"));
+        assertArrayEquals(new byte[] {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x04, 0x03, 0x02}, Der.oid("1.2.840.10045.4.3.2"));
     }
 
     private static X509Certificate parse(byte[] der) throws Exception {

@@ -83,8 +83,9 @@ class PluginUploadIT {
             // (a full run once saw it RESOLVED after the installer's 20 s: what the panel logged of plugins then says why)
             assertEquals("ACTIVE", installed.json().get("state").asText(), installed.body() + "\n" + panel.output().lines()
                     .filter(l -> l.contains("lugin") || l.contains("fileinstall") || l.contains("global lock")).collect(java.util.stream.Collectors.joining("\n")));
-            // its REST resources join the API when the API is next rebuilt, a moment later
-            PanelProcess.poll(java.time.Duration.ofSeconds(5), () -> panel.get("/api/v1/sample/hello").status() == 200, "the plugin's endpoint");
+            // its REST resources join the API when the API is next rebuilt, a moment later (a full run on a busy machine, two
+            // panels starting beside it, once took over 5 s: the bound is the installer's own 20 s)
+            PanelProcess.poll(java.time.Duration.ofSeconds(20), () -> panel.get("/api/v1/sample/hello").status() == 200, "the plugin's endpoint");
             assertProblem(upload(panel, "POST", "/api/v1/plugins", signed, null), 409, null);
 
             // an upgrade that cannot start is rolled back; the previous version keeps serving

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class SftpTarget implements BackupTarget {
 
     static final String ID = "sftp";
+    private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final String host;
     private final int port;
@@ -130,7 +131,9 @@ final class SftpTarget implements BackupTarget {
                     batch("get " + keys + "/* " + local + "/");
                     Map<String, byte[]> all = new java.util.HashMap<>();
                     try (var files = Files.list(local)) {
-                        for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".tmp")).toList()) {
+                        // a key file is named by the SHA-256 of its contents; any other name the server lists is not
+                        // one (and never reaches an sftp command line)
+                        for (Path file : files.filter(f -> KEY_NAME.matcher(f.getFileName().toString()).matches()).toList()) {
                             all.put(file.getFileName().toString(), Files.readAllBytes(file));
                         }
                     }
@@ -142,6 +145,9 @@ final class SftpTarget implements BackupTarget {
 
             @Override
             public void replace(String old, String name, byte[] content) throws IOException {
+                if (!KEY_NAME.matcher(old).matches() || !KEY_NAME.matcher(name).matches()) {
+                    throw new IOException("not key file names: " + old + ", " + name);
+                }
                 Path local = Files.createTempDirectory(runDir, "keys-");
                 try {
                     // read-only, as restic leaves its own (sftp's put gives the remote file the local file's mode)

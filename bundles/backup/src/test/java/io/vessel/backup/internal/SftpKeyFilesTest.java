@@ -123,6 +123,33 @@ class SftpKeyFilesTest {
         }
     }
 
+    /** Names a hostile or broken server lists in {@code keys/} are not key files: never read, never in an sftp command. */
+    @Test
+    void filesThatAreNotKeysAreLeftAloneAndNeverReachACommand() throws Exception {
+        SftpTarget target = target("host.pub");
+        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
+        BackupTarget.Repository repository = target.repository("tenant-c");
+        String password = new String(new char[43]).replace('\0', 'c');
+        restic.init(repository, password);
+        String costly = restic.keyId(repository, password);
+        Path keys = store.resolve("tenant-c/keys");
+        // a name with a newline would end the sftp command it stood in and start another of the server's choosing
+        List<String> planted = List.of("x\nrm " + costly, "two words", "junk.tmp");
+        for (String name : planted) {
+            Files.writeString(keys.resolve(name), "{}");
+        }
+
+        String cheap = FastRepositoryKey.ensure(target.keyFiles("tenant-c"), costly, password);
+
+        List<String> expected = new java.util.ArrayList<>(planted);
+        expected.add(cheap);
+        assertEquals(expected.stream().sorted().toList(), names(keys), "restic's key replaced, the planted files untouched");
+        assertTrue(cheap.startsWith(restic.keyId(repository, password)));
+        IOException refused = assertThrows(IOException.class, () -> target.keyFiles("tenant-c").replace(planted.get(0), cheap, new byte[] {1}));
+        assertTrue(refused.getMessage().contains("not key file names"), refused.getMessage());
+        assertEquals(expected.stream().sorted().toList(), names(keys));
+    }
+
     private SftpTarget target(String hostKey) throws IOException {
         return new SftpTarget("127.0.0.1", port, "root", store.toString(), work.resolve("ssh/panel"),
                 Files.readString(work.resolve("ssh").resolve(hostKey)).strip(), work.resolve("run"));

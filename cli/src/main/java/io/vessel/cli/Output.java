@@ -37,11 +37,14 @@ final class Output {
     private final Format format;
     private final boolean quiet;
     private final PrintStream out;
+    private final boolean terminal;
 
-    Output(Format format, boolean quiet, PrintStream out) {
+    /** {@code terminal}: a person reads it (JSON indented); otherwise a script does (JSON as the API wrote it). */
+    Output(Format format, boolean quiet, PrintStream out, boolean terminal) {
         this.format = format;
         this.quiet = quiet;
         this.out = out;
+        this.terminal = terminal;
     }
 
     boolean quiet() {
@@ -50,6 +53,21 @@ final class Output {
 
     boolean human() {
         return format == Format.TABLE && !quiet;
+    }
+
+    /**
+     * A list as the panel answered it. For a script's {@code -o json} the answer's bytes pass through as they came,
+     * unparsed (a thousand VEs are half a megabyte, which a JVM that has compiled nothing yet takes a while to parse
+     * and write again); everything else is {@link #list(JsonNode, String, List)}.
+     */
+    void list(PanelClient.Answer answer, String idPointer, List<Column> columns) {
+        if (format == Format.JSON && !quiet && !terminal) {
+            out.write(answer.body(), 0, answer.body().length);
+            out.println();
+            out.flush();
+            return;
+        }
+        list(answer.json(), idPointer, columns);
     }
 
     /** A list: one row per element, {@code id} picks what {@code --quiet} prints. */
@@ -104,9 +122,10 @@ final class Output {
             if (format == Format.YAML) {
                 out.print(Yaml.MAPPER.writeValueAsString(node));
             } else {
-                // straight into the stream as UTF-8: a thousand VEs are a megabyte, not worth a String and its encoding
-                Json.MAPPER.writerWithDefaultPrettyPrinter().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
-                        .writeValue(out, node);
+                // straight into the stream as UTF-8: a thousand VEs are a megabyte, not worth a String and its encoding;
+                // indented for a person, compact (as the API writes it) for a script
+                com.fasterxml.jackson.databind.ObjectWriter writer = terminal ? Json.MAPPER.writerWithDefaultPrettyPrinter() : Json.MAPPER.writer();
+                writer.without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, node);
                 out.println();
             }
         } catch (java.io.IOException e) {

@@ -43,8 +43,49 @@ final class PanelClient implements AutoCloseable {
     private final Target target;
     private final HttpClient http;
 
-    /** An API answer: status, the body as JSON (NullNode when empty or not JSON). */
-    record Answer(int status, JsonNode json, String location) {
+    /**
+     * An API answer: status, the body as it came, and as JSON (NullNode when empty or not JSON), parsed when first
+     * asked for — a script's {@code -o json} passes the body through unparsed.
+     */
+    static final class Answer {
+        private final int status;
+        private final byte[] body;
+        private final String location;
+        private JsonNode json;
+
+        Answer(int status, byte[] body, String location) {
+            this.status = status;
+            this.body = body;
+            this.location = location;
+        }
+
+        int status() {
+            return status;
+        }
+
+        byte[] body() {
+            return body;
+        }
+
+        String location() {
+            return location;
+        }
+
+        JsonNode json() {
+            if (json == null) {
+                try {
+                    json = body.length == 0 ? NullNode.getInstance() : Json.MAPPER.readTree(body); // from the bytes: no String of it first
+                } catch (IOException notJson) {
+                    json = NullNode.getInstance();
+                }
+            }
+            return json;
+        }
+
+        @Override
+        public String toString() {
+            return "Answer[status=" + status + ", json=" + json() + ", location=" + location + "]";
+        }
     }
 
     PanelClient(Target target) {
@@ -144,8 +185,7 @@ final class PanelClient implements AutoCloseable {
             Response response = listener.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             InputStream in = listener.getInputStream();
             if (response.getStatus() >= 300) {
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                throw failure(new Answer(response.getStatus(), parse(text), null));
+                throw failure(new Answer(response.getStatus(), in.readAllBytes(), null));
             }
             return in;
         } catch (InterruptedException e) {
@@ -195,25 +235,7 @@ final class PanelClient implements AutoCloseable {
     }
 
     private static Answer answer(ContentResponse response) {
-        byte[] content = response.getContent();
-        JsonNode json;
-        try {
-            json = content.length == 0 ? NullNode.getInstance() : Json.MAPPER.readTree(content); // from the bytes: no String of it first
-        } catch (IOException notJson) {
-            json = NullNode.getInstance();
-        }
-        return new Answer(response.getStatus(), json, response.getHeaders().get("Location"));
-    }
-
-    static JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            return NullNode.getInstance();
-        }
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (IOException notJson) {
-            return NullNode.getInstance();
-        }
+        return new Answer(response.getStatus(), response.getContent(), response.getHeaders().get("Location"));
     }
 
     /** The panel's problem document as one line: its detail, and the fields it named. */

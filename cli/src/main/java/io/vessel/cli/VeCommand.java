@@ -48,10 +48,15 @@ final class VeCommand {
 
         @Override
         int run() {
-            JsonNode ves = client().call("GET", "api/v1/ves", null).json();
+            PanelClient.Answer answer = client().call("GET", "api/v1/ves", null);
+            if (state == null) {
+                out().list(answer, "/id", COLUMNS);
+                return ExitCode.OK;
+            }
+            JsonNode ves = answer.json();
             List<JsonNode> shown = new ArrayList<>();
             ves.forEach(ve -> {
-                if (state == null || ve.path("state").asText().equalsIgnoreCase(state)) {
+                if (ve.path("state").asText().equalsIgnoreCase(state)) {
                     shown.add(ve);
                 }
             });

@@ -94,7 +94,7 @@ public final class Vesselctl implements Runnable {
                 case "yaml" -> Output.Format.YAML;
                 default -> throw new CliException(ExitCode.USAGE, "-o: \"" + format + "\" is not an output format (table, json, yaml)");
             };
-            output = new Output(chosen, quiet, out);
+            output = new Output(chosen, quiet, out, terminal);
         }
         return output;
     }
@@ -242,9 +242,26 @@ public final class Vesselctl implements Runnable {
             "-o", "--output");
 
     public static void main(String[] args) {
-        int code = execute(System.out, System.err, System.console() != null, args);
+        int code = execute(System.out, System.err, onTerminal(), args);
         System.out.flush();
         System.exit(code);
+    }
+
+    /**
+     * Whether a person reads the output: progress bars and indented JSON, or plain lines and the API's JSON for a
+     * script. A console means a terminal up to JDK 21; from JDK 22 on there is a console also when the output is piped,
+     * and {@code Console.isTerminal()} (22+, called by name: this compiles for 17) tells.
+     */
+    static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException | RuntimeException beforeJdk22) {
+            return true;
+        }
     }
 
     /** The version the build stamped into the jar. */

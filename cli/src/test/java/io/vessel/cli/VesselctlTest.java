@@ -42,11 +42,34 @@ class VesselctlTest {
 
     @Test
     void aProblemBecomesOneLineWithItsFields() {
-        PanelClient.Answer answer = new PanelClient.Answer(422, PanelClient.parse("{\"status\":422,\"detail\":\"The VE was not created.\","
-                + "\"errors\":[{\"field\":\"limits.memoryBytes\",\"message\":\"at least 64 MiB\"}]}"), null);
+        PanelClient.Answer answer = new PanelClient.Answer(422, ("{\"status\":422,\"detail\":\"The VE was not created.\","
+                + "\"errors\":[{\"field\":\"limits.memoryBytes\",\"message\":\"at least 64 MiB\"}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         CliException failure = PanelClient.failure(answer);
         assertEquals(ExitCode.USAGE, failure.exitCode());
         assertEquals("The VE was not created.\n  limits.memoryBytes: at least 64 MiB", failure.getMessage());
+    }
+
+    /** {@code -o json}: a script (output piped) gets the API's JSON as it came, a person on a terminal gets it indented. */
+    @Test
+    void aScriptGetsTheApisJsonAsItCameAndAPersonIndented() {
+        byte[] body = "[{\"id\":101,\"name\":\"web\",\"note\":\"caf\u00e9\"}]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        PanelClient.Answer answer = new PanelClient.Answer(200, body, null);
+        java.io.ByteArrayOutputStream piped = new java.io.ByteArrayOutputStream();
+        new Output(Output.Format.JSON, false, new java.io.PrintStream(piped, true, java.nio.charset.StandardCharsets.UTF_8), false)
+                .list(answer, "/id", VeCommand.COLUMNS);
+        assertEquals(new String(body, java.nio.charset.StandardCharsets.UTF_8) + System.lineSeparator(), piped.toString(java.nio.charset.StandardCharsets.UTF_8));
+
+        java.io.ByteArrayOutputStream shown = new java.io.ByteArrayOutputStream();
+        new Output(Output.Format.JSON, false, new java.io.PrintStream(shown, true, java.nio.charset.StandardCharsets.UTF_8), true)
+                .list(answer, "/id", VeCommand.COLUMNS);
+        String indented = shown.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(indented.contains("\"id\" : 101,\n") && indented.lines().count() > 3, indented);
+        assertTrue(indented.contains("caf\u00e9"), indented);
+
+        java.io.ByteArrayOutputStream ids = new java.io.ByteArrayOutputStream();
+        new Output(Output.Format.JSON, true, new java.io.PrintStream(ids, true, java.nio.charset.StandardCharsets.UTF_8), false)
+                .list(answer, "/id", VeCommand.COLUMNS);
+        assertEquals("101\n", ids.toString(java.nio.charset.StandardCharsets.UTF_8), "--quiet wins over -o json");
     }
 
     @Test

@@ -55,6 +55,15 @@ final class FastRepositoryKey {
     /** A repository's key files (restic's {@code keys/}), wherever the repository is. */
     interface KeyFiles {
 
+        /**
+         * Whether {@code name} is a key file's: restic names every file of a repository by the SHA-256 of its contents.
+         * Anything else (a {@code .tmp} of ours, a name a broken or hostile server lists) is never read, nor put into a
+         * command line.
+         */
+        static boolean isKeyName(String name) {
+            return name.length() == 64 && name.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        }
+
         /** Every key file by name (never a {@code .tmp} one of ours), with its bytes. */
         Map<String, byte[]> read() throws IOException;
 
@@ -160,7 +169,7 @@ final class FastRepositoryKey {
         public Map<String, byte[]> read() throws IOException {
             Map<String, byte[]> all = new HashMap<>();
             try (var files = Files.list(keys)) {
-                for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".tmp")).toList()) {
+                for (Path file : files.filter(f -> KeyFiles.isKeyName(f.getFileName().toString())).toList()) {
                     all.put(file.getFileName().toString(), Files.readAllBytes(file));
                 }
             }

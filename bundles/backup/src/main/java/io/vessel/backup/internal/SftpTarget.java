@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 final class SftpTarget implements BackupTarget {
 
     static final String ID = "sftp";
-    private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final String host;
     private final int port;
@@ -122,7 +121,8 @@ final class SftpTarget implements BackupTarget {
      * sftp stops a batch at its first failing command). The files pass through a directory of the panel's own.
      */
     FastRepositoryKey.KeyFiles keyFiles(String tenant) {
-        String keys = repository(tenant).location().substring(("sftp:" + user + "@" + host + ":").length()) + "/keys";
+        repository(tenant); // checks the tenant's name, which becomes part of the paths below
+        String keys = path + "/" + tenant + "/keys";
         return new FastRepositoryKey.KeyFiles() {
             @Override
             public Map<String, byte[]> read() throws IOException {
@@ -131,9 +131,7 @@ final class SftpTarget implements BackupTarget {
                     batch("get " + keys + "/* " + local + "/");
                     Map<String, byte[]> all = new java.util.HashMap<>();
                     try (var files = Files.list(local)) {
-                        // a key file is named by the SHA-256 of its contents; any other name the server lists is not
-                        // one (and never reaches an sftp command line)
-                        for (Path file : files.filter(f -> KEY_NAME.matcher(f.getFileName().toString()).matches()).toList()) {
+                        for (Path file : files.filter(f -> FastRepositoryKey.KeyFiles.isKeyName(f.getFileName().toString())).toList()) {
                             all.put(file.getFileName().toString(), Files.readAllBytes(file));
                         }
                     }
@@ -145,7 +143,7 @@ final class SftpTarget implements BackupTarget {
 
             @Override
             public void replace(String old, String name, byte[] content) throws IOException {
-                if (!KEY_NAME.matcher(old).matches() || !KEY_NAME.matcher(name).matches()) {
+                if (!FastRepositoryKey.KeyFiles.isKeyName(old) || !FastRepositoryKey.KeyFiles.isKeyName(name)) {
                     throw new IOException("not key file names: " + old + ", " + name);
                 }
                 Path local = Files.createTempDirectory(runDir, "keys-");

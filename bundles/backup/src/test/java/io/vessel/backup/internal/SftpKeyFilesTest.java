@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vessel.backup.api.BackupTarget;
@@ -33,10 +32,13 @@ class SftpKeyFilesTest {
     private Process sshd;
     private int port;
     private Path store;
+    private Restic restic;
 
     @BeforeEach
     void startSshd() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "OpenSSH's server (openssh-server, which .ci/run installs)");
+        // never skipped: CI installs openssh-server (.ci/run), and a machine without it must say so
+        assertTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "OpenSSH's server is needed (openssh-server, which .ci/run installs)");
+        restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
         Path ssh = Files.createDirectories(work.resolve("ssh"));
         for (String key : List.of("host", "impostor", "panel")) {
             run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", ssh.resolve(key).toString());
@@ -74,11 +76,9 @@ class SftpKeyFilesTest {
     @Test
     void thePanelsKeyOnTheServerBecomesTheCheapOneAndResticStillOpensTheRepository() throws Exception {
         SftpTarget target = target("host.pub");
-        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
         BackupTarget.Repository repository = target.repository("tenant-a");
         String password = new String(new char[43]).replace('\0', 's');
-        restic.init(repository, password);
-        String costly = restic.keyId(repository, password);
+        String costly = initialized(repository, password);
         restic.addKey(repository, password, "the-providers-recovery-key");
         Path keys = store.resolve("tenant-a/keys");
         List<String> before = names(keys);
@@ -103,10 +103,8 @@ class SftpKeyFilesTest {
 
     @Test
     void aServerPresentingAnotherHostKeyGetsNothingAndAWrongPasswordChangesNothing() throws Exception {
-        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
         BackupTarget.Repository repository = target("host.pub").repository("tenant-b");
-        restic.init(repository, "the-right-password-of-the-repository");
-        String costly = restic.keyId(repository, "the-right-password-of-the-repository");
+        String costly = initialized(repository, "the-right-password-of-the-repository");
         Path keys = store.resolve("tenant-b/keys");
         List<String> before = names(keys);
 
@@ -127,11 +125,9 @@ class SftpKeyFilesTest {
     @Test
     void filesThatAreNotKeysAreLeftAloneAndNeverReachACommand() throws Exception {
         SftpTarget target = target("host.pub");
-        Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
         BackupTarget.Repository repository = target.repository("tenant-c");
         String password = new String(new char[43]).replace('\0', 'c');
-        restic.init(repository, password);
-        String costly = restic.keyId(repository, password);
+        String costly = initialized(repository, password);
         Path keys = store.resolve("tenant-c/keys");
         // a name with a newline would end the sftp command it stood in and start another of the server's choosing
         List<String> planted = List.of("x\nrm " + costly, "two words", "junk.tmp");
@@ -148,6 +144,12 @@ class SftpKeyFilesTest {
         IOException refused = assertThrows(IOException.class, () -> target.keyFiles("tenant-c").replace(planted.get(0), cheap, new byte[] {1}));
         assertTrue(refused.getMessage().contains("not key file names"), refused.getMessage());
         assertEquals(expected.stream().sorted().toList(), names(keys));
+    }
+
+    /** A new repository over SFTP, as restic makes it: the id of its one key, restic's own. */
+    private String initialized(BackupTarget.Repository repository, String password) throws IOException {
+        restic.init(repository, password);
+        return restic.keyId(repository, password);
     }
 
     private SftpTarget target(String hostKey) throws IOException {

@@ -32,7 +32,17 @@ import jdk.jfr.consumer.RecordingFile;
 final class StartBench {
 
     /** The launcher's defaults (bin/vessel); the class-data archive it adds when present is part of "ours". */
-    static final String JAVA_OPTS = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=128m";
+    static final String JAVA_OPTS = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=128m" + hugePages();
+
+    /** bin/vessel asks for transparent huge pages where the kernel offers them; the bare Jetty gets them too. */
+    private static String hugePages() {
+        try {
+            String modes = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return modes.contains("[always]") || modes.contains("[madvise]") ? " -XX:+UseTransparentHugePages" : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
     private static final int RUNS = 5;
     private static final String LAUNCHER = "launcher and Felix framework";
     private static final int VES = 200;

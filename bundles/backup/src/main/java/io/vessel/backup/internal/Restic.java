@@ -487,6 +487,12 @@ final class Restic {
         if (cpus > 0) {
             env.put("GOMAXPROCS", Integer.toString(cpus));
         }
+        // Go's collector less often (every 400 % of growth instead of 100 %), with a soft ceiling so a large
+        // repository's index does not grow the heap fivefold: a first backup of 1.5 GB, 52k files, took 3-7 % less
+        // time in all of 5 alternated runs (docs/benchmarks.md, backup). restic 0.14 is built with Go 1.19, which
+        // honours GOMEMLIMIT; a soft limit never fails a backup, it only collects more often near it.
+        env.put("GOGC", "400");
+        env.put("GOMEMLIMIT", "1GiB");
         env.put("RESTIC_PROGRESS_FPS", "1"); // one status line a second is plenty for progress
         return builder;
     }

@@ -63,6 +63,25 @@ class ResticTest {
     }
 
     @Test
+    void resticGetsItsCollectorSettingsAndACpuCountOnlyWhenCapped() throws Exception {
+        // a stand-in restic that writes down the environment it was given
+        Path seen = work.resolve("env.txt");
+        Path fake = work.resolve("fake-restic");
+        Files.writeString(fake, "#!/bin/sh\nenv > " + seen + "\n");
+        fake.toFile().setExecutable(true);
+        BackupTarget.Repository repository = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-a");
+
+        new Restic(fake.toString(), Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(1), 0).init(repository, "a-password");
+        List<String> uncapped = Files.readAllLines(seen);
+        assertTrue(uncapped.contains("GOGC=400"), uncapped.toString());
+        assertTrue(uncapped.contains("GOMEMLIMIT=1GiB"), uncapped.toString());
+        assertTrue(uncapped.stream().noneMatch(l -> l.startsWith("GOMAXPROCS=")), "no cap: every CPU the VEs leave idle");
+
+        new Restic(fake.toString(), Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(1), 1).init(repository, "a-password");
+        assertTrue(Files.readAllLines(seen).contains("GOMAXPROCS=1"));
+    }
+
+    @Test
     void aWrongPasswordFailsSayingWhyWithoutShowingIt() throws Exception {
         Restic restic = new Restic("restic", Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(5));
         BackupTarget.Repository repository = new LocalDirectoryTarget("local", work.resolve("repos"), null).repository("tenant-b");

@@ -32,8 +32,8 @@ final class BackupBench {
     List<Row> run() throws Exception {
         List<Row> rows = new ArrayList<>();
         Path borg = Bench.tempDir();
-        // BENCH_BACKUP_CPUS: restic's CPU cap (backup.cpus; shipped: 0, no cap, a low CPU weight instead)
-        String cpus = System.getenv().getOrDefault("BENCH_BACKUP_CPUS", "0");
+        // BENCH_BACKUP_CPUS: restic's CPU cap (backup.cpus; shipped: 1, 0: every CPU)
+        String cpus = System.getenv().getOrDefault("BENCH_BACKUP_CPUS", "1");
         // BENCH_BACKUP_TREE: "debian" (default: a Debian 12 VE from debootstrap, as the data set) or "usr-share"
         boolean debian = !"usr-share".equals(System.getenv().getOrDefault("BENCH_BACKUP_TREE", "debian"));
         Path debs = ves.repo().resolve("distribution/target/debootstrap-cache"); // the ITs' package cache, when there is one

@@ -65,9 +65,8 @@ public final class BackupService {
         @AttributeDefinition(description = "The restic program")
         String restic() default "restic";
 
-        @AttributeDefinition(description = "Hard cap of the CPUs one backup or restore may keep busy (0: none; restic always runs at a "
-                + "tenth of a VE's CPU weight and at nice 10, so the VEs' work comes first and backups take what they leave idle)")
-        int cpus() default 0;
+        @AttributeDefinition(description = "CPUs one backup or restore may keep busy (0: all)")
+        int cpus() default 1;
 
         @AttributeDefinition(description = "MiB per second restic may read from the storage pool's disk (0: no cap)")
         int io_read_mib() default 0;

@@ -119,15 +119,8 @@ public interface CgroupDriver {
     List<Path> procsFilesOf(long pid) throws IOException;
 
     /**
-     * The CPU weight of every work group (v2 scale, 100 is a default VE's): a tenth. Under contention the VEs' work comes
-     * first, while CPUs the VEs leave idle are the panel's work's to use — a hard cap alone either starves a backup on a
-     * busy node or leaves CPUs idle on a quiet one. Not lower: a backup must still finish on a node that is always busy.
-     */
-    int WORK_CPU_WEIGHT = 10;
-
-    /**
-     * Makes (or updates) cgroup {@code group} for work the panel does itself on the host (restic): a low CPU weight
-     * ({@link #WORK_CPU_WEIGHT}), at most {@code cpus} cores (null: no cap) and, on {@code device} ({@code major:minor}, empty: none), at most the given
+     * Makes (or updates) cgroup {@code group} for work the panel does itself on the host (restic): at most
+     * {@code cpus} cores (null: no cap) and, on {@code device} ({@code major:minor}, empty: none), at most the given
      * bytes per second (0: no cap). Returns the {@code cgroup.procs} files that put a process into it.
      */
     List<Path> workGroup(String group, java.math.BigDecimal cpus, Optional<String> device, long readBytesPerSecond,

@@ -255,7 +255,6 @@ final class CgroupV1 implements CgroupDriver {
         }
         Path cpu = dir("cpu", group);
         if (Files.isDirectory(cpu)) {
-            CgroupV2.write(cpu, "cpu.shares", String.valueOf(shares(CgroupDriver.WORK_CPU_WEIGHT)));
             CgroupV2.write(cpu, "cpu.cfs_period_us", String.valueOf(CPU_PERIOD_US));
             CgroupV2.write(cpu, "cpu.cfs_quota_us", String.valueOf(CgroupDriver.quota(cpus)));
         }

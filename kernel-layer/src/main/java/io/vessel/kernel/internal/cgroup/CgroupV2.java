@@ -196,9 +196,6 @@ final class CgroupV2 implements CgroupDriver {
             }
         }
         long quota = CgroupDriver.quota(cpus);
-        if (Files.exists(dir.resolve("cpu.weight"))) {
-            write(dir, "cpu.weight", String.valueOf(CgroupDriver.WORK_CPU_WEIGHT));
-        }
         if (Files.exists(dir.resolve("cpu.max"))) {
             write(dir, "cpu.max", (quota < 0 ? "max" : String.valueOf(quota)) + " " + CPU_PERIOD_US);
         }

@@ -199,35 +199,6 @@ class CgroupDriverTest {
     }
 
     /** The recorded v1 files of the VE's group in every hierarchy; the memory limits read {@code limits}. */
-    @Test
-    void aWorkGroupGetsATenthOfAVesWeightAndItsCapsOnBothVersions() throws Exception {
-        for (String controller : List.of("cpu", "blkio", "pids", "freezer")) {
-            Files.createDirectories(root.resolve(controller).resolve("vessel/node1"));
-        }
-        CgroupDriver v1 = CgroupDriver.detect(root);
-        v1.workGroup("/vessel/node1/work-backup", null, Optional.of("7:0"), 0, 0);
-        Path cpu = root.resolve("cpu/vessel/node1/work-backup");
-        assertEquals("102", Files.readString(cpu.resolve("cpu.shares")), "a VE of weight 100 has 1024 shares");
-        assertEquals("-1", Files.readString(cpu.resolve("cpu.cfs_quota_us")), "no cap: the CPUs VEs leave idle");
-        v1.workGroup("/vessel/node1/work-backup", BigDecimal.ONE, Optional.of("7:0"), 0, 0);
-        assertEquals("100000", Files.readString(cpu.resolve("cpu.cfs_quota_us")));
-    }
-
-    @Test
-    void aV2WorkGroupGetsTheLowWeightToo() throws Exception {
-        Files.writeString(root.resolve("cgroup.controllers"), "cpu io pids\n");
-        Path node = Files.createDirectories(root.resolve("vessel/node1"));
-        Files.writeString(node.resolve("cgroup.controllers"), "cpu io pids\n");
-        Files.writeString(node.resolve("cgroup.subtree_control"), "");
-        Path work = Files.createDirectories(node.resolve("work-backup"));
-        for (String file : List.of("cpu.weight", "cpu.max", "io.max", "pids.max")) {
-            Files.writeString(work.resolve(file), "");
-        }
-        CgroupDriver.detect(root).workGroup("/vessel/node1/work-backup", null, Optional.empty(), 0, 0);
-        assertEquals("10", Files.readString(work.resolve("cpu.weight")));
-        assertEquals("max 100000", Files.readString(work.resolve("cpu.max")));
-    }
-
     private void v1Layout(String limits) throws IOException {
         for (String line : recorded("v1-layout.txt")) {
             String[] parts = line.split("/", 2);

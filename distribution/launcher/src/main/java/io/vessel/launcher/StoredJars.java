@@ -28,6 +28,9 @@ import java.util.zip.ZipOutputStream;
  * <p>Entries keep their order, names, times, extra fields and bytes, so a signed jar (BouncyCastle's) stays valid: its
  * signature covers the entries' contents, not how they are compressed. A jar already stored is left as it is.
  *
+ * <p>Written here because nothing the build already uses does it: the assembly plugin copies jars as they are, and
+ * Ant's {@code zip} task (which can store) has no loop over a directory's jars without ant-contrib.
+ *
  * <p>{@code java io.vessel.launcher.StoredJars <directory>...}: every {@code *.jar} directly in each directory.
  */
 public final class StoredJars {

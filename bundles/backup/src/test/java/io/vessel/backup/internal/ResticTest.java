@@ -75,7 +75,7 @@ class ResticTest {
         List<String> uncapped = Files.readAllLines(seen);
         assertTrue(uncapped.contains("GOGC=400"), uncapped.toString());
         assertTrue(uncapped.contains("GOMEMLIMIT=1GiB"), uncapped.toString());
-        assertTrue(uncapped.stream().noneMatch(l -> l.startsWith("GOMAXPROCS=")), "no cap: every CPU the VEs leave idle");
+        assertTrue(uncapped.stream().noneMatch(l -> l.startsWith("GOMAXPROCS=")), "backup.cpus 0: no GOMAXPROCS, restic may use every CPU");
 
         new Restic(fake.toString(), Files.createDirectories(work.resolve("cache")), Duration.ofMinutes(1), 1).init(repository, "a-password");
         assertTrue(Files.readAllLines(seen).contains("GOMAXPROCS=1"));
